@@ -1,0 +1,154 @@
+//===- CompilerDriver.cpp - What `r1c` does, as a library -----------------===//
+#include "compiler/driver/CompilerDriver.h"
+#include "compiler/import/onnx/OnnxImporter.h"
+#include "dialects/R1/IR/R1Dialect.h"
+#include "passes/LegalizeOnnx/OnnxNode.h"
+
+#include "mlir/Bytecode/BytecodeWriter.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Config/llvm-config.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+
+using namespace mlir;
+
+namespace r1c {
+namespace {
+
+/// Describes where a diagnostic points: the model file and, for errors on a
+/// node, the node's name.
+std::string describeLocation(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc)) {
+    std::string prefix = describeLocation(name.getChildLoc());
+    return prefix + "node '" + name.getName().str() + "': ";
+  }
+  if (auto file = dyn_cast<FileLineColLoc>(loc)) {
+    if (file.getLine() == 0)
+      return file.getFilename().str() + ": ";
+    return (file.getFilename().getValue() + ":" + Twine(file.getLine()) + ":" +
+            Twine(file.getColumn()) + ": ")
+        .str();
+  }
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    if (!fused.getLocations().empty())
+      return describeLocation(fused.getLocations().front());
+  return "";
+}
+
+/// Shows the first error as one line; later ones are usually its fallout.
+class OneLineDiagnostics {
+public:
+  explicit OneLineDiagnostics(MLIRContext &context)
+      : handler(&context, [this](Diagnostic &diag) { return report(diag); }) {}
+  bool sawError() const { return errors > 0; }
+
+private:
+  LogicalResult report(Diagnostic &diag) {
+    if (diag.getSeverity() != DiagnosticSeverity::Error)
+      return success();
+    if (errors++ == 0) {
+      std::string message = diag.str();
+      for (char &c : message)
+        if (c == '\n' || c == '\r')
+          c = ' ';
+      llvm::errs() << "error: " << describeLocation(diag.getLocation()) << message << "\n";
+      llvm::errs().flush();
+    }
+    return success();
+  }
+
+  ScopedDiagnosticHandler handler;
+  int errors = 0;
+};
+
+/// Progress lines for long compiles, only on a terminal.
+class Progress {
+public:
+  explicit Progress(bool enabled)
+      : enabled(enabled && llvm::sys::Process::StandardErrIsDisplayed()),
+        start(std::chrono::steady_clock::now()) {}
+  void step(const Twine &what) {
+    if (!enabled)
+      return;
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    llvm::errs() << llvm::format("\r\033[K[%6.2fs] ", seconds) << what;
+    llvm::errs().flush();
+  }
+  void done() {
+    if (enabled)
+      llvm::errs() << "\r\033[K";
+  }
+
+private:
+  bool enabled;
+  std::chrono::steady_clock::time_point start;
+};
+
+} // namespace
+
+int runCompiler(const CompilerOptions &options) {
+  DialectRegistry registry;
+  registry.insert<r1::R1Dialect, func::FuncDialect>();
+  MLIRContext context(registry);
+  // Large models: the pipeline runs per function, and there is one.
+  context.disableMultithreading();
+  OneLineDiagnostics diagnostics(context);
+  Progress progress(options.progress);
+
+  progress.step("importing " + options.inputPath);
+  OwningOpRef<ModuleOp> module = importOnnxFile(context, options.inputPath);
+  if (!module)
+    return progress.done(), 1;
+
+  PassManager pm(&context);
+  buildPipelineToPhase(pm, options.phase);
+  if (options.timing)
+    pm.enableTiming();
+  progress.step("compiling to the " + getCompilePhaseName(options.phase) + " phase");
+  if (failed(pm.run(*module)) || diagnostics.sawError())
+    return progress.done(), 1;
+
+  progress.step("writing " + options.outputPath);
+  std::string error;
+  std::unique_ptr<llvm::ToolOutputFile> output = openOutputFile(options.outputPath, &error);
+  if (!output) {
+    progress.done();
+    llvm::errs() << "error: cannot write '" << options.outputPath << "': " << error << "\n";
+    return 1;
+  }
+  if (options.emit == EmitFormat::MlirBytecode) {
+    if (failed(writeBytecodeToFile(*module, output->os())))
+      return progress.done(), 1;
+  } else {
+    OpPrintingFlags flags;
+    if (options.printLocations)
+      flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false);
+    if (options.elideWeights)
+      flags.elideLargeResourceString(64);
+    module->print(output->os(), flags);
+  }
+  progress.done();
+  output->keep();
+  return 0;
+}
+
+void printSupportedOps() {
+  for (StringRef op : r1::getSupportedOnnxOps())
+    llvm::outs() << op << "\n";
+}
+
+std::string getVersionString() {
+  return "r1c 0.1.0 (LLVM " LLVM_VERSION_STRING ", ONNX opsets " +
+         std::to_string(kMinOnnxOpset) + " to " + std::to_string(kMaxOnnxOpset) + ")";
+}
+
+} // namespace r1c

@@ -1,0 +1,44 @@
+//===- CompilerDriver.h - What `r1c` does, as a library ---------*- C++ -*-===//
+#ifndef R1C_COMPILER_DRIVER_COMPILERDRIVER_H
+#define R1C_COMPILER_DRIVER_COMPILERDRIVER_H
+
+#include "compiler/pipelines/Pipelines.h"
+
+#include <string>
+
+namespace r1c {
+
+/// How compiled IR is written.
+enum class EmitFormat {
+  Mlir,         ///< MLIR text; weights as dense_resource blobs at the end
+  MlirBytecode, ///< MLIR bytecode: compact, weights as raw bytes
+};
+
+struct CompilerOptions {
+  std::string inputPath;
+  std::string outputPath = "-";
+  CompilePhase phase = CompilePhase::Graph;
+  EmitFormat emit = EmitFormat::Mlir;
+  /// Print `loc(...)` on every op (ONNX node names).
+  bool printLocations = false;
+  /// Print weights as `__elided__` (readable, but not parseable again).
+  bool elideWeights = false;
+  /// Print pass timings to stderr.
+  bool timing = false;
+  /// Report progress on stderr when it is a terminal.
+  bool progress = true;
+};
+
+/// Runs the compiler; returns the process exit code (0 on success, 1 on a
+/// user error, which is reported as one line on stderr).
+int runCompiler(const CompilerOptions &options);
+
+/// Prints the ONNX op types r1c supports, one per line.
+void printSupportedOps();
+
+/// Version line of `r1c --version`.
+std::string getVersionString();
+
+} // namespace r1c
+
+#endif // R1C_COMPILER_DRIVER_COMPILERDRIVER_H

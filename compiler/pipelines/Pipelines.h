@@ -1,0 +1,42 @@
+//===- Pipelines.h - Named pass pipelines of r1c ----------------*- C++ -*-===//
+//
+// Each phase boundary of the compiler is a named pipeline, so `r1c
+// --compile-to=<phase>` and `r1c-opt --r1c-<phase>-pipeline` produce the same,
+// testable IR.
+//
+//===----------------------------------------------------------------------===//
+#ifndef R1C_COMPILER_PIPELINES_PIPELINES_H
+#define R1C_COMPILER_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <optional>
+
+namespace r1c {
+
+/// Where compilation stops; each phase is printable IR.
+enum class CompilePhase {
+  Import, ///< one r1.onnx_node per ONNX node, as imported
+  Graph,  ///< typed r1 ops, folded and canonicalized
+};
+
+std::optional<CompilePhase> parseCompilePhase(llvm::StringRef name);
+llvm::StringRef getCompilePhaseName(CompilePhase phase);
+/// Phase names, in pipeline order, for help texts.
+llvm::ArrayRef<llvm::StringRef> getCompilePhaseNames();
+
+struct GraphPipelineOptions {};
+
+/// Import -> graph: legalize ONNX nodes, fold, canonicalize, deduplicate.
+void buildGraphPassPipeline(mlir::OpPassManager &pm, const GraphPipelineOptions &options);
+
+/// Adds the passes that take freshly imported IR to `phase`.
+void buildPipelineToPhase(mlir::OpPassManager &pm, CompilePhase phase);
+
+/// Registers the named pipelines for r1c-opt (e.g. --r1c-graph-pipeline).
+void registerR1CPipelines();
+
+} // namespace r1c
+
+#endif // R1C_COMPILER_PIPELINES_PIPELINES_H

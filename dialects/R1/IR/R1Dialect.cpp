@@ -1,0 +1,53 @@
+//===- R1Dialect.cpp - Registration and constants of the r1 dialect -------===//
+#include "dialects/R1/IR/R1Dialect.h"
+#include "dialects/R1/IR/R1Ops.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace mlir::r1;
+
+#include "dialects/R1/IR/R1Dialect.cpp.inc"
+
+#define GET_TYPEDEF_CLASSES
+#include "dialects/R1/IR/R1Types.cpp.inc"
+
+void R1Dialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "dialects/R1/IR/R1Ops.cpp.inc"
+      >();
+  addTypes<
+#define GET_TYPEDEF_LIST
+#include "dialects/R1/IR/R1Types.cpp.inc"
+      >();
+}
+
+Operation *R1Dialect::materializeConstant(OpBuilder &builder, Attribute value,
+                                          Type type, Location loc) {
+  if (isa<NoneType>(type))
+    return builder.create<NoneOp>(loc);
+  auto elements = dyn_cast<ElementsAttr>(value);
+  if (!elements || elements.getType() != type)
+    return nullptr;
+  return builder.create<ConstantOp>(loc, elements);
+}
+
+bool mlir::r1::areRefinableTypes(TypeRange inferred, TypeRange actual) {
+  if (inferred.size() != actual.size())
+    return false;
+  for (auto [lhs, rhs] : llvm::zip(inferred, actual)) {
+    if (lhs == rhs)
+      continue;
+    auto lhsTensor = dyn_cast<TensorType>(lhs);
+    auto rhsTensor = dyn_cast<TensorType>(rhs);
+    if (!lhsTensor || !rhsTensor ||
+        lhsTensor.getElementType() != rhsTensor.getElementType() ||
+        failed(verifyCompatibleShape(lhsTensor, rhsTensor)))
+      return false;
+  }
+  return true;
+}

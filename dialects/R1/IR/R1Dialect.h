@@ -1,0 +1,19 @@
+//===- R1Dialect.h - The r1 graph dialect ----------------------*- C++ -*-===//
+#ifndef R1C_DIALECTS_R1_IR_R1DIALECT_H
+#define R1C_DIALECTS_R1_IR_R1DIALECT_H
+
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/TypeRange.h"
+
+#include "dialects/R1/IR/R1Dialect.h.inc"
+
+#define GET_TYPEDEF_CLASSES
+#include "dialects/R1/IR/R1Types.h.inc"
+
+namespace mlir::r1 {
+/// True when `actual` are the `inferred` types, possibly with more static
+/// dims: same count, same element types, compatible shapes.
+bool areRefinableTypes(TypeRange inferred, TypeRange actual);
+} // namespace mlir::r1
+
+#endif // R1C_DIALECTS_R1_IR_R1DIALECT_H

@@ -1,0 +1,244 @@
+//===- R1Folders.cpp - Constant folding of r1 ops -------------------------===//
+//
+// Folding is for shape computations: small integer tensors. Weights are never
+// copied or rewritten here (limits below keep folds cheap).
+//
+//===----------------------------------------------------------------------===//
+#include "dialects/R1/IR/KnownValues.h"
+#include "dialects/R1/IR/R1Ops.h"
+#include "dialects/R1/IR/ShapeInference.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+
+using namespace mlir;
+using namespace mlir::r1;
+
+// Larger tensors are not worth folding into literals.
+static constexpr int64_t kMaxFoldedElements = 4096;
+
+static RankedTensorType getStaticType(Type type) {
+  auto ranked = dyn_cast<RankedTensorType>(type);
+  if (!ranked || !ranked.hasStaticShape() ||
+      ranked.getNumElements() > kMaxFoldedElements)
+    return nullptr;
+  return ranked;
+}
+
+static Attribute makeIntElements(RankedTensorType type, ArrayRef<int64_t> values) {
+  auto element = dyn_cast<IntegerType>(type.getElementType());
+  if (!element || int64_t(values.size()) != type.getNumElements())
+    return nullptr;
+  SmallVector<APInt> ints;
+  for (int64_t v : values)
+    ints.push_back(APInt(64, uint64_t(v), /*isSigned=*/true).trunc(element.getWidth()));
+  return DenseElementsAttr::get(type, ints);
+}
+
+/// For each element of `result`, the linear index of the element of a
+/// broadcast operand of shape `operand` that it reads.
+static SmallVector<int64_t> broadcastIndexMap(ArrayRef<int64_t> result,
+                                              ArrayRef<int64_t> operand) {
+  int64_t count = productOfDims(result);
+  SmallVector<int64_t> map(count);
+  size_t offset = result.size() - operand.size();
+  for (int64_t linear = 0; linear < count; ++linear) {
+    int64_t rest = linear, index = 0, stride = 1;
+    for (int64_t d = result.size() - 1; d >= 0; --d) {
+      int64_t coord = rest % result[d];
+      rest /= result[d];
+      if (d >= int64_t(offset)) {
+        int64_t dim = operand[d - offset];
+        index += (dim == 1 ? 0 : coord) * stride;
+        stride *= dim;
+      }
+    }
+    map[linear] = index;
+  }
+  return map;
+}
+
+/// Folds an elementwise op over integer constants with broadcasting.
+template <typename Fn>
+static Attribute foldIntElementwise(Type resultType, ArrayRef<Attribute> operands,
+                                    ArrayRef<Type> operandTypes, Fn compute) {
+  RankedTensorType type = getStaticType(resultType);
+  if (!type)
+    return nullptr;
+  SmallVector<SmallVector<int64_t>> values, maps;
+  for (auto [attr, operandType] : llvm::zip(operands, operandTypes)) {
+    auto ints = getIntElements(attr, kMaxFoldedElements);
+    auto shape = getShapeOf(operandType);
+    if (!ints || !shape || shape->size() > size_t(type.getRank()))
+      return nullptr;
+    values.push_back(std::move(*ints));
+    maps.push_back(broadcastIndexMap(type.getShape(), *shape));
+  }
+  SmallVector<int64_t> result;
+  SmallVector<int64_t> args(values.size());
+  for (int64_t i = 0; i < type.getNumElements(); ++i) {
+    for (size_t k = 0; k < values.size(); ++k)
+      args[k] = values[k][maps[k][i]];
+    std::optional<int64_t> value = compute(args);
+    if (!value)
+      return nullptr;
+    result.push_back(*value);
+  }
+  return makeIntElements(type, result);
+}
+
+template <typename Op, typename Fn>
+static Attribute foldIntBinary(Op op, typename Op::FoldAdaptor adaptor, Fn compute) {
+  return foldIntElementwise(
+      op.getType(), {adaptor.getLhs(), adaptor.getRhs()},
+      {op.getLhs().getType(), op.getRhs().getType()},
+      [&](ArrayRef<int64_t> a) -> std::optional<int64_t> { return compute(a[0], a[1]); });
+}
+
+OpFoldResult NoneOp::fold(FoldAdaptor) { return UnitAttr::get(getContext()); }
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  if (!isa<IntegerType>(getTo()) || !isa<IntegerType>(getElementTypeOf(getInput())))
+    return nullptr;
+  bool toBool = getTo().isInteger(1);
+  return foldIntElementwise(getType(), {adaptor.getInput()}, {getInput().getType()},
+                            [&](ArrayRef<int64_t> a) -> std::optional<int64_t> {
+                              return toBool ? int64_t(a[0] != 0) : a[0];
+                            });
+}
+
+OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
+  return foldIntBinary(*this, adaptor,
+                       [](int64_t a, int64_t b) -> std::optional<int64_t> { return a + b; });
+}
+
+OpFoldResult SubOp::fold(FoldAdaptor adaptor) {
+  return foldIntBinary(*this, adaptor,
+                       [](int64_t a, int64_t b) -> std::optional<int64_t> { return a - b; });
+}
+
+OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
+  return foldIntBinary(*this, adaptor,
+                       [](int64_t a, int64_t b) -> std::optional<int64_t> { return a * b; });
+}
+
+OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
+  return foldIntBinary(*this, adaptor, [](int64_t a, int64_t b) -> std::optional<int64_t> {
+    if (b == 0)
+      return std::nullopt;
+    return a / b;
+  });
+}
+
+OpFoldResult EqualOp::fold(FoldAdaptor adaptor) {
+  return foldIntBinary(*this, adaptor, [](int64_t a, int64_t b) -> std::optional<int64_t> {
+    return a == b;
+  });
+}
+
+OpFoldResult WhereOp::fold(FoldAdaptor adaptor) {
+  return foldIntElementwise(
+      getType(), {adaptor.getCondition(), adaptor.getOnTrue(), adaptor.getOnFalse()},
+      {getCondition().getType(), getOnTrue().getType(), getOnFalse().getType()},
+      [](ArrayRef<int64_t> a) -> std::optional<int64_t> { return a[0] ? a[1] : a[2]; });
+}
+
+OpFoldResult ShapeOp::fold(FoldAdaptor) {
+  RankedTensorType type = getStaticType(getType());
+  auto known = getKnownIntValues(getResult());
+  if (!type || !known || llvm::is_contained(*known, kDynamic))
+    return nullptr;
+  return makeIntElements(type, *known);
+}
+
+OpFoldResult SizeOp::fold(FoldAdaptor) {
+  auto shape = getShapeOf(getInput());
+  if (!shape || productOfDims(*shape) == kDynamic)
+    return nullptr;
+  return makeIntElements(cast<RankedTensorType>(getType()), {productOfDims(*shape)});
+}
+
+/// Shared by ops that only change how elements are grouped into dims.
+static OpFoldResult foldReshapeLike(Value input, Attribute constant, Type resultType) {
+  if (input.getType() == resultType && getStaticType(resultType))
+    return input;
+  auto dense = dyn_cast_or_null<DenseElementsAttr>(constant);
+  auto type = dyn_cast<RankedTensorType>(resultType);
+  if (!dense || !type || !type.hasStaticShape())
+    return nullptr;
+  return dense.reshape(type);
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
+  return foldReshapeLike(getInput(), adaptor.getInput(), getType());
+}
+OpFoldResult UnsqueezeOp::fold(FoldAdaptor adaptor) {
+  return foldReshapeLike(getInput(), adaptor.getInput(), getType());
+}
+OpFoldResult SqueezeOp::fold(FoldAdaptor adaptor) {
+  return foldReshapeLike(getInput(), adaptor.getInput(), getType());
+}
+OpFoldResult FlattenOp::fold(FoldAdaptor adaptor) {
+  return foldReshapeLike(getInput(), adaptor.getInput(), getType());
+}
+
+OpFoldResult TransposeOp::fold(FoldAdaptor) {
+  for (auto [i, p] : llvm::enumerate(getPerm()))
+    if (int64_t(i) != p)
+      return nullptr;
+  return getInput().getType() == getType() ? getInput() : nullptr;
+}
+
+OpFoldResult ConcatOp::fold(FoldAdaptor) {
+  if (getInputs().size() == 1 && getInputs().front().getType() == getType())
+    return getInputs().front();
+  RankedTensorType type = getStaticType(getType());
+  auto known = getKnownIntValues(getResult());
+  if (!type || type.getRank() != 1 || !known || llvm::is_contained(*known, kDynamic))
+    return nullptr;
+  return makeIntElements(type, *known);
+}
+
+OpFoldResult SliceOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType() && getStaticType(getType()) &&
+      llvm::all_of(getSteps(), [](int64_t s) { return s == 1; }))
+    return getInput();
+  RankedTensorType type = getStaticType(getType());
+  auto known = getKnownIntValues(getResult());
+  if (!type || type.getRank() != 1 || !known || llvm::is_contained(*known, kDynamic))
+    return nullptr;
+  return makeIntElements(type, *known);
+}
+
+OpFoldResult GatherOp::fold(FoldAdaptor) {
+  RankedTensorType type = getStaticType(getType());
+  auto known = getKnownIntValues(getResult());
+  if (!type || type.getRank() > 1 || !known || llvm::is_contained(*known, kDynamic))
+    return nullptr;
+  return makeIntElements(type, *known);
+}
+
+OpFoldResult ConstantOfShapeOp::fold(FoldAdaptor) {
+  auto type = dyn_cast<RankedTensorType>(getType());
+  auto value = dyn_cast<DenseElementsAttr>(getValue());
+  if (!type || !type.hasStaticShape() || !value)
+    return nullptr;
+  // A splat literal costs one element whatever the shape.
+  return DenseElementsAttr::get(type, value.getSplatValue<Attribute>());
+}
+
+OpFoldResult RangeOp::fold(FoldAdaptor adaptor) {
+  RankedTensorType type = getStaticType(getType());
+  auto start = getIntElements(adaptor.getStart());
+  auto delta = getIntElements(adaptor.getDelta());
+  if (!type || !start || !delta || start->size() != 1 || delta->size() != 1)
+    return nullptr;
+  SmallVector<int64_t> values;
+  for (int64_t i = 0; i < type.getNumElements(); ++i)
+    values.push_back((*start)[0] + i * (*delta)[0]);
+  return makeIntElements(type, values);
+}

@@ -1,0 +1,582 @@
+// Ops of the r1 graph dialect.
+#ifndef R1_OPS_TD
+#define R1_OPS_TD
+
+include "R1Dialect.td"
+
+//===----------------------------------------------------------------------===//
+// Import and constants
+//===----------------------------------------------------------------------===//
+
+def R1_OnnxNodeOp : R1_Op<"onnx_node"> {
+  let summary = "One ONNX node as imported, before legalization";
+  let description = [{
+    The importer turns each ONNX node into one `r1.onnx_node` that keeps
+    everything the file said: op type, domain, the opset in force for that
+    domain, the node name and its attributes (`onnx_attrs`). Absent optional
+    inputs are the value of an `r1.none`. `r1c-legalize-onnx` replaces it with
+    typed r1 ops, choosing the pattern by op type and opset.
+
+    ```mlir
+    %y = r1.onnx_node "Relu"(%x) {domain = "", opset = 17 : i64,
+        node_name = "relu1", onnx_attrs = {}} : (tensor<4xf32>) -> !r1.unknown
+    ```
+  }];
+  let arguments = (ins StrAttr:$op_type, StrAttr:$domain, I64Attr:$opset,
+                       StrAttr:$node_name, DictionaryAttr:$onnx_attrs,
+                       Variadic<AnyType>:$inputs);
+  let results = (outs Variadic<AnyType>:$outputs);
+  let assemblyFormat =
+      "$op_type `(` $inputs `)` attr-dict `:` functional-type($inputs, $outputs)";
+}
+
+def R1_NoneOp : R1_Op<"none", [Pure, ConstantLike]> {
+  let summary = "Marks an absent optional input of an imported node";
+  let description = [{
+    ```mlir
+    %none = r1.none
+    ```
+  }];
+  let results = (outs NoneType:$result);
+  let assemblyFormat = "attr-dict";
+  let hasFolder = 1;
+}
+
+def R1_ConstantOp : R1_TypedOp<"constant", [ConstantLike]> {
+  let summary = "A constant tensor: an ONNX initializer or Constant node";
+  let description = [{
+    Weights are `dense_resource` blobs, so they print outside the graph;
+    small constants are `dense` literals.
+
+    ```mlir
+    %c = r1.constant dense<[1, 2]> : tensor<2xi64>
+    %w = r1.constant dense_resource<conv1.weight> : tensor<64x3x7x7xf32>
+    ```
+  }];
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs R1_Tensor:$result);
+  let assemblyFormat = "attr-dict $value";
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+class R1_UnaryOp<string mnemonic, string what, Type operandType = R1_Tensor,
+                 list<Trait> traits = []>
+    : R1_TypedOp<mnemonic, traits> {
+  let summary = "Elementwise " # what;
+  let description = "Applies " # what # " to each element; the result has the "
+      # "operand's shape and element type.\n\n```mlir\n%y = r1." # mnemonic
+      # " %x : (tensor<?x8xf32>) -> tensor<?x8xf32>\n```";
+  let arguments = (ins operandType:$input);
+  let results = (outs operandType:$output);
+}
+
+def R1_AbsOp : R1_UnaryOp<"abs", "absolute value">;
+def R1_NegOp : R1_UnaryOp<"neg", "negation">;
+def R1_ReluOp : R1_UnaryOp<"relu", "max(x, 0)">;
+def R1_SigmoidOp : R1_UnaryOp<"sigmoid", "1 / (1 + exp(-x))", R1_FloatTensor>;
+def R1_TanhOp : R1_UnaryOp<"tanh", "hyperbolic tangent", R1_FloatTensor>;
+def R1_ErfOp : R1_UnaryOp<"erf", "the error function", R1_FloatTensor>;
+def R1_SqrtOp : R1_UnaryOp<"sqrt", "square root", R1_FloatTensor>;
+def R1_ExpOp : R1_UnaryOp<"exp", "exp(x)", R1_FloatTensor>;
+def R1_LogOp : R1_UnaryOp<"log", "natural logarithm", R1_FloatTensor>;
+def R1_ReciprocalOp : R1_UnaryOp<"reciprocal", "1 / x", R1_FloatTensor>;
+def R1_FloorOp : R1_UnaryOp<"floor", "rounding down", R1_FloatTensor>;
+def R1_CeilOp : R1_UnaryOp<"ceil", "rounding up", R1_FloatTensor>;
+def R1_RoundOp : R1_UnaryOp<"round", "rounding half to even", R1_FloatTensor>;
+def R1_SignOp : R1_UnaryOp<"sign", "the sign (-1, 0 or 1)">;
+def R1_SinOp : R1_UnaryOp<"sin", "sine", R1_FloatTensor>;
+def R1_CosOp : R1_UnaryOp<"cos", "cosine", R1_FloatTensor>;
+def R1_SoftplusOp : R1_UnaryOp<"softplus", "log(1 + exp(x))", R1_FloatTensor>;
+def R1_SoftsignOp : R1_UnaryOp<"softsign", "x / (1 + |x|)", R1_FloatTensor>;
+def R1_HardSwishOp : R1_UnaryOp<"hard_swish", "x * max(0, min(1, x / 6 + 1 / 2))",
+                                R1_FloatTensor>;
+def R1_NotOp : R1_UnaryOp<"not", "logical negation", R1_BoolTensor>;
+
+def R1_LeakyReluOp : R1_UnaryOp<"leaky_relu", "x >= 0 ? x : alpha * x", R1_FloatTensor> {
+  let arguments = (ins R1_FloatTensor:$input, F32Attr:$alpha);
+}
+def R1_EluOp : R1_UnaryOp<"elu", "x >= 0 ? x : alpha * (exp(x) - 1)", R1_FloatTensor> {
+  let arguments = (ins R1_FloatTensor:$input, F32Attr:$alpha);
+}
+def R1_SeluOp : R1_UnaryOp<"selu",
+    "gamma * (x > 0 ? x : alpha * (exp(x) - 1))", R1_FloatTensor> {
+  let arguments = (ins R1_FloatTensor:$input, F32Attr:$alpha, F32Attr:$gamma);
+}
+def R1_HardSigmoidOp : R1_UnaryOp<"hard_sigmoid", "max(0, min(1, alpha * x + beta))",
+                                  R1_FloatTensor> {
+  let arguments = (ins R1_FloatTensor:$input, F32Attr:$alpha, F32Attr:$beta);
+}
+def R1_GeluOp : R1_UnaryOp<"gelu",
+    "x * Phi(x), exactly (`approximate = \"none\"`) or by its tanh form", R1_FloatTensor> {
+  let arguments = (ins R1_FloatTensor:$input,
+                       DefaultValuedAttr<StrAttr, "\"none\"">:$approximate);
+  let hasVerifier = 1;
+}
+def R1_ClipOp : R1_UnaryOp<"clip", "clamping to [min, max] (either bound optional)"> {
+  let arguments = (ins R1_Tensor:$input, OptionalAttr<F64Attr>:$min,
+                       OptionalAttr<F64Attr>:$max);
+}
+
+def R1_CastOp : R1_TypedOp<"cast"> {
+  let summary = "Elementwise conversion to another element type";
+  let description = [{
+    Floats convert to integers by truncation toward zero, to `i1` by `x != 0`.
+
+    ```mlir
+    %y = r1.cast %x {to = f32} : (tensor<2x3xi64>) -> tensor<2x3xf32>
+    ```
+  }];
+  let arguments = (ins R1_Tensor:$input, TypeAttr:$to);
+  let results = (outs R1_Tensor:$output);
+  let hasFolder = 1;
+}
+
+class R1_BinaryOp<string mnemonic, string what, Type operandType = R1_Tensor,
+                  Type resultType = operandType, list<Trait> traits = []>
+    : R1_TypedOp<mnemonic, traits> {
+  let summary = "Elementwise " # what # " with numpy broadcasting";
+  let description = "Computes " # what # " of each pair of elements. Shapes "
+      # "broadcast as in numpy: aligned from the right, a dim of 1 stretches.\n\n"
+      # "```mlir\n%z = r1." # mnemonic
+      # " %x, %y : (tensor<?x1x8xf32>, tensor<4x8xf32>) -> tensor<?x4x8xf32>\n```";
+  let arguments = (ins operandType:$lhs, operandType:$rhs);
+  let results = (outs resultType:$output);
+  let hasVerifier = 1;
+}
+
+def R1_AddOp : R1_BinaryOp<"add", "lhs + rhs", R1_Tensor, R1_Tensor, [Commutative]> {
+  let hasFolder = 1;
+}
+def R1_SubOp : R1_BinaryOp<"sub", "lhs - rhs"> { let hasFolder = 1; }
+def R1_MulOp : R1_BinaryOp<"mul", "lhs * rhs", R1_Tensor, R1_Tensor, [Commutative]> {
+  let hasFolder = 1;
+}
+def R1_DivOp : R1_BinaryOp<"div", "lhs / rhs (integers truncate)"> { let hasFolder = 1; }
+def R1_PowOp : R1_BinaryOp<"pow", "lhs raised to rhs"> {}
+def R1_MaxOp : R1_BinaryOp<"max", "the larger", R1_Tensor, R1_Tensor, [Commutative]>;
+def R1_MinOp : R1_BinaryOp<"min", "the smaller", R1_Tensor, R1_Tensor, [Commutative]>;
+def R1_ModOp : R1_BinaryOp<"mod", "the remainder (`fmod`: sign of lhs, else of rhs)"> {
+  let arguments = (ins R1_Tensor:$lhs, R1_Tensor:$rhs, DefaultValuedAttr<BoolAttr, "false">:$fmod);
+}
+def R1_AndOp : R1_BinaryOp<"and", "logical and", R1_BoolTensor, R1_BoolTensor, [Commutative]>;
+def R1_OrOp : R1_BinaryOp<"or", "logical or", R1_BoolTensor, R1_BoolTensor, [Commutative]>;
+def R1_XorOp : R1_BinaryOp<"xor", "logical xor", R1_BoolTensor, R1_BoolTensor, [Commutative]>;
+def R1_EqualOp : R1_BinaryOp<"equal", "lhs == rhs", R1_Tensor, R1_BoolTensor, [Commutative]> {
+  let hasFolder = 1;
+}
+def R1_LessOp : R1_BinaryOp<"less", "lhs < rhs", R1_Tensor, R1_BoolTensor>;
+def R1_LessEqualOp : R1_BinaryOp<"less_equal", "lhs <= rhs", R1_Tensor, R1_BoolTensor>;
+def R1_GreaterOp : R1_BinaryOp<"greater", "lhs > rhs", R1_Tensor, R1_BoolTensor>;
+def R1_GreaterEqualOp : R1_BinaryOp<"greater_equal", "lhs >= rhs", R1_Tensor, R1_BoolTensor>;
+
+def R1_WhereOp : R1_TypedOp<"where"> {
+  let summary = "Elementwise select with numpy broadcasting";
+  let description = [{
+    ```mlir
+    %z = r1.where %m, %x, %y : (tensor<1x1x8x8xi1>, tensor<?x12x8x8xf32>, tensor<f32>)
+        -> tensor<?x12x8x8xf32>
+    ```
+  }];
+  let arguments = (ins R1_BoolTensor:$condition, R1_Tensor:$on_true, R1_Tensor:$on_false);
+  let results = (outs R1_Tensor:$output);
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Contractions, convolution, pooling, normalization
+//===----------------------------------------------------------------------===//
+
+def R1_MatMulOp : R1_TypedOp<"matmul"> {
+  let summary = "Matrix product with numpy semantics";
+  let description = [{
+    1-D operands are promoted to matrices and the added dim dropped again;
+    batch dims broadcast.
+
+    ```mlir
+    %c = r1.matmul %a, %b : (tensor<?x128x768xf32>, tensor<768x3072xf32>) -> tensor<?x128x3072xf32>
+    ```
+  }];
+  let arguments = (ins R1_Tensor:$lhs, R1_Tensor:$rhs);
+  let results = (outs R1_Tensor:$output);
+  let hasVerifier = 1;
+}
+
+def R1_ConvOp : R1_TypedOp<"conv"> {
+  let summary = "N-d convolution, NCHW layout, grouped, optional bias";
+  let description = [{
+    `pads` holds the begin pads of each spatial dim, then the end pads.
+
+    ```mlir
+    %y = r1.conv %x, %w, %b {strides = array<i64: 2, 2>, pads = array<i64: 3, 3, 3, 3>,
+        dilations = array<i64: 1, 1>, group = 1 : i64}
+        : (tensor<1x3x224x224xf32>, tensor<64x3x7x7xf32>, tensor<64xf32>) -> tensor<1x64x112x112xf32>
+    ```
+  }];
+  let arguments = (ins R1_FloatTensor:$input, R1_FloatTensor:$weight,
+                       Optional<R1_FloatTensor>:$bias, DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$pads, DenseI64ArrayAttr:$dilations,
+                       I64Attr:$group);
+  let results = (outs R1_FloatTensor:$output);
+  let hasVerifier = 1;
+}
+
+class R1_PoolOp<string mnemonic, string what> : R1_TypedOp<mnemonic> {
+  let summary = what # " pooling over the spatial dims (NCHW)";
+  let description = [{
+    `pads` holds begin pads, then end pads. With `ceil_mode` the output size
+    rounds up, as long as the last window starts inside the padded input.
+
+    ```mlir
+    %y = r1.}] # mnemonic # [{ %x {kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>,
+        pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, ceil_mode = false,
+        count_include_pad = false} : (tensor<1x64x112x112xf32>) -> tensor<1x64x56x56xf32>
+    ```
+  }];
+  let arguments = (ins R1_FloatTensor:$input, DenseI64ArrayAttr:$kernel_shape,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
+                       DenseI64ArrayAttr:$dilations, BoolAttr:$ceil_mode,
+                       BoolAttr:$count_include_pad);
+  let results = (outs R1_FloatTensor:$output);
+  let hasVerifier = 1;
+}
+def R1_MaxPoolOp : R1_PoolOp<"max_pool", "Max">;
+def R1_AveragePoolOp : R1_PoolOp<"average_pool", "Average">;
+
+def R1_BatchNormOp : R1_TypedOp<"batch_norm"> {
+  let summary = "Batch normalization in inference mode";
+  let description = [{
+    `(x - mean) / sqrt(var + epsilon) * scale + bias`, per channel (dim 1).
+
+    ```mlir
+    %y = r1.batch_norm %x, %s, %b, %m, %v {epsilon = 1.0e-05 : f32}
+        : (tensor<1x64x56x56xf32>, tensor<64xf32>, tensor<64xf32>, tensor<64xf32>, tensor<64xf32>)
+        -> tensor<1x64x56x56xf32>
+    ```
+  }];
+  let arguments = (ins R1_FloatTensor:$input, R1_FloatTensor:$scale, R1_FloatTensor:$bias,
+                       R1_FloatTensor:$mean, R1_FloatTensor:$variance, F32Attr:$epsilon);
+  let results = (outs R1_FloatTensor:$output);
+  let hasVerifier = 1;
+}
+
+def R1_LayerNormOp : R1_TypedOp<"layer_norm"> {
+  let summary = "Layer normalization over the dims from `axis` on";
+  let description = [{
+    ```mlir
+    %y = r1.layer_norm %x, %g, %b {axis = -1 : i64, epsilon = 1.0e-05 : f32}
+        : (tensor<?x128x768xf32>, tensor<768xf32>, tensor<768xf32>) -> tensor<?x128x768xf32>
+    ```
+  }];
+  let arguments = (ins R1_FloatTensor:$input, R1_FloatTensor:$scale,
+                       Optional<R1_FloatTensor>:$bias, I64Attr:$axis, F32Attr:$epsilon);
+  let results = (outs R1_FloatTensor:$output);
+  let hasVerifier = 1;
+}
+
+class R1_AxisOp<string mnemonic, string what> : R1_TypedOp<mnemonic> {
+  let summary = what # " along one axis";
+  let description = [{
+    ```mlir
+    %y = r1.}] # mnemonic # [{ %x {axis = -1 : i64} : (tensor<?x12x128x128xf32>) -> tensor<?x12x128x128xf32>
+    ```
+  }];
+  let arguments = (ins R1_FloatTensor:$input, I64Attr:$axis);
+  let results = (outs R1_FloatTensor:$output);
+  let hasVerifier = 1;
+}
+def R1_SoftmaxOp : R1_AxisOp<"softmax", "Softmax">;
+def R1_LogSoftmaxOp : R1_AxisOp<"log_softmax", "Log of softmax">;
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+class R1_ReduceOp<string mnemonic, string what> : R1_TypedOp<mnemonic> {
+  let summary = what # " over `axes` (all dims when empty)";
+  let description = [{
+    Reduced dims stay as 1 with `keepdims`, else disappear.
+
+    ```mlir
+    %m = r1.}] # mnemonic # [{ %x {axes = array<i64: -1>, keepdims = true}
+        : (tensor<?x128x768xf32>) -> tensor<?x128x1xf32>
+    ```
+  }];
+  let arguments = (ins R1_Tensor:$input, DenseI64ArrayAttr:$axes, BoolAttr:$keepdims);
+  let results = (outs R1_Tensor:$output);
+  let hasVerifier = 1;
+}
+def R1_ReduceSumOp : R1_ReduceOp<"reduce_sum", "Sum">;
+def R1_ReduceMeanOp : R1_ReduceOp<"reduce_mean", "Mean">;
+def R1_ReduceMaxOp : R1_ReduceOp<"reduce_max", "Maximum">;
+def R1_ReduceMinOp : R1_ReduceOp<"reduce_min", "Minimum">;
+def R1_ReduceProdOp : R1_ReduceOp<"reduce_prod", "Product">;
+
+class R1_ArgOp<string mnemonic, string what> : R1_TypedOp<mnemonic> {
+  let summary = "Index of the " # what # " along one axis, as i64";
+  let description = [{
+    Ties pick the first index, or the last with `select_last_index`.
+
+    ```mlir
+    %i = r1.}] # mnemonic # [{ %x {axis = 1 : i64, keepdims = false, select_last_index = false}
+        : (tensor<?x1000xf32>) -> tensor<?xi64>
+    ```
+  }];
+  let arguments = (ins R1_Tensor:$input, I64Attr:$axis, BoolAttr:$keepdims,
+                       BoolAttr:$select_last_index);
+  let results = (outs TensorOf<[I64]>:$output);
+  let hasVerifier = 1;
+}
+def R1_ArgMaxOp : R1_ArgOp<"arg_max", "largest element">;
+def R1_ArgMinOp : R1_ArgOp<"arg_min", "smallest element">;
+
+//===----------------------------------------------------------------------===//
+// Shape and data movement
+//===----------------------------------------------------------------------===//
+
+def R1_ShapeOp : R1_TypedOp<"shape"> {
+  let summary = "The dims [start, end) of a tensor as a 1-D i64 tensor";
+  let description = [{
+    Folds to a constant when those dims are static.
+
+    ```mlir
+    %s = r1.shape %x {start = 0 : i64, end = 4 : i64} : (tensor<?x3x224x224xf32>) -> tensor<4xi64>
+    ```
+  }];
+  let arguments = (ins R1_Tensor:$input, I64Attr:$start, I64Attr:$end);
+  let results = (outs TensorOf<[I64]>:$output);
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def R1_SizeOp : R1_TypedOp<"size"> {
+  let summary = "The number of elements of a tensor, as a 0-D i64 tensor";
+  let description = [{
+    ```mlir
+    %n = r1.size %x : (tensor<?x8xf32>) -> tensor<i64>
+    ```
+  }];
+  let arguments = (ins R1_Tensor:$input);
+  let results = (outs TensorOf<[I64]>:$output);
+  let hasFolder = 1;
+}
+
+def R1_ReshapeOp : R1_TypedOp<"reshape"> {
+  let summary = "Reshape to the dims held in a 1-D i64 tensor";
+  let description = [{
+    A `-1` in `shape` takes the remaining size; a `0` copies the input dim
+    unless `allowzero` is set. The result type is as static as the known
+    values of `shape` allow.
+
+    ```mlir
+    %y = r1.reshape %x, %s {allowzero = false}
+        : (tensor<?x128x768xf32>, tensor<4xi64>) -> tensor<?x128x12x64xf32>
+    ```
+  }];
+  let arguments = (ins R1_Tensor:$input, TensorOf<[I64]>:$shape, BoolAttr:$allowzero);
+  let results = (outs R1_Tensor:$output);
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def R1_TransposeOp : R1_TypedOp<"transpose"> {
+  let summary = "Permutes dims: result dim i is input dim perm[i]";
+  let description = [{
+    ```mlir
+    %y = r1.transpose %x {perm = array<i64: 0, 2, 1, 3>}
+        : (tensor<?x128x12x64xf32>) -> tensor<?x12x128x64xf32>
+    ```
+  }];
+  let arguments = (ins R1_Tensor:$input, DenseI64ArrayAttr:$perm);
+  let results = (outs R1_Tensor:$output);
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def R1_ConcatOp : R1_TypedOp<"concat"> {
+  let summary = "Joins tensors along one axis";
+  let description = [{
+    ```mlir
+    %y = r1.concat %a, %b {axis = 1 : i64}
+        : (tensor<?x1x768xf32>, tensor<?x196x768xf32>) -> tensor<?x197x768xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<R1_Tensor>:$inputs, I64Attr:$axis);
+  let results = (outs R1_Tensor:$output);
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def R1_SplitOp : R1_TypedOp<"split"> {
+  let summary = "Cuts a tensor along one axis into pieces of the given sizes";
+  let description = [{
+    ```mlir
+    %q, %k, %v = r1.split %x {axis = 2 : i64, sizes = array<i64: 768, 768, 768>}
+        : (tensor<?x128x2304xf32>) -> (tensor<?x128x768xf32>, tensor<?x128x768xf32>, tensor<?x128x768xf32>)
+    ```
+  }];
+  let arguments = (ins R1_Tensor:$input, I64Attr:$axis, DenseI64ArrayAttr:$sizes);
+  let results = (outs Variadic<R1_Tensor>:$outputs);
+  let hasVerifier = 1;
+}
+
+def R1_SliceOp : R1_TypedOp<"slice"> {
+  let summary = "Strided slice with one start, end and step per axis";
+  let description = [{
+    Starts and ends follow ONNX: negative values count from the end and are
+    clamped to the dim; `axes` lists each sliced dim once.
+
+    ```mlir
+    %y = r1.slice %x {axes = array<i64: 1>, starts = array<i64: 0>, ends = array<i64: 1>,
+        steps = array<i64: 1>} : (tensor<?x197x768xf32>) -> tensor<?x1x768xf32>
+    ```
+  }];
+  let arguments = (ins R1_Tensor:$input, DenseI64ArrayAttr:$axes,
+                       DenseI64ArrayAttr:$starts, DenseI64ArrayAttr:$ends,
+                       DenseI64ArrayAttr:$steps);
+  let results = (outs R1_Tensor:$output);
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def R1_GatherOp : R1_TypedOp<"gather"> {
+  let summary = "Picks entries along one axis by index (negative counts from the end)";
+  let description = [{
+    The result shape is `data.shape[:axis] + indices.shape + data.shape[axis+1:]`.
+
+    ```mlir
+    %e = r1.gather %table, %ids {axis = 0 : i64}
+        : (tensor<30522x768xf32>, tensor<?x128xi64>) -> tensor<?x128x768xf32>
+    ```
+  }];
+  let arguments = (ins R1_Tensor:$data, R1_IndexTensor:$indices, I64Attr:$axis);
+  let results = (outs R1_Tensor:$output);
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def R1_UnsqueezeOp : R1_TypedOp<"unsqueeze"> {
+  let summary = "Inserts dims of size 1 at `axes` (positions in the result)";
+  let description = [{
+    ```mlir
+    %y = r1.unsqueeze %x {axes = array<i64: 1, 2>} : (tensor<?x128xf32>) -> tensor<?x1x1x128xf32>
+    ```
+  }];
+  let arguments = (ins R1_Tensor:$input, DenseI64ArrayAttr:$axes);
+  let results = (outs R1_Tensor:$output);
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def R1_SqueezeOp : R1_TypedOp<"squeeze"> {
+  let summary = "Removes dims of size 1 at `axes`";
+  let description = [{
+    ```mlir
+    %y = r1.squeeze %x {axes = array<i64: 1>} : (tensor<?x1x768xf32>) -> tensor<?x768xf32>
+    ```
+  }];
+  let arguments = (ins R1_Tensor:$input, DenseI64ArrayAttr:$axes);
+  let results = (outs R1_Tensor:$output);
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def R1_FlattenOp : R1_TypedOp<"flatten"> {
+  let summary = "Reshapes to 2-D: dims before `axis`, and dims from `axis` on";
+  let description = [{
+    ```mlir
+    %y = r1.flatten %x {axis = 1 : i64} : (tensor<?x2048x1x1xf32>) -> tensor<?x2048xf32>
+    ```
+  }];
+  let arguments = (ins R1_Tensor:$input, I64Attr:$axis);
+  let results = (outs R1_Tensor:$output);
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def R1_ExpandOp : R1_TypedOp<"expand"> {
+  let summary = "Broadcasts a tensor against a shape held in a 1-D i64 tensor";
+  let description = [{
+    ```mlir
+    %y = r1.expand %cls, %s : (tensor<1x1x768xf32>, tensor<3xi64>) -> tensor<?x1x768xf32>
+    ```
+  }];
+  let arguments = (ins R1_Tensor:$input, TensorOf<[I64]>:$shape);
+  let results = (outs R1_Tensor:$output);
+  let hasVerifier = 1;
+}
+
+def R1_TileOp : R1_TypedOp<"tile"> {
+  let summary = "Repeats a tensor along each dim the number of times in `repeats`";
+  let description = [{
+    ```mlir
+    %y = r1.tile %x, %r : (tensor<2x3xf32>, tensor<2xi64>) -> tensor<4x3xf32>
+    ```
+  }];
+  let arguments = (ins R1_Tensor:$input, TensorOf<[I64]>:$repeats);
+  let results = (outs R1_Tensor:$output);
+  let hasVerifier = 1;
+}
+
+def R1_ConstantOfShapeOp : R1_TypedOp<"constant_of_shape"> {
+  let summary = "A tensor of the shape held in a 1-D i64 tensor, filled with `value`";
+  let description = [{
+    ```mlir
+    %z = r1.constant_of_shape %s {value = dense<0.0> : tensor<1xf32>}
+        : (tensor<2xi64>) -> tensor<?x128xf32>
+    ```
+  }];
+  let arguments = (ins TensorOf<[I64]>:$shape, ElementsAttr:$value);
+  let results = (outs R1_Tensor:$output);
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def R1_RangeOp : R1_TypedOp<"range"> {
+  let summary = "The 1-D sequence start, start + delta, ... below limit";
+  let description = [{
+    ```mlir
+    %r = r1.range %start, %limit, %delta : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<128xi64>
+    ```
+  }];
+  let arguments = (ins R1_Tensor:$start, R1_Tensor:$limit, R1_Tensor:$delta);
+  let results = (outs R1_Tensor:$output);
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def R1_PadOp : R1_TypedOp<"pad"> {
+  let summary = "Pads each dim: `pads` holds all begin amounts, then all ends";
+  let description = [{
+    `mode` is `constant` (fills with `value`), `reflect` or `edge`.
+    Negative pads crop.
+
+    ```mlir
+    %y = r1.pad %x {pads = array<i64: 0, 0, 1, 1, 0, 0, 1, 1>, mode = "constant", value = 0.0}
+        : (tensor<1x3x8x8xf32>) -> tensor<1x3x10x10xf32>
+    ```
+  }];
+  let arguments = (ins R1_Tensor:$input, DenseI64ArrayAttr:$pads, StrAttr:$mode, F64Attr:$value);
+  let results = (outs R1_Tensor:$output);
+  let hasVerifier = 1;
+}
+
+def R1_TriluOp : R1_TypedOp<"trilu"> {
+  let summary = "Keeps the upper or lower triangle of the last two dims, zeroes the rest";
+  let description = [{
+    Diagonal `k` shifts the triangle's edge: above the main diagonal for k > 0.
+
+    ```mlir
+    %m = r1.trilu %x {upper = false, k = 0 : i64} : (tensor<128x128xf32>) -> tensor<128x128xf32>
+    ```
+  }];
+  let arguments = (ins R1_Tensor:$input, BoolAttr:$upper, I64Attr:$k);
+  let results = (outs R1_Tensor:$output);
+  let hasVerifier = 1;
+}
+
+#endif // R1_OPS_TD

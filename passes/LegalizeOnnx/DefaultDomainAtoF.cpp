@@ -1,0 +1,279 @@
+//===- DefaultDomainAtoF.cpp - ONNX ops Abs to Floor ----------------------===//
+#include "passes/LegalizeOnnx/OnnxNode.h"
+#include "dialects/R1/IR/ShapeInference.h"
+
+using namespace mlir;
+using namespace mlir::r1;
+
+namespace {
+
+using Result = FailureOr<SmallVector<Value>>;
+
+template <typename OpTy>
+Result legalizeArg(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  if (failed(x))
+    return failure();
+  OpBuilder &b = node.getBuilder();
+  return results(node.create<OpTy>(*x, b.getI64IntegerAttr(node.getInt("axis", 0)),
+                                   b.getBoolAttr(node.getInt("keepdims", 1) != 0),
+                                   b.getBoolAttr(node.getInt("select_last_index", 0) != 0)));
+}
+
+Result legalizeAveragePool(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  if (failed(x))
+    return failure();
+  auto kernel = node.getInts("kernel_shape");
+  if (!kernel)
+    return node.emitError() << "missing required attribute 'kernel_shape'", failure();
+  size_t spatial = kernel->size();
+  auto strides = node.getInts("strides").value_or(SmallVector<int64_t>(spatial, 1));
+  auto dilations = node.getInts("dilations").value_or(SmallVector<int64_t>(spatial, 1));
+  if (strides.size() != spatial || dilations.size() != spatial)
+    return node.emitError() << "strides and dilations need " << spatial << " values each",
+           failure();
+  auto pads = getWindowPads(node, *x, *kernel, strides, dilations);
+  if (failed(pads))
+    return failure();
+  OpBuilder &b = node.getBuilder();
+  return results(node.create<AveragePoolOp>(
+      *x, b.getDenseI64ArrayAttr(*kernel), b.getDenseI64ArrayAttr(strides),
+      b.getDenseI64ArrayAttr(*pads), b.getDenseI64ArrayAttr(dilations),
+      b.getBoolAttr(node.getInt("ceil_mode", 0) != 0),
+      b.getBoolAttr(node.getInt("count_include_pad", 0) != 0)));
+}
+
+Result legalizeBatchNormalization(OnnxNode &node) {
+  SmallVector<Value> operands;
+  for (unsigned i = 0; i < 5; ++i) {
+    FailureOr<Value> value = node.requiredInput(i);
+    if (failed(value))
+      return failure();
+    operands.push_back(*value);
+  }
+  if (node.getInt("training_mode", 0) != 0)
+    return node.emitError() << "training_mode is unsupported; r1c compiles inference",
+           failure();
+  OpBuilder &b = node.getBuilder();
+  return results(node.create<BatchNormOp>(operands[0], operands[1], operands[2],
+                                          operands[3], operands[4],
+                                          b.getF32FloatAttr(node.getFloat("epsilon", 1e-5f))));
+}
+
+/// The element type ONNX's `to` attribute names.
+FailureOr<Type> castTarget(OnnxNode &node, int64_t code) {
+  Builder b(node.getBuilder().getContext());
+  switch (code) {
+  case 1: return Type(b.getF32Type());
+  case 2: return Type(b.getIntegerType(8, false));
+  case 3: return Type(b.getIntegerType(8));
+  case 4: return Type(b.getIntegerType(16, false));
+  case 5: return Type(b.getIntegerType(16));
+  case 6: return Type(b.getI32Type());
+  case 7: return Type(b.getI64Type());
+  case 9: return Type(b.getI1Type());
+  case 10: return Type(b.getF16Type());
+  case 11: return Type(b.getF64Type());
+  case 12: return Type(b.getIntegerType(32, false));
+  case 13: return Type(b.getIntegerType(64, false));
+  case 16: return Type(b.getBF16Type());
+  default:
+    return node.emitError() << "cast to element type code " << code << " is unsupported",
+           failure();
+  }
+}
+
+Result legalizeCast(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  FailureOr<int64_t> to = node.requiredInt("to");
+  if (failed(x) || failed(to))
+    return failure();
+  FailureOr<Type> element = castTarget(node, *to);
+  if (failed(element))
+    return failure();
+  return results(node.create<CastOp>(*x, TypeAttr::get(*element)));
+}
+
+Result legalizeCastLike(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0), like = node.requiredInput(1);
+  if (failed(x) || failed(like))
+    return failure();
+  return results(node.create<CastOp>(*x, TypeAttr::get(getElementTypeOf(*like))));
+}
+
+Result legalizeClip(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  if (failed(x))
+    return failure();
+  OpBuilder &b = node.getBuilder();
+  FloatAttr bounds[2];
+  for (unsigned i = 1; i <= 2; ++i) {
+    if (!node.input(i))
+      continue;
+    std::optional<double> bound = node.constantScalar(i);
+    if (!bound)
+      return node.emitError() << (i == 1 ? "min" : "max")
+                              << " must be a constant scalar; computed bounds are "
+                                 "unsupported",
+             failure();
+    bounds[i - 1] = b.getF64FloatAttr(*bound);
+  }
+  return results(node.create<ClipOp>(*x, bounds[0], bounds[1]));
+}
+
+Result legalizeConcat(OnnxNode &node) {
+  FailureOr<int64_t> axis = node.requiredInt("axis");
+  if (failed(axis))
+    return failure();
+  SmallVector<Value> inputs;
+  for (unsigned i = 0; i < node.getNumInputs(); ++i)
+    if (Value input = node.input(i))
+      inputs.push_back(input);
+  if (inputs.empty())
+    return node.emitError() << "needs at least one input", failure();
+  return results(
+      node.create<ConcatOp>(inputs, node.getBuilder().getI64IntegerAttr(*axis)));
+}
+
+Result legalizeConstant(OnnxNode &node) {
+  OpBuilder &b = node.getBuilder();
+  if (ElementsAttr value = node.getTensor("value"))
+    return results(node.create<ConstantOp>(value));
+  if (node.hasAttr("value_float")) {
+    auto type = RankedTensorType::get({}, b.getF32Type());
+    return results(node.create<ConstantOp>(cast<ElementsAttr>(
+        DenseElementsAttr::get(type, node.getFloat("value_float", 0)))));
+  }
+  if (node.hasAttr("value_int")) {
+    auto type = RankedTensorType::get({}, b.getI64Type());
+    return results(node.create<ConstantOp>(
+        cast<ElementsAttr>(DenseElementsAttr::get(type, node.getInt("value_int", 0)))));
+  }
+  if (auto ints = node.getInts("value_ints"))
+    return results(node.i64Vector(*ints));
+  if (auto floats = node.getFloats("value_floats")) {
+    auto type = RankedTensorType::get({int64_t(floats->size())}, b.getF32Type());
+    return results(node.create<ConstantOp>(
+        cast<ElementsAttr>(DenseElementsAttr::get(type, ArrayRef<float>(*floats)))));
+  }
+  return node.emitError() << "only tensor, int and float constants are supported "
+                          << "(string and sparse constants are unsupported)",
+         failure();
+}
+
+Result legalizeConstantOfShape(OnnxNode &node) {
+  FailureOr<Value> shape = node.requiredInput(0);
+  if (failed(shape))
+    return failure();
+  ElementsAttr value = node.getTensor("value");
+  if (!value) {
+    auto type = RankedTensorType::get({1}, node.getBuilder().getF32Type());
+    value = cast<ElementsAttr>(DenseElementsAttr::get(type, 0.0f));
+  }
+  return results(node.create<ConstantOfShapeOp>(*shape, value));
+}
+
+Result legalizeConv(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0), w = node.requiredInput(1);
+  if (failed(x) || failed(w))
+    return failure();
+  auto weightType = dyn_cast<RankedTensorType>(w->getType());
+  auto kernel = node.getInts("kernel_shape");
+  if (!kernel && weightType && weightType.getRank() >= 3)
+    kernel = llvm::to_vector(weightType.getShape().drop_front(2));
+  if (!kernel || llvm::is_contained(*kernel, ShapedType::kDynamic))
+    return node.emitError() << "needs kernel_shape or a weight of static shape", failure();
+  size_t spatial = kernel->size();
+  auto strides = node.getInts("strides").value_or(SmallVector<int64_t>(spatial, 1));
+  auto dilations = node.getInts("dilations").value_or(SmallVector<int64_t>(spatial, 1));
+  if (strides.size() != spatial || dilations.size() != spatial)
+    return node.emitError() << "strides and dilations need " << spatial << " values each",
+           failure();
+  auto pads = getWindowPads(node, *x, *kernel, strides, dilations);
+  if (failed(pads))
+    return failure();
+  OpBuilder &b = node.getBuilder();
+  return results(node.create<ConvOp>(*x, *w, node.input(2), b.getDenseI64ArrayAttr(strides),
+                                     b.getDenseI64ArrayAttr(*pads),
+                                     b.getDenseI64ArrayAttr(dilations),
+                                     b.getI64IntegerAttr(node.getInt("group", 1))));
+}
+
+Result legalizeDropout(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  if (failed(x))
+    return failure();
+  if (node.input(2)) {
+    std::optional<double> training = node.constantScalar(2);
+    if (!training || *training != 0)
+      return node.emitError() << "training_mode must be a constant false", failure();
+  }
+  SmallVector<Value> outputs = {*x};
+  // In inference every element is kept, so the mask is all true.
+  if (node.getNumOutputs() > 1 && node.isOutputUsed(1)) {
+    OpBuilder &b = node.getBuilder();
+    Value shape = node.create<ShapeOp>(*x, b.getI64IntegerAttr(0),
+                                       b.getI64IntegerAttr(
+                                           cast<RankedTensorType>(x->getType()).getRank()));
+    auto one = RankedTensorType::get({1}, b.getI1Type());
+    outputs.push_back(node.create<ConstantOfShapeOp>(
+        shape, cast<ElementsAttr>(DenseElementsAttr::get(one, true))));
+  }
+  return outputs;
+}
+
+Result legalizeElu(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  if (failed(x))
+    return failure();
+  return results(node.create<EluOp>(
+      *x, node.getBuilder().getF32FloatAttr(node.getFloat("alpha", 1.0f))));
+}
+
+Result legalizeExpand(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0), shape = node.requiredInput(1);
+  if (failed(x) || failed(shape))
+    return failure();
+  return results(node.create<ExpandOp>(*x, *shape));
+}
+
+Result legalizeFlatten(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  if (failed(x))
+    return failure();
+  return results(
+      node.create<FlattenOp>(*x, node.getBuilder().getI64IntegerAttr(node.getInt("axis", 1))));
+}
+
+} // namespace
+
+void mlir::r1::addDefaultDomainAtoF(SmallVectorImpl<OnnxPattern> &patterns) {
+  patterns.append({
+      {"Abs", 1, legalizeUnary<AbsOp>},
+      {"Add", 1, legalizeBinary<AddOp>},
+      {"And", 1, legalizeBinary<AndOp>},
+      {"ArgMax", 1, legalizeArg<ArgMaxOp>},
+      {"ArgMin", 1, legalizeArg<ArgMinOp>},
+      {"AveragePool", 1, legalizeAveragePool},
+      {"BatchNormalization", 1, legalizeBatchNormalization},
+      {"Cast", 1, legalizeCast},
+      {"CastLike", 15, legalizeCastLike},
+      {"Ceil", 1, legalizeUnary<CeilOp>},
+      {"Clip", 11, legalizeClip},
+      {"Concat", 1, legalizeConcat},
+      {"Constant", 1, legalizeConstant},
+      {"ConstantOfShape", 9, legalizeConstantOfShape},
+      {"Conv", 1, legalizeConv},
+      {"Cos", 7, legalizeUnary<CosOp>},
+      {"Div", 1, legalizeBinary<DivOp>},
+      {"Dropout", 1, legalizeDropout},
+      {"Elu", 1, legalizeElu},
+      {"Equal", 1, legalizeBinary<EqualOp>},
+      {"Erf", 9, legalizeUnary<ErfOp>},
+      {"Exp", 1, legalizeUnary<ExpOp>},
+      {"Expand", 8, legalizeExpand},
+      {"Flatten", 1, legalizeFlatten},
+      {"Floor", 1, legalizeUnary<FloorOp>},
+  });
+}

@@ -1,0 +1,179 @@
+//===- DefaultDomainGtoM.cpp - ONNX ops Gather to Mul ---------------------===//
+#include "passes/LegalizeOnnx/OnnxNode.h"
+#include "dialects/R1/IR/ShapeInference.h"
+
+using namespace mlir;
+using namespace mlir::r1;
+
+namespace {
+
+using Result = FailureOr<SmallVector<Value>>;
+
+Result legalizeGather(OnnxNode &node) {
+  FailureOr<Value> data = node.requiredInput(0), indices = node.requiredInput(1);
+  if (failed(data) || failed(indices))
+    return failure();
+  return results(node.create<GatherOp>(
+      *data, *indices, node.getBuilder().getI64IntegerAttr(node.getInt("axis", 0))));
+}
+
+Result legalizeGelu(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  if (failed(x))
+    return failure();
+  return results(node.create<GeluOp>(
+      *x, node.getBuilder().getStringAttr(node.getString("approximate", "none"))));
+}
+
+/// alpha * A' * B' + beta * C, as matmul with a scaled, broadcast addend.
+Result legalizeGemm(OnnxNode &node) {
+  FailureOr<Value> a = node.requiredInput(0), bIn = node.requiredInput(1);
+  if (failed(a) || failed(bIn))
+    return failure();
+  OpBuilder &b = node.getBuilder();
+  auto swap = b.getDenseI64ArrayAttr({1, 0});
+  Value lhs = node.getInt("transA", 0) ? node.create<TransposeOp>(*a, swap).getResult() : *a;
+  Value rhs =
+      node.getInt("transB", 0) ? node.create<TransposeOp>(*bIn, swap).getResult() : *bIn;
+  Type element = getElementTypeOf(*a);
+  Value product = node.create<MatMulOp>(lhs, rhs);
+  float alpha = node.getFloat("alpha", 1.0f), beta = node.getFloat("beta", 1.0f);
+  if (alpha != 1.0f)
+    product = node.create<MulOp>(product, node.scalar(element, alpha));
+  if (Value c = node.input(2)) {
+    if (beta != 1.0f)
+      c = node.create<MulOp>(c, node.scalar(element, beta));
+    product = node.create<AddOp>(product, c);
+  }
+  return results(product);
+}
+
+/// Global pooling is a reduction over every spatial dim, keeping them as 1.
+template <typename ReduceOpTy>
+Result legalizeGlobalPool(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  if (failed(x))
+    return failure();
+  auto type = dyn_cast<RankedTensorType>(x->getType());
+  if (!type || type.getRank() < 3)
+    return node.emitError() << "needs an input of known rank 3 or more", failure();
+  SmallVector<int64_t> axes;
+  for (int64_t i = 2; i < type.getRank(); ++i)
+    axes.push_back(i);
+  OpBuilder &b = node.getBuilder();
+  return results(
+      node.create<ReduceOpTy>(*x, b.getDenseI64ArrayAttr(axes), b.getBoolAttr(true)));
+}
+
+Result legalizeHardSigmoid(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  if (failed(x))
+    return failure();
+  OpBuilder &b = node.getBuilder();
+  return results(node.create<HardSigmoidOp>(*x, b.getF32FloatAttr(node.getFloat("alpha", 0.2f)),
+                                            b.getF32FloatAttr(node.getFloat("beta", 0.5f))));
+}
+
+Result legalizeIdentity(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  if (failed(x))
+    return failure();
+  return results(*x);
+}
+
+Result legalizeLayerNormalization(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0), scale = node.requiredInput(1);
+  if (failed(x) || failed(scale))
+    return failure();
+  for (unsigned i = 1; i < node.getNumOutputs(); ++i)
+    if (node.isOutputUsed(i))
+      return node.emitError() << "the Mean and InvStdDev outputs are unsupported", failure();
+  OpBuilder &b = node.getBuilder();
+  return results(node.create<LayerNormOp>(*x, *scale, node.input(2),
+                                          b.getI64IntegerAttr(node.getInt("axis", -1)),
+                                          b.getF32FloatAttr(node.getFloat("epsilon", 1e-5f))));
+}
+
+Result legalizeLeakyRelu(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  if (failed(x))
+    return failure();
+  return results(node.create<LeakyReluOp>(
+      *x, node.getBuilder().getF32FloatAttr(node.getFloat("alpha", 0.01f))));
+}
+
+Result legalizeMaxPool(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  if (failed(x))
+    return failure();
+  if (node.getNumOutputs() > 1 && node.isOutputUsed(1))
+    return node.emitError() << "the Indices output is unsupported", failure();
+  auto kernel = node.getInts("kernel_shape");
+  if (!kernel)
+    return node.emitError() << "missing required attribute 'kernel_shape'", failure();
+  size_t spatial = kernel->size();
+  auto strides = node.getInts("strides").value_or(SmallVector<int64_t>(spatial, 1));
+  auto dilations = node.getInts("dilations").value_or(SmallVector<int64_t>(spatial, 1));
+  if (strides.size() != spatial || dilations.size() != spatial)
+    return node.emitError() << "strides and dilations need " << spatial << " values each",
+           failure();
+  auto pads = getWindowPads(node, *x, *kernel, strides, dilations);
+  if (failed(pads))
+    return failure();
+  OpBuilder &b = node.getBuilder();
+  return results(node.create<MaxPoolOp>(
+      *x, b.getDenseI64ArrayAttr(*kernel), b.getDenseI64ArrayAttr(strides),
+      b.getDenseI64ArrayAttr(*pads), b.getDenseI64ArrayAttr(dilations),
+      b.getBoolAttr(node.getInt("ceil_mode", 0) != 0), b.getBoolAttr(false)));
+}
+
+Result legalizeMean(OnnxNode &node) {
+  Result sum = legalizeVariadic<AddOp>(node);
+  if (failed(sum))
+    return failure();
+  Value total = sum->front();
+  unsigned count = 0;
+  for (unsigned i = 0; i < node.getNumInputs(); ++i)
+    count += node.input(i) ? 1 : 0;
+  if (count == 1)
+    return sum;
+  return results(node.create<DivOp>(total, node.scalar(getElementTypeOf(total), count)));
+}
+
+Result legalizeMod(OnnxNode &node) {
+  FailureOr<Value> a = node.requiredInput(0), b = node.requiredInput(1);
+  if (failed(a) || failed(b))
+    return failure();
+  return results(
+      node.create<ModOp>(*a, *b, node.getBuilder().getBoolAttr(node.getInt("fmod", 0) != 0)));
+}
+
+} // namespace
+
+void mlir::r1::addDefaultDomainGtoM(SmallVectorImpl<OnnxPattern> &patterns) {
+  patterns.append({
+      {"Gather", 1, legalizeGather},
+      {"Gelu", 20, legalizeGelu},
+      {"Gemm", 1, legalizeGemm},
+      {"GlobalAveragePool", 1, legalizeGlobalPool<ReduceMeanOp>},
+      {"GlobalMaxPool", 1, legalizeGlobalPool<ReduceMaxOp>},
+      {"Greater", 1, legalizeBinary<GreaterOp>},
+      {"GreaterOrEqual", 12, legalizeBinary<GreaterEqualOp>},
+      {"HardSigmoid", 1, legalizeHardSigmoid},
+      {"HardSwish", 14, legalizeUnary<HardSwishOp>},
+      {"Identity", 1, legalizeIdentity},
+      {"LayerNormalization", 17, legalizeLayerNormalization},
+      {"LeakyRelu", 1, legalizeLeakyRelu},
+      {"Less", 1, legalizeBinary<LessOp>},
+      {"LessOrEqual", 12, legalizeBinary<LessEqualOp>},
+      {"Log", 1, legalizeUnary<LogOp>},
+      {"LogSoftmax", 1, legalizeSoftmaxLike<LogSoftmaxOp>},
+      {"MatMul", 1, legalizeBinary<MatMulOp>},
+      {"Max", 1, legalizeVariadic<MaxOp>},
+      {"MaxPool", 1, legalizeMaxPool},
+      {"Mean", 1, legalizeMean},
+      {"Min", 1, legalizeVariadic<MinOp>},
+      {"Mod", 10, legalizeMod},
+      {"Mul", 1, legalizeBinary<MulOp>},
+  });
+}

@@ -1,0 +1,141 @@
+//===- DefaultDomainNtoR.cpp - ONNX ops Neg to Round ----------------------===//
+#include "passes/LegalizeOnnx/OnnxNode.h"
+#include "dialects/R1/IR/ShapeInference.h"
+
+using namespace mlir;
+using namespace mlir::r1;
+
+namespace {
+
+using Result = FailureOr<SmallVector<Value>>;
+
+Result legalizePad(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  if (failed(x))
+    return failure();
+  auto type = dyn_cast<RankedTensorType>(x->getType());
+  if (!type)
+    return node.emitError() << "needs an input of known rank", failure();
+  int64_t rank = type.getRank();
+  auto given = node.constantInts(1);
+  if (!given)
+    return node.emitError() << "pads must be a constant; computed pads are unsupported",
+           failure();
+  // Opset 18 may pad only some axes; spread their pads over all dims.
+  SmallVector<int64_t> axes;
+  if (node.input(3)) {
+    auto constantAxes = node.constantInts(3);
+    if (!constantAxes)
+      return node.emitError() << "axes must be a constant", failure();
+    axes = *constantAxes;
+  } else {
+    for (int64_t i = 0; i < rank; ++i)
+      axes.push_back(i);
+  }
+  if (given->size() != 2 * axes.size())
+    return node.emitError() << "has " << given->size() << " pads for " << axes.size()
+                            << " axes; expected " << 2 * axes.size(),
+           failure();
+  SmallVector<int64_t> pads(2 * rank, 0);
+  for (auto [i, axis] : llvm::enumerate(axes)) {
+    auto dim = normalizeAxis(axis, rank);
+    if (!dim)
+      return node.emitError() << "axis " << axis << " is out of range for rank " << rank,
+             failure();
+    pads[*dim] = (*given)[i];
+    pads[*dim + rank] = (*given)[i + axes.size()];
+  }
+  double value = 0;
+  if (node.input(2)) {
+    std::optional<double> constant = node.constantScalar(2);
+    if (!constant)
+      return node.emitError() << "constant_value must be a constant scalar", failure();
+    value = *constant;
+  }
+  OpBuilder &b = node.getBuilder();
+  return results(node.create<PadOp>(*x, b.getDenseI64ArrayAttr(pads),
+                                    b.getStringAttr(node.getString("mode", "constant")),
+                                    b.getF64FloatAttr(value)));
+}
+
+/// x < 0 ? slope * x : x
+Result legalizePRelu(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0), slope = node.requiredInput(1);
+  if (failed(x) || failed(slope))
+    return failure();
+  Value negative = node.create<LessOp>(*x, node.scalar(getElementTypeOf(*x), 0));
+  Value scaled = node.create<MulOp>(*x, *slope);
+  return results(node.create<WhereOp>(negative, scaled, *x));
+}
+
+Result legalizeRange(OnnxNode &node) {
+  FailureOr<Value> start = node.requiredInput(0), limit = node.requiredInput(1),
+                   delta = node.requiredInput(2);
+  if (failed(start) || failed(limit) || failed(delta))
+    return failure();
+  return results(node.create<RangeOp>(*start, *limit, *delta));
+}
+
+Value identity(OnnxNode &, Value x) { return x; }
+Value absolute(OnnxNode &node, Value x) { return node.create<AbsOp>(x); }
+Value square(OnnxNode &node, Value x) { return node.create<MulOp>(x, x); }
+Value exponential(OnnxNode &node, Value x) { return node.create<ExpOp>(x); }
+Value logarithm(OnnxNode &node, Value x) { return node.create<LogOp>(x); }
+Value squareRoot(OnnxNode &node, Value x) { return node.create<SqrtOp>(x); }
+
+/// A reduction whose axes moved from an attribute to input #1 at opset
+/// `AxesInputSince`, with an elementwise step before and after (ReduceL2 is
+/// sqrt of the sum of squares).
+template <typename ReduceOpTy, int64_t AxesInputSince,
+          Value (*Before)(OnnxNode &, Value) = identity,
+          Value (*After)(OnnxNode &, Value) = identity>
+Result legalizeReduce(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  if (failed(x))
+    return failure();
+  FailureOr<SmallVector<int64_t>> axes = getAxesOperand(node, AxesInputSince);
+  if (failed(axes))
+    return failure();
+  if (axes->empty() && node.getInt("noop_with_empty_axes", 0))
+    return results(*x);
+  OpBuilder &b = node.getBuilder();
+  Value reduced = node.create<ReduceOpTy>(Before(node, *x), b.getDenseI64ArrayAttr(*axes),
+                                          b.getBoolAttr(node.getInt("keepdims", 1) != 0));
+  return results(After(node, reduced));
+}
+
+Result legalizeReshape(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0), shape = node.requiredInput(1);
+  if (failed(x) || failed(shape))
+    return failure();
+  return results(node.create<ReshapeOp>(
+      *x, *shape, node.getBuilder().getBoolAttr(node.getInt("allowzero", 0) != 0)));
+}
+
+} // namespace
+
+void mlir::r1::addDefaultDomainNtoR(SmallVectorImpl<OnnxPattern> &patterns) {
+  patterns.append({
+      {"Neg", 1, legalizeUnary<NegOp>},
+      {"Not", 1, legalizeUnary<NotOp>},
+      {"Or", 1, legalizeBinary<OrOp>},
+      {"Pad", 11, legalizePad},
+      {"PRelu", 1, legalizePRelu},
+      {"Pow", 1, legalizeBinary<PowOp>},
+      {"Range", 11, legalizeRange},
+      {"Reciprocal", 1, legalizeUnary<ReciprocalOp>},
+      {"ReduceL1", 1, legalizeReduce<ReduceSumOp, 18, absolute>},
+      {"ReduceL2", 1, legalizeReduce<ReduceSumOp, 18, square, squareRoot>},
+      {"ReduceLogSum", 1, legalizeReduce<ReduceSumOp, 18, identity, logarithm>},
+      {"ReduceLogSumExp", 1, legalizeReduce<ReduceSumOp, 18, exponential, logarithm>},
+      {"ReduceMax", 1, legalizeReduce<ReduceMaxOp, 18>},
+      {"ReduceMean", 1, legalizeReduce<ReduceMeanOp, 18>},
+      {"ReduceMin", 1, legalizeReduce<ReduceMinOp, 18>},
+      {"ReduceProd", 1, legalizeReduce<ReduceProdOp, 18>},
+      {"ReduceSum", 1, legalizeReduce<ReduceSumOp, 13>},
+      {"ReduceSumSquare", 1, legalizeReduce<ReduceSumOp, 18, square>},
+      {"Relu", 1, legalizeUnary<ReluOp>},
+      {"Reshape", 5, legalizeReshape},
+      {"Round", 11, legalizeUnary<RoundOp>},
+  });
+}

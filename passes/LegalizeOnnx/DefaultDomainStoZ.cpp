@@ -1,0 +1,231 @@
+//===- DefaultDomainStoZ.cpp - ONNX ops Selu to Xor -----------------------===//
+#include "passes/LegalizeOnnx/OnnxNode.h"
+#include "dialects/R1/IR/ShapeInference.h"
+
+using namespace mlir;
+using namespace mlir::r1;
+
+namespace {
+
+using Result = FailureOr<SmallVector<Value>>;
+
+Result legalizeSelu(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  if (failed(x))
+    return failure();
+  OpBuilder &b = node.getBuilder();
+  return results(node.create<SeluOp>(
+      *x, b.getF32FloatAttr(node.getFloat("alpha", 1.67326319217681884765625f)),
+      b.getF32FloatAttr(node.getFloat("gamma", 1.05070102214813232421875f))));
+}
+
+Result legalizeShape(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  if (failed(x))
+    return failure();
+  auto type = dyn_cast<RankedTensorType>(x->getType());
+  if (!type)
+    return node.emitError() << "needs an input of known rank", failure();
+  // Opset 15 added start and end, clamped into [0, rank].
+  int64_t rank = type.getRank();
+  auto clampDim = [&](int64_t dim) {
+    return std::clamp<int64_t>(dim < 0 ? dim + rank : dim, 0, rank);
+  };
+  int64_t start = clampDim(node.getInt("start", 0));
+  int64_t end = std::max(start, clampDim(node.getInt("end", rank)));
+  OpBuilder &b = node.getBuilder();
+  return results(
+      node.create<ShapeOp>(*x, b.getI64IntegerAttr(start), b.getI64IntegerAttr(end)));
+}
+
+Result legalizeSize(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  if (failed(x))
+    return failure();
+  return results(node.create<SizeOp>(*x));
+}
+
+Result legalizeSlice(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  if (failed(x))
+    return failure();
+  auto starts = node.constantInts(1), ends = node.constantInts(2);
+  if (!starts || !ends)
+    return node.emitError() << "starts and ends must be constants; computed bounds are "
+                               "unsupported",
+           failure();
+  SmallVector<int64_t> axes, steps;
+  if (node.input(3)) {
+    auto constant = node.constantInts(3);
+    if (!constant)
+      return node.emitError() << "axes must be a constant", failure();
+    axes = *constant;
+  } else {
+    for (size_t i = 0; i < starts->size(); ++i)
+      axes.push_back(i);
+  }
+  if (node.input(4)) {
+    auto constant = node.constantInts(4);
+    if (!constant)
+      return node.emitError() << "steps must be a constant", failure();
+    steps = *constant;
+  } else {
+    steps.assign(starts->size(), 1);
+  }
+  if (ends->size() != starts->size() || axes.size() != starts->size() ||
+      steps.size() != starts->size())
+    return node.emitError() << "starts, ends, axes and steps differ in length", failure();
+  OpBuilder &b = node.getBuilder();
+  return results(node.create<SliceOp>(*x, b.getDenseI64ArrayAttr(axes),
+                                      b.getDenseI64ArrayAttr(*starts),
+                                      b.getDenseI64ArrayAttr(*ends),
+                                      b.getDenseI64ArrayAttr(steps)));
+}
+
+Result legalizeSplit(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  if (failed(x))
+    return failure();
+  int64_t axis = node.getInt("axis", 0);
+  int64_t outputs = node.getNumOutputs();
+  std::optional<SmallVector<int64_t>> sizes;
+  if (node.getOpset() < 13) {
+    sizes = node.getInts("split");
+  } else if (node.input(1)) {
+    sizes = node.constantInts(1);
+    if (!sizes)
+      return node.emitError() << "split sizes must be a constant", failure();
+  }
+  if (!sizes) {
+    // Even pieces; from opset 18 the last may be smaller.
+    auto type = dyn_cast<RankedTensorType>(x->getType());
+    std::optional<int64_t> dim =
+        type ? normalizeAxis(axis, type.getRank()) : std::optional<int64_t>();
+    if (!dim || type.isDynamicDim(*dim))
+      return node.emitError() << "splitting without sizes needs a static dim " << axis,
+             failure();
+    int64_t total = type.getDimSize(*dim);
+    int64_t pieces = node.getOpset() >= 18 ? node.getInt("num_outputs", outputs) : outputs;
+    if (pieces <= 0)
+      return node.emitError() << "num_outputs must be positive", failure();
+    int64_t piece = (total + pieces - 1) / pieces;
+    sizes.emplace();
+    for (int64_t i = 0; i < pieces; ++i)
+      sizes->push_back(std::clamp<int64_t>(total - i * piece, 0, piece));
+  }
+  if (int64_t(sizes->size()) != outputs)
+    return node.emitError() << sizes->size() << " split sizes for " << outputs << " outputs",
+           failure();
+  OpBuilder &b = node.getBuilder();
+  auto split =
+      node.create<SplitOp>(*x, b.getI64IntegerAttr(axis), b.getDenseI64ArrayAttr(*sizes));
+  return SmallVector<Value>(split.getResults());
+}
+
+Result legalizeSqueeze(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  if (failed(x))
+    return failure();
+  FailureOr<SmallVector<int64_t>> axes = getAxesOperand(node, 13);
+  if (failed(axes))
+    return failure();
+  if (axes->empty()) {
+    // No axes: every dim of size 1, which needs them all known.
+    auto type = dyn_cast<RankedTensorType>(x->getType());
+    if (!type || !type.hasStaticShape())
+      return node.emitError() << "squeezing without axes needs a static shape", failure();
+    for (int64_t i = 0; i < type.getRank(); ++i)
+      if (type.getDimSize(i) == 1)
+        axes->push_back(i);
+  }
+  return results(node.create<SqueezeOp>(*x, node.getBuilder().getDenseI64ArrayAttr(*axes)));
+}
+
+Result legalizeTile(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0), repeats = node.requiredInput(1);
+  if (failed(x) || failed(repeats))
+    return failure();
+  return results(node.create<TileOp>(*x, *repeats));
+}
+
+Result legalizeTranspose(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  if (failed(x))
+    return failure();
+  std::optional<SmallVector<int64_t>> perm = node.getInts("perm");
+  if (!perm) {
+    auto type = dyn_cast<RankedTensorType>(x->getType());
+    if (!type)
+      return node.emitError() << "needs perm or an input of known rank", failure();
+    perm.emplace();
+    for (int64_t i = type.getRank() - 1; i >= 0; --i)
+      perm->push_back(i);
+  }
+  return results(node.create<TransposeOp>(*x, node.getBuilder().getDenseI64ArrayAttr(*perm)));
+}
+
+Result legalizeTrilu(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  if (failed(x))
+    return failure();
+  int64_t k = 0;
+  if (node.input(1)) {
+    std::optional<double> constant = node.constantScalar(1);
+    if (!constant)
+      return node.emitError() << "k must be a constant scalar", failure();
+    k = int64_t(*constant);
+  }
+  OpBuilder &b = node.getBuilder();
+  return results(node.create<TriluOp>(*x, b.getBoolAttr(node.getInt("upper", 1) != 0),
+                                      b.getI64IntegerAttr(k)));
+}
+
+Result legalizeUnsqueeze(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  if (failed(x))
+    return failure();
+  FailureOr<SmallVector<int64_t>> axes = getAxesOperand(node, 13);
+  if (failed(axes))
+    return failure();
+  if (axes->empty())
+    return node.emitError() << "needs the axes to insert", failure();
+  return results(
+      node.create<UnsqueezeOp>(*x, node.getBuilder().getDenseI64ArrayAttr(*axes)));
+}
+
+Result legalizeWhere(OnnxNode &node) {
+  FailureOr<Value> c = node.requiredInput(0), a = node.requiredInput(1),
+                   b = node.requiredInput(2);
+  if (failed(c) || failed(a) || failed(b))
+    return failure();
+  return results(node.create<WhereOp>(*c, *a, *b));
+}
+
+} // namespace
+
+void mlir::r1::addDefaultDomainStoZ(SmallVectorImpl<OnnxPattern> &patterns) {
+  patterns.append({
+      {"Selu", 1, legalizeSelu},
+      {"Shape", 1, legalizeShape},
+      {"Sigmoid", 1, legalizeUnary<SigmoidOp>},
+      {"Sign", 9, legalizeUnary<SignOp>},
+      {"Sin", 7, legalizeUnary<SinOp>},
+      {"Size", 1, legalizeSize},
+      {"Slice", 10, legalizeSlice},
+      {"Softmax", 1, legalizeSoftmaxLike<SoftmaxOp>},
+      {"Softplus", 1, legalizeUnary<SoftplusOp>},
+      {"Softsign", 1, legalizeUnary<SoftsignOp>},
+      {"Split", 1, legalizeSplit},
+      {"Sqrt", 1, legalizeUnary<SqrtOp>},
+      {"Squeeze", 1, legalizeSqueeze},
+      {"Sub", 1, legalizeBinary<SubOp>},
+      {"Sum", 1, legalizeVariadic<AddOp>},
+      {"Tanh", 1, legalizeUnary<TanhOp>},
+      {"Tile", 6, legalizeTile},
+      {"Transpose", 1, legalizeTranspose},
+      {"Trilu", 14, legalizeTrilu},
+      {"Unsqueeze", 1, legalizeUnsqueeze},
+      {"Where", 9, legalizeWhere},
+      {"Xor", 1, legalizeBinary<XorOp>},
+  });
+}

@@ -1,0 +1,201 @@
+//===- OnnxNode.cpp - An imported ONNX node, as legalization sees it ------===//
+#include "passes/LegalizeOnnx/OnnxNode.h"
+#include "dialects/R1/IR/KnownValues.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Matchers.h"
+
+using namespace mlir;
+using namespace mlir::r1;
+
+Value OnnxNode::input(unsigned index) {
+  if (index >= op.getInputs().size())
+    return nullptr;
+  Value value = op.getInputs()[index];
+  return isa<NoneType>(value.getType()) ? Value() : value;
+}
+
+FailureOr<Value> OnnxNode::requiredInput(unsigned index) {
+  if (Value value = input(index))
+    return value;
+  return emitError() << "input #" << index << " is required", failure();
+}
+
+int64_t OnnxNode::getInt(StringRef name, int64_t fallback) {
+  if (auto attr = op.getOnnxAttrs().getAs<IntegerAttr>(name))
+    return attr.getInt();
+  return fallback;
+}
+
+FailureOr<int64_t> OnnxNode::requiredInt(StringRef name) {
+  if (auto attr = op.getOnnxAttrs().getAs<IntegerAttr>(name))
+    return attr.getInt();
+  return emitError() << "missing required attribute '" << name << "'", failure();
+}
+
+float OnnxNode::getFloat(StringRef name, float fallback) {
+  if (auto attr = op.getOnnxAttrs().getAs<FloatAttr>(name))
+    return attr.getValueAsDouble();
+  // Some exporters write whole numbers as ints.
+  if (auto attr = op.getOnnxAttrs().getAs<IntegerAttr>(name))
+    return attr.getInt();
+  return fallback;
+}
+
+StringRef OnnxNode::getString(StringRef name, StringRef fallback) {
+  if (auto attr = op.getOnnxAttrs().getAs<StringAttr>(name))
+    return attr.getValue();
+  return fallback;
+}
+
+std::optional<SmallVector<int64_t>> OnnxNode::getInts(StringRef name) {
+  if (auto attr = op.getOnnxAttrs().getAs<DenseI64ArrayAttr>(name))
+    return llvm::to_vector(attr.asArrayRef());
+  if (auto attr = op.getOnnxAttrs().getAs<IntegerAttr>(name))
+    return SmallVector<int64_t>{attr.getInt()};
+  return std::nullopt;
+}
+
+std::optional<SmallVector<float>> OnnxNode::getFloats(StringRef name) {
+  if (auto attr = op.getOnnxAttrs().getAs<DenseF32ArrayAttr>(name))
+    return llvm::to_vector(attr.asArrayRef());
+  return std::nullopt;
+}
+
+ElementsAttr OnnxNode::getTensor(StringRef name) {
+  return op.getOnnxAttrs().getAs<ElementsAttr>(name);
+}
+
+std::optional<SmallVector<int64_t>> OnnxNode::constantInts(unsigned index) {
+  Value value = input(index);
+  if (!value)
+    return std::nullopt;
+  // Read literals directly: INT64_MIN is a valid Slice end, not "unknown".
+  Attribute attr;
+  if (matchPattern(value, m_Constant(&attr)))
+    return getIntElements(attr);
+  return getConstantIntValues(value);
+}
+
+std::optional<double> OnnxNode::constantScalar(unsigned index) {
+  Value value = input(index);
+  Attribute attr;
+  if (!value || !matchPattern(value, m_Constant(&attr)))
+    return std::nullopt;
+  auto dense = dyn_cast<DenseElementsAttr>(attr);
+  if (!dense || dense.getNumElements() != 1)
+    return std::nullopt;
+  if (isa<FloatType>(dense.getElementType()))
+    return (*dense.getValues<APFloat>().begin()).convertToDouble();
+  if (dense.getElementType().isUnsignedInteger())
+    return double((*dense.getValues<APInt>().begin()).getZExtValue());
+  return double((*dense.getValues<APInt>().begin()).getSExtValue());
+}
+
+InFlightDiagnostic OnnxNode::emitError() {
+  InFlightDiagnostic diag = mlir::emitError(getLoc()) << getOpType();
+  if (!op.getDomain().empty())
+    diag << " (domain '" << op.getDomain() << "', opset " << getOpset() << "): ";
+  else
+    diag << " (opset " << getOpset() << "): ";
+  return diag;
+}
+
+Value OnnxNode::scalar(Type element, double value) {
+  auto type = RankedTensorType::get({}, element);
+  Attribute attr;
+  if (isa<FloatType>(element))
+    attr = DenseElementsAttr::get(type, builder.getFloatAttr(element, value));
+  else
+    attr = DenseElementsAttr::get(type, builder.getIntegerAttr(element, int64_t(value)));
+  return create<ConstantOp>(cast<ElementsAttr>(attr));
+}
+
+Value OnnxNode::i64Vector(ArrayRef<int64_t> values) {
+  auto type = RankedTensorType::get({int64_t(values.size())}, builder.getI64Type());
+  return create<ConstantOp>(cast<ElementsAttr>(DenseIntElementsAttr::get(type, values)));
+}
+
+FailureOr<SmallVector<int64_t>> mlir::r1::getWindowPads(OnnxNode &node, Value input,
+                                                        ArrayRef<int64_t> kernel,
+                                                        ArrayRef<int64_t> strides,
+                                                        ArrayRef<int64_t> dilations) {
+  size_t spatial = kernel.size();
+  StringRef autoPad = node.getString("auto_pad", "NOTSET");
+  if (autoPad == "NOTSET") {
+    SmallVector<int64_t> pads =
+        node.getInts("pads").value_or(SmallVector<int64_t>(2 * spatial, 0));
+    if (pads.size() != 2 * spatial)
+      return node.emitError() << "expects " << 2 * spatial << " pads, got " << pads.size(),
+             failure();
+    return pads;
+  }
+  if (autoPad == "VALID")
+    return SmallVector<int64_t>(2 * spatial, 0);
+  if (autoPad != "SAME_UPPER" && autoPad != "SAME_LOWER")
+    return node.emitError() << "unknown auto_pad \"" << autoPad << "\"", failure();
+  auto shape = dyn_cast<RankedTensorType>(input.getType());
+  if (!shape || shape.getRank() != int64_t(spatial) + 2)
+    return node.emitError() << "auto_pad " << autoPad << " needs a ranked input", failure();
+  SmallVector<int64_t> pads(2 * spatial, 0);
+  for (size_t i = 0; i < spatial; ++i) {
+    int64_t size = shape.getDimSize(i + 2);
+    if (ShapedType::isDynamic(size))
+      return node.emitError() << "auto_pad " << autoPad
+                              << " needs static spatial dims, but dim " << i + 2
+                              << " is dynamic",
+             failure();
+    // SAME keeps ceil(size / stride) outputs; the odd pad goes last for
+    // SAME_UPPER and first for SAME_LOWER.
+    int64_t outputs = (size + strides[i] - 1) / strides[i];
+    int64_t total = std::max<int64_t>(
+        (outputs - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - size, 0);
+    int64_t small = total / 2, large = total - small;
+    pads[i] = autoPad == "SAME_UPPER" ? small : large;
+    pads[i + spatial] = autoPad == "SAME_UPPER" ? large : small;
+  }
+  return pads;
+}
+
+FailureOr<SmallVector<int64_t>> mlir::r1::getAxesOperand(OnnxNode &node,
+                                                        int64_t inputSinceOpset) {
+  if (node.getOpset() < inputSinceOpset)
+    return node.getInts("axes").value_or(SmallVector<int64_t>{});
+  if (!node.input(1))
+    return SmallVector<int64_t>{};
+  if (auto axes = node.constantInts(1))
+    return *axes;
+  return node.emitError() << "axes must be a constant; computed axes are unsupported",
+         failure();
+}
+
+ArrayRef<OnnxPattern> mlir::r1::getDefaultDomainPatterns() {
+  static const SmallVector<OnnxPattern> patterns = [] {
+    SmallVector<OnnxPattern> all;
+    addDefaultDomainAtoF(all);
+    addDefaultDomainGtoM(all);
+    addDefaultDomainNtoR(all);
+    addDefaultDomainStoZ(all);
+    llvm::sort(all, [](const OnnxPattern &a, const OnnxPattern &b) {
+      return std::make_pair(a.opType, a.sinceOpset) < std::make_pair(b.opType, b.sinceOpset);
+    });
+    return all;
+  }();
+  return patterns;
+}
+
+const OnnxPattern *mlir::r1::findDefaultDomainPattern(StringRef opType, int64_t opset) {
+  const OnnxPattern *best = nullptr;
+  for (const OnnxPattern &pattern : getDefaultDomainPatterns())
+    if (pattern.opType == opType && pattern.sinceOpset <= opset)
+      best = &pattern; // sorted by opset, so the last match is the newest
+  return best;
+}
+
+SmallVector<StringRef> mlir::r1::getSupportedOnnxOps() {
+  SmallVector<StringRef> ops;
+  for (const OnnxPattern &pattern : getDefaultDomainPatterns())
+    if (ops.empty() || ops.back() != pattern.opType)
+      ops.push_back(pattern.opType);
+  return ops;
+}

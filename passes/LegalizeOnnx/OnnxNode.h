@@ -1,0 +1,167 @@
+//===- OnnxNode.h - An imported ONNX node, as legalization sees it -*- C++ -*-===//
+//
+// Patterns read attributes and constant inputs through OnnxNode and build r1
+// ops with it; errors it emits name the node, its op type and opset.
+//
+//===----------------------------------------------------------------------===//
+#ifndef R1C_PASSES_LEGALIZEONNX_ONNXNODE_H
+#define R1C_PASSES_LEGALIZEONNX_ONNXNODE_H
+
+#include "dialects/R1/IR/R1Ops.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/ArrayRef.h"
+
+#include <optional>
+
+namespace mlir::r1 {
+
+class OnnxNode {
+public:
+  OnnxNode(OnnxNodeOp op, OpBuilder &builder) : op(op), builder(builder) {}
+
+  StringRef getOpType() { return op.getOpType(); }
+  int64_t getOpset() { return op.getOpset(); }
+  Location getLoc() { return op.getLoc(); }
+  OpBuilder &getBuilder() { return builder; }
+  unsigned getNumOutputs() { return op.getNumResults(); }
+
+  /// Input `index`, or null when absent (omitted or given as "").
+  Value input(unsigned index);
+  /// Input `index`; emits an error naming it when absent.
+  FailureOr<Value> requiredInput(unsigned index);
+  unsigned getNumInputs() { return op.getInputs().size(); }
+  /// Whether the model reads output `index`.
+  bool isOutputUsed(unsigned index) { return !op.getResult(index).use_empty(); }
+
+  bool hasAttr(StringRef name) { return static_cast<bool>(op.getOnnxAttrs().get(name)); }
+  int64_t getInt(StringRef name, int64_t fallback);
+  float getFloat(StringRef name, float fallback);
+  StringRef getString(StringRef name, StringRef fallback);
+  std::optional<SmallVector<int64_t>> getInts(StringRef name);
+  std::optional<SmallVector<float>> getFloats(StringRef name);
+  ElementsAttr getTensor(StringRef name);
+  /// A required integer attribute; emits an error when missing.
+  FailureOr<int64_t> requiredInt(StringRef name);
+
+  /// Values of a constant integer input, when it is one.
+  std::optional<SmallVector<int64_t>> constantInts(unsigned index);
+  /// A constant scalar input (any numeric type) as double.
+  std::optional<double> constantScalar(unsigned index);
+
+  /// Emits an error at the node, prefixed with its op type and opset.
+  InFlightDiagnostic emitError();
+
+  /// Builds an r1 op at the node; its result types are inferred.
+  template <typename OpTy, typename... Args>
+  OpTy create(Args &&...args) {
+    return builder.create<OpTy>(getLoc(), std::forward<Args>(args)...);
+  }
+  /// A 0-D constant of `element` type.
+  Value scalar(Type element, double value);
+  /// A 1-D i64 constant.
+  Value i64Vector(ArrayRef<int64_t> values);
+
+private:
+  OnnxNodeOp op;
+  OpBuilder &builder;
+};
+
+/// A pattern returns the values that replace the node's outputs, in order
+/// (null for an output the model cannot read), or failure after an error.
+using OnnxLegalizeFn = FailureOr<SmallVector<Value>> (*)(OnnxNode &);
+
+struct OnnxPattern {
+  StringRef opType;
+  int64_t sinceOpset;
+  OnnxLegalizeFn legalize;
+};
+
+void addDefaultDomainAtoF(SmallVectorImpl<OnnxPattern> &patterns);
+void addDefaultDomainGtoM(SmallVectorImpl<OnnxPattern> &patterns);
+void addDefaultDomainNtoR(SmallVectorImpl<OnnxPattern> &patterns);
+void addDefaultDomainStoZ(SmallVectorImpl<OnnxPattern> &patterns);
+
+/// Every pattern of the default ONNX domain, sorted by op type and opset.
+ArrayRef<OnnxPattern> getDefaultDomainPatterns();
+/// The pattern for `opType` at the largest opset not above `opset`.
+const OnnxPattern *findDefaultDomainPattern(StringRef opType, int64_t opset);
+/// Op types of the default domain that legalization supports, sorted.
+SmallVector<StringRef> getSupportedOnnxOps();
+
+//===----------------------------------------------------------------------===//
+// Building blocks shared by the pattern files
+//===----------------------------------------------------------------------===//
+
+/// Explicit pads of a conv or pooling window: from `pads`, or from
+/// `auto_pad` (which needs the spatial dims of `input` to be static).
+FailureOr<SmallVector<int64_t>> getWindowPads(OnnxNode &node, Value input,
+                                              ArrayRef<int64_t> kernel,
+                                              ArrayRef<int64_t> strides,
+                                              ArrayRef<int64_t> dilations);
+
+/// Reads the axes of a reduction: an attribute before `inputSinceOpset`,
+/// input #1 from then on (which must be a constant).
+FailureOr<SmallVector<int64_t>> getAxesOperand(OnnxNode &node, int64_t inputSinceOpset);
+
+inline FailureOr<SmallVector<Value>> results(Value value) {
+  return SmallVector<Value>{value};
+}
+
+template <typename OpTy>
+FailureOr<SmallVector<Value>> legalizeUnary(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  if (failed(x))
+    return failure();
+  return results(node.create<OpTy>(*x));
+}
+
+template <typename OpTy>
+FailureOr<SmallVector<Value>> legalizeBinary(OnnxNode &node) {
+  FailureOr<Value> a = node.requiredInput(0), b = node.requiredInput(1);
+  if (failed(a) || failed(b))
+    return failure();
+  return results(node.create<OpTy>(*a, *b));
+}
+
+/// Folds a variadic ONNX op (Max, Min, Sum) into a chain of binary ops.
+template <typename OpTy>
+FailureOr<SmallVector<Value>> legalizeVariadic(OnnxNode &node) {
+  FailureOr<Value> acc = node.requiredInput(0);
+  if (failed(acc))
+    return failure();
+  Value value = *acc;
+  for (unsigned i = 1; i < node.getNumInputs(); ++i)
+    if (Value next = node.input(i))
+      value = node.create<OpTy>(value, next);
+  return results(value);
+}
+
+/// Softmax and LogSoftmax. Before opset 13 they worked on the input seen as
+/// 2-D (dims before `axis` by the rest), with `axis` defaulting to 1.
+template <typename OpTy>
+FailureOr<SmallVector<Value>> legalizeSoftmaxLike(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  if (failed(x))
+    return failure();
+  OpBuilder &b = node.getBuilder();
+  if (node.getOpset() >= 13)
+    return results(node.create<OpTy>(*x, b.getI64IntegerAttr(node.getInt("axis", -1))));
+  auto type = dyn_cast<RankedTensorType>(x->getType());
+  if (!type)
+    return node.emitError() << "needs a ranked input before opset 13", failure();
+  int64_t axis = node.getInt("axis", 1);
+  if (axis < -type.getRank() || axis > type.getRank())
+    return node.emitError() << "axis " << axis << " is out of range for rank "
+                            << type.getRank(),
+           failure();
+  Value flat = node.create<FlattenOp>(*x, b.getI64IntegerAttr(axis));
+  Value normalized = node.create<OpTy>(flat, b.getI64IntegerAttr(1));
+  Value shape = node.create<ShapeOp>(*x, b.getI64IntegerAttr(0),
+                                     b.getI64IntegerAttr(type.getRank()));
+  return results(node.create<ReshapeOp>(normalized, shape, b.getBoolAttr(false)));
+}
+
+} // namespace mlir::r1
+
+#endif // R1C_PASSES_LEGALIZEONNX_ONNXNODE_H

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs everything r1c needs to build and test: Debian packages and Python modules. Idempotent.
+set -euo pipefail
+
+APT_PACKAGES=(
+  cmake ninja-build g++ python3 python3-pip
+  llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools
+  libonnx-dev libprotobuf-dev protobuf-compiler
+  libcli11-dev libfmt-dev libgtest-dev
+  zlib1g-dev libzstd-dev libcurl4-openssl-dev libedit-dev libxml2-dev
+)
+PIP_PACKAGES=(numpy onnx==1.18.0 lit filecheck==1.0.0 onnxruntime==1.22.0)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+PY=${PYTHON:-python3}
+if ! "$PY" - "${PIP_PACKAGES[@]}" <<'PYEOF' 2>/dev/null
+import sys, importlib.metadata as md
+for spec in sys.argv[1:]:
+    name, _, ver = spec.partition("==")
+    have = md.version(name)
+    if ver and have != ver:
+        raise SystemExit(1)
+PYEOF
+then
+  echo "setup: installing Python packages ${PIP_PACKAGES[*]}"
+  "$PY" -m pip install -q --disable-pip-version-check "${PIP_PACKAGES[@]}"
+fi
+echo "setup: ok"

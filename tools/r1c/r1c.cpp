@@ -1,0 +1,70 @@
+//===- r1c.cpp - The r1c command: ONNX model in, compiled IR out ----------===//
+#include "compiler/driver/CompilerDriver.h"
+
+#include <CLI/CLI.hpp>
+
+#include <map>
+
+int main(int argc, char **argv) {
+  CLI::App app{"r1c: ahead-of-time compiler for ONNX models.\n\n"
+               "Reads MODEL.onnx (and its external-data files), imports every node, "
+               "legalizes it into the r1 graph dialect and writes the result.\n"
+               "Errors name the ONNX node, its op type and opset, and exit with status 1.",
+               "r1c"};
+  app.set_version_flag("--version", r1c::getVersionString());
+  app.get_formatter()->column_width(34);
+
+  r1c::CompilerOptions options;
+  bool listOps = false;
+  std::string phase = "graph";
+  std::string emit = "mlir";
+
+  app.add_option("model", options.inputPath, "The ONNX model to compile (.onnx)");
+  app.add_option("-o,--output", options.outputPath,
+                 "Where to write the result; '-' is stdout")
+      ->default_str("-");
+  std::string phaseHelp = "Stop after this phase and write its IR:\n"
+                          "  import  one r1.onnx_node per ONNX node, as in the file\n"
+                          "  graph   typed r1 ops, shapes inferred, constants folded";
+  app.add_option("--compile-to", phase, phaseHelp)
+      ->check(CLI::IsMember({"import", "graph"}))
+      ->default_str("graph");
+  app.add_option("--emit", emit,
+                 "Output format:\n"
+                 "  mlir    MLIR text; weights as dense_resource blobs at the end\n"
+                 "  mlirbc  MLIR bytecode, compact; r1c-opt reads both")
+      ->check(CLI::IsMember({"mlir", "mlirbc"}))
+      ->default_str("mlir");
+  app.add_flag("--debug-locations", options.printLocations,
+               "Print each op's location (ONNX node name and file)");
+  app.add_flag("--elide-weights", options.elideWeights,
+               "Print weights as __elided__: readable, but not parseable again");
+  app.add_flag("--timing", options.timing, "Print the time each pass took to stderr");
+  bool noProgress = false;
+  app.add_flag("--no-progress", noProgress, "Do not show progress on a terminal");
+  app.add_flag("--list-ops", listOps,
+               "Print the ONNX operators (default domain) r1c supports and exit");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp &e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion &e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError &e) {
+    std::cerr << "error: " << e.what() << " (see r1c --help)\n";
+    return 2;
+  }
+  if (listOps) {
+    r1c::printSupportedOps();
+    return 0;
+  }
+  if (options.inputPath.empty()) {
+    std::cerr << "error: no model given (usage: r1c MODEL.onnx [options]; see r1c --help)\n";
+    return 2;
+  }
+  options.phase = *r1c::parseCompilePhase(phase);
+  options.emit = emit == "mlirbc" ? r1c::EmitFormat::MlirBytecode : r1c::EmitFormat::Mlir;
+  options.progress = !noProgress;
+  return r1c::runCompiler(options);
+}
