@@ -78,6 +78,10 @@ FailureOr<Type> castTarget(OnnxNode &node, int64_t code) {
   case 12: return Type(b.getIntegerType(32, false));
   case 13: return Type(b.getIntegerType(64, false));
   case 16: return Type(b.getBF16Type());
+  case 17: return Type(b.getFloat8E4M3FNType());
+  case 18: return Type(b.getFloat8E4M3FNUZType());
+  case 19: return Type(b.getFloat8E5M2Type());
+  case 20: return Type(b.getFloat8E5M2FNUZType());
   default:
     return node.emitError() << "cast to element type code " << code << " is unsupported",
            failure();
@@ -102,24 +106,43 @@ Result legalizeCastLike(OnnxNode &node) {
   return results(node.create<CastOp>(*x, TypeAttr::get(getElementTypeOf(*like))));
 }
 
+/// Clip with constant bounds is one op; a bound computed at run time becomes
+/// an elementwise max (lower) or min (upper) after it.
 Result legalizeClip(OnnxNode &node) {
   FailureOr<Value> x = node.requiredInput(0);
   if (failed(x))
     return failure();
   OpBuilder &b = node.getBuilder();
   FloatAttr bounds[2];
+  Value computed[2];
   for (unsigned i = 1; i <= 2; ++i) {
     if (!node.input(i))
       continue;
-    std::optional<double> bound = node.constantScalar(i);
-    if (!bound)
-      return node.emitError() << (i == 1 ? "min" : "max")
-                              << " must be a constant scalar; computed bounds are "
-                                 "unsupported",
-             failure();
-    bounds[i - 1] = b.getF64FloatAttr(*bound);
+    if (std::optional<double> bound = node.constantScalar(i))
+      bounds[i - 1] = b.getF64FloatAttr(*bound);
+    else
+      computed[i - 1] = node.input(i);
   }
-  return results(node.create<ClipOp>(*x, bounds[0], bounds[1]));
+  Value y = *x;
+  if (bounds[0] || bounds[1])
+    y = node.create<ClipOp>(y, bounds[0], bounds[1]);
+  if (computed[0])
+    y = node.create<MaxOp>(y, computed[0]);
+  if (computed[1])
+    y = node.create<MinOp>(y, computed[1]);
+  return results(y);
+}
+
+/// Opsets 6 to 10 gave the bounds as attributes.
+Result legalizeClipV6(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  if (failed(x))
+    return failure();
+  OpBuilder &b = node.getBuilder();
+  auto bound = [&](StringRef name) {
+    return node.hasAttr(name) ? b.getF64FloatAttr(node.getFloat(name, 0)) : FloatAttr();
+  };
+  return results(node.create<ClipOp>(*x, bound("min"), bound("max")));
 }
 
 Result legalizeConcat(OnnxNode &node) {
@@ -260,6 +283,7 @@ void mlir::r1::addDefaultDomainAtoF(SmallVectorImpl<OnnxPattern> &patterns) {
       {"Cast", 1, legalizeCast},
       {"CastLike", 15, legalizeCastLike},
       {"Ceil", 1, legalizeUnary<CeilOp>},
+      {"Clip", 6, legalizeClipV6},
       {"Clip", 11, legalizeClip},
       {"Concat", 1, legalizeConcat},
       {"Constant", 1, legalizeConstant},

@@ -61,8 +61,8 @@ Result legalizeGlobalPool(OnnxNode &node) {
   for (int64_t i = 2; i < type.getRank(); ++i)
     axes.push_back(i);
   OpBuilder &b = node.getBuilder();
-  return results(
-      node.create<ReduceOpTy>(*x, b.getDenseI64ArrayAttr(axes), b.getBoolAttr(true)));
+  return results(node.create<ReduceOpTy>(*x, Value(), b.getDenseI64ArrayAttr(axes),
+                                         b.getBoolAttr(true), b.getBoolAttr(false)));
 }
 
 Result legalizeHardSigmoid(OnnxNode &node) {
@@ -85,13 +85,36 @@ Result legalizeLayerNormalization(OnnxNode &node) {
   FailureOr<Value> x = node.requiredInput(0), scale = node.requiredInput(1);
   if (failed(x) || failed(scale))
     return failure();
-  for (unsigned i = 1; i < node.getNumOutputs(); ++i)
-    if (node.isOutputUsed(i))
-      return node.emitError() << "the Mean and InvStdDev outputs are unsupported", failure();
   OpBuilder &b = node.getBuilder();
-  return results(node.create<LayerNormOp>(*x, *scale, node.input(2),
-                                          b.getI64IntegerAttr(node.getInt("axis", -1)),
-                                          b.getF32FloatAttr(node.getFloat("epsilon", 1e-5f))));
+  int64_t axis = node.getInt("axis", -1);
+  float epsilon = node.getFloat("epsilon", 1e-5f);
+  SmallVector<Value> outputs = {node.create<LayerNormOp>(
+      *x, *scale, node.input(2), b.getI64IntegerAttr(axis), b.getF32FloatAttr(epsilon))};
+  bool statsUsed = false;
+  for (unsigned i = 1; i < node.getNumOutputs(); ++i)
+    statsUsed |= node.isOutputUsed(i);
+  if (!statsUsed)
+    return outputs;
+  // The optional Mean and InvStdDev outputs, spelled out: they are rarely
+  // read, so the fused op does not carry them.
+  auto type = dyn_cast<RankedTensorType>(x->getType());
+  std::optional<int64_t> first = type ? normalizeAxis(axis, type.getRank()) : std::nullopt;
+  if (!first)
+    return node.emitError() << "axis " << axis << " is out of range for the input",
+           failure();
+  SmallVector<int64_t> axes;
+  for (int64_t i = *first; i < type.getRank(); ++i)
+    axes.push_back(i);
+  auto axesAttr = b.getDenseI64ArrayAttr(axes);
+  auto keep = b.getBoolAttr(true), noop = b.getBoolAttr(false);
+  Value mean = node.create<ReduceMeanOp>(*x, Value(), axesAttr, keep, noop);
+  Value centered = node.create<SubOp>(*x, mean);
+  Value variance = node.create<ReduceMeanOp>(node.create<MulOp>(centered, centered), Value(),
+                                             axesAttr, keep, noop);
+  Value shifted = node.create<AddOp>(variance, node.scalar(type.getElementType(), epsilon));
+  outputs.push_back(mean);
+  outputs.push_back(node.create<ReciprocalOp>(node.create<SqrtOp>(shifted)));
+  return outputs;
 }
 
 Result legalizeLeakyRelu(OnnxNode &node) {

@@ -9,6 +9,24 @@ namespace {
 
 using Result = FailureOr<SmallVector<Value>>;
 
+Result buildPad(OnnxNode &node, Value x, ArrayRef<int64_t> pads, double value) {
+  OpBuilder &b = node.getBuilder();
+  return results(node.create<PadOp>(x, b.getDenseI64ArrayAttr(pads),
+                                    b.getStringAttr(node.getString("mode", "constant")),
+                                    b.getF64FloatAttr(value)));
+}
+
+/// Opsets 2 to 10 gave pads and value as attributes.
+Result legalizePadV2(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  std::optional<SmallVector<int64_t>> pads = node.getInts("pads");
+  if (failed(x))
+    return failure();
+  if (!pads)
+    return node.emitError() << "missing required attribute 'pads'", failure();
+  return buildPad(node, *x, *pads, node.getFloat("value", 0));
+}
+
 Result legalizePad(OnnxNode &node) {
   FailureOr<Value> x = node.requiredInput(0);
   if (failed(x))
@@ -52,10 +70,7 @@ Result legalizePad(OnnxNode &node) {
       return node.emitError() << "constant_value must be a constant scalar", failure();
     value = *constant;
   }
-  OpBuilder &b = node.getBuilder();
-  return results(node.create<PadOp>(*x, b.getDenseI64ArrayAttr(pads),
-                                    b.getStringAttr(node.getString("mode", "constant")),
-                                    b.getF64FloatAttr(value)));
+  return buildPad(node, *x, pads, value);
 }
 
 /// x < 0 ? slope * x : x
@@ -93,14 +108,25 @@ Result legalizeReduce(OnnxNode &node) {
   FailureOr<Value> x = node.requiredInput(0);
   if (failed(x))
     return failure();
-  FailureOr<SmallVector<int64_t>> axes = getAxesOperand(node, AxesInputSince);
-  if (failed(axes))
-    return failure();
-  if (axes->empty() && node.getInt("noop_with_empty_axes", 0))
-    return results(*x);
   OpBuilder &b = node.getBuilder();
-  Value reduced = node.create<ReduceOpTy>(Before(node, *x), b.getDenseI64ArrayAttr(*axes),
-                                          b.getBoolAttr(node.getInt("keepdims", 1) != 0));
+  bool noop = node.getInt("noop_with_empty_axes", 0) != 0;
+  auto keepdims = b.getBoolAttr(node.getInt("keepdims", 1) != 0);
+  // Axes computed at run time travel as an operand.
+  Value computedAxes;
+  SmallVector<int64_t> axes;
+  if (node.getOpset() < AxesInputSince) {
+    axes = node.getInts("axes").value_or(SmallVector<int64_t>{});
+  } else if (node.input(1)) {
+    if (auto constant = node.constantInts(1))
+      axes = *constant;
+    else
+      computedAxes = node.input(1);
+  }
+  if (!computedAxes && axes.empty() && noop)
+    return results(*x);
+  Value reduced = node.create<ReduceOpTy>(Before(node, *x), computedAxes,
+                                          b.getDenseI64ArrayAttr(axes), keepdims,
+                                          b.getBoolAttr(noop));
   return results(After(node, reduced));
 }
 
@@ -119,6 +145,7 @@ void mlir::r1::addDefaultDomainNtoR(SmallVectorImpl<OnnxPattern> &patterns) {
       {"Neg", 1, legalizeUnary<NegOp>},
       {"Not", 1, legalizeUnary<NotOp>},
       {"Or", 1, legalizeBinary<OrOp>},
+      {"Pad", 2, legalizePadV2},
       {"Pad", 11, legalizePad},
       {"PRelu", 1, legalizePRelu},
       {"Pow", 1, legalizeBinary<PowOp>},

@@ -45,6 +45,33 @@ Result legalizeSize(OnnxNode &node) {
   return results(node.create<SizeOp>(*x));
 }
 
+Result buildSlice(OnnxNode &node, Value x, ArrayRef<int64_t> starts, ArrayRef<int64_t> ends,
+                  ArrayRef<int64_t> axes, ArrayRef<int64_t> steps) {
+  if (ends.size() != starts.size() || axes.size() != starts.size() ||
+      steps.size() != starts.size())
+    return node.emitError() << "starts, ends, axes and steps differ in length", failure();
+  OpBuilder &b = node.getBuilder();
+  return results(node.create<SliceOp>(x, b.getDenseI64ArrayAttr(axes),
+                                      b.getDenseI64ArrayAttr(starts),
+                                      b.getDenseI64ArrayAttr(ends),
+                                      b.getDenseI64ArrayAttr(steps)));
+}
+
+/// Opset 1 gave starts, ends and axes as attributes, with unit steps.
+Result legalizeSliceV1(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  auto starts = node.getInts("starts"), ends = node.getInts("ends");
+  if (failed(x))
+    return failure();
+  if (!starts || !ends)
+    return node.emitError() << "missing required attribute 'starts' or 'ends'", failure();
+  SmallVector<int64_t> axes;
+  for (size_t i = 0; i < starts->size(); ++i)
+    axes.push_back(i);
+  axes = node.getInts("axes").value_or(axes);
+  return buildSlice(node, *x, *starts, *ends, axes, SmallVector<int64_t>(starts->size(), 1));
+}
+
 Result legalizeSlice(OnnxNode &node) {
   FailureOr<Value> x = node.requiredInput(0);
   if (failed(x))
@@ -72,14 +99,7 @@ Result legalizeSlice(OnnxNode &node) {
   } else {
     steps.assign(starts->size(), 1);
   }
-  if (ends->size() != starts->size() || axes.size() != starts->size() ||
-      steps.size() != starts->size())
-    return node.emitError() << "starts, ends, axes and steps differ in length", failure();
-  OpBuilder &b = node.getBuilder();
-  return results(node.create<SliceOp>(*x, b.getDenseI64ArrayAttr(axes),
-                                      b.getDenseI64ArrayAttr(*starts),
-                                      b.getDenseI64ArrayAttr(*ends),
-                                      b.getDenseI64ArrayAttr(steps)));
+  return buildSlice(node, *x, *starts, *ends, axes, steps);
 }
 
 Result legalizeSplit(OnnxNode &node) {
@@ -137,6 +157,8 @@ Result legalizeSqueeze(OnnxNode &node) {
     for (int64_t i = 0; i < type.getRank(); ++i)
       if (type.getDimSize(i) == 1)
         axes->push_back(i);
+    if (axes->empty())
+      return results(*x);
   }
   return results(node.create<SqueezeOp>(*x, node.getBuilder().getDenseI64ArrayAttr(*axes)));
 }
@@ -164,20 +186,43 @@ Result legalizeTranspose(OnnxNode &node) {
   return results(node.create<TransposeOp>(*x, node.getBuilder().getDenseI64ArrayAttr(*perm)));
 }
 
+/// With k computed at run time, the triangle is a mask built from the
+/// column index minus the row index, compared with k.
+Result legalizeTriluWithComputedK(OnnxNode &node, Value x, Value k, bool upper) {
+  auto type = dyn_cast<RankedTensorType>(x.getType());
+  if (!type || type.getRank() < 2 || type.isDynamicDim(type.getRank() - 1) ||
+      type.isDynamicDim(type.getRank() - 2))
+    return node.emitError() << "a computed k needs the last two dims static", failure();
+  OpBuilder &b = node.getBuilder();
+  Type i64 = b.getI64Type();
+  auto indices = [&](int64_t count) {
+    return node.create<RangeOp>(node.scalar(i64, 0), node.scalar(i64, count),
+                                node.scalar(i64, 1))
+        .getResult();
+  };
+  Value rows = node.create<UnsqueezeOp>(indices(type.getDimSize(type.getRank() - 2)),
+                                        b.getDenseI64ArrayAttr({1}));
+  Value diagonal = node.create<SubOp>(indices(type.getDimSize(type.getRank() - 1)), rows);
+  Value offset = node.create<CastOp>(k, TypeAttr::get(i64));
+  Value keep = upper ? node.create<GreaterEqualOp>(diagonal, offset).getResult()
+                     : node.create<LessEqualOp>(diagonal, offset).getResult();
+  return results(node.create<WhereOp>(keep, x, node.scalar(type.getElementType(), 0)));
+}
+
 Result legalizeTrilu(OnnxNode &node) {
   FailureOr<Value> x = node.requiredInput(0);
   if (failed(x))
     return failure();
+  bool upper = node.getInt("upper", 1) != 0;
   int64_t k = 0;
   if (node.input(1)) {
     std::optional<double> constant = node.constantScalar(1);
     if (!constant)
-      return node.emitError() << "k must be a constant scalar", failure();
+      return legalizeTriluWithComputedK(node, *x, node.input(1), upper);
     k = int64_t(*constant);
   }
   OpBuilder &b = node.getBuilder();
-  return results(node.create<TriluOp>(*x, b.getBoolAttr(node.getInt("upper", 1) != 0),
-                                      b.getI64IntegerAttr(k)));
+  return results(node.create<TriluOp>(*x, b.getBoolAttr(upper), b.getI64IntegerAttr(k)));
 }
 
 Result legalizeUnsqueeze(OnnxNode &node) {
@@ -211,6 +256,7 @@ void mlir::r1::addDefaultDomainStoZ(SmallVectorImpl<OnnxPattern> &patterns) {
       {"Sign", 9, legalizeUnary<SignOp>},
       {"Sin", 7, legalizeUnary<SinOp>},
       {"Size", 1, legalizeSize},
+      {"Slice", 1, legalizeSliceV1},
       {"Slice", 10, legalizeSlice},
       {"Softmax", 1, legalizeSoftmaxLike<SoftmaxOp>},
       {"Softplus", 1, legalizeUnary<SoftplusOp>},

@@ -485,18 +485,61 @@ LogicalResult TriluOp::verify() {
 // Reductions
 //===----------------------------------------------------------------------===//
 
+/// Result of a reduction whose axes are known only at run time.
+static TensorType reducedTypeOverComputedAxes(Value input, Value axes, bool keepDims,
+                                              bool noopWhenEmpty) {
+  Type element = getElementTypeOf(input);
+  auto shape = getShapeOf(input);
+  auto axesShape = getShapeOf(axes);
+  if (!shape)
+    return makeTensorType(std::nullopt, element);
+  if (keepDims) {
+    // Every dim may be reduced to 1; only dims of 1 are sure.
+    SmallVector<int64_t> result;
+    for (int64_t dim : *shape)
+      result.push_back(dim == 1 ? 1 : kDynamic);
+    return makeTensorType(ArrayRef<int64_t>(result), element);
+  }
+  if (!axesShape || axesShape->size() != 1 || (*axesShape)[0] == kDynamic)
+    return makeTensorType(std::nullopt, element);
+  int64_t count = (*axesShape)[0];
+  if (count == 0)
+    return noopWhenEmpty ? cast<TensorType>(input.getType())
+                         : makeTensorType(ArrayRef<int64_t>{}, element);
+  int64_t rank = std::max<int64_t>(shape->size() - count, 0);
+  return makeTensorType(ArrayRef<int64_t>(SmallVector<int64_t>(rank, kDynamic)), element);
+}
+
+static LogicalResult verifyReduce(Operation *op, Value input, Value computedAxes,
+                                  ArrayRef<int64_t> axes) {
+  if (computedAxes) {
+    if (!axes.empty())
+      return op->emitOpError("takes static axes or computed axes, not both");
+    auto rank = rankOf(computedAxes);
+    if (rank && *rank != 1)
+      return op->emitOpError() << "computed axes must be 1-D, not rank " << *rank;
+    return success();
+  }
+  auto rank = rankOf(input);
+  return rank ? verifyAxes(op, axes, *rank) : success();
+}
+
 #define R1_REDUCE_OP(OP)                                                       \
   LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location>,   \
                                      Adaptor adaptor,                          \
                                      SmallVectorImpl<Type> &types) {           \
-    types.push_back(reducedType(adaptor.getInput(), adaptor.getAxes(),         \
-                                adaptor.getKeepdims(),                         \
-                                getElementTypeOf(adaptor.getInput())));        \
+    if (Value axes = adaptor.getComputedAxes())                                \
+      types.push_back(reducedTypeOverComputedAxes(                             \
+          adaptor.getInput(), axes, adaptor.getKeepdims(),                     \
+          adaptor.getNoopWithEmptyAxes()));                                    \
+    else                                                                       \
+      types.push_back(reducedType(adaptor.getInput(), adaptor.getAxes(),       \
+                                  adaptor.getKeepdims(),                       \
+                                  getElementTypeOf(adaptor.getInput())));      \
     return success();                                                          \
   }                                                                            \
   LogicalResult OP::verify() {                                                 \
-    auto rank = rankOf(getInput());                                            \
-    return rank ? verifyAxes(*this, getAxes(), *rank) : success();             \
+    return verifyReduce(*this, getInput(), getComputedAxes(), getAxes());      \
   }
 R1_REDUCE_OP(ReduceSumOp)
 R1_REDUCE_OP(ReduceMeanOp)
@@ -1009,9 +1052,11 @@ LogicalResult RangeOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
 
 LogicalResult RangeOp::verify() {
   for (Value operand : getOperands()) {
-    auto rank = rankOf(operand);
-    if (rank && *rank != 0)
-      return emitOpError() << "start, limit and delta must be scalars, not rank " << *rank;
+    // Scalars, or (as ONNX's own function bodies pass them) single elements.
+    auto shape = getShapeOf(operand);
+    if (shape && productOfDims(*shape) != 1 && productOfDims(*shape) != kDynamic)
+      return emitOpError() << "start, limit and delta must be scalars, not of shape "
+                           << describeShape(*shape);
     if (getElementTypeOf(operand) != getElementTypeOf(getStart()))
       return emitOpError("start, limit and delta must have one element type");
   }

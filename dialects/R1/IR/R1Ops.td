@@ -301,12 +301,20 @@ class R1_ReduceOp<string mnemonic, string what> : R1_TypedOp<mnemonic> {
   let description = [{
     Reduced dims stay as 1 with `keepdims`, else disappear.
 
+    Axes are static (`axes`) in all but rare graphs. When a graph computes
+    them at run time they arrive as the `computed_axes` operand instead
+    (`axes` is then empty): an empty list at run time reduces every dim,
+    or none with `noop_with_empty_axes`. The result type is then only as
+    static as that allows.
+
     ```mlir
-    %m = r1.}] # mnemonic # [{ %x {axes = array<i64: -1>, keepdims = true}
+    %m = r1.}] # mnemonic # [{ %x {axes = array<i64: -1>, keepdims = true, noop_with_empty_axes = false}
         : (tensor<?x128x768xf32>) -> tensor<?x128x1xf32>
     ```
   }];
-  let arguments = (ins R1_Tensor:$input, DenseI64ArrayAttr:$axes, BoolAttr:$keepdims);
+  let arguments = (ins R1_Tensor:$input, Optional<TensorOf<[I64]>>:$computed_axes,
+                       DenseI64ArrayAttr:$axes, BoolAttr:$keepdims,
+                       BoolAttr:$noop_with_empty_axes);
   let results = (outs R1_Tensor:$output);
   let hasVerifier = 1;
 }
