@@ -126,8 +126,10 @@ Result legalizeSplit(OnnxNode &node) {
              failure();
     int64_t total = type.getDimSize(*dim);
     int64_t pieces = node.getOpset() >= 18 ? node.getInt("num_outputs", outputs) : outputs;
-    if (pieces <= 0)
-      return node.emitError() << "num_outputs must be positive", failure();
+    if (pieces != outputs)
+      return node.emitError() << "num_outputs " << pieces << " differs from the "
+                              << outputs << " outputs",
+             failure();
     int64_t piece = (total + pieces - 1) / pieces;
     sizes.emplace();
     for (int64_t i = 0; i < pieces; ++i)

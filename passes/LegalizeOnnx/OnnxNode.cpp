@@ -147,9 +147,17 @@ FailureOr<SmallVector<int64_t>> mlir::r1::getWindowPads(OnnxNode &node, Value in
              failure();
     // SAME keeps ceil(size / stride) outputs; the odd pad goes last for
     // SAME_UPPER and first for SAME_LOWER.
-    int64_t outputs = (size + strides[i] - 1) / strides[i];
-    int64_t total = std::max<int64_t>(
-        (outputs - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - size, 0);
+    if (strides[i] <= 0 || dilations[i] <= 0 || kernel[i] <= 0)
+      return node.emitError() << "kernel_shape, strides and dilations must be positive",
+             failure();
+    // 128-bit: the attributes come from the file and may be absurd.
+    __int128 outputs = (__int128(size) + strides[i] - 1) / strides[i];
+    __int128 needed = (outputs - 1) * strides[i] + __int128(kernel[i] - 1) * dilations[i] +
+                      1 - size;
+    if (needed > INT32_MAX)
+      return node.emitError() << "auto_pad " << autoPad << " needs absurd padding",
+             failure();
+    int64_t total = std::max<int64_t>(int64_t(needed), 0);
     int64_t small = total / 2, large = total - small;
     pads[i] = autoPad == "SAME_UPPER" ? small : large;
     pads[i + spatial] = autoPad == "SAME_UPPER" ? large : small;

@@ -15,16 +15,25 @@ std::optional<SmallVector<int64_t>> r1::getIntElements(Attribute attr,
   if (!dense || dense.getNumElements() > maxElements)
     return std::nullopt;
   // Booleans are integers of width 1; their getSExtValue would give -1.
-  bool isBool = dense.getElementType().isInteger(1);
+  // Unsigned integers (ui8 200) must not read as negative either.
+  bool zeroExtend = dense.getElementType().isInteger(1) ||
+                    dense.getElementType().isUnsignedInteger();
   SmallVector<int64_t> values;
   values.reserve(dense.getNumElements());
   for (const APInt &v : dense.getValues<APInt>())
-    values.push_back(isBool ? int64_t(v.getZExtValue()) : v.getSExtValue());
+    values.push_back(zeroExtend ? int64_t(v.getZExtValue()) : v.getSExtValue());
   return values;
 }
 
 // A small bound on how much is unpacked: shape vectors have a few elements.
 static constexpr int64_t kMaxKnownElements = 64;
+
+/// Whether `value` is known to be 0-D or 1-D. Constants and reshapes hand on
+/// their elements flattened, which only ops that ignore layout may read.
+static bool isVector(Value value) {
+  auto shape = getShapeOf(value);
+  return shape && shape->size() <= 1;
+}
 
 static std::optional<SmallVector<int64_t>> unknownOfStaticLength(Value value) {
   auto type = dyn_cast<RankedTensorType>(value.getType());
@@ -52,6 +61,8 @@ std::optional<SmallVector<int64_t>> r1::getKnownIntValues(Value value) {
             })
             .Case([](ConcatOp op) -> std::optional<SmallVector<int64_t>> {
               SmallVector<int64_t> all;
+              if (!isVector(op.getResult()))
+                return std::nullopt;
               for (Value input : op.getInputs()) {
                 auto part = getKnownIntValues(input);
                 if (!part)
@@ -69,6 +80,8 @@ std::optional<SmallVector<int64_t>> r1::getKnownIntValues(Value value) {
               return getKnownIntValues(op.getInput());
             })
             .Case([](GatherOp op) -> std::optional<SmallVector<int64_t>> {
+              if (!isVector(op.getData()))
+                return std::nullopt;
               auto data = getKnownIntValues(op.getData());
               auto indices = getConstantIntValues(op.getIndices());
               if (!data || !indices)
@@ -83,6 +96,8 @@ std::optional<SmallVector<int64_t>> r1::getKnownIntValues(Value value) {
               return picked;
             })
             .Case([](SliceOp op) -> std::optional<SmallVector<int64_t>> {
+              if (!isVector(op.getInput()))
+                return std::nullopt;
               auto data = getKnownIntValues(op.getInput());
               if (!data || op.getAxes().size() != 1 || op.getAxes()[0] != 0)
                 return std::nullopt;

@@ -112,23 +112,30 @@ OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
 }
 
 OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
-  return foldIntBinary(*this, adaptor,
-                       [](int64_t a, int64_t b) -> std::optional<int64_t> { return a + b; });
+  return foldIntBinary(*this, adaptor, [](int64_t a, int64_t b) -> std::optional<int64_t> {
+    int64_t sum;
+    return __builtin_add_overflow(a, b, &sum) ? std::nullopt : std::optional(sum);
+  });
 }
 
 OpFoldResult SubOp::fold(FoldAdaptor adaptor) {
-  return foldIntBinary(*this, adaptor,
-                       [](int64_t a, int64_t b) -> std::optional<int64_t> { return a - b; });
+  return foldIntBinary(*this, adaptor, [](int64_t a, int64_t b) -> std::optional<int64_t> {
+    int64_t difference;
+    return __builtin_sub_overflow(a, b, &difference) ? std::nullopt
+                                                     : std::optional(difference);
+  });
 }
 
 OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
-  return foldIntBinary(*this, adaptor,
-                       [](int64_t a, int64_t b) -> std::optional<int64_t> { return a * b; });
+  return foldIntBinary(*this, adaptor, [](int64_t a, int64_t b) -> std::optional<int64_t> {
+    int64_t product;
+    return __builtin_mul_overflow(a, b, &product) ? std::nullopt : std::optional(product);
+  });
 }
 
 OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
   return foldIntBinary(*this, adaptor, [](int64_t a, int64_t b) -> std::optional<int64_t> {
-    if (b == 0)
+    if (b == 0 || (a == INT64_MIN && b == -1))
       return std::nullopt;
     return a / b;
   });
@@ -157,9 +164,11 @@ OpFoldResult ShapeOp::fold(FoldAdaptor) {
 
 OpFoldResult SizeOp::fold(FoldAdaptor) {
   auto shape = getShapeOf(getInput());
-  if (!shape || productOfDims(*shape) == kDynamic)
+  // The result may be written as tensor<*xi64>, which no literal has.
+  auto type = dyn_cast<RankedTensorType>(getType());
+  if (!type || !shape || productOfDims(*shape) == kDynamic)
     return nullptr;
-  return makeIntElements(cast<RankedTensorType>(getType()), {productOfDims(*shape)});
+  return makeIntElements(type, {productOfDims(*shape)});
 }
 
 /// Shared by ops that only change how elements are grouped into dims.
@@ -238,7 +247,12 @@ OpFoldResult RangeOp::fold(FoldAdaptor adaptor) {
   if (!type || !start || !delta || start->size() != 1 || delta->size() != 1)
     return nullptr;
   SmallVector<int64_t> values;
-  for (int64_t i = 0; i < type.getNumElements(); ++i)
-    values.push_back((*start)[0] + i * (*delta)[0]);
+  for (int64_t i = 0; i < type.getNumElements(); ++i) {
+    int64_t offset, value;
+    if (__builtin_mul_overflow(i, (*delta)[0], &offset) ||
+        __builtin_add_overflow((*start)[0], offset, &value))
+      return nullptr;
+    values.push_back(value);
+  }
   return makeIntElements(type, values);
 }

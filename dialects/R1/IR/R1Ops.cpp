@@ -613,7 +613,7 @@ resolveReshape(std::optional<SmallVector<int64_t>> input, ArrayRef<int64_t> requ
     int64_t known = 1;
     for (auto [i, dim] : llvm::enumerate(result))
       if (int64_t(i) != inferredIndex)
-        known = dim == kDynamic || known == kDynamic ? kDynamic : known * dim;
+        known = mulDims(known, dim);
     result[inferredIndex] = (total == kDynamic || known == kDynamic || known == 0)
                                 ? kDynamic
                                 : total / known;
@@ -722,7 +722,7 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
       int64_t &dim = (*result)[i];
       int64_t other = (*shape)[i];
       if (int64_t(i) == *axis)
-        dim = (dim == kDynamic || other == kDynamic) ? kDynamic : dim + other;
+        dim = addDims(dim, other);
       else if (dim == kDynamic)
         dim = other;
     }
@@ -780,7 +780,8 @@ LogicalResult SplitOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
       continue;
     }
     SmallVector<int64_t> piece = *shape;
-    piece[*axis] = size;
+    // A negative size is the verifier's to report.
+    piece[*axis] = size < 0 ? kDynamic : size;
     types.push_back(makeTensorType(ArrayRef<int64_t>(piece), element));
   }
   return success();
@@ -801,7 +802,7 @@ LogicalResult SplitOp::verify() {
   for (int64_t size : getSizes()) {
     if (size < 0)
       return emitOpError() << "split size " << size << " is negative";
-    total += size;
+    total = addDims(total, size);
   }
   if ((*shape)[*axis] != kDynamic && total != (*shape)[*axis])
     return emitOpError() << "split sizes add up to " << total << " but dim " << *axis
@@ -996,9 +997,7 @@ LogicalResult TileOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
   SmallVector<int64_t> result = *input;
   for (size_t i = 0; i < result.size(); ++i) {
     int64_t repeat = repeats && i < repeats->size() ? (*repeats)[i] : kDynamic;
-    result[i] = (result[i] == kDynamic || repeat == kDynamic || repeat < 0)
-                    ? kDynamic
-                    : result[i] * repeat;
+    result[i] = repeat < 0 ? kDynamic : mulDims(result[i], repeat);
   }
   types.push_back(makeTensorType(ArrayRef<int64_t>(result), element));
   return success();
@@ -1043,8 +1042,9 @@ LogicalResult RangeOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
   auto delta = getConstantIntValues(adaptor.getDelta());
   if (start && limit && delta && start->size() == 1 && limit->size() == 1 &&
       delta->size() == 1 && (*delta)[0] != 0) {
-    int64_t span = (*limit)[0] - (*start)[0], step = (*delta)[0];
-    count = std::max<int64_t>((span + step + (step > 0 ? -1 : 1)) / step, 0);
+    __int128 span = __int128((*limit)[0]) - (*start)[0], step = (*delta)[0];
+    __int128 steps = (span + step + (step > 0 ? -1 : 1)) / step;
+    count = steps < 0 ? 0 : steps > INT64_MAX / 2 ? kDynamic : int64_t(steps);
   }
   types.push_back(RankedTensorType::get({count}, element));
   return success();
@@ -1073,9 +1073,12 @@ LogicalResult PadOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
     return success();
   }
   SmallVector<int64_t> result = *shape;
-  for (size_t i = 0; i < result.size(); ++i)
-    if (result[i] != kDynamic)
-      result[i] += pads[i] + pads[i + result.size()];
+  for (size_t i = 0; i < result.size(); ++i) {
+    result[i] = addDims(result[i], addDims(pads[i], pads[i + result.size()]));
+    // Cropping more than the dim has is the verifier's to report.
+    if (result[i] < 0)
+      result[i] = kDynamic;
+  }
   types.push_back(makeTensorType(ArrayRef<int64_t>(result), element));
   return success();
 }
@@ -1088,9 +1091,11 @@ LogicalResult PadOp::verify() {
   if (rank && int64_t(getPads().size()) != 2 * *rank)
     return emitOpError() << "has " << getPads().size() << " pads for a rank-" << *rank
                          << " input; expected " << 2 * *rank;
-  if (auto shape = getShapeOf(getOutput()))
-    for (int64_t dim : *shape)
-      if (dim < 0 && dim != kDynamic)
+  // Judged from the input: a result type written with `?` hides the crop.
+  if (auto shape = getShapeOf(getInput()))
+    for (size_t i = 0; i < shape->size(); ++i)
+      if ((*shape)[i] != kDynamic &&
+          __int128((*shape)[i]) + getPads()[i] + getPads()[i + shape->size()] < 0)
         return emitOpError("pads crop more than the input has");
   return success();
 }

@@ -60,26 +60,43 @@ std::optional<int64_t> r1::normalizeAxis(int64_t axis, int64_t rank) {
   return axis < 0 ? axis + rank : axis;
 }
 
+int64_t r1::addDims(int64_t a, int64_t b) {
+  int64_t sum;
+  if (a == kDynamic || b == kDynamic || __builtin_add_overflow(a, b, &sum) || sum == kDynamic)
+    return kDynamic;
+  return sum;
+}
+
+int64_t r1::mulDims(int64_t a, int64_t b) {
+  int64_t product;
+  if (a == kDynamic || b == kDynamic || __builtin_mul_overflow(a, b, &product) ||
+      product == kDynamic)
+    return kDynamic;
+  return product;
+}
+
 int64_t r1::windowOutputSize(int64_t input, int64_t kernel, int64_t stride,
                              int64_t padBegin, int64_t padEnd, int64_t dilation,
                              bool ceilMode) {
-  if (input == kDynamic || kernel == kDynamic || stride <= 0)
+  if (input == kDynamic || kernel == kDynamic || stride <= 0 || dilation <= 0 ||
+      kernel <= 0 || padBegin < 0 || padEnd < 0)
     return kDynamic;
-  int64_t span = dilation * (kernel - 1) + 1;
-  int64_t padded = input + padBegin + padEnd;
+  // 128-bit: window attributes come from files and may be absurd.
+  __int128 span = __int128(dilation) * (kernel - 1) + 1;
+  __int128 padded = __int128(input) + padBegin + padEnd;
   if (padded < span)
     return 0;
-  int64_t steps = padded - span;
-  int64_t size = (ceilMode ? (steps + stride - 1) / stride : steps / stride) + 1;
+  __int128 steps = padded - span;
+  __int128 size = (ceilMode ? (steps + stride - 1) / stride : steps / stride) + 1;
   // With ceil_mode a window may not start in the end padding alone.
-  if (ceilMode && (size - 1) * stride >= input + padBegin)
+  if (ceilMode && (size - 1) * stride >= __int128(input) + padBegin)
     --size;
-  return size;
+  return size > INT64_MAX / 2 ? kDynamic : int64_t(size);
 }
 
 static int64_t clampSliceBound(int64_t value, int64_t dim, int64_t step) {
   if (value < 0)
-    value += dim;
+    value += dim; // cannot overflow: dim >= 0
   // Positive steps clamp to [0, dim], negative ones to [-1, dim - 1].
   if (step > 0)
     return std::clamp<int64_t>(value, 0, dim);
@@ -93,19 +110,16 @@ int64_t r1::sliceFirstIndex(int64_t dim, int64_t start, int64_t step) {
 int64_t r1::sliceOutputSize(int64_t dim, int64_t start, int64_t end, int64_t step) {
   if (dim == kDynamic || step == 0)
     return kDynamic;
-  int64_t first = clampSliceBound(start, dim, step);
-  int64_t last = clampSliceBound(end, dim, step);
+  __int128 first = clampSliceBound(start, dim, step);
+  __int128 last = clampSliceBound(end, dim, step);
   if (step > 0)
-    return last > first ? (last - first + step - 1) / step : 0;
-  return first > last ? (first - last - step - 1) / -step : 0;
+    return last > first ? int64_t((last - first + step - 1) / step) : 0;
+  return first > last ? int64_t((first - last - step - 1) / -__int128(step)) : 0;
 }
 
 int64_t r1::productOfDims(ArrayRef<int64_t> dims) {
   int64_t product = 1;
-  for (int64_t dim : dims) {
-    if (dim == kDynamic)
-      return kDynamic;
-    product *= dim;
-  }
+  for (int64_t dim : dims)
+    product = mulDims(product, dim);
   return product;
 }

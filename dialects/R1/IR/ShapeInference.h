@@ -43,8 +43,13 @@ int64_t sliceOutputSize(int64_t dim, int64_t start, int64_t end, int64_t step);
 /// The first index ONNX Slice reads along a dim of size `dim`.
 int64_t sliceFirstIndex(int64_t dim, int64_t start, int64_t step);
 
-/// Product of dims, or kDynamic when one of them is dynamic.
+/// Product of dims, or kDynamic when one of them is dynamic or it overflows.
 int64_t productOfDims(ArrayRef<int64_t> dims);
+
+/// Dim arithmetic on values read from files: kDynamic in, or overflow, gives
+/// kDynamic (never undefined behaviour).
+int64_t addDims(int64_t a, int64_t b);
+int64_t mulDims(int64_t a, int64_t b);
 
 } // namespace mlir::r1
 
