@@ -30,7 +30,7 @@ void refineResultTypes(Operation *op) {
       inferred.size() != op->getNumResults())
     return;
   for (auto [result, type] : llvm::zip(op->getResults(), inferred))
-    if (result.getType() != type && areRefinableTypes(result.getType(), type))
+    if (result.getType() != type && isRefinementOf(type, result.getType()))
       result.setType(type);
 }
 
@@ -129,7 +129,7 @@ LogicalResult LegalizeOnnxPass::legalizeNode(OnnxNodeOp nodeOp, OpBuilder &build
       // The file may know a dim that inference cannot derive.
       Operation *def = value.getDefiningOp();
       if (def && isa<InferTypeOpInterface>(def) && !matchPattern(def, m_Constant()) &&
-          areRefinableTypes(value.getType(), declared))
+          isRefinementOf(declared, value.getType()))
         value.setType(declared);
     }
     result.replaceAllUsesWith(value);

@@ -19,7 +19,7 @@ DEFAULT_XFAIL_HEADER = [
     "--xfail test/conformance/import_xfail.txt --update-xfail",
 ]
 EXPANDED_SUFFIX = re.compile(r"_expanded(_ver\d+)?$")
-ERROR_WIDTH = 100
+ERROR_WIDTH = 140
 
 
 def node_test_dir():
@@ -136,6 +136,10 @@ def write_xfail(path, header, failing):
 
 
 def shorten(text, width=ERROR_WIDTH):
+    # The table names the test already: keep only the message after the
+    # "error: FILE: node 'NAME': " prefix.
+    text = re.sub(r"^(r1c-opt: )?error: \S*model\.(onnx|mlir): ", r"\1", text)
+    text = re.sub(r"^node '[^']*': ", "", text)
     return text if len(text) <= width else text[: width - 3] + "..."
 
 

@@ -24,24 +24,7 @@ Result legalizeAveragePool(OnnxNode &node) {
   FailureOr<Value> x = node.requiredInput(0);
   if (failed(x))
     return failure();
-  auto kernel = node.getInts("kernel_shape");
-  if (!kernel)
-    return node.emitError() << "missing required attribute 'kernel_shape'", failure();
-  size_t spatial = kernel->size();
-  auto strides = node.getInts("strides").value_or(SmallVector<int64_t>(spatial, 1));
-  auto dilations = node.getInts("dilations").value_or(SmallVector<int64_t>(spatial, 1));
-  if (strides.size() != spatial || dilations.size() != spatial)
-    return node.emitError() << "strides and dilations need " << spatial << " values each",
-           failure();
-  auto pads = getWindowPads(node, *x, *kernel, strides, dilations);
-  if (failed(pads))
-    return failure();
-  OpBuilder &b = node.getBuilder();
-  return results(node.create<AveragePoolOp>(
-      *x, b.getDenseI64ArrayAttr(*kernel), b.getDenseI64ArrayAttr(strides),
-      b.getDenseI64ArrayAttr(*pads), b.getDenseI64ArrayAttr(dilations),
-      b.getBoolAttr(node.getInt("ceil_mode", 0) != 0),
-      b.getBoolAttr(node.getInt("count_include_pad", 0) != 0)));
+  return buildPool<AveragePoolOp>(node, *x, node.getInt("count_include_pad", 0) != 0);
 }
 
 Result legalizeBatchNormalization(OnnxNode &node) {
@@ -106,30 +89,29 @@ Result legalizeCastLike(OnnxNode &node) {
   return results(node.create<CastOp>(*x, TypeAttr::get(getElementTypeOf(*like))));
 }
 
-/// Clip with constant bounds is one op; a bound computed at run time becomes
-/// an elementwise max (lower) or min (upper) after it.
+/// Clip is min(max(x, lower), upper). Constant bounds make one r1.clip; a
+/// bound computed at run time becomes an elementwise max (lower) or min
+/// (upper), applied in that order.
 Result legalizeClip(OnnxNode &node) {
   FailureOr<Value> x = node.requiredInput(0);
   if (failed(x))
     return failure();
   OpBuilder &b = node.getBuilder();
-  FloatAttr bounds[2];
-  Value computed[2];
-  for (unsigned i = 1; i <= 2; ++i) {
-    if (!node.input(i))
-      continue;
-    if (std::optional<double> bound = node.constantScalar(i))
-      bounds[i - 1] = b.getF64FloatAttr(*bound);
-    else
-      computed[i - 1] = node.input(i);
-  }
+  std::optional<double> lower = node.constantScalar(1), upper = node.constantScalar(2);
+  Value computedLower = lower ? Value() : node.input(1);
+  Value computedUpper = upper ? Value() : node.input(2);
+  auto bound = [&](std::optional<double> v) { return v ? b.getF64FloatAttr(*v) : FloatAttr(); };
+  if (!computedLower && !computedUpper)
+    return results(node.create<ClipOp>(*x, bound(lower), bound(upper)));
   Value y = *x;
-  if (bounds[0] || bounds[1])
-    y = node.create<ClipOp>(y, bounds[0], bounds[1]);
-  if (computed[0])
-    y = node.create<MaxOp>(y, computed[0]);
-  if (computed[1])
-    y = node.create<MinOp>(y, computed[1]);
+  if (computedLower)
+    y = node.create<MaxOp>(y, computedLower);
+  else if (lower)
+    y = node.create<ClipOp>(y, bound(lower), FloatAttr());
+  if (computedUpper)
+    y = node.create<MinOp>(y, computedUpper);
+  else if (upper)
+    y = node.create<ClipOp>(y, FloatAttr(), bound(upper));
   return results(y);
 }
 
@@ -201,25 +183,20 @@ Result legalizeConv(OnnxNode &node) {
   FailureOr<Value> x = node.requiredInput(0), w = node.requiredInput(1);
   if (failed(x) || failed(w))
     return failure();
+  // Without kernel_shape, the weight's spatial dims are the kernel.
+  std::optional<SmallVector<int64_t>> weightKernel;
   auto weightType = dyn_cast<RankedTensorType>(w->getType());
-  auto kernel = node.getInts("kernel_shape");
-  if (!kernel && weightType && weightType.getRank() >= 3)
-    kernel = llvm::to_vector(weightType.getShape().drop_front(2));
-  if (!kernel || llvm::is_contained(*kernel, ShapedType::kDynamic))
-    return node.emitError() << "needs kernel_shape or a weight of static shape", failure();
-  size_t spatial = kernel->size();
-  auto strides = node.getInts("strides").value_or(SmallVector<int64_t>(spatial, 1));
-  auto dilations = node.getInts("dilations").value_or(SmallVector<int64_t>(spatial, 1));
-  if (strides.size() != spatial || dilations.size() != spatial)
-    return node.emitError() << "strides and dilations need " << spatial << " values each",
-           failure();
-  auto pads = getWindowPads(node, *x, *kernel, strides, dilations);
-  if (failed(pads))
+  if (weightType && weightType.getRank() >= 3 &&
+      !llvm::is_contained(weightType.getShape().drop_front(2), ShapedType::kDynamic))
+    weightKernel = llvm::to_vector(weightType.getShape().drop_front(2));
+  FailureOr<Window> window = getWindow(node, *x, weightKernel);
+  if (failed(window))
     return failure();
   OpBuilder &b = node.getBuilder();
-  return results(node.create<ConvOp>(*x, *w, node.input(2), b.getDenseI64ArrayAttr(strides),
-                                     b.getDenseI64ArrayAttr(*pads),
-                                     b.getDenseI64ArrayAttr(dilations),
+  return results(node.create<ConvOp>(*x, *w, node.input(2),
+                                     b.getDenseI64ArrayAttr(window->strides),
+                                     b.getDenseI64ArrayAttr(window->pads),
+                                     b.getDenseI64ArrayAttr(window->dilations),
                                      b.getI64IntegerAttr(node.getInt("group", 1))));
 }
 
@@ -235,10 +212,12 @@ Result legalizeDropout(OnnxNode &node) {
   SmallVector<Value> outputs = {*x};
   // In inference every element is kept, so the mask is all true.
   if (node.getNumOutputs() > 1 && node.isOutputUsed(1)) {
+    auto type = dyn_cast<RankedTensorType>(x->getType());
+    if (!type)
+      return node.emitError() << "the mask output needs an input of known rank", failure();
     OpBuilder &b = node.getBuilder();
     Value shape = node.create<ShapeOp>(*x, b.getI64IntegerAttr(0),
-                                       b.getI64IntegerAttr(
-                                           cast<RankedTensorType>(x->getType()).getRank()));
+                                       b.getI64IntegerAttr(type.getRank()));
     auto one = RankedTensorType::get({1}, b.getI1Type());
     outputs.push_back(node.create<ConstantOfShapeOp>(
         shape, cast<ElementsAttr>(DenseElementsAttr::get(one, true))));

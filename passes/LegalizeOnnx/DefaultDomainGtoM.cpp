@@ -131,23 +131,7 @@ Result legalizeMaxPool(OnnxNode &node) {
     return failure();
   if (node.getNumOutputs() > 1 && node.isOutputUsed(1))
     return node.emitError() << "the Indices output is unsupported", failure();
-  auto kernel = node.getInts("kernel_shape");
-  if (!kernel)
-    return node.emitError() << "missing required attribute 'kernel_shape'", failure();
-  size_t spatial = kernel->size();
-  auto strides = node.getInts("strides").value_or(SmallVector<int64_t>(spatial, 1));
-  auto dilations = node.getInts("dilations").value_or(SmallVector<int64_t>(spatial, 1));
-  if (strides.size() != spatial || dilations.size() != spatial)
-    return node.emitError() << "strides and dilations need " << spatial << " values each",
-           failure();
-  auto pads = getWindowPads(node, *x, *kernel, strides, dilations);
-  if (failed(pads))
-    return failure();
-  OpBuilder &b = node.getBuilder();
-  return results(node.create<MaxPoolOp>(
-      *x, b.getDenseI64ArrayAttr(*kernel), b.getDenseI64ArrayAttr(strides),
-      b.getDenseI64ArrayAttr(*pads), b.getDenseI64ArrayAttr(dilations),
-      b.getBoolAttr(node.getInt("ceil_mode", 0) != 0), b.getBoolAttr(false)));
+  return buildPool<MaxPoolOp>(node, *x, /*countIncludePad=*/false);
 }
 
 Result legalizeMean(OnnxNode &node) {

@@ -116,10 +116,11 @@ Value OnnxNode::i64Vector(ArrayRef<int64_t> values) {
   return create<ConstantOp>(cast<ElementsAttr>(DenseIntElementsAttr::get(type, values)));
 }
 
-FailureOr<SmallVector<int64_t>> mlir::r1::getWindowPads(OnnxNode &node, Value input,
-                                                        ArrayRef<int64_t> kernel,
-                                                        ArrayRef<int64_t> strides,
-                                                        ArrayRef<int64_t> dilations) {
+/// Explicit pads: from `pads`, or computed for `auto_pad`.
+static FailureOr<SmallVector<int64_t>> getWindowPads(OnnxNode &node, Value input,
+                                                     ArrayRef<int64_t> kernel,
+                                                     ArrayRef<int64_t> strides,
+                                                     ArrayRef<int64_t> dilations) {
   size_t spatial = kernel.size();
   StringRef autoPad = node.getString("auto_pad", "NOTSET");
   if (autoPad == "NOTSET") {
@@ -163,6 +164,28 @@ FailureOr<SmallVector<int64_t>> mlir::r1::getWindowPads(OnnxNode &node, Value in
     pads[i + spatial] = autoPad == "SAME_UPPER" ? large : small;
   }
   return pads;
+}
+
+FailureOr<Window> mlir::r1::getWindow(OnnxNode &node, Value input,
+                                      std::optional<SmallVector<int64_t>> kernel) {
+  if (auto attr = node.getInts("kernel_shape"))
+    kernel = attr;
+  if (!kernel)
+    return node.emitError() << "missing required attribute 'kernel_shape'", failure();
+  Window window;
+  window.kernel = *kernel;
+  size_t spatial = kernel->size();
+  window.strides = node.getInts("strides").value_or(SmallVector<int64_t>(spatial, 1));
+  window.dilations = node.getInts("dilations").value_or(SmallVector<int64_t>(spatial, 1));
+  if (window.strides.size() != spatial || window.dilations.size() != spatial)
+    return node.emitError() << "strides and dilations need " << spatial << " values each",
+           failure();
+  FailureOr<SmallVector<int64_t>> pads =
+      getWindowPads(node, input, window.kernel, window.strides, window.dilations);
+  if (failed(pads))
+    return failure();
+  window.pads = std::move(*pads);
+  return window;
 }
 
 FailureOr<SmallVector<int64_t>> mlir::r1::getAxesOperand(OnnxNode &node,

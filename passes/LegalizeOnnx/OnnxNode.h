@@ -93,12 +93,29 @@ SmallVector<StringRef> getSupportedOnnxOps();
 // Building blocks shared by the pattern files
 //===----------------------------------------------------------------------===//
 
-/// Explicit pads of a conv or pooling window: from `pads`, or from
-/// `auto_pad` (which needs the spatial dims of `input` to be static).
-FailureOr<SmallVector<int64_t>> getWindowPads(OnnxNode &node, Value input,
-                                              ArrayRef<int64_t> kernel,
-                                              ArrayRef<int64_t> strides,
-                                              ArrayRef<int64_t> dilations);
+/// The sliding window of a conv or pooling node, with explicit pads.
+struct Window {
+  SmallVector<int64_t> kernel, strides, pads, dilations;
+};
+
+/// Reads kernel_shape (or takes `kernel` when the node has none), strides,
+/// dilations and pads; `auto_pad` becomes explicit pads, which needs the
+/// spatial dims of `input` to be static.
+FailureOr<Window> getWindow(OnnxNode &node, Value input,
+                            std::optional<SmallVector<int64_t>> kernel = std::nullopt);
+
+/// MaxPool and AveragePool share everything but `count_include_pad`.
+template <typename PoolOpTy>
+FailureOr<SmallVector<Value>> buildPool(OnnxNode &node, Value input, bool countIncludePad) {
+  FailureOr<Window> window = getWindow(node, input);
+  if (failed(window))
+    return failure();
+  OpBuilder &b = node.getBuilder();
+  return SmallVector<Value>{node.create<PoolOpTy>(
+      input, b.getDenseI64ArrayAttr(window->kernel), b.getDenseI64ArrayAttr(window->strides),
+      b.getDenseI64ArrayAttr(window->pads), b.getDenseI64ArrayAttr(window->dilations),
+      b.getBoolAttr(node.getInt("ceil_mode", 0) != 0), b.getBoolAttr(countIncludePad))};
+}
 
 /// Reads the axes of a reduction: an attribute before `inputSinceOpset`,
 /// input #1 from then on (which must be a constant).

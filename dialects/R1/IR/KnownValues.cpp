@@ -99,7 +99,8 @@ std::optional<SmallVector<int64_t>> r1::getKnownIntValues(Value value) {
               if (!isVector(op.getInput()))
                 return std::nullopt;
               auto data = getKnownIntValues(op.getInput());
-              if (!data || op.getAxes().size() != 1 || op.getAxes()[0] != 0)
+              if (!data || op.getAxes().size() != 1 ||
+                  normalizeAxis(op.getAxes()[0], 1) != 0)
                 return std::nullopt;
               int64_t size = data->size(), step = op.getSteps()[0];
               int64_t count = sliceOutputSize(size, op.getStarts()[0], op.getEnds()[0], step);

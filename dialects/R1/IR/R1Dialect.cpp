@@ -36,6 +36,24 @@ Operation *R1Dialect::materializeConstant(OpBuilder &builder, Attribute value,
   return builder.create<ConstantOp>(loc, elements);
 }
 
+bool mlir::r1::isRefinementOf(Type refined, Type general) {
+  if (refined == general)
+    return true;
+  auto refinedTensor = dyn_cast<TensorType>(refined);
+  auto generalTensor = dyn_cast<TensorType>(general);
+  if (!refinedTensor || !generalTensor ||
+      refinedTensor.getElementType() != generalTensor.getElementType())
+    return false;
+  if (!generalTensor.hasRank())
+    return true;
+  if (!refinedTensor.hasRank() || refinedTensor.getRank() != generalTensor.getRank())
+    return false;
+  for (auto [r, g] : llvm::zip(refinedTensor.getShape(), generalTensor.getShape()))
+    if (!ShapedType::isDynamic(g) && r != g)
+      return false;
+  return true;
+}
+
 bool mlir::r1::areRefinableTypes(TypeRange inferred, TypeRange actual) {
   if (inferred.size() != actual.size())
     return false;

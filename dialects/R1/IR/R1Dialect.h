@@ -14,6 +14,10 @@ namespace mlir::r1 {
 /// True when `actual` are the `inferred` types, possibly with more static
 /// dims: same count, same element types, compatible shapes.
 bool areRefinableTypes(TypeRange inferred, TypeRange actual);
+
+/// True when `refined` says all that `general` says and maybe more: same
+/// element type, and `general` is unranked or has `?` wherever the dims differ.
+bool isRefinementOf(Type refined, Type general);
 } // namespace mlir::r1
 
 #endif // R1C_DIALECTS_R1_IR_R1DIALECT_H

@@ -601,18 +601,27 @@ static std::optional<SmallVector<int64_t>>
 resolveReshape(std::optional<SmallVector<int64_t>> input, ArrayRef<int64_t> requested,
                bool allowZero) {
   SmallVector<int64_t> result(requested);
+  // Dynamic dims a 0 copies (a batch) are on both sides of the element
+  // count; leaving them out keeps a -1 beside them static.
+  SmallVector<bool> copiedDynamic(result.size(), false);
   int64_t inferredIndex = -1;
   for (auto [i, dim] : llvm::enumerate(result)) {
-    if (dim == 0 && !allowZero)
+    if (dim == 0 && !allowZero) {
       dim = input && i < input->size() ? (*input)[i] : kDynamic;
-    else if (dim == -1)
+      copiedDynamic[i] = input && i < input->size() && dim == kDynamic;
+    } else if (dim == -1) {
       inferredIndex = i;
+    }
   }
   if (inferredIndex >= 0) {
-    int64_t total = input ? productOfDims(*input) : kDynamic;
+    int64_t total = input ? 1 : kDynamic;
+    if (input)
+      for (auto [i, dim] : llvm::enumerate(*input))
+        if (i >= copiedDynamic.size() || !copiedDynamic[i])
+          total = mulDims(total, dim);
     int64_t known = 1;
     for (auto [i, dim] : llvm::enumerate(result))
-      if (int64_t(i) != inferredIndex)
+      if (int64_t(i) != inferredIndex && !copiedDynamic[i])
         known = mulDims(known, dim);
     result[inferredIndex] = (total == kDynamic || known == kDynamic || known == 0)
                                 ? kDynamic
@@ -969,6 +978,8 @@ LogicalResult ExpandOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
 }
 
 LogicalResult ExpandOp::verify() {
+  if (auto rank = rankOf(getShape()); rank && *rank != 1)
+    return emitOpError() << "shape operand must be 1-D, not rank " << *rank;
   auto input = getShapeOf(getInput());
   auto target = getKnownIntValues(getShape());
   if (!input || !target)
@@ -1006,6 +1017,8 @@ LogicalResult TileOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
 LogicalResult TileOp::verify() {
   auto rank = rankOf(getInput());
   auto repeats = getShapeOf(getRepeats());
+  if (repeats && repeats->size() != 1)
+    return emitOpError() << "repeats operand must be 1-D, not rank " << repeats->size();
   if (rank && repeats && repeats->size() == 1 && (*repeats)[0] != kDynamic &&
       (*repeats)[0] != *rank)
     return emitOpError() << "has " << (*repeats)[0] << " repeats for a rank-" << *rank
@@ -1024,6 +1037,8 @@ LogicalResult ConstantOfShapeOp::inferReturnTypes(MLIRContext *, std::optional<L
 }
 
 LogicalResult ConstantOfShapeOp::verify() {
+  if (auto rank = rankOf(getShape()); rank && *rank != 1)
+    return emitOpError() << "shape operand must be 1-D, not rank " << *rank;
   if (getValue().getNumElements() != 1)
     return emitOpError("value must hold exactly one element");
   if (auto known = getKnownIntValues(getShape()))
