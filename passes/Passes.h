@@ -3,6 +3,7 @@
 #define R1C_PASSES_PASSES_H
 
 #include "dialects/R1/IR/R1Dialect.h"
+#include "dialects/R1K/IR/R1KDialect.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/Pass.h"
 

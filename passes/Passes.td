@@ -22,4 +22,22 @@ def LegalizeOnnx : Pass<"r1c-legalize-onnx", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::r1::R1Dialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// Kernel formation
+//===----------------------------------------------------------------------===//
+
+def FormKernels : Pass<"r1c-form-kernels", "::mlir::func::FuncOp"> {
+  let summary = "Group r1 ops into r1k.kernel ops: an anchor plus its fused elementwise consumers";
+  let description = [{
+    Walks the graph in order. Every op that is not elementwise, a constant
+    or a view (reshape, squeeze, unsqueeze, flatten) anchors a new kernel.
+    An elementwise op joins the kernel that produces one of its operands when
+    that value has no other use and has the op's result shape; otherwise it
+    starts an `elementwise` kernel of its own. Scalar and splat constants
+    are copied into the kernels that read them; other constants are weights
+    and stay outside as inputs. Views and constants remain between kernels.
+  }];
+  let dependentDialects = ["::mlir::r1k::R1KDialect"];
+}
+
 #endif // R1C_PASSES_TD

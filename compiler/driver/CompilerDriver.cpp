@@ -2,6 +2,8 @@
 #include "compiler/driver/CompilerDriver.h"
 #include "compiler/import/onnx/OnnxImporter.h"
 #include "dialects/R1/IR/R1Dialect.h"
+#include "dialects/R1/IR/R1Ops.h"
+#include "dialects/R1K/IR/R1KDialect.h"
 #include "passes/LegalizeOnnx/OnnxNode.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
@@ -10,6 +12,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/MapVector.h"
 #include "llvm/Config/llvm-config.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/Process.h"
@@ -93,11 +96,47 @@ private:
   std::chrono::steady_clock::time_point start;
 };
 
+/// `--stats`: what the compiled model holds, on stderr.
+void printStats(ModuleOp module, CompilePhase phase) {
+  int64_t weightBytes = 0, weightCount = 0, ops = 0;
+  llvm::MapVector<StringRef, int64_t> kernelsByAnchor;
+  int64_t kernels = 0;
+  module.walk([&](Operation *op) {
+    if (auto constant = dyn_cast<r1::ConstantOp>(op)) {
+      if (op->getParentOfType<r1k::KernelOp>())
+        return;
+      auto type = cast<ShapedType>(constant.getType());
+      weightBytes += type.getNumElements() *
+                     std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);
+      ++weightCount;
+    } else if (auto kernel = dyn_cast<r1k::KernelOp>(op)) {
+      ++kernelsByAnchor[kernel.getAnchor()];
+      ++kernels;
+    } else if (isa<r1::R1Dialect>(op->getDialect()) && !op->getParentOfType<r1k::KernelOp>()) {
+      ++ops;
+    }
+  });
+  llvm::errs() << "phase: " << getCompilePhaseName(phase) << "\n";
+  llvm::errs() << "weights: " << weightCount << " tensors, " << weightBytes << " bytes\n";
+  if (phase < CompilePhase::Kernel) {
+    llvm::errs() << "ops: " << ops << "\n";
+    return;
+  }
+  llvm::errs() << "kernels: " << kernels;
+  StringRef separator = " (";
+  for (auto [anchor, count] : kernelsByAnchor) {
+    llvm::errs() << separator << anchor << " " << count;
+    separator = ", ";
+  }
+  llvm::errs() << (kernels ? ")" : "") << "\n";
+  llvm::errs() << "ops between kernels (views): " << ops << "\n";
+}
+
 } // namespace
 
 int runCompiler(const CompilerOptions &options) {
   DialectRegistry registry;
-  registry.insert<r1::R1Dialect, func::FuncDialect>();
+  registry.insert<r1::R1Dialect, r1k::R1KDialect, func::FuncDialect>();
   MLIRContext context(registry);
   // Large models: the pipeline runs per function, and there is one.
   context.disableMultithreading();
@@ -116,6 +155,9 @@ int runCompiler(const CompilerOptions &options) {
   progress.step("compiling to the " + getCompilePhaseName(options.phase) + " phase");
   if (failed(pm.run(*module)) || diagnostics.sawError())
     return progress.done(), 1;
+
+  if (options.stats)
+    printStats(*module, options.phase);
 
   progress.step("writing " + options.outputPath);
   std::string error;

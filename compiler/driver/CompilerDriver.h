@@ -25,6 +25,8 @@ struct CompilerOptions {
   bool elideWeights = false;
   /// Print pass timings to stderr.
   bool timing = false;
+  /// Print what the model holds (weights, kernels) to stderr.
+  bool stats = false;
   /// Report progress on stderr when it is a terminal.
   bool progress = true;
 };

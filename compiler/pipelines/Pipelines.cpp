@@ -10,13 +10,15 @@ using namespace mlir;
 
 namespace r1c {
 
-static const llvm::StringRef kPhaseNames[] = {"import", "graph"};
+static const llvm::StringRef kPhaseNames[] = {"import", "graph", "kernel"};
 
 std::optional<CompilePhase> parseCompilePhase(llvm::StringRef name) {
   if (name == "import")
     return CompilePhase::Import;
   if (name == "graph")
     return CompilePhase::Graph;
+  if (name == "kernel")
+    return CompilePhase::Kernel;
   return std::nullopt;
 }
 
@@ -33,15 +35,26 @@ void buildGraphPassPipeline(OpPassManager &pm, const GraphPipelineOptions &) {
   func.addPass(createCSEPass());
 }
 
+void buildKernelPassPipeline(OpPassManager &pm, const KernelPipelineOptions &) {
+  OpPassManager &func = pm.nest<func::FuncOp>();
+  func.addPass(r1::createFormKernels());
+  func.addPass(createCSEPass());
+}
+
 void buildPipelineToPhase(OpPassManager &pm, CompilePhase phase) {
   if (phase >= CompilePhase::Graph)
     buildGraphPassPipeline(pm, GraphPipelineOptions{});
+  if (phase >= CompilePhase::Kernel)
+    buildKernelPassPipeline(pm, KernelPipelineOptions{});
 }
 
 void registerR1CPipelines() {
   PassPipelineRegistration<>(
       "r1c-graph-pipeline", "Legalize imported ONNX nodes into a folded r1 graph",
       [](OpPassManager &pm) { buildGraphPassPipeline(pm, GraphPipelineOptions{}); });
+  PassPipelineRegistration<>(
+      "r1c-kernel-pipeline", "Group a legalized r1 graph into r1k kernels",
+      [](OpPassManager &pm) { buildKernelPassPipeline(pm, KernelPipelineOptions{}); });
 }
 
 } // namespace r1c

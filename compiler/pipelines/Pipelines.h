@@ -19,6 +19,7 @@ namespace r1c {
 enum class CompilePhase {
   Import, ///< one r1.onnx_node per ONNX node, as imported
   Graph,  ///< typed r1 ops, folded and canonicalized
+  Kernel, ///< r1k.kernel ops: an anchor and its fused elementwise body
 };
 
 std::optional<CompilePhase> parseCompilePhase(llvm::StringRef name);
@@ -31,10 +32,16 @@ struct GraphPipelineOptions {};
 /// Import -> graph: legalize ONNX nodes, fold, canonicalize, deduplicate.
 void buildGraphPassPipeline(mlir::OpPassManager &pm, const GraphPipelineOptions &options);
 
+struct KernelPipelineOptions {};
+
+/// Graph -> kernel: group ops into kernels with fused epilogues.
+void buildKernelPassPipeline(mlir::OpPassManager &pm, const KernelPipelineOptions &options);
+
 /// Adds the passes that take freshly imported IR to `phase`.
 void buildPipelineToPhase(mlir::OpPassManager &pm, CompilePhase phase);
 
-/// Registers the named pipelines for r1c-opt (e.g. --r1c-graph-pipeline).
+/// Registers the named pipelines for r1c-opt (--r1c-graph-pipeline,
+/// --r1c-kernel-pipeline).
 void registerR1CPipelines();
 
 } // namespace r1c

@@ -2,7 +2,7 @@
 """Compiles every generated model with r1c and re-parses the output with r1c-opt.
 
 For each DIR/*.onnx: `r1c M.onnx --emit=mlir -o M.mlir` must succeed, `r1c-opt
-M.mlir` must parse and verify it, the function's result types must equal the
+M.mlir` must parse and verify it (and the kernel phase, as bytecode), the function's result types must equal the
 output types the ONNX file declares (symbolic dims as `?`), and a model with
 static inputs must come out fully static (no `?` anywhere in its graph).
 Prints one line per model and the summary line `N passed, N failed`.
@@ -63,6 +63,16 @@ def check(r1c, r1c_opt, path):
         return f"static model has a dynamic dim after shape inference: {line.strip()[:200]}"
     size_mb = os.path.getsize(out) / 1e6
     os.remove(out)  # large: the weights print as hex
+    # The kernel phase, as bytecode (compact), must re-parse and verify too.
+    kernels = path[: -len(".onnx")] + ".kernel.mlirbc"
+    run = subprocess.run([r1c, path, "--compile-to=kernel", "--emit=mlirbc", "-o", kernels],
+                         capture_output=True, text=True)
+    if run.returncode != 0:
+        return f"r1c --compile-to=kernel failed: {run.stderr.strip()}"
+    run = subprocess.run([r1c_opt, kernels, "-o", os.devnull], capture_output=True, text=True)
+    os.remove(kernels)
+    if run.returncode != 0:
+        return f"r1c-opt could not re-parse the kernel phase: {run.stderr.strip()[:300]}"
     print(f"ok   {os.path.basename(path)}: compile {compiled:.1f}s, re-parse {reparsed:.1f}s, "
           f"{size_mb:.0f} MB of MLIR", flush=True)
     return None

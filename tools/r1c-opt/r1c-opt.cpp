@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/pipelines/Pipelines.h"
 #include "dialects/R1/IR/R1Dialect.h"
+#include "dialects/R1K/IR/R1KDialect.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -15,7 +16,7 @@
 
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
-  registry.insert<mlir::r1::R1Dialect, mlir::func::FuncDialect>();
+  registry.insert<mlir::r1::R1Dialect, mlir::r1k::R1KDialect, mlir::func::FuncDialect>();
   mlir::r1::registerR1CPasses();
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();

@@ -1,0 +1,156 @@
+//===- FormKernels.cpp - Group r1 ops into kernels ------------------------===//
+//
+// Producer/consumer fusion of elementwise epilogues into their anchor. The
+// rule is deliberately simple and always legal: a value is fused only into
+// its single consumer, and only when the consumer does not broadcast it to a
+// larger shape, so every kernel computes one output tensor element by element
+// after its anchor.
+//
+//===----------------------------------------------------------------------===//
+#include "dialects/R1/IR/R1Ops.h"
+#include "dialects/R1K/IR/R1KDialect.h"
+#include "passes/Passes.h"
+
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
+#include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+namespace mlir::r1 {
+#define GEN_PASS_DEF_FORMKERNELS
+#include "passes/Passes.h.inc"
+} // namespace mlir::r1
+
+using namespace mlir;
+using namespace mlir::r1;
+
+namespace {
+
+
+bool isElementwise(Operation *op) {
+  return isa<AbsOp, NegOp, ReluOp, SigmoidOp, TanhOp, ErfOp, SqrtOp, ExpOp, LogOp,
+             ReciprocalOp, FloorOp, CeilOp, RoundOp, SignOp, SinOp, CosOp, SoftplusOp,
+             SoftsignOp, HardSwishOp, NotOp, LeakyReluOp, EluOp, SeluOp, HardSigmoidOp,
+             GeluOp, ClipOp, CastOp, AddOp, SubOp, MulOp, DivOp, PowOp, MaxOp, MinOp, ModOp,
+             AndOp, OrOp, XorOp, EqualOp, LessOp, LessEqualOp, GreaterOp, GreaterEqualOp,
+             WhereOp>(op);
+}
+
+/// Ops that only reinterpret a tensor's dims: no data moves.
+bool isView(Operation *op) { return isa<ReshapeOp, SqueezeOp, UnsqueezeOp, FlattenOp>(op); }
+
+/// Scalars and splats are copied into the kernels that read them, so code
+/// generation sees their value; every other constant is a weight and stays
+/// a kernel input.
+bool isInlinedConstant(Value value) {
+  auto constant = value.getDefiningOp<ConstantOp>();
+  auto dense = constant ? dyn_cast<DenseElementsAttr>(constant.getValue()) : nullptr;
+  return dense && (dense.getNumElements() <= 1 || dense.isSplat());
+}
+
+/// The kernel's anchor name: the r1 op's name without the dialect prefix.
+std::string anchorName(Operation *op) {
+  if (isElementwise(op))
+    return "elementwise";
+  return op->getName().stripDialect().str();
+}
+
+/// Ops of one kernel, in program order; the last one's results leave it.
+struct Group {
+  SmallVector<Operation *> ops;
+  std::string anchor;
+};
+
+struct FormKernelsPass : r1::impl::FormKernelsBase<FormKernelsPass> {
+  void runOnOperation() override;
+};
+
+/// Whether `consumer` may join the group that produced `value`.
+bool canFuseInto(Value value, Operation *consumer, const Group &group) {
+  if (!value.hasOneUse() || group.ops.back() != value.getDefiningOp())
+    return false;
+  if (value.getDefiningOp()->getNumResults() != 1 || consumer->getNumResults() != 1)
+    return false;
+  // No broadcasting of the kernel's output to a larger shape.
+  auto produced = dyn_cast<RankedTensorType>(value.getType());
+  auto result = dyn_cast<RankedTensorType>(consumer->getResult(0).getType());
+  return produced && result && produced.getShape() == result.getShape();
+}
+
+void materialize(Group &group, OpBuilder &builder) {
+  Operation *last = group.ops.back();
+  llvm::SmallPtrSet<Operation *, 8> members(group.ops.begin(), group.ops.end());
+  llvm::SetVector<Value> inputs;
+  for (Operation *op : group.ops)
+    for (Value operand : op->getOperands())
+      if (!members.contains(operand.getDefiningOp()) && !isInlinedConstant(operand))
+        inputs.insert(operand);
+
+  builder.setInsertionPoint(last);
+  // Named once all kernels are placed (see runOnOperation).
+  auto kernel = builder.create<r1k::KernelOp>(
+      last->getLoc(), last->getResultTypes(), builder.getStringAttr(group.anchor),
+      builder.getStringAttr(group.anchor), inputs.getArrayRef());
+  Block *body = builder.createBlock(&kernel.getBody());
+  IRMapping mapping;
+  for (Value input : inputs)
+    mapping.map(input, body->addArgument(input.getType(), input.getLoc()));
+  builder.setInsertionPointToStart(body);
+  for (Operation *op : group.ops) {
+    for (Value operand : op->getOperands())
+      if (!mapping.contains(operand) && isInlinedConstant(operand))
+        mapping.map(operand, builder.clone(*operand.getDefiningOp())->getResult(0));
+    builder.clone(*op, mapping);
+  }
+  SmallVector<Value> yielded;
+  for (Value result : last->getResults())
+    yielded.push_back(mapping.lookup(result));
+  builder.create<r1k::YieldOp>(last->getLoc(), yielded);
+
+  last->replaceAllUsesWith(kernel.getResults());
+  for (Operation *op : llvm::reverse(group.ops))
+    op->erase();
+}
+
+void FormKernelsPass::runOnOperation() {
+  func::FuncOp func = getOperation();
+  // Groups in the order their anchors appear; `groupOf` maps each member.
+  SmallVector<std::unique_ptr<Group>> groups;
+  DenseMap<Operation *, Group *> groupOf;
+  for (Operation &op : func.getBody().front().without_terminator()) {
+    if (op.getDialect() != getContext().getLoadedDialect<R1Dialect>() ||
+        matchPattern(&op, m_Constant()) || isView(&op))
+      continue;
+    if (isElementwise(&op)) {
+      Group *joined = nullptr;
+      for (Value operand : op.getOperands()) {
+        auto it = groupOf.find(operand.getDefiningOp());
+        if (it != groupOf.end() && canFuseInto(operand, &op, *it->second)) {
+          joined = it->second;
+          break;
+        }
+      }
+      if (joined) {
+        joined->ops.push_back(&op);
+        groupOf[&op] = joined;
+        continue;
+      }
+    }
+    groups.push_back(std::make_unique<Group>());
+    groups.back()->ops.push_back(&op);
+    groups.back()->anchor = anchorName(&op);
+    groupOf[&op] = groups.back().get();
+  }
+  OpBuilder builder(&getContext());
+  for (std::unique_ptr<Group> &group : groups)
+    materialize(*group, builder);
+  // Kernels sit where their last op was; number them in their final order
+  // so names read top to bottom.
+  int index = 0;
+  func.walk([&](r1k::KernelOp kernel) {
+    kernel.setName("k" + std::to_string(index++) + "_" + kernel.getAnchor().str());
+  });
+}
+
+} // namespace

@@ -1,0 +1,57 @@
+// RUN: r1c-opt %s -split-input-file -verify-diagnostics
+
+func.func @argument_mismatch(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{body argument #0 has type 'tensor<8xf32>' but input #0 is 'tensor<4xf32>'}}
+  %0 = r1k.kernel "elementwise"(%x) {name = "k0"} : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%a: tensor<8xf32>):
+    r1k.yield %a : tensor<8xf32>
+  }
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @argument_count(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{body has 2 arguments for 1 inputs}}
+  %0 = r1k.kernel "elementwise"(%x) {name = "k0"} : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%a: tensor<4xf32>, %b: tensor<4xf32>):
+    r1k.yield %a : tensor<4xf32>
+  }
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @yield_types(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{yields types that differ from the kernel's results}}
+  %0 = r1k.kernel "elementwise"(%x) {name = "k0"} : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%a: tensor<4xf32>):
+    %s = r1.shape %a {start = 0 : i64, end = 1 : i64} : (tensor<4xf32>) -> tensor<1xi64>
+    r1k.yield %s : tensor<1xi64>
+  }
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @foreign_op(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{needs a name and an anchor}}
+  %0 = r1k.kernel ""(%x) {name = "k0"} : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%a: tensor<4xf32>):
+    r1k.yield %a : tensor<4xf32>
+  }
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @not_r1(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = r1k.kernel "elementwise"(%x) {name = "k0"} : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%a: tensor<4xf32>):
+    // expected-error @+1 {{is not an r1 op; kernel bodies hold r1 ops only}}
+    %c = func.call @helper(%a) : (tensor<4xf32>) -> tensor<4xf32>
+    r1k.yield %c : tensor<4xf32>
+  }
+  return %0 : tensor<4xf32>
+}
+func.func private @helper(tensor<4xf32>) -> tensor<4xf32>

@@ -1,0 +1,80 @@
+// RUN: r1c-opt %s -r1c-form-kernels -split-input-file | FileCheck %s
+
+// An anchor takes its elementwise consumers: bias add and activation fuse
+// into the matmul; the weight stays an input, the small constant moves in.
+// CHECK-LABEL: func @matmul_bias_relu
+// CHECK-SAME: (%[[X:.*]]: tensor<4x8xf32>, %[[W:.*]]: tensor<8x16xf32>, %[[B:.*]]: tensor<16xf32>)
+func.func @matmul_bias_relu(%x: tensor<4x8xf32>, %w: tensor<8x16xf32>, %b: tensor<16xf32>) -> tensor<4x16xf32> {
+  // CHECK: %[[K:.*]] = r1k.kernel "matmul"(%[[X]], %[[W]], %[[B]]) {name = "k0_matmul"}
+  // CHECK-NEXT: ^bb0(%[[A0:.*]]: tensor<4x8xf32>, %[[A1:.*]]: tensor<8x16xf32>, %[[A2:.*]]: tensor<16xf32>):
+  // CHECK-NEXT: %[[M:.*]] = r1.matmul %[[A0]], %[[A1]]
+  // CHECK-NEXT: %[[S:.*]] = r1.add %[[M]], %[[A2]]
+  // CHECK-NEXT: %[[SIX:.*]] = r1.constant dense<6.000000e+00> : tensor<f32>
+  // CHECK-NEXT: %[[R:.*]] = r1.min %[[S]], %[[SIX]]
+  // CHECK-NEXT: r1k.yield %[[R]] : tensor<4x16xf32>
+  // CHECK: return %[[K]]
+  %six = r1.constant dense<6.0> : tensor<f32>
+  %0 = r1.matmul %x, %w : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
+  %1 = r1.add %0, %b : (tensor<4x16xf32>, tensor<16xf32>) -> tensor<4x16xf32>
+  %2 = r1.min %1, %six : (tensor<4x16xf32>, tensor<f32>) -> tensor<4x16xf32>
+  return %2 : tensor<4x16xf32>
+}
+
+// -----
+
+// A value with two uses cannot fuse into either: it leaves its kernel.
+// CHECK-LABEL: func @shared_value
+func.func @shared_value(%x: tensor<4x4xf32>) -> (tensor<4x4xf32>, tensor<4x4xf32>) {
+  // CHECK: %[[T:.*]] = r1k.kernel "transpose"
+  // CHECK: r1k.kernel "elementwise"(%[[T]])
+  // CHECK: r1.relu
+  // CHECK: r1k.kernel "elementwise"(%[[T]])
+  // CHECK: r1.neg
+  %0 = r1.transpose %x {perm = array<i64: 1, 0>} : (tensor<4x4xf32>) -> tensor<4x4xf32>
+  %1 = r1.relu %0 : (tensor<4x4xf32>) -> tensor<4x4xf32>
+  %2 = r1.neg %0 : (tensor<4x4xf32>) -> tensor<4x4xf32>
+  return %1, %2 : tensor<4x4xf32>, tensor<4x4xf32>
+}
+
+// -----
+
+// An elementwise op that broadcasts the kernel's output to a larger shape
+// starts a kernel of its own; a chain of elementwise ops is one kernel.
+// CHECK-LABEL: func @no_fusion_across_broadcast
+func.func @no_fusion_across_broadcast(%x: tensor<4x8xf32>, %y: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  // CHECK: %[[R:.*]] = r1k.kernel "reduce_mean"
+  // CHECK: r1k.kernel "elementwise"(%{{.*}}, %[[R]], %{{.*}})
+  // CHECK-NEXT: ^bb0
+  // CHECK-NEXT: r1.sub
+  // CHECK-NEXT: r1.mul
+  // CHECK-NEXT: r1k.yield
+  %0 = r1.reduce_mean %x {axes = array<i64: -1>, keepdims = true, noop_with_empty_axes = false} : (tensor<4x8xf32>) -> tensor<4x1xf32>
+  %1 = r1.sub %x, %0 : (tensor<4x8xf32>, tensor<4x1xf32>) -> tensor<4x8xf32>
+  %2 = r1.mul %1, %y : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %2 : tensor<4x8xf32>
+}
+
+// -----
+
+// Views and weights stay between kernels; kernels are numbered top down.
+// CHECK-LABEL: func @views_between_kernels
+func.func @views_between_kernels(%x: tensor<2x6xf32>) -> tensor<3x4xf32> {
+  // CHECK: %[[W:.*]] = r1.constant dense_resource<weights> : tensor<6x6xf32>
+  // CHECK: %[[A:.*]] = r1k.kernel "matmul"(%{{.*}}, %[[W]]) {name = "k0_matmul"}
+  // CHECK: %[[V:.*]] = r1.reshape %[[A]]
+  // CHECK: r1k.kernel "softmax"(%[[V]]) {name = "k1_softmax"}
+  %w = r1.constant dense_resource<weights> : tensor<6x6xf32>
+  %shape = r1.constant dense<[3, 4]> : tensor<2xi64>
+  %0 = r1.matmul %x, %w : (tensor<2x6xf32>, tensor<6x6xf32>) -> tensor<2x6xf32>
+  %1 = r1.reshape %0, %shape {allowzero = false} : (tensor<2x6xf32>, tensor<2xi64>) -> tensor<3x4xf32>
+  %2 = r1.softmax %1 {axis = -1 : i64} : (tensor<3x4xf32>) -> tensor<3x4xf32>
+  return %2 : tensor<3x4xf32>
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      weights: "0x04000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+    }
+  }
+#-}
