@@ -40,4 +40,21 @@ def FormKernels : Pass<"r1c-form-kernels", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::r1k::R1KDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// Planning
+//===----------------------------------------------------------------------===//
+
+def PlanMemory : Pass<"r1c-plan-memory", "::mlir::func::FuncOp"> {
+  let summary = "Assign every kernel result an offset in one static arena, by liveness";
+  let description = [{
+    A kernel's result lives from its kernel to its last reader; views
+    (reshape, squeeze, unsqueeze, flatten) alias their input and extend its
+    life. An elementwise kernel writes in place over an input of the same
+    size that dies there. Buffers are placed greedily, largest first, at the
+    lowest 64-byte-aligned offset free during their lifetime. Each kernel
+    gets `result_offsets` (bytes; -1 for a result whose size depends on a
+    dynamic dim, which the runtime places), the function `r1k.arena_size`.
+  }];
+}
+
 #endif // R1C_PASSES_TD

@@ -130,6 +130,19 @@ void printStats(ModuleOp module, CompilePhase phase) {
   }
   llvm::errs() << (kernels ? ")" : "") << "\n";
   llvm::errs() << "ops between kernels (views): " << ops << "\n";
+  if (phase < CompilePhase::Plan)
+    return;
+  module.walk([&](func::FuncOp func) {
+    if (auto arena = func->getAttrOfType<IntegerAttr>("r1k.arena_size"))
+      llvm::errs() << "arena: " << arena.getInt() << " bytes\n";
+    int64_t runtimePlaced = 0;
+    func.walk([&](r1k::KernelOp kernel) {
+      if (auto offsets = kernel->getAttrOfType<DenseI64ArrayAttr>("result_offsets"))
+        runtimePlaced += llvm::count(offsets.asArrayRef(), -1);
+    });
+    if (runtimePlaced)
+      llvm::errs() << "results placed at run time (dynamic dims): " << runtimePlaced << "\n";
+  });
 }
 
 } // namespace

@@ -10,7 +10,7 @@ using namespace mlir;
 
 namespace r1c {
 
-static const llvm::StringRef kPhaseNames[] = {"import", "graph", "kernel"};
+static const llvm::StringRef kPhaseNames[] = {"import", "graph", "kernel", "plan"};
 
 std::optional<CompilePhase> parseCompilePhase(llvm::StringRef name) {
   if (name == "import")
@@ -19,6 +19,8 @@ std::optional<CompilePhase> parseCompilePhase(llvm::StringRef name) {
     return CompilePhase::Graph;
   if (name == "kernel")
     return CompilePhase::Kernel;
+  if (name == "plan")
+    return CompilePhase::Plan;
   return std::nullopt;
 }
 
@@ -41,11 +43,17 @@ void buildKernelPassPipeline(OpPassManager &pm, const KernelPipelineOptions &) {
   func.addPass(createCSEPass());
 }
 
+void buildPlanPassPipeline(OpPassManager &pm) {
+  pm.nest<func::FuncOp>().addPass(r1::createPlanMemory());
+}
+
 void buildPipelineToPhase(OpPassManager &pm, CompilePhase phase) {
   if (phase >= CompilePhase::Graph)
     buildGraphPassPipeline(pm, GraphPipelineOptions{});
   if (phase >= CompilePhase::Kernel)
     buildKernelPassPipeline(pm, KernelPipelineOptions{});
+  if (phase >= CompilePhase::Plan)
+    buildPlanPassPipeline(pm);
 }
 
 void registerR1CPipelines() {

@@ -20,6 +20,7 @@ enum class CompilePhase {
   Import, ///< one r1.onnx_node per ONNX node, as imported
   Graph,  ///< typed r1 ops, folded and canonicalized
   Kernel, ///< r1k.kernel ops: an anchor and its fused elementwise body
+  Plan,   ///< kernels with arena offsets for their results
 };
 
 std::optional<CompilePhase> parseCompilePhase(llvm::StringRef name);
@@ -36,6 +37,9 @@ struct KernelPipelineOptions {};
 
 /// Graph -> kernel: group ops into kernels with fused epilogues.
 void buildKernelPassPipeline(mlir::OpPassManager &pm, const KernelPipelineOptions &options);
+
+/// Kernel -> plan: place every kernel result in the static arena.
+void buildPlanPassPipeline(mlir::OpPassManager &pm);
 
 /// Adds the passes that take freshly imported IR to `phase`.
 void buildPipelineToPhase(mlir::OpPassManager &pm, CompilePhase phase);

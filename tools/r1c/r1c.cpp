@@ -26,9 +26,10 @@ int main(int argc, char **argv) {
   std::string phaseHelp = "Stop after this phase and write its IR:\n"
                           "  import  one r1.onnx_node per ONNX node, as in the file\n"
                           "  graph   typed r1 ops, shapes inferred, constants folded\n"
-                          "  kernel  r1k.kernel ops: an anchor with its fused elementwise body";
+                          "  kernel  r1k.kernel ops: an anchor with its fused elementwise body\n"
+                          "  plan    kernels with the arena offset of every result";
   app.add_option("--compile-to", phase, phaseHelp)
-      ->check(CLI::IsMember({"import", "graph", "kernel"}))
+      ->check(CLI::IsMember({"import", "graph", "kernel", "plan"}))
       ->default_str("graph");
   app.add_option("--emit", emit,
                  "Output format:\n"
@@ -42,7 +43,8 @@ int main(int argc, char **argv) {
                "Print weights as __elided__: readable, but not parseable again");
   app.add_flag("--timing", options.timing, "Print the time each pass took to stderr");
   app.add_flag("--stats", options.stats,
-               "Print what the compiled model holds to stderr: weights, kernels by anchor");
+               "Print what the compiled model holds to stderr: weights, kernels by\n"
+               "anchor, arena bytes (from the plan phase on)");
   bool noProgress = false;
   app.add_flag("--no-progress", noProgress, "Do not show progress on a terminal");
   app.add_flag("--list-ops", listOps,

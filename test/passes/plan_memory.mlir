@@ -1,0 +1,87 @@
+// RUN: r1c-opt %s -r1c-plan-memory -split-input-file | FileCheck %s
+
+// Each tensor<4x4xf32> is 64 bytes. k1 is elementwise and its input dies
+// there, so it writes in place (offset 0 again); k2 is a transpose, which
+// cannot, so its result goes elsewhere while k1's is still being read; k3
+// writes in place over k2's result.
+// CHECK-LABEL: func @in_place_and_reuse
+// CHECK-SAME: r1k.arena_size = 128 : i64
+func.func @in_place_and_reuse(%x: tensor<4x4xf32>) -> tensor<4x4xf32> {
+  // CHECK: r1k.kernel "relu"{{.*}}result_offsets = array<i64: 0>
+  %a = r1k.kernel "relu"(%x) {name = "k0"} : (tensor<4x4xf32>) -> tensor<4x4xf32> {
+  ^bb0(%i: tensor<4x4xf32>):
+    %r = r1.relu %i : (tensor<4x4xf32>) -> tensor<4x4xf32>
+    r1k.yield %r : tensor<4x4xf32>
+  }
+  // CHECK: r1k.kernel "elementwise"{{.*}}result_offsets = array<i64: 0>
+  %b = r1k.kernel "elementwise"(%a) {name = "k1"} : (tensor<4x4xf32>) -> tensor<4x4xf32> {
+  ^bb0(%i: tensor<4x4xf32>):
+    %r = r1.neg %i : (tensor<4x4xf32>) -> tensor<4x4xf32>
+    r1k.yield %r : tensor<4x4xf32>
+  }
+  // CHECK: r1k.kernel "transpose"{{.*}}result_offsets = array<i64: 64>
+  %c = r1k.kernel "transpose"(%b) {name = "k2"} : (tensor<4x4xf32>) -> tensor<4x4xf32> {
+  ^bb0(%i: tensor<4x4xf32>):
+    %r = r1.transpose %i {perm = array<i64: 1, 0>} : (tensor<4x4xf32>) -> tensor<4x4xf32>
+    r1k.yield %r : tensor<4x4xf32>
+  }
+  // CHECK: r1k.kernel "elementwise"{{.*}}result_offsets = array<i64: 64>
+  %d = r1k.kernel "elementwise"(%c) {name = "k3"} : (tensor<4x4xf32>) -> tensor<4x4xf32> {
+  ^bb0(%i: tensor<4x4xf32>):
+    %r = r1.abs %i : (tensor<4x4xf32>) -> tensor<4x4xf32>
+    r1k.yield %r : tensor<4x4xf32>
+  }
+  return %d : tensor<4x4xf32>
+}
+
+// -----
+
+// A view keeps its source alive: k0's result is read through the reshape by
+// k2, so k1 (not in place: its input lives on) cannot take its bytes.
+// CHECK-LABEL: func @view_extends_life
+// CHECK-SAME: r1k.arena_size = 192 : i64
+func.func @view_extends_life(%x: tensor<16xf32>) -> (tensor<4x4xf32>, tensor<16xf32>) {
+  %shape = r1.constant dense<[4, 4]> : tensor<2xi64>
+  // CHECK: r1k.kernel "relu"{{.*}}result_offsets = array<i64: [[A:[0-9]+]]>
+  %a = r1k.kernel "relu"(%x) {name = "k0"} : (tensor<16xf32>) -> tensor<16xf32> {
+  ^bb0(%i: tensor<16xf32>):
+    %r = r1.relu %i : (tensor<16xf32>) -> tensor<16xf32>
+    r1k.yield %r : tensor<16xf32>
+  }
+  %v = r1.reshape %a, %shape {allowzero = false} : (tensor<16xf32>, tensor<2xi64>) -> tensor<4x4xf32>
+  // CHECK: r1k.kernel "elementwise"{{.*}}result_offsets = array<i64: [[B:[0-9]+]]>
+  %b = r1k.kernel "elementwise"(%a) {name = "k1"} : (tensor<16xf32>) -> tensor<16xf32> {
+  ^bb0(%i: tensor<16xf32>):
+    %r = r1.neg %i : (tensor<16xf32>) -> tensor<16xf32>
+    r1k.yield %r : tensor<16xf32>
+  }
+  // CHECK: r1k.kernel "transpose"{{.*}}result_offsets = array<i64: [[C:[0-9]+]]>
+  %c = r1k.kernel "transpose"(%v) {name = "k2"} : (tensor<4x4xf32>) -> tensor<4x4xf32> {
+  ^bb0(%i: tensor<4x4xf32>):
+    %r = r1.transpose %i {perm = array<i64: 1, 0>} : (tensor<4x4xf32>) -> tensor<4x4xf32>
+    r1k.yield %r : tensor<4x4xf32>
+  }
+  return %c, %b : tensor<4x4xf32>, tensor<16xf32>
+}
+
+// -----
+
+// A result whose size depends on a dynamic dim is left to the runtime (-1);
+// static ones still get offsets.
+// CHECK-LABEL: func @dynamic_result
+// CHECK-SAME: r1k.arena_size = 64 : i64
+func.func @dynamic_result(%x: tensor<?x4xf32>, %y: tensor<4x4xf32>) -> (tensor<?x4xf32>, tensor<4x4xf32>) {
+  // CHECK: r1k.kernel "relu"{{.*}}result_offsets = array<i64: -1>
+  %a = r1k.kernel "relu"(%x) {name = "k0"} : (tensor<?x4xf32>) -> tensor<?x4xf32> {
+  ^bb0(%i: tensor<?x4xf32>):
+    %r = r1.relu %i : (tensor<?x4xf32>) -> tensor<?x4xf32>
+    r1k.yield %r : tensor<?x4xf32>
+  }
+  // CHECK: r1k.kernel "relu"{{.*}}result_offsets = array<i64: 0>
+  %b = r1k.kernel "relu"(%y) {name = "k1"} : (tensor<4x4xf32>) -> tensor<4x4xf32> {
+  ^bb0(%i: tensor<4x4xf32>):
+    %r = r1.relu %i : (tensor<4x4xf32>) -> tensor<4x4xf32>
+    r1k.yield %r : tensor<4x4xf32>
+  }
+  return %a, %b : tensor<?x4xf32>, tensor<4x4xf32>
+}
