@@ -1,5 +1,7 @@
 //===- CompilerDriver.cpp - What `r1c` does, as a library -----------------===//
 #include "compiler/driver/CompilerDriver.h"
+#include "codegen/host/HostEmitter.h"
+#include "codegen/host/HostTarget.h"
 #include "compiler/import/onnx/OnnxImporter.h"
 #include "dialects/R1/IR/R1Dialect.h"
 #include "dialects/R1/IR/R1Ops.h"
@@ -15,6 +17,7 @@
 #include "llvm/ADT/MapVector.h"
 #include "llvm/Config/llvm-config.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
@@ -145,6 +148,64 @@ void printStats(ModuleOp module, CompilePhase phase) {
   });
 }
 
+/// The model's C symbol prefix: the output file's stem as an identifier.
+std::string symbolPrefixFor(const std::string &outputPath) {
+  std::string stem = llvm::sys::path::stem(outputPath).str();
+  std::string prefix;
+  for (char c : stem)
+    prefix.push_back(std::isalnum(static_cast<unsigned char>(c)) ? c : '_');
+  if (prefix.empty() || std::isdigit(static_cast<unsigned char>(prefix.front())))
+    prefix.insert(0, "model_");
+  return prefix;
+}
+
+/// --target=host: LLVM IR, or OUT.o and OUT.h, from the plan phase.
+int emitHost(ModuleOp module, const CompilerOptions &options) {
+  if (options.outputPath == "-" && options.emit == EmitFormat::Object) {
+    llvm::errs() << "error: --target=host writes OUT.o and OUT.h; give -o OUT\n";
+    return 1;
+  }
+  HostModuleInfo info;
+  info.symbolPrefix = symbolPrefixFor(options.outputPath == "-" ? "model" : options.outputPath);
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule = emitHostModule(module, llvmContext, info);
+  if (!llvmModule)
+    return 1;
+  std::string error;
+  if (options.emit == EmitFormat::Llvm) {
+    if (!optimizeHostModule(*llvmModule, options.cpu, error)) {
+      llvm::errs() << "error: " << error << "\n";
+      return 1;
+    }
+    std::unique_ptr<llvm::ToolOutputFile> output = openOutputFile(options.outputPath, &error);
+    if (!output) {
+      llvm::errs() << "error: cannot write '" << options.outputPath << "': " << error << "\n";
+      return 1;
+    }
+    llvmModule->print(output->os(), nullptr);
+    output->keep();
+    return 0;
+  }
+  std::string base = options.outputPath;
+  if (llvm::sys::path::extension(base) == ".o")
+    base = base.substr(0, base.size() - 2);
+  std::unique_ptr<llvm::ToolOutputFile> object = openOutputFile(base + ".o", &error);
+  std::unique_ptr<llvm::ToolOutputFile> header =
+      object ? openOutputFile(base + ".h", &error) : nullptr;
+  if (!object || !header) {
+    llvm::errs() << "error: cannot write '" << base << ".o/.h': " << error << "\n";
+    return 1;
+  }
+  if (!emitHostObject(*llvmModule, options.cpu, object->os(), error)) {
+    llvm::errs() << "error: " << error << "\n";
+    return 1;
+  }
+  header->os() << emitHostHeader(module, info);
+  object->keep();
+  header->keep();
+  return 0;
+}
+
 } // namespace
 
 int runCompiler(const CompilerOptions &options) {
@@ -162,7 +223,14 @@ int runCompiler(const CompilerOptions &options) {
     return progress.done(), 1;
 
   PassManager pm(&context);
-  buildPipelineToPhase(pm, options.phase);
+  bool host = options.target == "host";
+  if (!options.target.empty() && !host) {
+    llvm::errs() << "error: --target=" << options.target
+                 << " is not supported yet (supported: host)\n";
+    return 1;
+  }
+  CompilePhase phase = host ? CompilePhase::Plan : options.phase;
+  buildPipelineToPhase(pm, phase);
   if (options.timing)
     pm.enableTiming();
   progress.step("compiling to the " + getCompilePhaseName(options.phase) + " phase");
@@ -170,7 +238,13 @@ int runCompiler(const CompilerOptions &options) {
     return progress.done(), 1;
 
   if (options.stats)
-    printStats(*module, options.phase);
+    printStats(*module, phase);
+  if (host) {
+    progress.step("generating host code");
+    int status = emitHost(*module, options);
+    progress.done();
+    return status;
+  }
 
   progress.step("writing " + options.outputPath);
   std::string error;

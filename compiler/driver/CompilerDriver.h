@@ -12,6 +12,8 @@ namespace r1c {
 enum class EmitFormat {
   Mlir,         ///< MLIR text; weights as dense_resource blobs at the end
   MlirBytecode, ///< MLIR bytecode: compact, weights as raw bytes
+  Llvm,         ///< optimized LLVM IR of the host code (with --target=host)
+  Object,       ///< OUT.o and OUT.h for linking into an application (--target=host)
 };
 
 struct CompilerOptions {
@@ -27,6 +29,10 @@ struct CompilerOptions {
   bool timing = false;
   /// Print what the model holds (weights, kernels) to stderr.
   bool stats = false;
+  /// Code generation target; empty to stop at `phase` and print IR.
+  std::string target;
+  /// Host ISA: native, x86-64-v3 (AVX2) or x86-64-v4 (AVX-512).
+  std::string cpu = "x86-64-v3";
   /// Report progress on stderr when it is a terminal.
   bool progress = true;
 };

@@ -41,6 +41,7 @@ extern "C" const char *r1rt_status_code_name(r1rt_status_code_t code) {
   case R1RT_UNIMPLEMENTED: return "UNIMPLEMENTED";
   case R1RT_UNAVAILABLE: return "UNAVAILABLE";
   case R1RT_INTERNAL: return "INTERNAL";
+  case R1RT_STATUS_CODE_MAX_ENUM: break;
   }
   return "UNKNOWN";
 }

@@ -34,9 +34,19 @@ int main(int argc, char **argv) {
   app.add_option("--emit", emit,
                  "Output format:\n"
                  "  mlir    MLIR text; weights as dense_resource blobs at the end\n"
-                 "  mlirbc  MLIR bytecode, compact; r1c-opt reads both")
-      ->check(CLI::IsMember({"mlir", "mlirbc"}))
+                 "  mlirbc  MLIR bytecode, compact; r1c-opt reads both\n"
+                 "  obj     with --target=host: OUT.o and OUT.h (the default there)\n"
+                 "  llvm    with --target=host: the optimized LLVM IR")
+      ->check(CLI::IsMember({"mlir", "mlirbc", "obj", "llvm"}))
       ->default_str("mlir");
+  app.add_option("--target", options.target,
+                 "Generate code for this target instead of printing IR:\n"
+                 "  host    x86-64; writes OUT.o (model code and weights) and OUT.h\n"
+                 "          (its C entry point) for -o OUT");
+  app.add_option("--cpu", options.cpu,
+                 "Host ISA: native, x86-64-v3 (AVX2) or x86-64-v4 (AVX-512)")
+      ->check(CLI::IsMember({"native", "x86-64-v3", "x86-64-v4"}))
+      ->default_str("x86-64-v3");
   app.add_flag("--debug-locations", options.printLocations,
                "Print each op's location (ONNX node name and file)");
   app.add_flag("--elide-weights", options.elideWeights,
@@ -69,7 +79,19 @@ int main(int argc, char **argv) {
     return 2;
   }
   options.phase = *r1c::parseCompilePhase(phase);
-  options.emit = emit == "mlirbc" ? r1c::EmitFormat::MlirBytecode : r1c::EmitFormat::Mlir;
+  bool emitGiven = app.count("--emit") > 0;
+  if (emit == "mlirbc")
+    options.emit = r1c::EmitFormat::MlirBytecode;
+  else if (emit == "llvm")
+    options.emit = r1c::EmitFormat::Llvm;
+  else if (emit == "obj" || (!options.target.empty() && !emitGiven))
+    options.emit = r1c::EmitFormat::Object;
+  bool hostOnly = options.emit == r1c::EmitFormat::Llvm || options.emit == r1c::EmitFormat::Object;
+  if (hostOnly != !options.target.empty()) {
+    std::cerr << "error: --emit=obj and --emit=llvm go with --target=host, and --target "
+                 "with them (see r1c --help)\n";
+    return 2;
+  }
   options.progress = !noProgress;
   return r1c::runCompiler(options);
 }

@@ -8,6 +8,15 @@
  *    A non-NULL status is owned by the caller, carries a code and a message,
  *    and must be released with `r1rt_status_release`.
  *  - Results come back through `out_` parameters, written only on success.
+ *  - Pointers a query returns into a handle (names, dims, section data) are
+ *    owned by that handle and stay valid until it is released; the caller
+ *    never frees them.
+ *  - Input buffers are only read during the call: r1rt_model_create_from_memory
+ *    copies the bytes it is given.
+ *  - A NULL handle or out pointer, or an index out of range, gives an
+ *    R1RT_INVALID_ARGUMENT status whose message names the argument.
+ *  - Handles may be used from several threads at once for the read-only
+ *    queries below; creating and releasing are not concurrent with use.
  *  - No C++ types cross this header; it compiles as C99 and as C++.
  */
 #ifndef R1C_RUNTIME_H
@@ -15,6 +24,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* Section kinds (r1rt_section_kind_t) and element types (r1rt_dtype_t). */
+#include "r1c/artifact_format.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -33,13 +45,14 @@ uint32_t r1rt_artifact_format_version(void);
 
 typedef enum r1rt_status_code_e {
   R1RT_OK = 0,
-  R1RT_INVALID_ARGUMENT = 1,  /* a caller-supplied value is wrong */
-  R1RT_NOT_FOUND = 2,         /* a named input, output or file does not exist */
-  R1RT_OUT_OF_MEMORY = 3,     /* an allocation failed */
-  R1RT_DATA_LOSS = 4,         /* an artifact is truncated or corrupt */
-  R1RT_UNIMPLEMENTED = 5,     /* the artifact needs a feature this build lacks */
-  R1RT_UNAVAILABLE = 6,       /* a device or driver is missing */
-  R1RT_INTERNAL = 7,          /* a bug in the runtime */
+  R1RT_INVALID_ARGUMENT = 1,              /* a caller-supplied value is wrong */
+  R1RT_NOT_FOUND = 2,                     /* a named input, output or file does not exist */
+  R1RT_OUT_OF_MEMORY = 3,                 /* an allocation failed */
+  R1RT_DATA_LOSS = 4,                     /* an artifact is truncated or corrupt */
+  R1RT_UNIMPLEMENTED = 5,                 /* the artifact needs a feature this build lacks */
+  R1RT_UNAVAILABLE = 6,                   /* a device or driver is missing */
+  R1RT_INTERNAL = 7,                      /* a bug in the runtime */
+  R1RT_STATUS_CODE_MAX_ENUM = 0x7FFFFFFF, /* not a code: keeps the enum 32 bits wide */
 } r1rt_status_code_t;
 
 /* Result of a fallible call: NULL for success, else an owned error. */
@@ -59,6 +72,103 @@ const char *r1rt_status_code_name(r1rt_status_code_t code);
 
 /* Releases `status`; NULL is a no-op. */
 void r1rt_status_release(r1rt_status_t status);
+
+/*===------------------------------------------------------------------===*
+ * Element types
+ *===------------------------------------------------------------------===*/
+
+/* Bytes per element of `dtype`: 4 for FLOAT, 2 for FLOAT16, 1 for BOOL.
+ * 0 for types without a fixed byte size (STRING, the 4-bit types) and for
+ * values outside r1rt_dtype_t. */
+size_t r1rt_dtype_size(r1rt_dtype_t dtype);
+
+/* The ONNX name of `dtype` in lower case ("float", "int64", "bfloat16");
+ * "unknown" for values outside r1rt_dtype_t. The string is static. */
+const char *r1rt_dtype_name(r1rt_dtype_t dtype);
+
+/*===------------------------------------------------------------------===*
+ * Models
+ *===------------------------------------------------------------------===*/
+
+/* A loaded, validated artifact (OUT.r1): its metadata and its sections.
+ * Loading checks the whole artifact (format version, sizes, checksum,
+ * section bounds, metadata) before returning; a model that loaded is
+ * consistent, and no later query reads outside it. Errors:
+ *   R1RT_INVALID_ARGUMENT  the bytes are not an r1c artifact (bad magic)
+ *   R1RT_UNIMPLEMENTED     another format version, header flags or dtype
+ *                          this runtime does not know; the message names both
+ *                          versions
+ *   R1RT_DATA_LOSS         truncated, checksum mismatch, or malformed
+ *   R1RT_NOT_FOUND         (from a file) the file does not exist */
+typedef struct r1rt_model *r1rt_model_t;
+
+/* One graph input or output. Every pointer is owned by the model and stays
+ * valid until r1rt_model_release. */
+typedef struct r1rt_tensor_info_s {
+  const char *name; /* NUL-terminated, non-empty, unique among inputs (outputs) */
+  r1rt_dtype_t dtype;
+  int32_t rank; /* number of dims; 0 for a scalar */
+  /* `rank` extents, each >= 0 or -1 (R1RT_ARTIFACT_SYMBOLIC_DIM) for a dim
+   * known only at run time. NULL when rank is 0. */
+  const int64_t *dims;
+  /* `rank` names, "" for static dims and unnamed symbolic ones, e.g. "batch".
+   * NULL when rank is 0. */
+  const char *const *dim_names;
+} r1rt_tensor_info_t;
+
+/* One section of the artifact, for consumers of code, plan and weights. */
+typedef struct r1rt_section_info_s {
+  uint32_t kind;    /* an r1rt_section_kind_t, or one this runtime skips */
+  const char *name; /* NUL-terminated, e.g. "sm_90", "weights" */
+  const void *data; /* 64-byte aligned in memory; owned by the model */
+  size_t size;
+} r1rt_section_info_t;
+
+/* Loads an artifact from `size` bytes at `data`, which are copied: the
+ * caller may free them once this returns. */
+r1rt_status_t r1rt_model_create_from_memory(const void *data, size_t size, r1rt_model_t *out_model);
+
+/* Loads the artifact at `path`. The file is mapped read-only when it can be
+ * (weights are then used in place) and read otherwise; a mapped file must not
+ * be modified or truncated while the model lives. Error messages start with
+ * the path. */
+r1rt_status_t r1rt_model_create_from_file(const char *path, r1rt_model_t *out_model);
+
+/* Releases `model` and everything its queries returned; NULL is a no-op. */
+void r1rt_model_release(r1rt_model_t model);
+
+/* The model name and the producer ("r1c 0.1.0") recorded by the compiler;
+ * NUL-terminated, possibly empty. */
+r1rt_status_t r1rt_model_name(r1rt_model_t model, const char **out_name);
+r1rt_status_t r1rt_model_producer(r1rt_model_t model, const char **out_producer);
+
+/* Number of graph inputs and outputs. */
+r1rt_status_t r1rt_model_input_count(r1rt_model_t model, size_t *out_count);
+r1rt_status_t r1rt_model_output_count(r1rt_model_t model, size_t *out_count);
+
+/* Describes input (output) `index`, in graph order. */
+r1rt_status_t r1rt_model_input_info(r1rt_model_t model, size_t index, r1rt_tensor_info_t *out_info);
+r1rt_status_t r1rt_model_output_info(r1rt_model_t model, size_t index,
+                                     r1rt_tensor_info_t *out_info);
+
+/* Index of the input (output) called `name`; R1RT_NOT_FOUND, naming it, if
+ * there is none. */
+r1rt_status_t r1rt_model_find_input(r1rt_model_t model, const char *name, size_t *out_index);
+r1rt_status_t r1rt_model_find_output(r1rt_model_t model, const char *name, size_t *out_index);
+
+/* Number of sections in the artifact, all kinds included (also kinds this
+ * runtime does not interpret). */
+r1rt_status_t r1rt_model_section_count(r1rt_model_t model, size_t *out_count);
+
+/* Describes section `index`, in section table order. */
+r1rt_status_t r1rt_model_section_info(r1rt_model_t model, size_t index,
+                                      r1rt_section_info_t *out_info);
+
+/* Finds the section of `kind` called `name` (NULL: the first of `kind` in
+ * table order) and returns its bytes, 64-byte aligned and owned by the model.
+ * R1RT_NOT_FOUND if there is none. */
+r1rt_status_t r1rt_model_find_section(r1rt_model_t model, uint32_t kind, const char *name,
+                                      const void **out_data, size_t *out_size);
 
 #ifdef __cplusplus
 } /* extern "C" */

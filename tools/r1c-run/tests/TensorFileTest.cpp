@@ -810,11 +810,11 @@ TEST_F(GeneratedFiles, CompareEveryTypeWithItself) {
     HostTensor changed = *t;
     size_t last = static_cast<size_t>(t->numElements() - 1);
     changed.bytes[last * dtypeSize(t->dtype)] ^= 1;
-    CompareResult r = compareTensors(*t, changed, 100, 100);
-    EXPECT_FALSE(r.passed);
-    EXPECT_EQ(r.mismatches, 1);
-    EXPECT_EQ(r.worstIndex, static_cast<int64_t>(last));
-    EXPECT_EQ(r.maxAbsError, 1);
+    CompareResult flipped = compareTensors(*t, changed, 100, 100);
+    EXPECT_FALSE(flipped.passed);
+    EXPECT_EQ(flipped.mismatches, 1);
+    EXPECT_EQ(flipped.worstIndex, static_cast<int64_t>(last));
+    EXPECT_EQ(flipped.maxAbsError, 1);
   }
 }
 

@@ -1,0 +1,23 @@
+//===- HostTarget.h - x86-64 machine code from an LLVM module --*- C++ -*-===//
+#ifndef R1C_CODEGEN_HOST_HOSTTARGET_H
+#define R1C_CODEGEN_HOST_HOSTTARGET_H
+
+#include "llvm/IR/Module.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <string>
+
+namespace r1c {
+
+/// Optimizes `module` for `cpu` ("native", "x86-64-v3" (AVX2) or
+/// "x86-64-v4" (AVX-512)) and writes an ELF relocatable object to `os`.
+/// Returns false with `error` set when the CPU is unknown or LLVM fails.
+bool emitHostObject(llvm::Module &module, const std::string &cpu, llvm::raw_pwrite_stream &os,
+                    std::string &error);
+
+/// Runs only the optimization pipeline (for --emit=llvm after optimizing).
+bool optimizeHostModule(llvm::Module &module, const std::string &cpu, std::string &error);
+
+} // namespace r1c
+
+#endif // R1C_CODEGEN_HOST_HOSTTARGET_H

@@ -1,0 +1,288 @@
+//===- ScalarOps.cpp - One element of an r1 elementwise op as LLVM IR -----===//
+#include "codegen/host/ScalarOps.h"
+#include "dialects/R1/IR/R1Ops.h"
+#include "dialects/R1/IR/ShapeInference.h"
+
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/IR/Intrinsics.h"
+#include "llvm/IR/Module.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::r1;
+using llvm::IRBuilder;
+
+namespace r1c {
+
+llvm::Type *getScalarType(llvm::LLVMContext &context, Type type) {
+  if (type.isF32())
+    return llvm::Type::getFloatTy(context);
+  if (type.isF64())
+    return llvm::Type::getDoubleTy(context);
+  if (type.isF16())
+    return llvm::Type::getHalfTy(context);
+  if (type.isBF16())
+    return llvm::Type::getBFloatTy(context);
+  if (auto integer = dyn_cast<IntegerType>(type))
+    return llvm::IntegerType::get(context, integer.getWidth());
+  return nullptr;
+}
+
+llvm::Type *getStorageType(llvm::LLVMContext &context, Type type) {
+  if (type.isInteger(1))
+    return llvm::Type::getInt8Ty(context);
+  return getScalarType(context, type);
+}
+
+bool isElementwiseOp(Operation *op) {
+  return isa<AbsOp, NegOp, ReluOp, SigmoidOp, TanhOp, ErfOp, SqrtOp, ExpOp, LogOp, ReciprocalOp,
+             FloorOp, CeilOp, RoundOp, SignOp, SinOp, CosOp, SoftplusOp, SoftsignOp, HardSwishOp,
+             NotOp, LeakyReluOp, EluOp, SeluOp, HardSigmoidOp, GeluOp, ClipOp, CastOp, AddOp,
+             SubOp, MulOp, DivOp, PowOp, MaxOp, MinOp, ModOp, AndOp, OrOp, XorOp, EqualOp, LessOp,
+             LessEqualOp, GreaterOp, GreaterEqualOp, WhereOp>(op);
+}
+
+namespace {
+
+/// Helpers that emit float math on one element; `x` has a floating type.
+struct FloatMath {
+  IRBuilder<> &b;
+  llvm::Module *module;
+
+  llvm::Value *constant(llvm::Value *like, double value) {
+    return llvm::ConstantFP::get(like->getType(), value);
+  }
+  llvm::Value *intrinsic(llvm::Intrinsic::ID id, llvm::ArrayRef<llvm::Value *> args) {
+    return b.CreateIntrinsic(id, {args.front()->getType()}, args);
+  }
+  /// A libm function for what LLVM has no intrinsic for (tanhf, erff).
+  llvm::Value *libm(llvm::StringRef name, llvm::Value *x) {
+    llvm::Type *type = x->getType();
+    std::string symbol = (name + (type->isFloatTy() ? "f" : "")).str();
+    if (!type->isFloatTy() && !type->isDoubleTy()) {
+      // Narrow floats go through float.
+      llvm::Value *wide = b.CreateFPExt(x, b.getFloatTy());
+      return b.CreateFPTrunc(libm(name, wide), type);
+    }
+    llvm::FunctionCallee callee =
+        module->getOrInsertFunction(symbol, llvm::FunctionType::get(type, {type}, false));
+    return b.CreateCall(callee, {x});
+  }
+  llvm::Value *exp(llvm::Value *x) { return intrinsic(llvm::Intrinsic::exp, {x}); }
+  /// max/min that keep NaN from either side, as ONNX's Max and Min do.
+  llvm::Value *max(llvm::Value *x, llvm::Value *y) {
+    return intrinsic(llvm::Intrinsic::maximum, {x, y});
+  }
+  llvm::Value *min(llvm::Value *x, llvm::Value *y) {
+    return intrinsic(llvm::Intrinsic::minimum, {x, y});
+  }
+  llvm::Value *sigmoid(llvm::Value *x) {
+    llvm::Value *one = constant(x, 1.0);
+    return b.CreateFDiv(one, b.CreateFAdd(one, exp(b.CreateFNeg(x))));
+  }
+};
+
+llvm::Value *emitCast(IRBuilder<> &b, llvm::Value *x, Type from, Type to) {
+  llvm::Type *target = getScalarType(b.getContext(), to);
+  bool fromFloat = isa<FloatType>(from), toFloat = isa<FloatType>(to);
+  bool fromSigned = !from.isUnsignedInteger() && !from.isInteger(1);
+  if (to.isInteger(1))
+    return fromFloat ? b.CreateFCmpUNE(x, llvm::ConstantFP::get(x->getType(), 0.0))
+                     : b.CreateICmpNE(x, llvm::ConstantInt::get(x->getType(), 0));
+  if (fromFloat && toFloat)
+    return b.CreateFPCast(x, target);
+  if (fromFloat)
+    return to.isUnsignedInteger() ? b.CreateFPToUI(x, target) : b.CreateFPToSI(x, target);
+  if (toFloat)
+    return fromSigned ? b.CreateSIToFP(x, target) : b.CreateUIToFP(x, target);
+  return b.CreateIntCast(x, target, fromSigned);
+}
+
+} // namespace
+
+llvm::Value *emitElementwiseScalar(IRBuilder<> &b, Operation *op,
+                                   llvm::ArrayRef<llvm::Value *> operands) {
+  llvm::Module *module = b.GetInsertBlock()->getModule();
+  FloatMath m{b, module};
+  Type element = getElementTypeOf(op->getOperand(0));
+  bool isFloat = isa<FloatType>(element);
+  bool isUnsigned = element.isUnsignedInteger();
+  llvm::Value *x = operands.empty() ? nullptr : operands[0];
+  llvm::Value *y = operands.size() > 1 ? operands[1] : nullptr;
+  auto floatAttr = [](FloatAttr attr) { return attr.getValueAsDouble(); };
+
+  using V = llvm::Value *;
+  return llvm::TypeSwitch<Operation *, V>(op)
+      .Case([&](AddOp) -> V { return isFloat ? b.CreateFAdd(x, y) : b.CreateAdd(x, y); })
+      .Case([&](SubOp) -> V { return isFloat ? b.CreateFSub(x, y) : b.CreateSub(x, y); })
+      .Case([&](MulOp) -> V { return isFloat ? b.CreateFMul(x, y) : b.CreateMul(x, y); })
+      .Case([&](DivOp) -> V {
+        if (isFloat)
+          return b.CreateFDiv(x, y);
+        return isUnsigned ? b.CreateUDiv(x, y) : b.CreateSDiv(x, y);
+      })
+      .Case([&](ModOp mod) -> V {
+        if (isFloat)
+          return b.CreateFRem(x, y); // ONNX requires fmod=1 for floats
+        if (isUnsigned)
+          return b.CreateURem(x, y);
+        V rem = b.CreateSRem(x, y);
+        if (mod.getFmod())
+          return rem;
+        // Python-style: the remainder takes the divisor's sign.
+        V zero = llvm::ConstantInt::get(x->getType(), 0);
+        V signsDiffer = b.CreateICmpNE(b.CreateICmpSLT(rem, zero), b.CreateICmpSLT(y, zero));
+        V adjust = b.CreateAnd(b.CreateICmpNE(rem, zero), signsDiffer);
+        return b.CreateSelect(adjust, b.CreateAdd(rem, y), rem);
+      })
+      .Case([&](PowOp) -> V {
+        Type exponent = getElementTypeOf(op->getOperand(1));
+        V e = isa<FloatType>(exponent) ? b.CreateFPCast(y, x->getType())
+                                       : emitCast(b, y, exponent, element);
+        if (!isFloat)
+          return nullptr;
+        return m.intrinsic(llvm::Intrinsic::pow, {x, e});
+      })
+      .Case([&](MaxOp) -> V {
+        if (isFloat)
+          return m.max(x, y);
+        return b.CreateSelect(isUnsigned ? b.CreateICmpUGT(x, y) : b.CreateICmpSGT(x, y), x, y);
+      })
+      .Case([&](MinOp) -> V {
+        if (isFloat)
+          return m.min(x, y);
+        return b.CreateSelect(isUnsigned ? b.CreateICmpULT(x, y) : b.CreateICmpSLT(x, y), x, y);
+      })
+      .Case([&](AndOp) -> V { return b.CreateAnd(x, y); })
+      .Case([&](OrOp) -> V { return b.CreateOr(x, y); })
+      .Case([&](XorOp) -> V { return b.CreateXor(x, y); })
+      .Case([&](NotOp) -> V { return b.CreateNot(x); })
+      .Case([&](EqualOp) -> V { return isFloat ? b.CreateFCmpOEQ(x, y) : b.CreateICmpEQ(x, y); })
+      .Case([&](LessOp) -> V {
+        return isFloat ? b.CreateFCmpOLT(x, y)
+                       : (isUnsigned ? b.CreateICmpULT(x, y) : b.CreateICmpSLT(x, y));
+      })
+      .Case([&](LessEqualOp) -> V {
+        return isFloat ? b.CreateFCmpOLE(x, y)
+                       : (isUnsigned ? b.CreateICmpULE(x, y) : b.CreateICmpSLE(x, y));
+      })
+      .Case([&](GreaterOp) -> V {
+        return isFloat ? b.CreateFCmpOGT(x, y)
+                       : (isUnsigned ? b.CreateICmpUGT(x, y) : b.CreateICmpSGT(x, y));
+      })
+      .Case([&](GreaterEqualOp) -> V {
+        return isFloat ? b.CreateFCmpOGE(x, y)
+                       : (isUnsigned ? b.CreateICmpUGE(x, y) : b.CreateICmpSGE(x, y));
+      })
+      .Case([&](WhereOp) -> V { return b.CreateSelect(operands[0], operands[1], operands[2]); })
+      .Case([&](CastOp cast) -> V { return emitCast(b, x, element, cast.getTo()); })
+      .Case([&](AbsOp) -> V {
+        if (isFloat)
+          return m.intrinsic(llvm::Intrinsic::fabs, {x});
+        if (isUnsigned)
+          return x;
+        return b.CreateIntrinsic(llvm::Intrinsic::abs, {x->getType()}, {x, b.getFalse()});
+      })
+      .Case([&](NegOp) -> V { return isFloat ? b.CreateFNeg(x) : b.CreateNeg(x); })
+      .Case([&](ReluOp) -> V {
+        if (!isFloat)
+          return b.CreateSelect(b.CreateICmpSLT(x, llvm::ConstantInt::get(x->getType(), 0)),
+                                llvm::ConstantInt::get(x->getType(), 0), x);
+        // NaN stays NaN: only values known to be negative become 0.
+        return b.CreateSelect(b.CreateFCmpOLT(x, m.constant(x, 0)), m.constant(x, 0), x);
+      })
+      .Case([&](SignOp) -> V {
+        if (!isFloat) {
+          V zero = llvm::ConstantInt::get(x->getType(), 0);
+          V one = llvm::ConstantInt::get(x->getType(), 1);
+          V minusOne = llvm::ConstantInt::getSigned(x->getType(), -1);
+          V positive = isUnsigned ? b.CreateICmpUGT(x, zero) : b.CreateICmpSGT(x, zero);
+          V negative = isUnsigned ? b.getFalse() : b.CreateICmpSLT(x, zero);
+          return b.CreateSelect(positive, one, b.CreateSelect(negative, minusOne, zero));
+        }
+        V positive = b.CreateSelect(b.CreateFCmpOGT(x, m.constant(x, 0)), m.constant(x, 1),
+                                    m.constant(x, 0));
+        return b.CreateSelect(b.CreateFCmpOLT(x, m.constant(x, 0)), m.constant(x, -1), positive);
+      })
+      .Case([&](SigmoidOp) -> V { return m.sigmoid(x); })
+      .Case([&](TanhOp) -> V { return m.libm("tanh", x); })
+      .Case([&](ErfOp) -> V { return m.libm("erf", x); })
+      .Case([&](SqrtOp) -> V { return m.intrinsic(llvm::Intrinsic::sqrt, {x}); })
+      .Case([&](ExpOp) -> V { return m.exp(x); })
+      .Case([&](LogOp) -> V { return m.intrinsic(llvm::Intrinsic::log, {x}); })
+      .Case([&](SinOp) -> V { return m.intrinsic(llvm::Intrinsic::sin, {x}); })
+      .Case([&](CosOp) -> V { return m.intrinsic(llvm::Intrinsic::cos, {x}); })
+      .Case([&](ReciprocalOp) -> V { return b.CreateFDiv(m.constant(x, 1), x); })
+      .Case([&](FloorOp) -> V { return m.intrinsic(llvm::Intrinsic::floor, {x}); })
+      .Case([&](CeilOp) -> V { return m.intrinsic(llvm::Intrinsic::ceil, {x}); })
+      .Case([&](RoundOp) -> V { return m.intrinsic(llvm::Intrinsic::roundeven, {x}); })
+      .Case([&](SoftplusOp) -> V {
+        return m.intrinsic(llvm::Intrinsic::log, {b.CreateFAdd(m.constant(x, 1), m.exp(x))});
+      })
+      .Case([&](SoftsignOp) -> V {
+        return b.CreateFDiv(
+            x, b.CreateFAdd(m.constant(x, 1), m.intrinsic(llvm::Intrinsic::fabs, {x})));
+      })
+      .Case([&](HardSigmoidOp hs) -> V {
+        V linear = b.CreateFAdd(b.CreateFMul(x, m.constant(x, floatAttr(hs.getAlphaAttr()))),
+                                m.constant(x, floatAttr(hs.getBetaAttr())));
+        return m.max(m.constant(x, 0), m.min(m.constant(x, 1), linear));
+      })
+      .Case([&](HardSwishOp) -> V {
+        V linear = b.CreateFAdd(b.CreateFMul(x, m.constant(x, 1.0 / 6)), m.constant(x, 0.5));
+        return b.CreateFMul(x, m.max(m.constant(x, 0), m.min(m.constant(x, 1), linear)));
+      })
+      .Case([&](LeakyReluOp lr) -> V {
+        V scaled = b.CreateFMul(x, m.constant(x, floatAttr(lr.getAlphaAttr())));
+        return b.CreateSelect(b.CreateFCmpOLT(x, m.constant(x, 0)), scaled, x);
+      })
+      .Case([&](EluOp elu) -> V {
+        V negative = b.CreateFMul(m.constant(x, floatAttr(elu.getAlphaAttr())),
+                                  b.CreateFSub(m.exp(x), m.constant(x, 1)));
+        return b.CreateSelect(b.CreateFCmpOLT(x, m.constant(x, 0)), negative, x);
+      })
+      .Case([&](SeluOp selu) -> V {
+        V negative = b.CreateFMul(m.constant(x, floatAttr(selu.getAlphaAttr())),
+                                  b.CreateFSub(m.exp(x), m.constant(x, 1)));
+        V inner = b.CreateSelect(b.CreateFCmpOGT(x, m.constant(x, 0)), x, negative);
+        return b.CreateFMul(m.constant(x, floatAttr(selu.getGammaAttr())), inner);
+      })
+      .Case([&](GeluOp gelu) -> V {
+        V half = b.CreateFMul(x, m.constant(x, 0.5));
+        V inner;
+        if (gelu.getApproximate() == "tanh") {
+          V cube = b.CreateFMul(b.CreateFMul(x, x), x);
+          V poly = b.CreateFAdd(x, b.CreateFMul(cube, m.constant(x, 0.044715)));
+          inner = m.libm("tanh", b.CreateFMul(poly, m.constant(x, std::sqrt(2.0 / M_PI))));
+        } else {
+          inner = m.libm("erf", b.CreateFMul(x, m.constant(x, M_SQRT1_2)));
+        }
+        return b.CreateFMul(half, b.CreateFAdd(m.constant(x, 1), inner));
+      })
+      .Case([&](ClipOp clip) -> V {
+        V result = x;
+        if (isFloat) {
+          if (auto lo = clip.getMinAttr())
+            result = m.max(result, m.constant(x, lo.getValueAsDouble()));
+          if (auto hi = clip.getMaxAttr())
+            result = m.min(result, m.constant(x, hi.getValueAsDouble()));
+          return result;
+        }
+        auto bound = [&](FloatAttr attr) {
+          return llvm::ConstantInt::getSigned(x->getType(), int64_t(attr.getValueAsDouble()));
+        };
+        if (auto lo = clip.getMinAttr())
+          result = b.CreateSelect(isUnsigned ? b.CreateICmpULT(result, bound(lo))
+                                             : b.CreateICmpSLT(result, bound(lo)),
+                                  bound(lo), result);
+        if (auto hi = clip.getMaxAttr())
+          result = b.CreateSelect(isUnsigned ? b.CreateICmpUGT(result, bound(hi))
+                                             : b.CreateICmpSGT(result, bound(hi)),
+                                  bound(hi), result);
+        return result;
+      })
+      .Default([&](Operation *) -> V { return nullptr; });
+}
+
+} // namespace r1c

@@ -1,0 +1,291 @@
+// C++17 wrapper over the runtime C API (runtime.h): RAII handles and results.
+//
+// Header-only; it adds no symbols to libr1rt. Errors come back as values:
+// a `Result<T>` holds either a T or a failed `Status`, so the wrapper also
+// works in code built without exceptions. Where exceptions are on,
+// `Result::valueOrThrow()` and `throwIfError()` turn a failure into an
+// `r1c::Error`.
+//
+//   auto model = r1c::Model::fromFile("model.r1");
+//   if (!model.ok()) { std::cerr << model.status().message() << "\n"; return 1; }
+//   for (const r1c::TensorInfo &input : model->inputs()) ...
+//
+// Views a Model returns (names, section data) live as long as that Model.
+#ifndef R1C_RUNTIME_HPP
+#define R1C_RUNTIME_HPP
+
+#include "r1c/runtime.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+#define R1C_RUNTIME_HPP_EXCEPTIONS 1
+#include <stdexcept>
+#endif
+
+namespace r1c {
+
+// Owns an r1rt_status_t; a default-constructed Status is success.
+class Status {
+public:
+  Status() = default;
+  // Takes ownership of `status` (NULL is success).
+  explicit Status(r1rt_status_t status) : status_(status) {}
+  Status(r1rt_status_code_t code, const char *message)
+      : status_(r1rt_status_create(code, message)) {}
+  Status(Status &&other) noexcept : status_(std::exchange(other.status_, nullptr)) {}
+  Status &operator=(Status &&other) noexcept {
+    if (this != &other) {
+      r1rt_status_release(status_);
+      status_ = std::exchange(other.status_, nullptr);
+    }
+    return *this;
+  }
+  Status(const Status &) = delete;
+  Status &operator=(const Status &) = delete;
+  ~Status() { r1rt_status_release(status_); }
+
+  bool ok() const { return status_ == nullptr; }
+  r1rt_status_code_t code() const { return r1rt_status_code(status_); }
+  // "" for success.
+  const char *message() const { return r1rt_status_message(status_); }
+  // "DATA_LOSS: artifact truncated: ..." or "OK".
+  std::string toString() const {
+    if (ok())
+      return "OK";
+    return std::string(r1rt_status_code_name(code())) + ": " + message();
+  }
+  // Gives the C status back to the caller, who must release it.
+  r1rt_status_t release() { return std::exchange(status_, nullptr); }
+
+private:
+  r1rt_status_t status_ = nullptr;
+};
+
+#ifdef R1C_RUNTIME_HPP_EXCEPTIONS
+// What valueOrThrow() and throwIfError() throw.
+class Error : public std::runtime_error {
+public:
+  Error(r1rt_status_code_t code, const std::string &message)
+      : std::runtime_error(message), code_(code) {}
+  r1rt_status_code_t code() const { return code_; }
+
+private:
+  r1rt_status_code_t code_;
+};
+
+inline void throwIfError(const Status &status) {
+  if (!status.ok())
+    throw Error(status.code(), status.message());
+}
+#endif
+
+// Either a value or a failed Status.
+template <typename T> class Result {
+public:
+  Result(T value) : value_(std::move(value)) {}
+  // `status` must be a failure; a success without a value becomes INTERNAL.
+  Result(Status status) : status_(std::move(status)) {
+    if (status_.ok())
+      status_ = Status(R1RT_INTERNAL, "r1c::Result made from a success without a value");
+  }
+
+  bool ok() const { return value_.has_value(); }
+  const Status &status() const { return status_; }
+
+  // The value; calling these on a failure aborts with the message.
+  T &value() & {
+    check();
+    return *value_;
+  }
+  const T &value() const & {
+    check();
+    return *value_;
+  }
+  T &&value() && {
+    check();
+    return std::move(*value_);
+  }
+  T &operator*() & { return value(); }
+  const T &operator*() const & { return value(); }
+  T *operator->() { return &value(); }
+  const T *operator->() const { return &value(); }
+
+#ifdef R1C_RUNTIME_HPP_EXCEPTIONS
+  T valueOrThrow() && {
+    throwIfError(status_);
+    return std::move(*value_);
+  }
+#endif
+
+private:
+  void check() const {
+    if (!value_) {
+      std::fprintf(stderr, "r1c::Result::value() on an error: %s\n", status_.toString().c_str());
+      std::abort();
+    }
+  }
+
+  std::optional<T> value_;
+  Status status_;
+};
+
+// A graph input or output; the views live as long as the Model.
+struct TensorInfo {
+  std::string_view name;
+  r1rt_dtype_t dtype = R1RT_DTYPE_FLOAT;
+  std::vector<int64_t> dims;              // -1 for a symbolic dim
+  std::vector<std::string_view> dimNames; // "" for static or unnamed dims
+};
+
+// A section of the artifact; `data` lives as long as the Model.
+struct Section {
+  uint32_t kind = 0;
+  std::string_view name;
+  const void *data = nullptr;
+  size_t size = 0;
+};
+
+// Owns an r1rt_model_t. Move-only; a moved-from Model holds nothing and its
+// queries return empty values.
+class Model {
+public:
+  static Result<Model> fromFile(const std::string &path) {
+    r1rt_model_t model = nullptr;
+    if (r1rt_status_t status = r1rt_model_create_from_file(path.c_str(), &model))
+      return Status(status);
+    return Model(model);
+  }
+  // Copies the bytes.
+  static Result<Model> fromMemory(const void *data, size_t size) {
+    r1rt_model_t model = nullptr;
+    if (r1rt_status_t status = r1rt_model_create_from_memory(data, size, &model))
+      return Status(status);
+    return Model(model);
+  }
+
+  Model() = default;
+  // Takes ownership of `model`.
+  explicit Model(r1rt_model_t model) : model_(model) {}
+  Model(Model &&other) noexcept : model_(std::exchange(other.model_, nullptr)) {}
+  Model &operator=(Model &&other) noexcept {
+    if (this != &other) {
+      r1rt_model_release(model_);
+      model_ = std::exchange(other.model_, nullptr);
+    }
+    return *this;
+  }
+  Model(const Model &) = delete;
+  Model &operator=(const Model &) = delete;
+  ~Model() { r1rt_model_release(model_); }
+
+  r1rt_model_t get() const { return model_; }
+  r1rt_model_t release() { return std::exchange(model_, nullptr); }
+
+  std::string_view name() const { return string(r1rt_model_name); }
+  std::string_view producer() const { return string(r1rt_model_producer); }
+
+  size_t inputCount() const { return count(r1rt_model_input_count); }
+  size_t outputCount() const { return count(r1rt_model_output_count); }
+
+  Result<TensorInfo> input(size_t index) const { return info(r1rt_model_input_info, index); }
+  Result<TensorInfo> output(size_t index) const { return info(r1rt_model_output_info, index); }
+
+  std::vector<TensorInfo> inputs() const {
+    return all(r1rt_model_input_count, r1rt_model_input_info);
+  }
+  std::vector<TensorInfo> outputs() const {
+    return all(r1rt_model_output_count, r1rt_model_output_info);
+  }
+
+  Result<size_t> findInput(const std::string &name) const {
+    return find(r1rt_model_find_input, name);
+  }
+  Result<size_t> findOutput(const std::string &name) const {
+    return find(r1rt_model_find_output, name);
+  }
+
+  std::vector<Section> sections() const {
+    std::vector<Section> out;
+    size_t n = count(r1rt_model_section_count);
+    for (size_t i = 0; i < n; ++i) {
+      r1rt_section_info_t info;
+      Status status(r1rt_model_section_info(model_, i, &info));
+      if (status.ok())
+        out.push_back(Section{info.kind, info.name, info.data, info.size});
+    }
+    return out;
+  }
+
+  // The section of `kind` called `name`, or the first of `kind` for NULL.
+  Result<Section> findSection(uint32_t kind, const char *name = nullptr) const {
+    for (const Section &section : sections())
+      if (section.kind == kind && (!name || section.name == name))
+        return section;
+    // Not there: let the C API make the error, which names what was asked.
+    const void *data = nullptr;
+    size_t size = 0;
+    Status status(r1rt_model_find_section(model_, kind, name, &data, &size));
+    if (status.ok())
+      return Status(R1RT_INTERNAL, "section lookup disagrees with the section list");
+    return Result<Section>(std::move(status));
+  }
+
+private:
+  using StringQuery = r1rt_status_t (*)(r1rt_model_t, const char **);
+  using CountQuery = r1rt_status_t (*)(r1rt_model_t, size_t *);
+  using InfoQuery = r1rt_status_t (*)(r1rt_model_t, size_t, r1rt_tensor_info_t *);
+  using FindQuery = r1rt_status_t (*)(r1rt_model_t, const char *, size_t *);
+
+  std::string_view string(StringQuery query) const {
+    const char *value = "";
+    Status status(query(model_, &value));
+    return status.ok() ? value : "";
+  }
+  size_t count(CountQuery query) const {
+    size_t value = 0;
+    Status status(query(model_, &value));
+    return status.ok() ? value : 0;
+  }
+  Result<TensorInfo> info(InfoQuery query, size_t index) const {
+    r1rt_tensor_info_t raw;
+    if (r1rt_status_t status = query(model_, index, &raw))
+      return Status(status);
+    TensorInfo out;
+    out.name = raw.name;
+    out.dtype = raw.dtype;
+    for (int32_t d = 0; d < raw.rank; ++d) {
+      out.dims.push_back(raw.dims[d]);
+      out.dimNames.emplace_back(raw.dim_names[d]);
+    }
+    return out;
+  }
+  std::vector<TensorInfo> all(CountQuery countQuery, InfoQuery infoQuery) const {
+    std::vector<TensorInfo> out;
+    size_t n = count(countQuery);
+    for (size_t i = 0; i < n; ++i) {
+      Result<TensorInfo> one = info(infoQuery, i);
+      if (one.ok())
+        out.push_back(std::move(one).value());
+    }
+    return out;
+  }
+  Result<size_t> find(FindQuery query, const std::string &name) const {
+    size_t index = 0;
+    if (r1rt_status_t status = query(model_, name.c_str(), &index))
+      return Status(status);
+    return index;
+  }
+
+  r1rt_model_t model_ = nullptr;
+};
+
+} // namespace r1c
+
+#endif // R1C_RUNTIME_HPP

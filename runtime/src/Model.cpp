@@ -1,0 +1,356 @@
+// r1rt_model_t: loading an artifact from memory or a file, and its queries.
+#include "Artifact.h"
+#include "Error.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <new>
+#include <string>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+// The artifact's bytes, either a private read-only mapping of the file or a
+// heap copy. Both start at least 64-byte aligned, so section data (at 64-byte
+// offsets) is aligned in memory too.
+class Storage {
+public:
+  Storage() = default;
+  Storage(const Storage &) = delete;
+  Storage &operator=(const Storage &) = delete;
+  ~Storage() { reset(); }
+
+  const uint8_t *data() const { return static_cast<const uint8_t *>(data_); }
+  size_t size() const { return size_; }
+
+  // Allocates `size` bytes (at least one, so data() is never NULL).
+  bool allocate(size_t size) {
+    reset();
+    void *p = nullptr;
+    if (posix_memalign(&p, R1RT_ARTIFACT_SECTION_ALIGNMENT, size ? size : 1) != 0)
+      return false;
+    data_ = p;
+    size_ = size;
+    return true;
+  }
+  uint8_t *mutableData() { return static_cast<uint8_t *>(data_); }
+  void shrink(size_t size) { size_ = size < size_ ? size : size_; }
+
+  void adoptMapping(void *data, size_t size) {
+    reset();
+    data_ = data;
+    size_ = size;
+    mapped_ = true;
+  }
+
+private:
+  void reset() {
+    if (mapped_)
+      munmap(data_, size_);
+    else
+      std::free(data_);
+    data_ = nullptr;
+    size_ = 0;
+    mapped_ = false;
+  }
+
+  void *data_ = nullptr;
+  size_t size_ = 0;
+  bool mapped_ = false;
+};
+
+// strerror_r comes in a GNU and an XSI flavour; these overloads take either.
+[[maybe_unused]] const char *strerrorResult(int result, const char *buffer) {
+  return result == 0 ? buffer : "unknown error";
+}
+[[maybe_unused]] const char *strerrorResult(const char *result, const char *) { return result; }
+
+std::string errnoMessage(int error) {
+  char buffer[256] = "";
+  return strerrorResult(strerror_r(error, buffer, sizeof buffer), buffer);
+}
+
+// Reads all of `fd` (a pipe, a device, or a file that could not be mapped).
+r1rt_status_t readAll(int fd, size_t sizeHint, Storage &storage) {
+  std::vector<uint8_t> bytes;
+  bytes.reserve(sizeHint);
+  uint8_t chunk[65536];
+  for (;;) {
+    ssize_t n = read(fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return r1rt::makeError(R1RT_INVALID_ARGUMENT, "cannot read: %s", errnoMessage(errno).c_str());
+    if (n == 0)
+      break;
+    bytes.insert(bytes.end(), chunk, chunk + n);
+  }
+  if (!storage.allocate(bytes.size()))
+    return r1rt::makeError(R1RT_OUT_OF_MEMORY, "cannot allocate %zu bytes for the artifact",
+                           bytes.size());
+  if (!bytes.empty())
+    std::memcpy(storage.mutableData(), bytes.data(), bytes.size());
+  return nullptr;
+}
+
+r1rt_status_t loadFile(const char *path, Storage &storage) {
+  int fd;
+  do
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+  while (fd < 0 && errno == EINTR);
+  if (fd < 0) {
+    int error = errno;
+    return r1rt::makeError(error == ENOENT ? R1RT_NOT_FOUND : R1RT_INVALID_ARGUMENT,
+                           "cannot open: %s", errnoMessage(error).c_str());
+  }
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { close(fd); }
+  } closer{fd};
+
+  struct stat info;
+  if (fstat(fd, &info) != 0)
+    return r1rt::makeError(R1RT_INVALID_ARGUMENT, "cannot stat: %s", errnoMessage(errno).c_str());
+  if (S_ISDIR(info.st_mode))
+    return r1rt::makeError(R1RT_INVALID_ARGUMENT, "is a directory, not an artifact");
+  if (S_ISREG(info.st_mode) && info.st_size > 0 && uint64_t(info.st_size) <= uint64_t(SIZE_MAX)) {
+    size_t size = size_t(info.st_size);
+    void *mapping = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (mapping != MAP_FAILED) {
+      storage.adoptMapping(mapping, size);
+      return nullptr;
+    }
+  }
+  return readAll(fd, S_ISREG(info.st_mode) ? size_t(info.st_size) : 0, storage);
+}
+
+} // namespace
+
+struct r1rt_model {
+  Storage storage;
+  r1rt::Artifact artifact;
+};
+
+namespace {
+
+// Parses the bytes `model` holds; on success hands it to `out_model`.
+r1rt_status_t finishLoad(r1rt_model *model, r1rt_model_t *out_model) {
+  if (r1rt_status_t status =
+          r1rt::parseArtifact(model->storage.data(), model->storage.size(), model->artifact)) {
+    delete model;
+    return status;
+  }
+  *out_model = model;
+  return nullptr;
+}
+
+r1rt_status_t outOfMemory(const char *what) {
+  return r1rt::makeError(R1RT_OUT_OF_MEMORY, "out of memory %s", what);
+}
+
+r1rt_status_t tensorInfo(const std::vector<r1rt::TensorMeta> &tensors, const char *role,
+                         size_t index, r1rt_tensor_info_t *out_info) {
+  if (index >= tensors.size())
+    return r1rt::makeError(R1RT_INVALID_ARGUMENT,
+                           "index %zu is out of range: the model has %zu %ss", index,
+                           tensors.size(), role);
+  const r1rt::TensorMeta &tensor = tensors[index];
+  out_info->name = tensor.name.c_str();
+  out_info->dtype = tensor.dtype;
+  out_info->rank = int32_t(tensor.dims.size());
+  out_info->dims = tensor.dims.empty() ? nullptr : tensor.dims.data();
+  out_info->dim_names = tensor.dimNamePtrs.empty() ? nullptr : tensor.dimNamePtrs.data();
+  return nullptr;
+}
+
+r1rt_status_t findTensor(const std::vector<r1rt::TensorMeta> &tensors, const char *role,
+                         const char *name, size_t *out_index) {
+  for (size_t i = 0; i < tensors.size(); ++i)
+    if (tensors[i].name == name) {
+      *out_index = i;
+      return nullptr;
+    }
+  try {
+    return r1rt::makeError(R1RT_NOT_FOUND, "the model has no %s named %s", role,
+                           r1rt::quoted(name).c_str());
+  } catch (const std::bad_alloc &) {
+    return outOfMemory("reporting a missing name");
+  }
+}
+
+} // namespace
+
+extern "C" r1rt_status_t r1rt_model_create_from_memory(const void *data, size_t size,
+                                                       r1rt_model_t *out_model) {
+  if (!data)
+    return r1rt::nullArgument("data");
+  if (!out_model)
+    return r1rt::nullArgument("out_model");
+  try {
+    r1rt_model *model = new r1rt_model;
+    if (!model->storage.allocate(size)) {
+      delete model;
+      return r1rt::makeError(R1RT_OUT_OF_MEMORY, "cannot allocate %zu bytes for the artifact",
+                             size);
+    }
+    if (size)
+      std::memcpy(model->storage.mutableData(), data, size);
+    return finishLoad(model, out_model);
+  } catch (const std::bad_alloc &) {
+    return outOfMemory("loading the artifact");
+  }
+}
+
+extern "C" r1rt_status_t r1rt_model_create_from_file(const char *path, r1rt_model_t *out_model) {
+  if (!path)
+    return r1rt::nullArgument("path");
+  if (!out_model)
+    return r1rt::nullArgument("out_model");
+  try {
+    r1rt_model *model = new r1rt_model;
+    if (r1rt_status_t status = loadFile(path, model->storage)) {
+      delete model;
+      return r1rt::prefixError(path, status);
+    }
+    return r1rt::prefixError(path, finishLoad(model, out_model));
+  } catch (const std::bad_alloc &) {
+    return outOfMemory("loading the artifact");
+  }
+}
+
+extern "C" void r1rt_model_release(r1rt_model_t model) { delete model; }
+
+extern "C" r1rt_status_t r1rt_model_name(r1rt_model_t model, const char **out_name) {
+  if (!model)
+    return r1rt::nullArgument("model");
+  if (!out_name)
+    return r1rt::nullArgument("out_name");
+  *out_name = model->artifact.modelName.c_str();
+  return nullptr;
+}
+
+extern "C" r1rt_status_t r1rt_model_producer(r1rt_model_t model, const char **out_producer) {
+  if (!model)
+    return r1rt::nullArgument("model");
+  if (!out_producer)
+    return r1rt::nullArgument("out_producer");
+  *out_producer = model->artifact.producer.c_str();
+  return nullptr;
+}
+
+extern "C" r1rt_status_t r1rt_model_input_count(r1rt_model_t model, size_t *out_count) {
+  if (!model)
+    return r1rt::nullArgument("model");
+  if (!out_count)
+    return r1rt::nullArgument("out_count");
+  *out_count = model->artifact.inputs.size();
+  return nullptr;
+}
+
+extern "C" r1rt_status_t r1rt_model_output_count(r1rt_model_t model, size_t *out_count) {
+  if (!model)
+    return r1rt::nullArgument("model");
+  if (!out_count)
+    return r1rt::nullArgument("out_count");
+  *out_count = model->artifact.outputs.size();
+  return nullptr;
+}
+
+extern "C" r1rt_status_t r1rt_model_input_info(r1rt_model_t model, size_t index,
+                                               r1rt_tensor_info_t *out_info) {
+  if (!model)
+    return r1rt::nullArgument("model");
+  if (!out_info)
+    return r1rt::nullArgument("out_info");
+  return tensorInfo(model->artifact.inputs, "input", index, out_info);
+}
+
+extern "C" r1rt_status_t r1rt_model_output_info(r1rt_model_t model, size_t index,
+                                                r1rt_tensor_info_t *out_info) {
+  if (!model)
+    return r1rt::nullArgument("model");
+  if (!out_info)
+    return r1rt::nullArgument("out_info");
+  return tensorInfo(model->artifact.outputs, "output", index, out_info);
+}
+
+extern "C" r1rt_status_t r1rt_model_find_input(r1rt_model_t model, const char *name,
+                                               size_t *out_index) {
+  if (!model)
+    return r1rt::nullArgument("model");
+  if (!name)
+    return r1rt::nullArgument("name");
+  if (!out_index)
+    return r1rt::nullArgument("out_index");
+  return findTensor(model->artifact.inputs, "input", name, out_index);
+}
+
+extern "C" r1rt_status_t r1rt_model_find_output(r1rt_model_t model, const char *name,
+                                                size_t *out_index) {
+  if (!model)
+    return r1rt::nullArgument("model");
+  if (!name)
+    return r1rt::nullArgument("name");
+  if (!out_index)
+    return r1rt::nullArgument("out_index");
+  return findTensor(model->artifact.outputs, "output", name, out_index);
+}
+
+extern "C" r1rt_status_t r1rt_model_section_count(r1rt_model_t model, size_t *out_count) {
+  if (!model)
+    return r1rt::nullArgument("model");
+  if (!out_count)
+    return r1rt::nullArgument("out_count");
+  *out_count = model->artifact.sections.size();
+  return nullptr;
+}
+
+extern "C" r1rt_status_t r1rt_model_section_info(r1rt_model_t model, size_t index,
+                                                 r1rt_section_info_t *out_info) {
+  if (!model)
+    return r1rt::nullArgument("model");
+  if (!out_info)
+    return r1rt::nullArgument("out_info");
+  const std::vector<r1rt::SectionMeta> &sections = model->artifact.sections;
+  if (index >= sections.size())
+    return r1rt::makeError(R1RT_INVALID_ARGUMENT,
+                           "index %zu is out of range: the model has %zu sections", index,
+                           sections.size());
+  const r1rt::SectionMeta &section = sections[index];
+  out_info->kind = section.kind;
+  out_info->name = section.name.c_str();
+  out_info->data = model->storage.data() + section.offset;
+  out_info->size = size_t(section.size);
+  return nullptr;
+}
+
+extern "C" r1rt_status_t r1rt_model_find_section(r1rt_model_t model, uint32_t kind,
+                                                 const char *name, const void **out_data,
+                                                 size_t *out_size) {
+  if (!model)
+    return r1rt::nullArgument("model");
+  if (!out_data)
+    return r1rt::nullArgument("out_data");
+  if (!out_size)
+    return r1rt::nullArgument("out_size");
+  for (const r1rt::SectionMeta &section : model->artifact.sections)
+    if (section.kind == kind && (!name || section.name == name)) {
+      *out_data = model->storage.data() + section.offset;
+      *out_size = size_t(section.size);
+      return nullptr;
+    }
+  try {
+    std::string kindName = r1rt::sectionKindName(kind);
+    if (name)
+      return r1rt::makeError(R1RT_NOT_FOUND, "the model has no %s section named %s",
+                             kindName.c_str(), r1rt::quoted(name).c_str());
+    return r1rt::makeError(R1RT_NOT_FOUND, "the model has no %s section", kindName.c_str());
+  } catch (const std::bad_alloc &) {
+    return outOfMemory("reporting a missing section");
+  }
+}
