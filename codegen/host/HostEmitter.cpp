@@ -11,6 +11,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/host/HostEmitter.h"
+#include "codegen/host/Anchors.h"
+#include "codegen/host/KernelBuilder.h"
 #include "codegen/host/ScalarOps.h"
 #include "dialects/R1/IR/R1Ops.h"
 #include "dialects/R1/IR/ShapeInference.h"
@@ -28,52 +30,6 @@ using llvm::IRBuilder;
 
 namespace r1c {
 namespace {
-
-using LoopBody = llvm::function_ref<void(llvm::ArrayRef<llvm::Value *>)>;
-
-/// Emits `for (i = 0; i < count; ++i) body(i)` at the builder's position.
-void emitLoop(IRBuilder<> &b, int64_t count, llvm::function_ref<void(llvm::Value *)> body) {
-  llvm::Function *function = b.GetInsertBlock()->getParent();
-  llvm::BasicBlock *before = b.GetInsertBlock();
-  llvm::BasicBlock *header = llvm::BasicBlock::Create(b.getContext(), "loop", function);
-  llvm::BasicBlock *exit = llvm::BasicBlock::Create(b.getContext(), "loop.end", function);
-  b.CreateBr(header);
-  b.SetInsertPoint(header);
-  llvm::PHINode *index = b.CreatePHI(b.getInt64Ty(), 2, "i");
-  index->addIncoming(b.getInt64(0), before);
-  body(index);
-  llvm::Value *next = b.CreateAdd(index, b.getInt64(1), "", /*HasNUW=*/true, /*HasNSW=*/true);
-  index->addIncoming(next, b.GetInsertBlock());
-  b.CreateCondBr(b.CreateICmpSLT(next, b.getInt64(count)), header, exit);
-  b.SetInsertPoint(exit);
-}
-
-/// Nested loops over every index of `shape`, innermost dim last.
-void emitLoopNest(IRBuilder<> &b, ArrayRef<int64_t> shape, LoopBody body,
-                  SmallVector<llvm::Value *> indices = {}) {
-  if (indices.size() == shape.size())
-    return body(indices);
-  emitLoop(b, shape[indices.size()], [&](llvm::Value *i) {
-    SmallVector<llvm::Value *> inner = indices;
-    inner.push_back(i);
-    emitLoopNest(b, shape, body, inner);
-  });
-}
-
-/// Linear element offset in a tensor of `shape` broadcast to the rank of
-/// `indices` (aligned right; dims of 1 repeat).
-llvm::Value *broadcastOffset(IRBuilder<> &b, ArrayRef<llvm::Value *> indices,
-                             ArrayRef<int64_t> shape) {
-  llvm::Value *offset = b.getInt64(0);
-  int64_t stride = 1;
-  size_t skip = indices.size() - shape.size();
-  for (int64_t d = shape.size() - 1; d >= 0; --d) {
-    if (shape[d] != 1)
-      offset = b.CreateAdd(offset, b.CreateMul(indices[d + skip], b.getInt64(stride)));
-    stride *= shape[d];
-  }
-  return offset;
-}
 
 int64_t storageBytes(RankedTensorType type) {
   int64_t bits = type.getElementTypeBitWidth();
@@ -112,34 +68,21 @@ class Emitter {
 public:
   Emitter(llvm::LLVMContext &context, const HostModuleInfo &info)
       : context(context), info(info),
-        module(std::make_unique<llvm::Module>(info.symbolPrefix, context)), b(context) {}
+        module(std::make_unique<llvm::Module>(info.symbolPrefix, context)), b(context), kb(b) {}
 
   std::unique_ptr<llvm::Module> run(func::FuncOp func);
 
 private:
   llvm::Function *emitKernel(r1k::KernelOp kernel);
-  LogicalResult emitAnchor(Operation *anchor, ArrayRef<llvm::Value *> pointers,
-                           llvm::Value *out, const DenseMap<Value, unsigned> &argIndex);
-  LogicalResult emitMatMul(MatMulOp op, llvm::Value *lhs, llvm::Value *rhs, llvm::Value *out);
   LogicalResult emitEpilogue(r1k::KernelOp kernel, Operation *anchor,
                              ArrayRef<llvm::Value *> pointers, llvm::Value *out);
-  llvm::Value *load(llvm::Value *base, llvm::Value *offset, Type element) {
-    llvm::Type *storage = getStorageType(context, element);
-    llvm::Value *value = b.CreateLoad(storage, b.CreateGEP(storage, base, offset));
-    return element.isInteger(1) ? b.CreateICmpNE(value, b.getInt8(0)) : value;
-  }
-  void store(llvm::Value *value, llvm::Value *base, llvm::Value *offset, Type element) {
-    llvm::Type *storage = getStorageType(context, element);
-    if (element.isInteger(1))
-      value = b.CreateZExt(value, storage);
-    b.CreateStore(value, b.CreateGEP(storage, base, offset));
-  }
   llvm::Value *weightPointer(ConstantOp constant);
 
   llvm::LLVMContext &context;
   const HostModuleInfo &info;
   std::unique_ptr<llvm::Module> module;
   IRBuilder<> b;
+  KernelBuilder kb;
   DenseMap<Operation *, llvm::GlobalVariable *> weights;
 };
 
@@ -158,53 +101,6 @@ llvm::Value *Emitter::weightPointer(ConstantOp constant) {
   return global;
 }
 
-LogicalResult Emitter::emitMatMul(MatMulOp op, llvm::Value *lhs, llvm::Value *rhs,
-                                  llvm::Value *out) {
-  auto a = cast<RankedTensorType>(op.getLhs().getType());
-  auto bType = cast<RankedTensorType>(op.getRhs().getType());
-  auto c = cast<RankedTensorType>(op.getType());
-  Type element = a.getElementType();
-  if (a.getRank() < 2 || bType.getRank() < 2 || !isa<FloatType>(element))
-    return op.emitOpError("host code generation supports float matmul of rank 2 or more only");
-  int64_t m = a.getShape()[a.getRank() - 2], k = a.getShape().back(), n = bType.getShape().back();
-  ArrayRef<int64_t> batch = c.getShape().drop_back(2);
-  ArrayRef<int64_t> aBatch = a.getShape().drop_back(2), bBatch = bType.getShape().drop_back(2);
-  llvm::Type *scalar = getScalarType(context, element);
-  emitLoopNest(b, batch, [&](ArrayRef<llvm::Value *> indices) {
-    llvm::Value *aBase = b.CreateMul(broadcastOffset(b, indices, aBatch), b.getInt64(m * k));
-    llvm::Value *bBase = b.CreateMul(broadcastOffset(b, indices, bBatch), b.getInt64(k * n));
-    llvm::Value *cBase = b.CreateMul(broadcastOffset(b, indices, batch), b.getInt64(m * n));
-    emitLoop(b, m, [&](llvm::Value *row) {
-      llvm::Value *cRow = b.CreateAdd(cBase, b.CreateMul(row, b.getInt64(n)));
-      emitLoop(b, n, [&](llvm::Value *col) {
-        store(llvm::ConstantFP::get(scalar, 0.0), out, b.CreateAdd(cRow, col), element);
-      });
-      // k outside, n inside: the inner loop is a unit-stride axpy.
-      emitLoop(b, k, [&](llvm::Value *kk) {
-        llvm::Value *aValue = load(
-            lhs, b.CreateAdd(aBase, b.CreateAdd(b.CreateMul(row, b.getInt64(k)), kk)), element);
-        llvm::Value *bRow = b.CreateAdd(bBase, b.CreateMul(kk, b.getInt64(n)));
-        emitLoop(b, n, [&](llvm::Value *col) {
-          llvm::Value *offset = b.CreateAdd(cRow, col);
-          llvm::Value *sum = b.CreateFAdd(
-              load(out, offset, element),
-              b.CreateFMul(aValue, load(rhs, b.CreateAdd(bRow, col), element)));
-          store(sum, out, offset, element);
-        });
-      });
-    });
-  });
-  return success();
-}
-
-LogicalResult Emitter::emitAnchor(Operation *anchor, ArrayRef<llvm::Value *> pointers,
-                                  llvm::Value *out, const DenseMap<Value, unsigned> &argIndex) {
-  auto pointerOf = [&](Value v) { return pointers[argIndex.lookup(v)]; };
-  if (auto matmul = dyn_cast<MatMulOp>(anchor))
-    return emitMatMul(matmul, pointerOf(matmul.getLhs()), pointerOf(matmul.getRhs()), out);
-  return anchor->emitOpError("has no host code generation yet");
-}
-
 LogicalResult Emitter::emitEpilogue(r1k::KernelOp kernel, Operation *anchor,
                                     ArrayRef<llvm::Value *> pointers, llvm::Value *out) {
   Block &body = kernel.getBody().front();
@@ -213,9 +109,9 @@ LogicalResult Emitter::emitEpilogue(r1k::KernelOp kernel, Operation *anchor,
   if (anchor && yielded == anchor->getResult(0))
     return success(); // nothing fused after the anchor
   LogicalResult status = success();
-  emitLoopNest(b, resultType.getShape(), [&](ArrayRef<llvm::Value *> indices) {
+  kb.loopNest(resultType.getShape(), [&](ArrayRef<llvm::Value *> indices) {
     DenseMap<Value, llvm::Value *> scalars;
-    llvm::Value *outOffset = broadcastOffset(b, indices, resultType.getShape());
+    llvm::Value *outOffset = kb.offset(indices, resultType.getShape());
     // Reads each value of the body at this element, emitting what it needs.
     std::function<llvm::Value *(Value)> scalarOf = [&](Value value) -> llvm::Value * {
       if (llvm::Value *known = scalars.lookup(value))
@@ -224,9 +120,10 @@ LogicalResult Emitter::emitEpilogue(r1k::KernelOp kernel, Operation *anchor,
       Type element = getElementTypeOf(value);
       if (auto arg = dyn_cast<BlockArgument>(value)) {
         auto shape = cast<RankedTensorType>(value.getType()).getShape();
-        result = load(pointers[arg.getArgNumber()], broadcastOffset(b, indices, shape), element);
+        result = kb.load(pointers[arg.getArgNumber()], kb.broadcastOffset(indices, shape),
+                         element);
       } else if (anchor && value.getDefiningOp() == anchor) {
-        result = load(out, outOffset, element);
+        result = kb.load(out, outOffset, element);
       } else if (auto constant = value.getDefiningOp<ConstantOp>()) {
         auto dense = cast<DenseElementsAttr>(constant.getValue());
         Attribute splat = dense.getSplatValue<Attribute>();
@@ -253,16 +150,12 @@ LogicalResult Emitter::emitEpilogue(r1k::KernelOp kernel, Operation *anchor,
       return result;
     };
     if (llvm::Value *value = scalarOf(yielded))
-      store(value, out, outOffset, resultType.getElementType());
+      kb.store(value, out, outOffset, resultType.getElementType());
   });
   return status;
 }
 
 llvm::Function *Emitter::emitKernel(r1k::KernelOp kernel) {
-  if (kernel.getNumResults() != 1) {
-    kernel.emitOpError("with several results has no host code generation yet");
-    return nullptr;
-  }
   auto *type = llvm::FunctionType::get(b.getVoidTy(), {b.getPtrTy()}, false);
   auto *function = llvm::Function::Create(type, llvm::GlobalValue::InternalLinkage,
                                           info.symbolPrefix + "_" + kernel.getName().str(),
@@ -270,15 +163,14 @@ llvm::Function *Emitter::emitKernel(r1k::KernelOp kernel) {
   function->addFnAttr(llvm::Attribute::NoUnwind);
   b.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", function));
   Block &body = kernel.getBody().front();
-  SmallVector<llvm::Value *> pointers;
-  DenseMap<Value, unsigned> argIndex;
-  for (unsigned i = 0; i <= body.getNumArguments(); ++i) {
+  // args: the kernel's inputs, then its results.
+  SmallVector<llvm::Value *> pointers, results;
+  unsigned count = body.getNumArguments() + kernel.getNumResults();
+  for (unsigned i = 0; i < count; ++i) {
     llvm::Value *slot = b.CreateGEP(b.getPtrTy(), function->getArg(0), b.getInt64(i));
-    pointers.push_back(b.CreateLoad(b.getPtrTy(), slot));
+    (i < body.getNumArguments() ? pointers : results)
+        .push_back(b.CreateLoad(b.getPtrTy(), slot));
   }
-  for (BlockArgument arg : body.getArguments())
-    argIndex[arg] = arg.getArgNumber();
-  llvm::Value *out = pointers.pop_back_val();
 
   Operation *anchor = nullptr;
   for (Operation &op : body.without_terminator())
@@ -286,15 +178,34 @@ llvm::Function *Emitter::emitKernel(r1k::KernelOp kernel) {
       anchor = &op;
       break;
     }
-  if (anchor && anchor->getResult(0).getType() != kernel.getResult(0).getType() &&
-      anchor->getResult(0) != body.getTerminator()->getOperand(0)) {
+  Operation *yield = body.getTerminator();
+  bool fused = anchor && yield->getOperand(0) != anchor->getResult(0);
+  if (fused && anchor->getResult(0).getType() != kernel.getResult(0).getType()) {
     kernel.emitOpError("fuses a body that changes the element type; not supported on host yet");
     return nullptr;
   }
-  if (anchor && failed(emitAnchor(anchor, pointers, out, argIndex)))
-    return nullptr;
-  if (failed(emitEpilogue(kernel, anchor, pointers, out)))
-    return nullptr;
+  if (anchor) {
+    // Operands of the anchor: kernel inputs, or constants copied into the body.
+    SmallVector<llvm::Value *> operands;
+    for (Value operand : anchor->getOperands()) {
+      if (auto arg = dyn_cast<BlockArgument>(operand))
+        operands.push_back(pointers[arg.getArgNumber()]);
+      else if (auto constant = operand.getDefiningOp<ConstantOp>())
+        operands.push_back(weightPointer(constant));
+      else
+        operands.push_back(nullptr);
+    }
+    if (failed(emitAnchor(kb, anchor, operands, results)))
+      return nullptr;
+  }
+  if (!anchor || fused) {
+    if (kernel.getNumResults() != 1) {
+      kernel.emitOpError("with several results and a fused body has no host code yet");
+      return nullptr;
+    }
+    if (failed(emitEpilogue(kernel, anchor, pointers, results.front())))
+      return nullptr;
+  }
   b.CreateRetVoid();
   return function;
 }
@@ -338,19 +249,22 @@ std::unique_ptr<llvm::Module> Emitter::run(func::FuncOp func) {
     } else if (isa<ReshapeOp, SqueezeOp, UnsqueezeOp, FlattenOp>(op)) {
       pointers[op.getResult(0)] = pointers.lookup(op.getOperand(0));
     } else if (auto kernel = dyn_cast<r1k::KernelOp>(op)) {
-      int64_t offset = kernel->getAttrOfType<DenseI64ArrayAttr>("result_offsets")[0];
-      if (offset < 0) {
-        kernel.emitOpError("has a result of dynamic size; not supported on host yet");
-        return nullptr;
-      }
-      llvm::Value *result = b.CreateGEP(b.getInt8Ty(), arena, b.getInt64(offset));
-      unsigned count = kernel.getInputs().size() + 1;
-      llvm::Value *args = b.CreateAlloca(b.getPtrTy(), b.getInt64(count));
+      ArrayRef<int64_t> offsets = kernel->getAttrOfType<DenseI64ArrayAttr>("result_offsets");
+      unsigned inputCount = kernel.getInputs().size();
+      llvm::Value *args =
+          b.CreateAlloca(b.getPtrTy(), b.getInt64(inputCount + kernel.getNumResults()));
       for (auto [i, input] : llvm::enumerate(kernel.getInputs()))
         b.CreateStore(pointers.lookup(input), b.CreateGEP(b.getPtrTy(), args, b.getInt64(i)));
-      b.CreateStore(result, b.CreateGEP(b.getPtrTy(), args, b.getInt64(count - 1)));
+      for (auto [i, result] : llvm::enumerate(kernel.getResults())) {
+        if (offsets[i] < 0) {
+          kernel.emitOpError("has a result of dynamic size; not supported on host yet");
+          return nullptr;
+        }
+        llvm::Value *pointer = b.CreateGEP(b.getInt8Ty(), arena, b.getInt64(offsets[i]));
+        b.CreateStore(pointer, b.CreateGEP(b.getPtrTy(), args, b.getInt64(inputCount + i)));
+        pointers[result] = pointer;
+      }
       b.CreateCall(kernelFunctions.lookup(kernel), {args});
-      pointers[kernel.getResult(0)] = result;
     } else if (auto ret = dyn_cast<func::ReturnOp>(op)) {
       for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
         llvm::Value *target = b.CreateLoad(

@@ -1,0 +1,50 @@
+//===- Anchors.h - Host code for each kernel anchor -------------*- C++ -*-===//
+//
+// Each function emits one anchor op: reading its operands from `inputs`
+// (one pointer per operand of the op, null for an absent optional one) and
+// writing each result to `outputs`. Shapes are static. Returns failure after
+// a diagnostic on the op.
+//
+//===----------------------------------------------------------------------===//
+#ifndef R1C_CODEGEN_HOST_ANCHORS_H
+#define R1C_CODEGEN_HOST_ANCHORS_H
+
+#include "codegen/host/KernelBuilder.h"
+#include "mlir/IR/Operation.h"
+
+namespace r1c {
+
+using AnchorEmitter = mlir::LogicalResult (*)(KernelBuilder &, mlir::Operation *,
+                                              llvm::ArrayRef<llvm::Value *> inputs,
+                                              llvm::ArrayRef<llvm::Value *> outputs);
+
+/// Dispatches on the op; failure with a diagnostic for anchors without host
+/// code yet.
+mlir::LogicalResult emitAnchor(KernelBuilder &kb, mlir::Operation *op,
+                               llvm::ArrayRef<llvm::Value *> inputs,
+                               llvm::ArrayRef<llvm::Value *> outputs);
+
+// Contractions (ContractionAnchors.cpp).
+mlir::LogicalResult emitMatMul(KernelBuilder &, mlir::Operation *, llvm::ArrayRef<llvm::Value *>,
+                               llvm::ArrayRef<llvm::Value *>);
+// Convolution, pooling and batch normalization (ConvAnchors.cpp).
+mlir::LogicalResult emitConv(KernelBuilder &, mlir::Operation *, llvm::ArrayRef<llvm::Value *>,
+                             llvm::ArrayRef<llvm::Value *>);
+mlir::LogicalResult emitPool(KernelBuilder &, mlir::Operation *, llvm::ArrayRef<llvm::Value *>,
+                             llvm::ArrayRef<llvm::Value *>);
+mlir::LogicalResult emitBatchNorm(KernelBuilder &, mlir::Operation *,
+                                  llvm::ArrayRef<llvm::Value *>, llvm::ArrayRef<llvm::Value *>);
+// Reductions and normalizations (ReductionAnchors.cpp).
+mlir::LogicalResult emitReduce(KernelBuilder &, mlir::Operation *, llvm::ArrayRef<llvm::Value *>,
+                               llvm::ArrayRef<llvm::Value *>);
+mlir::LogicalResult emitSoftmax(KernelBuilder &, mlir::Operation *, llvm::ArrayRef<llvm::Value *>,
+                                llvm::ArrayRef<llvm::Value *>);
+mlir::LogicalResult emitLayerNorm(KernelBuilder &, mlir::Operation *,
+                                  llvm::ArrayRef<llvm::Value *>, llvm::ArrayRef<llvm::Value *>);
+// Data movement (MovementAnchors.cpp).
+mlir::LogicalResult emitMovement(KernelBuilder &, mlir::Operation *,
+                                 llvm::ArrayRef<llvm::Value *>, llvm::ArrayRef<llvm::Value *>);
+
+} // namespace r1c
+
+#endif // R1C_CODEGEN_HOST_ANCHORS_H

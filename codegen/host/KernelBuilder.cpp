@@ -1,0 +1,94 @@
+//===- KernelBuilder.cpp - Loops, loads and stores for host kernels -------===//
+#include "codegen/host/KernelBuilder.h"
+#include "codegen/host/ScalarOps.h"
+
+namespace r1c {
+
+void KernelBuilder::loop(int64_t count, llvm::function_ref<void(llvm::Value *)> body) {
+  if (count <= 0)
+    return;
+  llvm::Function *function = b.GetInsertBlock()->getParent();
+  llvm::BasicBlock *before = b.GetInsertBlock();
+  llvm::BasicBlock *header = llvm::BasicBlock::Create(b.getContext(), "loop", function);
+  llvm::BasicBlock *exit = llvm::BasicBlock::Create(b.getContext(), "loop.end", function);
+  b.CreateBr(header);
+  b.SetInsertPoint(header);
+  llvm::PHINode *index = b.CreatePHI(b.getInt64Ty(), 2, "i");
+  index->addIncoming(b.getInt64(0), before);
+  body(index);
+  llvm::Value *next = b.CreateAdd(index, b.getInt64(1), "", /*HasNUW=*/true, /*HasNSW=*/true);
+  index->addIncoming(next, b.GetInsertBlock());
+  b.CreateCondBr(b.CreateICmpSLT(next, b.getInt64(count)), header, exit);
+  b.SetInsertPoint(exit);
+}
+
+void KernelBuilder::loopNestFrom(llvm::ArrayRef<int64_t> shape,
+                                 llvm::SmallVectorImpl<llvm::Value *> &indices,
+                                 llvm::function_ref<void(llvm::ArrayRef<llvm::Value *>)> body) {
+  if (indices.size() == shape.size())
+    return body(indices);
+  loop(shape[indices.size()], [&](llvm::Value *i) {
+    indices.push_back(i);
+    loopNestFrom(shape, indices, body);
+    indices.pop_back();
+  });
+}
+
+void KernelBuilder::loopNest(llvm::ArrayRef<int64_t> shape,
+                             llvm::function_ref<void(llvm::ArrayRef<llvm::Value *>)> body) {
+  llvm::SmallVector<llvm::Value *> indices;
+  loopNestFrom(shape, indices, body);
+}
+
+llvm::Value *KernelBuilder::offset(llvm::ArrayRef<llvm::Value *> indices,
+                                   llvm::ArrayRef<int64_t> shape) {
+  llvm::Value *linear = b.getInt64(0);
+  int64_t stride = 1;
+  for (int64_t d = shape.size() - 1; d >= 0; --d) {
+    linear = b.CreateAdd(linear, b.CreateMul(indices[d], b.getInt64(stride)));
+    stride *= shape[d];
+  }
+  return linear;
+}
+
+llvm::Value *KernelBuilder::broadcastOffset(llvm::ArrayRef<llvm::Value *> indices,
+                                            llvm::ArrayRef<int64_t> shape) {
+  llvm::Value *linear = b.getInt64(0);
+  int64_t stride = 1;
+  size_t skip = indices.size() - shape.size();
+  for (int64_t d = shape.size() - 1; d >= 0; --d) {
+    if (shape[d] != 1)
+      linear = b.CreateAdd(linear, b.CreateMul(indices[d + skip], b.getInt64(stride)));
+    stride *= shape[d];
+  }
+  return linear;
+}
+
+llvm::Value *KernelBuilder::load(llvm::Value *base, llvm::Value *offset, mlir::Type element) {
+  llvm::Type *storage = getStorageType(b.getContext(), element);
+  llvm::Value *value = b.CreateLoad(storage, b.CreateGEP(storage, base, offset));
+  return element.isInteger(1) ? b.CreateICmpNE(value, b.getInt8(0)) : value;
+}
+
+void KernelBuilder::store(llvm::Value *value, llvm::Value *base, llvm::Value *offset,
+                          mlir::Type element) {
+  llvm::Type *storage = getStorageType(b.getContext(), element);
+  if (element.isInteger(1))
+    value = b.CreateZExt(value, storage);
+  b.CreateStore(value, b.CreateGEP(storage, base, offset));
+}
+
+llvm::Value *KernelBuilder::constant(mlir::Type element, double value) {
+  llvm::Type *type = getScalarType(b.getContext(), element);
+  if (type->isFloatingPointTy())
+    return llvm::ConstantFP::get(type, value);
+  return llvm::ConstantInt::getSigned(type, static_cast<int64_t>(value));
+}
+
+llvm::Value *KernelBuilder::accumulator(mlir::Type element) {
+  llvm::Function *function = b.GetInsertBlock()->getParent();
+  llvm::IRBuilder<> entry(&function->getEntryBlock(), function->getEntryBlock().begin());
+  return entry.CreateAlloca(getScalarType(b.getContext(), element));
+}
+
+} // namespace r1c

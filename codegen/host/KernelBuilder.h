@@ -1,0 +1,54 @@
+//===- KernelBuilder.h - Loops, loads and stores for host kernels -*- C++ -*-===//
+//
+// What every anchor emitter needs: counted loops and loop nests over static
+// shapes, row-major offsets (with numpy broadcasting), and element loads and
+// stores in ONNX's storage layout (booleans one byte each).
+//
+//===----------------------------------------------------------------------===//
+#ifndef R1C_CODEGEN_HOST_KERNELBUILDER_H
+#define R1C_CODEGEN_HOST_KERNELBUILDER_H
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/IR/IRBuilder.h"
+
+namespace r1c {
+
+class KernelBuilder {
+public:
+  explicit KernelBuilder(llvm::IRBuilder<> &builder) : b(builder) {}
+
+  llvm::IRBuilder<> &b;
+
+  llvm::Value *i64(int64_t value) { return b.getInt64(value); }
+
+  /// `for (i = 0; i < count; ++i) body(i)`.
+  void loop(int64_t count, llvm::function_ref<void(llvm::Value *)> body);
+  /// Nested loops over every index of `shape`, innermost dim last.
+  void loopNest(llvm::ArrayRef<int64_t> shape,
+                llvm::function_ref<void(llvm::ArrayRef<llvm::Value *>)> body);
+
+  /// Row-major element offset of `indices` in a tensor of `shape` (same rank).
+  llvm::Value *offset(llvm::ArrayRef<llvm::Value *> indices, llvm::ArrayRef<int64_t> shape);
+  /// Offset in a tensor of `shape` broadcast to the rank of `indices`
+  /// (aligned right; dims of 1 repeat).
+  llvm::Value *broadcastOffset(llvm::ArrayRef<llvm::Value *> indices,
+                               llvm::ArrayRef<int64_t> shape);
+
+  llvm::Value *load(llvm::Value *base, llvm::Value *offset, mlir::Type element);
+  void store(llvm::Value *value, llvm::Value *base, llvm::Value *offset, mlir::Type element);
+
+  /// A scalar of `element` type in registers.
+  llvm::Value *constant(mlir::Type element, double value);
+
+  /// A stack slot for an accumulator, hoisted to the function entry so loops
+  /// can keep it in a register.
+  llvm::Value *accumulator(mlir::Type element);
+
+private:
+  void loopNestFrom(llvm::ArrayRef<int64_t> shape, llvm::SmallVectorImpl<llvm::Value *> &indices,
+                    llvm::function_ref<void(llvm::ArrayRef<llvm::Value *>)> body);
+};
+
+} // namespace r1c
+
+#endif // R1C_CODEGEN_HOST_KERNELBUILDER_H
