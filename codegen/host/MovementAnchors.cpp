@@ -1,13 +1,160 @@
 //===- MovementAnchors.cpp - Host code for data movement ------------------===//
+//
+// Every movement op is a loop nest over one tensor's indices with an index
+// map to the other: the output's for transpose, expand, tile, slice and
+// gather; each input's for concat; each result's for split.
+//
+//===----------------------------------------------------------------------===//
 #include "codegen/host/Anchors.h"
+#include "dialects/R1/IR/R1Ops.h"
+#include "dialects/R1/IR/ShapeInference.h"
+
+#include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
+using namespace mlir::r1;
 
 namespace r1c {
+namespace {
 
-LogicalResult emitMovement(KernelBuilder &, Operation *op, ArrayRef<llvm::Value *>,
-                           ArrayRef<llvm::Value *>) {
-  return op->emitOpError("has no host code generation yet");
+ArrayRef<int64_t> shapeOf(Value value) { return cast<RankedTensorType>(value.getType()).getShape(); }
+Type elementOf(Value value) { return cast<RankedTensorType>(value.getType()).getElementType(); }
+
+/// out[indices] = in[map(indices)] over every index of `out`.
+void copyMapped(KernelBuilder &kb, Value input, llvm::Value *in, Value output, llvm::Value *out,
+                llvm::function_ref<llvm::Value *(ArrayRef<llvm::Value *>)> inputOffset) {
+  ArrayRef<int64_t> shape = shapeOf(output);
+  Type element = elementOf(input);
+  kb.loopNest(shape, [&](ArrayRef<llvm::Value *> indices) {
+    kb.store(kb.load(in, inputOffset(indices), element), out, kb.offset(indices, shape), element);
+  });
+}
+
+LogicalResult emitTranspose(KernelBuilder &kb, TransposeOp op, ArrayRef<llvm::Value *> inputs,
+                            ArrayRef<llvm::Value *> outputs) {
+  ArrayRef<int64_t> perm = op.getPerm(), inShape = shapeOf(op.getInput());
+  copyMapped(kb, op.getInput(), inputs[0], op.getResult(), outputs[0],
+             [&](ArrayRef<llvm::Value *> indices) {
+               SmallVector<llvm::Value *> at(indices.size());
+               for (auto [i, p] : llvm::enumerate(perm))
+                 at[p] = indices[i];
+               return kb.offset(at, inShape);
+             });
+  return success();
+}
+
+LogicalResult emitSlice(KernelBuilder &kb, SliceOp op, ArrayRef<llvm::Value *> inputs,
+                        ArrayRef<llvm::Value *> outputs) {
+  ArrayRef<int64_t> inShape = shapeOf(op.getInput());
+  SmallVector<int64_t> first(inShape.size(), 0), step(inShape.size(), 1);
+  for (size_t i = 0; i < op.getAxes().size(); ++i) {
+    int64_t axis = *normalizeAxis(op.getAxes()[i], inShape.size());
+    step[axis] = op.getSteps()[i];
+    first[axis] = sliceFirstIndex(inShape[axis], op.getStarts()[i], step[axis]);
+  }
+  llvm::IRBuilder<> &b = kb.b;
+  copyMapped(kb, op.getInput(), inputs[0], op.getResult(), outputs[0],
+             [&](ArrayRef<llvm::Value *> indices) {
+               SmallVector<llvm::Value *> at;
+               for (auto [d, index] : llvm::enumerate(indices))
+                 at.push_back(b.CreateAdd(kb.i64(first[d]), b.CreateMul(index, kb.i64(step[d]))));
+               return kb.offset(at, inShape);
+             });
+  return success();
+}
+
+LogicalResult emitGather(KernelBuilder &kb, GatherOp op, ArrayRef<llvm::Value *> inputs,
+                         ArrayRef<llvm::Value *> outputs) {
+  ArrayRef<int64_t> dataShape = shapeOf(op.getData()), indexShape = shapeOf(op.getIndices());
+  int64_t axis = *normalizeAxis(op.getAxis(), dataShape.size());
+  Type indexType = elementOf(op.getIndices());
+  llvm::IRBuilder<> &b = kb.b;
+  copyMapped(kb, op.getData(), inputs[0], op.getResult(), outputs[0],
+             [&](ArrayRef<llvm::Value *> indices) {
+               ArrayRef<llvm::Value *> picked = indices.slice(axis, indexShape.size());
+               llvm::Value *index = b.CreateSExt(
+                   kb.load(inputs[1], kb.offset(picked, indexShape), indexType), b.getInt64Ty());
+               // Negative indices count from the end.
+               index = b.CreateSelect(b.CreateICmpSLT(index, kb.i64(0)),
+                                      b.CreateAdd(index, kb.i64(dataShape[axis])), index);
+               SmallVector<llvm::Value *> at(indices.take_front(axis));
+               at.push_back(index);
+               at.append(indices.begin() + axis + indexShape.size(), indices.end());
+               return kb.offset(at, dataShape);
+             });
+  return success();
+}
+
+LogicalResult emitConcat(KernelBuilder &kb, ConcatOp op, ArrayRef<llvm::Value *> inputs,
+                         ArrayRef<llvm::Value *> outputs) {
+  ArrayRef<int64_t> outShape = shapeOf(op.getResult());
+  int64_t axis = *normalizeAxis(op.getAxis(), outShape.size());
+  Type element = elementOf(op.getResult());
+  int64_t start = 0;
+  llvm::IRBuilder<> &b = kb.b;
+  for (auto [input, pointer] : llvm::zip(op.getInputs(), inputs)) {
+    ArrayRef<int64_t> inShape = shapeOf(input);
+    kb.loopNest(inShape, [&](ArrayRef<llvm::Value *> indices) {
+      SmallVector<llvm::Value *> at(indices);
+      at[axis] = b.CreateAdd(at[axis], kb.i64(start));
+      kb.store(kb.load(pointer, kb.offset(indices, inShape), element), outputs[0],
+               kb.offset(at, outShape), element);
+    });
+    start += inShape[axis];
+  }
+  return success();
+}
+
+LogicalResult emitSplit(KernelBuilder &kb, SplitOp op, ArrayRef<llvm::Value *> inputs,
+                        ArrayRef<llvm::Value *> outputs) {
+  ArrayRef<int64_t> inShape = shapeOf(op.getInput());
+  int64_t axis = *normalizeAxis(op.getAxis(), inShape.size());
+  int64_t start = 0;
+  llvm::IRBuilder<> &b = kb.b;
+  for (auto [result, pointer] : llvm::zip(op.getResults(), outputs)) {
+    int64_t first = start;
+    copyMapped(kb, op.getInput(), inputs[0], result, pointer,
+               [&](ArrayRef<llvm::Value *> indices) {
+                 SmallVector<llvm::Value *> at(indices);
+                 at[axis] = b.CreateAdd(at[axis], kb.i64(first));
+                 return kb.offset(at, inShape);
+               });
+    start += shapeOf(result)[axis];
+  }
+  return success();
+}
+
+} // namespace
+
+LogicalResult emitMovement(KernelBuilder &kb, Operation *op, ArrayRef<llvm::Value *> inputs,
+                           ArrayRef<llvm::Value *> outputs) {
+  llvm::IRBuilder<> &b = kb.b;
+  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
+      .Case([&](TransposeOp op) { return emitTranspose(kb, op, inputs, outputs); })
+      .Case([&](SliceOp op) { return emitSlice(kb, op, inputs, outputs); })
+      .Case([&](GatherOp op) { return emitGather(kb, op, inputs, outputs); })
+      .Case([&](ConcatOp op) { return emitConcat(kb, op, inputs, outputs); })
+      .Case([&](SplitOp op) { return emitSplit(kb, op, inputs, outputs); })
+      .Case([&](ExpandOp op) {
+        ArrayRef<int64_t> inShape = shapeOf(op.getInput());
+        copyMapped(kb, op.getInput(), inputs[0], op.getResult(), outputs[0],
+                   [&](ArrayRef<llvm::Value *> indices) {
+                     return kb.broadcastOffset(indices, inShape);
+                   });
+        return success();
+      })
+      .Case([&](TileOp op) {
+        ArrayRef<int64_t> inShape = shapeOf(op.getInput());
+        copyMapped(kb, op.getInput(), inputs[0], op.getResult(), outputs[0],
+                   [&](ArrayRef<llvm::Value *> indices) {
+                     SmallVector<llvm::Value *> at;
+                     for (auto [d, index] : llvm::enumerate(indices))
+                       at.push_back(b.CreateURem(index, kb.i64(inShape[d])));
+                     return kb.offset(at, inShape);
+                   });
+        return success();
+      })
+      .Default([](Operation *op) { return op->emitOpError("has no host code generation yet"); });
 }
 
 } // namespace r1c

@@ -1,23 +1,223 @@
 //===- ReductionAnchors.cpp - Host code for reductions and normalizations ===//
+//
+// Reference loop nests: an outer nest over the kept dims, an inner one over
+// the reduced dims, a scalar accumulator. Softmax and layer norm make two or
+// three passes over each row.
+//
+//===----------------------------------------------------------------------===//
 #include "codegen/host/Anchors.h"
+#include "codegen/host/ScalarOps.h"
+#include "dialects/R1/IR/R1Ops.h"
+#include "dialects/R1/IR/ShapeInference.h"
+
+#include "llvm/IR/Intrinsics.h"
+
+#include <limits>
 
 using namespace mlir;
+using namespace mlir::r1;
 
 namespace r1c {
+namespace {
 
-LogicalResult emitReduce(KernelBuilder &, Operation *op, ArrayRef<llvm::Value *>,
-                         ArrayRef<llvm::Value *>) {
-  return op->emitOpError("has no host code generation yet");
+enum class Combine { Sum, Mean, Max, Min, Prod };
+
+llvm::Value *initialValue(KernelBuilder &kb, Type element, Combine combine) {
+  if (combine == Combine::Prod)
+    return kb.constant(element, 1);
+  if (combine != Combine::Max && combine != Combine::Min)
+    return kb.constant(element, 0);
+  bool max = combine == Combine::Max;
+  if (isa<FloatType>(element))
+    return kb.constant(element, max ? -std::numeric_limits<double>::infinity()
+                                    : std::numeric_limits<double>::infinity());
+  unsigned width = element.getIntOrFloatBitWidth();
+  bool isUnsigned = element.isUnsignedInteger();
+  llvm::APInt bound = max ? (isUnsigned ? llvm::APInt::getMinValue(width)
+                                        : llvm::APInt::getSignedMinValue(width))
+                          : (isUnsigned ? llvm::APInt::getMaxValue(width)
+                                        : llvm::APInt::getSignedMaxValue(width));
+  return llvm::ConstantInt::get(kb.b.getContext(), bound);
 }
 
-LogicalResult emitSoftmax(KernelBuilder &, Operation *op, ArrayRef<llvm::Value *>,
-                          ArrayRef<llvm::Value *>) {
-  return op->emitOpError("has no host code generation yet");
+llvm::Value *combineValues(KernelBuilder &kb, Type element, Combine combine, llvm::Value *acc,
+                           llvm::Value *x) {
+  llvm::IRBuilder<> &b = kb.b;
+  bool isFloat = isa<FloatType>(element), isUnsigned = element.isUnsignedInteger();
+  switch (combine) {
+  case Combine::Sum:
+  case Combine::Mean:
+    return isFloat ? b.CreateFAdd(acc, x) : b.CreateAdd(acc, x);
+  case Combine::Prod:
+    return isFloat ? b.CreateFMul(acc, x) : b.CreateMul(acc, x);
+  case Combine::Max:
+    if (isFloat)
+      return b.CreateIntrinsic(llvm::Intrinsic::maximum, {acc->getType()}, {acc, x});
+    return b.CreateSelect(isUnsigned ? b.CreateICmpUGT(x, acc) : b.CreateICmpSGT(x, acc), x,
+                          acc);
+  case Combine::Min:
+    if (isFloat)
+      return b.CreateIntrinsic(llvm::Intrinsic::minimum, {acc->getType()}, {acc, x});
+    return b.CreateSelect(isUnsigned ? b.CreateICmpULT(x, acc) : b.CreateICmpSLT(x, acc), x,
+                          acc);
+  }
+  return nullptr;
 }
 
-LogicalResult emitLayerNorm(KernelBuilder &, Operation *op, ArrayRef<llvm::Value *>,
-                            ArrayRef<llvm::Value *>) {
-  return op->emitOpError("has no host code generation yet");
+/// Input indices from the kept indices (reduced dims 1) and the reduced ones.
+SmallVector<llvm::Value *> joinIndices(ArrayRef<llvm::Value *> kept, ArrayRef<llvm::Value *> reduced,
+                                       ArrayRef<bool> isReduced) {
+  SmallVector<llvm::Value *> indices;
+  size_t next = 0;
+  for (auto [d, flag] : llvm::enumerate(isReduced))
+    indices.push_back(flag ? reduced[next++] : kept[d]);
+  return indices;
+}
+
+} // namespace
+
+LogicalResult emitReduce(KernelBuilder &kb, Operation *op, ArrayRef<llvm::Value *> inputs,
+                         ArrayRef<llvm::Value *> outputs) {
+  if (op->getNumOperands() > 1 && op->getOperand(1))
+    return op->emitOpError("with axes computed at run time has no host code yet");
+  auto type = cast<RankedTensorType>(op->getOperand(0).getType());
+  Type element = type.getElementType();
+  Combine combine = isa<ReduceSumOp>(op)    ? Combine::Sum
+                    : isa<ReduceMeanOp>(op) ? Combine::Mean
+                    : isa<ReduceMaxOp>(op)  ? Combine::Max
+                    : isa<ReduceMinOp>(op)  ? Combine::Min
+                                            : Combine::Prod;
+  if (combine == Combine::Mean && !isa<FloatType>(element))
+    return op->emitOpError("of integers has no host code yet");
+  auto axes = op->getAttrOfType<DenseI64ArrayAttr>("axes").asArrayRef();
+  ArrayRef<int64_t> shape = type.getShape();
+  SmallVector<bool> isReduced(shape.size(), axes.empty());
+  for (int64_t axis : axes)
+    isReduced[*normalizeAxis(axis, shape.size())] = true;
+  SmallVector<int64_t> keptShape, reducedShape;
+  for (auto [d, flag] : llvm::enumerate(isReduced)) {
+    keptShape.push_back(flag ? 1 : shape[d]);
+    if (flag)
+      reducedShape.push_back(shape[d]);
+  }
+  llvm::IRBuilder<> &b = kb.b;
+  llvm::Value *acc = kb.accumulator(element);
+  kb.loopNest(keptShape, [&](ArrayRef<llvm::Value *> kept) {
+    b.CreateStore(initialValue(kb, element, combine), acc);
+    kb.loopNest(reducedShape, [&](ArrayRef<llvm::Value *> reduced) {
+      llvm::Value *x =
+          kb.load(inputs[0], kb.offset(joinIndices(kept, reduced, isReduced), shape), element);
+      llvm::Value *current = b.CreateLoad(getScalarType(b.getContext(), element), acc);
+      b.CreateStore(combineValues(kb, element, combine, current, x), acc);
+    });
+    llvm::Value *result = b.CreateLoad(getScalarType(b.getContext(), element), acc);
+    if (combine == Combine::Mean)
+      result = b.CreateFDiv(result, kb.constant(element, productOfDims(reducedShape)));
+    // With or without keepdims the output has the kept dims' row-major order.
+    kb.store(result, outputs[0], kb.offset(kept, keptShape), element);
+  });
+  return success();
+}
+
+LogicalResult emitSoftmax(KernelBuilder &kb, Operation *op, ArrayRef<llvm::Value *> inputs,
+                          ArrayRef<llvm::Value *> outputs) {
+  auto type = cast<RankedTensorType>(op->getOperand(0).getType());
+  Type element = type.getElementType();
+  ArrayRef<int64_t> shape = type.getShape();
+  int64_t axis = *normalizeAxis(op->getAttrOfType<IntegerAttr>("axis").getInt(),
+                                std::max<int64_t>(shape.size(), 1));
+  bool logarithm = isa<LogSoftmaxOp>(op);
+  SmallVector<int64_t> outer(shape);
+  outer[axis] = 1;
+  llvm::IRBuilder<> &b = kb.b;
+  llvm::Type *scalar = getScalarType(b.getContext(), element);
+  llvm::Value *maxSlot = kb.accumulator(element), *sumSlot = kb.accumulator(element);
+  kb.loopNest(outer, [&](ArrayRef<llvm::Value *> indices) {
+    auto offsetAt = [&](llvm::Value *i) {
+      SmallVector<llvm::Value *> at(indices);
+      at[axis] = i;
+      return kb.offset(at, shape);
+    };
+    // Subtracting the row maximum keeps exp from overflowing.
+    b.CreateStore(kb.constant(element, -std::numeric_limits<double>::infinity()), maxSlot);
+    kb.loop(shape[axis], [&](llvm::Value *i) {
+      llvm::Value *x = kb.load(inputs[0], offsetAt(i), element);
+      b.CreateStore(b.CreateIntrinsic(llvm::Intrinsic::maximum, {scalar},
+                                      {b.CreateLoad(scalar, maxSlot), x}),
+                    maxSlot);
+    });
+    llvm::Value *max = b.CreateLoad(scalar, maxSlot);
+    b.CreateStore(kb.constant(element, 0), sumSlot);
+    kb.loop(shape[axis], [&](llvm::Value *i) {
+      llvm::Value *e = b.CreateIntrinsic(llvm::Intrinsic::exp, {scalar},
+                                         {b.CreateFSub(kb.load(inputs[0], offsetAt(i), element), max)});
+      if (!logarithm)
+        kb.store(e, outputs[0], offsetAt(i), element);
+      b.CreateStore(b.CreateFAdd(b.CreateLoad(scalar, sumSlot), e), sumSlot);
+    });
+    llvm::Value *sum = b.CreateLoad(scalar, sumSlot);
+    llvm::Value *logSum = b.CreateIntrinsic(llvm::Intrinsic::log, {scalar}, {sum});
+    llvm::Value *inverse = b.CreateFDiv(kb.constant(element, 1), sum);
+    kb.loop(shape[axis], [&](llvm::Value *i) {
+      llvm::Value *offset = offsetAt(i);
+      llvm::Value *y =
+          logarithm ? b.CreateFSub(b.CreateFSub(kb.load(inputs[0], offset, element), max), logSum)
+                    : b.CreateFMul(kb.load(outputs[0], offset, element), inverse);
+      kb.store(y, outputs[0], offset, element);
+    });
+  });
+  return success();
+}
+
+LogicalResult emitLayerNorm(KernelBuilder &kb, Operation *anchor, ArrayRef<llvm::Value *> inputs,
+                            ArrayRef<llvm::Value *> outputs) {
+  auto op = cast<LayerNormOp>(anchor);
+  auto type = cast<RankedTensorType>(op.getInput().getType());
+  Type element = type.getElementType();
+  ArrayRef<int64_t> shape = type.getShape();
+  int64_t axis = *normalizeAxis(op.getAxis(), shape.size());
+  ArrayRef<int64_t> rowShape = shape.drop_front(axis);
+  int64_t rows = productOfDims(shape.take_front(axis)), width = productOfDims(rowShape);
+  auto scaleShape = cast<RankedTensorType>(op.getScale().getType()).getShape();
+  std::optional<ArrayRef<int64_t>> biasShape;
+  if (op.getBias())
+    biasShape = cast<RankedTensorType>(op.getBias().getType()).getShape();
+  llvm::IRBuilder<> &b = kb.b;
+  llvm::Type *scalar = getScalarType(b.getContext(), element);
+  llvm::Value *sumSlot = kb.accumulator(element);
+  double epsilon = op.getEpsilon().convertToDouble();
+  kb.loop(rows, [&](llvm::Value *row) {
+    llvm::Value *base = b.CreateMul(row, kb.i64(width));
+    auto rowSum = [&](auto valueAt) {
+      b.CreateStore(kb.constant(element, 0), sumSlot);
+      kb.loop(width, [&](llvm::Value *i) {
+        b.CreateStore(b.CreateFAdd(b.CreateLoad(scalar, sumSlot), valueAt(i)), sumSlot);
+      });
+      return b.CreateFDiv(b.CreateLoad(scalar, sumSlot), kb.constant(element, width));
+    };
+    llvm::Value *mean = rowSum([&](llvm::Value *i) {
+      return kb.load(inputs[0], b.CreateAdd(base, i), element);
+    });
+    llvm::Value *variance = rowSum([&](llvm::Value *i) {
+      llvm::Value *d = b.CreateFSub(kb.load(inputs[0], b.CreateAdd(base, i), element), mean);
+      return b.CreateFMul(d, d);
+    });
+    llvm::Value *inverse = b.CreateFDiv(
+        kb.constant(element, 1),
+        b.CreateIntrinsic(llvm::Intrinsic::sqrt, {scalar},
+                          {b.CreateFAdd(variance, kb.constant(element, epsilon))}));
+    kb.loopNest(rowShape, [&](ArrayRef<llvm::Value *> indices) {
+      llvm::Value *offset = b.CreateAdd(base, kb.offset(indices, rowShape));
+      llvm::Value *normalized =
+          b.CreateFMul(b.CreateFSub(kb.load(inputs[0], offset, element), mean), inverse);
+      llvm::Value *y = b.CreateFMul(
+          normalized, kb.load(inputs[1], kb.broadcastOffset(indices, scaleShape), element));
+      if (biasShape)
+        y = b.CreateFAdd(y, kb.load(inputs[2], kb.broadcastOffset(indices, *biasShape), element));
+      kb.store(y, outputs[0], offset, element);
+    });
+  });
+  return success();
 }
 
 } // namespace r1c

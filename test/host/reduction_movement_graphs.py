@@ -1,0 +1,54 @@
+"""Graphs for check_host.py that exercise reduction, normalization and data
+movement anchors (ONNX text syntax, static shapes)."""
+
+GRAPHS = {
+    "reduce_all_kinds": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        red (float[2, 3, 4] x) => (s, m, mx, mn, p)
+        <int64[1] a1 = {1}>
+        { s = ReduceSum <keepdims = 0> (x, a1)  m = ReduceMean <axes = [0, 2]> (x)
+          mx = ReduceMax <axes = [-1], keepdims = 0> (x)  mn = ReduceMin <keepdims = 1> (x)
+          p = ReduceProd <axes = [1]> (x) }""",
+    "global_average_pool_flatten": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        gap (float[2, 8, 5, 5] x) => (y)
+        { g = GlobalAveragePool (x)  y = Flatten <axis = 1> (g) }""",
+    "softmax_and_log_softmax": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        sm (float[3, 5, 7] x) => (a, b, c)
+        { a = Softmax <axis = -1> (x)  b = Softmax <axis = 1> (x)  c = LogSoftmax <axis = 0> (x) }""",
+    "layer_norm_then_gelu": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        ln (float[2, 6, 16] x, float[16] g, float[16] bias) => (y)
+        { n = LayerNormalization <axis = -1, epsilon = 0.00001> (x, g, bias)
+          half = Constant <value = float {0.5}> ()  one = Constant <value = float {1.0}> ()
+          rs2 = Constant <value = float {0.70710678}> ()
+          s = Mul (n, rs2)  e = Erf (s)  e1 = Add (e, one)  h = Mul (n, half)  y = Mul (h, e1) }""",
+    "transpose_slice_concat": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        tsc (float[2, 3, 4, 5] x) => (y, z)
+        <int64[2] starts = {1, 0}, int64[2] ends = {4, 5}, int64[2] axes = {1, 3},
+         int64[2] steps = {2, 2}, int64[1] rstart = {-1}, int64[1] rend = {-100},
+         int64[1] raxes = {2}, int64[1] rsteps = {-1}>
+        { t = Transpose <perm = [0, 2, 1, 3]> (x)
+          s = Slice (t, starts, ends, axes, steps)
+          y = Concat <axis = 1> (s, s)
+          z = Slice (x, rstart, rend, raxes, rsteps) }""",
+    "gather_embedding_and_split": """
+        <ir_version: 8, opset_import: ["" : 18]>
+        ges (int64[2, 5] ids, float[10, 8] table) => (a, b, c)
+        <int64[2] sizes = {3, 5}, int64 last = {-1}>
+        { e = Gather <axis = 0> (table, ids)
+          a, b = Split <axis = 2> (e, sizes)
+          c = Gather <axis = 1> (table, last) }""",
+    "expand_and_tile": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        et (float[1, 3, 1] x) => (e, t)
+        <int64[3] shape = {2, 3, 4}, int64[3] reps = {2, 1, 3}>
+        { e = Expand (x, shape)  t = Tile (x, reps) }""",
+    "int_reductions": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        ir (int64[3, 4] x) => (s, mx)
+        <int64[1] a = {1}>
+        { s = ReduceSum <keepdims = 0> (x, a)  mx = ReduceMax <axes = [0], keepdims = 0> (x) }""",
+}

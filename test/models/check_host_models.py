@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Compiles generated models with `r1c --target=host`, links each into the test
+harness, runs it on random inputs and compares with ONNX Runtime.
+
+A model passes when the relative error of each output's norm,
+||r1c - ort|| / ||ort||, is at most 1e-4 (STYLE.md's fp32 model tolerance)
+and no output holds a NaN. Inputs are random but valid: token ids inside the
+vocabulary, masks of 0 and 1, images from a standard normal. Prints one line
+per model with compile time, and `N passed, N failed, N skipped`.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+HARNESS = os.path.join(HERE, "..", "host", "harness.cpp")
+
+
+def make_inputs(model, rng):
+    """Random inputs a model accepts: ids below the smallest Gather table."""
+    tables = [init.dims[0] for init in model.graph.initializer if len(init.dims) == 2]
+    vocab = min((t for t in tables if t > 1), default=2)
+    feeds = {}
+    for value in model.graph.input:
+        tensor = value.type.tensor_type
+        shape = [d.dim_value for d in tensor.shape.dim]
+        if tensor.elem_type == onnx.TensorProto.INT64:
+            high = 2 if ("mask" in value.name or "type" in value.name) else vocab
+            feeds[value.name] = rng.integers(0, high, shape).astype(np.int64)
+            if "mask" in value.name:
+                feeds[value.name][..., : max(1, shape[-1] // 2)] = 1
+        else:
+            feeds[value.name] = rng.standard_normal(shape).astype(np.float32)
+    return feeds
+
+
+def check(path, args, work):
+    name = os.path.basename(path)[: -len(".onnx")]
+    base = os.path.join(work, name)
+    start = time.monotonic()
+    run = subprocess.run([args.r1c, path, "--target=host", f"--cpu={args.cpu}", "-o", base],
+                         capture_output=True, text=True)
+    if run.returncode != 0:
+        return None, f"r1c failed: {run.stderr.strip()}"
+    compile_seconds = time.monotonic() - start
+    exe = base + ".run"
+    run = subprocess.run([args.cxx, "-O1", f"-DR1C_MODEL={name}", HARNESS, base + ".o", "-o", exe,
+                          "-lm"], capture_output=True, text=True)
+    if run.returncode != 0:
+        return None, f"linking failed: {run.stderr.strip()[:400]}"
+    model = onnx.load(path, load_external_data=False)
+    feeds = make_inputs(model, np.random.default_rng(0))
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    expected = session.run(None, feeds)
+    in_paths = []
+    for i, value in enumerate(model.graph.input):
+        p = f"{base}.in{i}.bin"
+        feeds[value.name].tofile(p)
+        in_paths.append(p)
+    outs = [f"{base}.out{i}.bin:{e.nbytes}" for i, e in enumerate(expected)]
+    run = subprocess.run([exe, *in_paths, "--", *outs], capture_output=True, text=True)
+    if run.returncode != 0:
+        return None, f"the program failed ({run.returncode}): {run.stderr.strip()}"
+    errors = []
+    for i, want in enumerate(expected):
+        got = np.fromfile(f"{base}.out{i}.bin", dtype=want.dtype).reshape(want.shape)
+        if np.isnan(got).any():
+            return None, f"output {i} holds NaN"
+        rel = np.linalg.norm((got - want).ravel()) / max(np.linalg.norm(want.ravel()), 1e-30)
+        errors.append(rel)
+        if rel > 1e-4:
+            return None, f"output {i}: relative error of the norm {rel:.2e} > 1e-4"
+    for f in os.listdir(work):
+        if f.startswith(name + "."):
+            os.remove(os.path.join(work, f))
+    return (compile_seconds, max(errors)), None
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--r1c", required=True)
+    parser.add_argument("--dir", required=True, help="folder of .onnx models")
+    parser.add_argument("--models", help="comma-separated model names (default: all static ones)")
+    parser.add_argument("--cpu", default="x86-64-v3")
+    parser.add_argument("--cxx", default=os.environ.get("CXX", "c++"))
+    args = parser.parse_args()
+    names = sorted(f[:-5] for f in os.listdir(args.dir)
+                   if f.endswith(".onnx") and "_dynbatch" not in f)
+    if args.models:
+        names = [n for n in args.models.split(",")]
+    passed = failed = 0
+    with tempfile.TemporaryDirectory() as work:
+        for name in names:
+            result, error = check(os.path.join(args.dir, name + ".onnx"), args, work)
+            if error:
+                failed += 1
+                print(f"FAIL {name}: {error}", flush=True)
+            else:
+                passed += 1
+                print(f"ok   {name}: compiled in {result[0]:.1f}s, max relative error "
+                      f"{result[1]:.1e}", flush=True)
+    print(f"{passed} passed, {failed} failed, 0 skipped")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
