@@ -122,8 +122,15 @@ void PlanMemoryPass::runOnOperation() {
     Value result = kernel.getResult(0);
     for (Value input : kernel.getInputs()) {
       Value storage = storageOf(input);
+      // Element i must be read before element i is written: the input must
+      // have the result's shape (a broadcast input is read many times) and
+      // element size, so the two share one layout.
+      auto inputType = dyn_cast<RankedTensorType>(input.getType());
+      auto resultType = dyn_cast<RankedTensorType>(result.getType());
       if (!isa_and_nonnull<r1k::KernelOp>(storage.getDefiningOp()) ||
           lastUse.lookup(storage) != int64_t(index) || !byteSize(result.getType()) ||
+          !inputType || !resultType || inputType.getShape() != resultType.getShape() ||
+          inputType.getElementTypeBitWidth() != resultType.getElementTypeBitWidth() ||
           byteSize(storage.getType()) != byteSize(result.getType()) ||
           sharing.same(storage, result))
         continue;

@@ -6,7 +6,7 @@ APT_PACKAGES=(
   cmake ninja-build g++ python3 python3-pip
   llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools
   libonnx-dev libprotobuf-dev protobuf-compiler
-  libcli11-dev libfmt-dev libgtest-dev
+  libcli11-dev libfmt-dev libgtest-dev liblld-19-dev
   zlib1g-dev libzstd-dev libcurl4-openssl-dev libedit-dev libxml2-dev
 )
 PIP_PACKAGES=(numpy onnx==1.18.0 lit filecheck==1.0.0 onnxruntime==1.22.0)

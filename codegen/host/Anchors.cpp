@@ -21,8 +21,9 @@ LogicalResult emitAnchor(KernelBuilder &kb, Operation *op, ArrayRef<llvm::Value 
               [](auto) { return emitReduce; })
           .Case<SoftmaxOp, LogSoftmaxOp>([](auto) { return emitSoftmax; })
           .Case<LayerNormOp>([](auto) { return emitLayerNorm; })
-          .Case<TransposeOp, ExpandOp, SliceOp, GatherOp, ConcatOp, SplitOp, TileOp>(
-              [](auto) { return emitMovement; })
+          .Case<ArgMaxOp, ArgMinOp>([](auto) { return emitArgReduce; })
+          .Case<TransposeOp, ExpandOp, SliceOp, GatherOp, ConcatOp, SplitOp, TileOp, RangeOp,
+                ConstantOfShapeOp, TriluOp>([](auto) { return emitMovement; })
           .Default([](Operation *) { return nullptr; });
   if (!emitter)
     return op->emitOpError("has no host code generation yet");

@@ -39,6 +39,8 @@ mlir::LogicalResult emitReduce(KernelBuilder &, mlir::Operation *, llvm::ArrayRe
                                llvm::ArrayRef<llvm::Value *>);
 mlir::LogicalResult emitSoftmax(KernelBuilder &, mlir::Operation *, llvm::ArrayRef<llvm::Value *>,
                                 llvm::ArrayRef<llvm::Value *>);
+mlir::LogicalResult emitArgReduce(KernelBuilder &, mlir::Operation *,
+                                  llvm::ArrayRef<llvm::Value *>, llvm::ArrayRef<llvm::Value *>);
 mlir::LogicalResult emitLayerNorm(KernelBuilder &, mlir::Operation *,
                                   llvm::ArrayRef<llvm::Value *>, llvm::ArrayRef<llvm::Value *>);
 // Data movement (MovementAnchors.cpp).

@@ -210,18 +210,44 @@ llvm::Function *Emitter::emitKernel(r1k::KernelOp kernel) {
   return function;
 }
 
+/// Host code needs every tensor static and of an element type it can
+/// compute in; reports the first value that is not, at its op (the node).
+LogicalResult checkTypes(func::FuncOp func, llvm::LLVMContext &context) {
+  auto check = [&](Value value, Operation *at) -> LogicalResult {
+    auto tensor = dyn_cast<RankedTensorType>(value.getType());
+    if (!tensor)
+      return isa<NoneType>(value.getType()) ? success()
+                                            : at->emitOpError("has an unranked tensor; host "
+                                                              "code needs static shapes"),
+             failure();
+    if (!tensor.hasStaticShape())
+      return at->emitOpError("has a tensor with a dynamic dim (")
+             << tensor << "); host code needs static shapes for now";
+    if (!getScalarType(context, tensor.getElementType()))
+      return at->emitOpError("uses element type ")
+             << tensor.getElementType() << ", which has no host code yet";
+    return success();
+  };
+  for (BlockArgument arg : func.getArguments())
+    if (failed(check(arg, func)))
+      return failure();
+  WalkResult result = func.walk([&](Operation *op) {
+    for (Value value : op->getResults())
+      if (failed(check(value, op)))
+        return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  return failure(result.wasInterrupted());
+}
+
 std::unique_ptr<llvm::Module> Emitter::run(func::FuncOp func) {
   auto arenaAttr = func->getAttrOfType<IntegerAttr>("r1k.arena_size");
   if (!arenaAttr) {
     func.emitOpError("has no memory plan; host code generation starts from the plan phase");
     return nullptr;
   }
-  for (Type type : func.getArgumentTypes())
-    if (!cast<RankedTensorType>(type).hasStaticShape()) {
-      func.emitOpError("has a dynamic input dim; host code generation needs static shapes "
-                       "for now");
-      return nullptr;
-    }
+  if (failed(checkTypes(func, context)))
+    return nullptr;
 
   // Kernels first: the entry point calls them.
   DenseMap<Operation *, llvm::Function *> kernelFunctions;

@@ -154,6 +154,52 @@ LogicalResult emitMovement(KernelBuilder &kb, Operation *op, ArrayRef<llvm::Valu
                    });
         return success();
       })
+      .Case([&](RangeOp op) {
+        Type element = elementOf(op.getResult());
+        llvm::Value *start = kb.load(inputs[0], kb.i64(0), element);
+        llvm::Value *delta = kb.load(inputs[2], kb.i64(0), element);
+        bool isFloat = isa<FloatType>(element);
+        kb.loop(shapeOf(op.getResult())[0], [&](llvm::Value *i) {
+          llvm::Value *step = isFloat ? b.CreateSIToFP(i, start->getType())
+                                      : b.CreateIntCast(i, start->getType(), true);
+          llvm::Value *value = isFloat ? b.CreateFAdd(start, b.CreateFMul(step, delta))
+                                       : b.CreateAdd(start, b.CreateMul(step, delta));
+          kb.store(value, outputs[0], i, element);
+        });
+        return success();
+      })
+      .Case([&](ConstantOfShapeOp op) -> LogicalResult {
+        auto value = dyn_cast<DenseElementsAttr>(op.getValue());
+        if (!value)
+          return op.emitOpError("with a resource value has no host code yet");
+        Type element = elementOf(op.getResult());
+        Attribute splat = value.getSplatValue<Attribute>();
+        llvm::Value *fill =
+            isa<FloatAttr>(splat)
+                ? kb.constant(element, cast<FloatAttr>(splat).getValueAsDouble())
+                : llvm::ConstantInt::get(b.getContext(), cast<IntegerAttr>(splat).getValue());
+        ArrayRef<int64_t> shape = shapeOf(op.getResult());
+        kb.loop(productOfDims(shape), [&](llvm::Value *i) { kb.store(fill, outputs[0], i, element); });
+        return success();
+      })
+      .Case([&](TriluOp op) {
+        ArrayRef<int64_t> shape = shapeOf(op.getResult());
+        Type element = elementOf(op.getResult());
+        int64_t k = op.getK();
+        bool upper = op.getUpper();
+        kb.loopNest(shape, [&](ArrayRef<llvm::Value *> indices) {
+          llvm::Value *offset = kb.offset(indices, shape);
+          // Column minus row against k decides the triangle.
+          llvm::Value *diagonal =
+              b.CreateSub(indices[indices.size() - 1], indices[indices.size() - 2]);
+          llvm::Value *keep = upper ? b.CreateICmpSGE(diagonal, kb.i64(k))
+                                    : b.CreateICmpSLE(diagonal, kb.i64(k));
+          llvm::Value *zero = element.isInteger(1) ? b.getFalse() : kb.constant(element, 0);
+          kb.store(b.CreateSelect(keep, kb.load(inputs[0], offset, element), zero), outputs[0],
+                   offset, element);
+        });
+        return success();
+      })
       .Default([](Operation *op) { return op->emitOpError("has no host code generation yet"); });
 }
 

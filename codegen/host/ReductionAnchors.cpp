@@ -119,6 +119,53 @@ LogicalResult emitReduce(KernelBuilder &kb, Operation *op, ArrayRef<llvm::Value 
   return success();
 }
 
+LogicalResult emitArgReduce(KernelBuilder &kb, Operation *op, ArrayRef<llvm::Value *> inputs,
+                            ArrayRef<llvm::Value *> outputs) {
+  auto type = cast<RankedTensorType>(op->getOperand(0).getType());
+  Type element = type.getElementType();
+  ArrayRef<int64_t> shape = type.getShape();
+  int64_t axis = *normalizeAxis(op->getAttrOfType<IntegerAttr>("axis").getInt(), shape.size());
+  bool max = isa<ArgMaxOp>(op);
+  bool last = op->getAttrOfType<BoolAttr>("select_last_index").getValue();
+  bool isFloat = isa<FloatType>(element), isUnsigned = element.isUnsignedInteger();
+  SmallVector<int64_t> kept(shape);
+  kept[axis] = 1;
+  llvm::IRBuilder<> &b = kb.b;
+  llvm::Type *scalar = getScalarType(b.getContext(), element);
+  llvm::Value *bestValue = kb.accumulator(element);
+  llvm::Value *bestIndex = kb.accumulator(IntegerType::get(op->getContext(), 64));
+  kb.loopNest(kept, [&](ArrayRef<llvm::Value *> indices) {
+    auto offsetAt = [&](llvm::Value *i) {
+      SmallVector<llvm::Value *> at(indices);
+      at[axis] = i;
+      return kb.offset(at, shape);
+    };
+    b.CreateStore(kb.load(inputs[0], offsetAt(kb.i64(0)), element), bestValue);
+    b.CreateStore(kb.i64(0), bestIndex);
+    kb.loop(shape[axis], [&](llvm::Value *i) {
+      llvm::Value *x = kb.load(inputs[0], offsetAt(i), element);
+      llvm::Value *best = b.CreateLoad(scalar, bestValue);
+      // Ties keep the first index, or move to the last with select_last_index.
+      llvm::Value *better;
+      if (isFloat)
+        better = max ? (last ? b.CreateFCmpOGE(x, best) : b.CreateFCmpOGT(x, best))
+                     : (last ? b.CreateFCmpOLE(x, best) : b.CreateFCmpOLT(x, best));
+      else if (isUnsigned)
+        better = max ? (last ? b.CreateICmpUGE(x, best) : b.CreateICmpUGT(x, best))
+                     : (last ? b.CreateICmpULE(x, best) : b.CreateICmpULT(x, best));
+      else
+        better = max ? (last ? b.CreateICmpSGE(x, best) : b.CreateICmpSGT(x, best))
+                     : (last ? b.CreateICmpSLE(x, best) : b.CreateICmpSLT(x, best));
+      b.CreateStore(b.CreateSelect(better, x, best), bestValue);
+      b.CreateStore(b.CreateSelect(better, i, b.CreateLoad(b.getInt64Ty(), bestIndex)),
+                    bestIndex);
+    });
+    kb.store(b.CreateLoad(b.getInt64Ty(), bestIndex), outputs[0], kb.offset(indices, kept),
+             IntegerType::get(op->getContext(), 64));
+  });
+  return success();
+}
+
 LogicalResult emitSoftmax(KernelBuilder &kb, Operation *op, ArrayRef<llvm::Value *> inputs,
                           ArrayRef<llvm::Value *> outputs) {
   auto type = cast<RankedTensorType>(op->getOperand(0).getType());

@@ -138,11 +138,15 @@ llvm::Value *emitElementwiseScalar(IRBuilder<> &b, Operation *op,
       })
       .Case([&](PowOp) -> V {
         Type exponent = getElementTypeOf(op->getOperand(1));
-        V e = isa<FloatType>(exponent) ? b.CreateFPCast(y, x->getType())
-                                       : emitCast(b, y, exponent, element);
-        if (!isFloat)
-          return nullptr;
-        return m.intrinsic(llvm::Intrinsic::pow, {x, e});
+        if (isFloat) {
+          V e = isa<FloatType>(exponent) ? b.CreateFPCast(y, x->getType())
+                                         : emitCast(b, y, exponent, element);
+          return m.intrinsic(llvm::Intrinsic::pow, {x, e});
+        }
+        // Integer powers go through double, exact for the results that fit.
+        Type f64 = Float64Type::get(op->getContext());
+        V base = emitCast(b, x, element, f64), e = emitCast(b, y, exponent, f64);
+        return emitCast(b, m.intrinsic(llvm::Intrinsic::pow, {base, e}), f64, element);
       })
       .Case([&](MaxOp) -> V {
         if (isFloat)

@@ -1,7 +1,9 @@
 //===- CompilerDriver.cpp - What `r1c` does, as a library -----------------===//
 #include "compiler/driver/CompilerDriver.h"
 #include "codegen/host/HostEmitter.h"
+#include "codegen/host/HostLinker.h"
 #include "codegen/host/HostTarget.h"
+#include "r1c/artifact_writer.h"
 #include "compiler/import/onnx/OnnxImporter.h"
 #include "dialects/R1/IR/R1Dialect.h"
 #include "dialects/R1/IR/R1Ops.h"
@@ -18,6 +20,7 @@
 #include "llvm/Config/llvm-config.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/Path.h"
+#include "llvm/TargetParser/Host.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
@@ -25,6 +28,9 @@
 #include <chrono>
 
 using namespace mlir;
+using r1c::ArtifactMetadata;
+using r1c::ArtifactTensor;
+using r1c::ArtifactWriter;
 
 namespace r1c {
 namespace {
@@ -159,7 +165,62 @@ std::string symbolPrefixFor(const std::string &outputPath) {
   return prefix;
 }
 
-/// --target=host: LLVM IR, or OUT.o and OUT.h, from the plan phase.
+/// The ONNX element type code of an MLIR element type; 0 if none.
+uint32_t onnxDtypeOf(Type type) {
+  if (type.isF32()) return R1RT_DTYPE_FLOAT;
+  if (type.isF64()) return R1RT_DTYPE_DOUBLE;
+  if (type.isF16()) return R1RT_DTYPE_FLOAT16;
+  if (type.isBF16()) return R1RT_DTYPE_BFLOAT16;
+  if (type.isInteger(1)) return R1RT_DTYPE_BOOL;
+  if (auto integer = dyn_cast<IntegerType>(type)) {
+    bool isUnsigned = integer.isUnsigned();
+    switch (integer.getWidth()) {
+    case 8: return isUnsigned ? R1RT_DTYPE_UINT8 : R1RT_DTYPE_INT8;
+    case 16: return isUnsigned ? R1RT_DTYPE_UINT16 : R1RT_DTYPE_INT16;
+    case 32: return isUnsigned ? R1RT_DTYPE_UINT32 : R1RT_DTYPE_INT32;
+    case 64: return isUnsigned ? R1RT_DTYPE_UINT64 : R1RT_DTYPE_INT64;
+    }
+  }
+  return 0;
+}
+
+/// Inputs and outputs of @main as the artifact describes them.
+ArtifactMetadata artifactMetadata(func::FuncOp func, const std::string &modelName) {
+  ArtifactMetadata metadata;
+  metadata.producer = getVersionString();
+  metadata.modelName = modelName;
+  auto describe = [](Type type, DictionaryAttr attrs, size_t index) {
+    ArtifactTensor tensor;
+    auto name = attrs ? attrs.getAs<StringAttr>("r1.name") : StringAttr();
+    tensor.name = name ? name.str() : "value" + std::to_string(index);
+    auto ranked = cast<RankedTensorType>(type);
+    tensor.dtype = onnxDtypeOf(ranked.getElementType());
+    auto dimNames = attrs ? attrs.getAs<ArrayAttr>("r1.dim_names") : ArrayAttr();
+    for (auto [d, dim] : llvm::enumerate(ranked.getShape())) {
+      tensor.dims.push_back(ShapedType::isDynamic(dim) ? R1RT_ARTIFACT_SYMBOLIC_DIM : dim);
+      std::string dimName;
+      if (dimNames && d < dimNames.size() && ShapedType::isDynamic(dim))
+        dimName = cast<StringAttr>(dimNames[d]).str();
+      tensor.dimNames.push_back(dimName);
+    }
+    return tensor;
+  };
+  for (unsigned i = 0; i < func.getNumArguments(); ++i)
+    metadata.inputs.push_back(describe(func.getArgumentTypes()[i], func.getArgAttrDict(i), i));
+  for (unsigned i = 0; i < func.getNumResults(); ++i)
+    metadata.outputs.push_back(describe(func.getResultTypes()[i], func.getResultAttrDict(i), i));
+  return metadata;
+}
+
+/// The artifact section name of host code built for `cpu`.
+std::string hostSectionName(const std::string &cpu) {
+  if (cpu == "native")
+    return llvm::sys::getHostCPUFeatures().lookup("avx512f") ? "host-x86-64-v4"
+                                                              : "host-x86-64-v3";
+  return "host-" + cpu;
+}
+
+/// --target=host: LLVM IR, or OUT.o, OUT.h and OUT.r1, from the plan phase.
 int emitHost(ModuleOp module, const CompilerOptions &options) {
   if (options.outputPath == "-" && options.emit == EmitFormat::Object) {
     llvm::errs() << "error: --target=host writes OUT.o and OUT.h; give -o OUT\n";
@@ -189,6 +250,33 @@ int emitHost(ModuleOp module, const CompilerOptions &options) {
   std::string base = options.outputPath;
   if (llvm::sys::path::extension(base) == ".o")
     base = base.substr(0, base.size() - 2);
+  llvm::SmallVector<char, 0> objectBytes;
+  llvm::raw_svector_ostream objectStream(objectBytes);
+  std::vector<char> sharedObject;
+  if (!emitHostObject(*llvmModule, options.cpu, objectStream, error) ||
+      !linkSharedObject(llvm::StringRef(objectBytes.data(), objectBytes.size()), sharedObject,
+                        error)) {
+    llvm::errs() << "error: " << error << "\n";
+    return 1;
+  }
+
+  // OUT.r1: metadata, the plan (entry point, arena size), the shared object.
+  func::FuncOp func = *module.getOps<func::FuncOp>().begin();
+  ArtifactWriter artifact;
+  artifact.setMetadata(artifactMetadata(func, llvm::sys::path::stem(options.inputPath).str()));
+  std::vector<uint8_t> plan;
+  std::string entry = info.symbolPrefix + "_run";
+  uint32_t entryLength = entry.size();
+  uint64_t arenaSize = func->getAttrOfType<IntegerAttr>("r1k.arena_size").getInt();
+  plan.insert(plan.end(), reinterpret_cast<uint8_t *>(&entryLength),
+              reinterpret_cast<uint8_t *>(&entryLength) + sizeof entryLength);
+  plan.insert(plan.end(), entry.begin(), entry.end());
+  plan.insert(plan.end(), reinterpret_cast<uint8_t *>(&arenaSize),
+              reinterpret_cast<uint8_t *>(&arenaSize) + sizeof arenaSize);
+  artifact.addSection(R1RT_SECTION_PLAN, "plan", std::move(plan));
+  artifact.addSectionView(R1RT_SECTION_HOST_CODE, hostSectionName(options.cpu),
+                          sharedObject.data(), sharedObject.size());
+
   std::unique_ptr<llvm::ToolOutputFile> object = openOutputFile(base + ".o", &error);
   std::unique_ptr<llvm::ToolOutputFile> header =
       object ? openOutputFile(base + ".h", &error) : nullptr;
@@ -196,11 +284,12 @@ int emitHost(ModuleOp module, const CompilerOptions &options) {
     llvm::errs() << "error: cannot write '" << base << ".o/.h': " << error << "\n";
     return 1;
   }
-  if (!emitHostObject(*llvmModule, options.cpu, object->os(), error)) {
-    llvm::errs() << "error: " << error << "\n";
+  object->os() << llvm::StringRef(objectBytes.data(), objectBytes.size());
+  header->os() << emitHostHeader(module, info);
+  if (!artifact.writeFile(base + ".r1", error)) {
+    llvm::errs() << "error: cannot write '" << base << ".r1': " << error << "\n";
     return 1;
   }
-  header->os() << emitHostHeader(module, info);
   object->keep();
   header->keep();
   return 0;

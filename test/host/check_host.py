@@ -2,7 +2,8 @@
 """Compiles small ONNX graphs with `r1c --target=host`, links each into a C++
 program, runs it on random inputs and compares with ONNX Runtime.
 
-Tolerances are STYLE.md's fp32 ones (atol 1e-5, rtol 1e-4); NaN never passes.
+Tolerances are STYLE.md's per dtype (fp32 and fp64 atol 1e-5, rtol 1e-4; fp16
+atol 2.5e-3, rtol 1e-3); NaN never passes.
 Each graph is compiled for every --cpu given (AVX2 and AVX-512 by default;
 AVX-512 is skipped, visibly, on a CPU without it). Prints `N passed, N failed,
 N skipped`.
@@ -50,9 +51,144 @@ GRAPHS = {
         { a = Abs (x)  one = Constant <value = float {1.0}> ()  a1 = Add (a, one)  l = Log (a1)
           e = Exp (l)  two = Constant <value = float {2.0}> ()  p = Pow (e, two)
           out = LeakyRelu <alpha = 0.1> (p) }""",
+    "conv2d_bias_stride_pad_dilation": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        conv (float[2, 3, 11, 13] x, float[4, 3, 3, 3] w, float[4] b) => (y)
+        { y = Conv <strides = [2, 2], pads = [1, 2, 2, 1], dilations = [2, 2]> (x, w, b) }""",
+    "conv2d_same_padding": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        conv (float[1, 5, 9, 9] x, float[6, 5, 3, 3] w, float[6] b) => (y)
+        { y = Conv <pads = [1, 1, 1, 1]> (x, w, b) }""",
+    "conv_grouped_clip": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        conv (float[1, 4, 9, 8] x, float[6, 2, 3, 3] w) => (y)
+        <float lo = {0.0}, float hi = {6.0}>
+        { c = Conv <group = 2, pads = [1, 0, 1, 1]> (x, w)  y = Clip (c, lo, hi) }""",
+    "conv_depthwise_clip": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        conv (float[2, 8, 10, 11] x, float[8, 1, 3, 3] w, float[8] b) => (y)
+        <float lo = {0.0}, float hi = {6.0}>
+        { c = Conv <group = 8, strides = [2, 2], pads = [1, 1, 1, 1]> (x, w, b)
+          y = Clip (c, lo, hi) }""",
+    "conv1d": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        conv (float[2, 3, 20] x, float[5, 3, 4] w, float[5] b) => (y)
+        { y = Conv <strides = [3], pads = [2, 1], dilations = [2]> (x, w, b) }""",
+    "conv1d_wide_kernel": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        conv (float[2, 3, 4] x, float[2, 3, 9] w) => (y)
+        { y = Conv <pads = [4, 4]> (x, w) }""",
+    "conv2d_long_rows": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        conv (float[1, 5, 6, 37] x, float[4, 5, 3, 5] w, float[4] b) => (y)
+        { y = Conv <pads = [1, 2, 1, 2]> (x, w, b) }""",
+    "conv_auto_pad_same_upper": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        conv (float[1, 3, 8, 7] x, float[4, 3, 4, 3] w) => (y)
+        { y = Conv <strides = [2, 2], auto_pad = "SAME_UPPER"> (x, w) }""",
+    "conv3d": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        conv (float[1, 2, 5, 6, 7] x, float[3, 2, 3, 2, 3] w, float[3] b) => (y)
+        { y = Conv <strides = [1, 2, 1], pads = [1, 0, 1, 0, 1, 1]> (x, w, b) }""",
+    "conv_pointwise_constant_weight": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        conv (float[2, 3, 5, 6] x) => (y)
+        <float[2, 3, 1, 1] w = {0.5, -1.0, 0.25, 2.0, 0.125, -0.75}, float[2] b = {0.1, -0.2}>
+        { c = Conv (x, w, b)  y = Relu (c) }""",
+    "max_pool_3x3_s2_p1": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        pool (float[2, 3, 12, 13] x) => (y)
+        { y = MaxPool <kernel_shape = [3, 3], strides = [2, 2], pads = [1, 1, 1, 1]> (x) }""",
+    "max_pool_ceil_mode": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        pool (float[1, 2, 10, 11] x) => (y)
+        { y = MaxPool <kernel_shape = [3, 3], strides = [2, 2], ceil_mode = 1> (x) }""",
+    "max_pool_1d_dilated": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        pool (float[2, 3, 17] x) => (y)
+        { y = MaxPool <kernel_shape = [3], strides = [2], pads = [2, 1], dilations = [2]> (x) }""",
+    "max_pool_3d": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        pool (float[1, 2, 5, 6, 7] x) => (y)
+        { y = MaxPool <kernel_shape = [2, 3, 2], strides = [2, 1, 2], pads = [0, 1, 1, 1, 1, 0]> (x) }""",
+    "average_pool_exclude_pad_ceil": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        pool (float[1, 2, 9, 10] x) => (y)
+        { y = AveragePool <kernel_shape = [3, 3], strides = [2, 2], pads = [1, 1, 1, 1],
+                           ceil_mode = 1> (x) }""",
+    "batch_norm_f64": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        bn (double[2, 3, 5] x, double[3] s, double[3] b, double[3] m) => (y)
+        <double[3] v = {0.25, 2.0, 1.0}>
+        { y = BatchNormalization (x, s, b, m, v) }""",
+    "max_pool_f64": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        pool (double[1, 3, 9, 8] x) => (y)
+        { y = MaxPool <kernel_shape = [3, 3], strides = [2, 2], pads = [1, 1, 1, 1]> (x) }""",
+    "conv_f16_relu": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        conv (float16[1, 4, 9, 10] x, float16[6, 2, 3, 3] w, float16[6] b) => (y)
+        { c = Conv <group = 2, strides = [1, 2], pads = [1, 1, 0, 1]> (x, w, b)  y = Relu (c) }""",
+    "conv_pointwise_f16": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        conv (float16[2, 6, 7, 9] x, float16[3, 6, 1, 1] w) => (y)
+        { y = Conv (x, w) }""",
+    "max_pool_f16": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        pool (float16[1, 3, 9, 10] x) => (y)
+        { y = MaxPool <kernel_shape = [2, 3], strides = [2, 2], pads = [1, 1, 0, 1]> (x) }""",
+    "average_pool_f16": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        pool (float16[1, 3, 9, 10] x) => (y)
+        { y = AveragePool <kernel_shape = [3, 3], strides = [2, 2], pads = [1, 1, 1, 1]> (x) }""",
+    "batch_norm_f16": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        bn (float16[2, 3, 4, 5] x, float16[3] s, float16[3] b, float16[3] m, float16[3] v) => (y)
+        { a = Abs (v)  y = BatchNormalization <epsilon = 0.5> (x, s, b, m, a) }""",
+    # Opset 19: ONNX Runtime's kernel for opsets 7-18 divides a window that runs
+    # past the end pads by the whole kernel size; the ONNX reference and its
+    # opset-19 kernel count only the taps inside the padded input, as r1c does.
+    "average_pool_include_pad_ceil": """
+        <ir_version: 9, opset_import: ["" : 19]>
+        pool (float[1, 2, 9, 10] x) => (y)
+        { y = AveragePool <kernel_shape = [3, 3], strides = [2, 2], pads = [1, 1, 1, 1],
+                           ceil_mode = 1, count_include_pad = 1> (x) }""",
+    # Equal pads: ONNX Runtime's 2-D dilated kernel clips rows at the wrong end pad.
+    "average_pool_dilated_include_pad_ceil": """
+        <ir_version: 9, opset_import: ["" : 19]>
+        pool (float[1, 2, 9, 12] x) => (y)
+        { y = AveragePool <kernel_shape = [2, 3], strides = [2, 2], pads = [1, 1, 1, 1],
+                           dilations = [2, 2], ceil_mode = 1, count_include_pad = 1> (x) }""",
+    "average_pool_1d_dilated_include_pad_ceil": """
+        <ir_version: 9, opset_import: ["" : 19]>
+        pool (float[2, 3, 10] x) => (y)
+        { y = AveragePool <kernel_shape = [3], strides = [2], pads = [1, 2], dilations = [2],
+                           ceil_mode = 1, count_include_pad = 1> (x) }""",
+    "average_pool_dilated_ceil": """
+        <ir_version: 9, opset_import: ["" : 19]>
+        pool (float[1, 2, 9, 12] x) => (y)
+        { y = AveragePool <kernel_shape = [2, 3], strides = [2, 2], pads = [1, 0, 1, 2],
+                           dilations = [2, 2], ceil_mode = 1> (x) }""",
+    "average_pool_include_pad": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        pool (float[2, 3, 8, 7] x) => (y)
+        { y = AveragePool <kernel_shape = [3, 2], strides = [1, 2], pads = [1, 0, 2, 1],
+                           count_include_pad = 1> (x) }""",
+    "average_pool_1d_ceil": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        pool (float[2, 2, 12] x) => (y)
+        { y = AveragePool <kernel_shape = [4], strides = [3], pads = [1, 1], ceil_mode = 1> (x) }""",
+    "batch_norm_relu": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        bn (float[2, 3, 4, 5] x) => (y)
+        <float[3] s = {1.5, -0.5, 2.0}, float[3] b = {0.1, 0.2, -0.3},
+         float[3] m = {0.5, -1.0, 0.0}, float[3] v = {0.25, 2.0, 1.0}>
+        { n = BatchNormalization <epsilon = 0.001> (x, s, b, m, v)  y = Relu (n) }""",
 }
 
-DTYPES = {1: np.float32, 7: np.int64, 9: np.bool_}
+DTYPES = {1: np.float32, 7: np.int64, 9: np.bool_, 10: np.float16, 11: np.float64}
+# (atol, rtol) per float dtype, from STYLE.md.
+TOLERANCES = {np.float16: (2.5e-3, 1e-3), np.float32: (1e-5, 1e-4), np.float64: (1e-5, 1e-4)}
 
 
 def model_from_text(text):
@@ -102,7 +238,8 @@ def check(name, text, cpu, args, work):
     for i, want in enumerate(expected):
         got = np.fromfile(f"{base}.out{i}.bin", dtype=want.dtype).reshape(want.shape)
         if np.issubdtype(want.dtype, np.floating):
-            bad = ~np.isclose(got, want, atol=1e-5, rtol=1e-4) | np.isnan(got)
+            atol, rtol = TOLERANCES[want.dtype.type]
+            bad = ~np.isclose(got, want, atol=atol, rtol=rtol) | np.isnan(got)
         else:
             bad = got != want
         if bad.any():

@@ -85,3 +85,25 @@ func.func @dynamic_result(%x: tensor<?x4xf32>, %y: tensor<4x4xf32>) -> (tensor<?
   }
   return %a, %b : tensor<?x4xf32>, tensor<4x4xf32>
 }
+
+// -----
+
+// A broadcast input is read for many output elements, so the kernel must not
+// write over it, even when both round up to the same 64 bytes.
+// CHECK-LABEL: func @no_in_place_over_broadcast
+func.func @no_in_place_over_broadcast(%x: tensor<1x3xf32>) -> tensor<1x3xf32> {
+  // CHECK: r1k.kernel "reduce_max"{{.*}}result_offsets = array<i64: [[M:[0-9]+]]>
+  %m = r1k.kernel "reduce_max"(%x) {name = "k0"} : (tensor<1x3xf32>) -> tensor<1x1xf32> {
+  ^bb0(%i: tensor<1x3xf32>):
+    %r = r1.reduce_max %i {axes = array<i64: -1>, keepdims = true, noop_with_empty_axes = false} : (tensor<1x3xf32>) -> tensor<1x1xf32>
+    r1k.yield %r : tensor<1x1xf32>
+  }
+  // CHECK-NOT: result_offsets = array<i64: [[M]]>
+  // CHECK: r1k.kernel "elementwise"{{.*}}result_offsets
+  %d = r1k.kernel "elementwise"(%x, %m) {name = "k1"} : (tensor<1x3xf32>, tensor<1x1xf32>) -> tensor<1x3xf32> {
+  ^bb0(%a: tensor<1x3xf32>, %b: tensor<1x1xf32>):
+    %r = r1.sub %a, %b : (tensor<1x3xf32>, tensor<1x1xf32>) -> tensor<1x3xf32>
+    r1k.yield %r : tensor<1x3xf32>
+  }
+  return %d : tensor<1x3xf32>
+}

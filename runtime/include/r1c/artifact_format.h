@@ -119,6 +119,13 @@ typedef struct r1rt_artifact_section_entry_s {
   char name[24];
 } r1rt_artifact_section_entry_t;
 
+/* Plan (R1RT_SECTION_PLAN) payload of an artifact with host code only:
+ *   uint32 entry_len, bytes   C symbol of the entry point in the HOST_CODE
+ *                             shared object: void entry(void *const *inputs,
+ *                             void *const *outputs, void *arena)
+ *   uint64 arena_size         bytes of scratch memory the entry point needs
+ */
+
 /* External weights reference (R1RT_SECTION_EXTERNAL_WEIGHTS_REF) payload:
  *   uint32 name_len, name bytes   side file name, relative to the artifact
  *   uint64 size                   its size in bytes

@@ -170,6 +170,33 @@ r1rt_status_t r1rt_model_section_info(r1rt_model_t model, size_t index,
 r1rt_status_t r1rt_model_find_section(r1rt_model_t model, uint32_t kind, const char *name,
                                       const void **out_data, size_t *out_size);
 
+/*===------------------------------------------------------------------===*
+ * Sessions: running a model
+ *===------------------------------------------------------------------===*/
+
+/* A model loaded for execution on a device, with its own scratch arena.
+ * One session runs one request at a time; use one session per thread for
+ * concurrent requests. The model must outlive its sessions. */
+typedef struct r1rt_session *r1rt_session_t;
+
+/* Loads the model's code for this machine (the best host ISA section the
+ * CPU supports) and allocates the arena. R1RT_UNAVAILABLE when no section
+ * fits this machine, saying which ISA the artifact needs. */
+r1rt_status_t r1rt_session_create(r1rt_model_t model, r1rt_session_t *out_session);
+
+/* Runs the model. `inputs[i]` points at input i in the model's order, a
+ * dense row-major buffer of the exact dtype and shape the model declares;
+ * `outputs[i]` is caller-owned and receives output i. The counts must match
+ * the model's. */
+r1rt_status_t r1rt_session_run(r1rt_session_t session, const void *const *inputs,
+                               size_t input_count, void *const *outputs, size_t output_count);
+
+/* Bytes of the session's arena (scratch memory for intermediate tensors). */
+r1rt_status_t r1rt_session_arena_size(r1rt_session_t session, size_t *out_bytes);
+
+/* Releases the session and its arena; NULL is a no-op. */
+void r1rt_session_release(r1rt_session_t session);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -1,0 +1,283 @@
+//===- r1c-run.cpp - Runs a compiled r1c artifact on tensor files ---------===//
+//
+// Loads OUT.r1 through the runtime's C API, feeds it inputs (ONNX test-data
+// folders, TensorProto .pb or .npy files, or random data for timing), and
+// compares its outputs with expected ones. Exit status: 0 when everything
+// matches, 1 on a mismatch, 2 on a usage or loading error.
+//
+//===----------------------------------------------------------------------===//
+#include "TensorFile.h"
+#include "r1c/runtime.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+using namespace r1c::run;
+
+namespace {
+
+const char *kUsage =
+    "usage: r1c-run MODEL.r1 [options]\n"
+    "\n"
+    "Runs a model compiled with `r1c --target=host -o MODEL` and checks its outputs.\n"
+    "\n"
+    "Inputs (in the model's input order), one of:\n"
+    "  --test-data DIR     an ONNX test-data folder: input_K.pb, and output_K.pb as the\n"
+    "                      expected outputs\n"
+    "  --input FILE        one input (.pb TensorProto or .npy); repeat per input\n"
+    "  (none)              random inputs (standard normal floats, zero integers)\n"
+    "Expected outputs (besides those in --test-data):\n"
+    "  --expected FILE     one expected output (.pb or .npy); repeat per output\n"
+    "Options:\n"
+    "  --atol X --rtol X   tolerance: |got - want| <= atol + rtol * |want| (default\n"
+    "                      1e-5 and 1e-4, fp32's); integers and booleans must be equal\n"
+    "  --save-outputs DIR  write each output as DIR/output_K.npy\n"
+    "  --bench N           run N more times and print median and p90 latency\n"
+    "  --json              print the results as one JSON object\n"
+    "  -h, --help          this text\n";
+
+struct Options {
+  std::string model, testData, saveDir;
+  std::vector<std::string> inputs, expected;
+  double atol = 1e-5, rtol = 1e-4;
+  int bench = 0;
+  bool json = false;
+};
+
+[[noreturn]] void usageError(const std::string &message) {
+  std::fprintf(stderr, "error: %s (see r1c-run --help)\n", message.c_str());
+  std::exit(2);
+}
+
+Options parseOptions(int argc, char **argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc)
+        usageError(arg + " needs a value");
+      return argv[++i];
+    };
+    auto number = [&](double &out) {
+      std::string text = value();
+      char *end = nullptr;
+      out = std::strtod(text.c_str(), &end);
+      if (!end || *end || !(out >= 0))
+        usageError(arg + " needs a non-negative number, not '" + text + "'");
+    };
+    if (arg == "-h" || arg == "--help") {
+      std::fputs(kUsage, stdout);
+      std::exit(0);
+    } else if (arg == "--test-data") {
+      options.testData = value();
+    } else if (arg == "--input") {
+      options.inputs.push_back(value());
+    } else if (arg == "--expected") {
+      options.expected.push_back(value());
+    } else if (arg == "--atol") {
+      number(options.atol);
+    } else if (arg == "--rtol") {
+      number(options.rtol);
+    } else if (arg == "--save-outputs") {
+      options.saveDir = value();
+    } else if (arg == "--bench") {
+      double runs;
+      number(runs);
+      options.bench = int(runs);
+    } else if (arg == "--json") {
+      options.json = true;
+    } else if (!arg.empty() && arg[0] == '-') {
+      usageError("unknown option " + arg);
+    } else if (options.model.empty()) {
+      options.model = arg;
+    } else {
+      usageError("more than one model given");
+    }
+  }
+  if (options.model.empty())
+    usageError("no model given");
+  if (!options.testData.empty() && !options.inputs.empty())
+    usageError("--test-data and --input exclude each other");
+  return options;
+}
+
+/// Exits with the runtime's message when `status` is an error.
+void check(r1rt_status_t status, const std::string &what) {
+  if (!status)
+    return;
+  std::fprintf(stderr, "error: %s: %s\n", what.c_str(), r1rt_status_message(status));
+  r1rt_status_release(status);
+  std::exit(2);
+}
+
+HostTensor tensorFor(const r1rt_tensor_info_t &info) {
+  std::vector<int64_t> dims(info.dims, info.dims + info.rank);
+  for (int64_t dim : dims)
+    if (dim < 0)
+      usageError(std::string("'") + info.name + "' has a symbolic dim; give its data");
+  return HostTensor::zeros(static_cast<DType>(info.dtype), dims, info.name);
+}
+
+/// Inputs must match what the model declares exactly.
+void checkMatches(const HostTensor &tensor, const r1rt_tensor_info_t &info, const char *role,
+                  size_t index) {
+  std::vector<int64_t> dims(info.dims, info.dims + info.rank);
+  HostTensor expected = HostTensor{info.name, static_cast<DType>(info.dtype), dims, {}};
+  bool sameDims = tensor.dims.size() == dims.size() &&
+                  std::equal(dims.begin(), dims.end(), tensor.dims.begin(),
+                             [](int64_t want, int64_t got) { return want < 0 || want == got; });
+  if (static_cast<uint32_t>(tensor.dtype) != uint32_t(info.dtype) || !sameDims)
+    usageError(std::string(role) + " " + std::to_string(index) + " ('" + info.name +
+               "') is " + tensor.typeString() + " but the model expects " +
+               expected.typeString());
+}
+
+double percentile(std::vector<double> values, double p) {
+  std::sort(values.begin(), values.end());
+  size_t index = std::min(values.size() - 1, size_t(p * (values.size() - 1) + 0.5));
+  return values[index];
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  Options options = parseOptions(argc, argv);
+  r1rt_model_t model = nullptr;
+  check(r1rt_model_create_from_file(options.model.c_str(), &model), options.model);
+  size_t inputCount = 0, outputCount = 0;
+  check(r1rt_model_input_count(model, &inputCount), "inputs");
+  check(r1rt_model_output_count(model, &outputCount), "outputs");
+  std::vector<r1rt_tensor_info_t> inputInfo(inputCount), outputInfo(outputCount);
+  for (size_t i = 0; i < inputCount; ++i)
+    check(r1rt_model_input_info(model, i, &inputInfo[i]), "input info");
+  for (size_t i = 0; i < outputCount; ++i)
+    check(r1rt_model_output_info(model, i, &outputInfo[i]), "output info");
+
+  // Inputs and expected outputs.
+  std::vector<HostTensor> inputs, expected;
+  if (!options.testData.empty()) {
+    ErrorOr<TestDataSet> data = loadTestDataSet(options.testData);
+    if (!data)
+      usageError(data.error());
+    inputs = std::move(data->inputs);
+    expected = std::move(data->outputs);
+  } else if (!options.inputs.empty()) {
+    for (const std::string &path : options.inputs) {
+      ErrorOr<HostTensor> tensor = readTensorFile(path);
+      if (!tensor)
+        usageError(tensor.error());
+      inputs.push_back(std::move(*tensor));
+    }
+  } else {
+    std::mt19937 generator(0);
+    std::normal_distribution<float> normal;
+    for (const r1rt_tensor_info_t &info : inputInfo) {
+      HostTensor tensor = tensorFor(info);
+      if (tensor.dtype == DType::Float)
+        for (int64_t i = 0; i < tensor.numElements(); ++i)
+          tensor.data<float>()[i] = normal(generator);
+      inputs.push_back(std::move(tensor));
+    }
+  }
+  for (const std::string &path : options.expected) {
+    ErrorOr<HostTensor> tensor = readTensorFile(path);
+    if (!tensor)
+      usageError(tensor.error());
+    expected.push_back(std::move(*tensor));
+  }
+  if (inputs.size() != inputCount)
+    usageError("the model takes " + std::to_string(inputCount) + " inputs, got " +
+               std::to_string(inputs.size()));
+  if (!expected.empty() && expected.size() != outputCount)
+    usageError("the model produces " + std::to_string(outputCount) + " outputs, got " +
+               std::to_string(expected.size()) + " expected ones");
+  for (size_t i = 0; i < inputCount; ++i)
+    checkMatches(inputs[i], inputInfo[i], "input", i);
+
+  // Outputs are poisoned so elements the model fails to write show up.
+  std::vector<HostTensor> outputs;
+  for (const r1rt_tensor_info_t &info : outputInfo) {
+    outputs.push_back(tensorFor(info));
+    std::fill(outputs.back().bytes.begin(), outputs.back().bytes.end(), uint8_t(0xff));
+  }
+  // Empty tensors still need a valid pointer.
+  static uint64_t emptyTensor[8];
+  std::vector<const void *> inputPointers;
+  std::vector<void *> outputPointers;
+  for (HostTensor &tensor : inputs)
+    inputPointers.push_back(tensor.bytes.empty() ? emptyTensor : (void *)tensor.bytes.data());
+  for (HostTensor &tensor : outputs)
+    outputPointers.push_back(tensor.bytes.empty() ? emptyTensor : (void *)tensor.bytes.data());
+
+  r1rt_session_t session = nullptr;
+  check(r1rt_session_create(model, &session), "cannot run " + options.model);
+  auto runOnce = [&] {
+    check(r1rt_session_run(session, inputPointers.data(), inputPointers.size(),
+                           outputPointers.data(), outputPointers.size()),
+          "run");
+  };
+  runOnce();
+
+  std::vector<double> latencies;
+  for (int i = 0; i < options.bench; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    runOnce();
+    latencies.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+            .count());
+  }
+
+  bool allPassed = true;
+  std::string json = "{\"model\": \"" + options.model + "\", \"outputs\": [";
+  for (size_t i = 0; i < outputCount; ++i) {
+    if (!options.saveDir.empty()) {
+      Status saved = writeNpy(options.saveDir + "/output_" + std::to_string(i) + ".npy", outputs[i]);
+      if (!saved.ok())
+        usageError(saved.error());
+    }
+    json += std::string(i ? ", " : "") + "{\"name\": \"" + outputInfo[i].name + "\"";
+    if (expected.empty()) {
+      if (!options.json)
+        std::printf("output %zu '%s': %s (no expected values)\n", i, outputInfo[i].name,
+                    outputs[i].typeString().c_str());
+      json += "}";
+      continue;
+    }
+    CompareResult result = compareTensors(expected[i], outputs[i], options.atol, options.rtol);
+    allPassed &= result.passed;
+    if (!options.json)
+      std::printf("output %zu '%s': %s, max abs error %.3g, max rel error %.3g: %s\n", i,
+                  outputInfo[i].name, result.passed ? "ok" : "MISMATCH", result.maxAbsError,
+                  result.maxRelError, result.summary().c_str());
+    char numbers[160];
+    std::snprintf(numbers, sizeof numbers,
+                  ", \"passed\": %s, \"max_abs_error\": %.6g, \"max_rel_error\": %.6g}",
+                  result.passed ? "true" : "false", result.maxAbsError, result.maxRelError);
+    json += numbers;
+  }
+  json += "]";
+  if (!latencies.empty()) {
+    double median = percentile(latencies, 0.5), p90 = percentile(latencies, 0.9);
+    if (!options.json)
+      std::printf("latency over %d runs: median %.4g ms, p90 %.4g ms\n", options.bench, median,
+                  p90);
+    char numbers[160];
+    std::snprintf(numbers, sizeof numbers,
+                  ", \"runs\": %d, \"median_ms\": %.6g, \"p90_ms\": %.6g", options.bench, median,
+                  p90);
+    json += numbers;
+  }
+  json += std::string(", \"passed\": ") + (allPassed ? "true" : "false") + "}";
+  if (options.json)
+    std::printf("%s\n", json.c_str());
+  r1rt_session_release(session);
+  r1rt_model_release(model);
+  return allPassed ? 0 : 1;
+}
