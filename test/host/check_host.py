@@ -186,6 +186,12 @@ GRAPHS = {
         { n = BatchNormalization <epsilon = 0.001> (x, s, b, m, v)  y = Relu (n) }""",
 }
 
+# Reductions, normalizations and data movement live in their own file.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from reduction_movement_graphs import GRAPHS as REDUCTION_MOVEMENT_GRAPHS  # noqa: E402
+
+GRAPHS.update(REDUCTION_MOVEMENT_GRAPHS)
+
 DTYPES = {1: np.float32, 7: np.int64, 9: np.bool_, 10: np.float16, 11: np.float64}
 # (atol, rtol) per float dtype, from STYLE.md.
 TOLERANCES = {np.float16: (2.5e-3, 1e-3), np.float32: (1e-5, 1e-4), np.float64: (1e-5, 1e-4)}
