@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes a small ONNX model (a two-layer MLP with a dynamic batch) for the demo.
 
-Usage: make_small_model.py --out FILE.onnx
+Usage: make_small_model.py --out FILE.onnx [--batch N]   (default: symbolic "batch")
 """
 import argparse
 import os
@@ -14,7 +14,9 @@ from onnx import TensorProto, helper, numpy_helper
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", required=True)
+    parser.add_argument("--batch", type=int, help="a static batch size instead of 'batch'")
     args = parser.parse_args()
+    batch = args.batch if args.batch else "batch"
     rng = np.random.default_rng(0)
     weights = {
         "fc1.weight": rng.normal(0, 0.1, (64, 32)).astype(np.float32),
@@ -31,8 +33,8 @@ def main():
     graph = helper.make_graph(
         nodes,
         "small_mlp",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 32])],
-        [helper.make_tensor_value_info("probs", TensorProto.FLOAT, ["batch", 10])],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [batch, 32])],
+        [helper.make_tensor_value_info("probs", TensorProto.FLOAT, [batch, 10])],
         [numpy_helper.from_array(v, k) for k, v in weights.items()],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
