@@ -2,12 +2,15 @@
 //
 // Reference loop nest: for each row, zero it, then accumulate a * B[k, :]
 // over k, so the innermost loop is a unit-stride multiply-add that O3
-// vectorizes. The packed, register-blocked template of
-// docs/design/host-codegen.md replaces it.
+// vectorizes. Columns are taken in blocks whose slice of B fits in L2, so B
+// streams from memory once per block instead of once per row. The packed,
+// register-blocked template of docs/design/host-codegen.md replaces it.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/host/Anchors.h"
 #include "dialects/R1/IR/R1Ops.h"
+
+#include <algorithm>
 
 using namespace mlir;
 using namespace mlir::r1;
@@ -36,20 +39,25 @@ LogicalResult emitMatMul(KernelBuilder &kb, Operation *anchor, ArrayRef<llvm::Va
                              c.getShape().begin() + std::max(aBatch.size(), bBatch.size()));
   llvm::IRBuilder<> &b = kb.b;
   llvm::Value *lhs = inputs[0], *rhs = inputs[1], *out = outputs[0];
-  kb.loopNest(batch, [&](ArrayRef<llvm::Value *> indices) {
-    llvm::Value *aBase = b.CreateMul(kb.broadcastOffset(indices, aBatch), kb.i64(m * k));
-    llvm::Value *bBase = b.CreateMul(kb.broadcastOffset(indices, bBatch), kb.i64(k * n));
-    llvm::Value *cBase = b.CreateMul(kb.offset(indices, batch), kb.i64(m * n));
+  // Columns per block: the block's k x width slice of B stays under 1 MiB.
+  int64_t bytes = std::max<int64_t>(1, element.getIntOrFloatBitWidth() / 8);
+  int64_t width = std::max<int64_t>(16, (int64_t(1) << 20) / (bytes * std::max<int64_t>(k, 1)));
+  width = std::min(n, width / 16 * 16);
+  int64_t fullBlocks = width > 0 ? n / width : 0, tail = n - fullBlocks * width;
+
+  // One block of columns [first, first + count) for every row.
+  auto emitBlock = [&](llvm::Value *aBase, llvm::Value *bBase, llvm::Value *cBase,
+                       llvm::Value *first, int64_t count) {
     kb.loop(m, [&](llvm::Value *row) {
-      llvm::Value *cRow = b.CreateAdd(cBase, b.CreateMul(row, kb.i64(n)));
-      kb.loop(n, [&](llvm::Value *col) {
+      llvm::Value *cRow = b.CreateAdd(cBase, b.CreateAdd(b.CreateMul(row, kb.i64(n)), first));
+      kb.loop(count, [&](llvm::Value *col) {
         kb.store(kb.constant(element, 0), out, b.CreateAdd(cRow, col), element);
       });
       kb.loop(k, [&](llvm::Value *kk) {
         llvm::Value *aValue =
             kb.load(lhs, b.CreateAdd(aBase, b.CreateAdd(b.CreateMul(row, kb.i64(k)), kk)), element);
-        llvm::Value *bRow = b.CreateAdd(bBase, b.CreateMul(kk, kb.i64(n)));
-        kb.loop(n, [&](llvm::Value *col) {
+        llvm::Value *bRow = b.CreateAdd(bBase, b.CreateAdd(b.CreateMul(kk, kb.i64(n)), first));
+        kb.loop(count, [&](llvm::Value *col) {
           llvm::Value *offset = b.CreateAdd(cRow, col);
           llvm::Value *sum =
               b.CreateFAdd(kb.load(out, offset, element),
@@ -58,6 +66,16 @@ LogicalResult emitMatMul(KernelBuilder &kb, Operation *anchor, ArrayRef<llvm::Va
         });
       });
     });
+  };
+  kb.loopNest(batch, [&](ArrayRef<llvm::Value *> indices) {
+    llvm::Value *aBase = b.CreateMul(kb.broadcastOffset(indices, aBatch), kb.i64(m * k));
+    llvm::Value *bBase = b.CreateMul(kb.broadcastOffset(indices, bBatch), kb.i64(k * n));
+    llvm::Value *cBase = b.CreateMul(kb.offset(indices, batch), kb.i64(m * n));
+    kb.loop(fullBlocks, [&](llvm::Value *block) {
+      emitBlock(aBase, bBase, cBase, b.CreateMul(block, kb.i64(width)), width);
+    });
+    if (tail > 0)
+      emitBlock(aBase, bBase, cBase, kb.i64(fullBlocks * width), tail);
   });
   return success();
 }
