@@ -82,24 +82,29 @@ void runOptimizationPipeline(llvm::Module &module, llvm::TargetMachine &machine)
 
 } // namespace
 
-bool optimizeHostModule(llvm::Module &module, const std::string &cpu, std::string &error) {
+/// Creates the target machine for `cpu`, retargets `module` to it and runs
+/// the O3 pipeline; null with `error` set when the CPU is unknown.
+static std::unique_ptr<llvm::TargetMachine> optimizeFor(llvm::Module &module,
+                                                        const std::string &cpu,
+                                                        std::string &error) {
   std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(cpu, error);
   if (!machine)
-    return false;
+    return nullptr;
   module.setDataLayout(machine->createDataLayout());
   module.setTargetTriple(machine->getTargetTriple().str());
   runOptimizationPipeline(module, *machine);
-  return true;
+  return machine;
+}
+
+bool optimizeHostModule(llvm::Module &module, const std::string &cpu, std::string &error) {
+  return optimizeFor(module, cpu, error) != nullptr;
 }
 
 bool emitHostObject(llvm::Module &module, const std::string &cpu, llvm::raw_pwrite_stream &os,
                     std::string &error) {
-  std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(cpu, error);
+  std::unique_ptr<llvm::TargetMachine> machine = optimizeFor(module, cpu, error);
   if (!machine)
     return false;
-  module.setDataLayout(machine->createDataLayout());
-  module.setTargetTriple(machine->getTargetTriple().str());
-  runOptimizationPipeline(module, *machine);
   llvm::legacy::PassManager codegen;
   if (machine->addPassesToEmitFile(codegen, os, nullptr, llvm::CodeGenFileType::ObjectFile)) {
     error = "LLVM cannot emit an object file for this target";
