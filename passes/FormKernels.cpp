@@ -27,19 +27,6 @@ using namespace mlir::r1;
 
 namespace {
 
-
-bool isElementwise(Operation *op) {
-  return isa<AbsOp, NegOp, ReluOp, SigmoidOp, TanhOp, ErfOp, SqrtOp, ExpOp, LogOp,
-             ReciprocalOp, FloorOp, CeilOp, RoundOp, SignOp, SinOp, CosOp, SoftplusOp,
-             SoftsignOp, HardSwishOp, NotOp, LeakyReluOp, EluOp, SeluOp, HardSigmoidOp,
-             GeluOp, ClipOp, CastOp, AddOp, SubOp, MulOp, DivOp, PowOp, MaxOp, MinOp, ModOp,
-             AndOp, OrOp, XorOp, EqualOp, LessOp, LessEqualOp, GreaterOp, GreaterEqualOp,
-             WhereOp>(op);
-}
-
-/// Ops that only reinterpret a tensor's dims: no data moves.
-bool isView(Operation *op) { return isa<ReshapeOp, SqueezeOp, UnsqueezeOp, FlattenOp>(op); }
-
 /// Scalars and splats are copied into the kernels that read them, so code
 /// generation sees their value; every other constant is a weight and stays
 /// a kernel input.

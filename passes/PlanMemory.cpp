@@ -38,7 +38,6 @@ std::optional<int64_t> byteSize(Type type) {
   return (bytes + kAlignment - 1) / kAlignment * kAlignment;
 }
 
-bool isView(Operation *op) { return isa<ReshapeOp, SqueezeOp, UnsqueezeOp, FlattenOp>(op); }
 
 /// The value whose storage `value` uses: through views to a kernel result,
 /// a graph input or a constant.

@@ -174,7 +174,7 @@ llvm::Function *Emitter::emitKernel(r1k::KernelOp kernel) {
 
   Operation *anchor = nullptr;
   for (Operation &op : body.without_terminator())
-    if (!isElementwiseOp(&op) && !isa<ConstantOp>(op)) {
+    if (!isElementwise(&op) && !isa<ConstantOp>(op)) {
       anchor = &op;
       break;
     }
@@ -272,7 +272,7 @@ std::unique_ptr<llvm::Module> Emitter::run(func::FuncOp func) {
   for (Operation &op : func.getBody().front()) {
     if (auto constant = dyn_cast<ConstantOp>(op)) {
       pointers[constant] = weightPointer(constant);
-    } else if (isa<ReshapeOp, SqueezeOp, UnsqueezeOp, FlattenOp>(op)) {
+    } else if (isView(&op)) {
       pointers[op.getResult(0)] = pointers.lookup(op.getOperand(0));
     } else if (auto kernel = dyn_cast<r1k::KernelOp>(op)) {
       ArrayRef<int64_t> offsets = kernel->getAttrOfType<DenseI64ArrayAttr>("result_offsets");

@@ -35,14 +35,6 @@ llvm::Type *getStorageType(llvm::LLVMContext &context, Type type) {
   return getScalarType(context, type);
 }
 
-bool isElementwiseOp(Operation *op) {
-  return isa<AbsOp, NegOp, ReluOp, SigmoidOp, TanhOp, ErfOp, SqrtOp, ExpOp, LogOp, ReciprocalOp,
-             FloorOp, CeilOp, RoundOp, SignOp, SinOp, CosOp, SoftplusOp, SoftsignOp, HardSwishOp,
-             NotOp, LeakyReluOp, EluOp, SeluOp, HardSigmoidOp, GeluOp, ClipOp, CastOp, AddOp,
-             SubOp, MulOp, DivOp, PowOp, MaxOp, MinOp, ModOp, AndOp, OrOp, XorOp, EqualOp, LessOp,
-             LessEqualOp, GreaterOp, GreaterEqualOp, WhereOp>(op);
-}
-
 namespace {
 
 /// Helpers that emit float math on one element; `x` has a floating type.

@@ -19,10 +19,6 @@ llvm::Type *getStorageType(llvm::LLVMContext &context, mlir::Type type);
 llvm::Value *emitElementwiseScalar(llvm::IRBuilder<> &builder, mlir::Operation *op,
                                    llvm::ArrayRef<llvm::Value *> operands);
 
-/// Whether `op` is an r1 elementwise op (one element of the result from the
-/// same element of each, broadcast, operand).
-bool isElementwiseOp(mlir::Operation *op);
-
 } // namespace r1c
 
 #endif // R1C_CODEGEN_HOST_SCALAROPS_H

@@ -1115,5 +1115,17 @@ LogicalResult PadOp::verify() {
   return success();
 }
 
+bool mlir::r1::isElementwise(Operation *op) {
+  return isa<AbsOp, NegOp, ReluOp, SigmoidOp, TanhOp, ErfOp, SqrtOp, ExpOp, LogOp, ReciprocalOp,
+             FloorOp, CeilOp, RoundOp, SignOp, SinOp, CosOp, SoftplusOp, SoftsignOp, HardSwishOp,
+             NotOp, LeakyReluOp, EluOp, SeluOp, HardSigmoidOp, GeluOp, ClipOp, CastOp, AddOp,
+             SubOp, MulOp, DivOp, PowOp, MaxOp, MinOp, ModOp, AndOp, OrOp, XorOp, EqualOp, LessOp,
+             LessEqualOp, GreaterOp, GreaterEqualOp, WhereOp>(op);
+}
+
+bool mlir::r1::isView(Operation *op) {
+  return isa<ReshapeOp, SqueezeOp, UnsqueezeOp, FlattenOp>(op);
+}
+
 #define GET_OP_CLASSES
 #include "dialects/R1/IR/R1Ops.cpp.inc"

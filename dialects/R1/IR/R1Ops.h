@@ -14,4 +14,17 @@
 #define GET_OP_CLASSES
 #include "dialects/R1/IR/R1Ops.h.inc"
 
+namespace mlir::r1 {
+
+/// Elementwise ops: each result element comes from the same (broadcast)
+/// element of each operand. Kernel formation fuses them; emitters compute
+/// them one element at a time.
+bool isElementwise(Operation *op);
+
+/// Ops that only reinterpret a tensor's dims (reshape, squeeze, unsqueeze,
+/// flatten): no data moves, so they alias their input's storage.
+bool isView(Operation *op);
+
+} // namespace mlir::r1
+
 #endif // R1C_DIALECTS_R1_IR_R1OPS_H
