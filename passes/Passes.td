@@ -22,6 +22,22 @@ def LegalizeOnnx : Pass<"r1c-legalize-onnx", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::r1::R1Dialect"];
 }
 
+def SpecializeDims : Pass<"r1c-specialize-dims", "::mlir::func::FuncOp"> {
+  let summary = "Give symbolic input dims fixed sizes, by dim name";
+  let description = [{
+    Runs on the import phase, before legalization: every dynamic dim of a
+    function argument whose name (`r1.dim_names`) is in `sizes` becomes that
+    size. Legalization then infers static types for the whole graph and folds
+    the shape computations that depended on it. This is how one artifact
+    holds a specialization per shape bucket (`r1c --dim batch=1,8`).
+    A name in `sizes` that no argument uses is an error.
+  }];
+  let options = [
+    ListOption<"sizes", "sizes", "std::string",
+               "NAME=SIZE pairs, e.g. batch=8">
+  ];
+}
+
 //===----------------------------------------------------------------------===//
 // Kernel formation
 //===----------------------------------------------------------------------===//

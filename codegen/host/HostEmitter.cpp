@@ -70,24 +70,28 @@ public:
       : context(context), info(info),
         module(std::make_unique<llvm::Module>(info.symbolPrefix, context)), b(context), kb(b) {}
 
-  std::unique_ptr<llvm::Module> run(func::FuncOp func);
+  /// Adds STEM_run and STEM_arena_size for the plan-phase `func`.
+  LogicalResult addEntry(func::FuncOp func, const std::string &stem);
+  std::unique_ptr<llvm::Module> finish(Operation *at);
 
 private:
-  llvm::Function *emitKernel(r1k::KernelOp kernel);
+  llvm::Function *emitKernel(r1k::KernelOp kernel, const std::string &stem);
   LogicalResult emitEpilogue(r1k::KernelOp kernel, Operation *anchor,
                              ArrayRef<llvm::Value *> pointers, llvm::Value *out);
   llvm::Value *weightPointer(ConstantOp constant);
+  void emitOutputDims(func::FuncOp func, llvm::Value *outputDims);
 
   llvm::LLVMContext &context;
   const HostModuleInfo &info;
   std::unique_ptr<llvm::Module> module;
   IRBuilder<> b;
   KernelBuilder kb;
-  DenseMap<Operation *, llvm::GlobalVariable *> weights;
+  /// By value, so entries specialized from one model share each weight.
+  DenseMap<Attribute, llvm::GlobalVariable *> weights;
 };
 
 llvm::Value *Emitter::weightPointer(ConstantOp constant) {
-  llvm::GlobalVariable *&global = weights[constant];
+  llvm::GlobalVariable *&global = weights[constant.getValue()];
   if (!global) {
     std::vector<char> bytes = constantBytes(constant.getValue());
     auto *data = llvm::ConstantDataArray::getRaw(
@@ -155,12 +159,16 @@ LogicalResult Emitter::emitEpilogue(r1k::KernelOp kernel, Operation *anchor,
   return status;
 }
 
-llvm::Function *Emitter::emitKernel(r1k::KernelOp kernel) {
+llvm::Function *Emitter::emitKernel(r1k::KernelOp kernel, const std::string &stem) {
   auto *type = llvm::FunctionType::get(b.getVoidTy(), {b.getPtrTy()}, false);
   auto *function = llvm::Function::Create(type, llvm::GlobalValue::InternalLinkage,
-                                          info.symbolPrefix + "_" + kernel.getName().str(),
+                                          stem + "_" + kernel.getName().str(),
                                           module.get());
   function->addFnAttr(llvm::Attribute::NoUnwind);
+  // Kept out of the entry point: inlining hundreds of loop nests into one
+  // function makes LLVM's loop analyses quadratic in the model's size, for
+  // no gain (a call per kernel costs nothing next to its loops).
+  function->addFnAttr(llvm::Attribute::NoInline);
   b.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", function));
   Block &body = kernel.getBody().front();
   // args: the kernel's inputs, then its results.
@@ -240,30 +248,31 @@ LogicalResult checkTypes(func::FuncOp func, llvm::LLVMContext &context) {
   return failure(result.wasInterrupted());
 }
 
-std::unique_ptr<llvm::Module> Emitter::run(func::FuncOp func) {
+LogicalResult Emitter::addEntry(func::FuncOp func, const std::string &stem) {
   auto arenaAttr = func->getAttrOfType<IntegerAttr>("r1k.arena_size");
   if (!arenaAttr) {
-    func.emitOpError("has no memory plan; host code generation starts from the plan phase");
-    return nullptr;
+    return func.emitOpError("has no memory plan; host code generation starts from the plan "
+                            "phase");
   }
   if (failed(checkTypes(func, context)))
-    return nullptr;
+    return failure();
 
   // Kernels first: the entry point calls them.
   DenseMap<Operation *, llvm::Function *> kernelFunctions;
   for (auto kernel : func.getOps<r1k::KernelOp>()) {
-    llvm::Function *function = emitKernel(kernel);
+    llvm::Function *function = emitKernel(kernel, stem);
     if (!function)
-      return nullptr;
+      return failure();
     kernelFunctions[kernel] = function;
   }
 
   auto *entryType = llvm::FunctionType::get(
-      b.getVoidTy(), {b.getPtrTy(), b.getPtrTy(), b.getPtrTy()}, false);
+      b.getVoidTy(), {b.getPtrTy(), b.getPtrTy(), b.getPtrTy(), b.getPtrTy()}, false);
   auto *entry = llvm::Function::Create(entryType, llvm::GlobalValue::ExternalLinkage,
-                                       info.symbolPrefix + "_run", module.get());
+                                       stem + "_run", module.get());
   b.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", entry));
   llvm::Value *inputs = entry->getArg(0), *outputs = entry->getArg(1), *arena = entry->getArg(2);
+  llvm::Value *outputDims = entry->getArg(3);
   DenseMap<Value, llvm::Value *> pointers;
   for (BlockArgument arg : func.getArguments())
     pointers[arg] = b.CreateLoad(
@@ -283,8 +292,7 @@ std::unique_ptr<llvm::Module> Emitter::run(func::FuncOp func) {
         b.CreateStore(pointers.lookup(input), b.CreateGEP(b.getPtrTy(), args, b.getInt64(i)));
       for (auto [i, result] : llvm::enumerate(kernel.getResults())) {
         if (offsets[i] < 0) {
-          kernel.emitOpError("has a result of dynamic size; not supported on host yet");
-          return nullptr;
+          return kernel.emitOpError("has a result of dynamic size; not supported on host yet");
         }
         llvm::Value *pointer = b.CreateGEP(b.getInt8Ty(), arena, b.getInt64(offsets[i]));
         b.CreateStore(pointer, b.CreateGEP(b.getPtrTy(), args, b.getInt64(inputCount + i)));
@@ -292,6 +300,7 @@ std::unique_ptr<llvm::Module> Emitter::run(func::FuncOp func) {
       }
       b.CreateCall(kernelFunctions.lookup(kernel), {args});
     } else if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      emitOutputDims(func, outputDims);
       for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
         llvm::Value *target = b.CreateLoad(
             b.getPtrTy(), b.CreateGEP(b.getPtrTy(), outputs, b.getInt64(i)));
@@ -300,19 +309,35 @@ std::unique_ptr<llvm::Module> Emitter::run(func::FuncOp func) {
                        bytes);
       }
     } else if (!isa<NoneOp>(op)) {
-      op.emitOpError("is outside any kernel; host code generation cannot place it");
-      return nullptr;
+      return op.emitOpError("is outside any kernel; host code generation cannot place it");
     }
   }
   b.CreateRetVoid();
 
   new llvm::GlobalVariable(*module, b.getInt64Ty(), /*isConstant=*/true,
                            llvm::GlobalValue::ExternalLinkage,
-                           b.getInt64(arenaAttr.getInt()), info.symbolPrefix + "_arena_size");
+                           b.getInt64(arenaAttr.getInt()), stem + "_arena_size");
+  return success();
+}
+
+void Emitter::emitOutputDims(func::FuncOp func, llvm::Value *outputDims) {
+  llvm::BasicBlock *store = llvm::BasicBlock::Create(context, "output_dims", b.GetInsertBlock()->getParent());
+  llvm::BasicBlock *after = llvm::BasicBlock::Create(context, "outputs", b.GetInsertBlock()->getParent());
+  b.CreateCondBr(b.CreateIsNull(outputDims), after, store);
+  b.SetInsertPoint(store);
+  int64_t slot = 0;
+  for (Type type : func.getResultTypes())
+    for (int64_t dim : cast<RankedTensorType>(type).getShape())
+      b.CreateStore(b.getInt64(dim), b.CreateGEP(b.getInt64Ty(), outputDims, b.getInt64(slot++)));
+  b.CreateBr(after);
+  b.SetInsertPoint(after);
+}
+
+std::unique_ptr<llvm::Module> Emitter::finish(Operation *at) {
   std::string error;
   llvm::raw_string_ostream errorStream(error);
   if (llvm::verifyModule(*module, &errorStream)) {
-    func.emitOpError("produced invalid LLVM IR: ") << error;
+    at->emitOpError("produced invalid LLVM IR: ") << error;
     return nullptr;
   }
   return std::move(module);
@@ -330,18 +355,18 @@ std::string describeTensor(Type type) {
 
 } // namespace
 
-std::unique_ptr<llvm::Module> emitHostModule(ModuleOp module, llvm::LLVMContext &context,
+std::unique_ptr<llvm::Module> emitHostModule(ArrayRef<HostEntryPoint> entries,
+                                             llvm::LLVMContext &context,
                                              const HostModuleInfo &info) {
-  auto funcs = module.getOps<func::FuncOp>();
-  if (funcs.empty()) {
-    module.emitError("has no function to compile");
-    return nullptr;
-  }
-  return Emitter(context, info).run(*funcs.begin());
+  assert(!entries.empty() && "a host module needs an entry point");
+  Emitter emitter(context, info);
+  for (const HostEntryPoint &entry : entries)
+    if (failed(emitter.addEntry(entry.function, entry.stem)))
+      return nullptr;
+  return emitter.finish(entries.front().function);
 }
 
-std::string emitHostHeader(ModuleOp module, const HostModuleInfo &info) {
-  func::FuncOp func = *module.getOps<func::FuncOp>().begin();
+std::string emitHostHeader(ArrayRef<HostEntryPoint> entries, const HostModuleInfo &info) {
   std::string guard = info.symbolPrefix;
   for (char &c : guard)
     c = std::toupper(static_cast<unsigned char>(c));
@@ -354,22 +379,32 @@ std::string emitHostHeader(ModuleOp module, const HostModuleInfo &info) {
     auto name = attrs ? attrs.getAs<StringAttr>("r1.name") : StringAttr();
     return name ? name.getValue().str() : std::string("?");
   };
-  os << "/* Inputs (inputs[i] points at a dense, row-major buffer):\n";
-  for (unsigned i = 0; i < func.getNumArguments(); ++i)
-    os << " *   " << i << ": " << nameOf(func.getArgAttrDict(i)) << " "
-       << describeTensor(func.getArgumentTypes()[i]) << "\n";
-  os << " * Outputs (written to outputs[i]):\n";
-  for (unsigned i = 0; i < func.getNumResults(); ++i)
-    os << " *   " << i << ": " << nameOf(func.getResultAttrDict(i)) << " "
-       << describeTensor(func.getResultTypes()[i]) << "\n";
-  os << " */\n\n"
-     << "/* Bytes of scratch memory " << info.symbolPrefix << "_run needs (64-byte aligned). */\n"
-     << "extern const int64_t " << info.symbolPrefix << "_arena_size;\n\n"
-     << "/* Runs the model; `arena` must hold " << info.symbolPrefix
-     << "_arena_size bytes and not be shared\n * with a concurrent call. */\n"
-     << "void " << info.symbolPrefix
-     << "_run(void *const *inputs, void *const *outputs, void *arena);\n\n"
-     << "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
+  if (entries.size() > 1)
+    os << "/* One entry point per shape bucket; each takes exactly the shapes it lists. */\n\n";
+  for (const HostEntryPoint &entry : entries) {
+    func::FuncOp func = entry.function;
+    const std::string &stem = entry.stem;
+    if (!entry.sizes.empty())
+      os << "/* " << entry.sizes << " */\n";
+    os << "/* Inputs (inputs[i] points at a dense, row-major buffer):\n";
+    for (unsigned i = 0; i < func.getNumArguments(); ++i)
+      os << " *   " << i << ": " << nameOf(func.getArgAttrDict(i)) << " "
+         << describeTensor(func.getArgumentTypes()[i]) << "\n";
+    os << " * Outputs (written to outputs[i]):\n";
+    for (unsigned i = 0; i < func.getNumResults(); ++i)
+      os << " *   " << i << ": " << nameOf(func.getResultAttrDict(i)) << " "
+         << describeTensor(func.getResultTypes()[i]) << "\n";
+    os << " */\n\n"
+       << "/* Bytes of scratch memory " << stem << "_run needs (64-byte aligned). */\n"
+       << "extern const int64_t " << stem << "_arena_size;\n\n"
+       << "/* Runs the model; `arena` must hold " << stem
+       << "_arena_size bytes and not be shared\n"
+       << " * with a concurrent call. `output_dims` may be NULL; otherwise it receives the\n"
+       << " * dims of every output, output after output. */\n"
+       << "void " << stem
+       << "_run(void *const *inputs, void *const *outputs, void *arena, int64_t *output_dims);\n\n";
+  }
+  os << "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
   return text;
 }
 

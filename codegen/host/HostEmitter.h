@@ -8,6 +8,7 @@
 #ifndef R1C_CODEGEN_HOST_HOSTEMITTER_H
 #define R1C_CODEGEN_HOST_HOSTEMITTER_H
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
@@ -22,18 +23,33 @@ struct HostModuleInfo {
   std::string symbolPrefix = "r1c_model";
 };
 
-/// Builds the LLVM module for the plan-phase `module`. The entry point is
-///   void PREFIX_run(void *const *inputs, void *const *outputs, void *arena);
-/// and `PREFIX_arena_size` holds the arena's size in bytes. Weights are
-/// constants inside the module. Emits an MLIR diagnostic naming the kernel
-/// and returns null for what the host target cannot compile yet.
-std::unique_ptr<llvm::Module> emitHostModule(mlir::ModuleOp module,
+/// One compiled specialization of the model: a plan-phase function and the
+/// stem of its symbols. `stem` is the prefix itself for a model with static
+/// shapes, and PREFIX_batch8 (say) for one shape bucket of a model with
+/// symbolic dims.
+struct HostEntryPoint {
+  mlir::func::FuncOp function;
+  std::string stem;
+  /// The sizes this entry fixes, for the header ("batch=8"); empty if none.
+  std::string sizes;
+};
+
+/// Builds one LLVM module for the plan-phase functions of `entries`. Each
+/// entry point is
+///   void STEM_run(void *const *inputs, void *const *outputs, void *arena,
+///                 int64_t *output_dims);
+/// and `STEM_arena_size` holds its arena's size in bytes. `output_dims`, when
+/// not null, receives every output's dims, output after output. Weights are
+/// constants inside the module, shared by all entries. Emits an MLIR
+/// diagnostic naming the kernel and returns null for what the host target
+/// cannot compile yet.
+std::unique_ptr<llvm::Module> emitHostModule(llvm::ArrayRef<HostEntryPoint> entries,
                                              llvm::LLVMContext &context,
                                              const HostModuleInfo &info);
 
-/// A C header declaring the entry point of `module`, with the inputs and
-/// outputs named and typed in comments.
-std::string emitHostHeader(mlir::ModuleOp module, const HostModuleInfo &info);
+/// A C header declaring the entry points, with the inputs and outputs named
+/// and typed in comments.
+std::string emitHostHeader(llvm::ArrayRef<HostEntryPoint> entries, const HostModuleInfo &info);
 
 } // namespace r1c
 

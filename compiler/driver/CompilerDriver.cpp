@@ -1,5 +1,6 @@
 //===- CompilerDriver.cpp - What `r1c` does, as a library -----------------===//
 #include "compiler/driver/CompilerDriver.h"
+#include "compiler/driver/ShapeBuckets.h"
 #include "codegen/host/HostEmitter.h"
 #include "codegen/host/HostLinker.h"
 #include "codegen/host/HostTarget.h"
@@ -9,6 +10,7 @@
 #include "dialects/R1/IR/R1Ops.h"
 #include "dialects/R1K/IR/R1KDialect.h"
 #include "passes/LegalizeOnnx/OnnxNode.h"
+#include "passes/Passes.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -31,9 +33,16 @@ using namespace mlir;
 using r1c::ArtifactMetadata;
 using r1c::ArtifactTensor;
 using r1c::ArtifactWriter;
+using r1c::HostPlanEntry;
 
 namespace r1c {
 namespace {
+
+/// One shape bucket compiled to the requested phase.
+struct CompiledBucket {
+  ShapeBucket bucket;
+  OwningOpRef<ModuleOp> module;
+};
 
 /// Describes where a diagnostic points: the model file and, for errors on a
 /// node, the node's name.
@@ -184,32 +193,75 @@ uint32_t onnxDtypeOf(Type type) {
   return 0;
 }
 
-/// Inputs and outputs of @main as the artifact describes them.
-ArtifactMetadata artifactMetadata(func::FuncOp func, const std::string &modelName) {
+/// The plan-phase @main of a compiled module.
+func::FuncOp mainFunction(ModuleOp module) { return *module.getOps<func::FuncOp>().begin(); }
+
+/// Inputs and outputs of @main as the artifact describes them, from every
+/// bucket's specialization: a dim whose size differs between buckets is
+/// symbolic. Inputs name it from the model; an output dim is named after
+/// the symbolic dim whose sizes it has in every bucket, if just one does.
+ArtifactMetadata artifactMetadata(ArrayRef<CompiledBucket> compiled,
+                                  const std::string &modelName) {
   ArtifactMetadata metadata;
   metadata.producer = getVersionString();
   metadata.modelName = modelName;
-  auto describe = [](Type type, DictionaryAttr attrs, size_t index) {
+  func::FuncOp first = mainFunction(*compiled.front().module);
+  auto describe = [&](bool isInput, unsigned index) {
+    DictionaryAttr attrs = isInput ? first.getArgAttrDict(index) : first.getResultAttrDict(index);
+    auto typeIn = [&](const CompiledBucket &bucket) {
+      func::FuncOp func = mainFunction(*bucket.module);
+      return cast<RankedTensorType>(isInput ? func.getArgumentTypes()[index]
+                                            : func.getResultTypes()[index]);
+    };
     ArtifactTensor tensor;
     auto name = attrs ? attrs.getAs<StringAttr>("r1.name") : StringAttr();
     tensor.name = name ? name.str() : "value" + std::to_string(index);
-    auto ranked = cast<RankedTensorType>(type);
-    tensor.dtype = onnxDtypeOf(ranked.getElementType());
+    RankedTensorType type = typeIn(compiled.front());
+    tensor.dtype = onnxDtypeOf(type.getElementType());
     auto dimNames = attrs ? attrs.getAs<ArrayAttr>("r1.dim_names") : ArrayAttr();
-    for (auto [d, dim] : llvm::enumerate(ranked.getShape())) {
-      tensor.dims.push_back(ShapedType::isDynamic(dim) ? R1RT_ARTIFACT_SYMBOLIC_DIM : dim);
+    for (auto [axis, dim] : llvm::enumerate(type.getShape())) {
+      bool varies = llvm::any_of(compiled, [&](const CompiledBucket &bucket) {
+        return typeIn(bucket).getDimSize(axis) != dim;
+      });
       std::string dimName;
-      if (dimNames && d < dimNames.size() && ShapedType::isDynamic(dim))
-        dimName = cast<StringAttr>(dimNames[d]).str();
+      if (varies && dimNames && axis < dimNames.size()) {
+        dimName = cast<StringAttr>(dimNames[axis]).str();
+      } else if (varies) {
+        for (auto [symbol, size] : compiled.front().bucket) {
+          bool matches = llvm::all_of(compiled, [&](const CompiledBucket &bucket) {
+            return llvm::is_contained(bucket.bucket,
+                                      std::make_pair(symbol, typeIn(bucket).getDimSize(axis)));
+          });
+          if (matches)
+            dimName = dimName.empty() ? symbol : "";
+        }
+      }
+      tensor.dims.push_back(varies ? R1RT_ARTIFACT_SYMBOLIC_DIM : dim);
       tensor.dimNames.push_back(dimName);
     }
     return tensor;
   };
-  for (unsigned i = 0; i < func.getNumArguments(); ++i)
-    metadata.inputs.push_back(describe(func.getArgumentTypes()[i], func.getArgAttrDict(i), i));
-  for (unsigned i = 0; i < func.getNumResults(); ++i)
-    metadata.outputs.push_back(describe(func.getResultTypes()[i], func.getResultAttrDict(i), i));
+  for (unsigned i = 0; i < first.getNumArguments(); ++i)
+    metadata.inputs.push_back(describe(/*isInput=*/true, i));
+  for (unsigned i = 0; i < first.getNumResults(); ++i)
+    metadata.outputs.push_back(describe(/*isInput=*/false, i));
   return metadata;
+}
+
+/// The host plan entry of one compiled bucket.
+HostPlanEntry hostPlanEntry(func::FuncOp func, const std::string &symbol) {
+  HostPlanEntry entry;
+  entry.symbol = symbol;
+  entry.arenaSize = func->getAttrOfType<IntegerAttr>("r1k.arena_size").getInt();
+  for (Type type : func.getArgumentTypes()) {
+    entry.inputDims.emplace_back(cast<RankedTensorType>(type).getShape());
+    entry.inputPadAxes.push_back(-1);
+  }
+  for (Type type : func.getResultTypes()) {
+    entry.outputDims.emplace_back(cast<RankedTensorType>(type).getShape());
+    entry.outputPadAxes.push_back(-1);
+  }
+  return entry;
 }
 
 /// The artifact section name of host code built for `cpu`.
@@ -220,16 +272,24 @@ std::string hostSectionName(const std::string &cpu) {
   return "host-" + cpu;
 }
 
-/// --target=host: LLVM IR, or OUT.o, OUT.h and OUT.r1, from the plan phase.
-int emitHost(ModuleOp module, const CompilerOptions &options) {
+/// --target=host: LLVM IR, or OUT.o, OUT.h and OUT.r1, from the plan phase
+/// of every bucket.
+int emitHost(ArrayRef<CompiledBucket> compiled, const CompilerOptions &options) {
   if (options.outputPath == "-" && options.emit == EmitFormat::Object) {
     llvm::errs() << "error: --target=host writes OUT.o and OUT.h; give -o OUT\n";
     return 1;
   }
   HostModuleInfo info;
   info.symbolPrefix = symbolPrefixFor(options.outputPath == "-" ? "model" : options.outputPath);
+  std::vector<HostEntryPoint> entries;
+  for (const CompiledBucket &bucket : compiled) {
+    std::string stem = info.symbolPrefix;
+    if (!bucket.bucket.empty())
+      stem += "_" + bucketSymbolSuffix(bucket.bucket);
+    entries.push_back({mainFunction(*bucket.module), stem, describeBucket(bucket.bucket)});
+  }
   llvm::LLVMContext llvmContext;
-  std::unique_ptr<llvm::Module> llvmModule = emitHostModule(module, llvmContext, info);
+  std::unique_ptr<llvm::Module> llvmModule = emitHostModule(entries, llvmContext, info);
   if (!llvmModule)
     return 1;
   std::string error;
@@ -260,20 +320,13 @@ int emitHost(ModuleOp module, const CompilerOptions &options) {
     return 1;
   }
 
-  // OUT.r1: metadata, the plan (entry point, arena size), the shared object.
-  func::FuncOp func = *module.getOps<func::FuncOp>().begin();
+  // OUT.r1: metadata, the plan (an entry point per bucket), the shared object.
   ArtifactWriter artifact;
-  artifact.setMetadata(artifactMetadata(func, llvm::sys::path::stem(options.inputPath).str()));
-  std::vector<uint8_t> plan;
-  std::string entry = info.symbolPrefix + "_run";
-  uint32_t entryLength = entry.size();
-  uint64_t arenaSize = func->getAttrOfType<IntegerAttr>("r1k.arena_size").getInt();
-  plan.insert(plan.end(), reinterpret_cast<uint8_t *>(&entryLength),
-              reinterpret_cast<uint8_t *>(&entryLength) + sizeof entryLength);
-  plan.insert(plan.end(), entry.begin(), entry.end());
-  plan.insert(plan.end(), reinterpret_cast<uint8_t *>(&arenaSize),
-              reinterpret_cast<uint8_t *>(&arenaSize) + sizeof arenaSize);
-  artifact.addSection(R1RT_SECTION_PLAN, "plan", std::move(plan));
+  artifact.setMetadata(artifactMetadata(compiled, llvm::sys::path::stem(options.inputPath).str()));
+  std::vector<HostPlanEntry> plan;
+  for (const HostEntryPoint &entry : entries)
+    plan.push_back(hostPlanEntry(entry.function, entry.stem + "_run"));
+  artifact.addSection(R1RT_SECTION_PLAN, "plan", artifact::encodeHostPlan(plan));
   artifact.addSectionView(R1RT_SECTION_HOST_CODE, hostSectionName(options.cpu),
                           sharedObject.data(), sharedObject.size());
 
@@ -285,7 +338,7 @@ int emitHost(ModuleOp module, const CompilerOptions &options) {
     return 1;
   }
   object->os() << llvm::StringRef(objectBytes.data(), objectBytes.size());
-  header->os() << emitHostHeader(module, info);
+  header->os() << emitHostHeader(entries, info);
   if (!artifact.writeFile(base + ".r1", error)) {
     llvm::errs() << "error: cannot write '" << base << ".r1': " << error << "\n";
     return 1;
@@ -293,6 +346,34 @@ int emitHost(ModuleOp module, const CompilerOptions &options) {
   object->keep();
   header->keep();
   return 0;
+}
+
+/// The shape buckets to compile: one empty bucket unless the model has
+/// symbolic dims and code is generated, or --dim sizes them.
+FailureOr<std::vector<ShapeBucket>> bucketsToCompile(ModuleOp module,
+                                                     const CompilerOptions &options, bool host) {
+  if (!host && options.dimSizes.empty())
+    return std::vector<ShapeBucket>{ShapeBucket{}};
+  FailureOr<std::vector<std::string>> names = symbolicDimNames(mainFunction(module));
+  if (failed(names))
+    return failure();
+  FailureOr<std::vector<ShapeBucket>> buckets =
+      enumerateShapeBuckets(*names, options.dimSizes, kDefaultBucketSizes);
+  if (failed(buckets))
+    return failure();
+  if (!host && buckets->size() > 1) {
+    llvm::errs() << "error: --compile-to prints one specialization; give one size per --dim "
+                    "(shape buckets are for --target)\n";
+    return failure();
+  }
+  constexpr size_t kMaxBuckets = 64;
+  if (buckets->size() > kMaxBuckets) {
+    llvm::errs() << "error: " << buckets->size() << " shape buckets (every combination of the "
+                 << "--dim sizes) is more than " << kMaxBuckets
+                 << "; give fewer sizes with --dim NAME=SIZE,...\n";
+    return failure();
+  }
+  return buckets;
 }
 
 } // namespace
@@ -311,29 +392,54 @@ int runCompiler(const CompilerOptions &options) {
   if (!module)
     return progress.done(), 1;
 
-  PassManager pm(&context);
   bool host = options.target == "host";
   if (!options.target.empty() && !host) {
     llvm::errs() << "error: --target=" << options.target
                  << " is not supported yet (supported: host)\n";
     return 1;
   }
-  CompilePhase phase = host ? CompilePhase::Plan : options.phase;
-  buildPipelineToPhase(pm, phase);
-  if (options.timing)
-    pm.enableTiming();
-  progress.step("compiling to the " + getCompilePhaseName(options.phase) + " phase");
-  if (failed(pm.run(*module)) || diagnostics.sawError())
+  FailureOr<std::vector<ShapeBucket>> buckets = bucketsToCompile(*module, options, host);
+  if (failed(buckets) || diagnostics.sawError())
     return progress.done(), 1;
 
-  if (options.stats)
-    printStats(*module, phase);
+  // Each bucket compiles a copy of the imported module; the last one takes
+  // the original. Weights are attributes, shared by the copies.
+  CompilePhase phase = host ? CompilePhase::Plan : options.phase;
+  std::vector<CompiledBucket> compiled;
+  for (auto [index, bucket] : llvm::enumerate(*buckets)) {
+    bool last = index + 1 == buckets->size();
+    OwningOpRef<ModuleOp> specialized = last ? std::move(module) : module->clone();
+    PassManager pm(&context);
+    if (!bucket.empty()) {
+      std::vector<std::string> sizes;
+      for (const auto &[name, size] : bucket)
+        sizes.push_back(name + "=" + std::to_string(size));
+      pm.nest<func::FuncOp>().addPass(r1::createSpecializeDims({sizes}));
+    }
+    buildPipelineToPhase(pm, phase);
+    if (options.timing)
+      pm.enableTiming();
+    std::string what = "compiling to the " + getCompilePhaseName(phase).str() + " phase";
+    if (!bucket.empty())
+      what += " for " + describeBucket(bucket) + " (bucket " + std::to_string(index + 1) +
+              " of " + std::to_string(buckets->size()) + ")";
+    progress.step(what);
+    if (failed(pm.run(*specialized)) || diagnostics.sawError())
+      return progress.done(), 1;
+    if (options.stats) {
+      if (!bucket.empty())
+        llvm::errs() << "bucket: " << describeBucket(bucket) << "\n";
+      printStats(*specialized, phase);
+    }
+    compiled.push_back({bucket, std::move(specialized)});
+  }
   if (host) {
     progress.step("generating host code");
-    int status = emitHost(*module, options);
+    int status = emitHost(compiled, options);
     progress.done();
     return status;
   }
+  module = std::move(compiled.front().module);
 
   progress.step("writing " + options.outputPath);
   std::string error;

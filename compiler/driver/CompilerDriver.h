@@ -5,6 +5,7 @@
 #include "compiler/pipelines/Pipelines.h"
 
 #include <string>
+#include <vector>
 
 namespace r1c {
 
@@ -35,7 +36,14 @@ struct CompilerOptions {
   std::string cpu = "x86-64-v3";
   /// Report progress on stderr when it is a terminal.
   bool progress = true;
+  /// Sizes for symbolic input dims, "NAME=SIZE[,SIZE...]" each. With
+  /// --target=host every combination becomes a shape bucket with its own
+  /// entry point; a symbolic dim not named here gets kDefaultBucketSizes.
+  std::vector<std::string> dimSizes;
 };
+
+/// Bucket sizes of a symbolic dim that `--dim` does not name.
+inline constexpr int64_t kDefaultBucketSizes[] = {1, 2, 4, 8};
 
 /// Runs the compiler; returns the process exit code (0 on success, 1 on a
 /// user error, which is reported as one line on stderr).

@@ -4,6 +4,7 @@
 // memory without touching the file system: written to an anonymous memfd
 // and opened through /proc/self/fd, so the runtime needs only libdl.
 #include "Error.h"
+#include "HostPlan.h"
 #include "r1c/artifact_format.h"
 #include "r1c/runtime.h"
 
@@ -11,6 +12,8 @@
 #include <cstdlib>
 #include <new>
 #include <cstring>
+#include <algorithm>
+#include <vector>
 #include <dlfcn.h>
 #include <string>
 #include <sys/mman.h>
@@ -18,7 +21,8 @@
 
 namespace {
 
-using EntryPoint = void (*)(void *const *inputs, void *const *outputs, void *arena);
+using EntryPoint = void (*)(void *const *inputs, void *const *outputs, void *arena,
+                           int64_t *output_dims);
 
 // Host ISA sections, best first, and whether this CPU runs each.
 struct HostIsa {
@@ -38,17 +42,71 @@ const HostIsa kHostIsas[] = {
      }},
 };
 
-// Reads the host plan: the entry symbol and the arena size.
-bool parsePlan(const uint8_t *data, size_t size, std::string &entry, uint64_t &arenaSize) {
-  uint32_t length;
-  if (size < sizeof length)
-    return false;
-  std::memcpy(&length, data, sizeof length);
-  if (length == 0 || length > 256 || size != sizeof length + length + sizeof arenaSize)
-    return false;
-  entry.assign(reinterpret_cast<const char *>(data + sizeof length), length);
-  std::memcpy(&arenaSize, data + sizeof length + length, sizeof arenaSize);
-  return arenaSize < (uint64_t(1) << 48);
+// A 64-byte aligned buffer that keeps its largest size.
+class AlignedBuffer {
+public:
+  ~AlignedBuffer() { std::free(data_); }
+  // Grows to at least `bytes`; false when memory runs out.
+  bool reserve(size_t bytes) {
+    if (bytes <= capacity_ && data_)
+      return true;
+    void *grown = std::aligned_alloc(64, (bytes + 63) / 64 * 64 + 64);
+    if (!grown)
+      return false;
+    std::free(data_);
+    data_ = grown;
+    capacity_ = bytes;
+    return true;
+  }
+  void *data() const { return data_; }
+  size_t capacity() const { return data_ ? capacity_ : 0; }
+
+private:
+  void *data_ = nullptr;
+  size_t capacity_ = 0;
+};
+
+struct TensorInfo {
+  std::string name;
+  r1rt_dtype_t dtype;
+  std::vector<int64_t> dims; // -1 for symbolic
+};
+
+uint64_t elementCount(const std::vector<int64_t> &dims) {
+  uint64_t count = 1;
+  for (int64_t dim : dims)
+    count *= uint64_t(dim);
+  return count;
+}
+
+std::string formatDims(const int64_t *dims, size_t rank) {
+  std::string text = "[";
+  for (size_t d = 0; d < rank; ++d)
+    text += (d ? "," : "") + (dims[d] < 0 ? std::string("?") : std::to_string(dims[d]));
+  return text + "]";
+}
+std::string formatDims(const std::vector<int64_t> &dims) {
+  return formatDims(dims.data(), dims.size());
+}
+
+// Copies a tensor of `from` dims into one of `to` dims that differ only
+// along `axis` (either way: padding with zeros, or trimming).
+void copyAlongAxis(const void *source, const std::vector<int64_t> &from, void *target,
+                   const std::vector<int64_t> &to, int32_t axis, size_t elementSize) {
+  uint64_t outer = 1, inner = elementSize;
+  for (int32_t d = 0; d < axis; ++d)
+    outer *= uint64_t(from[d]);
+  for (size_t d = axis + 1; d < from.size(); ++d)
+    inner *= uint64_t(from[d]);
+  uint64_t fromRow = uint64_t(from[axis]) * inner, toRow = uint64_t(to[axis]) * inner;
+  uint64_t common = std::min(fromRow, toRow);
+  auto *out = static_cast<char *>(target);
+  auto *in = static_cast<const char *>(source);
+  for (uint64_t o = 0; o < outer; ++o) {
+    std::memcpy(out + o * toRow, in + o * fromRow, common);
+    if (toRow > common)
+      std::memset(out + o * toRow + common, 0, toRow - common);
+  }
 }
 
 } // namespace
@@ -56,17 +114,108 @@ bool parsePlan(const uint8_t *data, size_t size, std::string &entry, uint64_t &a
 struct r1rt_session {
   r1rt_model_t model = nullptr;
   void *library = nullptr;
-  EntryPoint entry = nullptr;
-  void *arena = nullptr;
-  size_t arenaSize = 0;
-  size_t inputCount = 0, outputCount = 0;
+  std::vector<r1rt::PlanEntry> entries;
+  std::vector<EntryPoint> functions; // one per entry
+  std::vector<TensorInfo> inputs, outputs;
+  AlignedBuffer arena;
+  // Padded inputs, outputs run at bucket size, and session-owned outputs.
+  std::vector<AlignedBuffer> paddedInputs, paddedOutputs, ownedOutputs;
+  std::vector<int64_t> outputDims;
 
   ~r1rt_session() {
-    std::free(arena);
     if (library)
       dlclose(library);
   }
 };
+
+namespace {
+
+r1rt_status_t readTensorInfo(r1rt_model_t model, bool input, size_t count,
+                             std::vector<TensorInfo> &out) {
+  for (size_t i = 0; i < count; ++i) {
+    r1rt_tensor_info_t info;
+    if (r1rt_status_t status = input ? r1rt_model_input_info(model, i, &info)
+                                     : r1rt_model_output_info(model, i, &info))
+      return status;
+    if (info.rank > R1RT_MAX_RANK)
+      return r1rt::makeError(R1RT_UNIMPLEMENTED, "%s %zu has rank %d; the runtime runs up to %d",
+                             input ? "input" : "output", i, int(info.rank), R1RT_MAX_RANK);
+    out.push_back({info.name, info.dtype, std::vector<int64_t>(info.dims, info.dims + info.rank)});
+  }
+  return nullptr;
+}
+
+// How a request fits one entry: not at all, exactly, or padded to `extent`
+// along the entry's pad axes.
+struct Fit {
+  bool fits = false;
+  int64_t padded = -1; // the request's extent along the pad axes; -1 if exact
+};
+
+Fit fitOf(const r1rt::PlanEntry &entry, const r1rt_tensor_t *inputs) {
+  Fit fit{true, -1};
+  for (size_t i = 0; i < entry.inputs.size(); ++i) {
+    const r1rt::PlanTensor &planned = entry.inputs[i];
+    for (size_t d = 0; d < planned.dims.size(); ++d) {
+      int64_t want = planned.dims[d], got = inputs[i].dims[d];
+      if (got == want)
+        continue;
+      if (int32_t(d) != planned.padAxis || got > want || (fit.padded >= 0 && fit.padded != got))
+        return Fit{};
+      fit.padded = got;
+    }
+  }
+  // Every padded tensor pads the same rows: inputs at full size along a pad
+  // axis would then disagree with the ones padded.
+  if (fit.padded >= 0)
+    for (size_t i = 0; i < entry.inputs.size(); ++i)
+      if (entry.inputs[i].padAxis >= 0 &&
+          inputs[i].dims[entry.inputs[i].padAxis] != fit.padded)
+        return Fit{};
+  return fit;
+}
+
+// What the model takes, for an error about input `index`.
+std::string acceptedShapes(const r1rt_session *session, size_t index) {
+  std::string text;
+  for (size_t e = 0; e < session->entries.size() && e < 16; ++e)
+    text += (e ? ", " : "") + formatDims(session->entries[e].inputs[index].dims);
+  if (session->entries.size() > 16)
+    text += ", ...";
+  return text;
+}
+
+r1rt_status_t checkInput(const r1rt_session *session, size_t i, const r1rt_tensor_t &input) {
+  const TensorInfo &info = session->inputs[i];
+  const char *name = info.name.c_str();
+  if (input.dtype != info.dtype)
+    return r1rt::makeError(R1RT_INVALID_ARGUMENT, "input %zu ('%s') is %s but the model takes %s",
+                           i, name, r1rt_dtype_name(input.dtype), r1rt_dtype_name(info.dtype));
+  if (input.rank != int32_t(info.dims.size()))
+    return r1rt::makeError(R1RT_INVALID_ARGUMENT,
+                           "input %zu ('%s') has rank %d but the model takes rank %zu %s", i, name,
+                           int(input.rank), info.dims.size(), formatDims(info.dims).c_str());
+  uint64_t elements = 1;
+  for (int32_t d = 0; d < input.rank; ++d) {
+    if (input.dims[d] < 0 || input.dims[d] > (int64_t(1) << 40))
+      return r1rt::makeError(R1RT_INVALID_ARGUMENT, "input %zu ('%s') has dim %d = %lld", i, name,
+                             int(d), (long long)input.dims[d]);
+    elements *= uint64_t(input.dims[d]);
+    if (elements > (uint64_t(1) << 48))
+      return r1rt::makeError(R1RT_INVALID_ARGUMENT, "input %zu ('%s') is too large", i, name);
+  }
+  uint64_t bytes = elements * r1rt_dtype_size(info.dtype);
+  if (input.bytes < bytes)
+    return r1rt::makeError(R1RT_INVALID_ARGUMENT,
+                           "input %zu ('%s') %s needs %llu bytes but its buffer has %zu", i, name,
+                           formatDims(input.dims, input.rank).c_str(),
+                           (unsigned long long)bytes, input.bytes);
+  if (bytes && !input.data)
+    return r1rt::makeError(R1RT_INVALID_ARGUMENT, "inputs[%zu].data is NULL", i);
+  return nullptr;
+}
+
+} // namespace
 
 extern "C" r1rt_status_t r1rt_session_create(r1rt_model_t model, r1rt_session_t *out_session) {
   if (!model)
@@ -103,20 +252,39 @@ extern "C" r1rt_status_t r1rt_session_create(r1rt_model_t model, r1rt_session_t 
                            "r1c --cpu=x86-64-v3 for AVX2 machines",
                            available.c_str());
   }
-  const void *planData;
-  size_t planSize;
-  if (r1rt_status_t status =
-          r1rt_model_find_section(model, R1RT_SECTION_PLAN, nullptr, &planData, &planSize))
-    return r1rt::prefixError("host artifact without a plan", status);
-  std::string entryName;
-  uint64_t arenaSize;
-  if (!parsePlan(static_cast<const uint8_t *>(planData), planSize, entryName, arenaSize))
-    return r1rt::makeError(R1RT_DATA_LOSS, "the artifact's plan section is malformed");
-
   auto *session = new (std::nothrow) r1rt_session;
   if (!session)
     return r1rt::makeError(R1RT_OUT_OF_MEMORY, "out of memory creating a session");
   session->model = model;
+  size_t inputCount = 0, outputCount = 0;
+  r1rt_status_t status = r1rt_model_input_count(model, &inputCount);
+  if (!status)
+    status = r1rt_model_output_count(model, &outputCount);
+  if (!status)
+    status = readTensorInfo(model, /*input=*/true, inputCount, session->inputs);
+  if (!status)
+    status = readTensorInfo(model, /*input=*/false, outputCount, session->outputs);
+  const void *planData;
+  size_t planSize;
+  if (!status) {
+    status = r1rt_model_find_section(model, R1RT_SECTION_PLAN, nullptr, &planData, &planSize);
+    if (status)
+      status = r1rt::prefixError("host artifact without a plan", status);
+  }
+  if (!status) {
+    std::vector<int32_t> inputRanks, outputRanks;
+    for (const TensorInfo &info : session->inputs)
+      inputRanks.push_back(int32_t(info.dims.size()));
+    for (const TensorInfo &info : session->outputs)
+      outputRanks.push_back(int32_t(info.dims.size()));
+    status = r1rt::parseHostPlan(static_cast<const uint8_t *>(planData), planSize, inputRanks,
+                                 outputRanks, session->entries);
+  }
+  if (status) {
+    delete session;
+    return status;
+  }
+
   int fd = memfd_create("r1c-host-code", MFD_CLOEXEC);
   if (fd < 0) {
     delete session;
@@ -142,29 +310,140 @@ extern "C" r1rt_status_t r1rt_session_create(r1rt_model_t model, r1rt_session_t 
     return r1rt::makeError(R1RT_DATA_LOSS, "cannot load the host code (%s): %s", chosen,
                            why ? why : "unknown error");
   }
-  session->entry = reinterpret_cast<EntryPoint>(dlsym(session->library, entryName.c_str()));
-  if (!session->entry) {
-    delete session;
-    return r1rt::makeError(R1RT_DATA_LOSS, "the host code lacks its entry point %s",
-                           r1rt::quoted(entryName).c_str());
+  for (const r1rt::PlanEntry &entry : session->entries) {
+    auto function = reinterpret_cast<EntryPoint>(dlsym(session->library, entry.symbol.c_str()));
+    if (!function) {
+      delete session;
+      return r1rt::makeError(R1RT_DATA_LOSS, "the host code lacks its entry point %s",
+                             r1rt::quoted(entry.symbol).c_str());
+    }
+    session->functions.push_back(function);
   }
-  // 64-byte alignment matches the plan's offsets; never a zero-size request.
-  session->arenaSize = size_t(arenaSize);
-  session->arena = std::aligned_alloc(64, (session->arenaSize + 63) / 64 * 64 + 64);
-  if (!session->arena) {
-    delete session;
-    return r1rt::makeError(R1RT_OUT_OF_MEMORY, "cannot allocate a %zu-byte arena",
-                           session->arenaSize);
-  }
-  if (r1rt_status_t status = r1rt_model_input_count(model, &session->inputCount)) {
-    delete session;
-    return status;
-  }
-  if (r1rt_status_t status = r1rt_model_output_count(model, &session->outputCount)) {
-    delete session;
-    return status;
-  }
+  session->paddedInputs.resize(inputCount);
+  session->paddedOutputs.resize(outputCount);
+  session->ownedOutputs.resize(outputCount);
   *out_session = session;
+  return nullptr;
+}
+
+extern "C" r1rt_status_t r1rt_session_run_tensors(r1rt_session_t session,
+                                                  const r1rt_tensor_t *inputs, size_t input_count,
+                                                  r1rt_tensor_t *outputs, size_t output_count) {
+  if (!session)
+    return r1rt::nullArgument("session");
+  if (input_count != session->inputs.size())
+    return r1rt::makeError(R1RT_INVALID_ARGUMENT, "the model takes %zu inputs, got %zu",
+                           session->inputs.size(), input_count);
+  if (output_count != session->outputs.size())
+    return r1rt::makeError(R1RT_INVALID_ARGUMENT, "the model produces %zu outputs, got %zu",
+                           session->outputs.size(), output_count);
+  if ((input_count && !inputs) || (output_count && !outputs))
+    return r1rt::nullArgument(!inputs ? "inputs" : "outputs");
+  for (size_t i = 0; i < input_count; ++i)
+    if (r1rt_status_t status = checkInput(session, i, inputs[i]))
+      return status;
+
+  // The bucket: an exact fit, else the smallest one that pads.
+  size_t chosen = session->entries.size();
+  Fit best;
+  for (size_t e = 0; e < session->entries.size(); ++e) {
+    Fit fit = fitOf(session->entries[e], inputs);
+    if (!fit.fits)
+      continue;
+    if (fit.padded < 0) {
+      chosen = e, best = fit;
+      break;
+    }
+    if (chosen == session->entries.size() ||
+        elementCount(session->entries[e].inputs[0].dims) <
+            elementCount(session->entries[chosen].inputs[0].dims))
+      chosen = e, best = fit;
+  }
+  if (chosen == session->entries.size()) {
+    size_t culprit = 0;
+    for (size_t i = 0; i < input_count; ++i)
+      if (!std::equal(inputs[i].dims, inputs[i].dims + inputs[i].rank,
+                      session->entries[0].inputs[i].dims.begin()))
+        culprit = i;
+    return r1rt::makeError(
+        R1RT_INVALID_ARGUMENT,
+        "input %zu ('%s') has dims %s; the model takes %s (compiled shape buckets; recompile "
+        "with r1c --dim NAME=SIZE,... for others)",
+        culprit, session->inputs[culprit].name.c_str(),
+        formatDims(inputs[culprit].dims, inputs[culprit].rank).c_str(),
+        acceptedShapes(session, culprit).c_str());
+  }
+  const r1rt::PlanEntry &entry = session->entries[chosen];
+
+  // Output sizes, after trimming padded rows.
+  std::vector<std::vector<int64_t>> outputDims(output_count);
+  for (size_t i = 0; i < output_count; ++i) {
+    outputDims[i] = entry.outputs[i].dims;
+    if (best.padded >= 0 && entry.outputs[i].padAxis >= 0)
+      outputDims[i][entry.outputs[i].padAxis] = best.padded;
+    uint64_t bytes = elementCount(outputDims[i]) * r1rt_dtype_size(session->outputs[i].dtype);
+    if (outputs[i].data && outputs[i].bytes < bytes)
+      return r1rt::makeError(R1RT_INVALID_ARGUMENT,
+                             "output %zu ('%s') %s needs %llu bytes but its buffer has %zu", i,
+                             session->outputs[i].name.c_str(), formatDims(outputDims[i]).c_str(),
+                             (unsigned long long)bytes, outputs[i].bytes);
+  }
+
+  auto outOfMemory = [] {
+    return r1rt::makeError(R1RT_OUT_OF_MEMORY, "out of memory running the model");
+  };
+  if (!session->arena.reserve(entry.arenaSize))
+    return r1rt::makeError(R1RT_OUT_OF_MEMORY, "cannot allocate a %llu-byte arena",
+                           (unsigned long long)entry.arenaSize);
+  std::vector<const void *> inputPointers(input_count);
+  for (size_t i = 0; i < input_count; ++i) {
+    const r1rt::PlanTensor &planned = entry.inputs[i];
+    std::vector<int64_t> given(inputs[i].dims, inputs[i].dims + inputs[i].rank);
+    inputPointers[i] = inputs[i].data;
+    if (given == planned.dims)
+      continue;
+    size_t elementSize = r1rt_dtype_size(session->inputs[i].dtype);
+    AlignedBuffer &padded = session->paddedInputs[i];
+    if (!padded.reserve(elementCount(planned.dims) * elementSize))
+      return outOfMemory();
+    copyAlongAxis(inputs[i].data, given, padded.data(), planned.dims, planned.padAxis,
+                  elementSize);
+    inputPointers[i] = padded.data();
+  }
+  std::vector<void *> outputPointers(output_count);
+  for (size_t i = 0; i < output_count; ++i) {
+    size_t elementSize = r1rt_dtype_size(session->outputs[i].dtype);
+    uint64_t bytes = elementCount(outputDims[i]) * elementSize;
+    if (!outputs[i].data) {
+      if (!session->ownedOutputs[i].reserve(bytes))
+        return outOfMemory();
+      outputs[i].data = session->ownedOutputs[i].data();
+    }
+    outputPointers[i] = outputs[i].data;
+    if (outputDims[i] != entry.outputs[i].dims) {
+      if (!session->paddedOutputs[i].reserve(elementCount(entry.outputs[i].dims) * elementSize))
+        return outOfMemory();
+      outputPointers[i] = session->paddedOutputs[i].data();
+    }
+  }
+  size_t dimCount = 0;
+  for (const TensorInfo &info : session->outputs)
+    dimCount += info.dims.size();
+  session->outputDims.assign(dimCount, 0);
+  session->functions[chosen](const_cast<void *const *>(inputPointers.data()),
+                             outputPointers.data(), session->arena.data(),
+                             session->outputDims.data());
+
+  for (size_t i = 0; i < output_count; ++i) {
+    size_t elementSize = r1rt_dtype_size(session->outputs[i].dtype);
+    if (outputPointers[i] != outputs[i].data)
+      copyAlongAxis(outputPointers[i], entry.outputs[i].dims, outputs[i].data, outputDims[i],
+                    entry.outputs[i].padAxis, elementSize);
+    outputs[i].bytes = elementCount(outputDims[i]) * elementSize;
+    outputs[i].dtype = session->outputs[i].dtype;
+    outputs[i].rank = int32_t(outputDims[i].size());
+    std::copy(outputDims[i].begin(), outputDims[i].end(), outputs[i].dims);
+  }
   return nullptr;
 }
 
@@ -173,12 +452,17 @@ extern "C" r1rt_status_t r1rt_session_run(r1rt_session_t session, const void *co
                                           size_t output_count) {
   if (!session)
     return r1rt::nullArgument("session");
-  if (input_count != session->inputCount)
+  if (session->entries.size() != 1)
+    return r1rt::makeError(R1RT_INVALID_ARGUMENT,
+                           "the model has %zu shape buckets; run it with "
+                           "r1rt_session_run_tensors, which passes shapes",
+                           session->entries.size());
+  if (input_count != session->inputs.size())
     return r1rt::makeError(R1RT_INVALID_ARGUMENT, "the model takes %zu inputs, got %zu",
-                           session->inputCount, input_count);
-  if (output_count != session->outputCount)
+                           session->inputs.size(), input_count);
+  if (output_count != session->outputs.size())
     return r1rt::makeError(R1RT_INVALID_ARGUMENT, "the model produces %zu outputs, got %zu",
-                           session->outputCount, output_count);
+                           session->outputs.size(), output_count);
   if ((input_count && !inputs) || (output_count && !outputs))
     return r1rt::nullArgument(!inputs ? "inputs" : "outputs");
   for (size_t i = 0; i < input_count; ++i)
@@ -187,7 +471,12 @@ extern "C" r1rt_status_t r1rt_session_run(r1rt_session_t session, const void *co
   for (size_t i = 0; i < output_count; ++i)
     if (!outputs[i])
       return r1rt::makeError(R1RT_INVALID_ARGUMENT, "outputs[%zu] is NULL", i);
-  session->entry(const_cast<void *const *>(inputs), outputs, session->arena);
+  const r1rt::PlanEntry &entry = session->entries.front();
+  if (!session->arena.reserve(entry.arenaSize))
+    return r1rt::makeError(R1RT_OUT_OF_MEMORY, "cannot allocate a %llu-byte arena",
+                           (unsigned long long)entry.arenaSize);
+  session->functions.front()(const_cast<void *const *>(inputs), outputs, session->arena.data(),
+                             nullptr);
   return nullptr;
 }
 
@@ -196,7 +485,35 @@ extern "C" r1rt_status_t r1rt_session_arena_size(r1rt_session_t session, size_t 
     return r1rt::nullArgument("session");
   if (!out_bytes)
     return r1rt::nullArgument("out_bytes");
-  *out_bytes = session->arenaSize;
+  *out_bytes = session->arena.capacity();
+  return nullptr;
+}
+
+extern "C" r1rt_status_t r1rt_session_bucket_count(r1rt_session_t session, size_t *out_count) {
+  if (!session)
+    return r1rt::nullArgument("session");
+  if (!out_count)
+    return r1rt::nullArgument("out_count");
+  *out_count = session->entries.size();
+  return nullptr;
+}
+
+extern "C" r1rt_status_t r1rt_session_bucket_input_dims(r1rt_session_t session, size_t bucket,
+                                                        size_t input, int32_t *out_rank,
+                                                        const int64_t **out_dims) {
+  if (!session)
+    return r1rt::nullArgument("session");
+  if (!out_rank || !out_dims)
+    return r1rt::nullArgument(!out_rank ? "out_rank" : "out_dims");
+  if (bucket >= session->entries.size())
+    return r1rt::makeError(R1RT_INVALID_ARGUMENT, "bucket %zu is out of range (the model has %zu)",
+                           bucket, session->entries.size());
+  if (input >= session->inputs.size())
+    return r1rt::makeError(R1RT_INVALID_ARGUMENT, "input %zu is out of range (the model has %zu)",
+                           input, session->inputs.size());
+  const std::vector<int64_t> &dims = session->entries[bucket].inputs[input].dims;
+  *out_rank = int32_t(dims.size());
+  *out_dims = dims.data();
   return nullptr;
 }
 

@@ -7,6 +7,10 @@ A model passes when the relative error of each output's norm,
 and no output holds a NaN. Inputs are random but valid: token ids inside the
 vocabulary, masks of 0 and 1, images from a standard normal. Prints one line
 per model with compile time, and `N passed, N failed, N skipped`.
+
+With --dynamic, models with a symbolic batch are compiled once with shape
+buckets (`--dim batch=1,8`) and run through the runtime (r1c-run) at each
+batch size from that one artifact, compared with ONNX Runtime the same way.
 """
 import argparse
 import os
@@ -23,14 +27,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 HARNESS = os.path.join(HERE, "..", "host", "harness.cpp")
 
 
-def make_inputs(model, rng):
-    """Random inputs a model accepts: ids below the smallest Gather table."""
+def make_inputs(model, rng, batch=None):
+    """Random inputs a model accepts: ids below the smallest Gather table.
+    Symbolic dims take `batch`."""
     tables = [init.dims[0] for init in model.graph.initializer if len(init.dims) == 2]
     vocab = min((t for t in tables if t > 1), default=2)
     feeds = {}
     for value in model.graph.input:
         tensor = value.type.tensor_type
-        shape = [d.dim_value for d in tensor.shape.dim]
+        shape = [d.dim_value if d.HasField("dim_value") else batch for d in tensor.shape.dim]
         if tensor.elem_type == onnx.TensorProto.INT64:
             high = 2 if ("mask" in value.name or "type" in value.name) else vocab
             feeds[value.name] = rng.integers(0, high, shape).astype(np.int64)
@@ -83,6 +88,48 @@ def check(path, args, work):
     return (compile_seconds, max(errors)), None
 
 
+def relative_error(got, want):
+    """||got - want|| / ||want||, or None when `got` holds a NaN."""
+    if np.isnan(got).any():
+        return None
+    return np.linalg.norm((got - want).ravel()) / max(np.linalg.norm(want.ravel()), 1e-30)
+
+
+def check_dynamic(path, args, work, batches):
+    """One artifact with a bucket per batch size, run at each through r1c-run."""
+    name = os.path.basename(path)[: -len(".onnx")]
+    base = os.path.join(work, name)
+    sizes = ",".join(str(b) for b in batches)
+    start = time.monotonic()
+    run = subprocess.run([args.r1c, path, "--target=host", f"--cpu={args.cpu}",
+                          f"--dim=batch={sizes}", "-o", base], capture_output=True, text=True)
+    if run.returncode != 0:
+        return None, f"r1c failed: {run.stderr.strip()}"
+    compile_seconds = time.monotonic() - start
+    model = onnx.load(path, load_external_data=False)
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    errors = []
+    for batch in batches:
+        feeds = make_inputs(model, np.random.default_rng(batch), batch)
+        expected = session.run(None, feeds)
+        command = [args.r1c_run, base + ".r1", "--save-outputs", work]
+        for i, value in enumerate(model.graph.input):
+            np.save(f"{base}.in{i}.npy", feeds[value.name])
+            command += ["--input", f"{base}.in{i}.npy"]
+        run = subprocess.run(command, capture_output=True, text=True)
+        if run.returncode != 0:
+            return None, f"r1c-run at batch {batch} failed: {run.stderr.strip()}"
+        for i, want in enumerate(expected):
+            got = np.load(os.path.join(work, f"output_{i}.npy"))
+            if got.shape != want.shape:
+                return None, f"batch {batch}: output {i} has shape {got.shape}, not {want.shape}"
+            rel = relative_error(got, want)
+            if rel is None or rel > 1e-4:
+                return None, f"batch {batch}: output {i}: relative error of the norm {rel} > 1e-4"
+            errors.append(rel)
+    return (compile_seconds, max(errors)), None
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--r1c", required=True)
@@ -90,15 +137,25 @@ def main():
     parser.add_argument("--models", help="comma-separated model names (default: all static ones)")
     parser.add_argument("--cpu", default="x86-64-v3")
     parser.add_argument("--cxx", default=os.environ.get("CXX", "c++"))
+    parser.add_argument("--dynamic", help="comma-separated symbolic-batch models to run at "
+                        "batch 1 and 8 from one artifact (needs --r1c-run)")
+    parser.add_argument("--r1c-run", help="the r1c-run binary, for --dynamic")
     args = parser.parse_args()
     names = sorted(f[:-5] for f in os.listdir(args.dir)
                    if f.endswith(".onnx") and "_dynbatch" not in f)
     if args.models:
         names = [n for n in args.models.split(",")]
+    dynamic = args.dynamic.split(",") if args.dynamic else []
+    if dynamic and not args.r1c_run:
+        parser.error("--dynamic needs --r1c-run")
     passed = failed = 0
     with tempfile.TemporaryDirectory() as work:
-        for name in names:
-            result, error = check(os.path.join(args.dir, name + ".onnx"), args, work)
+        for name in names + dynamic:
+            path = os.path.join(args.dir, name + ".onnx")
+            if name in dynamic:
+                result, error = check_dynamic(path, args, work, [1, 8])
+            else:
+                result, error = check(path, args, work)
             if error:
                 failed += 1
                 print(f"FAIL {name}: {error}", flush=True)

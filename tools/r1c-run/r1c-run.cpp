@@ -32,7 +32,8 @@ const char *kUsage =
     "  --test-data DIR     an ONNX test-data folder: input_K.pb, and output_K.pb as the\n"
     "                      expected outputs\n"
     "  --input FILE        one input (.pb TensorProto or .npy); repeat per input\n"
-    "  (none)              random inputs (standard normal floats, zero integers)\n"
+    "  (none)              random inputs (standard normal floats, zero integers),\n"
+    "                      shaped as the model's first shape bucket, or by --bucket\n"
     "Expected outputs (besides those in --test-data):\n"
     "  --expected FILE     one expected output (.pb or .npy); repeat per output\n"
     "Options:\n"
@@ -40,6 +41,8 @@ const char *kUsage =
     "                      1e-5 and 1e-4, fp32's); integers and booleans must be equal\n"
     "  --save-outputs DIR  write each output as DIR/output_K.npy\n"
     "  --bench N           run N more times and print median and p90 latency\n"
+    "  --bucket K          shape bucket K (0-based, in the order r1c compiled them)\n"
+    "                      for random inputs\n"
     "  --json              print the results as one JSON object\n"
     "  -h, --help          this text\n";
 
@@ -48,6 +51,7 @@ struct Options {
   std::vector<std::string> inputs, expected;
   double atol = 1e-5, rtol = 1e-4;
   int bench = 0;
+  int bucket = 0;
   bool json = false;
 };
 
@@ -91,6 +95,10 @@ Options parseOptions(int argc, char **argv) {
       double runs;
       number(runs);
       options.bench = int(runs);
+    } else if (arg == "--bucket") {
+      double bucket;
+      number(bucket);
+      options.bucket = int(bucket);
     } else if (arg == "--json") {
       options.json = true;
     } else if (!arg.empty() && arg[0] == '-') {
@@ -117,26 +125,18 @@ void check(r1rt_status_t status, const std::string &what) {
   std::exit(2);
 }
 
-HostTensor tensorFor(const r1rt_tensor_info_t &info) {
-  std::vector<int64_t> dims(info.dims, info.dims + info.rank);
-  for (int64_t dim : dims)
-    if (dim < 0)
-      usageError(std::string("'") + info.name + "' has a symbolic dim; give its data");
-  return HostTensor::zeros(static_cast<DType>(info.dtype), dims, info.name);
-}
-
-/// Inputs must match what the model declares exactly.
-void checkMatches(const HostTensor &tensor, const r1rt_tensor_info_t &info, const char *role,
-                  size_t index) {
-  std::vector<int64_t> dims(info.dims, info.dims + info.rank);
-  HostTensor expected = HostTensor{info.name, static_cast<DType>(info.dtype), dims, {}};
-  bool sameDims = tensor.dims.size() == dims.size() &&
-                  std::equal(dims.begin(), dims.end(), tensor.dims.begin(),
-                             [](int64_t want, int64_t got) { return want < 0 || want == got; });
-  if (static_cast<uint32_t>(tensor.dtype) != uint32_t(info.dtype) || !sameDims)
-    usageError(std::string(role) + " " + std::to_string(index) + " ('" + info.name +
-               "') is " + tensor.typeString() + " but the model expects " +
-               expected.typeString());
+/// The model's view of a tensor, for the runtime.
+r1rt_tensor_t describe(HostTensor &tensor) {
+  // Empty tensors still need a valid pointer.
+  static uint64_t emptyTensor[8];
+  r1rt_tensor_t view{};
+  view.data = tensor.bytes.empty() ? emptyTensor : (void *)tensor.bytes.data();
+  view.bytes = tensor.bytes.size();
+  view.dtype = static_cast<r1rt_dtype_t>(tensor.dtype);
+  view.rank = int32_t(std::min<size_t>(tensor.dims.size(), R1RT_MAX_RANK + 1));
+  std::copy_n(tensor.dims.begin(), std::min<size_t>(tensor.dims.size(), R1RT_MAX_RANK),
+              view.dims);
+  return view;
 }
 
 double percentile(std::vector<double> values, double p) {
@@ -160,6 +160,9 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < outputCount; ++i)
     check(r1rt_model_output_info(model, i, &outputInfo[i]), "output info");
 
+  r1rt_session_t session = nullptr;
+  check(r1rt_session_create(model, &session), "cannot run " + options.model);
+
   // Inputs and expected outputs.
   std::vector<HostTensor> inputs, expected;
   if (!options.testData.empty()) {
@@ -176,13 +179,23 @@ int main(int argc, char **argv) {
       inputs.push_back(std::move(*tensor));
     }
   } else {
+    size_t buckets = 0;
+    check(r1rt_session_bucket_count(session, &buckets), "buckets");
+    if (options.bucket < 0 || size_t(options.bucket) >= buckets)
+      usageError("--bucket " + std::to_string(options.bucket) + ": the model has " +
+                 std::to_string(buckets) + " shape buckets");
     std::mt19937 generator(0);
     std::normal_distribution<float> normal;
-    for (const r1rt_tensor_info_t &info : inputInfo) {
-      HostTensor tensor = tensorFor(info);
+    for (size_t i = 0; i < inputCount; ++i) {
+      int32_t rank;
+      const int64_t *dims;
+      check(r1rt_session_bucket_input_dims(session, options.bucket, i, &rank, &dims), "input dims");
+      HostTensor tensor = HostTensor::zeros(static_cast<DType>(inputInfo[i].dtype),
+                                            std::vector<int64_t>(dims, dims + rank),
+                                            inputInfo[i].name);
       if (tensor.dtype == DType::Float)
-        for (int64_t i = 0; i < tensor.numElements(); ++i)
-          tensor.data<float>()[i] = normal(generator);
+        for (int64_t k = 0; k < tensor.numElements(); ++k)
+          tensor.data<float>()[k] = normal(generator);
       inputs.push_back(std::move(tensor));
     }
   }
@@ -198,29 +211,29 @@ int main(int argc, char **argv) {
   if (!expected.empty() && expected.size() != outputCount)
     usageError("the model produces " + std::to_string(outputCount) + " outputs, got " +
                std::to_string(expected.size()) + " expected ones");
-  for (size_t i = 0; i < inputCount; ++i)
-    checkMatches(inputs[i], inputInfo[i], "input", i);
-
-  // Outputs are poisoned so elements the model fails to write show up.
-  std::vector<HostTensor> outputs;
-  for (const r1rt_tensor_info_t &info : outputInfo) {
-    outputs.push_back(tensorFor(info));
-    std::fill(outputs.back().bytes.begin(), outputs.back().bytes.end(), uint8_t(0xff));
-  }
-  // Empty tensors still need a valid pointer.
-  static uint64_t emptyTensor[8];
-  std::vector<const void *> inputPointers;
-  std::vector<void *> outputPointers;
+  std::vector<r1rt_tensor_t> inputViews;
   for (HostTensor &tensor : inputs)
-    inputPointers.push_back(tensor.bytes.empty() ? emptyTensor : (void *)tensor.bytes.data());
-  for (HostTensor &tensor : outputs)
-    outputPointers.push_back(tensor.bytes.empty() ? emptyTensor : (void *)tensor.bytes.data());
+    inputViews.push_back(describe(tensor));
 
-  r1rt_session_t session = nullptr;
-  check(r1rt_session_create(model, &session), "cannot run " + options.model);
+  // A first run into buffers the session owns gives each output's shape.
+  std::vector<r1rt_tensor_t> outputViews(outputCount);
+  check(r1rt_session_run_tensors(session, inputViews.data(), inputViews.size(),
+                                 outputViews.data(), outputViews.size()),
+        "run");
+  // Then into buffers poisoned beforehand, so elements the model fails to
+  // write show up; these are the outputs compared.
+  std::vector<HostTensor> outputs;
+  for (size_t i = 0; i < outputCount; ++i) {
+    outputs.push_back(HostTensor::zeros(
+        static_cast<DType>(outputViews[i].dtype),
+        std::vector<int64_t>(outputViews[i].dims, outputViews[i].dims + outputViews[i].rank),
+        outputInfo[i].name));
+    std::fill(outputs.back().bytes.begin(), outputs.back().bytes.end(), uint8_t(0xff));
+    outputViews[i] = describe(outputs.back());
+  }
   auto runOnce = [&] {
-    check(r1rt_session_run(session, inputPointers.data(), inputPointers.size(),
-                           outputPointers.data(), outputPointers.size()),
+    check(r1rt_session_run_tensors(session, inputViews.data(), inputViews.size(),
+                                   outputViews.data(), outputViews.size()),
           "run");
   };
   runOnce();

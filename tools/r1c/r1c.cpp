@@ -47,6 +47,15 @@ int main(int argc, char **argv) {
                  "Host ISA: native, x86-64-v3 (AVX2) or x86-64-v4 (AVX-512)")
       ->check(CLI::IsMember({"native", "x86-64-v3", "x86-64-v4"}))
       ->default_str("x86-64-v3");
+  app.add_option("--dim", options.dimSizes,
+                 "Sizes for a symbolic input dim, by its name in the model:\n"
+                 "  --dim batch=1,8  one entry point (shape bucket) per size, and per\n"
+                 "                   combination with other --dim options; the runtime\n"
+                 "                   picks the bucket that fits each request\n"
+                 "Symbolic dims not given here get sizes 1,2,4,8. With --compile-to,\n"
+                 "one size per dim prints the IR specialized to it. Repeatable.")
+      ->type_name("NAME=SIZE[,SIZE...]")
+      ->allow_extra_args(false);
   app.add_flag("--debug-locations", options.printLocations,
                "Print each op's location (ONNX node name and file)");
   app.add_flag("--elide-weights", options.elideWeights,

@@ -120,11 +120,25 @@ typedef struct r1rt_artifact_section_entry_s {
 } r1rt_artifact_section_entry_t;
 
 /* Plan (R1RT_SECTION_PLAN) payload of an artifact with host code only:
- *   uint32 entry_len, bytes   C symbol of the entry point in the HOST_CODE
- *                             shared object: void entry(void *const *inputs,
- *                             void *const *outputs, void *arena)
- *   uint64 arena_size         bytes of scratch memory the entry point needs
- */
+ *   uint32 magic                R1RT_HOST_PLAN_MAGIC ("R1HP")
+ *   uint32 version              R1RT_HOST_PLAN_VERSION
+ *   uint32 entry_count          >= 1: one per shape bucket, or one for a
+ *                               model whose shapes are all static
+ *   per entry:
+ *     uint32 len, bytes         C symbol of the entry point in the HOST_CODE
+ *                               shared object: void entry(void *const *inputs,
+ *                               void *const *outputs, void *arena,
+ *                               int64_t *output_dims)
+ *     uint64 arena_size         bytes of scratch memory the entry point needs
+ *     per input, then per output (metadata order; ranks from the metadata):
+ *       int64 dims[rank]        the exact extents this entry takes (makes)
+ *       int32 pad_axis          -1, or the axis along which a smaller request
+ *                               may be padded up to this entry's extent (for
+ *                               inputs) and trimmed back (for outputs): rows
+ *                               along it never interact
+ * The payload ends exactly at the end of the section. */
+#define R1RT_HOST_PLAN_MAGIC 0x50483152u /* "R1HP" in file order */
+#define R1RT_HOST_PLAN_VERSION 1u
 
 /* External weights reference (R1RT_SECTION_EXTERNAL_WEIGHTS_REF) payload:
  *   uint32 name_len, name bytes   side file name, relative to the artifact

@@ -43,6 +43,17 @@ struct ArtifactMetadata {
   std::vector<ArtifactTensor> outputs;
 };
 
+// One host entry point as the plan section records it: the model
+// specialized for one set of input shapes.
+struct HostPlanEntry {
+  std::string symbol;
+  uint64_t arenaSize = 0;
+  // Per input (output), its exact dims, and the axis a smaller request may be
+  // padded along (-1: none). Ranks match the metadata.
+  std::vector<std::vector<int64_t>> inputDims, outputDims;
+  std::vector<int32_t> inputPadAxes, outputPadAxes;
+};
+
 namespace artifact {
 
 inline void appendU32(std::vector<uint8_t> &out, uint32_t v) {
@@ -143,6 +154,29 @@ inline std::vector<uint8_t> encodeExternalWeightsRef(const std::string &fileName
   appendString(out, fileName);
   appendU64(out, size);
   appendU32(out, checksum);
+  return out;
+}
+
+// Encodes the payload of a host PLAN section.
+inline std::vector<uint8_t> encodeHostPlan(const std::vector<HostPlanEntry> &entries) {
+  std::vector<uint8_t> out;
+  appendU32(out, R1RT_HOST_PLAN_MAGIC);
+  appendU32(out, R1RT_HOST_PLAN_VERSION);
+  appendU32(out, uint32_t(entries.size()));
+  auto appendTensors = [&](const std::vector<std::vector<int64_t>> &dims,
+                           const std::vector<int32_t> &padAxes) {
+    for (size_t i = 0; i < dims.size(); ++i) {
+      for (int64_t dim : dims[i])
+        appendU64(out, uint64_t(dim));
+      appendU32(out, uint32_t(i < padAxes.size() ? padAxes[i] : -1));
+    }
+  };
+  for (const HostPlanEntry &entry : entries) {
+    appendString(out, entry.symbol);
+    appendU64(out, entry.arenaSize);
+    appendTensors(entry.inputDims, entry.inputPadAxes);
+    appendTensors(entry.outputDims, entry.outputPadAxes);
+  }
   return out;
 }
 

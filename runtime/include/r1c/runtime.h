@@ -180,19 +180,61 @@ r1rt_status_t r1rt_model_find_section(r1rt_model_t model, uint32_t kind, const c
 typedef struct r1rt_session *r1rt_session_t;
 
 /* Loads the model's code for this machine (the best host ISA section the
- * CPU supports) and allocates the arena. R1RT_UNAVAILABLE when no section
- * fits this machine, saying which ISA the artifact needs. */
+ * CPU supports). R1RT_UNAVAILABLE when no section fits this machine, saying
+ * which ISA the artifact needs. The arena is allocated by the first run, for
+ * the shape bucket that run needs, and grows with larger buckets. */
 r1rt_status_t r1rt_session_create(r1rt_model_t model, r1rt_session_t *out_session);
 
-/* Runs the model. `inputs[i]` points at input i in the model's order, a
- * dense row-major buffer of the exact dtype and shape the model declares;
- * `outputs[i]` is caller-owned and receives output i. The counts must match
- * the model's. */
+/* Largest rank r1rt_tensor_t describes. */
+#define R1RT_MAX_RANK 8
+
+/* A tensor passed to or returned by r1rt_session_run_tensors: a dense,
+ * row-major buffer with its element type and dims. */
+typedef struct r1rt_tensor_s {
+  void *data;   /* an input's elements (only read), or where an output goes */
+  size_t bytes; /* bytes at `data`: at least the tensor's size for an input;
+                   an output buffer's capacity */
+  r1rt_dtype_t dtype;
+  int32_t rank;
+  int64_t dims[R1RT_MAX_RANK];
+} r1rt_tensor_t;
+
+/* Runs the model on inputs of any shape it accepts: the shapes it was
+ * compiled for, one per shape bucket of its symbolic dims (r1c --dim). A
+ * request smaller than a bucket along a dim whose rows never interact (a
+ * batch) is padded up to the smallest bucket that holds it, and its outputs
+ * are trimmed back; other sizes are an error listing the accepted shapes.
+ *   inputs[i]   input i in the model's order: data, bytes, dtype, rank, dims.
+ *   outputs[i]  output i: a caller-owned buffer of `bytes` capacity, or
+ *               data == NULL for a buffer the session owns, valid until the
+ *               session's next run or its release. On success every field
+ *               is set: data, bytes (the output's size), dtype, rank, dims.
+ * Errors (R1RT_INVALID_ARGUMENT, naming the input or output): a count, dtype,
+ * rank or dims the model does not take, an input smaller than its dims, an
+ * output buffer smaller than the output. */
+r1rt_status_t r1rt_session_run_tensors(r1rt_session_t session, const r1rt_tensor_t *inputs,
+                                       size_t input_count, r1rt_tensor_t *outputs,
+                                       size_t output_count);
+
+/* Runs a model whose shapes are all static (one bucket). `inputs[i]` points
+ * at input i, a dense row-major buffer of the exact dtype and shape the model
+ * declares; `outputs[i]` is caller-owned and receives output i. The counts
+ * must match the model's. Shapes are not passed, so they cannot be checked:
+ * prefer r1rt_session_run_tensors. */
 r1rt_status_t r1rt_session_run(r1rt_session_t session, const void *const *inputs,
                                size_t input_count, void *const *outputs, size_t output_count);
 
-/* Bytes of the session's arena (scratch memory for intermediate tensors). */
+/* Bytes of the session's arena (scratch memory for intermediate tensors)
+ * now: 0 before the first run, then the largest bucket's need so far. */
 r1rt_status_t r1rt_session_arena_size(r1rt_session_t session, size_t *out_bytes);
+
+/* Number of entry points (shape buckets) the session can run. */
+r1rt_status_t r1rt_session_bucket_count(r1rt_session_t session, size_t *out_count);
+
+/* The dims input `input` takes in bucket `bucket`: `*out_rank` values at
+ * `*out_dims`, owned by the session. */
+r1rt_status_t r1rt_session_bucket_input_dims(r1rt_session_t session, size_t bucket, size_t input,
+                                             int32_t *out_rank, const int64_t **out_dims);
 
 /* Releases the session and its arena; NULL is a no-op. */
 void r1rt_session_release(r1rt_session_t session);

@@ -1,0 +1,106 @@
+// Reads the host plan section, bounds-checking every field: a corrupt plan
+// is an error status, never a read outside the section.
+#include "HostPlan.h"
+#include "Error.h"
+#include "r1c/artifact_format.h"
+
+namespace r1rt {
+namespace {
+
+class Reader {
+public:
+  Reader(const uint8_t *data, size_t size) : data(data), size(size) {}
+  bool u32(uint32_t &out) {
+    if (size - offset < 4)
+      return false;
+    out = r1c::artifact::loadU32(data + offset);
+    offset += 4;
+    return true;
+  }
+  bool u64(uint64_t &out) {
+    if (size - offset < 8)
+      return false;
+    out = r1c::artifact::loadU64(data + offset);
+    offset += 8;
+    return true;
+  }
+  bool string(std::string &out, uint32_t maxLength) {
+    uint32_t length;
+    if (!u32(length) || length == 0 || length > maxLength || size - offset < length)
+      return false;
+    out.assign(reinterpret_cast<const char *>(data + offset), length);
+    offset += length;
+    return true;
+  }
+  bool atEnd() const { return offset == size; }
+
+private:
+  const uint8_t *data;
+  size_t size;
+  size_t offset = 0;
+};
+
+// Extents beyond this are corrupt, and products of up to 8 of them stay
+// far from overflowing 64 bits in the checks below.
+constexpr uint64_t kMaxExtent = uint64_t(1) << 40;
+constexpr uint64_t kMaxArena = uint64_t(1) << 48;
+constexpr uint32_t kMaxEntries = 4096;
+
+bool readTensors(Reader &reader, const std::vector<int32_t> &ranks,
+                 std::vector<PlanTensor> &tensors) {
+  tensors.resize(ranks.size());
+  for (size_t i = 0; i < ranks.size(); ++i) {
+    PlanTensor &tensor = tensors[i];
+    uint64_t elements = 1;
+    for (int32_t d = 0; d < ranks[i]; ++d) {
+      uint64_t dim;
+      if (!reader.u64(dim) || dim > kMaxExtent)
+        return false;
+      elements = dim == 0 ? 0 : elements;
+      if (elements && (elements *= dim) > kMaxArena)
+        return false;
+      tensor.dims.push_back(int64_t(dim));
+    }
+    uint32_t axis;
+    if (!reader.u32(axis))
+      return false;
+    tensor.padAxis = int32_t(axis);
+    if (tensor.padAxis < -1 || tensor.padAxis >= ranks[i])
+      return false;
+  }
+  return true;
+}
+
+} // namespace
+
+r1rt_status_t parseHostPlan(const uint8_t *data, size_t size,
+                            const std::vector<int32_t> &inputRanks,
+                            const std::vector<int32_t> &outputRanks,
+                            std::vector<PlanEntry> &entries) {
+  auto malformed = [] {
+    return makeError(R1RT_DATA_LOSS, "the artifact's plan section is malformed");
+  };
+  Reader reader(data, size);
+  uint32_t magic, version, count;
+  if (!reader.u32(magic) || magic != R1RT_HOST_PLAN_MAGIC || !reader.u32(version))
+    return malformed();
+  if (version != R1RT_HOST_PLAN_VERSION)
+    return makeError(R1RT_UNIMPLEMENTED,
+                     "the artifact's host plan has version %u; this runtime reads version %u "
+                     "(recompile the model with a matching r1c)",
+                     version, R1RT_HOST_PLAN_VERSION);
+  if (!reader.u32(count) || count == 0 || count > kMaxEntries)
+    return malformed();
+  entries.clear();
+  entries.resize(count);
+  for (PlanEntry &entry : entries)
+    if (!reader.string(entry.symbol, 256) || !reader.u64(entry.arenaSize) ||
+        entry.arenaSize >= kMaxArena || !readTensors(reader, inputRanks, entry.inputs) ||
+        !readTensors(reader, outputRanks, entry.outputs))
+      return malformed();
+  if (!reader.atEnd())
+    return malformed();
+  return nullptr;
+}
+
+} // namespace r1rt
