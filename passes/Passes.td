@@ -67,9 +67,11 @@ def PlanMemory : Pass<"r1c-plan-memory", "::mlir::func::FuncOp"> {
     (reshape, squeeze, unsqueeze, flatten) alias their input and extend its
     life. An elementwise kernel writes in place over an input of the same
     size that dies there. Buffers are placed greedily, largest first, at the
-    lowest 64-byte-aligned offset free during their lifetime. Each kernel
-    gets `result_offsets` (bytes; -1 for a result whose size depends on a
-    dynamic dim, which the runtime places), the function `r1k.arena_size`.
+    lowest 64-byte-aligned offset free during their lifetime. A result whose
+    dims are computed at run time from data (a reduction over axes given as
+    a tensor) gets room for its largest possible size. Each kernel gets
+    `result_offsets` (bytes; -1 for a result whose size depends on a dynamic
+    dim, which the runtime places), the function `r1k.arena_size`.
   }];
 }
 

@@ -38,6 +38,16 @@ std::optional<int64_t> byteSize(Type type) {
   return (bytes + kAlignment - 1) / kAlignment * kAlignment;
 }
 
+/// Bytes to reserve for a result whose dims are computed at run time from
+/// data, by its bound; std::nullopt when it has none.
+std::optional<int64_t> boundedByteSize(Value value) {
+  std::optional<int64_t> elements = r1k::getDataDependentShapeBound(value);
+  auto tensor = dyn_cast<RankedTensorType>(value.getType());
+  if (!elements || !tensor)
+    return std::nullopt;
+  int64_t bytes = *elements * std::max<int64_t>(1, (tensor.getElementTypeBitWidth() + 7) / 8);
+  return (bytes + kAlignment - 1) / kAlignment * kAlignment;
+}
 
 /// The value whose storage `value` uses: through views to a kernel result,
 /// a graph input or a constant.
@@ -155,6 +165,8 @@ void PlanMemoryPass::runOnOperation() {
     }
     Buffer &buffer = buffers[it->second];
     std::optional<int64_t> size = byteSize(member.getType());
+    if (!size)
+      size = boundedByteSize(member);
     dynamic[it->second] = dynamic[it->second] || !size;
     buffer.size = std::max(buffer.size, size.value_or(0));
     int64_t def = indexOf.lookup(member.getDefiningOp());
@@ -176,8 +188,12 @@ void PlanMemoryPass::runOnOperation() {
   int64_t arenaSize = 0;
   for (size_t index : order) {
     Buffer &buffer = buffers[index];
-    if (buffer.size == 0)
+    if (buffer.size == 0) {
+      // Empty tensors hold no bytes: any offset will do.
+      if (!dynamic[index])
+        buffer.offset = 0;
       continue;
+    }
     SmallVector<std::pair<int64_t, int64_t>> taken; // [offset, offset + size)
     for (size_t other : placed) {
       const Buffer &o = buffers[other];

@@ -64,6 +64,12 @@ std::vector<char> constantBytes(ElementsAttr value) {
   return bytes;
 }
 
+/// Whether `value`'s dims are computed at run time, from data.
+bool hasDataDependentShape(Value value) {
+  auto tensor = dyn_cast<RankedTensorType>(value.getType());
+  return tensor && !tensor.hasStaticShape() && r1k::getDataDependentShapeBound(value);
+}
+
 class Emitter {
 public:
   Emitter(llvm::LLVMContext &context, const HostModuleInfo &info)
@@ -79,7 +85,8 @@ private:
   LogicalResult emitEpilogue(r1k::KernelOp kernel, Operation *anchor,
                              ArrayRef<llvm::Value *> pointers, llvm::Value *out);
   llvm::Value *weightPointer(ConstantOp constant);
-  void emitOutputDims(func::FuncOp func, llvm::Value *outputDims);
+  void emitOutputDims(func::ReturnOp ret, llvm::Value *outputDims,
+                      const DenseMap<Value, llvm::Value *> &runtimeDims);
 
   llvm::LLVMContext &context;
   const HostModuleInfo &info;
@@ -123,7 +130,13 @@ LogicalResult Emitter::emitEpilogue(r1k::KernelOp kernel, Operation *anchor,
       llvm::Value *result = nullptr;
       Type element = getElementTypeOf(value);
       if (auto arg = dyn_cast<BlockArgument>(value)) {
-        auto shape = cast<RankedTensorType>(value.getType()).getShape();
+        auto type = cast<RankedTensorType>(value.getType());
+        ArrayRef<int64_t> shape = type.getShape();
+        // An input whose dims were computed from data has the (static)
+        // result's dims: the model declares them, and elementwise ops do not
+        // broadcast a computed shape.
+        if (!type.hasStaticShape() && type.getRank() == resultType.getRank())
+          shape = resultType.getShape();
         result = kb.load(pointers[arg.getArgNumber()], kb.broadcastOffset(indices, shape),
                          element);
       } else if (anchor && value.getDefiningOp() == anchor) {
@@ -171,9 +184,11 @@ llvm::Function *Emitter::emitKernel(r1k::KernelOp kernel, const std::string &ste
   function->addFnAttr(llvm::Attribute::NoInline);
   b.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", function));
   Block &body = kernel.getBody().front();
-  // args: the kernel's inputs, then its results.
+  // args: the kernel's inputs, then its results, then an int64 array per
+  // result whose dims the kernel computes, which receives them.
   SmallVector<llvm::Value *> pointers, results;
-  unsigned count = body.getNumArguments() + kernel.getNumResults();
+  unsigned count = body.getNumArguments() + kernel.getNumResults() +
+                   llvm::count_if(kernel.getResults(), hasDataDependentShape);
   for (unsigned i = 0; i < count; ++i) {
     llvm::Value *slot = b.CreateGEP(b.getPtrTy(), function->getArg(0), b.getInt64(i));
     (i < body.getNumArguments() ? pointers : results)
@@ -188,6 +203,11 @@ llvm::Function *Emitter::emitKernel(r1k::KernelOp kernel, const std::string &ste
     }
   Operation *yield = body.getTerminator();
   bool fused = anchor && yield->getOperand(0) != anchor->getResult(0);
+  if (fused && hasDataDependentShape(kernel.getResult(0))) {
+    kernel.emitOpError("fuses a body after an anchor whose dims are computed at run time; not "
+                       "supported on host yet");
+    return nullptr;
+  }
   if (fused && anchor->getResult(0).getType() != kernel.getResult(0).getType()) {
     kernel.emitOpError("fuses a body that changes the element type; not supported on host yet");
     return nullptr;
@@ -228,7 +248,7 @@ LogicalResult checkTypes(func::FuncOp func, llvm::LLVMContext &context) {
                                             : at->emitOpError("has an unranked tensor; host "
                                                               "code needs static shapes"),
              failure();
-    if (!tensor.hasStaticShape())
+    if (!tensor.hasStaticShape() && !hasDataDependentShape(value))
       return at->emitOpError("has a tensor with a dynamic dim (")
              << tensor << "); host code needs static shapes for now";
     if (!getScalarType(context, tensor.getElementType()))
@@ -274,6 +294,8 @@ LogicalResult Emitter::addEntry(func::FuncOp func, const std::string &stem) {
   llvm::Value *inputs = entry->getArg(0), *outputs = entry->getArg(1), *arena = entry->getArg(2);
   llvm::Value *outputDims = entry->getArg(3);
   DenseMap<Value, llvm::Value *> pointers;
+  // Dims computed at run time, by value: int64 arrays on the stack.
+  DenseMap<Value, llvm::Value *> runtimeDims;
   for (BlockArgument arg : func.getArguments())
     pointers[arg] = b.CreateLoad(
         b.getPtrTy(), b.CreateGEP(b.getPtrTy(), inputs, b.getInt64(arg.getArgNumber())));
@@ -282,12 +304,16 @@ LogicalResult Emitter::addEntry(func::FuncOp func, const std::string &stem) {
     if (auto constant = dyn_cast<ConstantOp>(op)) {
       pointers[constant] = weightPointer(constant);
     } else if (isView(&op)) {
+      if (runtimeDims.count(op.getOperand(0)))
+        return op.emitOpError("reshapes a tensor whose dims are computed at run time; not "
+                              "supported on host yet");
       pointers[op.getResult(0)] = pointers.lookup(op.getOperand(0));
     } else if (auto kernel = dyn_cast<r1k::KernelOp>(op)) {
       ArrayRef<int64_t> offsets = kernel->getAttrOfType<DenseI64ArrayAttr>("result_offsets");
       unsigned inputCount = kernel.getInputs().size();
-      llvm::Value *args =
-          b.CreateAlloca(b.getPtrTy(), b.getInt64(inputCount + kernel.getNumResults()));
+      unsigned dimsCount = llvm::count_if(kernel.getResults(), hasDataDependentShape);
+      llvm::Value *args = b.CreateAlloca(
+          b.getPtrTy(), b.getInt64(inputCount + kernel.getNumResults() + dimsCount));
       for (auto [i, input] : llvm::enumerate(kernel.getInputs()))
         b.CreateStore(pointers.lookup(input), b.CreateGEP(b.getPtrTy(), args, b.getInt64(i)));
       for (auto [i, result] : llvm::enumerate(kernel.getResults())) {
@@ -298,13 +324,32 @@ LogicalResult Emitter::addEntry(func::FuncOp func, const std::string &stem) {
         b.CreateStore(pointer, b.CreateGEP(b.getPtrTy(), args, b.getInt64(inputCount + i)));
         pointers[result] = pointer;
       }
+      unsigned nextDims = inputCount + kernel.getNumResults();
+      for (Value result : kernel.getResults()) {
+        if (!hasDataDependentShape(result))
+          continue;
+        int64_t rank = cast<RankedTensorType>(result.getType()).getRank();
+        llvm::Value *dims = b.CreateAlloca(b.getInt64Ty(), b.getInt64(std::max<int64_t>(rank, 1)));
+        b.CreateStore(dims, b.CreateGEP(b.getPtrTy(), args, b.getInt64(nextDims++)));
+        runtimeDims[result] = dims;
+      }
       b.CreateCall(kernelFunctions.lookup(kernel), {args});
     } else if (auto ret = dyn_cast<func::ReturnOp>(op)) {
-      emitOutputDims(func, outputDims);
+      emitOutputDims(ret, outputDims, runtimeDims);
       for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
         llvm::Value *target = b.CreateLoad(
             b.getPtrTy(), b.CreateGEP(b.getPtrTy(), outputs, b.getInt64(i)));
-        int64_t bytes = storageBytes(cast<RankedTensorType>(value.getType()));
+        auto type = cast<RankedTensorType>(value.getType());
+        llvm::Value *bytes;
+        if (llvm::Value *dims = runtimeDims.lookup(value)) {
+          bytes = b.getInt64(std::max<int64_t>(1, (type.getElementTypeBitWidth() + 7) / 8));
+          for (int64_t d = 0; d < type.getRank(); ++d)
+            bytes = b.CreateMul(bytes, b.CreateLoad(b.getInt64Ty(),
+                                                    b.CreateGEP(b.getInt64Ty(), dims,
+                                                                b.getInt64(d))));
+        } else {
+          bytes = b.getInt64(storageBytes(type));
+        }
         b.CreateMemCpy(target, llvm::MaybeAlign(1), pointers.lookup(value), llvm::MaybeAlign(1),
                        bytes);
       }
@@ -320,15 +365,24 @@ LogicalResult Emitter::addEntry(func::FuncOp func, const std::string &stem) {
   return success();
 }
 
-void Emitter::emitOutputDims(func::FuncOp func, llvm::Value *outputDims) {
-  llvm::BasicBlock *store = llvm::BasicBlock::Create(context, "output_dims", b.GetInsertBlock()->getParent());
-  llvm::BasicBlock *after = llvm::BasicBlock::Create(context, "outputs", b.GetInsertBlock()->getParent());
+void Emitter::emitOutputDims(func::ReturnOp ret, llvm::Value *outputDims,
+                             const DenseMap<Value, llvm::Value *> &runtimeDims) {
+  llvm::Function *function = b.GetInsertBlock()->getParent();
+  llvm::BasicBlock *store = llvm::BasicBlock::Create(context, "output_dims", function);
+  llvm::BasicBlock *after = llvm::BasicBlock::Create(context, "outputs", function);
   b.CreateCondBr(b.CreateIsNull(outputDims), after, store);
   b.SetInsertPoint(store);
   int64_t slot = 0;
-  for (Type type : func.getResultTypes())
-    for (int64_t dim : cast<RankedTensorType>(type).getShape())
-      b.CreateStore(b.getInt64(dim), b.CreateGEP(b.getInt64Ty(), outputDims, b.getInt64(slot++)));
+  for (Value value : ret.getOperands()) {
+    auto type = cast<RankedTensorType>(value.getType());
+    llvm::Value *dims = runtimeDims.lookup(value);
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      llvm::Value *dim = b.getInt64(type.getDimSize(d));
+      if (dims)
+        dim = b.CreateLoad(b.getInt64Ty(), b.CreateGEP(b.getInt64Ty(), dims, b.getInt64(d)));
+      b.CreateStore(dim, b.CreateGEP(b.getInt64Ty(), outputDims, b.getInt64(slot++)));
+    }
+  }
   b.CreateBr(after);
   b.SetInsertPoint(after);
 }

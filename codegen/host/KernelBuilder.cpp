@@ -22,6 +22,22 @@ void KernelBuilder::loop(int64_t count, llvm::function_ref<void(llvm::Value *)> 
   b.SetInsertPoint(exit);
 }
 
+void KernelBuilder::loop(llvm::Value *count, llvm::function_ref<void(llvm::Value *)> body) {
+  llvm::Function *function = b.GetInsertBlock()->getParent();
+  llvm::BasicBlock *before = b.GetInsertBlock();
+  llvm::BasicBlock *header = llvm::BasicBlock::Create(b.getContext(), "loop", function);
+  llvm::BasicBlock *exit = llvm::BasicBlock::Create(b.getContext(), "loop.end", function);
+  b.CreateCondBr(b.CreateICmpSGT(count, b.getInt64(0)), header, exit);
+  b.SetInsertPoint(header);
+  llvm::PHINode *index = b.CreatePHI(b.getInt64Ty(), 2, "i");
+  index->addIncoming(b.getInt64(0), before);
+  body(index);
+  llvm::Value *next = b.CreateAdd(index, b.getInt64(1), "", /*HasNUW=*/true, /*HasNSW=*/true);
+  index->addIncoming(next, b.GetInsertBlock());
+  b.CreateCondBr(b.CreateICmpSLT(next, count), header, exit);
+  b.SetInsertPoint(exit);
+}
+
 void KernelBuilder::loopNestFrom(llvm::ArrayRef<int64_t> shape,
                                  llvm::SmallVectorImpl<llvm::Value *> &indices,
                                  llvm::function_ref<void(llvm::ArrayRef<llvm::Value *>)> body) {

@@ -23,6 +23,8 @@ public:
 
   /// `for (i = 0; i < count; ++i) body(i)`.
   void loop(int64_t count, llvm::function_ref<void(llvm::Value *)> body);
+  /// `for (i = 0; i < count; ++i) body(i)` with a count known at run time.
+  void loop(llvm::Value *count, llvm::function_ref<void(llvm::Value *)> body);
   /// Nested loops over every index of `shape`, innermost dim last.
   void loopNest(llvm::ArrayRef<int64_t> shape,
                 llvm::function_ref<void(llvm::ArrayRef<llvm::Value *>)> body);

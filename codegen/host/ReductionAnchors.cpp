@@ -32,7 +32,8 @@ llvm::Value *initialValue(KernelBuilder &kb, Type element, Combine combine) {
     return kb.constant(element, max ? -std::numeric_limits<double>::infinity()
                                     : std::numeric_limits<double>::infinity());
   unsigned width = element.getIntOrFloatBitWidth();
-  bool isUnsigned = element.isUnsignedInteger();
+  // Booleans order false < true.
+  bool isUnsigned = element.isUnsignedInteger() || element.isInteger(1);
   llvm::APInt bound = max ? (isUnsigned ? llvm::APInt::getMinValue(width)
                                         : llvm::APInt::getSignedMinValue(width))
                           : (isUnsigned ? llvm::APInt::getMaxValue(width)
@@ -43,7 +44,8 @@ llvm::Value *initialValue(KernelBuilder &kb, Type element, Combine combine) {
 llvm::Value *combineValues(KernelBuilder &kb, Type element, Combine combine, llvm::Value *acc,
                            llvm::Value *x) {
   llvm::IRBuilder<> &b = kb.b;
-  bool isFloat = isa<FloatType>(element), isUnsigned = element.isUnsignedInteger();
+  bool isFloat = isa<FloatType>(element);
+  bool isUnsigned = element.isUnsignedInteger() || element.isInteger(1);
   switch (combine) {
   case Combine::Sum:
   case Combine::Mean:
@@ -74,12 +76,103 @@ SmallVector<llvm::Value *> joinIndices(ArrayRef<llvm::Value *> kept, ArrayRef<ll
   return indices;
 }
 
+/// A reduction whose axes arrive as a tensor: which dims it reduces, and so
+/// the result's dims, are known only at run time. One pass over the input
+/// accumulates each element into its output element; the output's dims go
+/// to `outputs[1]`.
+LogicalResult emitReduceOverComputedAxes(KernelBuilder &kb, Operation *op, Combine combine,
+                                         ArrayRef<llvm::Value *> inputs,
+                                         ArrayRef<llvm::Value *> outputs) {
+  auto type = cast<RankedTensorType>(op->getOperand(0).getType());
+  auto axesType = cast<RankedTensorType>(op->getOperand(1).getType());
+  auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+  if (!type.hasStaticShape() || !axesType.hasStaticShape())
+    return op->emitOpError("with axes computed at run time needs static input and axes shapes "
+                           "on host");
+  Type element = type.getElementType();
+  ArrayRef<int64_t> shape = type.getShape();
+  int64_t rank = shape.size();
+  bool keepDims = op->getAttrOfType<BoolAttr>("keepdims").getValue();
+  bool noopWhenEmpty = op->getAttrOfType<BoolAttr>("noop_with_empty_axes").getValue();
+  llvm::IRBuilder<> &b = kb.b;
+  llvm::Type *i64 = b.getInt64Ty();
+
+  // Bit d of the mask: dim d is reduced. Axes out of range are ignored
+  // (the model is invalid; this only keeps the kernel in bounds).
+  llvm::Value *maskSlot = b.CreateAlloca(i64);
+  int64_t axisCount = axesType.getNumElements();
+  int64_t all = rank >= 63 ? -1 : (int64_t(1) << rank) - 1;
+  b.CreateStore(b.getInt64(axisCount == 0 && !noopWhenEmpty ? all : 0), maskSlot);
+  kb.loop(axisCount, [&](llvm::Value *j) {
+    llvm::Value *axis = b.CreateLoad(i64, b.CreateGEP(i64, inputs[1], j));
+    axis = b.CreateSelect(b.CreateICmpSLT(axis, b.getInt64(0)),
+                          b.CreateAdd(axis, b.getInt64(rank)), axis);
+    llvm::Value *inRange = b.CreateAnd(b.CreateICmpSGE(axis, b.getInt64(0)),
+                                       b.CreateICmpSLT(axis, b.getInt64(rank)));
+    llvm::Value *bit = b.CreateSelect(
+        inRange, b.CreateShl(b.getInt64(1), b.CreateAnd(axis, b.getInt64(63))), b.getInt64(0));
+    b.CreateStore(b.CreateOr(b.CreateLoad(i64, maskSlot), bit), maskSlot);
+  });
+  llvm::Value *mask = b.CreateLoad(i64, maskSlot);
+  SmallVector<llvm::Value *> reduced;
+  for (int64_t d = 0; d < rank; ++d)
+    reduced.push_back(
+        b.CreateICmpNE(b.CreateAnd(mask, b.getInt64(int64_t(1) << d)), b.getInt64(0)));
+
+  // Output strides over the kept dims (0 for reduced ones), its element
+  // count, and the number of elements each output element reduces.
+  SmallVector<llvm::Value *> strides(rank);
+  llvm::Value *outputCount = b.getInt64(1), *reducedCount = b.getInt64(1);
+  for (int64_t d = rank - 1; d >= 0; --d) {
+    strides[d] = b.CreateSelect(reduced[d], b.getInt64(0), outputCount);
+    outputCount = b.CreateSelect(reduced[d], outputCount,
+                                 b.CreateMul(outputCount, b.getInt64(shape[d])));
+    reducedCount = b.CreateSelect(reduced[d], b.CreateMul(reducedCount, b.getInt64(shape[d])),
+                                  reducedCount);
+  }
+  // The result's dims: reduced ones become 1, or go without keepdims.
+  llvm::Value *dims = outputs[1];
+  llvm::Value *next = b.getInt64(0);
+  for (int64_t d = 0; d < rank; ++d) {
+    llvm::Value *kept = b.CreateNot(reduced[d]);
+    llvm::Value *extent = b.CreateSelect(reduced[d], b.getInt64(1), b.getInt64(shape[d]));
+    if (keepDims) {
+      b.CreateStore(extent, b.CreateGEP(i64, dims, b.getInt64(d)));
+      continue;
+    }
+    // Without keepdims only kept dims are written, up to the result's rank.
+    llvm::Value *fits = b.CreateAnd(kept, b.CreateICmpSLT(next, b.getInt64(resultType.getRank())));
+    llvm::Value *at = b.CreateSelect(fits, next, b.getInt64(0));
+    llvm::Value *address = b.CreateGEP(i64, dims, at);
+    b.CreateStore(b.CreateSelect(fits, extent, b.CreateLoad(i64, address)), address);
+    next = b.CreateAdd(next, b.CreateZExt(kept, i64));
+  }
+
+  llvm::Type *scalar = getScalarType(b.getContext(), element);
+  kb.loop(outputCount, [&](llvm::Value *i) {
+    kb.store(initialValue(kb, element, combine), outputs[0], i, element);
+  });
+  kb.loopNest(shape, [&](ArrayRef<llvm::Value *> indices) {
+    llvm::Value *at = b.getInt64(0);
+    for (int64_t d = 0; d < rank; ++d)
+      at = b.CreateAdd(at, b.CreateMul(indices[d], strides[d]));
+    llvm::Value *x = kb.load(inputs[0], kb.offset(indices, shape), element);
+    llvm::Value *current = kb.load(outputs[0], at, element);
+    kb.store(combineValues(kb, element, combine, current, x), outputs[0], at, element);
+  });
+  if (combine == Combine::Mean) {
+    llvm::Value *count = b.CreateSIToFP(reducedCount, scalar);
+    kb.loop(outputCount, [&](llvm::Value *i) {
+      kb.store(b.CreateFDiv(kb.load(outputs[0], i, element), count), outputs[0], i, element);
+    });
+  }
+  return success();
+}
+
 } // namespace
 
 LogicalResult emitReduce(KernelBuilder &kb, Operation *op, ArrayRef<llvm::Value *> inputs,
                          ArrayRef<llvm::Value *> outputs) {
-  if (op->getNumOperands() > 1 && op->getOperand(1))
-    return op->emitOpError("with axes computed at run time has no host code yet");
   auto type = cast<RankedTensorType>(op->getOperand(0).getType());
   Type element = type.getElementType();
   Combine combine = isa<ReduceSumOp>(op)    ? Combine::Sum
@@ -89,6 +182,15 @@ LogicalResult emitReduce(KernelBuilder &kb, Operation *op, ArrayRef<llvm::Value 
                                             : Combine::Prod;
   if (combine == Combine::Mean && !isa<FloatType>(element))
     return op->emitOpError("of integers has no host code yet");
+  if (op->getNumOperands() > 1) {
+    // With a static result type the kernel gets no dims array to fill.
+    llvm::Value *scratchDims = nullptr;
+    if (outputs.size() < 2)
+      scratchDims = kb.b.CreateAlloca(kb.b.getInt64Ty(), kb.i64(std::max<int64_t>(1, type.getRank())));
+    return emitReduceOverComputedAxes(kb, op, combine, inputs,
+                                      scratchDims ? ArrayRef<llvm::Value *>{outputs[0], scratchDims}
+                                                  : outputs);
+  }
   auto axes = op->getAttrOfType<DenseI64ArrayAttr>("axes").asArrayRef();
   ArrayRef<int64_t> shape = type.getShape();
   SmallVector<bool> isReduced(shape.size(), axes.empty());

@@ -236,7 +236,9 @@ ArtifactMetadata artifactMetadata(ArrayRef<CompiledBucket> compiled,
             dimName = dimName.empty() ? symbol : "";
         }
       }
-      tensor.dims.push_back(varies ? R1RT_ARTIFACT_SYMBOLIC_DIM : dim);
+      // Dims computed from data at run time are symbolic too, without a name.
+      tensor.dims.push_back(varies || ShapedType::isDynamic(dim) ? R1RT_ARTIFACT_SYMBOLIC_DIM
+                                                                 : dim);
       tensor.dimNames.push_back(dimName);
     }
     return tensor;
@@ -257,9 +259,17 @@ HostPlanEntry hostPlanEntry(func::FuncOp func, const std::string &symbol) {
     entry.inputDims.emplace_back(cast<RankedTensorType>(type).getShape());
     entry.inputPadAxes.push_back(-1);
   }
-  for (Type type : func.getResultTypes()) {
-    entry.outputDims.emplace_back(cast<RankedTensorType>(type).getShape());
+  Operation *ret = func.getBody().front().getTerminator();
+  for (Value value : ret->getOperands()) {
+    auto type = cast<RankedTensorType>(value.getType());
+    std::vector<int64_t> dims;
+    for (int64_t dim : type.getShape())
+      dims.push_back(ShapedType::isDynamic(dim) ? -1 : dim);
+    entry.outputDims.push_back(dims);
     entry.outputPadAxes.push_back(-1);
+    entry.outputMaxElements.push_back(type.hasStaticShape()
+                                          ? type.getNumElements()
+                                          : r1k::getDataDependentShapeBound(value).value_or(0));
   }
   return entry;
 }

@@ -46,7 +46,7 @@ constexpr uint64_t kMaxExtent = uint64_t(1) << 40;
 constexpr uint64_t kMaxArena = uint64_t(1) << 48;
 constexpr uint32_t kMaxEntries = 4096;
 
-bool readTensors(Reader &reader, const std::vector<int32_t> &ranks,
+bool readTensors(Reader &reader, const std::vector<int32_t> &ranks, bool outputs,
                  std::vector<PlanTensor> &tensors) {
   tensors.resize(ranks.size());
   for (size_t i = 0; i < ranks.size(); ++i) {
@@ -54,10 +54,15 @@ bool readTensors(Reader &reader, const std::vector<int32_t> &ranks,
     uint64_t elements = 1;
     for (int32_t d = 0; d < ranks[i]; ++d) {
       uint64_t dim;
-      if (!reader.u64(dim) || dim > kMaxExtent)
+      if (!reader.u64(dim))
         return false;
-      elements = dim == 0 ? 0 : elements;
-      if (elements && (elements *= dim) > kMaxArena)
+      // Only outputs have dims computed at run time.
+      bool computed = outputs && int64_t(dim) == -1;
+      if (!computed && dim > kMaxExtent)
+        return false;
+      if (!computed)
+        elements = dim == 0 ? 0 : elements;
+      if (!computed && elements && (elements *= dim) > kMaxArena)
         return false;
       tensor.dims.push_back(int64_t(dim));
     }
@@ -67,6 +72,15 @@ bool readTensors(Reader &reader, const std::vector<int32_t> &ranks,
     tensor.padAxis = int32_t(axis);
     if (tensor.padAxis < -1 || tensor.padAxis >= ranks[i])
       return false;
+    if (outputs) {
+      if (!reader.u64(tensor.maxElements) || tensor.maxElements > kMaxArena)
+        return false;
+      if (!tensor.dataDependent() && tensor.maxElements != elements)
+        return false;
+      // A pad axis must be a known dim.
+      if (tensor.padAxis >= 0 && tensor.dims[tensor.padAxis] < 0)
+        return false;
+    }
   }
   return true;
 }
@@ -95,8 +109,8 @@ r1rt_status_t parseHostPlan(const uint8_t *data, size_t size,
   entries.resize(count);
   for (PlanEntry &entry : entries)
     if (!reader.string(entry.symbol, 256) || !reader.u64(entry.arenaSize) ||
-        entry.arenaSize >= kMaxArena || !readTensors(reader, inputRanks, entry.inputs) ||
-        !readTensors(reader, outputRanks, entry.outputs))
+        entry.arenaSize >= kMaxArena || !readTensors(reader, inputRanks, /*outputs=*/false, entry.inputs) ||
+        !readTensors(reader, outputRanks, /*outputs=*/true, entry.outputs))
       return malformed();
   if (!reader.atEnd())
     return malformed();

@@ -11,8 +11,15 @@
 namespace r1rt {
 
 struct PlanTensor {
-  std::vector<int64_t> dims; // exact extents of this entry
+  std::vector<int64_t> dims; // exact extents of this entry; -1: computed from data
   int32_t padAxis = -1;      // axis a smaller request may be padded along
+  uint64_t maxElements = 0;  // outputs: the most elements it can have
+  bool dataDependent() const {
+    for (int64_t dim : dims)
+      if (dim < 0)
+        return true;
+    return false;
+  }
 };
 
 struct PlanEntry {

@@ -119,7 +119,7 @@ struct r1rt_session {
   std::vector<TensorInfo> inputs, outputs;
   AlignedBuffer arena;
   // Padded inputs, outputs run at bucket size, and session-owned outputs.
-  std::vector<AlignedBuffer> paddedInputs, paddedOutputs, ownedOutputs;
+  std::vector<AlignedBuffer> paddedInputs, stagedOutputs, ownedOutputs;
   std::vector<int64_t> outputDims;
 
   ~r1rt_session() {
@@ -213,6 +213,18 @@ r1rt_status_t checkInput(const r1rt_session *session, size_t i, const r1rt_tenso
   if (bytes && !input.data)
     return r1rt::makeError(R1RT_INVALID_ARGUMENT, "inputs[%zu].data is NULL", i);
   return nullptr;
+}
+
+// A caller-owned output buffer must hold the output.
+r1rt_status_t checkCapacity(const r1rt_session *session, size_t i, const r1rt_tensor_t &output,
+                            const std::vector<int64_t> &dims) {
+  uint64_t bytes = elementCount(dims) * r1rt_dtype_size(session->outputs[i].dtype);
+  if (!output.data || output.bytes >= bytes)
+    return nullptr;
+  return r1rt::makeError(R1RT_INVALID_ARGUMENT,
+                         "output %zu ('%s') %s needs %llu bytes but its buffer has %zu", i,
+                         session->outputs[i].name.c_str(), formatDims(dims).c_str(),
+                         (unsigned long long)bytes, output.bytes);
 }
 
 } // namespace
@@ -320,7 +332,7 @@ extern "C" r1rt_status_t r1rt_session_create(r1rt_model_t model, r1rt_session_t 
     session->functions.push_back(function);
   }
   session->paddedInputs.resize(inputCount);
-  session->paddedOutputs.resize(outputCount);
+  session->stagedOutputs.resize(outputCount);
   session->ownedOutputs.resize(outputCount);
   *out_session = session;
   return nullptr;
@@ -375,18 +387,17 @@ extern "C" r1rt_status_t r1rt_session_run_tensors(r1rt_session_t session,
   }
   const r1rt::PlanEntry &entry = session->entries[chosen];
 
-  // Output sizes, after trimming padded rows.
+  // Output sizes, after trimming padded rows; outputs with dims computed
+  // from data are sized after the run.
   std::vector<std::vector<int64_t>> outputDims(output_count);
   for (size_t i = 0; i < output_count; ++i) {
     outputDims[i] = entry.outputs[i].dims;
+    if (entry.outputs[i].dataDependent())
+      continue;
     if (best.padded >= 0 && entry.outputs[i].padAxis >= 0)
       outputDims[i][entry.outputs[i].padAxis] = best.padded;
-    uint64_t bytes = elementCount(outputDims[i]) * r1rt_dtype_size(session->outputs[i].dtype);
-    if (outputs[i].data && outputs[i].bytes < bytes)
-      return r1rt::makeError(R1RT_INVALID_ARGUMENT,
-                             "output %zu ('%s') %s needs %llu bytes but its buffer has %zu", i,
-                             session->outputs[i].name.c_str(), formatDims(outputDims[i]).c_str(),
-                             (unsigned long long)bytes, outputs[i].bytes);
+    if (r1rt_status_t status = checkCapacity(session, i, outputs[i], outputDims[i]))
+      return status;
   }
 
   auto outOfMemory = [] {
@@ -410,21 +421,26 @@ extern "C" r1rt_status_t r1rt_session_run_tensors(r1rt_session_t session,
                   elementSize);
     inputPointers[i] = padded.data();
   }
+  // Outputs go straight to their buffers, except padded ones (run at the
+  // bucket's size, then trimmed) and ones sized by data (run into room for
+  // their largest size, then copied).
   std::vector<void *> outputPointers(output_count);
   for (size_t i = 0; i < output_count; ++i) {
+    const r1rt::PlanTensor &planned = entry.outputs[i];
     size_t elementSize = r1rt_dtype_size(session->outputs[i].dtype);
-    uint64_t bytes = elementCount(outputDims[i]) * elementSize;
+    AlignedBuffer &staged = session->stagedOutputs[i];
+    if (planned.dataDependent() || outputDims[i] != planned.dims) {
+      if (!staged.reserve(planned.maxElements * elementSize))
+        return outOfMemory();
+      outputPointers[i] = staged.data();
+      continue;
+    }
     if (!outputs[i].data) {
-      if (!session->ownedOutputs[i].reserve(bytes))
+      if (!session->ownedOutputs[i].reserve(planned.maxElements * elementSize))
         return outOfMemory();
       outputs[i].data = session->ownedOutputs[i].data();
     }
     outputPointers[i] = outputs[i].data;
-    if (outputDims[i] != entry.outputs[i].dims) {
-      if (!session->paddedOutputs[i].reserve(elementCount(entry.outputs[i].dims) * elementSize))
-        return outOfMemory();
-      outputPointers[i] = session->paddedOutputs[i].data();
-    }
   }
   size_t dimCount = 0;
   for (const TensorInfo &info : session->outputs)
@@ -434,14 +450,41 @@ extern "C" r1rt_status_t r1rt_session_run_tensors(r1rt_session_t session,
                              outputPointers.data(), session->arena.data(),
                              session->outputDims.data());
 
+  const int64_t *reported = session->outputDims.data();
   for (size_t i = 0; i < output_count; ++i) {
+    const r1rt::PlanTensor &planned = entry.outputs[i];
     size_t elementSize = r1rt_dtype_size(session->outputs[i].dtype);
-    if (outputPointers[i] != outputs[i].data)
-      copyAlongAxis(outputPointers[i], entry.outputs[i].dims, outputs[i].data, outputDims[i],
-                    entry.outputs[i].padAxis, elementSize);
+    size_t rank = planned.dims.size();
+    if (planned.dataDependent()) {
+      outputDims[i].assign(reported, reported + rank);
+      uint64_t elements = elementCount(outputDims[i]);
+      bool valid = elements <= planned.maxElements;
+      for (int64_t dim : outputDims[i])
+        valid &= dim >= 0;
+      if (!valid)
+        return r1rt::makeError(R1RT_INTERNAL, "output %zu ('%s') came out with dims %s", i,
+                               session->outputs[i].name.c_str(),
+                               formatDims(outputDims[i]).c_str());
+      if (!outputs[i].data) {
+        outputs[i].data = session->stagedOutputs[i].data();
+      } else {
+        if (r1rt_status_t status = checkCapacity(session, i, outputs[i], outputDims[i]))
+          return status;
+        std::memcpy(outputs[i].data, outputPointers[i], elements * elementSize);
+      }
+    } else if (outputPointers[i] != outputs[i].data) {
+      if (!outputs[i].data) {
+        if (!session->ownedOutputs[i].reserve(elementCount(outputDims[i]) * elementSize))
+          return outOfMemory();
+        outputs[i].data = session->ownedOutputs[i].data();
+      }
+      copyAlongAxis(outputPointers[i], planned.dims, outputs[i].data, outputDims[i],
+                    planned.padAxis, elementSize);
+    }
+    reported += rank;
     outputs[i].bytes = elementCount(outputDims[i]) * elementSize;
     outputs[i].dtype = session->outputs[i].dtype;
-    outputs[i].rank = int32_t(outputDims[i].size());
+    outputs[i].rank = int32_t(rank);
     std::copy(outputDims[i].begin(), outputDims[i].end(), outputs[i].dims);
   }
   return nullptr;
@@ -457,6 +500,11 @@ extern "C" r1rt_status_t r1rt_session_run(r1rt_session_t session, const void *co
                            "the model has %zu shape buckets; run it with "
                            "r1rt_session_run_tensors, which passes shapes",
                            session->entries.size());
+  for (const r1rt::PlanTensor &output : session->entries.front().outputs)
+    if (output.dataDependent())
+      return r1rt::makeError(R1RT_INVALID_ARGUMENT,
+                             "the model's output dims are computed at run time; run it with "
+                             "r1rt_session_run_tensors, which returns them");
   if (input_count != session->inputs.size())
     return r1rt::makeError(R1RT_INVALID_ARGUMENT, "the model takes %zu inputs, got %zu",
                            session->inputs.size(), input_count);

@@ -107,3 +107,41 @@ func.func @no_in_place_over_broadcast(%x: tensor<1x3xf32>) -> tensor<1x3xf32> {
   }
   return %d : tensor<1x3xf32>
 }
+
+// -----
+
+// Axes given as a tensor: the result's dims are known only at run time, so
+// it gets room for its largest size, the input's 8x16 floats (512 bytes).
+// The next kernel then starts at 512.
+// CHECK-LABEL: func @bounded_by_data
+// CHECK-SAME: r1k.arena_size = 1024 : i64
+func.func @bounded_by_data(%x: tensor<8x16xf32>, %axes: tensor<1xi64>) -> (tensor<?x?xf32>, tensor<8x16xf32>) {
+  // CHECK: r1k.kernel "reduce_sum"{{.*}}result_offsets = array<i64: 0>
+  %s = r1k.kernel "reduce_sum"(%x, %axes) {name = "k0"} : (tensor<8x16xf32>, tensor<1xi64>) -> tensor<?x?xf32> {
+  ^bb0(%i: tensor<8x16xf32>, %a: tensor<1xi64>):
+    %r = r1.reduce_sum %i, %a {axes = array<i64>, keepdims = true, noop_with_empty_axes = false} : (tensor<8x16xf32>, tensor<1xi64>) -> tensor<?x?xf32>
+    r1k.yield %r : tensor<?x?xf32>
+  }
+  // CHECK: r1k.kernel "relu"{{.*}}result_offsets = array<i64: 512>
+  %n = r1k.kernel "relu"(%x) {name = "k1"} : (tensor<8x16xf32>) -> tensor<8x16xf32> {
+  ^bb0(%i: tensor<8x16xf32>):
+    %r = r1.relu %i : (tensor<8x16xf32>) -> tensor<8x16xf32>
+    r1k.yield %r : tensor<8x16xf32>
+  }
+  return %s, %n : tensor<?x?xf32>, tensor<8x16xf32>
+}
+
+// -----
+
+// An empty tensor holds no bytes; it is placed at 0 and takes no room.
+// CHECK-LABEL: func @empty_tensor
+// CHECK-SAME: r1k.arena_size = 0 : i64
+func.func @empty_tensor(%x: tensor<0x4xf32>) -> tensor<0x4xf32> {
+  // CHECK: r1k.kernel "relu"{{.*}}result_offsets = array<i64: 0>
+  %r = r1k.kernel "relu"(%x) {name = "k0"} : (tensor<0x4xf32>) -> tensor<0x4xf32> {
+  ^bb0(%i: tensor<0x4xf32>):
+    %y = r1.relu %i : (tensor<0x4xf32>) -> tensor<0x4xf32>
+    r1k.yield %y : tensor<0x4xf32>
+  }
+  return %r : tensor<0x4xf32>
+}

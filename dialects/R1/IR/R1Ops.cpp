@@ -1129,3 +1129,16 @@ bool mlir::r1::isView(Operation *op) {
 
 #define GET_OP_CLASSES
 #include "dialects/R1/IR/R1Ops.cpp.inc"
+
+std::optional<int64_t> mlir::r1::getDataDependentShapeBound(Value value) {
+  Operation *op = value.getDefiningOp();
+  // computed_axes is the optional second operand.
+  if (!isa_and_nonnull<ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp, ReduceProdOp>(op) ||
+      op->getNumOperands() < 2)
+    return std::nullopt;
+  auto input = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
+  if (!input || !input.hasStaticShape())
+    return std::nullopt;
+  // Reducing every dim of an empty tensor still gives one element.
+  return std::max<int64_t>(input.getNumElements(), 1);
+}

@@ -25,6 +25,11 @@ bool isElementwise(Operation *op);
 /// flatten): no data moves, so they alias their input's storage.
 bool isView(Operation *op);
 
+/// For a result whose dims depend on data, not only on its operands' types
+/// (a reduction over axes that arrive as a tensor), the most elements it can
+/// have; std::nullopt for every other value, and when no bound is known.
+std::optional<int64_t> getDataDependentShapeBound(Value value);
+
 } // namespace mlir::r1
 
 #endif // R1C_DIALECTS_R1_IR_R1OPS_H

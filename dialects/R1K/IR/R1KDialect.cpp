@@ -45,3 +45,12 @@ LogicalResult KernelOp::verifyRegions() {
 
 #define GET_OP_CLASSES
 #include "dialects/R1K/IR/R1KOps.cpp.inc"
+
+std::optional<int64_t> mlir::r1k::getDataDependentShapeBound(Value value) {
+  auto kernel = value.getDefiningOp<KernelOp>();
+  if (!kernel)
+    return r1::getDataDependentShapeBound(value);
+  Operation *yield = kernel.getBody().front().getTerminator();
+  return r1::getDataDependentShapeBound(
+      yield->getOperand(cast<OpResult>(value).getResultNumber()));
+}

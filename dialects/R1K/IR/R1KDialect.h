@@ -14,4 +14,13 @@
 #define GET_OP_CLASSES
 #include "dialects/R1K/IR/R1KOps.h.inc"
 
+namespace mlir::r1k {
+
+/// The most elements a kernel result (or a view of one) whose dims are
+/// computed at run time can have: r1::getDataDependentShapeBound of the
+/// value the kernel yields. std::nullopt for any other value.
+std::optional<int64_t> getDataDependentShapeBound(Value value);
+
+} // namespace mlir::r1k
+
 #endif // R1C_DIALECTS_R1K_IR_R1KDIALECT_H

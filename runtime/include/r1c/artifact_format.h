@@ -131,11 +131,16 @@ typedef struct r1rt_artifact_section_entry_s {
  *                               int64_t *output_dims)
  *     uint64 arena_size         bytes of scratch memory the entry point needs
  *     per input, then per output (metadata order; ranks from the metadata):
- *       int64 dims[rank]        the exact extents this entry takes (makes)
+ *       int64 dims[rank]        the exact extents this entry takes (makes);
+ *                               for outputs, -1 for a dim the code computes
+ *                               from data at run time
  *       int32 pad_axis          -1, or the axis along which a smaller request
  *                               may be padded up to this entry's extent (for
  *                               inputs) and trimmed back (for outputs): rows
  *                               along it never interact
+ *       uint64 max_elements     (outputs only) the most elements the output
+ *                               can have: the product of its dims when all
+ *                               are known
  * The payload ends exactly at the end of the section. */
 #define R1RT_HOST_PLAN_MAGIC 0x50483152u /* "R1HP" in file order */
 #define R1RT_HOST_PLAN_VERSION 1u

@@ -52,6 +52,9 @@ struct HostPlanEntry {
   // padded along (-1: none). Ranks match the metadata.
   std::vector<std::vector<int64_t>> inputDims, outputDims;
   std::vector<int32_t> inputPadAxes, outputPadAxes;
+  // Per output, the most elements it can have (dims of -1 are computed by
+  // the code at run time).
+  std::vector<uint64_t> outputMaxElements;
 };
 
 namespace artifact {
@@ -164,18 +167,21 @@ inline std::vector<uint8_t> encodeHostPlan(const std::vector<HostPlanEntry> &ent
   appendU32(out, R1RT_HOST_PLAN_VERSION);
   appendU32(out, uint32_t(entries.size()));
   auto appendTensors = [&](const std::vector<std::vector<int64_t>> &dims,
-                           const std::vector<int32_t> &padAxes) {
+                           const std::vector<int32_t> &padAxes,
+                           const std::vector<uint64_t> *maxElements) {
     for (size_t i = 0; i < dims.size(); ++i) {
       for (int64_t dim : dims[i])
         appendU64(out, uint64_t(dim));
       appendU32(out, uint32_t(i < padAxes.size() ? padAxes[i] : -1));
+      if (maxElements)
+        appendU64(out, i < maxElements->size() ? (*maxElements)[i] : 0);
     }
   };
   for (const HostPlanEntry &entry : entries) {
     appendString(out, entry.symbol);
     appendU64(out, entry.arenaSize);
-    appendTensors(entry.inputDims, entry.inputPadAxes);
-    appendTensors(entry.outputDims, entry.outputPadAxes);
+    appendTensors(entry.inputDims, entry.inputPadAxes, nullptr);
+    appendTensors(entry.outputDims, entry.outputPadAxes, &entry.outputMaxElements);
   }
   return out;
 }
