@@ -287,7 +287,8 @@ LogicalResult Emitter::addEntry(func::FuncOp func, const std::string &stem) {
   }
 
   auto *entryType = llvm::FunctionType::get(
-      b.getVoidTy(), {b.getPtrTy(), b.getPtrTy(), b.getPtrTy(), b.getPtrTy()}, false);
+      b.getVoidTy(), {b.getPtrTy(), b.getPtrTy(), b.getPtrTy(), b.getPtrTy(), b.getPtrTy()},
+      false);
   auto *entry = llvm::Function::Create(entryType, llvm::GlobalValue::ExternalLinkage,
                                        stem + "_run", module.get());
   b.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", entry));
@@ -420,6 +421,21 @@ std::unique_ptr<llvm::Module> emitHostModule(ArrayRef<HostEntryPoint> entries,
   return emitter.finish(entries.front().function);
 }
 
+/// r1c_host_context_t as runtime/include/r1c/host_abi.h has it, so OUT.h
+/// stands alone; the guard lets both be included.
+constexpr const char *kHostContextDeclaration = R"(#ifndef R1C_HOST_CONTEXT_DEFINED
+#define R1C_HOST_CONTEXT_DEFINED
+/* What the code may need from its caller; NULL means one thread and weights
+ * inside the code (see r1c/host_abi.h). */
+typedef struct r1c_host_context_s {
+  const void *weights; /* --weights=external: the side file after its header */
+  void (*parallel_for)(void *pool, void (*task)(void *data, int64_t index), void *data,
+                       int64_t count);
+  void *pool;
+} r1c_host_context_t;
+#endif
+)";
+
 std::string emitHostHeader(ArrayRef<HostEntryPoint> entries, const HostModuleInfo &info) {
   std::string guard = info.symbolPrefix;
   for (char &c : guard)
@@ -433,6 +449,7 @@ std::string emitHostHeader(ArrayRef<HostEntryPoint> entries, const HostModuleInf
     auto name = attrs ? attrs.getAs<StringAttr>("r1.name") : StringAttr();
     return name ? name.getValue().str() : std::string("?");
   };
+  os << kHostContextDeclaration << "\n";
   if (entries.size() > 1)
     os << "/* One entry point per shape bucket; each takes exactly the shapes it lists. */\n\n";
   for (const HostEntryPoint &entry : entries) {
@@ -454,9 +471,11 @@ std::string emitHostHeader(ArrayRef<HostEntryPoint> entries, const HostModuleInf
        << "/* Runs the model; `arena` must hold " << stem
        << "_arena_size bytes and not be shared\n"
        << " * with a concurrent call. `output_dims` may be NULL; otherwise it receives the\n"
-       << " * dims of every output, output after output. */\n"
+       << " * dims of every output, output after output. `context` may be NULL (see\n"
+       << " * r1c_host_context_t). */\n"
        << "void " << stem
-       << "_run(void *const *inputs, void *const *outputs, void *arena, int64_t *output_dims);\n\n";
+       << "_run(void *const *inputs, void *const *outputs, void *arena, int64_t *output_dims,\n"
+       << "     const r1c_host_context_t *context);\n\n";
   }
   os << "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
   return text;

@@ -37,7 +37,7 @@ struct HostEntryPoint {
 /// Builds one LLVM module for the plan-phase functions of `entries`. Each
 /// entry point is
 ///   void STEM_run(void *const *inputs, void *const *outputs, void *arena,
-///                 int64_t *output_dims);
+///                 int64_t *output_dims, const r1c_host_context_t *context);
 /// and `STEM_arena_size` holds its arena's size in bytes. `output_dims`, when
 /// not null, receives every output's dims, output after output. Weights are
 /// constants inside the module, shared by all entries. Emits an MLIR

@@ -20,7 +20,7 @@ int main() {
   void *arena = std::aligned_alloc(64, (small_mlp_arena_size + 63) / 64 * 64 + 64);
   void *inputs[] = {x.data()};
   void *outputs[] = {probs.data()};
-  small_mlp_run(inputs, outputs, arena, /*output_dims=*/nullptr);
+  small_mlp_run(inputs, outputs, arena, /*output_dims=*/nullptr, /*context=*/nullptr);
   std::free(arena);
 
   // Each row is a softmax: positive and summing to 1.

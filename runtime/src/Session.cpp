@@ -6,6 +6,7 @@
 #include "Error.h"
 #include "HostPlan.h"
 #include "r1c/artifact_format.h"
+#include "r1c/host_abi.h"
 #include "r1c/runtime.h"
 
 #include <cerrno>
@@ -22,7 +23,7 @@
 namespace {
 
 using EntryPoint = void (*)(void *const *inputs, void *const *outputs, void *arena,
-                           int64_t *output_dims);
+                           int64_t *output_dims, const r1c_host_context_t *context);
 
 // Host ISA sections, best first, and whether this CPU runs each.
 struct HostIsa {
@@ -121,6 +122,7 @@ struct r1rt_session {
   // Padded inputs, outputs run at bucket size, and session-owned outputs.
   std::vector<AlignedBuffer> paddedInputs, stagedOutputs, ownedOutputs;
   std::vector<int64_t> outputDims;
+  r1c_host_context_t context{};
 
   ~r1rt_session() {
     if (library)
@@ -448,7 +450,7 @@ extern "C" r1rt_status_t r1rt_session_run_tensors(r1rt_session_t session,
   session->outputDims.assign(dimCount, 0);
   session->functions[chosen](const_cast<void *const *>(inputPointers.data()),
                              outputPointers.data(), session->arena.data(),
-                             session->outputDims.data());
+                             session->outputDims.data(), &session->context);
 
   const int64_t *reported = session->outputDims.data();
   for (size_t i = 0; i < output_count; ++i) {
@@ -524,7 +526,7 @@ extern "C" r1rt_status_t r1rt_session_run(r1rt_session_t session, const void *co
     return r1rt::makeError(R1RT_OUT_OF_MEMORY, "cannot allocate a %llu-byte arena",
                            (unsigned long long)entry.arenaSize);
   session->functions.front()(const_cast<void *const *>(inputs), outputs, session->arena.data(),
-                             nullptr);
+                             nullptr, &session->context);
   return nullptr;
 }
 

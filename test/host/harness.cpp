@@ -16,7 +16,7 @@
 extern "C" {
 extern const int64_t R1C_CAT(R1C_MODEL, _arena_size);
 void R1C_CAT(R1C_MODEL, _run)(void *const *inputs, void *const *outputs, void *arena,
-                              int64_t *output_dims);
+                              int64_t *output_dims, const void *context);
 }
 
 static std::vector<char> readFile(const char *path) {
@@ -53,7 +53,7 @@ int main(int argc, char **argv) {
   for (auto &buffer : outputs)
     outputPointers.push_back(buffer.data());
   void *arena = std::aligned_alloc(64, (R1C_CAT(R1C_MODEL, _arena_size) + 63) / 64 * 64 + 64);
-  R1C_CAT(R1C_MODEL, _run)(inputPointers.data(), outputPointers.data(), arena, nullptr);
+  R1C_CAT(R1C_MODEL, _run)(inputPointers.data(), outputPointers.data(), arena, nullptr, nullptr);
   std::free(arena);
   for (size_t k = 0; k < outputs.size(); ++k) {
     std::FILE *file = std::fopen(outputPaths[k].c_str(), "wb");

@@ -128,7 +128,8 @@ typedef struct r1rt_artifact_section_entry_s {
  *     uint32 len, bytes         C symbol of the entry point in the HOST_CODE
  *                               shared object: void entry(void *const *inputs,
  *                               void *const *outputs, void *arena,
- *                               int64_t *output_dims)
+ *                               int64_t *output_dims, const
+ *                               r1c_host_context_t *context), r1c/host_abi.h
  *     uint64 arena_size         bytes of scratch memory the entry point needs
  *     per input, then per output (metadata order; ranks from the metadata):
  *       int64 dims[rank]        the exact extents this entry takes (makes);
