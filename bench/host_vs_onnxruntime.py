@@ -4,13 +4,15 @@ inputs and thread count, side by side in one run.
 
 For each model: `r1c --target=host` compiles it; `r1c-run --bench N --json`
 times the artifact (after one warm-up run); ONNX Runtime times N runs of the
-same inputs (after one warm-up). Both run single-threaded, because r1c's host
-code does today. Each measurement is repeated --rounds times, alternating the
-two, and the table reports the median of the round medians, the spread
-(min..max of the round medians) and the ratio r1c / ORT.
+same inputs (after one warm-up). Both get the same thread count (--threads,
+default 1: r1c-run --threads N, ORT intra_op_num_threads N). Each measurement
+is repeated --rounds times, alternating the two, and the table reports the
+median of the round medians, the spread (min..max of the round medians) and
+the ratio r1c / ORT.
 
   python3 bench/host_vs_onnxruntime.py --r1c build/bin/r1c --r1c-run build/bin/r1c-run \\
-      --models-dir build/test/models [--runs 10] [--rounds 3] [--write bench/results/DATE-host.md]
+      --models-dir build/test/models [--threads 1] [--runs 10] [--rounds 3] \\
+      [--write bench/results/DATE-host.md]
 """
 import argparse
 import datetime
@@ -38,9 +40,9 @@ def cpu_flag():
         return "x86-64-v4" if "avx512f" in f.read() else "x86-64-v3"
 
 
-def time_ort(path, feeds, runs):
+def time_ort(path, feeds, runs, threads):
     options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
+    options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
     session.run(None, feeds)
@@ -53,7 +55,7 @@ def time_ort(path, feeds, runs):
 
 
 def time_r1c(args, artifact, input_files, runs):
-    cmd = [args.r1c_run, artifact, "--bench", str(runs), "--json"]
+    cmd = [args.r1c_run, artifact, "--bench", str(runs), "--json", "--threads", str(args.threads)]
     for f in input_files:
         cmd += ["--input", f]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
@@ -69,6 +71,7 @@ def main():
     parser.add_argument("--models", default=",".join(MODELS))
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1, help="threads for both (default 1)")
     parser.add_argument("--write", help="also write the table as markdown to this file")
     args = parser.parse_args()
     cpu = cpu_flag()
@@ -90,7 +93,7 @@ def main():
             r1c_rounds, ort_rounds = [], []
             for _ in range(args.rounds):
                 r1c_rounds.append(time_r1c(args, base + ".r1", input_files, args.runs))
-                ort_rounds.append(time_ort(path, feeds, args.runs))
+                ort_rounds.append(time_ort(path, feeds, args.runs, args.threads))
             r1c_ms, ort_ms = statistics.median(r1c_rounds), statistics.median(ort_rounds)
             rows.append((name, compile_s, r1c_ms, min(r1c_rounds), max(r1c_rounds), ort_ms,
                          min(ort_rounds), max(ort_rounds)))
@@ -100,7 +103,8 @@ def main():
                 os.remove(os.path.join(work, f))
 
     lines = [
-        f"Host, single thread, batch 1, `--cpu={cpu}`; {args.rounds} rounds of {args.runs} runs "
+        f"Host, {args.threads} thread(s) each, batch 1, `--cpu={cpu}`; {args.rounds} rounds of "
+        f"{args.runs} runs "
         f"each; onnxruntime {ort.__version__}; {platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} cores.",
         "",
@@ -115,7 +119,7 @@ def main():
     if args.write:
         command = ("python3 bench/host_vs_onnxruntime.py --r1c build/bin/r1c --r1c-run "
                    f"build/bin/r1c-run --models-dir build/test/models --runs {args.runs} "
-                   f"--rounds {args.rounds}")
+                   f"--rounds {args.rounds} --threads {args.threads}")
         with open(args.write, "w", encoding="utf-8") as f:
             f.write(f"# r1c host vs ONNX Runtime, {datetime.date.today().isoformat()}\n\n"
                     f"Reproduce: `{command}`\n\n{table}\n")

@@ -39,6 +39,33 @@ def SpecializeDims : Pass<"r1c-specialize-dims", "::mlir::func::FuncOp"> {
 }
 
 //===----------------------------------------------------------------------===//
+// Shape buckets
+//===----------------------------------------------------------------------===//
+
+def FindIndependentDims : Pass<"r1c-find-independent-dims", "::mlir::func::FuncOp"> {
+  let summary = "Find a symbolic input dim whose rows never mix, so requests can be padded";
+  let description = [{
+    Runs on the graph phase of an unspecialized function. For each symbolic
+    dim name of the arguments, in first-use order, a forward dataflow gives
+    every value one state: free (does not depend on the dim's rows), carried
+    along an axis whose element i belongs to row i / factor, the dim's
+    extent as an element of a shape vector, or mixed. Elementwise ops,
+    matmuls off their contracted dim, convolution and pooling along N,
+    reductions and normalizations over other axes, transposes, views whose
+    leading element count is kept, gathers, slices, concats, splits,
+    expands, tiles and pads off the carried axis keep rows apart; anything
+    else touching the dim mixes them.
+
+    The first dim with no mixed value, whose every result is free or
+    carried with factor 1, is recorded: `r1.independent_dim` on the
+    function, `r1.pad_axis` on each argument and result that carries it.
+    A request smaller than a shape bucket can then run in it, padded with
+    zero rows that no real row ever reads. When no dim qualifies, nothing
+    is recorded.
+  }];
+}
+
+//===----------------------------------------------------------------------===//
 // Kernel formation
 //===----------------------------------------------------------------------===//
 

@@ -2,9 +2,11 @@
 //
 // Reference loop nest: for each row, zero it, then accumulate a * B[k, :]
 // over k, so the innermost loop is a unit-stride multiply-add that O3
-// vectorizes. Columns are taken in blocks whose slice of B fits in L2, so B
-// streams from memory once per block instead of once per row. The packed,
-// register-blocked template of docs/design/host-codegen.md replaces it.
+// vectorizes. C is computed in tiles of up to 64 rows by a block of columns
+// whose slice of B fits in L2, so B is read from L2 for the tile's rows;
+// tiles are independent, which makes them the tasks of a thread split. The
+// packed, register-blocked template of docs/design/host-codegen.md
+// replaces it.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/host/Anchors.h"
@@ -40,24 +42,62 @@ LogicalResult emitMatMul(KernelBuilder &kb, Operation *anchor, ArrayRef<llvm::Va
   llvm::IRBuilder<> &b = kb.b;
   llvm::Value *lhs = inputs[0], *rhs = inputs[1], *out = outputs[0];
   // Columns per block: the block's k x width slice of B stays under 1 MiB.
+  // A width that divides n keeps every block's loop count static.
   int64_t bytes = std::max<int64_t>(1, element.getIntOrFloatBitWidth() / 8);
   int64_t width = std::max<int64_t>(16, (int64_t(1) << 20) / (bytes * std::max<int64_t>(k, 1)));
-  width = std::min(n, width / 16 * 16);
-  int64_t fullBlocks = width > 0 ? n / width : 0, tail = n - fullBlocks * width;
+  width = std::max<int64_t>(1, std::min(n, width / 16 * 16));
+  for (int64_t w = width; w >= 16; w -= 16)
+    if (n % w == 0) {
+      width = w;
+      break;
+    }
+  int64_t blocks = (n + width - 1) / width;
+  // Rows per tile: a divisor of m up to 64, so tiles are equal too.
+  int64_t rowTile = std::max<int64_t>(1, std::min<int64_t>(m, 64));
+  while (m % rowTile != 0)
+    --rowTile;
+  int64_t rowTiles = m / rowTile;
+  int64_t batchCount = 1;
+  for (int64_t dim : batch)
+    batchCount *= dim;
 
-  // One block of columns [first, first + count) for every row.
-  auto emitBlock = [&](llvm::Value *aBase, llvm::Value *bBase, llvm::Value *cBase,
-                       llvm::Value *first, int64_t count) {
-    kb.loop(m, [&](llvm::Value *row) {
+  // One loop over (batch, row tile, column block) tiles of C: tiles write
+  // disjoint parts of C, so they are the tasks of a thread split.
+  kb.loop(batchCount * rowTiles * blocks, [&](llvm::Value *tile) {
+    llvm::Value *block = b.CreateURem(tile, kb.i64(blocks));
+    llvm::Value *rest = b.CreateUDiv(tile, kb.i64(blocks));
+    llvm::Value *firstRow = b.CreateMul(b.CreateURem(rest, kb.i64(rowTiles)), kb.i64(rowTile));
+    llvm::Value *linearBatch = b.CreateUDiv(rest, kb.i64(rowTiles));
+    SmallVector<llvm::Value *> indices(batch.size());
+    for (int64_t d = int64_t(batch.size()) - 1; d >= 0; --d) {
+      indices[d] = d == 0 ? linearBatch : b.CreateURem(linearBatch, kb.i64(batch[d]));
+      if (d > 0)
+        linearBatch = b.CreateUDiv(linearBatch, kb.i64(batch[d]));
+    }
+    llvm::Value *aBase = b.CreateMul(kb.broadcastOffset(indices, aBatch), kb.i64(m * k));
+    llvm::Value *bBase = b.CreateMul(kb.broadcastOffset(indices, bBatch), kb.i64(k * n));
+    llvm::Value *cBase = b.CreateMul(kb.offset(indices, batch), kb.i64(m * n));
+    llvm::Value *first = b.CreateMul(block, kb.i64(width));
+    // The last block is narrower when width does not divide n.
+    auto emitColumns = [&](llvm::function_ref<void(llvm::Value *)> body) {
+      if (n % width == 0)
+        kb.loop(width, body);
+      else
+        kb.loop(b.CreateSelect(b.CreateICmpEQ(block, kb.i64(blocks - 1)),
+                               kb.i64(n - (blocks - 1) * width), kb.i64(width)),
+                body);
+    };
+    kb.loop(rowTile, [&](llvm::Value *r) {
+      llvm::Value *row = b.CreateAdd(firstRow, r);
       llvm::Value *cRow = b.CreateAdd(cBase, b.CreateAdd(b.CreateMul(row, kb.i64(n)), first));
-      kb.loop(count, [&](llvm::Value *col) {
+      emitColumns([&](llvm::Value *col) {
         kb.store(kb.constant(element, 0), out, b.CreateAdd(cRow, col), element);
       });
       kb.loop(k, [&](llvm::Value *kk) {
         llvm::Value *aValue =
             kb.load(lhs, b.CreateAdd(aBase, b.CreateAdd(b.CreateMul(row, kb.i64(k)), kk)), element);
         llvm::Value *bRow = b.CreateAdd(bBase, b.CreateAdd(b.CreateMul(kk, kb.i64(n)), first));
-        kb.loop(count, [&](llvm::Value *col) {
+        emitColumns([&](llvm::Value *col) {
           llvm::Value *offset = b.CreateAdd(cRow, col);
           llvm::Value *sum =
               b.CreateFAdd(kb.load(out, offset, element),
@@ -66,16 +106,6 @@ LogicalResult emitMatMul(KernelBuilder &kb, Operation *anchor, ArrayRef<llvm::Va
         });
       });
     });
-  };
-  kb.loopNest(batch, [&](ArrayRef<llvm::Value *> indices) {
-    llvm::Value *aBase = b.CreateMul(kb.broadcastOffset(indices, aBatch), kb.i64(m * k));
-    llvm::Value *bBase = b.CreateMul(kb.broadcastOffset(indices, bBatch), kb.i64(k * n));
-    llvm::Value *cBase = b.CreateMul(kb.offset(indices, batch), kb.i64(m * n));
-    kb.loop(fullBlocks, [&](llvm::Value *block) {
-      emitBlock(aBase, bBase, cBase, b.CreateMul(block, kb.i64(width)), width);
-    });
-    if (tail > 0)
-      emitBlock(aBase, bBase, cBase, kb.i64(fullBlocks * width), tail);
   });
   return success();
 }

@@ -271,88 +271,87 @@ LogicalResult emitConv(KernelBuilder &kb, Operation *anchor, ArrayRef<llvm::Valu
 
   llvm::IRBuilder<> &b = kb.b;
   Converter convert(kb, element, acc);
-  kb.loop(batch, [&](llvm::Value *n) {
-    kb.loop(group, [&](llvm::Value *g) {
-      kb.loop(groupFilters, [&](llvm::Value *oc) {
-        llvm::Value *filter = b.CreateAdd(b.CreateMul(g, kb.i64(groupFilters)), oc);
-        llvm::Value *outChannel =
-            b.CreateMul(b.CreateAdd(b.CreateMul(n, kb.i64(filters)), filter), kb.i64(outPlane));
-        kb.loopNest(outOuter, [&](ArrayRef<llvm::Value *> o) {
-          llvm::Value *outRow =
-              b.CreateAdd(outChannel, b.CreateMul(kb.offset(o, outOuter), kb.i64(last.output)));
-          RowAccumulator row = rowFor(kb, convert, out, outRow, last.output);
-          llvm::Value *init = bias ? convert.load(bias, filter) : kb.constant(acc, 0);
-          kb.loop(last.output, [&](llvm::Value *ow) { row.store(kb, init, ow); });
-          // Adds input channels [firstChannel, firstChannel + count) of the group
-          // into the row, all their taps along the row in one pass.
-          auto addChannels = [&](llvm::Value *firstChannel, int64_t count) {
-            SmallVector<llvm::Value *> inChannels, weightChannels;
-            for (int64_t j = 0; j < count; ++j) {
-              llvm::Value *ic = b.CreateAdd(firstChannel, kb.i64(j));
-              llvm::Value *channel = b.CreateAdd(b.CreateMul(g, kb.i64(groupChannels)), ic);
-              inChannels.push_back(b.CreateMul(
-                  b.CreateAdd(b.CreateMul(n, kb.i64(channels)), channel), kb.i64(inPlane)));
-              weightChannels.push_back(
-                  b.CreateMul(b.CreateAdd(b.CreateMul(filter, kb.i64(groupChannels)), ic),
-                              kb.i64(kernelPlane)));
-            }
-            kb.loopNest(kernelOuter, [&](ArrayRef<llvm::Value *> k) {
-              SmallVector<llvm::Value *> sources;
-              llvm::Value *inside = outerSources(kb, outer, o, k, sources);
-              auto taps = [&] {
-                llvm::Value *inRow = b.CreateMul(kb.offset(sources, inOuter), kb.i64(last.input));
-                llvm::Value *weightRow =
-                    b.CreateMul(kb.offset(k, kernelOuter), kb.i64(last.kernel));
-                // Tap (j, kw): weight w[j][kw], reading input row j from shifted[j][kw].
-                SmallVector<SmallVector<llvm::Value *>> w(count), shifted(count);
+  // One loop over (image, filter) pairs: each computes one output plane,
+  // so a task split has enough tasks at batch 1.
+  kb.loop(batch * filters, [&](llvm::Value *plane) {
+    llvm::Value *n = b.CreateUDiv(plane, kb.i64(filters));
+    llvm::Value *filter = b.CreateURem(plane, kb.i64(filters));
+    llvm::Value *g = b.CreateUDiv(filter, kb.i64(groupFilters));
+    llvm::Value *outChannel = b.CreateMul(plane, kb.i64(outPlane));
+    kb.loopNest(outOuter, [&](ArrayRef<llvm::Value *> o) {
+      llvm::Value *outRow =
+          b.CreateAdd(outChannel, b.CreateMul(kb.offset(o, outOuter), kb.i64(last.output)));
+      RowAccumulator row = rowFor(kb, convert, out, outRow, last.output);
+      llvm::Value *init = bias ? convert.load(bias, filter) : kb.constant(acc, 0);
+      kb.loop(last.output, [&](llvm::Value *ow) { row.store(kb, init, ow); });
+      // Adds input channels [firstChannel, firstChannel + count) of the group
+      // into the row, all their taps along the row in one pass.
+      auto addChannels = [&](llvm::Value *firstChannel, int64_t count) {
+        SmallVector<llvm::Value *> inChannels, weightChannels;
+        for (int64_t j = 0; j < count; ++j) {
+          llvm::Value *ic = b.CreateAdd(firstChannel, kb.i64(j));
+          llvm::Value *channel = b.CreateAdd(b.CreateMul(g, kb.i64(groupChannels)), ic);
+          inChannels.push_back(b.CreateMul(
+              b.CreateAdd(b.CreateMul(n, kb.i64(channels)), channel), kb.i64(inPlane)));
+          weightChannels.push_back(
+              b.CreateMul(b.CreateAdd(b.CreateMul(filter, kb.i64(groupChannels)), ic),
+                          kb.i64(kernelPlane)));
+        }
+        kb.loopNest(kernelOuter, [&](ArrayRef<llvm::Value *> k) {
+          SmallVector<llvm::Value *> sources;
+          llvm::Value *inside = outerSources(kb, outer, o, k, sources);
+          auto taps = [&] {
+            llvm::Value *inRow = b.CreateMul(kb.offset(sources, inOuter), kb.i64(last.input));
+            llvm::Value *weightRow =
+                b.CreateMul(kb.offset(k, kernelOuter), kb.i64(last.kernel));
+            // Tap (j, kw): weight w[j][kw], reading input row j from shifted[j][kw].
+            SmallVector<SmallVector<llvm::Value *>> w(count), shifted(count);
+            for (int64_t j = 0; j < count; ++j)
+              for (int64_t kw = 0; kw < last.kernel; ++kw) {
+                w[j].push_back(
+                    convert.load(weight, b.CreateAdd(weightChannels[j],
+                                                     b.CreateAdd(weightRow, kb.i64(kw)))));
+                shifted[j].push_back(
+                    b.CreateAdd(inChannels[j], b.CreateAdd(inRow, kb.i64(last.source(0, kw)))));
+              }
+            // Adds taps [fromTap, toTap) of the last kernel dim of every
+            // channel into outputs [first, end).
+            auto accumulate = [&](int64_t fromTap, int64_t toTap, int64_t first, int64_t end) {
+              loopRange(kb, first, end, [&](llvm::Value *ow) {
+                llvm::Value *sum = row.load(kb, ow);
+                llvm::Value *at = b.CreateMul(ow, kb.i64(last.stride));
                 for (int64_t j = 0; j < count; ++j)
-                  for (int64_t kw = 0; kw < last.kernel; ++kw) {
-                    w[j].push_back(
-                        convert.load(weight, b.CreateAdd(weightChannels[j],
-                                                         b.CreateAdd(weightRow, kb.i64(kw)))));
-                    shifted[j].push_back(
-                        b.CreateAdd(inChannels[j], b.CreateAdd(inRow, kb.i64(last.source(0, kw)))));
+                  for (int64_t kw = fromTap; kw < toTap; ++kw) {
+                    llvm::Value *x = convert.load(input, b.CreateAdd(shifted[j][kw], at));
+                    sum = b.CreateIntrinsic(llvm::Intrinsic::fmuladd, {x->getType()},
+                                            {w[j][kw], x, sum});
                   }
-                // Adds taps [fromTap, toTap) of the last kernel dim of every
-                // channel into outputs [first, end).
-                auto accumulate = [&](int64_t fromTap, int64_t toTap, int64_t first, int64_t end) {
-                  loopRange(kb, first, end, [&](llvm::Value *ow) {
-                    llvm::Value *sum = row.load(kb, ow);
-                    llvm::Value *at = b.CreateMul(ow, kb.i64(last.stride));
-                    for (int64_t j = 0; j < count; ++j)
-                      for (int64_t kw = fromTap; kw < toTap; ++kw) {
-                        llvm::Value *x = convert.load(input, b.CreateAdd(shifted[j][kw], at));
-                        sum = b.CreateIntrinsic(llvm::Intrinsic::fmuladd, {x->getType()},
-                                                {w[j][kw], x, sum});
-                      }
-                    row.store(kb, sum, ow);
-                  });
-                };
-                for (int64_t kw = 0; kw < last.kernel; ++kw) {
-                  auto [first, end] = last.validOutputs(kw);
-                  accumulate(kw, kw + 1, first, std::min(end, interiorBegin));
-                  accumulate(kw, kw + 1, std::max(first, interiorEnd), end);
-                }
-                accumulate(0, last.kernel, interiorBegin, interiorEnd);
-              };
-              if (inside)
-                emitIf(b, inside, taps);
-              else
-                taps();
-            });
+                row.store(kb, sum, ow);
+              });
+            };
+            for (int64_t kw = 0; kw < last.kernel; ++kw) {
+              auto [first, end] = last.validOutputs(kw);
+              accumulate(kw, kw + 1, first, std::min(end, interiorBegin));
+              accumulate(kw, kw + 1, std::max(first, interiorEnd), end);
+            }
+            accumulate(0, last.kernel, interiorBegin, interiorEnd);
           };
-          kb.loop(groupChannels / channelBlock, [&](llvm::Value *block) {
-            addChannels(b.CreateMul(block, kb.i64(channelBlock)), channelBlock);
-          });
-          int64_t blocked = groupChannels / channelBlock * channelBlock;
-          kb.loop(groupChannels - blocked,
-                  [&](llvm::Value *rest) { addChannels(b.CreateAdd(rest, kb.i64(blocked)), 1); });
-          if (row.base != out)
-            kb.loop(last.output, [&](llvm::Value *ow) {
-              convert.store(row.load(kb, ow), out, b.CreateAdd(outRow, ow));
-            });
+          if (inside)
+            emitIf(b, inside, taps);
+          else
+            taps();
         });
+      };
+      kb.loop(groupChannels / channelBlock, [&](llvm::Value *block) {
+        addChannels(b.CreateMul(block, kb.i64(channelBlock)), channelBlock);
       });
+      int64_t blocked = groupChannels / channelBlock * channelBlock;
+      kb.loop(groupChannels - blocked,
+              [&](llvm::Value *rest) { addChannels(b.CreateAdd(rest, kb.i64(blocked)), 1); });
+      if (row.base != out)
+        kb.loop(last.output, [&](llvm::Value *ow) {
+          convert.store(row.load(kb, ow), out, b.CreateAdd(outRow, ow));
+        });
     });
   });
   return success();
@@ -511,22 +510,21 @@ LogicalResult emitBatchNorm(KernelBuilder &kb, Operation *anchor, ArrayRef<llvm:
   llvm::IRBuilder<> &b = kb.b;
   Converter convert(kb, element, acc);
   llvm::Value *epsilon = kb.constant(acc, op.getEpsilon().convertToDouble());
-  kb.loop(shape[0], [&](llvm::Value *n) {
-    kb.loop(shape[1], [&](llvm::Value *c) {
-      // y = x * (scale / sqrt(var + eps)) + (bias - mean * that), as ONNX Runtime folds it.
-      llvm::Value *variance = convert.load(inputs[4], c);
-      llvm::Value *deviation = b.CreateIntrinsic(llvm::Intrinsic::sqrt, {variance->getType()},
-                                                 {b.CreateFAdd(variance, epsilon)});
-      llvm::Value *scale = b.CreateFDiv(convert.load(inputs[1], c), deviation);
-      llvm::Value *shift =
-          b.CreateFSub(convert.load(inputs[2], c), b.CreateFMul(convert.load(inputs[3], c), scale));
-      llvm::Value *start =
-          b.CreateMul(b.CreateAdd(b.CreateMul(n, kb.i64(shape[1])), c), kb.i64(plane));
-      kb.loop(plane, [&](llvm::Value *i) {
-        llvm::Value *offset = b.CreateAdd(start, i);
-        llvm::Value *x = convert.load(inputs[0], offset);
-        convert.store(b.CreateFAdd(b.CreateFMul(x, scale), shift), outputs[0], offset);
-      });
+  // One loop over (image, channel) planes, for enough tasks at batch 1.
+  kb.loop(shape[0] * shape[1], [&](llvm::Value *nc) {
+    llvm::Value *c = b.CreateURem(nc, kb.i64(shape[1]));
+    // y = x * (scale / sqrt(var + eps)) + (bias - mean * that), as ONNX Runtime folds it.
+    llvm::Value *variance = convert.load(inputs[4], c);
+    llvm::Value *deviation = b.CreateIntrinsic(llvm::Intrinsic::sqrt, {variance->getType()},
+                                               {b.CreateFAdd(variance, epsilon)});
+    llvm::Value *scale = b.CreateFDiv(convert.load(inputs[1], c), deviation);
+    llvm::Value *shift =
+        b.CreateFSub(convert.load(inputs[2], c), b.CreateFMul(convert.load(inputs[3], c), scale));
+    llvm::Value *start = b.CreateMul(nc, kb.i64(plane));
+    kb.loop(plane, [&](llvm::Value *i) {
+      llvm::Value *offset = b.CreateAdd(start, i);
+      llvm::Value *x = convert.load(inputs[0], offset);
+      convert.store(b.CreateFAdd(b.CreateFMul(x, scale), shift), outputs[0], offset);
     });
   });
   return success();

@@ -14,6 +14,7 @@
 #include "codegen/host/Anchors.h"
 #include "codegen/host/KernelBuilder.h"
 #include "codegen/host/ScalarOps.h"
+#include "codegen/host/SafetensorsWriter.h"
 #include "dialects/R1/IR/R1Ops.h"
 #include "dialects/R1/IR/ShapeInference.h"
 #include "dialects/R1K/IR/R1KDialect.h"
@@ -36,33 +37,11 @@ int64_t storageBytes(RankedTensorType type) {
   return type.getNumElements() * std::max<int64_t>(1, (bits + 7) / 8);
 }
 
-/// The bytes of a constant as the runtime stores them (booleans one byte each).
-std::vector<char> constantBytes(ElementsAttr value) {
-  auto type = cast<RankedTensorType>(value.getType());
-  std::vector<char> bytes(storageBytes(type));
-  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
-    if (AsmResourceBlob *blob = resource.getRawHandle().getBlob()) {
-      ArrayRef<char> data = blob->getData();
-      std::copy_n(data.begin(), std::min(data.size(), bytes.size()), bytes.begin());
-    }
-    return bytes;
-  }
-  auto dense = cast<DenseElementsAttr>(value);
-  if (type.getElementType().isInteger(1)) {
-    for (auto [i, flag] : llvm::enumerate(dense.getValues<bool>()))
-      bytes[i] = flag;
-    return bytes;
-  }
-  ArrayRef<char> raw = dense.getRawData();
-  if (dense.isSplat()) {
-    size_t element = bytes.size() / std::max<int64_t>(1, type.getNumElements());
-    for (size_t offset = 0; offset + element <= bytes.size(); offset += element)
-      std::copy_n(raw.begin(), element, bytes.begin() + offset);
-    return bytes;
-  }
-  std::copy_n(raw.begin(), std::min(raw.size(), bytes.size()), bytes.begin());
-  return bytes;
-}
+/// One function of a kernel, run as `tasks` independent tasks.
+struct KernelPhase {
+  llvm::Function *function;
+  int64_t tasks;
+};
 
 /// Whether `value`'s dims are computed at run time, from data.
 bool hasDataDependentShape(Value value) {
@@ -81,10 +60,17 @@ public:
   std::unique_ptr<llvm::Module> finish(Operation *at);
 
 private:
-  llvm::Function *emitKernel(r1k::KernelOp kernel, const std::string &stem);
+  FailureOr<SmallVector<KernelPhase>> emitKernel(r1k::KernelOp kernel, const std::string &stem);
+  /// Runs `phase` of a kernel on `args`: one call, or `parallel_for` from
+  /// the context (when there is one) over its tasks.
+  void emitPhaseCall(const KernelPhase &phase, llvm::Value *args, llvm::Value *hostContext);
   LogicalResult emitEpilogue(r1k::KernelOp kernel, Operation *anchor,
                              ArrayRef<llvm::Value *> pointers, llvm::Value *out);
   llvm::Value *weightPointer(ConstantOp constant);
+  /// --weights=external: `context->weights`, loaded once per entry point,
+  /// and a top-level weight at its offset from it.
+  llvm::Value *loadWeightsBase(llvm::Value *hostContext);
+  llvm::Value *externalWeightPointer(ConstantOp constant, llvm::Value *base);
   void emitOutputDims(func::ReturnOp ret, llvm::Value *outputDims,
                       const DenseMap<Value, llvm::Value *> &runtimeDims);
 
@@ -100,7 +86,8 @@ private:
 llvm::Value *Emitter::weightPointer(ConstantOp constant) {
   llvm::GlobalVariable *&global = weights[constant.getValue()];
   if (!global) {
-    std::vector<char> bytes = constantBytes(constant.getValue());
+    std::vector<char> scratch;
+    ArrayRef<char> bytes = weightBytes(constant.getValue(), scratch);
     auto *data = llvm::ConstantDataArray::getRaw(
         llvm::StringRef(bytes.data(), bytes.size()), bytes.size(), b.getInt8Ty());
     global = new llvm::GlobalVariable(*module, data->getType(), /*isConstant=*/true,
@@ -110,6 +97,25 @@ llvm::Value *Emitter::weightPointer(ConstantOp constant) {
     global->setAlignment(llvm::Align(64));
   }
   return global;
+}
+
+llvm::Value *Emitter::loadWeightsBase(llvm::Value *hostContext) {
+  // `weights` is the context's first field.
+  llvm::LoadInst *base =
+      b.CreateAlignedLoad(b.getPtrTy(), hostContext, llvm::Align(8), "weights");
+  // The side file's data starts aligned (SafetensorsWriter) and the runtime
+  // maps it page-aligned: tell LLVM, for aligned vector loads.
+  base->setMetadata(llvm::LLVMContext::MD_align,
+                    llvm::MDNode::get(context, llvm::ConstantAsMetadata::get(
+                                                   b.getInt64(kSafetensorsDataAlignment))));
+  base->setMetadata(llvm::LLVMContext::MD_nonnull, llvm::MDNode::get(context, {}));
+  return base;
+}
+
+llvm::Value *Emitter::externalWeightPointer(ConstantOp constant, llvm::Value *base) {
+  auto offset = info.externalWeights->offsets.find(constant.getValue());
+  assert(offset != info.externalWeights->offsets.end() && "weight missing from the layout");
+  return b.CreateInBoundsGEP(b.getInt8Ty(), base, b.getInt64(offset->second));
 }
 
 LogicalResult Emitter::emitEpilogue(r1k::KernelOp kernel, Operation *anchor,
@@ -172,29 +178,13 @@ LogicalResult Emitter::emitEpilogue(r1k::KernelOp kernel, Operation *anchor,
   return status;
 }
 
-llvm::Function *Emitter::emitKernel(r1k::KernelOp kernel, const std::string &stem) {
-  auto *type = llvm::FunctionType::get(b.getVoidTy(), {b.getPtrTy()}, false);
-  auto *function = llvm::Function::Create(type, llvm::GlobalValue::InternalLinkage,
-                                          stem + "_" + kernel.getName().str(),
-                                          module.get());
-  function->addFnAttr(llvm::Attribute::NoUnwind);
-  // Kept out of the entry point: inlining hundreds of loop nests into one
-  // function makes LLVM's loop analyses quadratic in the model's size, for
-  // no gain (a call per kernel costs nothing next to its loops).
-  function->addFnAttr(llvm::Attribute::NoInline);
-  b.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", function));
-  Block &body = kernel.getBody().front();
-  // args: the kernel's inputs, then its results, then an int64 array per
-  // result whose dims the kernel computes, which receives them.
-  SmallVector<llvm::Value *> pointers, results;
-  unsigned count = body.getNumArguments() + kernel.getNumResults() +
-                   llvm::count_if(kernel.getResults(), hasDataDependentShape);
-  for (unsigned i = 0; i < count; ++i) {
-    llvm::Value *slot = b.CreateGEP(b.getPtrTy(), function->getArg(0), b.getInt64(i));
-    (i < body.getNumArguments() ? pointers : results)
-        .push_back(b.CreateLoad(b.getPtrTy(), slot));
-  }
+/// Output elements below which a phase runs as one task: waking threads
+/// costs more than it saves.
+constexpr int64_t kMinParallelElements = 1 << 14;
 
+FailureOr<SmallVector<KernelPhase>> Emitter::emitKernel(r1k::KernelOp kernel,
+                                                        const std::string &stem) {
+  Block &body = kernel.getBody().front();
   Operation *anchor = nullptr;
   for (Operation &op : body.without_terminator())
     if (!isElementwise(&op) && !isa<ConstantOp>(op)) {
@@ -203,39 +193,100 @@ llvm::Function *Emitter::emitKernel(r1k::KernelOp kernel, const std::string &ste
     }
   Operation *yield = body.getTerminator();
   bool fused = anchor && yield->getOperand(0) != anchor->getResult(0);
-  if (fused && hasDataDependentShape(kernel.getResult(0))) {
-    kernel.emitOpError("fuses a body after an anchor whose dims are computed at run time; not "
-                       "supported on host yet");
-    return nullptr;
-  }
-  if (fused && anchor->getResult(0).getType() != kernel.getResult(0).getType()) {
-    kernel.emitOpError("fuses a body that changes the element type; not supported on host yet");
-    return nullptr;
-  }
-  if (anchor) {
-    // Operands of the anchor: kernel inputs, or constants copied into the body.
-    SmallVector<llvm::Value *> operands;
-    for (Value operand : anchor->getOperands()) {
-      if (auto arg = dyn_cast<BlockArgument>(operand))
-        operands.push_back(pointers[arg.getArgNumber()]);
-      else if (auto constant = operand.getDefiningOp<ConstantOp>())
-        operands.push_back(weightPointer(constant));
-      else
-        operands.push_back(nullptr);
+  bool dataDependent = llvm::any_of(kernel.getResults(), hasDataDependentShape);
+  if (fused && dataDependent)
+    return kernel.emitOpError("fuses a body after an anchor whose dims are computed at run "
+                              "time; not supported on host yet");
+  if (fused && anchor->getResult(0).getType() != kernel.getResult(0).getType())
+    return kernel.emitOpError("fuses a body that changes the element type; not supported on "
+                              "host yet");
+  if ((!anchor || fused) && kernel.getNumResults() != 1)
+    return kernel.emitOpError("with several results and a fused body has no host code yet");
+
+  // Each phase is `void f(void **args, int64_t task)`. args: the kernel's
+  // inputs, then its results, then an int64 array per result whose dims the
+  // kernel computes, which receives them.
+  unsigned count = body.getNumArguments() + kernel.getNumResults() +
+                   llvm::count_if(kernel.getResults(), hasDataDependentShape);
+  auto *type = llvm::FunctionType::get(b.getVoidTy(), {b.getPtrTy(), b.getInt64Ty()}, false);
+  SmallVector<llvm::Value *> pointers, results;
+  auto begin = [&](const std::string &name) {
+    auto *function = llvm::Function::Create(type, llvm::GlobalValue::InternalLinkage, name,
+                                            module.get());
+    function->addFnAttr(llvm::Attribute::NoUnwind);
+    // Kept out of the entry point: inlining hundreds of loop nests into one
+    // function makes LLVM's loop analyses quadratic in the model's size, for
+    // no gain (a call per kernel costs nothing next to its loops).
+    function->addFnAttr(llvm::Attribute::NoInline);
+    b.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", function));
+    pointers.clear();
+    results.clear();
+    for (unsigned i = 0; i < count; ++i) {
+      llvm::Value *slot = b.CreateGEP(b.getPtrTy(), function->getArg(0), b.getInt64(i));
+      (i < body.getNumArguments() ? pointers : results)
+          .push_back(b.CreateLoad(b.getPtrTy(), slot));
     }
-    if (failed(emitAnchor(kb, anchor, operands, results)))
-      return nullptr;
+    return function;
+  };
+  // Emits one phase split into tasks when it is large enough and its loops
+  // allow it, else as one task.
+  auto emitPhase = [&](const std::string &name, int64_t elements,
+                       llvm::function_ref<LogicalResult()> emitBody) -> FailureOr<KernelPhase> {
+    if (!dataDependent && elements >= kMinParallelElements) {
+      llvm::Function *function = begin(name);
+      KernelBuilder::TaskSplit split;
+      split.index = function->getArg(1);
+      kb.split = &split;
+      LogicalResult emitted = emitBody();
+      kb.split = nullptr;
+      if (failed(emitted))
+        return failure();
+      if (split.valid && split.count > 1) {
+        b.CreateRetVoid();
+        return KernelPhase{function, split.count};
+      }
+      function->eraseFromParent();
+    }
+    llvm::Function *function = begin(name);
+    if (failed(emitBody()))
+      return failure();
+    b.CreateRetVoid();
+    return KernelPhase{function, 1};
+  };
+
+  std::string name = stem + "_" + kernel.getName().str();
+  int64_t elements = 0;
+  if (auto result = dyn_cast<RankedTensorType>(kernel.getResult(0).getType()))
+    elements = result.hasStaticShape() ? result.getNumElements() : 0;
+  SmallVector<KernelPhase> phases;
+  if (anchor) {
+    FailureOr<KernelPhase> phase = emitPhase(name, elements, [&]() -> LogicalResult {
+      // Operands of the anchor: kernel inputs, or constants copied into the body.
+      SmallVector<llvm::Value *> operands;
+      for (Value operand : anchor->getOperands()) {
+        if (auto arg = dyn_cast<BlockArgument>(operand))
+          operands.push_back(pointers[arg.getArgNumber()]);
+        else if (auto constant = operand.getDefiningOp<ConstantOp>())
+          operands.push_back(weightPointer(constant));
+        else
+          operands.push_back(nullptr);
+      }
+      return emitAnchor(kb, anchor, operands, results);
+    });
+    if (failed(phase))
+      return failure();
+    phases.push_back(*phase);
   }
   if (!anchor || fused) {
-    if (kernel.getNumResults() != 1) {
-      kernel.emitOpError("with several results and a fused body has no host code yet");
-      return nullptr;
-    }
-    if (failed(emitEpilogue(kernel, anchor, pointers, results.front())))
-      return nullptr;
+    FailureOr<KernelPhase> phase =
+        emitPhase(anchor ? name + "_epilogue" : name, elements, [&] {
+          return emitEpilogue(kernel, anchor, pointers, results.front());
+        });
+    if (failed(phase))
+      return failure();
+    phases.push_back(*phase);
   }
-  b.CreateRetVoid();
-  return function;
+  return phases;
 }
 
 /// Host code needs every tensor static and of an element type it can
@@ -278,12 +329,12 @@ LogicalResult Emitter::addEntry(func::FuncOp func, const std::string &stem) {
     return failure();
 
   // Kernels first: the entry point calls them.
-  DenseMap<Operation *, llvm::Function *> kernelFunctions;
+  DenseMap<Operation *, SmallVector<KernelPhase>> kernelPhases;
   for (auto kernel : func.getOps<r1k::KernelOp>()) {
-    llvm::Function *function = emitKernel(kernel, stem);
-    if (!function)
+    FailureOr<SmallVector<KernelPhase>> phases = emitKernel(kernel, stem);
+    if (failed(phases))
       return failure();
-    kernelFunctions[kernel] = function;
+    kernelPhases[kernel] = std::move(*phases);
   }
 
   auto *entryType = llvm::FunctionType::get(
@@ -293,7 +344,7 @@ LogicalResult Emitter::addEntry(func::FuncOp func, const std::string &stem) {
                                        stem + "_run", module.get());
   b.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", entry));
   llvm::Value *inputs = entry->getArg(0), *outputs = entry->getArg(1), *arena = entry->getArg(2);
-  llvm::Value *outputDims = entry->getArg(3);
+  llvm::Value *outputDims = entry->getArg(3), *hostContext = entry->getArg(4);
   DenseMap<Value, llvm::Value *> pointers;
   // Dims computed at run time, by value: int64 arrays on the stack.
   DenseMap<Value, llvm::Value *> runtimeDims;
@@ -301,9 +352,15 @@ LogicalResult Emitter::addEntry(func::FuncOp func, const std::string &stem) {
     pointers[arg] = b.CreateLoad(
         b.getPtrTy(), b.CreateGEP(b.getPtrTy(), inputs, b.getInt64(arg.getArgNumber())));
 
+  // In the entry block, so it dominates every use whatever branches follow.
+  llvm::Value *weightsBase = nullptr;
+  if (info.externalWeights && !func.getOps<ConstantOp>().empty())
+    weightsBase = loadWeightsBase(hostContext);
+
   for (Operation &op : func.getBody().front()) {
     if (auto constant = dyn_cast<ConstantOp>(op)) {
-      pointers[constant] = weightPointer(constant);
+      pointers[constant] =
+          weightsBase ? externalWeightPointer(constant, weightsBase) : weightPointer(constant);
     } else if (isView(&op)) {
       if (runtimeDims.count(op.getOperand(0)))
         return op.emitOpError("reshapes a tensor whose dims are computed at run time; not "
@@ -334,7 +391,8 @@ LogicalResult Emitter::addEntry(func::FuncOp func, const std::string &stem) {
         b.CreateStore(dims, b.CreateGEP(b.getPtrTy(), args, b.getInt64(nextDims++)));
         runtimeDims[result] = dims;
       }
-      b.CreateCall(kernelFunctions.lookup(kernel), {args});
+      for (const KernelPhase &phase : kernelPhases.lookup(kernel))
+        emitPhaseCall(phase, args, hostContext);
     } else if (auto ret = dyn_cast<func::ReturnOp>(op)) {
       emitOutputDims(ret, outputDims, runtimeDims);
       for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
@@ -386,6 +444,37 @@ void Emitter::emitOutputDims(func::ReturnOp ret, llvm::Value *outputDims,
   }
   b.CreateBr(after);
   b.SetInsertPoint(after);
+}
+
+void Emitter::emitPhaseCall(const KernelPhase &phase, llvm::Value *args,
+                            llvm::Value *hostContext) {
+  if (phase.tasks == 1) {
+    b.CreateCall(phase.function, {args, b.getInt64(0)});
+    return;
+  }
+  // r1c_host_context_t: {weights, parallel_for, pool}.
+  llvm::Function *function = b.GetInsertBlock()->getParent();
+  llvm::BasicBlock *parallel = llvm::BasicBlock::Create(context, "parallel", function);
+  llvm::BasicBlock *serial = llvm::BasicBlock::Create(context, "serial", function);
+  llvm::BasicBlock *done = llvm::BasicBlock::Create(context, "phase.done", function);
+  llvm::BasicBlock *haveContext = llvm::BasicBlock::Create(context, "context", function);
+  b.CreateCondBr(b.CreateIsNull(hostContext), serial, haveContext);
+  b.SetInsertPoint(haveContext);
+  llvm::Value *parallelFor =
+      b.CreateLoad(b.getPtrTy(), b.CreateGEP(b.getPtrTy(), hostContext, b.getInt64(1)));
+  b.CreateCondBr(b.CreateIsNull(parallelFor), serial, parallel);
+  b.SetInsertPoint(parallel);
+  llvm::Value *pool =
+      b.CreateLoad(b.getPtrTy(), b.CreateGEP(b.getPtrTy(), hostContext, b.getInt64(2)));
+  auto *parallelForType = llvm::FunctionType::get(
+      b.getVoidTy(), {b.getPtrTy(), b.getPtrTy(), b.getPtrTy(), b.getInt64Ty()}, false);
+  b.CreateCall(parallelForType, parallelFor,
+               {pool, phase.function, args, b.getInt64(phase.tasks)});
+  b.CreateBr(done);
+  b.SetInsertPoint(serial);
+  kb.loop(phase.tasks, [&](llvm::Value *task) { b.CreateCall(phase.function, {args, task}); });
+  b.CreateBr(done);
+  b.SetInsertPoint(done);
 }
 
 std::unique_ptr<llvm::Module> Emitter::finish(Operation *at) {
@@ -450,6 +539,12 @@ std::string emitHostHeader(ArrayRef<HostEntryPoint> entries, const HostModuleInf
     return name ? name.getValue().str() : std::string("?");
   };
   os << kHostContextDeclaration << "\n";
+  if (info.externalWeights)
+    os << "/* The weights are not in this code (r1c --weights=external) but in\n"
+       << " * " << info.weightsFile << ". Every call needs a context whose `weights` points at\n"
+       << " * that file's bytes after its header: at byte 8 + N of the file, N being the\n"
+       << " * little-endian uint64 it starts with. That address must be 64-byte aligned\n"
+       << " * (map the whole file with mmap), and the bytes must stay while the code runs. */\n\n";
   if (entries.size() > 1)
     os << "/* One entry point per shape bucket; each takes exactly the shapes it lists. */\n\n";
   for (const HostEntryPoint &entry : entries) {
@@ -471,8 +566,10 @@ std::string emitHostHeader(ArrayRef<HostEntryPoint> entries, const HostModuleInf
        << "/* Runs the model; `arena` must hold " << stem
        << "_arena_size bytes and not be shared\n"
        << " * with a concurrent call. `output_dims` may be NULL; otherwise it receives the\n"
-       << " * dims of every output, output after output. `context` may be NULL (see\n"
-       << " * r1c_host_context_t). */\n"
+       << " * dims of every output, output after output. "
+       << (info.externalWeights
+               ? "`context` must\n * not be NULL: it points at the weights (see above). */\n"
+               : "`context` may be NULL (see\n * r1c_host_context_t). */\n")
        << "void " << stem
        << "_run(void *const *inputs, void *const *outputs, void *arena, int64_t *output_dims,\n"
        << "     const r1c_host_context_t *context);\n\n";

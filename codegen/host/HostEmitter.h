@@ -8,6 +8,8 @@
 #ifndef R1C_CODEGEN_HOST_HOSTEMITTER_H
 #define R1C_CODEGEN_HOST_HOSTEMITTER_H
 
+#include "codegen/host/WeightLayout.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/IR/LLVMContext.h"
@@ -21,6 +23,12 @@ namespace r1c {
 struct HostModuleInfo {
   /// C identifier prefix of the model's symbols, e.g. "mlp" for mlp_run.
   std::string symbolPrefix = "r1c_model";
+  /// --weights=external: where each top-level weight lies in the side file,
+  /// which the code reads at `context->weights` plus the weight's offset.
+  /// Null: weights are constants inside the module.
+  const WeightLayout *externalWeights = nullptr;
+  /// The side file's name, for the header's comments.
+  std::string weightsFile;
 };
 
 /// One compiled specialization of the model: a plan-phase function and the
@@ -40,7 +48,8 @@ struct HostEntryPoint {
 ///                 int64_t *output_dims, const r1c_host_context_t *context);
 /// and `STEM_arena_size` holds its arena's size in bytes. `output_dims`, when
 /// not null, receives every output's dims, output after output. Weights are
-/// constants inside the module, shared by all entries. Emits an MLIR
+/// constants inside the module, or read from `context->weights` (see
+/// HostModuleInfo::externalWeights), shared by all entries. Emits an MLIR
 /// diagnostic naming the kernel and returns null for what the host target
 /// cannot compile yet.
 std::unique_ptr<llvm::Module> emitHostModule(llvm::ArrayRef<HostEntryPoint> entries,

@@ -4,9 +4,27 @@
 
 namespace r1c {
 
+bool KernelBuilder::splitLoop(int64_t count, llvm::function_ref<void(llvm::Value *)> body) {
+  if (!split || depth != 0)
+    return false;
+  if (split->count >= 0) {
+    // A second top-level loop: tasks would each run all of it.
+    split->valid = false;
+    return false;
+  }
+  split->count = count;
+  ++depth;
+  body(split->index);
+  --depth;
+  return true;
+}
+
 void KernelBuilder::loop(int64_t count, llvm::function_ref<void(llvm::Value *)> body) {
   if (count <= 0)
     return;
+  if (splitLoop(count, body))
+    return;
+  ++depth;
   llvm::Function *function = b.GetInsertBlock()->getParent();
   llvm::BasicBlock *before = b.GetInsertBlock();
   llvm::BasicBlock *header = llvm::BasicBlock::Create(b.getContext(), "loop", function);
@@ -20,9 +38,14 @@ void KernelBuilder::loop(int64_t count, llvm::function_ref<void(llvm::Value *)> 
   index->addIncoming(next, b.GetInsertBlock());
   b.CreateCondBr(b.CreateICmpSLT(next, b.getInt64(count)), header, exit);
   b.SetInsertPoint(exit);
+  --depth;
 }
 
 void KernelBuilder::loop(llvm::Value *count, llvm::function_ref<void(llvm::Value *)> body) {
+  // A trip count known only at run time cannot size the tasks.
+  if (split && depth == 0)
+    split->valid = false;
+  ++depth;
   llvm::Function *function = b.GetInsertBlock()->getParent();
   llvm::BasicBlock *before = b.GetInsertBlock();
   llvm::BasicBlock *header = llvm::BasicBlock::Create(b.getContext(), "loop", function);
@@ -36,6 +59,7 @@ void KernelBuilder::loop(llvm::Value *count, llvm::function_ref<void(llvm::Value
   index->addIncoming(next, b.GetInsertBlock());
   b.CreateCondBr(b.CreateICmpSLT(next, count), header, exit);
   b.SetInsertPoint(exit);
+  --depth;
 }
 
 void KernelBuilder::loopNestFrom(llvm::ArrayRef<int64_t> shape,
@@ -52,8 +76,41 @@ void KernelBuilder::loopNestFrom(llvm::ArrayRef<int64_t> shape,
 
 void KernelBuilder::loopNest(llvm::ArrayRef<int64_t> shape,
                              llvm::function_ref<void(llvm::ArrayRef<llvm::Value *>)> body) {
+  if (split && depth == 0 && shape.size() >= 2)
+    return loopNestInRowChunks(shape, body);
   llvm::SmallVector<llvm::Value *> indices;
   loopNestFrom(shape, indices, body);
+}
+
+void KernelBuilder::loopNestInRowChunks(
+    llvm::ArrayRef<int64_t> shape, llvm::function_ref<void(llvm::ArrayRef<llvm::Value *>)> body) {
+  // About 8K elements per chunk, in whole rows; a divisor of the row count
+  // keeps every chunk the same static size.
+  constexpr int64_t kChunkElements = 8192;
+  int64_t inner = shape.back(), rows = 1;
+  for (int64_t dim : shape.drop_back())
+    rows *= dim;
+  if (rows <= 0 || inner <= 0)
+    return;
+  int64_t perChunk = std::max<int64_t>(1, std::min(rows, kChunkElements / inner));
+  while (rows % perChunk != 0)
+    --perChunk;
+  loop(rows / perChunk, [&](llvm::Value *chunk) {
+    loop(perChunk, [&](llvm::Value *r) {
+      // The leading indices of row `row`, innermost first.
+      llvm::Value *row = b.CreateAdd(b.CreateMul(chunk, b.getInt64(perChunk)), r);
+      llvm::SmallVector<llvm::Value *> indices(shape.size());
+      for (int64_t d = int64_t(shape.size()) - 2; d >= 0; --d) {
+        indices[d] = d == 0 ? row : b.CreateURem(row, b.getInt64(shape[d]));
+        if (d > 0)
+          row = b.CreateUDiv(row, b.getInt64(shape[d]));
+      }
+      loop(inner, [&](llvm::Value *i) {
+        indices.back() = i;
+        body(indices);
+      });
+    });
+  });
 }
 
 llvm::Value *KernelBuilder::offset(llvm::ArrayRef<llvm::Value *> indices,
@@ -88,6 +145,9 @@ llvm::Value *KernelBuilder::load(llvm::Value *base, llvm::Value *offset, mlir::T
 
 void KernelBuilder::store(llvm::Value *value, llvm::Value *base, llvm::Value *offset,
                           mlir::Type element) {
+  // Every task would store it.
+  if (split && depth == 0)
+    split->valid = false;
   llvm::Type *storage = getStorageType(b.getContext(), element);
   if (element.isInteger(1))
     value = b.CreateZExt(value, storage);

@@ -19,6 +19,18 @@ public:
 
   llvm::IRBuilder<> &b;
 
+  /// Splits a kernel into tasks for threads: while set, the outermost loop
+  /// the anchor emits is not a loop; its body runs once, for iteration
+  /// `index` (the task's), and its trip count becomes the task count.
+  /// The split is `valid` only if that loop is the only top-level loop and
+  /// nothing is stored outside it, so tasks write disjoint data.
+  struct TaskSplit {
+    llvm::Value *index = nullptr;
+    int64_t count = -1;
+    bool valid = true;
+  };
+  TaskSplit *split = nullptr;
+
   llvm::Value *i64(int64_t value) { return b.getInt64(value); }
 
   /// `for (i = 0; i < count; ++i) body(i)`.
@@ -47,6 +59,15 @@ public:
   llvm::Value *accumulator(mlir::Type element);
 
 private:
+  /// Loops entered and not yet left; 0 is the kernel's top level.
+  int depth = 0;
+  /// Emits `body` as the task split's iteration, if this loop is the split.
+  bool splitLoop(int64_t count, llvm::function_ref<void(llvm::Value *)> body);
+  /// loopNest as chunks of whole rows, so a task split has enough tasks
+  /// even when the leading dims are 1.
+  void loopNestInRowChunks(llvm::ArrayRef<int64_t> shape,
+                           llvm::function_ref<void(llvm::ArrayRef<llvm::Value *>)> body);
+
   void loopNestFrom(llvm::ArrayRef<int64_t> shape, llvm::SmallVectorImpl<llvm::Value *> &indices,
                     llvm::function_ref<void(llvm::ArrayRef<llvm::Value *>)> body);
 };

@@ -4,6 +4,7 @@
 #include "codegen/host/HostEmitter.h"
 #include "codegen/host/HostLinker.h"
 #include "codegen/host/HostTarget.h"
+#include "codegen/host/SafetensorsWriter.h"
 #include "r1c/artifact_writer.h"
 #include "compiler/import/onnx/OnnxImporter.h"
 #include "dialects/R1/IR/R1Dialect.h"
@@ -28,6 +29,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
+#include <optional>
 
 using namespace mlir;
 using r1c::ArtifactMetadata;
@@ -255,18 +257,23 @@ HostPlanEntry hostPlanEntry(func::FuncOp func, const std::string &symbol) {
   HostPlanEntry entry;
   entry.symbol = symbol;
   entry.arenaSize = func->getAttrOfType<IntegerAttr>("r1k.arena_size").getInt();
-  for (Type type : func.getArgumentTypes()) {
+  // Set by markPadAxes; none means a request must fit the bucket exactly.
+  auto padAxis = [](DictionaryAttr attrs) -> int32_t {
+    auto axis = attrs ? attrs.getAs<IntegerAttr>("r1.pad_axis") : IntegerAttr();
+    return axis ? int32_t(axis.getInt()) : -1;
+  };
+  for (auto [index, type] : llvm::enumerate(func.getArgumentTypes())) {
     entry.inputDims.emplace_back(cast<RankedTensorType>(type).getShape());
-    entry.inputPadAxes.push_back(-1);
+    entry.inputPadAxes.push_back(padAxis(func.getArgAttrDict(index)));
   }
   Operation *ret = func.getBody().front().getTerminator();
-  for (Value value : ret->getOperands()) {
+  for (auto [index, value] : llvm::enumerate(ret->getOperands())) {
     auto type = cast<RankedTensorType>(value.getType());
     std::vector<int64_t> dims;
     for (int64_t dim : type.getShape())
       dims.push_back(ShapedType::isDynamic(dim) ? -1 : dim);
     entry.outputDims.push_back(dims);
-    entry.outputPadAxes.push_back(-1);
+    entry.outputPadAxes.push_back(padAxis(func.getResultAttrDict(index)));
     entry.outputMaxElements.push_back(type.hasStaticShape()
                                           ? type.getNumElements()
                                           : r1k::getDataDependentShapeBound(value).value_or(0));
@@ -297,6 +304,19 @@ int emitHost(ArrayRef<CompiledBucket> compiled, const CompilerOptions &options) 
     if (!bucket.bucket.empty())
       stem += "_" + bucketSymbolSuffix(bucket.bucket);
     entries.push_back({mainFunction(*bucket.module), stem, describeBucket(bucket.bucket)});
+  }
+  // --weights=external: where each weight goes in the side file, decided
+  // before the code that reads it is emitted.
+  std::optional<WeightLayout> weightLayout;
+  if (options.weights == WeightStorage::External) {
+    SmallVector<func::FuncOp> functions;
+    for (const HostEntryPoint &entry : entries)
+      functions.push_back(entry.function);
+    FailureOr<WeightLayout> layout = layoutWeights(functions);
+    if (failed(layout))
+      return 1;
+    weightLayout = std::move(*layout);
+    info.externalWeights = &*weightLayout;
   }
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule = emitHostModule(entries, llvmContext, info);
@@ -339,6 +359,18 @@ int emitHost(ArrayRef<CompiledBucket> compiled, const CompilerOptions &options) 
   artifact.addSection(R1RT_SECTION_PLAN, "plan", artifact::encodeHostPlan(plan));
   artifact.addSectionView(R1RT_SECTION_HOST_CODE, hostSectionName(options.cpu),
                           sharedObject.data(), sharedObject.size());
+  if (weightLayout) {
+    // Named relative to the artifact, so the two move together.
+    info.weightsFile = llvm::sys::path::filename(base).str() + ".safetensors";
+    uint64_t size = 0;
+    uint32_t checksum = 0;
+    if (!writeSafetensors(*weightLayout, base + ".safetensors", size, checksum, error)) {
+      llvm::errs() << "error: " << error << "\n";
+      return 1;
+    }
+    artifact.addSection(R1RT_SECTION_EXTERNAL_WEIGHTS_REF, "weights",
+                        artifact::encodeExternalWeightsRef(info.weightsFile, size, checksum));
+  }
 
   std::unique_ptr<llvm::ToolOutputFile> object = openOutputFile(base + ".o", &error);
   std::unique_ptr<llvm::ToolOutputFile> header =
@@ -386,6 +418,69 @@ FailureOr<std::vector<ShapeBucket>> bucketsToCompile(ModuleOp module,
   return buckets;
 }
 
+/// The symbolic dim a smaller request may be padded along, and the axis of
+/// each input and output that carries it (-1: none).
+struct PadAxes {
+  std::string dim;
+  std::vector<int64_t> inputs, outputs;
+};
+
+/// Runs r1c-find-independent-dims on the graph of a copy of `module`, before
+/// any specialization. A model whose graph needs fixed sizes to legalize
+/// gets no padding; its buckets report real errors, so this stays quiet.
+std::optional<PadAxes> findPadAxes(ModuleOp module) {
+  OwningOpRef<ModuleOp> symbolic = module.clone();
+  PassManager pm(module.getContext());
+  buildPipelineToPhase(pm, CompilePhase::Graph);
+  pm.nest<func::FuncOp>().addPass(r1::createFindIndependentDims());
+  ScopedDiagnosticHandler quiet(module.getContext(), [](Diagnostic &) { return success(); });
+  if (failed(pm.run(*symbolic)))
+    return std::nullopt;
+  func::FuncOp func = mainFunction(*symbolic);
+  auto dim = func->getAttrOfType<StringAttr>("r1.independent_dim");
+  if (!dim)
+    return std::nullopt;
+  PadAxes padding{dim.str(), {}, {}};
+  auto axisOf = [](DictionaryAttr attrs) -> int64_t {
+    auto axis = attrs ? attrs.getAs<IntegerAttr>("r1.pad_axis") : IntegerAttr();
+    return axis ? axis.getInt() : -1;
+  };
+  for (unsigned i = 0; i < func.getNumArguments(); ++i)
+    padding.inputs.push_back(axisOf(func.getArgAttrDict(i)));
+  for (unsigned i = 0; i < func.getNumResults(); ++i)
+    padding.outputs.push_back(axisOf(func.getResultAttrDict(i)));
+  return padding;
+}
+
+/// Records `padding` on a bucket's compiled @main, for its plan entry, when
+/// every pad axis there has exactly the bucket's size of the dim: the
+/// runtime pads inputs and trims outputs along them to the request's size.
+void markPadAxes(func::FuncOp func, const PadAxes &padding, const ShapeBucket &bucket) {
+  auto size = llvm::find_if(bucket, [&](const auto &entry) { return entry.first == padding.dim; });
+  if (size == bucket.end() || padding.inputs.size() != func.getNumArguments() ||
+      padding.outputs.size() != func.getNumResults())
+    return;
+  auto fits = [&](Type type, int64_t axis) {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    return axis < 0 ||
+           (tensor && axis < tensor.getRank() && tensor.getDimSize(axis) == size->second);
+  };
+  for (auto [type, axis] : llvm::zip(func.getArgumentTypes(), padding.inputs))
+    if (!fits(type, axis))
+      return;
+  for (auto [type, axis] : llvm::zip(func.getResultTypes(), padding.outputs))
+    if (!fits(type, axis))
+      return;
+  Builder builder(func.getContext());
+  func->setAttr("r1.independent_dim", builder.getStringAttr(padding.dim));
+  for (auto [index, axis] : llvm::enumerate(padding.inputs))
+    if (axis >= 0)
+      func.setArgAttr(index, "r1.pad_axis", builder.getI64IntegerAttr(axis));
+  for (auto [index, axis] : llvm::enumerate(padding.outputs))
+    if (axis >= 0)
+      func.setResultAttr(index, "r1.pad_axis", builder.getI64IntegerAttr(axis));
+}
+
 } // namespace
 
 int runCompiler(const CompilerOptions &options) {
@@ -412,6 +507,16 @@ int runCompiler(const CompilerOptions &options) {
   if (failed(buckets) || diagnostics.sawError())
     return progress.done(), 1;
 
+  // A request smaller than a bucket runs in it padded, when the graph is
+  // proven to keep rows of that dim apart.
+  std::optional<PadAxes> padding;
+  if (host && !buckets->front().empty()) {
+    progress.step("checking which symbolic dim requests can be padded along");
+    padding = findPadAxes(*module);
+    if (options.stats)
+      llvm::errs() << "padded dim: " << (padding ? padding->dim : "none") << "\n";
+  }
+
   // Each bucket compiles a copy of the imported module; the last one takes
   // the original. Weights are attributes, shared by the copies.
   CompilePhase phase = host ? CompilePhase::Plan : options.phase;
@@ -436,6 +541,8 @@ int runCompiler(const CompilerOptions &options) {
     progress.step(what);
     if (failed(pm.run(*specialized)) || diagnostics.sawError())
       return progress.done(), 1;
+    if (padding)
+      markPadAxes(mainFunction(*specialized), *padding, bucket);
     if (options.stats) {
       if (!bucket.empty())
         llvm::errs() << "bucket: " << describeBucket(bucket) << "\n";

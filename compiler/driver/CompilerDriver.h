@@ -17,6 +17,12 @@ enum class EmitFormat {
   Object,       ///< OUT.o and OUT.h for linking into an application (--target=host)
 };
 
+/// Where host code finds the model's weights.
+enum class WeightStorage {
+  Embedded, ///< constants in OUT.o and in the artifact's host code
+  External, ///< a side file, OUT.safetensors, that the artifact references
+};
+
 struct CompilerOptions {
   std::string inputPath;
   std::string outputPath = "-";
@@ -34,6 +40,8 @@ struct CompilerOptions {
   std::string target;
   /// Host ISA: native, x86-64-v3 (AVX2) or x86-64-v4 (AVX-512).
   std::string cpu = "x86-64-v3";
+  /// With --target=host: weights in the code, or in OUT.safetensors.
+  WeightStorage weights = WeightStorage::Embedded;
   /// Report progress on stderr when it is a terminal.
   bool progress = true;
   /// Sizes for symbolic input dims, "NAME=SIZE[,SIZE...]" each. With

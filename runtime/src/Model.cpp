@@ -1,11 +1,14 @@
 // r1rt_model_t: loading an artifact from memory or a file, and its queries.
 #include "Artifact.h"
 #include "Error.h"
+#include "ExternalWeights.h"
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <memory>
+#include <mutex>
 #include <new>
 #include <string>
 #include <sys/mman.h>
@@ -134,7 +137,40 @@ r1rt_status_t loadFile(const char *path, Storage &storage) {
 struct r1rt_model {
   Storage storage;
   r1rt::Artifact artifact;
+  // The file it was loaded from; empty when loaded from memory. External
+  // weights are found relative to it.
+  std::string path;
+  // External weights, mapped by the first session and shared by all.
+  std::mutex weightsMutex;
+  std::unique_ptr<r1rt::MappedWeights> weights;
 };
+
+r1rt_status_t r1rt::modelExternalWeights(r1rt_model_t model, const void **out_weights) {
+  const std::vector<ExternalWeightsRef> &refs = model->artifact.externalWeights;
+  *out_weights = nullptr;
+  if (refs.empty())
+    return nullptr;
+  try {
+    // Host code takes one weights pointer.
+    if (refs.size() > 1)
+      return makeError(R1RT_UNIMPLEMENTED,
+                       "the artifact references %zu weight files; this runtime reads one",
+                       refs.size());
+    if (model->path.empty())
+      return makeError(R1RT_INVALID_ARGUMENT,
+                       "the model's weights are in a side file, %s, found beside the "
+                       "artifact: load it with r1rt_model_create_from_file, not from memory",
+                       quoted(refs.front().fileName).c_str());
+    std::lock_guard<std::mutex> lock(model->weightsMutex);
+    if (!model->weights)
+      if (r1rt_status_t status = MappedWeights::open(model->path, refs.front(), model->weights))
+        return status;
+    *out_weights = model->weights->data();
+    return nullptr;
+  } catch (const std::bad_alloc &) {
+    return makeError(R1RT_OUT_OF_MEMORY, "out of memory mapping the weights file");
+  }
+}
 
 namespace {
 
@@ -217,6 +253,7 @@ extern "C" r1rt_status_t r1rt_model_create_from_file(const char *path, r1rt_mode
       delete model;
       return r1rt::prefixError(path, status);
     }
+    model->path = path;
     return r1rt::prefixError(path, finishLoad(model, out_model));
   } catch (const std::bad_alloc &) {
     return outOfMemory("loading the artifact");

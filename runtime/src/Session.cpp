@@ -4,7 +4,9 @@
 // memory without touching the file system: written to an anonymous memfd
 // and opened through /proc/self/fd, so the runtime needs only libdl.
 #include "Error.h"
+#include "ExternalWeights.h"
 #include "HostPlan.h"
+#include "ThreadPool.h"
 #include "r1c/artifact_format.h"
 #include "r1c/host_abi.h"
 #include "r1c/runtime.h"
@@ -14,6 +16,8 @@
 #include <new>
 #include <cstring>
 #include <algorithm>
+#include <memory>
+#include <sched.h>
 #include <vector>
 #include <dlfcn.h>
 #include <string>
@@ -123,6 +127,7 @@ struct r1rt_session {
   std::vector<AlignedBuffer> paddedInputs, stagedOutputs, ownedOutputs;
   std::vector<int64_t> outputDims;
   r1c_host_context_t context{};
+  std::unique_ptr<r1rt::ThreadPool> pool;
 
   ~r1rt_session() {
     if (library)
@@ -229,6 +234,25 @@ r1rt_status_t checkCapacity(const r1rt_session *session, size_t i, const r1rt_te
                          (unsigned long long)bytes, output.bytes);
 }
 
+// Every entry takes and makes the dims the metadata declares static:
+// r1rt_session_run sizes its buffers by the metadata alone.
+r1rt_status_t checkPlanMatchesModel(const r1rt_session *session) {
+  for (const r1rt::PlanEntry &entry : session->entries)
+    for (bool input : {true, false}) {
+      const std::vector<TensorInfo> &declared = input ? session->inputs : session->outputs;
+      const std::vector<r1rt::PlanTensor> &planned = input ? entry.inputs : entry.outputs;
+      for (size_t i = 0; i < declared.size(); ++i)
+        for (size_t d = 0; d < declared[i].dims.size(); ++d)
+          if (declared[i].dims[d] >= 0 && planned[i].dims[d] != declared[i].dims[d])
+            return r1rt::makeError(
+                R1RT_DATA_LOSS, "the plan's entry %s has %s %zu ('%s') as %s; the model declares %s",
+                r1rt::quoted(entry.symbol).c_str(), input ? "input" : "output", i,
+                declared[i].name.c_str(), formatDims(planned[i].dims).c_str(),
+                formatDims(declared[i].dims).c_str());
+    }
+  return nullptr;
+}
+
 } // namespace
 
 extern "C" r1rt_status_t r1rt_session_create(r1rt_model_t model, r1rt_session_t *out_session) {
@@ -236,6 +260,10 @@ extern "C" r1rt_status_t r1rt_session_create(r1rt_model_t model, r1rt_session_t 
     return r1rt::nullArgument("model");
   if (!out_session)
     return r1rt::nullArgument("out_session");
+  // Mapped and checked once per model (--weights=external); NULL otherwise.
+  const void *weights = nullptr;
+  if (r1rt_status_t status = r1rt::modelExternalWeights(model, &weights))
+    return status;
   const void *code = nullptr;
   size_t codeSize = 0;
   const char *chosen = nullptr;
@@ -270,6 +298,7 @@ extern "C" r1rt_status_t r1rt_session_create(r1rt_model_t model, r1rt_session_t 
   if (!session)
     return r1rt::makeError(R1RT_OUT_OF_MEMORY, "out of memory creating a session");
   session->model = model;
+  session->context.weights = weights;
   size_t inputCount = 0, outputCount = 0;
   r1rt_status_t status = r1rt_model_input_count(model, &inputCount);
   if (!status)
@@ -294,6 +323,8 @@ extern "C" r1rt_status_t r1rt_session_create(r1rt_model_t model, r1rt_session_t 
     status = r1rt::parseHostPlan(static_cast<const uint8_t *>(planData), planSize, inputRanks,
                                  outputRanks, session->entries);
   }
+  if (!status)
+    status = checkPlanMatchesModel(session);
   if (status) {
     delete session;
     return status;
@@ -536,6 +567,28 @@ extern "C" r1rt_status_t r1rt_session_arena_size(r1rt_session_t session, size_t 
   if (!out_bytes)
     return r1rt::nullArgument("out_bytes");
   *out_bytes = session->arena.capacity();
+  return nullptr;
+}
+
+extern "C" r1rt_status_t r1rt_session_set_threads(r1rt_session_t session, size_t threads) {
+  if (!session)
+    return r1rt::nullArgument("session");
+  if (threads == 0) {
+    cpu_set_t allowed;
+    threads = sched_getaffinity(0, sizeof allowed, &allowed) == 0 ? size_t(CPU_COUNT(&allowed)) : 1;
+  }
+  if (threads > 1024)
+    return r1rt::makeError(R1RT_INVALID_ARGUMENT, "%zu threads is more than 1024", threads);
+  session->pool.reset();
+  session->context.parallel_for = nullptr;
+  session->context.pool = nullptr;
+  if (threads <= 1)
+    return nullptr;
+  session->pool.reset(new (std::nothrow) r1rt::ThreadPool(threads));
+  if (!session->pool)
+    return r1rt::makeError(R1RT_OUT_OF_MEMORY, "out of memory starting %zu threads", threads);
+  session->context.parallel_for = &r1rt::ThreadPool::parallelForEntry;
+  session->context.pool = session->pool.get();
   return nullptr;
 }
 

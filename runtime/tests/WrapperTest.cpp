@@ -9,6 +9,8 @@ using namespace r1rt_test;
 
 static_assert(!std::is_copy_constructible_v<r1c::Model>, "Model owns its handle");
 static_assert(std::is_nothrow_move_constructible_v<r1c::Model>, "Model moves cheaply");
+static_assert(!std::is_copy_constructible_v<r1c::Session>, "Session owns its handle");
+static_assert(std::is_nothrow_move_constructible_v<r1c::Session>, "Session moves cheaply");
 
 TEST(Wrapper, LoadsAndDescribes) {
   std::vector<uint8_t> bytes = sampleArtifact();
@@ -101,4 +103,73 @@ TEST(Wrapper, StatusOwnership) {
 TEST(WrapperDeathTest, ValueOfAnErrorAborts) {
   r1c::Result<int> failed{r1c::Status(R1RT_NOT_FOUND, "no such thing")};
   EXPECT_DEATH((void)failed.value(), "NOT_FOUND: no such thing");
+}
+
+TEST(WrapperSession, CreateErrorsAreResults) {
+  // No host code at all: the session cannot be made, on any CPU.
+  r1c::ArtifactWriter writer;
+  writer.setMetadata(sampleMetadata());
+  std::vector<uint8_t> bytes;
+  std::string error;
+  ASSERT_TRUE(writer.finish(bytes, error)) << error;
+  r1c::Model model = r1c::Model::fromMemory(bytes.data(), bytes.size()).valueOrThrow();
+  r1c::Result<r1c::Session> session = r1c::Session::create(model);
+  EXPECT_FALSE(session.ok());
+  EXPECT_EQ(session.status().toString(),
+            "UNAVAILABLE: the artifact has no host code (compile with r1c --target=host)");
+  EXPECT_THROW(r1c::Session::create(model).valueOrThrow(), r1c::Error);
+
+  // The sample has x86-64-v3 code and a plan of pattern bytes: refused as
+  // corrupt where this CPU would run it.
+  std::vector<uint8_t> sample = sampleArtifact();
+  r1c::Model sampleModel = r1c::Model::fromMemory(sample.data(), sample.size()).valueOrThrow();
+  r1c::Result<r1c::Session> corrupt = r1c::Session::create(sampleModel);
+  EXPECT_FALSE(corrupt.ok());
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+      __builtin_cpu_supports("bmi2")) {
+    EXPECT_EQ(corrupt.status().toString(), "DATA_LOSS: the artifact's plan section is malformed");
+  }
+
+  // A moved-from Model has no handle to make a session of.
+  r1c::Model moved = std::move(sampleModel);
+  EXPECT_EQ(r1c::Session::create(sampleModel).status().toString(),
+            "INVALID_ARGUMENT: model is NULL");
+}
+
+TEST(WrapperSession, EmptySessionRefusesToRun) {
+  r1c::Session session;
+  EXPECT_EQ(session.get(), nullptr);
+  EXPECT_EQ(session.arenaSize(), 0u);
+  EXPECT_EQ(session.bucketCount(), 0u);
+  EXPECT_EQ(session.bucketInputDims(0, 0).status().toString(), "INVALID_ARGUMENT: session is NULL");
+  float x = 1;
+  std::vector<r1rt_tensor_t> outputs;
+  r1c::Status status = session.run({r1c::makeTensor(&x, sizeof x, R1RT_DTYPE_FLOAT, {1})}, outputs);
+  EXPECT_EQ(status.toString(), "INVALID_ARGUMENT: session is NULL");
+  EXPECT_TRUE(outputs.empty());
+
+  r1c::Session moved = std::move(session);
+  EXPECT_EQ(moved.get(), nullptr);
+  EXPECT_EQ(moved.release(), nullptr);
+}
+
+TEST(WrapperSession, MakeTensor) {
+  float data[6] = {1, 2, 3, 4, 5, 6};
+  r1rt_tensor_t t = r1c::makeTensor(data, sizeof data, R1RT_DTYPE_FLOAT, {2, 3});
+  EXPECT_EQ(t.data, static_cast<void *>(data));
+  EXPECT_EQ(t.bytes, sizeof data);
+  EXPECT_EQ(t.dtype, R1RT_DTYPE_FLOAT);
+  EXPECT_EQ(t.rank, 2);
+  EXPECT_EQ(r1c::dimsOf(t), (std::vector<int64_t>{2, 3}));
+
+  r1rt_tensor_t scalar = r1c::makeTensor(data, 4, R1RT_DTYPE_FLOAT);
+  EXPECT_EQ(scalar.rank, 0);
+  EXPECT_TRUE(r1c::dimsOf(scalar).empty());
+
+  // Too many dims: the rank says so, for the run to refuse, and only
+  // R1RT_MAX_RANK of them are kept.
+  r1rt_tensor_t deep =
+      r1c::makeTensor(nullptr, 0, R1RT_DTYPE_FLOAT, std::vector<int64_t>(R1RT_MAX_RANK + 2, 1));
+  EXPECT_EQ(deep.rank, R1RT_MAX_RANK + 2);
+  EXPECT_EQ(r1c::dimsOf(deep).size(), size_t(R1RT_MAX_RANK));
 }

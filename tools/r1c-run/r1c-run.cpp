@@ -41,6 +41,7 @@ const char *kUsage =
     "                      1e-5 and 1e-4, fp32's); integers and booleans must be equal\n"
     "  --save-outputs DIR  write each output as DIR/output_K.npy\n"
     "  --bench N           run N more times and print median and p90 latency\n"
+    "  --threads N         run kernels on N threads (0: one per CPU; default 1)\n"
     "  --bucket K          shape bucket K (0-based, in the order r1c compiled them)\n"
     "                      for random inputs\n"
     "  --json              print the results as one JSON object\n"
@@ -52,6 +53,7 @@ struct Options {
   double atol = 1e-5, rtol = 1e-4;
   int bench = 0;
   int bucket = 0;
+  int threads = 1;
   bool json = false;
 };
 
@@ -95,6 +97,10 @@ Options parseOptions(int argc, char **argv) {
       double runs;
       number(runs);
       options.bench = int(runs);
+    } else if (arg == "--threads") {
+      double threads;
+      number(threads);
+      options.threads = int(threads);
     } else if (arg == "--bucket") {
       double bucket;
       number(bucket);
@@ -162,6 +168,7 @@ int main(int argc, char **argv) {
 
   r1rt_session_t session = nullptr;
   check(r1rt_session_create(model, &session), "cannot run " + options.model);
+  check(r1rt_session_set_threads(session, size_t(options.threads)), "--threads");
 
   // Inputs and expected outputs.
   std::vector<HostTensor> inputs, expected;

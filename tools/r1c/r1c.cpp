@@ -47,6 +47,14 @@ int main(int argc, char **argv) {
                  "Host ISA: native, x86-64-v3 (AVX2) or x86-64-v4 (AVX-512)")
       ->check(CLI::IsMember({"native", "x86-64-v3", "x86-64-v4"}))
       ->default_str("x86-64-v3");
+  std::string weights = "embedded";
+  app.add_option("--weights", weights,
+                 "With --target=host, where the weights go:\n"
+                 "  embedded  inside the code (OUT.o and OUT.r1)\n"
+                 "  external  in OUT.safetensors beside OUT.r1, which records its size\n"
+                 "            and CRC-32 for the runtime to check; the code stays small")
+      ->check(CLI::IsMember({"embedded", "external"}))
+      ->default_str("embedded");
   app.add_option("--dim", options.dimSizes,
                  "Sizes for a symbolic input dim, by its name in the model:\n"
                  "  --dim batch=1,8  one entry point (shape bucket) per size, and per\n"
@@ -101,6 +109,13 @@ int main(int argc, char **argv) {
                  "with them (see r1c --help)\n";
     return 2;
   }
+  if (weights == "external" && options.target != "host") {
+    std::cerr << "error: --weights=external goes with --target=host: it moves the host "
+                 "code's weights to a side file (see r1c --help)\n";
+    return 2;
+  }
+  options.weights =
+      weights == "external" ? r1c::WeightStorage::External : r1c::WeightStorage::Embedded;
   options.progress = !noProgress;
   return r1c::runCompiler(options);
 }

@@ -182,7 +182,16 @@ typedef struct r1rt_session *r1rt_session_t;
 /* Loads the model's code for this machine (the best host ISA section the
  * CPU supports). R1RT_UNAVAILABLE when no section fits this machine, saying
  * which ISA the artifact needs. The arena is allocated by the first run, for
- * the shape bucket that run needs, and grows with larger buckets. */
+ * the shape bucket that run needs, and grows with larger buckets.
+ * A model compiled with r1c --weights=external keeps its weights in a side
+ * file beside the artifact (EXTERNAL_WEIGHTS_REF names it). The first
+ * session of a model maps that file read-only and checks its size and
+ * CRC-32; later sessions share the mapping, which lives as long as the
+ * model (like a mapped artifact, the file must not change meanwhile).
+ * R1RT_NOT_FOUND naming the path when the file is missing,
+ * R1RT_DATA_LOSS naming it when it does not match, and R1RT_INVALID_ARGUMENT
+ * when the model was loaded from memory (only a file has a folder to look
+ * in: use r1rt_model_create_from_file). */
 r1rt_status_t r1rt_session_create(r1rt_model_t model, r1rt_session_t *out_session);
 
 /* Largest rank r1rt_tensor_t describes. */
@@ -227,6 +236,11 @@ r1rt_status_t r1rt_session_run(r1rt_session_t session, const void *const *inputs
 /* Bytes of the session's arena (scratch memory for intermediate tensors)
  * now: 0 before the first run, then the largest bucket's need so far. */
 r1rt_status_t r1rt_session_arena_size(r1rt_session_t session, size_t *out_bytes);
+
+/* Runs the session's kernels on `threads` threads (the caller's included);
+ * 0 means one per CPU the process may use. The default is 1. Results do not
+ * depend on the thread count. Not concurrent with a run of this session. */
+r1rt_status_t r1rt_session_set_threads(r1rt_session_t session, size_t threads);
 
 /* Number of entry points (shape buckets) the session can run. */
 r1rt_status_t r1rt_session_bucket_count(r1rt_session_t session, size_t *out_count);

@@ -9,6 +9,7 @@
 //   auto model = r1c::Model::fromFile("model.r1");
 //   if (!model.ok()) { std::cerr << model.status().message() << "\n"; return 1; }
 //   for (const r1c::TensorInfo &input : model->inputs()) ...
+//   auto session = r1c::Session::create(*model);
 //
 // Views a Model returns (names, section data) live as long as that Model.
 #ifndef R1C_RUNTIME_HPP
@@ -284,6 +285,112 @@ private:
   }
 
   r1rt_model_t model_ = nullptr;
+};
+
+// An r1rt_tensor_t over `bytes` bytes of `dtype` at `data` with `dims`, for
+// Session::run. An input's data is only read. For an output, `data` is a
+// buffer of `bytes` capacity, or nullptr for one the session owns; its
+// dims are written by the run. More than R1RT_MAX_RANK dims keep the rank,
+// which the run then refuses.
+inline r1rt_tensor_t makeTensor(const void *data, size_t bytes, r1rt_dtype_t dtype,
+                                const std::vector<int64_t> &dims = {}) {
+  r1rt_tensor_t tensor{};
+  tensor.data = const_cast<void *>(data);
+  tensor.bytes = bytes;
+  tensor.dtype = dtype;
+  tensor.rank = int32_t(dims.size());
+  for (size_t d = 0; d < dims.size() && d < R1RT_MAX_RANK; ++d)
+    tensor.dims[d] = dims[d];
+  return tensor;
+}
+
+// The dims of a tensor, e.g. of an output after a run.
+inline std::vector<int64_t> dimsOf(const r1rt_tensor_t &tensor) {
+  int32_t rank = tensor.rank < 0 ? 0 : tensor.rank > R1RT_MAX_RANK ? R1RT_MAX_RANK : tensor.rank;
+  return std::vector<int64_t>(tensor.dims, tensor.dims + rank);
+}
+
+// Owns an r1rt_session_t: a Model loaded for execution, with its arena. The
+// Model must outlive its Sessions. One Session runs one request at a time;
+// use one per thread. Move-only; a moved-from Session holds nothing, its
+// runs fail and its queries return 0.
+//
+//   r1c::Session session = r1c::Session::create(model).valueOrThrow();
+//   std::vector<r1rt_tensor_t> outputs;  // empty: the session owns them
+//   r1c::Status status = session.run(
+//       {r1c::makeTensor(x.data(), x.size() * 4, R1RT_DTYPE_FLOAT, {4, 16})}, outputs);
+class Session {
+public:
+  static Result<Session> create(const Model &model) {
+    r1rt_session_t session = nullptr;
+    if (r1rt_status_t status = r1rt_session_create(model.get(), &session))
+      return Status(status);
+    return Session(session, model.outputCount());
+  }
+
+  Session() = default;
+  // Takes ownership of `session`, a session of a model with `outputCount`
+  // outputs.
+  Session(r1rt_session_t session, size_t outputCount)
+      : session_(session), outputCount_(outputCount) {}
+  Session(Session &&other) noexcept
+      : session_(std::exchange(other.session_, nullptr)),
+        outputCount_(std::exchange(other.outputCount_, 0)) {}
+  Session &operator=(Session &&other) noexcept {
+    if (this != &other) {
+      r1rt_session_release(session_);
+      session_ = std::exchange(other.session_, nullptr);
+      outputCount_ = std::exchange(other.outputCount_, 0);
+    }
+    return *this;
+  }
+  Session(const Session &) = delete;
+  Session &operator=(const Session &) = delete;
+  ~Session() { r1rt_session_release(session_); }
+
+  r1rt_session_t get() const { return session_; }
+  r1rt_session_t release() {
+    outputCount_ = 0;
+    return std::exchange(session_, nullptr);
+  }
+
+  // Runs the model (r1rt_session_run_tensors): it picks the shape bucket
+  // from the inputs' dims. `outputs` holds one tensor per output, or is
+  // empty for outputs the session owns; either way each comes back with its
+  // data, bytes and dims. Session-owned data stays valid until the next run.
+  Status run(const std::vector<r1rt_tensor_t> &inputs, std::vector<r1rt_tensor_t> &outputs) {
+    if (outputs.empty())
+      outputs.resize(outputCount_, r1rt_tensor_t{});
+    return Status(r1rt_session_run_tensors(session_, inputs.data(), inputs.size(), outputs.data(),
+                                           outputs.size()));
+  }
+
+  // Bytes of the arena now: 0 before the first run.
+  size_t arenaSize() const { return count(r1rt_session_arena_size); }
+  // Number of shape buckets (entry points).
+  size_t bucketCount() const { return count(r1rt_session_bucket_count); }
+
+  // The dims input `input` takes in bucket `bucket`.
+  Result<std::vector<int64_t>> bucketInputDims(size_t bucket, size_t input) const {
+    int32_t rank = 0;
+    const int64_t *dims = nullptr;
+    if (r1rt_status_t status =
+            r1rt_session_bucket_input_dims(session_, bucket, input, &rank, &dims))
+      return Status(status);
+    return std::vector<int64_t>(dims, dims + rank);
+  }
+
+private:
+  using CountQuery = r1rt_status_t (*)(r1rt_session_t, size_t *);
+
+  size_t count(CountQuery query) const {
+    size_t value = 0;
+    Status status(query(session_, &value));
+    return status.ok() ? value : 0;
+  }
+
+  r1rt_session_t session_ = nullptr;
+  size_t outputCount_ = 0;
 };
 
 } // namespace r1c

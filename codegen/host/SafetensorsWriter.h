@@ -1,0 +1,31 @@
+//===- SafetensorsWriter.h - Weights as a safetensors side file -*- C++ -*-===//
+#ifndef R1C_CODEGEN_HOST_SAFETENSORSWRITER_H
+#define R1C_CODEGEN_HOST_SAFETENSORSWRITER_H
+
+#include "codegen/host/WeightLayout.h"
+
+#include <cstdint>
+#include <string>
+
+namespace r1c {
+
+/// Where the data of a safetensors file starts, and the alignment r1c gives
+/// it: host code is told its weights' base pointer is aligned this much.
+inline constexpr uint64_t kSafetensorsDataAlignment = 64;
+
+/// The JSON header of `layout`, padded with spaces so that the 8-byte length
+/// and the header end on a multiple of kSafetensorsDataAlignment.
+std::string safetensorsHeader(const WeightLayout &layout);
+
+/// Writes `layout` to `path` in the safetensors layout: the header's length
+/// (u64, little-endian), the header, then every weight in layout order with
+/// no gaps. Weights are written one at a time from their attributes, so a
+/// large model is never copied whole. On success sets the file's size and
+/// CRC-32 (what the artifact records to check it); otherwise sets `error`
+/// and leaves no file behind.
+bool writeSafetensors(const WeightLayout &layout, const std::string &path, uint64_t &fileSize,
+                      uint32_t &checksum, std::string &error);
+
+} // namespace r1c
+
+#endif // R1C_CODEGEN_HOST_SAFETENSORSWRITER_H

@@ -1,0 +1,278 @@
+// RUN: r1c-opt %s -r1c-find-independent-dims -split-input-file | FileCheck %s
+
+// Rows of a batch never meet in an MLP: the batch is padded along axis 0.
+// CHECK-LABEL: func @mlp
+// CHECK-SAME: r1.pad_axis = 0 : i64
+// CHECK-SAME: -> (tensor<?x4xf32> {r1.pad_axis = 0 : i64})
+// CHECK-SAME: attributes {r1.independent_dim = "batch"}
+func.func @mlp(%x: tensor<?x16xf32> {r1.dim_names = ["batch", ""]}) -> tensor<?x4xf32> {
+  %w = r1.constant dense<0.5> : tensor<16x4xf32>
+  %b = r1.constant dense<[1.0, 2.0, 3.0, 4.0]> : tensor<4xf32>
+  %0 = r1.matmul %x, %w : (tensor<?x16xf32>, tensor<16x4xf32>) -> tensor<?x4xf32>
+  %1 = r1.add %0, %b : (tensor<?x4xf32>, tensor<4xf32>) -> tensor<?x4xf32>
+  %2 = r1.relu %1 : (tensor<?x4xf32>) -> tensor<?x4xf32>
+  return %2 : tensor<?x4xf32>
+}
+
+// -----
+
+// Softmax normalizes within a row.
+// CHECK-LABEL: func @softmax_last_axis
+// CHECK-SAME: attributes {r1.independent_dim = "batch"}
+func.func @softmax_last_axis(%x: tensor<?x8xf32> {r1.dim_names = ["batch", ""]}) -> tensor<?x8xf32> {
+  %0 = r1.softmax %x {axis = -1 : i64} : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+// Softmax over the batch: padding rows would join the sum.
+// CHECK-LABEL: func @softmax_batch_axis
+// CHECK-NOT: r1.pad_axis
+// CHECK-NOT: r1.independent_dim
+func.func @softmax_batch_axis(%x: tensor<?x8xf32> {r1.dim_names = ["batch", ""]}) -> tensor<?x8xf32> {
+  %0 = r1.softmax %x {axis = 0 : i64} : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+// A mean over the batch, taken back into every row: the output has the
+// batch's shape, but each row reads all of them.
+// CHECK-LABEL: func @reduce_over_batch
+// CHECK-NOT: r1.pad_axis
+// CHECK-NOT: r1.independent_dim
+func.func @reduce_over_batch(%x: tensor<?x8xf32> {r1.dim_names = ["batch", ""]}) -> tensor<?x8xf32> {
+  %0 = r1.reduce_sum %x {axes = array<i64: 0>, keepdims = true, noop_with_empty_axes = false}
+      : (tensor<?x8xf32>) -> tensor<1x8xf32>
+  %1 = r1.sub %x, %0 : (tensor<?x8xf32>, tensor<1x8xf32>) -> tensor<?x8xf32>
+  return %1 : tensor<?x8xf32>
+}
+
+// -----
+
+// An output that sums the batch has no axis to trim.
+// CHECK-LABEL: func @output_reduces_batch
+// CHECK-NOT: r1.pad_axis
+// CHECK-NOT: r1.independent_dim
+func.func @output_reduces_batch(%x: tensor<?x8xf32> {r1.dim_names = ["batch", ""]})
+    -> (tensor<?x8xf32>, tensor<8xf32>) {
+  %0 = r1.relu %x : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  %1 = r1.reduce_sum %0 {axes = array<i64: 0>, keepdims = false, noop_with_empty_axes = false}
+      : (tensor<?x8xf32>) -> tensor<8xf32>
+  return %0, %1 : tensor<?x8xf32>, tensor<8xf32>
+}
+
+// -----
+
+// Reductions over other axes keep rows apart, with or without keepdims.
+// CHECK-LABEL: func @reduce_other_axis
+// CHECK-SAME: -> (tensor<?xf32> {r1.pad_axis = 0 : i64})
+// CHECK-SAME: attributes {r1.independent_dim = "batch"}
+func.func @reduce_other_axis(%x: tensor<4x?x8xf32> {r1.dim_names = ["", "batch", ""]}) -> tensor<?xf32> {
+  %0 = r1.reduce_mean %x {axes = array<i64: -1>, keepdims = true, noop_with_empty_axes = false}
+      : (tensor<4x?x8xf32>) -> tensor<4x?x1xf32>
+  %1 = r1.reduce_max %0 {axes = array<i64: 0, 2>, keepdims = false, noop_with_empty_axes = false}
+      : (tensor<4x?x1xf32>) -> tensor<?xf32>
+  return %1 : tensor<?xf32>
+}
+
+// -----
+
+// [B, S, H] -> [B*S, H] -> matmul -> [B, S, H], as BERT-like graphs do:
+// the merged axis holds S elements per row.
+// CHECK-LABEL: func @reshape_round_trip
+// CHECK-SAME: r1.pad_axis = 0 : i64
+// CHECK-SAME: -> (tensor<?x3x4xf32> {r1.pad_axis = 0 : i64})
+// CHECK-SAME: attributes {r1.independent_dim = "batch"}
+func.func @reshape_round_trip(%x: tensor<?x3x4xf32> {r1.dim_names = ["batch", "", ""]}) -> tensor<?x3x4xf32> {
+  %flat = r1.constant dense<[-1, 4]> : tensor<2xi64>
+  %back = r1.constant dense<[-1, 3, 4]> : tensor<3xi64>
+  %w = r1.constant dense<0.25> : tensor<4x4xf32>
+  %0 = r1.reshape %x, %flat {allowzero = false} : (tensor<?x3x4xf32>, tensor<2xi64>) -> tensor<?x4xf32>
+  %1 = r1.matmul %0, %w : (tensor<?x4xf32>, tensor<4x4xf32>) -> tensor<?x4xf32>
+  %2 = r1.reshape %1, %back {allowzero = false} : (tensor<?x4xf32>, tensor<3xi64>) -> tensor<?x3x4xf32>
+  return %2 : tensor<?x3x4xf32>
+}
+
+// -----
+
+// The merged [B*S, H] itself is no output: the runtime trims B rows, not B*S.
+// CHECK-LABEL: func @merged_output
+// CHECK-NOT: r1.independent_dim
+func.func @merged_output(%x: tensor<?x3x4xf32> {r1.dim_names = ["batch", "", ""]}) -> tensor<?x4xf32> {
+  %flat = r1.constant dense<[-1, 4]> : tensor<2xi64>
+  %0 = r1.reshape %x, %flat {allowzero = false} : (tensor<?x3x4xf32>, tensor<2xi64>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+// A transpose moves the batch: the output is padded along axis 1.
+// CHECK-LABEL: func @transpose_batch
+// CHECK-SAME: r1.pad_axis = 0 : i64
+// CHECK-SAME: -> (tensor<4x?xf32> {r1.pad_axis = 1 : i64})
+// CHECK-SAME: attributes {r1.independent_dim = "batch"}
+func.func @transpose_batch(%x: tensor<?x4xf32> {r1.dim_names = ["batch", ""]}) -> tensor<4x?xf32> {
+  %0 = r1.transpose %x {perm = array<i64: 1, 0>} : (tensor<?x4xf32>) -> tensor<4x?xf32>
+  return %0 : tensor<4x?xf32>
+}
+
+// -----
+
+// x^T x contracts over the batch.
+// CHECK-LABEL: func @gram_matrix
+// CHECK-NOT: r1.independent_dim
+func.func @gram_matrix(%x: tensor<?x4xf32> {r1.dim_names = ["batch", ""]}) -> tensor<4x4xf32> {
+  %0 = r1.transpose %x {perm = array<i64: 1, 0>} : (tensor<?x4xf32>) -> tensor<4x?xf32>
+  %1 = r1.matmul %0, %x : (tensor<4x?xf32>, tensor<?x4xf32>) -> tensor<4x4xf32>
+  return %1 : tensor<4x4xf32>
+}
+
+// -----
+
+// Batched matmul of two carried operands (attention scores) stays per row.
+// CHECK-LABEL: func @batched_matmul
+// CHECK-SAME: attributes {r1.independent_dim = "batch"}
+func.func @batched_matmul(%q: tensor<?x2x8x4xf32> {r1.dim_names = ["batch", "", "", ""]},
+                          %k: tensor<?x2x4x8xf32> {r1.dim_names = ["batch", "", "", ""]})
+    -> tensor<?x2x8x8xf32> {
+  %0 = r1.matmul %q, %k : (tensor<?x2x8x4xf32>, tensor<?x2x4x8xf32>) -> tensor<?x2x8x8xf32>
+  return %0 : tensor<?x2x8x8xf32>
+}
+
+// -----
+
+// An r1.shape that puts the batch somewhere other than where its rows are.
+// CHECK-LABEL: func @shape_moves_batch
+// CHECK-NOT: r1.independent_dim
+func.func @shape_moves_batch(%x: tensor<?x4xf32> {r1.dim_names = ["batch", ""]}) -> tensor<4x?xf32> {
+  %four = r1.constant dense<[4]> : tensor<1xi64>
+  %0 = r1.shape %x {start = 0 : i64, end = 1 : i64} : (tensor<?x4xf32>) -> tensor<1xi64>
+  %1 = r1.concat %four, %0 {axis = 0 : i64} : (tensor<1xi64>, tensor<1xi64>) -> tensor<2xi64>
+  %2 = r1.reshape %x, %1 {allowzero = false} : (tensor<?x4xf32>, tensor<2xi64>) -> tensor<4x?xf32>
+  return %2 : tensor<4x?xf32>
+}
+
+// -----
+
+// Arithmetic on the batch size: what the number feeds cannot be followed.
+// CHECK-LABEL: func @shape_arithmetic
+// CHECK-NOT: r1.independent_dim
+func.func @shape_arithmetic(%x: tensor<?x4xf32> {r1.dim_names = ["batch", ""]}) -> tensor<?x2xf32> {
+  %two = r1.constant dense<[2, 2]> : tensor<2xi64>
+  %0 = r1.shape %x {start = 0 : i64, end = 2 : i64} : (tensor<?x4xf32>) -> tensor<2xi64>
+  %1 = r1.div %0, %two : (tensor<2xi64>, tensor<2xi64>) -> tensor<2xi64>
+  %2 = r1.reshape %x, %1 {allowzero = false} : (tensor<?x4xf32>, tensor<2xi64>) -> tensor<?x2xf32>
+  return %2 : tensor<?x2xf32>
+}
+
+// -----
+
+// The exported pattern that copies a class token per row (ViT): the batch
+// size from r1.shape sizes an expand whose copies join the rows.
+// CHECK-LABEL: func @class_token
+// CHECK-SAME: -> (tensor<?x4x4xf32> {r1.pad_axis = 0 : i64})
+// CHECK-SAME: attributes {r1.independent_dim = "batch"}
+func.func @class_token(%x: tensor<?x3x4xf32> {r1.dim_names = ["batch", "", ""]}) -> tensor<?x4x4xf32> {
+  %cls = r1.constant dense<1.0> : tensor<1x1x4xf32>
+  %zero = r1.constant dense<0> : tensor<i64>
+  %rest = r1.constant dense<[1, 4]> : tensor<2xi64>
+  %0 = r1.shape %x {start = 0 : i64, end = 3 : i64} : (tensor<?x3x4xf32>) -> tensor<3xi64>
+  %1 = r1.gather %0, %zero {axis = 0 : i64} : (tensor<3xi64>, tensor<i64>) -> tensor<i64>
+  %2 = r1.unsqueeze %1 {axes = array<i64: 0>} : (tensor<i64>) -> tensor<1xi64>
+  %3 = r1.concat %2, %rest {axis = 0 : i64} : (tensor<1xi64>, tensor<2xi64>) -> tensor<3xi64>
+  %4 = r1.expand %cls, %3 : (tensor<1x1x4xf32>, tensor<3xi64>) -> tensor<?x1x4xf32>
+  %5 = r1.concat %4, %x {axis = 1 : i64} : (tensor<?x1x4xf32>, tensor<?x3x4xf32>) -> tensor<?x4x4xf32>
+  return %5 : tensor<?x4x4xf32>
+}
+
+// The shape vector sizes the trailing dims of a higher-rank expand.
+// CHECK-LABEL: func @expand_trailing
+// CHECK-SAME: -> (tensor<3x?x4xf32> {r1.pad_axis = 1 : i64})
+// CHECK-SAME: attributes {r1.independent_dim = "batch"}
+func.func @expand_trailing(%x: tensor<?x4xf32> {r1.dim_names = ["batch", ""]}) -> tensor<3x?x4xf32> {
+  %t = r1.constant dense<1.0> : tensor<3x1x4xf32>
+  %four = r1.constant dense<[4]> : tensor<1xi64>
+  %0 = r1.shape %x {start = 0 : i64, end = 1 : i64} : (tensor<?x4xf32>) -> tensor<1xi64>
+  %1 = r1.concat %0, %four {axis = 0 : i64} : (tensor<1xi64>, tensor<1xi64>) -> tensor<2xi64>
+  %2 = r1.expand %t, %1 : (tensor<3x1x4xf32>, tensor<2xi64>) -> tensor<3x?x4xf32>
+  %3 = r1.add %2, %x : (tensor<3x?x4xf32>, tensor<?x4xf32>) -> tensor<3x?x4xf32>
+  return %3 : tensor<3x?x4xf32>
+}
+
+// -----
+
+// Embedding lookup, convolution and pooling along N, then a flatten.
+// CHECK-LABEL: func @embedding
+// CHECK-SAME: -> (tensor<?x5x3xf32> {r1.pad_axis = 0 : i64})
+// CHECK-SAME: attributes {r1.independent_dim = "batch"}
+func.func @embedding(%ids: tensor<?x5xi64> {r1.dim_names = ["batch", ""]}) -> tensor<?x5x3xf32> {
+  %table = r1.constant dense<0.5> : tensor<10x3xf32>
+  %0 = r1.gather %table, %ids {axis = 0 : i64} : (tensor<10x3xf32>, tensor<?x5xi64>) -> tensor<?x5x3xf32>
+  return %0 : tensor<?x5x3xf32>
+}
+
+// CHECK-LABEL: func @conv_pool_flatten
+// CHECK-SAME: -> (tensor<?x2xf32> {r1.pad_axis = 0 : i64})
+// CHECK-SAME: attributes {r1.independent_dim = "batch"}
+func.func @conv_pool_flatten(%x: tensor<?x1x4x4xf32> {r1.dim_names = ["batch", "", "", ""]}) -> tensor<?x2xf32> {
+  %w = r1.constant dense<0.5> : tensor<2x1x3x3xf32>
+  %0 = r1.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>,
+      dilations = array<i64: 1, 1>, group = 1 : i64}
+      : (tensor<?x1x4x4xf32>, tensor<2x1x3x3xf32>) -> tensor<?x2x4x4xf32>
+  %1 = r1.max_pool %0 {kernel_shape = array<i64: 4, 4>, strides = array<i64: 1, 1>,
+      pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, ceil_mode = false,
+      count_include_pad = false} : (tensor<?x2x4x4xf32>) -> tensor<?x2x1x1xf32>
+  %2 = r1.flatten %1 {axis = 1 : i64} : (tensor<?x2x1x1xf32>) -> tensor<?x2xf32>
+  return %2 : tensor<?x2xf32>
+}
+
+// -----
+
+// An input sized by the batch twice cannot pad both axes apart.
+// CHECK-LABEL: func @batch_twice
+// CHECK-NOT: r1.independent_dim
+func.func @batch_twice(%x: tensor<?x?xf32> {r1.dim_names = ["batch", "batch"]}) -> tensor<?x?xf32> {
+  %0 = r1.relu %x : (tensor<?x?xf32>) -> tensor<?x?xf32>
+  return %0 : tensor<?x?xf32>
+}
+
+// -----
+
+// Zero rows would divide integers by zero.
+// CHECK-LABEL: func @integer_division
+// CHECK-NOT: r1.independent_dim
+func.func @integer_division(%x: tensor<?x4xi64> {r1.dim_names = ["batch", ""]}) -> tensor<?x4xi64> {
+  %c = r1.constant dense<12> : tensor<i64>
+  %0 = r1.div %c, %x : (tensor<i64>, tensor<?x4xi64>) -> tensor<?x4xi64>
+  return %0 : tensor<?x4xi64>
+}
+
+// -----
+
+// The first name that qualifies wins: rows along `seq` meet in the
+// softmax, rows along `batch` do not.
+// CHECK-LABEL: func @second_name
+// CHECK-SAME: r1.pad_axis = 1 : i64
+// CHECK-SAME: -> (tensor<?x?xf32> {r1.pad_axis = 1 : i64})
+// CHECK-SAME: attributes {r1.independent_dim = "batch"}
+func.func @second_name(%x: tensor<?x?xf32> {r1.dim_names = ["seq", "batch"]}) -> tensor<?x?xf32> {
+  %0 = r1.softmax %x {axis = 0 : i64} : (tensor<?x?xf32>) -> tensor<?x?xf32>
+  return %0 : tensor<?x?xf32>
+}
+
+// -----
+
+// A free input beside the carried one gets no pad axis; a second free
+// output neither.
+// CHECK-LABEL: func @free_operands
+// CHECK-SAME: (%{{.*}}: tensor<?x4xf32> {r1.dim_names = ["batch", ""], r1.pad_axis = 0 : i64},
+// CHECK-SAME: %{{.*}}: tensor<4xf32>)
+// CHECK-SAME: -> (tensor<?x4xf32> {r1.pad_axis = 0 : i64}, tensor<4xf32>)
+func.func @free_operands(%x: tensor<?x4xf32> {r1.dim_names = ["batch", ""]}, %s: tensor<4xf32>)
+    -> (tensor<?x4xf32>, tensor<4xf32>) {
+  %0 = r1.mul %x, %s : (tensor<?x4xf32>, tensor<4xf32>) -> tensor<?x4xf32>
+  %1 = r1.exp %s : (tensor<4xf32>) -> tensor<4xf32>
+  return %0, %1 : tensor<?x4xf32>, tensor<4xf32>
+}
