@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Sets up, builds r1c (and an ASan/UBSan build of r1c for the broken-model
-# corpus), and runs every test with CTest. Ends with "N passed, N failed".
+# Sets up, builds r1c (and an ASan/UBSan build of r1c and the runtime's
+# tests), and runs every test with CTest. Ends with "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The sanitizer tree only needs r1c: it reruns the corpus of broken models.
-BUILD_DIR=build-sanitize R1C_SANITIZE=ON R1C_TARGETS=r1c bash scripts/build.sh
+# The sanitizer tree needs r1c, for the corpus of broken models, and the
+# runtime's tests, for corrupt artifacts and wrong inputs.
+BUILD_DIR=build-sanitize R1C_SANITIZE=ON R1C_TARGETS="r1c r1rt-tests r1rt-session-tests" \
+  bash scripts/build.sh
 R1C_CMAKE_ARGS="-DR1C_SANITIZED_R1C=$PWD/build-sanitize/bin/r1c" bash scripts/build.sh
 
 log=$(mktemp)
