@@ -24,33 +24,27 @@ void KernelBuilder::loop(int64_t count, llvm::function_ref<void(llvm::Value *)> 
     return;
   if (splitLoop(count, body))
     return;
-  ++depth;
-  llvm::Function *function = b.GetInsertBlock()->getParent();
-  llvm::BasicBlock *before = b.GetInsertBlock();
-  llvm::BasicBlock *header = llvm::BasicBlock::Create(b.getContext(), "loop", function);
-  llvm::BasicBlock *exit = llvm::BasicBlock::Create(b.getContext(), "loop.end", function);
-  b.CreateBr(header);
-  b.SetInsertPoint(header);
-  llvm::PHINode *index = b.CreatePHI(b.getInt64Ty(), 2, "i");
-  index->addIncoming(b.getInt64(0), before);
-  body(index);
-  llvm::Value *next = b.CreateAdd(index, b.getInt64(1), "", /*HasNUW=*/true, /*HasNSW=*/true);
-  index->addIncoming(next, b.GetInsertBlock());
-  b.CreateCondBr(b.CreateICmpSLT(next, b.getInt64(count)), header, exit);
-  b.SetInsertPoint(exit);
-  --depth;
+  emitLoop(b.getInt64(count), /*mayBeEmpty=*/false, body);
 }
 
 void KernelBuilder::loop(llvm::Value *count, llvm::function_ref<void(llvm::Value *)> body) {
   // A trip count known only at run time cannot size the tasks.
   if (split && depth == 0)
     split->valid = false;
+  emitLoop(count, /*mayBeEmpty=*/true, body);
+}
+
+void KernelBuilder::emitLoop(llvm::Value *count, bool mayBeEmpty,
+                             llvm::function_ref<void(llvm::Value *)> body) {
   ++depth;
   llvm::Function *function = b.GetInsertBlock()->getParent();
   llvm::BasicBlock *before = b.GetInsertBlock();
   llvm::BasicBlock *header = llvm::BasicBlock::Create(b.getContext(), "loop", function);
   llvm::BasicBlock *exit = llvm::BasicBlock::Create(b.getContext(), "loop.end", function);
-  b.CreateCondBr(b.CreateICmpSGT(count, b.getInt64(0)), header, exit);
+  if (mayBeEmpty)
+    b.CreateCondBr(b.CreateICmpSGT(count, b.getInt64(0)), header, exit);
+  else
+    b.CreateBr(header);
   b.SetInsertPoint(header);
   llvm::PHINode *index = b.CreatePHI(b.getInt64Ty(), 2, "i");
   index->addIncoming(b.getInt64(0), before);

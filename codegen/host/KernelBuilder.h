@@ -61,6 +61,9 @@ public:
 private:
   /// Loops entered and not yet left; 0 is the kernel's top level.
   int depth = 0;
+  /// `for (i = 0; i < count; ++i)`, with an entry test when count may be 0.
+  void emitLoop(llvm::Value *count, bool mayBeEmpty,
+                llvm::function_ref<void(llvm::Value *)> body);
   /// Emits `body` as the task split's iteration, if this loop is the split.
   bool splitLoop(int64_t count, llvm::function_ref<void(llvm::Value *)> body);
   /// loopNest as chunks of whole rows, so a task split has enough tasks

@@ -222,6 +222,20 @@ r1rt_status_t checkInput(const r1rt_session *session, size_t i, const r1rt_tenso
   return nullptr;
 }
 
+// The input and output arrays of a run match the model's counts.
+r1rt_status_t checkCounts(const r1rt_session *session, const void *inputs, size_t input_count,
+                          const void *outputs, size_t output_count) {
+  if (input_count != session->inputs.size())
+    return r1rt::makeError(R1RT_INVALID_ARGUMENT, "the model takes %zu inputs, got %zu",
+                           session->inputs.size(), input_count);
+  if (output_count != session->outputs.size())
+    return r1rt::makeError(R1RT_INVALID_ARGUMENT, "the model produces %zu outputs, got %zu",
+                           session->outputs.size(), output_count);
+  if ((input_count && !inputs) || (output_count && !outputs))
+    return r1rt::nullArgument(!inputs ? "inputs" : "outputs");
+  return nullptr;
+}
+
 // A caller-owned output buffer must hold the output.
 r1rt_status_t checkCapacity(const r1rt_session *session, size_t i, const r1rt_tensor_t &output,
                             const std::vector<int64_t> &dims) {
@@ -376,14 +390,8 @@ extern "C" r1rt_status_t r1rt_session_run_tensors(r1rt_session_t session,
                                                   r1rt_tensor_t *outputs, size_t output_count) {
   if (!session)
     return r1rt::nullArgument("session");
-  if (input_count != session->inputs.size())
-    return r1rt::makeError(R1RT_INVALID_ARGUMENT, "the model takes %zu inputs, got %zu",
-                           session->inputs.size(), input_count);
-  if (output_count != session->outputs.size())
-    return r1rt::makeError(R1RT_INVALID_ARGUMENT, "the model produces %zu outputs, got %zu",
-                           session->outputs.size(), output_count);
-  if ((input_count && !inputs) || (output_count && !outputs))
-    return r1rt::nullArgument(!inputs ? "inputs" : "outputs");
+  if (r1rt_status_t status = checkCounts(session, inputs, input_count, outputs, output_count))
+    return status;
   for (size_t i = 0; i < input_count; ++i)
     if (r1rt_status_t status = checkInput(session, i, inputs[i]))
       return status;
@@ -538,14 +546,8 @@ extern "C" r1rt_status_t r1rt_session_run(r1rt_session_t session, const void *co
       return r1rt::makeError(R1RT_INVALID_ARGUMENT,
                              "the model's output dims are computed at run time; run it with "
                              "r1rt_session_run_tensors, which returns them");
-  if (input_count != session->inputs.size())
-    return r1rt::makeError(R1RT_INVALID_ARGUMENT, "the model takes %zu inputs, got %zu",
-                           session->inputs.size(), input_count);
-  if (output_count != session->outputs.size())
-    return r1rt::makeError(R1RT_INVALID_ARGUMENT, "the model produces %zu outputs, got %zu",
-                           session->outputs.size(), output_count);
-  if ((input_count && !inputs) || (output_count && !outputs))
-    return r1rt::nullArgument(!inputs ? "inputs" : "outputs");
+  if (r1rt_status_t status = checkCounts(session, inputs, input_count, outputs, output_count))
+    return status;
   for (size_t i = 0; i < input_count; ++i)
     if (!inputs[i])
       return r1rt::makeError(R1RT_INVALID_ARGUMENT, "inputs[%zu] is NULL", i);
