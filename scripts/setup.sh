@@ -8,6 +8,8 @@ APT_PACKAGES=(
   libonnx-dev libprotobuf-dev protobuf-compiler
   libcli11-dev libfmt-dev libgtest-dev liblld-19-dev
   zlib1g-dev libzstd-dev libcurl4-openssl-dev libedit-dev libxml2-dev
+  # hipRTC, which r1c loads at run time to compile gfx90a/gfx942 kernels (tests use it)
+  libamdhip64-dev
 )
 PIP_PACKAGES=(numpy onnx==1.18.0 lit filecheck==1.0.0 onnxruntime==1.22.0)
 

@@ -52,11 +52,10 @@ LogicalResult emitMatMul(KernelBuilder &kb, Operation *anchor, ArrayRef<llvm::Va
       break;
     }
   int64_t blocks = (n + width - 1) / width;
-  // Rows per tile: a divisor of m up to 64, so tiles are equal too.
+  // Rows per tile: up to 64; the last tile is shorter when 64 does not
+  // divide m (a divisor could be 1 for a prime m, like ViT's 197 tokens).
   int64_t rowTile = std::max<int64_t>(1, std::min<int64_t>(m, 64));
-  while (m % rowTile != 0)
-    --rowTile;
-  int64_t rowTiles = m / rowTile;
+  int64_t rowTiles = (m + rowTile - 1) / rowTile;
   int64_t batchCount = 1;
   for (int64_t dim : batch)
     batchCount *= dim;
@@ -87,7 +86,15 @@ LogicalResult emitMatMul(KernelBuilder &kb, Operation *anchor, ArrayRef<llvm::Va
                                kb.i64(n - (blocks - 1) * width), kb.i64(width)),
                 body);
     };
-    kb.loop(rowTile, [&](llvm::Value *r) {
+    auto emitRows = [&](llvm::function_ref<void(llvm::Value *)> body) {
+      if (m % rowTile == 0)
+        kb.loop(rowTile, body);
+      else
+        kb.loop(b.CreateSelect(b.CreateICmpEQ(firstRow, kb.i64((rowTiles - 1) * rowTile)),
+                               kb.i64(m - (rowTiles - 1) * rowTile), kb.i64(rowTile)),
+                body);
+    };
+    emitRows([&](llvm::Value *r) {
       llvm::Value *row = b.CreateAdd(firstRow, r);
       llvm::Value *cRow = b.CreateAdd(cBase, b.CreateAdd(b.CreateMul(row, kb.i64(n)), first));
       emitColumns([&](llvm::Value *col) {

@@ -1,5 +1,6 @@
 //===- CompilerDriver.cpp - What `r1c` does, as a library -----------------===//
 #include "compiler/driver/CompilerDriver.h"
+#include "compiler/driver/GpuTargets.h"
 #include "compiler/driver/ShapeBuckets.h"
 #include "codegen/host/HostEmitter.h"
 #include "codegen/host/HostLinker.h"
@@ -497,12 +498,12 @@ int runCompiler(const CompilerOptions &options) {
   if (!module)
     return progress.done(), 1;
 
-  bool host = options.target == "host";
-  if (!options.target.empty() && !host) {
-    llvm::errs() << "error: --target=" << options.target
-                 << " is not supported yet (supported: host)\n";
-    return 1;
-  }
+  // --target: the host and GPU architectures (GpuTargets.h). Every code
+  // target compiles the plan phase per shape bucket, as the host does.
+  std::optional<CodegenTargets> targets = parseCodegenTargets(options);
+  if (!targets)
+    return progress.done(), 1;
+  bool host = targets->any();
   FailureOr<std::vector<ShapeBucket>> buckets = bucketsToCompile(*module, options, host);
   if (failed(buckets) || diagnostics.sawError())
     return progress.done(), 1;
@@ -551,6 +552,15 @@ int runCompiler(const CompilerOptions &options) {
     compiled.push_back({bucket, std::move(specialized)});
   }
   if (host) {
+    if (!targets->gpuArchs.empty()) {
+      std::vector<GpuEntry> entries;
+      for (const CompiledBucket &bucket : compiled)
+        entries.push_back({mainFunction(*bucket.module), bucketSymbolSuffix(bucket.bucket)});
+      progress.done();
+      int status = emitGpuTargets(entries, *targets, options);
+      if (status != 0 || !targets->host)
+        return status;
+    }
     progress.step("generating host code");
     int status = emitHost(compiled, options);
     progress.done();

@@ -15,6 +15,7 @@ enum class EmitFormat {
   MlirBytecode, ///< MLIR bytecode: compact, weights as raw bytes
   Llvm,         ///< optimized LLVM IR of the host code (with --target=host)
   Object,       ///< OUT.o and OUT.h for linking into an application (--target=host)
+  Kernels,      ///< GPU kernel sources and binaries, into the directory -o names
 };
 
 /// Where host code finds the model's weights.

@@ -36,13 +36,22 @@ int main(int argc, char **argv) {
                  "  mlir    MLIR text; weights as dense_resource blobs at the end\n"
                  "  mlirbc  MLIR bytecode, compact; r1c-opt reads both\n"
                  "  obj     with --target=host: OUT.o and OUT.h (the default there)\n"
-                 "  llvm    with --target=host: the optimized LLVM IR")
-      ->check(CLI::IsMember({"mlir", "mlirbc", "obj", "llvm"}))
+                 "  llvm    with --target=host: the optimized LLVM IR\n"
+                 "  kernels with GPU targets: into the directory -o names, each\n"
+                 "          kernel's .cu/.hip source, its cubin and PTX per sm_XX,\n"
+                 "          its code object per gfxXXX")
+      ->check(CLI::IsMember({"mlir", "mlirbc", "obj", "llvm", "kernels"}))
       ->default_str("mlir");
   app.add_option("--target", options.target,
-                 "Generate code for this target instead of printing IR:\n"
+                 "Generate code for these targets (a comma list) instead of\n"
+                 "printing IR:\n"
                  "  host    x86-64; writes OUT.o (model code and weights) and OUT.h\n"
-                 "          (its C entry point) for -o OUT");
+                 "          (its C entry point) for -o OUT\n"
+                 "  sm_80, sm_86, sm_89, sm_90  NVIDIA GPUs, CUDA C++ through NVRTC\n"
+                 "  gfx90a, gfx942              AMD GPUs, HIP C++ through hipRTC\n"
+                 "          GPU kernels are printed and compiled in-process (--stats\n"
+                 "          counts them), but GPU artifacts are not written yet;\n"
+                 "          --emit=kernels -o DIR keeps the kernels");
   app.add_option("--cpu", options.cpu,
                  "Host ISA: native, x86-64-v3 (AVX2) or x86-64-v4 (AVX-512)")
       ->check(CLI::IsMember({"native", "x86-64-v3", "x86-64-v4"}))
@@ -101,12 +110,16 @@ int main(int argc, char **argv) {
     options.emit = r1c::EmitFormat::MlirBytecode;
   else if (emit == "llvm")
     options.emit = r1c::EmitFormat::Llvm;
+  else if (emit == "kernels")
+    options.emit = r1c::EmitFormat::Kernels;
   else if (emit == "obj" || (!options.target.empty() && !emitGiven))
     options.emit = r1c::EmitFormat::Object;
-  bool hostOnly = options.emit == r1c::EmitFormat::Llvm || options.emit == r1c::EmitFormat::Object;
-  if (hostOnly != !options.target.empty()) {
-    std::cerr << "error: --emit=obj and --emit=llvm go with --target=host, and --target "
-                 "with them (see r1c --help)\n";
+  bool codeOnly = options.emit == r1c::EmitFormat::Llvm ||
+                  options.emit == r1c::EmitFormat::Object ||
+                  options.emit == r1c::EmitFormat::Kernels;
+  if (codeOnly != !options.target.empty()) {
+    std::cerr << "error: --emit=obj, --emit=llvm and --emit=kernels go with --target, and "
+                 "--target with them (see r1c --help)\n";
     return 2;
   }
   if (weights == "external" && options.target != "host") {

@@ -1,0 +1,72 @@
+//===- ContractionPrinter.cpp - matmul as a batched tiled GEMM -------------===//
+//
+// numpy matmul: 1-D operands become a row (lhs) or a column (rhs), batch
+// dims broadcast. Block z walks the batch; each operand's batch offset is
+// its broadcast offset, as on the host. The product itself is the GEMM
+// template of GemmPrinter.cpp.
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/gpu/KernelWriter.h"
+#include "dialects/R1/IR/R1Ops.h"
+#include "dialects/R1/IR/ShapeInference.h"
+
+using namespace mlir;
+using namespace mlir::r1;
+
+namespace r1c::gpu {
+
+LogicalResult printMatMulKernel(KernelWriter &w) {
+  auto op = cast<MatMulOp>(w.anchor);
+  auto a = cast<RankedTensorType>(op.getLhs().getType());
+  auto b = cast<RankedTensorType>(op.getRhs().getType());
+  auto c = cast<RankedTensorType>(op.getType());
+  Type element = a.getElementType();
+  if (b.getElementType() != element || c.getElementType() != element)
+    return op.emitOpError("mixes element types; GPU code needs one for both operands and the "
+                          "result");
+  SmallVector<int64_t> aShape(a.getShape()), bShape(b.getShape());
+  if (aShape.size() == 1)
+    aShape.insert(aShape.begin(), 1);
+  if (bShape.size() == 1)
+    bShape.push_back(1);
+  int64_t m = aShape[aShape.size() - 2], k = aShape.back(), n = bShape.back();
+  SmallVector<int64_t> aBatch(ArrayRef<int64_t>(aShape).drop_back(2));
+  SmallVector<int64_t> bBatch(ArrayRef<int64_t>(bShape).drop_back(2));
+  // The result's leading dims are the broadcast batch dims whichever
+  // operand was 1-D.
+  SmallVector<int64_t> batch(c.getShape().take_front(std::max(aBatch.size(), bBatch.size())));
+
+  GemmProblem p;
+  p.batch = productOfDims(batch);
+  p.m = m;
+  p.n = n;
+  p.k = k;
+  p.element = element;
+  p.printSetup = [&](raw_ostream &os, StringRef indent) {
+    os << indent << "const r1_i r1_abase = ("
+       << KernelWriter::broadcastOffset(batch, aBatch, "r1_b") << ") * " << w.index(m * k) << ";\n"
+       << indent << "const r1_i r1_bbase = ("
+       << KernelWriter::broadcastOffset(batch, bBatch, "r1_b") << ") * " << w.index(k * n) << ";\n"
+       << indent << "const r1_i r1_cbase = r1_b * " << w.index(m * n) << ";\n";
+  };
+  p.loadA = [&](raw_ostream &os, StringRef indent, StringRef row, StringRef col, StringRef dst) {
+    os << indent << dst << " = "
+       << w.storageElement(op.getLhs(),
+                           ("r1_abase + " + row + " * " + w.index(k) + " + " + col).str())
+       << ";\n";
+  };
+  p.loadB = [&](raw_ostream &os, StringRef indent, StringRef row, StringRef col, StringRef dst) {
+    os << indent << dst << " = "
+       << w.storageElement(op.getRhs(),
+                           ("r1_bbase + " + row + " * " + w.index(n) + " + " + col).str())
+       << ";\n";
+  };
+  p.store = [&](StringRef indent, StringRef row, StringRef col, StringRef acc) {
+    // The anchor's value is the product in its element type.
+    return w.printStore(indent, KernelWriter::roundTo(element, acc),
+                        ("r1_cbase + " + row + " * " + w.index(n) + " + " + col).str());
+  };
+  return printGemm(w, p);
+}
+
+} // namespace r1c::gpu

@@ -1,0 +1,131 @@
+//===- TargetInfo.h - What a GPU architecture gives kernel templates -*- C++ -*-===//
+//
+// One interface for every GPU target (STYLE.md 8): kernel templates ask it
+// for the warp size, the preamble that defines element conversions, warp
+// shuffles and matrix-instruction fragments, and whether a matrix
+// instruction exists for an element type. They never ask which vendor it
+// is. CudaTarget (sm_80 to sm_90, NVRTC) and HipTarget (gfx90a, gfx942,
+// hipRTC) implement it.
+//
+//===----------------------------------------------------------------------===//
+#ifndef R1C_CODEGEN_GPU_TARGETINFO_H
+#define R1C_CODEGEN_GPU_TARGETINFO_H
+
+#include "mlir/IR/Types.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace r1c::gpu {
+
+/// A warp-level matrix multiply-accumulate with fp32 accumulators, as the
+/// preamble exposes it. One call of `function`
+///   void F(r1_mma_acc &acc, const unsigned short *a, int lda,
+///          const unsigned short *b, int ldb, int lane)
+/// adds A (m x k, row-major in shared memory, row stride lda) times
+/// B (k x n, row-major, row stride ldb) into the warp's m x n accumulator
+/// tile. Lane `lane` holds `accumulators` floats of it, `acc.v[i]` being
+/// element (r1_mma_row(lane, i), r1_mma_col(lane, i)).
+struct MatrixInstruction {
+  int m, n, k;
+  int accumulators;
+  /// The preamble's device function, e.g. "r1_mma_f16".
+  std::string function;
+  /// The hardware instruction, for comments in the printed source.
+  std::string instruction;
+};
+
+/// Which in-process compiler builds a target's source.
+enum class GpuCompilerKind { Nvrtc, Hiprtc };
+
+class TargetInfo {
+public:
+  virtual ~TargetInfo() = default;
+
+  /// The architecture name as given to --target: "sm_90", "gfx90a".
+  llvm::StringRef getArch() const { return arch; }
+  /// "CUDA" or "HIP", for messages and comments.
+  virtual llvm::StringRef getLanguageName() const = 0;
+  /// ".cu" or ".hip", for --emit=kernels.
+  virtual llvm::StringRef getSourceExtension() const = 0;
+  virtual GpuCompilerKind getCompilerKind() const = 0;
+
+  /// Threads that run in lockstep and exchange registers by shuffles.
+  virtual int getWarpSize() const = 0;
+  /// Static shared memory one block may declare, in bytes.
+  virtual int64_t getSharedMemoryPerBlock() const { return 48 * 1024; }
+  /// The most threads a block may have.
+  virtual int getMaxThreadsPerBlock() const { return 1024; }
+  /// Streaming multiprocessors (compute units) of the architecture's
+  /// largest part; templates size tiles so a grid fills them.
+  virtual int getMultiprocessorCount() const = 0;
+
+  /// Source placed before every kernel: storage types, conversions between
+  /// them and float, the shuffle `r1_shfl_xor`, block reductions and the
+  /// matrix fragments. It includes no header: NVRTC and hipRTC must compile
+  /// it with nothing but their built-in definitions.
+  virtual std::string getPreamble() const = 0;
+
+  /// The matrix instruction for inputs of `element` type (f16, bf16) with
+  /// fp32 accumulation; std::nullopt where the target has none.
+  virtual std::optional<MatrixInstruction> getMatrixInstruction(mlir::Type element) const = 0;
+
+protected:
+  explicit TargetInfo(llvm::StringRef arch) : arch(arch.str()) {}
+
+private:
+  std::string arch;
+};
+
+/// NVIDIA GPUs from Ampere on (sm_80, sm_86, sm_89, sm_90): CUDA C++ for
+/// NVRTC, warps of 32, `mma.sync.aligned.m16n8k16` for f16 and bf16.
+class CudaTarget : public TargetInfo {
+public:
+  explicit CudaTarget(llvm::StringRef arch) : TargetInfo(arch) {}
+  llvm::StringRef getLanguageName() const override { return "CUDA"; }
+  llvm::StringRef getSourceExtension() const override { return ".cu"; }
+  GpuCompilerKind getCompilerKind() const override { return GpuCompilerKind::Nvrtc; }
+  int getWarpSize() const override { return 32; }
+  int getMultiprocessorCount() const override;
+  std::string getPreamble() const override;
+  std::optional<MatrixInstruction> getMatrixInstruction(mlir::Type element) const override;
+};
+
+/// AMD CDNA GPUs (gfx90a, gfx942): HIP C++ for hipRTC, wavefronts of 64,
+/// `v_mfma_f32_32x32x8f16` and its bf16 form for f16 and bf16.
+class HipTarget : public TargetInfo {
+public:
+  explicit HipTarget(llvm::StringRef arch) : TargetInfo(arch) {}
+  llvm::StringRef getLanguageName() const override { return "HIP"; }
+  llvm::StringRef getSourceExtension() const override { return ".hip"; }
+  GpuCompilerKind getCompilerKind() const override { return GpuCompilerKind::Hiprtc; }
+  int getWarpSize() const override { return 64; }
+  int getMultiprocessorCount() const override;
+  std::string getPreamble() const override;
+  std::optional<MatrixInstruction> getMatrixInstruction(mlir::Type element) const override;
+};
+
+/// The part of every preamble that is the same C++ for CUDA and HIP. It
+/// relies on what each target's part defines first: R1_DEVICE (how helper
+/// functions are declared), R1_WARP, r1_f16_to_f32, r1_f32_to_f16 and
+/// r1_shfl_xor.
+std::string getCommonPreamble();
+
+/// A preamble from its three parts, each after a `// r1c section: NAME`
+/// line (target, common, matrix), so tools that run printed kernels some
+/// other way can swap the target's parts for their own.
+std::string joinPreamble(llvm::StringRef target, llvm::StringRef common, llvm::StringRef matrix);
+
+/// The architectures r1c compiles for, in the order --help lists them.
+llvm::ArrayRef<llvm::StringRef> getSupportedGpuArchs();
+
+/// The target for `arch` ("sm_80", "gfx90a", ...); null if r1c does not
+/// support it.
+std::unique_ptr<TargetInfo> createTargetInfo(llvm::StringRef arch);
+
+} // namespace r1c::gpu
+
+#endif // R1C_CODEGEN_GPU_TARGETINFO_H

@@ -1,0 +1,318 @@
+//===- GpuTargets.cpp - --target lists and GPU kernel compilation ---------===//
+//
+// Printing runs first, for every architecture, so a kernel without a
+// template is reported before any compiler is loaded. Then the compilers
+// the targets need are loaded, every distinct source compiles once on all
+// cores, and the first failure is reported at its kernel: the ONNX node,
+// the kernel's name and nodes, the architecture and the compiler's log.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/driver/GpuTargets.h"
+#include "codegen/gpu/Hiprtc.h"
+#include "codegen/gpu/KernelCompiler.h"
+#include "codegen/gpu/KernelPrinter.h"
+#include "codegen/gpu/Nvrtc.h"
+#include "dialects/R1/IR/R1Ops.h"
+#include "dialects/R1K/IR/R1KDialect.h"
+
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <thread>
+
+using namespace mlir;
+using namespace r1c::gpu;
+
+namespace r1c {
+namespace {
+
+/// The log of a failed compile, cut to what one error line can carry.
+constexpr size_t kMaxLogInMessage = 4000;
+
+/// The kernels of one architecture.
+struct ArchKernels {
+  std::unique_ptr<TargetInfo> target;
+  const GpuCompiler *compiler = nullptr;
+  std::vector<r1k::KernelOp> ops;
+  std::vector<PrintedKernel> printed;
+  /// Output file names without extension ("k3_matmul", "batch8_k3_matmul").
+  std::vector<std::string> stems;
+  /// The entry (shape bucket) each kernel belongs to.
+  std::vector<size_t> entryOf;
+  std::vector<size_t> jobs;
+};
+
+bool writeFile(const std::string &path, llvm::StringRef contents) {
+  std::error_code error;
+  llvm::raw_fd_ostream file(path, error);
+  if (!error) {
+    file << contents;
+    file.close();
+    error = file.error();
+  }
+  if (error) {
+    llvm::errs() << "error: cannot write '" << path << "': " << error.message() << "\n";
+    return false;
+  }
+  return true;
+}
+
+/// Progress of the compiles on a terminal.
+class CompileProgress {
+public:
+  explicit CompileProgress(bool enabled)
+      : enabled(enabled && llvm::sys::Process::StandardErrIsDisplayed()) {}
+  void update(size_t done, size_t total) {
+    if (enabled)
+      llvm::errs() << "\r\033[K[" << done << "/" << total << "] compiling GPU kernels";
+  }
+  void done() {
+    if (enabled)
+      llvm::errs() << "\r\033[K";
+  }
+
+private:
+  bool enabled;
+};
+
+/// Where a value lives when the plan runs: graph input N, top-level
+/// constant N, or an arena offset; views share their operand's storage.
+std::string locate(Value value, const llvm::DenseMap<Operation *, size_t> &constants) {
+  while (Operation *def = value.getDefiningOp()) {
+    if (!r1::isView(def))
+      break;
+    value = def->getOperand(0);
+  }
+  if (auto arg = dyn_cast<BlockArgument>(value))
+    return "input:" + std::to_string(arg.getArgNumber());
+  Operation *def = value.getDefiningOp();
+  if (auto found = constants.find(def); found != constants.end())
+    return "weight:" + std::to_string(found->second);
+  if (auto kernel = dyn_cast_or_null<r1k::KernelOp>(def)) {
+    auto offsets = kernel->getAttrOfType<DenseI64ArrayAttr>("result_offsets");
+    if (offsets)
+      return "arena:" + std::to_string(offsets[cast<OpResult>(value).getResultNumber()]);
+  }
+  return "none";
+}
+
+/// launches.ARCH.txt: what the device plan will hold, in order, so the
+/// kernels can be run outside r1c before the artifact carries them.
+std::string launchList(const ArchKernels &arch, llvm::ArrayRef<GpuEntry> entries) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << "# r1c launch list for " << arch.target->getArch() << ": per shape bucket, an entry line,\n"
+     << "# the launches in order, then where each output is. Arguments: input:N (graph\n"
+     << "# input N), weight:N (top-level constant N), arena:BYTES (an arena offset).\n";
+  for (auto [index, entry] : llvm::enumerate(entries)) {
+    func::FuncOp function = entry.function;
+    llvm::DenseMap<Operation *, size_t> constants;
+    for (r1::ConstantOp constant : function.getOps<r1::ConstantOp>())
+      constants.try_emplace(constant, constants.size());
+    auto arena = function->getAttrOfType<IntegerAttr>("r1k.arena_size");
+    os << "entry " << (entry.stem.empty() ? "-" : entry.stem) << " arena "
+       << (arena ? arena.getInt() : 0) << "\n";
+    for (size_t i = 0; i < arch.printed.size(); ++i) {
+      if (arch.entryOf[i] != index)
+        continue;
+      const PrintedKernel &kernel = arch.printed[i];
+      const LaunchShape &launch = kernel.launch;
+      os << "launch " << arch.stems[i] << " " << kernel.symbol << " grid " << launch.grid[0] << ","
+         << launch.grid[1] << "," << launch.grid[2] << " block " << launch.block[0] << ","
+         << launch.block[1] << "," << launch.block[2] << " shared " << launch.sharedBytes
+         << " args";
+      r1k::KernelOp op = arch.ops[i];
+      for (Value input : op.getInputs())
+        os << " " << locate(input, constants);
+      for (Value result : op.getResults())
+        os << " " << locate(result, constants);
+      os << "\n";
+    }
+    Operation *ret = function.getBody().front().getTerminator();
+    for (auto [i, value] : llvm::enumerate(ret->getOperands()))
+      os << "output " << i << " " << locate(value, constants) << "\n";
+  }
+  return text;
+}
+
+/// --emit=kernels: each kernel's source once per language (per
+/// architecture only where it differs), and per architecture its binary
+/// and, for CUDA, its PTX.
+bool writeKernels(llvm::ArrayRef<ArchKernels> archs, llvm::ArrayRef<GpuEntry> entries,
+                  const KernelCompiler &compiler, const CompilerOptions &options) {
+  const std::string &dir = options.outputPath;
+  if (std::error_code error = llvm::sys::fs::create_directories(dir)) {
+    llvm::errs() << "error: cannot create '" << dir << "': " << error.message() << "\n";
+    return false;
+  }
+  std::string header = "// Generated by r1c; do not edit. Regenerate with: r1c " +
+                       llvm::sys::path::filename(options.inputPath).str() +
+                       " --target=" + options.target + " --emit=kernels -o DIR\n";
+  // The first architecture of each language writes the plain .cu / .hip.
+  llvm::StringMap<const ArchKernels *> firstOfLanguage;
+  for (const ArchKernels &arch : archs) {
+    const TargetInfo &target = *arch.target;
+    const ArchKernels *first =
+        firstOfLanguage.try_emplace(target.getLanguageName(), &arch).first->second;
+    if (!writeFile(dir + "/launches." + target.getArch().str() + ".txt", launchList(arch, entries)))
+      return false;
+    for (size_t i = 0; i < arch.printed.size(); ++i) {
+      const PrintedKernel &kernel = arch.printed[i];
+      std::string base = (llvm::Twine(dir) + "/" + arch.stems[i]).str();
+      std::string extension = target.getSourceExtension().str();
+      std::string sourcePath;
+      if (first == &arch)
+        sourcePath = base + extension;
+      else if (first->printed[i].source != kernel.source)
+        sourcePath = base + "." + target.getArch().str() + extension;
+      if (!sourcePath.empty() &&
+          !writeFile(sourcePath, header + describeKernel(kernel, target) + kernel.source))
+        return false;
+      const CompiledCode &code = compiler.result(arch.jobs[i]).code;
+      std::string binaryPath =
+          base + "." + target.getArch().str() +
+          (target.getCompilerKind() == GpuCompilerKind::Nvrtc ? ".cubin" : ".co");
+      if (!writeFile(binaryPath, code.binary))
+        return false;
+      if (!code.assembly.empty() &&
+          !writeFile(base + "." + target.getArch().str() + ".ptx", code.assembly))
+        return false;
+    }
+  }
+  return true;
+}
+
+} // namespace
+
+std::optional<CodegenTargets> parseCodegenTargets(const CompilerOptions &options) {
+  CodegenTargets targets;
+  if (!options.target.empty()) {
+    llvm::SmallVector<llvm::StringRef> entries;
+    llvm::StringRef(options.target).split(entries, ',');
+    for (llvm::StringRef entry : entries) {
+      entry = entry.trim();
+      if (entry == "host") {
+        targets.host = true;
+        continue;
+      }
+      if (!createTargetInfo(entry)) {
+        llvm::errs() << "error: --target=" << options.target << ": unknown target '" << entry
+                     << "' (supported: host, " << llvm::join(getSupportedGpuArchs(), ", ") << ")\n";
+        return std::nullopt;
+      }
+      if (!llvm::is_contained(targets.gpuArchs, entry))
+        targets.gpuArchs.push_back(entry.str());
+    }
+  }
+  bool gpu = !targets.gpuArchs.empty();
+  if (options.emit == EmitFormat::Kernels && (!gpu || targets.host)) {
+    llvm::errs() << "error: --emit=kernels writes GPU kernels; give --target with GPU "
+                    "architectures only (e.g. --target=sm_90)\n";
+    return std::nullopt;
+  }
+  if (options.emit == EmitFormat::Llvm && gpu) {
+    llvm::errs() << "error: --emit=llvm writes host code only; give --target=host\n";
+    return std::nullopt;
+  }
+  if (options.emit == EmitFormat::Kernels && options.outputPath == "-") {
+    llvm::errs() << "error: --emit=kernels writes files into a directory; give -o DIR\n";
+    return std::nullopt;
+  }
+  return targets;
+}
+
+int emitGpuTargets(llvm::ArrayRef<GpuEntry> entries, const CodegenTargets &targets,
+                   const CompilerOptions &options) {
+  auto start = std::chrono::steady_clock::now();
+  std::vector<ArchKernels> archs;
+  for (const std::string &arch : targets.gpuArchs) {
+    ArchKernels kernels;
+    kernels.target = createTargetInfo(arch);
+    for (const GpuEntry &entry : entries) {
+      func::FuncOp function = entry.function;
+      for (r1k::KernelOp kernel : function.getOps<r1k::KernelOp>()) {
+        FailureOr<PrintedKernel> printed = printKernel(kernel, *kernels.target);
+        if (failed(printed))
+          return 1;
+        kernels.ops.push_back(kernel);
+        kernels.entryOf.push_back(&entry - entries.data());
+        kernels.stems.push_back((entry.stem.empty() ? "" : entry.stem + "_") + printed->kernelName);
+        kernels.printed.push_back(std::move(*printed));
+      }
+    }
+    archs.push_back(std::move(kernels));
+  }
+
+  // The compilers the architectures need, loaded once.
+  std::unique_ptr<GpuCompiler> nvrtc, hiprtc;
+  for (ArchKernels &arch : archs) {
+    bool isNvrtc = arch.target->getCompilerKind() == GpuCompilerKind::Nvrtc;
+    std::unique_ptr<GpuCompiler> &compiler = isNvrtc ? nvrtc : hiprtc;
+    std::string error;
+    if (!compiler)
+      compiler = isNvrtc ? loadNvrtc(error) : loadHiprtc(error);
+    if (!compiler) {
+      llvm::errs() << "error: --target=" << arch.target->getArch() << ": " << error << "\n";
+      return 1;
+    }
+    if (!compiler->supports(arch.target->getArch(), error)) {
+      llvm::errs() << "error: --target=" << arch.target->getArch() << ": " << error << "\n";
+      return 1;
+    }
+    arch.compiler = compiler.get();
+  }
+
+  KernelCompiler compiler;
+  for (ArchKernels &arch : archs)
+    for (size_t i = 0; i < arch.printed.size(); ++i)
+      arch.jobs.push_back(compiler.add(*arch.compiler, arch.target->getArch(),
+                                       arch.printed[i].source,
+                                       arch.stems[i] + arch.target->getSourceExtension().str()));
+  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  CompileProgress progress(options.progress);
+  compiler.run(threads, [&](size_t done, size_t total) { progress.update(done, total); });
+  progress.done();
+
+  for (ArchKernels &arch : archs) {
+    for (size_t i = 0; i < arch.printed.size(); ++i) {
+      const KernelCompiler::Result &result = compiler.result(arch.jobs[i]);
+      if (result.ok)
+        continue;
+      std::string log = result.log.substr(0, kMaxLogInMessage);
+      arch.ops[i].emitError("kernel '")
+          << arch.printed[i].kernelName << "' (ONNX nodes " << joinNodes(arch.printed[i].nodes)
+          << ") does not compile for " << arch.target->getArch() << " with "
+          << arch.compiler->describe() << ": " << llvm::StringRef(log).trim();
+      return 1;
+    }
+  }
+
+  if (options.emit == EmitFormat::Kernels && !writeKernels(archs, entries, compiler, options))
+    return 1;
+
+  if (options.stats) {
+    for (const ArchKernels &arch : archs) {
+      llvm::DenseSet<size_t> distinct(arch.jobs.begin(), arch.jobs.end());
+      llvm::errs() << "gpu: " << arch.printed.size() << " kernels compiled for "
+                   << arch.target->getArch() << " (" << distinct.size() << " distinct)\n";
+    }
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    llvm::errs() << "gpu: " << compiler.size() << " compiles in " << llvm::format("%.1f", seconds)
+                 << " s on " << threads << " threads";
+    if (nvrtc)
+      llvm::errs() << "; " << nvrtc->describe();
+    if (hiprtc)
+      llvm::errs() << "; " << hiprtc->describe();
+    llvm::errs() << "\n";
+  }
+  return 0;
+}
+
+} // namespace r1c

@@ -1,0 +1,303 @@
+"""Small models for simulate_kernels.py, one or a few kernels each, chosen to
+reach every GPU template and its variants: vectorized and broadcast
+elementwise bodies, FFMA and matrix-instruction GEMMs (odd sizes, batch
+broadcast, 1-D operands), implicit-GEMM and direct convolutions, pooling,
+row / column / block reductions, softmax and layer norm per warp and per
+block, cached and not, and every data-movement op. Every tensor the kernels
+read is a graph input; `ranges` bounds random inputs (integers: [low, high);
+floats: uniform instead of normal)."""
+
+HEADER = '<ir_version: 8, opset_import: ["" : 17]>\n'
+
+
+def case(name, body, ranges=None):
+    return {"name": name, "model": HEADER + body, "ranges": ranges or {}}
+
+
+CASES = [
+    # Elementwise.
+    case("elementwise_vector", """
+g (float[4, 64] x, float[4, 64] y, float[1] s) => (float[4, 64] z) {
+  a = Mul (x, y)
+  b = Add (a, s)
+  z = Sigmoid (b)
+}"""),
+    case("elementwise_broadcast", """
+g (float[2, 3, 5] x, float[3, 1] b, float[5] c) => (float[2, 3, 5] z) {
+  m = Greater (x, b)
+  p = Mul (x, c)
+  n = Neg (x)
+  w = Where (m, p, n)
+  t = Tanh (w)
+  e = Erf (t)
+  a = Abs (e)
+  z = Pow (a, c)
+}""", {"c": (0.5, 2.0)}),
+    case("elementwise_integers", """
+g (int64[3, 7] x, int64[7] y) => (int64[3, 7] z, bool[3, 7] k) {
+  a = Mul (x, y)
+  b = Mod (a, y)
+  c = Div (a, y)
+  d = Sub (c, b)
+  z = Abs (d)
+  l = Less (b, c)
+  q = Equal (x, y)
+  o = Or (l, q)
+  k = Not (o)
+}""", {"x": (-20, 20), "y": (1, 6)}),
+    case("elementwise_half", """
+g (float16[6, 10] x, float16[10] y, float[6, 10] f) => (float16[6, 10] z, float[6, 10] w, float16[6, 10] h) {
+  a = Add (x, y)
+  b = Relu (a)
+  z = Mul (b, x)
+  w = Cast <to = 1> (x)
+  h = Cast <to = 10> (f)
+}"""),
+    # Contractions.
+    case("matmul_bias_relu", """
+g (float[3, 5, 40] x, float[40, 33] w, float[33] b) => (float[3, 5, 33] y) {
+  m = MatMul (x, w)
+  a = Add (m, b)
+  y = Relu (a)
+}"""),
+    case("matmul_row", """
+g (float[1, 70] x, float[70, 19] w) => (float[1, 19] y) {
+  y = MatMul (x, w)
+}"""),
+    case("matmul_batch_broadcast", """
+g (float[2, 1, 7, 9] x, float[3, 9, 11] w) => (float[2, 3, 7, 11] y) {
+  y = MatMul (x, w)
+}"""),
+    case("matmul_vectors", """
+g (float[9] v, float[2, 9, 5] w, float[4, 9] x) => (float[2, 5] y, float[4] z) {
+  y = MatMul (v, w)
+  z = MatMul (x, v)
+}"""),
+    case("matmul_large", """
+g (float[130, 150] x, float[150, 70] w) => (float[130, 70] y) {
+  y = MatMul (x, w)
+}"""),
+    case("matmul_half", """
+g (float16[37, 70] x, float16[70, 45] w, float16[45] b) => (float16[37, 45] y) {
+  m = MatMul (x, w)
+  y = Add (m, b)
+}"""),
+    case("matmul_half_batch", """
+g (float16[2, 70, 64] x, float16[64, 100] w) => (float16[2, 70, 100] y) {
+  y = MatMul (x, w)
+}"""),
+    case("matmul_double", """
+g (double[20, 30] x, double[30, 17] w) => (double[20, 17] y, double[20, 1] z) {
+  y = MatMul (x, w)
+  z = ReduceMax <axes = [1]> (y)
+}"""),
+    case("matmul_tiles_128", """
+g (float[200, 136] x, float[136, 260] w, float[260] b) => (float[200, 260] y) {
+  m = MatMul (x, w)
+  y = Add (m, b)
+}"""),
+    case("conv_large_tiles", """
+g (float[2, 16, 12, 12] x, float[136, 16, 3, 3] w) => (float[2, 136, 12, 12] y) {
+  y = Conv <pads = [1, 1, 1, 1]> (x, w)
+}"""),
+    case("conv_half", """
+g (float16[1, 8, 9, 9] x, float16[20, 8, 3, 3] w, float16[20] b) => (float16[1, 20, 9, 9] y) {
+  c = Conv <pads = [1, 1, 1, 1]> (x, w, b)
+  y = Relu (c)
+}"""),
+    case("softmax_half", """
+g (float16[3, 70] x) => (float16[3, 70] y) {
+  y = Softmax <axis = -1> (x)
+}"""),
+    # Convolution, pooling, batch normalization.
+    case("conv_strided_bias_relu", """
+g (float[2, 4, 9, 11] x, float[6, 4, 3, 3] w, float[6] b) => (float[2, 6, 5, 6] y) {
+  c = Conv <strides = [2, 2], pads = [1, 1, 1, 1]> (x, w, b)
+  y = Relu (c)
+}"""),
+    case("conv_grouped_dilated", """
+g (float[1, 6, 8, 8] x, float[4, 3, 3, 3] w) => (float[1, 4, 6, 4] y) {
+  y = Conv <group = 2, dilations = [2, 2], pads = [1, 0, 1, 0], strides = [1, 1]> (x, w)
+}"""),
+    case("conv_pointwise", """
+g (float[1, 16, 7, 7] x, float[8, 16, 1, 1] w) => (float[1, 8, 7, 7] y) {
+  y = Conv (x, w)
+}"""),
+    case("conv_depthwise", """
+g (float[1, 5, 10, 10] x, float[5, 1, 3, 3] w, float[5] b) => (float[1, 5, 5, 5] y) {
+  y = Conv <group = 5, strides = [2, 2], pads = [1, 1, 1, 1]> (x, w, b)
+}"""),
+    case("conv_depthwise_multiplier", """
+g (float[1, 3, 6, 6] x, float[6, 1, 3, 3] w) => (float[1, 6, 4, 4] y) {
+  y = Conv <group = 3> (x, w)
+}"""),
+    case("conv_1d", """
+g (float[2, 3, 17] x, float[4, 3, 5] w) => (float[2, 4, 17] y) {
+  y = Conv <pads = [2, 2]> (x, w)
+}"""),
+    case("max_pool_ceil", """
+g (float[1, 3, 11, 11] x) => (float[1, 3, 6, 6] y) {
+  y = MaxPool <kernel_shape = [3, 3], strides = [2, 2], pads = [1, 1, 1, 1], ceil_mode = 1> (x)
+}"""),
+    case("average_pool", """
+g (float[1, 2, 9, 9] x) => (float[1, 2, 5, 5] y, float[1, 2, 5, 5] z) {
+  y = AveragePool <kernel_shape = [3, 3], strides = [2, 2], pads = [1, 1, 1, 1]> (x)
+  z = AveragePool <kernel_shape = [3, 3], strides = [2, 2], pads = [1, 1, 1, 1],
+                   count_include_pad = 1> (x)
+}"""),
+    case("batch_norm_relu", """
+g (float[2, 3, 4, 5] x, float[3] s, float[3] b, float[3] m, float[3] v) => (float[2, 3, 4, 5] y) {
+  n = BatchNormalization (x, s, b, m, v)
+  y = Relu (n)
+}""", {"v": (0.5, 2.0)}),
+    # Reductions.
+    case("reduce_mean_rows", """
+g (float[3, 5, 300] x) => (float[3, 5, 1] y) {
+  y = ReduceMean <axes = [-1]> (x)
+}"""),
+    case("reduce_sum_columns", """
+g (float[4, 6, 5] x) => (float[4, 5] y)
+<int64[1] axes = {1}>
+{
+  y = ReduceSum <keepdims = 0> (x, axes)
+}"""),
+    case("reduce_max_block", """
+g (float[2, 3000] x) => (float[2, 1] y) {
+  y = ReduceMax <axes = [1]> (x)
+}"""),
+    case("reduce_all", """
+g (float[3, 4, 5] x) => (float[1, 1, 1] y) {
+  y = ReduceSum (x)
+}"""),
+    case("reduce_mean_spatial", """
+g (float[2, 8, 7, 7] x) => (float[2, 8] y) {
+  y = ReduceMean <axes = [2, 3], keepdims = 0> (x)
+}"""),
+    case("reduce_integers", """
+g (int64[5, 9] x) => (int64[5] y, int64[9] z) {
+  y = ReduceMin <axes = [1], keepdims = 0> (x)
+  z = ReduceProd <axes = [0], keepdims = 0> (x)
+}""", {"x": (-3, 4)}),
+    case("arg_max", """
+g (float[4, 7, 3] x) => (int64[4, 3] y, int64[4, 7, 1] z) {
+  y = ArgMax <axis = 1, keepdims = 0> (x)
+  z = ArgMin <axis = -1, select_last_index = 1> (x)
+}"""),
+    # Softmax and layer norm.
+    case("softmax_rows", """
+g (float[2, 3, 100] x, float[100] s) => (float[2, 3, 100] y) {
+  p = Softmax <axis = -1> (x)
+  y = Mul (p, s)
+}"""),
+    case("softmax_middle_axis", """
+g (float[2, 37, 5] x) => (float[2, 37, 5] y) {
+  y = Softmax <axis = 1> (x)
+}"""),
+    case("softmax_block", """
+g (float[2, 2000] x) => (float[2, 2000] y) {
+  y = Softmax <axis = -1> (x)
+}"""),
+    case("softmax_uncached", """
+g (float[1, 5000] x) => (float[1, 5000] y) {
+  y = Softmax <axis = -1> (x)
+}"""),
+    case("log_softmax", """
+g (float[3, 50] x) => (float[3, 50] y) {
+  y = LogSoftmax <axis = -1> (x)
+}"""),
+    case("layer_norm", """
+g (float[2, 5, 64] x, float[64] s, float[64] b) => (float[2, 5, 64] y) {
+  y = LayerNormalization <axis = -1, epsilon = 1e-5> (x, s, b)
+}"""),
+    case("layer_norm_block", """
+g (float[2, 1500] x, float[1500] s) => (float[2, 1500] y) {
+  y = LayerNormalization <axis = -1> (x, s)
+}"""),
+    case("layer_norm_two_dims", """
+g (float[2, 3, 4] x, float[3, 4] s, float[3, 4] b) => (float[2, 3, 4] y) {
+  y = LayerNormalization <axis = 1> (x, s, b)
+}"""),
+    # Data movement.
+    case("transpose", """
+g (float[2, 3, 4, 5] x) => (float[2, 4, 3, 5] y, float[5, 3, 4, 2] z) {
+  y = Transpose <perm = [0, 2, 1, 3]> (x)
+  z = Transpose <perm = [3, 1, 2, 0]> (x)
+}"""),
+    case("slice", """
+g (float[5, 7, 9] x) => (float[2, 7, 3] y, float[5, 3, 9] z)
+<int64[2] starts = {1, -1}, int64[2] ends = {4, 0}, int64[2] axes = {0, 2}, int64[2] steps = {2, -3},
+ int64[1] s2 = {1}, int64[1] e2 = {7}, int64[1] a2 = {1}, int64[1] st2 = {2}>
+{
+  y = Slice (x, starts, ends, axes, steps)
+  z = Slice (x, s2, e2, a2, st2)
+}"""),
+    case("gather", """
+g (float[7, 5] d, int64[2, 3] i, float[3, 6, 4] e, int64[2] j) => (float[2, 3, 5] y, float[3, 2, 4] z) {
+  y = Gather <axis = 0> (d, i)
+  z = Gather <axis = 1> (e, j)
+}""", {"i": (-7, 7), "j": (-6, 6)}),
+    case("concat", """
+g (float[2, 3, 4] a, float[2, 5, 4] b, float[2, 1, 4] c) => (float[2, 9, 4] y) {
+  y = Concat <axis = 1> (a, b, c)
+}"""),
+    case("split", """
+g (float[4, 10] x) => (float[4, 3] a, float[4, 7] b)
+<int64[2] sizes = {3, 7}>
+{
+  a, b = Split <axis = 1> (x, sizes)
+}"""),
+    case("expand_tile", """
+g (float[3, 1] x) => (float[2, 3, 4] y, float[6, 2] z)
+<int64[3] shape = {2, 3, 4}, int64[2] repeats = {2, 2}>
+{
+  y = Expand (x, shape)
+  z = Tile (x, repeats)
+}"""),
+    # Several kernels through the arena.
+    case("residual_block", """
+g (float[1, 8, 6, 6] x, float[8, 8, 3, 3] w, float[8] s, float[8] b, float[8] m, float[8] v)
+  => (float[1, 8, 6, 6] y) {
+  c = Conv <pads = [1, 1, 1, 1]> (x, w)
+  n = BatchNormalization (c, s, b, m, v)
+  r = Relu (n)
+  y = Add (r, x)
+}""", {"v": (0.5, 2.0)}),
+    case("mini_cnn", """
+g (float[2, 3, 20, 20] x, float[8, 3, 3, 3] w1, float[8] s, float[8] b, float[8] m, float[8] v,
+   float[8, 1, 3, 3] w2, float[5, 8] fc, float[5] fb) => (float[2, 5] y) {
+  c1 = Conv <strides = [2, 2], pads = [1, 1, 1, 1]> (x, w1)
+  n1 = BatchNormalization (c1, s, b, m, v)
+  r1 = Relu (n1)
+  p1 = MaxPool <kernel_shape = [3, 3], strides = [2, 2], pads = [1, 1, 1, 1]> (r1)
+  c2 = Conv <group = 8, pads = [1, 1, 1, 1]> (p1, w2)
+  r2 = Relu (c2)
+  g = GlobalAveragePool (r2)
+  f = Flatten (g)
+  y = Gemm <transB = 1> (f, fc, fb)
+}""", {"v": (0.5, 2.0)}),
+    case("mini_transformer", """
+g (float[1, 10, 32] x, float[32] ls, float[32] lb, float[32, 64] w1, float[64] b1, float[64, 32] w2)
+  => (float[1, 10, 32] y) {
+  sq = Constant <value = float {1.4142135}> ()
+  one = Constant <value = float {1.0}> ()
+  half = Constant <value = float {0.5}> ()
+  n = LayerNormalization <axis = -1> (x, ls, lb)
+  h = MatMul (n, w1)
+  hb = Add (h, b1)
+  e = Div (hb, sq)
+  f = Erf (e)
+  g1 = Add (f, one)
+  g2 = Mul (hb, g1)
+  g3 = Mul (g2, half)
+  o = MatMul (g3, w2)
+  y = Add (o, x)
+}"""),
+    case("attention", """
+g (float[1, 2, 16, 8] q, float[1, 2, 16, 8] k, float[1, 2, 16, 8] v) => (float[1, 16, 2, 8] y) {
+  kt = Transpose <perm = [0, 1, 3, 2]> (k)
+  s = MatMul (q, kt)
+  p = Softmax <axis = -1> (s)
+  o = MatMul (p, v)
+  y = Transpose <perm = [0, 2, 1, 3]> (o)
+}"""),
+]

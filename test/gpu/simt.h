@@ -1,0 +1,165 @@
+// Runs kernels that r1c prints for CUDA or HIP on the CPU, for tests on
+// machines without a GPU: one std::thread per GPU thread, one block at a
+// time, barriers for __syncthreads and warp shuffles. It replaces the
+// "target" and "matrix" sections of a printed preamble (r1c section
+// markers); the "common" section and the kernels compile as printed.
+//
+// Define R1_SIM_WARP as 32 (CUDA: mma.sync m16n8k16 fragments) or 64 (HIP:
+// v_mfma_f32_32x32x8 fragments) before including it. The matrix functions
+// compute each lane's accumulators from the whole tiles in shared memory,
+// at the places r1_mma_row and r1_mma_col give, so the templates' tiling,
+// staging and epilogue are checked; the instructions' register layouts are
+// not (only a GPU can check those).
+#ifndef R1C_TEST_GPU_SIMT_H
+#define R1C_TEST_GPU_SIMT_H
+
+#include <barrier>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <math.h>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#ifndef R1_SIM_WARP
+#error "define R1_SIM_WARP as 32 or 64"
+#endif
+
+struct dim3 {
+  unsigned x = 1, y = 1, z = 1;
+};
+
+namespace simt {
+
+struct Warp {
+  explicit Warp(int lanes) : barrier(lanes) {}
+  std::barrier<> barrier;
+  uint64_t slots[64];
+};
+
+struct Block {
+  explicit Block(int threads) : barrier(threads) {
+    for (int i = 0; i < threads / R1_SIM_WARP; ++i)
+      warps.push_back(std::make_unique<Warp>(R1_SIM_WARP));
+  }
+  std::barrier<> barrier;
+  std::vector<std::unique_ptr<Warp>> warps;
+};
+
+inline Block *block = nullptr;
+inline thread_local dim3 thread;
+
+template <typename T> T shuffleXor(T value, int mask) {
+  static_assert(sizeof(T) <= sizeof(uint64_t), "shuffles move up to 8 bytes");
+  int lane = thread.x % R1_SIM_WARP;
+  Warp &warp = *block->warps[thread.x / R1_SIM_WARP];
+  std::memcpy(&warp.slots[lane], &value, sizeof(T));
+  warp.barrier.arrive_and_wait();
+  T result;
+  std::memcpy(&result, &warp.slots[lane ^ mask], sizeof(T));
+  warp.barrier.arrive_and_wait();
+  return result;
+}
+
+} // namespace simt
+
+#define threadIdx (simt::thread)
+inline dim3 blockIdx, blockDim, gridDim;
+
+#define __global__
+#define __device__
+#define __forceinline__ inline
+#define __launch_bounds__(threads)
+// One block runs at a time, so a function's statics are its shared memory.
+#define __shared__ static
+
+inline void __syncthreads() { simt::block->barrier.arrive_and_wait(); }
+
+namespace simt {
+
+/// Runs `kernel` (bound to its arguments) over the whole grid.
+inline void launch(dim3 grid, dim3 threads, const std::function<void()> &kernel) {
+  gridDim = grid;
+  blockDim = threads;
+  int count = threads.x * threads.y * threads.z;
+  for (unsigned z = 0; z < grid.z; ++z)
+    for (unsigned y = 0; y < grid.y; ++y)
+      for (unsigned x = 0; x < grid.x; ++x) {
+        blockIdx = {x, y, z};
+        Block current(count);
+        block = &current;
+        std::vector<std::thread> workers;
+        for (int t = 0; t < count; ++t)
+          workers.emplace_back([&, t] {
+            thread = {unsigned(t % threads.x), unsigned(t / threads.x % threads.y),
+                      unsigned(t / (threads.x * threads.y))};
+            kernel();
+            // A thread that has returned no longer holds up barriers, as on
+            // the GPU.
+            current.warps[t / R1_SIM_WARP]->barrier.arrive_and_drop();
+            current.barrier.arrive_and_drop();
+          });
+        for (std::thread &worker : workers)
+          worker.join();
+      }
+}
+
+} // namespace simt
+
+// The "target" section.
+#define R1_WARP R1_SIM_WARP
+#define R1_DEVICE static inline
+static inline float r1_f16_to_f32(unsigned short x) { return (float)__builtin_bit_cast(_Float16, x); }
+static inline unsigned short r1_f32_to_f16(float x) {
+  return __builtin_bit_cast(unsigned short, (_Float16)x);
+}
+template <typename T> static inline T r1_shfl_xor(T v, int mask) { return simt::shuffleXor(v, mask); }
+
+// The "matrix" section.
+static inline float r1_sim_bf16(unsigned short x) {
+  uint32_t bits = uint32_t(x) << 16;
+  float value;
+  std::memcpy(&value, &bits, 4);
+  return value;
+}
+#if R1_SIM_WARP == 32
+#define R1_MMA_M 16
+#define R1_MMA_N 8
+#define R1_MMA_K 16
+#define R1_MMA_ACC 4
+static inline int r1_mma_row(int lane, int i) { return (lane >> 2) + 8 * (i >> 1); }
+static inline int r1_mma_col(int lane, int i) { return 2 * (lane & 3) + (i & 1); }
+#else
+#define R1_MMA_M 32
+#define R1_MMA_N 32
+#define R1_MMA_K 8
+#define R1_MMA_ACC 16
+static inline int r1_mma_row(int lane, int i) { return 8 * (i >> 2) + 4 * (lane >> 5) + (i & 3); }
+static inline int r1_mma_col(int lane, int i) { return lane & 31; }
+#endif
+struct r1_mma_acc {
+  float v[R1_MMA_ACC];
+};
+template <float (*Convert)(unsigned short)>
+static inline void r1_sim_mma(r1_mma_acc &c, const unsigned short *as, int lda,
+                              const unsigned short *bs, int ldb, int lane) {
+  for (int i = 0; i < R1_MMA_ACC; ++i) {
+    int row = r1_mma_row(lane, i), col = r1_mma_col(lane, i);
+    float sum = 0.0f;
+    for (int k = 0; k < R1_MMA_K; ++k)
+      sum += Convert(as[row * lda + k]) * Convert(bs[k * ldb + col]);
+    c.v[i] += sum;
+  }
+}
+static inline void r1_mma_f16(r1_mma_acc &c, const unsigned short *as, int lda,
+                              const unsigned short *bs, int ldb, int lane) {
+  r1_sim_mma<r1_f16_to_f32>(c, as, lda, bs, ldb, lane);
+}
+static inline void r1_mma_bf16(r1_mma_acc &c, const unsigned short *as, int lda,
+                               const unsigned short *bs, int ldb, int lane) {
+  r1_sim_mma<r1_sim_bf16>(c, as, lda, bs, ldb, lane);
+}
+
+#endif // R1C_TEST_GPU_SIMT_H

@@ -1,0 +1,281 @@
+#!/usr/bin/env python3
+"""Runs r1c's GPU kernels on the CPU and compares them with ONNX Runtime.
+
+For each case of kernel_cases.py, r1c prints and compiles every kernel of
+the model for the targets (--emit=kernels). This script then builds, per
+architecture, one C++ program from the printed kernels (their "common" and
+"kernel" sections) and simt.h, which runs them launch by launch as the
+launch list says, with one CPU thread per GPU thread. sm_XX kernels run with
+warps of 32, gfxXXX kernels with wavefronts of 64. Outputs are compared with
+ONNX Runtime's on the same random inputs, with tolerances per element type;
+the arena is poisoned (all bits set) first, so an element a kernel never
+writes shows up as NaN or a wrong integer.
+
+What this cannot check: the hardware itself (matrix-instruction register
+layouts, memory ordering, occupancy); a GPU run does.
+
+Usage: simulate_kernels.py --r1c PATH [--targets sm_90,gfx90a] [--cases a,b]
+"""
+import argparse
+import concurrent.futures
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import onnx
+import onnx.parser
+import onnxruntime as ort
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import kernel_cases  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# atol, rtol per ONNX element type (STYLE.md 13); integers and booleans exact.
+TOLERANCES = {
+    np.dtype(np.float32): (1e-5, 1e-4),
+    np.dtype(np.float16): (2.5e-3, 1e-3),
+    np.dtype(np.float64): (1e-12, 1e-10),
+}
+
+
+class MissingCompiler(Exception):
+    """NVRTC or hipRTC is not installed: the run is skipped, not failed."""
+
+
+def parse_launches(path):
+    """The first entry of a launch list: arena size, launches, outputs."""
+    arena, launches, outputs = 0, [], []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            words = line.split()
+            if not words or words[0].startswith("#"):
+                continue
+            if words[0] == "entry":
+                if launches:
+                    break  # one shape bucket is enough here
+                arena = int(words[3])
+            elif words[0] == "launch":
+                grid = [int(v) for v in words[4].split(",")]
+                block = [int(v) for v in words[6].split(",")]
+                args = words[words.index("args") + 1:]
+                launches.append({"stem": words[1], "symbol": words[2], "grid": grid,
+                                 "block": block, "args": args})
+            elif words[0] == "output":
+                outputs.append(words[2])
+    return arena, launches, outputs
+
+
+def sections(source):
+    """The text after each `// r1c section: NAME` line, by name."""
+    parts = re.split(r"^// r1c section: (\w+)\n", source, flags=re.M)
+    return {parts[i]: parts[i + 1] for i in range(1, len(parts) - 1, 2)}
+
+
+def parameter_types(kernel_text):
+    match = re.search(r"__launch_bounds__\(\d+\) (\w+)\((.*?)\) \{", kernel_text, re.S)
+    types = []
+    for parameter in match.group(2).split(","):
+        declaration = parameter.replace("__restrict__", "").split()
+        types.append(" ".join(declaration[:-1]))
+    return match.group(1), types
+
+
+def build_program(kernel_dir, arch, launches, arena, outputs, work):
+    extension = ".cu" if arch.startswith("sm_") else ".hip"
+    common, kernels = None, {}
+    for launch in launches:
+        path = os.path.join(kernel_dir, f"{launch['stem']}.{arch}{extension}")
+        if not os.path.exists(path):
+            path = os.path.join(kernel_dir, launch["stem"] + extension)
+        with open(path, encoding="utf-8") as f:
+            parts = sections(f.read())
+        common = parts["common"]
+        symbol, types = parameter_types(parts["kernel"])
+        assert symbol == launch["symbol"], (symbol, launch)
+        kernels[symbol] = (parts["kernel"], types)
+
+    def pointer(arg):
+        kind, _, value = arg.partition(":")
+        if kind == "input":
+            return f"inputs[{value}]"
+        if kind == "arena":
+            return f"(arena + {value})"
+        return "weights"  # only unread operands (shapes) reach here in these cases
+
+    lines = [f"#define R1_SIM_WARP {32 if arch.startswith('sm_') else 64}",
+             '#include "simt.h"', "#include <cstdio>", "#include <cstdlib>", common]
+    lines += [text for text, _ in kernels.values()]
+    lines.append("""
+static std::vector<char> readFile(const char *path) {
+  std::vector<char> bytes;
+  FILE *f = std::fopen(path, "rb");
+  if (!f) { std::perror(path); std::exit(1); }
+  char buffer[1 << 16];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0) bytes.insert(bytes.end(), buffer, buffer + n);
+  std::fclose(f);
+  return bytes;
+}
+static char *aligned(size_t bytes) {
+  char *p = static_cast<char *>(std::aligned_alloc(64, (bytes + 63) / 64 * 64 + 64));
+  std::memset(p, 0xff, (bytes + 63) / 64 * 64 + 64);  // poison
+  return p;
+}
+int main(int argc, char **argv) {
+  // argv: input files..., then "--", then output file and byte count pairs.
+  std::vector<char *> inputs;
+  int i = 1;
+  for (; i < argc && std::strcmp(argv[i], "--") != 0; ++i) {
+    std::vector<char> bytes = readFile(argv[i]);
+    char *p = aligned(bytes.size());
+    std::memcpy(p, bytes.data(), bytes.size());
+    inputs.push_back(p);
+  }
+  ++i;
+""")
+    lines.append(f"  char *arena = aligned({max(arena, 1)});")
+    lines.append("  static char weights[1 << 16] = {};")
+    for launch in launches:
+        symbol = launch["symbol"]
+        _, types = kernels[symbol]
+        args = ", ".join(f"({t})({pointer(a)})" for t, a in zip(types, launch["args"]))
+        g, b = launch["grid"], launch["block"]
+        lines.append(f"  simt::launch({{{g[0]}, {g[1]}, {g[2]}}}, {{{b[0]}, {b[1]}, {b[2]}}}, "
+                     f"[&] {{ {symbol}({args}); }});")
+    for index, location in enumerate(outputs):
+        lines.append(f"  {{ FILE *f = std::fopen(argv[i + {2 * index}], \"wb\");"
+                     f" std::fwrite({pointer(location)}, 1, std::atol(argv[i + {2 * index + 1}]), f);"
+                     " std::fclose(f); }")
+    lines.append("  return 0;\n}\n")
+    source = os.path.join(work, f"sim_{arch}.cpp")
+    with open(source, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines))
+    binary = os.path.join(work, f"sim_{arch}")
+    subprocess.run(["g++", "-std=c++20", "-O1", "-w", "-pthread", "-I", HERE, source, "-o", binary],
+                   check=True)
+    return binary
+
+
+def random_inputs(model, ranges, rng):
+    feeds = {}
+    for value in model.graph.input:
+        tensor_type = value.type.tensor_type
+        dtype = onnx.helper.tensor_dtype_to_np_dtype(tensor_type.elem_type)
+        shape = [d.dim_value for d in tensor_type.shape.dim]
+        if dtype == np.bool_:
+            feeds[value.name] = rng.random(shape) < 0.5
+        elif np.issubdtype(dtype, np.integer):
+            low, high = ranges.get(value.name, (0, 5))
+            feeds[value.name] = rng.integers(low, high, size=shape).astype(dtype)
+        elif value.name in ranges:
+            low, high = ranges[value.name]
+            feeds[value.name] = rng.uniform(low, high, size=shape).astype(dtype)
+        else:
+            feeds[value.name] = rng.standard_normal(shape).astype(dtype)
+    return feeds
+
+
+def compare(name, ours, reference):
+    if ours.dtype != reference.dtype or ours.shape != reference.shape:
+        return f"{name}: got {ours.dtype}{list(ours.shape)}, expected {reference.dtype}{list(reference.shape)}"
+    if np.issubdtype(ours.dtype, np.floating):
+        atol, rtol = TOLERANCES[ours.dtype]
+        a, b = ours.astype(np.float64), reference.astype(np.float64)
+        bad = ~(np.abs(a - b) <= atol + rtol * np.abs(b))  # NaN never passes
+        if bad.any():
+            at = tuple(int(v) for v in np.argwhere(bad)[0])
+            return (f"{name}: {int(bad.sum())} of {bad.size} elements differ; first at {at}: "
+                    f"{ours[at]} vs {reference[at]}")
+    elif not np.array_equal(ours, reference):
+        at = tuple(int(v) for v in np.argwhere(ours != reference)[0])
+        return f"{name}: differs first at {at}: {ours[at]} vs {reference[at]}"
+    return None
+
+
+def run_case(case, args):
+    name, text, ranges = case["name"], case["model"], case.get("ranges", {})
+    work = tempfile.mkdtemp(prefix=f"r1c-sim-{name}-", dir=args.work)
+    model = onnx.parser.parse_model(text)
+    model_path = os.path.join(work, name + ".onnx")
+    onnx.save(model, model_path)
+    kernel_dir = os.path.join(work, "kernels")
+    result = subprocess.run([args.r1c, model_path, f"--target={args.targets}", "--emit=kernels",
+                             "-o", kernel_dir, "--no-progress"], capture_output=True, text=True)
+    if result.returncode != 0:
+        if re.search(r"(NVRTC|hipRTC) is needed for", result.stderr):
+            raise MissingCompiler(result.stderr.strip())
+        return [f"{name}: r1c failed: {result.stderr.strip()}"]
+    rng = np.random.default_rng(1234)
+    feeds = random_inputs(model, ranges, rng)
+    expected = ort.InferenceSession(model.SerializeToString(),
+                                    providers=["CPUExecutionProvider"]).run(None, feeds)
+    input_files = []
+    for index, value in enumerate(model.graph.input):
+        path = os.path.join(work, f"input{index}.bin")
+        feeds[value.name].tofile(path)
+        input_files.append(path)
+    failures = []
+    for arch in args.targets.split(","):
+        arena, launches, outputs = parse_launches(os.path.join(kernel_dir, f"launches.{arch}.txt"))
+        binary = build_program(kernel_dir, arch, launches, arena, outputs, work)
+        command = [binary, *input_files, "--"]
+        for index, reference in enumerate(expected):
+            command += [os.path.join(work, f"{arch}.output{index}.bin"), str(reference.nbytes)]
+        subprocess.run(command, check=True, timeout=600)
+        for index, reference in enumerate(expected):
+            ours = np.fromfile(os.path.join(work, f"{arch}.output{index}.bin"),
+                               dtype=reference.dtype).reshape(reference.shape)
+            problem = compare(f"{name} [{arch}] output {index}", ours, reference)
+            if problem:
+                failures.append(problem)
+    return failures
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--r1c", required=True)
+    parser.add_argument("--targets", default="sm_90,gfx90a")
+    parser.add_argument("--cases", default="", help="comma list of case names (default: all)")
+    parser.add_argument("--work", default=None, help="where to keep the files (default: temp)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    chosen = set(filter(None, args.cases.split(",")))
+    cases = [c for c in kernel_cases.CASES if not chosen or c["name"] in chosen]
+    if args.work:
+        os.makedirs(args.work, exist_ok=True)
+    start = time.time()
+    try:
+        failures = run_all(cases, args)
+    except MissingCompiler as e:
+        print(f"SKIP: {e}")
+        return 77
+    print(f"{len(cases)} cases on {args.targets} in {time.time() - start:.0f} s: "
+          f"{len(failures)} failures")
+    return 1 if failures else 0
+
+
+def run_all(cases, args):
+    failures = []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        def guarded(c):
+            try:
+                return run_case(c, args)
+            except MissingCompiler:
+                raise
+            except Exception as e:  # one broken case must not hide the others
+                return [f"{c['name']}: {e}"]
+        for case, problems in zip(cases, pool.map(guarded, cases)):
+            print(f"{'FAIL' if problems else 'ok  '} {case['name']}", flush=True)
+            failures += problems
+    for problem in failures:
+        print(problem)
+    return failures
+
+
+if __name__ == "__main__":
+    sys.exit(main())
