@@ -454,6 +454,13 @@ TEST_F(BucketedSession, CppWrapper) {
   expectClose(static_cast<const float *>(outputs[0].data), request.expected);
   EXPECT_GT(wrapped.arenaSize(), 0u);
 
+  // Two threads give the same values.
+  ASSERT_TRUE(wrapped.setThreads(2).ok());
+  status = wrapped.run(request.inputs(), outputs);
+  ASSERT_TRUE(status.ok()) << status.toString();
+  expectClose(static_cast<const float *>(outputs[0].data), request.expected);
+  ASSERT_TRUE(wrapped.setThreads(1).ok());
+
   // A caller-owned output, and a refused request.
   std::vector<float> y = poisoned(kClasses);
   SoftmaxRequest one(1, 61);

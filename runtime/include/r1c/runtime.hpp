@@ -365,6 +365,10 @@ public:
                                            outputs.size()));
   }
 
+  // Runs kernels on `threads` threads, the caller's included; 0 means one
+  // per CPU the process may use (r1rt_session_set_threads).
+  Status setThreads(size_t threads) { return Status(r1rt_session_set_threads(session_, threads)); }
+
   // Bytes of the arena now: 0 before the first run.
   size_t arenaSize() const { return count(r1rt_session_arena_size); }
   // Number of shape buckets (entry points).
