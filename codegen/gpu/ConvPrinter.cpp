@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/gpu/KernelWriter.h"
+#include "dialects/R1/IR/PoolWindow.h"
 #include "dialects/R1/IR/R1Ops.h"
 #include "dialects/R1/IR/ShapeInference.h"
 
@@ -242,20 +243,11 @@ LogicalResult printConvKernel(KernelWriter &w) {
 
 LogicalResult printPoolKernel(KernelWriter &w) {
   Operation *anchor = w.anchor;
-  bool isMax = isa<MaxPoolOp>(anchor);
-  ArrayRef<int64_t> kernel, strides, pads, dilations;
-  bool countIncludePad = false;
-  auto read = [&](auto op) {
-    kernel = op.getKernelShape();
-    strides = op.getStrides();
-    pads = op.getPads();
-    dilations = op.getDilations();
-    countIncludePad = op.getCountIncludePad();
-  };
-  if (auto op = dyn_cast<MaxPoolOp>(anchor))
-    read(op);
-  else
-    read(cast<AveragePoolOp>(anchor));
+  PoolWindow window = getPoolWindow(anchor);
+  bool isMax = window.isMax;
+  ArrayRef<int64_t> kernel = window.kernel, strides = window.strides, pads = window.pads,
+                    dilations = window.dilations;
+  bool countIncludePad = window.countIncludePad;
   if (failed(checkOneElementType(anchor)))
     return failure();
   auto inType = cast<RankedTensorType>(anchor->getOperand(0).getType());

@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/host/Anchors.h"
 #include "codegen/host/ScalarOps.h"
+#include "dialects/R1/IR/PoolWindow.h"
 #include "dialects/R1/IR/R1Ops.h"
 
 #include "llvm/IR/Intrinsics.h"
@@ -359,20 +360,11 @@ LogicalResult emitConv(KernelBuilder &kb, Operation *anchor, ArrayRef<llvm::Valu
 
 LogicalResult emitPool(KernelBuilder &kb, Operation *anchor, ArrayRef<llvm::Value *> inputs,
                        ArrayRef<llvm::Value *> outputs) {
-  bool isMax = isa<MaxPoolOp>(anchor);
-  ArrayRef<int64_t> kernel, strides, pads, dilations;
-  bool countIncludePad = false;
-  auto read = [&](auto op) {
-    kernel = op.getKernelShape();
-    strides = op.getStrides();
-    pads = op.getPads();
-    dilations = op.getDilations();
-    countIncludePad = op.getCountIncludePad();
-  };
-  if (auto op = dyn_cast<MaxPoolOp>(anchor))
-    read(op);
-  else
-    read(cast<AveragePoolOp>(anchor));
+  PoolWindow window = getPoolWindow(anchor);
+  bool isMax = window.isMax;
+  ArrayRef<int64_t> kernel = window.kernel, strides = window.strides, pads = window.pads,
+                    dilations = window.dilations;
+  bool countIncludePad = window.countIncludePad;
   auto inType = cast<RankedTensorType>(anchor->getOperand(0).getType());
   auto outType = cast<RankedTensorType>(anchor->getResult(0).getType());
   Type element = outType.getElementType();
