@@ -6,6 +6,7 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
 
@@ -49,7 +50,7 @@ std::string locationName(Location loc) {
 
 } // namespace
 
-FailureOr<WeightLayout> layoutWeights(ArrayRef<func::FuncOp> functions) {
+FailureOr<WeightLayout> layoutWeights(ArrayRef<func::FuncOp> functions, uint64_t alignment) {
   WeightLayout layout;
   llvm::StringSet<> taken{"__metadata__"};
   // Unique names in the order constants are met, so they do not depend on
@@ -93,11 +94,21 @@ FailureOr<WeightLayout> layoutWeights(ArrayRef<func::FuncOp> functions) {
                             elementBytes(cast<ShapedType>(b.value.getType()).getElementType());
                    });
   for (LaidOutWeight &weight : layout.weights) {
-    weight.offset = layout.dataSize;
-    layout.dataSize += weight.size;
+    weight.offset = llvm::alignTo(layout.dataSize, std::max<uint64_t>(alignment, 1));
+    layout.dataSize = weight.offset + weight.size;
     layout.offsets[weight.value] = weight.offset;
   }
   return layout;
+}
+
+std::vector<uint8_t> packWeights(const WeightLayout &layout) {
+  std::vector<uint8_t> bytes(layout.dataSize, 0);
+  std::vector<char> scratch;
+  for (const LaidOutWeight &weight : layout.weights) {
+    ArrayRef<char> data = weightBytes(weight.value, scratch);
+    std::copy(data.begin(), data.end(), bytes.begin() + weight.offset);
+  }
+  return bytes;
 }
 
 ArrayRef<char> weightBytes(ElementsAttr value, std::vector<char> &scratch) {

@@ -38,14 +38,20 @@ struct WeightLayout {
   /// Offset of each weight by value: entry points specialized from one model
   /// (shape buckets) share a weight they hold alike.
   llvm::DenseMap<mlir::Attribute, uint64_t> offsets;
-  /// Bytes of data, all covered by `weights`.
+  /// Bytes of data, all covered by `weights` unless they were aligned.
   uint64_t dataSize = 0;
 };
 
 /// Lays out the top-level constants of `functions` (constants copied into
 /// kernel bodies stay in the code). Emits an error at a constant whose
-/// element type safetensors cannot name, and fails.
-mlir::FailureOr<WeightLayout> layoutWeights(llvm::ArrayRef<mlir::func::FuncOp> functions);
+/// element type safetensors cannot name, and fails. With `alignment` above
+/// 1, every offset is a multiple of it (GPU kernels load 16 bytes at a
+/// time), with zero bytes between tensors.
+mlir::FailureOr<WeightLayout> layoutWeights(llvm::ArrayRef<mlir::func::FuncOp> functions,
+                                            uint64_t alignment = 1);
+
+/// All weights of `layout` back to back at their offsets, holes zeroed.
+std::vector<uint8_t> packWeights(const WeightLayout &layout);
 
 /// The bytes of `value` as host code reads them (booleans one byte each):
 /// a view of the attribute's storage when it has them as is, else of

@@ -290,13 +290,19 @@ std::string hostSectionName(const std::string &cpu) {
   return "host-" + cpu;
 }
 
-/// --target=host: LLVM IR, or OUT.o, OUT.h and OUT.r1, from the plan phase
-/// of every bucket.
-int emitHost(ArrayRef<CompiledBucket> compiled, const CompilerOptions &options) {
-  if (options.outputPath == "-" && options.emit == EmitFormat::Object) {
-    llvm::errs() << "error: --target=host writes OUT.o and OUT.h; give -o OUT\n";
-    return 1;
-  }
+/// OUT for -o OUT, OUT.o or OUT.r1.
+std::string outputBase(const std::string &path) {
+  llvm::StringRef extension = llvm::sys::path::extension(path);
+  if (extension == ".o" || extension == ".r1")
+    return path.substr(0, path.size() - extension.size());
+  return path;
+}
+
+/// --target=host: LLVM IR, or OUT.o and OUT.h, and the host sections of
+/// `artifact` (the plan, the shared object, the side file's reference),
+/// from the plan phase of every bucket.
+int emitHost(ArrayRef<CompiledBucket> compiled, const CompilerOptions &options,
+             ArtifactWriter &artifact, std::vector<char> &sharedObject) {
   HostModuleInfo info;
   info.symbolPrefix = symbolPrefixFor(options.outputPath == "-" ? "model" : options.outputPath);
   std::vector<HostEntryPoint> entries;
@@ -338,12 +344,9 @@ int emitHost(ArrayRef<CompiledBucket> compiled, const CompilerOptions &options) 
     output->keep();
     return 0;
   }
-  std::string base = options.outputPath;
-  if (llvm::sys::path::extension(base) == ".o")
-    base = base.substr(0, base.size() - 2);
+  std::string base = outputBase(options.outputPath);
   llvm::SmallVector<char, 0> objectBytes;
   llvm::raw_svector_ostream objectStream(objectBytes);
-  std::vector<char> sharedObject;
   if (!emitHostObject(*llvmModule, options.cpu, objectStream, error) ||
       !linkSharedObject(llvm::StringRef(objectBytes.data(), objectBytes.size()), sharedObject,
                         error)) {
@@ -351,9 +354,8 @@ int emitHost(ArrayRef<CompiledBucket> compiled, const CompilerOptions &options) 
     return 1;
   }
 
-  // OUT.r1: metadata, the plan (an entry point per bucket), the shared object.
-  ArtifactWriter artifact;
-  artifact.setMetadata(artifactMetadata(compiled, llvm::sys::path::stem(options.inputPath).str()));
+  // The plan (an entry point per bucket) and the shared object, a view of
+  // the caller's bytes.
   std::vector<HostPlanEntry> plan;
   for (const HostEntryPoint &entry : entries)
     plan.push_back(hostPlanEntry(entry.function, entry.stem + "_run"));
@@ -382,10 +384,6 @@ int emitHost(ArrayRef<CompiledBucket> compiled, const CompilerOptions &options) 
   }
   object->os() << llvm::StringRef(objectBytes.data(), objectBytes.size());
   header->os() << emitHostHeader(entries, info);
-  if (!artifact.writeFile(base + ".r1", error)) {
-    llvm::errs() << "error: cannot write '" << base << ".r1': " << error << "\n";
-    return 1;
-  }
   object->keep();
   header->keep();
   return 0;
@@ -552,19 +550,50 @@ int runCompiler(const CompilerOptions &options) {
     compiled.push_back({bucket, std::move(specialized)});
   }
   if (host) {
+    // OUT.r1: metadata, then each target's sections.
+    bool writesArtifact = options.emit != EmitFormat::Kernels && options.emit != EmitFormat::Llvm;
+    if (writesArtifact && options.outputPath == "-") {
+      progress.done();
+      llvm::errs() << "error: --target writes OUT.r1 (and OUT.o, OUT.h for the host); give -o "
+                      "OUT\n";
+      return 1;
+    }
+    ArtifactWriter artifact;
+    std::vector<char> hostSharedObject;
+    artifact.setMetadata(
+        artifactMetadata(compiled, llvm::sys::path::stem(options.inputPath).str()));
     if (!targets->gpuArchs.empty()) {
       std::vector<GpuEntry> entries;
-      for (const CompiledBucket &bucket : compiled)
-        entries.push_back({mainFunction(*bucket.module), bucketSymbolSuffix(bucket.bucket)});
+      for (const CompiledBucket &bucket : compiled) {
+        std::string stem = bucketSymbolSuffix(bucket.bucket);
+        func::FuncOp function = mainFunction(*bucket.module);
+        entries.push_back(
+            {function, stem, hostPlanEntry(function, stem.empty() ? "static" : stem)});
+      }
       progress.done();
-      int status = emitGpuTargets(entries, *targets, options);
-      if (status != 0 || !targets->host)
+      int status =
+          emitGpuTargets(entries, *targets, options, writesArtifact ? &artifact : nullptr);
+      if (status != 0)
         return status;
     }
-    progress.step("generating host code");
-    int status = emitHost(compiled, options);
+    if (targets->host) {
+      progress.step("generating host code");
+      int status = emitHost(compiled, options, artifact, hostSharedObject);
+      if (status != 0)
+        return progress.done(), status;
+    }
+    if (writesArtifact) {
+      std::string path = outputBase(options.outputPath) + ".r1";
+      progress.step("writing " + path);
+      std::string error;
+      if (!artifact.writeFile(path, error)) {
+        progress.done();
+        llvm::errs() << "error: cannot write '" << path << "': " << error << "\n";
+        return 1;
+      }
+    }
     progress.done();
-    return status;
+    return 0;
   }
   module = std::move(compiled.front().module);
 

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/driver/GpuTargets.h"
+#include "compiler/driver/DevicePlan.h"
 #include "codegen/gpu/Hiprtc.h"
 #include "codegen/gpu/KernelCompiler.h"
 #include "codegen/gpu/KernelPrinter.h"
@@ -46,6 +47,11 @@ struct ArchKernels {
   /// The entry (shape bucket) each kernel belongs to.
   std::vector<size_t> entryOf;
   std::vector<size_t> jobs;
+  /// The device plan: distinct kernels, and per entry its launches and the
+  /// file stems of their kernels.
+  std::vector<DeviceModule> modules;
+  std::vector<DeviceEntry> entries;
+  std::vector<std::vector<std::string>> entryStems;
 };
 
 bool writeFile(const std::string &path, llvm::StringRef contents) {
@@ -81,71 +87,63 @@ private:
   bool enabled;
 };
 
-/// Where a value lives when the plan runs: graph input N, top-level
-/// constant N, or an arena offset; views share their operand's storage.
-std::string locate(Value value, const llvm::DenseMap<Operation *, size_t> &constants) {
-  while (Operation *def = value.getDefiningOp()) {
-    if (!r1::isView(def))
-      break;
-    value = def->getOperand(0);
+/// The CUDA architecture whose section carries PTX: the newest one, so
+/// drivers of GPUs newer than every cubin compile it.
+std::string newestCudaArch(llvm::ArrayRef<ArchKernels> archs) {
+  std::string newest;
+  int best = -1;
+  for (const ArchKernels &arch : archs) {
+    llvm::StringRef name = arch.target->getArch();
+    int number = 0;
+    if (name.consume_front("sm_") && !name.getAsInteger(10, number) && number > best)
+      best = number, newest = arch.target->getArch().str();
   }
-  if (auto arg = dyn_cast<BlockArgument>(value))
-    return "input:" + std::to_string(arg.getArgNumber());
-  Operation *def = value.getDefiningOp();
-  if (auto found = constants.find(def); found != constants.end())
-    return "weight:" + std::to_string(found->second);
-  if (auto kernel = dyn_cast_or_null<r1k::KernelOp>(def)) {
-    auto offsets = kernel->getAttrOfType<DenseI64ArrayAttr>("result_offsets");
-    if (offsets)
-      return "arena:" + std::to_string(offsets[cast<OpResult>(value).getResultNumber()]);
-  }
-  return "none";
+  return newest;
 }
 
-/// launches.ARCH.txt: what the device plan will hold, in order, so the
-/// kernels can be run outside r1c before the artifact carries them.
-std::string launchList(const ArchKernels &arch, llvm::ArrayRef<GpuEntry> entries) {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  os << "# r1c launch list for " << arch.target->getArch() << ": per shape bucket, an entry line,\n"
-     << "# the launches in order, then where each output is. Arguments: input:N (graph\n"
-     << "# input N), weight:N (top-level constant N), arena:BYTES (an arena offset).\n";
-  for (auto [index, entry] : llvm::enumerate(entries)) {
-    func::FuncOp function = entry.function;
-    llvm::DenseMap<Operation *, size_t> constants;
-    for (r1::ConstantOp constant : function.getOps<r1::ConstantOp>())
-      constants.try_emplace(constant, constants.size());
-    auto arena = function->getAttrOfType<IntegerAttr>("r1k.arena_size");
-    os << "entry " << (entry.stem.empty() ? "-" : entry.stem) << " arena "
-       << (arena ? arena.getInt() : 0) << "\n";
+/// Fills each architecture's modules and device plan entries.
+LogicalResult planArchitectures(llvm::MutableArrayRef<ArchKernels> archs,
+                                llvm::ArrayRef<GpuEntry> entries, const KernelCompiler &compiler,
+                                const WeightLayout &weights) {
+  std::string withPtx = newestCudaArch(archs);
+  for (ArchKernels &arch : archs) {
+    llvm::StringMap<uint32_t> moduleOf;
+    std::vector<uint32_t> modules;
     for (size_t i = 0; i < arch.printed.size(); ++i) {
-      if (arch.entryOf[i] != index)
-        continue;
-      const PrintedKernel &kernel = arch.printed[i];
-      const LaunchShape &launch = kernel.launch;
-      os << "launch " << arch.stems[i] << " " << kernel.symbol << " grid " << launch.grid[0] << ","
-         << launch.grid[1] << "," << launch.grid[2] << " block " << launch.block[0] << ","
-         << launch.block[1] << "," << launch.block[2] << " shared " << launch.sharedBytes
-         << " args";
-      r1k::KernelOp op = arch.ops[i];
-      for (Value input : op.getInputs())
-        os << " " << locate(input, constants);
-      for (Value result : op.getResults())
-        os << " " << locate(result, constants);
-      os << "\n";
+      auto [found, added] = moduleOf.try_emplace(arch.printed[i].symbol, arch.modules.size());
+      if (added) {
+        const CompiledCode &code = compiler.result(arch.jobs[i]).code;
+        arch.modules.push_back({arch.printed[i].symbol, code.binary,
+                                arch.target->getArch() == withPtx ? code.assembly : ""});
+      }
+      modules.push_back(found->second);
     }
-    Operation *ret = function.getBody().front().getTerminator();
-    for (auto [i, value] : llvm::enumerate(ret->getOperands()))
-      os << "output " << i << " " << locate(value, constants) << "\n";
+    for (auto [index, entry] : llvm::enumerate(entries)) {
+      std::vector<PlannedLaunch> launches;
+      std::vector<std::string> stems;
+      for (size_t i = 0; i < arch.printed.size(); ++i) {
+        if (arch.entryOf[i] != index)
+          continue;
+        const LaunchShape &shape = arch.printed[i].launch;
+        launches.push_back({arch.ops[i], modules[i], shape.grid, shape.block, shape.sharedBytes});
+        stems.push_back(arch.stems[i]);
+      }
+      FailureOr<DeviceEntry> planned =
+          planDeviceEntry(entry.function, entry.signature, launches, weights);
+      if (failed(planned))
+        return failure();
+      arch.entries.push_back(std::move(*planned));
+      arch.entryStems.push_back(std::move(stems));
+    }
   }
-  return text;
+  return success();
 }
 
 /// --emit=kernels: each kernel's source once per language (per
 /// architecture only where it differs), and per architecture its binary
 /// and, for CUDA, its PTX.
-bool writeKernels(llvm::ArrayRef<ArchKernels> archs, llvm::ArrayRef<GpuEntry> entries,
-                  const KernelCompiler &compiler, const CompilerOptions &options) {
+bool writeKernels(llvm::ArrayRef<ArchKernels> archs, const KernelCompiler &compiler,
+                  const CompilerOptions &options) {
   const std::string &dir = options.outputPath;
   if (std::error_code error = llvm::sys::fs::create_directories(dir)) {
     llvm::errs() << "error: cannot create '" << dir << "': " << error.message() << "\n";
@@ -160,7 +158,8 @@ bool writeKernels(llvm::ArrayRef<ArchKernels> archs, llvm::ArrayRef<GpuEntry> en
     const TargetInfo &target = *arch.target;
     const ArchKernels *first =
         firstOfLanguage.try_emplace(target.getLanguageName(), &arch).first->second;
-    if (!writeFile(dir + "/launches." + target.getArch().str() + ".txt", launchList(arch, entries)))
+    if (!writeFile(dir + "/launches." + target.getArch().str() + ".txt",
+                   printLaunchList(target.getArch(), arch.entries, arch.entryStems, arch.modules)))
       return false;
     for (size_t i = 0; i < arch.printed.size(); ++i) {
       const PrintedKernel &kernel = arch.printed[i];
@@ -228,7 +227,7 @@ std::optional<CodegenTargets> parseCodegenTargets(const CompilerOptions &options
 }
 
 int emitGpuTargets(llvm::ArrayRef<GpuEntry> entries, const CodegenTargets &targets,
-                   const CompilerOptions &options) {
+                   const CompilerOptions &options, ArtifactWriter *artifact) {
   auto start = std::chrono::steady_clock::now();
   std::vector<ArchKernels> archs;
   for (const std::string &arch : targets.gpuArchs) {
@@ -293,8 +292,25 @@ int emitGpuTargets(llvm::ArrayRef<GpuEntry> entries, const CodegenTargets &targe
     }
   }
 
-  if (options.emit == EmitFormat::Kernels && !writeKernels(archs, entries, compiler, options))
+  // Every bucket's weights, once, each aligned for the kernels' vector loads.
+  llvm::SmallVector<func::FuncOp> functions;
+  for (const GpuEntry &entry : entries)
+    functions.push_back(entry.function);
+  FailureOr<WeightLayout> weights = layoutWeights(functions, R1RT_DEVICE_WEIGHT_ALIGNMENT);
+  if (failed(weights) || failed(planArchitectures(archs, entries, compiler, *weights)))
     return 1;
+  if (options.emit == EmitFormat::Kernels && !writeKernels(archs, compiler, options))
+    return 1;
+  if (artifact) {
+    for (const ArchKernels &arch : archs)
+      artifact->addSection(arch.target->getCompilerKind() == GpuCompilerKind::Nvrtc
+                               ? R1RT_SECTION_CUDA_CODE
+                               : R1RT_SECTION_HIP_CODE,
+                           arch.target->getArch().str(),
+                           artifact::encodeDeviceCode(arch.modules, arch.entries));
+    if (!weights->weights.empty())
+      artifact->addSection(R1RT_SECTION_WEIGHTS, "weights", packWeights(*weights));
+  }
 
   if (options.stats) {
     for (const ArchKernels &arch : archs) {

@@ -1,81 +1,25 @@
-// Sessions: a model's host code loaded for execution, with its own arena.
-//
-// Host code is a shared object inside the artifact. It is loaded from
-// memory without touching the file system: written to an anonymous memfd
-// and opened through /proc/self/fd, so the runtime needs only libdl.
+// Sessions: a model loaded for execution on one device, with its own
+// buffers. The session checks requests, picks the shape bucket, pads and
+// trims; an executor (Executor.h) runs the bucket's entry point on the
+// host or a GPU.
+#include "AlignedBuffer.h"
 #include "Error.h"
-#include "ExternalWeights.h"
-#include "HostPlan.h"
-#include "ThreadPool.h"
+#include "Executor.h"
 #include "r1c/artifact_format.h"
-#include "r1c/host_abi.h"
 #include "r1c/runtime.h"
 
-#include <cerrno>
-#include <cstdlib>
-#include <new>
-#include <cstring>
 #include <algorithm>
+#include <cstring>
 #include <memory>
+#include <new>
 #include <sched.h>
-#include <vector>
-#include <dlfcn.h>
 #include <string>
-#include <sys/mman.h>
-#include <unistd.h>
+#include <vector>
 
 namespace {
 
-using EntryPoint = void (*)(void *const *inputs, void *const *outputs, void *arena,
-                           int64_t *output_dims, const r1c_host_context_t *context);
-
-// Host ISA sections, best first, and whether this CPU runs each.
-struct HostIsa {
-  const char *section;
-  bool (*supported)();
-};
-const HostIsa kHostIsas[] = {
-    {"host-x86-64-v4",
-     [] {
-       return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-              __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
-     }},
-    {"host-x86-64-v3",
-     [] {
-       return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-              __builtin_cpu_supports("bmi2");
-     }},
-};
-
-// A 64-byte aligned buffer that keeps its largest size.
-class AlignedBuffer {
-public:
-  ~AlignedBuffer() { std::free(data_); }
-  // Grows to at least `bytes`; false when memory runs out.
-  bool reserve(size_t bytes) {
-    if (bytes <= capacity_ && data_)
-      return true;
-    void *grown = std::aligned_alloc(64, (bytes + 63) / 64 * 64 + 64);
-    if (!grown)
-      return false;
-    std::free(data_);
-    data_ = grown;
-    capacity_ = bytes;
-    return true;
-  }
-  void *data() const { return data_; }
-  size_t capacity() const { return data_ ? capacity_ : 0; }
-
-private:
-  void *data_ = nullptr;
-  size_t capacity_ = 0;
-};
-
-struct TensorInfo {
-  std::string name;
-  r1rt_dtype_t dtype;
-  std::vector<int64_t> dims; // -1 for symbolic
-};
+using r1rt::AlignedBuffer;
+using r1rt::TensorInfo;
 
 uint64_t elementCount(const std::vector<int64_t> &dims) {
   uint64_t count = 1;
@@ -118,21 +62,12 @@ void copyAlongAxis(const void *source, const std::vector<int64_t> &from, void *t
 
 struct r1rt_session {
   r1rt_model_t model = nullptr;
-  void *library = nullptr;
-  std::vector<r1rt::PlanEntry> entries;
-  std::vector<EntryPoint> functions; // one per entry
+  std::unique_ptr<r1rt::Executor> executor;
+  std::vector<r1rt::PlanEntry> entries; // the executor's, one per bucket
   std::vector<TensorInfo> inputs, outputs;
-  AlignedBuffer arena;
   // Padded inputs, outputs run at bucket size, and session-owned outputs.
   std::vector<AlignedBuffer> paddedInputs, stagedOutputs, ownedOutputs;
   std::vector<int64_t> outputDims;
-  r1c_host_context_t context{};
-  std::unique_ptr<r1rt::ThreadPool> pool;
-
-  ~r1rt_session() {
-    if (library)
-      dlclose(library);
-  }
 };
 
 namespace {
@@ -248,12 +183,16 @@ r1rt_status_t checkCapacity(const r1rt_session *session, size_t i, const r1rt_te
                          (unsigned long long)bytes, output.bytes);
 }
 
+} // namespace
+
 // Every entry takes and makes the dims the metadata declares static:
 // r1rt_session_run sizes its buffers by the metadata alone.
-r1rt_status_t checkPlanMatchesModel(const r1rt_session *session) {
-  for (const r1rt::PlanEntry &entry : session->entries)
+r1rt_status_t r1rt::checkEntriesMatchModel(const std::vector<r1rt::PlanEntry> &entries,
+                                           const std::vector<TensorInfo> &inputs,
+                                           const std::vector<TensorInfo> &outputs) {
+  for (const r1rt::PlanEntry &entry : entries)
     for (bool input : {true, false}) {
-      const std::vector<TensorInfo> &declared = input ? session->inputs : session->outputs;
+      const std::vector<TensorInfo> &declared = input ? inputs : outputs;
       const std::vector<r1rt::PlanTensor> &planned = input ? entry.inputs : entry.outputs;
       for (size_t i = 0; i < declared.size(); ++i)
         for (size_t d = 0; d < declared[i].dims.size(); ++d)
@@ -267,52 +206,85 @@ r1rt_status_t checkPlanMatchesModel(const r1rt_session *session) {
   return nullptr;
 }
 
+extern "C" void r1rt_session_options_init(r1rt_session_options_t *options) {
+  if (options)
+    *options = r1rt_session_options_t{R1RT_DEVICE_AUTO, 0, 0};
+}
+
+namespace {
+
+bool hasSection(r1rt_model_t model, uint32_t kind) {
+  const void *data;
+  size_t size;
+  r1rt_status_t status = r1rt_model_find_section(model, kind, nullptr, &data, &size);
+  r1rt_status_release(status);
+  return status == nullptr;
+}
+
+// The executor for `options`: the device it names, or with AUTO the first
+// of CUDA, HIP and host that the artifact has code for and that runs.
+r1rt_status_t createExecutor(r1rt_model_t model, const r1rt_session_options_t &options,
+                             const std::vector<TensorInfo> &inputs,
+                             const std::vector<TensorInfo> &outputs,
+                             std::unique_ptr<r1rt::Executor> &executor) {
+  bool graphs = !options.disable_graphs;
+  switch (options.device) {
+  case R1RT_DEVICE_HOST:
+    return r1rt::createHostExecutor(model, inputs, outputs, executor);
+  case R1RT_DEVICE_CUDA:
+  case R1RT_DEVICE_HIP:
+    return r1rt::createDeviceExecutor(model, options.device, options.device_ordinal, graphs,
+                                      inputs, outputs, executor);
+  case R1RT_DEVICE_AUTO:
+    break;
+  default:
+    return r1rt::makeError(R1RT_INVALID_ARGUMENT, "options->device is %d, not an r1rt_device_t",
+                           int(options.device));
+  }
+  std::string reasons;
+  // Each reason names its device already.
+  auto attempt = [&](r1rt_status_t status) {
+    if (!status)
+      return true;
+    reasons += (reasons.empty() ? "" : "; ") + std::string(r1rt_status_message(status));
+    r1rt_status_release(status);
+    return false;
+  };
+  if (hasSection(model, R1RT_SECTION_CUDA_CODE) &&
+      attempt(r1rt::createDeviceExecutor(model, R1RT_DEVICE_CUDA, options.device_ordinal,
+                                                 graphs, inputs, outputs, executor)))
+    return nullptr;
+  if (hasSection(model, R1RT_SECTION_HIP_CODE) &&
+      attempt(r1rt::createDeviceExecutor(model, R1RT_DEVICE_HIP, options.device_ordinal,
+                                                graphs, inputs, outputs, executor)))
+    return nullptr;
+  if (hasSection(model, R1RT_SECTION_HOST_CODE) || reasons.empty()) {
+    r1rt_status_t status = r1rt::createHostExecutor(model, inputs, outputs, executor);
+    // A corrupt or incomplete host section is reported as such.
+    if (!status || r1rt_status_code(status) != R1RT_UNAVAILABLE || reasons.empty())
+      return status;
+    attempt(status);
+  }
+  return r1rt::makeError(R1RT_UNAVAILABLE, "no device runs this model (%s)", reasons.c_str());
+}
+
 } // namespace
 
-extern "C" r1rt_status_t r1rt_session_create(r1rt_model_t model, r1rt_session_t *out_session) {
+extern "C" r1rt_status_t r1rt_session_create_with_options(r1rt_model_t model,
+                                                          const r1rt_session_options_t *options,
+                                                          r1rt_session_t *out_session) {
   if (!model)
     return r1rt::nullArgument("model");
   if (!out_session)
     return r1rt::nullArgument("out_session");
-  // Mapped and checked once per model (--weights=external); NULL otherwise.
-  const void *weights = nullptr;
-  if (r1rt_status_t status = r1rt::modelExternalWeights(model, &weights))
-    return status;
-  const void *code = nullptr;
-  size_t codeSize = 0;
-  const char *chosen = nullptr;
-  std::string available;
-  for (const HostIsa &isa : kHostIsas) {
-    const void *data;
-    size_t size;
-    r1rt_status_t status = r1rt_model_find_section(model, R1RT_SECTION_HOST_CODE, isa.section,
-                                                   &data, &size);
-    if (status) {
-      r1rt_status_release(status);
-      continue;
-    }
-    available += (available.empty() ? "" : ", ") + std::string(isa.section);
-    if (isa.supported()) {
-      code = data;
-      codeSize = size;
-      chosen = isa.section;
-      break;
-    }
-  }
-  if (!chosen) {
-    if (available.empty())
-      return r1rt::makeError(R1RT_UNAVAILABLE,
-                             "the artifact has no host code (compile with r1c --target=host)");
-    return r1rt::makeError(R1RT_UNAVAILABLE,
-                           "this CPU cannot run the artifact's host code (%s); recompile with "
-                           "r1c --cpu=x86-64-v3 for AVX2 machines",
-                           available.c_str());
-  }
-  auto *session = new (std::nothrow) r1rt_session;
+  r1rt_session_options_t defaults;
+  r1rt_session_options_init(&defaults);
+  if (!options)
+    options = &defaults;
+  auto session = std::unique_ptr<r1rt_session>(new (std::nothrow) r1rt_session);
   if (!session)
     return r1rt::makeError(R1RT_OUT_OF_MEMORY, "out of memory creating a session");
   session->model = model;
-  session->context.weights = weights;
   size_t inputCount = 0, outputCount = 0;
   r1rt_status_t status = r1rt_model_input_count(model, &inputCount);
   if (!status)
@@ -321,67 +293,30 @@ extern "C" r1rt_status_t r1rt_session_create(r1rt_model_t model, r1rt_session_t 
     status = readTensorInfo(model, /*input=*/true, inputCount, session->inputs);
   if (!status)
     status = readTensorInfo(model, /*input=*/false, outputCount, session->outputs);
-  const void *planData;
-  size_t planSize;
-  if (!status) {
-    status = r1rt_model_find_section(model, R1RT_SECTION_PLAN, nullptr, &planData, &planSize);
-    if (status)
-      status = r1rt::prefixError("host artifact without a plan", status);
-  }
-  if (!status) {
-    std::vector<int32_t> inputRanks, outputRanks;
-    for (const TensorInfo &info : session->inputs)
-      inputRanks.push_back(int32_t(info.dims.size()));
-    for (const TensorInfo &info : session->outputs)
-      outputRanks.push_back(int32_t(info.dims.size()));
-    status = r1rt::parseHostPlan(static_cast<const uint8_t *>(planData), planSize, inputRanks,
-                                 outputRanks, session->entries);
-  }
   if (!status)
-    status = checkPlanMatchesModel(session);
-  if (status) {
-    delete session;
+    status = createExecutor(model, *options, session->inputs, session->outputs,
+                            session->executor);
+  if (status)
     return status;
-  }
-
-  int fd = memfd_create("r1c-host-code", MFD_CLOEXEC);
-  if (fd < 0) {
-    delete session;
-    return r1rt::makeError(R1RT_UNAVAILABLE, "memfd_create failed: %s", std::strerror(errno));
-  }
-  const char *bytes = static_cast<const char *>(code);
-  for (size_t written = 0; written < codeSize;) {
-    ssize_t n = write(fd, bytes + written, codeSize - written);
-    if (n <= 0) {
-      close(fd);
-      delete session;
-      return r1rt::makeError(R1RT_UNAVAILABLE, "cannot stage the host code: %s",
-                             std::strerror(errno));
-    }
-    written += size_t(n);
-  }
-  std::string path = "/proc/self/fd/" + std::to_string(fd);
-  session->library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  close(fd);
-  if (!session->library) {
-    const char *why = dlerror();
-    delete session;
-    return r1rt::makeError(R1RT_DATA_LOSS, "cannot load the host code (%s): %s", chosen,
-                           why ? why : "unknown error");
-  }
-  for (const r1rt::PlanEntry &entry : session->entries) {
-    auto function = reinterpret_cast<EntryPoint>(dlsym(session->library, entry.symbol.c_str()));
-    if (!function) {
-      delete session;
-      return r1rt::makeError(R1RT_DATA_LOSS, "the host code lacks its entry point %s",
-                             r1rt::quoted(entry.symbol).c_str());
-    }
-    session->functions.push_back(function);
-  }
+  session->entries = session->executor->entries();
   session->paddedInputs.resize(inputCount);
   session->stagedOutputs.resize(outputCount);
   session->ownedOutputs.resize(outputCount);
-  *out_session = session;
+  *out_session = session.release();
+  return nullptr;
+}
+
+extern "C" r1rt_status_t r1rt_session_create(r1rt_model_t model, r1rt_session_t *out_session) {
+  return r1rt_session_create_with_options(model, nullptr, out_session);
+}
+
+extern "C" r1rt_status_t r1rt_session_device(r1rt_session_t session,
+                                             const char **out_description) {
+  if (!session)
+    return r1rt::nullArgument("session");
+  if (!out_description)
+    return r1rt::nullArgument("out_description");
+  *out_description = session->executor->description().c_str();
   return nullptr;
 }
 
@@ -444,9 +379,6 @@ extern "C" r1rt_status_t r1rt_session_run_tensors(r1rt_session_t session,
   auto outOfMemory = [] {
     return r1rt::makeError(R1RT_OUT_OF_MEMORY, "out of memory running the model");
   };
-  if (!session->arena.reserve(entry.arenaSize))
-    return r1rt::makeError(R1RT_OUT_OF_MEMORY, "cannot allocate a %llu-byte arena",
-                           (unsigned long long)entry.arenaSize);
   std::vector<const void *> inputPointers(input_count);
   for (size_t i = 0; i < input_count; ++i) {
     const r1rt::PlanTensor &planned = entry.inputs[i];
@@ -487,9 +419,10 @@ extern "C" r1rt_status_t r1rt_session_run_tensors(r1rt_session_t session,
   for (const TensorInfo &info : session->outputs)
     dimCount += info.dims.size();
   session->outputDims.assign(dimCount, 0);
-  session->functions[chosen](const_cast<void *const *>(inputPointers.data()),
-                             outputPointers.data(), session->arena.data(),
-                             session->outputDims.data(), &session->context);
+  if (r1rt_status_t status = session->executor->run(chosen, inputPointers.data(),
+                                                    outputPointers.data(),
+                                                    session->outputDims.data()))
+    return status;
 
   const int64_t *reported = session->outputDims.data();
   for (size_t i = 0; i < output_count; ++i) {
@@ -554,13 +487,7 @@ extern "C" r1rt_status_t r1rt_session_run(r1rt_session_t session, const void *co
   for (size_t i = 0; i < output_count; ++i)
     if (!outputs[i])
       return r1rt::makeError(R1RT_INVALID_ARGUMENT, "outputs[%zu] is NULL", i);
-  const r1rt::PlanEntry &entry = session->entries.front();
-  if (!session->arena.reserve(entry.arenaSize))
-    return r1rt::makeError(R1RT_OUT_OF_MEMORY, "cannot allocate a %llu-byte arena",
-                           (unsigned long long)entry.arenaSize);
-  session->functions.front()(const_cast<void *const *>(inputs), outputs, session->arena.data(),
-                             nullptr, &session->context);
-  return nullptr;
+  return session->executor->run(0, inputs, outputs, nullptr);
 }
 
 extern "C" r1rt_status_t r1rt_session_arena_size(r1rt_session_t session, size_t *out_bytes) {
@@ -568,7 +495,7 @@ extern "C" r1rt_status_t r1rt_session_arena_size(r1rt_session_t session, size_t 
     return r1rt::nullArgument("session");
   if (!out_bytes)
     return r1rt::nullArgument("out_bytes");
-  *out_bytes = session->arena.capacity();
+  *out_bytes = session->executor->arenaBytes();
   return nullptr;
 }
 
@@ -581,17 +508,7 @@ extern "C" r1rt_status_t r1rt_session_set_threads(r1rt_session_t session, size_t
   }
   if (threads > 1024)
     return r1rt::makeError(R1RT_INVALID_ARGUMENT, "%zu threads is more than 1024", threads);
-  session->pool.reset();
-  session->context.parallel_for = nullptr;
-  session->context.pool = nullptr;
-  if (threads <= 1)
-    return nullptr;
-  session->pool.reset(new (std::nothrow) r1rt::ThreadPool(threads));
-  if (!session->pool)
-    return r1rt::makeError(R1RT_OUT_OF_MEMORY, "out of memory starting %zu threads", threads);
-  session->context.parallel_for = &r1rt::ThreadPool::parallelForEntry;
-  session->context.pool = session->pool.get();
-  return nullptr;
+  return session->executor->setThreads(threads);
 }
 
 extern "C" r1rt_status_t r1rt_session_bucket_count(r1rt_session_t session, size_t *out_count) {

@@ -13,6 +13,7 @@
 #ifndef R1C_TEST_GPU_SIMT_H
 #define R1C_TEST_GPU_SIMT_H
 
+#include <algorithm>
 #include <barrier>
 #include <cmath>
 #include <cstdint>
@@ -20,7 +21,11 @@
 #include <functional>
 #include <math.h>
 #include <memory>
+#include <mutex>
 #include <thread>
+#include <tuple>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #ifndef R1_SIM_WARP
@@ -40,9 +45,11 @@ struct Warp {
 };
 
 struct Block {
+  // A block need not be a whole number of warps; its last warp then has
+  // fewer lanes, and shuffles there read unwritten slots, as on the GPU.
   explicit Block(int threads) : barrier(threads) {
-    for (int i = 0; i < threads / R1_SIM_WARP; ++i)
-      warps.push_back(std::make_unique<Warp>(R1_SIM_WARP));
+    for (int first = 0; first < threads; first += R1_SIM_WARP)
+      warps.push_back(std::make_unique<Warp>(std::min(R1_SIM_WARP, threads - first)));
   }
   std::barrier<> barrier;
   std::vector<std::unique_ptr<Warp>> warps;
@@ -79,8 +86,12 @@ inline void __syncthreads() { simt::block->barrier.arrive_and_wait(); }
 
 namespace simt {
 
-/// Runs `kernel` (bound to its arguments) over the whole grid.
+/// Runs `kernel` (bound to its arguments) over the whole grid. Launches from
+/// several host threads take turns: the grid coordinates and the shared
+/// memory (function statics) are process-wide.
 inline void launch(dim3 grid, dim3 threads, const std::function<void()> &kernel) {
+  static std::mutex oneAtATime;
+  std::lock_guard<std::mutex> lock(oneAtATime);
   gridDim = grid;
   blockDim = threads;
   int count = threads.x * threads.y * threads.z;
@@ -104,6 +115,28 @@ inline void launch(dim3 grid, dim3 threads, const std::function<void()> &kernel)
         for (std::thread &worker : workers)
           worker.join();
       }
+}
+
+template <typename... Args, size_t... I>
+void launchWithParams(void (*kernel)(Args...), dim3 grid, dim3 threads, void **params,
+                      std::index_sequence<I...>) {
+  std::tuple<std::remove_cv_t<Args>...> values;
+  (std::memcpy(&std::get<I>(values), params[I], sizeof(Args)), ...);
+  launch(grid, threads, [&] { std::apply(kernel, values); });
+}
+
+/// Runs `kernel` as cuLaunchKernel and hipModuleLaunchKernel do: `params[i]`
+/// points at the value of the kernel's i-th argument, read once here.
+template <typename... Args>
+void launchKernel(void (*kernel)(Args...), const unsigned grid[3], const unsigned threads[3],
+                  void **params) {
+  launchWithParams(kernel, {grid[0], grid[1], grid[2]}, {threads[0], threads[1], threads[2]},
+                   params, std::index_sequence_for<Args...>());
+}
+
+/// The number of arguments `kernel` takes (what a launch's `params` holds).
+template <typename... Args> constexpr unsigned arity(void (*)(Args...)) {
+  return sizeof...(Args);
 }
 
 } // namespace simt

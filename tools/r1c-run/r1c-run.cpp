@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <random>
 #include <string>
 #include <vector>
@@ -26,7 +27,7 @@ namespace {
 const char *kUsage =
     "usage: r1c-run MODEL.r1 [options]\n"
     "\n"
-    "Runs a model compiled with `r1c --target=host -o MODEL` and checks its outputs.\n"
+    "Runs a model compiled with `r1c --target=... -o MODEL` and checks its outputs.\n"
     "\n"
     "Inputs (in the model's input order), one of:\n"
     "  --test-data DIR     an ONNX test-data folder: input_K.pb, and output_K.pb as the\n"
@@ -39,13 +40,24 @@ const char *kUsage =
     "Options:\n"
     "  --atol X --rtol X   tolerance: |got - want| <= atol + rtol * |want| (default\n"
     "                      1e-5 and 1e-4, fp32's); integers and booleans must be equal\n"
-    "  --save-outputs DIR  write each output as DIR/output_K.npy\n"
+    "  --save-outputs DIR  write each output as DIR/output_K.npy (DIR is created)\n"
     "  --bench N           run N more times and print median and p90 latency\n"
     "  --threads N         run kernels on N threads (0: one per CPU; default 1)\n"
+    "  --device D          where to run: auto (default: a CUDA GPU, else an AMD GPU,\n"
+    "                      else the host, as the artifact has code for), host,\n"
+    "                      cuda or hip; cuda:N and hip:N pick GPU N\n"
+    "  --no-graphs         on a GPU, launch kernels one by one instead of replaying\n"
+    "                      a captured graph\n"
     "  --bucket K          shape bucket K (0-based, in the order r1c compiled them)\n"
     "                      for random inputs\n"
     "  --json              print the results as one JSON object\n"
     "  -h, --help          this text\n";
+
+r1rt_session_options_t defaultSessionOptions() {
+  r1rt_session_options_t options;
+  r1rt_session_options_init(&options);
+  return options;
+}
 
 struct Options {
   std::string model, testData, saveDir;
@@ -55,6 +67,7 @@ struct Options {
   int bucket = 0;
   int threads = 1;
   bool json = false;
+  r1rt_session_options_t session = defaultSessionOptions();
 };
 
 [[noreturn]] void usageError(const std::string &message) {
@@ -107,6 +120,29 @@ Options parseOptions(int argc, char **argv) {
       options.bucket = int(bucket);
     } else if (arg == "--json") {
       options.json = true;
+    } else if (arg == "--no-graphs") {
+      options.session.disable_graphs = 1;
+    } else if (arg == "--device" || arg.rfind("--device=", 0) == 0) {
+      std::string device = arg == "--device" ? value() : arg.substr(9);
+      std::string kind = device.substr(0, device.find(':'));
+      if (device.find(':') != std::string::npos) {
+        std::string ordinal = device.substr(device.find(':') + 1);
+        char *end = nullptr;
+        long parsed = std::strtol(ordinal.c_str(), &end, 10);
+        if (ordinal.empty() || *end || parsed < 0 || parsed > 1024)
+          usageError("--device " + device + ": the GPU number must be 0 or more");
+        options.session.device_ordinal = int32_t(parsed);
+      }
+      if (kind == "auto")
+        options.session.device = R1RT_DEVICE_AUTO;
+      else if (kind == "host")
+        options.session.device = R1RT_DEVICE_HOST;
+      else if (kind == "cuda")
+        options.session.device = R1RT_DEVICE_CUDA;
+      else if (kind == "hip")
+        options.session.device = R1RT_DEVICE_HIP;
+      else
+        usageError("--device " + device + ": not auto, host, cuda or hip");
     } else if (!arg.empty() && arg[0] == '-') {
       usageError("unknown option " + arg);
     } else if (options.model.empty()) {
@@ -167,7 +203,12 @@ int main(int argc, char **argv) {
     check(r1rt_model_output_info(model, i, &outputInfo[i]), "output info");
 
   r1rt_session_t session = nullptr;
-  check(r1rt_session_create(model, &session), "cannot run " + options.model);
+  check(r1rt_session_create_with_options(model, &options.session, &session),
+        "cannot run " + options.model);
+  const char *device = "";
+  check(r1rt_session_device(session, &device), "device");
+  if (!options.json)
+    std::printf("device: %s\n", device);
   check(r1rt_session_set_threads(session, size_t(options.threads)), "--threads");
 
   // Inputs and expected outputs.
@@ -254,8 +295,15 @@ int main(int argc, char **argv) {
             .count());
   }
 
+  if (!options.saveDir.empty()) {
+    std::error_code error;
+    std::filesystem::create_directories(options.saveDir, error);
+    if (error)
+      usageError("--save-outputs: cannot create '" + options.saveDir + "': " + error.message());
+  }
   bool allPassed = true;
-  std::string json = "{\"model\": \"" + options.model + "\", \"outputs\": [";
+  std::string json = "{\"model\": \"" + options.model + "\", \"device\": \"" + device +
+                     "\", \"outputs\": [";
   for (size_t i = 0; i < outputCount; ++i) {
     if (!options.saveDir.empty()) {
       Status saved = writeNpy(options.saveDir + "/output_" + std::to_string(i) + ".npy", outputs[i]);

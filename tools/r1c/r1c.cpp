@@ -35,7 +35,8 @@ int main(int argc, char **argv) {
                  "Output format:\n"
                  "  mlir    MLIR text; weights as dense_resource blobs at the end\n"
                  "  mlirbc  MLIR bytecode, compact; r1c-opt reads both\n"
-                 "  obj     with --target=host: OUT.o and OUT.h (the default there)\n"
+                 "  obj     with --target: the artifact OUT.r1, and with host also\n"
+                 "          OUT.o and OUT.h (the default there)\n"
                  "  llvm    with --target=host: the optimized LLVM IR\n"
                  "  kernels with GPU targets: into the directory -o names, each\n"
                  "          kernel's .cu/.hip source, its cubin and PTX per sm_XX,\n"
@@ -45,13 +46,15 @@ int main(int argc, char **argv) {
   app.add_option("--target", options.target,
                  "Generate code for these targets (a comma list) instead of\n"
                  "printing IR:\n"
-                 "  host    x86-64; writes OUT.o (model code and weights) and OUT.h\n"
-                 "          (its C entry point) for -o OUT\n"
-                 "  sm_80, sm_86, sm_89, sm_90  NVIDIA GPUs, CUDA C++ through NVRTC\n"
+                 "  host    x86-64; OUT.r1 gets the host code, and OUT.o (model code\n"
+                 "          and weights) and OUT.h (its C entry point) are written too\n"
+                 "  sm_80, sm_86, sm_89, sm_90  NVIDIA GPUs, CUDA C++ through NVRTC:\n"
+                 "          a cubin per architecture, and PTX in the newest\n"
                  "  gfx90a, gfx942              AMD GPUs, HIP C++ through hipRTC\n"
-                 "          GPU kernels are printed and compiled in-process (--stats\n"
-                 "          counts them), but GPU artifacts are not written yet;\n"
-                 "          --emit=kernels -o DIR keeps the kernels");
+                 "One artifact OUT.r1 (for -o OUT) holds every target; the runtime\n"
+                 "runs it on the GPU it finds, else on the host. GPU kernels compile\n"
+                 "in-process (--stats counts them); --emit=kernels -o DIR writes\n"
+                 "them for reading instead");
   app.add_option("--cpu", options.cpu,
                  "Host ISA: native, x86-64-v3 (AVX2) or x86-64-v4 (AVX-512)")
       ->check(CLI::IsMember({"native", "x86-64-v3", "x86-64-v4"}))

@@ -146,6 +146,49 @@ typedef struct r1rt_artifact_section_entry_s {
 #define R1RT_HOST_PLAN_MAGIC 0x50483152u /* "R1HP" in file order */
 #define R1RT_HOST_PLAN_VERSION 1u
 
+/* Device code (R1RT_SECTION_CUDA_CODE named "sm_XX", R1RT_SECTION_HIP_CODE
+ * named "gfxXXX") payload: the kernels compiled for one GPU architecture and
+ * the device plan that launches them, one entry per shape bucket.
+ *   uint32 magic                R1RT_DEVICE_CODE_MAGIC ("R1DC")
+ *   uint32 version              R1RT_DEVICE_CODE_VERSION
+ *   uint32 module_count         >= 1; one module per distinct kernel
+ *   per module:
+ *     uint32 len, bytes         the kernel's function name (extern "C")
+ *     uint64 len, bytes         its binary: a cubin for CUDA, a code object
+ *                               for HIP, built for this section's architecture
+ *     uint64 len, bytes         its PTX, which a driver of a newer GPU compiles
+ *                               (CUDA only, in the newest sm section); may be
+ *                               empty
+ *   uint32 entry_count          >= 1
+ *   per entry:
+ *     uint32 len, bytes         the bucket's name ("batch8"), or "static"
+ *     uint64 arena_size         bytes of device scratch memory it needs
+ *     per input, then per output: the tensors exactly as in the host plan
+ *                               (dims, pad_axis; outputs also max_elements),
+ *                               with no dims computed at run time
+ *     uint32 launch_count, then per launch, in order:
+ *       uint32 module           index into the modules
+ *       uint32 grid[3], block[3]
+ *       uint32 shared_bytes     dynamic shared memory
+ *       uint32 arg_count, then per argument a location (below): the kernel
+ *                               takes one pointer per argument
+ *     per output: a location, where the output lies after the launches
+ *   location:
+ *     uint32 kind               R1RT_DEVICE_INPUT, _ARENA or _WEIGHTS
+ *     uint64 value              the input's index, or a byte offset into the
+ *                               arena or into the WEIGHTS section "weights"
+ * Weights (R1RT_SECTION_WEIGHTS named "weights"), when device code reads
+ * any: the raw bytes of every weight tensor, each at a 64-byte aligned
+ * offset, uploaded once per session. The payload ends exactly at the end of
+ * the section. */
+#define R1RT_DEVICE_CODE_MAGIC 0x43443152u /* "R1DC" in file order */
+#define R1RT_DEVICE_CODE_VERSION 1u
+#define R1RT_DEVICE_INPUT 0u
+#define R1RT_DEVICE_ARENA 1u
+#define R1RT_DEVICE_WEIGHTS 2u
+/* Alignment of every weight in the WEIGHTS section, and of the section. */
+#define R1RT_DEVICE_WEIGHT_ALIGNMENT 64u
+
 /* External weights reference (R1RT_SECTION_EXTERNAL_WEIGHTS_REF) payload:
  *   uint32 name_len, name bytes   side file name, relative to the artifact
  *   uint64 size                   its size in bytes

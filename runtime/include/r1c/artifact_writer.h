@@ -57,6 +57,36 @@ struct HostPlanEntry {
   std::vector<uint64_t> outputMaxElements;
 };
 
+// Where a device kernel argument or output lies (R1RT_DEVICE_INPUT, _ARENA,
+// _WEIGHTS, and an input index or a byte offset).
+struct DeviceLocation {
+  uint32_t kind = R1RT_DEVICE_ARENA;
+  uint64_t value = 0;
+};
+
+struct DeviceLaunch {
+  uint32_t module = 0;
+  uint32_t grid[3] = {1, 1, 1};
+  uint32_t block[3] = {1, 1, 1};
+  uint32_t sharedBytes = 0;
+  std::vector<DeviceLocation> args;
+};
+
+// One distinct kernel of a device code section.
+struct DeviceModule {
+  std::string symbol;
+  std::string binary;
+  std::string ptx; // empty but in the newest CUDA section
+};
+
+// One shape bucket of a device plan: its signature (the host plan's
+// fields, symbol aside), its launches and where its outputs end up.
+struct DeviceEntry {
+  HostPlanEntry signature;
+  std::vector<DeviceLaunch> launches;
+  std::vector<DeviceLocation> outputs;
+};
+
 namespace artifact {
 
 inline void appendU32(std::vector<uint8_t> &out, uint32_t v) {
@@ -182,6 +212,49 @@ inline std::vector<uint8_t> encodeHostPlan(const std::vector<HostPlanEntry> &ent
     appendU64(out, entry.arenaSize);
     appendTensors(entry.inputDims, entry.inputPadAxes, nullptr);
     appendTensors(entry.outputDims, entry.outputPadAxes, &entry.outputMaxElements);
+  }
+  return out;
+}
+
+// Encodes the payload of a CUDA_CODE or HIP_CODE section.
+inline std::vector<uint8_t> encodeDeviceCode(const std::vector<DeviceModule> &modules,
+                                             const std::vector<DeviceEntry> &entries) {
+  std::vector<uint8_t> out;
+  appendU32(out, R1RT_DEVICE_CODE_MAGIC);
+  appendU32(out, R1RT_DEVICE_CODE_VERSION);
+  appendU32(out, uint32_t(modules.size()));
+  auto appendBytes = [&](const std::string &bytes) {
+    appendU64(out, bytes.size());
+    out.insert(out.end(), bytes.begin(), bytes.end());
+  };
+  for (const DeviceModule &module : modules) {
+    appendString(out, module.symbol);
+    appendBytes(module.binary);
+    appendBytes(module.ptx);
+  }
+  auto appendLocation = [&](const DeviceLocation &location) {
+    appendU32(out, location.kind);
+    appendU64(out, location.value);
+  };
+  appendU32(out, uint32_t(entries.size()));
+  for (const DeviceEntry &entry : entries) {
+    // The host plan's encoding of one entry, without its magic and count.
+    std::vector<uint8_t> signature = encodeHostPlan({entry.signature});
+    out.insert(out.end(), signature.begin() + 12, signature.end());
+    appendU32(out, uint32_t(entry.launches.size()));
+    for (const DeviceLaunch &launch : entry.launches) {
+      appendU32(out, launch.module);
+      for (uint32_t v : launch.grid)
+        appendU32(out, v);
+      for (uint32_t v : launch.block)
+        appendU32(out, v);
+      appendU32(out, launch.sharedBytes);
+      appendU32(out, uint32_t(launch.args.size()));
+      for (const DeviceLocation &arg : launch.args)
+        appendLocation(arg);
+    }
+    for (const DeviceLocation &output : entry.outputs)
+      appendLocation(output);
   }
   return out;
 }

@@ -179,8 +179,52 @@ r1rt_status_t r1rt_model_find_section(r1rt_model_t model, uint32_t kind, const c
  * concurrent requests. The model must outlive its sessions. */
 typedef struct r1rt_session *r1rt_session_t;
 
-/* Loads the model's code for this machine (the best host ISA section the
- * CPU supports). R1RT_UNAVAILABLE when no section fits this machine, saying
+/* Where a session runs. */
+typedef enum r1rt_device_e {
+  R1RT_DEVICE_AUTO = 0, /* the artifact's CUDA code on a CUDA GPU, else its HIP
+                           code on an AMD GPU, else its host code */
+  R1RT_DEVICE_HOST = 1, /* the CPU, with the best host ISA section it supports */
+  R1RT_DEVICE_CUDA = 2, /* an NVIDIA GPU through the CUDA driver (libcuda.so.1,
+                           or $R1RT_CUDA_LIBRARY), loaded at run time */
+  R1RT_DEVICE_HIP = 3,  /* an AMD GPU through the HIP runtime (libamdhip64.so,
+                           or $R1RT_HIP_LIBRARY), loaded at run time */
+  R1RT_DEVICE_MAX_ENUM = 0x7FFFFFFF, /* not a device: keeps the enum 32 bits wide */
+} r1rt_device_t;
+
+/* Options of r1rt_session_create_with_options; fill with
+ * r1rt_session_options_init first, so fields added later get defaults. */
+typedef struct r1rt_session_options_s {
+  r1rt_device_t device;   /* default R1RT_DEVICE_AUTO */
+  int32_t device_ordinal; /* which GPU of that kind; default 0 */
+  /* Nonzero: a GPU session launches its kernels one by one on every run.
+   * By default the first run of each shape bucket captures its launches
+   * into a graph (CUDA graphs, HIP graphs) that later runs replay. */
+  int32_t disable_graphs;
+} r1rt_session_options_t;
+
+/* Sets `options` to the defaults. */
+void r1rt_session_options_init(r1rt_session_options_t *options);
+
+/* Creates a session on the device `options` names (NULL: the defaults).
+ * A GPU session picks the artifact's code for the device: for CUDA, the
+ * cubin of the device's sm, else one of the same major version below it,
+ * else PTX of an older sm that the driver compiles; for HIP, the code
+ * object that loads on the device. It uploads the weights, and allocates
+ * device memory for the arena and the inputs at the first run. Errors:
+ * R1RT_UNAVAILABLE saying why no device ran the model (no such code in
+ * the artifact, no driver, no device, no code for this device); with
+ * R1RT_DEVICE_AUTO, the reasons of every device tried. */
+r1rt_status_t r1rt_session_create_with_options(r1rt_model_t model,
+                                               const r1rt_session_options_t *options,
+                                               r1rt_session_t *out_session);
+
+/* What runs the session, e.g. "host (host-x86-64-v4)" or "CUDA device 0:
+ * NVIDIA H200 (sm_90, cubin for sm_90)"; owned by the session. */
+r1rt_status_t r1rt_session_device(r1rt_session_t session, const char **out_description);
+
+/* r1rt_session_create_with_options with the defaults (R1RT_DEVICE_AUTO).
+ * On the host, it loads the model's code for this machine (the best host
+ * ISA section the CPU supports). R1RT_UNAVAILABLE when no section fits this machine, saying
  * which ISA the artifact needs. The arena is allocated by the first run, for
  * the shape bucket that run needs, and grows with larger buckets.
  * A model compiled with r1c --weights=external keeps its weights in a side

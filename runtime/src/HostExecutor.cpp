@@ -1,0 +1,186 @@
+// The host executor: the artifact's host code, a shared object, loaded
+// from memory without touching the file system (written to an anonymous
+// memfd and opened through /proc/self/fd, so the runtime needs only libdl).
+#include "AlignedBuffer.h"
+#include "Error.h"
+#include "Executor.h"
+#include "ExternalWeights.h"
+#include "ThreadPool.h"
+#include "r1c/host_abi.h"
+
+#include <cerrno>
+#include <cstring>
+#include <dlfcn.h>
+#include <new>
+#include <sched.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+namespace r1rt {
+namespace {
+
+using EntryPoint = void (*)(void *const *inputs, void *const *outputs, void *arena,
+                           int64_t *output_dims, const r1c_host_context_t *context);
+
+// Host ISA sections, best first, and whether this CPU runs each.
+struct HostIsa {
+  const char *section;
+  bool (*supported)();
+};
+const HostIsa kHostIsas[] = {
+    {"host-x86-64-v4",
+     [] {
+       return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+              __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+     }},
+    {"host-x86-64-v3",
+     [] {
+       return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+              __builtin_cpu_supports("bmi2");
+     }},
+};
+
+class HostExecutor final : public Executor {
+public:
+  ~HostExecutor() override {
+    if (library)
+      dlclose(library);
+  }
+  const std::vector<PlanEntry> &entries() const override { return plan; }
+  r1rt_status_t run(size_t entry, const void *const *inputs, void *const *outputs,
+                    int64_t *outputDims) override {
+    if (!arena.reserve(plan[entry].arenaSize))
+      return makeError(R1RT_OUT_OF_MEMORY, "cannot allocate a %llu-byte arena",
+                       (unsigned long long)plan[entry].arenaSize);
+    functions[entry](const_cast<void *const *>(inputs), outputs, arena.data(), outputDims,
+                     &context);
+    return nullptr;
+  }
+  size_t arenaBytes() const override { return arena.capacity(); }
+  r1rt_status_t setThreads(size_t threads) override {
+    pool.reset();
+    context.parallel_for = nullptr;
+    context.pool = nullptr;
+    if (threads <= 1)
+      return nullptr;
+    pool.reset(new (std::nothrow) ThreadPool(threads));
+    if (!pool)
+      return makeError(R1RT_OUT_OF_MEMORY, "out of memory starting %zu threads", threads);
+    context.parallel_for = &ThreadPool::parallelForEntry;
+    context.pool = pool.get();
+    return nullptr;
+  }
+  const std::string &description() const override { return describedAs; }
+
+  void *library = nullptr;
+  std::vector<PlanEntry> plan;
+  std::vector<EntryPoint> functions; // one per entry
+  AlignedBuffer arena;
+  r1c_host_context_t context{};
+  std::unique_ptr<ThreadPool> pool;
+  std::string describedAs;
+};
+
+// Opens a shared object held in memory.
+void *loadSharedObject(const void *code, size_t size, const char *section, r1rt_status_t &status) {
+  int fd = memfd_create("r1c-host-code", MFD_CLOEXEC);
+  if (fd < 0) {
+    status = makeError(R1RT_UNAVAILABLE, "memfd_create failed: %s", std::strerror(errno));
+    return nullptr;
+  }
+  const char *bytes = static_cast<const char *>(code);
+  for (size_t written = 0; written < size;) {
+    ssize_t n = write(fd, bytes + written, size - written);
+    if (n <= 0) {
+      close(fd);
+      status = makeError(R1RT_UNAVAILABLE, "cannot stage the host code: %s", std::strerror(errno));
+      return nullptr;
+    }
+    written += size_t(n);
+  }
+  std::string path = "/proc/self/fd/" + std::to_string(fd);
+  void *library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  close(fd);
+  if (!library) {
+    const char *why = dlerror();
+    status = makeError(R1RT_DATA_LOSS, "cannot load the host code (%s): %s", section,
+                       why ? why : "unknown error");
+  }
+  return library;
+}
+
+} // namespace
+
+r1rt_status_t createHostExecutor(r1rt_model_t model, const std::vector<TensorInfo> &inputs,
+                                 const std::vector<TensorInfo> &outputs,
+                                 std::unique_ptr<Executor> &executor) {
+  // Mapped and checked once per model (--weights=external); NULL otherwise.
+  const void *weights = nullptr;
+  if (r1rt_status_t status = modelExternalWeights(model, &weights))
+    return status;
+  const void *code = nullptr;
+  size_t codeSize = 0;
+  const char *chosen = nullptr;
+  std::string available;
+  for (const HostIsa &isa : kHostIsas) {
+    const void *data;
+    size_t size;
+    r1rt_status_t status =
+        r1rt_model_find_section(model, R1RT_SECTION_HOST_CODE, isa.section, &data, &size);
+    if (status) {
+      r1rt_status_release(status);
+      continue;
+    }
+    available += (available.empty() ? "" : ", ") + std::string(isa.section);
+    if (isa.supported()) {
+      code = data;
+      codeSize = size;
+      chosen = isa.section;
+      break;
+    }
+  }
+  if (!chosen) {
+    if (available.empty())
+      return makeError(R1RT_UNAVAILABLE,
+                       "the artifact has no host code (compile with r1c --target=host)");
+    return makeError(R1RT_UNAVAILABLE,
+                     "this CPU cannot run the artifact's host code (%s); recompile with "
+                     "r1c --cpu=x86-64-v3 for AVX2 machines",
+                     available.c_str());
+  }
+  auto host = std::unique_ptr<HostExecutor>(new (std::nothrow) HostExecutor);
+  if (!host)
+    return makeError(R1RT_OUT_OF_MEMORY, "out of memory creating a session");
+  host->context.weights = weights;
+  host->describedAs = std::string("host (") + chosen + ")";
+  const void *planData;
+  size_t planSize;
+  if (r1rt_status_t status =
+          r1rt_model_find_section(model, R1RT_SECTION_PLAN, nullptr, &planData, &planSize))
+    return prefixError("host artifact without a plan", status);
+  std::vector<int32_t> inputRanks, outputRanks;
+  for (const TensorInfo &info : inputs)
+    inputRanks.push_back(int32_t(info.dims.size()));
+  for (const TensorInfo &info : outputs)
+    outputRanks.push_back(int32_t(info.dims.size()));
+  if (r1rt_status_t status = parseHostPlan(static_cast<const uint8_t *>(planData), planSize,
+                                           inputRanks, outputRanks, host->plan))
+    return status;
+  if (r1rt_status_t status = checkEntriesMatchModel(host->plan, inputs, outputs))
+    return status;
+  r1rt_status_t status = nullptr;
+  host->library = loadSharedObject(code, codeSize, chosen, status);
+  if (!host->library)
+    return status;
+  for (const PlanEntry &entry : host->plan) {
+    auto function = reinterpret_cast<EntryPoint>(dlsym(host->library, entry.symbol.c_str()));
+    if (!function)
+      return makeError(R1RT_DATA_LOSS, "the host code lacks its entry point %s",
+                       quoted(entry.symbol).c_str());
+    host->functions.push_back(function);
+  }
+  executor = std::move(host);
+  return nullptr;
+}
+
+} // namespace r1rt

@@ -1,0 +1,375 @@
+#!/usr/bin/env python3
+"""Runs r1c's GPU artifacts through the runtime on the fake GPU driver and
+compares them with ONNX Runtime.
+
+For each small model below, r1c compiles an artifact for sm_90 and gfx90a
+and, with the same options, prints the kernels (--emit=kernels), from which
+build_fake_kernels.py builds one kernel library per architecture. r1c-run
+then runs the artifact with --device=cuda and --device=hip, its driver
+library being the fake one (fake_gpu_driver.cpp), which runs the kernels on
+the CPU with simt.h: so the runtime's whole GPU path (device selection,
+section choice, module loading, arena, copies, launches, graph capture,
+padding of a smaller batch into its shape bucket) runs, everything but the
+GPU itself. Outputs are compared with ONNX Runtime's on the same random
+inputs, with tolerances per element type (simulate_kernels.TOLERANCES).
+
+Besides: without a device, and with a driver library that does not exist,
+a run must fail and say so; and in two runs of a session the second must
+replay the captured graph, launching no kernel outside it (the driver's
+event log shows this), and free all device memory by the end.
+
+Exits 77 (a CTest skip), saying why, when NVRTC or hipRTC is missing.
+
+Usage: run_on_fake_gpu.py --r1c PATH --r1c-run PATH --fake-driver LIB
+                          [--work DIR] [--cases a,b] [--jobs N]
+"""
+import argparse
+import concurrent.futures
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import onnx
+import onnx.numpy_helper
+import onnx.parser
+import onnxruntime as ort
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import build_fake_kernels  # noqa: E402
+from simulate_kernels import compare, parse_launches  # noqa: E402
+
+SKIP = 77
+TARGETS = "sm_90,gfx90a"
+# --device, the fake device's architecture, and the variable that names the
+# driver library for the runtime.
+DEVICES = [("cuda", "sm_90", "R1RT_CUDA_LIBRARY"), ("hip", "gfx90a", "R1RT_HIP_LIBRARY")]
+
+HEADER = '<ir_version: 8, opset_import: ["" : 17]>\n'
+
+
+def case(name, body, dtype="float", weights=(), dims=(), feeds=None):
+    """A model from ONNX text; {T} is the element type. `weights` names
+    inputs that become initializers (random, scaled by 1/sqrt of their
+    first dim, as a layer's weights are). `dims` are r1c --dim options;
+    `feeds` gives a run's input shapes where the model's are symbolic."""
+    return {"name": name, "text": HEADER + body.replace("{T}", dtype), "weights": weights,
+            "dims": list(dims), "feeds": feeds or {}}
+
+
+def both(name, body, **kwargs):
+    return [case(f"{name}_f32", body, "float", **kwargs),
+            case(f"{name}_f16", body, "float16", **kwargs)]
+
+
+CASES = [
+    # A matrix product with a bias and the Erf form of Gelu fused after it.
+    *both("matmul_gelu", """
+g ({T}[12, 64] x, {T}[64, 40] w, {T}[40] b) => ({T}[12, 40] y) {
+  m = MatMul (x, w)
+  a = Add (m, b)
+  s32 = Constant <value = float {0.70710678}> ()
+  half32 = Constant <value = float {0.5}> ()
+  one32 = Constant <value = float {1.0}> ()
+  s = CastLike (s32, a)
+  half = CastLike (half32, a)
+  one = CastLike (one32, a)
+  d = Mul (a, s)
+  e = Erf (d)
+  p = Add (e, one)
+  q = Mul (a, p)
+  y = Mul (q, half)
+}""", weights=("w",)),
+    *both("conv_relu_pool", """
+g ({T}[2, 3, 12, 12] x, {T}[8, 3, 3, 3] w, {T}[8] b) => ({T}[2, 8, 6, 6] y) {
+  c = Conv <pads = [1, 1, 1, 1]> (x, w, b)
+  r = Relu (c)
+  y = MaxPool <kernel_shape = [2, 2], strides = [2, 2]> (r)
+}"""),
+    *both("softmax_layernorm", """
+g ({T}[6, 96] x, {T}[96] scale, {T}[96] bias) => ({T}[6, 96] s, {T}[6, 96] n) {
+  s = Softmax <axis = -1> (x)
+  n = LayerNormalization <axis = -1> (x, scale, bias)
+}"""),
+    *both("reduce", """
+g ({T}[4, 10, 24] x) => ({T}[4, 24] m, {T}[4, 10, 1] k) {
+  m = ReduceMean <axes = [1], keepdims = 0> (x)
+  k = ReduceMax <axes = [2], keepdims = 1> (x)
+}"""),
+    *both("transpose_reshape", """
+g ({T}[2, 3, 4, 5] x) => ({T}[2, 4, 15] y) {
+  t = Transpose <perm = [0, 2, 1, 3]> (x)
+  shape = Constant <value = int64[3] {2, 4, 15}> ()
+  r = Reshape (t, shape)
+  y = Sigmoid (r)
+}"""),
+    # Weights travel in the artifact and are uploaded when a session starts.
+    *both("mlp_weights", """
+g ({T}[8, 32] x, {T}[32, 48] w1, {T}[48] b1, {T}[48, 16] w2, {T}[16] b2) => ({T}[8, 16] y) {
+  h = MatMul (x, w1)
+  hb = Add (h, b1)
+  r = Relu (hb)
+  o = MatMul (r, w2)
+  y = Add (o, b2)
+}""", weights=("w1", "b1", "w2", "b2")),
+    # Buckets of 2 and 4 rows; a batch of 3 runs padded in the bucket of 4.
+    case("symbolic_batch", """
+g (float[N, 32] x, float[32, 16] w, float[16] b) => (float[N, 16] y) {
+  m = MatMul (x, w)
+  a = Add (m, b)
+  y = Softmax <axis = -1> (a)
+}""", weights=("w", "b"), dims=["--dim", "N=2,4"], feeds={"x": [3, 32]}),
+]
+
+
+class MissingCompiler(Exception):
+    """NVRTC or hipRTC is not installed: the run is skipped, not failed."""
+
+
+def build_model(spec, rng):
+    model = onnx.parser.parse_model(spec["text"])
+    for name in spec["weights"]:
+        value = next(v for v in model.graph.input if v.name == name)
+        dtype = onnx.helper.tensor_dtype_to_np_dtype(value.type.tensor_type.elem_type)
+        shape = [d.dim_value for d in value.type.tensor_type.shape.dim]
+        data = rng.standard_normal(shape) / np.sqrt(shape[0])
+        model.graph.initializer.append(onnx.numpy_helper.from_array(data.astype(dtype), name))
+        model.graph.input.remove(value)
+    onnx.checker.check_model(model)
+    return model
+
+
+def random_feeds(model, spec, rng):
+    feeds = {}
+    for value in model.graph.input:
+        tensor_type = value.type.tensor_type
+        dtype = onnx.helper.tensor_dtype_to_np_dtype(tensor_type.elem_type)
+        shape = spec["feeds"].get(value.name) or [d.dim_value for d in tensor_type.shape.dim]
+        feeds[value.name] = rng.standard_normal(shape).astype(dtype)
+    return feeds
+
+
+def compile_model(args, model_path, spec, work):
+    """The artifact, and the printed kernels with a library per architecture."""
+    base = [args.r1c, model_path, f"--target={TARGETS}", *spec["dims"], "--no-progress"]
+    artifact = os.path.join(work, "model")
+    kernel_dir = os.path.join(work, "kernels")
+    for command in ([*base, "-o", artifact], [*base, "--emit=kernels", "-o", kernel_dir]):
+        result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+        if result.returncode != 0:
+            if re.search(r"(NVRTC|hipRTC) is needed for", result.stderr):
+                raise MissingCompiler(result.stderr.strip())
+            raise RuntimeError(f"{' '.join(command)} failed: {result.stderr.strip()}")
+    libraries = {}
+    for _, arch, _ in DEVICES:
+        libraries[arch] = os.path.join(kernel_dir, f"kernels.{arch}.so")
+        build_fake_kernels.build(kernel_dir, arch, libraries[arch])
+    return artifact + ".r1", kernel_dir, libraries
+
+
+def device_environment(args, device, arch, variable, libraries, log=None):
+    environment = {k: v for k, v in os.environ.items()
+                   if not k.startswith(("R1C_FAKE_GPU_", "R1RT_CUDA_", "R1RT_HIP_"))}
+    environment.update({variable: args.fake_driver, "R1C_FAKE_GPU_ARCH": arch,
+                        "R1C_FAKE_GPU_KERNELS": libraries[arch]})
+    if log:
+        environment["R1C_FAKE_GPU_LOG"] = log
+    return environment
+
+
+def run_device(args, artifact, device, environment, inputs, extra=()):
+    command = [args.r1c_run, artifact, f"--device={device}", *extra]
+    for path in inputs:
+        command += ["--input", path]
+    return subprocess.run(command, capture_output=True, text=True, env=environment, timeout=600)
+
+
+def run_case(spec, args):
+    """Runs one model on both fake devices; returns what went wrong."""
+    name = spec["name"]
+    # One folder per case, kept between runs: unchanged kernels are not
+    # rebuilt (build_fake_kernels.py).
+    work = os.path.join(args.work, name)
+    os.makedirs(work, exist_ok=True)
+    rng = np.random.default_rng(2024)
+    model = build_model(spec, rng)
+    model_path = os.path.join(work, name + ".onnx")
+    onnx.save(model, model_path)
+    artifact, _, libraries = compile_model(args, model_path, spec, work)
+    feeds = random_feeds(model, spec, rng)
+    expected = ort.InferenceSession(model.SerializeToString(),
+                                    providers=["CPUExecutionProvider"]).run(None, feeds)
+    inputs = []
+    for index, value in enumerate(model.graph.input):
+        inputs.append(os.path.join(work, f"input_{index}.npy"))
+        np.save(inputs[-1], feeds[value.name])
+    problems = []
+    for device, arch, variable in DEVICES:
+        outputs = os.path.join(work, f"outputs.{device}")
+        shutil.rmtree(outputs, ignore_errors=True)  # no output of an earlier run may pass
+        environment = device_environment(args, device, arch, variable, libraries)
+        result = run_device(args, artifact, device, environment, inputs,
+                            ["--save-outputs", outputs])
+        if result.returncode != 0:
+            problems.append(f"{name} [{device}]: r1c-run failed: "
+                            f"{(result.stderr or result.stdout).strip()[-2000:]}")
+            continue
+        for index, reference in enumerate(expected):
+            path = os.path.join(outputs, f"output_{index}.npy")
+            if not os.path.exists(path):
+                problems.append(f"{name} [{device}]: no {path}")
+                continue
+            problem = compare(f"{name} [{device}] output {index}", np.load(path), reference)
+            if problem:
+                problems.append(problem)
+    return problems
+
+
+def check_failures(args, artifact, libraries, inputs):
+    """Runs that must fail, and what their messages must name."""
+    checks = {}
+    for device, arch, variable in DEVICES:
+        environment = device_environment(args, device, arch, variable, libraries)
+        del environment["R1C_FAKE_GPU_ARCH"]
+        result = run_device(args, artifact, device, environment, inputs)
+        message = (result.stderr + result.stdout).strip()
+        checks[f"no_device_{device}"] = (
+            "the run succeeded" if result.returncode == 0 else
+            None if re.search(r"no \w* ?device", message, re.I) else
+            f"the message does not say there is no device: {message[-500:]}")
+        missing = f"/nonexistent/{os.path.basename(args.fake_driver)}"
+        environment = device_environment(args, device, arch, variable, libraries)
+        environment[variable] = missing
+        result = run_device(args, artifact, device, environment, inputs)
+        message = (result.stderr + result.stdout).strip()
+        checks[f"missing_library_{device}"] = (
+            "the run succeeded" if result.returncode == 0 else
+            None if missing in message else
+            f"the message does not name {missing}: {message[-500:]}")
+    return checks
+
+
+def check_graph_replay(args, artifact, kernel_dir, libraries, inputs, work):
+    """Two runs of one session (--bench 1): after the capture, kernels run
+    only as graph replays, one capture holds the whole launch list, and
+    all device memory is freed at the end."""
+    checks = {}
+    for device, arch, variable in DEVICES:
+        log = os.path.join(work, f"events.{device}.log")
+        if os.path.exists(log):
+            os.remove(log)
+        environment = device_environment(args, device, arch, variable, libraries, log)
+        result = run_device(args, artifact, device, environment, inputs, ["--bench", "1"])
+        name = f"graph_replay_{device}"
+        if result.returncode != 0:
+            checks[name] = f"r1c-run failed: {(result.stderr or result.stdout).strip()[-1000:]}"
+            continue
+        with open(log, encoding="utf-8") as f:
+            events = [line.split() for line in f if line.strip()]
+        kinds = [words[0] for words in events]
+        _, launches, _ = parse_launches(os.path.join(kernel_dir, f"launches.{arch}.txt"))
+        problem = None
+        if kinds.count("capture-begin") != 1 or "capture-end" not in kinds:
+            problem = f"{kinds.count('capture-begin')} captures in two runs, expected 1"
+        else:
+            end = kinds.index("capture-end")
+            after = kinds[end + 1:]
+            if int(events[end][1]) != len(launches):
+                problem = f"the graph holds {events[end][1]} launches, the plan {len(launches)}"
+            elif "launch" in after:
+                problem = "a kernel was launched outside the graph after the capture"
+            elif "graph-launch" not in after:
+                problem = "the graph was never launched"
+            elif kinds.count("alloc") != kinds.count("free"):
+                problem = (f"{kinds.count('alloc')} allocations and {kinds.count('free')} frees "
+                           "(device memory leaked)")
+        checks[name] = problem and f"{problem}; events in {log}"
+    return checks
+
+
+def run_checks(args):
+    """The failure and replay checks, on the first model."""
+    spec = CASES[0]
+    work = os.path.join(args.work, "checks")
+    os.makedirs(work, exist_ok=True)
+    rng = np.random.default_rng(7)
+    model = build_model(spec, rng)
+    model_path = os.path.join(work, "model.onnx")
+    onnx.save(model, model_path)
+    artifact, kernel_dir, libraries = compile_model(args, model_path, spec, work)
+    inputs = []
+    for index, value in enumerate(random_feeds(model, spec, rng).values()):
+        inputs.append(os.path.join(work, f"input_{index}.npy"))
+        np.save(inputs[-1], value)
+    checks = check_failures(args, artifact, libraries, inputs)
+    checks.update(check_graph_replay(args, artifact, kernel_dir, libraries, inputs, work))
+    return checks
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--r1c", required=True)
+    parser.add_argument("--r1c-run", required=True)
+    parser.add_argument("--fake-driver", required=True, help="libr1c_fake_gpu.so")
+    parser.add_argument("--cases", default="", help="comma list of case names (default: all)")
+    parser.add_argument("--work", default=None, help="where to keep the files (default: temp)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    args.fake_driver = os.path.abspath(args.fake_driver)
+    if not os.path.exists(args.fake_driver):
+        print(f"{args.fake_driver} does not exist")
+        return 1
+    chosen = set(filter(None, args.cases.split(",")))
+    cases = [c for c in CASES if not chosen or c["name"] in chosen]
+    if args.work:
+        os.makedirs(args.work, exist_ok=True)
+    else:
+        args.work = tempfile.mkdtemp(prefix="r1c-fake-gpu-")
+    start = time.time()
+    passed = failed = 0
+
+    def report(name, problems, seconds):
+        nonlocal passed, failed
+        passed, failed = passed + (not problems), failed + bool(problems)
+        print(f"{'FAIL' if problems else 'ok  '} {name} ({seconds:.1f} s)", flush=True)
+        for problem in problems:
+            print(f"     {problem}", flush=True)
+
+    def timed(function, *arguments):
+        begin = time.time()
+        try:
+            return function(*arguments), time.time() - begin
+        except MissingCompiler:
+            raise
+        except Exception as e:  # one broken case must not hide the others
+            return e, time.time() - begin
+
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            checks = pool.submit(timed, run_checks, args) if not chosen else None
+            runs = [(c["name"], pool.submit(timed, run_case, c, args)) for c in cases]
+            for name, future in runs:
+                problems, seconds = future.result()
+                report(name, [str(problems)] if isinstance(problems, Exception) else problems,
+                       seconds)
+            if checks:
+                results, seconds = checks.result()
+                if isinstance(results, Exception):
+                    report("checks", [str(results)], seconds)
+                else:
+                    for name, problem in results.items():
+                        report(name, [problem] if problem else [], seconds)
+    except MissingCompiler as e:
+        print(f"skipped: {e}")
+        return SKIP
+    print(f"{passed} passed, {failed} failed ({time.time() - start:.0f} s)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
