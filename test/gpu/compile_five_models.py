@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Prints and compiles every kernel of the five models for sm_80, sm_90 and
-gfx90a, in-process (NVRTC, hipRTC), and reports kernel counts and times.
+gfx90a, in-process (NVRTC, hipRTC), writes each model's artifact, and
+reports kernel counts, times and section sizes.
 
-A model fails if r1c reports an error: a kernel without a GPU template, or
-one that NVRTC or hipRTC rejects. Exits 77 (a CTest skip) when NVRTC or
-hipRTC is not installed, saying which.
+A model fails if r1c reports an error (a kernel without a GPU template, one
+that NVRTC or hipRTC rejects, a value the device plan cannot place) or if
+its artifact lacks a code section per target or the device weights. Exits
+77 (a CTest skip) when NVRTC or hipRTC is not installed, saying which.
 
 Usage: compile_five_models.py --r1c PATH --dir MODELS_DIR [--targets LIST]
 """
@@ -13,7 +15,11 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import artifact_sections  # noqa: E402
 
 MODELS = ["resnet50", "mobilenetv2", "bert", "gpt2", "vit"]
 SKIP = 77
@@ -26,11 +32,13 @@ def main():
     parser.add_argument("--targets", default="sm_80,sm_90,gfx90a")
     args = parser.parse_args()
     failures, total = 0, time.time()
+    work = tempfile.TemporaryDirectory(prefix="r1c-five-models-")
     for model in MODELS:
         path = os.path.join(args.dir, model + ".onnx")
+        out = os.path.join(work.name, model)
         start = time.time()
         result = subprocess.run([args.r1c, path, f"--target={args.targets}", "--stats",
-                                 "--no-progress"], capture_output=True, text=True)
+                                 "--no-progress", "-o", out], capture_output=True, text=True)
         seconds = time.time() - start
         if result.returncode != 0:
             message = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else ""
@@ -47,6 +55,18 @@ def main():
         if len(counts) != len(args.targets.split(",")):
             print(f"FAIL {model}: expected a count per target in:\n{result.stderr}")
             failures += 1
+        found = {(kind, name): size for kind, name, _, size in
+                 artifact_sections.sections(out + ".r1")}
+        os.remove(out + ".r1")
+        expected = [("CUDA_CODE" if arch.startswith("sm_") else "HIP_CODE", arch)
+                    for arch in args.targets.split(",")] + [("WEIGHTS", "weights")]
+        missing = [f"{kind} {name}" for kind, name in expected if not found.get((kind, name))]
+        if missing:
+            print(f"FAIL {model}: the artifact lacks {', '.join(missing)}")
+            failures += 1
+        print("     sections (MB): " + ", ".join(
+            f"{name} {size / 1e6:.1f}" for (kind, name), size in found.items()
+            if kind != "METADATA"), flush=True)
     print(f"{len(MODELS)} models for {args.targets} in {time.time() - total:.0f} s: "
           f"{failures} failures")
     return 1 if failures else 0
