@@ -292,6 +292,54 @@ def check_graph_replay(args, artifact, kernel_dir, libraries, inputs, work):
     return checks
 
 
+def check_section_choice(args, model_path, expected, inputs, work):
+    """Which CUDA section a GPU of each sm runs: an exact cubin, a cubin of
+    the same major version below it, or PTX of an older sm that the driver
+    compiles; a GPU older than every section is refused with the sm to
+    recompile for. Outputs must match in every case."""
+    artifact = os.path.join(work, "two_sms")
+    kernel_dir = os.path.join(work, "two_sms_kernels")
+    for command in ([args.r1c, model_path, "--target=sm_80,sm_90", "--no-progress", "-o",
+                     artifact],
+                    [args.r1c, model_path, "--target=sm_80,sm_90", "--no-progress",
+                     "--emit=kernels", "-o", kernel_dir]):
+        result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+        if result.returncode != 0:
+            return {"section_choice": f"{' '.join(command)} failed: {result.stderr.strip()}"}
+    libraries = {}
+    for arch in ("sm_80", "sm_90"):
+        libraries[arch] = os.path.join(kernel_dir, f"kernels.{arch}.so")
+        build_fake_kernels.build(kernel_dir, arch, libraries[arch])
+    checks = {}
+    # (device sm, kernels it runs, what the runtime must say it loaded)
+    for device_arch, kernels, loaded in (("sm_90", "sm_90", "cubin for sm_90"),
+                                         ("sm_86", "sm_80", "cubin for sm_80"),
+                                         ("sm_100", "sm_90", "PTX of sm_90")):
+        name = f"section_choice_{device_arch}"
+        environment = device_environment(args, "cuda", kernels, "R1RT_CUDA_LIBRARY", libraries)
+        environment["R1C_FAKE_GPU_ARCH"] = device_arch
+        outputs = os.path.join(work, f"outputs.{device_arch}")
+        shutil.rmtree(outputs, ignore_errors=True)
+        result = run_device(args, artifact + ".r1", "cuda", environment, inputs,
+                            ["--save-outputs", outputs])
+        message = (result.stderr + result.stdout).strip()
+        if result.returncode != 0:
+            checks[name] = f"r1c-run failed: {message[-1000:]}"
+        elif loaded not in message:
+            checks[name] = f"expected '{loaded}' in: {message[-500:]}"
+        else:
+            checks[name] = compare(f"{name} output 0",
+                                   np.load(os.path.join(outputs, "output_0.npy")), expected[0])
+    environment = device_environment(args, "cuda", "sm_90", "R1RT_CUDA_LIBRARY", libraries)
+    environment["R1C_FAKE_GPU_ARCH"] = "sm_75"
+    result = run_device(args, artifact + ".r1", "cuda", environment, inputs)
+    message = (result.stderr + result.stdout).strip()
+    checks["section_choice_sm_75"] = (
+        "the run succeeded on a GPU older than every section" if result.returncode == 0 else
+        None if "--target=sm_75" in message else f"no advice to recompile: {message[-500:]}")
+    return checks
+
+
 def run_checks(args):
     """The failure and replay checks, on the first model."""
     spec = CASES[0]
@@ -308,6 +356,10 @@ def run_checks(args):
         np.save(inputs[-1], value)
     checks = check_failures(args, artifact, libraries, inputs)
     checks.update(check_graph_replay(args, artifact, kernel_dir, libraries, inputs, work))
+    feeds = {value.name: np.load(path) for value, path in zip(model.graph.input, inputs)}
+    expected = ort.InferenceSession(model.SerializeToString(),
+                                    providers=["CPUExecutionProvider"]).run(None, feeds)
+    checks.update(check_section_choice(args, model_path, expected, inputs, work))
     return checks
 
 
