@@ -440,6 +440,7 @@ TEST_F(BucketedSession, CppWrapper) {
   ASSERT_TRUE(created.ok()) << created.status().toString();
   r1c::Session wrapped = std::move(created).value();
   EXPECT_EQ(wrapped.bucketCount(), 2u);
+  EXPECT_EQ(wrapped.device().rfind("host (host-x86-64-", 0), 0u) << wrapped.device();
   EXPECT_EQ(wrapped.arenaSize(), 0u);
   EXPECT_EQ(*wrapped.bucketInputDims(0, 1), (std::vector<int64_t>{kFeatures, kClasses}));
   EXPECT_EQ(wrapped.bucketInputDims(2, 0).status().code(), R1RT_INVALID_ARGUMENT);

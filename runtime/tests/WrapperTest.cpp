@@ -118,6 +118,8 @@ TEST(WrapperSession, CreateErrorsAreResults) {
   EXPECT_EQ(session.status().toString(),
             "UNAVAILABLE: the artifact has no host code (compile with r1c --target=host)");
   EXPECT_THROW(r1c::Session::create(model).valueOrThrow(), r1c::Error);
+  EXPECT_EQ(r1c::Session::create(model, R1RT_DEVICE_CUDA).status().toString(),
+            "UNAVAILABLE: the artifact has no CUDA code (compile with r1c --target=sm_90)");
 
   // The sample has x86-64-v3 code and a plan of pattern bytes: refused as
   // corrupt where this CPU would run it.
@@ -141,6 +143,7 @@ TEST(WrapperSession, EmptySessionRefusesToRun) {
   EXPECT_EQ(session.get(), nullptr);
   EXPECT_EQ(session.arenaSize(), 0u);
   EXPECT_EQ(session.bucketCount(), 0u);
+  EXPECT_EQ(session.device(), "");
   EXPECT_EQ(session.bucketInputDims(0, 0).status().toString(), "INVALID_ARGUMENT: session is NULL");
   float x = 1;
   std::vector<r1rt_tensor_t> outputs;

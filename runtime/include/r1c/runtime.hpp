@@ -327,6 +327,17 @@ public:
       return Status(status);
     return Session(session, model.outputCount());
   }
+  // A session on `device` (R1RT_DEVICE_CUDA, ...), GPU number `ordinal`.
+  static Result<Session> create(const Model &model, r1rt_device_t device, int32_t ordinal = 0) {
+    r1rt_session_options_t options;
+    r1rt_session_options_init(&options);
+    options.device = device;
+    options.device_ordinal = ordinal;
+    r1rt_session_t session = nullptr;
+    if (r1rt_status_t status = r1rt_session_create_with_options(model.get(), &options, &session))
+      return Status(status);
+    return Session(session, model.outputCount());
+  }
 
   Session() = default;
   // Takes ownership of `session`, a session of a model with `outputCount`
@@ -368,6 +379,14 @@ public:
   // Runs kernels on `threads` threads, the caller's included; 0 means one
   // per CPU the process may use (r1rt_session_set_threads).
   Status setThreads(size_t threads) { return Status(r1rt_session_set_threads(session_, threads)); }
+
+  // What runs the session: "host (host-x86-64-v4)", "CUDA device 0: ...".
+  std::string device() const {
+    const char *description = "";
+    if (r1rt_status_t status = r1rt_session_device(session_, &description))
+      r1rt_status_release(status);
+    return description;
+  }
 
   // Bytes of the arena now: 0 before the first run.
   size_t arenaSize() const { return count(r1rt_session_arena_size); }
