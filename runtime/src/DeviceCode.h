@@ -20,18 +20,9 @@ struct DeviceModule {
   uint64_t ptxSize = 0;
 };
 
-struct DeviceLocation {
-  uint32_t kind = R1RT_DEVICE_ARENA; // R1RT_DEVICE_INPUT, _ARENA or _WEIGHTS
-  uint64_t value = 0;                // an input index, or a byte offset
-};
-
-struct DeviceLaunch {
-  uint32_t module = 0;
-  uint32_t grid[3] = {1, 1, 1};
-  uint32_t block[3] = {1, 1, 1};
-  uint32_t sharedBytes = 0;
-  std::vector<DeviceLocation> args;
-};
+// The compiler writes these as it reads them (r1c/artifact_format.h).
+using DeviceLocation = r1c::DeviceLocation;
+using DeviceLaunch = r1c::DeviceLaunch;
 
 struct DeviceEntry {
   PlanEntry plan; // the bucket's name as its symbol, arena size, tensors

@@ -227,6 +227,27 @@ _Static_assert(sizeof(r1rt_artifact_section_entry_t) == R1RT_ARTIFACT_SECTION_EN
 #endif
 
 #ifdef __cplusplus
+#include <vector>
+
+namespace r1c {
+
+// Where a device kernel argument or output lies (R1RT_DEVICE_INPUT, _ARENA,
+// _WEIGHTS, and an input index or a byte offset).
+struct DeviceLocation {
+  uint32_t kind = R1RT_DEVICE_ARENA;
+  uint64_t value = 0;
+};
+
+struct DeviceLaunch {
+  uint32_t module = 0;
+  uint32_t grid[3] = {1, 1, 1};
+  uint32_t block[3] = {1, 1, 1};
+  uint32_t sharedBytes = 0;
+  std::vector<DeviceLocation> args;
+};
+
+} // namespace r1c
+
 namespace r1c::artifact {
 
 // Offsets of header fields, so readers and writers agree without casting.

@@ -57,21 +57,6 @@ struct HostPlanEntry {
   std::vector<uint64_t> outputMaxElements;
 };
 
-// Where a device kernel argument or output lies (R1RT_DEVICE_INPUT, _ARENA,
-// _WEIGHTS, and an input index or a byte offset).
-struct DeviceLocation {
-  uint32_t kind = R1RT_DEVICE_ARENA;
-  uint64_t value = 0;
-};
-
-struct DeviceLaunch {
-  uint32_t module = 0;
-  uint32_t grid[3] = {1, 1, 1};
-  uint32_t block[3] = {1, 1, 1};
-  uint32_t sharedBytes = 0;
-  std::vector<DeviceLocation> args;
-};
-
 // One distinct kernel of a device code section.
 struct DeviceModule {
   std::string symbol;
