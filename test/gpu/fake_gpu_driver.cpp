@@ -123,7 +123,8 @@ struct Device {
   int gfxMach = 0;     // EF_AMDGPU_MACH of the gfx name
 
   bool present(Api api) const { return !arch.empty() && cuda == (api == Api::Cuda); }
-  std::string name() const { return "r1c fake GPU (" + arch + ")"; }
+  // The runtime reports a CUDA device's sm itself; HIP reports no arch.
+  std::string name() const { return cuda ? "r1c fake GPU" : "r1c fake GPU (" + arch + ")"; }
 };
 
 // EF_AMDGPU_MACH values from LLVM's ELF.h, for the names hipRTC compiles to.

@@ -1,6 +1,7 @@
-"""Writes full-size ONNX models (ResNet-50, MobileNetV2, BERT-base, GPT-2 small, ViT-B/16, a MobileNetV3 block) with random weights."""
+"""Writes ONNX models (ResNet-50, MobileNetV2, BERT-base, GPT-2 small, ViT-B/16, a MobileNetV3 block) with random weights, full size or shrunk, in float32 or float16."""
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -15,14 +16,49 @@ MODEL_NAMES = ["resnet50", "mobilenetv2", "bert", "gpt2", "vit", "mobilenetv3_bl
 # Weight std for transformer-style layers; matches the usual initializer range of those models.
 WEIGHT_STD = 0.02
 
+# The dims each model is built with. "check" keeps every op pattern of "full"
+# (all stages, blocks with and without a downsample, attention with heads of
+# 64, the same opsets) with fewer layers, narrower channels and a smaller
+# vocabulary, so the five models in both dtypes and their compiled artifacts
+# fit in the few tens of MiB that can be copied to a GPU test machine.
+SIZES = {
+    "full": {
+        "resnet50": dict(stem=64, stages=[(3, 64, 1), (4, 128, 2), (6, 256, 2), (3, 512, 2)], classes=1000),
+        "mobilenetv2": dict(
+            stem=32, head=1280, classes=1000,
+            settings=[(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2),
+                      (6, 320, 1, 1)],
+        ),
+        "bert": dict(seq=128, hidden=768, heads=12, layers=12, ffn=3072, vocab=30522, positions=512),
+        "gpt2": dict(seq=128, hidden=768, heads=12, layers=12, vocab=50257, positions=1024),
+        "vit": dict(image=224, patch=16, hidden=768, heads=12, layers=12, ffn=3072, classes=1000),
+        "mobilenetv3_block": dict(),
+    },
+    "check": {
+        "resnet50": dict(stem=16, stages=[(2, 16, 1), (2, 32, 2), (2, 64, 2), (2, 128, 2)], classes=100),
+        "mobilenetv2": dict(
+            stem=16, head=640, classes=100,
+            settings=[(1, 8, 1, 1), (6, 16, 2, 2), (6, 16, 2, 2), (6, 32, 2, 2), (6, 48, 2, 1), (6, 80, 2, 2),
+                      (6, 160, 1, 1)],
+        ),
+        "bert": dict(seq=128, hidden=128, heads=2, layers=2, ffn=512, vocab=1024, positions=512),
+        "gpt2": dict(seq=128, hidden=128, heads=2, layers=2, vocab=2048, positions=1024),
+        "vit": dict(image=224, patch=16, hidden=128, heads=2, layers=2, ffn=512, classes=100),
+        "mobilenetv3_block": dict(),
+    },
+}
+DTYPES = ["float32", "float16"]
+
 
 class GraphBuilder:
     """Collects nodes and initializers; every op call returns the name(s) of its output(s)."""
 
-    def __init__(self, seed, batch):
+    def __init__(self, seed, batch, dims):
         self.rng = np.random.default_rng(seed)
         # Either an int (static batch) or the dim_param string for a symbolic batch.
         self.batch = batch
+        # The model's entry of SIZES.
+        self.dims = dims
         self.nodes = []
         self.initializers = []
         self.inputs = []
@@ -147,7 +183,7 @@ def batch_dim(dynamic, batch):
 
 
 def build_resnet50(g):
-    n = g.batch
+    n, d = g.batch, g.dims
     x = g.add_input("input", TensorProto.FLOAT, [n, 3, 224, 224])
 
     def conv(x, scope, c_in, c_out, k, stride, bn, gain=1.0):
@@ -167,12 +203,12 @@ def build_resnet50(g):
 
     # Stem and layer1 keep BatchNormalization separate; later stages have it folded
     # into the conv bias, so both forms are exercised.
-    y = conv(x, "conv1", 3, 64, 7, 2, bn=True)
+    y = conv(x, "conv1", 3, d["stem"], 7, 2, bn=True)
     y = g.op("Relu", [y], scope="relu")
     y = g.op("MaxPool", [y], scope="maxpool", kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])
 
-    c_in = 64
-    for stage, (blocks, width, stride) in enumerate([(3, 64, 1), (4, 128, 2), (6, 256, 2), (3, 512, 2)], start=1):
+    c_in = d["stem"]
+    for stage, (blocks, width, stride) in enumerate(d["stages"], start=1):
         bn = stage == 1
         for i in range(blocks):
             s = stride if i == 0 else 1
@@ -192,8 +228,8 @@ def build_resnet50(g):
 
     y = g.op("GlobalAveragePool", [y], scope="avgpool")
     y = g.op("Flatten", [y], scope="flatten", axis=1)
-    y = g.gemm(y, "fc", 2048, 1000)
-    g.add_output(y, "logits", TensorProto.FLOAT, [n, 1000])
+    y = g.gemm(y, "fc", c_in, d["classes"])
+    g.add_output(y, "logits", TensorProto.FLOAT, [n, d["classes"]])
     return g.model("resnet50", 13, "ResNet-50")
 
 
@@ -203,7 +239,7 @@ def build_resnet50(g):
 
 
 def build_mobilenetv2(g):
-    n = g.batch
+    n, d = g.batch, g.dims
     x = g.add_input("input", TensorProto.FLOAT, [n, 3, 224, 224])
     relu6_min, relu6_max = g.const(0.0), g.const(6.0)
 
@@ -219,11 +255,10 @@ def build_mobilenetv2(g):
             y = g.op("Clip", [y, relu6_min, relu6_max], scope=scope)
         return y
 
-    y = conv(x, "features.0", 3, 32, 3, 2)
-    c_in = 32
+    y = conv(x, "features.0", 3, d["stem"], 3, 2)
+    c_in = d["stem"]
     idx = 1
-    settings = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]
-    for t, c, reps, s in settings:
+    for t, c, reps, s in d["settings"]:
         for i in range(reps):
             stride = s if i == 0 else 1
             scope = f"features.{idx}.conv"
@@ -241,11 +276,11 @@ def build_mobilenetv2(g):
             c_in = c
             idx += 1
 
-    y = conv(y, f"features.{idx}", c_in, 1280, 1, 1)
+    y = conv(y, f"features.{idx}", c_in, d["head"], 1, 1)
     y = g.op("GlobalAveragePool", [y], scope="avgpool")
-    y = g.op("Reshape", [y, g.const([-1, 1280], np.int64)], scope="flatten")
-    y = g.gemm(y, "classifier.1", 1280, 1000)
-    g.add_output(y, "logits", TensorProto.FLOAT, [n, 1000])
+    y = g.op("Reshape", [y, g.const([-1, d["head"]], np.int64)], scope="flatten")
+    y = g.gemm(y, "classifier.1", d["head"], d["classes"])
+    g.add_output(y, "logits", TensorProto.FLOAT, [n, d["classes"]])
     return g.model("mobilenetv2", 15, "MobileNetV2")
 
 
@@ -286,7 +321,8 @@ def build_mobilenetv3_block(g):
 
 
 def build_bert(g):
-    n, seq, hidden, heads, layers, ffn = g.batch, 128, 768, 12, 12, 3072
+    d = g.dims
+    n, seq, hidden, heads, layers, ffn = g.batch, d["seq"], d["hidden"], d["heads"], d["layers"], d["ffn"]
     head_dim = hidden // heads
     ids = g.add_input("input_ids", TensorProto.INT64, [n, seq])
     mask = g.add_input("attention_mask", TensorProto.INT64, [n, seq])
@@ -304,9 +340,10 @@ def build_bert(g):
         return g.op("Add", [y, g.normal(f"{scope}.bias", (hidden,))], scope=scope)
 
     emb = "embeddings"
-    word = g.op("Gather", [g.normal(f"{emb}.word_embeddings.weight", (30522, hidden)), ids], scope=emb, axis=0)
+    word = g.op("Gather", [g.normal(f"{emb}.word_embeddings.weight", (d["vocab"], hidden)), ids], scope=emb, axis=0)
     pos_ids = g.const(np.arange(seq).reshape(1, seq), np.int64)
-    pos = g.op("Gather", [g.normal(f"{emb}.position_embeddings.weight", (512, hidden)), pos_ids], scope=emb, axis=0)
+    pos = g.op("Gather", [g.normal(f"{emb}.position_embeddings.weight", (d["positions"], hidden)), pos_ids],
+               scope=emb, axis=0)
     tok = g.op("Gather", [g.normal(f"{emb}.token_type_embeddings.weight", (2, hidden)), types], scope=emb, axis=0)
     h = g.op("Add", [g.op("Add", [word, tok], scope=emb), pos], scope=emb)
     h = layer_norm(h, f"{emb}.LayerNorm")
@@ -353,14 +390,15 @@ def build_bert(g):
 
 
 def build_gpt2(g):
-    n, seq, hidden, heads, layers, vocab = g.batch, 128, 768, 12, 12, 50257
+    d = g.dims
+    n, seq, hidden, heads, layers, vocab = g.batch, d["seq"], d["hidden"], d["heads"], d["layers"], d["vocab"]
     head_dim = hidden // heads
     ids = g.add_input("input_ids", TensorProto.INT64, [n, seq])
 
     wte = g.normal("transformer.wte.weight", (vocab, hidden))
     h = g.op("Gather", [wte, ids], scope="transformer.wte", axis=0)
     pos_ids = g.const(np.arange(seq).reshape(1, seq), np.int64)
-    pos = g.op("Gather", [g.normal("transformer.wpe.weight", (1024, hidden), std=0.01), pos_ids],
+    pos = g.op("Gather", [g.normal("transformer.wpe.weight", (d["positions"], hidden), std=0.01), pos_ids],
                scope="transformer.wpe", axis=0)
     h = g.op("Add", [h, pos], scope="transformer")
 
@@ -413,10 +451,11 @@ def build_gpt2(g):
 
 
 def build_vit(g):
-    n, hidden, heads, layers, ffn, patch = g.batch, 768, 12, 12, 3072, 16
+    d = g.dims
+    n, hidden, heads, layers, ffn, patch = g.batch, d["hidden"], d["heads"], d["layers"], d["ffn"], d["patch"]
     head_dim = hidden // heads
-    tokens = (224 // patch) ** 2 + 1
-    x = g.add_input("pixel_values", TensorProto.FLOAT, [n, 3, 224, 224])
+    tokens = (d["image"] // patch) ** 2 + 1
+    x = g.add_input("pixel_values", TensorProto.FLOAT, [n, 3, d["image"], d["image"]])
 
     emb = "vit.embeddings"
     w = g.he_conv(f"{emb}.patch_embeddings.projection.weight", (hidden, 3, patch, patch))
@@ -464,8 +503,8 @@ def build_vit(g):
     axis1 = g.const([1], np.int64)
     c = g.op("Slice", [h, g.const([0], np.int64), axis1, axis1], scope="classifier")
     c = g.op("Squeeze", [c, axis1], scope="classifier")
-    logits = g.gemm(c, "classifier", hidden, 1000)
-    g.add_output(logits, "logits", TensorProto.FLOAT, [n, 1000])
+    logits = g.gemm(c, "classifier", hidden, d["classes"])
+    g.add_output(logits, "logits", TensorProto.FLOAT, [n, d["classes"]])
     return g.model("vit", 17, "ViT-B/16, image size 224")
 
 
@@ -479,8 +518,37 @@ BUILDERS = {
 }
 
 
-def options_stamp(batch, dynamic, external):
-    return f"[r1c-gen batch={batch} dynamic={int(dynamic)} external={int(external)}]"
+def to_float16(model):
+    """Rewrites a float32 model as float16, as exporters do for a half-precision model:
+    float initializers, graph inputs and outputs, and casts to float become float16;
+    integer tensors (token ids, shapes, indices) stay as they are.
+
+    Float32 extremes (a causal mask's finfo.min) saturate to float16's largest
+    magnitude rather than becoming infinities, which a softmax would turn into NaN
+    on a fully masked row."""
+    graph = model.graph
+    limit = float(np.finfo(np.float16).max)
+    for init in graph.initializer:
+        if init.data_type == TensorProto.FLOAT:
+            array = np.clip(numpy_helper.to_array(init), -limit, limit).astype(np.float16)
+            init.CopyFrom(numpy_helper.from_array(array, init.name))
+    for value in list(graph.input) + list(graph.output) + list(graph.value_info):
+        if value.type.tensor_type.elem_type == TensorProto.FLOAT:
+            value.type.tensor_type.elem_type = TensorProto.FLOAT16
+    for node in graph.node:
+        for attr in node.attribute:
+            if node.op_type == "Cast" and attr.name == "to" and attr.i == TensorProto.FLOAT:
+                attr.i = TensorProto.FLOAT16
+            elif attr.type in (onnx.AttributeProto.TENSOR, onnx.AttributeProto.GRAPH):
+                # No builder writes these; a float tensor inside one would stay float32.
+                raise ValueError(f"node '{node.name}': {node.op_type} attribute '{attr.name}' is not converted")
+    return model
+
+
+def options_stamp(batch, dynamic, external, size="full", dtype="float32"):
+    # Default options keep the stamp that files written before --size and --dtype carry.
+    extra = (f" size={size}" if size != "full" else "") + (f" dtype={dtype}" if dtype != "float32" else "")
+    return f"[r1c-gen batch={batch} dynamic={int(dynamic)} external={int(external)}{extra}]"
 
 
 def is_up_to_date(path, stamp):
@@ -519,6 +587,11 @@ def main():
     parser.add_argument("--batch", type=int, default=1, help="static batch size (default 1)")
     parser.add_argument("--external-data", action="store_true",
                         help="store weights in <name>.onnx.data next to the model")
+    parser.add_argument("--size", choices=sorted(SIZES), default="full",
+                        help="full: the published dims (default); check: the same architectures, "
+                             "fewer layers and narrower, for copying to a GPU machine")
+    parser.add_argument("--dtype", choices=DTYPES, default="float32",
+                        help="float type of weights, inputs and outputs (integer inputs stay int64)")
     parser.add_argument("--no-check", action="store_true", help="skip onnx.checker after writing")
     args = parser.parse_args()
 
@@ -531,7 +604,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
 
     batch = batch_dim(args.dynamic_batch, args.batch)
-    stamp = options_stamp(batch, args.dynamic_batch, args.external_data)
+    stamp = options_stamp(batch, args.dynamic_batch, args.external_data, args.size, args.dtype)
     suffix = "_dynbatch" if args.dynamic_batch else ""
     for name in names:
         path = os.path.join(args.out, f"{name}{suffix}.onnx")
@@ -539,8 +612,14 @@ def main():
             continue
         start = time.monotonic()
         # Seeding per model keeps each file identical whichever subset is generated.
-        g = GraphBuilder(seed=zlib.crc32(name.encode()), batch=batch)
+        # The float16 model is the float32 one rounded, so both draw the same weights.
+        dims = SIZES[args.size][name]
+        g = GraphBuilder(seed=zlib.crc32(name.encode()), batch=batch, dims=dims)
         model = BUILDERS[name](g)
+        if args.dtype == "float16":
+            to_float16(model)
+        if args.size != "full":
+            model.doc_string += f", {args.size} size {json.dumps(dims, separators=(',', ':'))}"
         model.doc_string += " " + stamp
         write_model(model, path, args.external_data)
         if not args.no_check:
