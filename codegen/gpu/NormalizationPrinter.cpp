@@ -1,7 +1,9 @@
 //===- NormalizationPrinter.cpp - softmax, log_softmax and layer_norm ------===//
 //
 // One row per warp (rows up to 1024 elements) or per block of 256 threads,
-// lanes striding over the row. Rows of up to 16 elements per thread stay in
+// lanes striding over the row, four f32 elements at a time with 16-byte
+// loads and stores where the row is a multiple of four and each lane still
+// gets work. Rows of up to 16 elements per thread stay in
 // registers between passes; longer ones are read again from memory. Each
 // pass ends in a warp-shuffle (and, for a block, shared-memory) reduction,
 // so every thread holds the row's maximum, sum, mean or variance. The
@@ -26,18 +28,28 @@ constexpr int64_t kWarpRowLimit = 1024;
 /// Elements per thread kept in registers between passes.
 constexpr int64_t kMaxCached = 16;
 
-/// How rows map to threads, and the loops over a row.
+/// How rows map to threads, and the loops over a row. A thread steps over
+/// the row by units: one element, or four consecutive f32 elements moved
+/// with 16-byte loads and stores when the row allows (see vectorInput).
 struct RowLayout {
   KernelWriter &w;
   int64_t rows, length;
   bool perWarp;
-  int64_t threadsPerRow, perThread;
+  int64_t threadsPerRow;
+  /// Elements per unit (1 or 4), and the parameter a unit is loaded from.
+  int64_t lanes;
+  std::string input;
+  int64_t units, perThread;
   bool cached;
 
-  RowLayout(KernelWriter &w, int64_t rows, int64_t length)
+  RowLayout(KernelWriter &w, int64_t rows, int64_t length, std::string vectorInput)
       : w(w), rows(rows), length(length), perWarp(length <= kWarpRowLimit),
         threadsPerRow(perWarp ? w.target.getWarpSize() : kBlockThreads),
-        perThread((length + threadsPerRow - 1) / threadsPerRow), cached(perThread <= kMaxCached) {}
+        // Four lanes a unit only when every thread still gets a unit.
+        lanes(!vectorInput.empty() && length % 4 == 0 && length / 4 >= threadsPerRow ? 4 : 1),
+        input(lanes == 4 ? std::move(vectorInput) : ""), units(length / lanes),
+        perThread((units + threadsPerRow - 1) / threadsPerRow),
+        cached(perThread * lanes <= kMaxCached) {}
 
   /// Sets r1_q (the row) and r1_t (the thread's place in it); a warp past
   /// the last row returns.
@@ -57,20 +69,61 @@ struct RowLayout {
     w.launch.block = {kBlockThreads, 1, 1};
   }
 
-  /// A loop over this thread's elements of the row, `r1_j` in the row and
-  /// `r1_p` in the register cache (when cached).
-  void open(StringRef indent) {
+  /// A loop over this thread's elements of the row: `r1_j` in the row and,
+  /// when cached, `r1_p` the unit in the register cache. With four lanes,
+  /// `load` reads the unit into `r1_vx` (the row starts at r1_base) and
+  /// `store` collects results in `r1_out` for one 16-byte store.
+  void open(StringRef indent, bool load = false, bool store = false) {
+    raw_ostream &os = w.os;
     if (cached)
-      w.os << indent << "#pragma unroll\n"
-           << indent << "for (int r1_p = 0; r1_p < " << perThread << "; ++r1_p) {\n"
-           << indent << "  const r1_i r1_j = r1_t + r1_p * " << threadsPerRow << ";\n"
-           << indent << "  if (r1_j >= " << w.index(length) << ")\n"
-           << indent << "    break;\n";
+      os << indent << "#pragma unroll\n"
+         << indent << "for (int r1_p = 0; r1_p < " << perThread << "; ++r1_p) {\n"
+         << indent << "  const r1_i r1_u = r1_t + r1_p * " << threadsPerRow << ";\n"
+         << indent << "  if (r1_u >= " << w.index(units) << ")\n"
+         << indent << "    break;\n";
     else
-      w.os << indent << "for (r1_i r1_j = r1_t; r1_j < " << w.index(length)
-           << "; r1_j += " << threadsPerRow << ") {\n";
+      os << indent << "for (r1_i r1_u = r1_t; r1_u < " << w.index(units)
+         << "; r1_u += " << threadsPerRow << ") {\n";
+    if (lanes == 1) {
+      os << indent << "  const r1_i r1_j = r1_u;\n";
+      return;
+    }
+    if (load)
+      os << indent << "  const r1_f32x4 r1_vx = reinterpret_cast<const r1_f32x4 *>(" << input
+         << " + r1_base)[r1_u];\n";
+    if (store)
+      os << indent << "  r1_f32x4 r1_out;\n";
+    os << indent << "  #pragma unroll\n"
+       << indent << "  for (int r1_l = 0; r1_l < 4; ++r1_l) {\n"
+       << indent << "  const r1_i r1_j = 4 * r1_u + r1_l;\n";
   }
-  void close(StringRef indent) { w.os << indent << "}\n"; }
+  void close(StringRef indent, bool store = false) {
+    if (lanes == 4) {
+      w.os << indent << "  }\n";
+      if (store)
+        w.os << indent << "  reinterpret_cast<r1_f32x4 *>(" << KernelWriter::resultName(0)
+             << " + r1_base)[r1_u] = r1_out;\n";
+    }
+    w.os << indent << "}\n";
+  }
+
+  /// The row's element at r1_j as read by a pass: from the register cache,
+  /// the unit just loaded, or memory (`scalar`).
+  std::string cachedValue() const { return lanes == 4 ? "r1_x[r1_p * 4 + r1_l]" : "r1_x[r1_p]"; }
+  std::string loaded(StringRef scalar) const { return lanes == 4 ? "r1_vx.v[r1_l]" : scalar.str(); }
+  std::string value(StringRef scalar) const { return cached ? cachedValue() : loaded(scalar); }
+
+  /// Stores element r1_j: through the fused body and one store, or into
+  /// the unit's vector (which close() stores).
+  LogicalResult printStore(StringRef indent, StringRef anchorValue, StringRef at) {
+    if (lanes == 1)
+      return w.printStore(indent, anchorValue, at);
+    std::string result;
+    if (failed(w.printBody(indent, anchorValue, at, result)))
+      return failure();
+    w.os << indent << "r1_out.v[r1_l] = " << result << ";\n";
+    return success();
+  }
 
   void reduce(StringRef var, StringRef type, StringRef identity,
               const KernelWriter::Combine &combine) {
@@ -80,6 +133,19 @@ struct RowLayout {
       w.printBlockReduce("  ", var, type, identity, combine, kBlockThreads);
   }
 };
+
+/// The parameter to read `operand` from with 16-byte loads, or "" when rows
+/// of it cannot be: it must be a whole f32 kernel input, and the kernel's
+/// f32 result must have its shape, so that units line up in both.
+std::string vectorInput(KernelWriter &w, Value operand) {
+  auto arg = dyn_cast<BlockArgument>(operand);
+  auto type = cast<RankedTensorType>(operand.getType());
+  RankedTensorType result = w.resultType();
+  if (!arg || !type.getElementType().isF32() || !result.getElementType().isF32() ||
+      result.getShape() != type.getShape())
+    return "";
+  return KernelWriter::inputName(arg.getArgNumber());
+}
 
 KernelWriter::Combine sum() {
   return [](StringRef a, StringRef b) { return ("(" + a + " + " + b + ")").str(); };
@@ -99,7 +165,7 @@ LogicalResult printSoftmaxKernel(KernelWriter &w) {
   int64_t length = shape.empty() ? 1 : shape[axis];
   int64_t inner = shape.empty() ? 1 : productOfDims(shape.drop_front(axis + 1));
   int64_t rows = productOfDims(shape) / std::max<int64_t>(length, 1);
-  RowLayout row(w, rows, length);
+  RowLayout row(w, rows, length, inner == 1 ? vectorInput(w, op->getOperand(0)) : "");
   raw_ostream &os = w.os;
   row.printStart();
   // Element j of row q: rows are (outer, inner) pairs, elements `inner` apart.
@@ -109,19 +175,19 @@ LogicalResult printSoftmaxKernel(KernelWriter &w) {
     os << "  const r1_i r1_base = (r1_q / " << w.index(inner) << ") * " << w.index(length * inner)
        << " + r1_q % " << w.index(inner) << ";\n";
   std::string at = inner == 1 ? "r1_base + r1_j" : "r1_base + r1_j * " + w.index(inner);
-  std::string x = w.element(op->getOperand(0), at);
-  std::string value = row.cached ? "r1_x[r1_p]" : x;
+  std::string x = row.loaded(w.element(op->getOperand(0), at));
+  std::string value = row.value(x);
   std::string negInf =
       KernelWriter::lowest(element.isF64() ? element : Float32Type::get(element.getContext()));
   auto max = [](StringRef a, StringRef b) { return ("r1_max(" + a + ", " + b + ")").str(); };
 
   // Pass 1: the row maximum; subtracting it keeps exp from overflowing.
   if (row.cached)
-    os << "  " << compute << " r1_x[" << row.perThread << "];\n";
+    os << "  " << compute << " r1_x[" << row.perThread * row.lanes << "];\n";
   os << "  " << compute << " r1_rmax = " << negInf << ";\n";
-  row.open("  ");
+  row.open("  ", /*load=*/true);
   if (row.cached)
-    os << "    r1_x[r1_p] = " << x << ";\n";
+    os << "    " << row.cachedValue() << " = " << x << ";\n";
   os << "    r1_rmax = r1_max(r1_rmax, " << value << ");\n";
   row.close("  ");
   row.reduce("r1_rmax", compute, negInf, max);
@@ -130,10 +196,10 @@ LogicalResult printSoftmaxKernel(KernelWriter &w) {
   std::string exp = KernelWriter::math(element, "exp");
   bool keepExp = row.cached && !logarithm;
   os << "  " << compute << " r1_rsum = " << KernelWriter::literal(element, 0) << ";\n";
-  row.open("  ");
+  row.open("  ", /*load=*/!row.cached);
   if (keepExp)
-    os << "    r1_x[r1_p] = " << exp << "(r1_x[r1_p] - r1_rmax);\n"
-       << "    r1_rsum += r1_x[r1_p];\n";
+    os << "    " << value << " = " << exp << "(" << value << " - r1_rmax);\n"
+       << "    r1_rsum += " << value << ";\n";
   else
     os << "    r1_rsum += " << exp << "(" << value << " - r1_rmax);\n";
   row.close("  ");
@@ -146,13 +212,13 @@ LogicalResult printSoftmaxKernel(KernelWriter &w) {
   else
     os << "  const " << compute << " r1_inv = " << KernelWriter::literal(element, 1)
        << " / r1_rsum;\n";
-  row.open("  ");
+  row.open("  ", /*load=*/!row.cached, /*store=*/true);
   std::string y = logarithm ? "((" + value + " - r1_rmax) - r1_logsum)"
-                  : keepExp ? "(r1_x[r1_p] * r1_inv)"
+                  : keepExp ? "(" + value + " * r1_inv)"
                             : "(" + exp + "(" + value + " - r1_rmax) * r1_inv)";
-  if (failed(w.printStore("    ", KernelWriter::roundTo(element, y), at)))
+  if (failed(row.printStore("    ", KernelWriter::roundTo(element, y), at)))
     return failure();
-  row.close("  ");
+  row.close("  ", /*store=*/true);
   return success();
 }
 
@@ -165,22 +231,22 @@ LogicalResult printLayerNormKernel(KernelWriter &w) {
   int64_t axis = *normalizeAxis(op.getAxis(), shape.size());
   ArrayRef<int64_t> rowShape = shape.drop_front(axis);
   int64_t rows = productOfDims(shape.take_front(axis)), width = productOfDims(rowShape);
-  RowLayout row(w, rows, width);
+  RowLayout row(w, rows, width, vectorInput(w, op.getInput()));
   raw_ostream &os = w.os;
   row.printStart();
   os << "  const r1_i r1_base = r1_q * " << w.index(width) << ";\n";
-  std::string x = w.element(op.getInput(), "r1_base + r1_j");
-  std::string value = row.cached ? "r1_x[r1_p]" : x;
+  std::string x = row.loaded(w.element(op.getInput(), "r1_base + r1_j"));
+  std::string value = row.value(x);
   std::string zero = KernelWriter::literal(element, 0);
   std::string widthLiteral = KernelWriter::literal(element, double(width));
 
   // Pass 1: the mean.
   if (row.cached)
-    os << "  " << compute << " r1_x[" << row.perThread << "];\n";
+    os << "  " << compute << " r1_x[" << row.perThread * row.lanes << "];\n";
   os << "  " << compute << " r1_rsum = " << zero << ";\n";
-  row.open("  ");
+  row.open("  ", /*load=*/true);
   if (row.cached)
-    os << "    r1_x[r1_p] = " << x << ";\n";
+    os << "    " << row.cachedValue() << " = " << x << ";\n";
   os << "    r1_rsum += " << value << ";\n";
   row.close("  ");
   row.reduce("r1_rsum", compute, zero, sum());
@@ -188,7 +254,7 @@ LogicalResult printLayerNormKernel(KernelWriter &w) {
 
   // Pass 2: the variance, from deviations (not E[x^2] - mean^2).
   os << "  " << compute << " r1_rvar = " << zero << ";\n";
-  row.open("  ");
+  row.open("  ", /*load=*/!row.cached);
   os << "    const " << compute << " r1_d = " << value << " - r1_mean;\n"
      << "    r1_rvar += r1_d * r1_d;\n";
   row.close("  ");
@@ -211,13 +277,13 @@ LogicalResult printLayerNormKernel(KernelWriter &w) {
   std::optional<std::string> biasAt = op.getBias() ? rowOffset(op.getBias()) : std::string("0");
   if (!scaleAt || !biasAt)
     return op.emitOpError("has a scale or bias of higher rank than the normalized dims");
-  row.open("  ");
+  row.open("  ", /*load=*/!row.cached, /*store=*/true);
   std::string y = "((" + value + " - r1_mean) * r1_inv) * " + w.element(op.getScale(), *scaleAt);
   if (Value bias = op.getBias())
     y = "(" + y + " + " + w.element(bias, *biasAt) + ")";
-  if (failed(w.printStore("    ", KernelWriter::roundTo(element, y), "r1_base + r1_j")))
+  if (failed(row.printStore("    ", KernelWriter::roundTo(element, y), "r1_base + r1_j")))
     return failure();
-  row.close("  ");
+  row.close("  ", /*store=*/true);
   return success();
 }
 

@@ -3,7 +3,8 @@
 // A reduction whose innermost input dim is reduced reads rows: a warp per
 // output element (a block of 256 threads for rows longer than 2048), lanes
 // striding over the row, then a warp-shuffle (and, for a block, shared
-// memory) tree. Otherwise consecutive outputs read consecutive inputs, so
+// memory) tree; f32 rows of a multiple of four go four elements to a 16-byte
+// load. Otherwise consecutive outputs read consecutive inputs, so
 // one thread per output loops over its reduced elements, coalesced across
 // the warp. Dims are grouped into runs of kept and reduced dims, so offsets
 // cost one divide per run. Semantics follow the host: sum, mean, product,
@@ -130,6 +131,32 @@ LogicalResult printReduceKernel(KernelWriter &w) {
     return "(" + acc + ")(" + w.element(op->getOperand(0), offset) + ")";
   };
   raw_ostream &os = w.os;
+  // Rows read four f32 elements with a 16-byte load when the reduced dims
+  // are one contiguous run of a multiple of four (so every row starts
+  // 16-byte aligned) and each of the `threads` gets at least one vector.
+  auto input = dyn_cast<BlockArgument>(op->getOperand(0));
+  auto vectorized = [&](int64_t threads) {
+    return input && element.isF32() && reduced.size() == 1 && reduced[0].stride == 1 &&
+           count % 4 == 0 && count / 4 >= threads;
+  };
+  // Accumulates this thread's part of row r1_o into r1_acc: elements (or
+  // vectors) first, first + step, ...
+  auto printAccumulate = [&](StringRef first, StringRef step, int64_t threads) {
+    if (!vectorized(threads)) {
+      os << "  for (r1_i r1_r = " << first << "; r1_r < " << w.index(count) << "; r1_r += " << step
+         << ")\n"
+         << "    r1_acc = " << merge("r1_acc", read("r1_o", "r1_r")) << ";\n";
+      return;
+    }
+    os << "  const r1_i r1_base = " << runOffset(w, kept, "r1_o") << ";\n"
+       << "  for (r1_i r1_u = " << first << "; r1_u < " << w.index(count / 4) << "; r1_u += " << step
+       << ") {\n"
+       << "    const r1_f32x4 r1_vx = reinterpret_cast<const r1_f32x4 *>("
+       << KernelWriter::inputName(input.getArgNumber()) << " + r1_base)[r1_u];\n";
+    for (int lane = 0; lane < 4; ++lane)
+      os << "    r1_acc = " << merge("r1_acc", "r1_vx.v[" + std::to_string(lane) + "]") << ";\n";
+    os << "  }\n";
+  };
 
   if (!innermostReduced.value_or(false) || count == 1) {
     // One thread per output.
@@ -152,9 +179,8 @@ LogicalResult printReduceKernel(KernelWriter &w) {
     os << "  const int r1_lane = threadIdx.x % R1_WARP;\n"
        << "  const r1_i r1_o = (r1_i)blockIdx.x * " << rowsPerBlock << " + threadIdx.x / R1_WARP;\n"
        << "  if (r1_o >= " << w.index(outputs) << ")\n    return;\n"
-       << "  " << acc << " r1_acc = " << init << ";\n"
-       << "  for (r1_i r1_r = r1_lane; r1_r < " << w.index(count) << "; r1_r += R1_WARP)\n"
-       << "    r1_acc = " << merge("r1_acc", read("r1_o", "r1_r")) << ";\n";
+       << "  " << acc << " r1_acc = " << init << ";\n";
+    printAccumulate("r1_lane", "R1_WARP", w.target.getWarpSize());
     w.printWarpReduce("  ", "r1_acc", merge);
     os << "  if (r1_lane == 0) {\n";
     if (failed(w.printStore("    ", finish("r1_acc"), "r1_o")))
@@ -167,10 +193,8 @@ LogicalResult printReduceKernel(KernelWriter &w) {
 
   // A block per output.
   os << "  const r1_i r1_o = blockIdx.x;\n"
-     << "  " << acc << " r1_acc = " << init << ";\n"
-     << "  for (r1_i r1_r = threadIdx.x; r1_r < " << w.index(count) << "; r1_r += " << kBlockThreads
-     << ")\n"
-     << "    r1_acc = " << merge("r1_acc", read("r1_o", "r1_r")) << ";\n";
+     << "  " << acc << " r1_acc = " << init << ";\n";
+  printAccumulate("threadIdx.x", std::to_string(kBlockThreads), kBlockThreads);
   w.printBlockReduce("  ", "r1_acc", acc, init, merge, kBlockThreads);
   os << "  if (threadIdx.x == 0) {\n";
   if (failed(w.printStore("    ", finish("r1_acc"), "r1_o")))

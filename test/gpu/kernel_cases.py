@@ -173,6 +173,12 @@ g (float[3, 4, 5] x) => (float[1, 1, 1] y) {
 g (float[2, 8, 7, 7] x) => (float[2, 8] y) {
   y = ReduceMean <axes = [2, 3], keepdims = 0> (x)
 }"""),
+    case("reduce_sum_planes", """
+g (float[2, 8, 16, 16] x) => (float[2, 8] y)
+<int64[2] axes = {2, 3}>
+{
+  y = ReduceSum <keepdims = 0> (x, axes)
+}"""),
     case("reduce_integers", """
 g (int64[5, 9] x) => (int64[5] y, int64[9] z) {
   y = ReduceMin <axes = [1], keepdims = 0> (x)
@@ -212,6 +218,17 @@ g (float[2, 5, 64] x, float[64] s, float[64] b) => (float[2, 5, 64] y) {
     case("layer_norm_block", """
 g (float[2, 1500] x, float[1500] s) => (float[2, 1500] y) {
   y = LayerNormalization <axis = -1> (x, s)
+}"""),
+    # Rows of a multiple of four with a vector for every lane move 16 bytes
+    # at a time (warp rows cached, and not, and a fused body on the vector).
+    case("layer_norm_vectors", """
+g (float[4, 256] x, float[256] s, float[256] b, float[4, 256] r) => (float[4, 256] y) {
+  n = LayerNormalization <axis = -1, epsilon = 1e-5> (x, s, b)
+  y = Add (n, r)
+}"""),
+    case("log_softmax_vectors", """
+g (float[3, 1024] x) => (float[3, 1024] y) {
+  y = LogSoftmax <axis = -1> (x)
 }"""),
     case("layer_norm_two_dims", """
 g (float[2, 3, 4] x, float[3, 4] s, float[3, 4] b) => (float[2, 3, 4] y) {
