@@ -204,7 +204,12 @@ inline std::vector<uint8_t> encodeHostPlan(const std::vector<HostPlanEntry> &ent
 // Encodes the payload of a CUDA_CODE or HIP_CODE section.
 inline std::vector<uint8_t> encodeDeviceCode(const std::vector<DeviceModule> &modules,
                                              const std::vector<DeviceEntry> &entries) {
+  // Room for the binaries up front: they are most of the section.
+  size_t binaries = 0;
+  for (const DeviceModule &module : modules)
+    binaries += module.symbol.size() + module.binary.size() + module.ptx.size() + 20;
   std::vector<uint8_t> out;
+  out.reserve(12 + binaries + 4);
   appendU32(out, R1RT_DEVICE_CODE_MAGIC);
   appendU32(out, R1RT_DEVICE_CODE_VERSION);
   appendU32(out, uint32_t(modules.size()));
