@@ -74,15 +74,15 @@ struct DeviceEntry {
 
 namespace artifact {
 
+// Byte by byte: GCC 12 warns (wrongly) about range inserts of a small local
+// array into a vector it cannot size.
 inline void appendU32(std::vector<uint8_t> &out, uint32_t v) {
-  uint8_t b[4];
-  storeU32(b, v);
-  out.insert(out.end(), b, b + 4);
+  for (int i = 0; i < 4; ++i)
+    out.push_back(uint8_t(v >> (8 * i)));
 }
 inline void appendU64(std::vector<uint8_t> &out, uint64_t v) {
-  uint8_t b[8];
-  storeU64(b, v);
-  out.insert(out.end(), b, b + 8);
+  for (int i = 0; i < 8; ++i)
+    out.push_back(uint8_t(v >> (8 * i)));
 }
 inline void appendString(std::vector<uint8_t> &out, const std::string &s) {
   appendU32(out, uint32_t(s.size()));
