@@ -63,8 +63,10 @@ r1rt_status_code_t parseCode(const std::vector<uint8_t> &bytes) {
 }
 
 TEST(DeviceCode, ReadsWhatTheWriterWrites) {
+  // The parsed modules are views into the section's bytes.
+  std::vector<uint8_t> section = validSection();
   r1rt::DeviceCode code;
-  ASSERT_EQ(parseCode(validSection(), code), R1RT_OK);
+  ASSERT_EQ(parseCode(section, code), R1RT_OK);
   ASSERT_EQ(code.modules.size(), 2u);
   EXPECT_EQ(code.modules[0].symbol, "r1_matmul_0123");
   EXPECT_EQ(std::string(reinterpret_cast<const char *>(code.modules[1].binary),
