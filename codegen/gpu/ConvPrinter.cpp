@@ -30,28 +30,7 @@ namespace {
 constexpr int64_t kThreads = 256;
 constexpr int64_t kMaxBlocks = int64_t(1) << 20;
 
-/// One spatial dim of a sliding window.
-struct WindowDim {
-  int64_t input, output, kernel, stride, padBegin, padEnd, dilation;
-};
-
-SmallVector<WindowDim> windowDims(ArrayRef<int64_t> input, ArrayRef<int64_t> output,
-                                  ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
-                                  ArrayRef<int64_t> pads, ArrayRef<int64_t> dilations) {
-  size_t spatial = input.size() - 2;
-  SmallVector<WindowDim> dims;
-  for (size_t i = 0; i < spatial; ++i)
-    dims.push_back({input[i + 2], output[i + 2], kernel[i], strides[i], pads[i], pads[i + spatial],
-                    dilations[i]});
-  return dims;
-}
-
-SmallVector<int64_t> field(ArrayRef<WindowDim> dims, int64_t WindowDim::*member) {
-  SmallVector<int64_t> values;
-  for (const WindowDim &dim : dims)
-    values.push_back(dim.*member);
-  return values;
-}
+using mlir::r1::WindowDim;
 
 /// Prints `const r1_i NAMEd = ...;` for the index of each dim of `shape`
 /// at `linear`.
@@ -103,6 +82,22 @@ void openOutputLoop(KernelWriter &w, int64_t count) {
   w.launch.block = {kThreads, 1, 1};
 }
 
+/// Opens a loop per window dim over its taps, from `indent` on (which it
+/// deepens), setting r1_x<d> to the input coordinate of tap r1_k<d> of
+/// output r1_out<d> and skipping taps in the pads.
+void printWindowLoops(KernelWriter &w, ArrayRef<WindowDim> dims, std::string &indent) {
+  raw_ostream &os = w.os;
+  for (auto [d, dim] : llvm::enumerate(dims)) {
+    os << indent << "for (int r1_k" << d << " = 0; r1_k" << d << " < " << dim.kernel << "; ++r1_k"
+       << d << ") {\n";
+    indent += "  ";
+    os << indent << "const r1_i r1_x" << d << " = "
+       << sourceCoordinate(w, dim, ("r1_out" + Twine(d)).str(), ("r1_k" + Twine(d)).str()) << ";\n"
+       << indent << "if (r1_x" << d << " < 0 || r1_x" << d << " >= " << w.index(dim.input)
+       << ") continue;\n";
+  }
+}
+
 LogicalResult printImplicitGemm(KernelWriter &w, ConvOp op, ArrayRef<WindowDim> dims) {
   auto inType = cast<RankedTensorType>(op.getInput().getType());
   auto weightType = cast<RankedTensorType>(op.getWeight().getType());
@@ -111,9 +106,9 @@ LogicalResult printImplicitGemm(KernelWriter &w, ConvOp op, ArrayRef<WindowDim> 
   int64_t images = inType.getDimSize(0), channels = inType.getDimSize(1);
   int64_t filters = weightType.getDimSize(0), group = op.getGroup();
   int64_t groupChannels = channels / group, groupFilters = filters / group;
-  SmallVector<int64_t> kernelShape = field(dims, &WindowDim::kernel);
-  SmallVector<int64_t> outSpatial = field(dims, &WindowDim::output);
-  SmallVector<int64_t> inSpatial = field(dims, &WindowDim::input);
+  SmallVector<int64_t> kernelShape = windowField(dims, &WindowDim::kernel);
+  SmallVector<int64_t> outSpatial = windowField(dims, &WindowDim::output);
+  SmallVector<int64_t> inSpatial = windowField(dims, &WindowDim::input);
   int64_t taps = productOfDims(kernelShape), outPlane = productOfDims(outSpatial);
   int64_t inPlane = productOfDims(inSpatial);
 
@@ -177,9 +172,9 @@ LogicalResult printDirectConv(KernelWriter &w, ConvOp op, ArrayRef<WindowDim> di
   std::string type = KernelWriter::computeType(element);
   int64_t channels = inType.getDimSize(1), filters = outType.getDimSize(1);
   int64_t group = op.getGroup(), groupChannels = channels / group, groupFilters = filters / group;
-  SmallVector<int64_t> kernelShape = field(dims, &WindowDim::kernel);
-  SmallVector<int64_t> outSpatial = field(dims, &WindowDim::output);
-  SmallVector<int64_t> inSpatial = field(dims, &WindowDim::input);
+  SmallVector<int64_t> kernelShape = windowField(dims, &WindowDim::kernel);
+  SmallVector<int64_t> outSpatial = windowField(dims, &WindowDim::output);
+  SmallVector<int64_t> inSpatial = windowField(dims, &WindowDim::input);
   int64_t outPlane = productOfDims(outSpatial), inPlane = productOfDims(inSpatial);
   int64_t taps = productOfDims(kernelShape);
   raw_ostream &os = w.os;
@@ -198,15 +193,7 @@ LogicalResult printDirectConv(KernelWriter &w, ConvOp op, ArrayRef<WindowDim> di
      << "      const r1_i r1_wbase = (r1_f * " << w.index(groupChannels) << " + r1_c) * "
      << w.index(taps) << ";\n";
   std::string indent = "      ";
-  for (auto [d, dim] : llvm::enumerate(dims)) {
-    os << indent << "for (int r1_k" << d << " = 0; r1_k" << d << " < " << dim.kernel << "; ++r1_k"
-       << d << ") {\n";
-    indent += "  ";
-    os << indent << "const r1_i r1_x" << d << " = "
-       << sourceCoordinate(w, dim, ("r1_out" + Twine(d)).str(), ("r1_k" + Twine(d)).str()) << ";\n"
-       << indent << "if (r1_x" << d << " < 0 || r1_x" << d << " >= " << w.index(dim.input)
-       << ") continue;\n";
-  }
+  printWindowLoops(w, dims, indent);
   std::string x = w.element(op.getInput(), "r1_plane + " + rowMajor(w, "r1_x", inSpatial));
   std::string weight = w.element(op.getWeight(), "r1_wbase + " + rowMajor(w, "r1_k", kernelShape));
   os << indent << "r1_acc = " << KernelWriter::math(element, "fma") << "(" << x << ", " << weight
@@ -258,8 +245,8 @@ LogicalResult printPoolKernel(KernelWriter &w) {
   std::string type = KernelWriter::computeType(element);
   SmallVector<WindowDim> dims =
       windowDims(inType.getShape(), outType.getShape(), kernel, strides, pads, dilations);
-  SmallVector<int64_t> outSpatial = field(dims, &WindowDim::output);
-  SmallVector<int64_t> inSpatial = field(dims, &WindowDim::input);
+  SmallVector<int64_t> outSpatial = windowField(dims, &WindowDim::output);
+  SmallVector<int64_t> inSpatial = windowField(dims, &WindowDim::input);
   int64_t outPlane = productOfDims(outSpatial), inPlane = productOfDims(inSpatial);
   raw_ostream &os = w.os;
   openOutputLoop(w, outType.getNumElements());
@@ -273,15 +260,7 @@ LogicalResult printPoolKernel(KernelWriter &w) {
   os << "    " << type << " r1_acc = " << (isMax ? lowestFinite : KernelWriter::literal(element, 0))
      << ";\n";
   std::string indent = "    ";
-  for (auto [d, dim] : llvm::enumerate(dims)) {
-    os << indent << "for (int r1_k" << d << " = 0; r1_k" << d << " < " << dim.kernel << "; ++r1_k"
-       << d << ") {\n";
-    indent += "  ";
-    os << indent << "const r1_i r1_x" << d << " = "
-       << sourceCoordinate(w, dim, ("r1_out" + Twine(d)).str(), ("r1_k" + Twine(d)).str()) << ";\n"
-       << indent << "if (r1_x" << d << " < 0 || r1_x" << d << " >= " << w.index(dim.input)
-       << ") continue;\n";
-  }
+  printWindowLoops(w, dims, indent);
   std::string x = w.element(anchor->getOperand(0), "r1_plane + " + rowMajor(w, "r1_x", inSpatial));
   os << indent << "const " << type << " r1_v = " << x << ";\n";
   if (isMax)

@@ -27,43 +27,8 @@ using namespace mlir::r1;
 namespace r1c {
 namespace {
 
-/// One spatial dim of a sliding window.
-struct WindowDim {
-  int64_t input, output, kernel, stride, padBegin, padEnd, dilation;
-
-  /// Input coordinate that output `o` reads with tap `k` (may be in the pads).
-  int64_t source(int64_t o, int64_t k) const { return o * stride + k * dilation - padBegin; }
-
-  /// The outputs [first, second) whose tap `k` reads inside the input.
-  std::pair<int64_t, int64_t> validOutputs(int64_t k) const {
-    int64_t lowGap = padBegin - k * dilation; // source(o, k) >= 0 <=> o * stride >= lowGap
-    int64_t first = lowGap <= 0 ? 0 : (lowGap + stride - 1) / stride;
-    int64_t highGap = input - 1 + padBegin - k * dilation; // source(o, k) < input
-    int64_t last = highGap < 0 ? 0 : std::min(output, highGap / stride + 1);
-    return {first, std::max(first, last)};
-  }
-
-  /// Taps of output `o` inside the input, or inside the padded input.
-  int64_t tapCount(int64_t o, bool includePad) const {
-    int64_t count = 0;
-    for (int64_t k = 0; k < kernel; ++k) {
-      int64_t at = source(o, k);
-      count += includePad ? at < input + padEnd : (at >= 0 && at < input);
-    }
-    return count;
-  }
-};
-
-SmallVector<WindowDim> windowDims(ArrayRef<int64_t> input, ArrayRef<int64_t> output,
-                                  ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
-                                  ArrayRef<int64_t> pads, ArrayRef<int64_t> dilations) {
-  size_t spatial = input.size() - 2;
-  SmallVector<WindowDim> dims;
-  for (size_t i = 0; i < spatial; ++i)
-    dims.push_back({input[i + 2], output[i + 2], kernel[i], strides[i], pads[i], pads[i + spatial],
-                    dilations[i]});
-  return dims;
-}
+using mlir::r1::WindowDim;
+using mlir::r1::windowDims;
 
 /// The type an anchor accumulates in: f32 for f16 (whose sums would round at
 /// every step), the element type for f32 and f64; null for anything else.
@@ -199,13 +164,6 @@ llvm::Value *outerSources(KernelBuilder &kb, ArrayRef<WindowDim> outer, ArrayRef
   return inside;
 }
 
-SmallVector<int64_t> field(ArrayRef<WindowDim> dims, int64_t WindowDim::*member) {
-  SmallVector<int64_t> values;
-  for (const WindowDim &dim : dims)
-    values.push_back(dim.*member);
-  return values;
-}
-
 int64_t product(ArrayRef<int64_t> values) {
   int64_t result = 1;
   for (int64_t v : values)
@@ -248,9 +206,9 @@ LogicalResult emitConv(KernelBuilder &kb, Operation *anchor, ArrayRef<llvm::Valu
   int64_t group = op.getGroup(), groupChannels = channels / group, groupFilters = filters / group;
   ArrayRef<WindowDim> outer = ArrayRef(dims).drop_back();
   const WindowDim &last = dims.back();
-  SmallVector<int64_t> outOuter = field(outer, &WindowDim::output),
-                       inOuter = field(outer, &WindowDim::input),
-                       kernelOuter = field(outer, &WindowDim::kernel);
+  SmallVector<int64_t> outOuter = windowField(outer, &WindowDim::output),
+                       inOuter = windowField(outer, &WindowDim::input),
+                       kernelOuter = windowField(outer, &WindowDim::kernel);
   int64_t outPlane = product(outOuter) * last.output;
   int64_t kernelPlane = product(kernelOuter) * last.kernel;
   inPlane = product(inOuter) * last.input;
@@ -380,9 +338,9 @@ LogicalResult emitPool(KernelBuilder &kb, Operation *anchor, ArrayRef<llvm::Valu
       windowDims(inShape, outType.getShape(), kernel, strides, pads, dilations);
   ArrayRef<WindowDim> outer = ArrayRef(dims).drop_back();
   const WindowDim &last = dims.back();
-  SmallVector<int64_t> outOuter = field(outer, &WindowDim::output),
-                       inOuter = field(outer, &WindowDim::input),
-                       kernelOuter = field(outer, &WindowDim::kernel);
+  SmallVector<int64_t> outOuter = windowField(outer, &WindowDim::output),
+                       inOuter = windowField(outer, &WindowDim::input),
+                       kernelOuter = windowField(outer, &WindowDim::kernel);
   int64_t outPlane = product(outOuter) * last.output;
   int64_t inPlane = product(inOuter) * last.input;
 
