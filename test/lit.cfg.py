@@ -39,7 +39,8 @@ _hiprtc = _load_first(["libhiprtc.so", "libhiprtc.so.6", "libhiprtc.so.5", "liba
                        "libamdhip64.so.6", "libamdhip64.so.5"])
 if _hiprtc:
     config.available_features.add("hiprtc")
-    # hipRTC inside libamdhip64 before HIP 5.7 does not know gfx942.
+    # hipRTC inside libamdhip64 before HIP 5.7 does not know gfx942; r1c
+    # then compiles gfx942 with comgr and its own LLVM back end.
     _version = ctypes.c_int(0)
     _get = getattr(_hiprtc, "hipRuntimeGetVersion", None)
     if _get and _get(ctypes.byref(_version)) == 0 and 0 < _version.value < 50700000:

@@ -9,9 +9,9 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/gpu/Hiprtc.h"
+#include "codegen/gpu/Comgr.h"
 #include "codegen/gpu/DynamicLibrary.h"
 
-#include <mutex>
 #include <vector>
 
 namespace r1c::gpu {
@@ -80,8 +80,9 @@ public:
 
   bool compile(const std::string &source, const std::string &fileName, llvm::StringRef arch,
                CompiledCode &code, std::string &log) const override {
-    // Compiles take turns (see getMaxParallelCompiles), whoever calls.
-    std::lock_guard<std::mutex> lock(compileMutex);
+    // Compiles take turns (see getMaxParallelCompiles), whoever calls,
+    // with comgr's own too.
+    std::lock_guard<std::mutex> lock(amdCompilerMutex());
     Program program = nullptr;
     int status =
         hiprtc.createProgram(&program, source.c_str(), fileName.c_str(), 0, nullptr, nullptr);
@@ -119,7 +120,6 @@ private:
   std::unique_ptr<DynamicLibrary> library;
   HiprtcSymbols hiprtc;
   int version = 0;
-  mutable std::mutex compileMutex;
 };
 
 } // namespace

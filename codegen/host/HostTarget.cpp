@@ -1,10 +1,10 @@
 //===- HostTarget.cpp - x86-64 machine code from an LLVM module -----------===//
 #include "codegen/host/HostTarget.h"
+#include "codegen/llvm/OptimizationPipeline.h"
 
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
-#include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/CodeGen.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Target/TargetOptions.h"
@@ -62,22 +62,7 @@ void runOptimizationPipeline(llvm::Module &module, llvm::TargetMachine &machine)
     for (llvm::Function &function : module)
       if (!function.isDeclaration())
         function.addFnAttr("prefer-vector-width", "512");
-  llvm::LoopAnalysisManager loops;
-  llvm::FunctionAnalysisManager functions;
-  llvm::CGSCCAnalysisManager cgscc;
-  llvm::ModuleAnalysisManager modules;
-  llvm::PipelineTuningOptions tuning;
-  tuning.LoopVectorization = true;
-  tuning.SLPVectorization = true;
-  llvm::PassBuilder builder(&machine, tuning);
-  builder.registerModuleAnalyses(modules);
-  builder.registerCGSCCAnalyses(cgscc);
-  builder.registerFunctionAnalyses(functions);
-  builder.registerLoopAnalyses(loops);
-  builder.crossRegisterProxies(loops, functions, cgscc, modules);
-  llvm::ModulePassManager pipeline =
-      builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
-  pipeline.run(module, modules);
+  runO3Pipeline(module, machine);
 }
 
 } // namespace

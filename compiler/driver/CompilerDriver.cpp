@@ -3,9 +3,9 @@
 #include "compiler/driver/GpuTargets.h"
 #include "compiler/driver/ShapeBuckets.h"
 #include "codegen/host/HostEmitter.h"
-#include "codegen/host/HostLinker.h"
 #include "codegen/host/HostTarget.h"
 #include "codegen/host/SafetensorsWriter.h"
+#include "codegen/llvm/SharedObjectLinker.h"
 #include "r1c/artifact_writer.h"
 #include "compiler/import/onnx/OnnxImporter.h"
 #include "dialects/R1/IR/R1Dialect.h"
@@ -348,7 +348,8 @@ int emitHost(ArrayRef<CompiledBucket> compiled, const CompilerOptions &options,
   llvm::SmallVector<char, 0> objectBytes;
   llvm::raw_svector_ostream objectStream(objectBytes);
   if (!emitHostObject(*llvmModule, options.cpu, objectStream, error) ||
-      !linkSharedObject(llvm::StringRef(objectBytes.data(), objectBytes.size()), sharedObject,
+      !linkSharedObject(llvm::StringRef(objectBytes.data(), objectBytes.size()),
+                        {"--hash-style=gnu", "-z", "noexecstack"}, "the host code", sharedObject,
                         error)) {
     llvm::errs() << "error: " << error << "\n";
     return 1;

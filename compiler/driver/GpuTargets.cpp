@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/driver/GpuTargets.h"
 #include "compiler/driver/DevicePlan.h"
+#include "codegen/gpu/HipRetargetCompiler.h"
 #include "codegen/gpu/Hiprtc.h"
 #include "codegen/gpu/KernelCompiler.h"
 #include "codegen/gpu/KernelPrinter.h"
@@ -17,6 +18,7 @@
 #include "dialects/R1K/IR/R1KDialect.h"
 
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
@@ -52,6 +54,53 @@ struct ArchKernels {
   std::vector<DeviceModule> modules;
   std::vector<DeviceEntry> entries;
   std::vector<std::vector<std::string>> entryStems;
+};
+
+/// The compilers the architectures need, each loaded the first time one
+/// asks for it.
+class GpuCompilers {
+public:
+  /// NVRTC for CUDA. For AMD, hipRTC where it knows the architecture, else
+  /// its front end with LLVM's back end (HipRetargetCompiler.h). Null with
+  /// `error` saying why none fits.
+  const GpuCompiler *choose(const TargetInfo &target, std::string &error) {
+    llvm::StringRef arch = target.getArch();
+    if (target.getCompilerKind() == GpuCompilerKind::Nvrtc) {
+      const GpuCompiler *compiler = load(nvrtc, loadNvrtc, error);
+      return compiler && compiler->supports(arch, error) ? compiler : nullptr;
+    }
+    const GpuCompiler *compiler = load(hiprtc, loadHiprtc, error);
+    if (compiler && compiler->supports(arch, error))
+      return compiler;
+    if (frontEndArchFor(arch).empty())
+      return nullptr;
+    std::string why;
+    compiler = load(hipRetarget, loadHipRetargetCompiler, why);
+    if (compiler && compiler->supports(arch, why))
+      return compiler;
+    error += "; nor can r1c generate the code itself: " + why;
+    return nullptr;
+  }
+
+private:
+  struct Loaded {
+    std::unique_ptr<GpuCompiler> compiler;
+    std::string error;
+    bool tried = false;
+  };
+
+  static const GpuCompiler *load(Loaded &loaded,
+                                 std::unique_ptr<GpuCompiler> (*loader)(std::string &),
+                                 std::string &error) {
+    if (!loaded.tried)
+      loaded.compiler = loader(loaded.error);
+    loaded.tried = true;
+    if (!loaded.compiler)
+      error = loaded.error;
+    return loaded.compiler.get();
+  }
+
+  Loaded nvrtc, hiprtc, hipRetarget;
 };
 
 bool writeFile(const std::string &path, llvm::StringRef contents) {
@@ -248,23 +297,14 @@ int emitGpuTargets(llvm::ArrayRef<GpuEntry> entries, const CodegenTargets &targe
     archs.push_back(std::move(kernels));
   }
 
-  // The compilers the architectures need, loaded once.
-  std::unique_ptr<GpuCompiler> nvrtc, hiprtc;
+  GpuCompilers compilers;
   for (ArchKernels &arch : archs) {
-    bool isNvrtc = arch.target->getCompilerKind() == GpuCompilerKind::Nvrtc;
-    std::unique_ptr<GpuCompiler> &compiler = isNvrtc ? nvrtc : hiprtc;
     std::string error;
-    if (!compiler)
-      compiler = isNvrtc ? loadNvrtc(error) : loadHiprtc(error);
-    if (!compiler) {
+    arch.compiler = compilers.choose(*arch.target, error);
+    if (!arch.compiler) {
       llvm::errs() << "error: --target=" << arch.target->getArch() << ": " << error << "\n";
       return 1;
     }
-    if (!compiler->supports(arch.target->getArch(), error)) {
-      llvm::errs() << "error: --target=" << arch.target->getArch() << ": " << error << "\n";
-      return 1;
-    }
-    arch.compiler = compiler.get();
   }
 
   KernelCompiler compiler;
@@ -322,10 +362,10 @@ int emitGpuTargets(llvm::ArrayRef<GpuEntry> entries, const CodegenTargets &targe
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     llvm::errs() << "gpu: " << compiler.size() << " compiles in " << llvm::format("%.1f", seconds)
                  << " s on " << threads << " threads";
-    if (nvrtc)
-      llvm::errs() << "; " << nvrtc->describe();
-    if (hiprtc)
-      llvm::errs() << "; " << hiprtc->describe();
+    llvm::SmallPtrSet<const GpuCompiler *, 4> used;
+    for (const ArchKernels &arch : archs)
+      if (used.insert(arch.compiler).second)
+        llvm::errs() << "; " << arch.compiler->describe();
     llvm::errs() << "\n";
   }
   return 0;

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Prints and compiles every kernel of the five models for sm_80, sm_90 and
-gfx90a, in-process (NVRTC, hipRTC), writes each model's artifact, and
+"""Prints and compiles every kernel of the five models for sm_80, sm_90,
+gfx90a and gfx942, in-process (NVRTC, hipRTC; for gfx942 with a hipRTC
+older than 5.7, comgr and r1c's LLVM), writes each model's artifact, and
 reports kernel counts, times and section sizes.
 
 A model fails if r1c reports an error (a kernel without a GPU template, one
@@ -29,7 +30,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--r1c", required=True)
     parser.add_argument("--dir", required=True, help="where models.generate wrote the models")
-    parser.add_argument("--targets", default="sm_80,sm_90,gfx90a")
+    parser.add_argument("--targets", default="sm_80,sm_90,gfx90a,gfx942")
     args = parser.parse_args()
     failures, total = 0, time.time()
     work = tempfile.TemporaryDirectory(prefix="r1c-five-models-")

@@ -292,35 +292,50 @@ def check_graph_replay(args, artifact, kernel_dir, libraries, inputs, work):
     return checks
 
 
-def check_section_choice(args, model_path, expected, inputs, work):
-    """Which CUDA section a GPU of each sm runs: an exact cubin, a cubin of
-    the same major version below it, or PTX of an older sm that the driver
-    compiles; a GPU older than every section is refused with the sm to
-    recompile for. Outputs must match in every case."""
-    artifact = os.path.join(work, "two_sms")
-    kernel_dir = os.path.join(work, "two_sms_kernels")
-    for command in ([args.r1c, model_path, "--target=sm_80,sm_90", "--no-progress", "-o",
+# Which code a GPU runs, per API: the artifact's targets; per device
+# architecture, the kernels it runs and what the runtime must say it loaded;
+# and a device older than every section, which must be refused.
+SECTION_CHOICES = {
+    # An exact cubin, a cubin of the same major version below it, or PTX of
+    # an older sm that the driver compiles.
+    "cuda": ("sm_80,sm_90", [("sm_90", "sm_90", "cubin for sm_90"),
+                             ("sm_86", "sm_80", "cubin for sm_80"),
+                             ("sm_100", "sm_90", "PTX of sm_90")], "sm_75"),
+    # The code object that loads; gfx942's is built by r1c's own LLVM
+    # where hipRTC does not know gfx942.
+    "hip": ("gfx90a,gfx942", [("gfx90a", "gfx90a", "code object for gfx90a"),
+                              ("gfx942", "gfx942", "code object for gfx942")], "gfx908"),
+}
+
+
+def check_section_choice(args, model_path, expected, inputs, work, device):
+    """Which section a GPU of each architecture runs (SECTION_CHOICES);
+    outputs must match in every case, and a GPU older than every section
+    is refused with advice to recompile for it."""
+    targets, choices, older = SECTION_CHOICES[device]
+    variable = next(v for d, _, v in DEVICES if d == device)
+    artifact = os.path.join(work, f"choice_{device}")
+    kernel_dir = os.path.join(work, f"choice_{device}_kernels")
+    for command in ([args.r1c, model_path, f"--target={targets}", "--no-progress", "-o",
                      artifact],
-                    [args.r1c, model_path, "--target=sm_80,sm_90", "--no-progress",
+                    [args.r1c, model_path, f"--target={targets}", "--no-progress",
                      "--emit=kernels", "-o", kernel_dir]):
         result = subprocess.run(command, capture_output=True, text=True, timeout=600)
         if result.returncode != 0:
-            return {"section_choice": f"{' '.join(command)} failed: {result.stderr.strip()}"}
+            return {f"section_choice_{device}":
+                    f"{' '.join(command)} failed: {result.stderr.strip()}"}
     libraries = {}
-    for arch in ("sm_80", "sm_90"):
+    for arch in targets.split(","):
         libraries[arch] = os.path.join(kernel_dir, f"kernels.{arch}.so")
         build_fake_kernels.build(kernel_dir, arch, libraries[arch])
     checks = {}
-    # (device sm, kernels it runs, what the runtime must say it loaded)
-    for device_arch, kernels, loaded in (("sm_90", "sm_90", "cubin for sm_90"),
-                                         ("sm_86", "sm_80", "cubin for sm_80"),
-                                         ("sm_100", "sm_90", "PTX of sm_90")):
+    for device_arch, kernels, loaded in choices:
         name = f"section_choice_{device_arch}"
-        environment = device_environment(args, "cuda", kernels, "R1RT_CUDA_LIBRARY", libraries)
+        environment = device_environment(args, device, kernels, variable, libraries)
         environment["R1C_FAKE_GPU_ARCH"] = device_arch
         outputs = os.path.join(work, f"outputs.{device_arch}")
         shutil.rmtree(outputs, ignore_errors=True)
-        result = run_device(args, artifact + ".r1", "cuda", environment, inputs,
+        result = run_device(args, artifact + ".r1", device, environment, inputs,
                             ["--save-outputs", outputs])
         message = (result.stderr + result.stdout).strip()
         if result.returncode != 0:
@@ -330,13 +345,14 @@ def check_section_choice(args, model_path, expected, inputs, work):
         else:
             checks[name] = compare(f"{name} output 0",
                                    np.load(os.path.join(outputs, "output_0.npy")), expected[0])
-    environment = device_environment(args, "cuda", "sm_90", "R1RT_CUDA_LIBRARY", libraries)
-    environment["R1C_FAKE_GPU_ARCH"] = "sm_75"
-    result = run_device(args, artifact + ".r1", "cuda", environment, inputs)
+    environment = device_environment(args, device, choices[0][1], variable, libraries)
+    environment["R1C_FAKE_GPU_ARCH"] = older
+    result = run_device(args, artifact + ".r1", device, environment, inputs)
     message = (result.stderr + result.stdout).strip()
-    checks["section_choice_sm_75"] = (
+    checks[f"section_choice_{older}"] = (
         "the run succeeded on a GPU older than every section" if result.returncode == 0 else
-        None if "--target=sm_75" in message else f"no advice to recompile: {message[-500:]}")
+        None if "--target" in message and older in message else
+        f"no advice to recompile: {message[-500:]}")
     return checks
 
 
@@ -359,7 +375,8 @@ def run_checks(args):
     feeds = {value.name: np.load(path) for value, path in zip(model.graph.input, inputs)}
     expected = ort.InferenceSession(model.SerializeToString(),
                                     providers=["CPUExecutionProvider"]).run(None, feeds)
-    checks.update(check_section_choice(args, model_path, expected, inputs, work))
+    for device, _, _ in DEVICES:
+        checks.update(check_section_choice(args, model_path, expected, inputs, work, device))
     return checks
 
 
