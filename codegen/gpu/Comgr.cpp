@@ -61,19 +61,33 @@ struct ComgrSymbols {
 
 namespace {
 
-/// A comgr data set, destroyed with its owner.
-class DataSet {
+/// A comgr object, destroyed with its owner.
+class Owned {
 public:
-  explicit DataSet(const ComgrSymbols &api) : api(api) { ok = api.createDataSet(&set) == 0; }
-  ~DataSet() {
-    if (ok)
-      api.destroyDataSet(set);
+  Owned(int (*create)(Handle *), int (*destroy)(Handle)) : destroy(destroy) {
+    ok = create(&handle) == 0;
   }
-  DataSet(const DataSet &) = delete;
-  DataSet &operator=(const DataSet &) = delete;
+  ~Owned() {
+    if (ok)
+      destroy(handle);
+  }
+  Owned(const Owned &) = delete;
+  Owned &operator=(const Owned &) = delete;
 
   bool valid() const { return ok; }
-  Handle get() const { return set; }
+  Handle get() const { return handle; }
+
+private:
+  int (*destroy)(Handle);
+  Handle handle;
+  bool ok = false;
+};
+
+/// A comgr data set: an action's input or result.
+class DataSet : public Owned {
+public:
+  explicit DataSet(const ComgrSymbols &api)
+      : Owned(api.createDataSet, api.destroyDataSet), api(api) {}
 
   /// Adds named bytes of `kind`; the set keeps its own reference.
   bool add(int kind, const char *name, llvm::StringRef bytes) {
@@ -81,7 +95,7 @@ public:
     if (api.createData(kind, &data) != 0)
       return false;
     bool added = api.setData(data, bytes.size(), bytes.data()) == 0 &&
-                 api.setDataName(data, name) == 0 && api.dataSetAdd(set, data) == 0;
+                 api.setDataName(data, name) == 0 && api.dataSetAdd(get(), data) == 0;
     api.releaseData(data);
     return added;
   }
@@ -90,8 +104,8 @@ public:
   bool read(int kind, std::string &bytes) const {
     size_t count = 0;
     Handle data;
-    if (api.actionDataCount(set, kind, &count) != 0 || count == 0 ||
-        api.actionDataGetData(set, kind, 0, &data) != 0)
+    if (api.actionDataCount(get(), kind, &count) != 0 || count == 0 ||
+        api.actionDataGetData(get(), kind, 0, &data) != 0)
       return false;
     size_t size = 0;
     bool read = api.getData(data, &size, nullptr) == 0;
@@ -105,28 +119,6 @@ public:
 
 private:
   const ComgrSymbols &api;
-  Handle set;
-  bool ok = false;
-};
-
-/// comgr's options for one action, destroyed with its owner.
-class ActionInfo {
-public:
-  explicit ActionInfo(const ComgrSymbols &api) : api(api) { ok = api.createActionInfo(&info) == 0; }
-  ~ActionInfo() {
-    if (ok)
-      api.destroyActionInfo(info);
-  }
-  ActionInfo(const ActionInfo &) = delete;
-  ActionInfo &operator=(const ActionInfo &) = delete;
-
-  bool valid() const { return ok; }
-  Handle get() const { return info; }
-
-private:
-  const ComgrSymbols &api;
-  Handle info;
-  bool ok = false;
 };
 
 } // namespace
@@ -165,7 +157,7 @@ bool ComgrFrontEnd::compileToBitcode(const std::string &source, const std::strin
   };
 
   DataSet inputs(c);
-  ActionInfo info(c);
+  Owned info(c.createActionInfo, c.destroyActionInfo);
   if (!inputs.valid() || !info.valid())
     return fail("setup", 1);
   if (!inputs.add(kSource, fileName.c_str(), source) ||
