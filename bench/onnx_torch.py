@@ -571,9 +571,13 @@ def bench(args):
         results["device"] = torch.cuda.get_device_name(0)
     else:
         results["device"] = device
-    # float32 on both sides means float32 arithmetic: r1c uses FFMA, not TF32.
-    torch.backends.cuda.matmul.allow_tf32 = False
-    torch.backends.cudnn.allow_tf32 = False
+    def use_tf32(case):
+        # float32 on both sides means float32 arithmetic (r1c: FFMA), except in the
+        # tf32 variant, where both round to TF32 for tensor cores (r1c: --tf32).
+        allowed = case.get("variant") == "tf32"
+        torch.backends.cuda.matmul.allow_tf32 = allowed
+        torch.backends.cudnn.allow_tf32 = allowed
+
     cache = {"_models": [c["model"] for c in cases]}
     modules = {}
 
@@ -584,6 +588,7 @@ def bench(args):
     for case in cases:
         name = case["case"]
         entry = results["cases"][name] = {}
+        use_tf32(case)
         try:
             if left() < 20:
                 raise RuntimeError("skipped: the time budget ran out")
@@ -624,6 +629,7 @@ def bench(args):
             save()
             continue
         module, inputs = modules[name]
+        use_tf32(case)
         # Each case compiles afresh: Dynamo's per-function cache would otherwise fill up
         # across ten modules and fall back to eager without saying so.
         torch._dynamo.reset()

@@ -2,7 +2,8 @@
 """The two halves of the GPU check (scripts/gpu-check-prepare.sh, scripts/gpu-check.sh).
 
   prepare  (where r1c is built) generates the five models at check size in
-           float32 and float16, compiles each with `r1c --target=sm_90`, and
+           float32 and float16, compiles each with `r1c --target=sm_90` (and
+           ResNet-50 and BERT in float32 again with --tf32), and
            writes random inputs, ONNX Runtime (CPU) reference outputs and a
            manifest per case into the check folder (.gpucheck/);
   env      (on the GPU machine) records the GPU, driver and tool versions;
@@ -33,22 +34,31 @@ import numpy as np
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 GENERATE = os.path.join(ROOT, "test", "models", "generate.py")
 MODELS = ["resnet50", "mobilenetv2", "bert", "gpt2", "vit"]
-DTYPES = ["float32", "float16"]
 TARGET = "sm_90"
+# What the check compiles: each variant's models in its dtype with its r1c flags.
+# TF32 (float32 models on tensor cores, --tf32) covers one convolution network
+# and one transformer: the folder must stay small enough to carry.
+VARIANTS = [
+    {"name": "float32", "dtype": "float32", "flags": [], "models": MODELS},
+    {"name": "float16", "dtype": "float16", "flags": [], "models": MODELS},
+    {"name": "tf32", "dtype": "float32", "flags": ["--tf32"], "models": ["resnet50", "bert"]},
+]
 
 # STYLE.md 13: per-element tolerances by dtype, and for whole models the relative
 # error of each output's norm. STYLE.md names no model-level number for float16;
-# NORM_RTOL["float16"] is ten times its per-element rtol (see the manifest note).
+# its norm_rtol is ten times its per-element rtol (see the manifest note). TF32
+# keeps float16's 10-bit mantissa (with float32's range), so it gets float16's bounds.
 TOLERANCES = {
     "float32": dict(atol=1e-5, rtol=1e-4, norm_rtol=1e-4),
     "float16": dict(atol=2.5e-3, rtol=1e-3, norm_rtol=1e-2),
+    "tf32": dict(atol=2.5e-3, rtol=1e-3, norm_rtol=1e-2),
 }
 # What r1c-run and the timing scripts repeat: warm-up runs, then timed ones.
 BENCH_RUNS = 50
 
 
-def case_name(model, dtype):
-    return f"{model}_{dtype}"
+def case_name(model, variant):
+    return f"{model}_{variant}"
 
 
 def mib(n):
@@ -204,14 +214,17 @@ def prepare(args):
     dirty = bool(run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"]).stdout.strip())
     print(f"r1c: {args.r1c} ({version}); commit {commit}{' with local changes' if dirty else ''}")
 
-    cases, missing = [], []
-    for dtype in DTYPES:
+    cases, missing, generated = [], [], set()
+    for variant in VARIANTS:
+        dtype, flags = variant["dtype"], variant["flags"]
         out = os.path.join(work, dtype)
-        proc = run(generate_command(dtype, out))
-        if proc.returncode != 0:
-            raise SystemExit(f"error: generate.py --size=check --dtype={dtype} failed:\n{proc.stderr}")
-        for model_name in MODELS:
-            name = case_name(model_name, dtype)
+        if dtype not in generated:
+            proc = run(generate_command(dtype, out))
+            if proc.returncode != 0:
+                raise SystemExit(f"error: generate.py --size=check --dtype={dtype} failed:\n{proc.stderr}")
+            generated.add(dtype)
+        for model_name in variant["models"]:
+            name = case_name(model_name, variant["name"])
             path = os.path.join(out, model_name + ".onnx")
             model = onnx.load(path)
             case_dir = os.path.join(check_dir, name)
@@ -220,14 +233,14 @@ def prepare(args):
             # The artifact: OUT.r1 beside the case folder.
             start = time.monotonic()
             base = os.path.join(check_dir, name)
-            compile_cmd = [args.r1c, path, f"--target={args.target}", "-o", base, "--no-progress"]
+            compile_cmd = [args.r1c, path, f"--target={args.target}", *flags, "-o", base, "--no-progress"]
             try:
                 proc = run(compile_cmd, timeout=args.compile_timeout)
             except subprocess.TimeoutExpired:
                 proc = None
             seconds = time.monotonic() - start
             artifact = name + ".r1"
-            compiled = {"command": " ".join(["r1c", f"{model_name}.onnx", f"--target={args.target}", "-o",
+            compiled = {"command": " ".join(["r1c", f"{model_name}.onnx", f"--target={args.target}", *flags, "-o",
                                              os.path.join(os.path.basename(check_dir), name)]),
                         "seconds": round(seconds, 2)}
             if proc is None:
@@ -262,13 +275,17 @@ def prepare(args):
                 np.save(os.path.join(check_dir, rel), array)
                 outputs_info.append({"name": value.name, "file": rel, "dtype": str(array.dtype),
                                      "shape": list(array.shape)})
-            tolerance = dict(TOLERANCES[dtype])
+            tolerance = dict(TOLERANCES[variant["name"]])
             tolerance["source"] = ("STYLE.md 13: atol/rtol per element, norm_rtol on the relative error "
                                    "of each output's norm (models)")
             if dtype == "float16":
                 tolerance["source"] += "; STYLE.md names no model-level float16 bound: norm_rtol is 10 x rtol"
+            if variant["name"] == "tf32":
+                tolerance["source"] += ("; TF32 rounds inputs to float16's 10-bit mantissa: float16's bounds "
+                                        "(the reference is float32)")
             manifest = {
-                "case": name, "model": model_name, "dtype": dtype, "size": "check", "dims": dims,
+                "case": name, "model": model_name, "dtype": dtype, "variant": variant["name"],
+                "r1c_flags": flags, "size": "check", "dims": dims,
                 "batch": model.graph.input[0].type.tensor_type.shape.dim[0].dim_value,
                 "generate": " ".join(["python3", "test/models/generate.py", "--size=check", f"--dtype={dtype}",
                                       f"--models={model_name}", "--out", "DIR"]),
@@ -548,7 +565,8 @@ def report(args):
         notes = [n.replace(ROOT + os.sep, "") for n in (mine.get("error"), theirs.get("error"), eager.get("error"),
                                                         compiled.get("error"), theirs.get("weights_note")) if n]
         rows.append({
-            "case": name, "model": case["model"], "dtype": case["dtype"], "result": result,
+            "case": name, "model": case["model"], "dtype": case.get("variant", case["dtype"]),
+            "result": result,
             "r1c_device": run_json.get("device"),
             "elementwise_passed": run_json.get("passed"), "max_abs_error": max_abs, "max_rel_error": max_rel,
             "norm_rel_error": worst_norm, "tolerance": case["tolerance"],
@@ -609,7 +627,7 @@ def report(args):
             mine = [c for c in cases if c["model"] == model]
             if mine:
                 dims = ", ".join(f"{k} {v}" for k, v in mine[0]["dims"].items())
-                sizes = ", ".join(f"{c['dtype']} {c['weights']['bytes'] / 1e6:.2f} MB of weights"
+                sizes = ", ".join(f"{c.get('variant', c['dtype'])} {c['weights']['bytes'] / 1e6:.2f} MB of weights"
                                   + (f" ({c['compile']['bytes'] / 1e6:.2f} MB artifact)"
                                      if c["compile"].get("bytes") else "") for c in mine)
                 lines.append(f"- {model}: {dims}; {sizes}")
@@ -656,12 +674,13 @@ def report(args):
               f"--bench {BENCH_RUNS}`: two untimed runs (the second one compared), then {BENCH_RUNS} timed, "
               "each the wall time of one run call on host buffers (inputs in, outputs back).",
               "- result: pass when every output's norm error ||got - want|| / ||want|| is within the "
-              "tolerance (STYLE.md 13; float16: 10 x its per-element rtol); the per-element "
+              "tolerance (STYLE.md 13; float16 and tf32: 10 x float16's per-element rtol); the per-element "
               "check (atol/rtol) is shown beside it.",
               "- References: ONNX Runtime on the CPU where the artifacts were prepared, on the same "
               "random inputs (see each case's manifest.json in .gpucheck/).",
               "- PyTorch: `bench/onnx_torch.py` runs the same ONNX graph node by node with torch ops on "
-              "CUDA, weights as buffers; TF32 off so float32 is float32 on both sides. Eager and "
+              "CUDA, weights as buffers; TF32 off so float32 is float32 on both sides, and on for the "
+              "tf32 rows (r1c `--tf32`). Eager and "
               "`torch.compile` (default mode): 10 warm-up runs, then "
               f"{BENCH_RUNS} timed with synchronize + perf_counter around each call, once with inputs "
               "and outputs on the GPU and once (+ copies) with inputs copied from and outputs to host "

@@ -76,6 +76,29 @@ R1_DEVICE void r1_mma_bf16(r1_mma_acc &c, const unsigned short *as, int lda,
                : "+f"(c.v[0]), "+f"(c.v[1]), "+f"(c.v[2]), "+f"(c.v[3])
                : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
 }
+)"
+// mma.m16n8k8 with TF32 inputs ("Matrix Fragments for mma.m16n8k8"): A's
+// registers hold rows g and g + 8 at columns t and t + 4, B's rows t and
+// t + 4 of column g; C is laid out as for m16n8k16. Values are rounded to
+// TF32 (cvt.rna) once, as they are staged, not per fragment load.
+                                       R"(
+R1_DEVICE float r1_round_tf32(float x) {
+  unsigned y;
+  asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(y) : "f"(x));
+  return __uint_as_float(y);
+}
+R1_DEVICE void r1_mma_tf32(r1_mma_acc &c, const float *as, int lda,
+    const float *bs, int ldb, int lane) {
+  int g = lane >> 2, t = lane & 3;
+  unsigned a[4] = {__float_as_uint(as[g * lda + t]), __float_as_uint(as[(g + 8) * lda + t]),
+                   __float_as_uint(as[g * lda + t + 4]),
+                   __float_as_uint(as[(g + 8) * lda + t + 4])};
+  unsigned b[2] = {__float_as_uint(bs[t * ldb + g]), __float_as_uint(bs[(t + 4) * ldb + g])};
+  asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 "
+               "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+               : "+f"(c.v[0]), "+f"(c.v[1]), "+f"(c.v[2]), "+f"(c.v[3])
+               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+}
 )";
 
 } // namespace
@@ -101,6 +124,10 @@ std::optional<MatrixInstruction> CudaTarget::getMatrixInstruction(mlir::Type ele
   if (element.isBF16())
     return MatrixInstruction{
         16, 8, 16, 4, "r1_mma_bf16", "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32"};
+  if (element.isF32() && getOptions().allowTf32)
+    return MatrixInstruction{16, 8, 8, 4, "r1_mma_tf32",
+                             "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32",
+                             "r1_round_tf32"};
   return std::nullopt;
 }
 

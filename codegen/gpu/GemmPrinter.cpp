@@ -13,9 +13,10 @@
 // multiply-adds. Thread (tx, ty) owns rows ty + 16 i and columns tx + 16 j,
 // so the final stores are coalesced.
 //
-// Matrix instructions (f16, bf16): four warps as 2 x 2 over a 64 x 64 block
-// tile, 32 x 32 per warp, k in steps of 32. A and B are staged as stored
-// (16-bit patterns) in row-major shared tiles padded by 8 elements, and
+// Matrix instructions (f16, bf16; f32 as TF32 when allowed): four warps as
+// 2 x 2 over a 64 x 64 block tile, 32 x 32 per warp, k in steps of 32. A
+// and B are staged as stored (16-bit patterns; f32 values rounded to TF32
+// on the way) in row-major shared tiles padded by 8 elements, and
 // each warp calls the target's r1_mma_* function per instruction tile; the
 // fp32 accumulators are read back through r1_mma_row and r1_mma_col.
 //
@@ -197,12 +198,13 @@ LogicalResult printMatrixGemm(KernelWriter &w, const GemmProblem &p, const Matri
   constexpr int64_t bm = 64, bn = 64, bk = 32, warpTile = 32, lda = bk + 8, ldb = bn + 8;
   int64_t threads = 4 * w.target.getWarpSize();
   int64_t tilesM = warpTile / mi.m, tilesN = warpTile / mi.n;
+  std::string storage = KernelWriter::storageType(p.element);
   raw_ostream &os = w.os;
   os << "  // Matrix instruction " << mi.instruction << ": " << bm << " x " << bn
      << " outputs per block, " << warpTile << " x " << warpTile << " per warp, k in steps of " << bk
      << ".\n"
-     << "  __shared__ unsigned short r1_as[" << bm * lda << "];\n"
-     << "  __shared__ unsigned short r1_bs[" << bk * ldb << "];\n"
+     << "  __shared__ " << storage << " r1_as[" << bm * lda << "];\n"
+     << "  __shared__ " << storage << " r1_bs[" << bk * ldb << "];\n"
      << "  const int r1_lane = threadIdx.x % R1_WARP, r1_warp = threadIdx.x / R1_WARP;\n"
      << "  const int r1_wr = (r1_warp / 2) * " << warpTile << ", r1_wc = (r1_warp % 2) * "
      << warpTile << ";\n"
@@ -217,14 +219,16 @@ LogicalResult printMatrixGemm(KernelWriter &w, const GemmProblem &p, const Matri
      << "      #pragma unroll\n      for (int r1_e = 0; r1_e < R1_MMA_ACC; ++r1_e)\n"
      << "        r1_acc[r1_y][r1_x].v[r1_e] = 0.0f;\n"
      << "  for (r1_i r1_k0 = 0; r1_k0 < " << w.index(p.k) << "; r1_k0 += " << bk << ") {\n";
-  // The 16-bit patterns go to shared memory as stored; zero is +0.0 in
-  // both f16 and bf16.
-  auto raw = [](StringRef value) { return value.str(); };
-  printStage(w, bm * bk, threads, bk, "r1_row0", "r1_k0", p.m, p.k, "unsigned short", "0", p.loadA,
+  // Values go to shared memory as stored, or through the instruction's
+  // conversion; zero is +0.0 in f16, bf16 and f32 alike.
+  auto raw = [&](StringRef value) {
+    return mi.stageConversion.empty() ? value.str() : mi.stageConversion + "(" + value.str() + ")";
+  };
+  printStage(w, bm * bk, threads, bk, "r1_row0", "r1_k0", p.m, p.k, storage, "0", p.loadA,
              raw, [&](StringRef r, StringRef c) {
                return ("r1_as[" + r + " * " + Twine(lda) + " + " + c + "]").str();
              });
-  printStage(w, bk * bn, threads, bn, "r1_k0", "r1_col0", p.k, p.n, "unsigned short", "0", p.loadB,
+  printStage(w, bk * bn, threads, bn, "r1_k0", "r1_col0", p.k, p.n, storage, "0", p.loadB,
              raw, [&](StringRef r, StringRef c) {
                return ("r1_bs[" + r + " * " + Twine(ldb) + " + " + c + "]").str();
              });

@@ -10,12 +10,13 @@ llvm::ArrayRef<llvm::StringRef> getSupportedGpuArchs() {
   return archs;
 }
 
-std::unique_ptr<TargetInfo> createTargetInfo(llvm::StringRef arch) {
+std::unique_ptr<TargetInfo> createTargetInfo(llvm::StringRef arch,
+                                             const GpuCodegenOptions &options) {
   if (!llvm::is_contained(getSupportedGpuArchs(), arch))
     return nullptr;
   if (arch.starts_with("sm_"))
-    return std::make_unique<CudaTarget>(arch);
-  return std::make_unique<HipTarget>(arch);
+    return std::make_unique<CudaTarget>(arch, options);
+  return std::make_unique<HipTarget>(arch, options);
 }
 
 std::string joinPreamble(llvm::StringRef target, llvm::StringRef common, llvm::StringRef matrix) {

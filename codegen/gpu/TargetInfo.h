@@ -23,9 +23,10 @@ namespace r1c::gpu {
 
 /// A warp-level matrix multiply-accumulate with fp32 accumulators, as the
 /// preamble exposes it. One call of `function`
-///   void F(r1_mma_acc &acc, const unsigned short *a, int lda,
-///          const unsigned short *b, int ldb, int lane)
-/// adds A (m x k, row-major in shared memory, row stride lda) times
+///   void F(r1_mma_acc &acc, const S *a, int lda, const S *b, int ldb, int lane)
+/// where S is the element's storage type (16-bit patterns for f16 and
+/// bf16, float for f32) adds A (m x k, row-major in shared memory, row
+/// stride lda) times
 /// B (k x n, row-major, row stride ldb) into the warp's m x n accumulator
 /// tile. Lane `lane` holds `accumulators` floats of it, `acc.v[i]` being
 /// element (r1_mma_row(lane, i), r1_mma_col(lane, i)).
@@ -36,10 +37,20 @@ struct MatrixInstruction {
   std::string function;
   /// The hardware instruction, for comments in the printed source.
   std::string instruction;
+  /// A preamble function each value passes through as it is staged in
+  /// shared memory ("r1_round_tf32"), or empty to stage values as stored.
+  std::string stageConversion = "";
 };
 
 /// Which in-process compiler builds a target's source.
 enum class GpuCompilerKind { Nvrtc, Hiprtc };
+
+/// What a compile asks of every GPU target (r1c's options).
+struct GpuCodegenOptions {
+  /// f32 matrix products may round their inputs to TF32 (10-bit mantissa)
+  /// to use tensor cores (--tf32); by default they run FFMA in full f32.
+  bool allowTf32 = false;
+};
 
 class TargetInfo {
 public:
@@ -69,22 +80,29 @@ public:
   /// it with nothing but their built-in definitions.
   virtual std::string getPreamble() const = 0;
 
-  /// The matrix instruction for inputs of `element` type (f16, bf16) with
-  /// fp32 accumulation; std::nullopt where the target has none.
+  /// The matrix instruction for inputs of `element` type (f16, bf16; f32
+  /// where TF32 is allowed and the target has it) with fp32 accumulation;
+  /// std::nullopt where there is none.
   virtual std::optional<MatrixInstruction> getMatrixInstruction(mlir::Type element) const = 0;
 
+  const GpuCodegenOptions &getOptions() const { return options; }
+
 protected:
-  explicit TargetInfo(llvm::StringRef arch) : arch(arch.str()) {}
+  TargetInfo(llvm::StringRef arch, const GpuCodegenOptions &options)
+      : arch(arch.str()), options(options) {}
 
 private:
   std::string arch;
+  GpuCodegenOptions options;
 };
 
 /// NVIDIA GPUs from Ampere on (sm_80, sm_86, sm_89, sm_90): CUDA C++ for
-/// NVRTC, warps of 32, `mma.sync.aligned.m16n8k16` for f16 and bf16.
+/// NVRTC, warps of 32, `mma.sync.aligned.m16n8k16` for f16 and bf16, and
+/// `m16n8k8` for TF32 when allowed.
 class CudaTarget : public TargetInfo {
 public:
-  explicit CudaTarget(llvm::StringRef arch) : TargetInfo(arch) {}
+  CudaTarget(llvm::StringRef arch, const GpuCodegenOptions &options)
+      : TargetInfo(arch, options) {}
   llvm::StringRef getLanguageName() const override { return "CUDA"; }
   llvm::StringRef getSourceExtension() const override { return ".cu"; }
   GpuCompilerKind getCompilerKind() const override { return GpuCompilerKind::Nvrtc; }
@@ -95,10 +113,12 @@ public:
 };
 
 /// AMD CDNA GPUs (gfx90a, gfx942): HIP C++ for hipRTC, wavefronts of 64,
-/// `v_mfma_f32_32x32x8f16` and its bf16 form for f16 and bf16.
+/// `v_mfma_f32_32x32x8f16` and its bf16 form for f16 and bf16. gfx90a has
+/// no TF32 instruction, so f32 stays FFMA even where TF32 is allowed.
 class HipTarget : public TargetInfo {
 public:
-  explicit HipTarget(llvm::StringRef arch) : TargetInfo(arch) {}
+  HipTarget(llvm::StringRef arch, const GpuCodegenOptions &options)
+      : TargetInfo(arch, options) {}
   llvm::StringRef getLanguageName() const override { return "HIP"; }
   llvm::StringRef getSourceExtension() const override { return ".hip"; }
   GpuCompilerKind getCompilerKind() const override { return GpuCompilerKind::Hiprtc; }
@@ -124,7 +144,8 @@ llvm::ArrayRef<llvm::StringRef> getSupportedGpuArchs();
 
 /// The target for `arch` ("sm_80", "gfx90a", ...); null if r1c does not
 /// support it.
-std::unique_ptr<TargetInfo> createTargetInfo(llvm::StringRef arch);
+std::unique_ptr<TargetInfo> createTargetInfo(llvm::StringRef arch,
+                                             const GpuCodegenOptions &options = {});
 
 } // namespace r1c::gpu
 

@@ -502,6 +502,11 @@ int runCompiler(const CompilerOptions &options) {
   std::optional<CodegenTargets> targets = parseCodegenTargets(options);
   if (!targets)
     return progress.done(), 1;
+  if (options.allowTf32 && llvm::none_of(targets->gpuArchs, [](const std::string &arch) {
+        return llvm::StringRef(arch).starts_with("sm_");
+      }))
+    llvm::errs() << "warning: --tf32 changes nothing without an NVIDIA --target (sm_80 to "
+                    "sm_90)\n";
   bool host = targets->any();
   FailureOr<std::vector<ShapeBucket>> buckets = bucketsToCompile(*module, options, host);
   if (failed(buckets) || diagnostics.sawError())

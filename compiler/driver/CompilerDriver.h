@@ -41,6 +41,8 @@ struct CompilerOptions {
   std::string target;
   /// Host ISA: native, x86-64-v3 (AVX2) or x86-64-v4 (AVX-512).
   std::string cpu = "x86-64-v3";
+  /// GPU targets: f32 matrix products may use TF32 tensor cores.
+  bool allowTf32 = false;
   /// With --target=host: weights in the code, or in OUT.safetensors.
   WeightStorage weights = WeightStorage::Embedded;
   /// Report progress on stderr when it is a terminal.

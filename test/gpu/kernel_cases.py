@@ -10,8 +10,12 @@ floats: uniform instead of normal)."""
 HEADER = '<ir_version: 8, opset_import: ["" : 17]>\n'
 
 
-def case(name, body, ranges=None):
-    return {"name": name, "model": HEADER + body, "ranges": ranges or {}}
+def case(name, body, ranges=None, options=(), tf32_inputs=()):
+    """`options` go to r1c. `tf32_inputs` name inputs that the kernels
+    round to TF32 (--tf32): the reference sees them rounded, and only
+    targets with TF32 (sm_XX) run the case."""
+    return {"name": name, "model": HEADER + body, "ranges": ranges or {},
+            "options": list(options), "tf32_inputs": list(tf32_inputs)}
 
 
 CASES = [
@@ -105,6 +109,18 @@ g (float16[1, 8, 9, 9] x, float16[20, 8, 3, 3] w, float16[20] b) => (float16[1, 
   c = Conv <pads = [1, 1, 1, 1]> (x, w, b)
   y = Relu (c)
 }"""),
+    # f32 products on TF32 tensor cores (--tf32): odd sizes, k not a
+    # multiple of the instruction's 8, a fused bias that stays f32.
+    case("matmul_tf32", """
+g (float[70, 100] x, float[100, 90] w, float[90] b) => (float[70, 90] y) {
+  m = MatMul (x, w)
+  y = Add (m, b)
+}""", options=["--tf32"], tf32_inputs=["x", "w"]),
+    case("conv_tf32", """
+g (float[2, 8, 9, 9] x, float[20, 8, 3, 3] w, float[20] b) => (float[2, 20, 9, 9] y) {
+  c = Conv <pads = [1, 1, 1, 1]> (x, w, b)
+  y = Relu (c)
+}""", options=["--tf32"], tf32_inputs=["x", "w"]),
     case("softmax_half", """
 g (float16[3, 70] x) => (float16[3, 70] y) {
   y = Softmax <axis = -1> (x)

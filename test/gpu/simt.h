@@ -175,24 +175,45 @@ static inline int r1_mma_col(int lane, int i) { return lane & 31; }
 struct r1_mma_acc {
   float v[R1_MMA_ACC];
 };
-template <float (*Convert)(unsigned short)>
-static inline void r1_sim_mma(r1_mma_acc &c, const unsigned short *as, int lda,
-                              const unsigned short *bs, int ldb, int lane) {
+// Each lane's accumulators from the whole tiles, k products at a time.
+template <typename Staged, float (*Convert)(Staged), int K>
+static inline void r1_sim_mma(r1_mma_acc &c, const Staged *as, int lda, const Staged *bs, int ldb,
+                              int lane) {
   for (int i = 0; i < R1_MMA_ACC; ++i) {
     int row = r1_mma_row(lane, i), col = r1_mma_col(lane, i);
     float sum = 0.0f;
-    for (int k = 0; k < R1_MMA_K; ++k)
+    for (int k = 0; k < K; ++k)
       sum += Convert(as[row * lda + k]) * Convert(bs[k * ldb + col]);
     c.v[i] += sum;
   }
 }
 static inline void r1_mma_f16(r1_mma_acc &c, const unsigned short *as, int lda,
                               const unsigned short *bs, int ldb, int lane) {
-  r1_sim_mma<r1_f16_to_f32>(c, as, lda, bs, ldb, lane);
+  r1_sim_mma<unsigned short, r1_f16_to_f32, R1_MMA_K>(c, as, lda, bs, ldb, lane);
 }
 static inline void r1_mma_bf16(r1_mma_acc &c, const unsigned short *as, int lda,
                                const unsigned short *bs, int ldb, int lane) {
-  r1_sim_mma<r1_sim_bf16>(c, as, lda, bs, ldb, lane);
+  r1_sim_mma<unsigned short, r1_sim_bf16, R1_MMA_K>(c, as, lda, bs, ldb, lane);
 }
+#if R1_SIM_WARP == 32
+// cvt.rna.tf32.f32: 10 mantissa bits, rounded to nearest with ties away
+// from zero (half an ulp added to the magnitude, then truncated); infinity
+// and NaN pass through.
+static inline float r1_round_tf32(float x) {
+  uint32_t bits;
+  std::memcpy(&bits, &x, 4);
+  if ((bits & 0x7f800000u) != 0x7f800000u)
+    bits += 0x1000u;
+  bits &= 0xffffe000u;
+  std::memcpy(&x, &bits, 4);
+  return x;
+}
+static inline float r1_sim_f32(float x) { return x; }
+// mma.m16n8k8 with TF32 inputs: the tiles hold values already rounded.
+static inline void r1_mma_tf32(r1_mma_acc &c, const float *as, int lda, const float *bs, int ldb,
+                               int lane) {
+  r1_sim_mma<float, r1_sim_f32, 8>(c, as, lda, bs, ldb, lane);
+}
+#endif
 
 #endif // R1C_TEST_GPU_SIMT_H
