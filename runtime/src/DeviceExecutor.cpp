@@ -1,5 +1,6 @@
 // The GPU executor: a device code section on a CUDA or HIP device. Weights
-// are uploaded once; one device allocation holds the arena and a slot per
+// are uploaded once per model and GPU, and shared by the model's sessions
+// there; one device allocation per session holds the arena and a slot per
 // graph input. A run copies the inputs in, launches the entry's kernels
 // (the first run of an entry captures them into a graph, later runs replay
 // it), and copies the outputs back.
@@ -30,6 +31,39 @@ uint64_t byteSize(const std::vector<int64_t> &dims, r1rt_dtype_t dtype) {
   return count * r1rt_dtype_size(dtype);
 }
 
+/// The artifact's weights on one GPU, shared by the model's sessions there.
+/// It has its own driver handle, so it outlives any one session.
+struct DeviceWeights {
+  std::unique_ptr<GpuDriver> driver;
+  DevicePointer pointer = 0;
+
+  ~DeviceWeights() {
+    if (!pointer)
+      return;
+    if (r1rt_status_t status = driver->makeCurrent())
+      r1rt_status_release(status);
+    driver->free(pointer);
+  }
+};
+
+/// Uploads `bytes` of weights to GPU `ordinal` through a driver of its own.
+r1rt_status_t uploadWeights(bool cuda, int ordinal, const void *data, size_t bytes,
+                            std::shared_ptr<void> &out) {
+  auto weights = std::make_shared<DeviceWeights>();
+  if (r1rt_status_t status = cuda ? loadCudaDriver(weights->driver) : loadHipDriver(weights->driver))
+    return status;
+  if (r1rt_status_t status = weights->driver->open(ordinal))
+    return status;
+  if (r1rt_status_t status = weights->driver->allocate(bytes, &weights->pointer))
+    return status;
+  if (r1rt_status_t status = weights->driver->copyToDevice(weights->pointer, data, bytes))
+    return status;
+  if (r1rt_status_t status = weights->driver->synchronize())
+    return status;
+  out = std::move(weights);
+  return nullptr;
+}
+
 class DeviceExecutor final : public Executor {
 public:
   ~DeviceExecutor() override {
@@ -42,8 +76,6 @@ public:
         driver->destroyGraph(graph);
     if (memory)
       driver->free(memory);
-    if (weights)
-      driver->free(weights);
     for (void *module : modules)
       driver->unloadModule(module);
   }
@@ -147,6 +179,8 @@ public:
   std::vector<PlanEntry> plan;
   std::vector<TensorInfo> inputInfo, outputInfo;
   std::vector<void *> modules, functions;
+  // The model's weights on this GPU (held, shared with its other sessions).
+  std::shared_ptr<void> sharedWeights;
   DevicePointer weights = 0;
   DevicePointer memory = 0;
   uint64_t memoryBytes = 0;
@@ -348,13 +382,15 @@ r1rt_status_t createDeviceExecutor(r1rt_model_t model, r1rt_device_t kind, int o
     return status;
   device->graphs.assign(device->plan.size(), nullptr);
   if (weightSize) {
-    if (r1rt_status_t status = device->driver->allocate(weightSize, &device->weights))
+    std::string key = std::string("weights on ") + api + " " + std::to_string(ordinal);
+    if (r1rt_status_t status = modelSharedState(
+            model, key,
+            [&](std::shared_ptr<void> &out) {
+              return uploadWeights(cuda, ordinal, weightData, weightSize, out);
+            },
+            device->sharedWeights))
       return prefixError("uploading the weights", status);
-    if (r1rt_status_t status =
-            device->driver->copyToDevice(device->weights, weightData, weightSize))
-      return prefixError("uploading the weights", status);
-    if (r1rt_status_t status = device->driver->synchronize())
-      return prefixError("uploading the weights", status);
+    device->weights = static_cast<DeviceWeights *>(device->sharedWeights.get())->pointer;
   }
   device->describedAs = std::string(api) + " device " + std::to_string(ordinal) + ": " +
                         device->driver->deviceName() +

@@ -8,6 +8,7 @@
 #include "HostPlan.h"
 #include "r1c/runtime.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -52,6 +53,14 @@ r1rt_status_t checkEntriesMatchModel(const std::vector<PlanEntry> &entries,
 r1rt_status_t createHostExecutor(r1rt_model_t model, const std::vector<TensorInfo> &inputs,
                                  const std::vector<TensorInfo> &outputs,
                                  std::unique_ptr<Executor> &executor);
+
+// State that the sessions of one model share, such as the weights on a
+// GPU: the first session to ask for `key` makes it with `create`, and it
+// lives while any session holds it (the model need not outlive it). Safe
+// to call from several threads; makers of one key take turns.
+r1rt_status_t modelSharedState(r1rt_model_t model, const std::string &key,
+                               const std::function<r1rt_status_t(std::shared_ptr<void> &)> &create,
+                               std::shared_ptr<void> &out);
 
 // The artifact's CUDA or HIP code on GPU `ordinal` (`kind` is
 // R1RT_DEVICE_CUDA or R1RT_DEVICE_HIP). R1RT_UNAVAILABLE, saying why, when

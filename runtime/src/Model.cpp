@@ -1,12 +1,14 @@
 // r1rt_model_t: loading an artifact from memory or a file, and its queries.
 #include "Artifact.h"
 #include "Error.h"
+#include "Executor.h"
 #include "ExternalWeights.h"
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -143,7 +145,28 @@ struct r1rt_model {
   // External weights, mapped by the first session and shared by all.
   std::mutex weightsMutex;
   std::unique_ptr<r1rt::MappedWeights> weights;
+  // What sessions share (r1rt::modelSharedState), held by the sessions.
+  std::mutex sharedMutex;
+  std::map<std::string, std::weak_ptr<void>> shared;
 };
+
+r1rt_status_t
+r1rt::modelSharedState(r1rt_model_t model, const std::string &key,
+                       const std::function<r1rt_status_t(std::shared_ptr<void> &)> &create,
+                       std::shared_ptr<void> &out) {
+  try {
+    std::lock_guard<std::mutex> lock(model->sharedMutex);
+    out = model->shared[key].lock();
+    if (out)
+      return nullptr;
+    if (r1rt_status_t status = create(out))
+      return status;
+    model->shared[key] = out;
+    return nullptr;
+  } catch (const std::bad_alloc &) {
+    return makeError(R1RT_OUT_OF_MEMORY, "out of memory sharing state between sessions");
+  }
+}
 
 r1rt_status_t r1rt::modelExternalWeights(r1rt_model_t model, const void **out_weights) {
   const std::vector<ExternalWeightsRef> &refs = model->artifact.externalWeights;

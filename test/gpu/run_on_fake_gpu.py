@@ -16,7 +16,9 @@ inputs, with tolerances per element type (simulate_kernels.TOLERANCES).
 Besides: without a device, and with a driver library that does not exist,
 a run must fail and say so; and in two runs of a session the second must
 replay the captured graph, launching no kernel outside it (the driver's
-event log shows this), and free all device memory by the end.
+event log shows this), and free all device memory by the end; and three
+sessions of one model, running at once, must agree and share one upload
+of the weights.
 
 Exits 77 (a CTest skip), saying why, when NVRTC or hipRTC is missing.
 
@@ -292,6 +294,44 @@ def check_graph_replay(args, artifact, kernel_dir, libraries, inputs, work):
     return checks
 
 
+def check_shared_weights(args, artifact, libraries, work, sessions=3):
+    """Several sessions of one model on one GPU at once: their outputs agree
+    (r1c-shared-weights), the weights are allocated and uploaded once for
+    all of them, and all device memory is freed by the end."""
+    sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+    import artifact_sections  # noqa: E402
+    weights = next((size for kind, _, _, size in artifact_sections.sections(artifact)
+                    if kind == "WEIGHTS"), 0)
+    checks = {}
+    for device, arch, variable in DEVICES:
+        name = f"shared_weights_{device}"
+        log = os.path.join(work, f"events.shared.{device}.log")
+        if os.path.exists(log):
+            os.remove(log)
+        environment = device_environment(args, device, arch, variable, libraries, log)
+        result = subprocess.run([args.shared_weights, artifact, device, str(sessions)],
+                                capture_output=True, text=True, env=environment, timeout=600)
+        if result.returncode != 0 or f"{sessions} sessions agree" not in result.stdout:
+            checks[name] = f"r1c-shared-weights failed: {(result.stderr + result.stdout).strip()[-1000:]}"
+            continue
+        with open(log, encoding="utf-8") as f:
+            events = [line.split() for line in f if line.strip()]
+        uploads = sum(1 for e in events if e[:2] == ["htod", str(weights)])
+        allocations = sum(1 for e in events if e[:2] == ["alloc", str(weights)])
+        kinds = [e[0] for e in events]
+        problem = None
+        if not weights:
+            problem = "the artifact has no WEIGHTS section"
+        elif uploads != 1 or allocations != 1:
+            problem = (f"{sessions} sessions allocated the {weights} bytes of weights {allocations} "
+                       f"times and uploaded them {uploads} times, expected once")
+        elif kinds.count("alloc") != kinds.count("free"):
+            problem = (f"{kinds.count('alloc')} allocations and {kinds.count('free')} frees "
+                       "(device memory leaked)")
+        checks[name] = problem and f"{problem}; events in {log}"
+    return checks
+
+
 # Which code a GPU runs, per API: the artifact's targets; per device
 # architecture, the kernels it runs and what the runtime must say it loaded;
 # and a device older than every section, which must be refused.
@@ -372,6 +412,7 @@ def run_checks(args):
         np.save(inputs[-1], value)
     checks = check_failures(args, artifact, libraries, inputs)
     checks.update(check_graph_replay(args, artifact, kernel_dir, libraries, inputs, work))
+    checks.update(check_shared_weights(args, artifact, libraries, work))
     feeds = {value.name: np.load(path) for value, path in zip(model.graph.input, inputs)}
     expected = ort.InferenceSession(model.SerializeToString(),
                                     providers=["CPUExecutionProvider"]).run(None, feeds)
@@ -385,6 +426,7 @@ def main():
     parser.add_argument("--r1c", required=True)
     parser.add_argument("--r1c-run", required=True)
     parser.add_argument("--fake-driver", required=True, help="libr1c_fake_gpu.so")
+    parser.add_argument("--shared-weights", required=True, help="r1c-shared-weights")
     parser.add_argument("--cases", default="", help="comma list of case names (default: all)")
     parser.add_argument("--work", default=None, help="where to keep the files (default: temp)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)

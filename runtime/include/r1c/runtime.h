@@ -209,8 +209,10 @@ void r1rt_session_options_init(r1rt_session_options_t *options);
  * A GPU session picks the artifact's code for the device: for CUDA, the
  * cubin of the device's sm, else one of the same major version below it,
  * else PTX of an older sm that the driver compiles; for HIP, the code
- * object that loads on the device. It uploads the weights, and allocates
- * device memory for the arena and the inputs at the first run. Errors:
+ * object that loads on the device. The first session of a model on a GPU
+ * uploads the weights; the model's later sessions on that GPU share them
+ * (they are freed with the last). Each session allocates device memory
+ * for its arena and inputs at its first run. Errors:
  * R1RT_UNAVAILABLE saying why no device ran the model (no such code in
  * the artifact, no driver, no device, no code for this device); with
  * R1RT_DEVICE_AUTO, the reasons of every device tried. */
