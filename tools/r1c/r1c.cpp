@@ -62,10 +62,10 @@ int main(int argc, char **argv) {
       ->check(CLI::IsMember({"native", "x86-64-v3", "x86-64-v4"}))
       ->default_str("x86-64-v3");
   app.add_flag("--tf32", options.allowTf32,
-               "On NVIDIA targets, f32 MatMul, Gemm and Conv may round their inputs to\n"
-               "TF32 (10-bit mantissa, about 3 decimal digits) to run on tensor cores;\n"
-               "accumulation stays f32. Without it they run in full f32 (FFMA).\n"
-               "AMD targets have no TF32 and ignore it");
+               "On NVIDIA targets, f32 MatMul, Gemm and Conv may round their\n"
+               "inputs to TF32 (a 10-bit mantissa, about 3 decimal digits) to run\n"
+               "on tensor cores, accumulating in f32. Without it they run in full\n"
+               "f32 (FFMA). AMD targets have no TF32 and ignore it");
   std::string weights = "embedded";
   app.add_option("--weights", weights,
                  "With --target=host, where the weights go:\n"
