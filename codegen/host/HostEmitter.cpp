@@ -539,7 +539,13 @@ std::string emitHostHeader(ArrayRef<HostEntryPoint> entries, const HostModuleInf
     return name ? name.getValue().str() : std::string("?");
   };
   os << kHostContextDeclaration << "\n";
-  if (info.externalWeights)
+  if (info.externalWeights && info.weightsInArtifact)
+    os << "/* The weights are not in this code but in the artifact's WEIGHTS section,\n"
+       << " * which its GPU code reads too (r1c --target with host and GPU targets).\n"
+       << " * Every call needs a context whose `weights` points at that section's bytes\n"
+       << " * (r1rt_model_find_section(model, R1RT_SECTION_WEIGHTS, \"weights\", ...)),\n"
+       << " * 64-byte aligned, and the bytes must stay while the code runs. */\n\n";
+  else if (info.externalWeights)
     os << "/* The weights are not in this code (r1c --weights=external) but in\n"
        << " * " << info.weightsFile << ". Every call needs a context whose `weights` points at\n"
        << " * that file's bytes after its header: at byte 8 + N of the file, N being the\n"

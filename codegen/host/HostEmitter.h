@@ -29,6 +29,9 @@ struct HostModuleInfo {
   const WeightLayout *externalWeights = nullptr;
   /// The side file's name, for the header's comments.
   std::string weightsFile;
+  /// The external weights are the artifact's own WEIGHTS section, which its
+  /// GPU code reads too, not a side file.
+  bool weightsInArtifact = false;
 };
 
 /// One compiled specialization of the model: a plan-phase function and the

@@ -299,10 +299,12 @@ std::string outputBase(const std::string &path) {
 }
 
 /// --target=host: LLVM IR, or OUT.o and OUT.h, and the host sections of
-/// `artifact` (the plan, the shared object, the side file's reference),
-/// from the plan phase of every bucket.
+/// `artifact` (the plan, the shared object, the weights' reference), from
+/// the plan phase of every bucket. With `artifactWeights`, host code reads
+/// the weights from the artifact's WEIGHTS section, laid out so.
 int emitHost(ArrayRef<CompiledBucket> compiled, const CompilerOptions &options,
-             ArtifactWriter &artifact, std::vector<char> &sharedObject) {
+             ArtifactWriter &artifact, std::vector<char> &sharedObject,
+             const WeightLayout *artifactWeights) {
   HostModuleInfo info;
   info.symbolPrefix = symbolPrefixFor(options.outputPath == "-" ? "model" : options.outputPath);
   std::vector<HostEntryPoint> entries;
@@ -324,6 +326,9 @@ int emitHost(ArrayRef<CompiledBucket> compiled, const CompilerOptions &options,
       return 1;
     weightLayout = std::move(*layout);
     info.externalWeights = &*weightLayout;
+  } else if (artifactWeights) {
+    info.externalWeights = artifactWeights;
+    info.weightsInArtifact = true;
   }
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule = emitHostModule(entries, llvmContext, info);
@@ -363,6 +368,12 @@ int emitHost(ArrayRef<CompiledBucket> compiled, const CompilerOptions &options,
   artifact.addSection(R1RT_SECTION_PLAN, "plan", artifact::encodeHostPlan(plan));
   artifact.addSectionView(R1RT_SECTION_HOST_CODE, hostSectionName(options.cpu),
                           sharedObject.data(), sharedObject.size());
+  if (info.weightsInArtifact) {
+    // No file name: the weights are this artifact's WEIGHTS section, which
+    // the artifact's own checksum covers.
+    artifact.addSection(R1RT_SECTION_EXTERNAL_WEIGHTS_REF, "weights",
+                        artifact::encodeExternalWeightsRef("", artifactWeights->dataSize, 0));
+  }
   if (weightLayout) {
     // Named relative to the artifact, so the two move together.
     info.weightsFile = llvm::sys::path::filename(base).str() + ".safetensors";
@@ -568,6 +579,21 @@ int runCompiler(const CompilerOptions &options) {
     std::vector<char> hostSharedObject;
     artifact.setMetadata(
         artifactMetadata(compiled, llvm::sys::path::stem(options.inputPath).str()));
+    // Host and GPU targets in one artifact share one copy of the weights:
+    // the WEIGHTS section the GPU code reads, which host code reads too.
+    std::optional<WeightLayout> sharedWeights;
+    if (targets->host && !targets->gpuArchs.empty() && writesArtifact &&
+        options.weights == WeightStorage::Embedded) {
+      SmallVector<func::FuncOp> functions;
+      for (const CompiledBucket &bucket : compiled)
+        functions.push_back(mainFunction(*bucket.module));
+      FailureOr<WeightLayout> layout = layoutWeights(functions, R1RT_DEVICE_WEIGHT_ALIGNMENT);
+      if (failed(layout))
+        return progress.done(), 1;
+      if (!layout->weights.empty())
+        sharedWeights = std::move(*layout);
+    }
+    const WeightLayout *shared = sharedWeights ? &*sharedWeights : nullptr;
     if (!targets->gpuArchs.empty()) {
       std::vector<GpuEntry> entries;
       for (const CompiledBucket &bucket : compiled) {
@@ -578,13 +604,13 @@ int runCompiler(const CompilerOptions &options) {
       }
       progress.done();
       int status =
-          emitGpuTargets(entries, *targets, options, writesArtifact ? &artifact : nullptr);
+          emitGpuTargets(entries, *targets, options, writesArtifact ? &artifact : nullptr, shared);
       if (status != 0)
         return status;
     }
     if (targets->host) {
       progress.step("generating host code");
-      int status = emitHost(compiled, options, artifact, hostSharedObject);
+      int status = emitHost(compiled, options, artifact, hostSharedObject, shared);
       if (status != 0)
         return progress.done(), status;
     }

@@ -277,7 +277,8 @@ std::optional<CodegenTargets> parseCodegenTargets(const CompilerOptions &options
 }
 
 int emitGpuTargets(llvm::ArrayRef<GpuEntry> entries, const CodegenTargets &targets,
-                   const CompilerOptions &options, ArtifactWriter *artifact) {
+                   const CompilerOptions &options, ArtifactWriter *artifact,
+                   const WeightLayout *sharedWeights) {
   auto start = std::chrono::steady_clock::now();
   std::vector<ArchKernels> archs;
   for (const std::string &arch : targets.gpuArchs) {
@@ -334,11 +335,17 @@ int emitGpuTargets(llvm::ArrayRef<GpuEntry> entries, const CodegenTargets &targe
   }
 
   // Every bucket's weights, once, each aligned for the kernels' vector loads.
-  llvm::SmallVector<func::FuncOp> functions;
-  for (const GpuEntry &entry : entries)
-    functions.push_back(entry.function);
-  FailureOr<WeightLayout> weights = layoutWeights(functions, R1RT_DEVICE_WEIGHT_ALIGNMENT);
-  if (failed(weights) || failed(planArchitectures(archs, entries, compiler, *weights)))
+  FailureOr<WeightLayout> ownWeights = failure();
+  if (!sharedWeights) {
+    llvm::SmallVector<func::FuncOp> functions;
+    for (const GpuEntry &entry : entries)
+      functions.push_back(entry.function);
+    ownWeights = layoutWeights(functions, R1RT_DEVICE_WEIGHT_ALIGNMENT);
+    if (failed(ownWeights))
+      return 1;
+  }
+  const WeightLayout &weights = sharedWeights ? *sharedWeights : *ownWeights;
+  if (failed(planArchitectures(archs, entries, compiler, weights)))
     return 1;
   if (options.emit == EmitFormat::Kernels && !writeKernels(archs, compiler, options))
     return 1;
@@ -349,8 +356,8 @@ int emitGpuTargets(llvm::ArrayRef<GpuEntry> entries, const CodegenTargets &targe
                                : R1RT_SECTION_HIP_CODE,
                            arch.target->getArch().str(),
                            artifact::encodeDeviceCode(arch.modules, arch.entries));
-    if (!weights->weights.empty())
-      artifact->addSection(R1RT_SECTION_WEIGHTS, "weights", packWeights(*weights));
+    if (!weights.weights.empty())
+      artifact->addSection(R1RT_SECTION_WEIGHTS, "weights", packWeights(weights));
   }
 
   if (options.stats) {

@@ -12,6 +12,7 @@
 #define R1C_COMPILER_DRIVER_GPUTARGETS_H
 
 #include "compiler/driver/CompilerDriver.h"
+#include "codegen/host/WeightLayout.h"
 #include "r1c/artifact_writer.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -51,9 +52,12 @@ struct GpuEntry {
 /// section per architecture and the device weights to `artifact`; writes
 /// the kernels and launch lists instead with --emit=kernels (`artifact`
 /// null). Reports counts with --stats. Returns the process exit code;
-/// errors name the kernel and its ONNX nodes.
+/// errors name the kernel and its ONNX nodes. `weights` is the layout of the
+/// WEIGHTS section when the caller shares it with host code; null: laid out
+/// here.
 int emitGpuTargets(llvm::ArrayRef<GpuEntry> entries, const CodegenTargets &targets,
-                   const CompilerOptions &options, ArtifactWriter *artifact);
+                   const CompilerOptions &options, ArtifactWriter *artifact,
+                   const WeightLayout *weights = nullptr);
 
 } // namespace r1c
 

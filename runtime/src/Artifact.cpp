@@ -196,7 +196,9 @@ r1rt_status_t parseExternalWeightsRef(const SectionMeta &section, const uint8_t 
   PayloadReader reader("external weights reference " + quoted(section.name), data, section.size);
   ExternalWeightsRef ref;
   ref.sectionName = section.name;
-  R1RT_RETURN_IF_ERROR(reader.readString("file name", /*allowEmpty=*/false, ref.fileName));
+  // An empty name means the artifact's own WEIGHTS section (checked once
+  // every section is known).
+  R1RT_RETURN_IF_ERROR(reader.readString("file name", /*allowEmpty=*/true, ref.fileName));
   R1RT_RETURN_IF_ERROR(reader.readU64("file size", ref.size));
   R1RT_RETURN_IF_ERROR(reader.readU32("file checksum", ref.checksum));
   R1RT_RETURN_IF_ERROR(reader.expectEnd());
@@ -415,6 +417,25 @@ r1rt_status_t parseArtifact(const uint8_t *data, size_t size, Artifact &out) {
   }
   if (metadataCount == 0)
     return makeError(R1RT_DATA_LOSS, "artifact has no metadata section");
+  // Host code that reads the WEIGHTS section (host and GPU targets sharing
+  // the weights) needs that section, at the size it was compiled for.
+  for (const ExternalWeightsRef &ref : out.externalWeights) {
+    if (!ref.fileName.empty())
+      continue;
+    auto weights = std::find_if(out.sections.begin(), out.sections.end(), [](const SectionMeta &s) {
+      return s.kind == R1RT_SECTION_WEIGHTS && s.name == "weights";
+    });
+    if (weights == out.sections.end())
+      return makeError(R1RT_DATA_LOSS,
+                       "external weights reference %s names the artifact's WEIGHTS section, which "
+                       "it does not have",
+                       quoted(ref.sectionName).c_str());
+    if (weights->size != ref.size)
+      return makeError(R1RT_DATA_LOSS,
+                       "external weights reference %s expects a WEIGHTS section of %" PRIu64
+                       " bytes; it has %" PRIu64,
+                       quoted(ref.sectionName).c_str(), ref.size, weights->size);
+  }
 
   // `out` is final now; point the C views into it.
   for (std::vector<TensorMeta> *tensors : {&out.inputs, &out.outputs})

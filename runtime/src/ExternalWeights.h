@@ -40,8 +40,9 @@ private:
 };
 
 // What a session passes host code as `context->weights` for `model`: NULL
-// when the weights are in the code; else the model's side file, mapped and
-// checked by the first call and kept by the model. An error when the model
+// when the weights are in the code; the artifact's WEIGHTS section when the
+// reference names no file (host and GPU code share it); else the model's
+// side file, mapped and checked by the first call and kept by the model. An error when the model
 // needs a side file but was loaded from memory. Safe to call from several
 // threads. Defined with the model (Model.cpp).
 r1rt_status_t modelExternalWeights(r1rt_model_t model, const void **out_weights);

@@ -179,6 +179,18 @@ r1rt_status_t r1rt::modelExternalWeights(r1rt_model_t model, const void **out_we
       return makeError(R1RT_UNIMPLEMENTED,
                        "the artifact references %zu weight files; this runtime reads one",
                        refs.size());
+    if (refs.front().fileName.empty()) {
+      // The artifact's WEIGHTS section, shared with its GPU code; parsing
+      // checked that it is there at the right size, and sections start
+      // 64-byte aligned in memory.
+      const void *data = nullptr;
+      size_t size = 0;
+      if (r1rt_status_t status =
+              r1rt_model_find_section(model, R1RT_SECTION_WEIGHTS, "weights", &data, &size))
+        return status;
+      *out_weights = data;
+      return nullptr;
+    }
     if (model->path.empty())
       return makeError(R1RT_INVALID_ARGUMENT,
                        "the model's weights are in a side file, %s, found beside the "

@@ -289,9 +289,8 @@ TEST(ArtifactReader, ExternalWeightsReference) {
   ASSERT_TRUE(writer.finish(bytes, error)) << error;
   { LoadedModel loaded(bytes); }
 
-  // Malformed payloads: empty name, short, trailing bytes.
+  // Malformed payloads: short, trailing bytes.
   const std::vector<uint8_t> payloads[] = {
-      encodeExternalWeightsRef("", 1, 2),
       std::vector<uint8_t>{5, 0, 0, 0, 'a', 'b'},
       [] {
         std::vector<uint8_t> p = encodeExternalWeightsRef("w.safetensors", 1, 2);
@@ -299,15 +298,40 @@ TEST(ArtifactReader, ExternalWeightsReference) {
         return p;
       }(),
   };
-  const char *texts[] = {"file name is empty", "file name length 5 runs past the end",
+  const char *texts[] = {"file name length 5 runs past the end",
                          "1 unexpected bytes after the payload"};
-  for (size_t i = 0; i < 3; ++i) {
+  for (size_t i = 0; i < 2; ++i) {
     r1c::ArtifactWriter w;
     w.setMetadata(sampleMetadata());
     w.addSection(R1RT_SECTION_EXTERNAL_WEIGHTS_REF, "weights", payloads[i]);
     ASSERT_TRUE(w.finish(bytes, error)) << error;
     expectRefused(bytes, R1RT_DATA_LOSS, texts[i]);
   }
+}
+
+// An empty file name: the weights are the artifact's own WEIGHTS section
+// (host and GPU code sharing them), which must be there at that size.
+TEST(ArtifactReader, WeightsReferenceToOwnSection) {
+  std::vector<uint8_t> weights(640, 7);
+  auto build = [&](bool withWeights, uint64_t size) {
+    r1c::ArtifactWriter writer;
+    writer.setMetadata(sampleMetadata());
+    if (withWeights)
+      writer.addSection(R1RT_SECTION_WEIGHTS, "weights", weights);
+    writer.addSection(R1RT_SECTION_EXTERNAL_WEIGHTS_REF, "weights",
+                      encodeExternalWeightsRef("", size, 0));
+    std::vector<uint8_t> bytes;
+    std::string error;
+    EXPECT_TRUE(writer.finish(bytes, error)) << error;
+    return bytes;
+  };
+  { LoadedModel loaded(build(true, weights.size())); }
+  expectRefused(build(false, weights.size()), R1RT_DATA_LOSS,
+                "external weights reference 'weights' names the artifact's WEIGHTS section, "
+                "which it does not have");
+  expectRefused(build(true, 64), R1RT_DATA_LOSS,
+                "external weights reference 'weights' expects a WEIGHTS section of 64 bytes; "
+                "it has 640");
 }
 
 TEST(ArtifactCorruption, TruncatedAtEveryLength) {

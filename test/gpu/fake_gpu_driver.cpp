@@ -33,6 +33,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 // Internal; the library exports only the driver entry points (it is built
@@ -197,6 +198,7 @@ struct Stream {
   bool invalidated = false;
   int mode = 0; // CU_STREAM_CAPTURE_MODE_GLOBAL, _THREAD_LOCAL, _RELAXED
   std::vector<Launch> recorded;
+  std::thread::id capturer; // the thread that began the capture
 };
 
 struct Context {
@@ -204,6 +206,7 @@ struct Context {
   int references = 0;
 };
 
+constexpr int kCaptureModeGlobal = 0;
 constexpr int kCaptureModeRelaxed = 2;
 
 // Everything the driver holds. It is never destroyed, so a caller's static
@@ -452,10 +455,24 @@ Result findStream(Api api, const char *call, Stream *stream) {
   return Success;
 }
 
-Stream *activeCapture() {
+/// Any capture but a relaxed one: work on the legacy default stream would
+/// join it, whichever thread began it.
+Stream *anyCapture() {
   for (Stream *stream : state().streams)
-    if (stream->capturing)
+    if (stream->capturing && stream->mode != kCaptureModeRelaxed)
       return stream;
+  return nullptr;
+}
+
+/// The capture that forbids unsafe calls on this thread, as CUDA rules: one
+/// this thread began, unless relaxed, or another thread's in global mode.
+Stream *activeCapture() {
+  for (Stream *stream : state().streams) {
+    if (!stream->capturing || stream->mode == kCaptureModeRelaxed)
+      continue;
+    if (stream->capturer == std::this_thread::get_id() || stream->mode == kCaptureModeGlobal)
+      return stream;
+  }
   return nullptr;
 }
 
@@ -466,11 +483,11 @@ Result breakCapture(Api api, const char *call, Stream *capture, Result result, c
   return fail(api, call, result, why);
 }
 
-/// Calls that may not run while a stream captures, except in relaxed mode:
+/// Calls that may not run while a stream captures (activeCapture):
 /// allocation, module loading and synchronization.
 Result checkUnsafeDuringCapture(Api api, const char *call) {
   Stream *capture = activeCapture();
-  if (capture && capture->mode != kCaptureModeRelaxed)
+  if (capture)
     return breakCapture(api, call, capture, CaptureUnsupported,
                         "not permitted while a stream captures");
   return Success;
@@ -485,7 +502,7 @@ Result checkCopyStream(Api api, const char *call, Stream *stream) {
   if (stream && stream->capturing)
     return breakCapture(api, call, stream, CaptureUnsupported,
                         "a copy of pageable host memory on a capturing stream");
-  if (Stream *capture = activeCapture(); !stream && capture)
+  if (Stream *capture = anyCapture(); !stream && capture)
     return breakCapture(api, call, capture, CaptureImplicit,
                         "the default stream while another stream captures");
   return Success;
@@ -677,7 +694,7 @@ Result launchKernel(Api api, const char *call, Function *function, const unsigne
     stream->recorded.push_back(std::move(launch));
     return Success;
   }
-  if (Stream *capture = activeCapture(); !stream && capture)
+  if (Stream *capture = anyCapture(); !stream && capture)
     return breakCapture(api, call, capture, CaptureImplicit,
                         "the default stream while another stream captures");
   note("launch %s", function->name.c_str());
@@ -717,7 +734,7 @@ Result beginCapture(Api api, const char *call, Stream *stream, int mode) {
     return fail(api, call, IllegalState, "the stream captures already");
   if (mode < 0 || mode > kCaptureModeRelaxed)
     return fail(api, call, InvalidValue, "not a capture mode");
-  *stream = Stream{true, false, mode, {}};
+  *stream = Stream{true, false, mode, {}, std::this_thread::get_id()};
   note("capture-begin");
   return Success;
 }

@@ -30,6 +30,7 @@ import concurrent.futures
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -47,7 +48,10 @@ import build_fake_kernels  # noqa: E402
 from simulate_kernels import compare, parse_launches  # noqa: E402
 
 SKIP = 77
-TARGETS = "sm_90,gfx90a"
+# The artifacts hold host code too, which then reads the weights from the
+# WEIGHTS section the GPU code reads (one copy); kernels print for the GPUs.
+TARGETS = "host,sm_90,gfx90a"
+KERNEL_TARGETS = "sm_90,gfx90a"
 # --device, the fake device's architecture, and the variable that names the
 # driver library for the runtime.
 DEVICES = [("cuda", "sm_90", "R1RT_CUDA_LIBRARY"), ("hip", "gfx90a", "R1RT_HIP_LIBRARY")]
@@ -158,10 +162,11 @@ def random_feeds(model, spec, rng):
 
 def compile_model(args, model_path, spec, work):
     """The artifact, and the printed kernels with a library per architecture."""
-    base = [args.r1c, model_path, f"--target={TARGETS}", *spec["dims"], "--no-progress"]
+    base = [args.r1c, model_path, *spec["dims"], "--no-progress"]
     artifact = os.path.join(work, "model")
     kernel_dir = os.path.join(work, "kernels")
-    for command in ([*base, "-o", artifact], [*base, "--emit=kernels", "-o", kernel_dir]):
+    for command in ([*base, f"--target={TARGETS}", "-o", artifact],
+                    [*base, f"--target={KERNEL_TARGETS}", "--emit=kernels", "-o", kernel_dir]):
         result = subprocess.run(command, capture_output=True, text=True, timeout=600)
         if result.returncode != 0:
             if re.search(r"(NVRTC|hipRTC) is needed for", result.stderr):
@@ -192,7 +197,8 @@ def run_device(args, artifact, device, environment, inputs, extra=()):
 
 
 def run_case(spec, args):
-    """Runs one model on both fake devices; returns what went wrong."""
+    """Runs one model on both fake devices and on the host; returns what
+    went wrong."""
     name = spec["name"]
     # One folder per case, kept between runs: unchanged kernels are not
     # rebuilt (build_fake_kernels.py).
@@ -210,7 +216,7 @@ def run_case(spec, args):
     for index, value in enumerate(model.graph.input):
         inputs.append(os.path.join(work, f"input_{index}.npy"))
         np.save(inputs[-1], feeds[value.name])
-    problems = []
+    problems = shared_weights_problems(name, artifact)
     for device, arch, variable in DEVICES:
         outputs = os.path.join(work, f"outputs.{device}")
         shutil.rmtree(outputs, ignore_errors=True)  # no output of an earlier run may pass
@@ -229,7 +235,60 @@ def run_case(spec, args):
             problem = compare(f"{name} [{device}] output {index}", np.load(path), reference)
             if problem:
                 problems.append(problem)
+    problems += host_problems(args, name, spec, model_path, artifact, inputs, len(expected), work)
     return problems
+
+
+def host_problems(args, name, spec, model_path, artifact, inputs, count, work):
+    """The artifact's host code reads the weights from the WEIGHTS section
+    the GPU code reads; its outputs must equal, bit for bit, those of host
+    code with the weights inside it (--target=host alone). How host code
+    compares with ONNX Runtime is the host tests' business."""
+    alone = os.path.join(work, "host_only")
+    result = subprocess.run([args.r1c, model_path, "--target=host", *spec["dims"], "--no-progress",
+                             "-o", alone], capture_output=True, text=True, timeout=600)
+    if result.returncode != 0:
+        return [f"{name} [host]: r1c --target=host failed: {result.stderr.strip()[-1000:]}"]
+    saved = {}
+    for label, path in (("shared", artifact), ("alone", alone + ".r1")):
+        saved[label] = os.path.join(work, f"outputs.host.{label}")
+        shutil.rmtree(saved[label], ignore_errors=True)
+        result = run_device(args, path, "host", dict(os.environ), inputs,
+                            ["--save-outputs", saved[label]])
+        if result.returncode != 0:
+            return [f"{name} [host, {label}]: r1c-run failed: "
+                    f"{(result.stderr or result.stdout).strip()[-1000:]}"]
+    for index in range(count):
+        ours, theirs = (np.load(os.path.join(saved[label], f"output_{index}.npy"))
+                        for label in ("shared", "alone"))
+        if ours.dtype != theirs.dtype or not np.array_equal(ours, theirs, equal_nan=True):
+            return [f"{name} [host] output {index}: reading the WEIGHTS section gives other "
+                    "outputs than weights in the code"]
+    return []
+
+
+def shared_weights_problems(name, artifact):
+    """A host and GPU artifact keeps one copy of the weights: the WEIGHTS
+    section, which the host code's reference names with an empty file name
+    (docs/design/artifact-format.md)."""
+    sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+    import artifact_sections  # noqa: E402
+    found = {(kind, section): (offset, size)
+             for kind, section, offset, size in artifact_sections.sections(artifact)}
+    if ("WEIGHTS", "weights") not in found:
+        return []  # a model without weights
+    reference = found.get(("EXTERNAL_WEIGHTS_REF", "weights"))
+    if not reference:
+        return [f"{name}: the host code does not read the WEIGHTS section (no weights reference)"]
+    with open(artifact, "rb") as f:
+        f.seek(reference[0])
+        payload = f.read(reference[1])
+    name_length, = struct.unpack_from("<I", payload)
+    size, = struct.unpack_from("<Q", payload, 4 + name_length)
+    if name_length != 0 or size != found[("WEIGHTS", "weights")][1]:
+        return [f"{name}: the weights reference names a {name_length}-byte file name and "
+                f"{size} bytes, not the {found[('WEIGHTS', 'weights')][1]}-byte WEIGHTS section"]
+    return []
 
 
 def check_failures(args, artifact, libraries, inputs):

@@ -69,7 +69,8 @@ int main(int argc, char **argv) {
   std::string weights = "embedded";
   app.add_option("--weights", weights,
                  "With --target=host, where the weights go:\n"
-                 "  embedded  inside the code (OUT.o and OUT.r1)\n"
+                 "  embedded  inside the code (OUT.o and OUT.r1); with GPU targets too,\n"
+                 "            in OUT.r1's WEIGHTS section, which host and GPU code share\n"
                  "  external  in OUT.safetensors beside OUT.r1, which records its size\n"
                  "            and CRC-32 for the runtime to check; the code stays small")
       ->check(CLI::IsMember({"embedded", "external"}))
