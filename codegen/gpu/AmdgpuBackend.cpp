@@ -70,12 +70,13 @@ private:
   bool &failed;
 };
 
-/// The initializer of the device-library constant `name`, if it is there.
-llvm::ConstantInt *libraryConstant(llvm::Module &module, llvm::StringRef name) {
+/// The device-library integer constant `name`, if the module has it.
+llvm::GlobalVariable *libraryConstant(llvm::Module &module, llvm::StringRef name) {
   llvm::GlobalVariable *global = module.getGlobalVariable(name, /*AllowInternal=*/true);
-  if (!global || !global->hasInitializer())
+  if (!global || !global->hasInitializer() ||
+      !llvm::isa<llvm::ConstantInt>(global->getInitializer()))
     return nullptr;
-  return llvm::dyn_cast<llvm::ConstantInt>(global->getInitializer());
+  return global;
 }
 
 void retarget(llvm::Module &module, llvm::StringRef arch, const llvm::TargetMachine &machine) {
@@ -88,18 +89,20 @@ void retarget(llvm::Module &module, llvm::StringRef arch, const llvm::TargetMach
     function.removeFnAttr("target-features");
   }
   // The device libraries test this at run time (9402 for gfx942).
-  if (llvm::ConstantInt *version = libraryConstant(module, "__oclc_ISA_version")) {
+  if (llvm::GlobalVariable *version = libraryConstant(module, "__oclc_ISA_version")) {
     llvm::AMDGPU::IsaVersion isa = llvm::AMDGPU::getIsaVersion(arch);
-    module.getGlobalVariable("__oclc_ISA_version", true)
-        ->setInitializer(llvm::ConstantInt::get(version->getType(),
-                                                isa.Major * 1000 + isa.Minor * 100 + isa.Stepping));
+    version->setInitializer(llvm::ConstantInt::get(
+        version->getValueType(), isa.Major * 1000 + isa.Minor * 100 + isa.Stepping));
   }
   // Kernel arguments beyond the explicit ones (hidden arguments) are laid
   // out by code object version; the libraries read them the way their ABI
   // version says (400 for version 4), so the code object must match.
   if (!module.getModuleFlag("amdhsa_code_object_version")) {
-    llvm::ConstantInt *abi = libraryConstant(module, "__oclc_ABI_version");
-    unsigned version = abi ? static_cast<unsigned>(abi->getZExtValue()) : 500;
+    llvm::GlobalVariable *abi = libraryConstant(module, "__oclc_ABI_version");
+    unsigned version =
+        abi ? static_cast<unsigned>(
+                  llvm::cast<llvm::ConstantInt>(abi->getInitializer())->getZExtValue())
+            : 500;
     module.addModuleFlag(llvm::Module::Error, "amdhsa_code_object_version", version);
   }
   // Only the kernels are entry points; the rest may be inlined and dropped.

@@ -221,15 +221,15 @@ LogicalResult printMatrixGemm(KernelWriter &w, const GemmProblem &p, const Matri
      << "  for (r1_i r1_k0 = 0; r1_k0 < " << w.index(p.k) << "; r1_k0 += " << bk << ") {\n";
   // Values go to shared memory as stored, or through the instruction's
   // conversion; zero is +0.0 in f16, bf16 and f32 alike.
-  auto raw = [&](StringRef value) {
+  auto toStaged = [&](StringRef value) {
     return mi.stageConversion.empty() ? value.str() : mi.stageConversion + "(" + value.str() + ")";
   };
   printStage(w, bm * bk, threads, bk, "r1_row0", "r1_k0", p.m, p.k, storage, "0", p.loadA,
-             raw, [&](StringRef r, StringRef c) {
+             toStaged, [&](StringRef r, StringRef c) {
                return ("r1_as[" + r + " * " + Twine(lda) + " + " + c + "]").str();
              });
   printStage(w, bk * bn, threads, bn, "r1_k0", "r1_col0", p.k, p.n, storage, "0", p.loadB,
-             raw, [&](StringRef r, StringRef c) {
+             toStaged, [&](StringRef r, StringRef c) {
                return ("r1_bs[" + r + " * " + Twine(ldb) + " + " + c + "]").str();
              });
   os << "    __syncthreads();\n"

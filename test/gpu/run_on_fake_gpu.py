@@ -44,6 +44,8 @@ import onnxruntime as ort
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import artifact_sections  # noqa: E402
 import build_fake_kernels  # noqa: E402
 from simulate_kernels import compare, parse_launches  # noqa: E402
 
@@ -271,8 +273,6 @@ def shared_weights_problems(name, artifact):
     """A host and GPU artifact keeps one copy of the weights: the WEIGHTS
     section, which the host code's reference names with an empty file name
     (docs/design/artifact-format.md)."""
-    sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-    import artifact_sections  # noqa: E402
     found = {(kind, section): (offset, size)
              for kind, section, offset, size in artifact_sections.sections(artifact)}
     if ("WEIGHTS", "weights") not in found:
@@ -357,8 +357,6 @@ def check_shared_weights(args, artifact, libraries, work, sessions=3):
     """Several sessions of one model on one GPU at once: their outputs agree
     (r1c-shared-weights), the weights are allocated and uploaded once for
     all of them, and all device memory is freed by the end."""
-    sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-    import artifact_sections  # noqa: E402
     weights = next((size for kind, _, _, size in artifact_sections.sections(artifact)
                     if kind == "WEIGHTS"), 0)
     checks = {}
