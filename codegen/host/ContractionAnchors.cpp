@@ -4,12 +4,14 @@
 // over k, so the innermost loop is a unit-stride multiply-add that O3
 // vectorizes. C is computed in tiles of up to 64 rows by a block of columns
 // whose slice of B fits in L2, so B is read from L2 for the tile's rows;
-// tiles are independent, which makes them the tasks of a thread split. The
+// tiles are independent, which makes them the tasks of a thread split.
+// 16-bit floats accumulate in f32 and round once per element of C. The
 // packed, register-blocked template of docs/design/host-codegen.md
 // replaces it.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/host/Anchors.h"
+#include "codegen/host/ScalarOps.h"
 #include "dialects/R1/IR/R1Ops.h"
 
 #include <algorithm>
@@ -18,6 +20,10 @@ using namespace mlir;
 using namespace mlir::r1;
 
 namespace r1c {
+
+/// The widest column block of a 16-bit float matmul: its f32 row of sums
+/// (16 KiB) lives on the stack.
+constexpr int64_t kMaxWidenedColumns = 4096;
 
 LogicalResult emitMatMul(KernelBuilder &kb, Operation *anchor, ArrayRef<llvm::Value *> inputs,
                          ArrayRef<llvm::Value *> outputs) {
@@ -39,12 +45,16 @@ LogicalResult emitMatMul(KernelBuilder &kb, Operation *anchor, ArrayRef<llvm::Va
   ArrayRef<int64_t> bBatch = ArrayRef(bShape).drop_back(2);
   SmallVector<int64_t> batch(c.getShape().begin(),
                              c.getShape().begin() + std::max(aBatch.size(), bBatch.size()));
-  llvm::IRBuilder<> &b = kb.b;
-  llvm::Value *lhs = inputs[0], *rhs = inputs[1], *out = outputs[0];
   // Columns per block: the block's k x width slice of B stays under 1 MiB.
   // A width that divides n keeps every block's loop count static.
   int64_t bytes = std::max<int64_t>(1, element.getIntOrFloatBitWidth() / 8);
   int64_t width = std::max<int64_t>(16, (int64_t(1) << 20) / (bytes * std::max<int64_t>(k, 1)));
+  // 16-bit floats accumulate a row of the block in f32 on the stack (rounding
+  // at every step of k would cost digits), so the block stays a stack's size.
+  Type compute = getComputeType(element);
+  bool widened = compute != element;
+  if (widened)
+    width = std::min<int64_t>(width, kMaxWidenedColumns);
   width = std::max<int64_t>(1, std::min(n, width / 16 * 16));
   for (int64_t w = width; w >= 16; w -= 16)
     if (n % w == 0) {
@@ -59,6 +69,9 @@ LogicalResult emitMatMul(KernelBuilder &kb, Operation *anchor, ArrayRef<llvm::Va
   int64_t batchCount = 1;
   for (int64_t dim : batch)
     batchCount *= dim;
+  llvm::IRBuilder<> &b = kb.b;
+  llvm::Value *lhs = inputs[0], *rhs = inputs[1], *out = outputs[0];
+  llvm::Value *rowSums = widened ? kb.stackRow(compute, width) : nullptr;
 
   // One loop over (batch, row tile, column block) tiles of C: tiles write
   // disjoint parts of C, so they are the tasks of a thread split.
@@ -97,21 +110,26 @@ LogicalResult emitMatMul(KernelBuilder &kb, Operation *anchor, ArrayRef<llvm::Va
     emitRows([&](llvm::Value *r) {
       llvm::Value *row = b.CreateAdd(firstRow, r);
       llvm::Value *cRow = b.CreateAdd(cBase, b.CreateAdd(b.CreateMul(row, kb.i64(n)), first));
-      emitColumns([&](llvm::Value *col) {
-        kb.store(kb.constant(element, 0), out, b.CreateAdd(cRow, col), element);
-      });
+      // Where the row's sums accumulate: C itself, or the f32 stack row.
+      llvm::Value *sums = widened ? rowSums : out;
+      auto sumAt = [&](llvm::Value *col) { return widened ? col : b.CreateAdd(cRow, col); };
+      emitColumns(
+          [&](llvm::Value *col) { kb.store(kb.constant(compute, 0), sums, sumAt(col), compute); });
       kb.loop(k, [&](llvm::Value *kk) {
-        llvm::Value *aValue =
-            kb.load(lhs, b.CreateAdd(aBase, b.CreateAdd(b.CreateMul(row, kb.i64(k)), kk)), element);
+        llvm::Value *aValue = kb.loadComputed(
+            lhs, b.CreateAdd(aBase, b.CreateAdd(b.CreateMul(row, kb.i64(k)), kk)), element);
         llvm::Value *bRow = b.CreateAdd(bBase, b.CreateAdd(b.CreateMul(kk, kb.i64(n)), first));
         emitColumns([&](llvm::Value *col) {
-          llvm::Value *offset = b.CreateAdd(cRow, col);
-          llvm::Value *sum =
-              b.CreateFAdd(kb.load(out, offset, element),
-                           b.CreateFMul(aValue, kb.load(rhs, b.CreateAdd(bRow, col), element)));
-          kb.store(sum, out, offset, element);
+          llvm::Value *at = sumAt(col);
+          llvm::Value *product =
+              b.CreateFMul(aValue, kb.loadComputed(rhs, b.CreateAdd(bRow, col), element));
+          kb.store(b.CreateFAdd(kb.load(sums, at, compute), product), sums, at, compute);
         });
       });
+      if (widened)
+        emitColumns([&](llvm::Value *col) {
+          kb.storeComputed(kb.load(rowSums, col, compute), out, b.CreateAdd(cRow, col), element);
+        });
     });
   });
   return success();

@@ -34,10 +34,8 @@ using mlir::r1::windowDims;
 /// every step), the element type for f32 and f64; null for anything else.
 /// bf16 is left out: rounding to it needs a runtime call before AVX-512 BF16.
 Type accumulationType(Type element) {
-  if (element.isF32() || element.isF64())
-    return element;
-  if (element.isF16())
-    return Float32Type::get(element.getContext());
+  if (element.isF16() || element.isF32() || element.isF64())
+    return getComputeType(element);
   return nullptr;
 }
 
@@ -108,23 +106,12 @@ struct RowAccumulator {
   }
 };
 
-/// A row of `length` elements of `type` on the stack, allocated once in the
-/// entry block.
-llvm::Value *stackRow(KernelBuilder &kb, Type type, int64_t length) {
-  llvm::Function *function = kb.b.GetInsertBlock()->getParent();
-  llvm::IRBuilder<> entry(&function->getEntryBlock(), function->getEntryBlock().begin());
-  llvm::AllocaInst *row =
-      entry.CreateAlloca(getScalarType(kb.b.getContext(), type), entry.getInt64(length));
-  row->setAlignment(llvm::Align(64));
-  return row;
-}
-
 RowAccumulator rowFor(KernelBuilder &kb, Converter &convert, llvm::Value *out, llvm::Value *outRow,
                       int64_t length) {
   llvm::Type *type = getScalarType(kb.b.getContext(), convert.acc);
   if (convert.element == convert.acc)
     return {out, outRow, type, &convert.scopes};
-  return {stackRow(kb, convert.acc, length), kb.i64(0), type, &convert.scopes};
+  return {kb.stackRow(convert.acc, length), kb.i64(0), type, &convert.scopes};
 }
 
 /// Emits `body` under `condition`.

@@ -2,6 +2,8 @@
 #include "codegen/host/KernelBuilder.h"
 #include "codegen/host/ScalarOps.h"
 
+#include <functional>
+
 namespace r1c {
 
 bool KernelBuilder::splitLoop(int64_t count, llvm::function_ref<void(llvm::Value *)> body) {
@@ -76,6 +78,21 @@ void KernelBuilder::loopNest(llvm::ArrayRef<int64_t> shape,
   loopNestFrom(shape, indices, body);
 }
 
+void KernelBuilder::loopNest(llvm::ArrayRef<llvm::Value *> extents,
+                             llvm::function_ref<void(llvm::ArrayRef<llvm::Value *>)> body) {
+  llvm::SmallVector<llvm::Value *> indices;
+  std::function<void()> nest = [&] {
+    if (indices.size() == extents.size())
+      return body(indices);
+    loop(extents[indices.size()], [&](llvm::Value *i) {
+      indices.push_back(i);
+      nest();
+      indices.pop_back();
+    });
+  };
+  nest();
+}
+
 void KernelBuilder::loopNestInRowChunks(
     llvm::ArrayRef<int64_t> shape, llvm::function_ref<void(llvm::ArrayRef<llvm::Value *>)> body) {
   // About 8K elements per chunk, in whole rows; a divisor of the row count
@@ -148,6 +165,23 @@ void KernelBuilder::store(llvm::Value *value, llvm::Value *base, llvm::Value *of
   b.CreateStore(value, b.CreateGEP(storage, base, offset));
 }
 
+llvm::Value *KernelBuilder::loadComputed(llvm::Value *base, llvm::Value *offset,
+                                         mlir::Type element) {
+  llvm::Value *value = load(base, offset, element);
+  mlir::Type compute = getComputeType(element);
+  if (compute == element)
+    return value;
+  return b.CreateFPExt(value, getScalarType(b.getContext(), compute));
+}
+
+void KernelBuilder::storeComputed(llvm::Value *value, llvm::Value *base, llvm::Value *offset,
+                                  mlir::Type element) {
+  llvm::Type *type = getScalarType(b.getContext(), element);
+  if (value->getType() != type)
+    value = b.CreateFPTrunc(value, type);
+  store(value, base, offset, element);
+}
+
 llvm::Value *KernelBuilder::constant(mlir::Type element, double value) {
   llvm::Type *type = getScalarType(b.getContext(), element);
   if (type->isFloatingPointTy())
@@ -159,6 +193,15 @@ llvm::Value *KernelBuilder::accumulator(mlir::Type element) {
   llvm::Function *function = b.GetInsertBlock()->getParent();
   llvm::IRBuilder<> entry(&function->getEntryBlock(), function->getEntryBlock().begin());
   return entry.CreateAlloca(getScalarType(b.getContext(), element));
+}
+
+llvm::Value *KernelBuilder::stackRow(mlir::Type element, int64_t length) {
+  llvm::Function *function = b.GetInsertBlock()->getParent();
+  llvm::IRBuilder<> entry(&function->getEntryBlock(), function->getEntryBlock().begin());
+  llvm::AllocaInst *row =
+      entry.CreateAlloca(getScalarType(b.getContext(), element), entry.getInt64(length));
+  row->setAlignment(llvm::Align(64));
+  return row;
 }
 
 } // namespace r1c

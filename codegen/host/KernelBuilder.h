@@ -41,6 +41,10 @@ public:
   void loopNest(llvm::ArrayRef<int64_t> shape,
                 llvm::function_ref<void(llvm::ArrayRef<llvm::Value *>)> body);
 
+  /// Nested loops over extents known only at run time, innermost last.
+  void loopNest(llvm::ArrayRef<llvm::Value *> extents,
+                llvm::function_ref<void(llvm::ArrayRef<llvm::Value *>)> body);
+
   /// Row-major element offset of `indices` in a tensor of `shape` (same rank).
   llvm::Value *offset(llvm::ArrayRef<llvm::Value *> indices, llvm::ArrayRef<int64_t> shape);
   /// Offset in a tensor of `shape` broadcast to the rank of `indices`
@@ -51,12 +55,21 @@ public:
   llvm::Value *load(llvm::Value *base, llvm::Value *offset, mlir::Type element);
   void store(llvm::Value *value, llvm::Value *base, llvm::Value *offset, mlir::Type element);
 
+  /// An element loaded and widened to its compute type (getComputeType),
+  /// and the reverse: a compute-type value rounded to `element` and stored.
+  llvm::Value *loadComputed(llvm::Value *base, llvm::Value *offset, mlir::Type element);
+  void storeComputed(llvm::Value *value, llvm::Value *base, llvm::Value *offset,
+                     mlir::Type element);
+
   /// A scalar of `element` type in registers.
   llvm::Value *constant(mlir::Type element, double value);
 
   /// A stack slot for an accumulator, hoisted to the function entry so loops
   /// can keep it in a register.
   llvm::Value *accumulator(mlir::Type element);
+  /// A row of `length` elements of `element` type on the stack, 64-byte
+  /// aligned, allocated once in the function's entry block.
+  llvm::Value *stackRow(mlir::Type element, int64_t length);
 
 private:
   /// Loops entered and not yet left; 0 is the kernel's top level.

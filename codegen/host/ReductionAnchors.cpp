@@ -2,7 +2,8 @@
 //
 // Reference loop nests: an outer nest over the kept dims, an inner one over
 // the reduced dims, a scalar accumulator. Softmax and layer norm make two or
-// three passes over each row.
+// three passes over each row. 16-bit floats are computed in f32 and rounded
+// once, on the way to the output.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/host/Anchors.h"
@@ -77,8 +78,8 @@ SmallVector<llvm::Value *> joinIndices(ArrayRef<llvm::Value *> kept, ArrayRef<ll
 }
 
 /// A reduction whose axes arrive as a tensor: which dims it reduces, and so
-/// the result's dims, are known only at run time. One pass over the input
-/// accumulates each element into its output element; the output's dims go
+/// the result's dims, are known only at run time. Loops with run-time trip
+/// counts visit the input in the static path's order; the output's dims go
 /// to `outputs[1]`.
 LogicalResult emitReduceOverComputedAxes(KernelBuilder &kb, Operation *op, Combine combine,
                                          ArrayRef<llvm::Value *> inputs,
@@ -148,24 +149,34 @@ LogicalResult emitReduceOverComputedAxes(KernelBuilder &kb, Operation *op, Combi
     next = b.CreateAdd(next, b.CreateZExt(kept, i64));
   }
 
-  llvm::Type *scalar = getScalarType(b.getContext(), element);
-  kb.loop(outputCount, [&](llvm::Value *i) {
-    kb.store(initialValue(kb, element, combine), outputs[0], i, element);
-  });
-  kb.loopNest(shape, [&](ArrayRef<llvm::Value *> indices) {
+  // Each output element reduces, in a register, the input elements that
+  // share its kept indices: a nest over the kept dims (extent 1 where
+  // reduced), and inside it one over the reduced dims (extent 1 where kept).
+  SmallVector<llvm::Value *> keptExtents, reducedExtents;
+  for (int64_t d = 0; d < rank; ++d) {
+    keptExtents.push_back(b.CreateSelect(reduced[d], b.getInt64(1), b.getInt64(shape[d])));
+    reducedExtents.push_back(b.CreateSelect(reduced[d], b.getInt64(shape[d]), b.getInt64(1)));
+  }
+  Type compute = getComputeType(element);
+  llvm::Type *scalar = getScalarType(b.getContext(), compute);
+  llvm::Value *acc = kb.accumulator(compute);
+  kb.loopNest(keptExtents, [&](ArrayRef<llvm::Value *> kept) {
+    b.CreateStore(initialValue(kb, compute, combine), acc);
+    kb.loopNest(reducedExtents, [&](ArrayRef<llvm::Value *> inner) {
+      SmallVector<llvm::Value *> indices;
+      for (int64_t d = 0; d < rank; ++d)
+        indices.push_back(b.CreateAdd(kept[d], inner[d]));
+      llvm::Value *x = kb.loadComputed(inputs[0], kb.offset(indices, shape), element);
+      b.CreateStore(combineValues(kb, compute, combine, b.CreateLoad(scalar, acc), x), acc);
+    });
+    llvm::Value *result = b.CreateLoad(scalar, acc);
+    if (combine == Combine::Mean)
+      result = b.CreateFDiv(result, b.CreateSIToFP(reducedCount, scalar));
     llvm::Value *at = b.getInt64(0);
     for (int64_t d = 0; d < rank; ++d)
-      at = b.CreateAdd(at, b.CreateMul(indices[d], strides[d]));
-    llvm::Value *x = kb.load(inputs[0], kb.offset(indices, shape), element);
-    llvm::Value *current = kb.load(outputs[0], at, element);
-    kb.store(combineValues(kb, element, combine, current, x), outputs[0], at, element);
+      at = b.CreateAdd(at, b.CreateMul(kept[d], strides[d]));
+    kb.storeComputed(result, outputs[0], at, element);
   });
-  if (combine == Combine::Mean) {
-    llvm::Value *count = b.CreateSIToFP(reducedCount, scalar);
-    kb.loop(outputCount, [&](llvm::Value *i) {
-      kb.store(b.CreateFDiv(kb.load(outputs[0], i, element), count), outputs[0], i, element);
-    });
-  }
   return success();
 }
 
@@ -203,20 +214,21 @@ LogicalResult emitReduce(KernelBuilder &kb, Operation *op, ArrayRef<llvm::Value 
       reducedShape.push_back(shape[d]);
   }
   llvm::IRBuilder<> &b = kb.b;
-  llvm::Value *acc = kb.accumulator(element);
+  Type compute = getComputeType(element);
+  llvm::Type *scalar = getScalarType(b.getContext(), compute);
+  llvm::Value *acc = kb.accumulator(compute);
   kb.loopNest(keptShape, [&](ArrayRef<llvm::Value *> kept) {
-    b.CreateStore(initialValue(kb, element, combine), acc);
+    b.CreateStore(initialValue(kb, compute, combine), acc);
     kb.loopNest(reducedShape, [&](ArrayRef<llvm::Value *> reduced) {
-      llvm::Value *x =
-          kb.load(inputs[0], kb.offset(joinIndices(kept, reduced, isReduced), shape), element);
-      llvm::Value *current = b.CreateLoad(getScalarType(b.getContext(), element), acc);
-      b.CreateStore(combineValues(kb, element, combine, current, x), acc);
+      llvm::Value *x = kb.loadComputed(
+          inputs[0], kb.offset(joinIndices(kept, reduced, isReduced), shape), element);
+      b.CreateStore(combineValues(kb, compute, combine, b.CreateLoad(scalar, acc), x), acc);
     });
-    llvm::Value *result = b.CreateLoad(getScalarType(b.getContext(), element), acc);
+    llvm::Value *result = b.CreateLoad(scalar, acc);
     if (combine == Combine::Mean)
-      result = b.CreateFDiv(result, kb.constant(element, productOfDims(reducedShape)));
+      result = b.CreateFDiv(result, kb.constant(compute, productOfDims(reducedShape)));
     // With or without keepdims the output has the kept dims' row-major order.
-    kb.store(result, outputs[0], kb.offset(kept, keptShape), element);
+    kb.storeComputed(result, outputs[0], kb.offset(kept, keptShape), element);
   });
   return success();
 }
@@ -279,40 +291,48 @@ LogicalResult emitSoftmax(KernelBuilder &kb, Operation *op, ArrayRef<llvm::Value
   SmallVector<int64_t> outer(shape);
   outer[axis] = 1;
   llvm::IRBuilder<> &b = kb.b;
-  llvm::Type *scalar = getScalarType(b.getContext(), element);
-  llvm::Value *maxSlot = kb.accumulator(element), *sumSlot = kb.accumulator(element);
+  // 16-bit floats are computed in f32; their exponentials are computed again
+  // in the last pass rather than kept, rounded, in the output.
+  Type compute = getComputeType(element);
+  bool widened = compute != element;
+  llvm::Type *scalar = getScalarType(b.getContext(), compute);
+  llvm::Value *maxSlot = kb.accumulator(compute), *sumSlot = kb.accumulator(compute);
   kb.loopNest(outer, [&](ArrayRef<llvm::Value *> indices) {
     auto offsetAt = [&](llvm::Value *i) {
       SmallVector<llvm::Value *> at(indices);
       at[axis] = i;
       return kb.offset(at, shape);
     };
+    auto input = [&](llvm::Value *i) { return kb.loadComputed(inputs[0], offsetAt(i), element); };
     // Subtracting the row maximum keeps exp from overflowing.
-    b.CreateStore(kb.constant(element, -std::numeric_limits<double>::infinity()), maxSlot);
+    b.CreateStore(kb.constant(compute, -std::numeric_limits<double>::infinity()), maxSlot);
     kb.loop(shape[axis], [&](llvm::Value *i) {
-      llvm::Value *x = kb.load(inputs[0], offsetAt(i), element);
       b.CreateStore(b.CreateIntrinsic(llvm::Intrinsic::maximum, {scalar},
-                                      {b.CreateLoad(scalar, maxSlot), x}),
+                                      {b.CreateLoad(scalar, maxSlot), input(i)}),
                     maxSlot);
     });
     llvm::Value *max = b.CreateLoad(scalar, maxSlot);
-    b.CreateStore(kb.constant(element, 0), sumSlot);
+    auto shiftedExp = [&](llvm::Value *i) {
+      return b.CreateIntrinsic(llvm::Intrinsic::exp, {scalar}, {b.CreateFSub(input(i), max)});
+    };
+    b.CreateStore(kb.constant(compute, 0), sumSlot);
     kb.loop(shape[axis], [&](llvm::Value *i) {
-      llvm::Value *e = b.CreateIntrinsic(llvm::Intrinsic::exp, {scalar},
-                                         {b.CreateFSub(kb.load(inputs[0], offsetAt(i), element), max)});
-      if (!logarithm)
+      llvm::Value *e = shiftedExp(i);
+      if (!logarithm && !widened)
         kb.store(e, outputs[0], offsetAt(i), element);
       b.CreateStore(b.CreateFAdd(b.CreateLoad(scalar, sumSlot), e), sumSlot);
     });
     llvm::Value *sum = b.CreateLoad(scalar, sumSlot);
     llvm::Value *logSum = b.CreateIntrinsic(llvm::Intrinsic::log, {scalar}, {sum});
-    llvm::Value *inverse = b.CreateFDiv(kb.constant(element, 1), sum);
+    llvm::Value *inverse = b.CreateFDiv(kb.constant(compute, 1), sum);
     kb.loop(shape[axis], [&](llvm::Value *i) {
       llvm::Value *offset = offsetAt(i);
-      llvm::Value *y =
-          logarithm ? b.CreateFSub(b.CreateFSub(kb.load(inputs[0], offset, element), max), logSum)
-                    : b.CreateFMul(kb.load(outputs[0], offset, element), inverse);
-      kb.store(y, outputs[0], offset, element);
+      llvm::Value *y;
+      if (logarithm)
+        y = b.CreateFSub(b.CreateFSub(input(i), max), logSum);
+      else
+        y = b.CreateFMul(widened ? shiftedExp(i) : kb.load(outputs[0], offset, element), inverse);
+      kb.storeComputed(y, outputs[0], offset, element);
     });
   });
   return success();
@@ -332,38 +352,38 @@ LogicalResult emitLayerNorm(KernelBuilder &kb, Operation *anchor, ArrayRef<llvm:
   if (op.getBias())
     biasShape = cast<RankedTensorType>(op.getBias().getType()).getShape();
   llvm::IRBuilder<> &b = kb.b;
-  llvm::Type *scalar = getScalarType(b.getContext(), element);
-  llvm::Value *sumSlot = kb.accumulator(element);
+  Type compute = getComputeType(element);
+  llvm::Type *scalar = getScalarType(b.getContext(), compute);
+  llvm::Value *sumSlot = kb.accumulator(compute);
   double epsilon = op.getEpsilon().convertToDouble();
   kb.loop(rows, [&](llvm::Value *row) {
     llvm::Value *base = b.CreateMul(row, kb.i64(width));
+    auto input = [&](llvm::Value *offset) { return kb.loadComputed(inputs[0], offset, element); };
     auto rowSum = [&](auto valueAt) {
-      b.CreateStore(kb.constant(element, 0), sumSlot);
+      b.CreateStore(kb.constant(compute, 0), sumSlot);
       kb.loop(width, [&](llvm::Value *i) {
         b.CreateStore(b.CreateFAdd(b.CreateLoad(scalar, sumSlot), valueAt(i)), sumSlot);
       });
-      return b.CreateFDiv(b.CreateLoad(scalar, sumSlot), kb.constant(element, width));
+      return b.CreateFDiv(b.CreateLoad(scalar, sumSlot), kb.constant(compute, width));
     };
-    llvm::Value *mean = rowSum([&](llvm::Value *i) {
-      return kb.load(inputs[0], b.CreateAdd(base, i), element);
-    });
+    llvm::Value *mean = rowSum([&](llvm::Value *i) { return input(b.CreateAdd(base, i)); });
     llvm::Value *variance = rowSum([&](llvm::Value *i) {
-      llvm::Value *d = b.CreateFSub(kb.load(inputs[0], b.CreateAdd(base, i), element), mean);
+      llvm::Value *d = b.CreateFSub(input(b.CreateAdd(base, i)), mean);
       return b.CreateFMul(d, d);
     });
-    llvm::Value *inverse = b.CreateFDiv(
-        kb.constant(element, 1),
-        b.CreateIntrinsic(llvm::Intrinsic::sqrt, {scalar},
-                          {b.CreateFAdd(variance, kb.constant(element, epsilon))}));
+    llvm::Value *inverse =
+        b.CreateFDiv(kb.constant(compute, 1),
+                     b.CreateIntrinsic(llvm::Intrinsic::sqrt, {scalar},
+                                       {b.CreateFAdd(variance, kb.constant(compute, epsilon))}));
     kb.loopNest(rowShape, [&](ArrayRef<llvm::Value *> indices) {
       llvm::Value *offset = b.CreateAdd(base, kb.offset(indices, rowShape));
-      llvm::Value *normalized =
-          b.CreateFMul(b.CreateFSub(kb.load(inputs[0], offset, element), mean), inverse);
+      llvm::Value *normalized = b.CreateFMul(b.CreateFSub(input(offset), mean), inverse);
       llvm::Value *y = b.CreateFMul(
-          normalized, kb.load(inputs[1], kb.broadcastOffset(indices, scaleShape), element));
+          normalized, kb.loadComputed(inputs[1], kb.broadcastOffset(indices, scaleShape), element));
       if (biasShape)
-        y = b.CreateFAdd(y, kb.load(inputs[2], kb.broadcastOffset(indices, *biasShape), element));
-      kb.store(y, outputs[0], offset, element);
+        y = b.CreateFAdd(
+            y, kb.loadComputed(inputs[2], kb.broadcastOffset(indices, *biasShape), element));
+      kb.storeComputed(y, outputs[0], offset, element);
     });
   });
   return success();

@@ -29,6 +29,12 @@ llvm::Type *getScalarType(llvm::LLVMContext &context, Type type) {
   return nullptr;
 }
 
+Type getComputeType(Type element) {
+  if (element.isF16() || element.isBF16())
+    return Float32Type::get(element.getContext());
+  return element;
+}
+
 llvm::Type *getStorageType(llvm::LLVMContext &context, Type type) {
   if (type.isInteger(1))
     return llvm::Type::getInt8Ty(context);
@@ -48,15 +54,11 @@ struct FloatMath {
   llvm::Value *intrinsic(llvm::Intrinsic::ID id, llvm::ArrayRef<llvm::Value *> args) {
     return b.CreateIntrinsic(id, {args.front()->getType()}, args);
   }
-  /// A libm function for what LLVM has no intrinsic for (tanhf, erff).
+  /// A libm function for what LLVM has no intrinsic for (tanhf, erff); `x`
+  /// is f32 or f64, as elements are computed (getComputeType).
   llvm::Value *libm(llvm::StringRef name, llvm::Value *x) {
     llvm::Type *type = x->getType();
     std::string symbol = (name + (type->isFloatTy() ? "f" : "")).str();
-    if (!type->isFloatTy() && !type->isDoubleTy()) {
-      // Narrow floats go through float.
-      llvm::Value *wide = b.CreateFPExt(x, b.getFloatTy());
-      return b.CreateFPTrunc(libm(name, wide), type);
-    }
     llvm::FunctionCallee callee =
         module->getOrInsertFunction(symbol, llvm::FunctionType::get(type, {type}, false));
     return b.CreateCall(callee, {x});
@@ -91,10 +93,8 @@ llvm::Value *emitCast(IRBuilder<> &b, llvm::Value *x, Type from, Type to) {
   return b.CreateIntCast(x, target, fromSigned);
 }
 
-} // namespace
-
-llvm::Value *emitElementwiseScalar(IRBuilder<> &b, Operation *op,
-                                   llvm::ArrayRef<llvm::Value *> operands) {
+/// One element of `op` from operands in registers of the compute type.
+llvm::Value *emitComputed(IRBuilder<> &b, Operation *op, llvm::ArrayRef<llvm::Value *> operands) {
   llvm::Module *module = b.GetInsertBlock()->getModule();
   FloatMath m{b, module};
   Type element = getElementTypeOf(op->getOperand(0));
@@ -132,7 +132,7 @@ llvm::Value *emitElementwiseScalar(IRBuilder<> &b, Operation *op,
         Type exponent = getElementTypeOf(op->getOperand(1));
         if (isFloat) {
           V e = isa<FloatType>(exponent) ? b.CreateFPCast(y, x->getType())
-                                         : emitCast(b, y, exponent, element);
+                                         : emitCast(b, y, exponent, getComputeType(element));
           return m.intrinsic(llvm::Intrinsic::pow, {x, e});
         }
         // Integer powers go through double, exact for the results that fit.
@@ -279,6 +279,25 @@ llvm::Value *emitElementwiseScalar(IRBuilder<> &b, Operation *op,
         return result;
       })
       .Default([&](Operation *) -> V { return nullptr; });
+}
+
+} // namespace
+
+llvm::Value *emitElementwiseScalar(IRBuilder<> &b, Operation *op,
+                                   llvm::ArrayRef<llvm::Value *> operands) {
+  llvm::SmallVector<llvm::Value *> widened;
+  for (llvm::Value *operand : operands)
+    widened.push_back(operand->getType()->isHalfTy() || operand->getType()->isBFloatTy()
+                          ? b.CreateFPExt(operand, b.getFloatTy())
+                          : operand);
+  llvm::Value *result = emitComputed(b, op, widened);
+  if (!result || op->getNumResults() != 1)
+    return result;
+  llvm::Type *type = getScalarType(b.getContext(), getElementTypeOf(op->getResult(0)));
+  if (result->getType() != type && result->getType()->isFloatTy() && type &&
+      (type->isHalfTy() || type->isBFloatTy()))
+    result = b.CreateFPTrunc(result, type);
+  return result;
 }
 
 } // namespace r1c

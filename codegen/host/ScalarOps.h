@@ -13,8 +13,15 @@ llvm::Type *getScalarType(llvm::LLVMContext &context, mlir::Type type);
 /// ONNX stores them).
 llvm::Type *getStorageType(llvm::LLVMContext &context, mlir::Type type);
 
+/// The type host code computes elements of `element` in: f32 for the 16-bit
+/// floats, whose sums and function approximations would otherwise round at
+/// every step; `element` itself for everything else. Results round to
+/// `element` once per ONNX op, as ONNX Runtime and the GPU kernels round.
+mlir::Type getComputeType(mlir::Type element);
+
 /// Emits one element of the elementwise r1 op `op` from its operands'
-/// elements. Returns null, after an MLIR diagnostic, for what the host
+/// elements. 16-bit float operands are computed in f32 and the result
+/// rounded to the op's element type. Returns null, after an MLIR diagnostic, for what the host
 /// target does not support.
 llvm::Value *emitElementwiseScalar(llvm::IRBuilder<> &builder, mlir::Operation *op,
                                    llvm::ArrayRef<llvm::Value *> operands);

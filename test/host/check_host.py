@@ -186,11 +186,14 @@ GRAPHS = {
         { n = BatchNormalization <epsilon = 0.001> (x, s, b, m, v)  y = Relu (n) }""",
 }
 
-# Reductions, normalizations and data movement live in their own file.
+# Reductions, normalizations and data movement, and float16 graphs, live in
+# their own files.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from float16_graphs import GRAPHS as FLOAT16_GRAPHS  # noqa: E402
 from reduction_movement_graphs import GRAPHS as REDUCTION_MOVEMENT_GRAPHS  # noqa: E402
 
 GRAPHS.update(REDUCTION_MOVEMENT_GRAPHS)
+GRAPHS.update(FLOAT16_GRAPHS)
 
 DTYPES = {1: np.float32, 7: np.int64, 9: np.bool_, 10: np.float16, 11: np.float64}
 # (atol, rtol) per float dtype, from STYLE.md.
@@ -269,16 +272,19 @@ def main():
     parser.add_argument("--harness", default=os.path.join(os.path.dirname(__file__), "harness.cpp"))
     parser.add_argument("--cxx", default=os.environ.get("CXX", "c++"))
     parser.add_argument("--cpu", action="append", help="default: x86-64-v3 and x86-64-v4")
+    parser.add_argument("--graph", action="append", choices=sorted(GRAPHS),
+                        help="check only these graphs (default: all)")
     args = parser.parse_args()
     cpus = args.cpu or ["x86-64-v3", "x86-64-v4"]
+    graphs = {name: GRAPHS[name] for name in args.graph} if args.graph else GRAPHS
     passed = failed = skipped = 0
     with tempfile.TemporaryDirectory() as work:
         for cpu in cpus:
             if cpu == "x86-64-v4" and not cpu_has_avx512():
                 print(f"skip {cpu}: this CPU has no AVX-512")
-                skipped += len(GRAPHS)
+                skipped += len(graphs)
                 continue
-            for name, text in GRAPHS.items():
+            for name, text in graphs.items():
                 error = check(name, text, cpu, args, work)
                 if error:
                     failed += 1
