@@ -11,7 +11,7 @@ APT_PACKAGES=(
   # hipRTC, which r1c loads at run time to compile gfx90a/gfx942 kernels (tests use it)
   libamdhip64-dev
 )
-PIP_PACKAGES=(numpy onnx==1.18.0 lit filecheck==1.0.0 onnxruntime==1.22.0)
+PIP_PACKAGES=(numpy onnx==1.18.0 lit filecheck==1.0.0 onnxruntime==1.22.0 safetensors==0.8.0)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -9,24 +9,59 @@
 
 namespace r1c {
 
+namespace {
+
+/// Calls `visitHole(offset, size)` for each run of bytes of `layout`'s data
+/// that no weight covers (the alignment GPU code asks for), and
+/// `visitWeight(weight)` for each weight, in file order.
+template <typename HoleFn, typename WeightFn>
+void walkData(const WeightLayout &layout, HoleFn visitHole, WeightFn visitWeight) {
+  uint64_t end = 0;
+  for (const LaidOutWeight &weight : layout.weights) {
+    if (weight.offset > end)
+      visitHole(end, weight.offset - end);
+    visitWeight(weight);
+    end = weight.offset + weight.size;
+  }
+  if (layout.dataSize > end)
+    visitHole(end, layout.dataSize - end);
+}
+
+/// The tensor of zero bytes that fills the gap at `offset` in a layout
+/// aligned for GPU code: safetensors data has no holes.
+std::string paddingTensorName(uint64_t offset) { return "__r1c_padding_" + std::to_string(offset); }
+
+} // namespace
+
 std::string safetensorsHeader(const WeightLayout &layout) {
   std::string header;
   llvm::raw_string_ostream os(header);
   llvm::json::OStream json(os);
+  auto range = [&](uint64_t begin, uint64_t end) {
+    json.attributeArray("data_offsets", [&] {
+      json.value(int64_t(begin));
+      json.value(int64_t(end));
+    });
+  };
   json.object([&] {
-    for (const LaidOutWeight &weight : layout.weights) {
+    // Safetensors data has no holes: padding is a tensor of zero bytes.
+    auto hole = [&](uint64_t offset, uint64_t size) {
+      json.attributeObject(paddingTensorName(offset), [&] {
+        json.attribute("dtype", "U8");
+        json.attributeArray("shape", [&] { json.value(int64_t(size)); });
+        range(offset, offset + size);
+      });
+    };
+    walkData(layout, hole, [&](const LaidOutWeight &weight) {
       json.attributeObject(weight.name, [&] {
         json.attribute("dtype", weight.dtype);
         json.attributeArray("shape", [&] {
           for (int64_t dim : llvm::cast<mlir::ShapedType>(weight.value.getType()).getShape())
             json.value(dim);
         });
-        json.attributeArray("data_offsets", [&] {
-          json.value(int64_t(weight.offset));
-          json.value(int64_t(weight.offset + weight.size));
-        });
+        range(weight.offset, weight.offset + weight.size);
       });
-    }
+    });
     json.attributeObject("__metadata__", [&] { json.attribute("format", "r1c"); });
   });
   os.flush();
@@ -57,10 +92,14 @@ bool writeSafetensors(const WeightLayout &layout, const std::string &path, uint6
   write(reinterpret_cast<const char *>(length), sizeof length);
   write(header.data(), header.size());
   std::vector<char> scratch;
-  for (const LaidOutWeight &weight : layout.weights) {
+  auto hole = [&](uint64_t, uint64_t size) {
+    scratch.assign(size, 0);
+    write(scratch.data(), size);
+  };
+  walkData(layout, hole, [&](const LaidOutWeight &weight) {
     llvm::ArrayRef<char> bytes = weightBytes(weight.value, scratch);
     write(bytes.data(), bytes.size());
-  }
+  });
   file.os().close();
   if (file.os().has_error()) {
     error = "cannot write '" + path + "': " + file.os().error().message();

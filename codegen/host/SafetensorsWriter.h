@@ -18,11 +18,12 @@ inline constexpr uint64_t kSafetensorsDataAlignment = 64;
 std::string safetensorsHeader(const WeightLayout &layout);
 
 /// Writes `layout` to `path` in the safetensors layout: the header's length
-/// (u64, little-endian), the header, then every weight in layout order with
-/// no gaps. Weights are written one at a time from their attributes, so a
-/// large model is never copied whole. On success sets the file's size and
-/// CRC-32 (what the artifact records to check it); otherwise sets `error`
-/// and leaves no file behind.
+/// (u64, little-endian), the header, then every weight in layout order, with
+/// zero bytes (padding tensors) where the layout aligned a weight. Weights
+/// are written one at a time from their attributes, so a large model is
+/// never copied whole. On success sets the file's size and CRC-32 (what the
+/// artifact records to check it); otherwise sets `error` and leaves no file
+/// behind.
 bool writeSafetensors(const WeightLayout &layout, const std::string &path, uint64_t &fileSize,
                       uint32_t &checksum, std::string &error);
 

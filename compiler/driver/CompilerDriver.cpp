@@ -2,9 +2,9 @@
 #include "compiler/driver/CompilerDriver.h"
 #include "compiler/driver/GpuTargets.h"
 #include "compiler/driver/ShapeBuckets.h"
+#include "compiler/driver/WeightPlacement.h"
 #include "codegen/host/HostEmitter.h"
 #include "codegen/host/HostTarget.h"
-#include "codegen/host/SafetensorsWriter.h"
 #include "codegen/llvm/SharedObjectLinker.h"
 #include "r1c/artifact_writer.h"
 #include "compiler/import/onnx/OnnxImporter.h"
@@ -299,12 +299,11 @@ std::string outputBase(const std::string &path) {
 }
 
 /// --target=host: LLVM IR, or OUT.o and OUT.h, and the host sections of
-/// `artifact` (the plan, the shared object, the weights' reference), from
-/// the plan phase of every bucket. With `artifactWeights`, host code reads
-/// the weights from the artifact's WEIGHTS section, laid out so.
+/// `artifact` (the plan, the shared object), from the plan phase of every
+/// bucket. Host code reads the weights where `placement` put them.
 int emitHost(ArrayRef<CompiledBucket> compiled, const CompilerOptions &options,
              ArtifactWriter &artifact, std::vector<char> &sharedObject,
-             const WeightLayout *artifactWeights) {
+             const WeightPlacement &placement) {
   HostModuleInfo info;
   info.symbolPrefix = symbolPrefixFor(options.outputPath == "-" ? "model" : options.outputPath);
   std::vector<HostEntryPoint> entries;
@@ -314,22 +313,9 @@ int emitHost(ArrayRef<CompiledBucket> compiled, const CompilerOptions &options,
       stem += "_" + bucketSymbolSuffix(bucket.bucket);
     entries.push_back({mainFunction(*bucket.module), stem, describeBucket(bucket.bucket)});
   }
-  // --weights=external: where each weight goes in the side file, decided
-  // before the code that reads it is emitted.
-  std::optional<WeightLayout> weightLayout;
-  if (options.weights == WeightStorage::External) {
-    SmallVector<func::FuncOp> functions;
-    for (const HostEntryPoint &entry : entries)
-      functions.push_back(entry.function);
-    FailureOr<WeightLayout> layout = layoutWeights(functions);
-    if (failed(layout))
-      return 1;
-    weightLayout = std::move(*layout);
-    info.externalWeights = &*weightLayout;
-  } else if (artifactWeights) {
-    info.externalWeights = artifactWeights;
-    info.weightsInArtifact = true;
-  }
+  info.externalWeights = placement.getLayout();
+  info.weightsInArtifact = placement.home == WeightHome::ArtifactSection;
+  info.weightsFile = placement.sideFileName;
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule = emitHostModule(entries, llvmContext, info);
   if (!llvmModule)
@@ -368,25 +354,6 @@ int emitHost(ArrayRef<CompiledBucket> compiled, const CompilerOptions &options,
   artifact.addSection(R1RT_SECTION_PLAN, "plan", artifact::encodeHostPlan(plan));
   artifact.addSectionView(R1RT_SECTION_HOST_CODE, hostSectionName(options.cpu),
                           sharedObject.data(), sharedObject.size());
-  if (info.weightsInArtifact) {
-    // No file name: the weights are this artifact's WEIGHTS section, which
-    // the artifact's own checksum covers.
-    artifact.addSection(R1RT_SECTION_EXTERNAL_WEIGHTS_REF, "weights",
-                        artifact::encodeExternalWeightsRef("", artifactWeights->dataSize, 0));
-  }
-  if (weightLayout) {
-    // Named relative to the artifact, so the two move together.
-    info.weightsFile = llvm::sys::path::filename(base).str() + ".safetensors";
-    uint64_t size = 0;
-    uint32_t checksum = 0;
-    if (!writeSafetensors(*weightLayout, base + ".safetensors", size, checksum, error)) {
-      llvm::errs() << "error: " << error << "\n";
-      return 1;
-    }
-    artifact.addSection(R1RT_SECTION_EXTERNAL_WEIGHTS_REF, "weights",
-                        artifact::encodeExternalWeightsRef(info.weightsFile, size, checksum));
-  }
-
   std::unique_ptr<llvm::ToolOutputFile> object = openOutputFile(base + ".o", &error);
   std::unique_ptr<llvm::ToolOutputFile> header =
       object ? openOutputFile(base + ".h", &error) : nullptr;
@@ -579,21 +546,15 @@ int runCompiler(const CompilerOptions &options) {
     std::vector<char> hostSharedObject;
     artifact.setMetadata(
         artifactMetadata(compiled, llvm::sys::path::stem(options.inputPath).str()));
-    // Host and GPU targets in one artifact share one copy of the weights:
-    // the WEIGHTS section the GPU code reads, which host code reads too.
-    std::optional<WeightLayout> sharedWeights;
-    if (targets->host && !targets->gpuArchs.empty() && writesArtifact &&
-        options.weights == WeightStorage::Embedded) {
-      SmallVector<func::FuncOp> functions;
-      for (const CompiledBucket &bucket : compiled)
-        functions.push_back(mainFunction(*bucket.module));
-      FailureOr<WeightLayout> layout = layoutWeights(functions, R1RT_DEVICE_WEIGHT_ALIGNMENT);
-      if (failed(layout))
-        return progress.done(), 1;
-      if (!layout->weights.empty())
-        sharedWeights = std::move(*layout);
-    }
-    const WeightLayout *shared = sharedWeights ? &*sharedWeights : nullptr;
+    // Where the weights go, decided once for every target that reads them.
+    std::string base = outputBase(options.outputPath);
+    SmallVector<func::FuncOp> functions;
+    for (const CompiledBucket &bucket : compiled)
+      functions.push_back(mainFunction(*bucket.module));
+    FailureOr<WeightPlacement> placement =
+        placeWeights(functions, !targets->gpuArchs.empty(), options.weights, base);
+    if (failed(placement))
+      return progress.done(), 1;
     if (!targets->gpuArchs.empty()) {
       std::vector<GpuEntry> entries;
       for (const CompiledBucket &bucket : compiled) {
@@ -603,16 +564,28 @@ int runCompiler(const CompilerOptions &options) {
             {function, stem, hostPlanEntry(function, stem.empty() ? "static" : stem)});
       }
       progress.done();
-      int status =
-          emitGpuTargets(entries, *targets, options, writesArtifact ? &artifact : nullptr, shared);
+      int status = emitGpuTargets(entries, *targets, options, writesArtifact ? &artifact : nullptr,
+                                  placement->getLayout());
       if (status != 0)
         return status;
     }
     if (targets->host) {
       progress.step("generating host code");
-      int status = emitHost(compiled, options, artifact, hostSharedObject, shared);
+      int status = emitHost(compiled, options, artifact, hostSharedObject, *placement);
       if (status != 0)
         return progress.done(), status;
+    }
+    if (writesArtifact) {
+      if (placement->home == WeightHome::SideFile)
+        progress.step("writing " + base + ".safetensors");
+      else if (placement->home == WeightHome::ArtifactSection)
+        progress.step("packing the weights");
+      std::string error;
+      if (!writeWeights(*placement, targets->host, base, artifact, error)) {
+        progress.done();
+        llvm::errs() << "error: " << error << "\n";
+        return 1;
+      }
     }
     if (writesArtifact) {
       std::string path = outputBase(options.outputPath) + ".r1";

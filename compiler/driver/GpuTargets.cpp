@@ -278,7 +278,7 @@ std::optional<CodegenTargets> parseCodegenTargets(const CompilerOptions &options
 
 int emitGpuTargets(llvm::ArrayRef<GpuEntry> entries, const CodegenTargets &targets,
                    const CompilerOptions &options, ArtifactWriter *artifact,
-                   const WeightLayout *sharedWeights) {
+                   const WeightLayout *weightLayout) {
   auto start = std::chrono::steady_clock::now();
   std::vector<ArchKernels> archs;
   for (const std::string &arch : targets.gpuArchs) {
@@ -334,17 +334,9 @@ int emitGpuTargets(llvm::ArrayRef<GpuEntry> entries, const CodegenTargets &targe
     }
   }
 
-  // Every bucket's weights, once, each aligned for the kernels' vector loads.
-  FailureOr<WeightLayout> ownWeights = failure();
-  if (!sharedWeights) {
-    llvm::SmallVector<func::FuncOp> functions;
-    for (const GpuEntry &entry : entries)
-      functions.push_back(entry.function);
-    ownWeights = layoutWeights(functions, R1RT_DEVICE_WEIGHT_ALIGNMENT);
-    if (failed(ownWeights))
-      return 1;
-  }
-  const WeightLayout &weights = sharedWeights ? *sharedWeights : *ownWeights;
+  // No layout: the model has no weights.
+  WeightLayout noWeights;
+  const WeightLayout &weights = weightLayout ? *weightLayout : noWeights;
   if (failed(planArchitectures(archs, entries, compiler, weights)))
     return 1;
   if (options.emit == EmitFormat::Kernels && !writeKernels(archs, compiler, options))
@@ -356,8 +348,6 @@ int emitGpuTargets(llvm::ArrayRef<GpuEntry> entries, const CodegenTargets &targe
                                : R1RT_SECTION_HIP_CODE,
                            arch.target->getArch().str(),
                            artifact::encodeDeviceCode(arch.modules, arch.entries));
-    if (!weights.weights.empty())
-      artifact->addSection(R1RT_SECTION_WEIGHTS, "weights", packWeights(weights));
   }
 
   if (options.stats) {

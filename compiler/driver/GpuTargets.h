@@ -52,12 +52,12 @@ struct GpuEntry {
 /// section per architecture and the device weights to `artifact`; writes
 /// the kernels and launch lists instead with --emit=kernels (`artifact`
 /// null). Reports counts with --stats. Returns the process exit code;
-/// errors name the kernel and its ONNX nodes. `weights` is the layout of the
-/// WEIGHTS section when the caller shares it with host code; null: laid out
-/// here.
+/// errors name the kernel and its ONNX nodes. The kernels read the weights
+/// at `weights`' offsets (WeightPlacement.h), which the caller writes; null:
+/// the model has none.
 int emitGpuTargets(llvm::ArrayRef<GpuEntry> entries, const CodegenTargets &targets,
                    const CompilerOptions &options, ArtifactWriter *artifact,
-                   const WeightLayout *weights = nullptr);
+                   const WeightLayout *weights);
 
 } // namespace r1c
 

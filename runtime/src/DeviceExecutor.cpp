@@ -7,6 +7,7 @@
 #include "DeviceCode.h"
 #include "Error.h"
 #include "Executor.h"
+#include "ExternalWeights.h"
 #include "GpuDriver.h"
 
 #include <algorithm>
@@ -368,11 +369,16 @@ r1rt_status_t createDeviceExecutor(r1rt_model_t model, r1rt_device_t kind, int o
     return status;
   if (r1rt_status_t status = device->driver->open(ordinal))
     return status;
+  // The weights: the WEIGHTS section, or the side file that
+  // --weights=external wrote, mapped once per model (shared with host code).
   const void *weightData = nullptr;
   size_t weightSize = 0;
   if (r1rt_status_t status =
-          r1rt_model_find_section(model, R1RT_SECTION_WEIGHTS, "weights", &weightData, &weightSize))
+          r1rt_model_find_section(model, R1RT_SECTION_WEIGHTS, "weights", &weightData, &weightSize)) {
     r1rt_status_release(status);
+    if (r1rt_status_t status = modelExternalWeights(model, &weightData, &weightSize))
+      return status;
+  }
   std::string how;
   if (r1rt_status_t status = loadCode(*device, sections, weightSize, how))
     return status;

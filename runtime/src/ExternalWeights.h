@@ -22,6 +22,10 @@ public:
   // The data after the safetensors header: what host code gets as
   // `context->weights`. 64-byte aligned.
   const void *data() const { return data_; }
+  // Bytes from data() to the end of the file.
+  size_t dataSize() const {
+    return size_ - size_t(static_cast<const char *>(data_) - static_cast<const char *>(mapping_));
+  }
 
   // Maps the file `ref` names, relative to the directory of the artifact at
   // `artifactPath` (unless it is absolute). NOT_FOUND naming the path when
@@ -39,13 +43,16 @@ private:
   const void *data_;
 };
 
-// What a session passes host code as `context->weights` for `model`: NULL
-// when the weights are in the code; the artifact's WEIGHTS section when the
-// reference names no file (host and GPU code share it); else the model's
-// side file, mapped and checked by the first call and kept by the model. An error when the model
-// needs a side file but was loaded from memory. Safe to call from several
-// threads. Defined with the model (Model.cpp).
-r1rt_status_t modelExternalWeights(r1rt_model_t model, const void **out_weights);
+// What a session passes host code as `context->weights` for `model`, and
+// what GPU code uploads: NULL when the weights are in the code; the
+// artifact's WEIGHTS section when the reference names no file (host and GPU
+// code share it); else the model's side file's data, mapped and checked by
+// the first call and kept by the model. `out_size`, when given, receives the
+// bytes there (0 with NULL). An error when the model needs a side file but
+// was loaded from memory. Safe to call from several threads. Defined with
+// the model (Model.cpp).
+r1rt_status_t modelExternalWeights(r1rt_model_t model, const void **out_weights,
+                                   size_t *out_size = nullptr);
 
 } // namespace r1rt
 

@@ -168,9 +168,13 @@ r1rt::modelSharedState(r1rt_model_t model, const std::string &key,
   }
 }
 
-r1rt_status_t r1rt::modelExternalWeights(r1rt_model_t model, const void **out_weights) {
+r1rt_status_t r1rt::modelExternalWeights(r1rt_model_t model, const void **out_weights,
+                                         size_t *out_size) {
   const std::vector<ExternalWeightsRef> &refs = model->artifact.externalWeights;
   *out_weights = nullptr;
+  size_t ignored = 0;
+  size_t &size = out_size ? *out_size : ignored;
+  size = 0;
   if (refs.empty())
     return nullptr;
   try {
@@ -184,7 +188,6 @@ r1rt_status_t r1rt::modelExternalWeights(r1rt_model_t model, const void **out_we
       // checked that it is there at the right size, and sections start
       // 64-byte aligned in memory.
       const void *data = nullptr;
-      size_t size = 0;
       if (r1rt_status_t status =
               r1rt_model_find_section(model, R1RT_SECTION_WEIGHTS, "weights", &data, &size))
         return status;
@@ -201,6 +204,7 @@ r1rt_status_t r1rt::modelExternalWeights(r1rt_model_t model, const void **out_we
       if (r1rt_status_t status = MappedWeights::open(model->path, refs.front(), model->weights))
         return status;
     *out_weights = model->weights->data();
+    size = model->weights->dataSize();
     return nullptr;
   } catch (const std::bad_alloc &) {
     return makeError(R1RT_OUT_OF_MEMORY, "out of memory mapping the weights file");

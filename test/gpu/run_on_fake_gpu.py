@@ -18,7 +18,8 @@ a run must fail and say so; and in two runs of a session the second must
 replay the captured graph, launching no kernel outside it (the driver's
 event log shows this), and free all device memory by the end; and three
 sessions of one model, running at once, must agree and share one upload
-of the weights.
+of the weights; and with --weights=external one side file, valid
+safetensors, must serve the host and both GPUs to the same outputs.
 
 Exits 77 (a CTest skip), saying why, when NVRTC or hipRTC is missing.
 
@@ -27,6 +28,7 @@ Usage: run_on_fake_gpu.py --r1c PATH --r1c-run PATH --fake-driver LIB
 """
 import argparse
 import concurrent.futures
+import json
 import os
 import re
 import shutil
@@ -41,6 +43,7 @@ import onnx
 import onnx.numpy_helper
 import onnx.parser
 import onnxruntime as ort
+import safetensors.numpy
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -389,6 +392,126 @@ def check_shared_weights(args, artifact, libraries, work, sessions=3):
     return checks
 
 
+def read_safetensors(path):
+    """The header's tensors as (name, dtype, begin, end) in data order, and
+    the data: where each tensor lies, which the safetensors library does not
+    say."""
+    with open(path, "rb") as f:
+        blob = f.read()
+    length, = struct.unpack_from("<Q", blob)
+    header = json.loads(blob[8:8 + length])
+    tensors = sorted(((name, v["dtype"], *v["data_offsets"]) for name, v in header.items()
+                      if name != "__metadata__"), key=lambda t: t[2])
+    return tensors, blob[8 + length:]
+
+
+def side_file_problems(model, path):
+    """The side file of a GPU artifact: the safetensors library reads it (so
+    its tensors cover the data without holes), every weight is 64-byte
+    aligned and holds the model's values, and the gaps are zero-filled
+    padding tensors."""
+    try:
+        loaded = safetensors.numpy.load_file(path)
+    except Exception as e:  # the library's own error says what is wrong
+        return [f"{path}: the safetensors library refuses it: {e}"]
+    tensors, _ = read_safetensors(path)
+    problems = []
+    for name, _, begin, _ in tensors:
+        if name.startswith("__r1c_padding_"):
+            if loaded[name].dtype != np.uint8 or loaded[name].any():
+                problems.append(f"padding tensor {name} is not zero bytes")
+        elif begin % 64:
+            problems.append(f"{name} at offset {begin} is not 64-byte aligned")
+    for initializer in model.graph.initializer:
+        want = onnx.numpy_helper.to_array(initializer)
+        got = loaded.get(initializer.name)
+        if got is None or got.dtype != want.dtype or not np.array_equal(got, want):
+            problems.append(f"{initializer.name} does not hold the model's values")
+    return [f"{path}: {problem}" for problem in problems]
+
+
+# Weights whose sizes are not multiples of 64 bytes, so the side file needs
+# padding between them.
+EXTERNAL_CASE = case("external_weights", """
+g (float[4, 10] x, float[10, 6] w1, float[6] b1, float[6, 3] w2, float[3] b2) => (float[4, 3] y) {
+  h = MatMul (x, w1)
+  hb = Add (h, b1)
+  r = Relu (hb)
+  o = MatMul (r, w2)
+  y = Add (o, b2)
+}""", weights=("w1", "b1", "w2", "b2"))
+
+
+def check_external_weights(args):
+    """--weights=external with host and GPU targets: the artifact holds no
+    weights, one side file serves the host and both GPUs, each device's
+    outputs equal bit for bit those of the embedded artifact, the weights are
+    uploaded once, and a missing side file fails the GPU run by name."""
+    work = os.path.join(args.work, "external_weights")
+    os.makedirs(work, exist_ok=True)
+    rng = np.random.default_rng(11)
+    model = build_model(EXTERNAL_CASE, rng)
+    model_path = os.path.join(work, "model.onnx")
+    onnx.save(model, model_path)
+    _, _, libraries = compile_model(args, model_path, EXTERNAL_CASE, work)
+    inputs = []
+    for index, value in enumerate(random_feeds(model, EXTERNAL_CASE, rng).values()):
+        inputs.append(os.path.join(work, f"input_{index}.npy"))
+        np.save(inputs[-1], value)
+    embedded = os.path.join(work, "embedded")
+    external = os.path.join(work, "external")
+    for base, extra in ((embedded, []), (external, ["--weights=external"])):
+        result = subprocess.run([args.r1c, model_path, f"--target={TARGETS}", "--no-progress",
+                                 *extra, "-o", base], capture_output=True, text=True,
+                                timeout=600)
+        if result.returncode != 0:
+            return {"external_weights": f"r1c {' '.join(extra)} failed: {result.stderr.strip()}"}
+    found = {kind for kind, _, _, _ in artifact_sections.sections(external + ".r1")}
+    problems = []
+    if "WEIGHTS" in found or "EXTERNAL_WEIGHTS_REF" not in found:
+        problems.append(f"the artifact's sections are {sorted(found)}: expected a weights "
+                        "reference and no WEIGHTS section")
+    problems += side_file_problems(model, external + ".safetensors")
+    data_size = len(read_safetensors(external + ".safetensors")[1])
+    for device, arch, variable in [*DEVICES, ("host", None, None)]:
+        saved = {}
+        log = os.path.join(work, f"events.external.{device}.log")
+        for label, base in (("embedded", embedded), ("external", external)):
+            environment = (device_environment(args, device, arch, variable, libraries, log)
+                           if arch else dict(os.environ))
+            if os.path.exists(log):
+                os.remove(log)
+            saved[label] = os.path.join(work, f"outputs.{label}.{device}")
+            shutil.rmtree(saved[label], ignore_errors=True)
+            result = run_device(args, base + ".r1", device, environment, inputs,
+                                ["--save-outputs", saved[label]])
+            if result.returncode != 0:
+                problems.append(f"[{device}, {label}] r1c-run failed: "
+                                f"{(result.stderr or result.stdout).strip()[-1000:]}")
+                break
+        else:
+            ours, theirs = (np.load(os.path.join(saved[label], "output_0.npy"))
+                            for label in ("external", "embedded"))
+            if not np.array_equal(ours, theirs, equal_nan=True):
+                problems.append(f"[{device}] the side file gives other outputs than the "
+                                "embedded weights")
+            if arch:
+                with open(log, encoding="utf-8") as f:
+                    uploads = sum(1 for line in f if line.split()[:2] == ["htod", str(data_size)])
+                if uploads != 1:
+                    problems.append(f"[{device}] the {data_size} bytes of the side file were "
+                                    f"uploaded {uploads} times, expected once")
+    os.remove(external + ".safetensors")
+    device, arch, variable = DEVICES[0]
+    result = run_device(args, external + ".r1", device,
+                        device_environment(args, device, arch, variable, libraries), inputs)
+    message = (result.stderr + result.stdout).strip()
+    if result.returncode == 0 or "external.safetensors" not in message:
+        problems.append(f"without its side file the {device} run did not fail naming it: "
+                        f"{message[-500:]}")
+    return {"external_weights": "; ".join(problems) or None}
+
+
 # Which code a GPU runs, per API: the artifact's targets; per device
 # architecture, the kernels it runs and what the runtime must say it loaded;
 # and a device older than every section, which must be refused.
@@ -470,6 +593,7 @@ def run_checks(args):
     checks = check_failures(args, artifact, libraries, inputs)
     checks.update(check_graph_replay(args, artifact, kernel_dir, libraries, inputs, work))
     checks.update(check_shared_weights(args, artifact, libraries, work))
+    checks.update(check_external_weights(args))
     feeds = {value.name: np.load(path) for value, path in zip(model.graph.input, inputs)}
     expected = ort.InferenceSession(model.SerializeToString(),
                                     providers=["CPUExecutionProvider"]).run(None, feeds)

@@ -68,11 +68,14 @@ int main(int argc, char **argv) {
                "f32 (FFMA). AMD targets have no TF32 and ignore it");
   std::string weights = "embedded";
   app.add_option("--weights", weights,
-                 "With --target=host, where the weights go:\n"
-                 "  embedded  inside the code (OUT.o and OUT.r1); with GPU targets too,\n"
+                 "With --target, where the weights go:\n"
+                 "  embedded  inside the host code (OUT.o and OUT.r1); with GPU targets,\n"
                  "            in OUT.r1's WEIGHTS section, which host and GPU code share\n"
                  "  external  in OUT.safetensors beside OUT.r1, which records its size\n"
-                 "            and CRC-32 for the runtime to check; the code stays small")
+                 "            and CRC-32 for the runtime to check; OUT.r1 and OUT.o keep\n"
+                 "            only code. Host and GPU code read the one file; with GPU\n"
+                 "            targets each weight starts on a 64-byte boundary, the gaps\n"
+                 "            filled by U8 tensors named __r1c_padding_OFFSET")
       ->check(CLI::IsMember({"embedded", "external"}))
       ->default_str("embedded");
   app.add_option("--dim", options.dimSizes,
@@ -133,8 +136,8 @@ int main(int argc, char **argv) {
                  "--target with them (see r1c --help)\n";
     return 2;
   }
-  if (weights == "external" && options.target != "host") {
-    std::cerr << "error: --weights=external goes with --target=host: it moves the host "
+  if (weights == "external" && options.target.empty()) {
+    std::cerr << "error: --weights=external goes with --target: it moves the compiled "
                  "code's weights to a side file (see r1c --help)\n";
     return 2;
   }

@@ -1,0 +1,62 @@
+//===- WeightPlacement.cpp - Where a compiled model keeps its weights -----===//
+#include "compiler/driver/WeightPlacement.h"
+#include "codegen/host/SafetensorsWriter.h"
+#include "r1c/artifact_format.h"
+
+#include "llvm/Support/Path.h"
+
+using namespace mlir;
+
+namespace r1c {
+
+FailureOr<WeightPlacement> placeWeights(ArrayRef<func::FuncOp> functions, bool gpu,
+                                        WeightStorage storage, const std::string &base) {
+  WeightPlacement placement;
+  if (storage == WeightStorage::Embedded && !gpu)
+    return placement;
+  // Host code alone reads weights wherever they lie; GPU code wants them
+  // aligned for its vector loads.
+  FailureOr<WeightLayout> layout = layoutWeights(functions, gpu ? R1RT_DEVICE_WEIGHT_ALIGNMENT : 1);
+  if (failed(layout))
+    return failure();
+  if (storage == WeightStorage::External) {
+    placement.home = WeightHome::SideFile;
+    placement.sideFileName = llvm::sys::path::filename(base).str() + ".safetensors";
+  } else if (!layout->weights.empty()) {
+    placement.home = WeightHome::ArtifactSection;
+  } else {
+    // No weights: nothing to share, nothing for host code to read.
+    return placement;
+  }
+  placement.layout = std::move(*layout);
+  return placement;
+}
+
+bool writeWeights(const WeightPlacement &placement, bool host, const std::string &base,
+                  ArtifactWriter &artifact, std::string &error) {
+  switch (placement.home) {
+  case WeightHome::HostCode:
+    return true;
+  case WeightHome::ArtifactSection:
+    artifact.addSection(R1RT_SECTION_WEIGHTS, "weights", packWeights(*placement.layout));
+    // No file name: the weights are this artifact's WEIGHTS section, which
+    // the artifact's own checksum covers.
+    if (host)
+      artifact.addSection(R1RT_SECTION_EXTERNAL_WEIGHTS_REF, "weights",
+                          artifact::encodeExternalWeightsRef("", placement.layout->dataSize, 0));
+    return true;
+  case WeightHome::SideFile: {
+    // Named relative to the artifact, so the two move together.
+    uint64_t size = 0;
+    uint32_t checksum = 0;
+    if (!writeSafetensors(*placement.layout, base + ".safetensors", size, checksum, error))
+      return false;
+    artifact.addSection(R1RT_SECTION_EXTERNAL_WEIGHTS_REF, "weights",
+                        artifact::encodeExternalWeightsRef(placement.sideFileName, size, checksum));
+    return true;
+  }
+  }
+  return true;
+}
+
+} // namespace r1c
