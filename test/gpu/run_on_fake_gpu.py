@@ -201,6 +201,24 @@ def run_device(args, artifact, device, environment, inputs, extra=()):
     return subprocess.run(command, capture_output=True, text=True, env=environment, timeout=600)
 
 
+def prepare_case(args, spec, work, seed):
+    """For the checks: the model of `spec` with weights from `seed`, saved
+    and compiled in `work` (compile_model), and random inputs saved there.
+    Returns the model, its path, the artifact, the kernel folder, the kernel
+    libraries and the input paths."""
+    os.makedirs(work, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    model = build_model(spec, rng)
+    model_path = os.path.join(work, "model.onnx")
+    onnx.save(model, model_path)
+    artifact, kernel_dir, libraries = compile_model(args, model_path, spec, work)
+    inputs = []
+    for index, value in enumerate(random_feeds(model, spec, rng).values()):
+        inputs.append(os.path.join(work, f"input_{index}.npy"))
+        np.save(inputs[-1], value)
+    return model, model_path, artifact, kernel_dir, libraries, inputs
+
+
 def run_case(spec, args):
     """Runs one model on both fake devices and on the host; returns what
     went wrong."""
@@ -448,16 +466,7 @@ def check_external_weights(args):
     outputs equal bit for bit those of the embedded artifact, the weights are
     uploaded once, and a missing side file fails the GPU run by name."""
     work = os.path.join(args.work, "external_weights")
-    os.makedirs(work, exist_ok=True)
-    rng = np.random.default_rng(11)
-    model = build_model(EXTERNAL_CASE, rng)
-    model_path = os.path.join(work, "model.onnx")
-    onnx.save(model, model_path)
-    _, _, libraries = compile_model(args, model_path, EXTERNAL_CASE, work)
-    inputs = []
-    for index, value in enumerate(random_feeds(model, EXTERNAL_CASE, rng).values()):
-        inputs.append(os.path.join(work, f"input_{index}.npy"))
-        np.save(inputs[-1], value)
+    model, model_path, _, _, libraries, inputs = prepare_case(args, EXTERNAL_CASE, work, 11)
     embedded = os.path.join(work, "embedded")
     external = os.path.join(work, "external")
     for base, extra in ((embedded, []), (external, ["--weights=external"])):
@@ -578,18 +587,9 @@ def check_section_choice(args, model_path, expected, inputs, work, device):
 
 def run_checks(args):
     """The failure and replay checks, on the first model."""
-    spec = CASES[0]
     work = os.path.join(args.work, "checks")
-    os.makedirs(work, exist_ok=True)
-    rng = np.random.default_rng(7)
-    model = build_model(spec, rng)
-    model_path = os.path.join(work, "model.onnx")
-    onnx.save(model, model_path)
-    artifact, kernel_dir, libraries = compile_model(args, model_path, spec, work)
-    inputs = []
-    for index, value in enumerate(random_feeds(model, spec, rng).values()):
-        inputs.append(os.path.join(work, f"input_{index}.npy"))
-        np.save(inputs[-1], value)
+    model, model_path, artifact, kernel_dir, libraries, inputs = prepare_case(
+        args, CASES[0], work, 7)
     checks = check_failures(args, artifact, libraries, inputs)
     checks.update(check_graph_replay(args, artifact, kernel_dir, libraries, inputs, work))
     checks.update(check_shared_weights(args, artifact, libraries, work))
