@@ -38,6 +38,24 @@ def SpecializeDims : Pass<"r1c-specialize-dims", "::mlir::func::FuncOp"> {
   ];
 }
 
+def FuseDecomposedOps : Pass<"r1c-fuse-decomposed-ops", "::mlir::func::FuncOp"> {
+  let summary = "Recognize ops that exporters spell out, and use the fused r1 op";
+  let description = [{
+    PyTorch's exporter writes LayerNormalization as ReduceMean, Sub, Pow,
+    ReduceMean, Add, Sqrt, Div, Mul and Add. Such a chain becomes one
+    `r1.layer_norm` when it computes exactly that: both means over the same
+    trailing dims with keepdims, the square as `pow` by a constant 2 or a
+    product of the difference with itself, a constant epsilon, a scale (and
+    optionally a bias) of the normalized dims' shape, and no value inside
+    the chain read by anything else. Host and GPU code then make one pass
+    for statistics and one for the result, where the chain took four
+    kernels and as many round trips through memory; 16-bit floats keep
+    their statistics in f32. The fused op carries the chain's locations, so
+    errors still name the ONNX nodes.
+  }];
+  let dependentDialects = ["::mlir::r1::R1Dialect"];
+}
+
 //===----------------------------------------------------------------------===//
 // Shape buckets
 //===----------------------------------------------------------------------===//

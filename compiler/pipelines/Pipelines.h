@@ -30,7 +30,8 @@ llvm::ArrayRef<llvm::StringRef> getCompilePhaseNames();
 
 struct GraphPipelineOptions {};
 
-/// Import -> graph: legalize ONNX nodes, fold, canonicalize, deduplicate.
+/// Import -> graph: legalize ONNX nodes, fold, canonicalize, deduplicate, and
+/// fuse what exporters spell out (layer norm).
 void buildGraphPassPipeline(mlir::OpPassManager &pm, const GraphPipelineOptions &options);
 
 struct KernelPipelineOptions {};
