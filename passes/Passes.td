@@ -38,6 +38,21 @@ def SpecializeDims : Pass<"r1c-specialize-dims", "::mlir::func::FuncOp"> {
   ];
 }
 
+def FoldWeightTransposes : Pass<"r1c-fold-weight-transposes", "::mlir::func::FuncOp"> {
+  let summary = "Transpose constant weights at compile time";
+  let description = [{
+    Exporters write `MatMul(x, Transpose(W))` for a linear layer whose
+    weight is stored [out, in]: Gemm with transB, and GPT-2's language-model
+    head, which reads the token embedding. Without this pass the transpose
+    runs on every inference, over the whole weight (154 MB for GPT-2's
+    head). Each `r1.transpose` of an `r1.constant` becomes a constant holding
+    the transposed elements, out of line as the weights are. A weight that
+    other ops read as it is stays too: the artifact then holds both layouts.
+    Boolean constants are left alone (MLIR packs them into bits).
+  }];
+  let dependentDialects = ["::mlir::r1::R1Dialect"];
+}
+
 def FuseDecomposedOps : Pass<"r1c-fuse-decomposed-ops", "::mlir::func::FuncOp"> {
   let summary = "Recognize ops that exporters spell out, and use the fused r1 op";
   let description = [{

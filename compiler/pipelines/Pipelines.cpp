@@ -35,6 +35,7 @@ void buildGraphPassPipeline(OpPassManager &pm, const GraphPipelineOptions &) {
   func.addPass(r1::createLegalizeOnnx());
   func.addPass(createCanonicalizerPass());
   func.addPass(createCSEPass());
+  func.addPass(r1::createFoldWeightTransposes());
   func.addPass(r1::createFuseDecomposedOps());
 }
 

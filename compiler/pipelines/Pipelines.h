@@ -30,8 +30,9 @@ llvm::ArrayRef<llvm::StringRef> getCompilePhaseNames();
 
 struct GraphPipelineOptions {};
 
-/// Import -> graph: legalize ONNX nodes, fold, canonicalize, deduplicate, and
-/// fuse what exporters spell out (layer norm).
+/// Import -> graph: legalize ONNX nodes, fold, canonicalize, deduplicate,
+/// transpose constant weights once, and fuse what exporters spell out (layer
+/// norm).
 void buildGraphPassPipeline(mlir::OpPassManager &pm, const GraphPipelineOptions &options);
 
 struct KernelPipelineOptions {};
