@@ -586,11 +586,8 @@ int runCompiler(const CompilerOptions &options) {
         llvm::errs() << "error: " << error << "\n";
         return 1;
       }
-    }
-    if (writesArtifact) {
-      std::string path = outputBase(options.outputPath) + ".r1";
+      std::string path = base + ".r1";
       progress.step("writing " + path);
-      std::string error;
       if (!artifact.writeFile(path, error)) {
         progress.done();
         llvm::errs() << "error: cannot write '" << path << "': " << error << "\n";
