@@ -8,6 +8,7 @@
 #include "passes/Passes.h"
 #include "dialects/R1/IR/R1Ops.h"
 
+#include "mlir/IR/BuiltinDialect.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
@@ -85,22 +86,36 @@ struct FoldTransposeOfConstant : OpRewritePattern<TransposeOp> {
     Type element = input.getElementType();
     if (!element.isIntOrFloat() || element.isInteger(1) || element.getIntOrFloatBitWidth() % 8)
       return failure();
-    std::optional<ArrayRef<char>> bytes = elementBytes(constant.getValue());
     size_t elementSize = element.getIntOrFloatBitWidth() / 8;
-    if (!bytes || bytes->size() != size_t(input.getNumElements()) * elementSize)
-      return failure();
-    std::vector<char> transposed =
-        transposeBytes(*bytes, input.getShape(), transpose.getPerm(), elementSize);
-    // A weight stays out of line, named after the original; a literal stays
-    // a literal.
     ElementsAttr value;
     if (auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue())) {
-      AsmResourceBlob blob =
-          HeapAsmResourceBlob::allocateAndCopyWithAlign(transposed, alignof(uint64_t));
-      value = DenseResourceElementsAttr::get(
-          result, (resource.getRawHandle().getKey() + ".transposed").str(), std::move(blob));
+      // A weight stays out of line, named after the original and the perm.
+      // Shape buckets compile copies of one graph: the second finds the
+      // first's blob by name, so the artifact keeps one transposed copy.
+      std::string name = (resource.getRawHandle().getKey() + ".transposed").str();
+      for (int64_t p : transpose.getPerm())
+        name += "_" + std::to_string(p);
+      auto &resources = DenseResourceElementsHandle::getManagerInterface(getContext());
+      auto *builtin = getContext()->getLoadedDialect<BuiltinDialect>();
+      if (auto *entry = resources.getBlobManager().lookup(name)) {
+        value = DenseResourceElementsAttr::get(result, DenseResourceElementsHandle(entry, builtin));
+      } else {
+        std::optional<ArrayRef<char>> bytes = elementBytes(resource);
+        if (!bytes || bytes->size() != size_t(input.getNumElements()) * elementSize)
+          return failure();
+        std::vector<char> transposed =
+            transposeBytes(*bytes, input.getShape(), transpose.getPerm(), elementSize);
+        value = DenseResourceElementsAttr::get(
+            result, resources.insert(name, HeapAsmResourceBlob::allocateAndCopyWithAlign(
+                                               transposed, alignof(uint64_t))));
+      }
     } else {
-      value = DenseElementsAttr::getFromRawBuffer(result, transposed);
+      // A literal stays a literal.
+      std::optional<ArrayRef<char>> bytes = elementBytes(constant.getValue());
+      if (!bytes || bytes->size() != size_t(input.getNumElements()) * elementSize)
+        return failure();
+      value = DenseElementsAttr::getFromRawBuffer(
+          result, transposeBytes(*bytes, input.getShape(), transpose.getPerm(), elementSize));
     }
     rewriter.replaceOpWithNewOp<ConstantOp>(transpose, result, value);
     return success();

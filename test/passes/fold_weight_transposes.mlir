@@ -7,7 +7,7 @@
 // CHECK-LABEL: func @weights
 // CHECK-DAG: %[[LITERAL:.*]] = r1.constant dense<[{{\[}}1.000000e+00, 2.000000e+00, 3.000000e+00], [4.000000e+00, 5.000000e+00, 6.000000e+00]]> : tensor<2x3xf32>
 // CHECK-DAG: %[[T:.*]] = r1.constant dense<{{\[}}[1.000000e+00, 4.000000e+00], [2.000000e+00, 5.000000e+00], [3.000000e+00, 6.000000e+00]]> : tensor<3x2xf32>
-// CHECK-DAG: %[[U:.*]] = r1.constant dense_resource<w16.transposed> : tensor<3x2x2xi16>
+// CHECK-DAG: %[[U:.*]] = r1.constant dense_resource<w16.transposed_2_0_1> : tensor<3x2x2xi16>
 // CHECK-DAG: %[[V:.*]] = r1.transpose %arg0 {perm = array<i64: 1, 0>}
 // CHECK-NOT: r1.transpose
 // CHECK: return %[[T]], %[[U]], %[[LITERAL]], %[[V]]
@@ -22,7 +22,7 @@ func.func @weights(%x: tensor<4x3xf32>) -> (tensor<3x2xf32>, tensor<3x2x2xi16>, 
 
 // w16 holds x[a][b][c] = {0, 1, ..., 9, 16, 17} in row-major order; its
 // transpose by (2, 0, 1) holds x[a][b][c] at [c][a][b].
-// CHECK: w16.transposed: "0x08000000000003000600090001000400070010000200050008001100"
+// CHECK: w16.transposed_2_0_1: "0x08000000000003000600090001000400070010000200050008001100"
 {-#
   dialect_resources: {
     builtin: {
