@@ -87,6 +87,12 @@ struct FoldTransposeOfConstant : OpRewritePattern<TransposeOp> {
     if (!element.isIntOrFloat() || element.isInteger(1) || element.getIntOrFloatBitWidth() % 8)
       return failure();
     size_t elementSize = element.getIntOrFloatBitWidth() / 8;
+    auto transposedBytes = [&](ElementsAttr attr) -> std::optional<std::vector<char>> {
+      std::optional<ArrayRef<char>> bytes = elementBytes(attr);
+      if (!bytes || bytes->size() != size_t(input.getNumElements()) * elementSize)
+        return std::nullopt;
+      return transposeBytes(*bytes, input.getShape(), transpose.getPerm(), elementSize);
+    };
     ElementsAttr value;
     if (auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue())) {
       // A weight stays out of line, named after the original and the perm.
@@ -100,22 +106,19 @@ struct FoldTransposeOfConstant : OpRewritePattern<TransposeOp> {
       if (auto *entry = resources.getBlobManager().lookup(name)) {
         value = DenseResourceElementsAttr::get(result, DenseResourceElementsHandle(entry, builtin));
       } else {
-        std::optional<ArrayRef<char>> bytes = elementBytes(resource);
-        if (!bytes || bytes->size() != size_t(input.getNumElements()) * elementSize)
+        std::optional<std::vector<char>> transposed = transposedBytes(resource);
+        if (!transposed)
           return failure();
-        std::vector<char> transposed =
-            transposeBytes(*bytes, input.getShape(), transpose.getPerm(), elementSize);
         value = DenseResourceElementsAttr::get(
             result, resources.insert(name, HeapAsmResourceBlob::allocateAndCopyWithAlign(
-                                               transposed, alignof(uint64_t))));
+                                               *transposed, alignof(uint64_t))));
       }
     } else {
       // A literal stays a literal.
-      std::optional<ArrayRef<char>> bytes = elementBytes(constant.getValue());
-      if (!bytes || bytes->size() != size_t(input.getNumElements()) * elementSize)
+      std::optional<std::vector<char>> transposed = transposedBytes(constant.getValue());
+      if (!transposed)
         return failure();
-      value = DenseElementsAttr::getFromRawBuffer(
-          result, transposeBytes(*bytes, input.getShape(), transpose.getPerm(), elementSize));
+      value = DenseElementsAttr::getFromRawBuffer(result, *transposed);
     }
     rewriter.replaceOpWithNewOp<ConstantOp>(transpose, result, value);
     return success();
