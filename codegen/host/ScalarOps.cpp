@@ -286,16 +286,20 @@ llvm::Value *emitComputed(IRBuilder<> &b, Operation *op, llvm::ArrayRef<llvm::Va
 llvm::Value *emitElementwiseScalar(IRBuilder<> &b, Operation *op,
                                    llvm::ArrayRef<llvm::Value *> operands) {
   llvm::SmallVector<llvm::Value *> widened;
-  for (llvm::Value *operand : operands)
-    widened.push_back(operand->getType()->isHalfTy() || operand->getType()->isBFloatTy()
-                          ? b.CreateFPExt(operand, b.getFloatTy())
-                          : operand);
+  for (auto [operand, value] : llvm::zip(op->getOperands(), operands)) {
+    Type element = getElementTypeOf(operand);
+    Type compute = getComputeType(element);
+    widened.push_back(
+        compute == element ? value : b.CreateFPExt(value, getScalarType(b.getContext(), compute)));
+  }
   llvm::Value *result = emitComputed(b, op, widened);
   if (!result || op->getNumResults() != 1)
     return result;
-  llvm::Type *type = getScalarType(b.getContext(), getElementTypeOf(op->getResult(0)));
-  if (result->getType() != type && result->getType()->isFloatTy() && type &&
-      (type->isHalfTy() || type->isBFloatTy()))
+  // Rounded to the result's type, unless the op produced it already (a Cast
+  // to float16 converts straight to it).
+  Type element = getElementTypeOf(op->getResult(0));
+  llvm::Type *type = getScalarType(b.getContext(), element);
+  if (getComputeType(element) != element && result->getType() != type)
     result = b.CreateFPTrunc(result, type);
   return result;
 }
