@@ -1,128 +1,331 @@
 #!/usr/bin/env python3
-"""Times r1c host artifacts against ONNX Runtime (CPU) on the same models,
-inputs and thread count, side by side in one run.
-
-For each model: `r1c --target=host` compiles it; `r1c-run --bench N --json`
-times the artifact (after one warm-up run); ONNX Runtime times N runs of the
-same inputs (after one warm-up). Both get the same thread count (--threads,
-default 1: r1c-run --threads N, ORT intra_op_num_threads N). Each measurement
-is repeated --rounds times, alternating the two, and the table reports the
-median of the round medians, the spread (min..max of the round medians) and
-the ratio r1c / ORT.
+"""Times r1c host artifacts against ONNX Runtime (CPU), and IREE where it is installed, on
+the same models, inputs and thread counts, side by side in one run.
 
   python3 bench/host_vs_onnxruntime.py --r1c build/bin/r1c --r1c-run build/bin/r1c-run \\
-      --models-dir build/test/models [--threads 1] [--runs 10] [--rounds 3] \\
+      --models-dir build/test/models [--threads 1,2] [--runs 10] [--rounds 3] \\
+      [--r1c-variant tuned="--tune"] [--gemm-only | --no-gemm] [--gemm-sizes 4096x4096x4096] \\
       [--write bench/results/DATE-host.md]
+
+The cases are the models of --models (from --models-dir) and single-MatMul GEMMs that the
+script writes itself (--gemm-sizes, M x K x N: A [M,K] the input, B [K,N] a constant).
+Every r1c variant (--r1c-variant NAME="FLAGS", repeatable; default one, "default", with no
+extra flags) compiles each case once with `r1c --target=host --stats` plus its flags; the
+table gives its compile time and kernel count. IREE, when iree.compiler and iree.runtime
+import (pip: iree-base-compiler, iree-base-runtime), imports each model with
+iree-import-onnx (as it is, else upgraded to opset 17) and compiles it for llvm-cpu and this
+CPU; where that fails its cells say why, and the other peers go on.
+
+Each case is timed at each --threads count: r1c-run --threads N, ORT intra_op_num_threads N,
+IREE's local-task driver with N task groups. A round times every peer in turn (each r1c
+variant, ORT, IREE) for --runs runs after one warm-up run; --rounds rounds interleave them,
+so a slow spell of the machine hits all alike. Reported: the median of the round medians,
+their spread (min..max), r1c / peer (ratio of the medians; above 1, r1c is slower) and per
+thread count the geometric mean of those ratios. GEMMs are reported in GFLOP/s (2*M*N*K /
+time) and, at 1 thread, as a share of one core's FMA peak, which bench/fma_peak.c measures
+(built with gcc -O2 -march=native). Every peer's outputs are checked against ORT's
+(relative error of the output norm <= 1e-4); the table has a warning row where they differ.
 """
 import argparse
 import datetime
-import json
+import math
 import os
-import platform
+import shlex
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
 import onnx
 import onnxruntime as ort
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "models"))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "test", "models"))
 from check_host_models import make_inputs  # noqa: E402
+from host_peers import (NORM_RTOL, Case, Iree, Ort, PeerFailed, R1c, cpu_info,  # noqa: E402
+                        describe_flags, fma_peak, make_gemm, norm_error, parse_gemm_sizes)
 
 MODELS = ["resnet50", "mobilenetv2", "bert", "gpt2", "vit"]
+GEMM_SIZES = "4096x4096x4096,128x768x768,128x3072x768"
 
 
-def cpu_flag():
-    with open("/proc/cpuinfo", encoding="utf-8") as f:
-        return "x86-64-v4" if "avx512f" in f.read() else "x86-64-v3"
-
-
-def time_ort(path, feeds, runs, threads):
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
-    session.run(None, feeds)
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        session.run(None, feeds)
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
-
-
-def time_r1c(args, artifact, input_files, runs):
-    cmd = [args.r1c_run, artifact, "--bench", str(runs), "--json", "--threads", str(args.threads)]
-    for f in input_files:
-        cmd += ["--input", f]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    return json.loads(out)["median_ms"]
-
-
-def main():
+def parse_args():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--r1c", required=True)
     parser.add_argument("--r1c-run", required=True)
-    parser.add_argument("--models-dir", required=True)
+    parser.add_argument("--models-dir", help="folder of MODEL.onnx (needed unless --gemm-only)")
     parser.add_argument("--models", default=",".join(MODELS))
-    parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=1, help="threads for both (default 1)")
-    parser.add_argument("--write", help="also write the table as markdown to this file")
+    parser.add_argument("--runs", type=int, default=10, help="timed runs per round (default 10)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per case (default 3)")
+    parser.add_argument("--threads", default="1",
+                        help="comma list of thread counts, each used by all peers (default 1)")
+    parser.add_argument("--r1c-variant", action="append", metavar='NAME="FLAGS"',
+                        help="an r1c column group compiled with these extra r1c flags; "
+                             "repeatable (default: one, named default, with none)")
+    parser.add_argument("--gemm-sizes", default=GEMM_SIZES,
+                        help=f"comma list of MxKxN (default {GEMM_SIZES})")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--gemm-only", action="store_true", help="time only the GEMMs")
+    group.add_argument("--no-gemm", action="store_true", help="time only the models")
+    parser.add_argument("--no-iree", action="store_true", help="leave IREE out even if installed")
+    parser.add_argument("--write", help="also write the report as markdown to this file")
     args = parser.parse_args()
-    cpu = cpu_flag()
-    rows = []
-    with tempfile.TemporaryDirectory() as work:
-        for name in args.models.split(","):
-            path = os.path.join(args.models_dir, name + ".onnx")
-            base = os.path.join(work, name)
-            start = time.monotonic()
-            subprocess.run([args.r1c, path, "--target=host", f"--cpu={cpu}", "-o", base], check=True)
-            compile_s = time.monotonic() - start
-            model = onnx.load(path, load_external_data=False)
-            feeds = make_inputs(model, np.random.default_rng(0))
-            input_files = []
-            for i, value in enumerate(model.graph.input):
-                f = f"{base}.in{i}.npy"
-                np.save(f, feeds[value.name])
-                input_files.append(f)
-            r1c_rounds, ort_rounds = [], []
-            for _ in range(args.rounds):
-                r1c_rounds.append(time_r1c(args, base + ".r1", input_files, args.runs))
-                ort_rounds.append(time_ort(path, feeds, args.runs, args.threads))
-            r1c_ms, ort_ms = statistics.median(r1c_rounds), statistics.median(ort_rounds)
-            rows.append((name, compile_s, r1c_ms, min(r1c_rounds), max(r1c_rounds), ort_ms,
-                         min(ort_rounds), max(ort_rounds)))
-            print(f"{name}: r1c {r1c_ms:.2f} ms, ORT {ort_ms:.2f} ms, ratio {r1c_ms / ort_ms:.2f}",
-                  flush=True)
-            for f in os.listdir(work):
-                os.remove(os.path.join(work, f))
+    try:
+        args.threads = [int(t) for t in args.threads.split(",") if t.strip()]
+        if not args.threads or min(args.threads) < 1:
+            raise ValueError
+    except ValueError:
+        parser.error(f"--threads: '{args.threads}' is not a comma list of counts >= 1")
+    try:
+        args.gemm_sizes = [] if args.no_gemm else parse_gemm_sizes(args.gemm_sizes)
+    except ValueError as e:
+        parser.error(str(e))
+    args.models = [] if args.gemm_only else [m for m in args.models.split(",") if m.strip()]
+    if args.models and not args.models_dir:
+        parser.error("--models-dir is needed for the models (or give --gemm-only)")
+    args.variants = []
+    for spec in args.r1c_variant or ["default="]:
+        name, eq, flags = spec.partition("=")
+        if not eq or not name.strip():
+            parser.error(f"--r1c-variant: '{spec}' is not NAME=\"FLAGS\"")
+        if name in (v[0] for v in args.variants):
+            parser.error(f"--r1c-variant: '{name}' is given twice")
+        args.variants.append((name.strip(), shlex.split(flags)))
+    return args
 
-    lines = [
-        f"Host, {args.threads} thread(s) each, batch 1, `--cpu={cpu}`; {args.rounds} rounds of "
-        f"{args.runs} runs "
-        f"each; onnxruntime {ort.__version__}; {platform.processor() or platform.machine()}, "
-        f"{os.cpu_count()} cores.",
-        "",
-        "| model | r1c compile (s) | r1c median (ms) | r1c spread | ORT median (ms) | ORT spread | r1c / ORT |",
-        "|---|---:|---:|---|---:|---|---:|",
+
+def source_commit():
+    """The r1c source tree's commit, marked when it has uncommitted changes."""
+    try:
+        git = ["git", "-C", HERE]
+        commit = subprocess.run(git + ["rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True, check=True).stdout.strip()
+        dirty = subprocess.run(git + ["status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True).stdout.strip()
+        return commit + (" with uncommitted changes" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def measure(case, r1cs, ort_peer, iree, args, result):
+    """Compiles the case with every r1c variant and IREE, then times all peers at each
+    thread count, round by round; fills result (see main) and checks outputs against ORT."""
+    compiled = {}
+    for peer in [*r1cs, iree]:
+        if peer is None:
+            continue
+        progress(f"{case.name}: compiling with {peer.label}")
+        try:
+            compiled[peer.label] = peer.compile(case)
+        except PeerFailed as e:
+            result["failed"][peer.label] = str(e)
+    result["compile"] = compiled
+    peers = [p for p in [*r1cs, ort_peer, iree] if p is not None]
+    for threads in args.threads:
+        for round_ in range(args.rounds):
+            progress(f"{case.name}: {threads} thread(s), round {round_ + 1} of {args.rounds}")
+            for peer in peers:
+                if peer.label in result["failed"]:
+                    continue
+                try:
+                    ms = peer.time(case, threads, args.runs)
+                except PeerFailed as e:
+                    result["failed"][peer.label] = str(e)
+                    continue
+                result["rounds"].setdefault((threads, peer.label), []).append(ms)
+    want = ort_peer.outputs.get(case.name)
+    for peer in peers:
+        if peer is not ort_peer and want is not None and case.name in peer.outputs:
+            result["error"][peer.label] = norm_error(peer.outputs[case.name], want)
+
+
+def progress(text):
+    print(f"[bench] {text}", file=sys.stderr, flush=True)
+
+
+def rtol_text():
+    return f"{NORM_RTOL:.0e}".replace("e-0", "e-")
+
+
+def plural(n, word):
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def fmt_ms(x):
+    return f"{x:.2f}" if x >= 1 else f"{x:.4f}"
+
+
+def geomean(values):
+    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else None
+
+
+def thread_table(cases, results, r1cs, peers, threads, peak):
+    """The markdown rows of one thread count's table, models in ms or GEMMs in GFLOP/s:
+    the peers' columns, then one column group per r1c variant with its ratios to them."""
+    gemm = cases[0].flops is not None
+    unit = "GFLOP/s" if gemm else "ms"
+    others = [p for p in peers if p not in r1cs]
+    head = ["gemm" if gemm else "model"]
+    align = "|---|"
+    for p in [*others, *r1cs]:
+        head += [f"{p.label} ({unit})", f"{p.label} spread"]
+        align += "---:|---|"
+        if p in r1cs:
+            head += [f"{p.label} / {o.label}" for o in others]
+            align += "---:|" * len(others)
+    lines = ["| " + " | ".join(head) + " |", align]
+    ratios = {(r.label, o.label): [] for r in r1cs for o in others}
+    for case in cases:
+        res = results[case.name]
+        med = {p.label: statistics.median(res["rounds"][(threads, p.label)]) for p in peers
+               if (threads, p.label) in res["rounds"]}
+        row = [case.name]
+        for p in [*others, *r1cs]:
+            rounds = res["rounds"].get((threads, p.label))
+            if not rounds:
+                why = res["failed"].get(p.label, "not timed")
+                compiles = isinstance(p, Ort) or p.label in res["compile"]
+                row += [f"fails: {why}" if compiles else "fails to compile", ""]
+            elif gemm:
+                rate = [case.flops / ms * 1e-6 for ms in rounds]
+                cell = f"{case.flops / med[p.label] * 1e-6:.1f}"
+                if threads == 1 and peak:
+                    cell += f" ({100 * case.flops / med[p.label] * 1e-6 / peak[1]:.0f}%)"
+                row += [cell, f"{min(rate):.1f}..{max(rate):.1f}"]
+            else:
+                row += [fmt_ms(med[p.label]), f"{fmt_ms(min(rounds))}..{fmt_ms(max(rounds))}"]
+            if p in r1cs:
+                for o in others:
+                    if p.label in med and o.label in med:
+                        ratios[(p.label, o.label)].append(med[p.label] / med[o.label])
+                        row.append(f"{med[p.label] / med[o.label]:.2f}")
+                    else:
+                        row.append("")
+        lines.append("| " + " | ".join(row) + " |")
+        for label, err in res["error"].items():
+            if not err <= NORM_RTOL:
+                lines.append(f"| **warning**: {label}'s output differs from ORT's: relative "
+                             f"error of the output norm {err:.1e} > {rtol_text()} |"
+                             + " |" * (len(head) - 1))
+    row = ["geomean"] + [""] * 2 * len(others)
+    for r in r1cs:
+        row += ["", ""]
+        for o in others:
+            values = ratios[(r.label, o.label)]
+            g = geomean(values)
+            partial = f" ({len(values)} of {len(cases)})" if len(values) < len(cases) else ""
+            row.append("" if g is None else f"{g:.2f}{partial}")
+    lines.append("| " + " | ".join(row) + " |")
+    return lines
+
+
+def report(args, cases, results, r1cs, peers, header):
+    lines = header + ["", "## Compile", ""]
+    head = ["case"] + [h for r in r1cs for h in (f"{r.label} (s)", f"{r.label} kernels")]
+    iree = next((p for p in peers if isinstance(p, Iree)), None)
+    if iree:
+        head.append("IREE (s)")
+    lines += ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
+    for case in cases:
+        res = results[case.name]
+        row = [case.name]
+        for p in r1cs + ([iree] if iree else []):
+            done = res["compile"].get(p.label)
+            if done is None:
+                row += [f"fails: {res['failed'].get(p.label, '?')}"] + [""] * isinstance(p, R1c)
+            elif isinstance(p, R1c):
+                row += [f"{done[0]:.1f}", done[1]]
+            else:
+                row.append(f"{done[0]:.1f}{done[1]}")
+        lines.append("| " + " | ".join(row) + " |")
+    for threads in args.threads:
+        lines += ["", f"## {threads} thread{'s' if threads > 1 else ''}"]
+        for subset in ([c for c in cases if c.flops is None], [c for c in cases if c.flops]):
+            if subset:
+                lines += [""] + thread_table(subset, results, r1cs, peers, threads, args.peak)
+    return "\n".join(lines)
+
+
+def main():
+    args = parse_args()
+    cpu_name, isa = cpu_info()
+    cpu = "x86-64-v4" if "avx512f" in isa else "x86-64-v3"
+    command = shlex.join(["python3", *sys.argv])
+    iree_version, iree_note = (None, "not used: --no-iree") if args.no_iree else Iree.versions()
+    r1cs = [R1c(args.r1c, args.r1c_run, cpu, name, flags, len(args.variants) == 1 and
+                name == "default") for name, flags in args.variants]
+    ort_peer = Ort()
+    iree = None
+    if iree_version:
+        try:
+            iree = Iree()
+        except (ImportError, OSError) as e:
+            iree_version, iree_note = None, f"not used: {e}"
+    peers = [*r1cs, ort_peer] + ([iree] if iree else [])
+    cases, results = [], {}
+    with tempfile.TemporaryDirectory() as work:
+        args.peak, peak_text = None, "not measured (no GEMMs)"
+        if args.gemm_sizes:
+            progress("measuring the single-core FMA peak")
+            peaks, why = fma_peak(work)
+            if peaks:
+                args.peak = max(peaks.items(), key=lambda kv: kv[1])
+                peak_text = ", ".join(f"{k} {v:.1f} GFLOP/s" for k, v in peaks.items())
+            else:
+                peak_text = f"not measured: {why}"
+        todo = [("model", m) for m in args.models] + [("gemm", s) for s in args.gemm_sizes]
+        for kind, what in todo:
+            case_dir = tempfile.mkdtemp(dir=work)
+            if kind == "gemm":
+                case = make_gemm(*what, case_dir)
+            else:
+                path = os.path.join(args.models_dir, what + ".onnx")
+                model = onnx.load(path, load_external_data=False)
+                feeds = make_inputs(model, np.random.default_rng(0))
+                case = Case(what, path, feeds, case_dir)
+            results[case.name] = {"compile": {}, "failed": {}, "rounds": {}, "error": {}}
+            measure(case, r1cs, ort_peer, iree, args, results[case.name])
+            cases.append(case)
+            for threads in args.threads:
+                meds = [f"{label} {fmt_ms(statistics.median(r))} ms"
+                        for (t, label), r in results[case.name]["rounds"].items() if t == threads]
+                print(f"{case.name}, {threads} thread(s): {', '.join(meds)}", flush=True)
+            shutil.rmtree(case_dir)
+            # What a peer keeps per case (outputs) is only needed for the check above.
+            for p in peers:
+                p.outputs.pop(case.name, None)
+
+    errors = [e for r in results.values() for e in r["error"].values()]
+    checked, mismatches = len(errors), sum(not e <= NORM_RTOL for e in errors)
+    header = [
+        f"CPU: {cpu_name}, {os.cpu_count()} cores visible; ISA: {', '.join(isa)}"
+        + ("" if any(f.startswith("amx") for f in isa) else "; no AMX") + ".",
+        f"Single-core float32 FMA peak (bench/fma_peak.c, gcc -O2 -march=native, one core): "
+        f"{peak_text}" + (f"; GEMM percentages are of {args.peak[0]}'s." if args.peak else "."),
+        f"onnxruntime {ort.__version__} (CPUExecutionProvider); IREE "
+        + (f"{iree_version} (llvm-cpu, `--iree-llvmcpu-target-cpu=host`, local-task driver)"
+           if iree_version else iree_note) + ".",
+        f"r1c `--target=host --cpu={cpu}`, source at {source_commit()}; variants: "
+        + "; ".join(f"{n} ({describe_flags(f)})" for n, f in args.variants) + ".",
+        f"Threads: {', '.join(map(str, args.threads))} (each for all peers); batch 1; "
+        f"{plural(args.rounds, 'round')} of {plural(args.runs, 'run')}, interleaved; median of "
+        f"the round medians, spread min..max of them; r1c / X is the ratio of the medians "
+        f"(above 1: r1c is slower).",
+        f"Outputs checked against ORT's (relative error of the output norm <= {rtol_text()}): "
+        + (f"{mismatches} differ, see the warning rows." if mismatches else
+           "all within it." if checked else "none compared."),
     ]
-    for name, compile_s, r, rmin, rmax, o, omin, omax in rows:
-        lines.append(f"| {name} | {compile_s:.1f} | {r:.2f} | {rmin:.2f}..{rmax:.2f} | {o:.2f} | "
-                     f"{omin:.2f}..{omax:.2f} | {r / o:.2f} |")
-    table = "\n".join(lines)
-    print(table)
+    title = ("# r1c host vs ONNX Runtime" + (" and IREE" if iree else "") +
+             f", {datetime.date.today().isoformat()}")
+    text = report(args, cases, results, r1cs, peers, [f"Command: `{command}`", ""] +
+                  [f"- {h}" for h in header])
+    print(text)
     if args.write:
-        command = ("python3 bench/host_vs_onnxruntime.py --r1c build/bin/r1c --r1c-run "
-                   f"build/bin/r1c-run --models-dir build/test/models --runs {args.runs} "
-                   f"--rounds {args.rounds} --threads {args.threads}")
         with open(args.write, "w", encoding="utf-8") as f:
-            f.write(f"# r1c host vs ONNX Runtime, {datetime.date.today().isoformat()}\n\n"
-                    f"Reproduce: `{command}`\n\n{table}\n")
+            f.write(f"{title}\n\n{text}\n")
     return 0
 
 

@@ -78,7 +78,8 @@ void materialize(Group &group, OpBuilder &builder) {
   // Named once all kernels are placed (see runOnOperation).
   auto kernel = builder.create<r1k::KernelOp>(
       last->getLoc(), last->getResultTypes(), builder.getStringAttr(group.anchor),
-      builder.getStringAttr(group.anchor), inputs.getArrayRef());
+      builder.getStringAttr(group.anchor), inputs.getArrayRef(), /*variants=*/nullptr,
+      /*result_offsets=*/nullptr);
   Block *body = builder.createBlock(&kernel.getBody());
   IRMapping mapping;
   for (Value input : inputs)

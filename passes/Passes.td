@@ -117,6 +117,36 @@ def FormKernels : Pass<"r1c-form-kernels", "::mlir::func::FuncOp"> {
 }
 
 //===----------------------------------------------------------------------===//
+// Variant selection
+//===----------------------------------------------------------------------===//
+
+def SelectVariants : Pass<"r1c-select-variants", "::mlir::ModuleOp"> {
+  let summary = "Choose each kernel's variant per target by an analytic cost model";
+  let description = [{
+    For every target in the module's `r1k.targets` and every kernel whose
+    anchor has variants on it, enumerates the legal candidates, scores each
+    with the target's cost model and writes the cheapest into the kernel's
+    `variants` under the target's name. Host matmuls get a
+    `#r1k.host_gemm`: register blocks that fit the vector registers, K steps,
+    cache blocks, and where B is packed, scored by the cycles of the
+    micro-kernel (FMA and load throughput, FMA latency), cache misses, the
+    traffic of packing and of partial sums, and how evenly the blocks share
+    the target's cores. Scores depend on shapes and the target alone, so
+    the same model and target always give the same choice. With
+    `variant-log`, every candidate, its score and why it lost are written to
+    that file (appended to, so that the shape buckets of one compile share
+    it). A module without targets is left as it is.
+  }];
+  let options = [
+    Option<"variantLog", "variant-log", "std::string", "\"\"",
+           "Write every candidate with its score to this file ('-': stderr)">,
+    Option<"packWeights", "pack-weights", "bool", "true",
+           "Constant weights may be stored packed in the host code">
+  ];
+  let dependentDialects = ["::mlir::r1k::R1KDialect"];
+}
+
+//===----------------------------------------------------------------------===//
 // Planning
 //===----------------------------------------------------------------------===//
 

@@ -217,9 +217,9 @@ void PlanMemoryPass::runOnOperation() {
     SmallVector<int64_t> offsets;
     for (Value result : kernel.getResults())
       offsets.push_back(buffers[bufferOf.lookup(result)].offset);
-    kernel->setAttr("result_offsets", builder.getDenseI64ArrayAttr(offsets));
+    kernel.setResultOffsets(offsets);
   }
-  func->setAttr("r1k.arena_size", builder.getI64IntegerAttr(arenaSize));
+  r1k::setArenaSize(func, arenaSize);
 }
 
 } // namespace

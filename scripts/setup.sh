@@ -11,7 +11,9 @@ APT_PACKAGES=(
   # hipRTC, which r1c loads at run time to compile gfx90a/gfx942 kernels (tests use it)
   libamdhip64-dev
 )
-PIP_PACKAGES=(numpy onnx==1.18.0 lit filecheck==1.0.0 onnxruntime==1.22.0 safetensors==0.8.0)
+PIP_PACKAGES=(numpy onnx==1.18.0 lit filecheck==1.0.0 onnxruntime==1.22.0 safetensors==0.8.0
+  # IREE, the second peer bench/host_vs_onnxruntime.py times r1c against (optional there)
+  iree-base-compiler==3.13.0 iree-base-runtime==3.13.0)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/host/HostEmitter.h"
 #include "codegen/host/Anchors.h"
+#include "codegen/host/GemmTemplate.h"
 #include "codegen/host/KernelBuilder.h"
 #include "codegen/host/ScalarOps.h"
 #include "codegen/host/SafetensorsWriter.h"
@@ -64,8 +65,21 @@ private:
   /// Runs `phase` of a kernel on `args`: one call, or `parallel_for` from
   /// the context (when there is one) over its tasks.
   void emitPhaseCall(const KernelPhase &phase, llvm::Value *args, llvm::Value *hostContext);
+  /// The fused body over the whole result, after the anchor.
   LogicalResult emitEpilogue(r1k::KernelOp kernel, Operation *anchor,
                              ArrayRef<llvm::Value *> pointers, llvm::Value *out);
+  /// The fused body at one element of the result, in place over `out`.
+  LogicalResult emitBodyAt(r1k::KernelOp kernel, Operation *anchor,
+                           ArrayRef<llvm::Value *> pointers, llvm::Value *out,
+                           ArrayRef<llvm::Value *> indices);
+  /// A matmul kernel with a host_gemm variant: the template, with the body
+  /// fused per block when it can be. Sets `bodyFused`.
+  LogicalResult emitGemmAnchor(r1k::KernelOp kernel, r1::MatMulOp matmul,
+                               r1k::HostGemmAttr variant, ArrayRef<llvm::Value *> pointers,
+                               llvm::Value *out, bool fused, bool &bodyFused);
+  /// B of a pack_b = compile_time GEMM, packed into its panels once per
+  /// weight and panel width.
+  llvm::Value *packedWeightPointer(ConstantOp constant, int64_t k, int64_t n, int64_t nr);
   llvm::Value *weightPointer(ConstantOp constant);
   /// --weights=external: `context->weights`, loaded once per entry point,
   /// and a top-level weight at its offset from it.
@@ -81,6 +95,7 @@ private:
   KernelBuilder kb;
   /// By value, so entries specialized from one model share each weight.
   DenseMap<Attribute, llvm::GlobalVariable *> weights;
+  DenseMap<std::pair<Attribute, int64_t>, llvm::GlobalVariable *> packedWeights;
 };
 
 llvm::Value *Emitter::weightPointer(ConstantOp constant) {
@@ -118,63 +133,123 @@ llvm::Value *Emitter::externalWeightPointer(ConstantOp constant, llvm::Value *ba
   return b.CreateInBoundsGEP(b.getInt8Ty(), base, b.getInt64(offset->second));
 }
 
-LogicalResult Emitter::emitEpilogue(r1k::KernelOp kernel, Operation *anchor,
-                                    ArrayRef<llvm::Value *> pointers, llvm::Value *out) {
+LogicalResult Emitter::emitBodyAt(r1k::KernelOp kernel, Operation *anchor,
+                                  ArrayRef<llvm::Value *> pointers, llvm::Value *out,
+                                  ArrayRef<llvm::Value *> indices) {
   Block &body = kernel.getBody().front();
   auto resultType = cast<RankedTensorType>(kernel.getResult(0).getType());
   Value yielded = body.getTerminator()->getOperand(0);
-  if (anchor && yielded == anchor->getResult(0))
-    return success(); // nothing fused after the anchor
+  LogicalResult status = success();
+  DenseMap<Value, llvm::Value *> scalars;
+  llvm::Value *outOffset = kb.offset(indices, resultType.getShape());
+  // Reads each value of the body at this element, emitting what it needs.
+  std::function<llvm::Value *(Value)> scalarOf = [&](Value value) -> llvm::Value * {
+    if (llvm::Value *known = scalars.lookup(value))
+      return known;
+    llvm::Value *result = nullptr;
+    Type element = getElementTypeOf(value);
+    if (auto arg = dyn_cast<BlockArgument>(value)) {
+      auto type = cast<RankedTensorType>(value.getType());
+      ArrayRef<int64_t> shape = type.getShape();
+      // An input whose dims were computed from data has the (static)
+      // result's dims: the model declares them, and elementwise ops do not
+      // broadcast a computed shape.
+      if (!type.hasStaticShape() && type.getRank() == resultType.getRank())
+        shape = resultType.getShape();
+      result =
+          kb.load(pointers[arg.getArgNumber()], kb.broadcastOffset(indices, shape), element);
+    } else if (anchor && value.getDefiningOp() == anchor) {
+      result = kb.load(out, outOffset, element);
+    } else if (auto constant = value.getDefiningOp<ConstantOp>()) {
+      auto dense = cast<DenseElementsAttr>(constant.getValue());
+      Attribute splat = dense.getSplatValue<Attribute>();
+      if (auto f = dyn_cast<FloatAttr>(splat))
+        result = llvm::ConstantFP::get(getScalarType(context, element), f.getValueAsDouble());
+      else
+        result = llvm::ConstantInt::get(getScalarType(context, element),
+                                        cast<IntegerAttr>(splat).getValue());
+    } else {
+      Operation *op = value.getDefiningOp();
+      SmallVector<llvm::Value *> operands;
+      for (Value operand : op->getOperands())
+        operands.push_back(scalarOf(operand));
+      if (llvm::is_contained(operands, nullptr))
+        return nullptr;
+      result = emitElementwiseScalar(b, op, operands);
+      if (!result) {
+        op->emitOpError("has no host code generation yet for element type ") << element;
+        status = failure();
+        return nullptr;
+      }
+    }
+    scalars[value] = result;
+    return result;
+  };
+  if (llvm::Value *value = scalarOf(yielded))
+    kb.store(value, out, outOffset, resultType.getElementType());
+  return status;
+}
+
+LogicalResult Emitter::emitEpilogue(r1k::KernelOp kernel, Operation *anchor,
+                                    ArrayRef<llvm::Value *> pointers, llvm::Value *out) {
+  auto resultType = cast<RankedTensorType>(kernel.getResult(0).getType());
   LogicalResult status = success();
   kb.loopNest(resultType.getShape(), [&](ArrayRef<llvm::Value *> indices) {
-    DenseMap<Value, llvm::Value *> scalars;
-    llvm::Value *outOffset = kb.offset(indices, resultType.getShape());
-    // Reads each value of the body at this element, emitting what it needs.
-    std::function<llvm::Value *(Value)> scalarOf = [&](Value value) -> llvm::Value * {
-      if (llvm::Value *known = scalars.lookup(value))
-        return known;
-      llvm::Value *result = nullptr;
-      Type element = getElementTypeOf(value);
-      if (auto arg = dyn_cast<BlockArgument>(value)) {
-        auto type = cast<RankedTensorType>(value.getType());
-        ArrayRef<int64_t> shape = type.getShape();
-        // An input whose dims were computed from data has the (static)
-        // result's dims: the model declares them, and elementwise ops do not
-        // broadcast a computed shape.
-        if (!type.hasStaticShape() && type.getRank() == resultType.getRank())
-          shape = resultType.getShape();
-        result = kb.load(pointers[arg.getArgNumber()], kb.broadcastOffset(indices, shape),
-                         element);
-      } else if (anchor && value.getDefiningOp() == anchor) {
-        result = kb.load(out, outOffset, element);
-      } else if (auto constant = value.getDefiningOp<ConstantOp>()) {
-        auto dense = cast<DenseElementsAttr>(constant.getValue());
-        Attribute splat = dense.getSplatValue<Attribute>();
-        if (auto f = dyn_cast<FloatAttr>(splat))
-          result = llvm::ConstantFP::get(getScalarType(context, element), f.getValueAsDouble());
-        else
-          result = llvm::ConstantInt::get(getScalarType(context, element),
-                                          cast<IntegerAttr>(splat).getValue());
-      } else {
-        Operation *op = value.getDefiningOp();
-        SmallVector<llvm::Value *> operands;
-        for (Value operand : op->getOperands())
-          operands.push_back(scalarOf(operand));
-        if (llvm::is_contained(operands, nullptr))
-          return nullptr;
-        result = emitElementwiseScalar(b, op, operands);
-        if (!result) {
-          op->emitOpError("has no host code generation yet for element type ") << element;
-          status = failure();
-          return nullptr;
-        }
-      }
-      scalars[value] = result;
-      return result;
-    };
-    if (llvm::Value *value = scalarOf(yielded))
-      kb.store(value, out, outOffset, resultType.getElementType());
+    if (failed(emitBodyAt(kernel, anchor, pointers, out, indices)))
+      status = failure();
   });
+  return status;
+}
+
+llvm::Value *Emitter::packedWeightPointer(ConstantOp constant, int64_t k, int64_t n, int64_t nr) {
+  llvm::GlobalVariable *&global = packedWeights[{constant.getValue(), nr}];
+  if (!global) {
+    std::vector<char> scratch;
+    ArrayRef<char> bytes = weightBytes(constant.getValue(), scratch);
+    int64_t elementBytes = bytes.size() / (k * n);
+    std::vector<char> packed = packGemmPanels(bytes, k, n, nr, elementBytes);
+    auto *data = llvm::ConstantDataArray::getRaw(llvm::StringRef(packed.data(), packed.size()),
+                                                 packed.size(), b.getInt8Ty());
+    global = new llvm::GlobalVariable(*module, data->getType(), /*isConstant=*/true,
+                                      llvm::GlobalValue::PrivateLinkage, data,
+                                      info.symbolPrefix + "_packed_weight");
+    global->setAlignment(llvm::Align(64));
+  }
+  return global;
+}
+
+LogicalResult Emitter::emitGemmAnchor(r1k::KernelOp kernel, MatMulOp matmul,
+                                      r1k::HostGemmAttr variant, ArrayRef<llvm::Value *> pointers,
+                                      llvm::Value *out, bool fused, bool &bodyFused) {
+  // The operands: kernel inputs (block arguments), or for B packed at
+  // compile time the weight outside the kernel that the input is.
+  auto pointerOf = [&](Value operand) -> llvm::Value * {
+    auto arg = dyn_cast<BlockArgument>(operand);
+    return arg ? pointers[arg.getArgNumber()] : nullptr;
+  };
+  llvm::Value *a = pointerOf(matmul.getLhs()), *bMatrix = pointerOf(matmul.getRhs());
+  if (variant.getPackB() == r1k::Packing::compile_time) {
+    auto arg = dyn_cast<BlockArgument>(matmul.getRhs());
+    auto weight = arg ? kernel.getInputs()[arg.getArgNumber()].getDefiningOp<ConstantOp>()
+                      : ConstantOp();
+    auto type = cast<RankedTensorType>(matmul.getRhs().getType());
+    if (!weight || type.getRank() != 2)
+      return kernel.emitOpError("has a host_gemm variant that packs B at compile time, but B "
+                                "is not a 2-D constant weight");
+    bMatrix = packedWeightPointer(weight, type.getDimSize(0), type.getDimSize(1),
+                                  variant.getNr());
+  }
+  if (!a || !bMatrix)
+    return matmul.emitOpError("reads an operand that is not a kernel input");
+  bodyFused = fused && canFuseIntoGemm(matmul);
+  LogicalResult status = success();
+  FusedBody body;
+  if (bodyFused)
+    body = [&](ArrayRef<llvm::Value *> indices) {
+      if (failed(emitBodyAt(kernel, matmul, pointers, out, indices)))
+        status = failure();
+    };
+  emitGemm(kb, matmul, variant, a, bMatrix, out, body);
   return status;
 }
 
@@ -259,7 +334,18 @@ FailureOr<SmallVector<KernelPhase>> Emitter::emitKernel(r1k::KernelOp kernel,
   if (auto result = dyn_cast<RankedTensorType>(kernel.getResult(0).getType()))
     elements = result.hasStaticShape() ? result.getNumElements() : 0;
   SmallVector<KernelPhase> phases;
-  if (anchor) {
+  bool bodyFused = false;
+  auto matmul = dyn_cast_or_null<MatMulOp>(anchor);
+  auto gemm = matmul ? r1k::getVariant<r1k::HostGemmAttr>(kernel, info.variantKey)
+                     : r1k::HostGemmAttr();
+  if (gemm) {
+    FailureOr<KernelPhase> phase = emitPhase(name, elements, [&]() -> LogicalResult {
+      return emitGemmAnchor(kernel, matmul, gemm, pointers, results.front(), fused, bodyFused);
+    });
+    if (failed(phase))
+      return failure();
+    phases.push_back(*phase);
+  } else if (anchor) {
     FailureOr<KernelPhase> phase = emitPhase(name, elements, [&]() -> LogicalResult {
       // Operands of the anchor: kernel inputs, or constants copied into the body.
       SmallVector<llvm::Value *> operands;
@@ -277,7 +363,7 @@ FailureOr<SmallVector<KernelPhase>> Emitter::emitKernel(r1k::KernelOp kernel,
       return failure();
     phases.push_back(*phase);
   }
-  if (!anchor || fused) {
+  if (!anchor || (fused && !bodyFused)) {
     FailureOr<KernelPhase> phase =
         emitPhase(anchor ? name + "_epilogue" : name, elements, [&] {
           return emitEpilogue(kernel, anchor, pointers, results.front());
@@ -320,7 +406,7 @@ LogicalResult checkTypes(func::FuncOp func, llvm::LLVMContext &context) {
 }
 
 LogicalResult Emitter::addEntry(func::FuncOp func, const std::string &stem) {
-  auto arenaAttr = func->getAttrOfType<IntegerAttr>("r1k.arena_size");
+  auto arenaAttr = r1k::getArenaSize(func);
   if (!arenaAttr) {
     return func.emitOpError("has no memory plan; host code generation starts from the plan "
                             "phase");
@@ -367,7 +453,7 @@ LogicalResult Emitter::addEntry(func::FuncOp func, const std::string &stem) {
                               "supported on host yet");
       pointers[op.getResult(0)] = pointers.lookup(op.getOperand(0));
     } else if (auto kernel = dyn_cast<r1k::KernelOp>(op)) {
-      ArrayRef<int64_t> offsets = kernel->getAttrOfType<DenseI64ArrayAttr>("result_offsets");
+      ArrayRef<int64_t> offsets = *kernel.getResultOffsets();
       unsigned inputCount = kernel.getInputs().size();
       unsigned dimsCount = llvm::count_if(kernel.getResults(), hasDataDependentShape);
       llvm::Value *args = b.CreateAlloca(

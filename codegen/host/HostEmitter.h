@@ -29,6 +29,10 @@ struct HostModuleInfo {
   const WeightLayout *externalWeights = nullptr;
   /// The side file's name, for the header's comments.
   std::string weightsFile;
+  /// Which of a kernel's `variants` this build reads: the host target's
+  /// variant key ("host-x86-64-v4"). Kernels without one get the reference
+  /// templates.
+  std::string variantKey;
   /// The external weights are the artifact's own WEIGHTS section, which its
   /// GPU code reads too, not a side file.
   bool weightsInArtifact = false;

@@ -10,6 +10,10 @@
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/Triple.h"
+#include "mlir/IR/Builders.h"
+
+#include <thread>
+#include <unistd.h>
 
 extern "C" {
 void LLVMInitializeX86TargetInfo();
@@ -79,6 +83,49 @@ static std::unique_ptr<llvm::TargetMachine> optimizeFor(llvm::Module &module,
   module.setTargetTriple(machine->getTargetTriple().str());
   runOptimizationPipeline(module, *machine);
   return machine;
+}
+
+mlir::r1k::TargetAttr describeHostTarget(mlir::MLIRContext *context, const std::string &cpu) {
+  // What every CPU of the level has (and the cores a server part has);
+  // native overrides it with this machine's own facts below.
+  bool avx512 = cpu == "x86-64-v4";
+  std::vector<llvm::StringRef> features = {"avx2", "fma"};
+  int64_t l1 = 32 * 1024, l2 = 1024 * 1024, l3 = 32 * 1024 * 1024, cores = 8;
+  if (cpu == "native") {
+    llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
+    avx512 = host.lookup("avx512f");
+    static const char *const kNamed[][2] = {
+        {"avx512f", "avx512f"},       {"avx512bf16", "avx512bf16"},
+        {"avx512fp16", "avx512fp16"}, {"avx512vnni", "avx512vnni"},
+        {"amx-tile", "amx"}};
+    for (const auto &named : kNamed)
+      if (host.lookup(named[0]))
+        features.push_back(named[1]);
+    auto cache = [](int name, int64_t fallback) {
+      long bytes = sysconf(name);
+      return bytes > 0 ? int64_t(bytes) : fallback;
+    };
+    l1 = cache(_SC_LEVEL1_DCACHE_SIZE, l1);
+    l2 = cache(_SC_LEVEL2_CACHE_SIZE, l2);
+    l3 = cache(_SC_LEVEL3_CACHE_SIZE, l3);
+    cores = std::max<int64_t>(1, std::thread::hardware_concurrency());
+  } else if (avx512) {
+    features.push_back("avx512f");
+    l1 = 48 * 1024;
+  } else if (cpu != "x86-64-v3") {
+    return nullptr;
+  }
+  context->getOrLoadDialect<mlir::r1k::R1KDialect>();
+  mlir::Builder builder(context);
+  llvm::SmallVector<mlir::Attribute> featureAttrs;
+  for (llvm::StringRef feature : features)
+    featureAttrs.push_back(builder.getStringAttr(feature));
+  return mlir::r1k::TargetAttr::get(
+      context, mlir::r1k::kHostTargetName, cpu == "native" ? (avx512 ? "x86-64-v4" : "x86-64-v3") : cpu,
+      builder.getArrayAttr(featureAttrs), /*vector_bits=*/avx512 ? 512 : 256,
+      /*vector_registers=*/avx512 ? 32 : 16, l1, l2, l3, cores, /*fma_per_cycle=*/2,
+      /*compute_units=*/0, /*warp_size=*/0, /*shared_per_block=*/0, /*shared_per_unit=*/0,
+      /*registers_per_unit=*/0, /*matrix_ops=*/nullptr);
 }
 
 bool optimizeHostModule(llvm::Module &module, const std::string &cpu, std::string &error) {

@@ -2,6 +2,7 @@
 #ifndef R1C_CODEGEN_HOST_HOSTTARGET_H
 #define R1C_CODEGEN_HOST_HOSTTARGET_H
 
+#include "dialects/R1K/IR/R1KDialect.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -14,6 +15,13 @@ namespace r1c {
 /// Returns false with `error` set when the CPU is unknown or LLVM fails.
 bool emitHostObject(llvm::Module &module, const std::string &cpu, llvm::raw_pwrite_stream &os,
                     std::string &error);
+
+/// The description of host `cpu` that select passes read: ISA features,
+/// vector registers, caches and cores. For "native" what this machine has;
+/// for x86-64-v3 (AVX2) and x86-64-v4 (AVX-512) what such CPUs have in
+/// common, balanced for 8 cores, so the artifact does not depend on the
+/// machine that compiled it. Null for an unknown CPU.
+mlir::r1k::TargetAttr describeHostTarget(mlir::MLIRContext *context, const std::string &cpu);
 
 /// Runs only the optimization pipeline (for --emit=llvm after optimizing).
 bool optimizeHostModule(llvm::Module &module, const std::string &cpu, std::string &error);

@@ -154,11 +154,11 @@ void printStats(ModuleOp module, CompilePhase phase) {
   if (phase < CompilePhase::Plan)
     return;
   module.walk([&](func::FuncOp func) {
-    if (auto arena = func->getAttrOfType<IntegerAttr>("r1k.arena_size"))
+    if (auto arena = r1k::getArenaSize(func))
       llvm::errs() << "arena: " << arena.getInt() << " bytes\n";
     int64_t runtimePlaced = 0;
     func.walk([&](r1k::KernelOp kernel) {
-      if (auto offsets = kernel->getAttrOfType<DenseI64ArrayAttr>("result_offsets"))
+      if (auto offsets = kernel.getResultOffsetsAttr())
         runtimePlaced += llvm::count(offsets.asArrayRef(), -1);
     });
     if (runtimePlaced)
@@ -257,7 +257,7 @@ ArtifactMetadata artifactMetadata(ArrayRef<CompiledBucket> compiled,
 HostPlanEntry hostPlanEntry(func::FuncOp func, const std::string &symbol) {
   HostPlanEntry entry;
   entry.symbol = symbol;
-  entry.arenaSize = func->getAttrOfType<IntegerAttr>("r1k.arena_size").getInt();
+  entry.arenaSize = r1k::getArenaSize(func).getInt();
   // Set by markPadAxes; none means a request must fit the bucket exactly.
   auto padAxis = [](DictionaryAttr attrs) -> int32_t {
     auto axis = attrs ? attrs.getAs<IntegerAttr>("r1.pad_axis") : IntegerAttr();
@@ -313,6 +313,10 @@ int emitHost(ArrayRef<CompiledBucket> compiled, const CompilerOptions &options,
       stem += "_" + bucketSymbolSuffix(bucket.bucket);
     entries.push_back({mainFunction(*bucket.module), stem, describeBucket(bucket.bucket)});
   }
+  // The variants this build reads: those chosen for its CPU.
+  info.variantKey =
+      describeHostTarget(mainFunction(*compiled.front().module).getContext(), options.cpu)
+          .getVariantKey();
   info.externalWeights = placement.getLayout();
   info.weightsInArtifact = placement.home == WeightHome::ArtifactSection;
   info.weightsFile = placement.sideFileName;
@@ -486,6 +490,33 @@ int runCompiler(const CompilerOptions &options) {
     llvm::errs() << "warning: --tf32 changes nothing without an NVIDIA --target (sm_80 to "
                     "sm_90)\n";
   bool host = targets->any();
+  // The targets select passes decide for: the host CPU when host code is
+  // generated, and when kernels are printed, so that they show its choices.
+  KernelPipelineOptions kernelOptions;
+  if (targets->host || (!host && options.phase >= CompilePhase::Kernel)) {
+    r1k::TargetAttr hostTarget = describeHostTarget(&context, options.cpu);
+    if (!hostTarget) {
+      llvm::errs() << "error: unknown --cpu '" << options.cpu
+                   << "' (use native, x86-64-v3 or x86-64-v4)\n";
+      return progress.done(), 1;
+    }
+    r1k::setTargets(*module, {hostTarget});
+  }
+  // Packed copies of the weights live in the host code: only where the
+  // weights themselves do.
+  kernelOptions.packWeights =
+      targets->gpuArchs.empty() && options.weights == WeightStorage::Embedded;
+  kernelOptions.variantLog = options.variantLog;
+  if (!options.variantLog.empty() && options.variantLog != "-") {
+    // Every bucket appends to it: start it empty.
+    std::error_code error;
+    llvm::raw_fd_ostream truncate(options.variantLog, error);
+    if (error) {
+      llvm::errs() << "error: cannot write --variant-log '" << options.variantLog
+                   << "': " << error.message() << "\n";
+      return progress.done(), 1;
+    }
+  }
   FailureOr<std::vector<ShapeBucket>> buckets = bucketsToCompile(*module, options, host);
   if (failed(buckets) || diagnostics.sawError())
     return progress.done(), 1;
@@ -514,7 +545,7 @@ int runCompiler(const CompilerOptions &options) {
         sizes.push_back(name + "=" + std::to_string(size));
       pm.nest<func::FuncOp>().addPass(r1::createSpecializeDims({sizes}));
     }
-    buildPipelineToPhase(pm, phase);
+    buildPipelineToPhase(pm, phase, kernelOptions);
     if (options.timing)
       pm.enableTiming();
     std::string what = "compiling to the " + getCompilePhaseName(phase).str() + " phase";

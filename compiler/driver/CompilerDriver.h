@@ -41,6 +41,9 @@ struct CompilerOptions {
   std::string target;
   /// Host ISA: native, x86-64-v3 (AVX2) or x86-64-v4 (AVX-512).
   std::string cpu = "x86-64-v3";
+  /// Where r1c-select-variants writes every candidate it scored ('-':
+  /// stderr; empty: nowhere).
+  std::string variantLog;
   /// GPU targets: f32 matrix products may use TF32 tensor cores.
   bool allowTf32 = false;
   /// With --target=host: weights in the code, or in OUT.safetensors.

@@ -28,7 +28,7 @@ FailureOr<DeviceLocation> locate(Value value, const WeightLayout &weights) {
       return DeviceLocation{R1RT_DEVICE_WEIGHTS, found->second};
   }
   if (auto kernel = dyn_cast<r1k::KernelOp>(def)) {
-    auto offsets = kernel->getAttrOfType<DenseI64ArrayAttr>("result_offsets");
+    auto offsets = kernel.getResultOffsetsAttr();
     unsigned result = cast<OpResult>(value).getResultNumber();
     if (offsets && result < offsets.size() && offsets[result] >= 0)
       return DeviceLocation{R1RT_DEVICE_ARENA, uint64_t(offsets[result])};

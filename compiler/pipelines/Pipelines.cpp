@@ -39,21 +39,23 @@ void buildGraphPassPipeline(OpPassManager &pm, const GraphPipelineOptions &) {
   func.addPass(r1::createFuseDecomposedOps());
 }
 
-void buildKernelPassPipeline(OpPassManager &pm, const KernelPipelineOptions &) {
+void buildKernelPassPipeline(OpPassManager &pm, const KernelPipelineOptions &options) {
   OpPassManager &func = pm.nest<func::FuncOp>();
   func.addPass(r1::createFormKernels());
   func.addPass(createCSEPass());
+  pm.addPass(r1::createSelectVariants({options.variantLog, options.packWeights}));
 }
 
 void buildPlanPassPipeline(OpPassManager &pm) {
   pm.nest<func::FuncOp>().addPass(r1::createPlanMemory());
 }
 
-void buildPipelineToPhase(OpPassManager &pm, CompilePhase phase) {
+void buildPipelineToPhase(OpPassManager &pm, CompilePhase phase,
+                          const KernelPipelineOptions &kernelOptions) {
   if (phase >= CompilePhase::Graph)
     buildGraphPassPipeline(pm, GraphPipelineOptions{});
   if (phase >= CompilePhase::Kernel)
-    buildKernelPassPipeline(pm, KernelPipelineOptions{});
+    buildKernelPassPipeline(pm, kernelOptions);
   if (phase >= CompilePhase::Plan)
     buildPlanPassPipeline(pm);
 }

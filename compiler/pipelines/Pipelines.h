@@ -12,6 +12,7 @@
 #include "llvm/ADT/StringRef.h"
 
 #include <optional>
+#include <string>
 
 namespace r1c {
 
@@ -35,16 +36,23 @@ struct GraphPipelineOptions {};
 /// norm).
 void buildGraphPassPipeline(mlir::OpPassManager &pm, const GraphPipelineOptions &options);
 
-struct KernelPipelineOptions {};
-
-/// Graph -> kernel: group ops into kernels with fused epilogues.
+struct KernelPipelineOptions {
+  /// r1c-select-variants: where to append every candidate ('-': stderr;
+  /// empty: nowhere).
+  std::string variantLog;
+  /// Constant weights may be stored packed in the host code.
+  bool packWeights = true;
+};
+/// Graph -> kernel: group ops into kernels with fused epilogues, and choose
+/// each kernel's variant for the module's targets (r1k.targets).
 void buildKernelPassPipeline(mlir::OpPassManager &pm, const KernelPipelineOptions &options);
 
 /// Kernel -> plan: place every kernel result in the static arena.
 void buildPlanPassPipeline(mlir::OpPassManager &pm);
 
 /// Adds the passes that take freshly imported IR to `phase`.
-void buildPipelineToPhase(mlir::OpPassManager &pm, CompilePhase phase);
+void buildPipelineToPhase(mlir::OpPassManager &pm, CompilePhase phase,
+                          const KernelPipelineOptions &kernelOptions = {});
 
 /// Registers the named pipelines for r1c-opt (--r1c-graph-pipeline,
 /// --r1c-kernel-pipeline).

@@ -61,6 +61,11 @@ int main(int argc, char **argv) {
                  "Host ISA: native, x86-64-v3 (AVX2) or x86-64-v4 (AVX-512)")
       ->check(CLI::IsMember({"native", "x86-64-v3", "x86-64-v4"}))
       ->default_str("x86-64-v3");
+  app.add_option("--variant-log", options.variantLog,
+                 "Write every kernel variant r1c-select-variants scored, with its\n"
+                 "estimated cycles and why it lost, to FILE ('-': stderr). The\n"
+                 "choices themselves are in the IR from --compile-to=kernel on")
+      ->type_name("FILE");
   app.add_flag("--tf32", options.allowTf32,
                "On NVIDIA targets, f32 MatMul, Gemm and Conv may round their\n"
                "inputs to TF32 (a 10-bit mantissa, about 3 decimal digits) to run\n"

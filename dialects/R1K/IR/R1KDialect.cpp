@@ -11,6 +11,7 @@ using namespace mlir::r1k;
 #include "dialects/R1K/IR/R1KDialect.cpp.inc"
 
 void R1KDialect::initialize() {
+  registerAttributes();
   addOperations<
 #define GET_OP_LIST
 #include "dialects/R1K/IR/R1KOps.cpp.inc"

@@ -5,22 +5,7 @@
 include "mlir/IR/OpBase.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/Interfaces/ControlFlowInterfaces.td"
-
-def R1K_Dialect : Dialect {
-  let name = "r1k";
-  let cppNamespace = "::mlir::r1k";
-  let summary = "Kernels: one anchor op with its fused body";
-  let description = [{
-    At the kernel level a function is a sequence of `r1k.kernel` ops. Each
-    kernel holds, in its region, the r1 ops it computes: one anchor (a
-    contraction, convolution, reduction, normalization, pooling or data
-    movement op, or an elementwise op for kernels that have none) and the
-    elementwise ops fused after it. Ops that only reinterpret a tensor's
-    shape (reshape, squeeze, unsqueeze, flatten) and constants stay between
-    kernels: they cost no kernel. Every target's code generation starts here.
-  }];
-  let dependentDialects = ["::mlir::r1::R1Dialect"];
-}
+include "dialects/R1K/IR/R1KAttrs.td"
 
 class R1K_Op<string mnemonic, list<Trait> traits = []>
     : Op<R1K_Dialect, mnemonic, traits>;
@@ -35,6 +20,12 @@ def R1K_KernelOp : R1K_Op<"kernel", [IsolatedFromAbove, Pure,
     (`matmul`, `conv`, `softmax`, ..., or `elementwise`) and `name` gives
     the kernel a stable, readable name.
 
+    `variants` maps a target name to the variant a select pass chose for
+    this kernel on that target (`#r1k.host_gemm<...>`); a code generator
+    reads its own and decides nothing. `result_offsets`, written by the
+    memory plan, holds each result's byte offset in the arena (-1 for a
+    result the runtime places).
+
     ```mlir
     %y = r1k.kernel "matmul" (%x, %w, %b) {name = "k3_matmul"}
         : (tensor<1x768xf32>, tensor<768x3072xf32>, tensor<3072xf32>) -> tensor<1x3072xf32> {
@@ -45,7 +36,9 @@ def R1K_KernelOp : R1K_Op<"kernel", [IsolatedFromAbove, Pure,
     }
     ```
   }];
-  let arguments = (ins StrAttr:$anchor, StrAttr:$name, Variadic<AnyTensor>:$inputs);
+  let arguments = (ins StrAttr:$anchor, StrAttr:$name, Variadic<AnyTensor>:$inputs,
+                       OptionalAttr<DictionaryAttr>:$variants,
+                       OptionalAttr<DenseI64ArrayAttr>:$result_offsets);
   let results = (outs Variadic<AnyTensor>:$results);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{

@@ -1,0 +1,42 @@
+//===- GemmTemplate.h - Register-blocked host matmul -------------*- C++ -*-===//
+//
+// Host code for a matmul kernel that a select pass gave a #r1k.host_gemm
+// variant: the loop nest, micro-kernel and B packing the variant names,
+// with the kernel's fused body applied per block of C.
+//
+//===----------------------------------------------------------------------===//
+#ifndef R1C_CODEGEN_HOST_GEMMTEMPLATE_H
+#define R1C_CODEGEN_HOST_GEMMTEMPLATE_H
+
+#include "codegen/host/KernelBuilder.h"
+#include "dialects/R1/IR/R1Ops.h"
+#include "dialects/R1K/IR/R1KDialect.h"
+
+#include <functional>
+#include <vector>
+
+namespace r1c {
+
+/// Computes and stores the fused body's element at `indices` of the result,
+/// reading the matmul's element back from the result buffer.
+using FusedBody = std::function<void(llvm::ArrayRef<llvm::Value *> indices)>;
+
+/// Emits `op` as `variant` says. `bMatrix` is B in row-major order, or,
+/// with pack_b = compile_time, B packed by packGemmPanels. `fused`, when
+/// set, runs once per element of C after its sum is final.
+void emitGemm(KernelBuilder &kb, mlir::r1::MatMulOp op, mlir::r1k::HostGemmAttr variant,
+              llvm::Value *a, llvm::Value *bMatrix, llvm::Value *c, const FusedBody &fused);
+
+/// Whether the result's indices are (batch..., row, column), so that a
+/// fused body can run inside the GEMM (false when an operand is 1-D).
+bool canFuseIntoGemm(mlir::r1::MatMulOp op);
+
+/// A row-major K x N matrix of `elementBytes`-wide elements laid out as
+/// ceil(N / nr) panels of K rows of `nr` elements, zero-padded past N: the
+/// layout emitGemm reads with pack_b = compile_time.
+std::vector<char> packGemmPanels(llvm::ArrayRef<char> bytes, int64_t k, int64_t n, int64_t nr,
+                                 int64_t elementBytes);
+
+} // namespace r1c
+
+#endif // R1C_CODEGEN_HOST_GEMMTEMPLATE_H

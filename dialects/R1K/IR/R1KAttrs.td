@@ -1,0 +1,126 @@
+// Attributes of the r1k dialect: what a target is, and the variant a select
+// pass chose for a kernel. Passes read and write them; emitters only read.
+#ifndef R1K_ATTRS_TD
+#define R1K_ATTRS_TD
+
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
+include "R1KDialect.td"
+
+class R1K_Attr<string name, string attrMnemonic, list<Trait> traits = []>
+    : AttrDef<R1K_Dialect, name, traits> {
+  let mnemonic = attrMnemonic;
+}
+
+//===----------------------------------------------------------------------===//
+// Targets
+//===----------------------------------------------------------------------===//
+
+def R1K_TargetAttr : R1K_Attr<"Target", "target"> {
+  let summary = "The facts about one compilation target that select passes score with";
+  let description = [{
+    One description per target, made once from the target's name (and, for
+    the host, its CPU), then read by every pass that decides something for
+    that target and by the code generators, so the facts live in one place.
+    Lit tests write fake targets by hand.
+
+    Host fields: `features` are the ISA extensions the code may use
+    (`avx2`, `fma`, `avx512f`, `avx512bf16`, `avx512fp16`, `avx512vnni`,
+    `amx`), `vector_bits` the widest vector register, `vector_registers`
+    their count, the cache sizes are per core (L1 data, L2) and shared (L3),
+    `cores` is how many threads the select passes balance work for, and
+    `fma_per_cycle` how many vector FMAs a core issues per cycle.
+
+    GPU fields: `compute_units` (SMs or CUs), `warp_size` (32 or 64),
+    shared memory per block and per compute unit, 32-bit registers per
+    compute unit, and `matrix_ops`, the matrix instructions by input type
+    (`mma.f16`, `mma.bf16`, `mma.tf32`, `mfma.f16`, ...).
+
+    ```mlir
+    #host = #r1k.target<name = "host", cpu = "x86-64-v4",
+                        features = ["avx2", "fma", "avx512f"], vector_bits = 512,
+                        vector_registers = 32, l1_bytes = 49152, l2_bytes = 1048576,
+                        l3_bytes = 33554432, cores = 2, fma_per_cycle = 2>
+    #sm90 = #r1k.target<name = "sm_90", compute_units = 132, warp_size = 32,
+                        shared_per_block = 232448, shared_per_unit = 233472,
+                        registers_per_unit = 65536, matrix_ops = ["mma.f16", "mma.bf16"]>
+    ```
+  }];
+  let parameters = (ins
+    StringRefParameter<"host, sm_80, sm_90, gfx90a, ...">:$name,
+    StringRefParameter<"the host CPU: x86-64-v3, x86-64-v4", "\"\"">:$cpu,
+    DefaultValuedParameter<"::mlir::ArrayAttr", "nullptr",
+                           "ISA extensions the code may use">:$features,
+    DefaultValuedParameter<"int64_t", "0">:$vector_bits,
+    DefaultValuedParameter<"int64_t", "0">:$vector_registers,
+    DefaultValuedParameter<"int64_t", "0">:$l1_bytes,
+    DefaultValuedParameter<"int64_t", "0">:$l2_bytes,
+    DefaultValuedParameter<"int64_t", "0">:$l3_bytes,
+    DefaultValuedParameter<"int64_t", "1">:$cores,
+    DefaultValuedParameter<"int64_t", "0">:$fma_per_cycle,
+    DefaultValuedParameter<"int64_t", "0">:$compute_units,
+    DefaultValuedParameter<"int64_t", "0">:$warp_size,
+    DefaultValuedParameter<"int64_t", "0">:$shared_per_block,
+    DefaultValuedParameter<"int64_t", "0">:$shared_per_unit,
+    DefaultValuedParameter<"int64_t", "0">:$registers_per_unit,
+    DefaultValuedParameter<"::mlir::ArrayAttr", "nullptr",
+                           "matrix instructions by input type">:$matrix_ops
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let extraClassDeclaration = [{
+    /// Whether `features` names `feature`.
+    bool hasFeature(::llvm::StringRef feature) const;
+    bool isHost() const { return getName() == ::mlir::r1k::kHostTargetName; }
+    /// The key of this target's entries in a kernel's `variants`: the name,
+    /// and for the host the CPU too ("host-x86-64-v4"), since one artifact
+    /// may carry a build per ISA, each with its own variants.
+    std::string getVariantKey() const {
+      return getCpu().empty() ? getName().str() : (getName() + "-" + getCpu()).str();
+    }
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Kernel variants
+//===----------------------------------------------------------------------===//
+
+def R1K_Packing : I32EnumAttr<"Packing", "where a GEMM operand is packed into panels", [
+    I32EnumAttrCase<"none", 0>,
+    I32EnumAttrCase<"compile_time", 1>,
+    I32EnumAttrCase<"run_time", 2>
+  ]> {
+  let cppNamespace = "::mlir::r1k";
+  let genSpecializedAttr = 0;
+}
+
+def R1K_HostGemmAttr : R1K_Attr<"HostGemm", "host_gemm"> {
+  let summary = "How host code computes one matmul kernel";
+  let description = [{
+    C = A * B is computed in MR x NR register blocks of `vector`-wide f32
+    accumulators (NR a multiple of `vector`), walking K in steps of KC. The
+    tasks of the kernel's thread split are the MC x NC blocks of C (per
+    batch): a task's blocks write disjoint elements, and each element sums
+    its products in the same order whatever the thread count. `pack_b` says
+    where B is laid out in NR-wide panels: at compile time (a constant
+    weight, stored packed), never (B is read in place, row by row), or at
+    run time. The fused body runs on each block while it is in cache.
+
+    ```mlir
+    #r1k.host_gemm<mr = 14, nr = 32, vector = 16, kc = 256, mc = 112,
+                   nc = 512, pack_b = compile_time>
+    ```
+  }];
+  let parameters = (ins
+    "int64_t":$mr,
+    "int64_t":$nr,
+    "int64_t":$vector,
+    "int64_t":$kc,
+    "int64_t":$mc,
+    "int64_t":$nc,
+    EnumParameter<R1K_Packing>:$pack_b
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
+#endif // R1K_ATTRS_TD

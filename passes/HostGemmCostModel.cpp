@@ -1,0 +1,182 @@
+//===- HostGemmCostModel.cpp - Candidates and scores for host matmuls -----===//
+//
+// The model counts cycles of one core and then shares them among the
+// target's cores:
+//
+// - the micro-kernel: per step of k an MR x NR block issues MR * NR / W
+//   FMAs, NR / W vector loads and MR broadcasts; a step takes the longest
+//   of its FMAs at the target's FMA rate, its loads at two a cycle, and the
+//   FMA latency (each accumulator is updated once a step), so small blocks
+//   are charged for the chains they cannot keep in flight;
+// - tails: the last row group and panel run their own, narrower blocks;
+// - caches: a KC x NR panel of B should stay in half of L1 and an MC x KC
+//   block of A in half of L2; beyond that, loads come from the next level;
+// - traffic: sums that leave registers between K steps, packing B at run
+//   time, and B read in place with a stride that maps rows onto few cache
+//   sets;
+// - threads: blocks are tasks; a target with C cores finishes after
+//   ceil(tasks / C) rounds.
+//
+// The constants are what Zen 4/5 and Sapphire Rapids cores have in common;
+// measured tuning (--tune) corrects what they miss.
+//
+//===----------------------------------------------------------------------===//
+#include "passes/HostGemmCostModel.h"
+
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <cmath>
+
+using namespace mlir;
+
+namespace r1c {
+namespace {
+
+constexpr double kFmaLatency = 4;
+constexpr double kLoadsPerCycle = 2;
+/// Bytes a core moves per cycle from L2, and from L3 or memory.
+constexpr double kL2BytesPerCycle = 32;
+constexpr double kMemoryBytesPerCycle = 8;
+/// Cycles of a micro-kernel call beyond its steps: loading and storing the
+/// block's sums, and the loop around it.
+constexpr double kCallCycles = 24;
+/// Run-time packing keeps its KC x NC block on the stack.
+constexpr int64_t kMaxStackPackBytes = 256 * 1024;
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int64_t roundUp(int64_t a, int64_t b) { return ceilDiv(a, b) * b; }
+
+/// Cycles of one step of k for a rows x vectors block.
+double stepCycles(int64_t rows, int64_t vectors, double fmaPerCycle) {
+  double fmas = double(rows * vectors) / fmaPerCycle;
+  double loads = double(rows + vectors) / kLoadsPerCycle;
+  return std::max({fmas, loads, kFmaLatency});
+}
+
+/// Block sizes to try along one dim: multiples of `unit`, the whole
+/// (rounded) extent among them, none above it.
+std::vector<int64_t> blockSizes(int64_t extent, int64_t unit, std::initializer_list<int64_t> sizes) {
+  int64_t whole = roundUp(extent, unit);
+  std::vector<int64_t> result;
+  for (int64_t size : sizes) {
+    int64_t rounded = std::max(unit, size / unit * unit);
+    if (rounded < whole && !llvm::is_contained(result, rounded))
+      result.push_back(rounded);
+  }
+  result.push_back(whole);
+  return result;
+}
+
+void score(GemmCandidate &candidate, const GemmProblem &p, r1k::TargetAttr target) {
+  double fmaPerCycle = std::max<int64_t>(1, target.getFmaPerCycle());
+  int64_t vectors = candidate.nr / candidate.vector;
+  int64_t fullGroups = p.m / candidate.mr, rowTail = p.m % candidate.mr;
+  int64_t panels = ceilDiv(p.n, candidate.nr);
+  int64_t kBlocks = ceilDiv(p.k, candidate.kc);
+  int64_t mBlocks = ceilDiv(p.m, candidate.mc), nBlocks = ceilDiv(p.n, candidate.nc);
+  std::string notes;
+  llvm::raw_string_ostream log(notes);
+
+  double perPanelStep = fullGroups * stepCycles(candidate.mr, vectors, fmaPerCycle) +
+                        (rowTail ? stepCycles(rowTail, vectors, fmaPerCycle) : 0);
+  double cycles = double(p.batch) * p.k * panels * perPanelStep;
+  double calls = double(p.batch) * kBlocks * ceilDiv(p.m, candidate.mr) * panels;
+  cycles += calls * (kCallCycles + candidate.mr * vectors);
+
+  // Cache fit of the B panel (L1) and the A block (L2).
+  double panelBytes = double(candidate.kc) * candidate.nr * p.elementBytes;
+  if (panelBytes > target.getL1Bytes() / 2.0) {
+    double extra = double(p.batch) * p.m * p.n * p.k * p.elementBytes / candidate.mr /
+                   kL2BytesPerCycle;
+    cycles += extra;
+    log << "B panel " << int64_t(panelBytes / 1024) << " KiB > L1/2; ";
+  }
+  double aBlockBytes = double(candidate.mc) * candidate.kc * p.elementBytes;
+  if (aBlockBytes > target.getL2Bytes() / 2.0) {
+    double extra = double(p.batch) * p.m * p.k * p.elementBytes * panels / kMemoryBytesPerCycle /
+                   std::max<int64_t>(1, candidate.nc / candidate.nr);
+    cycles += extra;
+    log << "A block " << int64_t(aBlockBytes / 1024) << " KiB > L2/2; ";
+  }
+  // Sums that round-trip through C between K steps.
+  if (kBlocks > 1) {
+    cycles += double(p.batch) * p.m * p.n * 8 * (kBlocks - 1) / kL2BytesPerCycle;
+    log << kBlocks << " K steps; ";
+  }
+  switch (candidate.packB) {
+  case r1k::Packing::run_time: {
+    // Each M block packs its B columns again.
+    double bytes = double(p.batch) * mBlocks * p.k * roundUp(p.n, candidate.nr) * p.elementBytes;
+    cycles += 2 * bytes / kL2BytesPerCycle;
+    log << "packs B per task; ";
+    break;
+  }
+  case r1k::Packing::none: {
+    // Rows of B one stride apart: a stride of a multiple of 1 KiB maps the
+    // panel's rows onto a few L1 sets, and they evict each other.
+    int64_t strideBytes = p.n * p.elementBytes;
+    double penalty = strideBytes % 1024 == 0 && candidate.kc > 16 ? 0.5 : 0.1;
+    if (p.k * strideBytes <= target.getL1Bytes() / 2)
+      penalty = 0;
+    cycles *= 1 + penalty;
+    if (penalty > 0)
+      log << "B in place, stride " << strideBytes << " B; ";
+    break;
+  }
+  case r1k::Packing::compile_time:
+    break;
+  }
+  // Threads: whole rounds of tasks.
+  int64_t tasks = p.batch * mBlocks * nBlocks;
+  int64_t cores = std::max<int64_t>(1, target.getCores());
+  double rounds = double(ceilDiv(tasks, cores));
+  double balanced = cycles / cores;
+  candidate.cycles = cycles / tasks * rounds;
+  if (candidate.cycles > balanced * 1.001)
+    log << tasks << " tasks on " << cores << " cores; ";
+  candidate.notes = notes;
+}
+
+} // namespace
+
+std::vector<GemmCandidate> rankHostGemmCandidates(const GemmProblem &p,
+                                                  r1k::TargetAttr target) {
+  int64_t vectorBits = target.getVectorBits() ? target.getVectorBits() : 256;
+  int64_t width = vectorBits / 32;
+  int64_t registers = target.getVectorRegisters() ? target.getVectorRegisters() : 16;
+  std::vector<GemmCandidate> candidates;
+  std::vector<int64_t> kSteps =
+      p.widened ? std::vector<int64_t>{p.k} : blockSizes(p.k, 1, {128, 256, 384, 512});
+  std::vector<r1k::Packing> packings = {r1k::Packing::none, r1k::Packing::run_time};
+  if (p.packableWeight)
+    packings.insert(packings.begin(), r1k::Packing::compile_time);
+  for (int64_t vectors = 1; vectors <= 4; ++vectors) {
+    // Accumulators, the B vectors and one broadcast must fit the registers.
+    int64_t maxRows = (registers - vectors - 1) / vectors;
+    if (maxRows < 1)
+      continue;
+    int64_t nr = vectors * width;
+    for (int64_t mr = maxRows; mr >= std::max<int64_t>(1, maxRows / 2); --mr) {
+      for (int64_t kc : kSteps)
+        for (int64_t mc : blockSizes(p.m, mr, {64, 128, 256}))
+          for (int64_t nc : blockSizes(p.n, nr, {128, 256, 512, 1024}))
+            for (r1k::Packing packB : packings) {
+              if (packB == r1k::Packing::run_time &&
+                  nc * kc * p.elementBytes > kMaxStackPackBytes)
+                continue;
+              GemmCandidate candidate{mr, nr, width, kc, mc, nc, packB};
+              score(candidate, p, target);
+              candidates.push_back(std::move(candidate));
+            }
+    }
+  }
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const GemmCandidate &a, const GemmCandidate &b) {
+                     return a.cycles < b.cycles;
+                   });
+  return candidates;
+}
+
+} // namespace r1c

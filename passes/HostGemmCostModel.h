@@ -1,0 +1,48 @@
+//===- HostGemmCostModel.h - Candidates and scores for host matmuls -*- C++ -*-===//
+//
+// The analytic model behind #r1k.host_gemm: what a host matmul could be
+// (register blocks, K steps, cache blocks, packing) and how many cycles each
+// choice costs on a target. r1c-select-variants picks the cheapest; tuning
+// re-times the best few.
+//
+//===----------------------------------------------------------------------===//
+#ifndef R1C_PASSES_HOSTGEMMCOSTMODEL_H
+#define R1C_PASSES_HOSTGEMMCOSTMODEL_H
+
+#include "dialects/R1K/IR/R1KDialect.h"
+
+#include <string>
+#include <vector>
+
+namespace r1c {
+
+/// What the model needs to know about one matmul.
+struct GemmProblem {
+  int64_t m = 1, n = 1, k = 1;
+  /// Product of the batch dims of C.
+  int64_t batch = 1;
+  int64_t elementBytes = 4;
+  /// 16-bit floats, summed in f32: a K step must cover all of K, so no
+  /// partial sum is rounded to 16 bits in C.
+  bool widened = false;
+  /// B is a 2-D constant weight that may be stored packed.
+  bool packableWeight = false;
+};
+
+struct GemmCandidate {
+  int64_t mr, nr, vector, kc, mc, nc;
+  mlir::r1k::Packing packB;
+  /// Estimated cycles on the target's cores, all threads together.
+  double cycles = 0;
+  /// What the estimate charged beyond the FMAs, for the log.
+  std::string notes;
+};
+
+/// Every legal candidate for `problem` on the host `target`, scored, in a
+/// fixed order (the cheapest first; ties keep enumeration order).
+std::vector<GemmCandidate> rankHostGemmCandidates(const GemmProblem &problem,
+                                                  mlir::r1k::TargetAttr target);
+
+} // namespace r1c
+
+#endif // R1C_PASSES_HOSTGEMMCOSTMODEL_H
