@@ -73,12 +73,13 @@ def parse_args():
     parser.add_argument("--no-iree", action="store_true", help="leave IREE out even if installed")
     parser.add_argument("--write", help="also write the report as markdown to this file")
     args = parser.parse_args()
+    given = args.threads
     try:
-        args.threads = [int(t) for t in args.threads.split(",") if t.strip()]
+        args.threads = [int(t) for t in given.split(",") if t.strip()]
         if not args.threads or min(args.threads) < 1:
             raise ValueError
     except ValueError:
-        parser.error(f"--threads: '{args.threads}' is not a comma list of counts >= 1")
+        parser.error(f"--threads: '{given}' is not a comma list of counts >= 1")
     try:
         args.gemm_sizes = [] if args.no_gemm else parse_gemm_sizes(args.gemm_sizes)
     except ValueError as e:
@@ -86,6 +87,10 @@ def parse_args():
     args.models = [] if args.gemm_only else [m for m in args.models.split(",") if m.strip()]
     if args.models and not args.models_dir:
         parser.error("--models-dir is needed for the models (or give --gemm-only)")
+    for m in args.models:
+        if not os.path.exists(os.path.join(args.models_dir, m + ".onnx")):
+            parser.error(f"--models: no {m}.onnx in --models-dir {args.models_dir} "
+                         "(test/models/generate.py writes them)")
     args.variants = []
     for spec in args.r1c_variant or ["default="]:
         name, eq, flags = spec.partition("=")
@@ -313,7 +318,9 @@ def main():
         f"Threads: {', '.join(map(str, args.threads))} (each for all peers); batch 1; "
         f"{plural(args.rounds, 'round')} of {plural(args.runs, 'run')}, interleaved; median of "
         f"the round medians, spread min..max of them; r1c / X is the ratio of the medians "
-        f"(above 1: r1c is slower).",
+        f"(above 1: r1c is slower). Times include each runtime's cost per call (r1c-run's, "
+        f"ORT's Python binding, IREE's VM invocation), some microseconds, which weigh on "
+        f"cases that take well under a millisecond.",
         f"Outputs checked against ORT's (relative error of the output norm <= {rtol_text()}): "
         + (f"{mismatches} differ, see the warning rows." if mismatches else
            "all within it." if checked else "none compared."),

@@ -149,7 +149,9 @@ std::vector<GemmCandidate> rankHostGemmCandidates(const GemmProblem &p,
   std::vector<GemmCandidate> candidates;
   std::vector<int64_t> kSteps =
       p.widened ? std::vector<int64_t>{p.k} : blockSizes(p.k, 1, {128, 256, 384, 512});
-  std::vector<r1k::Packing> packings = {r1k::Packing::none, r1k::Packing::run_time};
+  std::vector<r1k::Packing> packings = {r1k::Packing::run_time};
+  if (p.inPlaceB)
+    packings.insert(packings.begin(), r1k::Packing::none);
   if (p.packableWeight)
     packings.insert(packings.begin(), r1k::Packing::compile_time);
   for (int64_t vectors = 1; vectors <= 4; ++vectors) {

@@ -27,6 +27,9 @@ struct GemmProblem {
   bool widened = false;
   /// B is a 2-D constant weight that may be stored packed.
   bool packableWeight = false;
+  /// B can be read in place, row-major with N elements a row (false for a
+  /// convolution's im2col matrix, which only exists packed).
+  bool inPlaceB = true;
 };
 
 struct GemmCandidate {

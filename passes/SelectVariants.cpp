@@ -8,6 +8,7 @@
 #include "passes/HostGemmCostModel.h"
 #include "passes/Passes.h"
 #include "dialects/R1/IR/R1Ops.h"
+#include "dialects/R1K/IR/GemmDims.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
@@ -23,31 +24,65 @@ using r1c::GemmCandidate;
 
 namespace {
 
-/// The matmul a kernel computes, if that is its anchor.
-MatMulOp matmulAnchor(r1k::KernelOp kernel) {
+/// The matmul or convolution a kernel computes, if that is its anchor.
+Operation *contractionAnchor(r1k::KernelOp kernel) {
   for (Operation &op : kernel.getBody().front().without_terminator())
-    if (auto matmul = dyn_cast<MatMulOp>(op))
-      return matmul;
-  return MatMulOp();
+    if (isa<MatMulOp, ConvOp>(op))
+      return &op;
+  return nullptr;
 }
 
-/// The problem a matmul poses, with 1-D operands made 2-D.
-r1c::GemmProblem problemOf(r1k::KernelOp kernel, MatMulOp matmul, bool packWeights) {
-  auto a = cast<RankedTensorType>(matmul.getLhs().getType());
-  auto b = cast<RankedTensorType>(matmul.getRhs().getType());
-  auto c = cast<RankedTensorType>(matmul.getType());
+/// A convolution runs as a GEMM when each group's filters and taps make
+/// one worth blocking: a depthwise convolution (one filter a group, nine
+/// taps) keeps its direct loop nest.
+constexpr int64_t kMinConvGemmRows = 8, kMinConvGemmDepth = 8;
+
+/// The problem a contraction poses, or nullopt when it has no GEMM variant.
+std::optional<r1c::GemmProblem> problemOf(r1k::KernelOp kernel, Operation *anchor,
+                                          bool packWeights) {
+  auto result = cast<RankedTensorType>(anchor->getResult(0).getType());
+  Type element = result.getElementType();
+  if (!result.hasStaticShape() || !(element.isF32() || element.isF16() || element.isBF16()))
+    return std::nullopt;
+  // The templates address operands as kernel inputs; a splat constant
+  // copied into the body keeps the reference loop nest.
+  if (!llvm::all_of(anchor->getOperands(),
+                    [](Value operand) { return !operand || isa<BlockArgument>(operand); }))
+    return std::nullopt;
   r1c::GemmProblem problem;
-  problem.m = a.getRank() == 1 ? 1 : a.getDimSize(a.getRank() - 2);
-  problem.k = a.getShape().back();
-  problem.n = b.getRank() == 1 ? 1 : b.getShape().back();
-  problem.batch = c.getNumElements() / std::max<int64_t>(1, problem.m * problem.n);
-  Type element = c.getElementType();
-  problem.elementBytes = std::max<int64_t>(1, element.getIntOrFloatBitWidth() / 8);
+  r1k::GemmDims dims;
+  if (auto conv = dyn_cast<ConvOp>(anchor)) {
+    for (Value operand : conv->getOperands())
+      if (operand && getElementTypeOrSelf(operand.getType()) != element)
+        return std::nullopt;
+    dims = r1k::getGemmDims(conv);
+    if (dims.m < kMinConvGemmRows || dims.k < kMinConvGemmDepth)
+      return std::nullopt;
+    // B is the image, gathered at run time; in place when pointwise.
+    problem.inPlaceB = llvm::all_of(conv.getStrides(), [](int64_t s) { return s == 1; }) &&
+                       llvm::all_of(conv.getPads(), [](int64_t p) { return p == 0; }) &&
+                       dims.k == cast<RankedTensorType>(conv.getInput().getType()).getDimSize(1) /
+                                     conv.getGroup();
+  } else {
+    auto matmul = cast<MatMulOp>(anchor);
+    if (getElementTypeOrSelf(matmul.getLhs().getType()) != element ||
+        getElementTypeOrSelf(matmul.getRhs().getType()) != element)
+      return std::nullopt;
+    dims = r1k::getGemmDims(matmul);
+    // B packed at compile time: a 2-D weight outside the kernel.
+    auto arg = dyn_cast<BlockArgument>(matmul.getRhs());
+    problem.packableWeight =
+        packWeights && arg && cast<RankedTensorType>(matmul.getRhs().getType()).getRank() == 2 &&
+        kernel.getInputs()[arg.getArgNumber()].getDefiningOp<ConstantOp>();
+  }
+  problem.m = dims.m;
+  problem.n = dims.n;
+  problem.k = dims.k;
+  problem.batch = 1;
+  for (int64_t dim : dims.batch)
+    problem.batch *= dim;
+  problem.elementBytes = element.getIntOrFloatBitWidth() / 8;
   problem.widened = element.getIntOrFloatBitWidth() == 16;
-  // B packed at compile time: a 2-D weight outside the kernel.
-  auto arg = dyn_cast<BlockArgument>(matmul.getRhs());
-  problem.packableWeight = packWeights && arg && b.getRank() == 2 &&
-                           kernel.getInputs()[arg.getArgNumber()].getDefiningOp<ConstantOp>();
   return problem;
 }
 
@@ -82,12 +117,12 @@ struct SelectVariants : r1::impl::SelectVariantsBase<SelectVariants> {
       if (!target.isHost())
         continue;
       module.walk([&](r1k::KernelOp kernel) {
-        MatMulOp matmul = matmulAnchor(kernel);
-        if (!matmul || !isa<FloatType>(getElementTypeOrSelf(matmul.getType())) ||
-            !cast<RankedTensorType>(matmul.getType()).hasStaticShape())
+        Operation *anchor = contractionAnchor(kernel);
+        std::optional<r1c::GemmProblem> problem =
+            anchor ? problemOf(kernel, anchor, packWeights) : std::nullopt;
+        if (!problem)
           return;
-        r1c::GemmProblem problem = problemOf(kernel, matmul, packWeights);
-        std::vector<GemmCandidate> ranked = r1c::rankHostGemmCandidates(problem, target);
+        std::vector<GemmCandidate> ranked = r1c::rankHostGemmCandidates(*problem, target);
         if (ranked.empty())
           return;
         const GemmCandidate &best = ranked.front();
@@ -95,17 +130,18 @@ struct SelectVariants : r1::impl::SelectVariantsBase<SelectVariants> {
                         r1k::HostGemmAttr::get(&getContext(), best.mr, best.nr, best.vector,
                                                best.kc, best.mc, best.nc, best.packB));
         if (log)
-          logKernel(*log, kernel, target, problem, ranked);
+          logKernel(*log, kernel, anchor, target, *problem, ranked);
       });
     }
   }
 
   /// One block per kernel: the problem, then every candidate, the winner
   /// first, each with its estimate, how far it is behind, and its charges.
-  void logKernel(llvm::raw_ostream &os, r1k::KernelOp kernel, r1k::TargetAttr target,
+  void logKernel(llvm::raw_ostream &os, r1k::KernelOp kernel, Operation *anchor,
+                 r1k::TargetAttr target,
                  const r1c::GemmProblem &problem, ArrayRef<GemmCandidate> ranked) {
     os << "kernel " << kernel.getName() << " on " << target.getName() << " (" << target.getCpu()
-       << "): matmul " << problem.batch << " x " << problem.m << "x" << problem.k << "x"
+       << "): " << anchor->getName().stripDialect() << " " << problem.batch << " x " << problem.m << "x" << problem.k << "x"
        << problem.n << ", " << ranked.size() << " candidates\n";
     double best = ranked.front().cycles;
     for (auto [index, candidate] : llvm::enumerate(ranked)) {

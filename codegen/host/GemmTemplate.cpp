@@ -17,9 +17,16 @@
 // and rounded once on the final store; the select pass gives them one K
 // step, so no partial sum is rounded.
 //
+// Convolution is the same GEMM per (image, group): A is the weight as ONNX
+// stores it ([filters, channels x taps]), B the im2col matrix of the image
+// ([channels x taps, output positions]), gathered straight into the packed
+// panels with zeros for the pads, so it never exists whole; the bias
+// starts the sums.
+//
 //===----------------------------------------------------------------------===//
 #include "codegen/host/GemmTemplate.h"
 #include "codegen/host/ScalarOps.h"
+#include "dialects/R1/IR/PoolWindow.h"
 
 #include "llvm/IR/Intrinsics.h"
 
@@ -33,46 +40,45 @@ namespace {
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-/// The shape facts of one matmul, with 1-D operands made 2-D.
-struct GemmShape {
-  int64_t m, n, k;
-  SmallVector<int64_t> batch, aBatch, bBatch;
-  int64_t batchCount = 1;
-};
+using BatchIndices = ArrayRef<llvm::Value *>;
+using OffsetFn = std::function<llvm::Value *(BatchIndices)>;
 
-GemmShape shapeOf(r1::MatMulOp op) {
-  auto a = cast<RankedTensorType>(op.getLhs().getType());
-  auto bType = cast<RankedTensorType>(op.getRhs().getType());
-  auto c = cast<RankedTensorType>(op.getType());
-  SmallVector<int64_t> aShape(a.getShape()), bShape(bType.getShape());
-  if (aShape.size() == 1)
-    aShape.insert(aShape.begin(), 1);
-  if (bShape.size() == 1)
-    bShape.push_back(1);
-  GemmShape shape;
-  shape.m = aShape[aShape.size() - 2];
-  shape.k = aShape.back();
-  shape.n = bShape.back();
-  shape.aBatch.assign(aShape.begin(), aShape.end() - 2);
-  shape.bBatch.assign(bShape.begin(), bShape.end() - 2);
-  shape.batch.assign(c.getShape().begin(),
-                     c.getShape().begin() + std::max(shape.aBatch.size(), shape.bBatch.size()));
-  for (int64_t dim : shape.batch)
-    shape.batchCount *= dim;
-  return shape;
-}
+/// How one GEMM-shaped anchor reads its operands and where its sums go.
+/// A is row-major M x K, C row-major M x N, per batch index.
+struct GemmOperands {
+  int64_t m = 1, n = 1, k = 1;
+  /// The batch dims the tasks iterate over, outermost first.
+  SmallVector<int64_t> batch;
+  llvm::Value *a = nullptr, *c = nullptr;
+  OffsetFn aOffset, cOffset;
+  /// pack_b = compile_time: the packed panels; none: row-major B at
+  /// bOffset, `n` elements a row.
+  llvm::Value *b = nullptr;
+  OffsetFn bOffset;
+  /// pack_b = run_time: writes rows k0..k0+kLen of the NR columns from
+  /// column0 of a batch's B to `panel`, NR elements a row, zero past N and
+  /// where B reads padding.
+  std::function<void(BatchIndices, llvm::Value *k0, llvm::Value *kLen, llvm::Value *column0,
+                     llvm::Value *panel)>
+      packPanel;
+  /// Sums start at rowBias[rowBiasOffset + row] (a convolution's bias).
+  llvm::Value *rowBias = nullptr;
+  OffsetFn rowBiasOffset;
+  /// The result's indices of C[row, column], for the fused body.
+  std::function<SmallVector<llvm::Value *>(BatchIndices, llvm::Value *row, llvm::Value *column)>
+      resultIndices;
+};
 
 class GemmEmitter {
 public:
-  GemmEmitter(KernelBuilder &kb, r1::MatMulOp op, r1k::HostGemmAttr variant)
-      : kb(kb), b(kb.b), variant(variant), shape(shapeOf(op)),
-        element(cast<RankedTensorType>(op.getType()).getElementType()),
+  GemmEmitter(KernelBuilder &kb, const GemmOperands &operands, r1k::HostGemmAttr variant,
+              Type element)
+      : kb(kb), b(kb.b), variant(variant), g(operands),
         storage(getScalarType(b.getContext(), element)), f32(b.getFloatTy()),
         vectorType(llvm::FixedVectorType::get(f32, variant.getVector())),
-        storageVector(llvm::FixedVectorType::get(storage, variant.getVector())),
-        vectors(variant.getNr() / variant.getVector()) {}
+        storageVector(llvm::FixedVectorType::get(storage, variant.getVector())) {}
 
-  void emit(llvm::Value *a, llvm::Value *bMatrix, llvm::Value *c, const FusedBody &fused);
+  void emit(const FusedBody &fused);
 
 private:
   /// Where the micro-kernel reads its panel of B: `base` at k = 0 of the
@@ -84,14 +90,15 @@ private:
     int64_t loadColumns;
   };
 
-  /// MR x NR (or a tail of rows/columns) += A[rows, k0:k0+kLen] * panel.
+  /// C[rows, columns] (+)= A[rows, k0:k0+kLen] * panel: from zero (or the
+  /// row bias at `bias`) when `first`, else from C.
   void emitMicroKernel(int64_t rows, int64_t columns, llvm::Value *aTile, Panel panel,
-                       llvm::Value *cTile, llvm::Value *kLen, llvm::Value *first);
-  /// Copies B[k0:k0+kLen, panels of columns] (B at `bMatrix` + `bBase`)
-  /// into NR-wide panels at `packed`, zero-filled past N: run-time packing.
-  void emitPackBlock(llvm::Value *bMatrix, llvm::Value *bBase, llvm::Value *k0,
-                     llvm::Value *kLen, llvm::Value *firstColumn, llvm::Value *panels,
-                     llvm::Value *packed);
+                       llvm::Value *cTile, llvm::Value *bias, llvm::Value *kLen,
+                       llvm::Value *first);
+  /// B[k0:k0+kLen, `panels` NR-wide panels from firstColumn] into `packed`,
+  /// zero past N: run-time packing.
+  void emitPackBlock(BatchIndices batch, llvm::Value *k0, llvm::Value *kLen,
+                     llvm::Value *firstColumn, llvm::Value *panels, llvm::Value *packed);
 
   llvm::Value *entryAlloca(llvm::Type *type, int64_t count = 1);
   llvm::Value *mask(int64_t lanes);
@@ -107,11 +114,9 @@ private:
   KernelBuilder &kb;
   llvm::IRBuilder<> &b;
   r1k::HostGemmAttr variant;
-  GemmShape shape;
-  Type element;
+  const GemmOperands &g;
   llvm::Type *storage, *f32;
   llvm::FixedVectorType *vectorType, *storageVector;
-  int64_t vectors;
 };
 
 llvm::Value *GemmEmitter::entryAlloca(llvm::Type *type, int64_t count) {
@@ -130,11 +135,11 @@ llvm::Value *GemmEmitter::mask(int64_t lanes) {
 }
 
 llvm::Value *GemmEmitter::loadVector(llvm::Value *pointer, int64_t lanes) {
-  llvm::Value *value;
-  if (lanes >= variant.getVector())
-    value = b.CreateAlignedLoad(storageVector, pointer, llvm::Align(storage->getPrimitiveSizeInBits() / 8));
-  else
-    value = b.CreateMaskedLoad(storageVector, pointer, llvm::Align(1), mask(lanes),
+  llvm::Align align(storage->getPrimitiveSizeInBits() / 8);
+  llvm::Value *value =
+      lanes >= variant.getVector()
+          ? static_cast<llvm::Value *>(b.CreateAlignedLoad(storageVector, pointer, align))
+          : b.CreateMaskedLoad(storageVector, pointer, align, mask(lanes),
                                llvm::Constant::getNullValue(storageVector));
   return storage == f32 ? value : b.CreateFPExt(value, vectorType);
 }
@@ -142,10 +147,11 @@ llvm::Value *GemmEmitter::loadVector(llvm::Value *pointer, int64_t lanes) {
 void GemmEmitter::storeVector(llvm::Value *value, llvm::Value *pointer, int64_t lanes) {
   if (storage != f32)
     value = b.CreateFPTrunc(value, storageVector);
+  llvm::Align align(storage->getPrimitiveSizeInBits() / 8);
   if (lanes >= variant.getVector())
-    b.CreateAlignedStore(value, pointer, llvm::Align(storage->getPrimitiveSizeInBits() / 8));
+    b.CreateAlignedStore(value, pointer, align);
   else
-    b.CreateMaskedStore(value, pointer, llvm::Align(1), mask(lanes));
+    b.CreateMaskedStore(value, pointer, align, mask(lanes));
 }
 
 void GemmEmitter::branch(llvm::Value *condition, llvm::function_ref<void()> whenTrue,
@@ -165,7 +171,8 @@ void GemmEmitter::branch(llvm::Value *condition, llvm::function_ref<void()> when
 }
 
 void GemmEmitter::emitMicroKernel(int64_t rows, int64_t columns, llvm::Value *aTile, Panel panel,
-                                  llvm::Value *cTile, llvm::Value *kLen, llvm::Value *first) {
+                                  llvm::Value *cTile, llvm::Value *bias, llvm::Value *kLen,
+                                  llvm::Value *first) {
   int64_t width = variant.getVector();
   int64_t usedVectors = ceilDiv(columns, width);
   auto lanesOf = [&](int64_t v) { return std::min(width, columns - v * width); };
@@ -176,15 +183,21 @@ void GemmEmitter::emitMicroKernel(int64_t rows, int64_t columns, llvm::Value *aT
   branch(
       first,
       [&] {
-        for (llvm::Value *sum : sums)
-          b.CreateStore(llvm::Constant::getNullValue(vectorType), sum);
+        for (int64_t r = 0; r < rows; ++r) {
+          llvm::Value *start = llvm::Constant::getNullValue(vectorType);
+          if (bias) {
+            llvm::Value *value = b.CreateLoad(storage, gep(bias, kb.i64(r)));
+            start = b.CreateVectorSplat(width, storage == f32 ? value : b.CreateFPExt(value, f32));
+          }
+          for (int64_t v = 0; v < usedVectors; ++v)
+            b.CreateStore(start, sums[r * usedVectors + v]);
+        }
       },
       [&] {
         for (int64_t r = 0; r < rows; ++r)
-          for (int64_t v = 0; v < usedVectors; ++v) {
-            llvm::Value *at = gep(cTile, kb.i64(r * shape.n + v * width));
-            b.CreateStore(loadVector(at, lanesOf(v)), sums[r * usedVectors + v]);
-          }
+          for (int64_t v = 0; v < usedVectors; ++v)
+            b.CreateStore(loadVector(gep(cTile, kb.i64(r * g.n + v * width)), lanesOf(v)),
+                          sums[r * usedVectors + v]);
       });
   kb.loop(kLen, [&](llvm::Value *kk) {
     SmallVector<llvm::Value *> bVectors;
@@ -193,8 +206,7 @@ void GemmEmitter::emitMicroKernel(int64_t rows, int64_t columns, llvm::Value *aT
       bVectors.push_back(loadVector(gep(bRow, kb.i64(v * width)),
                                     std::min(width, panel.loadColumns - v * width)));
     for (int64_t r = 0; r < rows; ++r) {
-      llvm::Value *aValue =
-          b.CreateLoad(storage, gep(aTile, b.CreateAdd(kb.i64(r * shape.k), kk)));
+      llvm::Value *aValue = b.CreateLoad(storage, gep(aTile, b.CreateAdd(kb.i64(r * g.k), kk)));
       if (storage != f32)
         aValue = b.CreateFPExt(aValue, f32);
       llvm::Value *broadcast = b.CreateVectorSplat(width, aValue);
@@ -210,41 +222,31 @@ void GemmEmitter::emitMicroKernel(int64_t rows, int64_t columns, llvm::Value *aT
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t v = 0; v < usedVectors; ++v)
       storeVector(b.CreateLoad(vectorType, sums[r * usedVectors + v]),
-                  gep(cTile, kb.i64(r * shape.n + v * width)), lanesOf(v));
+                  gep(cTile, kb.i64(r * g.n + v * width)), lanesOf(v));
 }
 
-void GemmEmitter::emitPackBlock(llvm::Value *bMatrix, llvm::Value *bBase, llvm::Value *k0,
-                                llvm::Value *kLen, llvm::Value *firstColumn, llvm::Value *panels,
+void GemmEmitter::emitPackBlock(BatchIndices batch, llvm::Value *k0, llvm::Value *kLen,
+                                llvm::Value *firstColumn, llvm::Value *panels,
                                 llvm::Value *packed) {
   int64_t nr = variant.getNr();
   kb.loop(panels, [&](llvm::Value *panel) {
     llvm::Value *column0 = b.CreateAdd(firstColumn, b.CreateMul(panel, kb.i64(nr)));
-    llvm::Value *panelBase = gep(packed, b.CreateMul(b.CreateMul(panel, kLen), kb.i64(nr)));
-    kb.loop(kLen, [&](llvm::Value *kk) {
-      llvm::Value *row = b.CreateAdd(
-          bBase, b.CreateAdd(b.CreateMul(b.CreateAdd(k0, kk), kb.i64(shape.n)), column0));
-      llvm::Value *target = gep(panelBase, b.CreateMul(kk, kb.i64(nr)));
-      kb.loop(nr, [&](llvm::Value *j) {
-        // Zero past N, so the micro-kernel loads whole vectors.
-        llvm::Value *inside = b.CreateICmpULT(b.CreateAdd(column0, j), kb.i64(shape.n));
-        llvm::Value *at = b.CreateSelect(inside, b.CreateAdd(row, j), bBase);
-        llvm::Value *value = b.CreateLoad(storage, gep(bMatrix, at));
-        b.CreateStore(b.CreateSelect(inside, value, llvm::Constant::getNullValue(storage)),
-                      gep(target, j));
-      });
-    });
+    g.packPanel(batch, k0, kLen, column0,
+                gep(packed, b.CreateMul(b.CreateMul(panel, kLen), kb.i64(nr))));
   });
 }
 
-void GemmEmitter::emit(llvm::Value *a, llvm::Value *bMatrix, llvm::Value *c,
-                       const FusedBody &fused) {
-  int64_t m = shape.m, n = shape.n, k = shape.k;
+void GemmEmitter::emit(const FusedBody &fused) {
+  int64_t m = g.m, n = g.n, k = g.k;
   int64_t mr = variant.getMr(), nr = variant.getNr(), kc = std::min(variant.getKc(), k);
   int64_t mc = std::min(variant.getMc(), ceilDiv(m, mr) * mr);
   int64_t nc = std::min(variant.getNc(), ceilDiv(n, nr) * nr);
   int64_t mBlocks = ceilDiv(m, mc), nBlocks = ceilDiv(n, nc), kBlocks = ceilDiv(k, kc);
   int64_t rowGroups = ceilDiv(m, mr), panelsTotal = ceilDiv(n, nr);
   int64_t rowTail = m % mr, columnTail = n % nr;
+  int64_t batchCount = 1;
+  for (int64_t dim : g.batch)
+    batchCount *= dim;
   r1k::Packing packing = variant.getPackB();
   // A static count, or the shorter one for the last block.
   auto lastOr = [&](llvm::Value *index, int64_t blocks, int64_t full, int64_t last) {
@@ -256,20 +258,21 @@ void GemmEmitter::emit(llvm::Value *a, llvm::Value *bMatrix, llvm::Value *c,
   llvm::Value *packed =
       packing == r1k::Packing::run_time ? entryAlloca(storage, nc * kc) : nullptr;
 
-  kb.loop(shape.batchCount * mBlocks * nBlocks, [&](llvm::Value *task) {
+  kb.loop(batchCount * mBlocks * nBlocks, [&](llvm::Value *task) {
     llvm::Value *nBlock = b.CreateURem(task, kb.i64(nBlocks));
     llvm::Value *rest = b.CreateUDiv(task, kb.i64(nBlocks));
     llvm::Value *mBlock = b.CreateURem(rest, kb.i64(mBlocks));
     llvm::Value *linearBatch = b.CreateUDiv(rest, kb.i64(mBlocks));
-    SmallVector<llvm::Value *> indices(shape.batch.size());
-    for (int64_t d = int64_t(shape.batch.size()) - 1; d >= 0; --d) {
-      indices[d] = d == 0 ? linearBatch : b.CreateURem(linearBatch, kb.i64(shape.batch[d]));
+    SmallVector<llvm::Value *> indices(g.batch.size());
+    for (int64_t d = int64_t(g.batch.size()) - 1; d >= 0; --d) {
+      indices[d] = d == 0 ? linearBatch : b.CreateURem(linearBatch, kb.i64(g.batch[d]));
       if (d > 0)
-        linearBatch = b.CreateUDiv(linearBatch, kb.i64(shape.batch[d]));
+        linearBatch = b.CreateUDiv(linearBatch, kb.i64(g.batch[d]));
     }
-    llvm::Value *aBase = b.CreateMul(kb.broadcastOffset(indices, shape.aBatch), kb.i64(m * k));
-    llvm::Value *bBase = b.CreateMul(kb.broadcastOffset(indices, shape.bBatch), kb.i64(k * n));
-    llvm::Value *cBase = b.CreateMul(kb.offset(indices, shape.batch), kb.i64(m * n));
+    llvm::Value *aBase = g.aOffset(indices);
+    llvm::Value *cBase = g.cOffset(indices);
+    llvm::Value *bBase = packing == r1k::Packing::none ? g.bOffset(indices) : nullptr;
+    llvm::Value *biasBase = g.rowBias ? gep(g.rowBias, g.rowBiasOffset(indices)) : nullptr;
     llvm::Value *row0 = b.CreateMul(mBlock, kb.i64(mc));
     llvm::Value *column0 = b.CreateMul(nBlock, kb.i64(nc));
     llvm::Value *groups =
@@ -282,40 +285,41 @@ void GemmEmitter::emit(llvm::Value *a, llvm::Value *bMatrix, llvm::Value *c,
       llvm::Value *kLen = lastOr(kBlock, kBlocks, kc, k - (kBlocks - 1) * kc);
       llvm::Value *first = b.CreateICmpEQ(kBlock, kb.i64(0));
       if (packed)
-        emitPackBlock(bMatrix, bBase, k0, kLen, column0, panels, packed);
+        emitPackBlock(indices, k0, kLen, column0, panels, packed);
       kb.loop(panels, [&](llvm::Value *p) {
         llvm::Value *globalPanel = b.CreateAdd(b.CreateMul(nBlock, kb.i64(nc / nr)), p);
         llvm::Value *column = b.CreateAdd(column0, b.CreateMul(p, kb.i64(nr)));
         auto panelFor = [&](int64_t columns) -> Panel {
           switch (packing) {
           case r1k::Packing::compile_time:
-            return {gep(bMatrix, b.CreateMul(b.CreateAdd(b.CreateMul(globalPanel, kb.i64(k)), k0),
-                                             kb.i64(nr))),
+            return {gep(g.b, b.CreateMul(b.CreateAdd(b.CreateMul(globalPanel, kb.i64(k)), k0),
+                                         kb.i64(nr))),
                     nr, nr};
           case r1k::Packing::run_time:
             return {gep(packed, b.CreateMul(b.CreateMul(p, kLen), kb.i64(nr))), nr, nr};
           case r1k::Packing::none:
             break;
           }
-          return {gep(bMatrix, b.CreateAdd(bBase, b.CreateAdd(b.CreateMul(k0, kb.i64(n)), column))),
+          return {gep(g.b, b.CreateAdd(bBase, b.CreateAdd(b.CreateMul(k0, kb.i64(n)), column))),
                   n, columns};
         };
-        kb.loop(groups, [&](llvm::Value *g) {
-          llvm::Value *row = b.CreateAdd(row0, b.CreateMul(g, kb.i64(mr)));
+        kb.loop(groups, [&](llvm::Value *group) {
+          llvm::Value *row = b.CreateAdd(row0, b.CreateMul(group, kb.i64(mr)));
           llvm::Value *aTile =
-              gep(a, b.CreateAdd(aBase, b.CreateAdd(b.CreateMul(row, kb.i64(k)), k0)));
+              gep(g.a, b.CreateAdd(aBase, b.CreateAdd(b.CreateMul(row, kb.i64(k)), k0)));
           llvm::Value *cTile =
-              gep(c, b.CreateAdd(cBase, b.CreateAdd(b.CreateMul(row, kb.i64(n)), column)));
+              gep(g.c, b.CreateAdd(cBase, b.CreateAdd(b.CreateMul(row, kb.i64(n)), column)));
+          llvm::Value *bias = biasBase ? gep(biasBase, row) : nullptr;
           auto forRows = [&](int64_t columns) {
             Panel panel = panelFor(columns);
+            auto kernel = [&](int64_t rows) {
+              emitMicroKernel(rows, columns, aTile, panel, cTile, bias, kLen, first);
+            };
             if (!rowTail)
-              return emitMicroKernel(mr, columns, aTile, panel, cTile, kLen, first);
+              return kernel(mr);
             llvm::Value *lastGroup = b.CreateICmpEQ(
-                b.CreateAdd(b.CreateMul(mBlock, kb.i64(mc / mr)), g), kb.i64(rowGroups - 1));
-            branch(
-                lastGroup,
-                [&] { emitMicroKernel(rowTail, columns, aTile, panel, cTile, kLen, first); },
-                [&] { emitMicroKernel(mr, columns, aTile, panel, cTile, kLen, first); });
+                b.CreateAdd(b.CreateMul(mBlock, kb.i64(mc / mr)), group), kb.i64(rowGroups - 1));
+            branch(lastGroup, [&] { kernel(rowTail); }, [&] { kernel(mr); });
           };
           if (!columnTail)
             return forRows(nr);
@@ -332,14 +336,58 @@ void GemmEmitter::emit(llvm::Value *a, llvm::Value *bMatrix, llvm::Value *c,
       llvm::Value *columns = lastOr(nBlock, nBlocks, nc, n - (nBlocks - 1) * nc);
       kb.loop(rows, [&](llvm::Value *r) {
         kb.loop(columns, [&](llvm::Value *col) {
-          SmallVector<llvm::Value *> at(indices);
-          at.push_back(b.CreateAdd(row0, r));
-          at.push_back(b.CreateAdd(column0, col));
-          fused(at);
+          fused(g.resultIndices(indices, b.CreateAdd(row0, r), b.CreateAdd(column0, col)));
         });
       });
     }
   });
+}
+
+/// Vectors of W lanes for the packers: lane indices, masks and masked
+/// memory access in the storage type.
+struct VectorLanes {
+  KernelBuilder &kb;
+  int64_t width;
+
+  VectorLanes(KernelBuilder &kb, int64_t width) : kb(kb), width(width) {}
+
+  llvm::Value *splat32(int64_t value) {
+    return kb.b.CreateVectorSplat(width, kb.b.getInt32(value));
+  }
+  /// <column0 + v * W + lane> as i32 lanes.
+  llvm::Value *columns(llvm::Value *column0, int64_t v) {
+    SmallVector<llvm::Constant *> iota;
+    for (int64_t lane = 0; lane < width; ++lane)
+      iota.push_back(kb.b.getInt32(v * width + lane));
+    llvm::Value *first = kb.b.CreateTrunc(column0, kb.b.getInt32Ty());
+    return kb.b.CreateAdd(kb.b.CreateVectorSplat(width, first), llvm::ConstantVector::get(iota));
+  }
+  llvm::Value *below(llvm::Value *lanes, int64_t bound) {
+    return kb.b.CreateICmpULT(lanes, splat32(bound));
+  }
+  llvm::Value *maskedLoad(llvm::Type *element, llvm::Value *pointer, llvm::Value *mask) {
+    auto *type = llvm::FixedVectorType::get(element, width);
+    return kb.b.CreateMaskedLoad(type, pointer, llvm::Align(element->getPrimitiveSizeInBits() / 8),
+                                 mask, llvm::Constant::getNullValue(type));
+  }
+  llvm::Value *maskedGather(llvm::Type *element, llvm::Value *base, llvm::Value *offsets,
+                            llvm::Value *mask) {
+    auto *type = llvm::FixedVectorType::get(element, width);
+    llvm::Value *pointers = kb.b.CreateInBoundsGEP(element, base, offsets);
+    return kb.b.CreateMaskedGather(type, pointers,
+                                   llvm::Align(element->getPrimitiveSizeInBits() / 8), mask,
+                                   llvm::Constant::getNullValue(type));
+  }
+  void store(llvm::Value *value, llvm::Value *pointer) {
+    llvm::Type *element = cast<llvm::VectorType>(value->getType())->getElementType();
+    kb.b.CreateAlignedStore(value, pointer, llvm::Align(element->getPrimitiveSizeInBits() / 8));
+  }
+};
+
+/// Row-major offset of `indices` (aligned right) in dims `shape`, with
+/// dims of 1 broadcast.
+llvm::Value *broadcastOffsetOf(KernelBuilder &kb, BatchIndices indices, ArrayRef<int64_t> shape) {
+  return shape.empty() ? kb.i64(0) : kb.broadcastOffset(indices, shape);
 }
 
 } // namespace
@@ -359,13 +407,176 @@ std::vector<char> packGemmPanels(ArrayRef<char> bytes, int64_t k, int64_t n, int
 }
 
 bool canFuseIntoGemm(r1::MatMulOp op) {
-  GemmShape shape = shapeOf(op);
-  return cast<RankedTensorType>(op.getType()).getRank() == int64_t(shape.batch.size()) + 2;
+  return cast<RankedTensorType>(op.getType()).getRank() ==
+         int64_t(r1k::getGemmDims(op).batch.size()) + 2;
 }
 
 void emitGemm(KernelBuilder &kb, r1::MatMulOp op, r1k::HostGemmAttr variant, llvm::Value *a,
               llvm::Value *bMatrix, llvm::Value *c, const FusedBody &fused) {
-  GemmEmitter(kb, op, variant).emit(a, bMatrix, c, fused);
+  r1k::GemmDims dims = r1k::getGemmDims(op);
+  llvm::IRBuilder<> &b = kb.b;
+  Type element = cast<RankedTensorType>(op.getType()).getElementType();
+  llvm::Type *storage = getScalarType(b.getContext(), element);
+  GemmOperands g;
+  g.m = dims.m;
+  g.n = dims.n;
+  g.k = dims.k;
+  g.batch = dims.batch;
+  g.a = a;
+  g.b = bMatrix;
+  g.c = c;
+  int64_t m = dims.m, n = dims.n, k = dims.k;
+  g.aOffset = [&](BatchIndices i) {
+    return b.CreateMul(broadcastOffsetOf(kb, i, dims.aBatch), kb.i64(m * k));
+  };
+  g.bOffset = [&](BatchIndices i) {
+    return b.CreateMul(broadcastOffsetOf(kb, i, dims.bBatch), kb.i64(k * n));
+  };
+  g.cOffset = [&](BatchIndices i) {
+    return b.CreateMul(broadcastOffsetOf(kb, i, dims.batch), kb.i64(m * n));
+  };
+  VectorLanes lanes(kb, variant.getVector());
+  g.packPanel = [&](BatchIndices i, llvm::Value *k0, llvm::Value *kLen, llvm::Value *column0,
+                    llvm::Value *panel) {
+    // Whole rows of the panel, the lanes past N masked off (and zeroed).
+    SmallVector<llvm::Value *> masks;
+    for (int64_t v = 0; v < variant.getNr() / variant.getVector(); ++v)
+      masks.push_back(lanes.below(lanes.columns(column0, v), n));
+    llvm::Value *start = b.CreateAdd(g.bOffset(i), column0);
+    kb.loop(kLen, [&](llvm::Value *kk) {
+      llvm::Value *row = b.CreateAdd(start, b.CreateMul(b.CreateAdd(k0, kk), kb.i64(n)));
+      for (auto [v, mask] : llvm::enumerate(masks)) {
+        llvm::Value *source = b.CreateInBoundsGEP(
+            storage, bMatrix, b.CreateAdd(row, kb.i64(v * variant.getVector())));
+        lanes.store(lanes.maskedLoad(storage, source, mask),
+                    b.CreateInBoundsGEP(storage, panel,
+                                        b.CreateAdd(b.CreateMul(kk, kb.i64(variant.getNr())),
+                                                    kb.i64(v * variant.getVector()))));
+      }
+    });
+  };
+  g.resultIndices = [](BatchIndices i, llvm::Value *row, llvm::Value *column) {
+    SmallVector<llvm::Value *> at(i);
+    at.push_back(row);
+    at.push_back(column);
+    return at;
+  };
+  GemmEmitter(kb, g, variant, element).emit(fused);
+}
+
+void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant,
+                  llvm::Value *input, llvm::Value *weight, llvm::Value *bias, llvm::Value *out,
+                  const FusedBody &fused) {
+  r1k::GemmDims dims = r1k::getGemmDims(op);
+  llvm::IRBuilder<> &b = kb.b;
+  auto inType = cast<RankedTensorType>(op.getInput().getType());
+  auto weightType = cast<RankedTensorType>(op.getWeight().getType());
+  auto outType = cast<RankedTensorType>(op.getType());
+  Type element = outType.getElementType();
+  llvm::Type *storage = getScalarType(b.getContext(), element);
+  SmallVector<r1::WindowDim> window =
+      r1::windowDims(inType.getShape(), outType.getShape(), weightType.getShape().drop_front(2),
+                     op.getStrides(), op.getPads(), op.getDilations());
+  int64_t group = op.getGroup(), channels = inType.getDimSize(1);
+  int64_t groupChannels = channels / group;
+  int64_t inPlane = 1, taps = 1;
+  for (const r1::WindowDim &dim : window) {
+    inPlane *= dim.input;
+    taps *= dim.kernel;
+  }
+  int64_t m = dims.m, n = dims.n, k = dims.k;
+  GemmOperands g;
+  g.m = m;
+  g.n = n;
+  g.k = k;
+  g.batch = dims.batch; // (image, group)
+  g.a = weight;
+  g.c = out;
+  g.b = input;
+  g.rowBias = bias;
+  // Group g's filters are rows g*m.. of the weight, its sums rows g*m.. of
+  // the image's output.
+  g.aOffset = [&](BatchIndices i) { return b.CreateMul(i[1], kb.i64(m * k)); };
+  g.cOffset = [&](BatchIndices i) {
+    return b.CreateMul(b.CreateAdd(b.CreateMul(i[0], kb.i64(group)), i[1]), kb.i64(m * n));
+  };
+  g.rowBiasOffset = [&](BatchIndices i) { return b.CreateMul(i[1], kb.i64(m)); };
+  // A pointwise convolution's B is the image's channels as they lie.
+  g.bOffset = [&](BatchIndices i) {
+    return b.CreateMul(b.CreateAdd(b.CreateMul(i[0], kb.i64(channels)),
+                                   b.CreateMul(i[1], kb.i64(groupChannels))),
+                       kb.i64(inPlane));
+  };
+  // im2col, a vector of columns at a time: each column's window origin
+  // per spatial dim is computed once per panel; each row (channel, taps)
+  // adds its tap offsets, masks lanes that fall in the pads or past N, and
+  // gathers the rest.
+  VectorLanes lanes(kb, variant.getVector());
+  g.packPanel = [&](BatchIndices i, llvm::Value *k0, llvm::Value *kLen, llvm::Value *column0,
+                    llvm::Value *panel) {
+    int64_t vectors = variant.getNr() / variant.getVector();
+    struct ColumnVector {
+      llvm::Value *valid;
+      SmallVector<llvm::Value *> origins; // per spatial dim, <W x i32>
+    };
+    SmallVector<ColumnVector> columns;
+    for (int64_t v = 0; v < vectors; ++v) {
+      llvm::Value *position = lanes.columns(column0, v);
+      ColumnVector column{lanes.below(position, n), {}};
+      column.origins.resize(window.size());
+      for (int64_t d = int64_t(window.size()) - 1; d >= 0; --d) {
+        const r1::WindowDim &dim = window[d];
+        llvm::Value *o = b.CreateURem(position, lanes.splat32(dim.output));
+        position = b.CreateUDiv(position, lanes.splat32(dim.output));
+        column.origins[d] = b.CreateSub(b.CreateMul(o, lanes.splat32(dim.stride)),
+                                        lanes.splat32(dim.padBegin));
+      }
+      columns.push_back(column);
+    }
+    llvm::Value *imageBase = g.bOffset(i);
+    kb.loop(kLen, [&](llvm::Value *kk) {
+      llvm::Value *kIndex = b.CreateAdd(k0, kk);
+      llvm::Value *channel = b.CreateUDiv(kIndex, kb.i64(taps));
+      llvm::Value *tap = b.CreateTrunc(b.CreateURem(kIndex, kb.i64(taps)), b.getInt32Ty());
+      SmallVector<llvm::Value *> tapOffsets(window.size());
+      for (int64_t d = int64_t(window.size()) - 1; d >= 0; --d) {
+        tapOffsets[d] = b.CreateMul(b.CreateURem(tap, b.getInt32(window[d].kernel)),
+                                    b.getInt32(window[d].dilation));
+        tap = b.CreateUDiv(tap, b.getInt32(window[d].kernel));
+      }
+      llvm::Value *plane = b.CreateInBoundsGEP(
+          storage, input, b.CreateAdd(imageBase, b.CreateMul(channel, kb.i64(inPlane))));
+      for (auto [v, column] : llvm::enumerate(columns)) {
+        llvm::Value *mask = column.valid;
+        llvm::Value *offset = lanes.splat32(0);
+        int64_t stride = 1;
+        for (int64_t d = int64_t(window.size()) - 1; d >= 0; --d) {
+          llvm::Value *source =
+              b.CreateAdd(column.origins[d], b.CreateVectorSplat(variant.getVector(), tapOffsets[d]));
+          // Unsigned: a source in the leading pad is negative.
+          mask = b.CreateAnd(mask, b.CreateICmpULT(source, lanes.splat32(window[d].input)));
+          offset = b.CreateAdd(offset, b.CreateMul(source, lanes.splat32(stride)));
+          stride *= window[d].input;
+        }
+        llvm::Value *value = lanes.maskedGather(storage, plane, offset, mask);
+        lanes.store(value, b.CreateInBoundsGEP(
+                               storage, panel,
+                               b.CreateAdd(b.CreateMul(kk, kb.i64(variant.getNr())),
+                                           kb.i64(v * variant.getVector()))));
+      }
+    });
+  };
+  g.resultIndices = [&](BatchIndices i, llvm::Value *row, llvm::Value *column) {
+    SmallVector<llvm::Value *> at = {i[0], b.CreateAdd(b.CreateMul(i[1], kb.i64(m)), row)};
+    SmallVector<llvm::Value *> spatial(window.size());
+    for (int64_t d = int64_t(window.size()) - 1; d >= 0; --d) {
+      spatial[d] = b.CreateURem(column, kb.i64(window[d].output));
+      column = b.CreateUDiv(column, kb.i64(window[d].output));
+    }
+    at.append(spatial);
+    return at;
+  };
+  GemmEmitter(kb, g, variant, element).emit(fused);
 }
 
 } // namespace r1c

@@ -10,6 +10,7 @@
 
 #include "codegen/host/KernelBuilder.h"
 #include "dialects/R1/IR/R1Ops.h"
+#include "dialects/R1K/IR/GemmDims.h"
 #include "dialects/R1K/IR/R1KDialect.h"
 
 #include <functional>
@@ -26,6 +27,14 @@ using FusedBody = std::function<void(llvm::ArrayRef<llvm::Value *> indices)>;
 /// set, runs once per element of C after its sum is final.
 void emitGemm(KernelBuilder &kb, mlir::r1::MatMulOp op, mlir::r1k::HostGemmAttr variant,
               llvm::Value *a, llvm::Value *bMatrix, llvm::Value *c, const FusedBody &fused);
+
+/// The same for a convolution, as an implicit GEMM per (image, group):
+/// A is the weight, B the im2col matrix of the image, gathered into the
+/// packed panels (pack_b = run_time), or read in place for a pointwise
+/// convolution (none); `bias` (may be null) starts the sums.
+void emitConvGemm(KernelBuilder &kb, mlir::r1::ConvOp op, mlir::r1k::HostGemmAttr variant,
+                  llvm::Value *input, llvm::Value *weight, llvm::Value *bias, llvm::Value *out,
+                  const FusedBody &fused);
 
 /// Whether the result's indices are (batch..., row, column), so that a
 /// fused body can run inside the GEMM (false when an operand is 1-D).

@@ -72,9 +72,9 @@ private:
   LogicalResult emitBodyAt(r1k::KernelOp kernel, Operation *anchor,
                            ArrayRef<llvm::Value *> pointers, llvm::Value *out,
                            ArrayRef<llvm::Value *> indices);
-  /// A matmul kernel with a host_gemm variant: the template, with the body
+  /// A matmul or convolution kernel with a host_gemm variant: the template, with the body
   /// fused per block when it can be. Sets `bodyFused`.
-  LogicalResult emitGemmAnchor(r1k::KernelOp kernel, r1::MatMulOp matmul,
+  LogicalResult emitGemmAnchor(r1k::KernelOp kernel, Operation *anchor,
                                r1k::HostGemmAttr variant, ArrayRef<llvm::Value *> pointers,
                                llvm::Value *out, bool fused, bool &bodyFused);
   /// B of a pack_b = compile_time GEMM, packed into its panels once per
@@ -218,15 +218,34 @@ llvm::Value *Emitter::packedWeightPointer(ConstantOp constant, int64_t k, int64_
   return global;
 }
 
-LogicalResult Emitter::emitGemmAnchor(r1k::KernelOp kernel, MatMulOp matmul,
+LogicalResult Emitter::emitGemmAnchor(r1k::KernelOp kernel, Operation *anchor,
                                       r1k::HostGemmAttr variant, ArrayRef<llvm::Value *> pointers,
                                       llvm::Value *out, bool fused, bool &bodyFused) {
-  // The operands: kernel inputs (block arguments), or for B packed at
-  // compile time the weight outside the kernel that the input is.
+  // Operands are kernel inputs (block arguments); B packed at compile time
+  // is read from the packed copy of the weight outside the kernel instead.
   auto pointerOf = [&](Value operand) -> llvm::Value * {
-    auto arg = dyn_cast<BlockArgument>(operand);
+    auto arg = dyn_cast_or_null<BlockArgument>(operand);
     return arg ? pointers[arg.getArgNumber()] : nullptr;
   };
+  LogicalResult status = success();
+  FusedBody body;
+  auto runBody = [&](ArrayRef<llvm::Value *> indices) {
+    if (failed(emitBodyAt(kernel, anchor, pointers, out, indices)))
+      status = failure();
+  };
+  if (auto conv = dyn_cast<ConvOp>(anchor)) {
+    llvm::Value *input = pointerOf(conv.getInput()), *weight = pointerOf(conv.getWeight());
+    llvm::Value *bias = pointerOf(conv.getBias());
+    if (!input || !weight || (conv.getBias() && !bias) ||
+        variant.getPackB() == r1k::Packing::compile_time)
+      return conv.emitOpError("has a host_gemm variant its operands do not allow");
+    bodyFused = fused;
+    if (bodyFused)
+      body = runBody;
+    emitConvGemm(kb, conv, variant, input, weight, bias, out, body);
+    return status;
+  }
+  auto matmul = cast<MatMulOp>(anchor);
   llvm::Value *a = pointerOf(matmul.getLhs()), *bMatrix = pointerOf(matmul.getRhs());
   if (variant.getPackB() == r1k::Packing::compile_time) {
     auto arg = dyn_cast<BlockArgument>(matmul.getRhs());
@@ -242,13 +261,8 @@ LogicalResult Emitter::emitGemmAnchor(r1k::KernelOp kernel, MatMulOp matmul,
   if (!a || !bMatrix)
     return matmul.emitOpError("reads an operand that is not a kernel input");
   bodyFused = fused && canFuseIntoGemm(matmul);
-  LogicalResult status = success();
-  FusedBody body;
   if (bodyFused)
-    body = [&](ArrayRef<llvm::Value *> indices) {
-      if (failed(emitBodyAt(kernel, matmul, pointers, out, indices)))
-        status = failure();
-    };
+    body = runBody;
   emitGemm(kb, matmul, variant, a, bMatrix, out, body);
   return status;
 }
@@ -335,12 +349,12 @@ FailureOr<SmallVector<KernelPhase>> Emitter::emitKernel(r1k::KernelOp kernel,
     elements = result.hasStaticShape() ? result.getNumElements() : 0;
   SmallVector<KernelPhase> phases;
   bool bodyFused = false;
-  auto matmul = dyn_cast_or_null<MatMulOp>(anchor);
-  auto gemm = matmul ? r1k::getVariant<r1k::HostGemmAttr>(kernel, info.variantKey)
-                     : r1k::HostGemmAttr();
+  auto gemm = isa_and_nonnull<MatMulOp, ConvOp>(anchor)
+                  ? r1k::getVariant<r1k::HostGemmAttr>(kernel, info.variantKey)
+                  : r1k::HostGemmAttr();
   if (gemm) {
     FailureOr<KernelPhase> phase = emitPhase(name, elements, [&]() -> LogicalResult {
-      return emitGemmAnchor(kernel, matmul, gemm, pointers, results.front(), fused, bodyFused);
+      return emitGemmAnchor(kernel, anchor, gemm, pointers, results.front(), fused, bodyFused);
     });
     if (failed(phase))
       return failure();

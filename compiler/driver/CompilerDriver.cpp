@@ -465,7 +465,20 @@ void markPadAxes(func::FuncOp func, const PadAxes &padding, const ShapeBucket &b
 
 } // namespace
 
-int runCompiler(const CompilerOptions &options) {
+/// --cpu=auto: the ISA level of the CPU compiling, so that the default
+/// artifact runs at that machine's speed (and on every CPU of its level).
+std::string resolveHostCpu(const std::string &cpu) {
+  if (cpu != "auto")
+    return cpu;
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  bool avx512 = features.lookup("avx512f") && features.lookup("avx512bw") &&
+                features.lookup("avx512dq") && features.lookup("avx512vl");
+  return avx512 ? "x86-64-v4" : "x86-64-v3";
+}
+
+int runCompiler(const CompilerOptions &requested) {
+  CompilerOptions options = requested;
+  options.cpu = resolveHostCpu(requested.cpu);
   DialectRegistry registry;
   registry.insert<r1::R1Dialect, r1k::R1KDialect, func::FuncDialect>();
   MLIRContext context(registry);

@@ -191,9 +191,11 @@ GRAPHS = {
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from float16_graphs import GRAPHS as FLOAT16_GRAPHS  # noqa: E402
 from reduction_movement_graphs import GRAPHS as REDUCTION_MOVEMENT_GRAPHS  # noqa: E402
+from gemm_graphs import GRAPHS as GEMM_GRAPHS  # noqa: E402
 
 GRAPHS.update(REDUCTION_MOVEMENT_GRAPHS)
 GRAPHS.update(FLOAT16_GRAPHS)
+GRAPHS.update(GEMM_GRAPHS)
 
 DTYPES = {1: np.float32, 7: np.int64, 9: np.bool_, 10: np.float16, 11: np.float64}
 # (atol, rtol) per float dtype, from STYLE.md.
@@ -201,6 +203,9 @@ TOLERANCES = {np.float16: (2.5e-3, 1e-3), np.float32: (1e-5, 1e-4), np.float64: 
 
 
 def model_from_text(text):
+    """A graph as ONNX text, or a model built in Python (gemm_graphs)."""
+    if isinstance(text, onnx.ModelProto):
+        return text
     return onnx.parser.parse_model(text.strip())
 
 
@@ -232,6 +237,10 @@ def check(name, text, cpu, args, work):
                           "-lm"], capture_output=True, text=True)
     if run.returncode != 0:
         return f"linking the object failed: {run.stderr.strip()[:400]}"
+    if name in GEMM_GRAPHS:
+        error = check_gemm_template(path, cpu, args, base, model)
+        if error:
+            return error
     rng = np.random.default_rng(0)
     feeds = random_inputs(model, rng)
     expected = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, feeds)
@@ -258,6 +267,35 @@ def check(name, text, cpu, args, work):
     return None
 
 
+def check_gemm_template(path, cpu, args, base, model):
+    """A GEMM graph must reach the template (a host_gemm variant on its
+    kernel), and its outputs must not depend on the thread count."""
+    run = subprocess.run([args.r1c, path, "--compile-to=kernel", f"--cpu={cpu}", "--elide-weights"],
+                         capture_output=True, text=True)
+    if "#r1k.host_gemm" not in run.stdout:
+        return "no kernel got a host_gemm variant: the template was not exercised"
+    if not args.r1c_run:
+        return None
+    feeds = random_inputs(model, np.random.default_rng(1))
+    inputs = []
+    for i, value in enumerate(model.graph.input):
+        p = f"{base}.threads_in{i}.npy"
+        np.save(p, feeds[value.name])
+        inputs += ["--input", p]
+    outputs = []
+    for threads in (1, 2):
+        out_dir = f"{base}.threads{threads}"
+        run = subprocess.run([args.r1c_run, base + ".r1", *inputs, "--threads", str(threads),
+                              "--save-outputs", out_dir], capture_output=True, text=True)
+        if run.returncode != 0:
+            return f"r1c-run --threads {threads} failed: {run.stderr.strip()}"
+        outputs.append([np.load(os.path.join(out_dir, f)) for f in sorted(os.listdir(out_dir))])
+    for one, two in zip(*outputs):
+        if one.tobytes() != two.tobytes():
+            return "outputs differ between 1 and 2 threads"
+    return None
+
+
 def cpu_has_avx512():
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
@@ -271,6 +309,8 @@ def main():
     parser.add_argument("--r1c", required=True)
     parser.add_argument("--harness", default=os.path.join(os.path.dirname(__file__), "harness.cpp"))
     parser.add_argument("--cxx", default=os.environ.get("CXX", "c++"))
+    parser.add_argument("--r1c-run", help="with it, GEMM graphs also run on 1 and 2 threads, "
+                        "which must give the same bits")
     parser.add_argument("--cpu", action="append", help="default: x86-64-v3 and x86-64-v4")
     parser.add_argument("--graph", action="append", choices=sorted(GRAPHS),
                         help="check only these graphs (default: all)")

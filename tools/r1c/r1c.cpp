@@ -58,9 +58,11 @@ int main(int argc, char **argv) {
                  "in-process (--stats counts them); --emit=kernels -o DIR writes\n"
                  "them for reading instead");
   app.add_option("--cpu", options.cpu,
-                 "Host ISA: native, x86-64-v3 (AVX2) or x86-64-v4 (AVX-512)")
-      ->check(CLI::IsMember({"native", "x86-64-v3", "x86-64-v4"}))
-      ->default_str("x86-64-v3");
+                 "Host ISA: auto (default: x86-64-v4 where the compiling CPU has\n"
+                 "AVX-512, else x86-64-v3), native (this CPU exactly), x86-64-v3\n"
+                 "(AVX2, runs on any x86-64-v3 CPU) or x86-64-v4 (AVX-512)")
+      ->check(CLI::IsMember({"auto", "native", "x86-64-v3", "x86-64-v4"}))
+      ->default_str("auto");
   app.add_option("--variant-log", options.variantLog,
                  "Write every kernel variant r1c-select-variants scored, with its\n"
                  "estimated cycles and why it lost, to FILE ('-': stderr). The\n"

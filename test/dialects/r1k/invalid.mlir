@@ -55,3 +55,24 @@ func.func @not_r1(%x: tensor<4xf32>) -> tensor<4xf32> {
   return %0 : tensor<4xf32>
 }
 func.func private @helper(tensor<4xf32>) -> tensor<4xf32>
+
+// -----
+
+// expected-error @+1 {{host_gemm nr (20) must be a multiple of vector (16)}}
+func.func @gemm_vector() attributes {v = #r1k.host_gemm<mr = 4, nr = 20, vector = 16, kc = 64, mc = 8, nc = 40, pack_b = none>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{host_gemm mc must be a multiple of mr and nc of nr}}
+func.func @gemm_blocks() attributes {v = #r1k.host_gemm<mr = 6, nr = 16, vector = 8, kc = 64, mc = 8, nc = 32, pack_b = run_time>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{host_gemm sizes must be positive}}
+func.func @gemm_positive() attributes {v = #r1k.host_gemm<mr = 0, nr = 16, vector = 8, kc = 64, mc = 8, nc = 32, pack_b = none>} {
+  return
+}

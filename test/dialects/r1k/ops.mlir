@@ -11,3 +11,24 @@ func.func @kernel(%x: tensor<?x8xf32>, %b: tensor<8xf32>) -> tensor<?x8xf32> {
   }
   return %0 : tensor<?x8xf32>
 }
+
+// Targets and variants print as they parse.
+// CHECK-LABEL: module attributes {r1k.targets = [#r1k.target<name = "host", cpu = "x86-64-v4", features = ["avx2", "fma", "avx512f"], vector_bits = 512, vector_registers = 32, l1_bytes = 49152, l2_bytes = 1048576, l3_bytes = 33554432, cores = 2, fma_per_cycle = 2>, #r1k.target<name = "sm_90", compute_units = 132, warp_size = 32, shared_per_block = 232448, shared_per_unit = 233472, registers_per_unit = 65536, matrix_ops = ["mma.f16", "mma.bf16"]>]}
+module attributes {r1k.targets = [
+    #r1k.target<name = "host", cpu = "x86-64-v4", features = ["avx2", "fma", "avx512f"],
+                vector_bits = 512, vector_registers = 32, l1_bytes = 49152, l2_bytes = 1048576,
+                l3_bytes = 33554432, cores = 2, fma_per_cycle = 2>,
+    #r1k.target<name = "sm_90", compute_units = 132, warp_size = 32, shared_per_block = 232448,
+                shared_per_unit = 233472, registers_per_unit = 65536,
+                matrix_ops = ["mma.f16", "mma.bf16"]>]} {
+  // CHECK-LABEL: func @variant
+  // CHECK: variants = {"host-x86-64-v4" = #r1k.host_gemm<mr = 14, nr = 32, vector = 16, kc = 256, mc = 112, nc = 512, pack_b = compile_time>}
+  func.func @variant(%x: tensor<4x8xf32>, %w: tensor<8x8xf32>) -> tensor<4x8xf32> {
+    %0 = r1k.kernel "matmul"(%x, %w) {name = "k0_matmul", variants = {"host-x86-64-v4" = #r1k.host_gemm<mr = 14, nr = 32, vector = 16, kc = 256, mc = 112, nc = 512, pack_b = compile_time>}} : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32> {
+    ^bb0(%a: tensor<4x8xf32>, %b: tensor<8x8xf32>):
+      %1 = r1.matmul %a, %b : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
+      r1k.yield %1 : tensor<4x8xf32>
+    }
+    return %0 : tensor<4x8xf32>
+  }
+}

@@ -1,0 +1,27 @@
+//===- GemmDims.h - Matmul and convolution as GEMM dims ---------*- C++ -*-===//
+//
+// One reading of the GEMM inside a contraction anchor, for the select
+// passes that size its blocks and the code generators that emit it.
+//
+//===----------------------------------------------------------------------===//
+#ifndef R1C_DIALECTS_R1K_IR_GEMMDIMS_H
+#define R1C_DIALECTS_R1K_IR_GEMMDIMS_H
+
+#include "dialects/R1/IR/R1Ops.h"
+#include "llvm/ADT/SmallVector.h"
+
+namespace mlir::r1k {
+
+/// A matmul or convolution as GEMM dims: C (M x N) += A (M x K) * B (K x N)
+/// per index of `batch` (for a matmul, C's batch dims, with A's and B's
+/// broadcast ones; for a convolution, (image, group)).
+struct GemmDims {
+  int64_t m = 1, n = 1, k = 1;
+  SmallVector<int64_t> batch, aBatch, bBatch;
+};
+GemmDims getGemmDims(r1::MatMulOp op);
+GemmDims getGemmDims(r1::ConvOp op);
+
+} // namespace mlir::r1k
+
+#endif // R1C_DIALECTS_R1K_IR_GEMMDIMS_H
