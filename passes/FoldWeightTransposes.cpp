@@ -5,6 +5,7 @@
 // head takes a fraction of a second, once, instead of on every run.
 //
 //===----------------------------------------------------------------------===//
+#include "passes/ConstantBytes.h"
 #include "passes/Passes.h"
 #include "dialects/R1/IR/R1Ops.h"
 
@@ -25,21 +26,6 @@ using namespace mlir;
 using namespace mlir::r1;
 
 namespace {
-
-/// The bytes of a constant's elements, row-major, or std::nullopt for an
-/// attribute whose bytes are not stored one element after another.
-std::optional<ArrayRef<char>> elementBytes(ElementsAttr value) {
-  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
-    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob)
-      return std::nullopt;
-    return blob->getData();
-  }
-  auto dense = dyn_cast<DenseElementsAttr>(value);
-  if (!dense || dense.isSplat())
-    return std::nullopt;
-  return dense.getRawData();
-}
 
 /// `bytes` (elements of `elementSize` bytes in `shape`, row-major) permuted
 /// by `perm`: result dim i is input dim perm[i].
@@ -87,39 +73,21 @@ struct FoldTransposeOfConstant : OpRewritePattern<TransposeOp> {
     if (!element.isIntOrFloat() || element.isInteger(1) || element.getIntOrFloatBitWidth() % 8)
       return failure();
     size_t elementSize = element.getIntOrFloatBitWidth() / 8;
-    auto transposedBytes = [&](ElementsAttr attr) -> std::optional<std::vector<char>> {
-      std::optional<ArrayRef<char>> bytes = elementBytes(attr);
-      if (!bytes || bytes->size() != size_t(input.getNumElements()) * elementSize)
-        return std::nullopt;
-      return transposeBytes(*bytes, input.getShape(), transpose.getPerm(), elementSize);
-    };
-    ElementsAttr value;
-    if (auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue())) {
-      // A weight stays out of line, named after the original and the perm.
-      // Shape buckets compile copies of one graph: the second finds the
-      // first's blob by name, so the artifact keeps one transposed copy.
-      std::string name = (resource.getRawHandle().getKey() + ".transposed").str();
+    // A weight stays out of line, named after the original and the perm, so
+    // shape buckets keep one transposed copy; a literal stays a literal.
+    auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue());
+    std::string name;
+    if (resource) {
+      name = (resource.getRawHandle().getKey() + ".transposed").str();
       for (int64_t p : transpose.getPerm())
         name += "_" + std::to_string(p);
-      auto &resources = DenseResourceElementsHandle::getManagerInterface(getContext());
-      auto *builtin = getContext()->getLoadedDialect<BuiltinDialect>();
-      if (auto *entry = resources.getBlobManager().lookup(name)) {
-        value = DenseResourceElementsAttr::get(result, DenseResourceElementsHandle(entry, builtin));
-      } else {
-        std::optional<std::vector<char>> transposed = transposedBytes(resource);
-        if (!transposed)
-          return failure();
-        value = DenseResourceElementsAttr::get(
-            result, resources.insert(name, HeapAsmResourceBlob::allocateAndCopyWithAlign(
-                                               *transposed, alignof(uint64_t))));
-      }
-    } else {
-      // A literal stays a literal.
-      std::optional<std::vector<char>> transposed = transposedBytes(constant.getValue());
-      if (!transposed)
-        return failure();
-      value = DenseElementsAttr::getFromRawBuffer(result, *transposed);
     }
+    std::optional<ArrayRef<char>> bytes = getConstantBytes(constant.getValue());
+    if (!bytes || bytes->size() != size_t(input.getNumElements()) * elementSize)
+      return failure();
+    ElementsAttr value = makeConstant(getContext(), result, resource != nullptr, name, [&] {
+      return transposeBytes(*bytes, input.getShape(), transpose.getPerm(), elementSize);
+    });
     rewriter.replaceOpWithNewOp<ConstantOp>(transpose, result, value);
     return success();
   }

@@ -22,7 +22,10 @@
 //
 //===----------------------------------------------------------------------===//
 #include "passes/HostGemmCostModel.h"
+#include "dialects/R1/IR/R1Ops.h"
+#include "dialects/R1K/IR/GemmDims.h"
 
+#include "mlir/IR/TypeUtilities.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -30,6 +33,7 @@
 #include <cmath>
 
 using namespace mlir;
+using namespace mlir::r1;
 
 namespace r1c {
 namespace {
@@ -42,6 +46,9 @@ constexpr double kMemoryBytesPerCycle = 8;
 /// Cycles of a micro-kernel call beyond its steps: loading and storing the
 /// block's sums, and the loop around it.
 constexpr double kCallCycles = 24;
+/// Cycles a vector gather takes per element of a convolution's im2col
+/// panels, as measured on a 3x3 convolution (Zen 5).
+constexpr double kGatherCyclesPerElement = 1.5;
 /// Run-time packing keeps its KC x NC block on the stack.
 constexpr int64_t kMaxStackPackBytes = 256 * 1024;
 
@@ -107,10 +114,12 @@ void score(GemmCandidate &candidate, const GemmProblem &p, r1k::TargetAttr targe
   }
   switch (candidate.packB) {
   case r1k::Packing::run_time: {
-    // Each M block packs its B columns again.
-    double bytes = double(p.batch) * mBlocks * p.k * roundUp(p.n, candidate.nr) * p.elementBytes;
-    cycles += 2 * bytes / kL2BytesPerCycle;
-    log << "packs B per task; ";
+    // Each M block packs its B columns again: a copy of rows, or a gather
+    // of a convolution's windows, element by element.
+    double elements = double(p.batch) * mBlocks * p.k * roundUp(p.n, candidate.nr);
+    cycles += p.inPlaceB ? 2 * elements * p.elementBytes / kL2BytesPerCycle
+                         : elements * kGatherCyclesPerElement;
+    log << "packs B per task" << (p.inPlaceB ? "" : " (gathered)") << "; ";
     break;
   }
   case r1k::Packing::none: {
@@ -140,6 +149,68 @@ void score(GemmCandidate &candidate, const GemmProblem &p, r1k::TargetAttr targe
 }
 
 } // namespace
+
+Operation *getContractionAnchor(r1k::KernelOp kernel) {
+  for (Operation &op : kernel.getBody().front().without_terminator())
+    if (isa<MatMulOp, ConvOp>(op))
+      return &op;
+  return nullptr;
+}
+
+/// A convolution runs as a GEMM when each group's filters and taps make
+/// one worth blocking: a depthwise convolution (one filter a group, nine
+/// taps) keeps its direct loop nest.
+constexpr int64_t kMinConvGemmRows = 8, kMinConvGemmDepth = 8;
+
+std::optional<GemmProblem> getGemmProblem(r1k::KernelOp kernel, bool packWeights) {
+  Operation *anchor = getContractionAnchor(kernel);
+  if (!anchor)
+    return std::nullopt;
+  auto result = cast<RankedTensorType>(anchor->getResult(0).getType());
+  Type element = result.getElementType();
+  if (!result.hasStaticShape() || !(element.isF32() || element.isF16() || element.isBF16()))
+    return std::nullopt;
+  // The templates address operands as kernel inputs; a splat constant
+  // copied into the body keeps the reference loop nest.
+  if (!llvm::all_of(anchor->getOperands(),
+                    [](Value operand) { return !operand || isa<BlockArgument>(operand); }))
+    return std::nullopt;
+  GemmProblem problem;
+  r1k::GemmDims dims;
+  if (auto conv = dyn_cast<ConvOp>(anchor)) {
+    for (Value operand : conv->getOperands())
+      if (operand && getElementTypeOrSelf(operand.getType()) != element)
+        return std::nullopt;
+    dims = r1k::getGemmDims(conv);
+    if (dims.m < kMinConvGemmRows || dims.k < kMinConvGemmDepth)
+      return std::nullopt;
+    // B is the image, gathered at run time; in place when pointwise.
+    problem.inPlaceB = llvm::all_of(conv.getStrides(), [](int64_t s) { return s == 1; }) &&
+                       llvm::all_of(conv.getPads(), [](int64_t p) { return p == 0; }) &&
+                       dims.k == int64_t(cast<RankedTensorType>(conv.getInput().getType()).getDimSize(1) /
+                                     conv.getGroup());
+  } else {
+    auto matmul = cast<MatMulOp>(anchor);
+    if (getElementTypeOrSelf(matmul.getLhs().getType()) != element ||
+        getElementTypeOrSelf(matmul.getRhs().getType()) != element)
+      return std::nullopt;
+    dims = r1k::getGemmDims(matmul);
+    // B packed at compile time: a 2-D weight outside the kernel.
+    auto arg = dyn_cast<BlockArgument>(matmul.getRhs());
+    problem.packableWeight =
+        packWeights && arg && cast<RankedTensorType>(matmul.getRhs().getType()).getRank() == 2 &&
+        kernel.getInputs()[arg.getArgNumber()].getDefiningOp<ConstantOp>();
+  }
+  problem.m = dims.m;
+  problem.n = dims.n;
+  problem.k = dims.k;
+  problem.batch = 1;
+  for (int64_t dim : dims.batch)
+    problem.batch *= dim;
+  problem.elementBytes = element.getIntOrFloatBitWidth() / 8;
+  problem.widened = element.getIntOrFloatBitWidth() == 16;
+  return problem;
+}
 
 std::vector<GemmCandidate> rankHostGemmCandidates(const GemmProblem &p,
                                                   r1k::TargetAttr target) {

@@ -11,6 +11,7 @@
 
 #include "dialects/R1K/IR/R1KDialect.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,16 @@ struct GemmCandidate {
   /// What the estimate charged beyond the FMAs, for the log.
   std::string notes;
 };
+
+/// The matmul or convolution a kernel computes, if that is its anchor.
+mlir::Operation *getContractionAnchor(mlir::r1k::KernelOp kernel);
+
+/// The GEMM problem of a matmul or convolution kernel, or std::nullopt when
+/// it has no GEMM variant: operands the templates cannot address (splat
+/// constants copied into the body), element types other than f32, f16 and
+/// bf16, dynamic shapes, or a convolution too thin to block (depthwise).
+/// `packWeights`: a constant 2-D B may be stored packed.
+std::optional<GemmProblem> getGemmProblem(mlir::r1k::KernelOp kernel, bool packWeights);
 
 /// Every legal candidate for `problem` on the host `target`, scored, in a
 /// fixed order (the cheapest first; ties keep enumeration order).

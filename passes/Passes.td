@@ -53,6 +53,22 @@ def FoldWeightTransposes : Pass<"r1c-fold-weight-transposes", "::mlir::func::Fun
   let dependentDialects = ["::mlir::r1::R1Dialect"];
 }
 
+def FoldBatchNorms : Pass<"r1c-fold-batch-norms", "::mlir::func::FuncOp"> {
+  let summary = "Fold inference batch norms into the convolutions before them";
+  let description = [{
+    A batch norm in inference mode is a per-channel affine map, so one that
+    is the only reader of a convolution with constant f32 weights folds into
+    them: the weights are scaled by `scale / sqrt(var + epsilon)` per filter
+    and the bias becomes `(bias - mean) * s + shift`, computed in double and
+    rounded once. The convolution then writes the normalized result and the
+    batch norm's pass over the activation disappears (ResNet-50 exports
+    keep one after every convolution). The new weight is out of line,
+    named after the original, so shape buckets share it; the fused
+    location names both ONNX nodes.
+  }];
+  let dependentDialects = ["::mlir::r1::R1Dialect"];
+}
+
 def FuseDecomposedOps : Pass<"r1c-fuse-decomposed-ops", "::mlir::func::FuncOp"> {
   let summary = "Recognize ops that exporters spell out, and use the fused r1 op";
   let description = [{
@@ -135,13 +151,17 @@ def SelectVariants : Pass<"r1c-select-variants", "::mlir::ModuleOp"> {
     the same model and target always give the same choice. With
     `variant-log`, every candidate, its score and why it lost are written to
     that file (appended to, so that the shape buckets of one compile share
-    it). A module without targets is left as it is.
+    it). With `tuning-db`, a variant measured for the same problem on the
+    same target (`r1c --tune`) wins over the model's, when it is among the
+    legal candidates. A module without targets is left as it is.
   }];
   let options = [
     Option<"variantLog", "variant-log", "std::string", "\"\"",
            "Write every candidate with its score to this file ('-': stderr)">,
     Option<"packWeights", "pack-weights", "bool", "true",
-           "Constant weights may be stored packed in the host code">
+           "Constant weights may be stored packed in the host code">,
+    Option<"tuningDb", "tuning-db", "std::string", "\"\"",
+           "Prefer the variants measured in this tuning database (r1c --tune)">
   ];
   let dependentDialects = ["::mlir::r1k::R1KDialect"];
 }

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "passes/HostGemmCostModel.h"
+#include "passes/TuningDatabase.h"
 #include "passes/Passes.h"
 #include "dialects/R1/IR/R1Ops.h"
 #include "dialects/R1K/IR/GemmDims.h"
@@ -23,68 +24,6 @@ using namespace mlir::r1;
 using r1c::GemmCandidate;
 
 namespace {
-
-/// The matmul or convolution a kernel computes, if that is its anchor.
-Operation *contractionAnchor(r1k::KernelOp kernel) {
-  for (Operation &op : kernel.getBody().front().without_terminator())
-    if (isa<MatMulOp, ConvOp>(op))
-      return &op;
-  return nullptr;
-}
-
-/// A convolution runs as a GEMM when each group's filters and taps make
-/// one worth blocking: a depthwise convolution (one filter a group, nine
-/// taps) keeps its direct loop nest.
-constexpr int64_t kMinConvGemmRows = 8, kMinConvGemmDepth = 8;
-
-/// The problem a contraction poses, or nullopt when it has no GEMM variant.
-std::optional<r1c::GemmProblem> problemOf(r1k::KernelOp kernel, Operation *anchor,
-                                          bool packWeights) {
-  auto result = cast<RankedTensorType>(anchor->getResult(0).getType());
-  Type element = result.getElementType();
-  if (!result.hasStaticShape() || !(element.isF32() || element.isF16() || element.isBF16()))
-    return std::nullopt;
-  // The templates address operands as kernel inputs; a splat constant
-  // copied into the body keeps the reference loop nest.
-  if (!llvm::all_of(anchor->getOperands(),
-                    [](Value operand) { return !operand || isa<BlockArgument>(operand); }))
-    return std::nullopt;
-  r1c::GemmProblem problem;
-  r1k::GemmDims dims;
-  if (auto conv = dyn_cast<ConvOp>(anchor)) {
-    for (Value operand : conv->getOperands())
-      if (operand && getElementTypeOrSelf(operand.getType()) != element)
-        return std::nullopt;
-    dims = r1k::getGemmDims(conv);
-    if (dims.m < kMinConvGemmRows || dims.k < kMinConvGemmDepth)
-      return std::nullopt;
-    // B is the image, gathered at run time; in place when pointwise.
-    problem.inPlaceB = llvm::all_of(conv.getStrides(), [](int64_t s) { return s == 1; }) &&
-                       llvm::all_of(conv.getPads(), [](int64_t p) { return p == 0; }) &&
-                       dims.k == cast<RankedTensorType>(conv.getInput().getType()).getDimSize(1) /
-                                     conv.getGroup();
-  } else {
-    auto matmul = cast<MatMulOp>(anchor);
-    if (getElementTypeOrSelf(matmul.getLhs().getType()) != element ||
-        getElementTypeOrSelf(matmul.getRhs().getType()) != element)
-      return std::nullopt;
-    dims = r1k::getGemmDims(matmul);
-    // B packed at compile time: a 2-D weight outside the kernel.
-    auto arg = dyn_cast<BlockArgument>(matmul.getRhs());
-    problem.packableWeight =
-        packWeights && arg && cast<RankedTensorType>(matmul.getRhs().getType()).getRank() == 2 &&
-        kernel.getInputs()[arg.getArgNumber()].getDefiningOp<ConstantOp>();
-  }
-  problem.m = dims.m;
-  problem.n = dims.n;
-  problem.k = dims.k;
-  problem.batch = 1;
-  for (int64_t dim : dims.batch)
-    problem.batch *= dim;
-  problem.elementBytes = element.getIntOrFloatBitWidth() / 8;
-  problem.widened = element.getIntOrFloatBitWidth() == 16;
-  return problem;
-}
 
 void printCandidate(llvm::raw_ostream &os, const GemmCandidate &candidate) {
   os << "mr=" << candidate.mr << " nr=" << candidate.nr << " kc=" << candidate.kc
@@ -113,42 +52,67 @@ struct SelectVariants : r1::impl::SelectVariantsBase<SelectVariants> {
       }
       log = logFile.get();
     }
+    r1c::TuningDatabase tuned;
+    if (!tuningDb.empty()) {
+      std::string error;
+      if (!tuned.load(tuningDb, error)) {
+        module.emitError() << error;
+        return signalPassFailure();
+      }
+    }
     for (r1k::TargetAttr target : targets) {
       if (!target.isHost())
         continue;
       module.walk([&](r1k::KernelOp kernel) {
-        Operation *anchor = contractionAnchor(kernel);
-        std::optional<r1c::GemmProblem> problem =
-            anchor ? problemOf(kernel, anchor, packWeights) : std::nullopt;
+        Operation *anchor = r1c::getContractionAnchor(kernel);
+        std::optional<r1c::GemmProblem> problem = r1c::getGemmProblem(kernel, packWeights);
         if (!problem)
           return;
         std::vector<GemmCandidate> ranked = r1c::rankHostGemmCandidates(*problem, target);
         if (ranked.empty())
           return;
-        const GemmCandidate &best = ranked.front();
+        // A measured variant wins when it is still a legal candidate.
+        const GemmCandidate *best = &ranked.front();
+        bool measured = false;
+        if (const r1c::TunedVariant *record =
+                tuned.lookup(r1c::tuningKey(target.getVariantKey(), *problem))) {
+          auto same = llvm::find_if(ranked, [&](const GemmCandidate &c) {
+            const GemmCandidate &v = record->variant;
+            return c.mr == v.mr && c.nr == v.nr && c.vector == v.vector && c.kc == v.kc &&
+                   c.mc == v.mc && c.nc == v.nc && c.packB == v.packB;
+          });
+          if (same != ranked.end()) {
+            best = &*same;
+            measured = true;
+          }
+        }
         r1k::setVariant(kernel, target.getVariantKey(),
-                        r1k::HostGemmAttr::get(&getContext(), best.mr, best.nr, best.vector,
-                                               best.kc, best.mc, best.nc, best.packB));
+                        r1k::HostGemmAttr::get(&getContext(), best->mr, best->nr, best->vector,
+                                               best->kc, best->mc, best->nc, best->packB));
         if (log)
-          logKernel(*log, kernel, anchor, target, *problem, ranked);
+          logKernel(*log, kernel, anchor, target, *problem, ranked, *best, measured);
       });
     }
   }
 
-  /// One block per kernel: the problem, then every candidate, the winner
-  /// first, each with its estimate, how far it is behind, and its charges.
+  /// One block per kernel: the problem, then every candidate, cheapest
+  /// first, each with its estimate, how far it is behind the cheapest, and
+  /// its charges; `chosen` marks the one written (a measured one when the
+  /// tuning database has it).
   void logKernel(llvm::raw_ostream &os, r1k::KernelOp kernel, Operation *anchor,
-                 r1k::TargetAttr target,
-                 const r1c::GemmProblem &problem, ArrayRef<GemmCandidate> ranked) {
+                 r1k::TargetAttr target, const r1c::GemmProblem &problem,
+                 ArrayRef<GemmCandidate> ranked, const GemmCandidate &chosen, bool measured) {
     os << "kernel " << kernel.getName() << " on " << target.getName() << " (" << target.getCpu()
-       << "): " << anchor->getName().stripDialect() << " " << problem.batch << " x " << problem.m << "x" << problem.k << "x"
-       << problem.n << ", " << ranked.size() << " candidates\n";
+       << "): " << anchor->getName().stripDialect() << " " << problem.batch << " x " << problem.m
+       << "x" << problem.k << "x" << problem.n << ", " << ranked.size() << " candidates"
+       << (measured ? ", chosen by measurement (tuning database)" : "") << "\n";
     double best = ranked.front().cycles;
-    for (auto [index, candidate] : llvm::enumerate(ranked)) {
-      os << (index == 0 ? "  chosen " : "  lost   ");
+    for (const GemmCandidate &candidate : ranked) {
+      bool isChosen = &candidate == &chosen;
+      os << (isChosen ? "  chosen " : "  lost   ");
       printCandidate(os, candidate);
       os << llvm::format("  cycles=%.0f", candidate.cycles);
-      if (index > 0)
+      if (candidate.cycles > best)
         os << llvm::format("  +%.1f%%", 100.0 * (candidate.cycles / best - 1));
       if (!candidate.notes.empty())
         os << "  (" << StringRef(candidate.notes).rtrim("; ") << ")";

@@ -6,7 +6,7 @@ import lit.formats
 config.name = "r1c"
 config.test_format = lit.formats.ShTest(execute_external=True)
 config.suffixes = [".mlir", ".test"]
-config.excludes = ["lib", "models", "corpus", "conformance", "runtime", "CMakeLists.txt", "check_host.py", "harness.cpp"]
+config.excludes = ["lib", "models", "corpus", "conformance", "runtime", "CMakeLists.txt", "check_host.py", "harness.cpp", "Inputs"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.r1c_obj_root, "test")
 

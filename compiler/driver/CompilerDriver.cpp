@@ -2,6 +2,7 @@
 #include "compiler/driver/CompilerDriver.h"
 #include "compiler/driver/GpuTargets.h"
 #include "compiler/driver/ShapeBuckets.h"
+#include "compiler/driver/Tuning.h"
 #include "compiler/driver/WeightPlacement.h"
 #include "codegen/host/HostEmitter.h"
 #include "codegen/host/HostTarget.h"
@@ -520,6 +521,14 @@ int runCompiler(const CompilerOptions &requested) {
   kernelOptions.packWeights =
       targets->gpuArchs.empty() && options.weights == WeightStorage::Embedded;
   kernelOptions.variantLog = options.variantLog;
+  std::string tuningDb = options.tuningDb;
+  if (options.tune && tuningDb.empty())
+    tuningDb = outputBase(options.outputPath) + ".tuning";
+  if (options.tune && !targets->host) {
+    llvm::errs() << "error: --tune times host kernels; it goes with --target=host\n";
+    return progress.done(), 1;
+  }
+  kernelOptions.tuningDb = tuningDb;
   if (!options.variantLog.empty() && options.variantLog != "-") {
     // Every bucket appends to it: start it empty.
     std::error_code error;
@@ -576,6 +585,32 @@ int runCompiler(const CompilerOptions &requested) {
       printStats(*specialized, phase);
     }
     compiled.push_back({bucket, std::move(specialized)});
+  }
+  if (options.tune) {
+    // Measure what the database lacks, then choose again with it.
+    TuningDatabase database;
+    std::string error;
+    SmallVector<func::FuncOp> functions;
+    for (const CompiledBucket &bucket : compiled)
+      functions.push_back(mainFunction(*bucket.module));
+    r1k::TargetAttr hostTarget = r1k::getTargets(*compiled.front().module).front();
+    bool tuned =
+        database.load(tuningDb, error) &&
+        tuneHostKernels(functions, options.cpu, hostTarget, kernelOptions.packWeights, database,
+                        [&](const std::string &what) { progress.step(what); }, error) &&
+        database.save(tuningDb, error);
+    if (!tuned) {
+      progress.done();
+      llvm::errs() << "error: " << error << "\n";
+      return 1;
+    }
+    for (const CompiledBucket &bucket : compiled) {
+      PassManager pm(&context);
+      pm.addPass(r1::createSelectVariants({kernelOptions.variantLog.empty() ? "" : kernelOptions.variantLog,
+                                           kernelOptions.packWeights, tuningDb}));
+      if (failed(pm.run(*bucket.module)))
+        return progress.done(), 1;
+    }
   }
   if (host) {
     // OUT.r1: metadata, then each target's sections.

@@ -46,6 +46,12 @@ struct CompilerOptions {
   /// Where r1c-select-variants writes every candidate it scored ('-':
   /// stderr; empty: nowhere).
   std::string variantLog;
+  /// With --target=host: time the best candidates of each distinct kernel
+  /// problem on this machine and record them in `tuningDb`.
+  bool tune = false;
+  /// The tuning database: read (and with `tune`, merged into and written).
+  /// Empty: none, or with `tune`, OUT.tuning beside the output.
+  std::string tuningDb;
   /// GPU targets: f32 matrix products may use TF32 tensor cores.
   bool allowTf32 = false;
   /// With --target=host: weights in the code, or in OUT.safetensors.

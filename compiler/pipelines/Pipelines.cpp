@@ -36,6 +36,7 @@ void buildGraphPassPipeline(OpPassManager &pm, const GraphPipelineOptions &) {
   func.addPass(createCanonicalizerPass());
   func.addPass(createCSEPass());
   func.addPass(r1::createFoldWeightTransposes());
+  func.addPass(r1::createFoldBatchNorms());
   func.addPass(r1::createFuseDecomposedOps());
 }
 
@@ -43,7 +44,8 @@ void buildKernelPassPipeline(OpPassManager &pm, const KernelPipelineOptions &opt
   OpPassManager &func = pm.nest<func::FuncOp>();
   func.addPass(r1::createFormKernels());
   func.addPass(createCSEPass());
-  pm.addPass(r1::createSelectVariants({options.variantLog, options.packWeights}));
+  pm.addPass(
+      r1::createSelectVariants({options.variantLog, options.packWeights, options.tuningDb}));
 }
 
 void buildPlanPassPipeline(OpPassManager &pm) {

@@ -32,8 +32,8 @@ llvm::ArrayRef<llvm::StringRef> getCompilePhaseNames();
 struct GraphPipelineOptions {};
 
 /// Import -> graph: legalize ONNX nodes, fold, canonicalize, deduplicate,
-/// transpose constant weights once, and fuse what exporters spell out (layer
-/// norm).
+/// transpose constant weights once, fold batch norms into convolutions, and
+/// fuse what exporters spell out (layer norm).
 void buildGraphPassPipeline(mlir::OpPassManager &pm, const GraphPipelineOptions &options);
 
 struct KernelPipelineOptions {
@@ -42,6 +42,8 @@ struct KernelPipelineOptions {
   std::string variantLog;
   /// Constant weights may be stored packed in the host code.
   bool packWeights = true;
+  /// A tuning database whose measured variants win (empty: none).
+  std::string tuningDb;
 };
 /// Graph -> kernel: group ops into kernels with fused epilogues, and choose
 /// each kernel's variant for the module's targets (r1k.targets).

@@ -68,6 +68,17 @@ int main(int argc, char **argv) {
                  "estimated cycles and why it lost, to FILE ('-': stderr). The\n"
                  "choices themselves are in the IR from --compile-to=kernel on")
       ->type_name("FILE");
+  app.add_flag("--tune", options.tune,
+               "With --target=host: time the best few variants of each distinct\n"
+               "matmul and convolution on this machine (one thread) and keep the\n"
+               "fastest, recorded in the tuning database (--tuning-db, default\n"
+               "OUT.tuning). Problems already recorded are not timed again");
+  app.add_option("--tuning-db", options.tuningDb,
+                 "A tuning database (text, one measured variant a line): its\n"
+                 "variants win over the cost model's; with --tune, new measurements\n"
+                 "are merged into it. The same model and database always give the\n"
+                 "same artifact")
+      ->type_name("FILE");
   app.add_flag("--tf32", options.allowTf32,
                "On NVIDIA targets, f32 MatMul, Gemm and Conv may round their\n"
                "inputs to TF32 (a 10-bit mantissa, about 3 decimal digits) to run\n"
