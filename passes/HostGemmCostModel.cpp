@@ -49,7 +49,11 @@ constexpr double kCallCycles = 24;
 /// Cycles a vector gather takes per element of a convolution's im2col
 /// panels, as measured on a 3x3 convolution (Zen 5).
 constexpr double kGatherCyclesPerElement = 1.5;
-/// Run-time packing keeps its KC x NC block on the stack.
+/// Ways of an L1 data cache set (Zen 4/5 and Golden Cove: 12).
+constexpr int64_t kL1Ways = 12;
+/// Run-time packing keeps its KC x NC block of B, and its MC x KC block of
+/// A, on the stack.
+constexpr int64_t kMaxStackPackABytes = 192 * 1024;
 constexpr int64_t kMaxStackPackBytes = 256 * 1024;
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -106,6 +110,21 @@ void score(GemmCandidate &candidate, const GemmProblem &p, r1k::TargetAttr targe
                    std::max<int64_t>(1, candidate.nc / candidate.nr);
     cycles += extra;
     log << "A block " << int64_t(aBlockBytes / 1024) << " KiB > L2/2; ";
+  }
+  // A read in place: the MR rows a step broadcasts from lie a row apart;
+  // a row of a multiple of 4 KiB puts them all in one L1 set, and more rows
+  // than the set has ways evict each other every step. Packed: one stream,
+  // at the price of a copy of A per N block.
+  int64_t rowBytes = p.k * p.elementBytes;
+  if (candidate.packA) {
+    cycles += 2.0 * p.batch * nBlocks * p.m * p.k * p.elementBytes / kL2BytesPerCycle;
+    log << "packs A per task; ";
+  } else if (rowBytes % 4096 == 0 && candidate.mr > kL1Ways) {
+    cycles *= 1 + 0.1 * (candidate.mr - kL1Ways);
+    log << "A rows alias in L1 (" << rowBytes << " B apart); ";
+  } else if (rowBytes % 1024 == 0 && candidate.mr > 2 * kL1Ways) {
+    cycles *= 1 + 0.05 * (candidate.mr - 2 * kL1Ways);
+    log << "A rows share L1 sets; ";
   }
   // Sums that round-trip through C between K steps.
   if (kBlocks > 1) {
@@ -235,14 +254,17 @@ std::vector<GemmCandidate> rankHostGemmCandidates(const GemmProblem &p,
       for (int64_t kc : kSteps)
         for (int64_t mc : blockSizes(p.m, mr, {64, 128, 256}))
           for (int64_t nc : blockSizes(p.n, nr, {128, 256, 512, 1024}))
-            for (r1k::Packing packB : packings) {
-              if (packB == r1k::Packing::run_time &&
-                  nc * kc * p.elementBytes > kMaxStackPackBytes)
-                continue;
-              GemmCandidate candidate{mr, nr, width, kc, mc, nc, packB};
-              score(candidate, p, target);
-              candidates.push_back(std::move(candidate));
-            }
+            for (r1k::Packing packB : packings)
+              for (bool packA : {false, true}) {
+                if (packB == r1k::Packing::run_time &&
+                    nc * kc * p.elementBytes > kMaxStackPackBytes)
+                  continue;
+                if (packA && mc * kc * p.elementBytes > kMaxStackPackABytes)
+                  continue;
+                GemmCandidate candidate{mr, nr, width, kc, mc, nc, packB, packA};
+                score(candidate, p, target);
+                candidates.push_back(std::move(candidate));
+              }
     }
   }
   std::stable_sort(candidates.begin(), candidates.end(),

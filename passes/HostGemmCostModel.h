@@ -36,6 +36,7 @@ struct GemmProblem {
 struct GemmCandidate {
   int64_t mr, nr, vector, kc, mc, nc;
   mlir::r1k::Packing packB;
+  bool packA = false;
   /// Estimated cycles on the target's cores, all threads together.
   double cycles = 0;
   /// What the estimate charged beyond the FMAs, for the log.

@@ -28,7 +28,8 @@ namespace {
 void printCandidate(llvm::raw_ostream &os, const GemmCandidate &candidate) {
   os << "mr=" << candidate.mr << " nr=" << candidate.nr << " kc=" << candidate.kc
      << " mc=" << candidate.mc << " nc=" << candidate.nc
-     << " pack_b=" << r1k::stringifyPacking(candidate.packB);
+     << " pack_b=" << r1k::stringifyPacking(candidate.packB)
+     << (candidate.packA ? " pack_a" : "");
 }
 
 struct SelectVariants : r1::impl::SelectVariantsBase<SelectVariants> {
@@ -79,7 +80,7 @@ struct SelectVariants : r1::impl::SelectVariantsBase<SelectVariants> {
           auto same = llvm::find_if(ranked, [&](const GemmCandidate &c) {
             const GemmCandidate &v = record->variant;
             return c.mr == v.mr && c.nr == v.nr && c.vector == v.vector && c.kc == v.kc &&
-                   c.mc == v.mc && c.nc == v.nc && c.packB == v.packB;
+                   c.mc == v.mc && c.nc == v.nc && c.packB == v.packB && c.packA == v.packA;
           });
           if (same != ranked.end()) {
             best = &*same;
@@ -88,7 +89,8 @@ struct SelectVariants : r1::impl::SelectVariantsBase<SelectVariants> {
         }
         r1k::setVariant(kernel, target.getVariantKey(),
                         r1k::HostGemmAttr::get(&getContext(), best->mr, best->nr, best->vector,
-                                               best->kc, best->mc, best->nc, best->packB));
+                                               best->kc, best->mc, best->nc, best->packB,
+                                               best->packA));
         if (log)
           logKernel(*log, kernel, anchor, target, *problem, ranked, *best, measured);
       });

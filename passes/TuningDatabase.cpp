@@ -59,6 +59,9 @@ std::optional<TunedVariant> parseVariant(StringRef text) {
         v.packB = *packing;
         ++seen;
       }
+    } else if (name == "pack_a") {
+      ok = value == "true" || value == "false";
+      v.packA = value == "true";
     } else if (name == "ms") {
       ok = !value.getAsDouble(tuned.milliseconds);
     } else if (name == "model_ms") {
@@ -114,6 +117,7 @@ bool TuningDatabase::save(const std::string &path, std::string &error) const {
     const GemmCandidate &v = tuned.variant;
     os << key << " -> mr=" << v.mr << " nr=" << v.nr << " vector=" << v.vector << " kc=" << v.kc
        << " mc=" << v.mc << " nc=" << v.nc << " pack_b=" << r1k::stringifyPacking(v.packB)
+       << " pack_a=" << (v.packA ? "true" : "false")
        << llvm::format(" ms=%.4f model_ms=%.4f", tuned.milliseconds, tuned.modelMilliseconds)
        << "\n";
   }

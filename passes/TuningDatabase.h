@@ -6,7 +6,7 @@
 // record a line, sorted by key, so that runs merge by key and the same file
 // always gives the same artifact:
 //
-//   host-x86-64-v4 gemm f32 b1 m128 k768 n768 weight -> mr=14 nr=32 vector=16 kc=256 mc=112 nc=512 pack_b=compile_time ms=0.0123 model_ms=0.0131
+//   host-x86-64-v4 gemm f32 b1 m128 k768 n768 weight -> mr=14 nr=32 vector=16 kc=256 mc=112 nc=512 pack_b=compile_time pack_a=false ms=0.0123 model_ms=0.0131
 //
 //===----------------------------------------------------------------------===//
 #ifndef R1C_PASSES_TUNINGDATABASE_H

@@ -90,11 +90,21 @@ private:
     int64_t loadColumns;
   };
 
+  /// Where the micro-kernel reads A: element (r, k) at base + r * rowStride
+  /// + k * kStride (A in place: K and 1; packed: 1 and MR).
+  struct ATile {
+    llvm::Value *base;
+    int64_t rowStride, kStride;
+  };
+
   /// C[rows, columns] (+)= A[rows, k0:k0+kLen] * panel: from zero (or the
   /// row bias at `bias`) when `first`, else from C.
-  void emitMicroKernel(int64_t rows, int64_t columns, llvm::Value *aTile, Panel panel,
-                       llvm::Value *cTile, llvm::Value *bias, llvm::Value *kLen,
-                       llvm::Value *first);
+  void emitMicroKernel(int64_t rows, int64_t columns, ATile a, Panel panel, llvm::Value *cTile,
+                       llvm::Value *bias, llvm::Value *kLen, llvm::Value *first);
+  /// A[row0:row0+MC, k0:k0+kLen] (`groups` MR-row groups, rows past M left
+  /// unread) into `packed`: group g at g * kLen * MR, k-major, MR a step.
+  void emitPackA(llvm::Value *aRows, llvm::Value *kLen, llvm::Value *groups, llvm::Value *lastRows,
+                 llvm::Value *packed);
   /// B[k0:k0+kLen, `panels` NR-wide panels from firstColumn] into `packed`,
   /// zero past N: run-time packing.
   void emitPackBlock(BatchIndices batch, llvm::Value *k0, llvm::Value *kLen,
@@ -170,7 +180,7 @@ void GemmEmitter::branch(llvm::Value *condition, llvm::function_ref<void()> when
   b.SetInsertPoint(done);
 }
 
-void GemmEmitter::emitMicroKernel(int64_t rows, int64_t columns, llvm::Value *aTile, Panel panel,
+void GemmEmitter::emitMicroKernel(int64_t rows, int64_t columns, ATile a, Panel panel,
                                   llvm::Value *cTile, llvm::Value *bias, llvm::Value *kLen,
                                   llvm::Value *first) {
   int64_t width = variant.getVector();
@@ -206,7 +216,9 @@ void GemmEmitter::emitMicroKernel(int64_t rows, int64_t columns, llvm::Value *aT
       bVectors.push_back(loadVector(gep(bRow, kb.i64(v * width)),
                                     std::min(width, panel.loadColumns - v * width)));
     for (int64_t r = 0; r < rows; ++r) {
-      llvm::Value *aValue = b.CreateLoad(storage, gep(aTile, b.CreateAdd(kb.i64(r * g.k), kk)));
+      llvm::Value *aValue = b.CreateLoad(
+          storage, gep(a.base, b.CreateAdd(kb.i64(r * a.rowStride),
+                                           b.CreateMul(kk, kb.i64(a.kStride)))));
       if (storage != f32)
         aValue = b.CreateFPExt(aValue, f32);
       llvm::Value *broadcast = b.CreateVectorSplat(width, aValue);
@@ -223,6 +235,25 @@ void GemmEmitter::emitMicroKernel(int64_t rows, int64_t columns, llvm::Value *aT
     for (int64_t v = 0; v < usedVectors; ++v)
       storeVector(b.CreateLoad(vectorType, sums[r * usedVectors + v]),
                   gep(cTile, kb.i64(r * g.n + v * width)), lanesOf(v));
+}
+
+void GemmEmitter::emitPackA(llvm::Value *aRows, llvm::Value *kLen, llvm::Value *groups,
+                            llvm::Value *lastRows, llvm::Value *packed) {
+  int64_t mr = variant.getMr();
+  kb.loop(groups, [&](llvm::Value *group) {
+    // The last group of the block may have fewer rows than MR.
+    llvm::Value *rows = b.CreateSelect(b.CreateICmpEQ(group, b.CreateSub(groups, kb.i64(1))),
+                                       lastRows, kb.i64(mr));
+    llvm::Value *source = gep(aRows, b.CreateMul(group, kb.i64(mr * g.k)));
+    llvm::Value *target = gep(packed, b.CreateMul(b.CreateMul(group, kLen), kb.i64(mr)));
+    kb.loop(rows, [&](llvm::Value *r) {
+      llvm::Value *row = gep(source, b.CreateMul(r, kb.i64(g.k)));
+      kb.loop(kLen, [&](llvm::Value *kk) {
+        b.CreateStore(b.CreateLoad(storage, gep(row, kk)),
+                      gep(target, b.CreateAdd(b.CreateMul(kk, kb.i64(mr)), r)));
+      });
+    });
+  });
 }
 
 void GemmEmitter::emitPackBlock(BatchIndices batch, llvm::Value *k0, llvm::Value *kLen,
@@ -257,6 +288,7 @@ void GemmEmitter::emit(const FusedBody &fused) {
   };
   llvm::Value *packed =
       packing == r1k::Packing::run_time ? entryAlloca(storage, nc * kc) : nullptr;
+  llvm::Value *packedA = variant.getPackA() ? entryAlloca(storage, mc * kc) : nullptr;
 
   kb.loop(batchCount * mBlocks * nBlocks, [&](llvm::Value *task) {
     llvm::Value *nBlock = b.CreateURem(task, kb.i64(nBlocks));
@@ -286,6 +318,12 @@ void GemmEmitter::emit(const FusedBody &fused) {
       llvm::Value *first = b.CreateICmpEQ(kBlock, kb.i64(0));
       if (packed)
         emitPackBlock(indices, k0, kLen, column0, panels, packed);
+      if (packedA) {
+        int64_t lastBlockRows = m - (mBlocks - 1) * mc;
+        int64_t lastGroupRows = lastBlockRows - (ceilDiv(lastBlockRows, mr) - 1) * mr;
+        emitPackA(gep(g.a, b.CreateAdd(aBase, b.CreateAdd(b.CreateMul(row0, kb.i64(k)), k0))),
+                  kLen, groups, lastOr(mBlock, mBlocks, mr, lastGroupRows), packedA);
+      }
       kb.loop(panels, [&](llvm::Value *p) {
         llvm::Value *globalPanel = b.CreateAdd(b.CreateMul(nBlock, kb.i64(nc / nr)), p);
         llvm::Value *column = b.CreateAdd(column0, b.CreateMul(p, kb.i64(nr)));
@@ -305,8 +343,11 @@ void GemmEmitter::emit(const FusedBody &fused) {
         };
         kb.loop(groups, [&](llvm::Value *group) {
           llvm::Value *row = b.CreateAdd(row0, b.CreateMul(group, kb.i64(mr)));
-          llvm::Value *aTile =
-              gep(g.a, b.CreateAdd(aBase, b.CreateAdd(b.CreateMul(row, kb.i64(k)), k0)));
+          ATile aTile =
+              packedA
+                  ? ATile{gep(packedA, b.CreateMul(b.CreateMul(group, kLen), kb.i64(mr))), 1, mr}
+                  : ATile{gep(g.a, b.CreateAdd(aBase, b.CreateAdd(b.CreateMul(row, kb.i64(k)), k0))),
+                          k, 1};
           llvm::Value *cTile =
               gep(g.c, b.CreateAdd(cBase, b.CreateAdd(b.CreateMul(row, kb.i64(n)), column)));
           llvm::Value *bias = biasBase ? gep(biasBase, row) : nullptr;

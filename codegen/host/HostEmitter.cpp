@@ -44,6 +44,30 @@ struct KernelPhase {
   int64_t tasks;
 };
 
+/// The inputs of `kernel` that the memory plan gave its (only) result's
+/// buffer: the same arena offset and size, through views.
+SmallVector<unsigned> inPlaceInputs(r1k::KernelOp kernel) {
+  SmallVector<unsigned> inputs;
+  std::optional<ArrayRef<int64_t>> offsets = kernel.getResultOffsets();
+  if (kernel.getNumResults() != 1 || !offsets || offsets->front() < 0)
+    return inputs;
+  auto resultType = dyn_cast<RankedTensorType>(kernel.getResult(0).getType());
+  for (auto [index, input] : llvm::enumerate(kernel.getInputs())) {
+    Value source = input;
+    while (source.getDefiningOp() && isView(source.getDefiningOp()))
+      source = source.getDefiningOp()->getOperand(0);
+    auto producer = source.getDefiningOp<r1k::KernelOp>();
+    auto inputType = dyn_cast<RankedTensorType>(input.getType());
+    if (!producer || !producer.getResultOffsets() || !resultType || !inputType ||
+        !resultType.hasStaticShape() || inputType != resultType)
+      continue;
+    int64_t offset = (*producer.getResultOffsets())[cast<OpResult>(source).getResultNumber()];
+    if (offset == offsets->front())
+      inputs.push_back(index);
+  }
+  return inputs;
+}
+
 /// Whether `value`'s dims are computed at run time, from data.
 bool hasDataDependentShape(Value value) {
   auto tensor = dyn_cast<RankedTensorType>(value.getType());
@@ -156,8 +180,13 @@ LogicalResult Emitter::emitBodyAt(r1k::KernelOp kernel, Operation *anchor,
       // broadcast a computed shape.
       if (!type.hasStaticShape() && type.getRank() == resultType.getRank())
         shape = resultType.getShape();
-      result =
-          kb.load(pointers[arg.getArgNumber()], kb.broadcastOffset(indices, shape), element);
+      // An input overwritten in place is read at the very offset the result
+      // is stored to, so LLVM sees that each element is read before it is
+      // written and vectorizes without an overlap check.
+      llvm::Value *at = pointers[arg.getArgNumber()] == out && shape == resultType.getShape()
+                            ? outOffset
+                            : kb.broadcastOffset(indices, shape);
+      result = kb.load(pointers[arg.getArgNumber()], at, element);
     } else if (anchor && value.getDefiningOp() == anchor) {
       result = kb.load(out, outOffset, element);
     } else if (auto constant = value.getDefiningOp<ConstantOp>()) {
@@ -315,6 +344,12 @@ FailureOr<SmallVector<KernelPhase>> Emitter::emitKernel(r1k::KernelOp kernel,
       (i < body.getNumArguments() ? pointers : results)
           .push_back(b.CreateLoad(b.getPtrTy(), slot));
     }
+    // An input the plan overwrites in place is read through the result's
+    // pointer: the loops then see one buffer, which they vectorize, where
+    // two pointers that overlap would fail LLVM's run-time overlap check and
+    // run the scalar loop.
+    for (unsigned input : inPlaceInputs(kernel))
+      pointers[input] = results.front();
     return function;
   };
   // Emits one phase split into tasks when it is large enough and its loops

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/host/Anchors.h"
+#include "codegen/host/FloatApproximations.h"
 #include "codegen/host/ScalarOps.h"
 #include "dialects/R1/IR/R1Ops.h"
 #include "dialects/R1/IR/ShapeInference.h"
@@ -313,7 +314,7 @@ LogicalResult emitSoftmax(KernelBuilder &kb, Operation *op, ArrayRef<llvm::Value
     });
     llvm::Value *max = b.CreateLoad(scalar, maxSlot);
     auto shiftedExp = [&](llvm::Value *i) {
-      return b.CreateIntrinsic(llvm::Intrinsic::exp, {scalar}, {b.CreateFSub(input(i), max)});
+      return emitExp(b, b.CreateFSub(input(i), max));
     };
     b.CreateStore(kb.constant(compute, 0), sumSlot);
     kb.loop(shape[axis], [&](llvm::Value *i) {

@@ -1,5 +1,6 @@
 //===- ScalarOps.cpp - One element of an r1 elementwise op as LLVM IR -----===//
 #include "codegen/host/ScalarOps.h"
+#include "codegen/host/FloatApproximations.h"
 #include "dialects/R1/IR/R1Ops.h"
 #include "dialects/R1/IR/ShapeInference.h"
 
@@ -46,7 +47,6 @@ namespace {
 /// Helpers that emit float math on one element; `x` has a floating type.
 struct FloatMath {
   IRBuilder<> &b;
-  llvm::Module *module;
 
   llvm::Value *constant(llvm::Value *like, double value) {
     return llvm::ConstantFP::get(like->getType(), value);
@@ -54,16 +54,7 @@ struct FloatMath {
   llvm::Value *intrinsic(llvm::Intrinsic::ID id, llvm::ArrayRef<llvm::Value *> args) {
     return b.CreateIntrinsic(id, {args.front()->getType()}, args);
   }
-  /// A libm function for what LLVM has no intrinsic for (tanhf, erff); `x`
-  /// is f32 or f64, as elements are computed (getComputeType).
-  llvm::Value *libm(llvm::StringRef name, llvm::Value *x) {
-    llvm::Type *type = x->getType();
-    std::string symbol = (name + (type->isFloatTy() ? "f" : "")).str();
-    llvm::FunctionCallee callee =
-        module->getOrInsertFunction(symbol, llvm::FunctionType::get(type, {type}, false));
-    return b.CreateCall(callee, {x});
-  }
-  llvm::Value *exp(llvm::Value *x) { return intrinsic(llvm::Intrinsic::exp, {x}); }
+  llvm::Value *exp(llvm::Value *x) { return emitExp(b, x); }
   /// max/min that keep NaN from either side, as ONNX's Max and Min do.
   llvm::Value *max(llvm::Value *x, llvm::Value *y) {
     return intrinsic(llvm::Intrinsic::maximum, {x, y});
@@ -95,8 +86,7 @@ llvm::Value *emitCast(IRBuilder<> &b, llvm::Value *x, Type from, Type to) {
 
 /// One element of `op` from operands in registers of the compute type.
 llvm::Value *emitComputed(IRBuilder<> &b, Operation *op, llvm::ArrayRef<llvm::Value *> operands) {
-  llvm::Module *module = b.GetInsertBlock()->getModule();
-  FloatMath m{b, module};
+  FloatMath m{b};
   Type element = getElementTypeOf(op->getOperand(0));
   bool isFloat = isa<FloatType>(element);
   bool isUnsigned = element.isUnsignedInteger();
@@ -133,6 +123,17 @@ llvm::Value *emitComputed(IRBuilder<> &b, Operation *op, llvm::ArrayRef<llvm::Va
         if (isFloat) {
           V e = isa<FloatType>(exponent) ? b.CreateFPCast(y, x->getType())
                                          : emitCast(b, y, exponent, getComputeType(element));
+          // Small whole powers (GPT-2's x^3 in GELU) as products: no libm
+          // call, so the loop vectorizes; x * x is the correctly rounded
+          // square, x * x * x within an ulp of the cube.
+          if (auto *power = dyn_cast<llvm::ConstantFP>(e)) {
+            if (power->isExactlyValue(1.0))
+              return x;
+            if (power->isExactlyValue(2.0))
+              return b.CreateFMul(x, x);
+            if (power->isExactlyValue(3.0))
+              return b.CreateFMul(b.CreateFMul(x, x), x);
+          }
           return m.intrinsic(llvm::Intrinsic::pow, {x, e});
         }
         // Integer powers go through double, exact for the results that fit.
@@ -202,8 +203,8 @@ llvm::Value *emitComputed(IRBuilder<> &b, Operation *op, llvm::ArrayRef<llvm::Va
         return b.CreateSelect(b.CreateFCmpOLT(x, m.constant(x, 0)), m.constant(x, -1), positive);
       })
       .Case([&](SigmoidOp) -> V { return m.sigmoid(x); })
-      .Case([&](TanhOp) -> V { return m.libm("tanh", x); })
-      .Case([&](ErfOp) -> V { return m.libm("erf", x); })
+      .Case([&](TanhOp) -> V { return emitTanh(b, x); })
+      .Case([&](ErfOp) -> V { return emitErf(b, x); })
       .Case([&](SqrtOp) -> V { return m.intrinsic(llvm::Intrinsic::sqrt, {x}); })
       .Case([&](ExpOp) -> V { return m.exp(x); })
       .Case([&](LogOp) -> V { return m.intrinsic(llvm::Intrinsic::log, {x}); })
@@ -250,9 +251,9 @@ llvm::Value *emitComputed(IRBuilder<> &b, Operation *op, llvm::ArrayRef<llvm::Va
         if (gelu.getApproximate() == "tanh") {
           V cube = b.CreateFMul(b.CreateFMul(x, x), x);
           V poly = b.CreateFAdd(x, b.CreateFMul(cube, m.constant(x, 0.044715)));
-          inner = m.libm("tanh", b.CreateFMul(poly, m.constant(x, std::sqrt(2.0 / M_PI))));
+          inner = emitTanh(b, b.CreateFMul(poly, m.constant(x, std::sqrt(2.0 / M_PI))));
         } else {
-          inner = m.libm("erf", b.CreateFMul(x, m.constant(x, M_SQRT1_2)));
+          inner = emitErf(b, b.CreateFMul(x, m.constant(x, M_SQRT1_2)));
         }
         return b.CreateFMul(half, b.CreateFAdd(m.constant(x, 1), inner));
       })

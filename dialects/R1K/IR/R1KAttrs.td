@@ -103,11 +103,14 @@ def R1K_HostGemmAttr : R1K_Attr<"HostGemm", "host_gemm"> {
     its products in the same order whatever the thread count. `pack_b` says
     where B is laid out in NR-wide panels: at compile time (a constant
     weight, stored packed), never (B is read in place, row by row), or at
-    run time. The fused body runs on each block while it is in cache.
+    run time. With `pack_a`, each task first copies its MC x KC block of A
+    into MR-row panels (k-major), so the micro-kernel's broadcasts read one
+    stream instead of MR rows that may map onto one cache set. The fused
+    body runs on each block while it is in cache.
 
     ```mlir
     #r1k.host_gemm<mr = 14, nr = 32, vector = 16, kc = 256, mc = 112,
-                   nc = 512, pack_b = compile_time>
+                   nc = 512, pack_b = compile_time, pack_a = true>
     ```
   }];
   let parameters = (ins
@@ -117,7 +120,9 @@ def R1K_HostGemmAttr : R1K_Attr<"HostGemm", "host_gemm"> {
     "int64_t":$kc,
     "int64_t":$mc,
     "int64_t":$nc,
-    EnumParameter<R1K_Packing>:$pack_b
+    EnumParameter<R1K_Packing>:$pack_b,
+    DefaultValuedParameter<"bool", "false",
+                           "A packed per task into MR-row panels">:$pack_a
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
