@@ -9,8 +9,9 @@
 //   FMA latency (each accumulator is updated once a step), so small blocks
 //   are charged for the chains they cannot keep in flight;
 // - tails: the last row group and panel run their own, narrower blocks;
-// - caches: a KC x NR panel of B should stay in half of L1 and an MC x KC
-//   block of A in half of L2; beyond that, loads come from the next level;
+// - caches: A streams from L2, and so does a KC x NR panel of B that does
+//   not fit half of L1, at L2's bandwidth; an MC x KC block of A beyond
+//   half of L2 comes from memory;
 // - traffic: sums that leave registers between K steps, packing B at run
 //   time, and B read in place with a stride that maps rows onto few cache
 //   sets;
@@ -60,10 +61,13 @@ int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t roundUp(int64_t a, int64_t b) { return ceilDiv(a, b) * b; }
 
 /// Cycles of one step of k for a rows x vectors block.
-double stepCycles(int64_t rows, int64_t vectors, double fmaPerCycle) {
+/// Cycles of one step of k for a rows x vectors block. `l2Bytes`: what
+/// the step reads from L2 rather than L1 (A's elements, and B's vectors
+/// when their panel does not stay in L1), which L2 must deliver in time.
+double stepCycles(int64_t rows, int64_t vectors, double fmaPerCycle, double l2Bytes) {
   double fmas = double(rows * vectors) / fmaPerCycle;
   double loads = double(rows + vectors) / kLoadsPerCycle;
-  return std::max({fmas, loads, kFmaLatency});
+  return std::max({fmas, loads, kFmaLatency, l2Bytes / kL2BytesPerCycle});
 }
 
 /// Block sizes to try along one dim: multiples of `unit`, the whole
@@ -90,20 +94,23 @@ void score(GemmCandidate &candidate, const GemmProblem &p, r1k::TargetAttr targe
   std::string notes;
   llvm::raw_string_ostream log(notes);
 
-  double perPanelStep = fullGroups * stepCycles(candidate.mr, vectors, fmaPerCycle) +
-                        (rowTail ? stepCycles(rowTail, vectors, fmaPerCycle) : 0);
+  // A streams from L2; a KC x NR panel of B that fits half of L1 stays
+  // there for the block's row groups, else it streams from L2 as well.
+  double panelBytes = double(candidate.kc) * candidate.nr * p.elementBytes;
+  bool panelInL1 = panelBytes <= target.getL1Bytes() / 2.0;
+  auto l2BytesOf = [&](int64_t rows) {
+    return double(rows + (panelInL1 ? 0 : candidate.nr)) * p.elementBytes;
+  };
+  if (!panelInL1)
+    log << "B panel " << int64_t(panelBytes / 1024) << " KiB streams from L2; ";
+  double perPanelStep =
+      fullGroups * stepCycles(candidate.mr, vectors, fmaPerCycle, l2BytesOf(candidate.mr)) +
+      (rowTail ? stepCycles(rowTail, vectors, fmaPerCycle, l2BytesOf(rowTail)) : 0);
   double cycles = double(p.batch) * p.k * panels * perPanelStep;
   double calls = double(p.batch) * kBlocks * ceilDiv(p.m, candidate.mr) * panels;
   cycles += calls * (kCallCycles + candidate.mr * vectors);
 
-  // Cache fit of the B panel (L1) and the A block (L2).
-  double panelBytes = double(candidate.kc) * candidate.nr * p.elementBytes;
-  if (panelBytes > target.getL1Bytes() / 2.0) {
-    double extra = double(p.batch) * p.m * p.n * p.k * p.elementBytes / candidate.mr /
-                   kL2BytesPerCycle;
-    cycles += extra;
-    log << "B panel " << int64_t(panelBytes / 1024) << " KiB > L1/2; ";
-  }
+  // Cache fit of the A block (L2).
   double aBlockBytes = double(candidate.mc) * candidate.kc * p.elementBytes;
   if (aBlockBytes > target.getL2Bytes() / 2.0) {
     double extra = double(p.batch) * p.m * p.k * p.elementBytes * panels / kMemoryBytesPerCycle /

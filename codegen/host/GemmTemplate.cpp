@@ -114,9 +114,6 @@ private:
   llvm::Value *mask(int64_t lanes);
   llvm::Value *loadVector(llvm::Value *pointer, int64_t lanes);
   void storeVector(llvm::Value *value, llvm::Value *pointer, int64_t lanes);
-  /// `if (condition) whenTrue() else whenFalse()`.
-  void branch(llvm::Value *condition, llvm::function_ref<void()> whenTrue,
-              llvm::function_ref<void()> whenFalse);
   llvm::Value *gep(llvm::Value *base, llvm::Value *offset) {
     return b.CreateInBoundsGEP(storage, base, offset);
   }
@@ -164,22 +161,6 @@ void GemmEmitter::storeVector(llvm::Value *value, llvm::Value *pointer, int64_t 
     b.CreateMaskedStore(value, pointer, align, mask(lanes));
 }
 
-void GemmEmitter::branch(llvm::Value *condition, llvm::function_ref<void()> whenTrue,
-                         llvm::function_ref<void()> whenFalse) {
-  llvm::Function *function = b.GetInsertBlock()->getParent();
-  auto *then = llvm::BasicBlock::Create(b.getContext(), "then", function);
-  auto *otherwise = llvm::BasicBlock::Create(b.getContext(), "else", function);
-  auto *done = llvm::BasicBlock::Create(b.getContext(), "endif", function);
-  b.CreateCondBr(condition, then, otherwise);
-  b.SetInsertPoint(then);
-  whenTrue();
-  b.CreateBr(done);
-  b.SetInsertPoint(otherwise);
-  whenFalse();
-  b.CreateBr(done);
-  b.SetInsertPoint(done);
-}
-
 void GemmEmitter::emitMicroKernel(int64_t rows, int64_t columns, ATile a, Panel panel,
                                   llvm::Value *cTile, llvm::Value *bias, llvm::Value *kLen,
                                   llvm::Value *first) {
@@ -190,7 +171,7 @@ void GemmEmitter::emitMicroKernel(int64_t rows, int64_t columns, ATile a, Panel 
   SmallVector<llvm::Value *> sums;
   for (int64_t i = 0; i < rows * usedVectors; ++i)
     sums.push_back(entryAlloca(vectorType));
-  branch(
+  kb.ifElse(
       first,
       [&] {
         for (int64_t r = 0; r < rows; ++r) {
@@ -360,11 +341,11 @@ void GemmEmitter::emit(const FusedBody &fused) {
               return kernel(mr);
             llvm::Value *lastGroup = b.CreateICmpEQ(
                 b.CreateAdd(b.CreateMul(mBlock, kb.i64(mc / mr)), group), kb.i64(rowGroups - 1));
-            branch(lastGroup, [&] { kernel(rowTail); }, [&] { kernel(mr); });
+            kb.ifElse(lastGroup, [&] { kernel(rowTail); }, [&] { kernel(mr); });
           };
           if (!columnTail)
             return forRows(nr);
-          branch(
+          kb.ifElse(
               b.CreateICmpEQ(globalPanel, kb.i64(panelsTotal - 1)),
               [&] { forRows(columnTail); }, [&] { forRows(nr); });
         });
@@ -559,11 +540,25 @@ void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant,
     struct ColumnVector {
       llvm::Value *valid;
       SmallVector<llvm::Value *> origins; // per spatial dim, <W x i32>
+      // With a unit stride along the last dim: whether the W columns lie in
+      // one output row, so that each row of B reads them from W adjacent
+      // elements (a masked load) rather than W scattered ones (a gather).
+      llvm::Value *adjacent = nullptr;
     };
+    int64_t width = variant.getVector(), rowLength = window.back().output;
+    bool unitStride = window.back().stride == 1;
     SmallVector<ColumnVector> columns;
     for (int64_t v = 0; v < vectors; ++v) {
       llvm::Value *position = lanes.columns(column0, v);
       ColumnVector column{lanes.below(position, n), {}};
+      if (unitStride) {
+        llvm::Value *first = b.CreateAdd(column0, kb.i64(v * width));
+        llvm::Value *last = b.CreateAdd(first, kb.i64(width - 1));
+        column.adjacent = b.CreateAnd(
+            b.CreateICmpULT(last, kb.i64(n)),
+            b.CreateICmpEQ(b.CreateUDiv(first, kb.i64(rowLength)),
+                           b.CreateUDiv(last, kb.i64(rowLength))));
+      }
       column.origins.resize(window.size());
       for (int64_t d = int64_t(window.size()) - 1; d >= 0; --d) {
         const r1::WindowDim &dim = window[d];
@@ -599,11 +594,25 @@ void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant,
           offset = b.CreateAdd(offset, b.CreateMul(source, lanes.splat32(stride)));
           stride *= window[d].input;
         }
-        llvm::Value *value = lanes.maskedGather(storage, plane, offset, mask);
-        lanes.store(value, b.CreateInBoundsGEP(
-                               storage, panel,
-                               b.CreateAdd(b.CreateMul(kk, kb.i64(variant.getNr())),
-                                           kb.i64(v * variant.getVector()))));
+        llvm::Value *target = b.CreateInBoundsGEP(
+            storage, panel,
+            b.CreateAdd(b.CreateMul(kk, kb.i64(variant.getNr())), kb.i64(v * width)));
+        auto gather = [&] { lanes.store(lanes.maskedGather(storage, plane, offset, mask), target); };
+        if (!column.adjacent) {
+          gather();
+          continue;
+        }
+        // Lane 0's source may lie in the leading pad, before the plane: a
+        // plain GEP, and the masked-off lanes are never read.
+        kb.ifElse(
+            column.adjacent,
+            [&] {
+              llvm::Value *first = b.CreateGEP(
+                  storage, plane, b.CreateSExt(b.CreateExtractElement(offset, uint64_t(0)),
+                                               b.getInt64Ty()));
+              lanes.store(lanes.maskedLoad(storage, first, mask), target);
+            },
+            gather);
       }
     });
   };

@@ -58,6 +58,22 @@ void KernelBuilder::emitLoop(llvm::Value *count, bool mayBeEmpty,
   --depth;
 }
 
+void KernelBuilder::ifElse(llvm::Value *condition, llvm::function_ref<void()> whenTrue,
+                           llvm::function_ref<void()> whenFalse) {
+  llvm::Function *function = b.GetInsertBlock()->getParent();
+  auto *then = llvm::BasicBlock::Create(b.getContext(), "then", function);
+  auto *otherwise = llvm::BasicBlock::Create(b.getContext(), "else", function);
+  auto *done = llvm::BasicBlock::Create(b.getContext(), "endif", function);
+  b.CreateCondBr(condition, then, otherwise);
+  b.SetInsertPoint(then);
+  whenTrue();
+  b.CreateBr(done);
+  b.SetInsertPoint(otherwise);
+  whenFalse();
+  b.CreateBr(done);
+  b.SetInsertPoint(done);
+}
+
 void KernelBuilder::loopNestFrom(llvm::ArrayRef<int64_t> shape,
                                  llvm::SmallVectorImpl<llvm::Value *> &indices,
                                  llvm::function_ref<void(llvm::ArrayRef<llvm::Value *>)> body) {

@@ -37,6 +37,9 @@ public:
   void loop(int64_t count, llvm::function_ref<void(llvm::Value *)> body);
   /// `for (i = 0; i < count; ++i) body(i)` with a count known at run time.
   void loop(llvm::Value *count, llvm::function_ref<void(llvm::Value *)> body);
+  /// `if (condition) whenTrue() else whenFalse()`.
+  void ifElse(llvm::Value *condition, llvm::function_ref<void()> whenTrue,
+              llvm::function_ref<void()> whenFalse);
   /// Nested loops over every index of `shape`, innermost dim last.
   void loopNest(llvm::ArrayRef<int64_t> shape,
                 llvm::function_ref<void(llvm::ArrayRef<llvm::Value *>)> body);
