@@ -1,8 +1,8 @@
 //===- SelectVariants.cpp - Each kernel's variant per target ---------------===//
 //
 // Decide, then apply: this pass writes the variant, the code generators
-// read it. Only host matmuls have variants so far; other kernels and
-// targets keep their fixed templates and get no entry.
+// read it. Only host matmuls and convolutions have variants so far; other
+// kernels and targets keep their fixed templates and get no entry.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/HostGemmCostModel.h"

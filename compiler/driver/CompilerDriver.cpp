@@ -606,8 +606,9 @@ int runCompiler(const CompilerOptions &requested) {
     }
     for (const CompiledBucket &bucket : compiled) {
       PassManager pm(&context);
-      pm.addPass(r1::createSelectVariants({kernelOptions.variantLog.empty() ? "" : kernelOptions.variantLog,
-                                           kernelOptions.packWeights, tuningDb}));
+      // The log then shows the final, measured choices after the model's.
+      pm.addPass(r1::createSelectVariants(
+          {kernelOptions.variantLog, kernelOptions.packWeights, tuningDb}));
       if (failed(pm.run(*bucket.module)))
         return progress.done(), 1;
     }
