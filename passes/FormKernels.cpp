@@ -79,7 +79,7 @@ void materialize(Group &group, OpBuilder &builder) {
   auto kernel = builder.create<r1k::KernelOp>(
       last->getLoc(), last->getResultTypes(), builder.getStringAttr(group.anchor),
       builder.getStringAttr(group.anchor), inputs.getArrayRef(), /*variants=*/nullptr,
-      /*result_offsets=*/nullptr);
+      /*result_offsets=*/nullptr, /*scratch_offset=*/nullptr);
   Block *body = builder.createBlock(&kernel.getBody());
   IRMapping mapping;
   for (Value input : inputs)

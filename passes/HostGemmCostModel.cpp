@@ -13,8 +13,9 @@
 //   not fit half of L1, at L2's bandwidth; an MC x KC block of A beyond
 //   half of L2 comes from memory;
 // - traffic: sums that leave registers between K steps, packing B at run
-//   time, and B read in place with a stride that maps rows onto few cache
-//   sets;
+//   time (per task, or once per call into scratch that every M block then
+//   reads back), and B read in place with a stride that maps rows onto few
+//   cache sets;
 // - threads: blocks are tasks; a target with C cores finishes after
 //   ceil(tasks / C) rounds.
 //
@@ -44,6 +45,7 @@ constexpr double kLoadsPerCycle = 2;
 /// Bytes a core moves per cycle from L2, and from L3 or memory.
 constexpr double kL2BytesPerCycle = 32;
 constexpr double kMemoryBytesPerCycle = 8;
+constexpr double kL3BytesPerCycle = 16;
 /// Cycles of a micro-kernel call beyond its steps: loading and storing the
 /// block's sums, and the loop around it.
 constexpr double kCallCycles = 24;
@@ -56,6 +58,9 @@ constexpr int64_t kL1Ways = 12;
 /// A, on the stack.
 constexpr int64_t kMaxStackPackABytes = 192 * 1024;
 constexpr int64_t kMaxStackPackBytes = 256 * 1024;
+/// Per-call packing writes all of B to arena scratch; beyond this it
+/// would stream from memory every M block.
+constexpr int64_t kMaxPerCallPackBytes = 16 << 20;
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t roundUp(int64_t a, int64_t b) { return ceilDiv(a, b) * b; }
@@ -160,6 +165,15 @@ void score(GemmCandidate &candidate, const GemmProblem &p, r1k::TargetAttr targe
       log << "B in place, stride " << strideBytes << " B; ";
     break;
   }
+  case r1k::Packing::per_call: {
+    // Every M block reads the packed panels back, from L2 when they fit
+    // half of it, else from L3.
+    double bytes = double(p.batch) * p.k * roundUp(p.n, candidate.nr) * p.elementBytes;
+    double perCycle = bytes <= target.getL2Bytes() / 2.0 ? kL2BytesPerCycle : kL3BytesPerCycle;
+    cycles += mBlocks * bytes / perCycle;
+    log << "packs B once per call (" << int64_t(bytes / 1024) << " KiB); ";
+    break;
+  }
   case r1k::Packing::compile_time:
     break;
   }
@@ -171,6 +185,14 @@ void score(GemmCandidate &candidate, const GemmProblem &p, r1k::TargetAttr targe
   candidate.cycles = cycles / tasks * rounds;
   if (candidate.cycles > balanced * 1.001)
     log << tasks << " tasks on " << cores << " cores; ";
+  if (candidate.packB == r1k::Packing::per_call) {
+    // The packing phase: one copy, or one gather, of B, its panels split
+    // among the cores.
+    double elements = double(p.batch) * p.k * roundUp(p.n, candidate.nr);
+    double pack = p.inPlaceB ? 2 * elements * p.elementBytes / kL2BytesPerCycle
+                             : elements * kGatherCyclesPerElement;
+    candidate.cycles += pack / cores;
+  }
   candidate.notes = notes;
 }
 
@@ -246,7 +268,8 @@ std::vector<GemmCandidate> rankHostGemmCandidates(const GemmProblem &p,
   std::vector<GemmCandidate> candidates;
   std::vector<int64_t> kSteps =
       p.widened ? std::vector<int64_t>{p.k} : blockSizes(p.k, 1, {128, 256, 384, 512});
-  std::vector<r1k::Packing> packings = {r1k::Packing::run_time};
+  // Per call last: on a tie, the packing that needs no scratch.
+  std::vector<r1k::Packing> packings = {r1k::Packing::run_time, r1k::Packing::per_call};
   if (p.inPlaceB)
     packings.insert(packings.begin(), r1k::Packing::none);
   if (p.packableWeight)
@@ -265,6 +288,9 @@ std::vector<GemmCandidate> rankHostGemmCandidates(const GemmProblem &p,
               for (bool packA : {false, true}) {
                 if (packB == r1k::Packing::run_time &&
                     nc * kc * p.elementBytes > kMaxStackPackBytes)
+                  continue;
+                if (packB == r1k::Packing::per_call &&
+                    p.batch * p.k * roundUp(p.n, nr) * p.elementBytes > kMaxPerCallPackBytes)
                   continue;
                 if (packA && mc * kc * p.elementBytes > kMaxStackPackABytes)
                   continue;

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "dialects/R1/IR/R1Ops.h"
+#include "dialects/R1K/IR/GemmDims.h"
 #include "dialects/R1K/IR/R1KDialect.h"
 #include "passes/Passes.h"
 
@@ -61,7 +62,7 @@ Value storageOf(Value value) {
 }
 
 struct Buffer {
-  Value leader;  // the kernel result that owns the storage
+  Value leader;  // the kernel result that owns the storage (none for scratch)
   int64_t size;  // bytes, aligned
   int64_t first; // index of the kernel that writes it first
   int64_t last;  // index of the last kernel (or return) that reads it
@@ -174,6 +175,20 @@ void PlanMemoryPass::runOnOperation() {
     buffer.last = std::max(buffer.last, std::max(def, lastUse.lookup(member)));
     bufferOf[member] = it->second;
   }
+  // Scratch a kernel's variant needs while it runs: a buffer alive for
+  // that kernel alone, apart from its inputs and results.
+  SmallVector<std::pair<r1k::KernelOp, size_t>> scratchOf;
+  for (auto [index, kernel] : llvm::enumerate(kernels)) {
+    int64_t bytes = r1k::getScratchBytes(kernel);
+    if (bytes == 0) {
+      kernel.removeScratchOffsetAttr();
+      continue;
+    }
+    scratchOf.emplace_back(kernel, buffers.size());
+    buffers.push_back(Buffer{Value(), (bytes + kAlignment - 1) / kAlignment * kAlignment,
+                             int64_t(index), int64_t(index)});
+    dynamic.push_back(false);
+  }
   // Sizes that depend on a dynamic dim are placed by the runtime.
   for (auto [buffer, isDynamic] : llvm::zip(buffers, dynamic))
     if (isDynamic)
@@ -219,6 +234,8 @@ void PlanMemoryPass::runOnOperation() {
       offsets.push_back(buffers[bufferOf.lookup(result)].offset);
     kernel.setResultOffsets(offsets);
   }
+  for (auto [kernel, buffer] : scratchOf)
+    kernel.setScratchOffset(buffers[buffer].offset);
   r1k::setArenaSize(func, arenaSize);
 }
 

@@ -55,9 +55,12 @@ struct GemmOperands {
   /// bOffset, `n` elements a row.
   llvm::Value *b = nullptr;
   OffsetFn bOffset;
-  /// pack_b = run_time: writes rows k0..k0+kLen of the NR columns from
-  /// column0 of a batch's B to `panel`, NR elements a row, zero past N and
-  /// where B reads padding.
+  /// pack_b = per_call: the kernel's scratch, where the packing phase
+  /// writes every batch's panels and the tasks read them.
+  llvm::Value *scratch = nullptr;
+  /// pack_b = run_time and per_call: writes rows k0..k0+kLen of the NR
+  /// columns from column0 of a batch's B to `panel`, NR elements a row,
+  /// zero past N and where B reads padding.
   std::function<void(BatchIndices, llvm::Value *k0, llvm::Value *kLen, llvm::Value *column0,
                      llvm::Value *panel)>
       packPanel;
@@ -79,8 +82,16 @@ public:
         storageVector(llvm::FixedVectorType::get(storage, variant.getVector())) {}
 
   void emit(const FusedBody &fused);
+  /// pack_b = per_call: the phase before the tasks, which packs all of B
+  /// into the scratch, split into tasks of whole panels and K ranges.
+  void emitPerCallPacking();
 
 private:
+  /// The batch indices of linear batch `linear`, outermost first.
+  SmallVector<llvm::Value *> batchIndices(llvm::Value *linear);
+  /// Where the per-call panels of batch `linear` start in the scratch.
+  llvm::Value *perCallPanels(llvm::Value *linear);
+
   /// Where the micro-kernel reads its panel of B: `base` at k = 0 of the
   /// panel's first column, `stride` elements between rows of k.
   struct Panel {
@@ -248,6 +259,52 @@ void GemmEmitter::emitPackBlock(BatchIndices batch, llvm::Value *k0, llvm::Value
   });
 }
 
+SmallVector<llvm::Value *> GemmEmitter::batchIndices(llvm::Value *linear) {
+  SmallVector<llvm::Value *> indices(g.batch.size());
+  for (int64_t d = int64_t(g.batch.size()) - 1; d >= 0; --d) {
+    indices[d] = d == 0 ? linear : b.CreateURem(linear, kb.i64(g.batch[d]));
+    if (d > 0)
+      linear = b.CreateUDiv(linear, kb.i64(g.batch[d]));
+  }
+  return indices;
+}
+
+llvm::Value *GemmEmitter::perCallPanels(llvm::Value *linear) {
+  int64_t nr = variant.getNr();
+  return gep(g.scratch, b.CreateMul(linear, kb.i64(ceilDiv(g.n, nr) * g.k * nr)));
+}
+
+/// Tasks the per-call packing phase aims for, so that it spreads over the
+/// cores when B has few panels; a K range keeps at least this many rows.
+constexpr int64_t kPackingTasks = 16, kMinPackingRows = 32;
+
+void GemmEmitter::emitPerCallPacking() {
+  int64_t nr = variant.getNr();
+  int64_t panels = ceilDiv(g.n, nr);
+  int64_t batchCount = 1;
+  for (int64_t dim : g.batch)
+    batchCount *= dim;
+  int64_t ranges = std::clamp<int64_t>(ceilDiv(kPackingTasks, batchCount * panels), 1,
+                                       std::max<int64_t>(1, g.k / kMinPackingRows));
+  int64_t rows = ceilDiv(g.k, ranges);
+  ranges = ceilDiv(g.k, rows);
+  kb.loop(batchCount * panels * ranges, [&](llvm::Value *task) {
+    llvm::Value *range = b.CreateURem(task, kb.i64(ranges));
+    llvm::Value *rest = b.CreateUDiv(task, kb.i64(ranges));
+    llvm::Value *panel = b.CreateURem(rest, kb.i64(panels));
+    llvm::Value *linear = b.CreateUDiv(rest, kb.i64(panels));
+    llvm::Value *k0 = b.CreateMul(range, kb.i64(rows));
+    llvm::Value *kLen = rows * ranges == g.k
+                            ? kb.i64(rows)
+                            : b.CreateSelect(b.CreateICmpEQ(range, kb.i64(ranges - 1)),
+                                             kb.i64(g.k - (ranges - 1) * rows), kb.i64(rows));
+    llvm::Value *target = gep(perCallPanels(linear),
+                              b.CreateMul(b.CreateAdd(b.CreateMul(panel, kb.i64(g.k)), k0),
+                                          kb.i64(nr)));
+    g.packPanel(batchIndices(linear), k0, kLen, b.CreateMul(panel, kb.i64(nr)), target);
+  });
+}
+
 void GemmEmitter::emit(const FusedBody &fused) {
   int64_t m = g.m, n = g.n, k = g.k;
   int64_t mr = variant.getMr(), nr = variant.getNr(), kc = std::min(variant.getKc(), k);
@@ -276,12 +333,9 @@ void GemmEmitter::emit(const FusedBody &fused) {
     llvm::Value *rest = b.CreateUDiv(task, kb.i64(nBlocks));
     llvm::Value *mBlock = b.CreateURem(rest, kb.i64(mBlocks));
     llvm::Value *linearBatch = b.CreateUDiv(rest, kb.i64(mBlocks));
-    SmallVector<llvm::Value *> indices(g.batch.size());
-    for (int64_t d = int64_t(g.batch.size()) - 1; d >= 0; --d) {
-      indices[d] = d == 0 ? linearBatch : b.CreateURem(linearBatch, kb.i64(g.batch[d]));
-      if (d > 0)
-        linearBatch = b.CreateUDiv(linearBatch, kb.i64(g.batch[d]));
-    }
+    SmallVector<llvm::Value *> indices = batchIndices(linearBatch);
+    llvm::Value *perCall =
+        packing == r1k::Packing::per_call ? perCallPanels(linearBatch) : nullptr;
     llvm::Value *aBase = g.aOffset(indices);
     llvm::Value *cBase = g.cOffset(indices);
     llvm::Value *bBase = packing == r1k::Packing::none ? g.bOffset(indices) : nullptr;
@@ -316,6 +370,10 @@ void GemmEmitter::emit(const FusedBody &fused) {
                     nr, nr};
           case r1k::Packing::run_time:
             return {gep(packed, b.CreateMul(b.CreateMul(p, kLen), kb.i64(nr))), nr, nr};
+          case r1k::Packing::per_call:
+            return {gep(perCall, b.CreateMul(b.CreateAdd(b.CreateMul(globalPanel, kb.i64(k)), k0),
+                                             kb.i64(nr))),
+                    nr, nr};
           case r1k::Packing::none:
             break;
           }
@@ -357,8 +415,11 @@ void GemmEmitter::emit(const FusedBody &fused) {
       llvm::Value *rows = lastOr(mBlock, mBlocks, mc, m - (mBlocks - 1) * mc);
       llvm::Value *columns = lastOr(nBlock, nBlocks, nc, n - (nBlocks - 1) * nc);
       kb.loop(rows, [&](llvm::Value *r) {
+        llvm::Value *row = b.CreateAdd(row0, r);
+        llvm::Value *rowBase = b.CreateAdd(cBase, b.CreateMul(row, kb.i64(n)));
         kb.loop(columns, [&](llvm::Value *col) {
-          fused(g.resultIndices(indices, b.CreateAdd(row0, r), b.CreateAdd(column0, col)));
+          llvm::Value *column = b.CreateAdd(column0, col);
+          fused(g.resultIndices(indices, row, column), b.CreateAdd(rowBase, column));
         });
       });
     }
@@ -434,7 +495,8 @@ bool canFuseIntoGemm(r1::MatMulOp op) {
 }
 
 void emitGemm(KernelBuilder &kb, r1::MatMulOp op, r1k::HostGemmAttr variant, llvm::Value *a,
-              llvm::Value *bMatrix, llvm::Value *c, const FusedBody &fused) {
+              llvm::Value *bMatrix, llvm::Value *c, llvm::Value *scratch, GemmPhase phase,
+              const FusedBody &fused) {
   r1k::GemmDims dims = r1k::getGemmDims(op);
   llvm::IRBuilder<> &b = kb.b;
   Type element = cast<RankedTensorType>(op.getType()).getElementType();
@@ -483,12 +545,17 @@ void emitGemm(KernelBuilder &kb, r1::MatMulOp op, r1k::HostGemmAttr variant, llv
     at.push_back(column);
     return at;
   };
-  GemmEmitter(kb, g, variant, element).emit(fused);
+  g.scratch = scratch;
+  GemmEmitter emitter(kb, g, variant, element);
+  if (phase == GemmPhase::packing)
+    emitter.emitPerCallPacking();
+  else
+    emitter.emit(fused);
 }
 
 void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant,
                   llvm::Value *input, llvm::Value *weight, llvm::Value *bias, llvm::Value *out,
-                  const FusedBody &fused) {
+                  llvm::Value *scratch, GemmPhase phase, const FusedBody &fused) {
   r1k::GemmDims dims = r1k::getGemmDims(op);
   llvm::IRBuilder<> &b = kb.b;
   auto inType = cast<RankedTensorType>(op.getInput().getType());
@@ -618,15 +685,23 @@ void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant,
   };
   g.resultIndices = [&](BatchIndices i, llvm::Value *row, llvm::Value *column) {
     SmallVector<llvm::Value *> at = {i[0], b.CreateAdd(b.CreateMul(i[1], kb.i64(m)), row)};
+    // column < N: the outermost spatial index needs no remainder, which
+    // leaves the body's offsets affine in the column, so its loop vectorizes.
     SmallVector<llvm::Value *> spatial(window.size());
-    for (int64_t d = int64_t(window.size()) - 1; d >= 0; --d) {
+    for (int64_t d = int64_t(window.size()) - 1; d > 0; --d) {
       spatial[d] = b.CreateURem(column, kb.i64(window[d].output));
       column = b.CreateUDiv(column, kb.i64(window[d].output));
     }
+    spatial.front() = column;
     at.append(spatial);
     return at;
   };
-  GemmEmitter(kb, g, variant, element).emit(fused);
+  g.scratch = scratch;
+  GemmEmitter emitter(kb, g, variant, element);
+  if (phase == GemmPhase::packing)
+    emitter.emitPerCallPacking();
+  else
+    emitter.emit(fused);
 }
 
 } // namespace r1c

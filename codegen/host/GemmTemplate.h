@@ -18,23 +18,33 @@
 
 namespace r1c {
 
-/// Computes and stores the fused body's element at `indices` of the result,
-/// reading the matmul's element back from the result buffer.
-using FusedBody = std::function<void(llvm::ArrayRef<llvm::Value *> indices)>;
+/// Computes and stores the fused body's element at `indices` of the result
+/// (`linearOffset` elements into it), reading the matmul's element back
+/// from the result buffer.
+using FusedBody =
+    std::function<void(llvm::ArrayRef<llvm::Value *> indices, llvm::Value *linearOffset)>;
 
-/// Emits `op` as `variant` says. `bMatrix` is B in row-major order, or,
-/// with pack_b = compile_time, B packed by packGemmPanels. `fused`, when
-/// set, runs once per element of C after its sum is final.
+/// Which part of a GEMM kernel a phase emits: with pack_b = per_call, B is
+/// packed into the kernel's scratch by a phase of its own, before the
+/// tasks that compute C read it; every other variant has only `compute`.
+enum class GemmPhase { packing, compute };
+
+/// Emits `phase` of `op` as `variant` says. `bMatrix` is B in row-major
+/// order, or, with pack_b = compile_time, B packed by packGemmPanels;
+/// `scratch` (pack_b = per_call) holds getPerCallPanelElements elements.
+/// `fused`, when set, runs once per element of C after its sum is final.
 void emitGemm(KernelBuilder &kb, mlir::r1::MatMulOp op, mlir::r1k::HostGemmAttr variant,
-              llvm::Value *a, llvm::Value *bMatrix, llvm::Value *c, const FusedBody &fused);
+              llvm::Value *a, llvm::Value *bMatrix, llvm::Value *c, llvm::Value *scratch,
+              GemmPhase phase, const FusedBody &fused);
 
 /// The same for a convolution, as an implicit GEMM per (image, group):
 /// A is the weight, B the im2col matrix of the image, gathered into the
-/// packed panels (pack_b = run_time), or read in place for a pointwise
-/// convolution (none); `bias` (may be null) starts the sums.
+/// packed panels (pack_b = run_time per task, per_call once), or read in
+/// place for a pointwise convolution (none); `bias` (may be null) starts
+/// the sums.
 void emitConvGemm(KernelBuilder &kb, mlir::r1::ConvOp op, mlir::r1k::HostGemmAttr variant,
                   llvm::Value *input, llvm::Value *weight, llvm::Value *bias, llvm::Value *out,
-                  const FusedBody &fused);
+                  llvm::Value *scratch, GemmPhase phase, const FusedBody &fused);
 
 /// Whether the result's indices are (batch..., row, column), so that a
 /// fused body can run inside the GEMM (false when an operand is 1-D).

@@ -44,6 +44,18 @@ struct KernelPhase {
   int64_t tasks;
 };
 
+/// The arena offset of `value`'s storage when a kernel result (through
+/// views) owns it.
+std::optional<int64_t> arenaOffsetOf(Value value) {
+  while (value.getDefiningOp() && isView(value.getDefiningOp()))
+    value = value.getDefiningOp()->getOperand(0);
+  auto producer = value.getDefiningOp<r1k::KernelOp>();
+  if (!producer || !producer.getResultOffsets())
+    return std::nullopt;
+  int64_t offset = (*producer.getResultOffsets())[cast<OpResult>(value).getResultNumber()];
+  return offset < 0 ? std::nullopt : std::optional<int64_t>(offset);
+}
+
 /// The inputs of `kernel` that the memory plan gave its (only) result's
 /// buffer: the same arena offset and size, through views.
 SmallVector<unsigned> inPlaceInputs(r1k::KernelOp kernel) {
@@ -53,19 +65,35 @@ SmallVector<unsigned> inPlaceInputs(r1k::KernelOp kernel) {
     return inputs;
   auto resultType = dyn_cast<RankedTensorType>(kernel.getResult(0).getType());
   for (auto [index, input] : llvm::enumerate(kernel.getInputs())) {
-    Value source = input;
-    while (source.getDefiningOp() && isView(source.getDefiningOp()))
-      source = source.getDefiningOp()->getOperand(0);
-    auto producer = source.getDefiningOp<r1k::KernelOp>();
     auto inputType = dyn_cast<RankedTensorType>(input.getType());
-    if (!producer || !producer.getResultOffsets() || !resultType || !inputType ||
-        !resultType.hasStaticShape() || inputType != resultType)
+    if (!resultType || !inputType || !resultType.hasStaticShape() || inputType != resultType)
       continue;
-    int64_t offset = (*producer.getResultOffsets())[cast<OpResult>(source).getResultNumber()];
-    if (offset == offsets->front())
+    if (arenaOffsetOf(input) == offsets->front())
       inputs.push_back(index);
   }
   return inputs;
+}
+
+/// Per kernel argument (inputs, then results): whether nothing else the
+/// kernel reaches overlaps it, so that its phase may mark it noalias. The
+/// plan gives live buffers disjoint bytes; only an input whose storage a
+/// result reuses, and that result, may overlap. Inputs among themselves
+/// may share bytes (two views of one tensor): they are only read.
+SmallVector<bool> disjointArguments(r1k::KernelOp kernel, ArrayRef<unsigned> redirected) {
+  unsigned inputCount = kernel.getInputs().size();
+  SmallVector<bool> disjoint(inputCount + kernel.getNumResults(), true);
+  std::optional<ArrayRef<int64_t>> offsets = kernel.getResultOffsets();
+  for (auto [index, input] : llvm::enumerate(kernel.getInputs())) {
+    std::optional<int64_t> offset = arenaOffsetOf(input);
+    if (!offset || !offsets || llvm::is_contained(redirected, index))
+      continue;
+    for (auto [result, resultOffset] : llvm::enumerate(*offsets))
+      if (resultOffset == *offset) {
+        disjoint[index] = false;
+        disjoint[inputCount + result] = false;
+      }
+  }
+  return disjoint;
 }
 
 /// Whether `value`'s dims are computed at run time, from data.
@@ -93,14 +121,19 @@ private:
   LogicalResult emitEpilogue(r1k::KernelOp kernel, Operation *anchor,
                              ArrayRef<llvm::Value *> pointers, llvm::Value *out);
   /// The fused body at one element of the result, in place over `out`.
+  /// `linearOffset`, when given, is the element's offset in the result,
+  /// used for it and for the inputs of the result's shape, so their
+  /// addresses stay affine where the indices came from divisions.
   LogicalResult emitBodyAt(r1k::KernelOp kernel, Operation *anchor,
                            ArrayRef<llvm::Value *> pointers, llvm::Value *out,
-                           ArrayRef<llvm::Value *> indices);
+                           ArrayRef<llvm::Value *> indices,
+                           llvm::Value *linearOffset = nullptr);
   /// A matmul or convolution kernel with a host_gemm variant: the template, with the body
   /// fused per block when it can be. Sets `bodyFused`.
   LogicalResult emitGemmAnchor(r1k::KernelOp kernel, Operation *anchor,
                                r1k::HostGemmAttr variant, ArrayRef<llvm::Value *> pointers,
-                               llvm::Value *out, bool fused, bool &bodyFused);
+                               llvm::Value *out, llvm::Value *scratch, GemmPhase phase,
+                               bool fused, bool &bodyFused);
   /// B of a pack_b = compile_time GEMM, packed into its panels once per
   /// weight and panel width.
   llvm::Value *packedWeightPointer(ConstantOp constant, int64_t k, int64_t n, int64_t nr);
@@ -159,13 +192,14 @@ llvm::Value *Emitter::externalWeightPointer(ConstantOp constant, llvm::Value *ba
 
 LogicalResult Emitter::emitBodyAt(r1k::KernelOp kernel, Operation *anchor,
                                   ArrayRef<llvm::Value *> pointers, llvm::Value *out,
-                                  ArrayRef<llvm::Value *> indices) {
+                                  ArrayRef<llvm::Value *> indices, llvm::Value *linearOffset) {
   Block &body = kernel.getBody().front();
   auto resultType = cast<RankedTensorType>(kernel.getResult(0).getType());
   Value yielded = body.getTerminator()->getOperand(0);
   LogicalResult status = success();
   DenseMap<Value, llvm::Value *> scalars;
-  llvm::Value *outOffset = kb.offset(indices, resultType.getShape());
+  llvm::Value *outOffset =
+      linearOffset ? linearOffset : kb.offset(indices, resultType.getShape());
   // Reads each value of the body at this element, emitting what it needs.
   std::function<llvm::Value *(Value)> scalarOf = [&](Value value) -> llvm::Value * {
     if (llvm::Value *known = scalars.lookup(value))
@@ -183,7 +217,8 @@ LogicalResult Emitter::emitBodyAt(r1k::KernelOp kernel, Operation *anchor,
       // An input overwritten in place is read at the very offset the result
       // is stored to, so LLVM sees that each element is read before it is
       // written and vectorizes without an overlap check.
-      llvm::Value *at = pointers[arg.getArgNumber()] == out && shape == resultType.getShape()
+      bool sameLayout = shape == resultType.getShape();
+      llvm::Value *at = sameLayout && (pointers[arg.getArgNumber()] == out || linearOffset)
                             ? outOffset
                             : kb.broadcastOffset(indices, shape);
       result = kb.load(pointers[arg.getArgNumber()], at, element);
@@ -249,7 +284,10 @@ llvm::Value *Emitter::packedWeightPointer(ConstantOp constant, int64_t k, int64_
 
 LogicalResult Emitter::emitGemmAnchor(r1k::KernelOp kernel, Operation *anchor,
                                       r1k::HostGemmAttr variant, ArrayRef<llvm::Value *> pointers,
-                                      llvm::Value *out, bool fused, bool &bodyFused) {
+                                      llvm::Value *out, llvm::Value *scratch, GemmPhase phase,
+                                      bool fused, bool &bodyFused) {
+  if (variant.getPackB() == r1k::Packing::per_call && !scratch)
+    return kernel.emitOpError("packs B once per call but has no scratch in the memory plan");
   // Operands are kernel inputs (block arguments); B packed at compile time
   // is read from the packed copy of the weight outside the kernel instead.
   auto pointerOf = [&](Value operand) -> llvm::Value * {
@@ -258,8 +296,8 @@ LogicalResult Emitter::emitGemmAnchor(r1k::KernelOp kernel, Operation *anchor,
   };
   LogicalResult status = success();
   FusedBody body;
-  auto runBody = [&](ArrayRef<llvm::Value *> indices) {
-    if (failed(emitBodyAt(kernel, anchor, pointers, out, indices)))
+  auto runBody = [&](ArrayRef<llvm::Value *> indices, llvm::Value *linearOffset) {
+    if (failed(emitBodyAt(kernel, anchor, pointers, out, indices, linearOffset)))
       status = failure();
   };
   if (auto conv = dyn_cast<ConvOp>(anchor)) {
@@ -271,7 +309,7 @@ LogicalResult Emitter::emitGemmAnchor(r1k::KernelOp kernel, Operation *anchor,
     bodyFused = fused;
     if (bodyFused)
       body = runBody;
-    emitConvGemm(kb, conv, variant, input, weight, bias, out, body);
+    emitConvGemm(kb, conv, variant, input, weight, bias, out, scratch, phase, body);
     return status;
   }
   auto matmul = cast<MatMulOp>(anchor);
@@ -292,7 +330,7 @@ LogicalResult Emitter::emitGemmAnchor(r1k::KernelOp kernel, Operation *anchor,
   bodyFused = fused && canFuseIntoGemm(matmul);
   if (bodyFused)
     body = runBody;
-  emitGemm(kb, matmul, variant, a, bMatrix, out, body);
+  emitGemm(kb, matmul, variant, a, bMatrix, out, scratch, phase, body);
   return status;
 }
 
@@ -323,43 +361,73 @@ FailureOr<SmallVector<KernelPhase>> Emitter::emitKernel(r1k::KernelOp kernel,
 
   // Each phase is `void f(void **args, int64_t task)`. args: the kernel's
   // inputs, then its results, then an int64 array per result whose dims the
-  // kernel computes, which receives them.
+  // kernel computes, which receives them, then its scratch if it has one.
+  bool hasScratch = kernel.getScratchOffset().has_value();
   unsigned count = body.getNumArguments() + kernel.getNumResults() +
-                   llvm::count_if(kernel.getResults(), hasDataDependentShape);
+                   llvm::count_if(kernel.getResults(), hasDataDependentShape) + hasScratch;
+  llvm::Value *scratch = nullptr;
   auto *type = llvm::FunctionType::get(b.getVoidTy(), {b.getPtrTy(), b.getInt64Ty()}, false);
+  SmallVector<llvm::Type *> bodyParams(count, b.getPtrTy());
+  bodyParams.push_back(b.getInt64Ty());
+  auto *bodyType = llvm::FunctionType::get(b.getVoidTy(), bodyParams, false);
+  SmallVector<unsigned> redirected = inPlaceInputs(kernel);
+  SmallVector<bool> disjoint = disjointArguments(kernel, redirected);
   SmallVector<llvm::Value *> pointers, results;
-  auto begin = [&](const std::string &name) {
-    auto *function = llvm::Function::Create(type, llvm::GlobalValue::InternalLinkage, name,
-                                            module.get());
-    function->addFnAttr(llvm::Attribute::NoUnwind);
+  // A phase is a wrapper that loads its pointers from `args` and calls
+  // the phase's body with them as arguments, noalias where the plan keeps
+  // them apart. Inlined, the body's loads and stores carry scopes that
+  // tell LLVM which buffers are distinct, so it vectorizes the loops that
+  // read one buffer and write another without run-time overlap checks.
+  struct PhaseFunction {
+    llvm::Function *wrapper, *body;
+  };
+  auto begin = [&](const std::string &name) -> PhaseFunction {
+    auto *wrapper = llvm::Function::Create(type, llvm::GlobalValue::InternalLinkage, name,
+                                           module.get());
+    wrapper->addFnAttr(llvm::Attribute::NoUnwind);
     // Kept out of the entry point: inlining hundreds of loop nests into one
     // function makes LLVM's loop analyses quadratic in the model's size, for
     // no gain (a call per kernel costs nothing next to its loops).
-    function->addFnAttr(llvm::Attribute::NoInline);
+    wrapper->addFnAttr(llvm::Attribute::NoInline);
+    auto *function = llvm::Function::Create(bodyType, llvm::GlobalValue::InternalLinkage,
+                                            name + ".body", module.get());
+    function->addFnAttr(llvm::Attribute::NoUnwind);
+    function->addFnAttr(llvm::Attribute::AlwaysInline);
+    b.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", wrapper));
+    SmallVector<llvm::Value *> loaded;
+    for (unsigned i = 0; i < count; ++i)
+      loaded.push_back(b.CreateLoad(
+          b.getPtrTy(), b.CreateGEP(b.getPtrTy(), wrapper->getArg(0), b.getInt64(i))));
+    loaded.push_back(wrapper->getArg(1));
+    b.CreateCall(function, loaded);
+    b.CreateRetVoid();
+
     b.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", function));
     pointers.clear();
     results.clear();
-    for (unsigned i = 0; i < count; ++i) {
-      llvm::Value *slot = b.CreateGEP(b.getPtrTy(), function->getArg(0), b.getInt64(i));
-      (i < body.getNumArguments() ? pointers : results)
-          .push_back(b.CreateLoad(b.getPtrTy(), slot));
+    scratch = hasScratch ? function->getArg(count - 1) : nullptr;
+    for (unsigned i = 0; i < count - hasScratch; ++i) {
+      // The dims arrays past the results are the kernel's own.
+      if (i >= disjoint.size() || disjoint[i])
+        function->addParamAttr(i, llvm::Attribute::NoAlias);
+      (i < body.getNumArguments() ? pointers : results).push_back(function->getArg(i));
     }
     // An input the plan overwrites in place is read through the result's
     // pointer: the loops then see one buffer, which they vectorize, where
     // two pointers that overlap would fail LLVM's run-time overlap check and
     // run the scalar loop.
-    for (unsigned input : inPlaceInputs(kernel))
+    for (unsigned input : redirected)
       pointers[input] = results.front();
-    return function;
+    return {wrapper, function};
   };
   // Emits one phase split into tasks when it is large enough and its loops
   // allow it, else as one task.
   auto emitPhase = [&](const std::string &name, int64_t elements,
                        llvm::function_ref<LogicalResult()> emitBody) -> FailureOr<KernelPhase> {
     if (!dataDependent && elements >= kMinParallelElements) {
-      llvm::Function *function = begin(name);
+      PhaseFunction phase = begin(name);
       KernelBuilder::TaskSplit split;
-      split.index = function->getArg(1);
+      split.index = phase.body->getArg(count);
       kb.split = &split;
       LogicalResult emitted = emitBody();
       kb.split = nullptr;
@@ -367,15 +435,16 @@ FailureOr<SmallVector<KernelPhase>> Emitter::emitKernel(r1k::KernelOp kernel,
         return failure();
       if (split.valid && split.count > 1) {
         b.CreateRetVoid();
-        return KernelPhase{function, split.count};
+        return KernelPhase{phase.wrapper, split.count};
       }
-      function->eraseFromParent();
+      phase.wrapper->eraseFromParent();
+      phase.body->eraseFromParent();
     }
-    llvm::Function *function = begin(name);
+    PhaseFunction phase = begin(name);
     if (failed(emitBody()))
       return failure();
     b.CreateRetVoid();
-    return KernelPhase{function, 1};
+    return KernelPhase{phase.wrapper, 1};
   };
 
   std::string name = stem + "_" + kernel.getName().str();
@@ -387,9 +456,25 @@ FailureOr<SmallVector<KernelPhase>> Emitter::emitKernel(r1k::KernelOp kernel,
   auto gemm = isa_and_nonnull<MatMulOp, ConvOp>(anchor)
                   ? r1k::getVariant<r1k::HostGemmAttr>(kernel, info.variantKey)
                   : r1k::HostGemmAttr();
+  if (gemm && gemm.getPackB() == r1k::Packing::per_call) {
+    bool unused = false;
+    int64_t panelElements =
+        isa<ConvOp>(anchor) ? r1k::getPerCallPanelElements(r1k::getGemmDims(cast<ConvOp>(anchor)), gemm)
+                            : r1k::getPerCallPanelElements(
+                                  r1k::getGemmDims(cast<MatMulOp>(anchor)), gemm);
+    FailureOr<KernelPhase> phase =
+        emitPhase(name + "_pack", panelElements, [&]() -> LogicalResult {
+          return emitGemmAnchor(kernel, anchor, gemm, pointers, results.front(), scratch,
+                                GemmPhase::packing, fused, unused);
+        });
+    if (failed(phase))
+      return failure();
+    phases.push_back(*phase);
+  }
   if (gemm) {
     FailureOr<KernelPhase> phase = emitPhase(name, elements, [&]() -> LogicalResult {
-      return emitGemmAnchor(kernel, anchor, gemm, pointers, results.front(), fused, bodyFused);
+      return emitGemmAnchor(kernel, anchor, gemm, pointers, results.front(), scratch,
+                            GemmPhase::compute, fused, bodyFused);
     });
     if (failed(phase))
       return failure();
@@ -505,8 +590,9 @@ LogicalResult Emitter::addEntry(func::FuncOp func, const std::string &stem) {
       ArrayRef<int64_t> offsets = *kernel.getResultOffsets();
       unsigned inputCount = kernel.getInputs().size();
       unsigned dimsCount = llvm::count_if(kernel.getResults(), hasDataDependentShape);
-      llvm::Value *args = b.CreateAlloca(
-          b.getPtrTy(), b.getInt64(inputCount + kernel.getNumResults() + dimsCount));
+      llvm::Value *args =
+          b.CreateAlloca(b.getPtrTy(), b.getInt64(inputCount + kernel.getNumResults() + dimsCount +
+                                                  kernel.getScratchOffset().has_value()));
       for (auto [i, input] : llvm::enumerate(kernel.getInputs()))
         b.CreateStore(pointers.lookup(input), b.CreateGEP(b.getPtrTy(), args, b.getInt64(i)));
       for (auto [i, result] : llvm::enumerate(kernel.getResults())) {
@@ -526,6 +612,9 @@ LogicalResult Emitter::addEntry(func::FuncOp func, const std::string &stem) {
         b.CreateStore(dims, b.CreateGEP(b.getPtrTy(), args, b.getInt64(nextDims++)));
         runtimeDims[result] = dims;
       }
+      if (std::optional<uint64_t> scratch = kernel.getScratchOffset())
+        b.CreateStore(b.CreateGEP(b.getInt8Ty(), arena, b.getInt64(*scratch)),
+                      b.CreateGEP(b.getPtrTy(), args, b.getInt64(nextDims)));
       for (const KernelPhase &phase : kernelPhases.lookup(kernel))
         emitPhaseCall(phase, args, hostContext);
     } else if (auto ret = dyn_cast<func::ReturnOp>(op)) {

@@ -609,6 +609,8 @@ int runCompiler(const CompilerOptions &requested) {
       // The log then shows the final, measured choices after the model's.
       pm.addPass(r1::createSelectVariants(
           {kernelOptions.variantLog, kernelOptions.packWeights, tuningDb}));
+      // A measured variant may need other scratch than the model's.
+      pm.nest<func::FuncOp>().addPass(r1::createPlanMemory());
       if (failed(pm.run(*bucket.module)))
         return progress.done(), 1;
     }

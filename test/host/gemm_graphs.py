@@ -1,7 +1,7 @@
 """Graphs for check_host.py that reach the register-blocked GEMM template
 (#r1k.host_gemm) in every shape it specializes: row and column tails of the
-micro-kernel, several K steps, B packed at compile time, per task, or read
-in place, batched and broadcast operands, 16-bit floats, and convolutions as
+micro-kernel, several K steps, B packed at compile time, per task, once per
+call into scratch, or read in place, batched and broadcast operands, 16-bit floats, and convolutions as
 implicit GEMMs (strides, dilations, groups, asymmetric pads, 1-D to 3-D),
 with fused bodies that read other inputs. Weights are random initializers
 (ONNX text has no way to write them), so the models are built here."""
@@ -49,6 +49,11 @@ def _graphs():
         # B an activation: attention's scores, per batch and head.
         "gemm_batched_activations": _model([mm("a", "b", "y")],
                                            [("a", [2, 3, 33, 70]), ("b", [2, 3, 70, 45])], ["y"], []),
+        # B an activation that every one of several M blocks reads: packed
+        # once per call into scratch, per batch.
+        "gemm_activations_packed_per_call": _model([mm("a", "b", "y")],
+                                                   [("a", [2, 600, 64]), ("b", [2, 64, 300])],
+                                                   ["y"], []),
         # A batched, B a weight broadcast over the batch.
         "gemm_broadcast_weight": _model([mm("a", "w", "m"), helper.make_node("Tanh", ["m"], ["y"])],
                                         [("a", [3, 40, 64])], ["y"], [("w", [64, 50], 0.2)]),
@@ -70,6 +75,14 @@ def _graphs():
         "conv_gemm_pointwise": _conv([1, 64, 9, 11], [40, 64, 1, 1], bias=False),
         "conv_gemm_1d": _conv([2, 12, 40], [20, 12, 5], strides=[2], pads=[2, 1]),
         "conv_gemm_3d": _conv([1, 8, 6, 7, 8], [16, 8, 3, 3, 3], pads=[1, 1, 1, 1, 1, 1]),
+        # Deep and small: im2col gathered once per call into scratch
+        # (pack_b = per_call), per image and group, which every block of
+        # filters reads; a residual input and ReLU fused after it.
+        "conv_gemm_packed_per_call": _model(
+            [helper.make_node("Conv", ["x", "w", "b"], ["c"], group=2, pads=[1, 1, 1, 1]),
+             helper.make_node("Add", ["c", "res"], ["s"]), helper.make_node("Relu", ["s"], ["y"])],
+            [("x", [2, 512, 7, 7]), ("res", [2, 512, 7, 7])], ["y"],
+            [("w", [512, 256, 3, 3], 0.03), ("b", [512], 1.0)]),
     }
 
 

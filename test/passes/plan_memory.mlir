@@ -145,3 +145,41 @@ func.func @empty_tensor(%x: tensor<0x4xf32>) -> tensor<0x4xf32> {
   }
   return %r : tensor<0x4xf32>
 }
+
+// -----
+
+// A variant that packs B once per call needs scratch while its kernel
+// runs: 3 panels of 16 columns over K = 72, 13824 bytes, apart from the
+// buffers alive then (k0's result, which k2 reads and overwrites in place,
+// and k1's own), and free again for the kernels after it: k3's result goes
+// back to offset 0.
+// CHECK-LABEL: func @scratch_while_running
+// CHECK-SAME: r1k.arena_size = 16128 : i64
+func.func @scratch_while_running(%x: tensor<1x8x6x6xf32>, %w: tensor<8x8x3x3xf32>) -> tensor<1x8x6x6xf32> {
+  // CHECK: r1k.kernel "relu"{{.*}}result_offsets = array<i64: 13824>
+  // CHECK-NOT: scratch_offset
+  %a = r1k.kernel "relu"(%x) {name = "k0"} : (tensor<1x8x6x6xf32>) -> tensor<1x8x6x6xf32> {
+  ^bb0(%i: tensor<1x8x6x6xf32>):
+    %r = r1.relu %i : (tensor<1x8x6x6xf32>) -> tensor<1x8x6x6xf32>
+    r1k.yield %r : tensor<1x8x6x6xf32>
+  }
+  // CHECK: r1k.kernel "conv"{{.*}}result_offsets = array<i64: 14976>, scratch_offset = 0 : i64
+  %c = r1k.kernel "conv"(%a, %w) {name = "k1", variants = {"host-x86-64-v4" = #r1k.host_gemm<mr = 8, nr = 16, vector = 16, kc = 72, mc = 8, nc = 48, pack_b = per_call>}} : (tensor<1x8x6x6xf32>, tensor<8x8x3x3xf32>) -> tensor<1x8x6x6xf32> {
+  ^bb0(%i: tensor<1x8x6x6xf32>, %f: tensor<8x8x3x3xf32>):
+    %r = r1.conv %i, %f {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x8x6x6xf32>, tensor<8x8x3x3xf32>) -> tensor<1x8x6x6xf32>
+    r1k.yield %r : tensor<1x8x6x6xf32>
+  }
+  // CHECK: r1k.kernel "elementwise"{{.*}}result_offsets = array<i64: 13824>
+  %s = r1k.kernel "elementwise"(%a, %c) {name = "k2"} : (tensor<1x8x6x6xf32>, tensor<1x8x6x6xf32>) -> tensor<1x8x6x6xf32> {
+  ^bb0(%i: tensor<1x8x6x6xf32>, %j: tensor<1x8x6x6xf32>):
+    %r = r1.add %i, %j : (tensor<1x8x6x6xf32>, tensor<1x8x6x6xf32>) -> tensor<1x8x6x6xf32>
+    r1k.yield %r : tensor<1x8x6x6xf32>
+  }
+  // CHECK: r1k.kernel "transpose"{{.*}}result_offsets = array<i64: 0>
+  %t = r1k.kernel "transpose"(%s) {name = "k3"} : (tensor<1x8x6x6xf32>) -> tensor<1x8x6x6xf32> {
+  ^bb0(%i: tensor<1x8x6x6xf32>):
+    %r = r1.transpose %i {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x8x6x6xf32>) -> tensor<1x8x6x6xf32>
+    r1k.yield %r : tensor<1x8x6x6xf32>
+  }
+  return %t : tensor<1x8x6x6xf32>
+}

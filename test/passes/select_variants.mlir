@@ -81,6 +81,26 @@ module attributes {r1k.targets = [#r1k.target<name = "host", cpu = "x86-64-v4",
 
 // -----
 
+// A deep 3x3 convolution on a small image: eight M blocks (for eight
+// cores) would each gather the same im2col panels, so B is gathered once
+// per call into scratch instead, which the log says.
+// CHECK-LABEL: func @deep_convolution
+// CHECK: r1k.kernel "conv"{{.*}}variants = {{.*}}pack_b = per_call>
+// LOG: kernel k0_conv on host (x86-64-v4): conv 1 x 512x4608x49
+// LOG-NEXT: chosen {{.*}}pack_b=per_call {{.*}}packs B once per call (1152 KiB)
+// LOG: pack_b=run_time {{.*}}packs B per task (gathered)
+
+module attributes {r1k.targets = [#r1k.target<name = "host", cpu = "x86-64-v4",
+    features = ["avx2", "fma", "avx512f"], vector_bits = 512, vector_registers = 32,
+    l1_bytes = 49152, l2_bytes = 1048576, l3_bytes = 33554432, cores = 8, fma_per_cycle = 2>]} {
+  func.func @deep_convolution(%x: tensor<1x512x7x7xf32>, %w: tensor<512x512x3x3xf32>) -> tensor<1x512x7x7xf32> {
+    %a = r1.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x512x7x7xf32>, tensor<512x512x3x3xf32>) -> tensor<1x512x7x7xf32>
+    return %a : tensor<1x512x7x7xf32>
+  }
+}
+
+// -----
+
 // Without targets nothing is decided.
 // CHECK-LABEL: func @no_targets
 // CHECK-NOT: variants

@@ -1,6 +1,8 @@
 //===- GemmDims.cpp - Matmul and convolution as GEMM dims -----------------===//
 #include "dialects/R1K/IR/GemmDims.h"
 
+#include "mlir/IR/TypeUtilities.h"
+
 using namespace mlir;
 
 namespace mlir::r1k {
@@ -36,6 +38,38 @@ GemmDims getGemmDims(r1::ConvOp op) {
   dims.n = result.getNumElements() / (result.getDimSize(0) * result.getDimSize(1));
   dims.batch = {input.getDimSize(0), group};
   return dims;
+}
+
+int64_t getPerCallPanelElements(const GemmDims &dims, HostGemmAttr variant) {
+  int64_t batch = 1;
+  for (int64_t dim : dims.batch)
+    batch *= dim;
+  int64_t panels = (dims.n + variant.getNr() - 1) / variant.getNr();
+  return batch * panels * dims.k * variant.getNr();
+}
+
+int64_t getScratchBytes(KernelOp kernel) {
+  DictionaryAttr variants = kernel.getVariantsAttr();
+  if (!variants)
+    return 0;
+  Operation *anchor = nullptr;
+  for (Operation &op : kernel.getBody().front())
+    if (isa<r1::MatMulOp, r1::ConvOp>(op))
+      anchor = &op;
+  if (!anchor)
+    return 0;
+  GemmDims dims = isa<r1::ConvOp>(anchor) ? getGemmDims(cast<r1::ConvOp>(anchor))
+                                          : getGemmDims(cast<r1::MatMulOp>(anchor));
+  int64_t elementBytes =
+      std::max<int64_t>(1, getElementTypeOrSelf(anchor->getResult(0).getType())
+                                   .getIntOrFloatBitWidth() / 8);
+  int64_t bytes = 0;
+  for (NamedAttribute entry : variants) {
+    auto gemm = dyn_cast<HostGemmAttr>(entry.getValue());
+    if (gemm && gemm.getPackB() == Packing::per_call)
+      bytes = std::max(bytes, getPerCallPanelElements(dims, gemm) * elementBytes);
+  }
+  return bytes;
 }
 
 } // namespace mlir::r1k

@@ -8,6 +8,7 @@
 #define R1C_DIALECTS_R1K_IR_GEMMDIMS_H
 
 #include "dialects/R1/IR/R1Ops.h"
+#include "dialects/R1K/IR/R1KDialect.h"
 #include "llvm/ADT/SmallVector.h"
 
 namespace mlir::r1k {
@@ -21,6 +22,14 @@ struct GemmDims {
 };
 GemmDims getGemmDims(r1::MatMulOp op);
 GemmDims getGemmDims(r1::ConvOp op);
+
+/// Elements of B a pack_b = per_call variant writes to scratch: for each
+/// batch index, ceil(N / NR) panels of K rows of NR elements.
+int64_t getPerCallPanelElements(const GemmDims &dims, HostGemmAttr variant);
+
+/// Bytes of arena scratch `kernel` needs while it runs, for the largest of
+/// its variants (0 when none needs any).
+int64_t getScratchBytes(KernelOp kernel);
 
 } // namespace mlir::r1k
 

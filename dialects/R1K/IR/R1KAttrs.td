@@ -87,7 +87,8 @@ def R1K_TargetAttr : R1K_Attr<"Target", "target"> {
 def R1K_Packing : I32EnumAttr<"Packing", "where a GEMM operand is packed into panels", [
     I32EnumAttrCase<"none", 0>,
     I32EnumAttrCase<"compile_time", 1>,
-    I32EnumAttrCase<"run_time", 2>
+    I32EnumAttrCase<"run_time", 2>,
+    I32EnumAttrCase<"per_call", 3>
   ]> {
   let cppNamespace = "::mlir::r1k";
   let genSpecializedAttr = 0;
@@ -102,8 +103,12 @@ def R1K_HostGemmAttr : R1K_Attr<"HostGemm", "host_gemm"> {
     batch): a task's blocks write disjoint elements, and each element sums
     its products in the same order whatever the thread count. `pack_b` says
     where B is laid out in NR-wide panels: at compile time (a constant
-    weight, stored packed), never (B is read in place, row by row), or at
-    run time. With `pack_a`, each task first copies its MC x KC block of A
+    weight, stored packed), never (B is read in place, row by row), at run
+    time by each task for its own block (`run_time`), or at run time once
+    per call (`per_call`): a phase before the tasks writes all of B's
+    panels into the kernel's arena scratch, which every task then reads,
+    so a convolution's im2col gather runs once rather than once per block
+    of M. With `pack_a`, each task first copies its MC x KC block of A
     into MR-row panels (k-major), so the micro-kernel's broadcasts read one
     stream instead of MR rows that may map onto one cache set. The fused
     body runs on each block while it is in cache.

@@ -24,7 +24,9 @@ def R1K_KernelOp : R1K_Op<"kernel", [IsolatedFromAbove, Pure,
     this kernel on that target (`#r1k.host_gemm<...>`); a code generator
     reads its own and decides nothing. `result_offsets`, written by the
     memory plan, holds each result's byte offset in the arena (-1 for a
-    result the runtime places).
+    result the runtime places), and `scratch_offset` the offset of the
+    scratch bytes its variants need while it runs (r1k::getScratchBytes),
+    which no other kernel's buffers overlap then.
 
     ```mlir
     %y = r1k.kernel "matmul" (%x, %w, %b) {name = "k3_matmul"}
@@ -38,7 +40,8 @@ def R1K_KernelOp : R1K_Op<"kernel", [IsolatedFromAbove, Pure,
   }];
   let arguments = (ins StrAttr:$anchor, StrAttr:$name, Variadic<AnyTensor>:$inputs,
                        OptionalAttr<DictionaryAttr>:$variants,
-                       OptionalAttr<DenseI64ArrayAttr>:$result_offsets);
+                       OptionalAttr<DenseI64ArrayAttr>:$result_offsets,
+                       OptionalAttr<I64Attr>:$scratch_offset);
   let results = (outs Variadic<AnyTensor>:$results);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{
