@@ -1,10 +1,12 @@
 //===- SelectVariants.cpp - Each kernel's variant per target ---------------===//
 //
 // Decide, then apply: this pass writes the variant, the code generators
-// read it. Only host matmuls and convolutions have variants so far; other
-// kernels and targets keep their fixed templates and get no entry.
+// read it. Only host matmuls and convolutions (as GEMMs, or depthwise as
+// direct kernels) have variants so far; other kernels and targets keep
+// their fixed templates and get no entry.
 //
 //===----------------------------------------------------------------------===//
+#include "passes/HostDepthwiseConv.h"
 #include "passes/HostGemmCostModel.h"
 #include "passes/TuningDatabase.h"
 #include "passes/Passes.h"
@@ -67,8 +69,17 @@ struct SelectVariants : r1::impl::SelectVariantsBase<SelectVariants> {
       module.walk([&](r1k::KernelOp kernel) {
         Operation *anchor = r1c::getContractionAnchor(kernel);
         std::optional<r1c::GemmProblem> problem = r1c::getGemmProblem(kernel, packWeights);
-        if (!problem)
+        if (!problem) {
+          if (r1::ConvOp conv = r1c::getHostDepthwiseConv(kernel)) {
+            auto variant = r1c::chooseHostDepthwiseConv(conv, target);
+            r1k::setVariant(kernel, target.getVariantKey(), variant);
+            if (log)
+              *log << "kernel " << kernel.getName() << " on " << target.getName() << " ("
+                   << target.getCpu() << "): depthwise conv, one candidate\n  chosen "
+                   << variant << "\n";
+          }
           return;
+        }
         std::vector<GemmCandidate> ranked = r1c::rankHostGemmCandidates(*problem, target);
         if (ranked.empty())
           return;

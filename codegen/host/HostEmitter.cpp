@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/host/HostEmitter.h"
 #include "codegen/host/Anchors.h"
+#include "codegen/host/DepthwiseConvTemplate.h"
 #include "codegen/host/GemmTemplate.h"
 #include "codegen/host/KernelBuilder.h"
 #include "codegen/host/ScalarOps.h"
@@ -134,6 +135,11 @@ private:
                                r1k::HostGemmAttr variant, ArrayRef<llvm::Value *> pointers,
                                llvm::Value *out, llvm::Value *scratch, GemmPhase phase,
                                bool fused, bool &bodyFused);
+  /// A depthwise convolution with a host_depthwise_conv variant, its body
+  /// fused per output plane.
+  LogicalResult emitDepthwiseAnchor(r1k::KernelOp kernel, ConvOp conv,
+                                    r1k::HostDepthwiseConvAttr variant,
+                                    ArrayRef<llvm::Value *> pointers, llvm::Value *out, bool fused);
   /// B of a pack_b = compile_time GEMM, packed into its panels once per
   /// weight and panel width.
   llvm::Value *packedWeightPointer(ConstantOp constant, int64_t k, int64_t n, int64_t nr);
@@ -280,6 +286,29 @@ llvm::Value *Emitter::packedWeightPointer(ConstantOp constant, int64_t k, int64_
     global->setAlignment(llvm::Align(64));
   }
   return global;
+}
+
+LogicalResult Emitter::emitDepthwiseAnchor(r1k::KernelOp kernel, ConvOp conv,
+                                           r1k::HostDepthwiseConvAttr variant,
+                                           ArrayRef<llvm::Value *> pointers, llvm::Value *out,
+                                           bool fused) {
+  auto pointerOf = [&](Value operand) -> llvm::Value * {
+    auto arg = dyn_cast_or_null<BlockArgument>(operand);
+    return arg ? pointers[arg.getArgNumber()] : nullptr;
+  };
+  llvm::Value *input = pointerOf(conv.getInput()), *weight = pointerOf(conv.getWeight());
+  llvm::Value *bias = pointerOf(conv.getBias());
+  if (!input || !weight || (conv.getBias() && !bias))
+    return conv.emitOpError("has a host_depthwise_conv variant its operands do not allow");
+  LogicalResult status = success();
+  FusedBody body;
+  if (fused)
+    body = [&](ArrayRef<llvm::Value *> indices, llvm::Value *linearOffset) {
+      if (failed(emitBodyAt(kernel, conv, pointers, out, indices, linearOffset)))
+        status = failure();
+    };
+  emitDepthwiseConv(kb, conv, variant, input, weight, bias, out, body);
+  return status;
 }
 
 LogicalResult Emitter::emitGemmAnchor(r1k::KernelOp kernel, Operation *anchor,
@@ -456,6 +485,19 @@ FailureOr<SmallVector<KernelPhase>> Emitter::emitKernel(r1k::KernelOp kernel,
   auto gemm = isa_and_nonnull<MatMulOp, ConvOp>(anchor)
                   ? r1k::getVariant<r1k::HostGemmAttr>(kernel, info.variantKey)
                   : r1k::HostGemmAttr();
+  auto depthwise = isa_and_nonnull<ConvOp>(anchor)
+                       ? r1k::getVariant<r1k::HostDepthwiseConvAttr>(kernel, info.variantKey)
+                       : r1k::HostDepthwiseConvAttr();
+  if (depthwise) {
+    FailureOr<KernelPhase> phase = emitPhase(name, elements, [&]() -> LogicalResult {
+      return emitDepthwiseAnchor(kernel, cast<ConvOp>(anchor), depthwise, pointers,
+                                 results.front(), fused);
+    });
+    if (failed(phase))
+      return failure();
+    phases.push_back(*phase);
+    bodyFused = fused;
+  }
   if (gemm && gemm.getPackB() == r1k::Packing::per_call) {
     bool unused = false;
     int64_t panelElements =
@@ -479,7 +521,7 @@ FailureOr<SmallVector<KernelPhase>> Emitter::emitKernel(r1k::KernelOp kernel,
     if (failed(phase))
       return failure();
     phases.push_back(*phase);
-  } else if (anchor) {
+  } else if (anchor && !depthwise) {
     FailureOr<KernelPhase> phase = emitPhase(name, elements, [&]() -> LogicalResult {
       // Operands of the anchor: kernel inputs, or constants copied into the body.
       SmallVector<llvm::Value *> operands;

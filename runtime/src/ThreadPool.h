@@ -4,6 +4,7 @@
 #define R1RT_SRC_THREADPOOL_H
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -34,18 +35,22 @@ public:
 private:
   void work();
   void runTasks(void (*job)(void *, int64_t), void *jobData, int64_t jobCount);
+  // Spins until `done()` or a while has passed; returns `done()`.
+  template <typename Predicate>
+  static bool spinUntil(Predicate done, std::chrono::microseconds limit);
 
   std::vector<std::thread> workers;
   std::mutex mutex;
   std::condition_variable wake, finished;
-  // The current job; `generation` tells workers a new one started.
+  // The current job; `generation` tells workers a new one started. Written
+  // under `mutex`; the atomics are also read without it, while spinning.
   void (*task)(void *, int64_t) = nullptr;
   void *data = nullptr;
   int64_t count = 0;
   std::atomic<int64_t> next{0};
-  uint64_t generation = 0;
-  size_t busy = 0;
-  bool stopping = false;
+  std::atomic<uint64_t> generation{0};
+  std::atomic<size_t> busy{0};
+  std::atomic<bool> stopping{false};
 };
 
 } // namespace r1rt

@@ -268,12 +268,14 @@ def check(name, text, cpu, args, work):
 
 
 def check_gemm_template(path, cpu, args, base, model):
-    """A GEMM graph must reach the template (a host_gemm variant on its
-    kernel), and its outputs must not depend on the thread count."""
+    """A GEMM graph must reach its template (a host_gemm variant on its
+    kernel, or host_depthwise_conv for a depthwise graph), and its outputs
+    must not depend on the thread count."""
     run = subprocess.run([args.r1c, path, "--compile-to=kernel", f"--cpu={cpu}", "--elide-weights"],
                          capture_output=True, text=True)
-    if "#r1k.host_gemm" not in run.stdout:
-        return "no kernel got a host_gemm variant: the template was not exercised"
+    variant = "#r1k.host_depthwise_conv" if "depthwise" in base else "#r1k.host_gemm"
+    if variant not in run.stdout:
+        return f"no kernel got a {variant[1:]} variant: the template was not exercised"
     if not args.r1c_run:
         return None
     feeds = random_inputs(model, np.random.default_rng(1))

@@ -33,6 +33,16 @@ def _conv(x_shape, w_shape, bias=True, **attrs):
                   [("x", x_shape)], ["y"], weights)
 
 
+def _relu6(model):
+    """Sets the Clip bounds `lo` and `hi` of `model` to 0 and 1.5, which the
+    sums cross both ways."""
+    for init in model.graph.initializer:
+        if init.name in ("lo", "hi"):
+            init.CopyFrom(numpy_helper.from_array(
+                np.array(0.0 if init.name == "lo" else 1.5, np.float32), init.name))
+    return model
+
+
 def _graphs():
     mm = lambda a, b, o: helper.make_node("MatMul", [a, b], [o])  # noqa: E731
     return {
@@ -83,6 +93,23 @@ def _graphs():
              helper.make_node("Add", ["c", "res"], ["s"]), helper.make_node("Relu", ["s"], ["y"])],
             [("x", [2, 512, 7, 7]), ("res", [2, 512, 7, 7])], ["y"],
             [("w", [512, 256, 3, 3], 0.03), ("b", [512], 1.0)]),
+        # Depthwise convolutions run the direct kernel
+        # (#r1k.host_depthwise_conv): stride 1 (adjacent loads), 2 (a
+        # shuffle of two loads) and 3 with dilation and a channel multiplier
+        # (a gather), rows of one to several steps with tails, pads that
+        # rows and columns skip, 1-D, and a fused Clip (ReLU6).
+        "conv_depthwise_row_tails_relu6": _relu6(_model(
+            [helper.make_node("Conv", ["x", "w", "b"], ["c"], group=24, pads=[1, 1, 1, 1]),
+             helper.make_node("Clip", ["c", "lo", "hi"], ["y"])],
+            [("x", [1, 24, 19, 37])], ["y"],
+            [("w", [24, 1, 3, 3], 0.6), ("b", [24], 1.0), ("lo", [], 0.0), ("hi", [], 0.0)])),
+        "conv_depthwise_stride2": _conv([2, 16, 28, 27], [16, 1, 3, 3], group=16, strides=[2, 2],
+                                        pads=[1, 1, 1, 1]),
+        "conv_depthwise_stride3_dilated_multiplier": _conv(
+            [1, 16, 23, 29], [32, 1, 5, 5], group=16, strides=[3, 3], dilations=[2, 2],
+            pads=[2, 3, 1, 0]),
+        "conv_depthwise_wide_unpadded": _conv([1, 8, 5, 130], [8, 1, 3, 3], bias=False, group=8),
+        "conv_depthwise_1d": _conv([2, 8, 50], [8, 1, 7], group=8, pads=[3, 2]),
     }
 
 

@@ -60,22 +60,28 @@ module attributes {r1k.targets = [#r1k.target<name = "host", cpu = "x86-64-v4",
 
 // A 3x3 convolution is an implicit GEMM whose B (the im2col matrix) is
 // gathered per task; a pointwise one may read the image in place; a
-// depthwise one (one filter per group) keeps its direct loop nest.
+// depthwise one (one filter per group) runs the direct depthwise kernel,
+// four vectors of a 56-column row a step. A depthwise float16 one keeps
+// its reference loop nest.
 // CHECK-LABEL: func @convolutions
 // CHECK: r1k.kernel "conv"{{.*}}variants = {{.*}}pack_b = run_time>
 // CHECK: r1k.kernel "conv"{{.*}}variants = {{.*}}pack_b = {{(none|run_time)}}>
+// CHECK: r1k.kernel "conv"{{.*}}name = "k2_conv", variants = {"host-x86-64-v4" = #r1k.host_depthwise_conv<vector = 16, vectors = 4>}
 // CHECK: r1k.kernel "conv"
 // CHECK-NOT: variants
-// CHECK-SAME: {name = "k2_conv"}
+// CHECK-SAME: {name = "k3_conv"}
+// LOG: kernel k2_conv on host (x86-64-v4): depthwise conv, one candidate
+// LOG-NEXT: chosen #r1k.host_depthwise_conv<vector = 16, vectors = 4>
 
 module attributes {r1k.targets = [#r1k.target<name = "host", cpu = "x86-64-v4",
     features = ["avx2", "fma", "avx512f"], vector_bits = 512, vector_registers = 32,
     l1_bytes = 49152, l2_bytes = 1048576, l3_bytes = 33554432, cores = 2, fma_per_cycle = 2>]} {
-  func.func @convolutions(%x: tensor<1x64x56x56xf32>, %w3: tensor<64x64x3x3xf32>, %w1: tensor<64x64x1x1xf32>, %wd: tensor<64x1x3x3xf32>) -> tensor<1x64x56x56xf32> {
+  func.func @convolutions(%x: tensor<1x64x56x56xf32>, %w3: tensor<64x64x3x3xf32>, %w1: tensor<64x64x1x1xf32>, %wd: tensor<64x1x3x3xf32>, %h: tensor<1x8x9x9xf16>, %wh: tensor<8x1x3x3xf16>) -> (tensor<1x64x56x56xf32>, tensor<1x8x9x9xf16>) {
     %a = r1.conv %x, %w3 {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x64x56x56xf32>, tensor<64x64x3x3xf32>) -> tensor<1x64x56x56xf32>
     %b = r1.conv %a, %w1 {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x64x56x56xf32>, tensor<64x64x1x1xf32>) -> tensor<1x64x56x56xf32>
     %c = r1.conv %b, %wd {dilations = array<i64: 1, 1>, group = 64 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x64x56x56xf32>, tensor<64x1x3x3xf32>) -> tensor<1x64x56x56xf32>
-    return %c : tensor<1x64x56x56xf32>
+    %d = r1.conv %h, %wh {dilations = array<i64: 1, 1>, group = 8 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x8x9x9xf16>, tensor<8x1x3x3xf16>) -> tensor<1x8x9x9xf16>
+    return %c, %d : tensor<1x64x56x56xf32>, tensor<1x8x9x9xf16>
   }
 }
 

@@ -41,6 +41,13 @@ LogicalResult HostGemmAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
+LogicalResult HostDepthwiseConvAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                            int64_t vector, int64_t vectors) {
+  if (vector < 1 || vectors < 1)
+    return emitError() << "host_depthwise_conv sizes must be positive";
+  return success();
+}
+
 void mlir::r1k::setVariant(KernelOp kernel, StringRef target, Attribute variant) {
   NamedAttrList variants(kernel.getVariantsAttr() ? kernel.getVariantsAttr()
                                                   : DictionaryAttr::get(kernel.getContext()));

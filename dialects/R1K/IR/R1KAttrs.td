@@ -133,4 +133,26 @@ def R1K_HostGemmAttr : R1K_Attr<"HostGemm", "host_gemm"> {
   let genVerifyDecl = 1;
 }
 
+def R1K_HostDepthwiseConvAttr : R1K_Attr<"HostDepthwiseConv", "host_depthwise_conv"> {
+  let summary = "How host code computes one depthwise convolution";
+  let description = [{
+    A convolution whose groups each read one input channel (depthwise:
+    every output channel filters one plane) has too few filters and taps
+    per group to block as a GEMM. It runs as a direct kernel: each task is
+    one output channel of one image; each output row is computed `vectors`
+    vectors of `vector` adjacent output columns at a time, the filter's
+    taps as broadcasts, the inputs as (masked) vector loads of the row,
+    with the two lanes of a stride of 2 separated by a shuffle and other
+    strides gathered. The fused body runs on each output plane once it is
+    stored.
+
+    ```mlir
+    #r1k.host_depthwise_conv<vector = 16, vectors = 4>
+    ```
+  }];
+  let parameters = (ins "int64_t":$vector, "int64_t":$vectors);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 #endif // R1K_ATTRS_TD
