@@ -17,7 +17,9 @@
 //   reads back), and B read in place with a stride that maps rows onto few
 //   cache sets;
 // - threads: blocks are tasks; a target with C cores finishes after
-//   ceil(tasks / C) rounds.
+//   ceil(tasks / C) rounds. They are numbered so that consecutive ones share
+//   the block of the operand that would otherwise stream from memory more
+//   often (m_inner: B's; else A's).
 //
 // The constants are what Zen 4/5 and Sapphire Rapids cores have in common;
 // measured tuning (--tune) corrects what they miss.
@@ -295,6 +297,12 @@ std::vector<GemmCandidate> rankHostGemmCandidates(const GemmProblem &p,
                 if (packA && mc * kc * p.elementBytes > kMaxStackPackABytes)
                   continue;
                 GemmCandidate candidate{mr, nr, width, kc, mc, nc, packB, packA};
+                // Whichever operand would stream from memory again more
+                // often is the one whose block the consecutive tasks share.
+                int64_t mBlocks = ceilDiv(p.m, mc), nBlocks = ceilDiv(p.n, nc);
+                candidate.mInner = mBlocks > 1 && nBlocks > 1 &&
+                                   double(nBlocks - 1) * p.m * p.k <
+                                       double(mBlocks - 1) * p.k * p.n;
                 score(candidate, p, target);
                 candidates.push_back(std::move(candidate));
               }

@@ -37,6 +37,10 @@ struct GemmCandidate {
   int64_t mr, nr, vector, kc, mc, nc;
   mlir::r1k::Packing packB;
   bool packA = false;
+  /// Tasks walk the M blocks of an N block (B read from memory once): a
+  /// rule of the model, not a choice that tuning measures, so the tuning
+  /// database leaves it out.
+  bool mInner = false;
   /// Estimated cycles on the target's cores, all threads together.
   double cycles = 0;
   /// What the estimate charged beyond the FMAs, for the log.

@@ -31,7 +31,7 @@ void printCandidate(llvm::raw_ostream &os, const GemmCandidate &candidate) {
   os << "mr=" << candidate.mr << " nr=" << candidate.nr << " kc=" << candidate.kc
      << " mc=" << candidate.mc << " nc=" << candidate.nc
      << " pack_b=" << r1k::stringifyPacking(candidate.packB)
-     << (candidate.packA ? " pack_a" : "");
+     << (candidate.packA ? " pack_a" : "") << (candidate.mInner ? " m_inner" : "");
 }
 
 struct SelectVariants : r1::impl::SelectVariantsBase<SelectVariants> {
@@ -101,7 +101,7 @@ struct SelectVariants : r1::impl::SelectVariantsBase<SelectVariants> {
         r1k::setVariant(kernel, target.getVariantKey(),
                         r1k::HostGemmAttr::get(&getContext(), best->mr, best->nr, best->vector,
                                                best->kc, best->mc, best->nc, best->packB,
-                                               best->packA));
+                                               best->packA, best->mInner));
         if (log)
           logKernel(*log, kernel, anchor, target, *problem, ranked, *best, measured);
       });

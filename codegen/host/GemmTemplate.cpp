@@ -329,10 +329,14 @@ void GemmEmitter::emit(const FusedBody &fused) {
   llvm::Value *packedA = variant.getPackA() ? entryAlloca(storage, mc * kc) : nullptr;
 
   kb.loop(batchCount * mBlocks * nBlocks, [&](llvm::Value *task) {
-    llvm::Value *nBlock = b.CreateURem(task, kb.i64(nBlocks));
-    llvm::Value *rest = b.CreateUDiv(task, kb.i64(nBlocks));
-    llvm::Value *mBlock = b.CreateURem(rest, kb.i64(mBlocks));
-    llvm::Value *linearBatch = b.CreateUDiv(rest, kb.i64(mBlocks));
+    // Consecutive tasks share the block of A (N fastest) or of B (M fastest).
+    bool mInner = variant.getMInner();
+    int64_t fastest = mInner ? mBlocks : nBlocks, next = mInner ? nBlocks : mBlocks;
+    llvm::Value *fast = b.CreateURem(task, kb.i64(fastest));
+    llvm::Value *rest = b.CreateUDiv(task, kb.i64(fastest));
+    llvm::Value *slow = b.CreateURem(rest, kb.i64(next));
+    llvm::Value *linearBatch = b.CreateUDiv(rest, kb.i64(next));
+    llvm::Value *mBlock = mInner ? fast : slow, *nBlock = mInner ? slow : fast;
     SmallVector<llvm::Value *> indices = batchIndices(linearBatch);
     llvm::Value *perCall =
         packing == r1k::Packing::per_call ? perCallPanels(linearBatch) : nullptr;
@@ -607,18 +611,20 @@ void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant,
     struct ColumnVector {
       llvm::Value *valid;
       SmallVector<llvm::Value *> origins; // per spatial dim, <W x i32>
-      // With a unit stride along the last dim: whether the W columns lie in
-      // one output row, so that each row of B reads them from W adjacent
-      // elements (a masked load) rather than W scattered ones (a gather).
+      // With a stride of 1 or 2 along the last dim: whether the W columns
+      // lie in one output row, so that each row of B reads them from W (or
+      // 2W) adjacent elements, with masked loads (and a shuffle that keeps
+      // every other lane), rather than W scattered ones (a gather).
       llvm::Value *adjacent = nullptr;
     };
     int64_t width = variant.getVector(), rowLength = window.back().output;
-    bool unitStride = window.back().stride == 1;
+    int64_t lastStride = window.back().stride, rowInput = window.back().input;
+    bool rowLoads = lastStride == 1 || lastStride == 2;
     SmallVector<ColumnVector> columns;
     for (int64_t v = 0; v < vectors; ++v) {
       llvm::Value *position = lanes.columns(column0, v);
       ColumnVector column{lanes.below(position, n), {}};
-      if (unitStride) {
+      if (rowLoads) {
         llvm::Value *first = b.CreateAdd(column0, kb.i64(v * width));
         llvm::Value *last = b.CreateAdd(first, kb.i64(width - 1));
         column.adjacent = b.CreateAnd(
@@ -652,10 +658,13 @@ void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant,
       for (auto [v, column] : llvm::enumerate(columns)) {
         llvm::Value *mask = column.valid;
         llvm::Value *offset = lanes.splat32(0);
+        llvm::Value *rowSources = nullptr; // along the last dim
         int64_t stride = 1;
         for (int64_t d = int64_t(window.size()) - 1; d >= 0; --d) {
           llvm::Value *source =
               b.CreateAdd(column.origins[d], b.CreateVectorSplat(variant.getVector(), tapOffsets[d]));
+          if (!rowSources)
+            rowSources = source;
           // Unsigned: a source in the leading pad is negative.
           mask = b.CreateAnd(mask, b.CreateICmpULT(source, lanes.splat32(window[d].input)));
           offset = b.CreateAdd(offset, b.CreateMul(source, lanes.splat32(stride)));
@@ -677,7 +686,28 @@ void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant,
               llvm::Value *first = b.CreateGEP(
                   storage, plane, b.CreateSExt(b.CreateExtractElement(offset, uint64_t(0)),
                                                b.getInt64Ty()));
-              lanes.store(lanes.maskedLoad(storage, first, mask), target);
+              if (lastStride == 1)
+                return lanes.store(lanes.maskedLoad(storage, first, mask), target);
+              // Stride 2: lane i reads element 2i of 2W adjacent ones. Each
+              // loaded element is valid where its output lane is (the rows)
+              // and it lies inside the input row; the odd ones are dropped.
+              llvm::Value *rowStart = b.CreateSExt(
+                  b.CreateExtractElement(rowSources, uint64_t(0)), b.getInt64Ty());
+              SmallVector<int> even, lowOwners, highOwners;
+              for (int64_t i = 0; i < width; ++i) {
+                even.push_back(2 * i);
+                lowOwners.push_back(i / 2);
+                highOwners.push_back((width + i) / 2);
+              }
+              llvm::Value *low = lanes.maskedLoad(
+                  storage, first,
+                  b.CreateAnd(b.CreateShuffleVector(mask, lowOwners),
+                              lanes.below(lanes.columns(rowStart, 0), rowInput)));
+              llvm::Value *high = lanes.maskedLoad(
+                  storage, b.CreateGEP(storage, first, kb.i64(width)),
+                  b.CreateAnd(b.CreateShuffleVector(mask, highOwners),
+                              lanes.below(lanes.columns(rowStart, 1), rowInput)));
+              lanes.store(b.CreateShuffleVector(low, high, even), target);
             },
             gather);
       }

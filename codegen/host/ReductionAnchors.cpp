@@ -1,7 +1,8 @@
 //===- ReductionAnchors.cpp - Host code for reductions and normalizations ===//
 //
-// Reference loop nests: an outer nest over the kept dims, an inner one over
-// the reduced dims, a scalar accumulator. Softmax and layer norm make two or
+// Loop nests: an outer nest over the kept dims, an inner one over the
+// reduced dims, an accumulator whose float sums may reassociate, so that
+// LLVM vectorizes rows. Softmax and layer norm make two or
 // three passes over each row. 16-bit floats are computed in f32 and rounded
 // once, on the way to the output.
 //
@@ -23,6 +24,17 @@ namespace r1c {
 namespace {
 
 enum class Combine { Sum, Mean, Max, Min, Prod };
+
+/// acc + x, free to reassociate: LLVM then sums a row in vector lanes and
+/// adds the lanes at the end, where the strict order would keep the loop
+/// scalar. The order is still fixed by the code, so results do not depend
+/// on the thread count.
+llvm::Value *reassociableAdd(llvm::IRBuilder<> &b, llvm::Value *acc, llvm::Value *x) {
+  llvm::Value *sum = b.CreateFAdd(acc, x);
+  if (auto *instruction = llvm::dyn_cast<llvm::Instruction>(sum))
+    instruction->setHasAllowReassoc(true);
+  return sum;
+}
 
 llvm::Value *initialValue(KernelBuilder &kb, Type element, Combine combine) {
   if (combine == Combine::Prod)
@@ -51,7 +63,7 @@ llvm::Value *combineValues(KernelBuilder &kb, Type element, Combine combine, llv
   switch (combine) {
   case Combine::Sum:
   case Combine::Mean:
-    return isFloat ? b.CreateFAdd(acc, x) : b.CreateAdd(acc, x);
+    return isFloat ? reassociableAdd(b, acc, x) : b.CreateAdd(acc, x);
   case Combine::Prod:
     return isFloat ? b.CreateFMul(acc, x) : b.CreateMul(acc, x);
   case Combine::Max:
@@ -321,7 +333,7 @@ LogicalResult emitSoftmax(KernelBuilder &kb, Operation *op, ArrayRef<llvm::Value
       llvm::Value *e = shiftedExp(i);
       if (!logarithm && !widened)
         kb.store(e, outputs[0], offsetAt(i), element);
-      b.CreateStore(b.CreateFAdd(b.CreateLoad(scalar, sumSlot), e), sumSlot);
+      b.CreateStore(reassociableAdd(b, b.CreateLoad(scalar, sumSlot), e), sumSlot);
     });
     llvm::Value *sum = b.CreateLoad(scalar, sumSlot);
     llvm::Value *logSum = b.CreateIntrinsic(llvm::Intrinsic::log, {scalar}, {sum});
@@ -363,7 +375,7 @@ LogicalResult emitLayerNorm(KernelBuilder &kb, Operation *anchor, ArrayRef<llvm:
     auto rowSum = [&](auto valueAt) {
       b.CreateStore(kb.constant(compute, 0), sumSlot);
       kb.loop(width, [&](llvm::Value *i) {
-        b.CreateStore(b.CreateFAdd(b.CreateLoad(scalar, sumSlot), valueAt(i)), sumSlot);
+        b.CreateStore(reassociableAdd(b, b.CreateLoad(scalar, sumSlot), valueAt(i)), sumSlot);
       });
       return b.CreateFDiv(b.CreateLoad(scalar, sumSlot), kb.constant(compute, width));
     };

@@ -82,6 +82,10 @@ def _graphs():
         "conv_gemm_strided_dilated_groups": _conv(
             [1, 32, 19, 21], [48, 16, 3, 3], group=2, strides=[2, 2], dilations=[2, 2],
             pads=[1, 2, 0, 1]),
+        # A stem: 7x7 taps at stride 2 over wide rows, read by pairs of
+        # row loads whose even lanes a shuffle keeps, the pads masked.
+        "conv_gemm_stride2_row_loads": _conv([1, 3, 40, 70], [16, 3, 7, 7], strides=[2, 2],
+                                             pads=[3, 3, 3, 3]),
         "conv_gemm_pointwise": _conv([1, 64, 9, 11], [40, 64, 1, 1], bias=False),
         "conv_gemm_1d": _conv([2, 12, 40], [20, 12, 5], strides=[2], pads=[2, 1]),
         "conv_gemm_3d": _conv([1, 8, 6, 7, 8], [16, 8, 3, 3, 3], pads=[1, 1, 1, 1, 1, 1]),

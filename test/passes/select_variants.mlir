@@ -6,11 +6,11 @@
 // constant weight is packed at compile time; the register block fills the
 // registers (accumulators, B vectors and a broadcast), NR a multiple of 16.
 // CHECK-LABEL: func @linear_avx512
-// CHECK: r1k.kernel "matmul"{{.*}}variants = {"host-x86-64-v4" = #r1k.host_gemm<mr = [[MR:[0-9]+]], nr = [[NR:(16|32|48|64)]], vector = 16, {{.*}}pack_b = compile_time>}
+// CHECK: r1k.kernel "matmul"{{.*}}variants = {"host-x86-64-v4" = #r1k.host_gemm<mr = [[MR:[0-9]+]], nr = [[NR:(16|32|48|64)]], vector = 16, {{.*}}pack_b = compile_time{{(, m_inner = true)?}}>}
 // NOPACK-LABEL: func @linear_avx512
 // NOPACK-NOT: compile_time
 // LOG: kernel k0_matmul on host (x86-64-v4): matmul 1 x 128x768x768, {{[0-9]+}} candidates
-// LOG-NEXT: chosen mr={{[0-9]+}} nr={{[0-9]+}} kc={{[0-9]+}} mc={{[0-9]+}} nc={{[0-9]+}} pack_b=compile_time cycles={{[0-9]+}}
+// LOG-NEXT: chosen mr={{[0-9]+}} nr={{[0-9]+}} kc={{[0-9]+}} mc={{[0-9]+}} nc={{[0-9]+}} pack_b=compile_time{{( m_inner)?}}  cycles={{[0-9]+}}
 // LOG-NEXT: lost mr={{[0-9]+}} nr={{[0-9]+}}
 module attributes {r1k.targets = [#r1k.target<name = "host", cpu = "x86-64-v4",
     features = ["avx2", "fma", "avx512f"], vector_bits = 512, vector_registers = 32,
@@ -32,7 +32,7 @@ module attributes {r1k.targets = [#r1k.target<name = "host", cpu = "x86-64-v4",
 // the variant is keyed by that CPU. B is an activation: never packed at
 // compile time.
 // CHECK-LABEL: func @attention_scores_avx2
-// CHECK: variants = {"host-x86-64-v3" = #r1k.host_gemm<mr = {{[0-9]+}}, nr = {{(8|16|24|32)}}, vector = 8, {{.*}}pack_b = {{(none|run_time)}}>}
+// CHECK: variants = {"host-x86-64-v3" = #r1k.host_gemm<mr = {{[0-9]+}}, nr = {{(8|16|24|32)}}, vector = 8, {{.*}}pack_b = {{(none|run_time)}}{{(, m_inner = true)?}}>}
 module attributes {r1k.targets = [#r1k.target<name = "host", cpu = "x86-64-v3",
     features = ["avx2", "fma"], vector_bits = 256, vector_registers = 16,
     l1_bytes = 32768, l2_bytes = 1048576, l3_bytes = 33554432, cores = 8, fma_per_cycle = 2>]} {
@@ -64,8 +64,8 @@ module attributes {r1k.targets = [#r1k.target<name = "host", cpu = "x86-64-v4",
 // four vectors of a 56-column row a step. A depthwise float16 one keeps
 // its reference loop nest.
 // CHECK-LABEL: func @convolutions
-// CHECK: r1k.kernel "conv"{{.*}}variants = {{.*}}pack_b = run_time>
-// CHECK: r1k.kernel "conv"{{.*}}variants = {{.*}}pack_b = {{(none|run_time)}}>
+// CHECK: r1k.kernel "conv"{{.*}}variants = {{.*}}pack_b = run_time{{(, m_inner = true)?}}>
+// CHECK: r1k.kernel "conv"{{.*}}variants = {{.*}}pack_b = {{(none|run_time)}}{{(, m_inner = true)?}}>
 // CHECK: r1k.kernel "conv"{{.*}}name = "k2_conv", variants = {"host-x86-64-v4" = #r1k.host_depthwise_conv<vector = 16, vectors = 4>}
 // CHECK: r1k.kernel "conv"
 // CHECK-NOT: variants
@@ -91,7 +91,7 @@ module attributes {r1k.targets = [#r1k.target<name = "host", cpu = "x86-64-v4",
 // cores) would each gather the same im2col panels, so B is gathered once
 // per call into scratch instead, which the log says.
 // CHECK-LABEL: func @deep_convolution
-// CHECK: r1k.kernel "conv"{{.*}}variants = {{.*}}pack_b = per_call>
+// CHECK: r1k.kernel "conv"{{.*}}variants = {{.*}}pack_b = per_call{{(, m_inner = true)?}}>
 // LOG: kernel k0_conv on host (x86-64-v4): conv 1 x 512x4608x49
 // LOG-NEXT: chosen {{.*}}pack_b=per_call {{.*}}packs B once per call (1152 KiB)
 // LOG: pack_b=run_time {{.*}}packs B per task (gathered)
@@ -102,6 +102,32 @@ module attributes {r1k.targets = [#r1k.target<name = "host", cpu = "x86-64-v4",
   func.func @deep_convolution(%x: tensor<1x512x7x7xf32>, %w: tensor<512x512x3x3xf32>) -> tensor<1x512x7x7xf32> {
     %a = r1.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x512x7x7xf32>, tensor<512x512x3x3xf32>) -> tensor<1x512x7x7xf32>
     return %a : tensor<1x512x7x7xf32>
+  }
+}
+
+// -----
+
+// Task order: a weight B larger than A, split into several M blocks, is
+// read once if consecutive tasks walk the M blocks of one N block
+// (m_inner); a small B next to a large A keeps N blocks fastest.
+// CHECK-LABEL: func @task_order
+// CHECK: r1k.kernel "matmul"{{.*}}name = "k0_matmul"{{.*}}pack_b = compile_time, m_inner = true>
+// CHECK: r1k.kernel "matmul"{{.*}}name = "k1_matmul"
+// CHECK-NOT: m_inner
+// CHECK-SAME: -> tensor<4096x16xf32>
+
+module attributes {r1k.targets = [#r1k.target<name = "host", cpu = "x86-64-v4",
+    features = ["avx2", "fma", "avx512f"], vector_bits = 512, vector_registers = 32,
+    l1_bytes = 49152, l2_bytes = 1048576, l3_bytes = 33554432, cores = 8, fma_per_cycle = 2>]} {
+  func.func @task_order(%x: tensor<197x768xf32>, %y: tensor<4096x256xf32>, %v: tensor<256x16xf32>) -> (tensor<197x3072xf32>, tensor<4096x16xf32>) {
+    %w = r1.constant dense<0.5> : tensor<768x3072xf32>
+    %a = r1k.kernel "matmul"(%x, %w) {name = "k0_matmul"} : (tensor<197x768xf32>, tensor<768x3072xf32>) -> tensor<197x3072xf32> {
+    ^bb0(%i: tensor<197x768xf32>, %j: tensor<768x3072xf32>):
+      %m = r1.matmul %i, %j : (tensor<197x768xf32>, tensor<768x3072xf32>) -> tensor<197x3072xf32>
+      r1k.yield %m : tensor<197x3072xf32>
+    }
+    %b = r1.matmul %y, %v : (tensor<4096x256xf32>, tensor<256x16xf32>) -> tensor<4096x16xf32>
+    return %a, %b : tensor<197x3072xf32>, tensor<4096x16xf32>
   }
 }
 

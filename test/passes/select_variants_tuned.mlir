@@ -4,7 +4,7 @@
 
 // The database's measured variant for this problem wins over the model's.
 // CHECK-LABEL: func @measured
-// CHECK: #r1k.host_gemm<mr = 7, nr = 32, vector = 16, kc = 768, mc = 63, nc = 768, pack_b = compile_time>
+// CHECK: #r1k.host_gemm<mr = 7, nr = 32, vector = 16, kc = 768, mc = 63, nc = 768, pack_b = compile_time{{(, m_inner = true)?}}>
 // LOG: kernel k0 on host (x86-64-v4): matmul 1 x 128x768x768, {{[0-9]+}} candidates, chosen by measurement (tuning database)
 // LOG: chosen mr=7 nr=32 kc=768 mc=63 nc=768 pack_b=compile_time
 // BAD: tuning_bad.db:1: not a tuning record

@@ -30,7 +30,7 @@ bool TargetAttr::hasFeature(StringRef feature) const {
 
 LogicalResult HostGemmAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t mr,
                                    int64_t nr, int64_t vector, int64_t kc, int64_t mc, int64_t nc,
-                                   Packing, bool) {
+                                   Packing, bool, bool) {
   if (mr < 1 || nr < 1 || vector < 1 || kc < 1 || mc < 1 || nc < 1)
     return emitError() << "host_gemm sizes must be positive";
   if (nr % vector != 0)

@@ -111,7 +111,10 @@ def R1K_HostGemmAttr : R1K_Attr<"HostGemm", "host_gemm"> {
     of M. With `pack_a`, each task first copies its MC x KC block of A
     into MR-row panels (k-major), so the micro-kernel's broadcasts read one
     stream instead of MR rows that may map onto one cache set. The fused
-    body runs on each block while it is in cache.
+    body runs on each block while it is in cache. Tasks are numbered N
+    block fastest, so that an M block of A is read from memory once and
+    then from cache; with `m_inner`, M block fastest, for a B (a large
+    weight) that would otherwise stream from memory once per M block.
 
     ```mlir
     #r1k.host_gemm<mr = 14, nr = 32, vector = 16, kc = 256, mc = 112,
@@ -127,7 +130,9 @@ def R1K_HostGemmAttr : R1K_Attr<"HostGemm", "host_gemm"> {
     "int64_t":$nc,
     EnumParameter<R1K_Packing>:$pack_b,
     DefaultValuedParameter<"bool", "false",
-                           "A packed per task into MR-row panels">:$pack_a
+                           "A packed per task into MR-row panels">:$pack_a,
+    DefaultValuedParameter<"bool", "false",
+                           "consecutive tasks walk the M blocks of one N block">:$m_inner
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;

@@ -76,3 +76,10 @@ func.func @gemm_blocks() attributes {v = #r1k.host_gemm<mr = 6, nr = 16, vector 
 func.func @gemm_positive() attributes {v = #r1k.host_gemm<mr = 0, nr = 16, vector = 8, kc = 64, mc = 8, nc = 32, pack_b = none>} {
   return
 }
+
+// -----
+
+// expected-error @+1 {{host_depthwise_conv sizes must be positive}}
+func.func @depthwise_positive() attributes {v = #r1k.host_depthwise_conv<vector = 16, vectors = 0>} {
+  return
+}

@@ -31,4 +31,22 @@ module attributes {r1k.targets = [
     }
     return %0 : tensor<4x8xf32>
   }
+  // Per-call packing into scratch, task order, and a depthwise variant.
+  // CHECK-LABEL: func @more_variants
+  // CHECK: #r1k.host_gemm<mr = 8, nr = 32, vector = 16, kc = 512, mc = 64, nc = 64, pack_b = per_call, m_inner = true>
+  // CHECK: #r1k.host_depthwise_conv<vector = 16, vectors = 4>
+  func.func @more_variants(%x: tensor<4x8xf32>, %w: tensor<8x8xf32>, %i: tensor<1x4x8x8xf32>, %f: tensor<4x1x3x3xf32>) -> (tensor<4x8xf32>, tensor<1x4x8x8xf32>) {
+    %0 = r1k.kernel "matmul"(%x, %w) {name = "k0_matmul", variants = {"host-x86-64-v4" = #r1k.host_gemm<mr = 8, nr = 32, vector = 16, kc = 512, mc = 64, nc = 64, pack_b = per_call, m_inner = true>}} : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32> {
+    ^bb0(%a: tensor<4x8xf32>, %b: tensor<8x8xf32>):
+      %1 = r1.matmul %a, %b : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
+      r1k.yield %1 : tensor<4x8xf32>
+    }
+    %2 = r1k.kernel "conv"(%i, %f) {name = "k1_conv", variants = {"host-x86-64-v4" = #r1k.host_depthwise_conv<vector = 16, vectors = 4>}} : (tensor<1x4x8x8xf32>, tensor<4x1x3x3xf32>) -> tensor<1x4x8x8xf32> {
+    ^bb0(%a: tensor<1x4x8x8xf32>, %b: tensor<4x1x3x3xf32>):
+      %3 = r1.conv %a, %b {dilations = array<i64: 1, 1>, group = 4 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x4x8x8xf32>, tensor<4x1x3x3xf32>) -> tensor<1x4x8x8xf32>
+      r1k.yield %3 : tensor<1x4x8x8xf32>
+    }
+    return %0, %2 : tensor<4x8xf32>, tensor<1x4x8x8xf32>
+  }
+
 }
