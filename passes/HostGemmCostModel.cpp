@@ -17,7 +17,7 @@
 //   reads back), and B read in place with a stride that maps rows onto few
 //   cache sets;
 // - threads: blocks are tasks; a target with C cores finishes after
-//   ceil(tasks / C) rounds. They are numbered so that consecutive ones share
+//   ceil(tasks / C) rounds, plus the cost of starting them. They are numbered so that consecutive ones share
 //   the block of the operand that would otherwise stream from memory more
 //   often (m_inner: B's; else A's).
 //
@@ -56,6 +56,10 @@ constexpr double kCallCycles = 24;
 constexpr double kGatherCyclesPerElement = 1.5;
 /// Ways of an L1 data cache set (Zen 4/5 and Golden Cove: 12).
 constexpr int64_t kL1Ways = 12;
+/// Cycles from handing tasks to the thread pool until the last one ends
+/// beyond their work: waking the workers and waiting for the slowest. A
+/// GEMM of a few microseconds runs faster as one task.
+constexpr double kParallelStartCycles = 8000;
 /// Run-time packing keeps its KC x NC block of B, and its MC x KC block of
 /// A, on the stack.
 constexpr int64_t kMaxStackPackABytes = 192 * 1024;
@@ -187,13 +191,15 @@ void score(GemmCandidate &candidate, const GemmProblem &p, r1k::TargetAttr targe
   candidate.cycles = cycles / tasks * rounds;
   if (candidate.cycles > balanced * 1.001)
     log << tasks << " tasks on " << cores << " cores; ";
+  if (tasks > 1 && cores > 1)
+    candidate.cycles += kParallelStartCycles;
   if (candidate.packB == r1k::Packing::per_call) {
     // The packing phase: one copy, or one gather, of B, its panels split
     // among the cores.
     double elements = double(p.batch) * p.k * roundUp(p.n, candidate.nr);
     double pack = p.inPlaceB ? 2 * elements * p.elementBytes / kL2BytesPerCycle
                              : elements * kGatherCyclesPerElement;
-    candidate.cycles += pack / cores;
+    candidate.cycles += pack / cores + (cores > 1 ? kParallelStartCycles : 0);
   }
   candidate.notes = notes;
 }

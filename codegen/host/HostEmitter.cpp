@@ -366,6 +366,9 @@ LogicalResult Emitter::emitGemmAnchor(r1k::KernelOp kernel, Operation *anchor,
 /// Output elements below which a phase runs as one task: waking threads
 /// costs more than it saves.
 constexpr int64_t kMinParallelElements = 1 << 14;
+/// A GEMM's tasks are its variant's blocks: the select pass weighed
+/// starting threads against the work when it sized them.
+constexpr int64_t kTasksFromVariant = -1;
 
 FailureOr<SmallVector<KernelPhase>> Emitter::emitKernel(r1k::KernelOp kernel,
                                                         const std::string &stem) {
@@ -450,10 +453,11 @@ FailureOr<SmallVector<KernelPhase>> Emitter::emitKernel(r1k::KernelOp kernel,
     return {wrapper, function};
   };
   // Emits one phase split into tasks when it is large enough and its loops
-  // allow it, else as one task.
+  // allow it, else as one task. `elements` < 0: as many tasks as the
+  // loops give, which a variant's blocks have already sized for the cores.
   auto emitPhase = [&](const std::string &name, int64_t elements,
                        llvm::function_ref<LogicalResult()> emitBody) -> FailureOr<KernelPhase> {
-    if (!dataDependent && elements >= kMinParallelElements) {
+    if (!dataDependent && (elements < 0 || elements >= kMinParallelElements)) {
       PhaseFunction phase = begin(name);
       KernelBuilder::TaskSplit split;
       split.index = phase.body->getArg(count);
@@ -514,7 +518,7 @@ FailureOr<SmallVector<KernelPhase>> Emitter::emitKernel(r1k::KernelOp kernel,
     phases.push_back(*phase);
   }
   if (gemm) {
-    FailureOr<KernelPhase> phase = emitPhase(name, elements, [&]() -> LogicalResult {
+    FailureOr<KernelPhase> phase = emitPhase(name, kTasksFromVariant, [&]() -> LogicalResult {
       return emitGemmAnchor(kernel, anchor, gemm, pointers, results.front(), scratch,
                             GemmPhase::compute, fused, bodyFused);
     });
