@@ -51,9 +51,10 @@ constexpr double kL3BytesPerCycle = 16;
 /// Cycles of a micro-kernel call beyond its steps: loading and storing the
 /// block's sums, and the loop around it.
 constexpr double kCallCycles = 24;
-/// Cycles a vector gather takes per element of a convolution's im2col
-/// panels, as measured on a 3x3 convolution (Zen 5).
-constexpr double kGatherCyclesPerElement = 1.5;
+/// Cycles per element of a convolution's im2col panels, written by a
+/// masked row load per output row a vector spans, as measured on 3x3
+/// convolutions over 14 x 14 images (Zen 5).
+constexpr double kIm2colCyclesPerElement = 0.8;
 /// Ways of an L1 data cache set (Zen 4/5 and Golden Cove: 12).
 constexpr int64_t kL1Ways = 12;
 /// Cycles from handing tasks to the thread pool until the last one ends
@@ -155,7 +156,7 @@ void score(GemmCandidate &candidate, const GemmProblem &p, r1k::TargetAttr targe
     // of a convolution's windows, element by element.
     double elements = double(p.batch) * mBlocks * p.k * roundUp(p.n, candidate.nr);
     cycles += p.inPlaceB ? 2 * elements * p.elementBytes / kL2BytesPerCycle
-                         : elements * kGatherCyclesPerElement;
+                         : elements * kIm2colCyclesPerElement;
     log << "packs B per task" << (p.inPlaceB ? "" : " (gathered)") << "; ";
     break;
   }
@@ -198,7 +199,7 @@ void score(GemmCandidate &candidate, const GemmProblem &p, r1k::TargetAttr targe
     // among the cores.
     double elements = double(p.batch) * p.k * roundUp(p.n, candidate.nr);
     double pack = p.inPlaceB ? 2 * elements * p.elementBytes / kL2BytesPerCycle
-                             : elements * kGatherCyclesPerElement;
+                             : elements * kIm2colCyclesPerElement;
     candidate.cycles += pack / cores + (cores > 1 ? kParallelStartCycles : 0);
   }
   candidate.notes = notes;

@@ -603,68 +603,105 @@ void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant,
   // im2col, a vector of columns at a time: each column's window origin
   // per spatial dim is computed once per panel; each row (channel, taps)
   // adds its tap offsets, masks lanes that fall in the pads or past N, and
-  // gathers the rest.
+  // loads the rest.
   VectorLanes lanes(kb, variant.getVector());
   g.packPanel = [&](BatchIndices i, llvm::Value *k0, llvm::Value *kLen, llvm::Value *column0,
                     llvm::Value *panel) {
     int64_t vectors = variant.getNr() / variant.getVector();
+    int64_t width = variant.getVector(), rowLength = window.back().output;
+    int64_t lastStride = window.back().stride;
+    // With a stride of 1 or 2 along the last dim, the lanes of a vector
+    // that share an output row (a segment) read adjacent elements (or every
+    // other one) of one input row: a masked load per segment, rather than a
+    // gather of W scattered elements. A vector spans at most `segments`
+    // output rows.
+    bool rowLoads = lastStride == 1 || lastStride == 2;
+    int64_t segments = rowLoads ? (width - 1 + rowLength - 1) / rowLength + 1 : 0;
+    struct Segment {
+      llvm::Value *lanes;  // <W x i1>: the vector's lanes in this output row
+      llvm::Value *origin; // i32: the plane offset of its first lane's window
+      llvm::Value *first;  // i64: its first lane
+    };
     struct ColumnVector {
       llvm::Value *valid;
       SmallVector<llvm::Value *> origins; // per spatial dim, <W x i32>
-      // With a stride of 1 or 2 along the last dim: whether the W columns
-      // lie in one output row, so that each row of B reads them from W (or
-      // 2W) adjacent elements, with masked loads (and a shuffle that keeps
-      // every other lane), rather than W scattered ones (a gather).
-      llvm::Value *adjacent = nullptr;
+      SmallVector<Segment> segments;
     };
-    int64_t width = variant.getVector(), rowLength = window.back().output;
-    int64_t lastStride = window.back().stride, rowInput = window.back().input;
-    bool rowLoads = lastStride == 1 || lastStride == 2;
     SmallVector<ColumnVector> columns;
     for (int64_t v = 0; v < vectors; ++v) {
       llvm::Value *position = lanes.columns(column0, v);
-      ColumnVector column{lanes.below(position, n), {}};
-      if (rowLoads) {
-        llvm::Value *first = b.CreateAdd(column0, kb.i64(v * width));
-        llvm::Value *last = b.CreateAdd(first, kb.i64(width - 1));
-        column.adjacent = b.CreateAnd(
-            b.CreateICmpULT(last, kb.i64(n)),
-            b.CreateICmpEQ(b.CreateUDiv(first, kb.i64(rowLength)),
-                           b.CreateUDiv(last, kb.i64(rowLength))));
-      }
+      ColumnVector column{lanes.below(position, n), {}, {}};
       column.origins.resize(window.size());
+      llvm::Value *originOffset = lanes.splat32(0);
+      int64_t stride = 1;
       for (int64_t d = int64_t(window.size()) - 1; d >= 0; --d) {
         const r1::WindowDim &dim = window[d];
         llvm::Value *o = b.CreateURem(position, lanes.splat32(dim.output));
         position = b.CreateUDiv(position, lanes.splat32(dim.output));
         column.origins[d] = b.CreateSub(b.CreateMul(o, lanes.splat32(dim.stride)),
                                         lanes.splat32(dim.padBegin));
+        originOffset =
+            b.CreateAdd(originOffset, b.CreateMul(column.origins[d], lanes.splat32(stride)));
+        stride *= dim.input;
+      }
+      // Segment j starts where output row j of the vector does: lane 0, then
+      // every rowLength lanes after the first row's end.
+      llvm::Value *first = b.CreateAdd(column0, kb.i64(v * width));
+      llvm::Value *toRowEnd = b.CreateSub(kb.i64(rowLength), b.CreateURem(first, kb.i64(rowLength)));
+      llvm::Value *iota = lanes.columns(kb.i64(0), 0);
+      auto laneAt = [&](int64_t j) -> llvm::Value * {
+        return j == 0 ? kb.i64(0) : b.CreateAdd(toRowEnd, kb.i64((j - 1) * rowLength));
+      };
+      for (int64_t j = 0; j < segments; ++j) {
+        llvm::Value *begin = laneAt(j), *end = laneAt(j + 1);
+        auto splat = [&](llvm::Value *lane) {
+          // Clamped to W, so that lanes past the vector stay out of range.
+          llvm::Value *clamped = b.CreateSelect(b.CreateICmpULT(lane, kb.i64(width)), lane,
+                                                kb.i64(width));
+          return b.CreateVectorSplat(width, b.CreateTrunc(clamped, b.getInt32Ty()));
+        };
+        llvm::Value *inSegment =
+            b.CreateAnd(b.CreateICmpUGE(iota, splat(begin)), b.CreateICmpULT(iota, splat(end)));
+        llvm::Value *lane = b.CreateSelect(b.CreateICmpULT(begin, kb.i64(width)), begin,
+                                           kb.i64(width - 1));
+        column.segments.push_back(
+            {inSegment, b.CreateExtractElement(originOffset, lane), lane});
       }
       columns.push_back(column);
     }
     llvm::Value *imageBase = g.bOffset(i);
+    SmallVector<int> even, lowOwners, highOwners;
+    SmallVector<llvm::Constant *> evenLanes;
+    for (int64_t e = 0; e < width; ++e) {
+      even.push_back(2 * e);
+      lowOwners.push_back(e / 2);
+      highOwners.push_back((width + e) / 2);
+      evenLanes.push_back(b.getInt1(e % 2 == 0));
+    }
+    llvm::Value *evenMask = llvm::ConstantVector::get(evenLanes);
     kb.loop(kLen, [&](llvm::Value *kk) {
       llvm::Value *kIndex = b.CreateAdd(k0, kk);
       llvm::Value *channel = b.CreateUDiv(kIndex, kb.i64(taps));
       llvm::Value *tap = b.CreateTrunc(b.CreateURem(kIndex, kb.i64(taps)), b.getInt32Ty());
       SmallVector<llvm::Value *> tapOffsets(window.size());
+      llvm::Value *tapOffset = b.getInt32(0);
+      int64_t stride = 1;
       for (int64_t d = int64_t(window.size()) - 1; d >= 0; --d) {
         tapOffsets[d] = b.CreateMul(b.CreateURem(tap, b.getInt32(window[d].kernel)),
                                     b.getInt32(window[d].dilation));
         tap = b.CreateUDiv(tap, b.getInt32(window[d].kernel));
+        tapOffset = b.CreateAdd(tapOffset, b.CreateMul(tapOffsets[d], b.getInt32(stride)));
+        stride *= window[d].input;
       }
       llvm::Value *plane = b.CreateInBoundsGEP(
           storage, input, b.CreateAdd(imageBase, b.CreateMul(channel, kb.i64(inPlane))));
       for (auto [v, column] : llvm::enumerate(columns)) {
         llvm::Value *mask = column.valid;
         llvm::Value *offset = lanes.splat32(0);
-        llvm::Value *rowSources = nullptr; // along the last dim
         int64_t stride = 1;
         for (int64_t d = int64_t(window.size()) - 1; d >= 0; --d) {
           llvm::Value *source =
-              b.CreateAdd(column.origins[d], b.CreateVectorSplat(variant.getVector(), tapOffsets[d]));
-          if (!rowSources)
-            rowSources = source;
+              b.CreateAdd(column.origins[d], b.CreateVectorSplat(width, tapOffsets[d]));
           // Unsigned: a source in the leading pad is negative.
           mask = b.CreateAnd(mask, b.CreateICmpULT(source, lanes.splat32(window[d].input)));
           offset = b.CreateAdd(offset, b.CreateMul(source, lanes.splat32(stride)));
@@ -673,43 +710,37 @@ void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant,
         llvm::Value *target = b.CreateInBoundsGEP(
             storage, panel,
             b.CreateAdd(b.CreateMul(kk, kb.i64(variant.getNr())), kb.i64(v * width)));
-        auto gather = [&] { lanes.store(lanes.maskedGather(storage, plane, offset, mask), target); };
-        if (!column.adjacent) {
-          gather();
+        if (!rowLoads) {
+          lanes.store(lanes.maskedGather(storage, plane, offset, mask), target);
           continue;
         }
-        // Lane 0's source may lie in the leading pad, before the plane: a
-        // plain GEP, and the masked-off lanes are never read.
-        kb.ifElse(
-            column.adjacent,
-            [&] {
-              llvm::Value *first = b.CreateGEP(
-                  storage, plane, b.CreateSExt(b.CreateExtractElement(offset, uint64_t(0)),
-                                               b.getInt64Ty()));
-              if (lastStride == 1)
-                return lanes.store(lanes.maskedLoad(storage, first, mask), target);
-              // Stride 2: lane i reads element 2i of 2W adjacent ones. Each
-              // loaded element is valid where its output lane is (the rows)
-              // and it lies inside the input row; the odd ones are dropped.
-              llvm::Value *rowStart = b.CreateSExt(
-                  b.CreateExtractElement(rowSources, uint64_t(0)), b.getInt64Ty());
-              SmallVector<int> even, lowOwners, highOwners;
-              for (int64_t i = 0; i < width; ++i) {
-                even.push_back(2 * i);
-                lowOwners.push_back(i / 2);
-                highOwners.push_back((width + i) / 2);
-              }
-              llvm::Value *low = lanes.maskedLoad(
-                  storage, first,
-                  b.CreateAnd(b.CreateShuffleVector(mask, lowOwners),
-                              lanes.below(lanes.columns(rowStart, 0), rowInput)));
-              llvm::Value *high = lanes.maskedLoad(
-                  storage, b.CreateGEP(storage, first, kb.i64(width)),
-                  b.CreateAnd(b.CreateShuffleVector(mask, highOwners),
-                              lanes.below(lanes.columns(rowStart, 1), rowInput)));
-              lanes.store(b.CreateShuffleVector(low, high, even), target);
-            },
-            gather);
+        // Lane l of a segment starting at lane a reads the element
+        // (l - a) * stride after the segment's first source. That source may
+        // lie in the leading pad, before the plane: a plain GEP, and the
+        // masked-off lanes are never read.
+        llvm::Value *value = nullptr;
+        for (const Segment &segment : column.segments) {
+          llvm::Value *segmentMask = b.CreateAnd(mask, segment.lanes);
+          llvm::Value *start = b.CreateSub(
+              b.CreateSExt(b.CreateAdd(segment.origin, tapOffset), b.getInt64Ty()),
+              b.CreateMul(segment.first, kb.i64(lastStride)));
+          llvm::Value *pointer = b.CreateGEP(storage, plane, start);
+          llvm::Value *loaded;
+          if (lastStride == 1) {
+            loaded = lanes.maskedLoad(storage, pointer, segmentMask);
+          } else {
+            // Stride 2: lane i reads element 2i of 2W adjacent ones; the odd
+            // ones are never read.
+            llvm::Value *low = lanes.maskedLoad(
+                storage, pointer, b.CreateAnd(b.CreateShuffleVector(segmentMask, lowOwners), evenMask));
+            llvm::Value *high = lanes.maskedLoad(
+                storage, b.CreateGEP(storage, pointer, kb.i64(width)),
+                b.CreateAnd(b.CreateShuffleVector(segmentMask, highOwners), evenMask));
+            loaded = b.CreateShuffleVector(low, high, even);
+          }
+          value = value ? b.CreateSelect(segment.lanes, loaded, value) : loaded;
+        }
+        lanes.store(value, target);
       }
     });
   };
