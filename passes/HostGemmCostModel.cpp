@@ -52,9 +52,9 @@ constexpr double kL3BytesPerCycle = 16;
 /// block's sums, and the loop around it.
 constexpr double kCallCycles = 24;
 /// Cycles per element of a convolution's im2col panels, written by a
-/// masked row load per output row a vector spans, as measured on 3x3
-/// convolutions over 14 x 14 images (Zen 5).
-constexpr double kIm2colCyclesPerElement = 0.8;
+/// masked row load per output row a vector spans with the masks made once
+/// per tap, as measured on 3x3 convolutions over 14 x 14 images (Zen 5).
+constexpr double kIm2colCyclesPerElement = 0.4;
 /// Ways of an L1 data cache set (Zen 4/5 and Golden Cove: 12).
 constexpr int64_t kL1Ways = 12;
 /// Cycles from handing tasks to the thread pool until the last one ends

@@ -452,10 +452,12 @@ struct VectorLanes {
   llvm::Value *below(llvm::Value *lanes, int64_t bound) {
     return kb.b.CreateICmpULT(lanes, splat32(bound));
   }
-  llvm::Value *maskedLoad(llvm::Type *element, llvm::Value *pointer, llvm::Value *mask) {
+  /// Masked-off lanes keep `passthru` (zero when null).
+  llvm::Value *maskedLoad(llvm::Type *element, llvm::Value *pointer, llvm::Value *mask,
+                          llvm::Value *passthru = nullptr) {
     auto *type = llvm::FixedVectorType::get(element, width);
     return kb.b.CreateMaskedLoad(type, pointer, llvm::Align(element->getPrimitiveSizeInBits() / 8),
-                                 mask, llvm::Constant::getNullValue(type));
+                                 mask, passthru ? passthru : llvm::Constant::getNullValue(type));
   }
   llvm::Value *maskedGather(llvm::Type *element, llvm::Value *base, llvm::Value *offsets,
                             llvm::Value *mask) {
@@ -679,10 +681,12 @@ void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant,
       evenLanes.push_back(b.getInt1(e % 2 == 0));
     }
     llvm::Value *evenMask = llvm::ConstantVector::get(evenLanes);
-    kb.loop(kLen, [&](llvm::Value *kk) {
-      llvm::Value *kIndex = b.CreateAdd(k0, kk);
-      llvm::Value *channel = b.CreateUDiv(kIndex, kb.i64(taps));
-      llvm::Value *tap = b.CreateTrunc(b.CreateURem(kIndex, kb.i64(taps)), b.getInt32Ty());
+    // Rows are (channel, tap) pairs, k = channel * taps + tap. Which lanes a
+    // row reads, and from where in its channel's plane, depend on the tap
+    // alone: the masks and offsets are made once per tap, and the rows of
+    // every channel of that tap reuse them.
+    kb.loop(taps, [&](llvm::Value *tapIndex) {
+      llvm::Value *tap = b.CreateTrunc(tapIndex, b.getInt32Ty());
       SmallVector<llvm::Value *> tapOffsets(window.size());
       llvm::Value *tapOffset = b.getInt32(0);
       int64_t stride = 1;
@@ -693,55 +697,77 @@ void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant,
         tapOffset = b.CreateAdd(tapOffset, b.CreateMul(tapOffsets[d], b.getInt32(stride)));
         stride *= window[d].input;
       }
-      llvm::Value *plane = b.CreateInBoundsGEP(
-          storage, input, b.CreateAdd(imageBase, b.CreateMul(channel, kb.i64(inPlane))));
-      for (auto [v, column] : llvm::enumerate(columns)) {
-        llvm::Value *mask = column.valid;
-        llvm::Value *offset = lanes.splat32(0);
+      struct TapRead {
+        llvm::Value *mask;   // lanes inside the image and below N
+        llvm::Value *offset; // <W x i32> plane offsets, for a gather
+        SmallVector<std::pair<llvm::Value *, llvm::Value *>> segments; // (mask, i64 start)
+      };
+      SmallVector<TapRead> reads;
+      for (const ColumnVector &column : columns) {
+        TapRead read{column.valid, lanes.splat32(0), {}};
         int64_t stride = 1;
         for (int64_t d = int64_t(window.size()) - 1; d >= 0; --d) {
           llvm::Value *source =
               b.CreateAdd(column.origins[d], b.CreateVectorSplat(width, tapOffsets[d]));
           // Unsigned: a source in the leading pad is negative.
-          mask = b.CreateAnd(mask, b.CreateICmpULT(source, lanes.splat32(window[d].input)));
-          offset = b.CreateAdd(offset, b.CreateMul(source, lanes.splat32(stride)));
+          read.mask =
+              b.CreateAnd(read.mask, b.CreateICmpULT(source, lanes.splat32(window[d].input)));
+          read.offset = b.CreateAdd(read.offset, b.CreateMul(source, lanes.splat32(stride)));
           stride *= window[d].input;
-        }
-        llvm::Value *target = b.CreateInBoundsGEP(
-            storage, panel,
-            b.CreateAdd(b.CreateMul(kk, kb.i64(variant.getNr())), kb.i64(v * width)));
-        if (!rowLoads) {
-          lanes.store(lanes.maskedGather(storage, plane, offset, mask), target);
-          continue;
         }
         // Lane l of a segment starting at lane a reads the element
         // (l - a) * stride after the segment's first source. That source may
         // lie in the leading pad, before the plane: a plain GEP, and the
         // masked-off lanes are never read.
-        llvm::Value *value = nullptr;
-        for (const Segment &segment : column.segments) {
-          llvm::Value *segmentMask = b.CreateAnd(mask, segment.lanes);
-          llvm::Value *start = b.CreateSub(
-              b.CreateSExt(b.CreateAdd(segment.origin, tapOffset), b.getInt64Ty()),
-              b.CreateMul(segment.first, kb.i64(lastStride)));
-          llvm::Value *pointer = b.CreateGEP(storage, plane, start);
-          llvm::Value *loaded;
-          if (lastStride == 1) {
-            loaded = lanes.maskedLoad(storage, pointer, segmentMask);
-          } else {
+        for (const Segment &segment : column.segments)
+          read.segments.push_back(
+              {b.CreateAnd(read.mask, segment.lanes),
+               b.CreateSub(b.CreateSExt(b.CreateAdd(segment.origin, tapOffset), b.getInt64Ty()),
+                           b.CreateMul(segment.first, kb.i64(lastStride)))});
+        reads.push_back(std::move(read));
+      }
+      // The channels whose row of this tap lies in [k0, k0 + kLen).
+      llvm::Value *firstChannel =
+          b.CreateUDiv(b.CreateSub(b.CreateAdd(k0, kb.i64(taps - 1)), tapIndex), kb.i64(taps));
+      llvm::Value *endChannel = b.CreateUDiv(
+          b.CreateSub(b.CreateAdd(b.CreateAdd(k0, kLen), kb.i64(taps - 1)), tapIndex),
+          kb.i64(taps));
+      kb.loop(b.CreateSub(endChannel, firstChannel), [&](llvm::Value *c) {
+        llvm::Value *channel = b.CreateAdd(firstChannel, c);
+        llvm::Value *row =
+            b.CreateSub(b.CreateAdd(b.CreateMul(channel, kb.i64(taps)), tapIndex), k0);
+        llvm::Value *plane = b.CreateInBoundsGEP(
+            storage, input, b.CreateAdd(imageBase, b.CreateMul(channel, kb.i64(inPlane))));
+        for (auto [v, read] : llvm::enumerate(reads)) {
+          llvm::Value *target = b.CreateInBoundsGEP(
+              storage, panel,
+              b.CreateAdd(b.CreateMul(row, kb.i64(variant.getNr())), kb.i64(v * width)));
+          if (!rowLoads) {
+            lanes.store(lanes.maskedGather(storage, plane, read.offset, read.mask), target);
+            continue;
+          }
+          llvm::Value *value = nullptr;
+          for (auto [segmentMask, start] : read.segments) {
+            llvm::Value *pointer = b.CreateGEP(storage, plane, start);
+            if (lastStride == 1) {
+              // Each segment's lanes load over the ones before.
+              value = lanes.maskedLoad(storage, pointer, segmentMask, value);
+              continue;
+            }
             // Stride 2: lane i reads element 2i of 2W adjacent ones; the odd
             // ones are never read.
             llvm::Value *low = lanes.maskedLoad(
-                storage, pointer, b.CreateAnd(b.CreateShuffleVector(segmentMask, lowOwners), evenMask));
+                storage, pointer,
+                b.CreateAnd(b.CreateShuffleVector(segmentMask, lowOwners), evenMask));
             llvm::Value *high = lanes.maskedLoad(
                 storage, b.CreateGEP(storage, pointer, kb.i64(width)),
                 b.CreateAnd(b.CreateShuffleVector(segmentMask, highOwners), evenMask));
-            loaded = b.CreateShuffleVector(low, high, even);
+            llvm::Value *loaded = b.CreateShuffleVector(low, high, even);
+            value = value ? b.CreateSelect(segmentMask, loaded, value) : loaded;
           }
-          value = value ? b.CreateSelect(segment.lanes, loaded, value) : loaded;
+          lanes.store(value, target);
         }
-        lanes.store(value, target);
-      }
+      });
     });
   };
   g.resultIndices = [&](BatchIndices i, llvm::Value *row, llvm::Value *column) {
