@@ -5,7 +5,7 @@
 //
 // - the micro-kernel: per step of k an MR x NR block issues MR * NR / W
 //   FMAs, NR / W vector loads and MR broadcasts; a step takes the longest
-//   of its FMAs at the target's FMA rate, its loads at two a cycle, and the
+//   of its FMAs at the target's FMA rate, its loads at 1.75 a cycle, and the
 //   FMA latency (each accumulator is updated once a step), so small blocks
 //   are charged for the chains they cannot keep in flight;
 // - tails: the last row group and panel run their own, narrower blocks;
@@ -43,7 +43,9 @@ namespace r1c {
 namespace {
 
 constexpr double kFmaLatency = 4;
-constexpr double kLoadsPerCycle = 2;
+/// Loads a step issues per cycle: below the two ports, as blocks of one
+/// vector (a broadcast per FMA) measure slower than the ports predict.
+constexpr double kLoadsPerCycle = 1.75;
 /// Bytes a core moves per cycle from L2, and from L3 or memory.
 constexpr double kL2BytesPerCycle = 32;
 constexpr double kMemoryBytesPerCycle = 8;
