@@ -147,12 +147,17 @@ def SelectVariants : Pass<"r1c-select-variants", "::mlir::ModuleOp"> {
     cache blocks, and where B is packed, scored by the cycles of the
     micro-kernel (FMA and load throughput, FMA latency), cache misses, the
     traffic of packing and of partial sums, and how evenly the blocks share
-    the target's cores. Scores depend on shapes and the target alone, so
-    the same model and target always give the same choice. With
-    `variant-log`, every candidate, its score and why it lost are written to
-    that file (appended to, so that the shape buckets of one compile share
-    it). With `tuning-db`, a variant measured for the same problem on the
-    same target (`r1c --tune`) wins over the model's, when it is among the
+    the target's cores. GPU matmuls and implicit-GEMM convolutions get a
+    `#r1k.gpu_gemm` by fixed rules: the matrix instruction where the
+    target has one for the element type, else 128 x 128 FFMA tiles for
+    large products whose grid still fills the compute units, else smaller
+    FFMA tiles, shrunk until the grid fills them. Scores and rules depend
+    on shapes and the target alone, so the same model and target always
+    give the same choice. With `variant-log`, every candidate, its score
+    and why it lost (for a GPU, one line: the variant and why) are written
+    to that file (appended to, so that the shape buckets of one compile
+    share it). With `tuning-db`, a variant measured for the same problem on
+    the same target (`r1c --tune`) wins over the model's, when it is among the
     legal candidates. A module without targets is left as it is.
   }];
   let options = [

@@ -1,11 +1,13 @@
 //===- SelectVariants.cpp - Each kernel's variant per target ---------------===//
 //
 // Decide, then apply: this pass writes the variant, the code generators
-// read it. Only host matmuls and convolutions (as GEMMs, or depthwise as
-// direct kernels) have variants so far; other kernels and targets keep
-// their fixed templates and get no entry.
+// read it. Only matmuls and convolutions have variants so far: on the host
+// as GEMMs (or depthwise as direct kernels), on GPUs as GEMMs
+// (GpuGemmSelection.h); other kernels keep their fixed templates and get
+// no entry.
 //
 //===----------------------------------------------------------------------===//
+#include "passes/GpuGemmSelection.h"
 #include "passes/HostDepthwiseConv.h"
 #include "passes/HostGemmCostModel.h"
 #include "passes/TuningDatabase.h"
@@ -64,8 +66,10 @@ struct SelectVariants : r1::impl::SelectVariantsBase<SelectVariants> {
       }
     }
     for (r1k::TargetAttr target : targets) {
-      if (!target.isHost())
+      if (!target.isHost()) {
+        module.walk([&](r1k::KernelOp kernel) { selectGpuVariant(kernel, target, log); });
         continue;
+      }
       module.walk([&](r1k::KernelOp kernel) {
         Operation *anchor = r1c::getContractionAnchor(kernel);
         std::optional<r1c::GemmProblem> problem = r1c::getGemmProblem(kernel, packWeights);
@@ -106,6 +110,22 @@ struct SelectVariants : r1::impl::SelectVariantsBase<SelectVariants> {
           logKernel(*log, kernel, anchor, target, *problem, ranked, *best, measured);
       });
     }
+  }
+
+  /// A GPU GEMM's variant, and one log line: the problem, the variant and
+  /// why.
+  void selectGpuVariant(r1k::KernelOp kernel, r1k::TargetAttr target, llvm::raw_ostream *log) {
+    std::optional<r1c::GpuGemmChoice> choice = r1c::chooseGpuGemm(kernel, target);
+    if (!choice)
+      return;
+    r1k::setVariant(kernel, target.getVariantKey(), choice->variant);
+    if (!log)
+      return;
+    const r1k::GpuGemmShape &shape = choice->shape;
+    *log << "kernel " << kernel.getName() << " on " << target.getName() << ": "
+         << r1c::getContractionAnchor(kernel)->getName().stripDialect() << " " << shape.batch
+         << " x " << shape.m << "x" << shape.k << "x" << shape.n << " " << shape.element
+         << ", chosen " << choice->variant << "  (" << choice->reason << ")\n";
   }
 
   /// One block per kernel: the problem, then every candidate, cheapest

@@ -9,6 +9,7 @@
 #include "codegen/gpu/KernelWriter.h"
 #include "dialects/R1/IR/R1Ops.h"
 #include "dialects/R1/IR/ShapeInference.h"
+#include "dialects/R1K/IR/GemmDims.h"
 
 using namespace mlir;
 using namespace mlir::r1;
@@ -36,11 +37,14 @@ LogicalResult printMatMulKernel(KernelWriter &w) {
   // operand was 1-D.
   SmallVector<int64_t> batch(c.getShape().take_front(std::max(aBatch.size(), bBatch.size())));
 
+  // The GEMM the variant was chosen for (the same dims, read once for
+  // both).
+  r1k::GpuGemmShape shape = *r1k::getGpuGemmShape(op);
   GemmProblem p;
-  p.batch = productOfDims(batch);
-  p.m = m;
-  p.n = n;
-  p.k = k;
+  p.batch = shape.batch;
+  p.m = shape.m;
+  p.n = shape.n;
+  p.k = shape.k;
   p.element = element;
   p.printSetup = [&](raw_ostream &os, StringRef indent) {
     os << indent << "const r1_i r1_abase = ("

@@ -18,6 +18,7 @@
 #include "dialects/R1/IR/PoolWindow.h"
 #include "dialects/R1/IR/R1Ops.h"
 #include "dialects/R1/IR/ShapeInference.h"
+#include "dialects/R1K/IR/GemmDims.h"
 
 #include <cfloat>
 
@@ -98,12 +99,13 @@ void printWindowLoops(KernelWriter &w, ArrayRef<WindowDim> dims, std::string &in
   }
 }
 
-LogicalResult printImplicitGemm(KernelWriter &w, ConvOp op, ArrayRef<WindowDim> dims) {
+LogicalResult printImplicitGemm(KernelWriter &w, ConvOp op, ArrayRef<WindowDim> dims,
+                                const r1k::GpuGemmShape &shape) {
   auto inType = cast<RankedTensorType>(op.getInput().getType());
   auto weightType = cast<RankedTensorType>(op.getWeight().getType());
   auto outType = cast<RankedTensorType>(op.getType());
   Type element = outType.getElementType();
-  int64_t images = inType.getDimSize(0), channels = inType.getDimSize(1);
+  int64_t channels = inType.getDimSize(1);
   int64_t filters = weightType.getDimSize(0), group = op.getGroup();
   int64_t groupChannels = channels / group, groupFilters = filters / group;
   SmallVector<int64_t> kernelShape = windowField(dims, &WindowDim::kernel);
@@ -112,11 +114,13 @@ LogicalResult printImplicitGemm(KernelWriter &w, ConvOp op, ArrayRef<WindowDim> 
   int64_t taps = productOfDims(kernelShape), outPlane = productOfDims(outSpatial);
   int64_t inPlane = productOfDims(inSpatial);
 
+  // The GEMM the variant was chosen for: per group, groupFilters x
+  // (groupChannels taps) times that by (images outPlane).
   GemmProblem p;
-  p.batch = group;
-  p.m = groupFilters;
-  p.n = images * outPlane;
-  p.k = groupChannels * taps;
+  p.batch = shape.batch;
+  p.m = shape.m;
+  p.n = shape.n;
+  p.k = shape.k;
   p.element = element;
   p.loadA = [&, k = p.k](raw_ostream &os, StringRef indent, StringRef row, StringRef col,
                          StringRef dst) {
@@ -222,10 +226,11 @@ LogicalResult printConvKernel(KernelWriter &w) {
   SmallVector<WindowDim> dims =
       windowDims(inType.getShape(), outType.getShape(), weightType.getShape().drop_front(2),
                  op.getStrides(), op.getPads(), op.getDilations());
-  int64_t groupChannels = inType.getDimSize(1) / op.getGroup();
-  if (groupChannels == 1)
+  // One input channel per group (depthwise) has no GEMM shape.
+  std::optional<r1k::GpuGemmShape> shape = r1k::getGpuGemmShape(op);
+  if (!shape)
     return printDirectConv(w, op, dims);
-  return printImplicitGemm(w, op, dims);
+  return printImplicitGemm(w, op, dims, *shape);
 }
 
 LogicalResult printPoolKernel(KernelWriter &w) {

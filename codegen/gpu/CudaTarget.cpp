@@ -8,8 +8,6 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/gpu/TargetInfo.h"
 
-#include "llvm/ADT/StringSwitch.h"
-
 namespace r1c::gpu {
 namespace {
 
@@ -103,28 +101,22 @@ R1_DEVICE void r1_mma_tf32(r1_mma_acc &c, const float *as, int lda,
 
 } // namespace
 
-int CudaTarget::getMultiprocessorCount() const {
-  // A100, A40, RTX 4090 / L40, H100 and H200.
-  return llvm::StringSwitch<int>(getArch())
-      .Case("sm_80", 108)
-      .Case("sm_86", 84)
-      .Case("sm_89", 128)
-      .Default(132);
-}
-
 std::string CudaTarget::getPreamble() const {
   return joinPreamble(kCudaBasics, getCommonPreamble(), kCudaMatrix);
 }
 
 std::optional<MatrixInstruction> CudaTarget::getMatrixInstruction(mlir::Type element) const {
-  // Every supported sm (8.0 and later) has both forms.
+  // Every supported sm (8.0 and later) has all three forms; the
+  // description says which the code may use.
+  if (getDescription().getMatrixOp(element).empty())
+    return std::nullopt;
   if (element.isF16())
     return MatrixInstruction{
         16, 8, 16, 4, "r1_mma_f16", "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32"};
   if (element.isBF16())
     return MatrixInstruction{
         16, 8, 16, 4, "r1_mma_bf16", "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32"};
-  if (element.isF32() && getOptions().allowTf32)
+  if (element.isF32())
     return MatrixInstruction{16, 8, 8, 4, "r1_mma_tf32",
                              "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32",
                              "r1_round_tf32"};

@@ -1,26 +1,28 @@
 //===- GemmPrinter.cpp - Tiled matrix products for matmul and convolution --===//
 //
-// Two templates over one GemmProblem; block z is the batch (or group).
+// Three templates over one GemmProblem, printed as the kernel's
+// #r1k.gpu_gemm for the target says (r1c-select-variants chooses it;
+// passes/GpuGemmSelection.cpp has the rules); block z is the batch (or
+// group).
 //
-// FFMA (f32, f64, and half precision where the target has no matrix
-// instruction): 256 threads as 16 x 16, a block tile of (16 TM) x (16 TN)
-// outputs with TM, TN in {1, 2, 4} chosen from m and n, k in steps of 16;
-// products of at least 128 x 128 f32 outputs take 128 x 128 tiles instead
-// (printWideFfmaGemm).
-// Each step stages A (k-major, one column of padding against bank
-// conflicts) and B in shared memory with zero fill outside the matrices,
-// then each thread accumulates its TM x TN outputs in registers with fused
-// multiply-adds. Thread (tx, ty) owns rows ty + 16 i and columns tx + 16 j,
-// so the final stores are coalesced.
+// FFMA (`ffma`: f32, f64, and half precision where the target has no
+// matrix instruction): 256 threads as 16 x 16, a block tile of (16 TM) x
+// (16 TN) outputs, k in steps of 16. Each step stages A (k-major, one
+// column of padding against bank conflicts) and B in shared memory with
+// zero fill outside the matrices, then each thread accumulates its TM x
+// TN outputs in registers with fused multiply-adds. Thread (tx, ty) owns
+// rows ty + 16 i and columns tx + 16 j, so the final stores are coalesced.
+// `ffma_wide` is its 128 x 128 form (printWideFfmaGemm).
 //
-// Matrix instructions (f16, bf16; f32 as TF32 when allowed): four warps as
-// 2 x 2 over a 64 x 64 block tile, 32 x 32 per warp, k in steps of 32. A
-// and B are staged as stored (16-bit patterns; f32 values rounded to TF32
-// on the way) in row-major shared tiles padded by 8 elements, and
-// each warp calls the target's r1_mma_* function per instruction tile; the
-// fp32 accumulators are read back through r1_mma_row and r1_mma_col.
+// Matrix instructions (`mma`, `mfma`: f16, bf16; f32 as TF32 when
+// allowed): warps over the block tile, a warp tile each, k in steps of the
+// variant's block_k (64 x 64, 32 x 32 and 32 today). A and B are staged as
+// stored (16-bit patterns; f32 values rounded to TF32 on the way) in
+// row-major shared tiles padded by 8 elements, and each warp calls the
+// target's r1_mma_* function per instruction tile; the fp32 accumulators
+// are read back through r1_mma_row and r1_mma_col.
 //
-// Both apply the fused body to each accumulator on its way to memory.
+// All apply the fused body to each accumulator on its way to memory.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/gpu/KernelWriter.h"
@@ -55,25 +57,23 @@ void printStage(
      << "    }\n";
 }
 
-/// Tile multiple (1, 2 or 4 sixteens) for a dim of `size`.
-int64_t tileMultiple(int64_t size) { return size <= 16 ? 1 : size <= 32 ? 2 : 4; }
-
-/// Blocks of a grid of `bm` x `bn` tiles over the problem.
-int64_t tileBlocks(const GemmProblem &p, int64_t bm, int64_t bn) {
-  return KernelWriter::blocksFor(p.m, bm) * KernelWriter::blocksFor(p.n, bn) * p.batch;
+/// The error for a variant the template cannot print: r1c-select-variants
+/// writes only variants the templates take.
+LogicalResult unprintable(Operation *at, r1k::GpuGemmAttr variant, StringRef needs) {
+  return at->emitOpError("has GPU GEMM variant ")
+         << variant << ", which the template cannot print (it needs " << needs << ")";
 }
 
-LogicalResult printFfmaGemm(KernelWriter &w, const GemmProblem &p) {
+LogicalResult printFfmaGemm(KernelWriter &w, const GemmProblem &p, r1k::GpuGemmAttr variant,
+                            Operation *at) {
+  int64_t tm = variant.getThreadM(), tn = variant.getThreadN();
+  int64_t bm = variant.getBlockM(), bn = variant.getBlockN();
+  if (variant.getThreads() != 256 || bm != 16 * tm || bn != 16 * tn || variant.getBlockK() != 16 ||
+      variant.getStages() != 1)
+    return unprintable(at, variant, "16 x 16 threads, k steps of 16, one stage");
   Type element = p.element;
   std::string type = KernelWriter::computeType(element);
   std::string storage = KernelWriter::storageType(element);
-  // Smaller tiles until the grid fills the GPU: at batch 1 a transformer's
-  // products have few rows, and idle multiprocessors cost more than the
-  // extra reads of smaller tiles.
-  int64_t tm = tileMultiple(p.m), tn = tileMultiple(p.n);
-  while (tileBlocks(p, 16 * tm, 16 * tn) < w.target.getMultiprocessorCount() && tm * tn > 1)
-    (tn >= tm ? tn : tm) /= 2;
-  int64_t bm = 16 * tm, bn = 16 * tn;
   raw_ostream &os = w.os;
   os << "  // FFMA tiles: " << bm << " x " << bn << " outputs per block, k in steps of 16.\n"
      << "  __shared__ " << type << " r1_as[16][" << bm + 1 << "];\n"
@@ -135,7 +135,12 @@ LogicalResult printFfmaGemm(KernelWriter &w, const GemmProblem &p) {
 /// step reads its A and B values as four 16-byte shared-memory loads. A is
 /// staged k-major with rows padded to 132 floats, which keeps both the
 /// staging stores and the 16-byte loads free of bank conflicts.
-LogicalResult printWideFfmaGemm(KernelWriter &w, const GemmProblem &p) {
+LogicalResult printWideFfmaGemm(KernelWriter &w, const GemmProblem &p, r1k::GpuGemmAttr variant,
+                                Operation *at) {
+  if (variant.getThreads() != 256 || variant.getBlockM() != 128 || variant.getBlockN() != 128 ||
+      variant.getBlockK() != 8 || variant.getThreadM() != 8 || variant.getThreadN() != 8 ||
+      variant.getStages() != 1)
+    return unprintable(at, variant, "128 x 128 tiles of 8 x 8 per thread, k steps of 8");
   Type element = p.element;
   raw_ostream &os = w.os;
   os << "  // FFMA tiles: 128 x 128 outputs per block, 8 x 8 per thread, k in steps of 8.\n"
@@ -194,20 +199,30 @@ LogicalResult printWideFfmaGemm(KernelWriter &w, const GemmProblem &p) {
   return success();
 }
 
-LogicalResult printMatrixGemm(KernelWriter &w, const GemmProblem &p, const MatrixInstruction &mi) {
-  constexpr int64_t bm = 64, bn = 64, bk = 32, warpTile = 32, lda = bk + 8, ldb = bn + 8;
-  int64_t threads = 4 * w.target.getWarpSize();
-  int64_t tilesM = warpTile / mi.m, tilesN = warpTile / mi.n;
+LogicalResult printMatrixGemm(KernelWriter &w, const GemmProblem &p, const MatrixInstruction &mi,
+                              r1k::GpuGemmAttr variant, Operation *at) {
+  int64_t bm = variant.getBlockM(), bn = variant.getBlockN(), bk = variant.getBlockK();
+  int64_t warpM = variant.getWarpM(), warpN = variant.getWarpN();
+  int64_t lda = bk + 8, ldb = bn + 8, threads = variant.getThreads();
+  // Warps are numbered along N first.
+  int64_t warpsN = bn / warpN;
+  if (threads != (bm / warpM) * warpsN * w.target.getWarpSize() || warpM % mi.m != 0 ||
+      warpN % mi.n != 0 || bk % mi.k != 0 || (bm * bk) % threads != 0 || (bk * bn) % threads != 0 ||
+      variant.getStages() != 1)
+    return unprintable(at, variant,
+                       "a warp per warp tile, whole instruction tiles, one stage, and staging "
+                       "loops that every thread runs as often");
+  int64_t tilesM = warpM / mi.m, tilesN = warpN / mi.n;
   std::string storage = KernelWriter::storageType(p.element);
   raw_ostream &os = w.os;
   os << "  // Matrix instruction " << mi.instruction << ": " << bm << " x " << bn
-     << " outputs per block, " << warpTile << " x " << warpTile << " per warp, k in steps of " << bk
+     << " outputs per block, " << warpM << " x " << warpN << " per warp, k in steps of " << bk
      << ".\n"
      << "  __shared__ " << storage << " r1_as[" << bm * lda << "];\n"
      << "  __shared__ " << storage << " r1_bs[" << bk * ldb << "];\n"
      << "  const int r1_lane = threadIdx.x % R1_WARP, r1_warp = threadIdx.x / R1_WARP;\n"
-     << "  const int r1_wr = (r1_warp / 2) * " << warpTile << ", r1_wc = (r1_warp % 2) * "
-     << warpTile << ";\n"
+     << "  const int r1_wr = (r1_warp / " << warpsN << ") * " << warpM << ", r1_wc = (r1_warp % "
+     << warpsN << ") * " << warpN << ";\n"
      << "  const r1_i r1_b = blockIdx.z;\n"
      << "  const r1_i r1_row0 = (r1_i)blockIdx.y * " << bm << ", r1_col0 = (r1_i)blockIdx.x * "
      << bn << ";\n";
@@ -270,13 +285,27 @@ LogicalResult printGemm(KernelWriter &w, const GemmProblem &p) {
   if (!isa<FloatType>(p.element))
     return at->emitOpError("multiplies ")
            << p.element << " matrices; GPU code supports floats only";
-  if (std::optional<MatrixInstruction> mi = w.target.getMatrixInstruction(p.element))
-    return printMatrixGemm(w, p, *mi);
-  // Large f32 products take 128 x 128 tiles when those still fill the GPU.
-  if (!p.element.isF64() && p.m >= 128 && p.n >= 128 &&
-      tileBlocks(p, 128, 128) >= w.target.getMultiprocessorCount())
-    return printWideFfmaGemm(w, p);
-  return printFfmaGemm(w, p);
+  auto variant =
+      r1k::getVariant<r1k::GpuGemmAttr>(w.kernel, w.target.getDescription().getVariantKey());
+  if (!variant)
+    return at->emitOpError("has no GPU GEMM variant for ")
+           << w.target.getArch() << " in kernel '" << w.kernel.getName()
+           << "' (r1c-select-variants writes one for every GPU target)";
+  switch (variant.getInstruction()) {
+  case r1k::GpuGemmInstruction::ffma:
+    return printFfmaGemm(w, p, variant, at);
+  case r1k::GpuGemmInstruction::ffma_wide:
+    return printWideFfmaGemm(w, p, variant, at);
+  case r1k::GpuGemmInstruction::mma:
+  case r1k::GpuGemmInstruction::mfma:
+    break;
+  }
+  std::optional<MatrixInstruction> mi = w.target.getMatrixInstruction(p.element);
+  if (!mi)
+    return at->emitOpError("has GPU GEMM variant ")
+           << variant << ", but " << w.target.getArch() << " has no matrix instruction for "
+           << p.element;
+  return printMatrixGemm(w, p, *mi, variant, at);
 }
 
 } // namespace r1c::gpu

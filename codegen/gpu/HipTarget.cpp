@@ -64,17 +64,14 @@ R1_DEVICE void r1_mma_bf16(r1_mma_acc &c, const unsigned short *as, int lda,
 
 } // namespace
 
-int HipTarget::getMultiprocessorCount() const {
-  // One MI250X die (gfx90a); MI300X (gfx942).
-  return getArch() == "gfx942" ? 304 : 110;
-}
-
 std::string HipTarget::getPreamble() const {
   return joinPreamble(kHipBasics, getCommonPreamble(), kHipMatrix);
 }
 
 std::optional<MatrixInstruction> HipTarget::getMatrixInstruction(mlir::Type element) const {
   // gfx90a and gfx942 both have the f16 form and the bf16 "_1k" form.
+  if (getDescription().getMatrixOp(element).empty())
+    return std::nullopt;
   if (element.isF16())
     return MatrixInstruction{32, 32, 8, 16, "r1_mma_f16", "v_mfma_f32_32x32x8f16"};
   if (element.isBF16())

@@ -1,22 +1,15 @@
-//===- TargetInfo.cpp - GPU architectures and their shared preamble -------===//
+//===- TargetInfo.cpp - The target for a description, the shared preamble ===//
 #include "codegen/gpu/TargetInfo.h"
-
-#include "llvm/ADT/StringSwitch.h"
 
 namespace r1c::gpu {
 
-llvm::ArrayRef<llvm::StringRef> getSupportedGpuArchs() {
-  static const llvm::StringRef archs[] = {"sm_80", "sm_86", "sm_89", "sm_90", "gfx90a", "gfx942"};
-  return archs;
-}
-
-std::unique_ptr<TargetInfo> createTargetInfo(llvm::StringRef arch,
-                                             const GpuCodegenOptions &options) {
+std::unique_ptr<TargetInfo> createTargetInfo(mlir::r1k::TargetAttr description) {
+  llvm::StringRef arch = description ? description.getName() : "";
   if (!llvm::is_contained(getSupportedGpuArchs(), arch))
     return nullptr;
   if (arch.starts_with("sm_"))
-    return std::make_unique<CudaTarget>(arch, options);
-  return std::make_unique<HipTarget>(arch, options);
+    return std::make_unique<CudaTarget>(description);
+  return std::make_unique<HipTarget>(description);
 }
 
 std::string joinPreamble(llvm::StringRef target, llvm::StringRef common, llvm::StringRef matrix) {

@@ -2,14 +2,18 @@
 //
 // One interface for every GPU target (STYLE.md 8): kernel templates ask it
 // for the warp size, the preamble that defines element conversions, warp
-// shuffles and matrix-instruction fragments, and whether a matrix
-// instruction exists for an element type. They never ask which vendor it
-// is. CudaTarget (sm_80 to sm_90, NVRTC) and HipTarget (gfx90a, gfx942,
-// hipRTC) implement it.
+// shuffles and matrix-instruction fragments, and the matrix instruction
+// for an element type. They never ask which vendor it is. CudaTarget
+// (sm_80 to sm_90, NVRTC) and HipTarget (gfx90a, gfx942, hipRTC) implement
+// it. The facts about the hardware (compute units, warp size, which matrix
+// instructions the code may use) are those of the target's #r1k.target,
+// which describeGpuTarget builds and the select passes read too.
 //
 //===----------------------------------------------------------------------===//
 #ifndef R1C_CODEGEN_GPU_TARGETINFO_H
 #define R1C_CODEGEN_GPU_TARGETINFO_H
+
+#include "dialects/R1K/IR/R1KDialect.h"
 
 #include "mlir/IR/Types.h"
 #include "llvm/ADT/ArrayRef.h"
@@ -56,8 +60,10 @@ class TargetInfo {
 public:
   virtual ~TargetInfo() = default;
 
+  /// The description the select passes chose this target's variants by.
+  mlir::r1k::TargetAttr getDescription() const { return description; }
   /// The architecture name as given to --target: "sm_90", "gfx90a".
-  llvm::StringRef getArch() const { return arch; }
+  llvm::StringRef getArch() const { return description.getName(); }
   /// "CUDA" or "HIP", for messages and comments.
   virtual llvm::StringRef getLanguageName() const = 0;
   /// ".cu" or ".hip", for --emit=kernels.
@@ -65,14 +71,10 @@ public:
   virtual GpuCompilerKind getCompilerKind() const = 0;
 
   /// Threads that run in lockstep and exchange registers by shuffles.
-  virtual int getWarpSize() const = 0;
-  /// Static shared memory one block may declare, in bytes.
-  virtual int64_t getSharedMemoryPerBlock() const { return 48 * 1024; }
-  /// The most threads a block may have.
-  virtual int getMaxThreadsPerBlock() const { return 1024; }
+  int getWarpSize() const { return description.getWarpSize(); }
   /// Streaming multiprocessors (compute units) of the architecture's
-  /// largest part; templates size tiles so a grid fills them.
-  virtual int getMultiprocessorCount() const = 0;
+  /// largest part.
+  int getMultiprocessorCount() const { return description.getComputeUnits(); }
 
   /// Source placed before every kernel: storage types, conversions between
   /// them and float, the shuffle `r1_shfl_xor`, block reductions and the
@@ -80,34 +82,27 @@ public:
   /// it with nothing but their built-in definitions.
   virtual std::string getPreamble() const = 0;
 
-  /// The matrix instruction for inputs of `element` type (f16, bf16; f32
-  /// where TF32 is allowed and the target has it) with fp32 accumulation;
-  /// std::nullopt where there is none.
+  /// The matrix instruction for inputs of `element` type with fp32
+  /// accumulation, where the description's `matrix_ops` has one (f16,
+  /// bf16; f32 as TF32 where that is allowed); std::nullopt elsewhere.
   virtual std::optional<MatrixInstruction> getMatrixInstruction(mlir::Type element) const = 0;
 
-  const GpuCodegenOptions &getOptions() const { return options; }
-
 protected:
-  TargetInfo(llvm::StringRef arch, const GpuCodegenOptions &options)
-      : arch(arch.str()), options(options) {}
+  explicit TargetInfo(mlir::r1k::TargetAttr description) : description(description) {}
 
 private:
-  std::string arch;
-  GpuCodegenOptions options;
+  mlir::r1k::TargetAttr description;
 };
 
 /// NVIDIA GPUs from Ampere on (sm_80, sm_86, sm_89, sm_90): CUDA C++ for
 /// NVRTC, warps of 32, `mma.sync.aligned.m16n8k16` for f16 and bf16, and
-/// `m16n8k8` for TF32 when allowed.
+/// `m16n8k8` for TF32 when the description allows it (`mma.tf32`).
 class CudaTarget : public TargetInfo {
 public:
-  CudaTarget(llvm::StringRef arch, const GpuCodegenOptions &options)
-      : TargetInfo(arch, options) {}
+  explicit CudaTarget(mlir::r1k::TargetAttr description) : TargetInfo(description) {}
   llvm::StringRef getLanguageName() const override { return "CUDA"; }
   llvm::StringRef getSourceExtension() const override { return ".cu"; }
   GpuCompilerKind getCompilerKind() const override { return GpuCompilerKind::Nvrtc; }
-  int getWarpSize() const override { return 32; }
-  int getMultiprocessorCount() const override;
   std::string getPreamble() const override;
   std::optional<MatrixInstruction> getMatrixInstruction(mlir::Type element) const override;
 };
@@ -117,13 +112,10 @@ public:
 /// no TF32 instruction, so f32 stays FFMA even where TF32 is allowed.
 class HipTarget : public TargetInfo {
 public:
-  HipTarget(llvm::StringRef arch, const GpuCodegenOptions &options)
-      : TargetInfo(arch, options) {}
+  explicit HipTarget(mlir::r1k::TargetAttr description) : TargetInfo(description) {}
   llvm::StringRef getLanguageName() const override { return "HIP"; }
   llvm::StringRef getSourceExtension() const override { return ".hip"; }
   GpuCompilerKind getCompilerKind() const override { return GpuCompilerKind::Hiprtc; }
-  int getWarpSize() const override { return 64; }
-  int getMultiprocessorCount() const override;
   std::string getPreamble() const override;
   std::optional<MatrixInstruction> getMatrixInstruction(mlir::Type element) const override;
 };
@@ -142,10 +134,17 @@ std::string joinPreamble(llvm::StringRef target, llvm::StringRef common, llvm::S
 /// The architectures r1c compiles for, in the order --help lists them.
 llvm::ArrayRef<llvm::StringRef> getSupportedGpuArchs();
 
-/// The target for `arch` ("sm_80", "gfx90a", ...); null if r1c does not
-/// support it.
-std::unique_ptr<TargetInfo> createTargetInfo(llvm::StringRef arch,
-                                             const GpuCodegenOptions &options = {});
+/// The description of `arch` ("sm_80", "gfx90a", ...) that select passes
+/// read and TargetInfo answers from: the compute units and shared memory
+/// of the architecture's largest part, its warp size and registers, and
+/// the matrix instructions the code may use (TF32 for f32 only with
+/// options.allowTf32). Null if r1c does not support `arch`.
+mlir::r1k::TargetAttr describeGpuTarget(mlir::MLIRContext *context, llvm::StringRef arch,
+                                        const GpuCodegenOptions &options = {});
+
+/// The target that `description` (from describeGpuTarget) describes; null
+/// if r1c does not support its architecture.
+std::unique_ptr<TargetInfo> createTargetInfo(mlir::r1k::TargetAttr description);
 
 } // namespace r1c::gpu
 

@@ -4,6 +4,7 @@
 #include "compiler/driver/ShapeBuckets.h"
 #include "compiler/driver/Tuning.h"
 #include "compiler/driver/WeightPlacement.h"
+#include "codegen/gpu/TargetInfo.h"
 #include "codegen/host/HostEmitter.h"
 #include "codegen/host/HostTarget.h"
 #include "codegen/llvm/SharedObjectLinker.h"
@@ -505,8 +506,10 @@ int runCompiler(const CompilerOptions &requested) {
                     "sm_90)\n";
   bool host = targets->any();
   // The targets select passes decide for: the host CPU when host code is
-  // generated, and when kernels are printed, so that they show its choices.
+  // generated, and when kernels are printed, so that they show its choices;
+  // then each GPU architecture, whose printers read the same descriptions.
   KernelPipelineOptions kernelOptions;
+  SmallVector<r1k::TargetAttr> selectTargets;
   if (targets->host || (!host && options.phase >= CompilePhase::Kernel)) {
     r1k::TargetAttr hostTarget = describeHostTarget(&context, options.cpu);
     if (!hostTarget) {
@@ -514,8 +517,13 @@ int runCompiler(const CompilerOptions &requested) {
                    << "' (use native, x86-64-v3 or x86-64-v4)\n";
       return progress.done(), 1;
     }
-    r1k::setTargets(*module, {hostTarget});
+    selectTargets.push_back(hostTarget);
   }
+  for (const std::string &arch : targets->gpuArchs)
+    selectTargets.push_back(
+        gpu::describeGpuTarget(&context, arch, gpu::GpuCodegenOptions{options.allowTf32}));
+  if (!selectTargets.empty())
+    r1k::setTargets(*module, selectTargets);
   // Packed copies of the weights live in the host code: only where the
   // weights themselves do.
   kernelOptions.packWeights =

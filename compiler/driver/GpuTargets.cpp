@@ -250,7 +250,7 @@ std::optional<CodegenTargets> parseCodegenTargets(const CompilerOptions &options
         targets.host = true;
         continue;
       }
-      if (!createTargetInfo(entry)) {
+      if (!llvm::is_contained(getSupportedGpuArchs(), entry)) {
         llvm::errs() << "error: --target=" << options.target << ": unknown target '" << entry
                      << "' (supported: host, " << llvm::join(getSupportedGpuArchs(), ", ") << ")\n";
         return std::nullopt;
@@ -280,10 +280,23 @@ int emitGpuTargets(llvm::ArrayRef<GpuEntry> entries, const CodegenTargets &targe
                    const CompilerOptions &options, ArtifactWriter *artifact,
                    const WeightLayout *weightLayout) {
   auto start = std::chrono::steady_clock::now();
+  // Each architecture prints from the description its variants were
+  // chosen by: the module's r1k.targets (every bucket has the same).
+  llvm::SmallVector<r1k::TargetAttr> described;
+  if (!entries.empty())
+    described = r1k::getTargets(entries.front().function->getParentOfType<ModuleOp>());
   std::vector<ArchKernels> archs;
   for (const std::string &arch : targets.gpuArchs) {
     ArchKernels kernels;
-    kernels.target = createTargetInfo(arch, GpuCodegenOptions{options.allowTf32});
+    const r1k::TargetAttr *description =
+        llvm::find_if(described, [&](r1k::TargetAttr target) { return target.getName() == arch; });
+    if (description != described.end())
+      kernels.target = createTargetInfo(*description);
+    if (!kernels.target) {
+      llvm::errs() << "error: --target=" << arch << ": the module has no description of it in "
+                   << "r1k.targets\n";
+      return 1;
+    }
     for (const GpuEntry &entry : entries) {
       func::FuncOp function = entry.function;
       for (r1k::KernelOp kernel : function.getOps<r1k::KernelOp>()) {

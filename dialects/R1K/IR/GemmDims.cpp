@@ -40,6 +40,45 @@ GemmDims getGemmDims(r1::ConvOp op) {
   return dims;
 }
 
+std::optional<GpuGemmShape> getGpuGemmShape(Operation *anchor) {
+  if (!isa_and_nonnull<r1::MatMulOp, r1::ConvOp>(anchor))
+    return std::nullopt;
+  auto isStatic = [](Type type) {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    return tensor && tensor.hasStaticShape();
+  };
+  if (!llvm::all_of(anchor->getOperandTypes(), isStatic) ||
+      !llvm::all_of(anchor->getResultTypes(), isStatic))
+    return std::nullopt;
+  GpuGemmShape shape;
+  shape.element = getElementTypeOrSelf(anchor->getResult(0).getType());
+  if (auto matmul = dyn_cast<r1::MatMulOp>(anchor)) {
+    GemmDims dims = getGemmDims(matmul);
+    for (int64_t dim : dims.batch)
+      shape.batch *= dim;
+    shape.m = dims.m, shape.n = dims.n, shape.k = dims.k;
+    return shape;
+  }
+  auto conv = cast<r1::ConvOp>(anchor);
+  auto input = cast<RankedTensorType>(conv.getInput().getType());
+  if (input.getRank() < 3 || input.getDimSize(1) / conv.getGroup() == 1)
+    return std::nullopt;
+  auto weight = cast<RankedTensorType>(conv.getWeight().getType());
+  auto result = cast<RankedTensorType>(conv.getType());
+  auto product = [](ArrayRef<int64_t> dims) {
+    int64_t size = 1;
+    for (int64_t dim : dims)
+      size *= dim;
+    return size;
+  };
+  int64_t group = conv.getGroup();
+  shape.batch = group;
+  shape.m = weight.getDimSize(0) / group;
+  shape.n = input.getDimSize(0) * product(result.getShape().drop_front(2));
+  shape.k = input.getDimSize(1) / group * product(weight.getShape().drop_front(2));
+  return shape;
+}
+
 int64_t getPerCallPanelElements(const GemmDims &dims, HostGemmAttr variant) {
   int64_t batch = 1;
   for (int64_t dim : dims.batch)

@@ -23,6 +23,20 @@ struct GemmDims {
 GemmDims getGemmDims(r1::MatMulOp op);
 GemmDims getGemmDims(r1::ConvOp op);
 
+/// The GEMM GPU code runs for a contraction anchor: `batch` products of
+/// M x K by K x N. A matmul's batch is C's batch dims; a convolution is
+/// one implicit GEMM per group whose N runs over (image, output position),
+/// so that the images of a batch share a tile. std::nullopt for other ops,
+/// dynamic shapes, a convolution without spatial dims, and one with a
+/// single input channel per group (depthwise), which GPU code runs as a
+/// direct window instead.
+struct GpuGemmShape {
+  int64_t batch = 1, m = 1, n = 1, k = 1;
+  /// The element type of the result (and, where GPU code takes it, of A and B).
+  Type element;
+};
+std::optional<GpuGemmShape> getGpuGemmShape(Operation *anchor);
+
 /// Elements of B a pack_b = per_call variant writes to scratch: for each
 /// batch index, ceil(N / NR) panels of K rows of NR elements.
 int64_t getPerCallPanelElements(const GemmDims &dims, HostGemmAttr variant);

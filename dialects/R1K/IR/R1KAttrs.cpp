@@ -28,6 +28,21 @@ bool TargetAttr::hasFeature(StringRef feature) const {
          });
 }
 
+StringRef TargetAttr::getMatrixOp(Type element) const {
+  // The suffix of the entry per input type; f32 only ever as TF32.
+  StringRef suffix = element.isF16()    ? ".f16"
+                     : element.isBF16() ? ".bf16"
+                     : element.isF32()  ? ".tf32"
+                                        : "";
+  ArrayAttr ops = getMatrixOps();
+  if (suffix.empty() || !ops)
+    return "";
+  for (Attribute attr : ops)
+    if (auto name = llvm::dyn_cast<StringAttr>(attr); name && name.getValue().ends_with(suffix))
+      return name.getValue();
+  return "";
+}
+
 LogicalResult HostGemmAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t mr,
                                    int64_t nr, int64_t vector, int64_t kc, int64_t mc, int64_t nc,
                                    Packing, bool, bool) {
@@ -38,6 +53,36 @@ LogicalResult HostGemmAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                        << ")";
   if (mc % mr != 0 || nc % nr != 0)
     return emitError() << "host_gemm mc must be a multiple of mr and nc of nr";
+  return success();
+}
+
+LogicalResult GpuGemmAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                  GpuGemmInstruction instruction, int64_t threads, int64_t blockM,
+                                  int64_t blockN, int64_t blockK, int64_t warpM, int64_t warpN,
+                                  int64_t threadM, int64_t threadN, int64_t stages) {
+  if (threads < 1 || blockM < 1 || blockN < 1 || blockK < 1 || stages < 1)
+    return emitError() << "gpu_gemm threads, block sizes and stages must be positive";
+  bool matrix = instruction == GpuGemmInstruction::mma || instruction == GpuGemmInstruction::mfma;
+  if (matrix) {
+    if (warpM < 1 || warpN < 1 || threadM != 0 || threadN != 0)
+      return emitError() << "gpu_gemm with " << stringifyGpuGemmInstruction(instruction)
+                         << " needs a warp tile (warp_m, warp_n) and no thread tile";
+    if (blockM % warpM != 0 || blockN % warpN != 0)
+      return emitError() << "gpu_gemm block " << blockM << "x" << blockN
+                         << " is not a whole number of " << warpM << "x" << warpN << " warp tiles";
+    // One warp per warp tile, of 32 lanes (NVIDIA) or 64 (AMD).
+    int64_t warps = (blockM / warpM) * (blockN / warpN);
+    if (threads != 32 * warps && threads != 64 * warps)
+      return emitError() << "gpu_gemm threads (" << threads << ") must be one warp of 32 or 64 "
+                         << "lanes per warp tile (" << warps << " tiles)";
+    return success();
+  }
+  if (threadM < 1 || threadN < 1 || warpM != 0 || warpN != 0)
+    return emitError() << "gpu_gemm with " << stringifyGpuGemmInstruction(instruction)
+                       << " needs a thread tile (thread_m, thread_n) and no warp tile";
+  if (blockM * blockN != threads * threadM * threadN)
+    return emitError() << "gpu_gemm block " << blockM << "x" << blockN << " is not " << threads
+                       << " threads of " << threadM << "x" << threadN << " outputs";
   return success();
 }
 

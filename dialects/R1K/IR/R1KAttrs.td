@@ -33,8 +33,9 @@ def R1K_TargetAttr : R1K_Attr<"Target", "target"> {
 
     GPU fields: `compute_units` (SMs or CUs), `warp_size` (32 or 64),
     shared memory per block and per compute unit, 32-bit registers per
-    compute unit, and `matrix_ops`, the matrix instructions by input type
-    (`mma.f16`, `mma.bf16`, `mma.tf32`, `mfma.f16`, ...).
+    compute unit, and `matrix_ops`, the matrix instructions the code may
+    use, by input type (`mma.f16`, `mma.bf16`, `mfma.f16`, ...; `mma.tf32`
+    only where f32 products may round their inputs to TF32).
 
     ```mlir
     #host = #r1k.target<name = "host", cpu = "x86-64-v4",
@@ -70,6 +71,9 @@ def R1K_TargetAttr : R1K_Attr<"Target", "target"> {
   let extraClassDeclaration = [{
     /// Whether `features` names `feature`.
     bool hasFeature(::llvm::StringRef feature) const;
+    /// The entry of `matrix_ops` for inputs of `element` type ("mma.f16",
+    /// "mfma.bf16", "mma.tf32" for f32), or "" when the target has none.
+    ::llvm::StringRef getMatrixOp(::mlir::Type element) const;
     bool isHost() const { return getName() == ::mlir::r1k::kHostTargetName; }
     /// The key of this target's entries in a kernel's `variants`: the name,
     /// and for the host the CPU too ("host-x86-64-v4"), since one artifact
@@ -136,6 +140,71 @@ def R1K_HostGemmAttr : R1K_Attr<"HostGemm", "host_gemm"> {
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
+}
+
+def R1K_GpuGemmInstruction : I32EnumAttr<"GpuGemmInstruction",
+    "the instruction (and template) a GPU GEMM computes with", [
+    I32EnumAttrCase<"ffma", 0>,
+    I32EnumAttrCase<"ffma_wide", 1>,
+    I32EnumAttrCase<"mma", 2>,
+    I32EnumAttrCase<"mfma", 3>
+  ]> {
+  let cppNamespace = "::mlir::r1k";
+  let genSpecializedAttr = 0;
+}
+
+def R1K_GpuGemmAttr : R1K_Attr<"GpuGemm", "gpu_gemm"> {
+  let summary = "How GPU code computes one matmul or implicit-GEMM convolution";
+  let description = [{
+    A block of `threads` threads computes a `block_m` x `block_n` tile of
+    C, walking K in steps of `block_k` staged through shared memory
+    (`stages` buffers; 1: no copy overlaps the products). Grid x walks the
+    N tiles, y the M tiles, z the batch (a convolution's groups).
+
+    `instruction` names the template:
+    - `ffma`: 16 x 16 threads, each accumulating `thread_m` x `thread_n`
+      outputs with fused multiply-adds; thread (tx, ty) owns rows
+      ty + 16 i and columns tx + 16 j, so its stores are coalesced.
+    - `ffma_wide`: the same for large f32 products, 8 x 8 outputs a
+      thread in 4-wide groups that each step reads as 16-byte shared
+      loads (a 128 x 128 tile of 256 threads, K steps of 8).
+    - `mma` (NVIDIA `mma.sync`) and `mfma` (AMD MFMA): warps of the
+      target's width, each computing a `warp_m` x `warp_n` tile with the
+      matrix instruction the target has for the element type, f32
+      accumulators.
+
+    `warp_m`, `warp_n` are 0 for FFMA and `thread_m`, `thread_n` 0 for
+    the matrix instructions.
+
+    ```mlir
+    #r1k.gpu_gemm<instruction = mma, threads = 128, block_m = 64, block_n = 64,
+                  block_k = 32, warp_m = 32, warp_n = 32, stages = 1>
+    #r1k.gpu_gemm<instruction = ffma, threads = 256, block_m = 32, block_n = 64,
+                  block_k = 16, thread_m = 2, thread_n = 4, stages = 1>
+    ```
+  }];
+  let parameters = (ins
+    EnumParameter<R1K_GpuGemmInstruction>:$instruction,
+    "int64_t":$threads,
+    "int64_t":$block_m,
+    "int64_t":$block_n,
+    "int64_t":$block_k,
+    DefaultValuedParameter<"int64_t", "0", "rows of C per warp (matrix instructions)">:$warp_m,
+    DefaultValuedParameter<"int64_t", "0", "columns of C per warp">:$warp_n,
+    DefaultValuedParameter<"int64_t", "0", "rows of C per thread (FFMA)">:$thread_m,
+    DefaultValuedParameter<"int64_t", "0", "columns of C per thread">:$thread_n,
+    "int64_t":$stages
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// Whether warps compute with a matrix instruction (mma, mfma) rather
+    /// than threads with FFMA.
+    bool usesMatrixInstruction() const {
+      return getInstruction() == GpuGemmInstruction::mma ||
+             getInstruction() == GpuGemmInstruction::mfma;
+    }
+  }];
 }
 
 def R1K_HostDepthwiseConvAttr : R1K_Attr<"HostDepthwiseConv", "host_depthwise_conv"> {

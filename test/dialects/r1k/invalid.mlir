@@ -83,3 +83,45 @@ func.func @gemm_positive() attributes {v = #r1k.host_gemm<mr = 0, nr = 16, vecto
 func.func @depthwise_positive() attributes {v = #r1k.host_depthwise_conv<vector = 16, vectors = 0>} {
   return
 }
+
+// -----
+
+// expected-error @+1 {{gpu_gemm threads, block sizes and stages must be positive}}
+func.func @gpu_gemm_positive() attributes {v = #r1k.gpu_gemm<instruction = ffma, threads = 256, block_m = 16, block_n = 16, block_k = 16, thread_m = 1, thread_n = 1, stages = 0>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{gpu_gemm with mma needs a warp tile (warp_m, warp_n) and no thread tile}}
+func.func @gpu_gemm_matrix_tile() attributes {v = #r1k.gpu_gemm<instruction = mma, threads = 128, block_m = 64, block_n = 64, block_k = 32, thread_m = 4, thread_n = 4, stages = 1>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{gpu_gemm block 64x64 is not a whole number of 48x32 warp tiles}}
+func.func @gpu_gemm_warp_tiles() attributes {v = #r1k.gpu_gemm<instruction = mma, threads = 128, block_m = 64, block_n = 64, block_k = 32, warp_m = 48, warp_n = 32, stages = 1>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{gpu_gemm threads (96) must be one warp of 32 or 64 lanes per warp tile (4 tiles)}}
+func.func @gpu_gemm_warps() attributes {v = #r1k.gpu_gemm<instruction = mfma, threads = 96, block_m = 64, block_n = 64, block_k = 32, warp_m = 32, warp_n = 32, stages = 1>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{gpu_gemm with ffma_wide needs a thread tile (thread_m, thread_n) and no warp tile}}
+func.func @gpu_gemm_ffma_tile() attributes {v = #r1k.gpu_gemm<instruction = ffma_wide, threads = 256, block_m = 128, block_n = 128, block_k = 8, warp_m = 32, warp_n = 32, stages = 1>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{gpu_gemm block 64x64 is not 256 threads of 2x4 outputs}}
+func.func @gpu_gemm_thread_tiles() attributes {v = #r1k.gpu_gemm<instruction = ffma, threads = 256, block_m = 64, block_n = 64, block_k = 16, thread_m = 2, thread_n = 4, stages = 1>} {
+  return
+}

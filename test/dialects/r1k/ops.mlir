@@ -48,5 +48,22 @@ module attributes {r1k.targets = [
     }
     return %0, %2 : tensor<4x8xf32>, tensor<1x4x8x8xf32>
   }
+  // GPU GEMMs: a matrix instruction's warp tiles, FFMA's thread tiles.
+  // CHECK-LABEL: func @gpu_variants
+  // CHECK: variants = {gfx90a = #r1k.gpu_gemm<instruction = mfma, threads = 256, block_m = 64, block_n = 64, block_k = 32, warp_m = 32, warp_n = 32, stages = 1>, sm_90 = #r1k.gpu_gemm<instruction = ffma_wide, threads = 256, block_m = 128, block_n = 128, block_k = 8, thread_m = 8, thread_n = 8, stages = 1>}
+  // CHECK: variants = {sm_90 = #r1k.gpu_gemm<instruction = ffma, threads = 256, block_m = 32, block_n = 64, block_k = 16, thread_m = 2, thread_n = 4, stages = 1>}
+  func.func @gpu_variants(%x: tensor<4x8xf32>, %w: tensor<8x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
+    %0 = r1k.kernel "matmul"(%x, %w) {name = "k0_matmul", variants = {sm_90 = #r1k.gpu_gemm<instruction = ffma_wide, threads = 256, block_m = 128, block_n = 128, block_k = 8, thread_m = 8, thread_n = 8, stages = 1>, gfx90a = #r1k.gpu_gemm<instruction = mfma, threads = 256, block_m = 64, block_n = 64, block_k = 32, warp_m = 32, warp_n = 32, stages = 1>}} : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32> {
+    ^bb0(%a: tensor<4x8xf32>, %b: tensor<8x8xf32>):
+      %1 = r1.matmul %a, %b : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
+      r1k.yield %1 : tensor<4x8xf32>
+    }
+    %2 = r1k.kernel "matmul"(%x, %w) {name = "k1_matmul", variants = {sm_90 = #r1k.gpu_gemm<instruction = ffma, threads = 256, block_m = 32, block_n = 64, block_k = 16, thread_m = 2, thread_n = 4, stages = 1>}} : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32> {
+    ^bb0(%a: tensor<4x8xf32>, %b: tensor<8x8xf32>):
+      %3 = r1.matmul %a, %b : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
+      r1k.yield %3 : tensor<4x8xf32>
+    }
+    return %0, %2 : tensor<4x8xf32>, tensor<4x8xf32>
+  }
 
 }

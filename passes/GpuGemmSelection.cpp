@@ -1,0 +1,103 @@
+//===- GpuGemmSelection.cpp - The tiles of GPU matmuls and convolutions ---===//
+//
+// The rules, in the order they are tried, for the templates of
+// codegen/gpu/GemmPrinter.cpp:
+//   1. a matrix instruction wherever the target has one for the element
+//      type: 2 x 2 warps of 32 x 32 outputs over a 64 x 64 tile;
+//   2. for products of at least 128 x 128 (not f64), 128 x 128 FFMA tiles
+//      when a grid of them still gives every compute unit a block;
+//   3. otherwise FFMA tiles of 16 x 16 threads with 1, 2 or 4 outputs a
+//      thread along each dim (as many sixteens as the dim fills), halved,
+//      the larger side first, until the grid fills the compute units or
+//      the tile is 16 x 16: at batch 1 a transformer's products have few
+//      rows, and idle compute units cost more than the extra reads of
+//      smaller tiles.
+//
+//===----------------------------------------------------------------------===//
+#include "passes/GpuGemmSelection.h"
+#include "passes/HostGemmCostModel.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using r1k::GpuGemmAttr;
+using r1k::GpuGemmInstruction;
+using r1k::GpuGemmShape;
+
+namespace r1c {
+namespace {
+
+/// The matrix template: a warp tile per warp, K in steps of 32.
+constexpr int64_t kMatrixTile = 64, kMatrixWarpTile = 32, kMatrixStep = 32;
+/// The FFMA template: 16 x 16 threads, K in steps of 16.
+constexpr int64_t kFfmaSide = 16, kFfmaStep = 16;
+/// The wide FFMA template: 8 x 8 outputs for each of 16 x 16 threads.
+constexpr int64_t kWideTile = 128, kWideThreadTile = 8, kWideStep = 8;
+
+int64_t blocksFor(int64_t count, int64_t perBlock) {
+  return std::max<int64_t>(1, (count + perBlock - 1) / perBlock);
+}
+
+/// Blocks of a grid of `bm` x `bn` tiles over every product.
+int64_t tileBlocks(const GpuGemmShape &shape, int64_t bm, int64_t bn) {
+  return blocksFor(shape.m, bm) * blocksFor(shape.n, bn) * shape.batch;
+}
+
+/// FFMA outputs a thread along a dim of `size`: the sixteens it fills, up
+/// to four.
+int64_t threadTile(int64_t size) { return size <= 16 ? 1 : size <= 32 ? 2 : 4; }
+
+} // namespace
+
+std::optional<GpuGemmChoice> chooseGpuGemm(r1k::KernelOp kernel, r1k::TargetAttr target) {
+  std::optional<GpuGemmShape> shape = r1k::getGpuGemmShape(getContractionAnchor(kernel));
+  if (!shape || !isa<FloatType>(shape->element))
+    return std::nullopt;
+  MLIRContext *context = kernel.getContext();
+  GpuGemmChoice choice{*shape, nullptr, ""};
+  llvm::raw_string_ostream why(choice.reason);
+  int64_t units = target.getComputeUnits();
+
+  if (StringRef matrixOp = target.getMatrixOp(shape->element); !matrixOp.empty()) {
+    GpuGemmInstruction instruction =
+        matrixOp.starts_with("mfma") ? GpuGemmInstruction::mfma : GpuGemmInstruction::mma;
+    int64_t warps = (kMatrixTile / kMatrixWarpTile) * (kMatrixTile / kMatrixWarpTile);
+    choice.variant = GpuGemmAttr::get(context, instruction, warps * target.getWarpSize(),
+                                      kMatrixTile, kMatrixTile, kMatrixStep, kMatrixWarpTile,
+                                      kMatrixWarpTile, /*thread_m=*/0, /*thread_n=*/0,
+                                      /*stages=*/1);
+    why << matrixOp << " for " << shape->element;
+    return choice;
+  }
+
+  // The wide template computes in float, so f64 never takes it.
+  if (!shape->element.isF64() && shape->m >= kWideTile && shape->n >= kWideTile) {
+    int64_t blocks = tileBlocks(*shape, kWideTile, kWideTile);
+    if (blocks >= units) {
+      choice.variant = GpuGemmAttr::get(
+          context, GpuGemmInstruction::ffma_wide, kFfmaSide * kFfmaSide, kWideTile, kWideTile,
+          kWideStep, /*warp_m=*/0, /*warp_n=*/0, kWideThreadTile, kWideThreadTile, /*stages=*/1);
+      why << kWideTile << "x" << kWideTile << " tiles make " << blocks << " blocks for " << units
+          << " compute units";
+      return choice;
+    }
+    why << kWideTile << "x" << kWideTile << " tiles would make only " << blocks << " blocks; ";
+  }
+
+  int64_t tm = threadTile(shape->m), tn = threadTile(shape->n);
+  int64_t firstM = kFfmaSide * tm, firstN = kFfmaSide * tn;
+  while (tileBlocks(*shape, kFfmaSide * tm, kFfmaSide * tn) < units && tm * tn > 1)
+    (tn >= tm ? tn : tm) /= 2;
+  int64_t bm = kFfmaSide * tm, bn = kFfmaSide * tn;
+  choice.variant = GpuGemmAttr::get(context, GpuGemmInstruction::ffma, kFfmaSide * kFfmaSide, bm,
+                                    bn, kFfmaStep, /*warp_m=*/0, /*warp_n=*/0, tm, tn,
+                                    /*stages=*/1);
+  if (bm != firstM || bn != firstN)
+    why << firstM << "x" << firstN << " tiles shrunk to " << bm << "x" << bn;
+  else
+    why << bm << "x" << bn << " tiles";
+  why << " make " << tileBlocks(*shape, bm, bn) << " blocks for " << units << " compute units";
+  return choice;
+}
+
+} // namespace r1c
