@@ -699,7 +699,7 @@ void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant,
       }
       struct TapRead {
         llvm::Value *mask;   // lanes inside the image and below N
-        llvm::Value *offset; // <W x i32> plane offsets, for a gather
+        llvm::Value *offset; // <W x i32> plane offsets, for a gather only
         SmallVector<std::pair<llvm::Value *, llvm::Value *>> segments; // (mask, i64 start)
       };
       SmallVector<TapRead> reads;
@@ -712,7 +712,8 @@ void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant,
           // Unsigned: a source in the leading pad is negative.
           read.mask =
               b.CreateAnd(read.mask, b.CreateICmpULT(source, lanes.splat32(window[d].input)));
-          read.offset = b.CreateAdd(read.offset, b.CreateMul(source, lanes.splat32(stride)));
+          if (!rowLoads)
+            read.offset = b.CreateAdd(read.offset, b.CreateMul(source, lanes.splat32(stride)));
           stride *= window[d].input;
         }
         // Lane l of a segment starting at lane a reads the element
