@@ -12,11 +12,12 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/host/HostEmitter.h"
 #include "codegen/host/Anchors.h"
+#include "codegen/host/CpuDispatch.h"
 #include "codegen/host/DepthwiseConvTemplate.h"
 #include "codegen/host/GemmTemplate.h"
 #include "codegen/host/KernelBuilder.h"
-#include "codegen/host/ScalarOps.h"
 #include "codegen/host/SafetensorsWriter.h"
+#include "codegen/host/ScalarOps.h"
 #include "dialects/R1/IR/R1Ops.h"
 #include "dialects/R1/IR/ShapeInference.h"
 #include "dialects/R1K/IR/R1KDialect.h"
@@ -109,11 +110,27 @@ public:
       : context(context), info(info),
         module(std::make_unique<llvm::Module>(info.symbolPrefix, context)), b(context), kb(b) {}
 
-  /// Adds STEM_run and STEM_arena_size for the plan-phase `func`.
-  LogicalResult addEntry(func::FuncOp func, const std::string &stem);
+  /// Emits the kernels of the plan-phase `func` for level `isa` and the
+  /// function that runs them in order: STEM_run itself when the module has
+  /// one level, else STEM_run.LEVEL, which addEntry's dispatcher calls.
+  /// Levels come lowest first, so that a helper function the levels share
+  /// is marked with the baseline's CPU.
+  LogicalResult addLevelEntry(func::FuncOp func, const std::string &stem, const HostIsaBuild &isa);
+  /// STEM_arena_size, and with several levels STEM_run, which calls the
+  /// best level's STEM_run.LEVEL that the CPU runs.
+  void addEntry(func::FuncOp func, const std::string &stem);
   std::unique_ptr<llvm::Module> finish(Operation *at);
 
 private:
+  /// A function of the level being emitted: marked with its CPU in a
+  /// module of several levels.
+  llvm::Function *createFunction(llvm::FunctionType *type, llvm::GlobalValue::LinkageTypes linkage,
+                                 const llvm::Twine &name);
+  bool isFat() const { return info.isas.size() > 1; }
+  /// The name of STEM_run's code for `isa`.
+  std::string levelEntryName(const std::string &stem, const HostIsaBuild &isa) const {
+    return isFat() ? stem + "_run." + isa.cpu : stem + "_run";
+  }
   FailureOr<SmallVector<KernelPhase>> emitKernel(r1k::KernelOp kernel, const std::string &stem);
   /// Runs `phase` of a kernel on `args`: one call, or `parallel_for` from
   /// the context (when there is one) over its tasks.
@@ -143,6 +160,10 @@ private:
   /// B of a pack_b = compile_time GEMM, packed into its panels once per
   /// weight and panel width.
   llvm::Value *packedWeightPointer(ConstantOp constant, int64_t k, int64_t n, int64_t nr);
+  /// The input of `kernel` that its GEMM reads from the packed copy
+  /// (pack_b = compile_time at the current level): the entry point passes
+  /// null for it, so a weight read only packed is not kept in the code too.
+  std::optional<unsigned> packedWeightInput(r1k::KernelOp kernel) const;
   llvm::Value *weightPointer(ConstantOp constant);
   /// --weights=external: `context->weights`, loaded once per entry point,
   /// and a top-level weight at its offset from it.
@@ -153,6 +174,8 @@ private:
 
   llvm::LLVMContext &context;
   const HostModuleInfo &info;
+  /// The level whose code is being emitted.
+  const HostIsaBuild *currentIsa = nullptr;
   std::unique_ptr<llvm::Module> module;
   IRBuilder<> b;
   KernelBuilder kb;
@@ -160,6 +183,15 @@ private:
   DenseMap<Attribute, llvm::GlobalVariable *> weights;
   DenseMap<std::pair<Attribute, int64_t>, llvm::GlobalVariable *> packedWeights;
 };
+
+llvm::Function *Emitter::createFunction(llvm::FunctionType *type,
+                                        llvm::GlobalValue::LinkageTypes linkage,
+                                        const llvm::Twine &name) {
+  auto *function = llvm::Function::Create(type, linkage, name, module.get());
+  if (isFat())
+    function->addFnAttr("target-cpu", currentIsa->cpu);
+  return function;
+}
 
 llvm::Value *Emitter::weightPointer(ConstantOp constant) {
   llvm::GlobalVariable *&global = weights[constant.getValue()];
@@ -288,6 +320,16 @@ llvm::Value *Emitter::packedWeightPointer(ConstantOp constant, int64_t k, int64_
   return global;
 }
 
+std::optional<unsigned> Emitter::packedWeightInput(r1k::KernelOp kernel) const {
+  auto variant = r1k::getVariant<r1k::HostGemmAttr>(kernel, currentIsa->variantKey);
+  if (!variant || variant.getPackB() != r1k::Packing::compile_time)
+    return std::nullopt;
+  for (auto matmul : kernel.getBody().front().getOps<MatMulOp>())
+    if (auto arg = dyn_cast<BlockArgument>(matmul.getRhs()))
+      return arg.getArgNumber();
+  return std::nullopt;
+}
+
 LogicalResult Emitter::emitDepthwiseAnchor(r1k::KernelOp kernel, ConvOp conv,
                                            r1k::HostDepthwiseConvAttr variant,
                                            ArrayRef<llvm::Value *> pointers, llvm::Value *out,
@@ -414,15 +456,14 @@ FailureOr<SmallVector<KernelPhase>> Emitter::emitKernel(r1k::KernelOp kernel,
     llvm::Function *wrapper, *body;
   };
   auto begin = [&](const std::string &name) -> PhaseFunction {
-    auto *wrapper = llvm::Function::Create(type, llvm::GlobalValue::InternalLinkage, name,
-                                           module.get());
+    llvm::Function *wrapper = createFunction(type, llvm::GlobalValue::InternalLinkage, name);
     wrapper->addFnAttr(llvm::Attribute::NoUnwind);
     // Kept out of the entry point: inlining hundreds of loop nests into one
     // function makes LLVM's loop analyses quadratic in the model's size, for
     // no gain (a call per kernel costs nothing next to its loops).
     wrapper->addFnAttr(llvm::Attribute::NoInline);
-    auto *function = llvm::Function::Create(bodyType, llvm::GlobalValue::InternalLinkage,
-                                            name + ".body", module.get());
+    llvm::Function *function =
+        createFunction(bodyType, llvm::GlobalValue::InternalLinkage, name + ".body");
     function->addFnAttr(llvm::Attribute::NoUnwind);
     function->addFnAttr(llvm::Attribute::AlwaysInline);
     b.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", wrapper));
@@ -487,10 +528,10 @@ FailureOr<SmallVector<KernelPhase>> Emitter::emitKernel(r1k::KernelOp kernel,
   SmallVector<KernelPhase> phases;
   bool bodyFused = false;
   auto gemm = isa_and_nonnull<MatMulOp, ConvOp>(anchor)
-                  ? r1k::getVariant<r1k::HostGemmAttr>(kernel, info.variantKey)
+                  ? r1k::getVariant<r1k::HostGemmAttr>(kernel, currentIsa->variantKey)
                   : r1k::HostGemmAttr();
   auto depthwise = isa_and_nonnull<ConvOp>(anchor)
-                       ? r1k::getVariant<r1k::HostDepthwiseConvAttr>(kernel, info.variantKey)
+                       ? r1k::getVariant<r1k::HostDepthwiseConvAttr>(kernel, currentIsa->variantKey)
                        : r1k::HostDepthwiseConvAttr();
   if (depthwise) {
     FailureOr<KernelPhase> phase = emitPhase(name, elements, [&]() -> LogicalResult {
@@ -585,29 +626,38 @@ LogicalResult checkTypes(func::FuncOp func, llvm::LLVMContext &context) {
   return failure(result.wasInterrupted());
 }
 
-LogicalResult Emitter::addEntry(func::FuncOp func, const std::string &stem) {
-  auto arenaAttr = r1k::getArenaSize(func);
-  if (!arenaAttr) {
+/// void STEM_run(inputs, outputs, arena, output_dims, context).
+llvm::FunctionType *entryPointType(llvm::LLVMContext &context) {
+  auto *pointer = llvm::PointerType::getUnqual(context);
+  return llvm::FunctionType::get(llvm::Type::getVoidTy(context),
+                                 {pointer, pointer, pointer, pointer, pointer}, false);
+}
+
+LogicalResult Emitter::addLevelEntry(func::FuncOp func, const std::string &stem,
+                                     const HostIsaBuild &level) {
+  currentIsa = &level;
+  if (!r1k::getArenaSize(func)) {
     return func.emitOpError("has no memory plan; host code generation starts from the plan "
                             "phase");
   }
   if (failed(checkTypes(func, context)))
     return failure();
 
-  // Kernels first: the entry point calls them.
+  // Kernels first: the entry point calls them. Each level's functions are
+  // named apart.
+  std::string symbols = isFat() ? stem + "." + level.cpu : stem;
   DenseMap<Operation *, SmallVector<KernelPhase>> kernelPhases;
   for (auto kernel : func.getOps<r1k::KernelOp>()) {
-    FailureOr<SmallVector<KernelPhase>> phases = emitKernel(kernel, stem);
+    FailureOr<SmallVector<KernelPhase>> phases = emitKernel(kernel, symbols);
     if (failed(phases))
       return failure();
     kernelPhases[kernel] = std::move(*phases);
   }
 
-  auto *entryType = llvm::FunctionType::get(
-      b.getVoidTy(), {b.getPtrTy(), b.getPtrTy(), b.getPtrTy(), b.getPtrTy(), b.getPtrTy()},
-      false);
-  auto *entry = llvm::Function::Create(entryType, llvm::GlobalValue::ExternalLinkage,
-                                       stem + "_run", module.get());
+  llvm::Function *entry = createFunction(entryPointType(context),
+                                         isFat() ? llvm::GlobalValue::InternalLinkage
+                                                 : llvm::GlobalValue::ExternalLinkage,
+                                         levelEntryName(stem, level));
   b.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", entry));
   llvm::Value *inputs = entry->getArg(0), *outputs = entry->getArg(1), *arena = entry->getArg(2);
   llvm::Value *outputDims = entry->getArg(3), *hostContext = entry->getArg(4);
@@ -639,8 +689,12 @@ LogicalResult Emitter::addEntry(func::FuncOp func, const std::string &stem) {
       llvm::Value *args =
           b.CreateAlloca(b.getPtrTy(), b.getInt64(inputCount + kernel.getNumResults() + dimsCount +
                                                   kernel.getScratchOffset().has_value()));
-      for (auto [i, input] : llvm::enumerate(kernel.getInputs()))
-        b.CreateStore(pointers.lookup(input), b.CreateGEP(b.getPtrTy(), args, b.getInt64(i)));
+      std::optional<unsigned> packed = packedWeightInput(kernel);
+      for (auto [i, input] : llvm::enumerate(kernel.getInputs())) {
+        llvm::Value *pointer =
+            packed == i ? llvm::ConstantPointerNull::get(b.getPtrTy()) : pointers.lookup(input);
+        b.CreateStore(pointer, b.CreateGEP(b.getPtrTy(), args, b.getInt64(i)));
+      }
       for (auto [i, result] : llvm::enumerate(kernel.getResults())) {
         if (offsets[i] < 0) {
           return kernel.emitOpError("has a result of dynamic size; not supported on host yet");
@@ -687,11 +741,38 @@ LogicalResult Emitter::addEntry(func::FuncOp func, const std::string &stem) {
     }
   }
   b.CreateRetVoid();
+  return success();
+}
 
+void Emitter::addEntry(func::FuncOp func, const std::string &stem) {
   new llvm::GlobalVariable(*module, b.getInt64Ty(), /*isConstant=*/true,
                            llvm::GlobalValue::ExternalLinkage,
-                           b.getInt64(arenaAttr.getInt()), stem + "_arena_size");
-  return success();
+                           b.getInt64(r1k::getArenaSize(func).getInt()), stem + "_arena_size");
+  if (!isFat())
+    return;
+  // The best level first; the lowest runs where no other does.
+  currentIsa = &info.isas.front();
+  llvm::Function *entry =
+      createFunction(entryPointType(context), llvm::GlobalValue::ExternalLinkage, stem + "_run");
+  SmallVector<llvm::Value *> args;
+  for (llvm::Argument &arg : entry->args())
+    args.push_back(&arg);
+  b.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", entry));
+  for (const HostIsaBuild &level : llvm::reverse(info.isas)) {
+    llvm::Function *code = module->getFunction(levelEntryName(stem, level));
+    if (&level == &info.isas.front()) {
+      b.CreateCall(code, args);
+      b.CreateRetVoid();
+      break;
+    }
+    llvm::BasicBlock *run = llvm::BasicBlock::Create(context, "run." + level.cpu, entry);
+    llvm::BasicBlock *next = llvm::BasicBlock::Create(context, "below." + level.cpu, entry);
+    b.CreateCondBr(emitCpuRuns(b, level.cpu), run, next);
+    b.SetInsertPoint(run);
+    b.CreateCall(code, args);
+    b.CreateRetVoid();
+    b.SetInsertPoint(next);
+  }
 }
 
 void Emitter::emitOutputDims(func::ReturnOp ret, llvm::Value *outputDims,
@@ -773,10 +854,20 @@ std::unique_ptr<llvm::Module> emitHostModule(ArrayRef<HostEntryPoint> entries,
                                              llvm::LLVMContext &context,
                                              const HostModuleInfo &info) {
   assert(!entries.empty() && "a host module needs an entry point");
+  assert(!info.isas.empty() && "a host module needs a level to build for");
   Emitter emitter(context, info);
-  for (const HostEntryPoint &entry : entries)
-    if (failed(emitter.addEntry(entry.function, entry.stem)))
+  for (const HostIsaBuild &isa : info.isas) {
+    if (&isa != &info.isas.front() && !canDispatchTo(isa.cpu)) {
+      func::FuncOp(entries.front().function).emitOpError("cannot build host code for '")
+          << isa.cpu << "' beside a lower level: its code has no run-time check";
       return nullptr;
+    }
+    for (const HostEntryPoint &entry : entries)
+      if (failed(emitter.addLevelEntry(entry.function, entry.stem, isa)))
+        return nullptr;
+  }
+  for (const HostEntryPoint &entry : entries)
+    emitter.addEntry(entry.function, entry.stem);
   return emitter.finish(entries.front().function);
 }
 

@@ -17,8 +17,19 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace r1c {
+
+/// One x86-64 level a host module is built for.
+struct HostIsaBuild {
+  /// LLVM's name of the level ("x86-64-v4").
+  std::string cpu;
+  /// Which of a kernel's `variants` its code reads: the host target's
+  /// variant key ("host-x86-64-v4"). Kernels without one get the reference
+  /// templates.
+  std::string variantKey;
+};
 
 struct HostModuleInfo {
   /// C identifier prefix of the model's symbols, e.g. "mlp" for mlp_run.
@@ -29,10 +40,13 @@ struct HostModuleInfo {
   const WeightLayout *externalWeights = nullptr;
   /// The side file's name, for the header's comments.
   std::string weightsFile;
-  /// Which of a kernel's `variants` this build reads: the host target's
-  /// variant key ("host-x86-64-v4"). Kernels without one get the reference
-  /// templates.
-  std::string variantKey;
+  /// The x86-64 levels the code is built for, lowest first. With one, every
+  /// function is built for the target machine the module is compiled with.
+  /// With several (a fat module), every kernel is emitted once per level,
+  /// its functions marked with the level's "target-cpu", and each entry
+  /// point runs the best level the CPU has (CpuDispatch.h); the weights,
+  /// and packed copies of equal panel width, are shared by the levels.
+  std::vector<HostIsaBuild> isas;
   /// The external weights are the artifact's own WEIGHTS section, which its
   /// GPU code reads too, not a side file.
   bool weightsInArtifact = false;

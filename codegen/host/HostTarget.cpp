@@ -20,6 +20,7 @@ void LLVMInitializeX86TargetInfo();
 void LLVMInitializeX86Target();
 void LLVMInitializeX86TargetMC();
 void LLVMInitializeX86AsmPrinter();
+void LLVMInitializeX86AsmParser();
 }
 
 namespace r1c {
@@ -32,6 +33,8 @@ std::unique_ptr<llvm::TargetMachine> createTargetMachine(const std::string &cpu,
     LLVMInitializeX86Target();
     LLVMInitializeX86TargetMC();
     LLVMInitializeX86AsmPrinter();
+    // Fat modules ask the CPU with inline cpuid (CpuDispatch.h).
+    LLVMInitializeX86AsmParser();
     return true;
   }();
   (void)initialized;
@@ -62,10 +65,21 @@ void runOptimizationPipeline(llvm::Module &module, llvm::TargetMachine &machine)
   // LLVM tunes AVX-512 CPUs for 256-bit vectors by default (clock throttling
   // on early parts); dense kernels want the full 512 bits, as ONNX Runtime's
   // AVX-512 kernels use them.
-  if (machine.getMCSubtargetInfo()->checkFeatures("+avx512f"))
-    for (llvm::Function &function : module)
-      if (!function.isDeclaration())
-        function.addFnAttr("prefer-vector-width", "512");
+  // In a module of several levels a function's own "target-cpu" says which.
+  bool machineAvx512 = machine.getMCSubtargetInfo()->checkFeatures("+avx512f");
+  for (llvm::Function &function : module) {
+    if (function.isDeclaration())
+      continue;
+    bool avx512 = machineAvx512;
+    if (function.hasFnAttribute("target-cpu")) {
+      std::unique_ptr<llvm::MCSubtargetInfo> subtarget(machine.getTarget().createMCSubtargetInfo(
+          machine.getTargetTriple().str(), function.getFnAttribute("target-cpu").getValueAsString(),
+          ""));
+      avx512 = subtarget && subtarget->checkFeatures("+avx512f");
+    }
+    if (avx512)
+      function.addFnAttr("prefer-vector-width", "512");
+  }
   runO3Pipeline(module, machine);
 }
 

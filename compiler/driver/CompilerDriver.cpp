@@ -284,12 +284,36 @@ HostPlanEntry hostPlanEntry(func::FuncOp func, const std::string &symbol) {
   return entry;
 }
 
-/// The artifact section name of host code built for `cpu`.
-std::string hostSectionName(const std::string &cpu) {
-  if (cpu == "native")
+/// The x86-64 levels host code is built for, lowest first. --cpu=auto
+/// builds x86-64-v3 (AVX2) and x86-64-v4 (AVX-512) into one artifact whose
+/// code picks by the CPU it runs on, so the default artifact runs fast on
+/// both kinds of CPU and runs at all on either; any other --cpu builds that
+/// one level.
+std::vector<std::string> hostCpuLevels(const std::string &cpu) {
+  if (cpu == "auto")
+    return {"x86-64-v3", "x86-64-v4"};
+  return {cpu};
+}
+
+/// Whether the compiling CPU runs code built for `cpu`, so that --tune can
+/// time it.
+bool compilingCpuRuns(const std::string &cpu) {
+  if (cpu != "x86-64-v4")
+    return true;
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  return features.lookup("avx512f") && features.lookup("avx512bw") && features.lookup("avx512dq") &&
+         features.lookup("avx512vl") && features.lookup("avx512cd");
+}
+
+/// The artifact section name of host code built for `cpus`, which the
+/// runtime matches against the CPU it runs on.
+std::string hostSectionName(ArrayRef<std::string> cpus) {
+  if (cpus.size() > 1)
+    return "host-x86-64-v3+v4";
+  if (cpus.front() == "native")
     return llvm::sys::getHostCPUFeatures().lookup("avx512f") ? "host-x86-64-v4"
                                                               : "host-x86-64-v3";
-  return "host-" + cpu;
+  return "host-" + cpus.front();
 }
 
 /// OUT for -o OUT, OUT.o or OUT.r1.
@@ -315,10 +339,15 @@ int emitHost(ArrayRef<CompiledBucket> compiled, const CompilerOptions &options,
       stem += "_" + bucketSymbolSuffix(bucket.bucket);
     entries.push_back({mainFunction(*bucket.module), stem, describeBucket(bucket.bucket)});
   }
-  // The variants this build reads: those chosen for its CPU.
-  info.variantKey =
-      describeHostTarget(mainFunction(*compiled.front().module).getContext(), options.cpu)
-          .getVariantKey();
+  // The variants each level reads: those chosen for its CPU.
+  std::vector<std::string> cpus = hostCpuLevels(options.cpu);
+  for (const std::string &cpu : cpus)
+    info.isas.push_back(
+        {cpu, describeHostTarget(mainFunction(*compiled.front().module).getContext(), cpu)
+                  .getVariantKey()});
+  // A fat module is compiled for its lowest level; its functions of higher
+  // levels say so themselves.
+  const std::string &moduleCpu = cpus.front();
   info.externalWeights = placement.getLayout();
   info.weightsInArtifact = placement.home == WeightHome::ArtifactSection;
   info.weightsFile = placement.sideFileName;
@@ -328,7 +357,7 @@ int emitHost(ArrayRef<CompiledBucket> compiled, const CompilerOptions &options,
     return 1;
   std::string error;
   if (options.emit == EmitFormat::Llvm) {
-    if (!optimizeHostModule(*llvmModule, options.cpu, error)) {
+    if (!optimizeHostModule(*llvmModule, moduleCpu, error)) {
       llvm::errs() << "error: " << error << "\n";
       return 1;
     }
@@ -344,7 +373,7 @@ int emitHost(ArrayRef<CompiledBucket> compiled, const CompilerOptions &options,
   std::string base = outputBase(options.outputPath);
   llvm::SmallVector<char, 0> objectBytes;
   llvm::raw_svector_ostream objectStream(objectBytes);
-  if (!emitHostObject(*llvmModule, options.cpu, objectStream, error) ||
+  if (!emitHostObject(*llvmModule, moduleCpu, objectStream, error) ||
       !linkSharedObject(llvm::StringRef(objectBytes.data(), objectBytes.size()),
                         {"--hash-style=gnu", "-z", "noexecstack"}, "the host code", sharedObject,
                         error)) {
@@ -358,8 +387,8 @@ int emitHost(ArrayRef<CompiledBucket> compiled, const CompilerOptions &options,
   for (const HostEntryPoint &entry : entries)
     plan.push_back(hostPlanEntry(entry.function, entry.stem + "_run"));
   artifact.addSection(R1RT_SECTION_PLAN, "plan", artifact::encodeHostPlan(plan));
-  artifact.addSectionView(R1RT_SECTION_HOST_CODE, hostSectionName(options.cpu),
-                          sharedObject.data(), sharedObject.size());
+  artifact.addSectionView(R1RT_SECTION_HOST_CODE, hostSectionName(cpus), sharedObject.data(),
+                          sharedObject.size());
   std::unique_ptr<llvm::ToolOutputFile> object = openOutputFile(base + ".o", &error);
   std::unique_ptr<llvm::ToolOutputFile> header =
       object ? openOutputFile(base + ".h", &error) : nullptr;
@@ -467,20 +496,7 @@ void markPadAxes(func::FuncOp func, const PadAxes &padding, const ShapeBucket &b
 
 } // namespace
 
-/// --cpu=auto: the ISA level of the CPU compiling, so that the default
-/// artifact runs at that machine's speed (and on every CPU of its level).
-std::string resolveHostCpu(const std::string &cpu) {
-  if (cpu != "auto")
-    return cpu;
-  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
-  bool avx512 = features.lookup("avx512f") && features.lookup("avx512bw") &&
-                features.lookup("avx512dq") && features.lookup("avx512vl");
-  return avx512 ? "x86-64-v4" : "x86-64-v3";
-}
-
-int runCompiler(const CompilerOptions &requested) {
-  CompilerOptions options = requested;
-  options.cpu = resolveHostCpu(requested.cpu);
+int runCompiler(const CompilerOptions &options) {
   DialectRegistry registry;
   registry.insert<r1::R1Dialect, r1k::R1KDialect, func::FuncDialect>();
   MLIRContext context(registry);
@@ -511,13 +527,15 @@ int runCompiler(const CompilerOptions &requested) {
   KernelPipelineOptions kernelOptions;
   SmallVector<r1k::TargetAttr> selectTargets;
   if (targets->host || (!host && options.phase >= CompilePhase::Kernel)) {
-    r1k::TargetAttr hostTarget = describeHostTarget(&context, options.cpu);
-    if (!hostTarget) {
-      llvm::errs() << "error: unknown --cpu '" << options.cpu
-                   << "' (use native, x86-64-v3 or x86-64-v4)\n";
-      return progress.done(), 1;
+    for (const std::string &cpu : hostCpuLevels(options.cpu)) {
+      r1k::TargetAttr hostTarget = describeHostTarget(&context, cpu);
+      if (!hostTarget) {
+        llvm::errs() << "error: unknown --cpu '" << options.cpu
+                     << "' (use auto, native, x86-64-v3 or x86-64-v4)\n";
+        return progress.done(), 1;
+      }
+      selectTargets.push_back(hostTarget);
     }
-    selectTargets.push_back(hostTarget);
   }
   for (const std::string &arch : targets->gpuArchs)
     selectTargets.push_back(
@@ -601,12 +619,21 @@ int runCompiler(const CompilerOptions &requested) {
     SmallVector<func::FuncOp> functions;
     for (const CompiledBucket &bucket : compiled)
       functions.push_back(mainFunction(*bucket.module));
-    r1k::TargetAttr hostTarget = r1k::getTargets(*compiled.front().module).front();
-    bool tuned =
-        database.load(tuningDb, error) &&
-        tuneHostKernels(functions, options.cpu, hostTarget, kernelOptions.packWeights, database,
-                        [&](const std::string &what) { progress.step(what); }, error) &&
-        database.save(tuningDb, error);
+    // Every level this CPU runs; a level it lacks keeps the cost model's
+    // choices. Targets are in the levels' order (selectTargets).
+    SmallVector<r1k::TargetAttr> hostTargets = r1k::getTargets(*compiled.front().module);
+    bool tuned = database.load(tuningDb, error);
+    for (auto [cpu, hostTarget] : llvm::zip(hostCpuLevels(options.cpu), hostTargets)) {
+      if (!tuned || !compilingCpuRuns(cpu))
+        continue;
+      tuned = tuneHostKernels(
+          functions, cpu, hostTarget, kernelOptions.packWeights, database,
+          [&](const std::string &what) {
+            progress.step(what + " for " + hostTarget.getCpu().str());
+          },
+          error);
+    }
+    tuned = tuned && database.save(tuningDb, error);
     if (!tuned) {
       progress.done();
       llvm::errs() << "error: " << error << "\n";

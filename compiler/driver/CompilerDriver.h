@@ -39,9 +39,9 @@ struct CompilerOptions {
   bool stats = false;
   /// Code generation target; empty to stop at `phase` and print IR.
   std::string target;
-  /// Host ISA: auto (the level of the compiling CPU: x86-64-v4 where it has
-  /// AVX-512, else x86-64-v3), native, x86-64-v3 (AVX2) or x86-64-v4
-  /// (AVX-512).
+  /// Host ISA: auto (x86-64-v3 and x86-64-v4 code in one artifact, which
+  /// runs the best level the CPU has), native, x86-64-v3 (AVX2) or
+  /// x86-64-v4 (AVX-512).
   std::string cpu = "auto";
   /// Where r1c-select-variants writes every candidate it scored ('-':
   /// stderr; empty: nowhere).

@@ -92,7 +92,7 @@ double timeModule(ModuleOp module, const std::string &cpu, const std::string &va
   llvm::LLVMContext llvmContext;
   HostModuleInfo info;
   info.symbolPrefix = "r1c_tune";
-  info.variantKey = variantKey;
+  info.isas = {{cpu, variantKey}};
   std::unique_ptr<llvm::Module> llvmModule =
       emitHostModule({HostEntryPoint{func, info.symbolPrefix, ""}}, llvmContext, info);
   if (!llvmModule) {

@@ -9,6 +9,7 @@
 #include "r1c/host_abi.h"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
 #include <new>
@@ -22,22 +23,37 @@ namespace {
 using EntryPoint = void (*)(void *const *inputs, void *const *outputs, void *arena,
                            int64_t *output_dims, const r1c_host_context_t *context);
 
-// Host ISA sections, best first, and whether this CPU runs each.
+bool runsX86_64V4() {
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
+         __builtin_cpu_supports("avx512cd");
+}
+
+bool runsX86_64V3() {
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+         __builtin_cpu_supports("bmi2");
+}
+
+// What the code of a fat section (x86-64-v3 and v4, r1c --cpu=auto) runs
+// here: it checks the CPU itself, and R1C_MAX_CPU_ISA=x86-64-v3 keeps it
+// at the AVX2 level (codegen/host/CpuDispatch.h).
+const char *fatSectionLevel() {
+  const char *cap = std::getenv("R1C_MAX_CPU_ISA");
+  bool capped = cap && std::strcmp(cap, "x86-64-v3") == 0;
+  return runsX86_64V4() && !capped ? "x86-64-v4" : "x86-64-v3";
+}
+
+// Host ISA sections, best first, whether this CPU runs each, and for a fat
+// section the level its code picks.
 struct HostIsa {
   const char *section;
   bool (*supported)();
+  const char *(*level)();
 };
 const HostIsa kHostIsas[] = {
-    {"host-x86-64-v4",
-     [] {
-       return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-              __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
-     }},
-    {"host-x86-64-v3",
-     [] {
-       return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-              __builtin_cpu_supports("bmi2");
-     }},
+    {"host-x86-64-v4", runsX86_64V4, nullptr},
+    {"host-x86-64-v3+v4", runsX86_64V3, fatSectionLevel},
+    {"host-x86-64-v3", runsX86_64V3, nullptr},
 };
 
 class HostExecutor final : public Executor {
@@ -120,7 +136,7 @@ r1rt_status_t createHostExecutor(r1rt_model_t model, const std::vector<TensorInf
     return status;
   const void *code = nullptr;
   size_t codeSize = 0;
-  const char *chosen = nullptr;
+  const HostIsa *chosen = nullptr;
   std::string available;
   for (const HostIsa &isa : kHostIsas) {
     const void *data;
@@ -135,7 +151,7 @@ r1rt_status_t createHostExecutor(r1rt_model_t model, const std::vector<TensorInf
     if (isa.supported()) {
       code = data;
       codeSize = size;
-      chosen = isa.section;
+      chosen = &isa;
       break;
     }
   }
@@ -145,14 +161,16 @@ r1rt_status_t createHostExecutor(r1rt_model_t model, const std::vector<TensorInf
                        "the artifact has no host code (compile with r1c --target=host)");
     return makeError(R1RT_UNAVAILABLE,
                      "this CPU cannot run the artifact's host code (%s); recompile with "
-                     "r1c --cpu=x86-64-v3 for AVX2 machines",
+                     "r1c --cpu=auto (the default) or --cpu=x86-64-v3 for AVX2 machines",
                      available.c_str());
   }
   auto host = std::unique_ptr<HostExecutor>(new (std::nothrow) HostExecutor);
   if (!host)
     return makeError(R1RT_OUT_OF_MEMORY, "out of memory creating a session");
   host->context.weights = weights;
-  host->describedAs = std::string("host (") + chosen + ")";
+  host->describedAs = std::string("host (") + chosen->section +
+                      (chosen->level ? std::string(", running ") + chosen->level() + " code" : "") +
+                      ")";
   const void *planData;
   size_t planSize;
   if (r1rt_status_t status =
@@ -169,7 +187,7 @@ r1rt_status_t createHostExecutor(r1rt_model_t model, const std::vector<TensorInf
   if (r1rt_status_t status = checkEntriesMatchModel(host->plan, inputs, outputs))
     return status;
   r1rt_status_t status = nullptr;
-  host->library = loadSharedObject(code, codeSize, chosen, status);
+  host->library = loadSharedObject(code, codeSize, chosen->section, status);
   if (!host->library)
     return status;
   for (const PlanEntry &entry : host->plan) {

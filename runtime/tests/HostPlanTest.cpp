@@ -17,7 +17,8 @@ bool cpuRunsX86_64V3() {
 }
 bool cpuRunsX86_64V4() {
   return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
+         __builtin_cpu_supports("avx512cd");
 }
 #define REQUIRE_X86_64_V3()                                                                        \
   do {                                                                                             \
@@ -375,6 +376,27 @@ TEST(HostIsa, BestSupportedIsaIsChosen) {
                                     {"host-x86-64-v3", "host-x86-64-v4"}));
   EXPECT_EQ(r.code, R1RT_DATA_LOSS) << r.message;
   EXPECT_TRUE(contains(r.message, v4 ? "(host-x86-64-v4)" : "(host-x86-64-v3)")) << r.message;
+}
+
+TEST(HostIsa, FatSectionRunsOnAnyX86_64V3Cpu) {
+  // A section of x86-64-v3 and v4 code (r1c --cpu=auto) picks its level
+  // itself: the runtime takes it wherever v3 runs, before a plain v3 one,
+  // and after a v4 one where the CPU runs that.
+  REQUIRE_X86_64_V3();
+  bool v4 = cpuRunsX86_64V4();
+  auto load = [](std::vector<std::string> isas) {
+    return tryCreateSession(
+        planArtifact(r1c::artifact::encodeHostPlan(validPlan()), planMetadata(), isas));
+  };
+  LoadResult fat = load({"host-x86-64-v3+v4"});
+  EXPECT_EQ(fat.code, R1RT_DATA_LOSS) << fat.message;
+  EXPECT_TRUE(contains(fat.message, "cannot load the host code (host-x86-64-v3+v4)"))
+      << fat.message;
+  LoadResult beforeV3 = load({"host-x86-64-v3", "host-x86-64-v3+v4"});
+  EXPECT_TRUE(contains(beforeV3.message, "(host-x86-64-v3+v4)")) << beforeV3.message;
+  LoadResult afterV4 = load({"host-x86-64-v3+v4", "host-x86-64-v4"});
+  EXPECT_TRUE(contains(afterV4.message, v4 ? "(host-x86-64-v4)" : "(host-x86-64-v3+v4)"))
+      << afterV4.message;
 }
 
 TEST(Session, NullArgumentsAreNamed) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """`r1c --tune` end to end: the tuning database gets one measured record per
-distinct kernel problem, a second --tune measures nothing new, the same
+distinct kernel problem and x86-64 level this CPU runs, a second --tune measures nothing new, the same
 model and database give a bit-identical artifact, the tuned artifact still
 matches ONNX Runtime, and a malformed database is refused by name and line.
 Prints `N passed, N failed`."""
@@ -17,6 +17,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gemm_graphs import GRAPHS  # noqa: E402
 
 import onnx  # noqa: E402
+
+
+def cpu_has_avx512():
+    """Whether this CPU runs x86-64-v4 code (AVX-512 F, CD, BW, DQ, VL)."""
+    with open("/proc/cpuinfo", encoding="utf-8") as f:
+        flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
+    return all(f in flags for f in ("avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"))
 
 
 def main():
@@ -53,7 +60,13 @@ def main():
             check(f"--tune {name}", run.returncode == 0, run.stderr.strip())
         with open(db, encoding="utf-8") as f:
             records = [line for line in f if line.strip() and not line.startswith("#")]
-        check("one record per distinct problem", len(records) == 2, f"{len(records)} records")
+        # --cpu=auto builds x86-64-v3 and v4 code; --tune times each level
+        # this CPU runs, so each problem has a record per such level.
+        levels = ["host-x86-64-v3"] + (["host-x86-64-v4"] if cpu_has_avx512() else [])
+        per_level = {level: sum(r.startswith(level + " ") for r in records) for level in levels}
+        check("one record per distinct problem and level this CPU runs",
+              len(records) == 2 * len(levels) and all(n == 2 for n in per_level.values()),
+              f"{len(records)} records: {per_level}")
         check("records carry times", all(" ms=" in r and " model_ms=" in r for r in records))
         before = open(db, encoding="utf-8").read()
         run = subprocess.run([args.r1c, paths["gemm"], "--target=host", "--tune",

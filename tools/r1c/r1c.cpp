@@ -58,9 +58,11 @@ int main(int argc, char **argv) {
                  "in-process (--stats counts them); --emit=kernels -o DIR writes\n"
                  "them for reading instead");
   app.add_option("--cpu", options.cpu,
-                 "Host ISA: auto (default: x86-64-v4 where the compiling CPU has\n"
-                 "AVX-512, else x86-64-v3), native (this CPU exactly), x86-64-v3\n"
-                 "(AVX2, runs on any x86-64-v3 CPU) or x86-64-v4 (AVX-512)")
+                 "Host ISA: auto (default: x86-64-v3 and x86-64-v4 code in one\n"
+                 "artifact; it runs the AVX-512 code where the CPU has it, else\n"
+                 "the AVX2 code; R1C_MAX_CPU_ISA=x86-64-v3 keeps the AVX2 code),\n"
+                 "x86-64-v3 (AVX2 only: a smaller artifact), x86-64-v4 (AVX-512\n"
+                 "only) or native (this CPU exactly)")
       ->check(CLI::IsMember({"auto", "native", "x86-64-v3", "x86-64-v4"}))
       ->default_str("auto");
   app.add_option("--variant-log", options.variantLog,
