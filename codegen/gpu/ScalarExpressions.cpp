@@ -85,6 +85,17 @@ std::string printScalarOp(Operation *op, ArrayRef<std::string> operands) {
       .Case([&](OrOp) -> S { return "(" + x + " || " + y + ")"; })
       .Case([&](XorOp) -> S { return "(" + x + " != " + y + ")"; })
       .Case([&](NotOp) -> S { return "(!" + x + ")"; })
+      .Case([&](IsNaNOp) -> S { return "(isnan(" + x + ") != 0)"; })
+      .Case([&](IsInfOp test) -> S {
+        // NVRTC has no <math.h>, so no INFINITY: isinf and the sign.
+        S infinite = "(isinf(" + x + ") != 0)";
+        if (test.getDetectPositive() && test.getDetectNegative())
+          return infinite;
+        if (!test.getDetectPositive() && !test.getDetectNegative())
+          return "false";
+        return "(" + infinite + " && " + x + (test.getDetectPositive() ? " > " : " < ") + lit(0) +
+               ")";
+      })
       .Case([&](EqualOp) -> S { return "(" + x + " == " + y + ")"; })
       .Case([&](LessOp) -> S { return "(" + x + " < " + y + ")"; })
       .Case([&](LessEqualOp) -> S { return "(" + x + " <= " + y + ")"; })

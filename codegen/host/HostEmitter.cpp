@@ -138,7 +138,8 @@ private:
   /// The fused body over the whole result, after the anchor.
   LogicalResult emitEpilogue(r1k::KernelOp kernel, Operation *anchor,
                              ArrayRef<llvm::Value *> pointers, llvm::Value *out);
-  /// The fused body at one element of the result, in place over `out`.
+  /// The fused body at one element of the result, in place over `out` (the
+  /// anchor's value read from `stagedAnchor` when the phase has one).
   /// `linearOffset`, when given, is the element's offset in the result,
   /// used for it and for the inputs of the result's shape, so their
   /// addresses stay affine where the indices came from divisions.
@@ -176,6 +177,10 @@ private:
   const HostModuleInfo &info;
   /// The level whose code is being emitted.
   const HostIsaBuild *currentIsa = nullptr;
+  /// Where the phase being emitted keeps its anchor's result when the fused
+  /// body changes the element type (r1k::getAnchorStagingBytes): the start
+  /// of its scratch. Null when the anchor writes the kernel's result.
+  llvm::Value *stagedAnchor = nullptr;
   std::unique_ptr<llvm::Module> module;
   IRBuilder<> b;
   KernelBuilder kb;
@@ -261,7 +266,7 @@ LogicalResult Emitter::emitBodyAt(r1k::KernelOp kernel, Operation *anchor,
                             : kb.broadcastOffset(indices, shape);
       result = kb.load(pointers[arg.getArgNumber()], at, element);
     } else if (anchor && value.getDefiningOp() == anchor) {
-      result = kb.load(out, outOffset, element);
+      result = kb.load(stagedAnchor ? stagedAnchor : out, outOffset, element);
     } else if (auto constant = value.getDefiningOp<ConstantOp>()) {
       auto dense = cast<DenseElementsAttr>(constant.getValue());
       Attribute splat = dense.getSplatValue<Attribute>();
@@ -349,7 +354,8 @@ LogicalResult Emitter::emitDepthwiseAnchor(r1k::KernelOp kernel, ConvOp conv,
       if (failed(emitBodyAt(kernel, conv, pointers, out, indices, linearOffset)))
         status = failure();
     };
-  emitDepthwiseConv(kb, conv, variant, input, weight, bias, out, body);
+  emitDepthwiseConv(kb, conv, variant, input, weight, bias, stagedAnchor ? stagedAnchor : out,
+                    body);
   return status;
 }
 
@@ -380,7 +386,8 @@ LogicalResult Emitter::emitGemmAnchor(r1k::KernelOp kernel, Operation *anchor,
     bodyFused = fused;
     if (bodyFused)
       body = runBody;
-    emitConvGemm(kb, conv, variant, input, weight, bias, out, scratch, phase, body);
+    emitConvGemm(kb, conv, variant, input, weight, bias, stagedAnchor ? stagedAnchor : out, scratch,
+                 phase, body);
     return status;
   }
   auto matmul = cast<MatMulOp>(anchor);
@@ -401,7 +408,8 @@ LogicalResult Emitter::emitGemmAnchor(r1k::KernelOp kernel, Operation *anchor,
   bodyFused = fused && canFuseIntoGemm(matmul);
   if (bodyFused)
     body = runBody;
-  emitGemm(kb, matmul, variant, a, bMatrix, out, scratch, phase, body);
+  emitGemm(kb, matmul, variant, a, bMatrix, stagedAnchor ? stagedAnchor : out, scratch, phase,
+           body);
   return status;
 }
 
@@ -427,9 +435,14 @@ FailureOr<SmallVector<KernelPhase>> Emitter::emitKernel(r1k::KernelOp kernel,
   if (fused && dataDependent)
     return kernel.emitOpError("fuses a body after an anchor whose dims are computed at run "
                               "time; not supported on host yet");
-  if (fused && anchor->getResult(0).getType() != kernel.getResult(0).getType())
-    return kernel.emitOpError("fuses a body that changes the element type; not supported on "
-                              "host yet");
+  // A body that changes the element type cannot run in place over the
+  // result: the anchor's result is staged in scratch first.
+  int64_t stagingBytes = fused ? r1k::getAnchorStagingBytes(kernel) : 0;
+  if (fused && !stagingBytes && anchor->getResult(0).getType() != kernel.getResult(0).getType())
+    return kernel.emitOpError("fuses a body whose result is not its anchor's shape; not "
+                              "supported on host");
+  if (stagingBytes && !kernel.getScratchOffset())
+    return kernel.emitOpError("stages its anchor's result but has no scratch in the memory plan");
   if ((!anchor || fused) && kernel.getNumResults() != 1)
     return kernel.emitOpError("with several results and a fused body has no host code yet");
 
@@ -479,6 +492,10 @@ FailureOr<SmallVector<KernelPhase>> Emitter::emitKernel(r1k::KernelOp kernel,
     pointers.clear();
     results.clear();
     scratch = hasScratch ? function->getArg(count - 1) : nullptr;
+    // The staged anchor result comes first in the scratch, panels after it.
+    stagedAnchor = stagingBytes ? scratch : nullptr;
+    if (stagingBytes)
+      scratch = b.CreateInBoundsGEP(b.getInt8Ty(), scratch, b.getInt64(stagingBytes));
     for (unsigned i = 0; i < count - hasScratch; ++i) {
       // The dims arrays past the results are the kernel's own.
       if (i >= disjoint.size() || disjoint[i])
@@ -578,6 +595,8 @@ FailureOr<SmallVector<KernelPhase>> Emitter::emitKernel(r1k::KernelOp kernel,
         else
           operands.push_back(nullptr);
       }
+      if (stagedAnchor)
+        return emitAnchor(kb, anchor, operands, {stagedAnchor});
       return emitAnchor(kb, anchor, operands, results);
     });
     if (failed(phase))

@@ -156,6 +156,15 @@ llvm::Value *emitComputed(IRBuilder<> &b, Operation *op, llvm::ArrayRef<llvm::Va
       .Case([&](XorOp) -> V { return b.CreateXor(x, y); })
       .Case([&](NotOp) -> V { return b.CreateNot(x); })
       .Case([&](EqualOp) -> V { return isFloat ? b.CreateFCmpOEQ(x, y) : b.CreateICmpEQ(x, y); })
+      .Case([&](IsNaNOp) -> V { return b.CreateFCmpUNO(x, x); })
+      .Case([&](IsInfOp test) -> V {
+        V positive = b.CreateFCmpOEQ(x, llvm::ConstantFP::getInfinity(x->getType()));
+        V negative =
+            b.CreateFCmpOEQ(x, llvm::ConstantFP::getInfinity(x->getType(), /*Negative=*/true));
+        V none = b.getFalse();
+        return b.CreateOr(test.getDetectPositive() ? positive : none,
+                          test.getDetectNegative() ? negative : none);
+      })
       .Case([&](LessOp) -> V {
         return isFloat ? b.CreateFCmpOLT(x, y)
                        : (isUnsigned ? b.CreateICmpULT(x, y) : b.CreateICmpSLT(x, y));

@@ -125,6 +125,15 @@ Result legalizeLeakyRelu(OnnxNode &node) {
       *x, node.getBuilder().getF32FloatAttr(node.getFloat("alpha", 0.01f))));
 }
 
+Result legalizeIsInf(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  if (failed(x))
+    return failure();
+  OpBuilder &b = node.getBuilder();
+  return results(node.create<IsInfOp>(*x, b.getBoolAttr(node.getInt("detect_negative", 1) != 0),
+                                      b.getBoolAttr(node.getInt("detect_positive", 1) != 0)));
+}
+
 Result legalizeMaxPool(OnnxNode &node) {
   FailureOr<Value> x = node.requiredInput(0);
   if (failed(x))
@@ -169,6 +178,8 @@ void mlir::r1::addDefaultDomainGtoM(SmallVectorImpl<OnnxPattern> &patterns) {
       {"HardSigmoid", 1, legalizeHardSigmoid},
       {"HardSwish", 14, legalizeUnary<HardSwishOp>},
       {"Identity", 1, legalizeIdentity},
+      {"IsInf", 10, legalizeIsInf},
+      {"IsNaN", 9, legalizeUnary<IsNaNOp>},
       {"LayerNormalization", 17, legalizeLayerNormalization},
       {"LeakyRelu", 1, legalizeLeakyRelu},
       {"Less", 1, legalizeBinary<LessOp>},

@@ -286,6 +286,32 @@ g (float[3, 1] x) => (float[2, 3, 4] y, float[6, 2] z)
   y = Expand (x, shape)
   z = Tile (x, repeats)
 }"""),
+    # NaN and infinity tests (Sqrt of the negative half, x / 0), a NaN-guarded
+    # softmax, and a bool mask expanded then turned into float scores (a
+    # body that changes the element type after its anchor).
+    case("nan_inf_tests", """
+g (float[4, 32] x) => (bool[4, 32] nan, bool[4, 32] pos, bool[4, 32] neg, float[4, 32] guarded) {
+  r = Sqrt (x)
+  nan = IsNaN (r)
+  z = Sub (x, x)
+  q = Div (x, z)
+  pos = IsInf <detect_negative = 0> (q)
+  neg = IsInf <detect_positive = 0> (q)
+  s = Softmax (r)
+  bad = IsNaN (s)
+  zero = Constant <value = float {0.0}> ()
+  guarded = Where (bad, zero, s)
+}"""),
+    case("expand_bool_mask", """
+g (bool[1, 1, 1, 16] m, float[2, 3, 16, 16] scores) => (float[2, 3, 16, 16] y)
+<int64[4] shape = {1, 1, 16, 16}>
+{
+  e = Expand (m, shape)
+  zero = Constant <value = float {0.0}> ()
+  low = Constant <value = float {-10000.0}> ()
+  bias = Where (e, zero, low)
+  y = Add (scores, bias)
+}"""),
     # Several kernels through the arena.
     case("residual_block", """
 g (float[1, 8, 6, 6] x, float[8, 8, 3, 3] w, float[8] s, float[8] b, float[8] m, float[8] v)

@@ -184,6 +184,30 @@ GRAPHS = {
         <float[3] s = {1.5, -0.5, 2.0}, float[3] b = {0.1, 0.2, -0.3},
          float[3] m = {0.5, -1.0, 0.0}, float[3] v = {0.25, 2.0, 1.0}>
         { n = BatchNormalization <epsilon = 0.001> (x, s, b, m, v)  y = Relu (n) }""",
+    # NaN and infinity tests: Sqrt of the negative half gives NaNs, x / 0 gives
+    # infinities of x's sign; the NaN-guarded softmax is how exporters write
+    # masked attention.
+    "is_nan_is_inf": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        tests (float[4, 8] x) => (nan, pos, neg, any, guarded)
+        { r = Sqrt (x)  nan = IsNaN (r)  z = Sub (x, x)  q = Div (x, z)
+          pos = IsInf <detect_negative = 0> (q)  neg = IsInf <detect_positive = 0> (q)
+          any = IsInf (q)  s = Softmax (r)  bad = IsNaN (s)
+          zero = Constant <value = float {0.0}> ()  guarded = Where (bad, zero, s) }""",
+    # A body that changes the element type after its anchor: a bool mask
+    # expanded then turned into float scores (an attention mask), and a
+    # matmul whose result is cast to double.
+    "expand_bool_then_where": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        mask (bool[1, 1, 1, 16] m, float[2, 3, 16, 16] scores) => (y)
+        <int64[4] shape = {1, 1, 16, 16}>
+        { e = Expand (m, shape)  zero = Constant <value = float {0.0}> ()
+          low = Constant <value = float {-10000.0}> ()  bias = Where (e, zero, low)
+          y = Add (scores, bias) }""",
+    "matmul_then_cast": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        mmcast (float[24, 40] a, float[40, 56] b) => (y)
+        { m = MatMul (a, b)  y = Cast <to = 11> (m) }""",
 }
 
 # Reductions, normalizations and data movement, and float16 graphs, live in

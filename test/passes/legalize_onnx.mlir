@@ -35,6 +35,19 @@ func.func @binary(%a: tensor<?x1x8xf32>, %b: tensor<4x8xf32>, %i: tensor<3xi64>,
 
 // -----
 
+// NaN and infinity tests answer in i1; IsInf keeps which signs it detects.
+// CHECK-LABEL: func @nan_inf_tests
+// CHECK-SAME: (%[[X:.*]]: tensor<?x8xf32>)
+func.func @nan_inf_tests(%x: tensor<?x8xf32>) -> (!r1.unknown, !r1.unknown) {
+  // CHECK: r1.is_nan %[[X]] : (tensor<?x8xf32>) -> tensor<?x8xi1>
+  // CHECK: r1.is_inf %[[X]] {detect_positive = false} : (tensor<?x8xf32>) -> tensor<?x8xi1>
+  %0 = r1.onnx_node "IsNaN"(%x) {domain = "", node_name = "nan", onnx_attrs = {}, opset = 13 : i64} : (tensor<?x8xf32>) -> !r1.unknown
+  %1 = r1.onnx_node "IsInf"(%x) {domain = "", node_name = "inf", onnx_attrs = {detect_positive = 0 : i64}, opset = 10 : i64} : (tensor<?x8xf32>) -> !r1.unknown
+  return %0, %1 : !r1.unknown, !r1.unknown
+}
+
+// -----
+
 // Max, Sum and Mean chain binary ops; Mean divides by the input count.
 // CHECK-LABEL: func @variadic
 // CHECK-SAME: (%[[A:.*]]: tensor<2x3xf32>, %[[B:.*]]: tensor<3xf32>, %[[C:.*]]: tensor<1x3xf32>)

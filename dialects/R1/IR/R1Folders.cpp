@@ -141,6 +141,19 @@ OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
   });
 }
 
+OpFoldResult ModOp::fold(FoldAdaptor adaptor) {
+  bool fmod = getFmod();
+  return foldIntBinary(*this, adaptor, [&](int64_t a, int64_t b) -> std::optional<int64_t> {
+    if (b == 0 || (a == INT64_MIN && b == -1))
+      return std::nullopt;
+    int64_t rem = a % b;
+    // Without fmod the remainder takes the divisor's sign, as in Python.
+    if (!fmod && rem != 0 && ((rem < 0) != (b < 0)))
+      rem += b;
+    return rem;
+  });
+}
+
 OpFoldResult EqualOp::fold(FoldAdaptor adaptor) {
   return foldIntBinary(*this, adaptor, [](int64_t a, int64_t b) -> std::optional<int64_t> {
     return a == b;

@@ -157,6 +157,17 @@ LogicalResult CastOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
   return success();
 }
 
+// Tests keep the operand's shape and answer in i1.
+#define R1_INFER_BOOL_OF_INPUT(OP)                                                                 \
+  LogicalResult OP::inferReturnTypes(MLIRContext *context, std::optional<Location>,                \
+                                     Adaptor adaptor, SmallVectorImpl<Type> &types) {              \
+    types.push_back(makeTensorType(getShapeOf(adaptor.getInput()), IntegerType::get(context, 1))); \
+    return success();                                                                              \
+  }
+R1_INFER_BOOL_OF_INPUT(IsNaNOp)
+R1_INFER_BOOL_OF_INPUT(IsInfOp)
+#undef R1_INFER_BOOL_OF_INPUT
+
 static TensorType broadcastType(ValueRange operands, Type element) {
   SmallVector<int64_t> shape;
   for (Value operand : operands) {
@@ -1118,9 +1129,9 @@ LogicalResult PadOp::verify() {
 bool mlir::r1::isElementwise(Operation *op) {
   return isa<AbsOp, NegOp, ReluOp, SigmoidOp, TanhOp, ErfOp, SqrtOp, ExpOp, LogOp, ReciprocalOp,
              FloorOp, CeilOp, RoundOp, SignOp, SinOp, CosOp, SoftplusOp, SoftsignOp, HardSwishOp,
-             NotOp, LeakyReluOp, EluOp, SeluOp, HardSigmoidOp, GeluOp, ClipOp, CastOp, AddOp,
-             SubOp, MulOp, DivOp, PowOp, MaxOp, MinOp, ModOp, AndOp, OrOp, XorOp, EqualOp, LessOp,
-             LessEqualOp, GreaterOp, GreaterEqualOp, WhereOp>(op);
+             NotOp, LeakyReluOp, EluOp, SeluOp, HardSigmoidOp, GeluOp, ClipOp, CastOp, IsNaNOp,
+             IsInfOp, AddOp, SubOp, MulOp, DivOp, PowOp, MaxOp, MinOp, ModOp, AndOp, OrOp, XorOp,
+             EqualOp, LessOp, LessEqualOp, GreaterOp, GreaterEqualOp, WhereOp>(op);
 }
 
 bool mlir::r1::isView(Operation *op) {

@@ -135,6 +135,36 @@ def R1_CastOp : R1_TypedOp<"cast"> {
   let hasFolder = 1;
 }
 
+def R1_IsNaNOp : R1_TypedOp<"is_nan"> {
+  let summary = "Elementwise test for NaN";
+  let description = [{
+    True where the element is a NaN. Exporters guard softmax with it: a row
+    whose scores are all masked to -inf gives NaN, which a `where` then zeroes.
+
+    ```mlir
+    %m = r1.is_nan %p : (tensor<?x12x128x128xf32>) -> tensor<?x12x128x128xi1>
+    ```
+  }];
+  let arguments = (ins R1_FloatTensor:$input);
+  let results = (outs R1_BoolTensor:$output);
+}
+
+def R1_IsInfOp : R1_TypedOp<"is_inf"> {
+  let summary = "Elementwise test for infinity, of either sign or one";
+  let description = [{
+    True where the element is +inf (when `detect_positive`) or -inf (when
+    `detect_negative`).
+
+    ```mlir
+    %m = r1.is_inf %x {detect_negative = false} : (tensor<8xf32>) -> tensor<8xi1>
+    ```
+  }];
+  let arguments = (ins R1_FloatTensor:$input,
+                       DefaultValuedAttr<BoolAttr, "true">:$detect_negative,
+                       DefaultValuedAttr<BoolAttr, "true">:$detect_positive);
+  let results = (outs R1_BoolTensor:$output);
+}
+
 class R1_BinaryOp<string mnemonic, string what, Type operandType = R1_Tensor,
                   Type resultType = operandType, list<Trait> traits = []>
     : R1_TypedOp<mnemonic, traits> {
@@ -161,6 +191,7 @@ def R1_MaxOp : R1_BinaryOp<"max", "the larger", R1_Tensor, R1_Tensor, [Commutati
 def R1_MinOp : R1_BinaryOp<"min", "the smaller", R1_Tensor, R1_Tensor, [Commutative]>;
 def R1_ModOp : R1_BinaryOp<"mod", "the remainder (`fmod`: sign of lhs, else of rhs)"> {
   let arguments = (ins R1_Tensor:$lhs, R1_Tensor:$rhs, DefaultValuedAttr<BoolAttr, "false">:$fmod);
+  let hasFolder = 1;
 }
 def R1_AndOp : R1_BinaryOp<"and", "logical and", R1_BoolTensor, R1_BoolTensor, [Commutative]>;
 def R1_OrOp : R1_BinaryOp<"or", "logical or", R1_BoolTensor, R1_BoolTensor, [Commutative]>;

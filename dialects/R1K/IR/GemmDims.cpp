@@ -87,16 +87,35 @@ int64_t getPerCallPanelElements(const GemmDims &dims, HostGemmAttr variant) {
   return batch * panels * dims.k * variant.getNr();
 }
 
+int64_t getAnchorStagingBytes(KernelOp kernel) {
+  Operation *anchor = nullptr;
+  for (Operation &op : kernel.getBody().front().without_terminator())
+    if (!r1::isElementwise(&op) && !isa<r1::ConstantOp>(op)) {
+      anchor = &op;
+      break;
+    }
+  if (!anchor || anchor->getNumResults() != 1 || kernel.getNumResults() != 1)
+    return 0;
+  auto produced = dyn_cast<RankedTensorType>(anchor->getResult(0).getType());
+  auto result = dyn_cast<RankedTensorType>(kernel.getResult(0).getType());
+  if (!produced || !result || !produced.hasStaticShape() ||
+      produced.getElementType() == result.getElementType())
+    return 0;
+  int64_t elementBytes = std::max<int64_t>(1, (produced.getElementTypeBitWidth() + 7) / 8);
+  return llvm::alignTo(produced.getNumElements() * elementBytes, 64);
+}
+
 int64_t getScratchBytes(KernelOp kernel) {
+  int64_t staging = getAnchorStagingBytes(kernel);
   DictionaryAttr variants = kernel.getVariantsAttr();
   if (!variants)
-    return 0;
+    return staging;
   Operation *anchor = nullptr;
   for (Operation &op : kernel.getBody().front())
     if (isa<r1::MatMulOp, r1::ConvOp>(op))
       anchor = &op;
   if (!anchor)
-    return 0;
+    return staging;
   GemmDims dims = isa<r1::ConvOp>(anchor) ? getGemmDims(cast<r1::ConvOp>(anchor))
                                           : getGemmDims(cast<r1::MatMulOp>(anchor));
   int64_t elementBytes =
@@ -108,7 +127,7 @@ int64_t getScratchBytes(KernelOp kernel) {
     if (gemm && gemm.getPackB() == Packing::per_call)
       bytes = std::max(bytes, getPerCallPanelElements(dims, gemm) * elementBytes);
   }
-  return bytes;
+  return staging + bytes;
 }
 
 } // namespace mlir::r1k

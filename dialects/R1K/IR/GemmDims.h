@@ -41,8 +41,15 @@ std::optional<GpuGemmShape> getGpuGemmShape(Operation *anchor);
 /// batch index, ceil(N / NR) panels of K rows of NR elements.
 int64_t getPerCallPanelElements(const GemmDims &dims, HostGemmAttr variant);
 
-/// Bytes of arena scratch `kernel` needs while it runs, for the largest of
-/// its variants (0 when none needs any).
+/// Bytes, a multiple of 64, where host code keeps the anchor's result when
+/// the fused body changes the element type (a bool expand feeding a float
+/// `where`): the body otherwise runs in place over the kernel's result,
+/// which then has elements of another size. 0 when the types agree.
+int64_t getAnchorStagingBytes(KernelOp kernel);
+
+/// Bytes of arena scratch `kernel` needs while it runs: the anchor's staged
+/// result (getAnchorStagingBytes), then the per-call panels of the largest
+/// of its variants. 0 when it needs none.
 int64_t getScratchBytes(KernelOp kernel);
 
 } // namespace mlir::r1k

@@ -160,6 +160,25 @@ func.func @unsigned_division() -> tensor<ui8> {
   return %0 : tensor<ui8>
 }
 
+// Mod folds with Python's sign rule (the divisor's), or C's with fmod; not
+// by zero.
+// CHECK-LABEL: func @mod_int_constants
+func.func @mod_int_constants() -> (tensor<4xi64>, tensor<4xi64>, tensor<i64>) {
+  // CHECK-DAG: %[[PY:.*]] = r1.constant dense<[1, -2, 2, 0]> : tensor<4xi64>
+  // CHECK-DAG: %[[C:.*]] = r1.constant dense<[1, 2, -1, 0]> : tensor<4xi64>
+  // CHECK-DAG: %[[ZERO:.*]] = r1.mod
+  // CHECK: return %[[PY]], %[[C]], %[[ZERO]]
+  %a = r1.constant dense<[7, 7, -7, 6]> : tensor<4xi64>
+  %b = r1.constant dense<[3, -3, 3, 3]> : tensor<4xi64>
+  %c = r1.constant dense<[3, 5, 3, 2]> : tensor<4xi64>
+  %0 = r1.mod %a, %b : (tensor<4xi64>, tensor<4xi64>) -> tensor<4xi64>
+  %1 = r1.mod %a, %c {fmod = true} : (tensor<4xi64>, tensor<4xi64>) -> tensor<4xi64>
+  %x = r1.constant dense<5> : tensor<i64>
+  %zero = r1.constant dense<0> : tensor<i64>
+  %2 = r1.mod %x, %zero : (tensor<i64>, tensor<i64>) -> tensor<i64>
+  return %0, %1, %2 : tensor<4xi64>, tensor<4xi64>, tensor<i64>
+}
+
 // CHECK-LABEL: func @no_fold_division_by_zero
 func.func @no_fold_division_by_zero() -> (tensor<2xi64>, tensor<i64>) {
   // CHECK: r1.div %{{.*}}, %{{.*}} : (tensor<2xi64>, tensor<2xi64>) -> tensor<2xi64>

@@ -117,6 +117,10 @@ func.func @unary(%x: tensor<?x8xf32>, %u: tensor<*xf32>, %i: tensor<2x?xi32>, %b
   %18 = r1.hard_swish %x : (tensor<?x8xf32>) -> tensor<?x8xf32>
   // CHECK: r1.not %[[B]] : (tensor<4xi1>) -> tensor<4xi1>
   %19 = r1.not %b : (tensor<4xi1>) -> tensor<4xi1>
+  // CHECK: r1.is_nan %[[X]] : (tensor<?x8xf32>) -> tensor<?x8xi1>
+  %nan = r1.is_nan %x : (tensor<?x8xf32>) -> tensor<?x8xi1>
+  // CHECK: r1.is_inf %[[X]] {detect_negative = false} : (tensor<?x8xf32>) -> tensor<?x8xi1>
+  %inf = r1.is_inf %x {detect_negative = false} : (tensor<?x8xf32>) -> tensor<?x8xi1>
   // A result type may be more static than the inferred one.
   // CHECK: r1.relu %[[X]] : (tensor<?x8xf32>) -> tensor<3x8xf32>
   %20 = r1.relu %x : (tensor<?x8xf32>) -> tensor<3x8xf32>
