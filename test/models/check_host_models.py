@@ -32,11 +32,15 @@ NORM_RTOL = {np.float16: 1e-2}
 HARNESS = os.path.join(HERE, "..", "host", "harness.cpp")
 
 
-def make_inputs(model, rng, batch=None):
-    """Random inputs a model accepts: ids below the smallest Gather table.
+def make_inputs(model, rng, batch=None, vocab=None, full_masks=False):
+    """Random inputs a model accepts: ids below the smallest Gather table, or below
+    `vocab` when given (a model whose matrices are smaller than its embedding table,
+    such as one exported by torch.onnx, can name it). Masks keep their first half
+    on, or are all ones with `full_masks` (one unpadded sequence).
     Symbolic dims take `batch`."""
-    tables = [init.dims[0] for init in model.graph.initializer if len(init.dims) == 2]
-    vocab = min((t for t in tables if t > 1), default=2)
+    if vocab is None:
+        tables = [init.dims[0] for init in model.graph.initializer if len(init.dims) == 2]
+        vocab = min((t for t in tables if t > 1), default=2)
     feeds = {}
     for value in model.graph.input:
         tensor = value.type.tensor_type
@@ -46,6 +50,8 @@ def make_inputs(model, rng, batch=None):
             feeds[value.name] = rng.integers(0, high, shape).astype(np.int64)
             if "mask" in value.name:
                 feeds[value.name][..., : max(1, shape[-1] // 2)] = 1
+                if full_masks:
+                    feeds[value.name][...] = 1
         else:
             dtype = onnx.helper.tensor_dtype_to_np_dtype(tensor.elem_type)
             feeds[value.name] = rng.standard_normal(shape).astype(dtype)
