@@ -4,7 +4,11 @@
 // rule is deliberately simple and always legal: a value is fused only into
 // its single consumer, and only when the consumer does not broadcast it to a
 // larger shape, so every kernel computes one output tensor element by element
-// after its anchor.
+// after its anchor. A value read several times joins too when all its
+// readers are elementwise ops of its shape that meet again in one op before
+// anything else reads them (x * sigmoid(x), an exported GELU, a softmax
+// guarded by is_nan): the whole region joins at once, and the kernel still
+// has one result.
 //
 //===----------------------------------------------------------------------===//
 #include "dialects/R1/IR/R1Ops.h"
@@ -53,16 +57,64 @@ struct FormKernelsPass : r1::impl::FormKernelsBase<FormKernelsPass> {
   void runOnOperation() override;
 };
 
-/// Whether `consumer` may join the group that produced `value`.
-bool canFuseInto(Value value, Operation *consumer, const Group &group) {
-  if (!value.hasOneUse() || group.ops.back() != value.getDefiningOp())
-    return false;
-  if (value.getDefiningOp()->getNumResults() != 1 || consumer->getNumResults() != 1)
+/// Whether `op` is an elementwise op of one result shaped like `value`, so
+/// that it may join a kernel whose output `value` is.
+bool isSameShapeElementwise(Operation *op, Value value) {
+  if (!isElementwise(op) || op->getNumResults() != 1)
     return false;
   // No broadcasting of the kernel's output to a larger shape.
   auto produced = dyn_cast<RankedTensorType>(value.getType());
-  auto result = dyn_cast<RankedTensorType>(consumer->getResult(0).getType());
+  auto result = dyn_cast<RankedTensorType>(op->getResult(0).getType());
   return produced && result && produced.getShape() == result.getShape();
+}
+
+/// Ops a convergent region may hold, and ops scanned to find its end.
+constexpr int kMaxRegionOps = 16;
+constexpr int kMaxScannedOps = 64;
+
+/// The ops, in program order, that read `value` (read more than once) and
+/// the values they make, up to the first op where every one of them is
+/// consumed: empty unless all are same-shape elementwise ops and they meet
+/// within a few ops.
+SmallVector<Operation *> convergentRegion(Value value) {
+  llvm::SmallPtrSet<Operation *, 8> region;
+  SmallVector<Operation *> ordered;
+  llvm::SmallSetVector<Value, 4> open;
+  open.insert(value);
+  auto consumed = [&](Value v) {
+    return llvm::all_of(v.getUsers(), [&](Operation *user) { return region.contains(user); });
+  };
+  int scanned = 0;
+  for (Operation *op = value.getDefiningOp()->getNextNode(); op && scanned < kMaxScannedOps;
+       op = op->getNextNode(), ++scanned) {
+    if (llvm::none_of(op->getOperands(), [&](Value operand) { return open.contains(operand); }))
+      continue;
+    if (!isSameShapeElementwise(op, value) || int(ordered.size()) == kMaxRegionOps)
+      return {};
+    region.insert(op);
+    ordered.push_back(op);
+    for (Value operand : op->getOperands())
+      if (open.contains(operand) && consumed(operand))
+        open.remove(operand);
+    open.insert(op->getResult(0));
+    if (open.size() == 1)
+      return ordered;
+  }
+  return {};
+}
+
+/// Whether `consumer` may join the group that produced `value` on its own
+/// (`value` read once), or, filled into `region`, with the convergent
+/// region of a value read several times.
+bool canFuseInto(Value value, Operation *consumer, const Group &group,
+                 SmallVector<Operation *> &region) {
+  if (group.ops.back() != value.getDefiningOp() || value.getDefiningOp()->getNumResults() != 1 ||
+      !isSameShapeElementwise(consumer, value))
+    return false;
+  if (value.hasOneUse())
+    return true;
+  region = convergentRegion(value);
+  return !region.empty() && region.front() == consumer;
 }
 
 void materialize(Group &group, OpBuilder &builder) {
@@ -108,20 +160,27 @@ void FormKernelsPass::runOnOperation() {
   DenseMap<Operation *, Group *> groupOf;
   for (Operation &op : func.getBody().front().without_terminator()) {
     if (op.getDialect() != getContext().getLoadedDialect<R1Dialect>() ||
-        matchPattern(&op, m_Constant()) || isView(&op))
+        matchPattern(&op, m_Constant()) || isView(&op) || groupOf.count(&op))
       continue;
     if (isElementwise(&op)) {
       Group *joined = nullptr;
+      SmallVector<Operation *> region;
       for (Value operand : op.getOperands()) {
         auto it = groupOf.find(operand.getDefiningOp());
-        if (it != groupOf.end() && canFuseInto(operand, &op, *it->second)) {
+        if (it != groupOf.end() && canFuseInto(operand, &op, *it->second, region)) {
           joined = it->second;
           break;
         }
       }
       if (joined) {
-        joined->ops.push_back(&op);
-        groupOf[&op] = joined;
+        // A convergent region joins whole, so that no value inside it is
+        // read from outside the kernel.
+        if (region.empty())
+          region.push_back(&op);
+        for (Operation *member : region) {
+          joined->ops.push_back(member);
+          groupOf[member] = joined;
+        }
         continue;
       }
     }

@@ -38,6 +38,68 @@ func.func @shared_value(%x: tensor<4x4xf32>) -> (tensor<4x4xf32>, tensor<4x4xf32
 
 // -----
 
+// A value read several times fuses when its readers are elementwise ops of
+// its shape that meet again in one op: x * sigmoid(x) after a matmul is one
+// kernel with one result.
+// CHECK-LABEL: func @convergent_silu
+func.func @convergent_silu(%x: tensor<4x8xf32>, %w: tensor<8x16xf32>) -> tensor<4x16xf32> {
+  // CHECK: %[[K:.*]] = r1k.kernel "matmul"
+  // CHECK: %[[M:.*]] = r1.matmul
+  // CHECK-NEXT: %[[S:.*]] = r1.sigmoid %[[M]]
+  // CHECK-NEXT: %[[P:.*]] = r1.mul %[[M]], %[[S]]
+  // CHECK-NEXT: r1k.yield %[[P]] : tensor<4x16xf32>
+  // CHECK-NOT: r1k.kernel
+  // CHECK: return %[[K]]
+  %0 = r1.matmul %x, %w : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
+  %1 = r1.sigmoid %0 : (tensor<4x16xf32>) -> tensor<4x16xf32>
+  %2 = r1.mul %0, %1 : (tensor<4x16xf32>, tensor<4x16xf32>) -> tensor<4x16xf32>
+  return %2 : tensor<4x16xf32>
+}
+
+// -----
+
+// Two branches of a softmax's result that meet (the NaN guard exporters
+// write), with an unrelated op between them, join the softmax whole.
+// CHECK-LABEL: func @convergent_branches
+func.func @convergent_branches(%x: tensor<4x8xf32>, %y: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
+  // CHECK: r1k.kernel "elementwise"
+  // CHECK-NEXT: ^bb0
+  // CHECK-NEXT: r1.neg
+  // CHECK: r1k.kernel "softmax"
+  // CHECK: r1.softmax
+  // CHECK-NEXT: r1.is_nan
+  // CHECK: r1.where
+  // CHECK-NEXT: r1k.yield
+  // CHECK-NOT: r1k.kernel
+  %zero = r1.constant dense<0.0> : tensor<f32>
+  %0 = r1.softmax %x {axis = -1 : i64} : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  %1 = r1.is_nan %0 : (tensor<4x8xf32>) -> tensor<4x8xi1>
+  %2 = r1.neg %y : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  %3 = r1.where %1, %zero, %0 : (tensor<4x8xi1>, tensor<f32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %3, %2 : tensor<4x8xf32>, tensor<4x8xf32>
+}
+
+// -----
+
+// A reader that is not elementwise keeps the value a kernel result: the
+// sigmoid and mul stay a kernel of their own.
+// CHECK-LABEL: func @divergent_reader
+func.func @divergent_reader(%x: tensor<4x8xf32>, %w: tensor<8x16xf32>) -> (tensor<4x16xf32>, tensor<4x1xf32>) {
+  // CHECK: %[[K:.*]] = r1k.kernel "matmul"
+  // CHECK-NOT: r1.sigmoid
+  // CHECK: r1k.yield
+  // CHECK: r1k.kernel "elementwise"(%[[K]])
+  // CHECK: r1.sigmoid
+  // CHECK: r1k.kernel "reduce_sum"(%[[K]])
+  %0 = r1.matmul %x, %w : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
+  %1 = r1.sigmoid %0 : (tensor<4x16xf32>) -> tensor<4x16xf32>
+  %2 = r1.mul %0, %1 : (tensor<4x16xf32>, tensor<4x16xf32>) -> tensor<4x16xf32>
+  %3 = r1.reduce_sum %0 {axes = array<i64: 1>, keepdims = true, noop_with_empty_axes = false} : (tensor<4x16xf32>) -> tensor<4x1xf32>
+  return %2, %3 : tensor<4x16xf32>, tensor<4x1xf32>
+}
+
+// -----
+
 // An elementwise op that broadcasts the kernel's output to a larger shape
 // starts a kernel of its own; a chain of elementwise ops is one kernel.
 // CHECK-LABEL: func @no_fusion_across_broadcast
