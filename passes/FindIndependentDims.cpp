@@ -110,6 +110,8 @@ private:
   Rows matmul(MatMulOp op);
   Rows view(Operation *op);
   Rows gather(GatherOp op);
+  Rows gatherElements(GatherElementsOp op);
+  Rows gatherND(GatherNDOp op);
   Rows slice(SliceOp op);
   Rows concat(ConcatOp op);
   Rows expand(ExpandOp op);
@@ -197,6 +199,8 @@ Rows RowFlow::transfer(Operation *op) {
   return llvm::TypeSwitch<Operation *, Rows>(op)
       .Case([&](MatMulOp op) { return matmul(op); })
       .Case([&](GatherOp op) { return gather(op); })
+      .Case([&](GatherElementsOp op) { return gatherElements(op); })
+      .Case([&](GatherNDOp op) { return gatherND(op); })
       .Case([&](SliceOp op) { return slice(op); })
       .Case([&](ConcatOp op) { return concat(op); })
       .Case([&](ExpandOp op) { return expand(op); })
@@ -381,6 +385,53 @@ Rows RowFlow::gather(GatherOp op) {
       return Rows::mixed();
     out = here;
   }
+  return carried(op.getResult(), out->axis, out->factor);
+}
+
+/// Output position p reads data at p with the axis replaced: rows stay
+/// apart along another dim when data and indices carry it alike, and along
+/// any dim when only the indices carry it (padding rows pick index 0).
+Rows RowFlow::gatherElements(GatherElementsOp op) {
+  Rows data = stateOf(op.getData()), indices = stateOf(op.getIndices());
+  std::optional<int64_t> axis = normalizeAxis(op.getAxis(), rankOf(op.getData()));
+  if (!axis || data.is(Rows::Extent) || indices.is(Rows::Extent) ||
+      (data.is(Rows::Carried) && data.axis == *axis))
+    return Rows::mixed();
+  if (data.is(Rows::Carried) && !data.sameAs(indices))
+    return Rows::mixed();
+  if (data.is(Rows::Free) && indices.axis != *axis)
+    return Rows::mixed();
+  return carried(op.getResult(), indices.axis, indices.factor);
+}
+
+/// The batch dims are shared, the index dims of the tuples stay apart, and
+/// the data dims after the tuple land after them; a carried dim that a
+/// tuple addresses mixes rows.
+Rows RowFlow::gatherND(GatherNDOp op) {
+  Rows data = stateOf(op.getData()), indices = stateOf(op.getIndices());
+  int64_t batch = op.getBatchDims(), indexRank = rankOf(op.getIndices());
+  SmallVector<int64_t> indexShape = shapeOf(op.getIndices());
+  if (data.is(Rows::Extent) || indices.is(Rows::Extent) || indexShape.empty() ||
+      ShapedType::isDynamic(indexShape.back()))
+    return Rows::mixed();
+  int64_t tuple = indexShape.back();
+  std::optional<Rows> out;
+  if (data.is(Rows::Carried)) {
+    if (data.axis >= batch && data.axis < batch + tuple)
+      return Rows::mixed();
+    int64_t axis = data.axis < batch ? data.axis : data.axis - batch - tuple + indexRank - 1;
+    out = Rows{Rows::Carried, axis, data.factor};
+  }
+  if (indices.is(Rows::Carried)) {
+    // The tuple dim itself holds coordinates, not rows.
+    if (indices.axis == indexRank - 1 || (indices.axis < batch && !data.sameAs(indices)))
+      return Rows::mixed();
+    if (out && !out->sameAs(indices))
+      return Rows::mixed();
+    out = indices;
+  }
+  if (out->axis < batch && !(data.sameAs(indices)))
+    return Rows::mixed();
   return carried(op.getResult(), out->axis, out->factor);
 }
 

@@ -134,8 +134,9 @@ LogicalResult dispatch(KernelWriter &w) {
           .Case<ArgMaxOp, ArgMinOp>([](auto) { return printArgReduceKernel; })
           .Case<SoftmaxOp, LogSoftmaxOp>([](auto) { return printSoftmaxKernel; })
           .Case<LayerNormOp>([](auto) { return printLayerNormKernel; })
-          .Case<TransposeOp, ExpandOp, SliceOp, GatherOp, ConcatOp, SplitOp, TileOp, RangeOp,
-                ConstantOfShapeOp, TriluOp>([](auto) { return printMovementKernel; })
+          .Case<TransposeOp, ExpandOp, SliceOp, GatherOp, GatherElementsOp, GatherNDOp, ConcatOp,
+                SplitOp, TileOp, RangeOp, ConstantOfShapeOp, TriluOp>(
+              [](auto) { return printMovementKernel; })
           .Default([](Operation *) { return nullptr; });
   if (!printer)
     return w.anchor->emitOpError("has no GPU code generation yet (kernel '")

@@ -4,8 +4,8 @@
 // index map names (split: one per input element, writing it to the result
 // that holds it). Strided maps (transpose, expand, slice) merge adjacent
 // dims that stay contiguous, so a transpose that keeps its inner dims costs
-// one divide per moved block of dims. Gather reads negative indices from
-// the end as ONNX says; an index still out of range is clamped, so a bad
+// one divide per moved block of dims. The gathers read negative indices
+// from the end as ONNX says; an index still out of range is clamped, so a bad
 // index reads a wrong element instead of faulting the device.
 //
 //===----------------------------------------------------------------------===//
@@ -167,6 +167,60 @@ LogicalResult printGather(KernelWriter &w, GatherOp op) {
   });
 }
 
+/// Prints `r1_at` (long long): the index read by `read`, counted from the
+/// end when negative, then clamped to [0, extent) as gather does.
+void printWrappedIndex(KernelWriter &w, StringRef indent, StringRef name, const std::string &read,
+                       int64_t extent) {
+  w.os << indent << "long long " << name << " = (long long)" << read << ";\n"
+       << indent << "if (" << name << " < 0)\n"
+       << indent << "  " << name << " += " << extent << "ll;\n"
+       << indent << name << " = " << name << " < 0 ? 0 : (" << name << " >= " << extent << "ll ? "
+       << extent - 1 << "ll : " << name << ");\n";
+}
+
+LogicalResult printGatherElements(KernelWriter &w, GatherElementsOp op) {
+  ArrayRef<int64_t> dataShape = shapeOf(op.getData()), indexShape = shapeOf(op.getIndices());
+  int64_t axis = *normalizeAxis(op.getAxis(), dataShape.size());
+  // The output has the indices' shape: every dim but the axis maps to the
+  // data's by its stride, and the axis by the index read there.
+  SmallVector<int64_t> strides = rowMajorStrides(dataShape);
+  int64_t axisStride = strides[axis];
+  strides[axis] = 0;
+  return printPerOutput(w, [&](StringRef indent) {
+    std::string read = w.element(op.getIndices(), "r1_o");
+    printWrappedIndex(w, indent, "r1_at", read, dataShape[axis]);
+    return w.element(op.getData(), stridedOffset(w, indexShape, strides, "r1_o") +
+                                       " + (r1_i)r1_at * " + w.index(axisStride));
+  });
+}
+
+LogicalResult printGatherND(KernelWriter &w, GatherNDOp op) {
+  ArrayRef<int64_t> dataShape = shapeOf(op.getData()), indexShape = shapeOf(op.getIndices());
+  int64_t batch = op.getBatchDims(), tuple = indexShape.back();
+  SmallVector<int64_t> strides = rowMajorStrides(dataShape);
+  // Empty dims leave no element to print; 1 keeps the divisions defined.
+  int64_t inner = std::max<int64_t>(1, productOfDims(dataShape.drop_front(batch + tuple)));
+  int64_t block = productOfDims(dataShape.drop_front(batch));
+  int64_t tuplesPerBatch =
+      std::max<int64_t>(1, productOfDims(indexShape.slice(batch, indexShape.size() - 1 - batch)));
+  return printPerOutput(w, [&](StringRef indent) {
+    // Output element = (tuple number, position in the slice it names).
+    w.os << indent << "const r1_i r1_inner = r1_o % " << w.index(inner) << ";\n"
+         << indent << "const r1_i r1_t = r1_o / " << w.index(inner) << ";\n"
+         << indent << "r1_i r1_from = (r1_t / " << w.index(tuplesPerBatch) << ") * "
+         << w.index(block) << ";\n";
+    for (int64_t k = 0; k < tuple; ++k) {
+      std::string name = "r1_at" + std::to_string(k);
+      std::string read =
+          w.element(op.getIndices(), "r1_t * " + w.index(tuple) + " + " + w.index(k));
+      printWrappedIndex(w, indent, name, read, dataShape[batch + k]);
+      w.os << indent << "r1_from += (r1_i)" << name << " * " << w.index(strides[batch + k])
+           << ";\n";
+    }
+    return w.element(op.getData(), "r1_from + r1_inner");
+  });
+}
+
 LogicalResult printConcat(KernelWriter &w, ConcatOp op) {
   ArrayRef<int64_t> outShape = shapeOf(op.getResult());
   int64_t axis = *normalizeAxis(op.getAxis(), outShape.size());
@@ -280,6 +334,8 @@ LogicalResult printMovementKernel(KernelWriter &w) {
       .Case([&](SliceOp op) { return printSlice(w, op); })
       .Case([&](TileOp op) { return printTile(w, op); })
       .Case([&](GatherOp op) { return printGather(w, op); })
+      .Case([&](GatherElementsOp op) { return printGatherElements(w, op); })
+      .Case([&](GatherNDOp op) { return printGatherND(w, op); })
       .Case([&](ConcatOp op) { return printConcat(w, op); })
       .Case([&](SplitOp op) { return printSplit(w, op); })
       .Case([&](RangeOp op) { return printRange(w, op); })

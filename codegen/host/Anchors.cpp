@@ -22,8 +22,9 @@ LogicalResult emitAnchor(KernelBuilder &kb, Operation *op, ArrayRef<llvm::Value 
           .Case<SoftmaxOp, LogSoftmaxOp>([](auto) { return emitSoftmax; })
           .Case<LayerNormOp>([](auto) { return emitLayerNorm; })
           .Case<ArgMaxOp, ArgMinOp>([](auto) { return emitArgReduce; })
-          .Case<TransposeOp, ExpandOp, SliceOp, GatherOp, ConcatOp, SplitOp, TileOp, RangeOp,
-                ConstantOfShapeOp, TriluOp>([](auto) { return emitMovement; })
+          .Case<TransposeOp, ExpandOp, SliceOp, GatherOp, GatherElementsOp, GatherNDOp, ConcatOp,
+                SplitOp, TileOp, RangeOp, ConstantOfShapeOp, TriluOp>(
+              [](auto) { return emitMovement; })
           .Default([](Operation *) { return nullptr; });
   if (!emitter)
     return op->emitOpError("has no host code generation yet");

@@ -2,7 +2,7 @@
 //
 // Every movement op is a loop nest over one tensor's indices with an index
 // map to the other: the output's for transpose, expand, tile, slice and
-// gather; each input's for concat; each result's for split.
+// the gathers; each input's for concat; each result's for split.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/host/Anchors.h"
@@ -85,6 +85,55 @@ LogicalResult emitGather(KernelBuilder &kb, GatherOp op, ArrayRef<llvm::Value *>
   return success();
 }
 
+/// An index loaded from `indices` at `offset`, widened to i64, with a
+/// negative one counted from the end of a dim of size `extent`.
+llvm::Value *loadWrappedIndex(KernelBuilder &kb, llvm::Value *indices, llvm::Value *offset,
+                              Type indexType, int64_t extent) {
+  llvm::IRBuilder<> &b = kb.b;
+  llvm::Value *index = b.CreateSExt(kb.load(indices, offset, indexType), b.getInt64Ty());
+  return b.CreateSelect(b.CreateICmpSLT(index, kb.i64(0)), b.CreateAdd(index, kb.i64(extent)),
+                        index);
+}
+
+LogicalResult emitGatherElements(KernelBuilder &kb, GatherElementsOp op,
+                                 ArrayRef<llvm::Value *> inputs, ArrayRef<llvm::Value *> outputs) {
+  ArrayRef<int64_t> dataShape = shapeOf(op.getData()), indexShape = shapeOf(op.getIndices());
+  int64_t axis = *normalizeAxis(op.getAxis(), dataShape.size());
+  Type indexType = elementOf(op.getIndices());
+  // The output has the indices' shape, so its position is theirs too.
+  copyMapped(kb, op.getData(), inputs[0], op.getResult(), outputs[0],
+             [&](ArrayRef<llvm::Value *> indices) {
+               SmallVector<llvm::Value *> at(indices);
+               at[axis] = loadWrappedIndex(kb, inputs[1], kb.offset(indices, indexShape), indexType,
+                                           dataShape[axis]);
+               return kb.offset(at, dataShape);
+             });
+  return success();
+}
+
+LogicalResult emitGatherND(KernelBuilder &kb, GatherNDOp op, ArrayRef<llvm::Value *> inputs,
+                           ArrayRef<llvm::Value *> outputs) {
+  ArrayRef<int64_t> dataShape = shapeOf(op.getData()), indexShape = shapeOf(op.getIndices());
+  int64_t batch = op.getBatchDims(), tuple = indexShape.back();
+  size_t outer = indexShape.size() - 1;
+  Type indexType = elementOf(op.getIndices());
+  llvm::IRBuilder<> &b = kb.b;
+  copyMapped(kb, op.getData(), inputs[0], op.getResult(), outputs[0],
+             [&](ArrayRef<llvm::Value *> indices) {
+               // Output dims: the tuple's position in indices, then the slice.
+               SmallVector<llvm::Value *> tupleAt(indices.take_front(outer));
+               tupleAt.push_back(kb.i64(0));
+               llvm::Value *first = kb.offset(tupleAt, indexShape);
+               SmallVector<llvm::Value *> at(indices.take_front(batch));
+               for (int64_t k = 0; k < tuple; ++k)
+                 at.push_back(loadWrappedIndex(kb, inputs[1], b.CreateAdd(first, kb.i64(k)),
+                                               indexType, dataShape[batch + k]));
+               at.append(indices.begin() + outer, indices.end());
+               return kb.offset(at, dataShape);
+             });
+  return success();
+}
+
 LogicalResult emitConcat(KernelBuilder &kb, ConcatOp op, ArrayRef<llvm::Value *> inputs,
                          ArrayRef<llvm::Value *> outputs) {
   ArrayRef<int64_t> outShape = shapeOf(op.getResult());
@@ -133,6 +182,8 @@ LogicalResult emitMovement(KernelBuilder &kb, Operation *op, ArrayRef<llvm::Valu
       .Case([&](TransposeOp op) { return emitTranspose(kb, op, inputs, outputs); })
       .Case([&](SliceOp op) { return emitSlice(kb, op, inputs, outputs); })
       .Case([&](GatherOp op) { return emitGather(kb, op, inputs, outputs); })
+      .Case([&](GatherElementsOp op) { return emitGatherElements(kb, op, inputs, outputs); })
+      .Case([&](GatherNDOp op) { return emitGatherND(kb, op, inputs, outputs); })
       .Case([&](ConcatOp op) { return emitConcat(kb, op, inputs, outputs); })
       .Case([&](SplitOp op) { return emitSplit(kb, op, inputs, outputs); })
       .Case([&](ExpandOp op) {

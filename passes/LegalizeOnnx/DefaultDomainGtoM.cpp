@@ -17,6 +17,48 @@ Result legalizeGather(OnnxNode &node) {
       *data, *indices, node.getBuilder().getI64IntegerAttr(node.getInt("axis", 0))));
 }
 
+Result legalizeGatherElements(OnnxNode &node) {
+  FailureOr<Value> data = node.requiredInput(0), indices = node.requiredInput(1);
+  if (failed(data) || failed(indices))
+    return failure();
+  int64_t axis = node.getInt("axis", 0);
+  // The verifier would say the same, but only once the rank is known here.
+  if (auto shape = getShapeOf(*data); shape && !normalizeAxis(axis, shape->size()))
+    return node.emitError() << "axis " << axis << " is out of range for data of rank "
+                            << shape->size(),
+           failure();
+  return results(
+      node.create<GatherElementsOp>(*data, *indices, node.getBuilder().getI64IntegerAttr(axis)));
+}
+
+Result buildGatherND(OnnxNode &node, int64_t batch) {
+  FailureOr<Value> data = node.requiredInput(0), indices = node.requiredInput(1);
+  if (failed(data) || failed(indices))
+    return failure();
+  auto dataShape = getShapeOf(*data), indexShape = getShapeOf(*indices);
+  if (batch < 0)
+    return node.emitError() << "batch_dims " << batch << " is negative", failure();
+  if (dataShape && indexShape && batch >= int64_t(std::min(dataShape->size(), indexShape->size())))
+    return node.emitError() << "batch_dims " << batch << " must be less than the ranks of data ("
+                            << dataShape->size() << ") and indices (" << indexShape->size() << ")",
+           failure();
+  if (dataShape && indexShape && !indexShape->empty() && indexShape->back() != kDynamic &&
+      batch + indexShape->back() > int64_t(dataShape->size()))
+    return node.emitError() << "the last dim of indices (" << indexShape->back()
+                            << ") is larger than the data rank " << dataShape->size()
+                            << " less batch_dims " << batch,
+           failure();
+  return results(
+      node.create<GatherNDOp>(*data, *indices, node.getBuilder().getI64IntegerAttr(batch)));
+}
+
+/// Opset 11 has no batch_dims: every index tuple addresses the whole data.
+Result legalizeGatherND11(OnnxNode &node) { return buildGatherND(node, 0); }
+
+Result legalizeGatherND(OnnxNode &node) {
+  return buildGatherND(node, node.getInt("batch_dims", 0));
+}
+
 Result legalizeGelu(OnnxNode &node) {
   FailureOr<Value> x = node.requiredInput(0);
   if (failed(x))
@@ -169,6 +211,9 @@ Result legalizeMod(OnnxNode &node) {
 void mlir::r1::addDefaultDomainGtoM(SmallVectorImpl<OnnxPattern> &patterns) {
   patterns.append({
       {"Gather", 1, legalizeGather},
+      {"GatherElements", 11, legalizeGatherElements},
+      {"GatherND", 11, legalizeGatherND11},
+      {"GatherND", 12, legalizeGatherND},
       {"Gelu", 20, legalizeGelu},
       {"Gemm", 1, legalizeGemm},
       {"GlobalAveragePool", 1, legalizeGlobalPool<ReduceMeanOp>},

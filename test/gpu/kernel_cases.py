@@ -269,6 +269,15 @@ g (float[7, 5] d, int64[2, 3] i, float[3, 6, 4] e, int64[2] j) => (float[2, 3, 5
   y = Gather <axis = 0> (d, i)
   z = Gather <axis = 1> (e, j)
 }""", {"i": (-7, 7), "j": (-6, 6)}),
+    case("gather_elements_nd", """
+g (float[4, 6] d, int64[3, 6] i, float16[2, 3, 5] e, int32[2, 3, 2] j, float[4, 5, 3] x,
+   int64[3, 2] k, int64[4, 2, 1] b) => (float[3, 6] y, float16[2, 3, 2] z, float[3, 3] u,
+   float[4, 2, 3] v) {
+  y = GatherElements <axis = 0> (d, i)
+  z = GatherElements <axis = -1> (e, j)
+  u = GatherND (x, k)
+  v = GatherND <batch_dims = 1> (x, b)
+}""", {"i": (-4, 4), "j": (-5, 5), "k": (-4, 4), "b": (-5, 5)}),
     case("concat", """
 g (float[2, 3, 4] a, float[2, 5, 4] b, float[2, 1, 4] c) => (float[2, 9, 4] y) {
   y = Concat <axis = 1> (a, b, c)

@@ -41,6 +41,21 @@ GRAPHS = {
         { e = Gather <axis = 0> (table, ids)
           a, b = Split <axis = 2> (e, sizes)
           c = Gather <axis = 1> (table, last) }""",
+    # Random int64 indices lie in [-3, 3]: negative ones count from the end.
+    "gather_elements_first_and_last_axis": """
+        <ir_version: 8, opset_import: ["" : 13]>
+        ge (float[4, 3] x, int64[2, 3] i, float[2, 3, 5] z, int64[2, 3, 4] k) => (a, b, c)
+        <int32[2, 3, 2] j = {-1, 0, 4, -5, 2, 3, -2, 1, 0, 0, -3, 4}>
+        { a = GatherElements <axis = 0> (x, i)
+          b = GatherElements <axis = -1> (z, j)
+          c = GatherElements <axis = 2> (z, k) }""",
+    "gather_nd_batch_dims_0_and_1": """
+        <ir_version: 8, opset_import: ["" : 13]>
+        gnd (float[4, 5, 3] x, int64[3, 2] i, float[2, 4, 3] y, int64[2, 3, 1] k) => (a, b, c)
+        <int64[2, 1, 2] j = {-1, 4, 2, -5}>
+        { a = GatherND (x, i)
+          b = GatherND <batch_dims = 1> (y, k)
+          c = GatherND (x, j) }""",
     "expand_and_tile": """
         <ir_version: 8, opset_import: ["" : 17]>
         et (float[1, 3, 1] x) => (e, t)

@@ -276,3 +276,43 @@ func.func @free_operands(%x: tensor<?x4xf32> {r1.dim_names = ["batch", ""]}, %s:
   %1 = r1.exp %s : (tensor<4xf32>) -> tensor<4xf32>
   return %0, %1 : tensor<?x4xf32>, tensor<4xf32>
 }
+
+// -----
+
+// GatherElements within each row, and GatherND with the batch as its batch
+// dim or as the position of the index tuples.
+// CHECK-LABEL: func @gather_elements_and_nd_rows
+// CHECK-SAME: attributes {r1.independent_dim = "batch"}
+func.func @gather_elements_and_nd_rows(%x: tensor<?x8xf32> {r1.dim_names = ["batch", ""]},
+                                       %i: tensor<?x3xi64> {r1.dim_names = ["batch", ""]},
+                                       %t: tensor<?x1xi64> {r1.dim_names = ["batch", ""]})
+    -> (tensor<?x3xf32>, tensor<?x3xf32>, tensor<?x8xf32>) {
+  %0 = r1.gather_elements %x, %i {axis = 1 : i64} : (tensor<?x8xf32>, tensor<?x3xi64>) -> tensor<?x3xf32>
+  %p = r1.unsqueeze %i {axes = array<i64: 2>} : (tensor<?x3xi64>) -> tensor<?x3x1xi64>
+  %1 = r1.gather_nd %x, %p {batch_dims = 1 : i64} : (tensor<?x8xf32>, tensor<?x3x1xi64>) -> tensor<?x3xf32>
+  %table = r1.constant dense<0.5> : tensor<4x8xf32>
+  %2 = r1.gather_nd %table, %t {batch_dims = 0 : i64} : (tensor<4x8xf32>, tensor<?x1xi64>) -> tensor<?x8xf32>
+  return %0, %1, %2 : tensor<?x3xf32>, tensor<?x3xf32>, tensor<?x8xf32>
+}
+
+// -----
+
+// Gathering across the batch (a constant tuple names row 1) mixes rows.
+// CHECK-LABEL: func @gather_nd_across_rows
+// CHECK-NOT: r1.independent_dim
+func.func @gather_nd_across_rows(%m: tensor<?x8xi64> {r1.dim_names = ["batch", ""]}) -> tensor<2xi64> {
+  %q = r1.constant dense<[[1, 0], [0, 7]]> : tensor<2x2xi64>
+  %0 = r1.gather_nd %m, %q {batch_dims = 0 : i64} : (tensor<?x8xi64>, tensor<2x2xi64>) -> tensor<2xi64>
+  return %0 : tensor<2xi64>
+}
+
+// -----
+
+// GatherElements along the batch axis reads other rows.
+// CHECK-LABEL: func @gather_elements_across_rows
+// CHECK-NOT: r1.independent_dim
+func.func @gather_elements_across_rows(%x: tensor<?x8xf32> {r1.dim_names = ["batch", ""]},
+                                       %i: tensor<?x8xi64> {r1.dim_names = ["batch", ""]}) -> tensor<?x8xf32> {
+  %0 = r1.gather_elements %x, %i {axis = 0 : i64} : (tensor<?x8xf32>, tensor<?x8xi64>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}

@@ -660,3 +660,64 @@ func.func @dropout_mask_of_unranked(%x: tensor<*xf32>) -> !r1.unknown {
   %0:2 = r1.onnx_node "Dropout"(%x) {domain = "", node_name = "d", onnx_attrs = {}, opset = 13 : i64} : (tensor<*xf32>) -> (!r1.unknown, !r1.unknown)
   return %0#1 : !r1.unknown
 }
+
+// -----
+
+// GatherElements keeps its axis; the result has the indices' shape.
+// CHECK-LABEL: func @gather_elements
+// CHECK-SAME: (%[[X:.*]]: tensor<?x4x5xf32>, %[[I:.*]]: tensor<?x4x2xi32>) -> tensor<?x4x2xf32>
+func.func @gather_elements(%x: tensor<?x4x5xf32>, %i: tensor<?x4x2xi32>) -> !r1.unknown {
+  // CHECK: r1.gather_elements %[[X]], %[[I]] {axis = -1 : i64} : (tensor<?x4x5xf32>, tensor<?x4x2xi32>) -> tensor<?x4x2xf32>
+  %0 = r1.onnx_node "GatherElements"(%x, %i) {domain = "", node_name = "ge", onnx_attrs = {axis = -1 : i64}, opset = 13 : i64} : (tensor<?x4x5xf32>, tensor<?x4x2xi32>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
+
+// -----
+
+// Constant operands fold as the node is legalized.
+// CHECK-LABEL: func @gather_elements_constant
+func.func @gather_elements_constant() -> !r1.unknown {
+  // CHECK: %[[C:.*]] = r1.constant dense<{{\[}}[0, 0, 1]]> : tensor<1x3xi64>
+  // CHECK: return %[[C]]
+  %t = r1.constant dense<[[0, 0, 0, 1]]> : tensor<1x4xi64>
+  %p = r1.constant dense<[[0, 1, 3]]> : tensor<1x3xi64>
+  %0 = r1.onnx_node "GatherElements"(%t, %p) {domain = "", node_name = "token_types", onnx_attrs = {axis = 1 : i64}, opset = 11 : i64} : (tensor<1x4xi64>, tensor<1x3xi64>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
+
+// -----
+
+func.func @gather_elements_axis(%x: tensor<4x5xf32>, %i: tensor<4x5xi64>) -> !r1.unknown {
+  // expected-error @+1 {{GatherElements (opset 13): axis 2 is out of range for data of rank 2}}
+  %0 = r1.onnx_node "GatherElements"(%x, %i) {domain = "", node_name = "ge", onnx_attrs = {axis = 2 : i64}, opset = 13 : i64} : (tensor<4x5xf32>, tensor<4x5xi64>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
+
+// -----
+
+// GatherND: opset 11 has no batch_dims, opset 12 reads it.
+// CHECK-LABEL: func @gather_nd
+// CHECK-SAME: (%[[M:.*]]: tensor<?x128xi64>, %[[Q:.*]]: tensor<4x2xi64>, %[[X:.*]]: tensor<?x3x8xf32>, %[[R:.*]]: tensor<?x5x1xi64>) -> (tensor<4xi64>, tensor<?x5x8xf32>)
+func.func @gather_nd(%m: tensor<?x128xi64>, %q: tensor<4x2xi64>, %x: tensor<?x3x8xf32>, %r: tensor<?x5x1xi64>) -> (!r1.unknown, !r1.unknown) {
+  // CHECK: r1.gather_nd %[[M]], %[[Q]] {batch_dims = 0 : i64} : (tensor<?x128xi64>, tensor<4x2xi64>) -> tensor<4xi64>
+  %0 = r1.onnx_node "GatherND"(%m, %q) {domain = "", node_name = "mask", onnx_attrs = {}, opset = 11 : i64} : (tensor<?x128xi64>, tensor<4x2xi64>) -> !r1.unknown
+  // CHECK: r1.gather_nd %[[X]], %[[R]] {batch_dims = 1 : i64} : (tensor<?x3x8xf32>, tensor<?x5x1xi64>) -> tensor<?x5x8xf32>
+  %1 = r1.onnx_node "GatherND"(%x, %r) {domain = "", node_name = "rows", onnx_attrs = {batch_dims = 1 : i64}, opset = 13 : i64} : (tensor<?x3x8xf32>, tensor<?x5x1xi64>) -> !r1.unknown
+  return %0, %1 : !r1.unknown, !r1.unknown
+}
+
+// -----
+
+func.func @gather_nd_batch_dims(%x: tensor<2x3xf32>, %i: tensor<2x1xi64>) -> !r1.unknown {
+  // expected-error @+1 {{GatherND (opset 12): batch_dims 2 must be less than the ranks of data (2) and indices (2)}}
+  %0 = r1.onnx_node "GatherND"(%x, %i) {domain = "", node_name = "nd", onnx_attrs = {batch_dims = 2 : i64}, opset = 12 : i64} : (tensor<2x3xf32>, tensor<2x1xi64>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
+
+// -----
+
+func.func @gather_nd_tuple(%x: tensor<2x3xf32>, %i: tensor<2x3xi64>) -> !r1.unknown {
+  // expected-error @+1 {{GatherND (opset 11): the last dim of indices (3) is larger than the data rank 2 less batch_dims 0}}
+  %0 = r1.onnx_node "GatherND"(%x, %i) {domain = "", node_name = "nd", onnx_attrs = {}, opset = 11 : i64} : (tensor<2x3xf32>, tensor<2x3xi64>) -> !r1.unknown
+  return %0 : !r1.unknown
+}

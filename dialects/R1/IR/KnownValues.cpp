@@ -95,6 +95,23 @@ std::optional<SmallVector<int64_t>> r1::getKnownIntValues(Value value) {
               }
               return picked;
             })
+            // On vectors, an element gather is a gather along the only axis.
+            .Case([](GatherElementsOp op) -> std::optional<SmallVector<int64_t>> {
+              if (!isVector(op.getData()) || !isVector(op.getIndices()))
+                return std::nullopt;
+              auto data = getKnownIntValues(op.getData());
+              auto indices = getConstantIntValues(op.getIndices());
+              if (!data || !indices)
+                return std::nullopt;
+              SmallVector<int64_t> picked;
+              int64_t size = data->size();
+              for (int64_t index : *indices) {
+                if (index < -size || index >= size)
+                  return std::nullopt;
+                picked.push_back((*data)[index < 0 ? index + size : index]);
+              }
+              return picked;
+            })
             .Case([](SliceOp op) -> std::optional<SmallVector<int64_t>> {
               if (!isVector(op.getInput()))
                 return std::nullopt;

@@ -244,6 +244,109 @@ OpFoldResult GatherOp::fold(FoldAdaptor) {
   return makeIntElements(type, *known);
 }
 
+/// Row-major strides of `shape`.
+static SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> strides(shape.size(), 1);
+  for (int64_t d = int64_t(shape.size()) - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * shape[d + 1];
+  return strides;
+}
+
+/// An index into a dim of size `size`, negative counting from the end;
+/// std::nullopt when out of range (left for run time to report).
+static std::optional<int64_t> wrapIndex(int64_t index, int64_t size) {
+  if (index < -size || index >= size)
+    return std::nullopt;
+  return index < 0 ? index + size : index;
+}
+
+/// Picks elements of `data` by linear index into a literal of `type`; any
+/// element type, since the elements are only moved.
+static Attribute pickElements(DenseElementsAttr data, RankedTensorType type,
+                              ArrayRef<int64_t> picks) {
+  auto first = data.value_begin<Attribute>();
+  SmallVector<Attribute> values;
+  values.reserve(picks.size());
+  for (int64_t pick : picks)
+    values.push_back(data.isSplat() ? *first : *(first + pick));
+  return DenseElementsAttr::get(type, values);
+}
+
+// Element gathers fold when both operands are literals: exporters write
+// constant lookups (BERT's token types by position) as GatherElements.
+OpFoldResult GatherElementsOp::fold(FoldAdaptor adaptor) {
+  RankedTensorType type = getStaticType(getType());
+  auto data = dyn_cast_or_null<DenseElementsAttr>(adaptor.getData());
+  auto indices = getIntElements(adaptor.getIndices(), kMaxFoldedElements);
+  if (type && !data && type.getRank() <= 1) {
+    // A shape vector whose picked elements are all known.
+    auto known = getKnownIntValues(getResult());
+    if (known && !llvm::is_contained(*known, kDynamic))
+      return makeIntElements(type, *known);
+  }
+  if (!type || !data || !indices || int64_t(indices->size()) != type.getNumElements())
+    return nullptr;
+  ArrayRef<int64_t> dataShape = data.getType().getShape(), shape = type.getShape();
+  auto axis = normalizeAxis(getAxis(), dataShape.size());
+  if (!axis || shape.size() != dataShape.size())
+    return nullptr;
+  SmallVector<int64_t> dataStrides = stridesOf(dataShape), picks;
+  for (int64_t linear = 0; linear < type.getNumElements(); ++linear) {
+    int64_t rest = linear, offset = 0;
+    for (int64_t d = int64_t(shape.size()) - 1; d >= 0; --d) {
+      int64_t coord = rest % shape[d];
+      rest /= shape[d];
+      if (d == *axis) {
+        auto at = wrapIndex((*indices)[linear], dataShape[d]);
+        if (!at)
+          return nullptr;
+        coord = *at;
+      } else if (coord >= dataShape[d]) {
+        return nullptr;
+      }
+      offset += coord * dataStrides[d];
+    }
+    picks.push_back(offset);
+  }
+  return pickElements(data, type, picks);
+}
+
+OpFoldResult GatherNDOp::fold(FoldAdaptor adaptor) {
+  RankedTensorType type = getStaticType(getType());
+  auto data = dyn_cast_or_null<DenseElementsAttr>(adaptor.getData());
+  auto indices = getIntElements(adaptor.getIndices(), kMaxFoldedElements);
+  auto indexShape = getShapeOf(getIndices());
+  if (!type || !data || !indices || !indexShape || indexShape->empty())
+    return nullptr;
+  ArrayRef<int64_t> dataShape = data.getType().getShape();
+  int64_t batch = getBatchDims(), tuple = indexShape->back();
+  if (tuple < 1 || batch < 0 || batch + tuple > int64_t(dataShape.size()) ||
+      int64_t(indices->size()) != productOfDims(*indexShape))
+    return nullptr;
+  // Each tuple names a slice of `inner` elements; the batch coordinate
+  // (the tuple's position over its first `batch` dims) picks the data block.
+  int64_t inner = productOfDims(dataShape.drop_front(batch + tuple));
+  int64_t tuplesPerBatch =
+      productOfDims(ArrayRef(*indexShape).slice(batch, indexShape->size() - 1 - batch));
+  int64_t block = productOfDims(dataShape.drop_front(batch));
+  int64_t tuples = int64_t(indices->size()) / tuple;
+  if (tuples * inner != type.getNumElements())
+    return nullptr;
+  SmallVector<int64_t> dataStrides = stridesOf(dataShape), picks;
+  for (int64_t t = 0; t < tuples; ++t) {
+    int64_t base = (t / tuplesPerBatch) * block;
+    for (int64_t k = 0; k < tuple; ++k) {
+      auto at = wrapIndex((*indices)[t * tuple + k], dataShape[batch + k]);
+      if (!at)
+        return nullptr;
+      base += *at * dataStrides[batch + k];
+    }
+    for (int64_t i = 0; i < inner; ++i)
+      picks.push_back(base + i);
+  }
+  return pickElements(data, type, picks);
+}
+
 OpFoldResult ConstantOfShapeOp::fold(FoldAdaptor) {
   auto type = dyn_cast<RankedTensorType>(getType());
   auto value = dyn_cast<DenseElementsAttr>(getValue());

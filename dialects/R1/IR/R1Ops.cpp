@@ -888,6 +888,99 @@ LogicalResult GatherOp::verify() {
   return rank ? verifyAxes(*this, ArrayRef<int64_t>(axis), *rank) : success();
 }
 
+LogicalResult GatherElementsOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                                 Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  Type element = getElementTypeOf(adaptor.getData());
+  if (auto indices = getShapeOf(adaptor.getIndices())) {
+    types.push_back(makeTensorType(ArrayRef<int64_t>(*indices), element));
+    return success();
+  }
+  // The ranks are equal, so the data gives at least the rank.
+  if (auto data = getShapeOf(adaptor.getData())) {
+    SmallVector<int64_t> result(data->size(), kDynamic);
+    types.push_back(makeTensorType(ArrayRef<int64_t>(result), element));
+    return success();
+  }
+  types.push_back(makeTensorType(std::nullopt, element));
+  return success();
+}
+
+LogicalResult GatherElementsOp::verify() {
+  auto data = getShapeOf(getData()), indices = getShapeOf(getIndices());
+  if (data && data->empty())
+    return emitOpError("data must have rank 1 or more");
+  if (data && indices && data->size() != indices->size())
+    return emitOpError() << "indices have rank " << indices->size() << " but data has rank "
+                         << data->size();
+  if (!data)
+    return success();
+  int64_t axis = getAxis();
+  if (failed(verifyAxes(*this, ArrayRef<int64_t>(axis), data->size())))
+    return failure();
+  if (!indices)
+    return success();
+  // Off the axis, an index position is also a data position.
+  int64_t gathered = *normalizeAxis(axis, data->size());
+  for (size_t d = 0; d < data->size(); ++d)
+    if (int64_t(d) != gathered && (*data)[d] != kDynamic && (*indices)[d] != kDynamic &&
+        (*indices)[d] > (*data)[d])
+      return emitOpError() << "indices " << describeShape(*indices) << " are longer than data "
+                           << describeShape(*data) << " in dim " << d;
+  return success();
+}
+
+LogicalResult GatherNDOp::inferReturnTypes(MLIRContext *, std::optional<Location>, Adaptor adaptor,
+                                           SmallVectorImpl<Type> &types) {
+  Type element = getElementTypeOf(adaptor.getData());
+  auto data = getShapeOf(adaptor.getData()), indices = getShapeOf(adaptor.getIndices());
+  int64_t batch = adaptor.getBatchDims();
+  // The tuple length decides the rank; without it nothing is known.
+  if (!data || !indices || indices->empty() || indices->back() == kDynamic || batch < 0 ||
+      batch >= int64_t(std::min(data->size(), indices->size())) || indices->back() < 1 ||
+      batch + indices->back() > int64_t(data->size())) {
+    types.push_back(makeTensorType(std::nullopt, element));
+    return success();
+  }
+  SmallVector<int64_t> result(indices->begin(), indices->end() - 1);
+  // Batch dims are shared: either operand may know one.
+  for (int64_t d = 0; d < batch; ++d)
+    if (result[d] == kDynamic)
+      result[d] = (*data)[d];
+  result.append(data->begin() + batch + indices->back(), data->end());
+  types.push_back(makeTensorType(ArrayRef<int64_t>(result), element));
+  return success();
+}
+
+LogicalResult GatherNDOp::verify() {
+  auto data = getShapeOf(getData()), indices = getShapeOf(getIndices());
+  int64_t batch = getBatchDims();
+  if (batch < 0)
+    return emitOpError() << "batch_dims " << batch << " is negative";
+  if (data && data->empty())
+    return emitOpError("data must have rank 1 or more");
+  if (indices && indices->empty())
+    return emitOpError("indices must have rank 1 or more");
+  if (data && batch >= int64_t(data->size()))
+    return emitOpError() << "batch_dims " << batch << " must be less than the data rank "
+                         << data->size();
+  if (indices && batch >= int64_t(indices->size()))
+    return emitOpError() << "batch_dims " << batch << " must be less than the indices rank "
+                         << indices->size();
+  if (!data || !indices)
+    return success();
+  int64_t tuple = indices->back();
+  if (tuple != kDynamic && (tuple < 1 || batch + tuple > int64_t(data->size())))
+    return emitOpError() << "index tuples of length " << tuple << " (last dim of indices "
+                         << describeShape(*indices) << ") do not fit data of rank " << data->size()
+                         << " after " << batch << " batch dims";
+  for (int64_t d = 0; d < batch; ++d)
+    if ((*data)[d] != kDynamic && (*indices)[d] != kDynamic && (*data)[d] != (*indices)[d])
+      return emitOpError() << "batch dim " << d << " is " << (*data)[d] << " in data "
+                           << describeShape(*data) << " but " << (*indices)[d] << " in indices "
+                           << describeShape(*indices);
+  return success();
+}
+
 LogicalResult UnsqueezeOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &types) {

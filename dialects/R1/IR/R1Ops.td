@@ -498,6 +498,49 @@ def R1_GatherOp : R1_TypedOp<"gather"> {
   let hasFolder = 1;
 }
 
+def R1_GatherElementsOp : R1_TypedOp<"gather_elements"> {
+  let summary = "Picks one element per index along one axis (ONNX GatherElements)";
+  let description = [{
+    `data` and `indices` have the same rank; the result has the shape of
+    `indices`. Each result element at position `p` reads `data` at `p` with
+    dim `axis` replaced by `indices[p]`, where a negative index counts from
+    the end of that dim. Along the other dims `indices` may be shorter than
+    `data`, never longer.
+
+    ```mlir
+    %t = r1.gather_elements %types, %positions {axis = 1 : i64}
+        : (tensor<1x512xi64>, tensor<1x128xi64>) -> tensor<1x128xi64>
+    ```
+  }];
+  let arguments = (ins R1_Tensor:$data, R1_IndexTensor:$indices, I64Attr:$axis);
+  let results = (outs R1_Tensor:$output);
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def R1_GatherNDOp : R1_TypedOp<"gather_nd"> {
+  let summary = "Picks slices of data by index tuples in the last dim of indices (ONNX GatherND)";
+  let description = [{
+    With `b = batch_dims`, `data` of rank r and `indices` of rank q, the first
+    b dims of both are shared batch dims and the last dim of `indices`, m
+    (1 to r - b), is the length of each index tuple. A tuple names dims
+    b .. b+m-1 of `data` (negative entries count from the end), and the
+    result holds the slice it names:
+    `shape = indices.shape[:q-1] + data.shape[b+m:]`.
+
+    ```mlir
+    %m = r1.gather_nd %mask, %pairs {batch_dims = 0 : i64}
+        : (tensor<?x128xi64>, tensor<4x2xi64>) -> tensor<4xi64>
+    %r = r1.gather_nd %x, %rows {batch_dims = 1 : i64}
+        : (tensor<2x3x8xf32>, tensor<2x5x1xi32>) -> tensor<2x5x8xf32>
+    ```
+  }];
+  let arguments = (ins R1_Tensor:$data, R1_IndexTensor:$indices, I64Attr:$batch_dims);
+  let results = (outs R1_Tensor:$output);
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
 def R1_UnsqueezeOp : R1_TypedOp<"unsqueeze"> {
   let summary = "Inserts dims of size 1 at `axes` (positions in the result)";
   let description = [{

@@ -382,6 +382,58 @@ func.func @gather(%x: tensor<?x3x224xf32>, %i: tensor<i64>) -> (tensor<2xi64>, t
   return %0, %1, %2, %3, %4 : tensor<2xi64>, tensor<i64>, tensor<2xi64>, tensor<i64>, tensor<i64>
 }
 
+// Element gathers of literals fold, for any element type; negative indices
+// count from the end. One that reads an argument stays.
+// CHECK-LABEL: func @gather_elements
+// CHECK-SAME: (%[[I:.*]]: tensor<1x3xi64>)
+func.func @gather_elements(%i: tensor<1x3xi64>) -> (tensor<1x3xi64>, tensor<2x2xf32>, tensor<2xi1>, tensor<1x3xi64>) {
+  // CHECK-DAG: %[[TYPES:.*]] = r1.constant dense<{{\[}}[7, 5, 7]]> : tensor<1x3xi64>
+  // CHECK-DAG: %[[ROWS:.*]] = r1.constant dense<{{\[}}[3.000000e+00, 2.000000e+00], [1.000000e+00, 4.000000e+00]]> : tensor<2x2xf32>
+  // CHECK-DAG: %[[BOOLS:.*]] = r1.constant dense<[true, false]> : tensor<2xi1>
+  // CHECK-DAG: %[[DYN:.*]] = r1.gather_elements %{{.*}}, %[[I]]
+  // CHECK: return %[[TYPES]], %[[ROWS]], %[[BOOLS]], %[[DYN]]
+  %t = r1.constant dense<[[5, 6, 7, 8]]> : tensor<1x4xi64>
+  %p = r1.constant dense<[[2, 0, -2]]> : tensor<1x3xi32>
+  %0 = r1.gather_elements %t, %p {axis = 1 : i64} : (tensor<1x4xi64>, tensor<1x3xi32>) -> tensor<1x3xi64>
+  %f = r1.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
+  %r = r1.constant dense<[[1, 0], [0, -1]]> : tensor<2x2xi64>
+  %1 = r1.gather_elements %f, %r {axis = 0 : i64} : (tensor<2x2xf32>, tensor<2x2xi64>) -> tensor<2x2xf32>
+  %b = r1.constant dense<[false, true]> : tensor<2xi1>
+  %bi = r1.constant dense<[1, 0]> : tensor<2xi64>
+  %2 = r1.gather_elements %b, %bi {axis = 0 : i64} : (tensor<2xi1>, tensor<2xi64>) -> tensor<2xi1>
+  %3 = r1.gather_elements %t, %i {axis = 1 : i64} : (tensor<1x4xi64>, tensor<1x3xi64>) -> tensor<1x3xi64>
+  return %0, %1, %2, %3 : tensor<1x3xi64>, tensor<2x2xf32>, tensor<2xi1>, tensor<1x3xi64>
+}
+
+// An index out of range is left for run time to report.
+// CHECK-LABEL: func @gather_elements_out_of_range
+func.func @gather_elements_out_of_range() -> tensor<2xi64> {
+  // CHECK: r1.gather_elements
+  %t = r1.constant dense<[5, 6]> : tensor<2xi64>
+  %i = r1.constant dense<[0, 2]> : tensor<2xi64>
+  %0 = r1.gather_elements %t, %i {axis = 0 : i64} : (tensor<2xi64>, tensor<2xi64>) -> tensor<2xi64>
+  return %0 : tensor<2xi64>
+}
+
+// CHECK-LABEL: func @gather_nd
+func.func @gather_nd() -> (tensor<2xi64>, tensor<2x2xf32>, tensor<2x1x2xf32>) {
+  // CHECK-DAG: %[[PAIRS:.*]] = r1.constant dense<[6, 1]> : tensor<2xi64>
+  // CHECK-DAG: %[[ROWS:.*]] = r1.constant dense<{{\[}}[3.000000e+00, 4.000000e+00], [1.000000e+00, 2.000000e+00]]> : tensor<2x2xf32>
+  // CHECK-DAG: %[[BATCHED:.*]] = r1.constant dense<{{\[}}{{\[}}[3.000000e+00, 4.000000e+00]], {{\[}}[5.000000e+00, 6.000000e+00]]]> : tensor<2x1x2xf32>
+  // CHECK: return %[[PAIRS]], %[[ROWS]], %[[BATCHED]]
+  %m = r1.constant dense<[[1, 2, 3], [4, 5, 6]]> : tensor<2x3xi64>
+  %q = r1.constant dense<[[1, -1], [0, 0]]> : tensor<2x2xi64>
+  %0 = r1.gather_nd %m, %q {batch_dims = 0 : i64} : (tensor<2x3xi64>, tensor<2x2xi64>) -> tensor<2xi64>
+  %f = r1.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
+  %r = r1.constant dense<[[1], [-2]]> : tensor<2x1xi32>
+  %1 = r1.gather_nd %f, %r {batch_dims = 0 : i64} : (tensor<2x2xf32>, tensor<2x1xi32>) -> tensor<2x2xf32>
+  // Batch 0 picks its row 1, batch 1 its row 0.
+  %g = r1.constant dense<[[[1.0, 2.0], [3.0, 4.0]], [[5.0, 6.0], [7.0, 8.0]]]> : tensor<2x2x2xf32>
+  %s = r1.constant dense<[[[1]], [[0]]]> : tensor<2x1x1xi64>
+  %2 = r1.gather_nd %g, %s {batch_dims = 1 : i64} : (tensor<2x2x2xf32>, tensor<2x1x1xi64>) -> tensor<2x1x2xf32>
+  return %0, %1, %2 : tensor<2xi64>, tensor<2x2xf32>, tensor<2x1x2xf32>
+}
+
 // A row of a 2-D constant is not its flattened elements: the gathered shape
 // [3, 4] must type the reshape, not the element at flat index 1.
 // CHECK-LABEL: func @gather_rows_of_matrix

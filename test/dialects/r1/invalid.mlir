@@ -778,3 +778,67 @@ func.func @pad_crops_too_much(%x: tensor<4xf32>) {
       : (tensor<4xf32>) -> tensor<?xf32>
   return
 }
+
+// -----
+
+func.func @gather_elements_rank(%x: tensor<4x5xf32>, %i: tensor<4xi64>) {
+  // expected-error @+1 {{'r1.gather_elements' op indices have rank 1 but data has rank 2}}
+  %0 = r1.gather_elements %x, %i {axis = 0 : i64} : (tensor<4x5xf32>, tensor<4xi64>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @gather_elements_axis(%x: tensor<4x5xf32>, %i: tensor<4x5xi64>) {
+  // expected-error @+1 {{'r1.gather_elements' op axis -3 is out of range for rank 2}}
+  %0 = r1.gather_elements %x, %i {axis = -3 : i64} : (tensor<4x5xf32>, tensor<4x5xi64>) -> tensor<4x5xf32>
+  return
+}
+
+// -----
+
+func.func @gather_elements_longer(%x: tensor<4x5xf32>, %i: tensor<6x6xi64>) {
+  // expected-error @+1 {{'r1.gather_elements' op indices [6, 6] are longer than data [4, 5] in dim 1}}
+  %0 = r1.gather_elements %x, %i {axis = 0 : i64} : (tensor<4x5xf32>, tensor<6x6xi64>) -> tensor<6x6xf32>
+  return
+}
+
+// -----
+
+func.func @gather_elements_scalar(%x: tensor<f32>, %i: tensor<i64>) {
+  // expected-error @+1 {{'r1.gather_elements' op data must have rank 1 or more}}
+  %0 = r1.gather_elements %x, %i {axis = 0 : i64} : (tensor<f32>, tensor<i64>) -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @gather_nd_batch_dims(%x: tensor<2x3xf32>, %i: tensor<2x1xi64>) {
+  // expected-error @+1 {{'r1.gather_nd' op batch_dims 2 must be less than the data rank 2}}
+  %0 = r1.gather_nd %x, %i {batch_dims = 2 : i64} : (tensor<2x3xf32>, tensor<2x1xi64>) -> tensor<*xf32>
+  return
+}
+
+// -----
+
+func.func @gather_nd_tuple(%x: tensor<2x3xf32>, %i: tensor<2x2xi64>) {
+  // expected-error @+1 {{'r1.gather_nd' op index tuples of length 2 (last dim of indices [2, 2]) do not fit data of rank 2 after 1 batch dims}}
+  %0 = r1.gather_nd %x, %i {batch_dims = 1 : i64} : (tensor<2x3xf32>, tensor<2x2xi64>) -> tensor<*xf32>
+  return
+}
+
+// -----
+
+func.func @gather_nd_batch_mismatch(%x: tensor<2x3xf32>, %i: tensor<4x1xi64>) {
+  // expected-error @+1 {{'r1.gather_nd' op batch dim 0 is 2 in data [2, 3] but 4 in indices [4, 1]}}
+  %0 = r1.gather_nd %x, %i {batch_dims = 1 : i64} : (tensor<2x3xf32>, tensor<4x1xi64>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @gather_nd_index_type(%x: tensor<2x3xf32>, %i: tensor<2x1xf32>) {
+  // expected-error @+1 {{'r1.gather_nd' op operand #1 must be tensor of 32-bit signless integer or 64-bit signless integer values, but got 'tensor<2x1xf32>'}}
+  %0 = r1.gather_nd %x, %i {batch_dims = 0 : i64} : (tensor<2x3xf32>, tensor<2x1xf32>) -> tensor<2x3xf32>
+  return
+}

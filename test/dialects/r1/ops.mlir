@@ -440,6 +440,21 @@ func.func @slice_and_gather(%x: tensor<?x197x768xf32>, %t: tensor<30522x768xf32>
   return
 }
 
+// CHECK-LABEL: func @gather_elements_and_nd
+// CHECK-SAME: (%[[T:.*]]: tensor<1x512xi64>, %[[P:.*]]: tensor<1x?xi32>, %[[M:.*]]: tensor<?x128xi64>, %[[Q:.*]]: tensor<4x2xi64>, %[[X:.*]]: tensor<2x3x8xf16>, %[[R:.*]]: tensor<2x5x1xi32>)
+func.func @gather_elements_and_nd(%t: tensor<1x512xi64>, %p: tensor<1x?xi32>, %m: tensor<?x128xi64>,
+                                  %q: tensor<4x2xi64>, %x: tensor<2x3x8xf16>, %r: tensor<2x5x1xi32>) {
+  // CHECK: r1.gather_elements %[[T]], %[[P]] {axis = 1 : i64} : (tensor<1x512xi64>, tensor<1x?xi32>) -> tensor<1x?xi64>
+  %0 = r1.gather_elements %t, %p {axis = 1 : i64} : (tensor<1x512xi64>, tensor<1x?xi32>) -> tensor<1x?xi64>
+  // CHECK: r1.gather_elements %[[X]], %[[R]] {axis = -2 : i64} : (tensor<2x3x8xf16>, tensor<2x5x1xi32>) -> tensor<2x5x1xf16>
+  %1 = r1.gather_elements %x, %r {axis = -2 : i64} : (tensor<2x3x8xf16>, tensor<2x5x1xi32>) -> tensor<2x5x1xf16>
+  // CHECK: r1.gather_nd %[[M]], %[[Q]] {batch_dims = 0 : i64} : (tensor<?x128xi64>, tensor<4x2xi64>) -> tensor<4xi64>
+  %2 = r1.gather_nd %m, %q {batch_dims = 0 : i64} : (tensor<?x128xi64>, tensor<4x2xi64>) -> tensor<4xi64>
+  // CHECK: r1.gather_nd %[[X]], %[[R]] {batch_dims = 1 : i64} : (tensor<2x3x8xf16>, tensor<2x5x1xi32>) -> tensor<2x5x8xf16>
+  %3 = r1.gather_nd %x, %r {batch_dims = 1 : i64} : (tensor<2x3x8xf16>, tensor<2x5x1xi32>) -> tensor<2x5x8xf16>
+  return
+}
+
 // CHECK-LABEL: func @squeeze_unsqueeze_flatten
 // CHECK-SAME: (%[[X:.*]]: tensor<?x128xf32>, %[[Y:.*]]: tensor<?x1x768xf32>, %[[Z:.*]]: tensor<?x2048x1x1xf32>, %[[U:.*]]: tensor<*xf32>)
 func.func @squeeze_unsqueeze_flatten(%x: tensor<?x128xf32>, %y: tensor<?x1x768xf32>,
