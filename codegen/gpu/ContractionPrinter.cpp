@@ -25,17 +25,11 @@ LogicalResult printMatMulKernel(KernelWriter &w) {
   if (b.getElementType() != element || c.getElementType() != element)
     return op.emitOpError("mixes element types; GPU code needs one for both operands and the "
                           "result");
-  SmallVector<int64_t> aShape(a.getShape()), bShape(b.getShape());
-  if (aShape.size() == 1)
-    aShape.insert(aShape.begin(), 1);
-  if (bShape.size() == 1)
-    bShape.push_back(1);
-  int64_t m = aShape[aShape.size() - 2], k = aShape.back(), n = bShape.back();
-  SmallVector<int64_t> aBatch(ArrayRef<int64_t>(aShape).drop_back(2));
-  SmallVector<int64_t> bBatch(ArrayRef<int64_t>(bShape).drop_back(2));
-  // The result's leading dims are the broadcast batch dims whichever
-  // operand was 1-D.
-  SmallVector<int64_t> batch(c.getShape().take_front(std::max(aBatch.size(), bBatch.size())));
+  // The GEMM as the host reads it too: A's batch dims fold into M when B
+  // is one matrix for all of them.
+  r1k::GemmDims dims = r1k::getGemmDims(op);
+  int64_t m = dims.m, k = dims.k, n = dims.n;
+  ArrayRef<int64_t> aBatch = dims.aBatch, bBatch = dims.bBatch, batch = dims.batch;
 
   // The GEMM the variant was chosen for (the same dims, read once for
   // both).

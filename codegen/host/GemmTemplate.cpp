@@ -496,8 +496,9 @@ std::vector<char> packGemmPanels(ArrayRef<char> bytes, int64_t k, int64_t n, int
 }
 
 bool canFuseIntoGemm(r1::MatMulOp op) {
+  r1k::GemmDims dims = r1k::getGemmDims(op);
   return cast<RankedTensorType>(op.getType()).getRank() ==
-         int64_t(r1k::getGemmDims(op).batch.size()) + 2;
+         int64_t(dims.batch.size() + dims.rowDims.size()) + 1;
 }
 
 void emitGemm(KernelBuilder &kb, r1::MatMulOp op, r1k::HostGemmAttr variant, llvm::Value *a,
@@ -545,9 +546,17 @@ void emitGemm(KernelBuilder &kb, r1::MatMulOp op, r1k::HostGemmAttr variant, llv
       }
     });
   };
-  g.resultIndices = [](BatchIndices i, llvm::Value *row, llvm::Value *column) {
+  // A row of a folded M is (A's batch indices, row of M).
+  g.resultIndices = [&b, &kb, rowDims = dims.rowDims](BatchIndices i, llvm::Value *row,
+                                                      llvm::Value *column) {
     SmallVector<llvm::Value *> at(i);
-    at.push_back(row);
+    SmallVector<llvm::Value *> rowIndices(rowDims.size());
+    for (size_t d = rowDims.size(); d-- > 0;) {
+      rowIndices[d] = d == 0 ? row : b.CreateURem(row, kb.i64(rowDims[d]));
+      if (d > 0)
+        row = b.CreateUDiv(row, kb.i64(rowDims[d]));
+    }
+    at.append(rowIndices);
     at.push_back(column);
     return at;
   };

@@ -204,6 +204,17 @@ GRAPHS = {
         { e = Expand (m, shape)  zero = Constant <value = float {0.0}> ()
           low = Constant <value = float {-10000.0}> ()  bias = Where (e, zero, low)
           y = Add (scores, bias) }""",
+    # A batch of A against one B is one GEMM over all their rows (as
+    # torch's attention projections are, [seq, 1, hidden]); the fused body
+    # finds each row's batch index again.
+    "matmul_batch_rows_fold": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        fold (float[37, 1, 24] a, float[24, 40] b, float[37, 1, 40] r) => (y)
+        <float[40] bias = {0.5, -0.5, 0.25, -0.25, 1.0, -1.0, 2.0, -2.0, 0.1, 0.2,
+                           0.5, -0.5, 0.25, -0.25, 1.0, -1.0, 2.0, -2.0, 0.1, 0.2,
+                           0.5, -0.5, 0.25, -0.25, 1.0, -1.0, 2.0, -2.0, 0.1, 0.2,
+                           0.5, -0.5, 0.25, -0.25, 1.0, -1.0, 2.0, -2.0, 0.1, 0.2}>
+        { m = MatMul (a, b)  mb = Add (m, bias)  s = Add (mb, r)  y = Relu (s) }""",
     "matmul_then_cast": """
         <ir_version: 8, opset_import: ["" : 17]>
         mmcast (float[24, 40] a, float[40, 56] b) => (y)

@@ -38,13 +38,14 @@ module attributes {r1k.targets = [#r1k.target<name = "fake_sm", compute_units = 
 // 2 x 2 warps of 32 x 32 over 64 x 64 tiles, so 128 threads with warps of
 // 32 and 256 with wavefronts of 64 (MFMA). Both targets' entries sit side
 // by side. f32 stays FFMA unless the target lists TF32 (`mma.tf32`, r1c
-// --tf32).
+// --tf32). A batch of A against one B is one GEMM of their rows (4 x 16
+// rows: 64).
 // CHECK-LABEL: func @matrix_instructions
 // CHECK: name = "k0_matmul", variants = {fake_cdna = #r1k.gpu_gemm<instruction = mfma, threads = 256, block_m = 64, block_n = 64, block_k = 32, warp_m = 32, warp_n = 32, stages = 1>, fake_sm = #r1k.gpu_gemm<instruction = mma, threads = 128, block_m = 64, block_n = 64, block_k = 32, warp_m = 32, warp_n = 32, stages = 1>}
 // CHECK: name = "k1_matmul", variants = {fake_cdna = #r1k.gpu_gemm<instruction = ffma, {{.*}}>, fake_sm = #r1k.gpu_gemm<instruction = mma, threads = 128, {{.*}}>}
-// LOG: kernel k0_matmul on fake_sm: matmul 4 x 16x64x16 f16, chosen #r1k.gpu_gemm<instruction = mma, {{.*}}>  (mma.f16 for f16)
+// LOG: kernel k0_matmul on fake_sm: matmul 1 x 64x64x16 f16, chosen #r1k.gpu_gemm<instruction = mma, {{.*}}>  (mma.f16 for f16)
 // LOG: kernel k1_matmul on fake_sm: matmul 1 x 64x64x64 f32, chosen #r1k.gpu_gemm<instruction = mma, {{.*}}>  (mma.tf32 for f32)
-// LOG: kernel k0_matmul on fake_cdna: matmul 4 x 16x64x16 f16, chosen #r1k.gpu_gemm<instruction = mfma, {{.*}}>  (mfma.f16 for f16)
+// LOG: kernel k0_matmul on fake_cdna: matmul 1 x 64x64x16 f16, chosen #r1k.gpu_gemm<instruction = mfma, {{.*}}>  (mfma.f16 for f16)
 module attributes {r1k.targets = [
     #r1k.target<name = "fake_sm", compute_units = 100, warp_size = 32,
                 matrix_ops = ["mma.f16", "mma.bf16", "mma.tf32"]>,

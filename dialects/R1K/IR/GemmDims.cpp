@@ -24,6 +24,15 @@ GemmDims getGemmDims(r1::MatMulOp op) {
   dims.bBatch.assign(bShape.begin(), bShape.end() - 2);
   dims.batch.assign(c.getShape().begin(),
                     c.getShape().begin() + std::max(dims.aBatch.size(), dims.bBatch.size()));
+  if (a.getRank() >= 2)
+    dims.rowDims.push_back(dims.m);
+  if (dims.bBatch.empty() && !dims.aBatch.empty()) {
+    dims.rowDims.insert(dims.rowDims.begin(), dims.aBatch.begin(), dims.aBatch.end());
+    for (int64_t dim : dims.aBatch)
+      dims.m *= dim;
+    dims.aBatch.clear();
+    dims.batch.clear();
+  }
   return dims;
 }
 

@@ -15,10 +15,16 @@ namespace mlir::r1k {
 
 /// A matmul or convolution as GEMM dims: C (M x N) += A (M x K) * B (K x N)
 /// per index of `batch` (for a matmul, C's batch dims, with A's and B's
-/// broadcast ones; for a convolution, (image, group)).
+/// broadcast ones; for a convolution, (image, group)). A matmul whose B is
+/// one matrix for every batch of A is one GEMM: A's batch dims fold into M
+/// (A and C are row-major, so their rows follow one another), which keeps
+/// a [197, 1, 768] x [768, 2304] projection from being 197 GEMMs of a row.
 struct GemmDims {
   int64_t m = 1, n = 1, k = 1;
   SmallVector<int64_t> batch, aBatch, bBatch;
+  /// C's dims that M spans, outermost first: M itself, A's batch dims and
+  /// M when they fold, none when A is a vector.
+  SmallVector<int64_t> rowDims;
 };
 GemmDims getGemmDims(r1::MatMulOp op);
 GemmDims getGemmDims(r1::ConvOp op);
