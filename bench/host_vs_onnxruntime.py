@@ -257,10 +257,9 @@ def report(args, cases, results, r1cs, peers, header):
 def main():
     args = parse_args()
     cpu_name, isa = cpu_info()
-    cpu = "x86-64-v4" if "avx512f" in isa else "x86-64-v3"
     command = shlex.join(["python3", *sys.argv])
     iree_version, iree_note = (None, "not used: --no-iree") if args.no_iree else Iree.versions()
-    r1cs = [R1c(args.r1c, args.r1c_run, cpu, name, flags, len(args.variants) == 1 and
+    r1cs = [R1c(args.r1c, args.r1c_run, name, flags, len(args.variants) == 1 and
                 name == "default") for name, flags in args.variants]
     ort_peer = Ort()
     iree = None
@@ -313,7 +312,9 @@ def main():
         f"onnxruntime {ort.__version__} (CPUExecutionProvider); IREE "
         + (f"{iree_version} (llvm-cpu, `--iree-llvmcpu-target-cpu=host`, local-task driver)"
            if iree_version else iree_note) + ".",
-        f"r1c `--target=host --cpu={cpu}`, source at {source_commit()}; variants: "
+        f"r1c `--target=host` (the default --cpu=auto: x86-64-v3 and v4 code in one artifact, "
+        f"{'the v4 code running here' if 'avx512f' in isa else 'the v3 code running here'}), "
+        f"source at {source_commit()}; variants: "
         + "; ".join(f"{n} ({describe_flags(f)})" for n, f in args.variants) + ".",
         f"Threads: {', '.join(map(str, args.threads))} (each for all peers); batch 1; "
         f"{plural(args.rounds, 'round')} of {plural(args.runs, 'run')}, interleaved; median of "
