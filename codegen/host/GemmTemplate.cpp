@@ -122,9 +122,15 @@ private:
                      llvm::Value *firstColumn, llvm::Value *panels, llvm::Value *packed);
 
   llvm::Value *entryAlloca(llvm::Type *type, int64_t count = 1);
-  llvm::Value *mask(int64_t lanes);
-  llvm::Value *loadVector(llvm::Value *pointer, int64_t lanes);
-  void storeVector(llvm::Value *value, llvm::Value *pointer, int64_t lanes);
+  /// `width` lanes (0: the variant's vector), the first `lanes` of them on.
+  llvm::Value *mask(int64_t lanes, int64_t width = 0);
+  llvm::Value *loadVector(llvm::Value *pointer, int64_t lanes, int64_t width = 0);
+  void storeVector(llvm::Value *value, llvm::Value *pointer, int64_t lanes, int64_t width = 0);
+  /// The lanes a micro-kernel's vector of `lanes` useful columns computes:
+  /// the variant's width, or half of it (at least 8) for a tail that fits
+  /// there, which a CPU that splits 512-bit FMAs in two (Zen 4) runs in
+  /// half the time.
+  int64_t tailWidth(int64_t lanes) const;
   llvm::Value *gep(llvm::Value *base, llvm::Value *offset) {
     return b.CreateInBoundsGEP(storage, base, offset);
   }
@@ -145,31 +151,41 @@ llvm::Value *GemmEmitter::entryAlloca(llvm::Type *type, int64_t count) {
   return slot;
 }
 
-llvm::Value *GemmEmitter::mask(int64_t lanes) {
+llvm::Value *GemmEmitter::mask(int64_t lanes, int64_t width) {
   SmallVector<llvm::Constant *> bits;
-  for (int64_t lane = 0; lane < variant.getVector(); ++lane)
+  for (int64_t lane = 0; lane < (width ? width : variant.getVector()); ++lane)
     bits.push_back(b.getInt1(lane < lanes));
   return llvm::ConstantVector::get(bits);
 }
 
-llvm::Value *GemmEmitter::loadVector(llvm::Value *pointer, int64_t lanes) {
-  llvm::Align align(storage->getPrimitiveSizeInBits() / 8);
-  llvm::Value *value =
-      lanes >= variant.getVector()
-          ? static_cast<llvm::Value *>(b.CreateAlignedLoad(storageVector, pointer, align))
-          : b.CreateMaskedLoad(storageVector, pointer, align, mask(lanes),
-                               llvm::Constant::getNullValue(storageVector));
-  return storage == f32 ? value : b.CreateFPExt(value, vectorType);
+int64_t GemmEmitter::tailWidth(int64_t lanes) const {
+  int64_t width = variant.getVector();
+  while (width > 8 && lanes <= width / 2)
+    width /= 2;
+  return width;
 }
 
-void GemmEmitter::storeVector(llvm::Value *value, llvm::Value *pointer, int64_t lanes) {
-  if (storage != f32)
-    value = b.CreateFPTrunc(value, storageVector);
+llvm::Value *GemmEmitter::loadVector(llvm::Value *pointer, int64_t lanes, int64_t width) {
+  width = width ? width : variant.getVector();
+  auto *stored = llvm::FixedVectorType::get(storage, width);
   llvm::Align align(storage->getPrimitiveSizeInBits() / 8);
-  if (lanes >= variant.getVector())
+  llvm::Value *value = lanes >= width
+                           ? static_cast<llvm::Value *>(b.CreateAlignedLoad(stored, pointer, align))
+                           : b.CreateMaskedLoad(stored, pointer, align, mask(lanes, width),
+                                                llvm::Constant::getNullValue(stored));
+  return storage == f32 ? value : b.CreateFPExt(value, llvm::FixedVectorType::get(f32, width));
+}
+
+void GemmEmitter::storeVector(llvm::Value *value, llvm::Value *pointer, int64_t lanes,
+                              int64_t width) {
+  width = width ? width : variant.getVector();
+  if (storage != f32)
+    value = b.CreateFPTrunc(value, llvm::FixedVectorType::get(storage, width));
+  llvm::Align align(storage->getPrimitiveSizeInBits() / 8);
+  if (lanes >= width)
     b.CreateAlignedStore(value, pointer, align);
   else
-    b.CreateMaskedStore(value, pointer, align, mask(lanes));
+    b.CreateMaskedStore(value, pointer, align, mask(lanes, width));
 }
 
 void GemmEmitter::emitMicroKernel(int64_t rows, int64_t columns, ATile a, Panel panel,
@@ -178,35 +194,42 @@ void GemmEmitter::emitMicroKernel(int64_t rows, int64_t columns, ATile a, Panel 
   int64_t width = variant.getVector();
   int64_t usedVectors = ceilDiv(columns, width);
   auto lanesOf = [&](int64_t v) { return std::min(width, columns - v * width); };
+  // The last vector of a tail computes only as many lanes as it needs.
+  auto widthOf = [&](int64_t v) { return tailWidth(lanesOf(v)); };
+  auto typeOf = [&](int64_t v) { return llvm::FixedVectorType::get(f32, widthOf(v)); };
   // Sums in stack slots that SROA turns into registers: every index is static.
   SmallVector<llvm::Value *> sums;
   for (int64_t i = 0; i < rows * usedVectors; ++i)
-    sums.push_back(entryAlloca(vectorType));
+    sums.push_back(entryAlloca(typeOf(i % usedVectors)));
   kb.ifElse(
       first,
       [&] {
         for (int64_t r = 0; r < rows; ++r) {
-          llvm::Value *start = llvm::Constant::getNullValue(vectorType);
+          llvm::Value *value = nullptr;
           if (bias) {
-            llvm::Value *value = b.CreateLoad(storage, gep(bias, kb.i64(r)));
-            start = b.CreateVectorSplat(width, storage == f32 ? value : b.CreateFPExt(value, f32));
+            value = b.CreateLoad(storage, gep(bias, kb.i64(r)));
+            value = storage == f32 ? value : b.CreateFPExt(value, f32);
           }
           for (int64_t v = 0; v < usedVectors; ++v)
-            b.CreateStore(start, sums[r * usedVectors + v]);
+            b.CreateStore(value ? b.CreateVectorSplat(widthOf(v), value)
+                                : llvm::Constant::getNullValue(typeOf(v)),
+                          sums[r * usedVectors + v]);
         }
       },
       [&] {
         for (int64_t r = 0; r < rows; ++r)
           for (int64_t v = 0; v < usedVectors; ++v)
-            b.CreateStore(loadVector(gep(cTile, kb.i64(r * g.n + v * width)), lanesOf(v)),
-                          sums[r * usedVectors + v]);
+            b.CreateStore(
+                loadVector(gep(cTile, kb.i64(r * g.n + v * width)), lanesOf(v), widthOf(v)),
+                sums[r * usedVectors + v]);
       });
   kb.loop(kLen, [&](llvm::Value *kk) {
     SmallVector<llvm::Value *> bVectors;
     llvm::Value *bRow = gep(panel.base, b.CreateMul(kk, kb.i64(panel.stride)));
     for (int64_t v = 0; v < usedVectors; ++v)
       bVectors.push_back(loadVector(gep(bRow, kb.i64(v * width)),
-                                    std::min(width, panel.loadColumns - v * width)));
+                                    std::min(widthOf(v), panel.loadColumns - v * width),
+                                    widthOf(v)));
     for (int64_t r = 0; r < rows; ++r) {
       llvm::Value *aValue = b.CreateLoad(
           storage, gep(a.base, b.CreateAdd(kb.i64(r * a.rowStride),
@@ -216,17 +239,19 @@ void GemmEmitter::emitMicroKernel(int64_t rows, int64_t columns, ATile a, Panel 
       llvm::Value *broadcast = b.CreateVectorSplat(width, aValue);
       for (int64_t v = 0; v < usedVectors; ++v) {
         llvm::Value *slot = sums[r * usedVectors + v];
-        llvm::Value *sum = b.CreateLoad(vectorType, slot);
-        b.CreateStore(b.CreateIntrinsic(llvm::Intrinsic::fma, {vectorType},
-                                        {broadcast, bVectors[v], sum}),
+        llvm::Type *type = typeOf(v);
+        llvm::Value *sum = b.CreateLoad(type, slot);
+        llvm::Value *lanes =
+            widthOf(v) == width ? broadcast : b.CreateVectorSplat(widthOf(v), aValue);
+        b.CreateStore(b.CreateIntrinsic(llvm::Intrinsic::fma, {type}, {lanes, bVectors[v], sum}),
                       slot);
       }
     }
   });
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t v = 0; v < usedVectors; ++v)
-      storeVector(b.CreateLoad(vectorType, sums[r * usedVectors + v]),
-                  gep(cTile, kb.i64(r * g.n + v * width)), lanesOf(v));
+      storeVector(b.CreateLoad(typeOf(v), sums[r * usedVectors + v]),
+                  gep(cTile, kb.i64(r * g.n + v * width)), lanesOf(v), widthOf(v));
 }
 
 void GemmEmitter::emitPackA(llvm::Value *aRows, llvm::Value *kLen, llvm::Value *groups,
