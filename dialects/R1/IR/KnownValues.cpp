@@ -43,6 +43,23 @@ static std::optional<SmallVector<int64_t>> unknownOfStaticLength(Value value) {
   return SmallVector<int64_t>(type.getNumElements(), kDynamic);
 }
 
+/// The elements of the vector `data` at the constant `indices` (negative
+/// ones from the end), where both are known and every index is in range.
+static std::optional<SmallVector<int64_t>> pickKnownElements(Value data, Value indices) {
+  auto elements = r1::getKnownIntValues(data);
+  auto picks = getConstantIntValues(indices);
+  if (!elements || !picks)
+    return std::nullopt;
+  SmallVector<int64_t> picked;
+  int64_t size = elements->size();
+  for (int64_t index : *picks) {
+    if (index < -size || index >= size)
+      return std::nullopt;
+    picked.push_back((*elements)[index < 0 ? index + size : index]);
+  }
+  return picked;
+}
+
 std::optional<SmallVector<int64_t>> r1::getKnownIntValues(Value value) {
   Operation *def = value.getDefiningOp();
   std::optional<SmallVector<int64_t>> known;
@@ -82,35 +99,13 @@ std::optional<SmallVector<int64_t>> r1::getKnownIntValues(Value value) {
             .Case([](GatherOp op) -> std::optional<SmallVector<int64_t>> {
               if (!isVector(op.getData()))
                 return std::nullopt;
-              auto data = getKnownIntValues(op.getData());
-              auto indices = getConstantIntValues(op.getIndices());
-              if (!data || !indices)
-                return std::nullopt;
-              SmallVector<int64_t> picked;
-              int64_t size = data->size();
-              for (int64_t index : *indices) {
-                if (index < -size || index >= size)
-                  return std::nullopt;
-                picked.push_back((*data)[index < 0 ? index + size : index]);
-              }
-              return picked;
+              return pickKnownElements(op.getData(), op.getIndices());
             })
             // On vectors, an element gather is a gather along the only axis.
             .Case([](GatherElementsOp op) -> std::optional<SmallVector<int64_t>> {
               if (!isVector(op.getData()) || !isVector(op.getIndices()))
                 return std::nullopt;
-              auto data = getKnownIntValues(op.getData());
-              auto indices = getConstantIntValues(op.getIndices());
-              if (!data || !indices)
-                return std::nullopt;
-              SmallVector<int64_t> picked;
-              int64_t size = data->size();
-              for (int64_t index : *indices) {
-                if (index < -size || index >= size)
-                  return std::nullopt;
-                picked.push_back((*data)[index < 0 ? index + size : index]);
-              }
-              return picked;
+              return pickKnownElements(op.getData(), op.getIndices());
             })
             .Case([](SliceOp op) -> std::optional<SmallVector<int64_t>> {
               if (!isVector(op.getInput()))
