@@ -3,8 +3,11 @@
 #include "passes/Passes.h"
 
 #include "mlir/IR/Matchers.h"
+#include "llvm/ADT/MapVector.h"
+
 #include "mlir/IR/Verifier.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
+#include <map>
 
 namespace mlir::r1 {
 #define GEN_PASS_DEF_LEGALIZEONNX
@@ -52,20 +55,73 @@ struct LegalizeOnnxPass : r1::impl::LegalizeOnnxBase<LegalizeOnnxPass> {
   LogicalResult legalizeNode(OnnxNodeOp nodeOp, OpBuilder &builder);
 };
 
+/// The legalization of `node`, or null when r1c has none for its domain,
+/// op type and opset.
+const OnnxPattern *findPattern(OnnxNodeOp node) {
+  if (!node.getDomain().empty())
+    return nullptr;
+  return findDefaultDomainPattern(node.getOpType(), node.getOpset());
+}
+
+/// "GatherND (domain 'ai.onnx', opset 13)".
+std::string describeOperator(OnnxNodeOp node) {
+  return (node.getOpType() + " (domain '" +
+          (node.getDomain().empty() ? StringRef("ai.onnx") : node.getDomain()) + "', opset " +
+          Twine(node.getOpset()) + ")")
+      .str();
+}
+
+/// The node's name as errors give it: its location's (unnamed nodes are
+/// named there by op type and position), else its attribute.
+StringRef nodeLabel(OnnxNodeOp node) {
+  if (auto name = dyn_cast<NameLoc>(node.getLoc()))
+    return name.getName().getValue();
+  return node.getNodeName();
+}
+
+/// One error, at the first node r1c cannot legalize, that names every
+/// unsupported operator of the function (how many nodes use each, and the
+/// first of them), so that a model's gaps are known at once rather than
+/// one compile at a time. Failure when there are any.
+LogicalResult reportUnsupportedOperators(ArrayRef<OnnxNodeOp> nodes) {
+  llvm::MapVector<std::string, std::pair<int64_t, OnnxNodeOp>, std::map<std::string, unsigned>>
+      unsupported;
+  for (OnnxNodeOp node : nodes)
+    if (!findPattern(node)) {
+      auto &[count, first] = unsupported[describeOperator(node)];
+      if (count++ == 0)
+        first = node;
+    }
+  if (unsupported.empty())
+    return success();
+  OnnxNodeOp first = unsupported.front().second.second;
+  InFlightDiagnostic diag = emitError(first.getLoc())
+                            << "unsupported operator " << unsupported.front().first;
+  if (first.getDomain().empty() && findDefaultDomainPattern(first.getOpType(), INT64_MAX))
+    diag << ": r1c supports it only from a later opset";
+  auto where = [&](int64_t count, OnnxNodeOp node) {
+    return count == 1
+               ? ("at node '" + nodeLabel(node) + "'").str()
+               : ("at " + Twine(count) + " nodes, the first '" + nodeLabel(node) + "'").str();
+  };
+  if (int64_t more = unsupported.front().second.first - 1)
+    diag << ", here and at " << more << " more node" << (more == 1 ? "" : "s");
+  if (unsupported.size() > 1) {
+    diag << "; also unsupported:";
+    StringRef separator = " ";
+    for (const auto &[what, entry] : llvm::drop_begin(unsupported)) {
+      diag << separator << what << " " << where(entry.first, entry.second);
+      separator = ", ";
+    }
+  }
+  return failure();
+}
+
 LogicalResult LegalizeOnnxPass::legalizeNode(OnnxNodeOp nodeOp, OpBuilder &builder) {
   OnnxNode node(nodeOp, builder);
-  bool defaultDomain = nodeOp.getDomain().empty();
-  const OnnxPattern *pattern =
-      defaultDomain ? findDefaultDomainPattern(node.getOpType(), node.getOpset()) : nullptr;
-  if (!pattern) {
-    InFlightDiagnostic diag = emitError(nodeOp.getLoc())
-                              << "unsupported operator " << node.getOpType() << " (domain '"
-                              << (defaultDomain ? "ai.onnx" : nodeOp.getDomain())
-                              << "', opset " << node.getOpset() << ")";
-    if (defaultDomain && findDefaultDomainPattern(node.getOpType(), INT64_MAX))
-      diag << ": r1c supports it only from a later opset";
-    return diag;
-  }
+  const OnnxPattern *pattern = findPattern(nodeOp);
+  if (!pattern)
+    return emitError(nodeOp.getLoc()) << "unsupported operator " << describeOperator(nodeOp);
 
   // Ops the pattern builds land between `before` and the node.
   Operation *before = nodeOp->getPrevNode();
@@ -142,6 +198,8 @@ void LegalizeOnnxPass::runOnOperation() {
   func::FuncOp func = getOperation();
   SmallVector<OnnxNodeOp> nodes;
   func.walk([&](OnnxNodeOp node) { nodes.push_back(node); });
+  if (failed(reportUnsupportedOperators(nodes)))
+    return signalPassFailure();
   OpBuilder builder(&getContext());
   for (OnnxNodeOp node : nodes)
     if (failed(legalizeNode(node, builder)))

@@ -578,6 +578,17 @@ func.func @unsupported_op(%x: tensor<4xf32>) -> !r1.unknown {
 
 // -----
 
+// Every unsupported operator is listed in one error at the first of them.
+func.func @unsupported_ops_listed(%x: tensor<4xf32>) -> !r1.unknown {
+  // expected-error @+1 {{unsupported operator NonMaxSuppression (domain 'ai.onnx', opset 17); also unsupported: Unique (domain 'ai.onnx', opset 17) at 2 nodes, the first 'u1'}}
+  %0 = r1.onnx_node "NonMaxSuppression"(%x) {domain = "", node_name = "nms", onnx_attrs = {}, opset = 17 : i64} : (tensor<4xf32>) -> !r1.unknown
+  %1 = r1.onnx_node "Unique"(%0) {domain = "", node_name = "u1", onnx_attrs = {}, opset = 17 : i64} : (!r1.unknown) -> !r1.unknown
+  %2 = r1.onnx_node "Unique"(%1) {domain = "", node_name = "u2", onnx_attrs = {}, opset = 17 : i64} : (!r1.unknown) -> !r1.unknown
+  return %2 : !r1.unknown
+}
+
+// -----
+
 func.func @unsupported_domain(%x: tensor<4xf32>) -> !r1.unknown {
   // expected-error @+1 {{unsupported operator Relu (domain 'com.example', opset 1)}}
   %0 = r1.onnx_node "Relu"(%x) {domain = "com.example", node_name = "relu", onnx_attrs = {}, opset = 1 : i64} : (tensor<4xf32>) -> !r1.unknown
