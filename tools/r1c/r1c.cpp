@@ -103,8 +103,10 @@ int main(int argc, char **argv) {
                  "  --dim batch=1,8  one entry point (shape bucket) per size, and per\n"
                  "                   combination with other --dim options; the runtime\n"
                  "                   picks the bucket that fits each request\n"
-                 "Symbolic dims not given here get sizes 1,2,4,8. With --compile-to,\n"
-                 "one size per dim prints the IR specialized to it. Repeatable.")
+                 "Symbolic dims not given here get sizes 1,2,4,8. A dim the model\n"
+                 "leaves unnamed (\"?\", -1, no dim_param) is named INPUT.AXIS, e.g.\n"
+                 "--dim input_ids.1=128. With --compile-to, one size per dim prints\n"
+                 "the IR specialized to it. Repeatable.")
       ->type_name("NAME=SIZE[,SIZE...]")
       ->allow_extra_args(false);
   app.add_flag("--debug-locations", options.printLocations,

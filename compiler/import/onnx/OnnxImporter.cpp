@@ -298,13 +298,20 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   for (auto [index, input] : llvm::enumerate(args)) {
     values[input->name()] = entry->getArgument(index);
     func.setArgAttr(index, "r1.name", builder.getStringAttr(input->name()));
-    // Keep the names of symbolic dims, e.g. "batch", for the user-facing API.
+    // Keep the names of symbolic dims, e.g. "batch", for the user-facing API
+    // and --dim. A symbolic dim the model leaves unnamed (no dim_param, "?"
+    // as some exporters write for every unknown dim, or -1) is named after
+    // its input and axis ("x.1"), so that --dim can size each on its own.
     const auto &shape = input->type().tensor_type().shape();
     SmallVector<Attribute> dimNames;
     bool anyNamed = false;
-    for (const auto &dim : shape.dim()) {
-      dimNames.push_back(builder.getStringAttr(dim.dim_param()));
-      anyNamed |= !dim.dim_param().empty();
+    for (auto [axis, dim] : llvm::enumerate(shape.dim())) {
+      std::string name = dim.dim_param();
+      bool symbolic = !dim.has_dim_value() || dim.dim_value() == -1;
+      if (symbolic && (name.empty() || name == "?"))
+        name = input->name() + "." + std::to_string(axis);
+      dimNames.push_back(builder.getStringAttr(symbolic ? name : ""));
+      anyNamed |= symbolic;
     }
     if (anyNamed)
       func.setArgAttr(index, "r1.dim_names", builder.getArrayAttr(dimNames));

@@ -55,8 +55,10 @@ FailureOr<Type> convertOnnxType(const onnx::TypeProto &type, StringRef what, Loc
     return Type(UnrankedTensorType::get(element));
   SmallVector<int64_t> shape;
   for (const auto &dim : tensor.shape().dim()) {
-    if (!dim.has_dim_value()) {
-      shape.push_back(ShapedType::kDynamic); // a dim_param or no dim at all
+    // A dim_param, no dim at all, or -1, which exporters write for an
+    // unknown size (ONNX Runtime reads it so too): a symbolic dim.
+    if (!dim.has_dim_value() || dim.dim_value() == -1) {
+      shape.push_back(ShapedType::kDynamic);
       continue;
     }
     if (dim.dim_value() < 0)
