@@ -154,6 +154,23 @@ std::string printScalarOp(Operation *op, ArrayRef<std::string> operands) {
         return "(" + x + " < " + lit(0) + " ? " + lit(attr(elu.getAlphaAttr())) + " * (" +
                call("exp", x) + " - " + lit(1) + ") : " + x + ")";
       })
+      .Case([&](CeluOp celu) -> S {
+        std::string alpha = lit(attr(celu.getAlphaAttr()));
+        return "(r1_max(" + lit(0) + ", " + x + ") + r1_min(" + lit(0) + ", " + alpha + " * (" +
+               call("exp", x + " / " + alpha) + " - " + lit(1) + ")))";
+      })
+      .Case([&](MishOp) -> S {
+        return "(" + x + " * " + call("tanh", call("log", lit(1) + " + " + call("exp", x))) + ")";
+      })
+      .Case([&](ThresholdedReluOp tr) -> S {
+        return "(" + x + " > " + lit(attr(tr.getAlphaAttr())) + " ? " + x + " : " + lit(0) + ")";
+      })
+      .Case([&](ShrinkOp shrink) -> S {
+        std::string lambd = lit(attr(shrink.getLambdAttr())),
+                    bias = lit(attr(shrink.getBiasAttr()));
+        return "(" + x + " < -" + lambd + " ? " + x + " + " + bias + " : (" + x + " > " + lambd +
+               " ? " + x + " - " + bias + " : " + lit(0) + "))";
+      })
       .Case([&](SeluOp selu) -> S {
         return "(" + lit(attr(selu.getGammaAttr())) + " * (" + x + " > " + lit(0) + " ? " + x +
                " : " + lit(attr(selu.getAlphaAttr())) + " * (" + call("exp", x) + " - " + lit(1) +

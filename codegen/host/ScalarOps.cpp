@@ -248,6 +248,29 @@ llvm::Value *emitComputed(IRBuilder<> &b, Operation *op, llvm::ArrayRef<llvm::Va
                                   b.CreateFSub(m.exp(x), m.constant(x, 1)));
         return b.CreateSelect(b.CreateFCmpOLT(x, m.constant(x, 0)), negative, x);
       })
+      .Case([&](CeluOp celu) -> V {
+        double alpha = floatAttr(celu.getAlphaAttr());
+        V negative = b.CreateFMul(
+            m.constant(x, alpha),
+            b.CreateFSub(m.exp(b.CreateFDiv(x, m.constant(x, alpha))), m.constant(x, 1)));
+        return b.CreateFAdd(m.max(m.constant(x, 0), x), m.min(m.constant(x, 0), negative));
+      })
+      .Case([&](MishOp) -> V {
+        V softplus = m.intrinsic(llvm::Intrinsic::log, {b.CreateFAdd(m.constant(x, 1), m.exp(x))});
+        return b.CreateFMul(x, emitTanh(b, softplus));
+      })
+      .Case([&](ThresholdedReluOp tr) -> V {
+        V above = b.CreateFCmpOGT(x, m.constant(x, floatAttr(tr.getAlphaAttr())));
+        return b.CreateSelect(above, x, m.constant(x, 0));
+      })
+      .Case([&](ShrinkOp shrink) -> V {
+        V lambd = m.constant(x, floatAttr(shrink.getLambdAttr()));
+        V bias = m.constant(x, floatAttr(shrink.getBiasAttr()));
+        V low = b.CreateFCmpOLT(x, b.CreateFNeg(lambd));
+        V high = b.CreateFCmpOGT(x, lambd);
+        return b.CreateSelect(low, b.CreateFAdd(x, bias),
+                              b.CreateSelect(high, b.CreateFSub(x, bias), m.constant(x, 0)));
+      })
       .Case([&](SeluOp selu) -> V {
         V negative = b.CreateFMul(m.constant(x, floatAttr(selu.getAlphaAttr())),
                                   b.CreateFSub(m.exp(x), m.constant(x, 1)));

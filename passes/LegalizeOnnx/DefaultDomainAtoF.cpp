@@ -233,6 +233,16 @@ Result legalizeElu(OnnxNode &node) {
       *x, node.getBuilder().getF32FloatAttr(node.getFloat("alpha", 1.0f))));
 }
 
+Result legalizeCelu(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  if (failed(x))
+    return failure();
+  float alpha = node.getFloat("alpha", 1.0f);
+  if (alpha == 0)
+    return node.emitError() << "alpha must not be 0";
+  return results(node.create<CeluOp>(*x, node.getBuilder().getF32FloatAttr(alpha)));
+}
+
 Result legalizeExpand(OnnxNode &node) {
   FailureOr<Value> x = node.requiredInput(0), shape = node.requiredInput(1);
   if (failed(x) || failed(shape))
@@ -262,6 +272,7 @@ void mlir::r1::addDefaultDomainAtoF(SmallVectorImpl<OnnxPattern> &patterns) {
       {"Cast", 1, legalizeCast},
       {"CastLike", 15, legalizeCastLike},
       {"Ceil", 1, legalizeUnary<CeilOp>},
+      {"Celu", 12, legalizeCelu},
       {"Clip", 6, legalizeClipV6},
       {"Clip", 11, legalizeClip},
       {"Concat", 1, legalizeConcat},

@@ -236,6 +236,7 @@ void mlir::r1::addDefaultDomainGtoM(SmallVectorImpl<OnnxPattern> &patterns) {
       {"MaxPool", 1, legalizeMaxPool},
       {"Mean", 1, legalizeMean},
       {"Min", 1, legalizeVariadic<MinOp>},
+      {"Mish", 18, legalizeUnary<MishOp>},
       {"Mod", 10, legalizeMod},
       {"Mul", 1, legalizeBinary<MulOp>},
   });

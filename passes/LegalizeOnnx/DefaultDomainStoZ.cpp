@@ -19,6 +19,23 @@ Result legalizeSelu(OnnxNode &node) {
       b.getF32FloatAttr(node.getFloat("gamma", 1.05070102214813232421875f))));
 }
 
+Result legalizeShrink(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  if (failed(x))
+    return failure();
+  OpBuilder &b = node.getBuilder();
+  return results(node.create<ShrinkOp>(*x, b.getF32FloatAttr(node.getFloat("bias", 0.0f)),
+                                       b.getF32FloatAttr(node.getFloat("lambd", 0.5f))));
+}
+
+Result legalizeThresholdedRelu(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  if (failed(x))
+    return failure();
+  return results(node.create<ThresholdedReluOp>(
+      *x, node.getBuilder().getF32FloatAttr(node.getFloat("alpha", 1.0f))));
+}
+
 Result legalizeShape(OnnxNode &node) {
   FailureOr<Value> x = node.requiredInput(0);
   if (failed(x))
@@ -254,6 +271,7 @@ void mlir::r1::addDefaultDomainStoZ(SmallVectorImpl<OnnxPattern> &patterns) {
   patterns.append({
       {"Selu", 1, legalizeSelu},
       {"Shape", 1, legalizeShape},
+      {"Shrink", 9, legalizeShrink},
       {"Sigmoid", 1, legalizeUnary<SigmoidOp>},
       {"Sign", 9, legalizeUnary<SignOp>},
       {"Sin", 7, legalizeUnary<SinOp>},
@@ -269,6 +287,7 @@ void mlir::r1::addDefaultDomainStoZ(SmallVectorImpl<OnnxPattern> &patterns) {
       {"Sub", 1, legalizeBinary<SubOp>},
       {"Sum", 1, legalizeVariadic<AddOp>},
       {"Tanh", 1, legalizeUnary<TanhOp>},
+      {"ThresholdedRelu", 10, legalizeThresholdedRelu},
       {"Tile", 6, legalizeTile},
       {"Transpose", 1, legalizeTranspose},
       {"Trilu", 14, legalizeTrilu},

@@ -7,14 +7,15 @@ block, cached and not, and every data-movement op. Every tensor the kernels
 read is a graph input; `ranges` bounds random inputs (integers: [low, high);
 floats: uniform instead of normal)."""
 
-HEADER = '<ir_version: 8, opset_import: ["" : 17]>\n'
+HEADER = '<ir_version: 8, opset_import: ["" : {opset}]>\n'
 
 
-def case(name, body, ranges=None, options=(), tf32_inputs=()):
+def case(name, body, ranges=None, options=(), tf32_inputs=(), opset=17):
     """`options` go to r1c. `tf32_inputs` name inputs that the kernels
     round to TF32 (--tf32): the reference sees them rounded, and only
-    targets with TF32 (sm_XX) run the case."""
-    return {"name": name, "model": HEADER + body, "ranges": ranges or {},
+    targets with TF32 (sm_XX) run the case. `opset`: the model's, 17 unless
+    an op needs a later one."""
+    return {"name": name, "model": HEADER.format(opset=opset) + body, "ranges": ranges or {},
             "options": list(options), "tf32_inputs": list(tf32_inputs)}
 
 
@@ -311,6 +312,13 @@ g (float[4, 32] x) => (bool[4, 32] nan, bool[4, 32] pos, bool[4, 32] neg, float[
   zero = Constant <value = float {0.0}> ()
   guarded = Where (bad, zero, s)
 }"""),
+    case("activations_with_attributes", """
+g (float[4, 64] x) => (float[4, 64] celu, float[4, 64] mish, float[4, 64] tr, float[4, 64] shrink) {
+  celu = Celu <alpha = 1.5> (x)
+  mish = Mish (x)
+  tr = ThresholdedRelu <alpha = 0.25> (x)
+  shrink = Shrink <bias = 0.5, lambd = 0.75> (x)
+}""", opset=18),
     case("expand_bool_mask", """
 g (bool[1, 1, 1, 16] m, float[2, 3, 16, 16] scores) => (float[2, 3, 16, 16] y)
 <int64[4] shape = {1, 1, 16, 16}>

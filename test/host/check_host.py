@@ -194,6 +194,13 @@ GRAPHS = {
           pos = IsInf <detect_negative = 0> (q)  neg = IsInf <detect_positive = 0> (q)
           any = IsInf (q)  s = Softmax (r)  bad = IsNaN (s)
           zero = Constant <value = float {0.0}> ()  guarded = Where (bad, zero, s) }""",
+    # Activations with attributes, after a matmul (so they run in its fused
+    # body) and alone.
+    "activations_with_attributes": """
+        <ir_version: 8, opset_import: ["" : 18]>
+        acts (float[6, 16] x, float[16, 24] w) => (celu, mish, tr, shrink)
+        { m = MatMul (x, w)  celu = Celu <alpha = 1.5> (m)  mish = Mish (x)
+          tr = ThresholdedRelu <alpha = 0.25> (x)  shrink = Shrink <bias = 0.5, lambd = 0.75> (x) }""",
     # A body that changes the element type after its anchor: a bool mask
     # expanded then turned into float scores (an attention mask), and a
     # matmul whose result is cast to double.

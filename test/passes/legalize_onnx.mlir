@@ -48,6 +48,32 @@ func.func @nan_inf_tests(%x: tensor<?x8xf32>) -> (!r1.unknown, !r1.unknown) {
 
 // -----
 
+// Activations with attributes, and their ONNX defaults.
+// CHECK-LABEL: func @activations
+// CHECK-SAME: (%[[X:.*]]: tensor<?x8xf32>)
+func.func @activations(%x: tensor<?x8xf32>) -> (!r1.unknown, !r1.unknown, !r1.unknown, !r1.unknown) {
+  // CHECK: r1.celu %[[X]] {alpha = 1.000000e+00 : f32}
+  // CHECK: r1.mish %[[X]]
+  // CHECK: r1.thresholded_relu %[[X]] {alpha = 2.000000e+00 : f32}
+  // CHECK: r1.shrink %[[X]] {bias = 0.000000e+00 : f32, lambd = 5.000000e-01 : f32}
+  %0 = r1.onnx_node "Celu"(%x) {domain = "", node_name = "celu", onnx_attrs = {}, opset = 12 : i64} : (tensor<?x8xf32>) -> !r1.unknown
+  %1 = r1.onnx_node "Mish"(%x) {domain = "", node_name = "mish", onnx_attrs = {}, opset = 18 : i64} : (tensor<?x8xf32>) -> !r1.unknown
+  %2 = r1.onnx_node "ThresholdedRelu"(%x) {domain = "", node_name = "tr", onnx_attrs = {alpha = 2.000000e+00 : f32}, opset = 10 : i64} : (tensor<?x8xf32>) -> !r1.unknown
+  %3 = r1.onnx_node "Shrink"(%x) {domain = "", node_name = "shrink", onnx_attrs = {}, opset = 9 : i64} : (tensor<?x8xf32>) -> !r1.unknown
+  return %0, %1, %2, %3 : !r1.unknown, !r1.unknown, !r1.unknown, !r1.unknown
+}
+
+// -----
+
+// Celu divides by alpha: 0 is refused at the node.
+func.func @celu_alpha_zero(%x: tensor<4xf32>) -> !r1.unknown {
+  // expected-error @+1 {{alpha must not be 0}}
+  %0 = r1.onnx_node "Celu"(%x) {domain = "", node_name = "celu", onnx_attrs = {alpha = 0.000000e+00 : f32}, opset = 12 : i64} : (tensor<4xf32>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
+
+// -----
+
 // Max, Sum and Mean chain binary ops; Mean divides by the input count.
 // CHECK-LABEL: func @variadic
 // CHECK-SAME: (%[[A:.*]]: tensor<2x3xf32>, %[[B:.*]]: tensor<3xf32>, %[[C:.*]]: tensor<1x3xf32>)

@@ -132,6 +132,10 @@ R1_INFER_SAME_AS_INPUT(SoftsignOp)
 R1_INFER_SAME_AS_INPUT(HardSwishOp)
 R1_INFER_SAME_AS_INPUT(NotOp)
 R1_INFER_SAME_AS_INPUT(LeakyReluOp)
+R1_INFER_SAME_AS_INPUT(CeluOp)
+R1_INFER_SAME_AS_INPUT(MishOp)
+R1_INFER_SAME_AS_INPUT(ThresholdedReluOp)
+R1_INFER_SAME_AS_INPUT(ShrinkOp)
 R1_INFER_SAME_AS_INPUT(EluOp)
 R1_INFER_SAME_AS_INPUT(SeluOp)
 R1_INFER_SAME_AS_INPUT(HardSigmoidOp)
@@ -1222,9 +1226,10 @@ LogicalResult PadOp::verify() {
 bool mlir::r1::isElementwise(Operation *op) {
   return isa<AbsOp, NegOp, ReluOp, SigmoidOp, TanhOp, ErfOp, SqrtOp, ExpOp, LogOp, ReciprocalOp,
              FloorOp, CeilOp, RoundOp, SignOp, SinOp, CosOp, SoftplusOp, SoftsignOp, HardSwishOp,
-             NotOp, LeakyReluOp, EluOp, SeluOp, HardSigmoidOp, GeluOp, ClipOp, CastOp, IsNaNOp,
-             IsInfOp, AddOp, SubOp, MulOp, DivOp, PowOp, MaxOp, MinOp, ModOp, AndOp, OrOp, XorOp,
-             EqualOp, LessOp, LessEqualOp, GreaterOp, GreaterEqualOp, WhereOp>(op);
+             NotOp, LeakyReluOp, EluOp, SeluOp, CeluOp, MishOp, ThresholdedReluOp, ShrinkOp,
+             HardSigmoidOp, GeluOp, ClipOp, CastOp, IsNaNOp, IsInfOp, AddOp, SubOp, MulOp, DivOp,
+             PowOp, MaxOp, MinOp, ModOp, AndOp, OrOp, XorOp, EqualOp, LessOp, LessEqualOp,
+             GreaterOp, GreaterEqualOp, WhereOp>(op);
 }
 
 bool mlir::r1::isView(Operation *op) {

@@ -106,6 +106,18 @@ def R1_SeluOp : R1_UnaryOp<"selu",
     "gamma * (x > 0 ? x : alpha * (exp(x) - 1))", R1_FloatTensor> {
   let arguments = (ins R1_FloatTensor:$input, F32Attr:$alpha, F32Attr:$gamma);
 }
+def R1_CeluOp : R1_UnaryOp<"celu", "max(0, x) + min(0, alpha * (exp(x / alpha) - 1))",
+                           R1_FloatTensor> {
+  let arguments = (ins R1_FloatTensor:$input, F32Attr:$alpha);
+}
+def R1_MishOp : R1_UnaryOp<"mish", "x * tanh(log(1 + exp(x)))", R1_FloatTensor>;
+def R1_ThresholdedReluOp : R1_UnaryOp<"thresholded_relu", "x > alpha ? x : 0", R1_FloatTensor> {
+  let arguments = (ins R1_FloatTensor:$input, F32Attr:$alpha);
+}
+def R1_ShrinkOp : R1_UnaryOp<"shrink",
+    "x < -lambd ? x + bias : (x > lambd ? x - bias : 0)", R1_FloatTensor> {
+  let arguments = (ins R1_FloatTensor:$input, F32Attr:$bias, F32Attr:$lambd);
+}
 def R1_HardSigmoidOp : R1_UnaryOp<"hard_sigmoid", "max(0, min(1, alpha * x + beta))",
                                   R1_FloatTensor> {
   let arguments = (ins R1_FloatTensor:$input, F32Attr:$alpha, F32Attr:$beta);

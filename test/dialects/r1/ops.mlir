@@ -117,6 +117,14 @@ func.func @unary(%x: tensor<?x8xf32>, %u: tensor<*xf32>, %i: tensor<2x?xi32>, %b
   %18 = r1.hard_swish %x : (tensor<?x8xf32>) -> tensor<?x8xf32>
   // CHECK: r1.not %[[B]] : (tensor<4xi1>) -> tensor<4xi1>
   %19 = r1.not %b : (tensor<4xi1>) -> tensor<4xi1>
+  // CHECK: r1.celu %[[X]] {alpha = 2.000000e+00 : f32}
+  %celu = r1.celu %x {alpha = 2.0 : f32} : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  // CHECK: r1.mish %[[X]]
+  %mish = r1.mish %x : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  // CHECK: r1.thresholded_relu %[[X]] {alpha = 1.000000e+00 : f32}
+  %tr = r1.thresholded_relu %x {alpha = 1.0 : f32} : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  // CHECK: r1.shrink %[[X]] {bias = 1.000000e+00 : f32, lambd = 5.000000e-01 : f32}
+  %sh = r1.shrink %x {bias = 1.0 : f32, lambd = 0.5 : f32} : (tensor<?x8xf32>) -> tensor<?x8xf32>
   // CHECK: r1.is_nan %[[X]] : (tensor<?x8xf32>) -> tensor<?x8xi1>
   %nan = r1.is_nan %x : (tensor<?x8xf32>) -> tensor<?x8xi1>
   // CHECK: r1.is_inf %[[X]] {detect_negative = false} : (tensor<?x8xf32>) -> tensor<?x8xi1>
