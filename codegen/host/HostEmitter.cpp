@@ -181,6 +181,9 @@ private:
   /// body changes the element type (r1k::getAnchorStagingBytes): the start
   /// of its scratch. Null when the anchor writes the kernel's result.
   llvm::Value *stagedAnchor = nullptr;
+  /// Where the anchor of the phase being emitted writes its result: the
+  /// staging scratch, or the kernel's result `out`.
+  llvm::Value *anchorResult(llvm::Value *out) const { return stagedAnchor ? stagedAnchor : out; }
   std::unique_ptr<llvm::Module> module;
   IRBuilder<> b;
   KernelBuilder kb;
@@ -266,7 +269,7 @@ LogicalResult Emitter::emitBodyAt(r1k::KernelOp kernel, Operation *anchor,
                             : kb.broadcastOffset(indices, shape);
       result = kb.load(pointers[arg.getArgNumber()], at, element);
     } else if (anchor && value.getDefiningOp() == anchor) {
-      result = kb.load(stagedAnchor ? stagedAnchor : out, outOffset, element);
+      result = kb.load(anchorResult(out), outOffset, element);
     } else if (auto constant = value.getDefiningOp<ConstantOp>()) {
       auto dense = cast<DenseElementsAttr>(constant.getValue());
       Attribute splat = dense.getSplatValue<Attribute>();
@@ -354,8 +357,7 @@ LogicalResult Emitter::emitDepthwiseAnchor(r1k::KernelOp kernel, ConvOp conv,
       if (failed(emitBodyAt(kernel, conv, pointers, out, indices, linearOffset)))
         status = failure();
     };
-  emitDepthwiseConv(kb, conv, variant, input, weight, bias, stagedAnchor ? stagedAnchor : out,
-                    body);
+  emitDepthwiseConv(kb, conv, variant, input, weight, bias, anchorResult(out), body);
   return status;
 }
 
@@ -386,8 +388,7 @@ LogicalResult Emitter::emitGemmAnchor(r1k::KernelOp kernel, Operation *anchor,
     bodyFused = fused;
     if (bodyFused)
       body = runBody;
-    emitConvGemm(kb, conv, variant, input, weight, bias, stagedAnchor ? stagedAnchor : out, scratch,
-                 phase, body);
+    emitConvGemm(kb, conv, variant, input, weight, bias, anchorResult(out), scratch, phase, body);
     return status;
   }
   auto matmul = cast<MatMulOp>(anchor);
@@ -408,8 +409,7 @@ LogicalResult Emitter::emitGemmAnchor(r1k::KernelOp kernel, Operation *anchor,
   bodyFused = fused && canFuseIntoGemm(matmul);
   if (bodyFused)
     body = runBody;
-  emitGemm(kb, matmul, variant, a, bMatrix, stagedAnchor ? stagedAnchor : out, scratch, phase,
-           body);
+  emitGemm(kb, matmul, variant, a, bMatrix, anchorResult(out), scratch, phase, body);
   return status;
 }
 

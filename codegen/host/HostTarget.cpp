@@ -2,6 +2,8 @@
 #include "codegen/host/HostTarget.h"
 #include "codegen/llvm/OptimizationPipeline.h"
 
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
@@ -10,7 +12,6 @@
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/Triple.h"
-#include "mlir/IR/Builders.h"
 
 #include <thread>
 #include <unistd.h>
@@ -65,18 +66,25 @@ void runOptimizationPipeline(llvm::Module &module, llvm::TargetMachine &machine)
   // LLVM tunes AVX-512 CPUs for 256-bit vectors by default (clock throttling
   // on early parts); dense kernels want the full 512 bits, as ONNX Runtime's
   // AVX-512 kernels use them.
-  // In a module of several levels a function's own "target-cpu" says which.
+  // In a module of several levels a function's own "target-cpu" says
+  // which; each level is asked once.
   bool machineAvx512 = machine.getMCSubtargetInfo()->checkFeatures("+avx512f");
+  llvm::StringMap<bool> levelAvx512;
+  auto hasAvx512 = [&](llvm::StringRef cpu) {
+    auto [it, inserted] = levelAvx512.try_emplace(cpu, false);
+    if (inserted) {
+      std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
+          machine.getTarget().createMCSubtargetInfo(machine.getTargetTriple().str(), cpu, ""));
+      it->second = subtarget && subtarget->checkFeatures("+avx512f");
+    }
+    return it->second;
+  };
   for (llvm::Function &function : module) {
     if (function.isDeclaration())
       continue;
-    bool avx512 = machineAvx512;
-    if (function.hasFnAttribute("target-cpu")) {
-      std::unique_ptr<llvm::MCSubtargetInfo> subtarget(machine.getTarget().createMCSubtargetInfo(
-          machine.getTargetTriple().str(), function.getFnAttribute("target-cpu").getValueAsString(),
-          ""));
-      avx512 = subtarget && subtarget->checkFeatures("+avx512f");
-    }
+    bool avx512 = function.hasFnAttribute("target-cpu")
+                      ? hasAvx512(function.getFnAttribute("target-cpu").getValueAsString())
+                      : machineAvx512;
     if (avx512)
       function.addFnAttr("prefer-vector-width", "512");
   }
