@@ -25,7 +25,7 @@ import node_tests  # noqa: E402
 XFAIL_HEADER = [
     "# Backend node tests r1c fails by execution on the host, one per line with its reason,",
     "# grouped by why. Regenerate: python3 scripts/conformance_run.py --r1c build/bin/r1c",
-    "#   --r1c-run build/bin/r1c-run --xfail test/conformance/execution_xfail.txt --update-xfail",
+    "#   --r1c-run build/bin/r1c-run [--suite DIR] --xfail test/conformance/FILE --update-xfail",
 ]
 
 
@@ -39,6 +39,9 @@ def main():
     parser.add_argument("--filter", help="only tests whose folder name matches this regex")
     parser.add_argument("--scope", choices=("all", "listed"), default="all",
                         help="all backend node tests (default), or only those of ops r1c lists")
+    parser.add_argument("--suite", metavar="DIR",
+                        help="a folder of ONNX backend test folders (default: the node suite of the "
+                             "onnx package, e.g. /usr/share/libonnx-testdata/data/pytorch-converted)")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=120)
     parser.add_argument("--show-failures", action="store_true", help="print each failure")
@@ -46,7 +49,7 @@ def main():
     if args.update_xfail and not args.xfail:
         parser.error("--update-xfail needs --xfail FILE")
 
-    root = node_tests.node_test_dir()
+    root = args.suite or node_tests.node_test_dir()
     test_ops = node_tests.discover_tests(root)
     names = sorted(test_ops)
     if args.scope == "listed":

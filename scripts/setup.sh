@@ -10,6 +10,8 @@ APT_PACKAGES=(
   zlib1g-dev libzstd-dev libcurl4-openssl-dev libedit-dev libxml2-dev
   # hipRTC, which r1c loads at run time to compile gfx90a/gfx942 kernels (tests use it)
   libamdhip64-dev
+  # ONNX's backend test suites as Debian ships them (pytorch-converted, pytorch-operator, simple)
+  libonnx-testdata
 )
 PIP_PACKAGES=(numpy onnx==1.18.0 lit filecheck==1.0.0 onnxruntime==1.22.0 safetensors==0.8.0
   # IREE, the second peer bench/host_vs_onnxruntime.py times r1c against (optional there)

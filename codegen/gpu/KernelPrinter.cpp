@@ -135,7 +135,7 @@ LogicalResult dispatch(KernelWriter &w) {
           .Case<SoftmaxOp, LogSoftmaxOp>([](auto) { return printSoftmaxKernel; })
           .Case<LayerNormOp>([](auto) { return printLayerNormKernel; })
           .Case<TransposeOp, ExpandOp, SliceOp, GatherOp, GatherElementsOp, GatherNDOp, ConcatOp,
-                SplitOp, TileOp, RangeOp, ConstantOfShapeOp, TriluOp>(
+                SplitOp, TileOp, RangeOp, ConstantOfShapeOp, TriluOp, PadOp>(
               [](auto) { return printMovementKernel; })
           .Default([](Operation *) { return nullptr; });
   if (!printer)

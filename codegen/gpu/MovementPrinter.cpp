@@ -325,6 +325,53 @@ LogicalResult printTrilu(KernelWriter &w, TriluOp op) {
   });
 }
 
+/// Pad: as on the host, each output index minus the begin pad is mapped
+/// into the range negative pads keep, by the mode; constant mode reads
+/// `value` where any index falls outside it.
+LogicalResult printPad(KernelWriter &w, PadOp op) {
+  ArrayRef<int64_t> inShape = shapeOf(op.getInput()), outShape = shapeOf(op.getResult());
+  StringRef mode = op.getMode();
+  std::string fill =
+      KernelWriter::literal(getElementTypeOf(op.getResult()), op.getValue().convertToDouble());
+  SmallVector<PadRange> ranges = getPadRanges(inShape, op.getPads());
+  if (llvm::any_of(ranges, [](const PadRange &r) { return r.hi < r.lo; })) {
+    if (mode != "constant")
+      return op.emitOpError("pads an empty input in mode '") << mode << "'";
+    return printPerOutput(w, [&](StringRef) { return fill; });
+  }
+  SmallVector<int64_t> strides = rowMajorStrides(inShape);
+  return printPerOutput(w, [&](StringRef indent) {
+    raw_ostream &os = w.os;
+    os << indent << "bool r1_inside = true;\n" << indent << "r1_i r1_from = 0;\n";
+    for (size_t d = 0; d < inShape.size(); ++d) {
+      const PadRange &r = ranges[d];
+      std::string at = "r1_p" + std::to_string(d);
+      std::string lo = std::to_string(r.lo) + "ll", hi = std::to_string(r.hi) + "ll";
+      os << indent << "{\n"
+         << indent << "  long long " << at << " = (long long)("
+         << KernelWriter::dimIndex(outShape, d, "r1_o") << ") - " << r.begin << "ll;\n";
+      if (mode == "reflect") {
+        os << indent << "  " << at << " = " << at << " < " << lo << " ? " << 2 * r.lo << "ll - "
+           << at << " : " << at << ";\n"
+           << indent << "  " << at << " = " << at << " > " << hi << " ? " << 2 * r.hi << "ll - "
+           << at << " : " << at << ";\n";
+      } else if (mode == "wrap") {
+        std::string n = std::to_string(r.hi - r.lo + 1) + "ll";
+        os << indent << "  " << at << " = (((" << at << " - " << lo << ") % " << n << ") + " << n
+           << ") % " << n << " + " << lo << ";\n";
+      } else if (mode == "constant") {
+        os << indent << "  r1_inside = r1_inside && " << at << " >= " << lo << " && " << at
+           << " <= " << hi << ";\n";
+      }
+      os << indent << "  " << at << " = " << at << " < " << lo << " ? " << lo << " : (" << at
+         << " > " << hi << " ? " << hi << " : " << at << ");\n"
+         << indent << "  r1_from += (r1_i)" << at << " * " << w.index(strides[d]) << ";\n"
+         << indent << "}\n";
+    }
+    return "(r1_inside ? " + w.element(op.getInput(), "r1_from") + " : " + fill + ")";
+  });
+}
+
 } // namespace
 
 LogicalResult printMovementKernel(KernelWriter &w) {
@@ -341,6 +388,7 @@ LogicalResult printMovementKernel(KernelWriter &w) {
       .Case([&](RangeOp op) { return printRange(w, op); })
       .Case([&](ConstantOfShapeOp op) { return printConstantOfShape(w, op); })
       .Case([&](TriluOp op) { return printTrilu(w, op); })
+      .Case([&](PadOp op) { return printPad(w, op); })
       .Default([&](Operation *op) {
         return op->emitOpError("has no GPU code generation yet (kernel '")
                << w.kernel.getName() << "')";

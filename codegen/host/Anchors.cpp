@@ -23,7 +23,7 @@ LogicalResult emitAnchor(KernelBuilder &kb, Operation *op, ArrayRef<llvm::Value 
           .Case<LayerNormOp>([](auto) { return emitLayerNorm; })
           .Case<ArgMaxOp, ArgMinOp>([](auto) { return emitArgReduce; })
           .Case<TransposeOp, ExpandOp, SliceOp, GatherOp, GatherElementsOp, GatherNDOp, ConcatOp,
-                SplitOp, TileOp, RangeOp, ConstantOfShapeOp, TriluOp>(
+                SplitOp, TileOp, RangeOp, ConstantOfShapeOp, TriluOp, PadOp>(
               [](auto) { return emitMovement; })
           .Default([](Operation *) { return nullptr; });
   if (!emitter)

@@ -173,6 +173,52 @@ LogicalResult emitSplit(KernelBuilder &kb, SplitOp op, ArrayRef<llvm::Value *> i
   return success();
 }
 
+/// Pad: each output index minus the begin pad is an input index. Negative
+/// pads crop first, so the modes work inside the kept range [lo, hi]:
+/// reflect mirrors about its edges without repeating them, edge clamps,
+/// wrap takes the index modulo its extent; constant mode writes `value`
+/// wherever an index falls outside it.
+LogicalResult emitPad(KernelBuilder &kb, PadOp op, ArrayRef<llvm::Value *> inputs,
+                      ArrayRef<llvm::Value *> outputs) {
+  ArrayRef<int64_t> inShape = shapeOf(op.getInput()), outShape = shapeOf(op.getResult());
+  StringRef mode = op.getMode();
+  Type element = elementOf(op.getInput());
+  SmallVector<PadRange> ranges = getPadRanges(inShape, op.getPads());
+  bool empty = llvm::any_of(ranges, [](const PadRange &r) { return r.hi < r.lo; });
+  if (empty && mode != "constant")
+    return op.emitOpError("pads an empty input in mode '") << mode << "'";
+  llvm::IRBuilder<> &b = kb.b;
+  llvm::Value *fill = element.isInteger(1) ? b.getInt1(op.getValue().convertToDouble() != 0)
+                                           : kb.constant(element, op.getValue().convertToDouble());
+  kb.loopNest(outShape, [&](ArrayRef<llvm::Value *> indices) {
+    SmallVector<llvm::Value *> at;
+    llvm::Value *inside = b.getTrue();
+    for (auto [d, index] : llvm::enumerate(indices)) {
+      const PadRange &r = ranges[d];
+      llvm::Value *lo = kb.i64(r.lo), *hi = kb.i64(r.hi);
+      llvm::Value *i = b.CreateSub(index, kb.i64(r.begin));
+      if (mode == "reflect") {
+        i = b.CreateSelect(b.CreateICmpSLT(i, lo), b.CreateSub(kb.i64(2 * r.lo), i), i);
+        i = b.CreateSelect(b.CreateICmpSGT(i, hi), b.CreateSub(kb.i64(2 * r.hi), i), i);
+      } else if (mode == "wrap") {
+        llvm::Value *n = kb.i64(r.hi - r.lo + 1);
+        llvm::Value *j = b.CreateSRem(b.CreateSub(i, lo), n);
+        i = b.CreateAdd(b.CreateSRem(b.CreateAdd(j, n), n), lo);
+      } else if (mode == "constant") {
+        inside = b.CreateAnd(inside, b.CreateAnd(b.CreateICmpSGE(i, lo), b.CreateICmpSLE(i, hi)));
+      }
+      // Edge mode clamps; the other modes clamp only to keep loads in bounds.
+      i = b.CreateSelect(b.CreateICmpSLT(i, lo), lo, i);
+      at.push_back(b.CreateSelect(b.CreateICmpSGT(i, hi), hi, i));
+    }
+    llvm::Value *value =
+        empty ? fill
+              : b.CreateSelect(inside, kb.load(inputs[0], kb.offset(at, inShape), element), fill);
+    kb.store(value, outputs[0], kb.offset(indices, outShape), element);
+  });
+  return success();
+}
+
 } // namespace
 
 LogicalResult emitMovement(KernelBuilder &kb, Operation *op, ArrayRef<llvm::Value *> inputs,
@@ -186,6 +232,7 @@ LogicalResult emitMovement(KernelBuilder &kb, Operation *op, ArrayRef<llvm::Valu
       .Case([&](GatherNDOp op) { return emitGatherND(kb, op, inputs, outputs); })
       .Case([&](ConcatOp op) { return emitConcat(kb, op, inputs, outputs); })
       .Case([&](SplitOp op) { return emitSplit(kb, op, inputs, outputs); })
+      .Case([&](PadOp op) { return emitPad(kb, op, inputs, outputs); })
       .Case([&](ExpandOp op) {
         ArrayRef<int64_t> inShape = shapeOf(op.getInput());
         copyMapped(kb, op.getInput(), inputs[0], op.getResult(), outputs[0],

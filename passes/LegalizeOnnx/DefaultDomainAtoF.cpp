@@ -128,7 +128,9 @@ Result legalizeClipV6(OnnxNode &node) {
 }
 
 Result legalizeConcat(OnnxNode &node) {
-  FailureOr<int64_t> axis = node.requiredInt("axis");
+  // Before opset 4, axis was optional and defaulted to 1.
+  FailureOr<int64_t> axis =
+      node.getOpset() < 4 ? FailureOr<int64_t>(node.getInt("axis", 1)) : node.requiredInt("axis");
   if (failed(axis))
     return failure();
   SmallVector<Value> inputs;

@@ -78,8 +78,19 @@ Result legalizePRelu(OnnxNode &node) {
   FailureOr<Value> x = node.requiredInput(0), slope = node.requiredInput(1);
   if (failed(x) || failed(slope))
     return failure();
+  Value slopes = *slope;
+  // Before opset 7, a 1-D slope of C values is one per channel (dim 1).
+  auto xType = dyn_cast<RankedTensorType>(x->getType());
+  auto slopeType = dyn_cast<RankedTensorType>(slope->getType());
+  if (node.getOpset() < 7 && xType && slopeType && xType.getRank() > 2 &&
+      slopeType.getRank() == 1 && slopeType.getDimSize(0) != 1) {
+    SmallVector<int64_t> axes;
+    for (int64_t d = 1; d < xType.getRank() - 1; ++d)
+      axes.push_back(d);
+    slopes = node.create<UnsqueezeOp>(slopes, node.getBuilder().getDenseI64ArrayAttr(axes));
+  }
   Value negative = node.create<LessOp>(*x, node.scalar(getElementTypeOf(*x), 0));
-  Value scaled = node.create<MulOp>(*x, *slope);
+  Value scaled = node.create<MulOp>(*x, slopes);
   return results(node.create<WhereOp>(negative, scaled, *x));
 }
 
@@ -138,6 +149,18 @@ Result legalizeReshape(OnnxNode &node) {
       *x, *shape, node.getBuilder().getBoolAttr(node.getInt("allowzero", 0) != 0)));
 }
 
+/// Before opset 5 the target shape was the `shape` attribute.
+Result legalizeReshapeV1(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  std::optional<SmallVector<int64_t>> shape = node.getInts("shape");
+  if (failed(x))
+    return failure();
+  if (!shape)
+    return node.emitError() << "needs the 'shape' attribute", failure();
+  return results(
+      node.create<ReshapeOp>(*x, node.i64Vector(*shape), node.getBuilder().getBoolAttr(false)));
+}
+
 } // namespace
 
 void mlir::r1::addDefaultDomainNtoR(SmallVectorImpl<OnnxPattern> &patterns) {
@@ -162,6 +185,7 @@ void mlir::r1::addDefaultDomainNtoR(SmallVectorImpl<OnnxPattern> &patterns) {
       {"ReduceSum", 1, legalizeReduce<ReduceSumOp, 13>},
       {"ReduceSumSquare", 1, legalizeReduce<ReduceSumOp, 18, square>},
       {"Relu", 1, legalizeUnary<ReluOp>},
+      {"Reshape", 1, legalizeReshapeV1},
       {"Reshape", 5, legalizeReshape},
       {"Round", 11, legalizeUnary<RoundOp>},
   });

@@ -215,6 +215,29 @@ ArrayRef<OnnxPattern> mlir::r1::getDefaultDomainPatterns() {
   return patterns;
 }
 
+FailureOr<Value> mlir::r1::alignLegacyBroadcast(OnnxNode &node, Value a, Value b) {
+  if (node.getOpset() >= 7 || node.getInt("broadcast", 0) == 0 || !node.hasAttr("axis"))
+    return b;
+  auto aType = dyn_cast<RankedTensorType>(a.getType());
+  auto bType = dyn_cast<RankedTensorType>(b.getType());
+  if (!aType || !bType)
+    return node.emitError() << "broadcasting from an axis needs ranked inputs", failure();
+  int64_t rank = aType.getRank(), axis = node.getInt("axis", 0);
+  if (axis < 0)
+    axis += rank;
+  int64_t trailing = rank - axis - bType.getRank();
+  if (axis < 0 || trailing < 0)
+    return node.emitError() << "axis " << node.getInt("axis", 0) << " does not fit B of rank "
+                            << bType.getRank() << " into A of rank " << rank,
+           failure();
+  if (trailing == 0)
+    return b;
+  SmallVector<int64_t> axes;
+  for (int64_t i = 0; i < trailing; ++i)
+    axes.push_back(bType.getRank() + i);
+  return Value(node.create<UnsqueezeOp>(b, node.getBuilder().getDenseI64ArrayAttr(axes)));
+}
+
 const OnnxPattern *mlir::r1::findDefaultDomainPattern(StringRef opType, int64_t opset) {
   const OnnxPattern *best = nullptr;
   for (const OnnxPattern &pattern : getDefaultDomainPatterns())

@@ -133,12 +133,20 @@ FailureOr<SmallVector<Value>> legalizeUnary(OnnxNode &node) {
   return results(node.create<OpTy>(*x));
 }
 
+/// Before opset 7, a binary op broadcasts only with `broadcast = 1`, and B's
+/// dims then line up with A's from `axis` on rather than with A's last dims.
+/// Returns `b` reshaped so that numpy broadcasting means the same.
+FailureOr<Value> alignLegacyBroadcast(OnnxNode &node, Value a, Value b);
+
 template <typename OpTy>
 FailureOr<SmallVector<Value>> legalizeBinary(OnnxNode &node) {
   FailureOr<Value> a = node.requiredInput(0), b = node.requiredInput(1);
   if (failed(a) || failed(b))
     return failure();
-  return results(node.create<OpTy>(*a, *b));
+  FailureOr<Value> aligned = alignLegacyBroadcast(node, *a, *b);
+  if (failed(aligned))
+    return failure();
+  return results(node.create<OpTy>(*a, *aligned));
 }
 
 /// Folds a variadic ONNX op (Max, Min, Sum) into a chain of binary ops.

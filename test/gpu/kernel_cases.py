@@ -279,6 +279,18 @@ g (float[4, 6] d, int64[3, 6] i, float16[2, 3, 5] e, int32[2, 3, 2] j, float[4, 
   u = GatherND (x, k)
   v = GatherND <batch_dims = 1> (x, b)
 }""", {"i": (-4, 4), "j": (-5, 5), "k": (-4, 4), "b": (-5, 5)}),
+    case("pad_modes", """
+g (float[2, 3, 4, 5] x, int64[3, 4] i) => (float[3, 4, 7, 6] c, float[2, 3, 7, 10] r,
+   float[3, 4, 7, 6] e, float[3, 4, 7, 6] w, int64[4, 7] n)
+<int64[8] p = {0, 1, 2, -1, 1, 0, 1, 2}, int64[8] q = {0, 0, 2, 3, 0, 0, 1, 2},
+ int64[4] pi = {1, 2, 0, 1}, float v = {-2.5}>
+{
+  c = Pad <mode = "constant"> (x, p, v)
+  r = Pad <mode = "reflect"> (x, q)
+  e = Pad <mode = "edge"> (x, p)
+  w = Pad <mode = "wrap"> (x, p)
+  n = Pad (i, pi)
+}""", opset=19),
     case("concat", """
 g (float[2, 3, 4] a, float[2, 5, 4] b, float[2, 1, 4] c) => (float[2, 9, 4] y) {
   y = Concat <axis = 1> (a, b, c)

@@ -61,6 +61,17 @@ GRAPHS = {
         et (float[1, 3, 1] x) => (e, t)
         <int64[3] shape = {2, 3, 4}, int64[3] reps = {2, 1, 3}>
         { e = Expand (x, shape)  t = Tile (x, reps) }""",
+    # Every Pad mode; negative pads crop, wrap (opset 19) takes indices modulo the extent.
+    "pad_every_mode": """
+        <ir_version: 9, opset_import: ["" : 19]>
+        pads (float[2, 3, 4, 5] x, int64[3, 4] i) => (c, r, e, w, n)
+        <int64[8] p = {0, 1, 2, -1, 1, 0, 1, 2}, int64[8] q = {0, 0, 2, 3, 0, 0, 1, 2},
+         int64[4] pi = {1, 2, 0, 1}, float v = {-2.5}>
+        { c = Pad <mode = "constant"> (x, p, v)
+          r = Pad <mode = "reflect"> (x, q)
+          e = Pad <mode = "edge"> (x, p)
+          w = Pad <mode = "wrap"> (x, p)
+          n = Pad (i, pi) }""",
     "int_reductions": """
         <ir_version: 8, opset_import: ["" : 17]>
         ir (int64[3, 4] x) => (s, mx)

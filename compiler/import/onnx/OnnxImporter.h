@@ -20,7 +20,7 @@ class ModelProto;
 namespace r1c {
 
 /// Lowest and highest opset of the default ONNX domain r1c imports.
-constexpr int64_t kMinOnnxOpset = 7;
+constexpr int64_t kMinOnnxOpset = 1;
 constexpr int64_t kMaxOnnxOpset = 23;
 
 /// Imports a parsed model into a module with one function, @main. Emits a

@@ -160,6 +160,85 @@ OpFoldResult EqualOp::fold(FoldAdaptor adaptor) {
   });
 }
 
+template <typename Op, typename Fn>
+static Attribute foldIntUnary(Op op, typename Op::FoldAdaptor adaptor, Fn compute) {
+  return foldIntElementwise(
+      op.getType(), {adaptor.getInput()}, {op.getInput().getType()},
+      [&](ArrayRef<int64_t> a) -> std::optional<int64_t> { return compute(a[0]); });
+}
+
+/// Whether integer values of `value`'s elements order as int64 (a ui64 above
+/// INT64_MAX would not).
+static bool ordersAsInt64(Value value) {
+  Type element = getElementTypeOf(value);
+  return element && !(element.isUnsignedInteger() && element.getIntOrFloatBitWidth() == 64);
+}
+
+OpFoldResult AbsOp::fold(FoldAdaptor adaptor) {
+  return foldIntUnary(*this, adaptor, [](int64_t a) -> std::optional<int64_t> {
+    return a == INT64_MIN ? std::nullopt : std::optional(a < 0 ? -a : a);
+  });
+}
+
+OpFoldResult NegOp::fold(FoldAdaptor adaptor) {
+  return foldIntUnary(*this, adaptor, [](int64_t a) -> std::optional<int64_t> {
+    return a == INT64_MIN ? std::nullopt : std::optional(-a);
+  });
+}
+
+OpFoldResult NotOp::fold(FoldAdaptor adaptor) {
+  return foldIntUnary(*this, adaptor, [](int64_t a) -> std::optional<int64_t> { return a == 0; });
+}
+
+OpFoldResult AndOp::fold(FoldAdaptor adaptor) {
+  return foldIntBinary(*this, adaptor,
+                       [](int64_t a, int64_t b) -> std::optional<int64_t> { return a && b; });
+}
+
+OpFoldResult OrOp::fold(FoldAdaptor adaptor) {
+  return foldIntBinary(*this, adaptor,
+                       [](int64_t a, int64_t b) -> std::optional<int64_t> { return a || b; });
+}
+
+OpFoldResult XorOp::fold(FoldAdaptor adaptor) {
+  return foldIntBinary(*this, adaptor, [](int64_t a, int64_t b) -> std::optional<int64_t> {
+    return (a != 0) != (b != 0);
+  });
+}
+
+/// Folds an ordering op (max, min, comparisons) of integer constants.
+template <typename Op, typename Fn>
+static Attribute foldIntOrdering(Op op, typename Op::FoldAdaptor adaptor, Fn compute) {
+  if (!ordersAsInt64(op.getLhs()))
+    return nullptr;
+  return foldIntBinary(
+      op, adaptor, [&](int64_t a, int64_t b) -> std::optional<int64_t> { return compute(a, b); });
+}
+
+OpFoldResult MaxOp::fold(FoldAdaptor adaptor) {
+  return foldIntOrdering(*this, adaptor, [](int64_t a, int64_t b) { return std::max(a, b); });
+}
+
+OpFoldResult MinOp::fold(FoldAdaptor adaptor) {
+  return foldIntOrdering(*this, adaptor, [](int64_t a, int64_t b) { return std::min(a, b); });
+}
+
+OpFoldResult LessOp::fold(FoldAdaptor adaptor) {
+  return foldIntOrdering(*this, adaptor, [](int64_t a, int64_t b) -> int64_t { return a < b; });
+}
+
+OpFoldResult LessEqualOp::fold(FoldAdaptor adaptor) {
+  return foldIntOrdering(*this, adaptor, [](int64_t a, int64_t b) -> int64_t { return a <= b; });
+}
+
+OpFoldResult GreaterOp::fold(FoldAdaptor adaptor) {
+  return foldIntOrdering(*this, adaptor, [](int64_t a, int64_t b) -> int64_t { return a > b; });
+}
+
+OpFoldResult GreaterEqualOp::fold(FoldAdaptor adaptor) {
+  return foldIntOrdering(*this, adaptor, [](int64_t a, int64_t b) -> int64_t { return a >= b; });
+}
+
 OpFoldResult WhereOp::fold(FoldAdaptor adaptor) {
   return foldIntElementwise(
       getType(), {adaptor.getCondition(), adaptor.getOnTrue(), adaptor.getOnFalse()},

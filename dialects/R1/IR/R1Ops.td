@@ -74,8 +74,8 @@ class R1_UnaryOp<string mnemonic, string what, Type operandType = R1_Tensor,
   let results = (outs operandType:$output);
 }
 
-def R1_AbsOp : R1_UnaryOp<"abs", "absolute value">;
-def R1_NegOp : R1_UnaryOp<"neg", "negation">;
+def R1_AbsOp : R1_UnaryOp<"abs", "absolute value"> { let hasFolder = 1; }
+def R1_NegOp : R1_UnaryOp<"neg", "negation"> { let hasFolder = 1; }
 def R1_ReluOp : R1_UnaryOp<"relu", "max(x, 0)">;
 def R1_SigmoidOp : R1_UnaryOp<"sigmoid", "1 / (1 + exp(-x))", R1_FloatTensor>;
 def R1_TanhOp : R1_UnaryOp<"tanh", "hyperbolic tangent", R1_FloatTensor>;
@@ -94,7 +94,9 @@ def R1_SoftplusOp : R1_UnaryOp<"softplus", "log(1 + exp(x))", R1_FloatTensor>;
 def R1_SoftsignOp : R1_UnaryOp<"softsign", "x / (1 + |x|)", R1_FloatTensor>;
 def R1_HardSwishOp : R1_UnaryOp<"hard_swish", "x * max(0, min(1, x / 6 + 1 / 2))",
                                 R1_FloatTensor>;
-def R1_NotOp : R1_UnaryOp<"not", "logical negation", R1_BoolTensor>;
+def R1_NotOp : R1_UnaryOp<"not", "logical negation", R1_BoolTensor> {
+  let hasFolder = 1;
+}
 
 def R1_LeakyReluOp : R1_UnaryOp<"leaky_relu", "x >= 0 ? x : alpha * x", R1_FloatTensor> {
   let arguments = (ins R1_FloatTensor:$input, F32Attr:$alpha);
@@ -199,22 +201,40 @@ def R1_MulOp : R1_BinaryOp<"mul", "lhs * rhs", R1_Tensor, R1_Tensor, [Commutativ
 }
 def R1_DivOp : R1_BinaryOp<"div", "lhs / rhs (integers truncate)"> { let hasFolder = 1; }
 def R1_PowOp : R1_BinaryOp<"pow", "lhs raised to rhs"> {}
-def R1_MaxOp : R1_BinaryOp<"max", "the larger", R1_Tensor, R1_Tensor, [Commutative]>;
-def R1_MinOp : R1_BinaryOp<"min", "the smaller", R1_Tensor, R1_Tensor, [Commutative]>;
+def R1_MaxOp : R1_BinaryOp<"max", "the larger", R1_Tensor, R1_Tensor, [Commutative]> {
+  let hasFolder = 1;
+}
+def R1_MinOp : R1_BinaryOp<"min", "the smaller", R1_Tensor, R1_Tensor, [Commutative]> {
+  let hasFolder = 1;
+}
 def R1_ModOp : R1_BinaryOp<"mod", "the remainder (`fmod`: sign of lhs, else of rhs)"> {
   let arguments = (ins R1_Tensor:$lhs, R1_Tensor:$rhs, DefaultValuedAttr<BoolAttr, "false">:$fmod);
   let hasFolder = 1;
 }
-def R1_AndOp : R1_BinaryOp<"and", "logical and", R1_BoolTensor, R1_BoolTensor, [Commutative]>;
-def R1_OrOp : R1_BinaryOp<"or", "logical or", R1_BoolTensor, R1_BoolTensor, [Commutative]>;
-def R1_XorOp : R1_BinaryOp<"xor", "logical xor", R1_BoolTensor, R1_BoolTensor, [Commutative]>;
+def R1_AndOp : R1_BinaryOp<"and", "logical and", R1_BoolTensor, R1_BoolTensor, [Commutative]> {
+  let hasFolder = 1;
+}
+def R1_OrOp : R1_BinaryOp<"or", "logical or", R1_BoolTensor, R1_BoolTensor, [Commutative]> {
+  let hasFolder = 1;
+}
+def R1_XorOp : R1_BinaryOp<"xor", "logical xor", R1_BoolTensor, R1_BoolTensor, [Commutative]> {
+  let hasFolder = 1;
+}
 def R1_EqualOp : R1_BinaryOp<"equal", "lhs == rhs", R1_Tensor, R1_BoolTensor, [Commutative]> {
   let hasFolder = 1;
 }
-def R1_LessOp : R1_BinaryOp<"less", "lhs < rhs", R1_Tensor, R1_BoolTensor>;
-def R1_LessEqualOp : R1_BinaryOp<"less_equal", "lhs <= rhs", R1_Tensor, R1_BoolTensor>;
-def R1_GreaterOp : R1_BinaryOp<"greater", "lhs > rhs", R1_Tensor, R1_BoolTensor>;
-def R1_GreaterEqualOp : R1_BinaryOp<"greater_equal", "lhs >= rhs", R1_Tensor, R1_BoolTensor>;
+def R1_LessOp : R1_BinaryOp<"less", "lhs < rhs", R1_Tensor, R1_BoolTensor> {
+  let hasFolder = 1;
+}
+def R1_LessEqualOp : R1_BinaryOp<"less_equal", "lhs <= rhs", R1_Tensor, R1_BoolTensor> {
+  let hasFolder = 1;
+}
+def R1_GreaterOp : R1_BinaryOp<"greater", "lhs > rhs", R1_Tensor, R1_BoolTensor> {
+  let hasFolder = 1;
+}
+def R1_GreaterEqualOp : R1_BinaryOp<"greater_equal", "lhs >= rhs", R1_Tensor, R1_BoolTensor> {
+  let hasFolder = 1;
+}
 
 def R1_WhereOp : R1_TypedOp<"where"> {
   let summary = "Elementwise select with numpy broadcasting";

@@ -117,6 +117,17 @@ int64_t r1::sliceOutputSize(int64_t dim, int64_t start, int64_t end, int64_t ste
   return first > last ? int64_t((first - last - step - 1) / -__int128(step)) : 0;
 }
 
+SmallVector<r1::PadRange> r1::getPadRanges(ArrayRef<int64_t> shape, ArrayRef<int64_t> pads) {
+  SmallVector<PadRange> ranges;
+  int64_t rank = shape.size();
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t begin = pads[d], end = pads[d + rank];
+    ranges.push_back(
+        {begin, std::max<int64_t>(0, -begin), shape[d] - 1 - std::max<int64_t>(0, -end)});
+  }
+  return ranges;
+}
+
 int64_t r1::productOfDims(ArrayRef<int64_t> dims) {
   int64_t product = 1;
   for (int64_t dim : dims)

@@ -43,6 +43,15 @@ int64_t sliceOutputSize(int64_t dim, int64_t start, int64_t end, int64_t step);
 /// The first index ONNX Slice reads along a dim of size `dim`.
 int64_t sliceFirstIndex(int64_t dim, int64_t start, int64_t step);
 
+/// How Pad reads one dim: output index o reads input index o - begin, and
+/// negative pads first crop the input to [lo, hi] (empty when hi < lo),
+/// inside which the pad modes mirror, clamp or wrap.
+struct PadRange {
+  int64_t begin, lo, hi;
+};
+/// Per dim of a static `shape`, from Pad's begin-then-end `pads`.
+SmallVector<PadRange> getPadRanges(ArrayRef<int64_t> shape, ArrayRef<int64_t> pads);
+
 /// Product of dims, or kDynamic when one of them is dynamic or it overflows.
 int64_t productOfDims(ArrayRef<int64_t> dims);
 

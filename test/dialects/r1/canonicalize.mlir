@@ -150,6 +150,54 @@ func.func @equal_and_where() -> (tensor<3xi1>, tensor<2x2xi64>) {
   return %0, %1 : tensor<3xi1>, tensor<2x2xi64>
 }
 
+// CHECK-LABEL: func @unary_logic_and_ordering
+func.func @unary_logic_and_ordering() -> (tensor<3xi64>, tensor<3xi64>, tensor<2xi1>, tensor<2xi1>, tensor<2xi1>, tensor<3xi1>, tensor<3xi64>, tensor<3xi64>, tensor<3xi1>, tensor<3xi1>, tensor<3xi1>, tensor<3xi1>) {
+  // CHECK-DAG: %[[NEG:.*]] = r1.constant dense<[1, 0, -2]> : tensor<3xi64>
+  // CHECK-DAG: %[[ABS:.*]] = r1.constant dense<[1, 0, 2]> : tensor<3xi64>
+  // CHECK-DAG: %[[NOT:.*]] = r1.constant dense<[false, true]> : tensor<2xi1>
+  // CHECK-DAG: %[[AND:.*]] = r1.constant dense<[true, false]> : tensor<2xi1>
+  // CHECK-DAG: %[[OR:.*]] = r1.constant dense<true> : tensor<2xi1>
+  // CHECK-DAG: %[[XOR:.*]] = r1.constant dense<[false, true, false]> : tensor<3xi1>
+  // CHECK-DAG: %[[MAX:.*]] = r1.constant dense<[0, 0, 2]> : tensor<3xi64>
+  // CHECK-DAG: %[[MIN:.*]] = r1.constant dense<[-1, 0, 0]> : tensor<3xi64>
+  // CHECK-DAG: %[[LT:.*]] = r1.constant dense<[true, false, false]> : tensor<3xi1>
+  // CHECK-DAG: %[[LE:.*]] = r1.constant dense<[true, true, false]> : tensor<3xi1>
+  // CHECK-DAG: %[[GT:.*]] = r1.constant dense<[false, false, true]> : tensor<3xi1>
+  // CHECK-DAG: %[[GE:.*]] = r1.constant dense<[false, true, true]> : tensor<3xi1>
+  // CHECK-NOT: r1.neg
+  // CHECK-NOT: r1.less
+  // CHECK-NOT: r1.greater
+  // CHECK: return %[[NEG]], %[[ABS]], %[[NOT]], %[[AND]], %[[OR]], %[[XOR]], %[[MAX]], %[[MIN]], %[[LT]], %[[LE]], %[[GT]], %[[GE]]
+  %a = r1.constant dense<[-1, 0, 2]> : tensor<3xi64>
+  %zero = r1.constant dense<0> : tensor<i64>
+  %t = r1.constant dense<[true, false]> : tensor<2xi1>
+  %u = r1.constant dense<true> : tensor<i1>
+  %neg = r1.neg %a : (tensor<3xi64>) -> tensor<3xi64>
+  %abs = r1.abs %a : (tensor<3xi64>) -> tensor<3xi64>
+  %not = r1.not %t : (tensor<2xi1>) -> tensor<2xi1>
+  %and = r1.and %t, %u : (tensor<2xi1>, tensor<i1>) -> tensor<2xi1>
+  %or = r1.or %t, %u : (tensor<2xi1>, tensor<i1>) -> tensor<2xi1>
+  %t3 = r1.constant dense<[true, false, true]> : tensor<3xi1>
+  %xor = r1.xor %t3, %u : (tensor<3xi1>, tensor<i1>) -> tensor<3xi1>
+  %max = r1.max %a, %zero : (tensor<3xi64>, tensor<i64>) -> tensor<3xi64>
+  %min = r1.min %a, %zero : (tensor<3xi64>, tensor<i64>) -> tensor<3xi64>
+  %lt = r1.less %a, %zero : (tensor<3xi64>, tensor<i64>) -> tensor<3xi1>
+  %le = r1.less_equal %a, %zero : (tensor<3xi64>, tensor<i64>) -> tensor<3xi1>
+  %gt = r1.greater %a, %zero : (tensor<3xi64>, tensor<i64>) -> tensor<3xi1>
+  %ge = r1.greater_equal %a, %zero : (tensor<3xi64>, tensor<i64>) -> tensor<3xi1>
+  return %neg, %abs, %not, %and, %or, %xor, %max, %min, %lt, %le, %gt, %ge : tensor<3xi64>, tensor<3xi64>, tensor<2xi1>, tensor<2xi1>, tensor<2xi1>, tensor<3xi1>, tensor<3xi64>, tensor<3xi64>, tensor<3xi1>, tensor<3xi1>, tensor<3xi1>, tensor<3xi1>
+}
+
+// A ui64 above INT64_MAX does not order as an int64: no fold.
+// CHECK-LABEL: func @no_fold_ordering_large_ui64
+func.func @no_fold_ordering_large_ui64() -> tensor<i1> {
+  // CHECK: r1.less
+  %a = r1.constant dense<18446744073709551615> : tensor<ui64>
+  %b = r1.constant dense<1> : tensor<ui64>
+  %0 = r1.less %a, %b : (tensor<ui64>, tensor<ui64>) -> tensor<i1>
+  return %0 : tensor<i1>
+}
+
 // CHECK-LABEL: func @unsigned_division
 func.func @unsigned_division() -> tensor<ui8> {
   // CHECK: %[[C:.*]] = r1.constant dense<100> : tensor<ui8>

@@ -540,16 +540,17 @@ TEST(Compare, FloatWithinAndOutsideTolerance) {
       << r.summary();
 }
 
-TEST(Compare, NaNNeverPasses) {
-  HostTensor e = floats({3}, {1, NAN, 3});
-  HostTensor a = floats({3}, {1, NAN, NAN});
+TEST(Compare, NaNMatchesOnlyAnExpectedNaN) {
+  HostTensor e = floats({4}, {1, NAN, 3, NAN});
+  HostTensor a = floats({4}, {1, NAN, NAN, 4});
   CompareResult r = compareTensors(e, a, 1, 1);
   EXPECT_FALSE(r.passed);
   EXPECT_EQ(r.mismatches, 2);
   EXPECT_EQ(r.nanMismatches, 2);
-  EXPECT_EQ(r.worstIndex, 1);
+  EXPECT_EQ(r.worstIndex, 2);
   EXPECT_EQ(r.maxAbsError, 0); // NaN elements stay out of the statistics.
   EXPECT_NE(r.summary().find("(2 with NaN)"), std::string::npos) << r.summary();
+  EXPECT_TRUE(compareTensors(floats({2}, {NAN, 2}), floats({2}, {NAN, 2}), 0, 0).passed);
   // A NaN is the worst element even after a larger finite error.
   r = compareTensors(floats({2}, {0, 0}), floats({2}, {1000, NAN}), 0, 0);
   EXPECT_EQ(r.worstIndex, 1);
