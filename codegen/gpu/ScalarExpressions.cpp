@@ -85,6 +85,20 @@ std::string printScalarOp(Operation *op, ArrayRef<std::string> operands) {
       .Case([&](OrOp) -> S { return "(" + x + " || " + y + ")"; })
       .Case([&](XorOp) -> S { return "(" + x + " != " + y + ")"; })
       .Case([&](NotOp) -> S { return "(!" + x + ")"; })
+      .Case([&](BitwiseAndOp) -> S { return wrap("(" + x + " & " + y + ")"); })
+      .Case([&](BitwiseOrOp) -> S { return wrap("(" + x + " | " + y + ")"); })
+      .Case([&](BitwiseXorOp) -> S { return wrap("(" + x + " ^ " + y + ")"); })
+      .Case([&](BitwiseNotOp) -> S { return wrap("(~" + x + ")"); })
+      // C++ shifts are undefined from the bit width on; ONNX's give 0 there.
+      // Below it, 8- and 16-bit operands promoted to int cannot overflow.
+      .Case([&](ShiftLeftOp) -> S {
+        return "(" + y + " < " + lit(element.getIntOrFloatBitWidth()) + " ? " +
+               wrap("(" + x + " << " + y + ")") + " : " + lit(0) + ")";
+      })
+      .Case([&](ShiftRightOp) -> S {
+        return "(" + y + " < " + lit(element.getIntOrFloatBitWidth()) + " ? " +
+               wrap("(" + x + " >> " + y + ")") + " : " + lit(0) + ")";
+      })
       .Case([&](IsNaNOp) -> S { return "(isnan(" + x + ") != 0)"; })
       .Case([&](IsInfOp test) -> S {
         // NVRTC has no <math.h>, so no INFINITY: isinf and the sign.
@@ -128,6 +142,15 @@ std::string printScalarOp(Operation *op, ArrayRef<std::string> operands) {
       .Case([&](LogOp) -> S { return call("log", x); })
       .Case([&](SinOp) -> S { return call("sin", x); })
       .Case([&](CosOp) -> S { return call("cos", x); })
+      .Case([&](TanOp) -> S { return call("tan", x); })
+      .Case([&](AsinOp) -> S { return call("asin", x); })
+      .Case([&](AcosOp) -> S { return call("acos", x); })
+      .Case([&](AtanOp) -> S { return call("atan", x); })
+      .Case([&](SinhOp) -> S { return call("sinh", x); })
+      .Case([&](CoshOp) -> S { return call("cosh", x); })
+      .Case([&](AsinhOp) -> S { return call("asinh", x); })
+      .Case([&](AcoshOp) -> S { return call("acosh", x); })
+      .Case([&](AtanhOp) -> S { return call("atanh", x); })
       .Case([&](ReciprocalOp) -> S { return "(" + lit(1) + " / " + x + ")"; })
       .Case([&](FloorOp) -> S { return call("floor", x); })
       .Case([&](CeilOp) -> S { return call("ceil", x); })

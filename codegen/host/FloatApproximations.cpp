@@ -21,14 +21,15 @@ llvm::Value *polynomial(llvm::IRBuilder<> &b, llvm::Value *x, llvm::ArrayRef<dou
   return sum;
 }
 
-llvm::Value *libm(llvm::IRBuilder<> &b, llvm::StringRef name, llvm::Value *x) {
+} // namespace
+
+llvm::Value *emitLibmCall(llvm::IRBuilder<> &b, llvm::StringRef name, llvm::Value *x) {
   llvm::Module *module = b.GetInsertBlock()->getModule();
+  std::string symbol = (name + (x->getType()->isFloatTy() ? "f" : "")).str();
   llvm::FunctionCallee callee = module->getOrInsertFunction(
-      name, llvm::FunctionType::get(x->getType(), {x->getType()}, false));
+      symbol, llvm::FunctionType::get(x->getType(), {x->getType()}, false));
   return b.CreateCall(callee, {x});
 }
-
-} // namespace
 
 llvm::Value *emitExp(llvm::IRBuilder<> &b, llvm::Value *x) {
   if (!x->getType()->isFloatTy())
@@ -67,7 +68,7 @@ llvm::Value *emitExp(llvm::IRBuilder<> &b, llvm::Value *x) {
 
 llvm::Value *emitTanh(llvm::IRBuilder<> &b, llvm::Value *x) {
   if (!x->getType()->isFloatTy())
-    return libm(b, "tanh", x);
+    return emitLibmCall(b, "tanh", x);
   llvm::Value *a = b.CreateIntrinsic(llvm::Intrinsic::fabs, {x->getType()}, {x});
   // Near 0, 1 - 2 / (e^2x + 1) cancels: x - x^3/3 + 2x^5/15 - ... instead,
   // whose first term left out (x^13) is below 1e-9 for |x| < 0.3.
@@ -92,7 +93,7 @@ llvm::Value *emitTanh(llvm::IRBuilder<> &b, llvm::Value *x) {
 
 llvm::Value *emitErf(llvm::IRBuilder<> &b, llvm::Value *x) {
   if (!x->getType()->isFloatTy())
-    return libm(b, "erf", x);
+    return emitLibmCall(b, "erf", x);
   // erf(a) = 1 - t (a1 + a2 t + ... + a5 t^4) e^-a^2 with t = 1 / (1 + p a),
   // for a = |x|; erf is odd.
   llvm::Value *a = b.CreateIntrinsic(llvm::Intrinsic::fabs, {x->getType()}, {x});

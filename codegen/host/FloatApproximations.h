@@ -27,6 +27,10 @@ llvm::Value *emitTanh(llvm::IRBuilder<> &b, llvm::Value *x);
 /// tolerance is 1e-5 absolute).
 llvm::Value *emitErf(llvm::IRBuilder<> &b, llvm::Value *x);
 
+/// A call to libm's `name` (e.g. "asinh") for x's type: `name` for f64, with
+/// the "f" suffix for f32. For functions LLVM has no intrinsic for.
+llvm::Value *emitLibmCall(llvm::IRBuilder<> &b, llvm::StringRef name, llvm::Value *x);
+
 } // namespace r1c
 
 #endif // R1C_CODEGEN_HOST_FLOATAPPROXIMATIONS_H

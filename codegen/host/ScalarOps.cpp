@@ -84,6 +84,17 @@ llvm::Value *emitCast(IRBuilder<> &b, llvm::Value *x, Type from, Type to) {
   return b.CreateIntCast(x, target, fromSigned);
 }
 
+/// x shifted by y bits (y unsigned), zeros shifted in; 0 once y reaches the
+/// bit width, where LLVM's shifts are poison.
+llvm::Value *emitShift(IRBuilder<> &b, llvm::Value *x, llvm::Value *y, bool left) {
+  unsigned width = x->getType()->getIntegerBitWidth();
+  llvm::Value *zero = llvm::ConstantInt::get(x->getType(), 0);
+  llvm::Value *inRange = b.CreateICmpULT(y, llvm::ConstantInt::get(y->getType(), width));
+  // select does not pass on the poison of the arm it does not pick.
+  llvm::Value *shifted = left ? b.CreateShl(x, y) : b.CreateLShr(x, y);
+  return b.CreateSelect(inRange, shifted, zero);
+}
+
 /// One element of `op` from operands in registers of the compute type.
 llvm::Value *emitComputed(IRBuilder<> &b, Operation *op, llvm::ArrayRef<llvm::Value *> operands) {
   FloatMath m{b};
@@ -155,6 +166,12 @@ llvm::Value *emitComputed(IRBuilder<> &b, Operation *op, llvm::ArrayRef<llvm::Va
       .Case([&](OrOp) -> V { return b.CreateOr(x, y); })
       .Case([&](XorOp) -> V { return b.CreateXor(x, y); })
       .Case([&](NotOp) -> V { return b.CreateNot(x); })
+      .Case([&](BitwiseAndOp) -> V { return b.CreateAnd(x, y); })
+      .Case([&](BitwiseOrOp) -> V { return b.CreateOr(x, y); })
+      .Case([&](BitwiseXorOp) -> V { return b.CreateXor(x, y); })
+      .Case([&](BitwiseNotOp) -> V { return b.CreateNot(x); })
+      .Case([&](ShiftLeftOp) -> V { return emitShift(b, x, y, /*left=*/true); })
+      .Case([&](ShiftRightOp) -> V { return emitShift(b, x, y, /*left=*/false); })
       .Case([&](EqualOp) -> V { return isFloat ? b.CreateFCmpOEQ(x, y) : b.CreateICmpEQ(x, y); })
       .Case([&](IsNaNOp) -> V { return b.CreateFCmpUNO(x, x); })
       .Case([&](IsInfOp test) -> V {
@@ -219,6 +236,16 @@ llvm::Value *emitComputed(IRBuilder<> &b, Operation *op, llvm::ArrayRef<llvm::Va
       .Case([&](LogOp) -> V { return m.intrinsic(llvm::Intrinsic::log, {x}); })
       .Case([&](SinOp) -> V { return m.intrinsic(llvm::Intrinsic::sin, {x}); })
       .Case([&](CosOp) -> V { return m.intrinsic(llvm::Intrinsic::cos, {x}); })
+      .Case([&](TanOp) -> V { return m.intrinsic(llvm::Intrinsic::tan, {x}); })
+      .Case([&](AsinOp) -> V { return m.intrinsic(llvm::Intrinsic::asin, {x}); })
+      .Case([&](AcosOp) -> V { return m.intrinsic(llvm::Intrinsic::acos, {x}); })
+      .Case([&](AtanOp) -> V { return m.intrinsic(llvm::Intrinsic::atan, {x}); })
+      .Case([&](SinhOp) -> V { return m.intrinsic(llvm::Intrinsic::sinh, {x}); })
+      .Case([&](CoshOp) -> V { return m.intrinsic(llvm::Intrinsic::cosh, {x}); })
+      // LLVM 19 has no intrinsics for the inverse hyperbolic functions.
+      .Case([&](AsinhOp) -> V { return emitLibmCall(b, "asinh", x); })
+      .Case([&](AcoshOp) -> V { return emitLibmCall(b, "acosh", x); })
+      .Case([&](AtanhOp) -> V { return emitLibmCall(b, "atanh", x); })
       .Case([&](ReciprocalOp) -> V { return b.CreateFDiv(m.constant(x, 1), x); })
       .Case([&](FloorOp) -> V { return m.intrinsic(llvm::Intrinsic::floor, {x}); })
       .Case([&](CeilOp) -> V { return m.intrinsic(llvm::Intrinsic::ceil, {x}); })

@@ -245,6 +245,18 @@ Result legalizeCelu(OnnxNode &node) {
   return results(node.create<CeluOp>(*x, node.getBuilder().getF32FloatAttr(alpha)));
 }
 
+Result legalizeBitShift(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0), y = node.requiredInput(1);
+  if (failed(x) || failed(y))
+    return failure();
+  StringRef direction = node.getString("direction", "");
+  if (direction == "LEFT")
+    return results(node.create<ShiftLeftOp>(*x, *y));
+  if (direction == "RIGHT")
+    return results(node.create<ShiftRightOp>(*x, *y));
+  return node.emitError() << "direction must be \"LEFT\" or \"RIGHT\", not \"" << direction << "\"";
+}
+
 Result legalizeExpand(OnnxNode &node) {
   FailureOr<Value> x = node.requiredInput(0), shape = node.requiredInput(1);
   if (failed(x) || failed(shape))
@@ -265,12 +277,23 @@ Result legalizeFlatten(OnnxNode &node) {
 void mlir::r1::addDefaultDomainAtoF(SmallVectorImpl<OnnxPattern> &patterns) {
   patterns.append({
       {"Abs", 1, legalizeUnary<AbsOp>},
+      {"Acos", 7, legalizeUnary<AcosOp>},
+      {"Acosh", 9, legalizeUnary<AcoshOp>},
       {"Add", 1, legalizeBinary<AddOp>},
       {"And", 1, legalizeBinary<AndOp>},
       {"ArgMax", 1, legalizeArg<ArgMaxOp>},
       {"ArgMin", 1, legalizeArg<ArgMinOp>},
+      {"Asin", 7, legalizeUnary<AsinOp>},
+      {"Asinh", 9, legalizeUnary<AsinhOp>},
+      {"Atan", 7, legalizeUnary<AtanOp>},
+      {"Atanh", 9, legalizeUnary<AtanhOp>},
       {"AveragePool", 1, legalizeAveragePool},
       {"BatchNormalization", 1, legalizeBatchNormalization},
+      {"BitShift", 11, legalizeBitShift},
+      {"BitwiseAnd", 18, legalizeBinary<BitwiseAndOp>},
+      {"BitwiseNot", 18, legalizeUnary<BitwiseNotOp>},
+      {"BitwiseOr", 18, legalizeBinary<BitwiseOrOp>},
+      {"BitwiseXor", 18, legalizeBinary<BitwiseXorOp>},
       {"Cast", 1, legalizeCast},
       {"CastLike", 15, legalizeCastLike},
       {"Ceil", 1, legalizeUnary<CeilOp>},
@@ -282,6 +305,7 @@ void mlir::r1::addDefaultDomainAtoF(SmallVectorImpl<OnnxPattern> &patterns) {
       {"ConstantOfShape", 9, legalizeConstantOfShape},
       {"Conv", 1, legalizeConv},
       {"Cos", 7, legalizeUnary<CosOp>},
+      {"Cosh", 9, legalizeUnary<CoshOp>},
       {"Div", 1, legalizeBinary<DivOp>},
       {"Dropout", 1, legalizeDropout},
       {"Elu", 1, legalizeElu},

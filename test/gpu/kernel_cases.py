@@ -10,13 +10,16 @@ floats: uniform instead of normal)."""
 HEADER = '<ir_version: 8, opset_import: ["" : {opset}]>\n'
 
 
-def case(name, body, ranges=None, options=(), tf32_inputs=(), opset=17):
+def case(name, body, ranges=None, options=(), tf32_inputs=(), opset=17, onnx_reference=False):
     """`options` go to r1c. `tf32_inputs` name inputs that the kernels
     round to TF32 (--tf32): the reference sees them rounded, and only
     targets with TF32 (sm_XX) run the case. `opset`: the model's, 17 unless
-    an op needs a later one."""
+    an op needs a later one. `onnx_reference`: check against ONNX's reference
+    implementation instead of ONNX Runtime, where the two differ or ONNX
+    Runtime lacks a kernel."""
     return {"name": name, "model": HEADER.format(opset=opset) + body, "ranges": ranges or {},
-            "options": list(options), "tf32_inputs": list(tf32_inputs)}
+            "options": list(options), "tf32_inputs": list(tf32_inputs),
+            "onnx_reference": onnx_reference}
 
 
 CASES = [
@@ -331,6 +334,68 @@ g (float[4, 64] x) => (float[4, 64] celu, float[4, 64] mish, float[4, 64] tr, fl
   tr = ThresholdedRelu <alpha = 0.25> (x)
   shrink = Shrink <bias = 0.5, lambd = 0.75> (x)
 }""", opset=18),
+    # The inverse functions get arguments inside their domains.
+    case("trigonometric", """
+g (float[4, 64] x) => (float[4, 64] tan, float[4, 64] asin, float[4, 64] acos, float[4, 64] atan,
+                       float[4, 64] sinh, float[4, 64] cosh, float[4, 64] asinh, float[4, 64] acosh,
+                       float[4, 64] atanh) {
+  tan = Tan (x)
+  t = Tanh (x)
+  asin = Asin (t)
+  acos = Acos (t)
+  atan = Atan (x)
+  sinh = Sinh (x)
+  cosh = Cosh (x)
+  asinh = Asinh (x)
+  one = Constant <value = float {1.0}> ()
+  sq = Mul (x, x)
+  above1 = Add (sq, one)
+  acosh = Acosh (above1)
+  half = Constant <value = float {0.5}> ()
+  h = Mul (t, half)
+  atanh = Atanh (h)
+}""", opset=18),
+    # Bitwise ops over each integer width, signed and unsigned: the C++
+    # promotion of narrow types to int must not leak into the results.
+    case("bitwise_integers", """
+g (int16[4, 8] a, int16[8] b, int8[4, 8] c, int32[3, 5] i, int64[3, 5] j, uint8[4, 8] u,
+   uint16[3, 5] h, uint32[3, 5] v, uint64[3, 5] w)
+  => (int16[4, 8] and16, int16[4, 8] or16, int16[4, 8] nxor16, int8[4, 8] not8,
+      int32[3, 5] or32, int64[3, 5] xor64, uint8[4, 8] notu8, uint16[3, 5] andu16,
+      uint32[3, 5] notu32, uint64[3, 5] xoru64) {
+  and16 = BitwiseAnd (a, b)
+  or16 = BitwiseOr (a, b)
+  x16 = BitwiseXor (a, b)
+  nxor16 = BitwiseNot (x16)
+  not8 = BitwiseNot (c)
+  or32 = BitwiseOr (i, i)
+  i64 = Cast <to = 7> (i)
+  xor64 = BitwiseXor (j, i64)
+  notu8 = BitwiseNot (u)
+  andu16 = BitwiseAnd (h, h)
+  notu32 = BitwiseNot (v)
+  xoru64 = BitwiseXor (w, w)
+}""", {"a": (-32768, 32768), "b": (-32768, 32768), "c": (-128, 128), "i": (-2**31, 2**31),
+       "j": (-2**62, 2**62), "u": (0, 256), "h": (0, 65536), "v": (0, 2**32), "w": (0, 2**62)},
+         opset=18),
+    # Shifts of every unsigned width, by up to past the bit width, where
+    # ONNX's reference gives 0 (ONNX Runtime's 32- and 64-bit shifts leave
+    # it to the C++ compiler, and it has no 16-bit shift).
+    case("bit_shifts", """
+g (uint8[4, 8] u, uint8[8] k, uint16[4, 8] h, uint16[4, 8] n, uint32[4, 8] v, uint32[4, 8] m,
+   uint64[4, 8] w, uint64[4, 8] s)
+  => (uint8[4, 8] shl8, uint8[4, 8] shr8, uint16[4, 8] shl16, uint16[4, 8] shr16,
+      uint32[4, 8] shl32, uint32[4, 8] shr32, uint64[4, 8] shl64, uint64[4, 8] shr64) {
+  shl8 = BitShift <direction = "LEFT"> (u, k)
+  shr8 = BitShift <direction = "RIGHT"> (u, k)
+  shl16 = BitShift <direction = "LEFT"> (h, n)
+  shr16 = BitShift <direction = "RIGHT"> (h, n)
+  shl32 = BitShift <direction = "LEFT"> (v, m)
+  shr32 = BitShift <direction = "RIGHT"> (v, m)
+  shl64 = BitShift <direction = "LEFT"> (w, s)
+  shr64 = BitShift <direction = "RIGHT"> (w, s)
+}""", {"u": (0, 256), "k": (0, 12), "h": (0, 65536), "n": (0, 20), "v": (0, 2**32), "m": (0, 40),
+       "w": (0, 2**62), "s": (0, 72)}, opset=18, onnx_reference=True),
     case("expand_bool_mask", """
 g (bool[1, 1, 1, 16] m, float[2, 3, 16, 16] scores) => (float[2, 3, 16, 16] y)
 <int64[4] shape = {1, 1, 16, 16}>

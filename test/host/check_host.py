@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Compiles small ONNX graphs with `r1c --target=host`, links each into a C++
-program, runs it on random inputs and compares with ONNX Runtime.
+program, runs it on random inputs and compares with ONNX Runtime (with ONNX's
+reference implementation for the graphs in ONNX_REFERENCE).
 
 Tolerances are STYLE.md's per dtype (fp32 and fp64 atol 1e-5, rtol 1e-4; fp16
 atol 2.5e-3, rtol 1e-3); NaN never passes.
@@ -18,6 +19,7 @@ import numpy as np
 import onnx
 import onnx.parser
 import onnxruntime as ort
+from onnx.reference import ReferenceEvaluator
 
 # name -> ONNX text. Every graph is static: host code needs static shapes.
 GRAPHS = {
@@ -201,6 +203,44 @@ GRAPHS = {
         acts (float[6, 16] x, float[16, 24] w) => (celu, mish, tr, shrink)
         { m = MatMul (x, w)  celu = Celu <alpha = 1.5> (m)  mish = Mish (x)
           tr = ThresholdedRelu <alpha = 0.25> (x)  shrink = Shrink <bias = 0.5, lambd = 0.75> (x) }""",
+    # Trigonometric and hyperbolic functions, after a matmul and alone; the
+    # inverse functions get arguments inside their domains.
+    "trigonometric": """
+        <ir_version: 8, opset_import: ["" : 18]>
+        trig (float[6, 16] x, float[16, 24] w)
+            => (sinh, atan, tan, asin, acos, cosh, asinh, acosh, atanh)
+        { m = MatMul (x, w)  sinh = Sinh (m)  atan = Atan (m)  tan = Tan (x)  t = Tanh (x)
+          asin = Asin (t)  acos = Acos (t)  cosh = Cosh (x)  asinh = Asinh (x)
+          one = Constant <value = float {1.0}> ()  sq = Mul (x, x)  above1 = Add (sq, one)
+          acosh = Acosh (above1)  half = Constant <value = float {0.5}> ()  h = Mul (t, half)
+          atanh = Atanh (h) }""",
+    # Bitwise ops over signed and unsigned integers of each width, fused
+    # (not of xor) and broadcast. ONNX Runtime's uint8 shifts give 0 from
+    # the bit width on, as ONNX's do.
+    "bitwise_integers": """
+        <ir_version: 8, opset_import: ["" : 18]>
+        bits (int16[4, 8] a, int16[8] b, int8[4, 8] c, int32[3, 5] i, int64[3, 5] j,
+              uint8[4, 8] u, uint8[4, 8] k, uint16[3, 5] h, uint32[3, 5] v, uint64[3, 5] w,
+              uint64[5] s)
+            => (and16, or16, nxor16, not8, or32, xor64, shl8, shr8, andu16, notu32, shl64, shr64)
+        { and16 = BitwiseAnd (a, b)  or16 = BitwiseOr (a, b)  x16 = BitwiseXor (a, b)
+          nxor16 = BitwiseNot (x16)  not8 = BitwiseNot (c)  or32 = BitwiseOr (i, i)
+          xor64 = BitwiseXor (j, j)  shl8 = BitShift <direction = "LEFT"> (u, k)
+          shr8 = BitShift <direction = "RIGHT"> (u, k)  andu16 = BitwiseAnd (h, h)
+          notu32 = BitwiseNot (v)  shl64 = BitShift <direction = "LEFT"> (w, s)
+          shr64 = BitShift <direction = "RIGHT"> (w, s) }""",
+    # Shifts by the bit width or more give 0 in ONNX's reference; ONNX
+    # Runtime's 32- and 64-bit shifts leave them to the C++ compiler, and it
+    # has no 16-bit shift, so this graph is checked against ONNX's reference
+    # (ONNX_REFERENCE). 35 elements: vector loops and their scalar tails.
+    "bit_shifts_past_width": """
+        <ir_version: 8, opset_import: ["" : 18]>
+        shifts (uint16[5, 7] h, uint16[5, 7] k, uint32[5, 7] v, uint32[5, 7] n, uint64[5, 7] w,
+                uint64[7] s)
+            => (shl16, shr16, shl32, shr32, shl64, shr64)
+        { shl16 = BitShift <direction = "LEFT"> (h, k)  shr16 = BitShift <direction = "RIGHT"> (h, k)
+          shl32 = BitShift <direction = "LEFT"> (v, n)  shr32 = BitShift <direction = "RIGHT"> (v, n)
+          shl64 = BitShift <direction = "LEFT"> (w, s)  shr64 = BitShift <direction = "RIGHT"> (w, s) }""",
     # A body that changes the element type after its anchor: a bool mask
     # expanded then turned into float scores (an attention mask), and a
     # matmul whose result is cast to double.
@@ -239,7 +279,16 @@ GRAPHS.update(REDUCTION_MOVEMENT_GRAPHS)
 GRAPHS.update(FLOAT16_GRAPHS)
 GRAPHS.update(GEMM_GRAPHS)
 
-DTYPES = {1: np.float32, 7: np.int64, 9: np.bool_, 10: np.float16, 11: np.float64}
+DTYPES = {1: np.float32, 2: np.uint8, 3: np.int8, 4: np.uint16, 5: np.int16, 6: np.int32,
+          7: np.int64, 9: np.bool_, 10: np.float16, 11: np.float64, 12: np.uint32, 13: np.uint64}
+# Integer inputs that must stay in a range ([low, high)), by graph; others of
+# int64 are small (indices, shapes), of other integer types anything.
+INPUT_RANGES = {
+    "bitwise_integers": {"k": (0, 12), "s": (0, 64)},
+    "bit_shifts_past_width": {"k": (0, 20), "n": (0, 40), "s": (0, 72)},
+}
+# Graphs checked against ONNX's reference implementation, not ONNX Runtime.
+ONNX_REFERENCE = {"bit_shifts_past_width"}
 # (atol, rtol) per float dtype, from STYLE.md.
 TOLERANCES = {np.float16: (2.5e-3, 1e-3), np.float32: (1e-5, 1e-4), np.float64: (1e-5, 1e-4)}
 
@@ -251,14 +300,20 @@ def model_from_text(text):
     return onnx.parser.parse_model(text.strip())
 
 
-def random_inputs(model, rng):
+def random_inputs(model, rng, ranges=None):
     feeds = {}
     for value in model.graph.input:
         tensor = value.type.tensor_type
         shape = [d.dim_value for d in tensor.shape.dim]
         dtype = DTYPES[tensor.elem_type]
-        if dtype == np.int64:
+        if ranges and value.name in ranges:
+            low, high = ranges[value.name]
+            feeds[value.name] = rng.integers(low, high, shape).astype(dtype)
+        elif dtype == np.int64:
             feeds[value.name] = rng.integers(-3, 4, shape).astype(np.int64)
+        elif np.issubdtype(dtype, np.integer):
+            info = np.iinfo(dtype)
+            feeds[value.name] = rng.integers(info.min, info.max, shape, dtype=dtype, endpoint=True)
         else:
             feeds[value.name] = rng.standard_normal(shape).astype(dtype)
     return feeds
@@ -284,8 +339,11 @@ def check(name, text, cpu, args, work):
         if error:
             return error
     rng = np.random.default_rng(0)
-    feeds = random_inputs(model, rng)
-    expected = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, feeds)
+    feeds = random_inputs(model, rng, INPUT_RANGES.get(name))
+    if name in ONNX_REFERENCE:
+        expected = ReferenceEvaluator(model).run(None, feeds)
+    else:
+        expected = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, feeds)
     in_paths = []
     for i, value in enumerate(model.graph.input):
         p = f"{base}.in{i}.bin"

@@ -74,6 +74,83 @@ func.func @celu_alpha_zero(%x: tensor<4xf32>) -> !r1.unknown {
 
 // -----
 
+// Trigonometric and hyperbolic functions, from their first opsets.
+// CHECK-LABEL: func @trigonometric
+// CHECK-SAME: (%[[X:.*]]: tensor<?x8xf32>)
+func.func @trigonometric(%x: tensor<?x8xf32>) -> (!r1.unknown, !r1.unknown, !r1.unknown, !r1.unknown, !r1.unknown, !r1.unknown, !r1.unknown, !r1.unknown, !r1.unknown) {
+  // CHECK: r1.tan %[[X]] : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  // CHECK: r1.asin %[[X]]
+  // CHECK: r1.acos %[[X]]
+  // CHECK: r1.atan %[[X]]
+  // CHECK: r1.sinh %[[X]]
+  // CHECK: r1.cosh %[[X]]
+  // CHECK: r1.asinh %[[X]]
+  // CHECK: r1.acosh %[[X]]
+  // CHECK: r1.atanh %[[X]]
+  // CHECK-NOT: r1.onnx_node
+  %0 = r1.onnx_node "Tan"(%x) {domain = "", node_name = "tan", onnx_attrs = {}, opset = 7 : i64} : (tensor<?x8xf32>) -> !r1.unknown
+  %1 = r1.onnx_node "Asin"(%x) {domain = "", node_name = "asin", onnx_attrs = {}, opset = 7 : i64} : (tensor<?x8xf32>) -> !r1.unknown
+  %2 = r1.onnx_node "Acos"(%x) {domain = "", node_name = "acos", onnx_attrs = {}, opset = 7 : i64} : (tensor<?x8xf32>) -> !r1.unknown
+  %3 = r1.onnx_node "Atan"(%x) {domain = "", node_name = "atan", onnx_attrs = {}, opset = 22 : i64} : (tensor<?x8xf32>) -> !r1.unknown
+  %4 = r1.onnx_node "Sinh"(%x) {domain = "", node_name = "sinh", onnx_attrs = {}, opset = 9 : i64} : (tensor<?x8xf32>) -> !r1.unknown
+  %5 = r1.onnx_node "Cosh"(%x) {domain = "", node_name = "cosh", onnx_attrs = {}, opset = 9 : i64} : (tensor<?x8xf32>) -> !r1.unknown
+  %6 = r1.onnx_node "Asinh"(%x) {domain = "", node_name = "asinh", onnx_attrs = {}, opset = 9 : i64} : (tensor<?x8xf32>) -> !r1.unknown
+  %7 = r1.onnx_node "Acosh"(%x) {domain = "", node_name = "acosh", onnx_attrs = {}, opset = 9 : i64} : (tensor<?x8xf32>) -> !r1.unknown
+  %8 = r1.onnx_node "Atanh"(%x) {domain = "", node_name = "atanh", onnx_attrs = {}, opset = 22 : i64} : (tensor<?x8xf32>) -> !r1.unknown
+  return %0, %1, %2, %3, %4, %5, %6, %7, %8 : !r1.unknown, !r1.unknown, !r1.unknown, !r1.unknown, !r1.unknown, !r1.unknown, !r1.unknown, !r1.unknown, !r1.unknown
+}
+
+// -----
+
+// Sinh has no pattern before opset 9, when ONNX added it.
+func.func @sinh_before_opset_9(%x: tensor<4xf32>) -> !r1.unknown {
+  // expected-error @+1 {{unsupported operator Sinh (domain 'ai.onnx', opset 8)}}
+  %0 = r1.onnx_node "Sinh"(%x) {domain = "", node_name = "sinh", onnx_attrs = {}, opset = 8 : i64} : (tensor<4xf32>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
+
+// -----
+
+// Bitwise ops keep the integer type and broadcast; BitShift's direction
+// picks the shift.
+// CHECK-LABEL: func @bitwise
+// CHECK-SAME: (%[[A:.*]]: tensor<2x3xi16>, %[[B:.*]]: tensor<3xi16>, %[[U:.*]]: tensor<3xui32>)
+func.func @bitwise(%a: tensor<2x3xi16>, %b: tensor<3xi16>, %u: tensor<3xui32>) -> (!r1.unknown, !r1.unknown, !r1.unknown, !r1.unknown, !r1.unknown, !r1.unknown) {
+  // CHECK: r1.bitwise_and %[[A]], %[[B]] : (tensor<2x3xi16>, tensor<3xi16>) -> tensor<2x3xi16>
+  // CHECK: r1.bitwise_or %[[A]], %[[B]]
+  // CHECK: r1.bitwise_xor %[[A]], %[[B]]
+  // CHECK: r1.bitwise_not %[[A]] : (tensor<2x3xi16>) -> tensor<2x3xi16>
+  // CHECK: r1.shift_left %[[U]], %[[U]] : (tensor<3xui32>, tensor<3xui32>) -> tensor<3xui32>
+  // CHECK: r1.shift_right %[[U]], %[[U]]
+  // CHECK-NOT: r1.onnx_node
+  %0 = r1.onnx_node "BitwiseAnd"(%a, %b) {domain = "", node_name = "and", onnx_attrs = {}, opset = 18 : i64} : (tensor<2x3xi16>, tensor<3xi16>) -> !r1.unknown
+  %1 = r1.onnx_node "BitwiseOr"(%a, %b) {domain = "", node_name = "or", onnx_attrs = {}, opset = 18 : i64} : (tensor<2x3xi16>, tensor<3xi16>) -> !r1.unknown
+  %2 = r1.onnx_node "BitwiseXor"(%a, %b) {domain = "", node_name = "xor", onnx_attrs = {}, opset = 18 : i64} : (tensor<2x3xi16>, tensor<3xi16>) -> !r1.unknown
+  %3 = r1.onnx_node "BitwiseNot"(%a) {domain = "", node_name = "not", onnx_attrs = {}, opset = 18 : i64} : (tensor<2x3xi16>) -> !r1.unknown
+  %4 = r1.onnx_node "BitShift"(%u, %u) {domain = "", node_name = "shl", onnx_attrs = {direction = "LEFT"}, opset = 11 : i64} : (tensor<3xui32>, tensor<3xui32>) -> !r1.unknown
+  %5 = r1.onnx_node "BitShift"(%u, %u) {domain = "", node_name = "shr", onnx_attrs = {direction = "RIGHT"}, opset = 11 : i64} : (tensor<3xui32>, tensor<3xui32>) -> !r1.unknown
+  return %0, %1, %2, %3, %4, %5 : !r1.unknown, !r1.unknown, !r1.unknown, !r1.unknown, !r1.unknown, !r1.unknown
+}
+
+// -----
+
+func.func @bitshift_direction(%u: tensor<3xui8>) -> !r1.unknown {
+  // expected-error @+1 {{direction must be "LEFT" or "RIGHT", not "UP"}}
+  %0 = r1.onnx_node "BitShift"(%u, %u) {domain = "", node_name = "shift", onnx_attrs = {direction = "UP"}, opset = 11 : i64} : (tensor<3xui8>, tensor<3xui8>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
+
+// -----
+
+// ONNX shifts unsigned integers only.
+func.func @bitshift_signed(%i: tensor<3xi32>) -> !r1.unknown {
+  // expected-error @+1 {{unsupported operand type}}
+  %0 = r1.onnx_node "BitShift"(%i, %i) {domain = "", node_name = "shift", onnx_attrs = {direction = "LEFT"}, opset = 11 : i64} : (tensor<3xi32>, tensor<3xi32>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
+
+// -----
+
 // Max, Sum and Mean chain binary ops; Mean divides by the input count.
 // CHECK-LABEL: func @variadic
 // CHECK-SAME: (%[[A:.*]]: tensor<2x3xf32>, %[[B:.*]]: tensor<3xf32>, %[[C:.*]]: tensor<1x3xf32>)

@@ -37,6 +37,9 @@ def R1_ElementType : AnyTypeOf<[AnyFloat, AnyInteger]>;
 def R1_Tensor : TensorOf<[R1_ElementType]>;
 def R1_FloatTensor : TensorOf<[AnyFloat]>;
 def R1_IntTensor : TensorOf<[AnyInteger]>;
+// Bitwise ops take ONNX's integers, not bool; shifts only unsigned ones.
+def R1_BitsTensor : TensorOf<[I8, I16, I32, I64, UI8, UI16, UI32, UI64]>;
+def R1_UnsignedTensor : TensorOf<[UI8, UI16, UI32, UI64]>;
 def R1_BoolTensor : TensorOf<[I1]>;
 def R1_IndexTensor : TensorOf<[I32, I64]>;
 

@@ -451,3 +451,25 @@ OpFoldResult RangeOp::fold(FoldAdaptor adaptor) {
   }
   return makeIntElements(type, values);
 }
+
+// Bitwise ops on the sign- or zero-extended values agree with the ops on the
+// narrow ones, which makeIntElements truncates back to.
+OpFoldResult BitwiseAndOp::fold(FoldAdaptor adaptor) {
+  return foldIntBinary(*this, adaptor,
+                       [](int64_t a, int64_t b) -> std::optional<int64_t> { return a & b; });
+}
+
+OpFoldResult BitwiseOrOp::fold(FoldAdaptor adaptor) {
+  return foldIntBinary(*this, adaptor,
+                       [](int64_t a, int64_t b) -> std::optional<int64_t> { return a | b; });
+}
+
+OpFoldResult BitwiseXorOp::fold(FoldAdaptor adaptor) {
+  return foldIntBinary(*this, adaptor,
+                       [](int64_t a, int64_t b) -> std::optional<int64_t> { return a ^ b; });
+}
+
+OpFoldResult BitwiseNotOp::fold(FoldAdaptor adaptor) {
+  return foldIntElementwise(getType(), {adaptor.getInput()}, {getInput().getType()},
+                            [](ArrayRef<int64_t> a) -> std::optional<int64_t> { return ~a[0]; });
+}

@@ -127,10 +127,20 @@ R1_INFER_SAME_AS_INPUT(RoundOp)
 R1_INFER_SAME_AS_INPUT(SignOp)
 R1_INFER_SAME_AS_INPUT(SinOp)
 R1_INFER_SAME_AS_INPUT(CosOp)
+R1_INFER_SAME_AS_INPUT(TanOp)
+R1_INFER_SAME_AS_INPUT(AsinOp)
+R1_INFER_SAME_AS_INPUT(AcosOp)
+R1_INFER_SAME_AS_INPUT(AtanOp)
+R1_INFER_SAME_AS_INPUT(SinhOp)
+R1_INFER_SAME_AS_INPUT(CoshOp)
+R1_INFER_SAME_AS_INPUT(AsinhOp)
+R1_INFER_SAME_AS_INPUT(AcoshOp)
+R1_INFER_SAME_AS_INPUT(AtanhOp)
 R1_INFER_SAME_AS_INPUT(SoftplusOp)
 R1_INFER_SAME_AS_INPUT(SoftsignOp)
 R1_INFER_SAME_AS_INPUT(HardSwishOp)
 R1_INFER_SAME_AS_INPUT(NotOp)
+R1_INFER_SAME_AS_INPUT(BitwiseNotOp)
 R1_INFER_SAME_AS_INPUT(LeakyReluOp)
 R1_INFER_SAME_AS_INPUT(CeluOp)
 R1_INFER_SAME_AS_INPUT(MishOp)
@@ -235,6 +245,11 @@ R1_BINARY_OP(ModOp, lhsElement, true)
 R1_BINARY_OP(AndOp, IntegerType::get(context, 1), true)
 R1_BINARY_OP(OrOp, IntegerType::get(context, 1), true)
 R1_BINARY_OP(XorOp, IntegerType::get(context, 1), true)
+R1_BINARY_OP(BitwiseAndOp, lhsElement, true)
+R1_BINARY_OP(BitwiseOrOp, lhsElement, true)
+R1_BINARY_OP(BitwiseXorOp, lhsElement, true)
+R1_BINARY_OP(ShiftLeftOp, lhsElement, true)
+R1_BINARY_OP(ShiftRightOp, lhsElement, true)
 R1_BINARY_OP(EqualOp, IntegerType::get(context, 1), true)
 R1_BINARY_OP(LessOp, IntegerType::get(context, 1), true)
 R1_BINARY_OP(LessEqualOp, IntegerType::get(context, 1), true)
@@ -1225,11 +1240,13 @@ LogicalResult PadOp::verify() {
 
 bool mlir::r1::isElementwise(Operation *op) {
   return isa<AbsOp, NegOp, ReluOp, SigmoidOp, TanhOp, ErfOp, SqrtOp, ExpOp, LogOp, ReciprocalOp,
-             FloorOp, CeilOp, RoundOp, SignOp, SinOp, CosOp, SoftplusOp, SoftsignOp, HardSwishOp,
-             NotOp, LeakyReluOp, EluOp, SeluOp, CeluOp, MishOp, ThresholdedReluOp, ShrinkOp,
+             FloorOp, CeilOp, RoundOp, SignOp, SinOp, CosOp, TanOp, AsinOp, AcosOp, AtanOp, SinhOp,
+             CoshOp, AsinhOp, AcoshOp, AtanhOp, SoftplusOp, SoftsignOp, HardSwishOp, NotOp,
+             BitwiseNotOp, LeakyReluOp, EluOp, SeluOp, CeluOp, MishOp, ThresholdedReluOp, ShrinkOp,
              HardSigmoidOp, GeluOp, ClipOp, CastOp, IsNaNOp, IsInfOp, AddOp, SubOp, MulOp, DivOp,
-             PowOp, MaxOp, MinOp, ModOp, AndOp, OrOp, XorOp, EqualOp, LessOp, LessEqualOp,
-             GreaterOp, GreaterEqualOp, WhereOp>(op);
+             PowOp, MaxOp, MinOp, ModOp, AndOp, OrOp, XorOp, BitwiseAndOp, BitwiseOrOp,
+             BitwiseXorOp, ShiftLeftOp, ShiftRightOp, EqualOp, LessOp, LessEqualOp, GreaterOp,
+             GreaterEqualOp, WhereOp>(op);
 }
 
 bool mlir::r1::isView(Operation *op) {

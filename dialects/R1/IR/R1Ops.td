@@ -90,11 +90,25 @@ def R1_RoundOp : R1_UnaryOp<"round", "rounding half to even", R1_FloatTensor>;
 def R1_SignOp : R1_UnaryOp<"sign", "the sign (-1, 0 or 1)">;
 def R1_SinOp : R1_UnaryOp<"sin", "sine", R1_FloatTensor>;
 def R1_CosOp : R1_UnaryOp<"cos", "cosine", R1_FloatTensor>;
+def R1_TanOp : R1_UnaryOp<"tan", "tangent", R1_FloatTensor>;
+def R1_AsinOp : R1_UnaryOp<"asin", "arcsine (NaN outside [-1, 1])", R1_FloatTensor>;
+def R1_AcosOp : R1_UnaryOp<"acos", "arccosine (NaN outside [-1, 1])", R1_FloatTensor>;
+def R1_AtanOp : R1_UnaryOp<"atan", "arctangent", R1_FloatTensor>;
+def R1_SinhOp : R1_UnaryOp<"sinh", "hyperbolic sine", R1_FloatTensor>;
+def R1_CoshOp : R1_UnaryOp<"cosh", "hyperbolic cosine", R1_FloatTensor>;
+def R1_AsinhOp : R1_UnaryOp<"asinh", "inverse hyperbolic sine", R1_FloatTensor>;
+def R1_AcoshOp : R1_UnaryOp<"acosh", "inverse hyperbolic cosine (NaN below 1)",
+                            R1_FloatTensor>;
+def R1_AtanhOp : R1_UnaryOp<"atanh", "inverse hyperbolic tangent (NaN outside [-1, 1])",
+                            R1_FloatTensor>;
 def R1_SoftplusOp : R1_UnaryOp<"softplus", "log(1 + exp(x))", R1_FloatTensor>;
 def R1_SoftsignOp : R1_UnaryOp<"softsign", "x / (1 + |x|)", R1_FloatTensor>;
 def R1_HardSwishOp : R1_UnaryOp<"hard_swish", "x * max(0, min(1, x / 6 + 1 / 2))",
                                 R1_FloatTensor>;
 def R1_NotOp : R1_UnaryOp<"not", "logical negation", R1_BoolTensor> {
+  let hasFolder = 1;
+}
+def R1_BitwiseNotOp : R1_UnaryOp<"bitwise_not", "bitwise complement (~x)", R1_BitsTensor> {
   let hasFolder = 1;
 }
 
@@ -220,6 +234,25 @@ def R1_OrOp : R1_BinaryOp<"or", "logical or", R1_BoolTensor, R1_BoolTensor, [Com
 def R1_XorOp : R1_BinaryOp<"xor", "logical xor", R1_BoolTensor, R1_BoolTensor, [Commutative]> {
   let hasFolder = 1;
 }
+def R1_BitwiseAndOp : R1_BinaryOp<"bitwise_and", "lhs & rhs", R1_BitsTensor, R1_BitsTensor,
+                                  [Commutative]> {
+  let hasFolder = 1;
+}
+def R1_BitwiseOrOp : R1_BinaryOp<"bitwise_or", "lhs | rhs", R1_BitsTensor, R1_BitsTensor,
+                                 [Commutative]> {
+  let hasFolder = 1;
+}
+def R1_BitwiseXorOp : R1_BinaryOp<"bitwise_xor", "lhs ^ rhs", R1_BitsTensor, R1_BitsTensor,
+                                  [Commutative]> {
+  let hasFolder = 1;
+}
+// A shift by the bit width or more gives 0, as numpy's (ONNX's reference)
+// does, where C and LLVM leave it undefined.
+def R1_ShiftLeftOp : R1_BinaryOp<"shift_left",
+    "lhs shifted left by rhs bits (0 once rhs reaches the bit width)", R1_UnsignedTensor>;
+def R1_ShiftRightOp : R1_BinaryOp<"shift_right",
+    "lhs shifted right by rhs bits, zeros shifted in (0 once rhs reaches the bit width)",
+    R1_UnsignedTensor>;
 def R1_EqualOp : R1_BinaryOp<"equal", "lhs == rhs", R1_Tensor, R1_BoolTensor, [Commutative]> {
   let hasFolder = 1;
 }

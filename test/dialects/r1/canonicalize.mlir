@@ -280,6 +280,33 @@ func.func @no_fold_dynamic(%x: tensor<?xi64>, %y: tensor<2xi64>) -> (tensor<?xi6
 }
 
 //===----------------------------------------------------------------------===//
+// bitwise_and, bitwise_or, bitwise_xor, bitwise_not
+//===----------------------------------------------------------------------===//
+
+// Each works on the bits of the element type: signed, unsigned and narrow.
+// CHECK-LABEL: func @bitwise_int_constants
+func.func @bitwise_int_constants() -> (tensor<2x2xi64>, tensor<2xui8>, tensor<2xi8>, tensor<2xui64>) {
+  // CHECK-DAG: %[[AND:.*]] = r1.constant dense<{{\[}}[4, 4], [0, 2]]> : tensor<2x2xi64>
+  // CHECK-DAG: %[[OR:.*]] = r1.constant dense<[255, 15]> : tensor<2xui8>
+  // CHECK-DAG: %[[XOR:.*]] = r1.constant dense<[-1, 1]> : tensor<2xi8>
+  // CHECK-DAG: %[[NOT:.*]] = r1.constant dense<[18446744073709551615, 0]> : tensor<2xui64>
+  // CHECK-NOT: r1.bitwise
+  // CHECK: return %[[AND]], %[[OR]], %[[XOR]], %[[NOT]]
+  %col = r1.constant dense<[[-4], [2]]> : tensor<2x1xi64>
+  %row = r1.constant dense<[5, 6]> : tensor<2xi64>
+  %0 = r1.bitwise_and %col, %row : (tensor<2x1xi64>, tensor<2xi64>) -> tensor<2x2xi64>
+  %u = r1.constant dense<[240, 5]> : tensor<2xui8>
+  %v = r1.constant dense<[15, 10]> : tensor<2xui8>
+  %1 = r1.bitwise_or %u, %v : (tensor<2xui8>, tensor<2xui8>) -> tensor<2xui8>
+  %s = r1.constant dense<[-128, 3]> : tensor<2xi8>
+  %t = r1.constant dense<[127, 2]> : tensor<2xi8>
+  %2 = r1.bitwise_xor %s, %t : (tensor<2xi8>, tensor<2xi8>) -> tensor<2xi8>
+  %w = r1.constant dense<[0, 18446744073709551615]> : tensor<2xui64>
+  %3 = r1.bitwise_not %w : (tensor<2xui64>) -> tensor<2xui64>
+  return %0, %1, %2, %3 : tensor<2x2xi64>, tensor<2xui8>, tensor<2xi8>, tensor<2xui64>
+}
+
+//===----------------------------------------------------------------------===//
 // reshape, unsqueeze, squeeze, flatten, transpose
 //===----------------------------------------------------------------------===//
 

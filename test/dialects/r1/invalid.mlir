@@ -121,6 +121,22 @@ func.func @where_no_broadcast(%c: tensor<4xi1>, %a: tensor<3xf32>, %b: tensor<f3
   return
 }
 
+// -----
+
+func.func @bitwise_and_bool(%a: tensor<3xi1>) {
+  // expected-error @+1 {{'r1.bitwise_and' op operand #0 must be tensor of 8-bit signless integer or 16-bit signless integer or 32-bit signless integer or 64-bit signless integer or 8-bit unsigned integer or 16-bit unsigned integer or 32-bit unsigned integer or 64-bit unsigned integer values, but got 'tensor<3xi1>'}}
+  %0 = r1.bitwise_and %a, %a : (tensor<3xi1>, tensor<3xi1>) -> tensor<3xi1>
+  return
+}
+
+// -----
+
+func.func @shift_left_signed(%a: tensor<3xi32>) {
+  // expected-error @+1 {{'r1.shift_left' op operand #0 must be tensor of 8-bit unsigned integer or 16-bit unsigned integer or 32-bit unsigned integer or 64-bit unsigned integer values, but got 'tensor<3xi32>'}}
+  %0 = r1.shift_left %a, %a : (tensor<3xi32>, tensor<3xi32>) -> tensor<3xi32>
+  return
+}
+
 //===----------------------------------------------------------------------===//
 // Contractions, convolution, pooling, normalization
 //===----------------------------------------------------------------------===//

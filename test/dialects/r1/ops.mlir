@@ -125,6 +125,26 @@ func.func @unary(%x: tensor<?x8xf32>, %u: tensor<*xf32>, %i: tensor<2x?xi32>, %b
   %tr = r1.thresholded_relu %x {alpha = 1.0 : f32} : (tensor<?x8xf32>) -> tensor<?x8xf32>
   // CHECK: r1.shrink %[[X]] {bias = 1.000000e+00 : f32, lambd = 5.000000e-01 : f32}
   %sh = r1.shrink %x {bias = 1.0 : f32, lambd = 0.5 : f32} : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  // CHECK: r1.tan %[[X]]
+  %tan = r1.tan %x : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  // CHECK: r1.asin %[[X]]
+  %asin = r1.asin %x : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  // CHECK: r1.acos %[[X]]
+  %acos = r1.acos %x : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  // CHECK: r1.atan %[[X]]
+  %atan = r1.atan %x : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  // CHECK: r1.sinh %[[X]]
+  %sinh = r1.sinh %x : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  // CHECK: r1.cosh %[[X]]
+  %cosh = r1.cosh %x : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  // CHECK: r1.asinh %[[X]]
+  %asinh = r1.asinh %x : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  // CHECK: r1.acosh %[[X]]
+  %acosh = r1.acosh %x : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  // CHECK: r1.atanh %[[X]]
+  %atanh = r1.atanh %x : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  // CHECK: r1.bitwise_not %[[I]] : (tensor<2x?xi32>) -> tensor<2x?xi32>
+  %bnot = r1.bitwise_not %i : (tensor<2x?xi32>) -> tensor<2x?xi32>
   // CHECK: r1.is_nan %[[X]] : (tensor<?x8xf32>) -> tensor<?x8xi1>
   %nan = r1.is_nan %x : (tensor<?x8xf32>) -> tensor<?x8xi1>
   // CHECK: r1.is_inf %[[X]] {detect_negative = false} : (tensor<?x8xf32>) -> tensor<?x8xi1>
@@ -174,9 +194,10 @@ func.func @cast(%i: tensor<2x?xi64>, %u: tensor<*xf16>) {
 }
 
 // CHECK-LABEL: func @binary
-// CHECK-SAME: (%[[A:.*]]: tensor<?x1x8xf32>, %[[B:.*]]: tensor<4x8xf32>, %[[U:.*]]: tensor<*xf32>, %[[I:.*]]: tensor<3xi64>, %[[J:.*]]: tensor<i64>, %[[P:.*]]: tensor<3xi1>, %[[Q:.*]]: tensor<1xi1>)
+// CHECK-SAME: (%[[A:.*]]: tensor<?x1x8xf32>, %[[B:.*]]: tensor<4x8xf32>, %[[U:.*]]: tensor<*xf32>, %[[I:.*]]: tensor<3xi64>, %[[J:.*]]: tensor<i64>, %[[P:.*]]: tensor<3xi1>, %[[Q:.*]]: tensor<1xi1>, %[[V:.*]]: tensor<2x3xui8>, %[[S:.*]]: tensor<3xui8>)
 func.func @binary(%a: tensor<?x1x8xf32>, %b: tensor<4x8xf32>, %u: tensor<*xf32>,
-                  %i: tensor<3xi64>, %j: tensor<i64>, %p: tensor<3xi1>, %q: tensor<1xi1>) {
+                  %i: tensor<3xi64>, %j: tensor<i64>, %p: tensor<3xi1>, %q: tensor<1xi1>,
+                  %v: tensor<2x3xui8>, %s: tensor<3xui8>) {
   // CHECK: r1.add %[[A]], %[[B]] : (tensor<?x1x8xf32>, tensor<4x8xf32>) -> tensor<?x4x8xf32>
   %0 = r1.add %a, %b : (tensor<?x1x8xf32>, tensor<4x8xf32>) -> tensor<?x4x8xf32>
   // CHECK: r1.sub %[[A]], %[[U]] : (tensor<?x1x8xf32>, tensor<*xf32>) -> tensor<*xf32>
@@ -202,6 +223,17 @@ func.func @binary(%a: tensor<?x1x8xf32>, %b: tensor<4x8xf32>, %u: tensor<*xf32>,
   %10 = r1.or %p, %q : (tensor<3xi1>, tensor<1xi1>) -> tensor<3xi1>
   // CHECK: r1.xor %[[P]], %[[Q]]
   %11 = r1.xor %p, %q : (tensor<3xi1>, tensor<1xi1>) -> tensor<3xi1>
+  // Bitwise ops keep the integer type; shifts take unsigned integers only.
+  // CHECK: r1.bitwise_and %[[I]], %[[J]] : (tensor<3xi64>, tensor<i64>) -> tensor<3xi64>
+  %band = r1.bitwise_and %i, %j : (tensor<3xi64>, tensor<i64>) -> tensor<3xi64>
+  // CHECK: r1.bitwise_or %[[I]], %[[J]]
+  %bor = r1.bitwise_or %i, %j : (tensor<3xi64>, tensor<i64>) -> tensor<3xi64>
+  // CHECK: r1.bitwise_xor %[[I]], %[[J]]
+  %bxor = r1.bitwise_xor %i, %j : (tensor<3xi64>, tensor<i64>) -> tensor<3xi64>
+  // CHECK: r1.shift_left %[[V]], %[[S]] : (tensor<2x3xui8>, tensor<3xui8>) -> tensor<2x3xui8>
+  %shl = r1.shift_left %v, %s : (tensor<2x3xui8>, tensor<3xui8>) -> tensor<2x3xui8>
+  // CHECK: r1.shift_right %[[V]], %[[S]]
+  %shr = r1.shift_right %v, %s : (tensor<2x3xui8>, tensor<3xui8>) -> tensor<2x3xui8>
   // Comparisons give i1.
   // CHECK: r1.equal %[[I]], %[[J]] : (tensor<3xi64>, tensor<i64>) -> tensor<3xi1>
   %12 = r1.equal %i, %j : (tensor<3xi64>, tensor<i64>) -> tensor<3xi1>
