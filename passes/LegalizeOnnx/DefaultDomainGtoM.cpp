@@ -176,6 +176,32 @@ Result legalizeIsInf(OnnxNode &node) {
                                       b.getBoolAttr(node.getInt("detect_positive", 1) != 0)));
 }
 
+/// (sum of |x|^p over each window)^(1/p): the window sums are an average
+/// pool that counts padding, times the window's volume.
+Result legalizeLpPool(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  if (failed(x))
+    return failure();
+  Type element = getElementTypeOf(*x);
+  double p = double(node.getInt("p", 2));
+  Value powered = p == 2 ? Value(node.create<MulOp>(*x, *x)) : Value(node.create<AbsOp>(*x));
+  if (p != 1 && p != 2)
+    powered = node.create<PowOp>(powered, node.scalar(element, p));
+  FailureOr<SmallVector<Value>> averaged = buildPool<AveragePoolOp>(node, powered, true);
+  if (failed(averaged))
+    return failure();
+  auto pool = (*averaged)[0].getDefiningOp<AveragePoolOp>();
+  int64_t volume = 1;
+  for (int64_t k : pool.getKernelShape())
+    volume *= k;
+  Value sums = node.create<MulOp>((*averaged)[0], node.scalar(element, double(volume)));
+  if (p == 1)
+    return results(sums);
+  if (p == 2)
+    return results(node.create<SqrtOp>(sums));
+  return results(node.create<PowOp>(sums, node.scalar(element, 1 / p)));
+}
+
 Result legalizeMaxPool(OnnxNode &node) {
   FailureOr<Value> x = node.requiredInput(0);
   if (failed(x))
@@ -233,6 +259,7 @@ void mlir::r1::addDefaultDomainGtoM(SmallVectorImpl<OnnxPattern> &patterns) {
       {"LogSoftmax", 1, legalizeSoftmaxLike<LogSoftmaxOp>},
       {"MatMul", 1, legalizeBinary<MatMulOp>},
       {"Max", 1, legalizeVariadic<MaxOp>},
+      {"LpPool", 1, legalizeLpPool},
       {"MaxPool", 1, legalizeMaxPool},
       {"Mean", 1, legalizeMean},
       {"Min", 1, legalizeVariadic<MinOp>},

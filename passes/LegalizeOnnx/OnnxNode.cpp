@@ -200,6 +200,33 @@ FailureOr<SmallVector<int64_t>> mlir::r1::getAxesOperand(OnnxNode &node,
          failure();
 }
 
+/// The element type ONNX's `to` attribute names.
+FailureOr<Type> mlir::r1::getOnnxElementType(OnnxNode &node, int64_t code) {
+  Builder b(node.getBuilder().getContext());
+  switch (code) {
+  case 1: return Type(b.getF32Type());
+  case 2: return Type(b.getIntegerType(8, false));
+  case 3: return Type(b.getIntegerType(8));
+  case 4: return Type(b.getIntegerType(16, false));
+  case 5: return Type(b.getIntegerType(16));
+  case 6: return Type(b.getI32Type());
+  case 7: return Type(b.getI64Type());
+  case 9: return Type(b.getI1Type());
+  case 10: return Type(b.getF16Type());
+  case 11: return Type(b.getF64Type());
+  case 12: return Type(b.getIntegerType(32, false));
+  case 13: return Type(b.getIntegerType(64, false));
+  case 16: return Type(b.getBF16Type());
+  case 17: return Type(b.getFloat8E4M3FNType());
+  case 18: return Type(b.getFloat8E4M3FNUZType());
+  case 19: return Type(b.getFloat8E5M2Type());
+  case 20: return Type(b.getFloat8E5M2FNUZType());
+  default:
+    return node.emitError() << "cast to element type code " << code << " is unsupported",
+           failure();
+  }
+}
+
 ArrayRef<OnnxPattern> mlir::r1::getDefaultDomainPatterns() {
   static const SmallVector<OnnxPattern> patterns = [] {
     SmallVector<OnnxPattern> all;
@@ -207,6 +234,10 @@ ArrayRef<OnnxPattern> mlir::r1::getDefaultDomainPatterns() {
     addDefaultDomainGtoM(all);
     addDefaultDomainNtoR(all);
     addDefaultDomainStoZ(all);
+    addTransformerOps(all);
+    addNormalizationOps(all);
+    addLossOps(all);
+    addIndexingOps(all);
     llvm::sort(all, [](const OnnxPattern &a, const OnnxPattern &b) {
       return std::make_pair(a.opType, a.sinceOpset) < std::make_pair(b.opType, b.sinceOpset);
     });

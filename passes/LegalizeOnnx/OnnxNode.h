@@ -67,6 +67,10 @@ private:
   OpBuilder &builder;
 };
 
+/// The element type an ONNX TensorProto data type code names (Cast's `to`,
+/// EyeLike's `dtype`); emits an error at the node for codes r1c lacks.
+FailureOr<Type> getOnnxElementType(OnnxNode &node, int64_t code);
+
 /// A pattern returns the values that replace the node's outputs, in order
 /// (null for an output the model cannot read), or failure after an error.
 using OnnxLegalizeFn = FailureOr<SmallVector<Value>> (*)(OnnxNode &);
@@ -81,6 +85,11 @@ void addDefaultDomainAtoF(SmallVectorImpl<OnnxPattern> &patterns);
 void addDefaultDomainGtoM(SmallVectorImpl<OnnxPattern> &patterns);
 void addDefaultDomainNtoR(SmallVectorImpl<OnnxPattern> &patterns);
 void addDefaultDomainStoZ(SmallVectorImpl<OnnxPattern> &patterns);
+/// Ops that decompose into r1 ops, by family.
+void addTransformerOps(SmallVectorImpl<OnnxPattern> &patterns);
+void addNormalizationOps(SmallVectorImpl<OnnxPattern> &patterns);
+void addLossOps(SmallVectorImpl<OnnxPattern> &patterns);
+void addIndexingOps(SmallVectorImpl<OnnxPattern> &patterns);
 
 /// Every pattern of the default ONNX domain, sorted by op type and opset.
 ArrayRef<OnnxPattern> getDefaultDomainPatterns();

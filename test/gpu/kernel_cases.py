@@ -294,6 +294,15 @@ g (float[2, 3, 4, 5] x, int64[3, 4] i) => (float[3, 4, 7, 6] c, float[2, 3, 7, 1
   w = Pad <mode = "wrap"> (x, p)
   n = Pad (i, pi)
 }""", opset=19),
+    # Opset-23 Attention (grouped-query, causal) and RMSNormalization, which
+    # legalization decomposes; ONNX Runtime 1.22 has neither, so ONNX's
+    # reference checks them.
+    case("attention_gqa_causal_rms", """
+g (float[2, 8, 4, 16] q, float[2, 2, 6, 16] k, float[2, 2, 6, 16] v, float[16] s)
+  => (float[2, 8, 4, 16] y) {
+  a = Attention <is_causal = 1> (q, k, v)
+  y = RMSNormalization (a, s)
+}""", opset=23, onnx_reference=True),
     case("concat", """
 g (float[2, 3, 4] a, float[2, 5, 4] b, float[2, 1, 4] c) => (float[2, 9, 4] y) {
   y = Concat <axis = 1> (a, b, c)

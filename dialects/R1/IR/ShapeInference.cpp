@@ -117,6 +117,12 @@ int64_t r1::sliceOutputSize(int64_t dim, int64_t start, int64_t end, int64_t ste
   return first > last ? int64_t((first - last - step - 1) / -__int128(step)) : 0;
 }
 
+std::optional<int64_t> r1::getRankOf(Value value) {
+  if (auto shape = getShapeOf(value))
+    return int64_t(shape->size());
+  return std::nullopt;
+}
+
 SmallVector<r1::PadRange> r1::getPadRanges(ArrayRef<int64_t> shape, ArrayRef<int64_t> pads) {
   SmallVector<PadRange> ranges;
   int64_t rank = shape.size();

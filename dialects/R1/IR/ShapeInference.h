@@ -18,6 +18,8 @@ constexpr int64_t kDynamic = ShapedType::kDynamic;
 /// The dims of a ranked tensor value or type; std::nullopt when unranked.
 std::optional<SmallVector<int64_t>> getShapeOf(Type type);
 std::optional<SmallVector<int64_t>> getShapeOf(Value value);
+/// The rank of a ranked tensor value.
+std::optional<int64_t> getRankOf(Value value);
 Type getElementTypeOf(Value value);
 
 /// A ranked tensor type, or an unranked one when `shape` is std::nullopt.
