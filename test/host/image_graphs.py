@@ -1,0 +1,93 @@
+"""Graphs for check_host.py with image ops: Resize in each mode and
+coordinate transformation (constant scales, sizes and roi, as models give
+them), Upsample, DepthToSpace and SpaceToDepth. Built with onnx.helper, so
+that weights can be random initializers."""
+import numpy as np
+from onnx import TensorProto, helper, numpy_helper
+
+_TYPES = {np.float32: TensorProto.FLOAT, np.float16: TensorProto.FLOAT16}
+
+
+def _model(nodes, inputs, outputs, constants=(), opset=19, dtype=np.float32):
+    """`inputs`: (name, shape) graph inputs of `dtype`; `constants`: (name,
+    array) initializers."""
+    elem = _TYPES[dtype]
+    graph = helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info(n, elem, s) for n, s in inputs],
+        [helper.make_tensor_value_info(n, elem, None) for n in outputs],
+        [numpy_helper.from_array(np.asarray(value), name) for name, value in constants])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 9
+    return model
+
+
+def _resize(shape, scales=None, sizes=None, roi=None, opset=19, dtype=np.float32, **attrs):
+    names = ["x", "roi" if roi is not None else "", "scales" if scales is not None else "",
+             "sizes" if sizes is not None else ""]
+    while names[-1] == "":
+        names.pop()
+    constants = []
+    if roi is not None:
+        constants.append(("roi", np.array(roi, np.float32)))
+    if scales is not None:
+        constants.append(("scales", np.array(scales, np.float32)))
+    if sizes is not None:
+        constants.append(("sizes", np.array(sizes, np.int64)))
+    return _model([helper.make_node("Resize", names, ["y"], **attrs)], [("x", shape)], ["y"],
+                  constants, opset, dtype)
+
+
+def _weights(shape, seed, scale=0.5):
+    return (np.random.default_rng(seed).standard_normal(shape) * scale).astype(np.float32)
+
+
+def _conv_transpose(x_shape, w_shape, bias=True, **attrs):
+    names = ["x", "w"] + (["b"] if bias else [])
+    constants = [("w", _weights(w_shape, 3))]
+    if bias:
+        group = attrs.get("group", 1)
+        constants.append(("b", _weights([w_shape[1] * group], 4, 1.0)))
+    return _model([helper.make_node("ConvTranspose", names, ["y"], **attrs)], [("x", x_shape)],
+                  ["y"], constants, opset=17)
+
+
+GRAPHS = {
+    # Resize: nearest upsampling by 2 (one broadcast), linear to sizes that
+    # shrink one axis and grow the other, cubic with align_corners and
+    # exclude_outside, antialiased downsampling, the nearest modes, a crop
+    # with extrapolation, and float16.
+    "resize_nearest_2x": _resize([2, 3, 5, 6], scales=[1, 1, 2, 2], mode="nearest"),
+    "resize_linear_sizes": _resize([2, 3, 7, 9], sizes=[2, 3, 12, 5], mode="linear"),
+    "resize_linear_axes_asymmetric": _resize(
+        [1, 4, 6, 5], scales=[1.5, 0.8], mode="linear", axes=[2, 3],
+        coordinate_transformation_mode="asymmetric"),
+    "resize_cubic_align_corners_exclude_outside": _resize(
+        [1, 2, 6, 7], sizes=[1, 2, 9, 4], mode="cubic", exclude_outside=1, cubic_coeff_a=-0.5,
+        coordinate_transformation_mode="align_corners"),
+    "resize_linear_antialias": _resize([1, 3, 16, 12], sizes=[1, 3, 5, 7], mode="linear",
+                                       antialias=1),
+    "resize_cubic_antialias_pytorch": _resize(
+        [1, 2, 12, 10], sizes=[1, 2, 5, 4], mode="cubic", antialias=1,
+        coordinate_transformation_mode="pytorch_half_pixel"),
+    "resize_nearest_ceil_asymmetric": _resize(
+        [1, 2, 5, 7], sizes=[1, 2, 8, 10], mode="nearest", nearest_mode="ceil",
+        coordinate_transformation_mode="asymmetric"),
+    "resize_nearest_not_larger": _resize(
+        [1, 2, 4, 6], sizes=[9, 20], mode="nearest", axes=[2, 3],
+        keep_aspect_ratio_policy="not_larger"),
+    "resize_tf_crop_and_resize": _resize(
+        [1, 2, 6, 6], roi=[0.1, 0.3, 0.9, 1.2], sizes=[4, 5], axes=[2, 3], mode="linear",
+        coordinate_transformation_mode="tf_crop_and_resize", extrapolation_value=-3.0),
+    "resize_linear_f16": _resize([1, 4, 6, 6], scales=[1, 1, 2, 2], mode="linear",
+                                 dtype=np.float16),
+    "upsample_nearest_opset9": _model(
+        [helper.make_node("Upsample", ["x", "scales"], ["y"], mode="nearest")], [("x", [1, 2, 3, 4])],
+        ["y"], [("scales", np.array([1, 1, 2, 3], np.float32))], opset=9),
+    # DepthToSpace (DCR, CRD) and SpaceToDepth.
+    "depth_to_space_dcr_crd": _model(
+        [helper.make_node("DepthToSpace", ["x"], ["a"], blocksize=2),
+         helper.make_node("DepthToSpace", ["x"], ["b"], blocksize=2, mode="CRD")],
+        [("x", [2, 8, 3, 4])], ["a", "b"], opset=13),
+    "space_to_depth": _model([helper.make_node("SpaceToDepth", ["x"], ["y"], blocksize=3)],
+                             [("x", [2, 2, 6, 9])], ["y"], opset=13),
+}

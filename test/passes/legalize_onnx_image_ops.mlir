@@ -1,0 +1,168 @@
+// RUN: r1c-opt %s -r1c-legalize-onnx -split-input-file -verify-diagnostics | FileCheck %s
+
+// Image ops decompose into r1 ops: Resize and Upsample into gathers and
+// weighted sums per axis (tables constant when scales, sizes and roi are),
+// ConvTranspose into a GEMM or a convolution, DepthToSpace and SpaceToDepth
+// into a transpose between reshapes, GridSample and AffineGrid into
+// arithmetic on the grid and gathers.
+
+// Nearest upsampling by whole factors is one broadcast for all its axes; a
+// scale of 1 leaves a dim alone, even a dynamic one.
+// CHECK-LABEL: func @resize_nearest_whole_factors
+// CHECK-SAME: (%[[X:.*]]: tensor<?x3x4x5xf32>) -> tensor<?x3x8x15xf32>
+func.func @resize_nearest_whole_factors(%x: tensor<?x3x4x5xf32>) -> !r1.unknown {
+  // CHECK: %[[SPLIT:.*]] = r1.constant dense<[-1, 3, 4, 1, 5, 1]> : tensor<6xi64>
+  // CHECK: %[[R:.*]] = r1.reshape %[[X]], %[[SPLIT]]
+  // CHECK: %[[TIMES:.*]] = r1.constant dense<[1, 1, 1, 2, 1, 3]> : tensor<6xi64>
+  // CHECK: %[[E:.*]] = r1.expand %[[R]], %[[TIMES]] : (tensor<?x3x4x1x5x1xf32>, tensor<6xi64>) -> tensor<?x3x4x2x5x3xf32>
+  // CHECK: r1.reshape %[[E]], %{{.*}} : (tensor<?x3x4x2x5x3xf32>, tensor<4xi64>) -> tensor<?x3x8x15xf32>
+  // CHECK-NOT: r1.gather
+  %s = r1.constant dense<[1.0, 1.0, 2.0, 3.0]> : tensor<4xf32>
+  %none = r1.none
+  %0 = r1.onnx_node "Resize"(%x, %none, %s) {domain = "", node_name = "up", onnx_attrs = {mode = "nearest"}, opset = 19 : i64} : (tensor<?x3x4x5xf32>, none, tensor<4xf32>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
+
+// -----
+
+// Linear resizing (here to sizes, half_pixel): per axis, a gather of each
+// position's two taps, weighted and summed. Shrinking axes go first.
+// CHECK-LABEL: func @resize_linear_sizes
+// CHECK-SAME: (%[[X:.*]]: tensor<1x2x4x4xf32>) -> tensor<1x2x2x3xf32>
+func.func @resize_linear_sizes(%x: tensor<1x2x4x4xf32>) -> !r1.unknown {
+  // CHECK-DAG: %[[I2:.*]] = r1.constant dense<{{\[}}[0, 1], [2, 3]]> : tensor<2x2xi64>
+  // CHECK-DAG: %[[W2:.*]] = r1.constant dense<5.000000e-01> : tensor<2x2x1xf32>
+  // CHECK: %[[G2:.*]] = r1.gather %[[X]], %[[I2]] {axis = 2 : i64} : (tensor<1x2x4x4xf32>, tensor<2x2xi64>) -> tensor<1x2x2x2x4xf32>
+  // CHECK: %[[M2:.*]] = r1.mul %[[G2]], %[[W2]]
+  // CHECK: %[[H:.*]] = r1.reduce_sum %[[M2]] {axes = array<i64: 3>, keepdims = false
+  // CHECK-DAG: %[[I3:.*]] = r1.constant dense<{{\[}}[0, 1], [1, 2], [2, 3]]> : tensor<3x2xi64>
+  // CHECK-DAG: %[[W3:.*]] = r1.constant dense<{{\[}}[0.833333313, 0.166666672], [5.000000e-01, 5.000000e-01], [0.166666672, 0.833333313]]> : tensor<3x2xf32>
+  // CHECK: %[[G3:.*]] = r1.gather %[[H]], %[[I3]] {axis = 3 : i64}
+  // CHECK: %[[M3:.*]] = r1.mul %[[G3]], %[[W3]]
+  // CHECK: r1.reduce_sum %[[M3]] {axes = array<i64: 4>, keepdims = false
+  %s = r1.constant dense<[1, 2, 2, 3]> : tensor<4xi64>
+  %none = r1.none
+  %0 = r1.onnx_node "Resize"(%x, %none, %none, %s) {domain = "", node_name = "down", onnx_attrs = {mode = "linear"}, opset = 19 : i64} : (tensor<1x2x4x4xf32>, none, none, tensor<4xi64>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
+
+// -----
+
+// tf_crop_and_resize: the roi picks the region; positions whose source lies
+// outside the input get extrapolation_value.
+// CHECK-LABEL: func @resize_crop
+func.func @resize_crop(%x: tensor<1x1x4x4xf32>) -> !r1.unknown {
+  // CHECK: %[[W:.*]] = r1.constant dense<{{\[\[\[}}0.799999952], [0.200000018]], {{\[\[}}0.599999904], [0.400000095]], {{\[\[}}1.000000e+00], [0.000000e+00]]]> : tensor<3x2x1xf32>
+  // CHECK: %[[Y:.*]] = r1.reduce_sum
+  // CHECK: %[[Z:.*]] = r1.reduce_sum
+  // CHECK-DAG: %[[ROWS:.*]] = r1.constant dense<{{\[}}[false], [false], [true]]> : tensor<3x1xi1>
+  // CHECK-DAG: %[[TEN:.*]] = r1.constant dense<1.000000e+01> : tensor<f32>
+  // CHECK: %[[C:.*]] = r1.where %[[ROWS]], %[[TEN]], %[[Z]]
+  // CHECK: %[[COLS:.*]] = r1.constant dense<[false, true, true]> : tensor<3xi1>
+  // CHECK: r1.where %[[COLS]], %{{.*}}, %[[C]]
+  %roi = r1.constant dense<[0.0, 0.0, 0.4, 0.6, 1.0, 1.0, 1.2, 1.7]> : tensor<8xf32>
+  %sz = r1.constant dense<[1, 1, 3, 3]> : tensor<4xi64>
+  %none = r1.none
+  %0 = r1.onnx_node "Resize"(%x, %roi, %none, %sz) {domain = "", node_name = "crop", onnx_attrs = {mode = "linear", coordinate_transformation_mode = "tf_crop_and_resize", extrapolation_value = 1.000000e+01 : f32}, opset = 13 : i64} : (tensor<1x1x4x4xf32>, tensor<8xf32>, none, tensor<4xi64>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
+
+// -----
+
+// Antialiased cubic downsampling by 2 widens the kernel to 8 taps; taps
+// that clamp to the same border element merge, leaving 7.
+// CHECK-LABEL: func @resize_cubic_antialias
+func.func @resize_cubic_antialias(%x: tensor<1x8xf32>) -> !r1.unknown {
+  // CHECK: %[[I:.*]] = r1.constant dense<{{\[}}[0, 1, 2, 3, 4, 0, 0], [0, 1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6, 7], [3, 4, 5, 6, 7, 3, 3]]> : tensor<4x7xi64>
+  // CHECK: %[[W:.*]] = r1.constant dense_resource<r1c.table.{{.*}}> : tensor<4x7xf32>
+  // CHECK: r1.gather %{{.*}}, %[[I]] {axis = 1 : i64}
+  %s = r1.constant dense<[1.0, 0.5]> : tensor<2xf32>
+  %none = r1.none
+  %0 = r1.onnx_node "Resize"(%x, %none, %s) {domain = "", node_name = "aa", onnx_attrs = {mode = "cubic", antialias = 1 : i64}, opset = 18 : i64} : (tensor<1x8xf32>, none, tensor<2xf32>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
+
+// -----
+
+// Scales known only at run time: the same formulas become ops on the scale
+// (here nearest, round_prefer_floor: a gather by computed indices), and the
+// output size comes from the declared type.
+// CHECK-LABEL: func @resize_runtime_scales
+// CHECK-SAME: (%[[X:.*]]: tensor<1x1x2x2xf32>, %[[S:.*]]: tensor<1xf32>)
+func.func @resize_runtime_scales(%x: tensor<1x1x2x2xf32>, %s: tensor<1xf32>) -> tensor<1x1x2x4xf32> {
+  // CHECK: %[[SCALE:.*]] = r1.cast %[[S]] {to = f64}
+  // CHECK: %[[SRC:.*]] = r1.div %{{.*}}, %[[SCALE]] : (tensor<4xf64>, tensor<1xf64>) -> tensor<4xf64>
+  // CHECK: r1.ceil
+  // CHECK: r1.less_equal
+  // CHECK: %[[IDX:.*]] = r1.cast %{{.*}} {to = i64} : (tensor<4xf64>) -> tensor<4xi64>
+  // CHECK: r1.gather %[[X]], %[[IDX]] {axis = 3 : i64} : (tensor<1x1x2x2xf32>, tensor<4xi64>) -> tensor<1x1x2x4xf32>
+  %none = r1.none
+  %0 = r1.onnx_node "Resize"(%x, %none, %s) {domain = "", node_name = "rt", onnx_attrs = {mode = "nearest", axes = array<i64: 3>}, opset = 19 : i64} : (tensor<1x1x2x2xf32>, none, tensor<1xf32>) -> tensor<1x1x2x4xf32>
+  return %0 : tensor<1x1x2x4xf32>
+}
+
+// -----
+
+func.func @resize_runtime_scales_unknown_size(%x: tensor<1x1x2x2xf32>, %s: tensor<4xf32>) -> !r1.unknown {
+  %none = r1.none
+  // expected-error @+1 {{Resize (opset 19): needs constant scales or sizes, or a declared static output size, for dim 0}}
+  %0 = r1.onnx_node "Resize"(%x, %none, %s) {domain = "", node_name = "rt", onnx_attrs = {mode = "linear"}, opset = 19 : i64} : (tensor<1x1x2x2xf32>, none, tensor<4xf32>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
+
+// -----
+
+func.func @resize_scales_and_sizes(%x: tensor<1x1x2x2xf32>) -> !r1.unknown {
+  %none = r1.none
+  %s = r1.constant dense<[1.0, 1.0, 2.0, 2.0]> : tensor<4xf32>
+  %z = r1.constant dense<[1, 1, 4, 4]> : tensor<4xi64>
+  // expected-error @+1 {{Resize (opset 13): takes scales or sizes, not both}}
+  %0 = r1.onnx_node "Resize"(%x, %none, %s, %z) {domain = "", node_name = "both", onnx_attrs = {}, opset = 13 : i64} : (tensor<1x1x2x2xf32>, none, tensor<4xf32>, tensor<4xi64>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
+
+// -----
+
+func.func @resize_unknown_coordinates(%x: tensor<1x1x2x2xf32>) -> !r1.unknown {
+  %none = r1.none
+  %s = r1.constant dense<[1.0, 1.0, 2.0, 2.0]> : tensor<4xf32>
+  // expected-error @+1 {{Resize (opset 13): unknown coordinate_transformation_mode "half_pixels"}}
+  %0 = r1.onnx_node "Resize"(%x, %none, %s) {domain = "", node_name = "bad", onnx_attrs = {coordinate_transformation_mode = "half_pixels"}, opset = 13 : i64} : (tensor<1x1x2x2xf32>, none, tensor<4xf32>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
+
+// -----
+
+// Upsample: opset 7 gives scales as an attribute, opset 9 as an input; both
+// resize with asymmetric coordinates.
+// CHECK-LABEL: func @upsample
+func.func @upsample(%x: tensor<1x2x3xf32>, %s: tensor<3xf32>) -> (!r1.unknown, tensor<1x4x6xf32>) {
+  // CHECK: r1.expand %{{.*}} : (tensor<1x2x1x3x1xf32>, tensor<5xi64>) -> tensor<1x2x2x3x2xf32>
+  // CHECK: r1.cast %{{.*}} {to = f64} : (tensor<1xf32>) -> tensor<1xf64>
+  // CHECK: r1.div %{{.*}}, %{{.*}} : (tensor<6xf64>, tensor<1xf64>) -> tensor<6xf64>
+  // CHECK: r1.gather %{{.*}} {axis = 2 : i64} : (tensor<1x4x3xf32>, tensor<6x2xi64>) -> tensor<1x4x6x2xf32>
+  %0 = r1.onnx_node "Upsample"(%x) {domain = "", node_name = "up7", onnx_attrs = {mode = "nearest", scales = array<f32: 1.0, 2.0, 2.0>}, opset = 7 : i64} : (tensor<1x2x3xf32>) -> !r1.unknown
+  %1 = r1.onnx_node "Upsample"(%x, %s) {domain = "", node_name = "up9", onnx_attrs = {mode = "linear"}, opset = 9 : i64} : (tensor<1x2x3xf32>, tensor<3xf32>) -> tensor<1x4x6xf32>
+  return %0, %1 : !r1.unknown, tensor<1x4x6xf32>
+}
+
+// -----
+
+// DepthToSpace and SpaceToDepth: a transpose between two reshapes. DCR
+// takes the block offset from the high part of the channel, CRD from the low.
+// CHECK-LABEL: func @depth_to_space
+// CHECK-SAME: (%[[X:.*]]: tensor<?x8x2x4xf32>)
+func.func @depth_to_space(%x: tensor<?x8x2x4xf32>) -> (!r1.unknown, !r1.unknown, !r1.unknown) {
+  // CHECK: %[[D:.*]] = r1.reshape %[[X]], %{{.*}} -> tensor<?x2x2x2x2x4xf32>
+  // CHECK: %[[DT:.*]] = r1.transpose %[[D]] {perm = array<i64: 0, 3, 4, 1, 5, 2>}
+  // CHECK: r1.reshape %[[DT]], %{{.*}} -> tensor<?x2x4x8xf32>
+  // CHECK: %[[C:.*]] = r1.reshape %[[X]], %{{.*}} -> tensor<?x2x2x2x2x4xf32>
+  // CHECK: r1.transpose %[[C]] {perm = array<i64: 0, 1, 4, 2, 5, 3>}
+  // CHECK: %[[S:.*]] = r1.reshape %[[X]], %{{.*}} -> tensor<?x8x1x2x2x2xf32>
+  // CHECK: %[[ST:.*]] = r1.transpose %[[S]] {perm = array<i64: 0, 3, 5, 1, 2, 4>}
+  // CHECK: r1.reshape %[[ST]], %{{.*}} -> tensor<?x32x1x2xf32>
+  %0 = r1.onnx_node "DepthToSpace"(%x) {domain = "", node_name = "dcr", onnx_attrs = {blocksize = 2 : i64}, opset = 13 : i64} : (tensor<?x8x2x4xf32>) -> !r1.unknown
+  %1 = r1.onnx_node "DepthToSpace"(%x) {domain = "", node_name = "crd", onnx_attrs = {blocksize = 2 : i64, mode = "CRD"}, opset = 13 : i64} : (tensor<?x8x2x4xf32>) -> !r1.unknown
+  %2 = r1.onnx_node "SpaceToDepth"(%x) {domain = "", node_name = "s2d", onnx_attrs = {blocksize = 2 : i64}, opset = 13 : i64} : (tensor<?x8x2x4xf32>) -> !r1.unknown
+  return %0, %1, %2 : !r1.unknown, !r1.unknown, !r1.unknown
+}
