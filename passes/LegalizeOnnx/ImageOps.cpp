@@ -93,6 +93,7 @@ Result legalizeSpaceToDepth(OnnxNode &node) {
 
 void mlir::r1::addImageOps(SmallVectorImpl<OnnxPattern> &patterns) {
   patterns.append({
+      {"ConvTranspose", 1, legalizeConvTranspose},
       {"DepthToSpace", 1, legalizeDepthToSpace},
       {"Resize", 10, legalizeResize},
       {"SpaceToDepth", 1, legalizeSpaceToDepth},

@@ -345,6 +345,14 @@ g (float[2, 3, 4, 6] x) => (float[2, 3, 8, 12] y, float[2, 3, 6, 5] z)
   y = Resize <mode = "nearest"> (x, , scales)
   z = Resize <mode = "cubic", coordinate_transformation_mode = "align_corners"> (x, , , sizes)
 }""", opset=19),
+    # ConvTranspose: kernel == stride as a GEMM and a pixel shuffle (with
+    # groups), else a convolution of the zero-inserted input.
+    case("conv_transpose", """
+g (float[2, 4, 5, 6] x, float[4, 3, 2, 2] w, float[6] b, float[4, 3, 3, 3] v, float[3] c)
+  => (float[2, 6, 10, 12] y, float[2, 3, 10, 12] z) {
+  y = ConvTranspose <strides = [2, 2], group = 2> (x, w, b)
+  z = ConvTranspose <strides = [2, 2], pads = [1, 1, 1, 1], output_padding = [1, 1]> (x, v, c)
+}"""),
     # Several kernels through the arena.
     case("residual_block", """
 g (float[1, 8, 6, 6] x, float[8, 8, 3, 3] w, float[8] s, float[8] b, float[8] m, float[8] v)

@@ -1,7 +1,9 @@
 """Graphs for check_host.py with image ops: Resize in each mode and
 coordinate transformation (constant scales, sizes and roi, as models give
-them), Upsample, DepthToSpace and SpaceToDepth. Built with onnx.helper, so
-that weights can be random initializers."""
+them), Upsample, ConvTranspose on both of its paths (a GEMM when kernel
+equals stride, else a convolution of the zero-inserted input), DepthToSpace,
+SpaceToDepth, GridSample and AffineGrid. Built with onnx.helper, so that
+weights can be random initializers."""
 import numpy as np
 from onnx import TensorProto, helper, numpy_helper
 
@@ -83,6 +85,24 @@ GRAPHS = {
     "upsample_nearest_opset9": _model(
         [helper.make_node("Upsample", ["x", "scales"], ["y"], mode="nearest")], [("x", [1, 2, 3, 4])],
         ["y"], [("scales", np.array([1, 1, 2, 3], np.float32))], opset=9),
+    # ConvTranspose: kernel == stride with groups (the GEMM), then the
+    # convolution of the zero-inserted input with pads, output_padding,
+    # dilations, output_shape, auto_pad and 1-D / 3-D inputs.
+    "conv_transpose_k2s2": _conv_transpose([2, 6, 5, 7], [6, 4, 2, 2], strides=[2, 2]),
+    "conv_transpose_k2s2_grouped": _conv_transpose([1, 6, 4, 5], [6, 2, 2, 2], group=3,
+                                                   strides=[2, 2]),
+    "conv_transpose_3x3_s2_pads_output_padding": _conv_transpose(
+        [1, 4, 5, 6], [4, 3, 3, 3], strides=[2, 2], pads=[1, 1, 1, 1], output_padding=[1, 1]),
+    "conv_transpose_dilated_grouped": _conv_transpose(
+        [2, 4, 5, 5], [4, 3, 3, 2], group=2, strides=[1, 2], dilations=[2, 1],
+        pads=[0, 1, 2, 0]),
+    "conv_transpose_output_shape_same_upper": _conv_transpose(
+        [1, 3, 4, 5], [3, 2, 3, 3], strides=[2, 2], auto_pad="SAME_UPPER", bias=False),
+    "conv_transpose_output_shape": _conv_transpose(
+        [1, 2, 3, 3], [2, 2, 3, 3], strides=[3, 2], output_shape=[10, 8]),
+    "conv_transpose_1d": _conv_transpose([2, 3, 9], [3, 5, 4], strides=[3], pads=[1, 2]),
+    "conv_transpose_3d": _conv_transpose([1, 2, 3, 4, 3], [2, 3, 2, 3, 2], strides=[2, 1, 2],
+                                         pads=[0, 1, 1, 1, 0, 0]),
     # DepthToSpace (DCR, CRD) and SpaceToDepth.
     "depth_to_space_dcr_crd": _model(
         [helper.make_node("DepthToSpace", ["x"], ["a"], blocksize=2),

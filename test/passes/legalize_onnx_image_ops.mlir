@@ -166,3 +166,66 @@ func.func @depth_to_space(%x: tensor<?x8x2x4xf32>) -> (!r1.unknown, !r1.unknown,
   %2 = r1.onnx_node "SpaceToDepth"(%x) {domain = "", node_name = "s2d", onnx_attrs = {blocksize = 2 : i64}, opset = 13 : i64} : (tensor<?x8x2x4xf32>) -> !r1.unknown
   return %0, %1, %2 : !r1.unknown, !r1.unknown, !r1.unknown
 }
+
+// -----
+
+// ConvTranspose with kernel == stride is one GEMM of the rearranged
+// constant weight, [Cout * K, Cin], by the input, then a pixel shuffle; the
+// bias is added before the last reshape (a view), in the transpose's kernel.
+// CHECK-LABEL: func @conv_transpose_gemm
+// CHECK-SAME: (%[[X:.*]]: tensor<?x2x3x4xf32>, %[[B:.*]]: tensor<3xf32>) -> tensor<?x3x3x8xf32>
+func.func @conv_transpose_gemm(%x: tensor<?x2x3x4xf32>, %b: tensor<3xf32>) -> !r1.unknown {
+  // CHECK: %[[W:.*]] = r1.constant dense<{{\[}}[1.000000e+00, 7.000000e+00], [2.000000e+00, 8.000000e+00], [3.000000e+00, 9.000000e+00], [4.000000e+00, 1.000000e+01], [5.000000e+00, 1.100000e+01], [6.000000e+00, 1.200000e+01]]> : tensor<6x2xf32>
+  // CHECK: %[[XR:.*]] = r1.reshape %[[X]], %{{.*}} -> tensor<?x2x12xf32>
+  // CHECK: %[[M:.*]] = r1.matmul %[[W]], %[[XR]] : (tensor<6x2xf32>, tensor<?x2x12xf32>) -> tensor<?x6x12xf32>
+  // CHECK: %[[MR:.*]] = r1.reshape %[[M]], %{{.*}} -> tensor<?x3x1x2x3x4xf32>
+  // CHECK: %[[T:.*]] = r1.transpose %[[MR]] {perm = array<i64: 0, 1, 4, 2, 5, 3>}
+  // CHECK: %[[BU:.*]] = r1.unsqueeze %[[B]] {axes = array<i64: 1, 2, 3, 4>}
+  // CHECK: %[[A:.*]] = r1.add %[[T]], %[[BU]]
+  // CHECK: r1.reshape %[[A]], %{{.*}} -> tensor<?x3x3x8xf32>
+  %w = r1.constant dense<[[[[1.0, 2.0]], [[3.0, 4.0]], [[5.0, 6.0]]], [[[7.0, 8.0]], [[9.0, 10.0]], [[11.0, 12.0]]]]> : tensor<2x3x1x2xf32>
+  %0 = r1.onnx_node "ConvTranspose"(%x, %w, %b) {domain = "", node_name = "up", onnx_attrs = {strides = array<i64: 1, 2>}, opset = 11 : i64} : (tensor<?x2x3x4xf32>, tensor<2x3x1x2xf32>, tensor<3xf32>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
+
+// -----
+
+// Otherwise a stride-1 convolution of the zero-inserted input (a gather and
+// a select per strided dim), padded by the kernel's overhang less the pads;
+// an overhang below zero crops (the slice). A weight known only at run time
+// is flipped by a reversing slice.
+// CHECK-LABEL: func @conv_transpose_conv
+// CHECK-SAME: (%[[X:.*]]: tensor<1x2x3x4xf32>, %[[W:.*]]: tensor<2x1x3x3xf32>) -> tensor<1x2x6x3xf32>
+func.func @conv_transpose_conv(%x: tensor<1x2x3x4xf32>, %w: tensor<2x1x3x3xf32>) -> !r1.unknown {
+  // CHECK: %[[I:.*]] = r1.constant dense<[0, 0, 1, 1, 2]> : tensor<5xi64>
+  // CHECK: %[[G:.*]] = r1.gather %[[X]], %[[I]] {axis = 2 : i64}
+  // CHECK: %[[KEEP:.*]] = r1.constant dense<{{\[}}[true], [false], [true], [false], [true]]> : tensor<5x1xi1>
+  // CHECK: %[[Z:.*]] = r1.where %[[KEEP]], %[[G]], %{{.*}} : (tensor<5x1xi1>, tensor<1x2x5x4xf32>, tensor<f32>) -> tensor<1x2x5x4xf32>
+  // CHECK: %[[C:.*]] = r1.slice %[[Z]] {axes = array<i64: 3>, ends = array<i64: 3>, starts = array<i64: 0>, steps = array<i64: 1>}
+  // CHECK: %[[WT:.*]] = r1.transpose %{{.*}} {perm = array<i64: 0, 2, 1, 3, 4>}
+  // CHECK: %[[WF:.*]] = r1.slice %[[WT]] {axes = array<i64: 3, 4>, ends = array<i64: -9223372036854775808, -9223372036854775808>, starts = array<i64: -1, -1>, steps = array<i64: -1, -1>}
+  // CHECK: %[[WR:.*]] = r1.reshape %[[WF]], %{{.*}} -> tensor<2x1x3x3xf32>
+  // CHECK: r1.conv %[[C]], %[[WR]] {dilations = array<i64: 1, 1>, group = 2 : i64, pads = array<i64: 1, 2, 2, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x5x3xf32>, tensor<2x1x3x3xf32>) -> tensor<1x2x6x3xf32>
+  %0 = r1.onnx_node "ConvTranspose"(%x, %w) {domain = "", node_name = "ct", onnx_attrs = {strides = array<i64: 2, 1>, pads = array<i64: 1, 0, 0, 3>, group = 2 : i64}, opset = 11 : i64} : (tensor<1x2x3x4xf32>, tensor<2x1x3x3xf32>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
+
+// -----
+
+// A constant weight is flipped and transposed at compile time.
+// CHECK-LABEL: func @conv_transpose_constant_weight
+func.func @conv_transpose_constant_weight(%x: tensor<1x1x3xf32>) -> !r1.unknown {
+  // CHECK: %[[W:.*]] = r1.constant dense<{{\[\[\[}}3.000000e+00, 2.000000e+00, 1.000000e+00]], {{\[\[}}6.000000e+00, 5.000000e+00, 4.000000e+00]]]> : tensor<2x1x3xf32>
+  // CHECK: r1.conv %{{.*}}, %[[W]] {dilations = array<i64: 1>, group = 1 : i64, pads = array<i64: 2, 2>, strides = array<i64: 1>} : (tensor<1x1x5xf32>, tensor<2x1x3xf32>) -> tensor<1x2x7xf32>
+  %w = r1.constant dense<[[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]]> : tensor<1x2x3xf32>
+  %0 = r1.onnx_node "ConvTranspose"(%x, %w) {domain = "", node_name = "ct1", onnx_attrs = {strides = array<i64: 2>}, opset = 22 : i64} : (tensor<1x1x3xf32>, tensor<1x2x3xf32>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
+
+// -----
+
+func.func @conv_transpose_channels(%x: tensor<1x3x4x4xf32>, %w: tensor<2x1x3x3xf32>) -> !r1.unknown {
+  // expected-error @+1 {{ConvTranspose (opset 11): input has 3 channels but the weight [2, 1, 3, 3] with group 1 expects 2}}
+  %0 = r1.onnx_node "ConvTranspose"(%x, %w) {domain = "", node_name = "ct", onnx_attrs = {}, opset = 11 : i64} : (tensor<1x3x4x4xf32>, tensor<2x1x3x3xf32>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
