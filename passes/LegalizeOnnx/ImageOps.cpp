@@ -1,12 +1,14 @@
-//===- ImageOps.cpp - ONNX image ops: registry, DepthToSpace, SpaceToDepth ===//
+//===- ImageOps.cpp - ONNX image ops: registry and the small ones ---------===//
 //
 // Every image op decomposes into r1 ops that host and GPU targets already
 // compile: DepthToSpace and SpaceToDepth are a transpose between two
-// reshapes (views), so one kernel each.
+// reshapes (views), so one kernel each; AffineGrid is a matmul of a
+// constant table of pixel centers by the transforms.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/LegalizeOnnx/ImageOps.h"
 #include "dialects/R1/IR/ShapeInference.h"
+#include "passes/LegalizeOnnx/Columns.h"
 
 using namespace mlir;
 using namespace mlir::r1;
@@ -89,12 +91,70 @@ Result legalizeSpaceToDepth(OnnxNode &node) {
                            {n, c * b * b, h / b, w / b}));
 }
 
+/// The sampling grid of an affine transform: the transforms [N, 2, 3] (or
+/// [N, 3, 4]) times the normalized pixel centers of the output, with a 1
+/// appended: one constant [pixels, 3] (or 4) table and one matmul.
+Result legalizeAffineGrid(OnnxNode &node) {
+  FailureOr<Value> theta = node.requiredInput(0);
+  if (failed(theta) || failed(node.requiredInput(1)))
+    return failure();
+  auto thetaShape = getShapeOf(*theta);
+  if (!thetaShape || thetaShape->size() != 3 || (*thetaShape)[1] == kDynamic ||
+      (*thetaShape)[1] < 2 || (*thetaShape)[1] > 3 || (*thetaShape)[2] != (*thetaShape)[1] + 1)
+    return node.emitError() << "needs theta of shape [N, 2, 3] or [N, 3, 4]", failure();
+  int64_t dims = (*thetaShape)[1];
+  // The output's spatial size: the size input, or the declared output
+  // where that input is only known at run time.
+  SmallVector<int64_t> sizes;
+  if (auto size = node.constantInts(1)) {
+    if (int64_t(size->size()) != dims + 2)
+      return node.emitError() << "needs a size of " << dims + 2 << " values", failure();
+    sizes.assign(size->begin() + 2, size->end());
+  } else if (auto declared = getShapeOf(node.getDeclaredOutputType(0));
+             declared && int64_t(declared->size()) == dims + 2) {
+    sizes.assign(declared->begin() + 1, declared->end() - 1);
+  }
+  if (int64_t(sizes.size()) != dims || llvm::any_of(sizes, [](int64_t s) { return s <= 0; }))
+    return node.emitError() << "needs a constant size, or a declared static output shape",
+           failure();
+  bool alignCorners = node.getInt("align_corners", 0) != 0;
+  // Pixel centers from -1 to 1 with align_corners, else half a pixel in.
+  auto position = [&](int64_t i, int64_t n) {
+    if (alignCorners)
+      return n == 1 ? -1.0 : -1.0 + 2.0 * double(i) / double(n - 1);
+    return (2.0 * double(i) + 1.0) / double(n) - 1.0;
+  };
+  // Rows in output order; columns x (innermost dim), y[, z], then 1.
+  SmallVector<double> table;
+  int64_t pixels = productOfDims(sizes);
+  for (int64_t p = 0; p < pixels; ++p) {
+    SmallVector<double> row;
+    for (int64_t k = dims - 1, rest = p; k >= 0; --k) {
+      row.push_back(position(rest % sizes[k], sizes[k]));
+      rest /= sizes[k];
+    }
+    row.push_back(1);
+    table.append(row);
+  }
+  OpBuilder &b = node.getBuilder();
+  Type element = getElementTypeOf(*theta);
+  Value base = makeTable(node, {pixels, dims + 1}, element, table);
+  Value transposed = node.create<TransposeOp>(*theta, b.getDenseI64ArrayAttr({0, 2, 1}));
+  Value grid = node.create<MatMulOp>(base, transposed);
+  SmallVector<int64_t> shape = {(*thetaShape)[0]};
+  shape.append(sizes);
+  shape.push_back(dims);
+  return results(reshapeTo(node, grid, shape));
+}
+
 } // namespace
 
 void mlir::r1::addImageOps(SmallVectorImpl<OnnxPattern> &patterns) {
   patterns.append({
+      {"AffineGrid", 20, legalizeAffineGrid},
       {"ConvTranspose", 1, legalizeConvTranspose},
       {"DepthToSpace", 1, legalizeDepthToSpace},
+      {"GridSample", 16, legalizeGridSample},
       {"Resize", 10, legalizeResize},
       {"SpaceToDepth", 1, legalizeSpaceToDepth},
       {"Upsample", 7, legalizeUpsample},

@@ -353,6 +353,18 @@ g (float[2, 4, 5, 6] x, float[4, 3, 2, 2] w, float[6] b, float[4, 3, 3, 3] v, fl
   y = ConvTranspose <strides = [2, 2], group = 2> (x, w, b)
   z = ConvTranspose <strides = [2, 2], pads = [1, 1, 1, 1], output_padding = [1, 1]> (x, v, c)
 }"""),
+    # GridSample: arithmetic on the grid and one gather_nd of every tap;
+    # AffineGrid: a matmul by a constant table of pixel centers.
+    case("grid_sample_affine_grid", """
+g (float[2, 3, 5, 6] x, float[2, 4, 7, 2] grid, float[2, 2, 3] theta)
+  => (float[2, 3, 4, 7] y, float[2, 3, 4, 7] z, float[2, 3, 4, 5] w)
+<int64[4] size = {2, 3, 4, 5}>
+{
+  y = GridSample <mode = "linear"> (x, grid)
+  z = GridSample <mode = "cubic", padding_mode = "reflection", align_corners = 1> (x, grid)
+  a = AffineGrid <align_corners = 0> (theta, size)
+  w = GridSample <mode = "nearest", padding_mode = "border"> (x, a)
+}""", opset=20),
     # Several kernels through the arena.
     case("residual_block", """
 g (float[1, 8, 6, 6] x, float[8, 8, 3, 3] w, float[8] s, float[8] b, float[8] m, float[8] v)

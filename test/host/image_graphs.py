@@ -53,6 +53,11 @@ def _conv_transpose(x_shape, w_shape, bias=True, **attrs):
                   ["y"], constants, opset=17)
 
 
+def _grid_sample(x_shape, grid_shape, opset, **attrs):
+    return _model([helper.make_node("GridSample", ["x", "grid"], ["y"], **attrs)],
+                  [("x", x_shape), ("grid", grid_shape)], ["y"], opset=opset)
+
+
 GRAPHS = {
     # Resize: nearest upsampling by 2 (one broadcast), linear to sizes that
     # shrink one axis and grow the other, cubic with align_corners and
@@ -103,6 +108,32 @@ GRAPHS = {
     "conv_transpose_1d": _conv_transpose([2, 3, 9], [3, 5, 4], strides=[3], pads=[1, 2]),
     "conv_transpose_3d": _conv_transpose([1, 2, 3, 4, 3], [2, 3, 2, 3, 2], strides=[2, 1, 2],
                                          pads=[0, 1, 1, 1, 0, 0]),
+    # GridSample in each mode and padding mode, 2-D (opset 16 names) and
+    # 3-D, with and without align_corners; AffineGrid feeding it.
+    "grid_sample_bilinear_zeros": _grid_sample([2, 3, 5, 6], [2, 4, 7, 2], 16, mode="bilinear"),
+    "grid_sample_nearest_border_align_corners": _grid_sample(
+        [1, 2, 6, 5], [1, 5, 4, 2], 16, mode="nearest", padding_mode="border", align_corners=1),
+    "grid_sample_bicubic_reflection": _grid_sample(
+        [1, 2, 5, 7], [1, 6, 3, 2], 16, mode="bicubic", padding_mode="reflection"),
+    # Bicubic with border padding is left to the backend tests: ONNX
+    # Runtime clamps the taps of a coordinate past the border where ONNX's
+    # reference (and r1c) clamps the coordinate.
+    "grid_sample_bicubic_zeros_align_corners": _grid_sample(
+        [2, 1, 4, 4], [2, 3, 5, 2], 16, mode="bicubic", align_corners=1),
+    "grid_sample_3d_linear_reflection_align_corners": _grid_sample(
+        [1, 2, 3, 4, 5], [1, 2, 3, 4, 3], 20, mode="linear", padding_mode="reflection",
+        align_corners=1),
+    "grid_sample_3d_nearest_zeros": _grid_sample([2, 2, 4, 3, 5], [2, 3, 2, 2, 3], 20,
+                                                 mode="nearest"),
+    "affine_grid_then_grid_sample": _model(
+        [helper.make_node("AffineGrid", ["theta", "size"], ["grid"], align_corners=0),
+         helper.make_node("GridSample", ["x", "grid"], ["y"], mode="linear")],
+        [("theta", [2, 2, 3]), ("x", [2, 3, 6, 7])], ["grid", "y"],
+        [("size", np.array([2, 3, 5, 4], np.int64))], opset=20),
+    "affine_grid_3d_align_corners": _model(
+        [helper.make_node("AffineGrid", ["theta", "size"], ["grid"], align_corners=1)],
+        [("theta", [2, 3, 4])], ["grid"], [("size", np.array([2, 1, 3, 4, 5], np.int64))],
+        opset=20),
     # DepthToSpace (DCR, CRD) and SpaceToDepth.
     "depth_to_space_dcr_crd": _model(
         [helper.make_node("DepthToSpace", ["x"], ["a"], blocksize=2),

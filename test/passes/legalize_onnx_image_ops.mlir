@@ -229,3 +229,82 @@ func.func @conv_transpose_channels(%x: tensor<1x3x4x4xf32>, %w: tensor<2x1x3x3xf
   %0 = r1.onnx_node "ConvTranspose"(%x, %w) {domain = "", node_name = "ct", onnx_attrs = {}, opset = 11 : i64} : (tensor<1x3x4x4xf32>, tensor<2x1x3x3xf32>) -> !r1.unknown
   return %0 : !r1.unknown
 }
+
+// -----
+
+// GridSample: per spatial dim, the grid's coordinate (innermost dim first)
+// to a pixel one and its taps; every combination of one tap per dim is an
+// index tuple for one gather_nd from the input as [N, pixels, C], weighted
+// and summed. Zeros padding zeroes the weight of taps outside the input.
+// CHECK-LABEL: func @grid_sample_bilinear
+// CHECK-SAME: (%[[X:.*]]: tensor<?x3x4x5xf32>, %[[G:.*]]: tensor<?x6x7x2xf32>) -> tensor<?x3x6x7xf32>
+func.func @grid_sample_bilinear(%x: tensor<?x3x4x5xf32>, %g: tensor<?x6x7x2xf32>) -> !r1.unknown {
+  // CHECK: %[[GY:.*]] = r1.slice %[[G]] {axes = array<i64: 3>, ends = array<i64: 2>, starts = array<i64: 1>, steps = array<i64: 1>}
+  // CHECK: r1.floor
+  // CHECK: r1.where %{{.*}} : (tensor<?x6x7xi1>, tensor<f32>, tensor<?x6x7xf32>) -> tensor<?x6x7xf32>
+  // CHECK: r1.clip %{{.*}} {max = 3.000000e+00 : f64, min = 0.000000e+00 : f64}
+  // CHECK: %[[GX:.*]] = r1.slice %[[G]] {axes = array<i64: 3>, ends = array<i64: 1>, starts = array<i64: 0>, steps = array<i64: 1>}
+  // CHECK: r1.clip %{{.*}} {max = 4.000000e+00 : f64, min = 0.000000e+00 : f64}
+  // CHECK: %[[XT:.*]] = r1.transpose %[[X]] {perm = array<i64: 0, 2, 3, 1>}
+  // CHECK: %[[TABLE:.*]] = r1.reshape %[[XT]], %{{.*}} -> tensor<?x20x3xf32>
+  // CHECK: r1.concat %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {axis = 3 : i64} : {{.*}} -> tensor<?x6x7x4xi64>
+  // CHECK: %[[IDX:.*]] = r1.reshape %{{.*}} -> tensor<?x168x1xi64>
+  // CHECK: %[[PICK:.*]] = r1.gather_nd %[[TABLE]], %[[IDX]] {batch_dims = 1 : i64} : (tensor<?x20x3xf32>, tensor<?x168x1xi64>) -> tensor<?x168x3xf32>
+  // CHECK: %[[W:.*]] = r1.reshape %{{.*}} -> tensor<?x42x4x1xf32>
+  // CHECK: %[[TAPS:.*]] = r1.reshape %[[PICK]], %{{.*}} -> tensor<?x42x4x3xf32>
+  // CHECK: %[[M:.*]] = r1.mul %[[TAPS]], %[[W]]
+  // CHECK: %[[S:.*]] = r1.reduce_sum %[[M]] {axes = array<i64: 2>, keepdims = false
+  // CHECK: %[[T:.*]] = r1.transpose %[[S]] {perm = array<i64: 0, 2, 1>}
+  // CHECK: r1.reshape %[[T]], %{{.*}} -> tensor<?x3x6x7xf32>
+  %0 = r1.onnx_node "GridSample"(%x, %g) {domain = "", node_name = "gs", onnx_attrs = {mode = "bilinear"}, opset = 16 : i64} : (tensor<?x3x4x5xf32>, tensor<?x6x7x2xf32>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
+
+// -----
+
+// Nearest rounds half to even and reads one tap: no weights with border
+// padding, which clamps coordinates past the edge.
+// CHECK-LABEL: func @grid_sample_nearest_border
+func.func @grid_sample_nearest_border(%x: tensor<1x3x4x5xf32>, %g: tensor<1x6x7x2xf32>) -> !r1.unknown {
+  // CHECK: r1.round
+  // CHECK: %[[PICK:.*]] = r1.gather_nd %{{.*}} {batch_dims = 1 : i64} : (tensor<1x20x3xf32>, tensor<1x42x1xi64>) -> tensor<1x42x3xf32>
+  // CHECK-NOT: r1.reduce_sum
+  // CHECK: r1.transpose %[[PICK]] {perm = array<i64: 0, 2, 1>}
+  %0 = r1.onnx_node "GridSample"(%x, %g) {domain = "", node_name = "gs", onnx_attrs = {mode = "nearest", padding_mode = "border"}, opset = 20 : i64} : (tensor<1x3x4x5xf32>, tensor<1x6x7x2xf32>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
+
+// -----
+
+func.func @grid_sample_3d_before_opset_20(%x: tensor<1x1x2x3x4xf32>, %g: tensor<1x2x2x2x3xf32>) -> !r1.unknown {
+  // expected-error @+1 {{GridSample (opset 16): takes 4-D inputs before opset 20}}
+  %0 = r1.onnx_node "GridSample"(%x, %g) {domain = "", node_name = "gs", onnx_attrs = {}, opset = 16 : i64} : (tensor<1x1x2x3x4xf32>, tensor<1x2x2x2x3xf32>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
+
+// -----
+
+// AffineGrid: a constant table of pixel centers (x, y, 1) times the
+// transposed transforms; a size known only at run time is read from the
+// declared output.
+// CHECK-LABEL: func @affine_grid
+// CHECK-SAME: (%[[T:.*]]: tensor<?x2x3xf32>, %[[S:.*]]: tensor<4xi64>)
+func.func @affine_grid(%t: tensor<?x2x3xf32>, %s: tensor<4xi64>) -> (!r1.unknown, tensor<?x2x3x2xf32>) {
+  // CHECK: %[[BASE:.*]] = r1.constant dense_resource<r1c.table.{{.*}}> : tensor<6x3xf32>
+  // CHECK: %[[TT:.*]] = r1.transpose %[[T]] {perm = array<i64: 0, 2, 1>}
+  // CHECK: %[[M:.*]] = r1.matmul %[[BASE]], %[[TT]] : (tensor<6x3xf32>, tensor<?x3x2xf32>) -> tensor<?x6x2xf32>
+  // CHECK: r1.reshape %[[M]], %{{.*}} -> tensor<?x2x3x2xf32>
+  // CHECK: r1.matmul %{{.*}} : (tensor<6x3xf32>, tensor<?x3x2xf32>) -> tensor<?x6x2xf32>
+  %size = r1.constant dense<[1, 1, 2, 3]> : tensor<4xi64>
+  %0 = r1.onnx_node "AffineGrid"(%t, %size) {domain = "", node_name = "ag", onnx_attrs = {align_corners = 1 : i64}, opset = 20 : i64} : (tensor<?x2x3xf32>, tensor<4xi64>) -> !r1.unknown
+  %1 = r1.onnx_node "AffineGrid"(%t, %s) {domain = "", node_name = "ag2", onnx_attrs = {}, opset = 20 : i64} : (tensor<?x2x3xf32>, tensor<4xi64>) -> tensor<?x2x3x2xf32>
+  return %0, %1 : !r1.unknown, tensor<?x2x3x2xf32>
+}
+
+// -----
+
+func.func @affine_grid_unknown_size(%t: tensor<2x2x3xf32>, %s: tensor<4xi64>) -> !r1.unknown {
+  // expected-error @+1 {{AffineGrid (opset 20): needs a constant size, or a declared static output shape}}
+  %0 = r1.onnx_node "AffineGrid"(%t, %s) {domain = "", node_name = "ag", onnx_attrs = {}, opset = 20 : i64} : (tensor<2x2x3xf32>, tensor<4xi64>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
