@@ -2,10 +2,11 @@
 //
 // Resize is separable: along each resized axis, out[i] = sum_k w[i][k] *
 // in[idx[i][k]], and resizing every axis in turn resizes the tensor. An
-// axis becomes a gather of its taps and a weighted sum over them; an axis
-// whose taps pick one element each becomes a lone gather, one that maps
-// every position to itself nothing, and nearest upsampling by whole factors
-// one broadcast for all such axes together.
+// axis becomes, per tap k, a gather by idx[.][k] scaled by w[.][k], summed
+// (a kernel per tap; wide antialiasing kernels gather all taps at once and
+// reduce); an axis whose taps pick one element each becomes a lone gather,
+// one that maps every position to itself nothing, and nearest upsampling
+// by whole factors one broadcast for all such axes together.
 //
 // The tables follow ONNX's reference implementation (onnx/reference/ops/
 // op_resize.py): the source coordinate of each output position, the taps
@@ -269,24 +270,8 @@ bool isKnown(const AxisTaps &taps) {
          llvm::all_of(taps.weights, [](const Column &c) { return c.isKnown(); });
 }
 
-/// A [out, taps] table of tap k's column in each row, shaped for
-/// broadcasting along `trailing` more dims.
-Value stackColumns(OnnxNode &node, ColumnBuilder &cb, ArrayRef<Column> columns, Type element,
-                   int64_t out, int64_t trailing) {
-  OpBuilder &b = node.getBuilder();
-  SmallVector<Value> parts;
-  for (const Column &column : columns)
-    parts.push_back(node.create<UnsqueezeOp>(cb.materialize(column, element, out),
-                                             b.getDenseI64ArrayAttr({1})));
-  Value table =
-      parts.size() == 1 ? parts.front() : node.create<ConcatOp>(parts, b.getI64IntegerAttr(1));
-  SmallVector<int64_t> axes;
-  for (int64_t i = 0; i < trailing; ++i)
-    axes.push_back(2 + i);
-  if (!axes.empty())
-    table = node.create<UnsqueezeOp>(table, b.getDenseI64ArrayAttr(axes));
-  return table;
-}
+/// Up to this many taps an axis gathers each tap on its own.
+constexpr size_t kMaxTapGathers = 4;
 
 /// Gathers each position's taps along the axis and sums them by weight.
 Value resampleAxis(OnnxNode &node, ColumnBuilder &cb, Value x, const AxisPlan &plan, int64_t rank,
@@ -307,25 +292,70 @@ Value resampleAxis(OnnxNode &node, ColumnBuilder &cb, Value x, const AxisPlan &p
     }
     return node.create<GatherOp>(x, indices, axisAttr);
   }
-  Value indices, weights;
+  // Known tables hold rows of merged taps; short rows repeat their first
+  // tap with no weight.
+  SmallVector<int64_t> weightShape = {plan.out};
+  weightShape.append(trailing, 1);
+  size_t count = plan.taps.indices.size();
   if (!plan.rows.empty()) {
-    size_t count = 0;
+    count = 0;
     for (const auto &row : plan.rows)
       count = std::max(count, row.size());
+  }
+  auto knownColumn = [&](size_t k, bool weight) {
+    SmallVector<double> column;
+    for (const auto &row : plan.rows)
+      column.push_back(weight ? (k < row.size() ? row[k].second : 0)
+                              : row[k < row.size() ? k : 0].first);
+    return column;
+  };
+  if (count <= kMaxTapGathers) {
+    // One gather per tap, scaled by its weights and added to the taps
+    // before it: a kernel each, writing an output-sized tensor.
+    Value sum;
+    for (size_t k = 0; k < count; ++k) {
+      Value index, weight;
+      if (!plan.rows.empty()) {
+        index = makeTable(node, {plan.out}, i64, knownColumn(k, false));
+        weight = makeTable(node, weightShape, element, knownColumn(k, true));
+      } else {
+        index = cb.materialize(plan.taps.indices[k], i64, plan.out);
+        weight = cb.materialize(plan.taps.weights[k], element, plan.out);
+        if (trailing)
+          weight = reshapeTo(node, weight, weightShape);
+      }
+      Value term = node.create<MulOp>(node.create<GatherOp>(x, index, axisAttr), weight);
+      sum = sum ? node.create<AddOp>(sum, term).getResult() : term;
+    }
+    return sum;
+  }
+  // Wide kernels (antialiased downsampling): all taps in one gather, then a
+  // sum over them, two kernels whatever the tap count.
+  SmallVector<int64_t> tableShape = {plan.out, int64_t(count)};
+  tableShape.append(trailing, 1);
+  Value indices, weights;
+  if (!plan.rows.empty()) {
     SmallVector<double> indexTable, weightTable;
     for (const auto &row : plan.rows)
       for (size_t k = 0; k < count; ++k) {
-        // Short rows repeat their first tap with no weight.
         indexTable.push_back(row[k < row.size() ? k : 0].first);
         weightTable.push_back(k < row.size() ? row[k].second : 0);
       }
-    SmallVector<int64_t> weightShape = {plan.out, int64_t(count)};
-    weightShape.append(trailing, 1);
     indices = makeTable(node, {plan.out, int64_t(count)}, i64, indexTable);
-    weights = makeTable(node, weightShape, element, weightTable);
+    weights = makeTable(node, tableShape, element, weightTable);
   } else {
-    indices = stackColumns(node, cb, plan.taps.indices, i64, plan.out, 0);
-    weights = stackColumns(node, cb, plan.taps.weights, element, plan.out, trailing);
+    SmallVector<Value> indexColumns, weightColumns;
+    for (size_t k = 0; k < count; ++k) {
+      auto column = [&](const Column &c, Type type) {
+        return node.create<UnsqueezeOp>(cb.materialize(c, type, plan.out),
+                                        b.getDenseI64ArrayAttr({1}));
+      };
+      indexColumns.push_back(column(plan.taps.indices[k], i64));
+      weightColumns.push_back(column(plan.taps.weights[k], element));
+    }
+    indices = node.create<ConcatOp>(indexColumns, b.getI64IntegerAttr(1));
+    weights =
+        reshapeTo(node, node.create<ConcatOp>(weightColumns, b.getI64IntegerAttr(1)), tableShape);
   }
   Value gathered = node.create<GatherOp>(x, indices, axisAttr);
   Value weighted = node.create<MulOp>(gathered, weights);
