@@ -99,7 +99,7 @@ std::string printLaunchList(StringRef arch, ArrayRef<DeviceEntry> entries,
   os << "# r1c launch list for " << arch << ": per shape bucket, an entry line, the\n"
      << "# launches in order, then where each output is. Arguments: input:N (graph\n"
      << "# input N), arena:BYTES (an arena offset), weight:BYTES (an offset into the\n"
-     << "# device weights, the artifact's WEIGHTS section).\n";
+     << "# device weights, the artifact's WEIGHTS section; weights.bin beside this file).\n";
   auto print = [&](const DeviceLocation &location) {
     switch (location.kind) {
     case R1RT_DEVICE_INPUT:

@@ -189,10 +189,11 @@ LogicalResult planArchitectures(llvm::MutableArrayRef<ArchKernels> archs,
 }
 
 /// --emit=kernels: each kernel's source once per language (per
-/// architecture only where it differs), and per architecture its binary
-/// and, for CUDA, its PTX.
+/// architecture only where it differs), per architecture its binary and,
+/// for CUDA, its PTX, and the device weights (weights.bin, what the launch
+/// lists' weight:BYTES offsets point into) when there are any.
 bool writeKernels(llvm::ArrayRef<ArchKernels> archs, const KernelCompiler &compiler,
-                  const CompilerOptions &options) {
+                  const CompilerOptions &options, const WeightLayout &weights) {
   const std::string &dir = options.outputPath;
   if (std::error_code error = llvm::sys::fs::create_directories(dir)) {
     llvm::errs() << "error: cannot create '" << dir << "': " << error.message() << "\n";
@@ -202,6 +203,12 @@ bool writeKernels(llvm::ArrayRef<ArchKernels> archs, const KernelCompiler &compi
                        llvm::sys::path::filename(options.inputPath).str() +
                        " --target=" + options.target + (options.allowTf32 ? " --tf32" : "") +
                        " --emit=kernels -o DIR\n";
+  if (weights.dataSize > 0) {
+    std::vector<uint8_t> packed = packWeights(weights);
+    if (!writeFile(dir + "/weights.bin",
+                   llvm::StringRef(reinterpret_cast<const char *>(packed.data()), packed.size())))
+      return false;
+  }
   // The first architecture of each language writes the plain .cu / .hip.
   llvm::StringMap<const ArchKernels *> firstOfLanguage;
   for (const ArchKernels &arch : archs) {
@@ -352,7 +359,7 @@ int emitGpuTargets(llvm::ArrayRef<GpuEntry> entries, const CodegenTargets &targe
   const WeightLayout &weights = weightLayout ? *weightLayout : noWeights;
   if (failed(planArchitectures(archs, entries, compiler, weights)))
     return 1;
-  if (options.emit == EmitFormat::Kernels && !writeKernels(archs, compiler, options))
+  if (options.emit == EmitFormat::Kernels && !writeKernels(archs, compiler, options, weights))
     return 1;
   if (artifact) {
     for (const ArchKernels &arch : archs)

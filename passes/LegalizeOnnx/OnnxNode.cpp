@@ -92,6 +92,28 @@ std::optional<double> OnnxNode::constantScalar(unsigned index) {
   return double((*dense.getValues<APInt>().begin()).getSExtValue());
 }
 
+std::optional<SmallVector<double>> OnnxNode::constantDoubles(unsigned index) {
+  Value value = input(index);
+  Attribute attr;
+  if (!value || !matchPattern(value, m_Constant(&attr)))
+    return std::nullopt;
+  auto dense = dyn_cast<DenseElementsAttr>(attr);
+  if (!dense)
+    return std::nullopt;
+  SmallVector<double> values;
+  if (isa<FloatType>(dense.getElementType())) {
+    for (const APFloat &v : dense.getValues<APFloat>())
+      values.push_back(v.convertToDouble());
+  } else if (dense.getElementType().isIntOrIndex()) {
+    bool isUnsigned = dense.getElementType().isUnsignedInteger();
+    for (const APInt &v : dense.getValues<APInt>())
+      values.push_back(isUnsigned ? double(v.getZExtValue()) : double(v.getSExtValue()));
+  } else {
+    return std::nullopt;
+  }
+  return values;
+}
+
 InFlightDiagnostic OnnxNode::emitError() {
   InFlightDiagnostic diag = mlir::emitError(getLoc()) << getOpType();
   if (!op.getDomain().empty())
@@ -238,6 +260,7 @@ ArrayRef<OnnxPattern> mlir::r1::getDefaultDomainPatterns() {
     addNormalizationOps(all);
     addLossOps(all);
     addIndexingOps(all);
+    addImageOps(all);
     llvm::sort(all, [](const OnnxPattern &a, const OnnxPattern &b) {
       return std::make_pair(a.opType, a.sinceOpset) < std::make_pair(b.opType, b.sinceOpset);
     });

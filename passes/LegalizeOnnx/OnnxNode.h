@@ -33,6 +33,8 @@ public:
   unsigned getNumInputs() { return op.getInputs().size(); }
   /// Whether the model reads output `index`.
   bool isOutputUsed(unsigned index) { return !op.getResult(index).use_empty(); }
+  /// The type the file declares for output `index` (`!r1.unknown` when none).
+  Type getDeclaredOutputType(unsigned index) { return op.getResult(index).getType(); }
 
   bool hasAttr(StringRef name) { return static_cast<bool>(op.getOnnxAttrs().get(name)); }
   int64_t getInt(StringRef name, int64_t fallback);
@@ -48,6 +50,8 @@ public:
   std::optional<SmallVector<int64_t>> constantInts(unsigned index);
   /// A constant scalar input (any numeric type) as double.
   std::optional<double> constantScalar(unsigned index);
+  /// Values of a constant numeric input (any element type) as doubles.
+  std::optional<SmallVector<double>> constantDoubles(unsigned index);
 
   /// Emits an error at the node, prefixed with its op type and opset.
   InFlightDiagnostic emitError();
@@ -90,6 +94,8 @@ void addTransformerOps(SmallVectorImpl<OnnxPattern> &patterns);
 void addNormalizationOps(SmallVectorImpl<OnnxPattern> &patterns);
 void addLossOps(SmallVectorImpl<OnnxPattern> &patterns);
 void addIndexingOps(SmallVectorImpl<OnnxPattern> &patterns);
+/// Resampling and rearranging ops of images (ImageOps.cpp).
+void addImageOps(SmallVectorImpl<OnnxPattern> &patterns);
 
 /// Every pattern of the default ONNX domain, sorted by op type and opset.
 ArrayRef<OnnxPattern> getDefaultDomainPatterns();

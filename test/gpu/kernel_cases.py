@@ -3,9 +3,10 @@ reach every GPU template and its variants: vectorized and broadcast
 elementwise bodies, FFMA and matrix-instruction GEMMs (odd sizes, batch
 broadcast, 1-D operands), implicit-GEMM and direct convolutions, pooling,
 row / column / block reductions, softmax and layer norm per warp and per
-block, cached and not, and every data-movement op. Every tensor the kernels
-read is a graph input; `ranges` bounds random inputs (integers: [low, high);
-floats: uniform instead of normal)."""
+block, cached and not, and every data-movement op. The kernels read graph
+inputs and constants (index and weight tables: weights.bin); `ranges`
+bounds random inputs (integers: [low, high); floats: uniform instead of
+normal)."""
 
 HEADER = '<ir_version: 8, opset_import: ["" : {opset}]>\n'
 
@@ -415,6 +416,41 @@ g (bool[1, 1, 1, 16] m, float[2, 3, 16, 16] scores) => (float[2, 3, 16, 16] y)
   bias = Where (e, zero, low)
   y = Add (scores, bias)
 }"""),
+    # Image ops: Resize as gathers by constant index tables and weighted
+    # sums (linear, cubic), nearest upsampling as one broadcast.
+    case("resize_linear", """
+g (float[1, 3, 5, 7] x) => (float[1, 3, 10, 4] y)
+<float[4] scales = {1.0, 1.0, 2.0, 0.6}>
+{
+  y = Resize <mode = "linear"> (x, , scales)
+}""", opset=19),
+    case("resize_nearest_cubic", """
+g (float[2, 3, 4, 6] x) => (float[2, 3, 8, 12] y, float[2, 3, 6, 5] z)
+<float[4] scales = {1.0, 1.0, 2.0, 2.0}, int64[4] sizes = {2, 3, 6, 5}>
+{
+  y = Resize <mode = "nearest"> (x, , scales)
+  z = Resize <mode = "cubic", coordinate_transformation_mode = "align_corners"> (x, , , sizes)
+}""", opset=19),
+    # ConvTranspose: kernel == stride as a GEMM and a pixel shuffle (with
+    # groups), else a convolution of the zero-inserted input.
+    case("conv_transpose", """
+g (float[2, 4, 5, 6] x, float[4, 3, 2, 2] w, float[6] b, float[4, 3, 3, 3] v, float[3] c)
+  => (float[2, 6, 10, 12] y, float[2, 3, 10, 12] z) {
+  y = ConvTranspose <strides = [2, 2], group = 2> (x, w, b)
+  z = ConvTranspose <strides = [2, 2], pads = [1, 1, 1, 1], output_padding = [1, 1]> (x, v, c)
+}"""),
+    # GridSample: arithmetic on the grid and one gather_nd of every tap;
+    # AffineGrid: a matmul by a constant table of pixel centers.
+    case("grid_sample_affine_grid", """
+g (float[2, 3, 5, 6] x, float[2, 4, 7, 2] grid, float[2, 2, 3] theta)
+  => (float[2, 3, 4, 7] y, float[2, 3, 4, 7] z, float[2, 3, 4, 5] w)
+<int64[4] size = {2, 3, 4, 5}>
+{
+  y = GridSample <mode = "linear"> (x, grid)
+  z = GridSample <mode = "cubic", padding_mode = "reflection", align_corners = 1> (x, grid)
+  a = AffineGrid <align_corners = 0> (theta, size)
+  w = GridSample <mode = "nearest", padding_mode = "border"> (x, a)
+}""", opset=20),
     # Several kernels through the arena.
     case("residual_block", """
 g (float[1, 8, 6, 6] x, float[8, 8, 3, 3] w, float[8] s, float[8] b, float[8] m, float[8] v)

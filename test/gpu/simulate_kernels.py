@@ -107,7 +107,7 @@ def build_program(kernel_dir, arch, launches, arena, outputs, work):
             return f"inputs[{value}]"
         if kind == "arena":
             return f"(arena + {value})"
-        return "weights"  # only unread operands (shapes) reach here in these cases
+        return f"(weights + {value})"
 
     lines = [f"#define R1_SIM_WARP {32 if arch.startswith('sm_') else 64}",
              '#include "simt.h"', "#include <cstdio>", "#include <cstdlib>", common]
@@ -141,7 +141,15 @@ int main(int argc, char **argv) {
   ++i;
 """)
     lines.append(f"  char *arena = aligned({max(arena, 1)});")
-    lines.append("  static char weights[1 << 16] = {};")
+    # Constants the kernels read (index tables, weights) come from the
+    # weights.bin that --emit=kernels writes beside the launch lists.
+    weights_path = os.path.join(kernel_dir, "weights.bin")
+    if os.path.exists(weights_path):
+        lines.append(f"  std::vector<char> weightBytes = readFile(\"{weights_path}\");")
+    else:
+        lines.append("  std::vector<char> weightBytes(64, 0);")
+    lines.append("  char *weights = aligned(weightBytes.size());")
+    lines.append("  std::memcpy(weights, weightBytes.data(), weightBytes.size());")
     for launch in launches:
         symbol = launch["symbol"]
         _, types = kernels[symbol]
