@@ -36,9 +36,10 @@ Result legalizePad(OnnxNode &node) {
     return node.emitError() << "needs an input of known rank", failure();
   int64_t rank = type.getRank();
   auto given = node.constantInts(1);
-  if (!given)
-    return node.emitError() << "pads must be a constant; computed pads are unsupported",
-           failure();
+  bool dataPads = !given || (node.input(3) && !node.constantInts(3)) ||
+                  (node.input(2) && !node.constantScalar(2));
+  if (dataPads)
+    return legalizePadWithDataPads(node, *x, node.getString("mode", "constant"));
   // Opset 18 may pad only some axes; spread their pads over all dims.
   SmallVector<int64_t> axes;
   if (node.input(3)) {

@@ -94,10 +94,10 @@ Result legalizeSlice(OnnxNode &node) {
   if (failed(x))
     return failure();
   auto starts = node.constantInts(1), ends = node.constantInts(2);
-  if (!starts || !ends)
-    return node.emitError() << "starts and ends must be constants; computed bounds are "
-                               "unsupported",
-           failure();
+  bool dataBounds = !starts || !ends || (node.input(3) && !node.constantInts(3)) ||
+                    (node.input(4) && !node.constantInts(4));
+  if (dataBounds)
+    return legalizeSliceWithDataBounds(node, *x);
   SmallVector<int64_t> axes, steps;
   if (node.input(3)) {
     auto constant = node.constantInts(3);
@@ -119,6 +119,24 @@ Result legalizeSlice(OnnxNode &node) {
   return buildSlice(node, *x, *starts, *ends, axes, steps);
 }
 
+/// The extents along `axis` that the model declares for each of the
+/// node's `outputs` results, when it declares them all.
+std::optional<SmallVector<int64_t>> declaredExtents(OnnxNode &node, Value x, int64_t axis,
+                                                    int64_t outputs) {
+  std::optional<int64_t> rank = getRankOf(x);
+  std::optional<int64_t> dim = rank ? normalizeAxis(axis, *rank) : std::nullopt;
+  if (!dim)
+    return std::nullopt;
+  SmallVector<int64_t> extents;
+  for (int64_t i = 0; i < outputs; ++i) {
+    std::optional<SmallVector<int64_t>> shape = node.declaredShape(i);
+    if (!shape || int64_t(shape->size()) != *rank)
+      return std::nullopt;
+    extents.push_back((*shape)[*dim]);
+  }
+  return extents;
+}
+
 Result legalizeSplit(OnnxNode &node) {
   FailureOr<Value> x = node.requiredInput(0);
   if (failed(x))
@@ -130,8 +148,13 @@ Result legalizeSplit(OnnxNode &node) {
     sizes = node.getInts("split");
   } else if (node.input(1)) {
     sizes = node.constantInts(1);
+    // Sizes given as data: each output's declared extent along the axis.
     if (!sizes)
-      return node.emitError() << "split sizes must be a constant", failure();
+      sizes = declaredExtents(node, *x, axis, outputs);
+    if (!sizes)
+      return node.emitError() << "split sizes must be a constant, or every output's shape "
+                                 "declared in the model",
+             failure();
   }
   if (!sizes) {
     // Even pieces; from opset 18 the last may be smaller.
@@ -161,10 +184,25 @@ Result legalizeSplit(OnnxNode &node) {
   return SmallVector<Value>(split.getResults());
 }
 
+/// Squeeze and Unsqueeze whose axes are data move no element: the result
+/// is the input reshaped to the shape the model declares for it.
+std::optional<Result> reshapeToDeclared(OnnxNode &node, Value x) {
+  if (node.getOpset() < 13 || !node.input(1) || node.constantInts(1))
+    return std::nullopt;
+  std::optional<SmallVector<int64_t>> shape = node.declaredShape(0);
+  if (!shape)
+    return Result(node.emitError() << "axes must be a constant, or the output's shape declared "
+                                      "in the model; computed axes are unsupported");
+  return results(node.create<ReshapeOp>(x, node.i64Vector(*shape),
+                                        node.getBuilder().getBoolAttr(true)));
+}
+
 Result legalizeSqueeze(OnnxNode &node) {
   FailureOr<Value> x = node.requiredInput(0);
   if (failed(x))
     return failure();
+  if (std::optional<Result> reshaped = reshapeToDeclared(node, *x))
+    return *reshaped;
   FailureOr<SmallVector<int64_t>> axes = getAxesOperand(node, 13);
   if (failed(axes))
     return failure();
@@ -248,6 +286,8 @@ Result legalizeUnsqueeze(OnnxNode &node) {
   FailureOr<Value> x = node.requiredInput(0);
   if (failed(x))
     return failure();
+  if (std::optional<Result> reshaped = reshapeToDeclared(node, *x))
+    return *reshaped;
   FailureOr<SmallVector<int64_t>> axes = getAxesOperand(node, 13);
   if (failed(axes))
     return failure();

@@ -79,14 +79,19 @@ Result legalizeOneHot(OnnxNode &node) {
   std::optional<double> depth = node.constantScalar(1);
   if (failed(indices) || failed(values))
     return failure();
-  if (!depth)
-    return node.emitError() << "depth must be a constant", failure();
   std::optional<int64_t> rank = getRankOf(*indices);
   if (!rank)
     return node.emitError() << "needs ranked indices", failure();
   std::optional<int64_t> axis = normalizeAxis(node.getInt("axis", -1), *rank + 1);
   if (!axis)
     return node.emitError() << "axis is out of range", failure();
+  // A depth given as data is the extent the model declares along the axis.
+  if (auto shape = node.declaredShape(0); !depth && shape && int64_t(shape->size()) == *rank + 1)
+    depth = double((*shape)[*axis]);
+  if (!depth)
+    return node.emitError() << "depth must be a constant, or the output's shape declared in "
+                               "the model",
+           failure();
   OpBuilder &b = node.getBuilder();
   Type i64 = b.getI64Type();
   int64_t classes = int64_t(*depth);
@@ -221,8 +226,6 @@ Result legalizeCenterCropPad(OnnxNode &node) {
   std::optional<SmallVector<int64_t>> sizes = node.constantInts(1);
   if (failed(x))
     return failure();
-  if (!sizes)
-    return node.emitError() << "shape must be a constant", failure();
   auto shape = getShapeOf(*x);
   if (!shape)
     return node.emitError() << "needs a ranked input", failure();
@@ -233,6 +236,17 @@ Result legalizeCenterCropPad(OnnxNode &node) {
   else
     for (int64_t a = 0; a < rank; ++a)
       axes.push_back(a);
+  // Sizes given as data are the extents the model declares.
+  if (auto declared = node.declaredShape(0); !sizes && declared && int64_t(declared->size()) == rank) {
+    sizes.emplace();
+    for (int64_t listed : axes)
+      if (std::optional<int64_t> axis = normalizeAxis(listed, rank))
+        sizes->push_back((*declared)[*axis]);
+  }
+  if (!sizes)
+    return node.emitError() << "shape must be a constant, or the output's shape declared in the "
+                               "model",
+           failure();
   if (axes.size() != sizes->size())
     return node.emitError() << "shape has " << sizes->size() << " sizes for " << axes.size()
                             << " axes",

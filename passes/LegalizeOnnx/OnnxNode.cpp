@@ -123,6 +123,13 @@ InFlightDiagnostic OnnxNode::emitError() {
   return diag;
 }
 
+std::optional<SmallVector<int64_t>> OnnxNode::declaredShape(unsigned index) {
+  auto type = dyn_cast<RankedTensorType>(op.getResult(index).getType());
+  if (!type || !type.hasStaticShape())
+    return std::nullopt;
+  return SmallVector<int64_t>(type.getShape());
+}
+
 Value OnnxNode::scalar(Type element, double value) {
   auto type = RankedTensorType::get({}, element);
   Attribute attr;
@@ -260,6 +267,7 @@ ArrayRef<OnnxPattern> mlir::r1::getDefaultDomainPatterns() {
     addNormalizationOps(all);
     addLossOps(all);
     addIndexingOps(all);
+    addSignalOps(all);
     addImageOps(all);
     llvm::sort(all, [](const OnnxPattern &a, const OnnxPattern &b) {
       return std::make_pair(a.opType, a.sinceOpset) < std::make_pair(b.opType, b.sinceOpset);

@@ -46,6 +46,12 @@ public:
   /// A required integer attribute; emits an error when missing.
   FailureOr<int64_t> requiredInt(StringRef name);
 
+  /// The static shape the model declares for output `index` (in value_info
+  /// or as a graph output), when it declares one. A shape that depends on
+  /// data (axes, sizes or pads given as graph inputs) is read from it: a
+  /// valid model's declared shape is the one its data produce.
+  std::optional<SmallVector<int64_t>> declaredShape(unsigned index);
+
   /// Values of a constant integer input, when it is one.
   std::optional<SmallVector<int64_t>> constantInts(unsigned index);
   /// A constant scalar input (any numeric type) as double.
@@ -94,6 +100,7 @@ void addTransformerOps(SmallVectorImpl<OnnxPattern> &patterns);
 void addNormalizationOps(SmallVectorImpl<OnnxPattern> &patterns);
 void addLossOps(SmallVectorImpl<OnnxPattern> &patterns);
 void addIndexingOps(SmallVectorImpl<OnnxPattern> &patterns);
+void addSignalOps(SmallVectorImpl<OnnxPattern> &patterns);
 /// Resampling and rearranging ops of images (ImageOps.cpp).
 void addImageOps(SmallVectorImpl<OnnxPattern> &patterns);
 
@@ -131,6 +138,13 @@ FailureOr<SmallVector<Value>> buildPool(OnnxNode &node, Value input, bool countI
       b.getDenseI64ArrayAttr(window->pads), b.getDenseI64ArrayAttr(window->dilations),
       b.getBoolAttr(node.getInt("ceil_mode", 0) != 0), b.getBoolAttr(countIncludePad))};
 }
+
+/// Slice whose starts, ends, axes or steps are data, and Pad whose pads,
+/// axes or constant_value are: the result takes the shape the model
+/// declares, and its elements are gathered by indices computed at run time
+/// (DataBounds.cpp).
+FailureOr<SmallVector<Value>> legalizeSliceWithDataBounds(OnnxNode &node, Value x);
+FailureOr<SmallVector<Value>> legalizePadWithDataPads(OnnxNode &node, Value x, StringRef mode);
 
 /// Reads the axes of a reduction: an attribute before `inputSinceOpset`,
 /// input #1 from then on (which must be a constant).
