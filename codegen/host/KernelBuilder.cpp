@@ -194,7 +194,7 @@ void KernelBuilder::storeComputed(llvm::Value *value, llvm::Value *base, llvm::V
                                   mlir::Type element) {
   llvm::Type *type = getScalarType(b.getContext(), element);
   if (value->getType() != type)
-    value = b.CreateFPTrunc(value, type);
+    value = emitFloatTruncate(b, value, type);
   store(value, base, offset, element);
 }
 

@@ -68,6 +68,27 @@ struct FloatMath {
   }
 };
 
+} // namespace
+
+llvm::Value *emitFloatTruncate(IRBuilder<> &b, llvm::Value *x, llvm::Type *target) {
+  if (!target->isBFloatTy())
+    return b.CreateFPTrunc(x, target);
+  // Rounded to nearest even by integer arithmetic on the f32 bits: LLVM's
+  // fptrunc to bfloat becomes a call into a runtime library that loaded
+  // host code cannot count on.
+  llvm::Type *f32 = b.getFloatTy();
+  if (x->getType() != f32)
+    x = b.CreateFPTrunc(x, f32);
+  llvm::Value *bits = b.CreateBitCast(x, b.getInt32Ty());
+  llvm::Value *lsb = b.CreateAnd(b.CreateLShr(bits, 16), b.getInt32(1));
+  llvm::Value *rounded = b.CreateAdd(bits, b.CreateAdd(b.getInt32(0x7FFF), lsb));
+  llvm::Value *high = b.CreateTrunc(b.CreateLShr(rounded, 16), b.getInt16Ty());
+  llvm::Value *isNaN = b.CreateFCmpUNO(x, x);
+  return b.CreateBitCast(b.CreateSelect(isNaN, b.getInt16(0x7FC0), high), target);
+}
+
+namespace {
+
 llvm::Value *emitCast(IRBuilder<> &b, llvm::Value *x, Type from, Type to) {
   llvm::Type *target = getScalarType(b.getContext(), to);
   bool fromFloat = isa<FloatType>(from), toFloat = isa<FloatType>(to);
@@ -76,9 +97,17 @@ llvm::Value *emitCast(IRBuilder<> &b, llvm::Value *x, Type from, Type to) {
     return fromFloat ? b.CreateFCmpUNE(x, llvm::ConstantFP::get(x->getType(), 0.0))
                      : b.CreateICmpNE(x, llvm::ConstantInt::get(x->getType(), 0));
   if (fromFloat && toFloat)
-    return b.CreateFPCast(x, target);
+    return target->getPrimitiveSizeInBits() < x->getType()->getPrimitiveSizeInBits() ||
+                   target->isBFloatTy()
+               ? emitFloatTruncate(b, x, target)
+               : b.CreateFPExt(x, target);
   if (fromFloat)
     return to.isUnsignedInteger() ? b.CreateFPToUI(x, target) : b.CreateFPToSI(x, target);
+  if (to.isBF16()) {
+    llvm::Value *wide =
+        fromSigned ? b.CreateSIToFP(x, b.getFloatTy()) : b.CreateUIToFP(x, b.getFloatTy());
+    return emitFloatTruncate(b, wide, target);
+  }
   if (toFloat)
     return fromSigned ? b.CreateSIToFP(x, target) : b.CreateUIToFP(x, target);
   return b.CreateIntCast(x, target, fromSigned);
@@ -360,7 +389,7 @@ llvm::Value *emitElementwiseScalar(IRBuilder<> &b, Operation *op,
   Type element = getElementTypeOf(op->getResult(0));
   llvm::Type *type = getScalarType(b.getContext(), element);
   if (getComputeType(element) != element && result->getType() != type)
-    result = b.CreateFPTrunc(result, type);
+    result = emitFloatTruncate(b, result, type);
   return result;
 }
 

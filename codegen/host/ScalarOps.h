@@ -19,6 +19,10 @@ llvm::Type *getStorageType(llvm::LLVMContext &context, mlir::Type type);
 /// `element` once per ONNX op, as ONNX Runtime and the GPU kernels round.
 mlir::Type getComputeType(mlir::Type element);
 
+/// `x` rounded to the narrower float type `target` (to nearest even; for
+/// bfloat16 by integer arithmetic, which needs no runtime library).
+llvm::Value *emitFloatTruncate(llvm::IRBuilder<> &builder, llvm::Value *x, llvm::Type *target);
+
 /// Emits one element of the elementwise r1 op `op` from its operands'
 /// elements. 16-bit float operands are computed in f32 and the result
 /// rounded to the op's element type. Returns null, after an MLIR diagnostic, for what the host

@@ -310,9 +310,23 @@ func.func @slice(%x: tensor<10x20xf32>) -> (!r1.unknown, !r1.unknown) {
 
 func.func @slice_computed_bounds(%x: tensor<10xf32>, %s: tensor<1xi64>) -> !r1.unknown {
   %e = r1.constant dense<[5]> : tensor<1xi64>
-  // expected-error @+1 {{Slice (opset 13): starts and ends must be constants; computed bounds are unsupported}}
+  // expected-error @+1 {{Slice (opset 13): slice bounds are data, which needs a static input and the output's shape declared in the model}}
   %0 = r1.onnx_node "Slice"(%x, %s, %e) {domain = "", node_name = "dyn", onnx_attrs = {}, opset = 13 : i64} : (tensor<10xf32>, tensor<1xi64>, tensor<1xi64>) -> !r1.unknown
   return %0 : !r1.unknown
+}
+
+// -----
+
+// Bounds given as data with the output's shape declared: a gather by the
+// first index (clamped as ONNX clamps starts) plus a range times the step.
+// CHECK-LABEL: func @slice_data_bounds_declared_shape
+// CHECK: %[[AT:.*]] = r1.add %{{.*}}, %{{.*}} : (tensor<i64>, tensor<3xi64>) -> tensor<3xi64>
+// CHECK: %[[LOW:.*]] = r1.max %[[AT]]
+// CHECK: %[[IN:.*]] = r1.min %[[LOW]]
+// CHECK: r1.gather %arg0, %[[IN]] {axis = 0 : i64} : (tensor<10xf32>, tensor<3xi64>) -> tensor<3xf32>
+func.func @slice_data_bounds_declared_shape(%x: tensor<10xf32>, %s: tensor<1xi64>, %e: tensor<1xi64>) -> tensor<3xf32> {
+  %0 = r1.onnx_node "Slice"(%x, %s, %e) {domain = "", node_name = "dyn", onnx_attrs = {}, opset = 13 : i64} : (tensor<10xf32>, tensor<1xi64>, tensor<1xi64>) -> tensor<3xf32>
+  return %0 : tensor<3xf32>
 }
 
 // -----
@@ -363,9 +377,19 @@ func.func @squeeze_unsqueeze(%x: tensor<?x1x8x1xf32>, %y: tensor<?x8xf32>) -> (!
 // -----
 
 func.func @unsqueeze_computed_axes(%y: tensor<?x8xf32>, %axes: tensor<1xi64>) -> !r1.unknown {
-  // expected-error @+1 {{Unsqueeze (opset 13): axes must be a constant; computed axes are unsupported}}
+  // expected-error @+1 {{Unsqueeze (opset 13): axes must be a constant, or the output's shape declared in the model; computed axes are unsupported}}
   %0 = r1.onnx_node "Unsqueeze"(%y, %axes) {domain = "", node_name = "un", onnx_attrs = {}, opset = 13 : i64} : (tensor<?x8xf32>, tensor<1xi64>) -> !r1.unknown
   return %0 : !r1.unknown
+}
+
+// -----
+
+// Axes given as data move no element: a reshape to the declared shape.
+// CHECK-LABEL: func @unsqueeze_data_axes_declared_shape
+// CHECK: r1.reshape %arg0, %{{.*}} {allowzero = true} : (tensor<3x8xf32>, tensor<3xi64>) -> tensor<3x1x8xf32>
+func.func @unsqueeze_data_axes_declared_shape(%y: tensor<3x8xf32>, %axes: tensor<1xi64>) -> tensor<3x1x8xf32> {
+  %0 = r1.onnx_node "Unsqueeze"(%y, %axes) {domain = "", node_name = "un", onnx_attrs = {}, opset = 13 : i64} : (tensor<3x8xf32>, tensor<1xi64>) -> tensor<3x1x8xf32>
+  return %0 : tensor<3x1x8xf32>
 }
 
 // -----

@@ -219,6 +219,15 @@ int main(int argc, char **argv) {
       usageError(data.error());
     inputs = std::move(data->inputs);
     expected = std::move(data->outputs);
+    // ONNX's test data store bfloat16 tensors as uint16 bit patterns.
+    auto relabel = [](std::vector<HostTensor> &tensors, size_t count, const auto *info) {
+      for (size_t i = 0; i < std::min(tensors.size(), count); ++i)
+        if (tensors[i].dtype == DType::UInt16 &&
+            static_cast<DType>(info[i].dtype) == DType::BFloat16)
+          tensors[i].dtype = DType::BFloat16;
+    };
+    relabel(inputs, inputCount, inputInfo.data());
+    relabel(expected, outputCount, outputInfo.data());
   } else if (!options.inputs.empty()) {
     for (const std::string &path : options.inputs) {
       ErrorOr<HostTensor> tensor = readTensorFile(path);
