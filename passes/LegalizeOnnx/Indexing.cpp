@@ -270,14 +270,106 @@ Result legalizeCenterCropPad(OnnxNode &node) {
                                     b.getF64FloatAttr(0)));
 }
 
+/// For a boolean vector `keep` [L] and `count` (how many are true, which
+/// the model declares), the positions of the true elements in order [count]:
+/// the k-th is the i whose running count of trues reaches k + 1 there.
+Value positionsOfTrue(OnnxNode &node, Value keep, int64_t length, int64_t count) {
+  OpBuilder &b = node.getBuilder();
+  Type i64 = b.getI64Type();
+  Value ones = node.create<CastOp>(keep, TypeAttr::get(i64));
+  // Running count as a [L, L] lower-triangular mask times the ones, summed.
+  Value i = iota(node, length, 0, 2), j = iota(node, length, 1, 2);
+  Value upTo = node.create<CastOp>(node.create<LessEqualOp>(j, i), TypeAttr::get(i64));
+  Value running =
+      node.create<ReduceSumOp>(node.create<MulOp>(upTo, ones), Value(), b.getDenseI64ArrayAttr({1}),
+                               b.getBoolAttr(false), b.getBoolAttr(false));
+  Value rank = node.create<SubOp>(running, node.scalar(i64, 1));
+  // [count, L]: slot k holds position i when element i is the k-th true one.
+  Value slot = node.create<AndOp>(
+      node.create<EqualOp>(iota(node, count, 0, 2),
+                           node.create<UnsqueezeOp>(rank, b.getDenseI64ArrayAttr({0}))),
+      node.create<UnsqueezeOp>(keep, b.getDenseI64ArrayAttr({0})));
+  Value picked =
+      node.create<MulOp>(node.create<CastOp>(slot, TypeAttr::get(i64)), iota(node, length, 1, 2));
+  return node.create<ReduceSumOp>(picked, Value(), b.getDenseI64ArrayAttr({1}),
+                                  b.getBoolAttr(false), b.getBoolAttr(false));
+}
+
+/// The slices along `axis` (of the flattened input without one) whose
+/// condition is true. How many there are depends on the data: the model
+/// declares it.
+Result legalizeCompress(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0), condition = node.requiredInput(1);
+  if (failed(x) || failed(condition))
+    return failure();
+  OpBuilder &b = node.getBuilder();
+  Value input = *x;
+  int64_t axis = 0;
+  if (node.hasAttr("axis")) {
+    std::optional<int64_t> rank = getRankOf(input);
+    std::optional<int64_t> normalized =
+        rank ? normalizeAxis(node.getInt("axis", 0), *rank) : std::nullopt;
+    if (!normalized)
+      return node.emitError() << "axis is out of range", failure();
+    axis = *normalized;
+  } else {
+    input = node.create<ReshapeOp>(input, node.i64Vector({-1}), b.getBoolAttr(false));
+  }
+  auto conditionShape = getShapeOf(*condition);
+  std::optional<SmallVector<int64_t>> declared = node.declaredShape(0);
+  if (!conditionShape || conditionShape->size() != 1 || (*conditionShape)[0] == kDynamic ||
+      !declared || declared->size() != size_t(*getRankOf(input)))
+    return node.emitError() << "how many slices it keeps depends on the data: it needs a "
+                               "static condition and the output's shape declared in the model",
+           failure();
+  Value kept = positionsOfTrue(node, *condition, (*conditionShape)[0], (*declared)[axis]);
+  return results(node.create<GatherOp>(input, kept, b.getI64IntegerAttr(axis)));
+}
+
+/// The indices of the nonzero elements, [rank, count], in row-major order;
+/// the count depends on the data, so the model declares it.
+Result legalizeNonZero(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  if (failed(x))
+    return failure();
+  auto shape = getShapeOf(*x);
+  std::optional<SmallVector<int64_t>> declared = node.declaredShape(0);
+  if (!shape || llvm::is_contained(*shape, kDynamic) || !declared || declared->size() != 2)
+    return node.emitError() << "how many elements are nonzero depends on the data: it needs a "
+                               "static input and the output's shape declared in the model",
+           failure();
+  OpBuilder &b = node.getBuilder();
+  Type i64 = b.getI64Type();
+  Type element = getElementTypeOf(*x);
+  Value flat = node.create<ReshapeOp>(*x, node.i64Vector({-1}), b.getBoolAttr(false));
+  Value nonzero =
+      element.isInteger(1)
+          ? flat
+          : Value(node.create<NotOp>(node.create<EqualOp>(flat, node.scalar(element, 0))));
+  Value at = positionsOfTrue(node, nonzero, productOfDims(*shape), (*declared)[1]);
+  SmallVector<Value> coordinates;
+  int64_t stride = productOfDims(*shape);
+  for (int64_t extent : *shape) {
+    stride /= extent;
+    Value coordinate = node.create<ModOp>(node.create<DivOp>(at, node.scalar(i64, stride)),
+                                          node.scalar(i64, extent), b.getBoolAttr(false));
+    coordinates.push_back(node.create<UnsqueezeOp>(coordinate, b.getDenseI64ArrayAttr({0})));
+  }
+  if (coordinates.empty())
+    return node.emitError() << "needs an input of rank 1 or more", failure();
+  return results(node.create<ConcatOp>(coordinates, b.getI64IntegerAttr(0)));
+}
+
 } // namespace
 
 void mlir::r1::addIndexingOps(SmallVectorImpl<OnnxPattern> &patterns) {
   patterns.append({
       {"CenterCropPad", 18, legalizeCenterCropPad},
+      {"Compress", 9, legalizeCompress},
       {"CumSum", 11, legalizeCumSum},
       {"EyeLike", 9, legalizeEyeLike},
       {"Hardmax", 1, legalizeHardmax},
+      {"NonZero", 9, legalizeNonZero},
       {"OneHot", 9, legalizeOneHot},
       {"ReverseSequence", 10, legalizeReverseSequence},
   });

@@ -268,6 +268,7 @@ ArrayRef<OnnxPattern> mlir::r1::getDefaultDomainPatterns() {
     addLossOps(all);
     addIndexingOps(all);
     addSignalOps(all);
+    addEinsumOps(all);
     addImageOps(all);
     llvm::sort(all, [](const OnnxPattern &a, const OnnxPattern &b) {
       return std::make_pair(a.opType, a.sinceOpset) < std::make_pair(b.opType, b.sinceOpset);

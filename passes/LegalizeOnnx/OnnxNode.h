@@ -101,6 +101,7 @@ void addNormalizationOps(SmallVectorImpl<OnnxPattern> &patterns);
 void addLossOps(SmallVectorImpl<OnnxPattern> &patterns);
 void addIndexingOps(SmallVectorImpl<OnnxPattern> &patterns);
 void addSignalOps(SmallVectorImpl<OnnxPattern> &patterns);
+void addEinsumOps(SmallVectorImpl<OnnxPattern> &patterns);
 /// Resampling and rearranging ops of images (ImageOps.cpp).
 void addImageOps(SmallVectorImpl<OnnxPattern> &patterns);
 

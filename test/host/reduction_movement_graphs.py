@@ -72,6 +72,16 @@ GRAPHS = {
           e = Pad <mode = "edge"> (x, p)
           w = Pad <mode = "wrap"> (x, p)
           n = Pad (i, pi) }""",
+    # Einsum: attention scores (a batched matmul over b and h), a chain of
+    # three operands, an implicit output, a diagonal and an ellipsis.
+    "einsum_forms": """
+        <ir_version: 8, opset_import: ["" : 12]>
+        es (float[2, 3, 4, 8] q, float[2, 3, 5, 8] k, float[4, 6] a, float[6, 7] b, float[7, 3] c,
+            float[2, 5, 5] d) => (s, chain, implicit, diagonal)
+        { s = Einsum <equation = "bhqd,bhkd->bhqk"> (q, k)
+          chain = Einsum <equation = "ij,jk,kl->il"> (a, b, c)
+          implicit = Einsum <equation = "ij,jk"> (a, b)
+          diagonal = Einsum <equation = "...ii->...i"> (d) }""",
     "int_reductions": """
         <ir_version: 8, opset_import: ["" : 17]>
         ir (int64[3, 4] x) => (s, mx)

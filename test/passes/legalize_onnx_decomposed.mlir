@@ -93,3 +93,42 @@ func.func @one_hot_depth_from_data(%i: tensor<3xi64>, %d: tensor<i64>, %v: tenso
   %0 = r1.onnx_node "OneHot"(%i, %d, %v) {domain = "", node_name = "oh", onnx_attrs = {}, opset = 11 : i64} : (tensor<3xi64>, tensor<i64>, tensor<2xf32>) -> !r1.unknown
   return %0 : !r1.unknown
 }
+
+// -----
+
+// Einsum: labels both operands keep are batch dims of one matmul, the
+// contracted label its inner dim.
+// CHECK-LABEL: func @einsum_attention_scores
+// CHECK: %[[KT:.*]] = r1.transpose %arg1 {perm = array<i64: 0, 1, 3, 2>}
+// CHECK: %[[S:.*]] = r1.matmul %{{.*}}, %{{.*}} : (tensor<2x3x4x8xf32>, tensor<2x3x8x5xf32>) -> tensor<2x3x4x5xf32>
+func.func @einsum_attention_scores(%q: tensor<2x3x4x8xf32>, %k: tensor<2x3x5x8xf32>) -> !r1.unknown {
+  %0 = r1.onnx_node "Einsum"(%q, %k) {domain = "", node_name = "es", onnx_attrs = {equation = "bhqd,bhkd->bhqk"}, opset = 12 : i64} : (tensor<2x3x4x8xf32>, tensor<2x3x5x8xf32>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
+
+// -----
+
+func.func @einsum_bad_equation(%x: tensor<3x4xf32>) -> !r1.unknown {
+  // expected-error @+1 {{subscripts 'ijk' name 3 dims of an operand of rank 2}}
+  %0 = r1.onnx_node "Einsum"(%x) {domain = "", node_name = "es", onnx_attrs = {equation = "ijk->i"}, opset = 12 : i64} : (tensor<3x4xf32>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
+
+// -----
+
+// Compress keeps as many slices as the model declares: a gather by the
+// positions of the true conditions.
+// CHECK-LABEL: func @compress_declared_count
+// CHECK: r1.gather %arg0, %{{.*}} {axis = 0 : i64} : (tensor<3x2xf32>, tensor<2xi64>) -> tensor<2x2xf32>
+func.func @compress_declared_count(%x: tensor<3x2xf32>, %c: tensor<3xi1>) -> tensor<2x2xf32> {
+  %0 = r1.onnx_node "Compress"(%x, %c) {domain = "", node_name = "cp", onnx_attrs = {axis = 0 : i64}, opset = 11 : i64} : (tensor<3x2xf32>, tensor<3xi1>) -> tensor<2x2xf32>
+  return %0 : tensor<2x2xf32>
+}
+
+// -----
+
+func.func @nonzero_undeclared(%x: tensor<4xf32>) -> !r1.unknown {
+  // expected-error @+1 {{how many elements are nonzero depends on the data: it needs a static input and the output's shape declared in the model}}
+  %0 = r1.onnx_node "NonZero"(%x) {domain = "", node_name = "nz", onnx_attrs = {}, opset = 13 : i64} : (tensor<4xf32>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
