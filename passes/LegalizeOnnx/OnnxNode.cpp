@@ -269,6 +269,7 @@ ArrayRef<OnnxPattern> mlir::r1::getDefaultDomainPatterns() {
     addIndexingOps(all);
     addSignalOps(all);
     addEinsumOps(all);
+    addDeterminantOps(all);
     addImageOps(all);
     llvm::sort(all, [](const OnnxPattern &a, const OnnxPattern &b) {
       return std::make_pair(a.opType, a.sinceOpset) < std::make_pair(b.opType, b.sinceOpset);

@@ -102,6 +102,7 @@ void addLossOps(SmallVectorImpl<OnnxPattern> &patterns);
 void addIndexingOps(SmallVectorImpl<OnnxPattern> &patterns);
 void addSignalOps(SmallVectorImpl<OnnxPattern> &patterns);
 void addEinsumOps(SmallVectorImpl<OnnxPattern> &patterns);
+void addDeterminantOps(SmallVectorImpl<OnnxPattern> &patterns);
 /// Resampling and rearranging ops of images (ImageOps.cpp).
 void addImageOps(SmallVectorImpl<OnnxPattern> &patterns);
 

@@ -304,6 +304,14 @@ g (float[2, 8, 4, 16] q, float[2, 2, 6, 16] k, float[2, 2, 6, 16] v, float[16] s
   a = Attention <is_causal = 1> (q, k, v)
   y = RMSNormalization (a, s)
 }""", opset=23, onnx_reference=True),
+    # Einsum, DFT and Det decompose into matmuls, gathers and elementwise ops.
+    case("einsum_dft_det", """
+g (float[2, 3, 4, 8] q, float[2, 3, 5, 8] k, float[1, 10, 6, 1] x, float[3, 3, 3] m)
+  => (float[2, 3, 4, 5] s, float[1, 10, 6, 2] f, float[3] d) {
+  s = Einsum <equation = "bhqd,bhkd->bhqk"> (q, k)
+  f = DFT <axis = 1> (x)
+  d = Det (m)
+}""", opset=19, onnx_reference=True),
     case("concat", """
 g (float[2, 3, 4] a, float[2, 5, 4] b, float[2, 1, 4] c) => (float[2, 9, 4] y) {
   y = Concat <axis = 1> (a, b, c)
