@@ -21,6 +21,12 @@ FailureOr<Value> OnnxNode::requiredInput(unsigned index) {
   return emitError() << "input #" << index << " is required", failure();
 }
 
+FailureOr<Region *> OnnxNode::requiredSubgraph(StringRef name) {
+  if (Region *region = op.getSubgraph(name))
+    return region;
+  return emitError() << "missing required subgraph attribute '" << name << "'", failure();
+}
+
 int64_t OnnxNode::getInt(StringRef name, int64_t fallback) {
   if (auto attr = op.getOnnxAttrs().getAs<IntegerAttr>(name))
     return attr.getInt();
@@ -207,6 +213,7 @@ ArrayRef<OnnxPattern> mlir::r1::getDefaultDomainPatterns() {
     addDefaultDomainGtoM(all);
     addDefaultDomainNtoR(all);
     addDefaultDomainStoZ(all);
+    addControlFlow(all);
     llvm::sort(all, [](const OnnxPattern &a, const OnnxPattern &b) {
       return std::make_pair(a.opType, a.sinceOpset) < std::make_pair(b.opType, b.sinceOpset);
     });

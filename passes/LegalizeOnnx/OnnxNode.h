@@ -16,9 +16,24 @@
 
 namespace mlir::r1 {
 
+/// Legalizes the nodes of a subgraph where a control-flow pattern wants its
+/// computation: the pass implements it, patterns reach it through OnnxNode.
+class SubgraphInliner {
+public:
+  virtual ~SubgraphInliner() = default;
+  /// Copies the nodes of `body` to the builder's insertion point, with
+  /// `arguments` for its inputs, and legalizes each copy (folding as it
+  /// goes, so a loop's iteration number becomes a constant in the copy).
+  /// Returns the values of the subgraph's outputs, or failure after an
+  /// error at the node that failed.
+  virtual FailureOr<SmallVector<Value>> inlineSubgraph(Region &body, ValueRange arguments,
+                                                       OpBuilder &builder) = 0;
+};
+
 class OnnxNode {
 public:
-  OnnxNode(OnnxNodeOp op, OpBuilder &builder) : op(op), builder(builder) {}
+  OnnxNode(OnnxNodeOp op, OpBuilder &builder, SubgraphInliner &inliner)
+      : op(op), builder(builder), inliner(inliner) {}
 
   StringRef getOpType() { return op.getOpType(); }
   int64_t getOpset() { return op.getOpset(); }
@@ -33,6 +48,15 @@ public:
   unsigned getNumInputs() { return op.getInputs().size(); }
   /// Whether the model reads output `index`.
   bool isOutputUsed(unsigned index) { return !op.getResult(index).use_empty(); }
+  /// The type the file declares for output `index` (r1.unknown if none).
+  Type getDeclaredOutputType(unsigned index) { return op.getResult(index).getType(); }
+
+  /// The region of graph attribute `name`; emits an error when missing.
+  FailureOr<Region *> requiredSubgraph(StringRef name);
+  /// See SubgraphInliner::inlineSubgraph; the argument count must match.
+  FailureOr<SmallVector<Value>> inlineSubgraph(Region &body, ValueRange arguments) {
+    return inliner.inlineSubgraph(body, arguments, builder);
+  }
 
   bool hasAttr(StringRef name) { return static_cast<bool>(op.getOnnxAttrs().get(name)); }
   int64_t getInt(StringRef name, int64_t fallback);
@@ -65,6 +89,7 @@ public:
 private:
   OnnxNodeOp op;
   OpBuilder &builder;
+  SubgraphInliner &inliner;
 };
 
 /// A pattern returns the values that replace the node's outputs, in order
@@ -81,6 +106,8 @@ void addDefaultDomainAtoF(SmallVectorImpl<OnnxPattern> &patterns);
 void addDefaultDomainGtoM(SmallVectorImpl<OnnxPattern> &patterns);
 void addDefaultDomainNtoR(SmallVectorImpl<OnnxPattern> &patterns);
 void addDefaultDomainStoZ(SmallVectorImpl<OnnxPattern> &patterns);
+/// If (ControlFlow.cpp).
+void addControlFlow(SmallVectorImpl<OnnxPattern> &patterns);
 
 /// Every pattern of the default ONNX domain, sorted by op type and opset.
 ArrayRef<OnnxPattern> getDefaultDomainPatterns();

@@ -453,4 +453,16 @@ g (float[1, 2, 16, 8] q, float[1, 2, 16, 8] k, float[1, 2, 16, 8] v) => (float[1
   o = MatMul (p, v)
   y = Transpose <perm = [0, 2, 1, 3]> (o)
 }"""),
+    # An If on a condition from data runs both branches and selects.
+    case("if_data_condition", """
+g (float[3, 4] x, float[4] b) => (float[3, 4] y, float[3, 4] z) {
+  s = ReduceSum <keepdims = 0> (x)
+  zero = Constant <value = float {0.0}> ()
+  c = Greater (s, zero)
+  nc = Not (c)
+  y = If (c) <then_branch = g1 () => (float[3, 4] a) { a = Add (x, b) },
+              else_branch = g2 () => (float[3, 4] e) { e = Mul (x, b) }>
+  z = If (nc) <then_branch = g3 () => (float[3, 4] a2) { a2 = Add (x, b) },
+               else_branch = g4 () => (float[3, 4] e2) { t = Mul (x, b)  e2 = Tanh (t) }>
+}"""),
 ]
