@@ -64,6 +64,7 @@ public:
   StringRef getString(StringRef name, StringRef fallback);
   std::optional<SmallVector<int64_t>> getInts(StringRef name);
   std::optional<SmallVector<float>> getFloats(StringRef name);
+  std::optional<SmallVector<StringRef>> getStrings(StringRef name);
   ElementsAttr getTensor(StringRef name);
   /// A required integer attribute; emits an error when missing.
   FailureOr<int64_t> requiredInt(StringRef name);
@@ -108,6 +109,13 @@ void addDefaultDomainNtoR(SmallVectorImpl<OnnxPattern> &patterns);
 void addDefaultDomainStoZ(SmallVectorImpl<OnnxPattern> &patterns);
 /// If (ControlFlow.cpp).
 void addControlFlow(SmallVectorImpl<OnnxPattern> &patterns);
+/// RNN, GRU and LSTM (Recurrent.cpp).
+void addRecurrent(SmallVectorImpl<OnnxPattern> &patterns);
+
+/// Recurrent ops are unrolled during legalization; beyond this many copies
+/// of body nodes (steps times nodes per step) a node is refused rather than
+/// compiled into an enormous graph.
+constexpr int64_t kMaxUnrolledNodes = 20000;
 
 /// Every pattern of the default ONNX domain, sorted by op type and opset.
 ArrayRef<OnnxPattern> getDefaultDomainPatterns();
@@ -147,6 +155,11 @@ FailureOr<SmallVector<Value>> buildPool(OnnxNode &node, Value input, bool countI
 /// Reads the axes of a reduction: an attribute before `inputSinceOpset`,
 /// input #1 from then on (which must be a constant).
 FailureOr<SmallVector<int64_t>> getAxesOperand(OnnxNode &node, int64_t inputSinceOpset);
+
+/// Element `index` of `value` along `axis`, with that dim removed.
+Value takeAlong(OnnxNode &node, Value value, int64_t axis, int64_t index);
+/// Joins `values` (of equal shapes) along a new dim at `axis`.
+Value stackAlong(OnnxNode &node, ArrayRef<Value> values, int64_t axis);
 
 inline FailureOr<SmallVector<Value>> results(Value value) {
   return SmallVector<Value>{value};
