@@ -107,14 +107,14 @@ void addDefaultDomainAtoF(SmallVectorImpl<OnnxPattern> &patterns);
 void addDefaultDomainGtoM(SmallVectorImpl<OnnxPattern> &patterns);
 void addDefaultDomainNtoR(SmallVectorImpl<OnnxPattern> &patterns);
 void addDefaultDomainStoZ(SmallVectorImpl<OnnxPattern> &patterns);
-/// If (ControlFlow.cpp).
+/// If, Loop and Scan (ControlFlow.cpp).
 void addControlFlow(SmallVectorImpl<OnnxPattern> &patterns);
 /// RNN, GRU and LSTM (Recurrent.cpp).
 void addRecurrent(SmallVectorImpl<OnnxPattern> &patterns);
 
-/// Recurrent ops are unrolled during legalization; beyond this many copies
-/// of body nodes (steps times nodes per step) a node is refused rather than
-/// compiled into an enormous graph.
+/// Loops, scans and recurrent ops are unrolled during legalization; beyond
+/// this many copies of body nodes (iterations times nodes per iteration) a
+/// node is refused rather than compiled into an enormous graph.
 constexpr int64_t kMaxUnrolledNodes = 20000;
 
 /// Every pattern of the default ONNX domain, sorted by op type and opset.
