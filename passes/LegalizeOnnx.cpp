@@ -2,8 +2,10 @@
 #include "passes/LegalizeOnnx/OnnxNode.h"
 #include "passes/Passes.h"
 
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/ScopeExit.h"
 
 #include "mlir/IR/Verifier.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
@@ -50,9 +52,25 @@ std::string userFacingMessage(StringRef message) {
   return message.str();
 }
 
+/// Legalizes one node at a time, and the copies of subgraph nodes that
+/// control-flow patterns ask for.
+class NodeLegalizer : public SubgraphInliner {
+public:
+  explicit NodeLegalizer(MLIRContext &context) : context(context) {}
+
+  /// Replaces `nodeOp` with r1 ops; returns the values that replaced its
+  /// outputs (null for outputs nothing read).
+  FailureOr<SmallVector<Value>> legalizeNode(OnnxNodeOp nodeOp, OpBuilder &builder);
+
+  FailureOr<SmallVector<Value>> inlineSubgraph(Region &body, ValueRange arguments,
+                                               OpBuilder &builder) override;
+
+private:
+  MLIRContext &context;
+};
+
 struct LegalizeOnnxPass : r1::impl::LegalizeOnnxBase<LegalizeOnnxPass> {
   void runOnOperation() override;
-  LogicalResult legalizeNode(OnnxNodeOp nodeOp, OpBuilder &builder);
 };
 
 /// The legalization of `node`, or null when r1c has none for its domain,
@@ -117,11 +135,45 @@ LogicalResult reportUnsupportedOperators(ArrayRef<OnnxNodeOp> nodes) {
   return failure();
 }
 
-LogicalResult LegalizeOnnxPass::legalizeNode(OnnxNodeOp nodeOp, OpBuilder &builder) {
-  OnnxNode node(nodeOp, builder);
+FailureOr<SmallVector<Value>> NodeLegalizer::inlineSubgraph(Region &body, ValueRange arguments,
+                                                            OpBuilder &builder) {
+  Block &block = body.front();
+  auto yield = dyn_cast<OnnxYieldOp>(block.getTerminator());
+  if (!yield)
+    return emitError(block.getTerminator()->getLoc()) << "a subgraph must end with r1.onnx_yield",
+           failure();
+  if (arguments.size() != block.getNumArguments())
+    return emitError(yield.getLoc()) << "the subgraph takes " << block.getNumArguments()
+                                     << " inputs, not " << arguments.size(),
+           failure();
+  // Copy every node first, so that each copy sees who reads its outputs
+  // (patterns skip outputs nobody reads); a placeholder holds the outputs
+  // while the copies are replaced one by one.
+  IRMapping mapping;
+  mapping.map(block.getArguments(), arguments);
+  SmallVector<OnnxNodeOp> copies;
+  for (Operation &op : block.without_terminator()) {
+    Operation *copy = builder.clone(op, mapping);
+    if (auto node = dyn_cast<OnnxNodeOp>(copy))
+      copies.push_back(node);
+  }
+  SmallVector<Value> outputs =
+      llvm::map_to_vector(yield.getValues(), [&](Value v) { return mapping.lookupOrDefault(v); });
+  auto holder = builder.create<UnrealizedConversionCastOp>(yield.getLoc(), TypeRange(), outputs);
+  auto eraseHolder = llvm::make_scope_exit([&] { holder.erase(); });
+  OpBuilder::InsertionGuard guard(builder);
+  for (OnnxNodeOp copy : copies)
+    if (failed(legalizeNode(copy, builder)))
+      return failure();
+  return SmallVector<Value>(holder.getOperands());
+}
+
+FailureOr<SmallVector<Value>> NodeLegalizer::legalizeNode(OnnxNodeOp nodeOp, OpBuilder &builder) {
+  OnnxNode node(nodeOp, builder, *this);
   const OnnxPattern *pattern = findPattern(nodeOp);
   if (!pattern)
-    return emitError(nodeOp.getLoc()) << "unsupported operator " << describeOperator(nodeOp);
+    return emitError(nodeOp.getLoc()) << "unsupported operator " << describeOperator(nodeOp),
+           failure();
 
   // Ops the pattern builds land between `before` and the node.
   Operation *before = nodeOp->getPrevNode();
@@ -142,7 +194,7 @@ LogicalResult LegalizeOnnxPass::legalizeNode(OnnxNodeOp nodeOp, OpBuilder &build
     std::string message;
     LogicalResult verified = success();
     {
-      ScopedDiagnosticHandler capture(&getContext(), [&](Diagnostic &diag) {
+      ScopedDiagnosticHandler capture(&context, [&](Diagnostic &diag) {
         if (diag.getSeverity() == DiagnosticSeverity::Error && message.empty())
           message = diag.str();
         return success();
@@ -150,7 +202,7 @@ LogicalResult LegalizeOnnxPass::legalizeNode(OnnxNodeOp nodeOp, OpBuilder &build
       verified = verify(op, /*verifyRecursively=*/false);
     }
     if (failed(verified))
-      return node.emitError() << userFacingMessage(message);
+      return node.emitError() << userFacingMessage(message), failure();
     if (matchPattern(op, m_Constant()))
       continue;
     SmallVector<Value> folded;
@@ -168,12 +220,13 @@ LogicalResult LegalizeOnnxPass::legalizeNode(OnnxNodeOp nodeOp, OpBuilder &build
   }
 
   if (replacements->size() > nodeOp.getNumResults())
-    return node.emitError() << "legalization produced too many results";
+    return node.emitError() << "legalization produced too many results", failure();
+  replacements->resize(nodeOp.getNumResults());
   for (auto [index, result] : llvm::enumerate(nodeOp.getResults())) {
-    Value value = index < replacements->size() ? (*replacements)[index] : Value();
+    Value &value = (*replacements)[index];
     if (!value) {
       if (!result.use_empty())
-        return node.emitError() << "output #" << index << " is not supported";
+        return node.emitError() << "output #" << index << " is not supported", failure();
       continue;
     }
     Type declared = result.getType();
@@ -181,7 +234,8 @@ LogicalResult LegalizeOnnxPass::legalizeNode(OnnxNodeOp nodeOp, OpBuilder &build
       if (!areRefinableTypes(value.getType(), declared) &&
           !areRefinableTypes(declared, value.getType()))
         return node.emitError() << "output #" << index << " is declared as " << declared
-                                << " but computes " << value.getType();
+                                << " but computes " << value.getType(),
+               failure();
       // The file may know a dim that inference cannot derive.
       Operation *def = value.getDefiningOp();
       if (def && isa<InferTypeOpInterface>(def) && !matchPattern(def, m_Constant()) &&
@@ -191,18 +245,25 @@ LogicalResult LegalizeOnnxPass::legalizeNode(OnnxNodeOp nodeOp, OpBuilder &build
     result.replaceAllUsesWith(value);
   }
   nodeOp.erase();
-  return success();
+  return replacements;
 }
 
 void LegalizeOnnxPass::runOnOperation() {
   func::FuncOp func = getOperation();
-  SmallVector<OnnxNodeOp> nodes;
-  func.walk([&](OnnxNodeOp node) { nodes.push_back(node); });
+  // Nodes of subgraphs count for the report; control-flow patterns
+  // legalize them where they inline them.
+  SmallVector<OnnxNodeOp> nodes, topLevel;
+  func.walk([&](OnnxNodeOp node) {
+    nodes.push_back(node);
+    if (node->getParentOp() == func)
+      topLevel.push_back(node);
+  });
   if (failed(reportUnsupportedOperators(nodes)))
     return signalPassFailure();
   OpBuilder builder(&getContext());
-  for (OnnxNodeOp node : nodes)
-    if (failed(legalizeNode(node, builder)))
+  NodeLegalizer legalizer(getContext());
+  for (OnnxNodeOp node : topLevel)
+    if (failed(legalizer.legalizeNode(node, builder)))
       return signalPassFailure();
   // Outputs may have become more static than the file declared.
   Operation *terminator = func.getBody().front().getTerminator();

@@ -21,6 +21,12 @@ FailureOr<Value> OnnxNode::requiredInput(unsigned index) {
   return emitError() << "input #" << index << " is required", failure();
 }
 
+FailureOr<Region *> OnnxNode::requiredSubgraph(StringRef name) {
+  if (Region *region = op.getSubgraph(name))
+    return region;
+  return emitError() << "missing required subgraph attribute '" << name << "'", failure();
+}
+
 int64_t OnnxNode::getInt(StringRef name, int64_t fallback) {
   if (auto attr = op.getOnnxAttrs().getAs<IntegerAttr>(name))
     return attr.getInt();
@@ -60,6 +66,17 @@ std::optional<SmallVector<float>> OnnxNode::getFloats(StringRef name) {
   if (auto attr = op.getOnnxAttrs().getAs<DenseF32ArrayAttr>(name))
     return llvm::to_vector(attr.asArrayRef());
   return std::nullopt;
+}
+
+std::optional<SmallVector<StringRef>> OnnxNode::getStrings(StringRef name) {
+  auto attr = op.getOnnxAttrs().getAs<ArrayAttr>(name);
+  if (!attr)
+    return std::nullopt;
+  SmallVector<StringRef> strings;
+  for (Attribute element : attr)
+    if (auto string = dyn_cast<StringAttr>(element))
+      strings.push_back(string.getValue());
+  return strings;
 }
 
 ElementsAttr OnnxNode::getTensor(StringRef name) {
@@ -256,6 +273,24 @@ FailureOr<Type> mlir::r1::getOnnxElementType(OnnxNode &node, int64_t code) {
   }
 }
 
+Value mlir::r1::takeAlong(OnnxNode &node, Value value, int64_t axis, int64_t index) {
+  OpBuilder &b = node.getBuilder();
+  Value slice =
+      node.create<SliceOp>(value, b.getDenseI64ArrayAttr({axis}), b.getDenseI64ArrayAttr({index}),
+                           b.getDenseI64ArrayAttr({index + 1}), b.getDenseI64ArrayAttr({1}));
+  return node.create<SqueezeOp>(slice, b.getDenseI64ArrayAttr({axis}));
+}
+
+Value mlir::r1::stackAlong(OnnxNode &node, ArrayRef<Value> values, int64_t axis) {
+  OpBuilder &b = node.getBuilder();
+  SmallVector<Value> expanded = llvm::map_to_vector(values, [&](Value value) -> Value {
+    return node.create<UnsqueezeOp>(value, b.getDenseI64ArrayAttr({axis}));
+  });
+  if (expanded.size() == 1)
+    return expanded.front();
+  return node.create<ConcatOp>(expanded, b.getI64IntegerAttr(axis));
+}
+
 ArrayRef<OnnxPattern> mlir::r1::getDefaultDomainPatterns() {
   static const SmallVector<OnnxPattern> patterns = [] {
     SmallVector<OnnxPattern> all;
@@ -271,6 +306,8 @@ ArrayRef<OnnxPattern> mlir::r1::getDefaultDomainPatterns() {
     addEinsumOps(all);
     addDeterminantOps(all);
     addImageOps(all);
+    addControlFlow(all);
+    addRecurrent(all);
     llvm::sort(all, [](const OnnxPattern &a, const OnnxPattern &b) {
       return std::make_pair(a.opType, a.sinceOpset) < std::make_pair(b.opType, b.sinceOpset);
     });

@@ -16,9 +16,24 @@
 
 namespace mlir::r1 {
 
+/// Legalizes the nodes of a subgraph where a control-flow pattern wants its
+/// computation: the pass implements it, patterns reach it through OnnxNode.
+class SubgraphInliner {
+public:
+  virtual ~SubgraphInliner() = default;
+  /// Copies the nodes of `body` to the builder's insertion point, with
+  /// `arguments` for its inputs, and legalizes each copy (folding as it
+  /// goes, so a loop's iteration number becomes a constant in the copy).
+  /// Returns the values of the subgraph's outputs, or failure after an
+  /// error at the node that failed.
+  virtual FailureOr<SmallVector<Value>> inlineSubgraph(Region &body, ValueRange arguments,
+                                                       OpBuilder &builder) = 0;
+};
+
 class OnnxNode {
 public:
-  OnnxNode(OnnxNodeOp op, OpBuilder &builder) : op(op), builder(builder) {}
+  OnnxNode(OnnxNodeOp op, OpBuilder &builder, SubgraphInliner &inliner)
+      : op(op), builder(builder), inliner(inliner) {}
 
   StringRef getOpType() { return op.getOpType(); }
   int64_t getOpset() { return op.getOpset(); }
@@ -33,8 +48,15 @@ public:
   unsigned getNumInputs() { return op.getInputs().size(); }
   /// Whether the model reads output `index`.
   bool isOutputUsed(unsigned index) { return !op.getResult(index).use_empty(); }
-  /// The type the file declares for output `index` (`!r1.unknown` when none).
+  /// The type the file declares for output `index` (r1.unknown if none).
   Type getDeclaredOutputType(unsigned index) { return op.getResult(index).getType(); }
+
+  /// The region of graph attribute `name`; emits an error when missing.
+  FailureOr<Region *> requiredSubgraph(StringRef name);
+  /// See SubgraphInliner::inlineSubgraph; the argument count must match.
+  FailureOr<SmallVector<Value>> inlineSubgraph(Region &body, ValueRange arguments) {
+    return inliner.inlineSubgraph(body, arguments, builder);
+  }
 
   bool hasAttr(StringRef name) { return static_cast<bool>(op.getOnnxAttrs().get(name)); }
   int64_t getInt(StringRef name, int64_t fallback);
@@ -42,6 +64,7 @@ public:
   StringRef getString(StringRef name, StringRef fallback);
   std::optional<SmallVector<int64_t>> getInts(StringRef name);
   std::optional<SmallVector<float>> getFloats(StringRef name);
+  std::optional<SmallVector<StringRef>> getStrings(StringRef name);
   ElementsAttr getTensor(StringRef name);
   /// A required integer attribute; emits an error when missing.
   FailureOr<int64_t> requiredInt(StringRef name);
@@ -75,6 +98,7 @@ public:
 private:
   OnnxNodeOp op;
   OpBuilder &builder;
+  SubgraphInliner &inliner;
 };
 
 /// The element type an ONNX TensorProto data type code names (Cast's `to`,
@@ -105,6 +129,15 @@ void addEinsumOps(SmallVectorImpl<OnnxPattern> &patterns);
 void addDeterminantOps(SmallVectorImpl<OnnxPattern> &patterns);
 /// Resampling and rearranging ops of images (ImageOps.cpp).
 void addImageOps(SmallVectorImpl<OnnxPattern> &patterns);
+/// If, Loop and Scan (ControlFlow.cpp).
+void addControlFlow(SmallVectorImpl<OnnxPattern> &patterns);
+/// RNN, GRU and LSTM (Recurrent.cpp).
+void addRecurrent(SmallVectorImpl<OnnxPattern> &patterns);
+
+/// Loops, scans and recurrent ops are unrolled during legalization; beyond
+/// this many copies of body nodes (iterations times nodes per iteration) a
+/// node is refused rather than compiled into an enormous graph.
+constexpr int64_t kMaxUnrolledNodes = 20000;
 
 /// Every pattern of the default ONNX domain, sorted by op type and opset.
 ArrayRef<OnnxPattern> getDefaultDomainPatterns();
@@ -151,6 +184,11 @@ FailureOr<SmallVector<Value>> legalizePadWithDataPads(OnnxNode &node, Value x, S
 /// Reads the axes of a reduction: an attribute before `inputSinceOpset`,
 /// input #1 from then on (which must be a constant).
 FailureOr<SmallVector<int64_t>> getAxesOperand(OnnxNode &node, int64_t inputSinceOpset);
+
+/// Element `index` of `value` along `axis`, with that dim removed.
+Value takeAlong(OnnxNode &node, Value value, int64_t axis, int64_t index);
+/// Joins `values` (of equal shapes) along a new dim at `axis`.
+Value stackAlong(OnnxNode &node, ArrayRef<Value> values, int64_t axis);
 
 inline FailureOr<SmallVector<Value>> results(Value value) {
   return SmallVector<Value>{value};

@@ -3,10 +3,10 @@ reach every GPU template and its variants: vectorized and broadcast
 elementwise bodies, FFMA and matrix-instruction GEMMs (odd sizes, batch
 broadcast, 1-D operands), implicit-GEMM and direct convolutions, pooling,
 row / column / block reductions, softmax and layer norm per warp and per
-block, cached and not, and every data-movement op. The kernels read graph
-inputs and constants (index and weight tables: weights.bin); `ranges`
-bounds random inputs (integers: [low, high); floats: uniform instead of
-normal)."""
+block, cached and not, and every data-movement op. Tensors the kernels read
+are graph inputs, or constants the graph computes (simulate_kernels.py reads
+those from the artifact's weights); `ranges` bounds random inputs (integers:
+[low, high); floats: uniform instead of normal)."""
 
 HEADER = '<ir_version: 8, opset_import: ["" : {opset}]>\n'
 
@@ -506,4 +506,23 @@ g (float[1, 2, 16, 8] q, float[1, 2, 16, 8] k, float[1, 2, 16, 8] v) => (float[1
   o = MatMul (p, v)
   y = Transpose <perm = [0, 2, 1, 3]> (o)
 }"""),
+    # Control flow and recurrent ops are unrolled into the ops above: an If
+    # on a condition from data runs both branches and selects; an LSTM with
+    # sequence_lens (a graph input) masks finished entries step by step.
+    case("if_data_condition", """
+g (float[3, 4] x, float[4] b) => (float[3, 4] y, float[3, 4] z) {
+  s = ReduceSum <keepdims = 0> (x)
+  zero = Constant <value = float {0.0}> ()
+  c = Greater (s, zero)
+  nc = Not (c)
+  y = If (c) <then_branch = g1 () => (float[3, 4] a) { a = Add (x, b) },
+              else_branch = g2 () => (float[3, 4] e) { e = Mul (x, b) }>
+  z = If (nc) <then_branch = g3 () => (float[3, 4] a2) { a2 = Add (x, b) },
+               else_branch = g4 () => (float[3, 4] e2) { t = Mul (x, b)  e2 = Tanh (t) }>
+}"""),
+    case("lstm_sequence_lens", """
+g (float[3, 2, 4] x, float[2, 20, 4] w, float[2, 20, 5] r, float[2, 40] b, int32[2] lens)
+  => (float[3, 2, 2, 5] y, float[2, 2, 5] yh, float[2, 2, 5] yc) {
+  y, yh, yc = LSTM <hidden_size = 5, direction = "bidirectional"> (x, w, r, b, lens)
+}""", {"lens": (1, 4)}),
 ]

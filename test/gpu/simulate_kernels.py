@@ -6,7 +6,9 @@ the model for the targets (--emit=kernels). This script then builds, per
 architecture, one C++ program from the printed kernels (their "common" and
 "kernel" sections) and simt.h, which runs them launch by launch as the
 launch list says, with one CPU thread per GPU thread. sm_XX kernels run with
-warps of 32, gfxXXX kernels with wavefronts of 64. Outputs are compared with
+warps of 32, gfxXXX kernels with wavefronts of 64. Where kernels read
+constants, the model is also compiled to an artifact, whose WEIGHTS section
+the program loads for them. Outputs are compared with
 ONNX Runtime's (or ONNX's reference, where a case asks) on the same random
 inputs, with tolerances per element type; the arena is poisoned (all bits
 set) first, so an element a kernel never writes shows up as NaN or a wrong
@@ -19,6 +21,7 @@ Usage: simulate_kernels.py --r1c PATH [--targets sm_90,gfx90a] [--cases a,b]
 """
 import argparse
 import concurrent.futures
+import json
 import os
 import re
 import subprocess
@@ -33,6 +36,8 @@ import onnxruntime as ort
 from onnx.reference import ReferenceEvaluator
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import artifact_sections  # noqa: E402
 import kernel_cases  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -87,7 +92,21 @@ def parameter_types(kernel_text):
     return match.group(1), types
 
 
-def build_program(kernel_dir, arch, launches, arena, outputs, work):
+def read_weights(args, model_path, targets, options, work):
+    """The artifact's WEIGHTS section, which weight:OFFSET arguments point
+    into: constants the graph computes (folded index tables, zero states)."""
+    base = os.path.join(work, "artifact")
+    subprocess.run([args.r1c, model_path, f"--target={','.join(targets)}", "-o", base,
+                    "--no-progress", *options], check=True, capture_output=True)
+    for kind, _, offset, size in artifact_sections.sections(base + ".r1"):
+        if kind == "WEIGHTS":
+            with open(base + ".r1", "rb") as f:
+                f.seek(offset)
+                return f.read(size)
+    return b""
+
+
+def build_program(kernel_dir, arch, launches, arena, outputs, work, weights_path=None):
     extension = ".cu" if arch.startswith("sm_") else ".hip"
     common, kernels = None, {}
     for launch in launches:
@@ -107,7 +126,9 @@ def build_program(kernel_dir, arch, launches, arena, outputs, work):
             return f"inputs[{value}]"
         if kind == "arena":
             return f"(arena + {value})"
-        return f"(weights + {value})"
+        if kind == "weight" and weights_path:
+            return f"(weights + {value})"
+        return "weights"  # operands kernels never read (shapes)
 
     lines = [f"#define R1_SIM_WARP {32 if arch.startswith('sm_') else 64}",
              '#include "simt.h"', "#include <cstdio>", "#include <cstdlib>", common]
@@ -141,15 +162,12 @@ int main(int argc, char **argv) {
   ++i;
 """)
     lines.append(f"  char *arena = aligned({max(arena, 1)});")
-    # Constants the kernels read (index tables, weights) come from the
-    # weights.bin that --emit=kernels writes beside the launch lists.
-    weights_path = os.path.join(kernel_dir, "weights.bin")
-    if os.path.exists(weights_path):
-        lines.append(f"  std::vector<char> weightBytes = readFile(\"{weights_path}\");")
+    if weights_path:
+        lines.append(f"  std::vector<char> weight_bytes = readFile({json.dumps(weights_path)});")
+        lines.append("  char *weights = aligned(weight_bytes.size());")
+        lines.append("  std::memcpy(weights, weight_bytes.data(), weight_bytes.size());")
     else:
-        lines.append("  std::vector<char> weightBytes(64, 0);")
-    lines.append("  char *weights = aligned(weightBytes.size());")
-    lines.append("  std::memcpy(weights, weightBytes.data(), weightBytes.size());")
+        lines.append("  static char weights[1 << 16] = {};")
     for launch in launches:
         symbol = launch["symbol"]
         _, types = kernels[symbol]
@@ -252,9 +270,14 @@ def run_case(case, args):
         feeds[value.name].tofile(path)
         input_files.append(path)
     failures = []
+    weights_path = None
     for arch in targets:
         arena, launches, outputs = parse_launches(os.path.join(kernel_dir, f"launches.{arch}.txt"))
-        binary = build_program(kernel_dir, arch, launches, arena, outputs, work)
+        if weights_path is None and any(a.startswith("weight:") for l in launches for a in l["args"]):
+            weights_path = os.path.join(work, "weights.bin")
+            with open(weights_path, "wb") as f:
+                f.write(read_weights(args, model_path, targets, case.get("options", []), work))
+        binary = build_program(kernel_dir, arch, launches, arena, outputs, work, weights_path)
         command = [binary, *input_files, "--"]
         for index, reference in enumerate(expected):
             command += [os.path.join(work, f"{arch}.output{index}.bin"), str(reference.nbytes)]

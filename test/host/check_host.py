@@ -268,18 +268,23 @@ GRAPHS = {
         { m = MatMul (a, b)  y = Cast <to = 11> (m) }""",
 }
 
-# Reductions, normalizations and data movement, float16, GEMM and image
-# graphs live in their own files.
+# Reductions, normalizations and data movement, float16 graphs, GEMMs,
+# image ops, subgraphs and recurrent ops live in their own files.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from float16_graphs import GRAPHS as FLOAT16_GRAPHS  # noqa: E402
 from reduction_movement_graphs import GRAPHS as REDUCTION_MOVEMENT_GRAPHS  # noqa: E402
 from gemm_graphs import GRAPHS as GEMM_GRAPHS  # noqa: E402
 from image_graphs import GRAPHS as IMAGE_GRAPHS  # noqa: E402
+from control_flow_graphs import GRAPHS as CONTROL_FLOW_GRAPHS  # noqa: E402
+from recurrent_graphs import GRAPHS as RECURRENT_GRAPHS  # noqa: E402
+from recurrent_graphs import INPUT_RANGES as RECURRENT_RANGES  # noqa: E402
 
 GRAPHS.update(REDUCTION_MOVEMENT_GRAPHS)
 GRAPHS.update(FLOAT16_GRAPHS)
 GRAPHS.update(GEMM_GRAPHS)
 GRAPHS.update(IMAGE_GRAPHS)
+GRAPHS.update(CONTROL_FLOW_GRAPHS)
+GRAPHS.update(RECURRENT_GRAPHS)
 
 DTYPES = {1: np.float32, 2: np.uint8, 3: np.int8, 4: np.uint16, 5: np.int16, 6: np.int32,
           7: np.int64, 9: np.bool_, 10: np.float16, 11: np.float64, 12: np.uint32, 13: np.uint64}
@@ -288,6 +293,7 @@ DTYPES = {1: np.float32, 2: np.uint8, 3: np.int8, 4: np.uint16, 5: np.int16, 6: 
 INPUT_RANGES = {
     "bitwise_integers": {"k": (0, 12), "s": (0, 64)},
     "bit_shifts_past_width": {"k": (0, 20), "n": (0, 40), "s": (0, 72)},
+    **RECURRENT_RANGES,
 }
 # Graphs checked against ONNX's reference implementation, not ONNX Runtime.
 ONNX_REFERENCE = {"bit_shifts_past_width"}

@@ -8,9 +8,10 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Diagnostics.h"
+#include "onnx/onnx_pb.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
-#include "onnx/onnx_pb.h"
 
 #include <deque>
 
@@ -28,11 +29,37 @@ public:
   OwningOpRef<ModuleOp> run();
 
 private:
+  /// The names a graph defines (its inputs, initializers and node outputs)
+  /// and the types its value_info and outputs declare. A subgraph sees its
+  /// own scope first, then those of the graphs around it.
+  struct Scope {
+    llvm::StringMap<Value> values;
+    llvm::StringMap<const onnx::TypeProto *> declaredTypes;
+  };
+
   LogicalResult readOpsets();
-  LogicalResult sortNodes(SmallVectorImpl<const onnx::NodeProto *> &order);
+  LogicalResult sortNodes(const onnx::GraphProto &graph,
+                          SmallVectorImpl<const onnx::NodeProto *> &order);
   LogicalResult importNode(const onnx::NodeProto &node, int index);
+  LogicalResult importSubgraph(const onnx::GraphProto &subgraph, const onnx::NodeProto &node,
+                               StringRef attrName, Region &region, Location loc);
   FailureOr<Attribute> convertAttribute(const onnx::AttributeProto &attr,
                                         const onnx::NodeProto &node, Location loc);
+  void declareTypes(const onnx::GraphProto &graph);
+
+  /// The value `name` has in the innermost scope that defines it, or null.
+  Value lookup(StringRef name) {
+    for (Scope &scope : llvm::reverse(scopes))
+      if (Value value = scope.values.lookup(name))
+        return value;
+    return nullptr;
+  }
+  const onnx::TypeProto *lookupDeclaredType(StringRef name) {
+    for (Scope &scope : llvm::reverse(scopes))
+      if (const onnx::TypeProto *type = scope.declaredTypes.lookup(name))
+        return type;
+    return nullptr;
+  }
 
   /// Location of a node (or the constant of an initializer): its name, in the file.
   Location nameLoc(StringRef name) {
@@ -49,9 +76,53 @@ private:
   const onnx::GraphProto &graph;
   Location fileLoc;
   llvm::StringMap<int64_t> opsets;
-  llvm::StringMap<Value> values;
-  llvm::StringMap<const onnx::TypeProto *> declaredTypes;
+  SmallVector<Scope> scopes;
 };
+
+/// Whether an attribute holds a subgraph (old files leave `type` unset).
+bool isGraphAttribute(const onnx::AttributeProto &attr) {
+  return attr.type() == onnx::AttributeProto::GRAPH ||
+         (attr.type() == onnx::AttributeProto::UNDEFINED && attr.has_g());
+}
+
+/// Adds the names that `graph` reads from the graphs around it: inputs of
+/// its nodes (and of their subgraphs) that it does not define itself.
+void collectOuterNames(const onnx::GraphProto &graph, llvm::StringSet<> &names) {
+  llvm::StringSet<> defined;
+  defined.insert("");
+  for (const auto &input : graph.input())
+    defined.insert(input.name());
+  for (const auto &init : graph.initializer())
+    defined.insert(init.name());
+  for (const auto &node : graph.node())
+    for (const std::string &output : node.output())
+      defined.insert(output);
+  for (const auto &node : graph.node()) {
+    llvm::StringSet<> read;
+    for (const std::string &input : node.input())
+      read.insert(input);
+    for (const auto &attr : node.attribute())
+      if (isGraphAttribute(attr))
+        collectOuterNames(attr.g(), read);
+    for (const auto &name : read)
+      if (!defined.contains(name.getKey()))
+        names.insert(name.getKey());
+  }
+}
+
+/// What a node needs computed before it: its inputs, then the values of
+/// enclosing graphs that its subgraphs read.
+SmallVector<std::string> dependenciesOf(const onnx::NodeProto &node) {
+  SmallVector<std::string> names(node.input().begin(), node.input().end());
+  llvm::StringSet<> captured;
+  for (const auto &attr : node.attribute())
+    if (isGraphAttribute(attr))
+      collectOuterNames(attr.g(), captured);
+  for (const auto &name : captured)
+    if (!llvm::is_contained(node.input(), name.getKey()))
+      names.push_back(name.getKey().str());
+  return names;
+}
 
 LogicalResult GraphImporter::readOpsets() {
   for (const auto &entry : model.opset_import()) {
@@ -76,8 +147,10 @@ LogicalResult GraphImporter::readOpsets() {
 }
 
 /// Orders nodes so each comes after the producers of its inputs (ONNX asks
-/// files to be sorted, but not every exporter does).
-LogicalResult GraphImporter::sortNodes(SmallVectorImpl<const onnx::NodeProto *> &order) {
+/// files to be sorted, but not every exporter does). A node with subgraphs
+/// also comes after the producers of the values they read.
+LogicalResult GraphImporter::sortNodes(const onnx::GraphProto &graph,
+                                       SmallVectorImpl<const onnx::NodeProto *> &order) {
   llvm::StringMap<int> producer;
   llvm::StringSet<> available;
   available.insert("");
@@ -102,12 +175,20 @@ LogicalResult GraphImporter::sortNodes(SmallVectorImpl<const onnx::NodeProto *> 
       }
     }
   }
+  // A subgraph also reads the values of the graphs around it, all imported
+  // by now.
+  auto isAvailable = [&](StringRef name) {
+    return available.contains(name) || (!producer.contains(name) && lookup(name));
+  };
+  SmallVector<SmallVector<std::string>> dependencies;
+  for (int i = 0; i < count; ++i)
+    dependencies.push_back(dependenciesOf(graph.node(i)));
   // Kahn's algorithm, stable in file order.
   SmallVector<int> pending(count, 0);
   llvm::StringMap<SmallVector<int>> consumers;
   for (int i = 0; i < count; ++i)
-    for (const std::string &input : graph.node(i).input())
-      if (!available.contains(input)) {
+    for (const std::string &input : dependencies[i])
+      if (!isAvailable(input)) {
         ++pending[i];
         consumers[input].push_back(i);
       }
@@ -138,15 +219,18 @@ LogicalResult GraphImporter::sortNodes(SmallVectorImpl<const onnx::NodeProto *> 
     if (done[i])
       continue;
     const auto &node = graph.node(i);
-    for (const std::string &input : node.input()) {
-      if (available.contains(input))
+    for (const std::string &input : dependencies[i]) {
+      if (isAvailable(input))
         continue;
       auto it = producer.find(input);
       if (it != producer.end() && done[it->second])
         continue;
-      InFlightDiagnostic diag = emitError(nameLoc(displayName(node, i)))
-                                << node.op_type() << " reads undefined value '" << input
-                                << "'";
+      bool direct = llvm::is_contained(node.input(), input);
+      InFlightDiagnostic diag =
+          emitError(nameLoc(displayName(node, i)))
+          << node.op_type()
+          << (direct ? " reads undefined value '" : " has a subgraph that reads undefined value '")
+          << input << "'";
       if (it != producer.end())
         diag << ": its producer '" << displayName(graph.node(it->second), it->second)
              << "' depends on this node (a cycle)";
@@ -171,6 +255,10 @@ FailureOr<Attribute> GraphImporter::convertAttribute(const onnx::AttributeProto 
     else if (attr.floats_size()) type = A::FLOATS;
     else if (attr.ints_size()) type = A::INTS;
     else if (attr.strings_size()) type = A::STRINGS;
+    else if (attr.graphs_size())
+      type = A::GRAPHS;
+    else if (attr.has_sparse_tensor())
+      type = A::SPARSE_TENSOR;
   }
   switch (type) {
   case A::FLOAT: return Attribute(builder.getF32FloatAttr(attr.f()));
@@ -195,12 +283,21 @@ FailureOr<Attribute> GraphImporter::convertAttribute(const onnx::AttributeProto 
       return failure();
     return Attribute(*tensor);
   }
-  default:
+  case A::GRAPHS:
     return emitError(loc) << node.op_type() << " attribute '" << attr.name()
-                          << "' is a subgraph, sparse tensor or type; these are "
-                          << "unsupported",
+                          << "' is a list of subgraphs; r1c imports single subgraphs only",
            failure();
+  case A::SPARSE_TENSOR:
+  case A::SPARSE_TENSORS:
+    return emitError(loc) << node.op_type() << " attribute '" << attr.name()
+                          << "' is a sparse tensor; these are unsupported",
+           failure();
+  default:
+    break;
   }
+  return emitError(loc) << node.op_type() << " attribute '" << attr.name()
+                        << "' is a type or of an unknown kind; these are unsupported",
+         failure();
 }
 
 LogicalResult GraphImporter::importNode(const onnx::NodeProto &node, int index) {
@@ -216,12 +313,12 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node, int index) 
       continue;
     }
     // The sort put producers first, so every input is defined by now.
-    inputs.push_back(values.lookup(name));
+    inputs.push_back(lookup(name));
   }
   SmallVector<Type> resultTypes;
   for (const std::string &name : node.output()) {
     Type type = r1::UnknownType::get(&context);
-    if (const onnx::TypeProto *declared = declaredTypes.lookup(name)) {
+    if (const onnx::TypeProto *declared = lookupDeclaredType(name)) {
       auto converted = convertOnnxType(*declared, "value '" + name + "'", loc);
       if (failed(converted))
         return failure();
@@ -230,7 +327,14 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node, int index) 
     resultTypes.push_back(type);
   }
   SmallVector<NamedAttribute> attrs;
+  SmallVector<const onnx::AttributeProto *> graphs;
+  SmallVector<Attribute> graphNames;
   for (const auto &attr : node.attribute()) {
+    if (isGraphAttribute(attr)) {
+      graphs.push_back(&attr);
+      graphNames.push_back(builder.getStringAttr(attr.name()));
+      continue;
+    }
     auto converted = convertAttribute(attr, node, loc);
     if (failed(converted))
       return failure();
@@ -239,11 +343,72 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node, int index) 
   auto op = builder.create<r1::OnnxNodeOp>(
       loc, resultTypes, builder.getStringAttr(node.op_type()), builder.getStringAttr(domain),
       builder.getI64IntegerAttr(version), builder.getStringAttr(node.name()),
-      builder.getDictionaryAttr(attrs), inputs);
+      builder.getDictionaryAttr(attrs),
+      graphs.empty() ? ArrayAttr() : builder.getArrayAttr(graphNames), inputs, graphs.size());
+  for (auto [attr, region] : llvm::zip(graphs, op.getBodies()))
+    if (failed(importSubgraph(attr->g(), node, attr->name(), region, loc)))
+      return failure();
   for (auto [name, result] : llvm::zip(node.output(), op.getResults()))
     if (!name.empty())
-      values[name] = result;
+      scopes.back().values[name] = result;
   return success();
+}
+
+/// A subgraph becomes one block: its inputs are the block's arguments (of
+/// unknown type where the file gives none), its nodes are imported like the
+/// main graph's, and an r1.onnx_yield returns its outputs.
+LogicalResult GraphImporter::importSubgraph(const onnx::GraphProto &subgraph,
+                                            const onnx::NodeProto &node, StringRef attrName,
+                                            Region &region, Location loc) {
+  OpBuilder::InsertionGuard guard(builder);
+  Block *block = builder.createBlock(&region);
+  scopes.emplace_back();
+  auto popScope = llvm::make_scope_exit([&] { scopes.pop_back(); });
+  std::string where = "subgraph '" + attrName.str() + "' of " + node.op_type();
+  for (const auto &input : subgraph.input()) {
+    Type type = r1::UnknownType::get(&context);
+    if (input.has_type()) {
+      auto converted =
+          convertOnnxType(input.type(), "input '" + input.name() + "' of " + where, loc);
+      if (failed(converted))
+        return failure();
+      type = *converted;
+    }
+    scopes.back().values[input.name()] = block->addArgument(type, loc);
+  }
+  declareTypes(subgraph);
+  for (const auto &init : subgraph.initializer()) {
+    auto value =
+        convertOnnxTensor(init, "initializer '" + init.name() + "' of " + where, init.name(), loc);
+    if (failed(value))
+      return failure();
+    scopes.back().values[init.name()] = builder.create<r1::ConstantOp>(loc, *value);
+  }
+  SmallVector<const onnx::NodeProto *> order;
+  if (failed(sortNodes(subgraph, order)))
+    return failure();
+  for (auto [index, inner] : llvm::enumerate(order))
+    if (failed(importNode(*inner, index)))
+      return failure();
+  SmallVector<Value> results;
+  for (const auto &output : subgraph.output()) {
+    Value value = lookup(output.name());
+    if (!value)
+      return emitError(loc) << where << ": output '" << output.name()
+                            << "' is undefined: no node, input or initializer produces it",
+             failure();
+    results.push_back(value);
+  }
+  builder.create<r1::OnnxYieldOp>(loc, results);
+  return success();
+}
+
+void GraphImporter::declareTypes(const onnx::GraphProto &graph) {
+  for (const auto &info : graph.value_info())
+    scopes.back().declaredTypes[info.name()] = &info.type();
+  for (const auto &output : graph.output())
+    if (output.has_type())
+      scopes.back().declaredTypes[output.name()] = &output.type();
 }
 
 OwningOpRef<ModuleOp> GraphImporter::run() {
@@ -251,12 +416,8 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     return nullptr;
   OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
   builder.setInsertionPointToEnd(module->getBody());
-
-  for (const auto &info : graph.value_info())
-    declaredTypes[info.name()] = &info.type();
-  for (const auto &output : graph.output())
-    if (output.has_type())
-      declaredTypes[output.name()] = &output.type();
+  scopes.emplace_back();
+  declareTypes(graph);
 
   llvm::StringSet<> initializerNames;
   for (const auto &init : graph.initializer())
@@ -289,14 +450,14 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   }
 
   SmallVector<const onnx::NodeProto *> order;
-  if (failed(sortNodes(order)))
+  if (failed(sortNodes(graph, order)))
     return nullptr;
 
   auto func = builder.create<func::FuncOp>(fileLoc, "main",
                                            builder.getFunctionType(argTypes, resultTypes));
   Block *entry = func.addEntryBlock();
   for (auto [index, input] : llvm::enumerate(args)) {
-    values[input->name()] = entry->getArgument(index);
+    scopes.back().values[input->name()] = entry->getArgument(index);
     func.setArgAttr(index, "r1.name", builder.getStringAttr(input->name()));
     // Keep the names of symbolic dims, e.g. "batch", for the user-facing API
     // and --dim. A symbolic dim the model leaves unnamed (no dim_param, "?"
@@ -323,7 +484,8 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
         convertOnnxTensor(init, "initializer '" + init.name() + "'", init.name(), fileLoc);
     if (failed(value))
       return nullptr;
-    values[init.name()] = builder.create<r1::ConstantOp>(nameLoc(init.name()), *value);
+    scopes.back().values[init.name()] =
+        builder.create<r1::ConstantOp>(nameLoc(init.name()), *value);
   }
   for (auto [index, node] : llvm::enumerate(order))
     if (failed(importNode(*node, index)))
@@ -331,7 +493,7 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
 
   SmallVector<Value> results;
   for (auto [index, output] : llvm::enumerate(graph.output())) {
-    Value value = values.lookup(output.name());
+    Value value = lookup(output.name());
     if (!value) {
       emitError(fileLoc)
           << "graph output '" << output.name()

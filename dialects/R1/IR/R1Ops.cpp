@@ -90,6 +90,27 @@ static std::optional<SmallVector<int64_t>> shapeFromOperand(Value shape) {
 }
 
 //===----------------------------------------------------------------------===//
+// Imported nodes
+//===----------------------------------------------------------------------===//
+
+LogicalResult OnnxNodeOp::verify() {
+  size_t named = getSubgraphs() ? getSubgraphs()->size() : 0;
+  if (named != getBodies().size())
+    return emitOpError() << "names " << named << " subgraphs but has " << getBodies().size()
+                         << " regions";
+  return success();
+}
+
+Region *OnnxNodeOp::getSubgraph(StringRef name) {
+  if (!getSubgraphs())
+    return nullptr;
+  for (auto [attr, region] : llvm::zip(*getSubgraphs(), getBodies()))
+    if (cast<StringAttr>(attr).getValue() == name)
+      return &region;
+  return nullptr;
+}
+
+//===----------------------------------------------------------------------===//
 // Constants
 //===----------------------------------------------------------------------===//
 

@@ -21,13 +21,54 @@ def R1_OnnxNodeOp : R1_Op<"onnx_node"> {
     %y = r1.onnx_node "Relu"(%x) {domain = "", opset = 17 : i64,
         node_name = "relu1", onnx_attrs = {}} : (tensor<4xf32>) -> !r1.unknown
     ```
+
+    A graph attribute (If's branches, the body of Loop and Scan) is a region,
+    named in `subgraphs` in region order: the subgraph's inputs are the block
+    arguments, its nodes are `r1.onnx_node`s and its outputs are the operands
+    of the closing `r1.onnx_yield`. Regions are not isolated from above, since
+    ONNX subgraphs read values of the enclosing graphs by name.
+
+    ```mlir
+    %y = r1.onnx_node "If"(%c) {domain = "", node_name = "branch",
+        onnx_attrs = {}, opset = 17 : i64, subgraphs = ["else_branch", "then_branch"]}
+        : (tensor<i1>) -> !r1.unknown ({
+      %n = r1.onnx_node "Neg"(%x) {...} : (tensor<2xf32>) -> tensor<2xf32>
+      r1.onnx_yield %n : tensor<2xf32>
+    }, {
+      r1.onnx_yield %x : tensor<2xf32>
+    })
+    ```
   }];
   let arguments = (ins StrAttr:$op_type, StrAttr:$domain, I64Attr:$opset,
                        StrAttr:$node_name, DictionaryAttr:$onnx_attrs,
+                       OptionalAttr<StrArrayAttr>:$subgraphs,
                        Variadic<AnyType>:$inputs);
   let results = (outs Variadic<AnyType>:$outputs);
-  let assemblyFormat =
-      "$op_type `(` $inputs `)` attr-dict `:` functional-type($inputs, $outputs)";
+  let regions = (region VariadicRegion<SizedRegion<1>>:$bodies);
+  let assemblyFormat = [{
+    $op_type `(` $inputs `)` attr-dict `:` functional-type($inputs, $outputs)
+    (` ` `(` $bodies^ `)`)?
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The region of graph attribute `name`, or null when the node has none.
+    ::mlir::Region *getSubgraph(::llvm::StringRef name);
+  }];
+}
+
+def R1_OnnxYieldOp : R1_Op<"onnx_yield",
+    [Pure, Terminator, HasParent<"OnnxNodeOp">]> {
+  let summary = "The outputs of an imported ONNX subgraph";
+  let description = [{
+    Closes a region of `r1.onnx_node`; its operands are the subgraph's
+    outputs, in the order the file lists them.
+
+    ```mlir
+    r1.onnx_yield %cond, %sum : !r1.unknown, tensor<2xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<AnyType>:$values);
+  let assemblyFormat = "($values^ `:` type($values))? attr-dict";
 }
 
 def R1_NoneOp : R1_Op<"none", [Pure, ConstantLike]> {

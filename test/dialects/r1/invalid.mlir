@@ -858,3 +858,23 @@ func.func @gather_nd_index_type(%x: tensor<2x3xf32>, %i: tensor<2x1xf32>) {
   %0 = r1.gather_nd %x, %i {batch_dims = 0 : i64} : (tensor<2x3xf32>, tensor<2x1xf32>) -> tensor<2x3xf32>
   return
 }
+
+// -----
+
+func.func @onnx_node_subgraph_names(%c: tensor<i1>) {
+  // expected-error @+1 {{'r1.onnx_node' op names 1 subgraphs but has 2 regions}}
+  %0 = r1.onnx_node "If"(%c) {domain = "", node_name = "if", onnx_attrs = {}, opset = 17 : i64,
+      subgraphs = ["then_branch"]} : (tensor<i1>) -> !r1.unknown ({
+    r1.onnx_yield %c : tensor<i1>
+  }, {
+    r1.onnx_yield %c : tensor<i1>
+  })
+  return
+}
+
+// -----
+
+func.func @onnx_yield_outside_node(%c: tensor<i1>) {
+  // expected-error @+1 {{'r1.onnx_yield' op expects parent op 'r1.onnx_node'}}
+  r1.onnx_yield %c : tensor<i1>
+}

@@ -36,6 +36,39 @@ func.func @onnx_node(%x: tensor<?x8xf32>) -> (!r1.unknown, !r1.unknown, tensor<?
   return %b#0, %c, %b#1 : !r1.unknown, !r1.unknown, tensor<?x8xf32>
 }
 
+// Subgraphs are regions named in `subgraphs`: inputs are block arguments,
+// outputs close with r1.onnx_yield, and values from outside are read directly.
+// CHECK-LABEL: func @onnx_node_subgraphs
+// CHECK-SAME: (%[[C:.*]]: tensor<i1>, %[[X:.*]]: tensor<2xf32>)
+func.func @onnx_node_subgraphs(%c: tensor<i1>, %x: tensor<2xf32>) -> (!r1.unknown, !r1.unknown) {
+  // CHECK: %[[IF:.*]] = r1.onnx_node "If"(%[[C]])
+  // CHECK-SAME: subgraphs = ["then_branch", "else_branch"]
+  // CHECK-SAME: : (tensor<i1>) -> !r1.unknown ({
+  // CHECK-NEXT: %[[N:.*]] = r1.onnx_node "Neg"(%[[X]])
+  // CHECK-NEXT: r1.onnx_yield %[[N]] : !r1.unknown
+  // CHECK-NEXT: }, {
+  // CHECK-NEXT: r1.onnx_yield %[[X]] : tensor<2xf32>
+  // CHECK-NEXT: })
+  %0 = r1.onnx_node "If"(%c) {domain = "", node_name = "if", onnx_attrs = {}, opset = 17 : i64,
+      subgraphs = ["then_branch", "else_branch"]} : (tensor<i1>) -> !r1.unknown ({
+    %n = r1.onnx_node "Neg"(%x) {domain = "", node_name = "", onnx_attrs = {}, opset = 17 : i64}
+        : (tensor<2xf32>) -> !r1.unknown
+    r1.onnx_yield %n : !r1.unknown
+  }, {
+    r1.onnx_yield %x : tensor<2xf32>
+  })
+  // CHECK: r1.onnx_node "Loop"
+  // CHECK: ^bb0(%{{.*}}: tensor<i64>, %[[COND:.*]]: tensor<i1>, %[[V:.*]]: !r1.unknown):
+  // CHECK-NEXT: r1.onnx_yield %[[COND]], %[[V]] : tensor<i1>, !r1.unknown
+  %m = r1.constant dense<3> : tensor<i64>
+  %1 = r1.onnx_node "Loop"(%m, %c, %0) {domain = "", node_name = "loop", onnx_attrs = {},
+      opset = 17 : i64, subgraphs = ["body"]} : (tensor<i64>, tensor<i1>, !r1.unknown) -> !r1.unknown ({
+  ^bb0(%i: tensor<i64>, %cond: tensor<i1>, %v: !r1.unknown):
+    r1.onnx_yield %cond, %v : tensor<i1>, !r1.unknown
+  })
+  return %0, %1 : !r1.unknown, !r1.unknown
+}
+
 // The generic form parses to the same op.
 // CHECK-LABEL: func @onnx_node_generic
 // CHECK-SAME: (%[[X:.*]]: tensor<4xf32>)
