@@ -145,7 +145,8 @@ REASON_GROUPS = [
     ("ai.onnx.ml domain", None, r"ai\.onnx\.ml"),
     ("operator not implemented yet", None, r"unsupported operator"),
     ("shapes that depend on input data", None,
-     r"must be a constant|must be constants|computed|dynamic dim|data-dependent"),
+     r"must be a constant|must be constants|computed|dynamic dim|data-dependent|are data|"
+     r"is data|depends on the data|squeezing without axes"),
     ("subgraphs (If, Loop, Scan)", None, r"subgraph"),
     ("results differ", None, r"MISMATCH"),
 ]
