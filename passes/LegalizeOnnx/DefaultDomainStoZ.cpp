@@ -1,4 +1,4 @@
-//===- DefaultDomainStoZ.cpp - ONNX ops Selu to Xor -----------------------===//
+//===- DefaultDomainStoZ.cpp - ONNX ops Scatter to Xor --------------------===//
 #include "passes/LegalizeOnnx/OnnxNode.h"
 #include "dialects/R1/IR/ShapeInference.h"
 
@@ -8,6 +8,63 @@ using namespace mlir::r1;
 namespace {
 
 using Result = FailureOr<SmallVector<Value>>;
+
+/// The reduction of a ScatterElements or ScatterND node: none before opset
+/// 16, which added add and mul; opset 18 added max and min.
+FailureOr<ScatterReduction> getScatterReduction(OnnxNode &node) {
+  StringRef name = node.getString("reduction", "none");
+  std::optional<ScatterReduction> reduction = symbolizeScatterReduction(name);
+  if (!reduction)
+    return node.emitError() << "unknown reduction '" << name << "'", failure();
+  int64_t since = 0;
+  if (*reduction == ScatterReduction::add || *reduction == ScatterReduction::mul)
+    since = 16;
+  else if (*reduction == ScatterReduction::max || *reduction == ScatterReduction::min)
+    since = 18;
+  if (node.getOpset() < since)
+    return node.emitError() << "reduction '" << name << "' needs opset " << since, failure();
+  return *reduction;
+}
+
+/// ScatterElements, and Scatter (opsets 9 and 10), which is ScatterElements
+/// without a reduction.
+Result legalizeScatterElements(OnnxNode &node) {
+  FailureOr<Value> data = node.requiredInput(0), indices = node.requiredInput(1),
+                   updates = node.requiredInput(2);
+  if (failed(data) || failed(indices) || failed(updates))
+    return failure();
+  FailureOr<ScatterReduction> reduction = getScatterReduction(node);
+  if (failed(reduction))
+    return failure();
+  int64_t axis = node.getInt("axis", 0);
+  if (auto shape = getShapeOf(*data); shape && !normalizeAxis(axis, shape->size()))
+    return node.emitError() << "axis " << axis << " is out of range for data of rank "
+                            << shape->size(),
+           failure();
+  OpBuilder &b = node.getBuilder();
+  return results(
+      node.create<ScatterElementsOp>(*data, *indices, *updates, b.getI64IntegerAttr(axis),
+                                     ScatterReductionAttr::get(b.getContext(), *reduction)));
+}
+
+Result legalizeScatterND(OnnxNode &node) {
+  FailureOr<Value> data = node.requiredInput(0), indices = node.requiredInput(1),
+                   updates = node.requiredInput(2);
+  if (failed(data) || failed(indices) || failed(updates))
+    return failure();
+  FailureOr<ScatterReduction> reduction = getScatterReduction(node);
+  if (failed(reduction))
+    return failure();
+  auto dataShape = getShapeOf(*data), indexShape = getShapeOf(*indices);
+  if (dataShape && indexShape && !indexShape->empty() && indexShape->back() != kDynamic &&
+      indexShape->back() > int64_t(dataShape->size()))
+    return node.emitError() << "the last dim of indices (" << indexShape->back()
+                            << ") is larger than the data rank " << dataShape->size(),
+           failure();
+  return results(node.create<ScatterNDOp>(
+      *data, *indices, *updates,
+      ScatterReductionAttr::get(node.getBuilder().getContext(), *reduction)));
+}
 
 Result legalizeSelu(OnnxNode &node) {
   FailureOr<Value> x = node.requiredInput(0);
@@ -269,6 +326,9 @@ Result legalizeWhere(OnnxNode &node) {
 
 void mlir::r1::addDefaultDomainStoZ(SmallVectorImpl<OnnxPattern> &patterns) {
   patterns.append({
+      {"Scatter", 9, legalizeScatterElements},
+      {"ScatterElements", 11, legalizeScatterElements},
+      {"ScatterND", 11, legalizeScatterND},
       {"Selu", 1, legalizeSelu},
       {"Shape", 1, legalizeShape},
       {"Shrink", 9, legalizeShrink},

@@ -495,6 +495,32 @@ func.func @gather_elements_and_nd(%t: tensor<1x512xi64>, %p: tensor<1x?xi32>, %m
   return
 }
 
+// CHECK-LABEL: func @scatters
+// CHECK-SAME: (%[[X:.*]]: tensor<4x8xf32>, %[[I:.*]]: tensor<4x2xi64>, %[[U:.*]]: tensor<4x2xf32>, %[[C:.*]]: tensor<1x16x1024x64xf16>, %[[R:.*]]: tensor<16x3xi32>, %[[N:.*]]: tensor<16x64xf16>, %[[D:.*]]: tensor<?x8xi64>, %[[J:.*]]: tensor<?x1xi64>, %[[V:.*]]: tensor<?x8xi64>)
+func.func @scatters(%x: tensor<4x8xf32>, %i: tensor<4x2xi64>, %u: tensor<4x2xf32>,
+                    %c: tensor<1x16x1024x64xf16>, %r: tensor<16x3xi32>, %n: tensor<16x64xf16>,
+                    %d: tensor<?x8xi64>, %j: tensor<?x1xi64>, %v: tensor<?x8xi64>) {
+  // CHECK: r1.scatter_elements %[[X]], %[[I]], %[[U]] {axis = 1 : i64, reduction = #r1.scatter_reduction<add>} : (tensor<4x8xf32>, tensor<4x2xi64>, tensor<4x2xf32>) -> tensor<4x8xf32>
+  %0 = r1.scatter_elements %x, %i, %u {axis = 1 : i64, reduction = #r1.scatter_reduction<add>}
+      : (tensor<4x8xf32>, tensor<4x2xi64>, tensor<4x2xf32>) -> tensor<4x8xf32>
+  // CHECK: r1.scatter_elements %[[X]], %[[I]], %[[U]] {axis = -2 : i64, reduction = #r1.scatter_reduction<none>}
+  %1 = r1.scatter_elements %x, %i, %u {axis = -2 : i64, reduction = #r1.scatter_reduction<none>}
+      : (tensor<4x8xf32>, tensor<4x2xi64>, tensor<4x2xf32>) -> tensor<4x8xf32>
+  // CHECK: r1.scatter_nd %[[C]], %[[R]], %[[N]] {reduction = #r1.scatter_reduction<none>} : (tensor<1x16x1024x64xf16>, tensor<16x3xi32>, tensor<16x64xf16>) -> tensor<1x16x1024x64xf16>
+  %2 = r1.scatter_nd %c, %r, %n {reduction = #r1.scatter_reduction<none>}
+      : (tensor<1x16x1024x64xf16>, tensor<16x3xi32>, tensor<16x64xf16>) -> tensor<1x16x1024x64xf16>
+  // CHECK: r1.scatter_nd %[[D]], %[[J]], %[[V]] {reduction = #r1.scatter_reduction<max>} : (tensor<?x8xi64>, tensor<?x1xi64>, tensor<?x8xi64>) -> tensor<?x8xi64>
+  %3 = r1.scatter_nd %d, %j, %v {reduction = #r1.scatter_reduction<max>}
+      : (tensor<?x8xi64>, tensor<?x1xi64>, tensor<?x8xi64>) -> tensor<?x8xi64>
+  // CHECK: r1.scatter_nd {{.*}}reduction = #r1.scatter_reduction<mul>
+  %4 = r1.scatter_nd %d, %j, %v {reduction = #r1.scatter_reduction<mul>}
+      : (tensor<?x8xi64>, tensor<?x1xi64>, tensor<?x8xi64>) -> tensor<?x8xi64>
+  // CHECK: r1.scatter_nd {{.*}}reduction = #r1.scatter_reduction<min>
+  %5 = r1.scatter_nd %d, %j, %v {reduction = #r1.scatter_reduction<min>}
+      : (tensor<?x8xi64>, tensor<?x1xi64>, tensor<?x8xi64>) -> tensor<?x8xi64>
+  return
+}
+
 // CHECK-LABEL: func @squeeze_unsqueeze_flatten
 // CHECK-SAME: (%[[X:.*]]: tensor<?x128xf32>, %[[Y:.*]]: tensor<?x1x768xf32>, %[[Z:.*]]: tensor<?x2048x1x1xf32>, %[[U:.*]]: tensor<*xf32>)
 func.func @squeeze_unsqueeze_flatten(%x: tensor<?x128xf32>, %y: tensor<?x1x768xf32>,
