@@ -233,6 +233,9 @@ Rows RowFlow::transfer(Operation *op) {
           axes = llvm::to_vector(llvm::seq<int64_t>(0, rankOf(op.getInput())));
         return reduce(op, op.getInput(), axes, op.getKeepdims());
       })
+      .Case([&](TopKOp op) {
+        return keep(onlyFirst(), notAt(normalizeAxis(op.getAxis(), rankOf(op.getInput()))));
+      })
       .Case<ArgMaxOp, ArgMinOp>(
           [&](auto op) { return reduce(op, op.getInput(), {op.getAxis()}, op.getKeepdims()); })
       .Case([&](TransposeOp op) -> Rows {

@@ -138,6 +138,7 @@ LogicalResult dispatch(KernelWriter &w) {
                 SplitOp, TileOp, RangeOp, ConstantOfShapeOp, TriluOp, PadOp>(
               [](auto) { return printMovementKernel; })
           .Case<ScatterElementsOp, ScatterNDOp>([](auto) { return printScatterKernel; })
+          .Case<TopKOp>([](auto) { return printTopKKernel; })
           .Default([](Operation *) { return nullptr; });
   if (!printer)
     return w.anchor->emitOpError("has no GPU code generation yet (kernel '")

@@ -151,6 +151,7 @@ mlir::LogicalResult printSoftmaxKernel(KernelWriter &w);     // NormalizationPri
 mlir::LogicalResult printLayerNormKernel(KernelWriter &w);   // NormalizationPrinter.cpp
 mlir::LogicalResult printMovementKernel(KernelWriter &w);    // MovementPrinter.cpp
 mlir::LogicalResult printScatterKernel(KernelWriter &w);     // ScatterPrinter.cpp
+mlir::LogicalResult printTopKKernel(KernelWriter &w);        // TopKPrinter.cpp
 
 /// A batch of matrix products C[b] = A[b] B[b] (m x k times k x n) whose
 /// operands and result are read and written through callbacks, so that

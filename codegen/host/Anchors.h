@@ -58,6 +58,9 @@ mlir::LogicalResult emitScatterCopy(KernelBuilder &, mlir::Operation *,
                                     llvm::ArrayRef<llvm::Value *>, llvm::ArrayRef<llvm::Value *>);
 mlir::LogicalResult emitScatter(KernelBuilder &, mlir::Operation *, llvm::ArrayRef<llvm::Value *>,
                                 llvm::ArrayRef<llvm::Value *>);
+// The k best elements of each row (TopKAnchors.cpp).
+mlir::LogicalResult emitTopK(KernelBuilder &, mlir::Operation *, llvm::ArrayRef<llvm::Value *>,
+                             llvm::ArrayRef<llvm::Value *>);
 
 } // namespace r1c
 

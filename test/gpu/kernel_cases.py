@@ -312,6 +312,17 @@ g (float16[4, 3, 5] x, float16[2, 3, 5] r, float[4, 3, 5] y, int64[6, 3] at, flo
   c = ScatterND <reduction = "max"> (n, q, m)
 }""", {"at": (-3, 3), "q": (-4, 4), "n": (-50, 50), "m": (-50, 50)},
          opset=18),
+    # TopK: one thread per row, a heap in the rows of both results; integers
+    # in [-3, 3] tie often (the lower index first), f16 compares in float.
+    case("top_k", """
+g (float[5, 37] x, int32[6, 4, 5] n, float16[3, 8] h) => (float[5, 7] a, int64[5, 7] ai,
+   int32[6, 4, 5] b, int64[6, 4, 5] bi, float16[3, 3] c, int64[3, 3] ci)
+<int64[1] k7 = {7}, int64[1] k4 = {4}, int64[1] k3 = {3}>
+{
+  a, ai = TopK (x, k7)
+  b, bi = TopK <axis = 1, largest = 0> (n, k4)
+  c, ci = TopK (h, k3)
+}""", {"n": (-3, 4)}, opset=11),
     case("pad_modes", """
 g (float[2, 3, 4, 5] x, int64[3, 4] i) => (float[3, 4, 7, 6] c, float[2, 3, 7, 10] r,
    float[3, 4, 7, 6] e, float[3, 4, 7, 6] w, int64[4, 7] n)

@@ -96,6 +96,23 @@ GRAPHS = {
         kv (float[1, 4, 16, 8] cache, float[1, 4, 1, 8] new) => (y)
         <int64[1, 4, 1, 3] at = {0, 0, 11, 0, 1, 11, 0, 2, 11, 0, 3, 11}>
         { y = ScatterND (cache, at, new) }""",
+    # TopK on the last, first and middle axes, largest and smallest, k from
+    # 1 to the whole axis (a full sort); integers in [-3, 3] tie often, and
+    # ties keep the lower index first.
+    "top_k_axes_orders_and_ties": """
+        <ir_version: 8, opset_import: ["" : 11]>
+        tk (float[3, 9] x, int64[6, 4, 5] n) => (a, ai, b, bi, c, ci, d, di, e, ei)
+        <int64[1] k3 = {3}, int64[1] k9 = {9}, int64[1] k1 = {1}, int64[1] k4 = {4}, int64[1] k2 = {2}>
+        { a, ai = TopK (x, k3)
+          b, bi = TopK <largest = 0> (x, k9)
+          c, ci = TopK <axis = 0> (x, k1)
+          d, di = TopK <axis = 0, largest = 0> (n, k4)
+          e, ei = TopK <axis = -2> (n, k2) }""",
+    # Before opset 10, k is an attribute.
+    "top_k_attribute_k": """
+        <ir_version: 4, opset_import: ["" : 9]>
+        tk1 (float[2, 5, 3] x) => (v, i)
+        { v, i = TopK <k = 2, axis = 1> (x) }""",
     "expand_and_tile": """
         <ir_version: 8, opset_import: ["" : 17]>
         et (float[1, 3, 1] x) => (e, t)

@@ -364,3 +364,25 @@ func.func @scatter_elements_across_rows(%x: tensor<?x8xf32> {r1.dim_names = ["ba
   return %0 : tensor<?x8xf32>
 }
 
+// -----
+
+// TopK off the batch axis keeps rows apart.
+// CHECK-LABEL: func @top_k_rows
+// CHECK-SAME: attributes {r1.independent_dim = "batch"}
+func.func @top_k_rows(%x: tensor<?x8xf32> {r1.dim_names = ["batch", ""]})
+    -> (tensor<?x3xf32>, tensor<?x3xi64>) {
+  %v, %k = r1.top_k %x {axis = 1 : i64, k = 3 : i64, largest = true, sorted = true}
+      : (tensor<?x8xf32>) -> (tensor<?x3xf32>, tensor<?x3xi64>)
+  return %v, %k : tensor<?x3xf32>, tensor<?x3xi64>
+}
+
+// -----
+
+// TopK along the batch axis mixes rows.
+// CHECK-LABEL: func @top_k_across_rows
+// CHECK-NOT: r1.independent_dim
+func.func @top_k_across_rows(%x: tensor<?x8xf32> {r1.dim_names = ["batch", ""]}) -> tensor<2x8xf32> {
+  %v, %k = r1.top_k %x {axis = 0 : i64, k = 2 : i64, largest = true, sorted = true}
+      : (tensor<?x8xf32>) -> (tensor<2x8xf32>, tensor<2x8xi64>)
+  return %v : tensor<2x8xf32>
+}

@@ -897,3 +897,36 @@ func.func @scatter_nd_tuple(%x: tensor<4x5xf32>, %i: tensor<2x3xi64>, %u: tensor
   return %0 : !r1.unknown
 }
 
+// -----
+
+// TopK: k as an attribute (opset 1), as a constant input (opset 10), and,
+// computed at run time, as the model declares its outputs (opset 11).
+// CHECK-LABEL: func @top_k
+// CHECK-SAME: (%[[X:.*]]: tensor<3x7xf32>, %[[K:.*]]: tensor<1xi64>) -> (tensor<3x2xf32>, tensor<3x2xi64>, tensor<3x4xf32>, tensor<3x3xi64>)
+func.func @top_k(%x: tensor<3x7xf32>, %k: tensor<1xi64>) -> (!r1.unknown, !r1.unknown, !r1.unknown, tensor<3x3xi64>) {
+  // CHECK: %[[AV:.*]], %[[AI:.*]] = r1.top_k %[[X]] {axis = -1 : i64, k = 2 : i64, largest = true, sorted = true} : (tensor<3x7xf32>) -> (tensor<3x2xf32>, tensor<3x2xi64>)
+  %a:2 = r1.onnx_node "TopK"(%x) {domain = "", node_name = "t1", onnx_attrs = {k = 2 : i64}, opset = 1 : i64} : (tensor<3x7xf32>) -> (!r1.unknown, !r1.unknown)
+  // CHECK: %[[BV:.*]], %{{.*}} = r1.top_k %[[X]] {axis = 1 : i64, k = 4 : i64, largest = true, sorted = true}
+  %four = r1.constant dense<4> : tensor<1xi64>
+  %b:2 = r1.onnx_node "TopK"(%x, %four) {domain = "", node_name = "t10", onnx_attrs = {axis = 1 : i64}, opset = 10 : i64} : (tensor<3x7xf32>, tensor<1xi64>) -> (!r1.unknown, !r1.unknown)
+  // CHECK: %{{.*}}, %[[CI:.*]] = r1.top_k %[[X]] {axis = -1 : i64, k = 3 : i64, largest = false, sorted = false}
+  %c:2 = r1.onnx_node "TopK"(%x, %k) {domain = "", node_name = "t11", onnx_attrs = {largest = 0 : i64, sorted = 0 : i64}, opset = 11 : i64} : (tensor<3x7xf32>, tensor<1xi64>) -> (!r1.unknown, tensor<3x3xi64>)
+  // CHECK: return %[[AV]], %[[AI]], %[[BV]], %[[CI]]
+  return %a#0, %a#1, %b#0, %c#1 : !r1.unknown, !r1.unknown, !r1.unknown, tensor<3x3xi64>
+}
+
+// -----
+
+func.func @top_k_computed_without_declared_type(%x: tensor<3x7xf32>, %k: tensor<1xi64>) -> !r1.unknown {
+  // expected-error @+1 {{TopK (opset 11): k is computed at run time and the model declares no static extent of the outputs along axis -1; r1c needs k known when it compiles}}
+  %v:2 = r1.onnx_node "TopK"(%x, %k) {domain = "", node_name = "t", onnx_attrs = {}, opset = 11 : i64} : (tensor<3x7xf32>, tensor<1xi64>) -> (!r1.unknown, !r1.unknown)
+  return %v#0 : !r1.unknown
+}
+
+// -----
+
+func.func @top_k_too_many(%x: tensor<3x7xf32>) -> !r1.unknown {
+  // expected-error @+1 {{TopK (opset 1): k 8 is larger than the input's dim -1 (7)}}
+  %v:2 = r1.onnx_node "TopK"(%x) {domain = "", node_name = "t", onnx_attrs = {k = 8 : i64}, opset = 1 : i64} : (tensor<3x7xf32>) -> (!r1.unknown, !r1.unknown)
+  return %v#0 : !r1.unknown
+}

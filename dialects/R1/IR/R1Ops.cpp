@@ -598,6 +598,45 @@ R1_ARG_OP(ArgMaxOp)
 R1_ARG_OP(ArgMinOp)
 #undef R1_ARG_OP
 
+LogicalResult TopKOp::inferReturnTypes(MLIRContext *context, std::optional<Location>,
+                                       Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  Type element = getElementTypeOf(adaptor.getInput()), index = IntegerType::get(context, 64);
+  auto shape = getShapeOf(adaptor.getInput());
+  std::optional<int64_t> axis;
+  if (shape)
+    axis = normalizeAxis(adaptor.getAxis(), shape->size());
+  if (!shape || !axis) {
+    types.push_back(makeTensorType(std::nullopt, element));
+    types.push_back(makeTensorType(std::nullopt, index));
+    return success();
+  }
+  SmallVector<int64_t> result = *shape;
+  // A negative k is the verifier's to report.
+  result[*axis] = adaptor.getK() < 0 ? kDynamic : int64_t(adaptor.getK());
+  types.push_back(makeTensorType(ArrayRef<int64_t>(result), element));
+  types.push_back(makeTensorType(ArrayRef<int64_t>(result), index));
+  return success();
+}
+
+LogicalResult TopKOp::verify() {
+  int64_t k = getK();
+  if (k < 0)
+    return emitOpError() << "k " << k << " is negative";
+  auto shape = getShapeOf(getInput());
+  if (!shape)
+    return success();
+  if (shape->empty())
+    return emitOpError("input must have rank 1 or more");
+  int64_t axis = getAxis();
+  if (failed(verifyAxes(*this, ArrayRef<int64_t>(axis), shape->size())))
+    return failure();
+  int64_t extent = (*shape)[*normalizeAxis(axis, shape->size())];
+  if (extent != kDynamic && k > extent)
+    return emitOpError() << "k " << k << " is larger than dim " << axis << " of input "
+                         << describeShape(*shape);
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Shape and data movement
 //===----------------------------------------------------------------------===//

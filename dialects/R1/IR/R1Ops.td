@@ -439,6 +439,26 @@ class R1_ArgOp<string mnemonic, string what> : R1_TypedOp<mnemonic> {
 def R1_ArgMaxOp : R1_ArgOp<"arg_max", "largest element">;
 def R1_ArgMinOp : R1_ArgOp<"arg_min", "smallest element">;
 
+def R1_TopKOp : R1_TypedOp<"top_k"> {
+  let summary = "The k largest (or smallest) elements along one axis and their indices";
+  let description = [{
+    `values` has the input's shape with dim `axis` cut to `k`; `indices`
+    (i64) says where along the axis each value was. The elements come best
+    first; of equal elements the one at the lower index comes first, as
+    ONNX says. `sorted = false` allows any order (the elements are still
+    those of the sorted order).
+
+    ```mlir
+    %v, %i = r1.top_k %logits {axis = -1 : i64, k = 50 : i64, largest = true, sorted = true}
+        : (tensor<1x32000xf32>) -> (tensor<1x50xf32>, tensor<1x50xi64>)
+    ```
+  }];
+  let arguments = (ins R1_Tensor:$input, I64Attr:$axis, I64Attr:$k, BoolAttr:$largest,
+                       BoolAttr:$sorted);
+  let results = (outs R1_Tensor:$values, TensorOf<[I64]>:$indices);
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Shape and data movement
 //===----------------------------------------------------------------------===//

@@ -941,3 +941,26 @@ func.func @scatter_unknown_reduction(%x: tensor<4xf32>, %i: tensor<1x1xi64>, %u:
   return
 }
 
+// -----
+
+func.func @top_k_too_many(%x: tensor<3x4xf32>) {
+  // expected-error @+1 {{'r1.top_k' op k 5 is larger than dim -1 of input [3, 4]}}
+  %v, %i = r1.top_k %x {axis = -1 : i64, k = 5 : i64, largest = true, sorted = true} : (tensor<3x4xf32>) -> (tensor<3x5xf32>, tensor<3x5xi64>)
+  return
+}
+
+// -----
+
+func.func @top_k_negative(%x: tensor<3x4xf32>) {
+  // expected-error @+1 {{'r1.top_k' op k -1 is negative}}
+  %v, %i = r1.top_k %x {axis = 1 : i64, k = -1 : i64, largest = true, sorted = true} : (tensor<3x4xf32>) -> (tensor<3x?xf32>, tensor<3x?xi64>)
+  return
+}
+
+// -----
+
+func.func @top_k_axis(%x: tensor<3x4xf32>) {
+  // expected-error @+1 {{'r1.top_k' op axis 2 is out of range for rank 2}}
+  %v, %i = r1.top_k %x {axis = 2 : i64, k = 1 : i64, largest = true, sorted = true} : (tensor<3x4xf32>) -> (tensor<*xf32>, tensor<*xi64>)
+  return
+}

@@ -521,6 +521,18 @@ func.func @scatters(%x: tensor<4x8xf32>, %i: tensor<4x2xi64>, %u: tensor<4x2xf32
   return
 }
 
+// CHECK-LABEL: func @top_k
+// CHECK-SAME: (%[[L:.*]]: tensor<?x32000xf32>, %[[U:.*]]: tensor<3x7x5xui8>)
+func.func @top_k(%logits: tensor<?x32000xf32>, %u: tensor<3x7x5xui8>) {
+  // CHECK: %{{.*}}, %{{.*}} = r1.top_k %[[L]] {axis = -1 : i64, k = 50 : i64, largest = true, sorted = true} : (tensor<?x32000xf32>) -> (tensor<?x50xf32>, tensor<?x50xi64>)
+  %v, %i = r1.top_k %logits {axis = -1 : i64, k = 50 : i64, largest = true, sorted = true}
+      : (tensor<?x32000xf32>) -> (tensor<?x50xf32>, tensor<?x50xi64>)
+  // CHECK: r1.top_k %[[U]] {axis = 1 : i64, k = 0 : i64, largest = false, sorted = false} : (tensor<3x7x5xui8>) -> (tensor<3x0x5xui8>, tensor<3x0x5xi64>)
+  %w, %j = r1.top_k %u {axis = 1 : i64, k = 0 : i64, largest = false, sorted = false}
+      : (tensor<3x7x5xui8>) -> (tensor<3x0x5xui8>, tensor<3x0x5xi64>)
+  return
+}
+
 // CHECK-LABEL: func @squeeze_unsqueeze_flatten
 // CHECK-SAME: (%[[X:.*]]: tensor<?x128xf32>, %[[Y:.*]]: tensor<?x1x768xf32>, %[[Z:.*]]: tensor<?x2048x1x1xf32>, %[[U:.*]]: tensor<*xf32>)
 func.func @squeeze_unsqueeze_flatten(%x: tensor<?x128xf32>, %y: tensor<?x1x768xf32>,
