@@ -112,6 +112,8 @@ private:
   Rows gather(GatherOp op);
   Rows gatherElements(GatherElementsOp op);
   Rows gatherND(GatherNDOp op);
+  Rows scatterElements(ScatterElementsOp op);
+  Rows scatterND(ScatterNDOp op);
   Rows slice(SliceOp op);
   Rows concat(ConcatOp op);
   Rows expand(ExpandOp op);
@@ -201,6 +203,8 @@ Rows RowFlow::transfer(Operation *op) {
       .Case([&](GatherOp op) { return gather(op); })
       .Case([&](GatherElementsOp op) { return gatherElements(op); })
       .Case([&](GatherNDOp op) { return gatherND(op); })
+      .Case([&](ScatterElementsOp op) { return scatterElements(op); })
+      .Case([&](ScatterNDOp op) { return scatterND(op); })
       .Case([&](SliceOp op) { return slice(op); })
       .Case([&](ConcatOp op) { return concat(op); })
       .Case([&](ExpandOp op) { return expand(op); })
@@ -228,6 +232,9 @@ Rows RowFlow::transfer(Operation *op) {
         if (axes.empty())
           axes = llvm::to_vector(llvm::seq<int64_t>(0, rankOf(op.getInput())));
         return reduce(op, op.getInput(), axes, op.getKeepdims());
+      })
+      .Case([&](TopKOp op) {
+        return keep(onlyFirst(), notAt(normalizeAxis(op.getAxis(), rankOf(op.getInput()))));
       })
       .Case<ArgMaxOp, ArgMinOp>(
           [&](auto op) { return reduce(op, op.getInput(), {op.getAxis()}, op.getKeepdims()); })
@@ -433,6 +440,36 @@ Rows RowFlow::gatherND(GatherNDOp op) {
   if (out->axis < batch && !(data.sameAs(indices)))
     return Rows::mixed();
   return carried(op.getResult(), out->axis, out->factor);
+}
+
+/// An update at position p lands at p with the axis replaced: rows stay
+/// apart along another dim that data, indices and updates all carry alike
+/// (padding rows scatter within themselves).
+Rows RowFlow::scatterElements(ScatterElementsOp op) {
+  Rows data = stateOf(op.getData()), indices = stateOf(op.getIndices()),
+       updates = stateOf(op.getUpdates());
+  std::optional<int64_t> axis = normalizeAxis(op.getAxis(), rankOf(op.getData()));
+  if (!axis || !data.is(Rows::Carried) || data.axis == *axis || !data.sameAs(indices) ||
+      !data.sameAs(updates))
+    return Rows::mixed();
+  return carried(op.getResult(), data.axis, data.factor);
+}
+
+/// Rows stay apart along a data dim after the index tuple, which updates
+/// carry after the tuples' own dims, while the tuples are the same for
+/// every row; a dim that a tuple addresses mixes rows.
+Rows RowFlow::scatterND(ScatterNDOp op) {
+  Rows data = stateOf(op.getData()), indices = stateOf(op.getIndices()),
+       updates = stateOf(op.getUpdates());
+  SmallVector<int64_t> indexShape = shapeOf(op.getIndices());
+  if (!data.is(Rows::Carried) || !indices.is(Rows::Free) || !updates.is(Rows::Carried) ||
+      indexShape.empty() || ShapedType::isDynamic(indexShape.back()))
+    return Rows::mixed();
+  int64_t tuple = indexShape.back(), tuplesRank = int64_t(indexShape.size()) - 1;
+  if (data.axis < tuple || updates.axis != tuplesRank + data.axis - tuple ||
+      updates.factor != data.factor)
+    return Rows::mixed();
+  return carried(op.getResult(), data.axis, data.factor);
 }
 
 Rows RowFlow::slice(SliceOp op) {

@@ -111,6 +111,11 @@ bool canFuseInto(Value value, Operation *consumer, const Group &group,
   if (group.ops.back() != value.getDefiningOp() || value.getDefiningOp()->getNumResults() != 1 ||
       !isSameShapeElementwise(consumer, value))
     return false;
+  // A scatter's element is final only after the last update that lands on
+  // it, which GPU code applies in a launch after the copy: a body fused
+  // after it would need a launch of its own anyway.
+  if (isa<ScatterElementsOp, ScatterNDOp>(value.getDefiningOp()))
+    return false;
   if (value.hasOneUse())
     return true;
   region = convergentRegion(value);

@@ -137,6 +137,8 @@ LogicalResult dispatch(KernelWriter &w) {
           .Case<TransposeOp, ExpandOp, SliceOp, GatherOp, GatherElementsOp, GatherNDOp, ConcatOp,
                 SplitOp, TileOp, RangeOp, ConstantOfShapeOp, TriluOp, PadOp>(
               [](auto) { return printMovementKernel; })
+          .Case<ScatterElementsOp, ScatterNDOp>([](auto) { return printScatterKernel; })
+          .Case<TopKOp>([](auto) { return printTopKKernel; })
           .Default([](Operation *) { return nullptr; });
   if (!printer)
     return w.anchor->emitOpError("has no GPU code generation yet (kernel '")
@@ -148,7 +150,7 @@ LogicalResult dispatch(KernelWriter &w) {
 
 std::string joinNodes(const std::vector<std::string> &nodes) { return llvm::join(nodes, ", "); }
 
-FailureOr<PrintedKernel> printKernel(r1k::KernelOp kernel, const TargetInfo &target) {
+FailureOr<std::vector<PrintedKernel>> printKernel(r1k::KernelOp kernel, const TargetInfo &target) {
   Block &body = kernel.getBody().front();
   Operation *anchor = nullptr;
   for (Operation &op : body.without_terminator())
@@ -164,50 +166,61 @@ FailureOr<PrintedKernel> printKernel(r1k::KernelOp kernel, const TargetInfo &tar
   if (failed(dispatch(w)))
     return failure();
 
-  PrintedKernel printed;
-  printed.kernelName = kernel.getName().str();
+  std::vector<std::string> nodes;
   for (Operation &op : body.without_terminator())
     if (!isa<ConstantOp>(op))
-      collectNodeNames(op.getLoc(), printed.nodes);
-  printed.launch = w.launch;
+      collectNodeNames(op.getLoc(), nodes);
+  // Each launch is a function of the kernel's parameters.
+  auto assemble = [&](StringRef suffix, StringRef functionBody, const LaunchShape &launch) {
+    PrintedKernel printed;
+    std::string withSuffix = suffix.empty() ? "" : "_" + suffix.str();
+    printed.kernelName = kernel.getName().str() + withSuffix;
+    printed.nodes = nodes;
+    printed.launch = launch;
 
-  // An elementwise kernel may write over one of its inputs (the memory
-  // plan's in-place reuse), so only other kernels promise no aliasing.
-  StringRef restrict = anchor ? " __restrict__" : "";
-  int64_t threads = w.launch.block[0] * w.launch.block[1] * w.launch.block[2];
-  std::string function;
-  llvm::raw_string_ostream os(function);
-  os << "// r1c section: kernel\nextern \"C\" __global__ void __launch_bounds__(" << threads << ") "
-     << kSymbolPlaceholder << "(";
-  std::string separator;
-  for (BlockArgument arg : body.getArguments()) {
-    auto type = cast<RankedTensorType>(arg.getType());
-    std::string name = KernelWriter::inputName(arg.getArgNumber());
-    os << separator << "const " << KernelWriter::storageType(type.getElementType()) << " *"
-       << restrict << " " << name;
-    printed.parameters.push_back({name, type, false});
-    separator = ",\n    ";
-  }
-  for (auto [index, type] : llvm::enumerate(kernel.getResultTypes())) {
-    auto tensor = cast<RankedTensorType>(type);
-    std::string name = KernelWriter::resultName(index);
-    os << separator << KernelWriter::storageType(tensor.getElementType()) << " *" << restrict << " "
-       << name;
-    printed.parameters.push_back({name, tensor, true});
-    separator = ",\n    ";
-  }
-  os << ") {\n"
-     << "  typedef " << (w.wideIndex ? "long long" : "int") << " r1_i;\n"
-     << w.body << "}\n";
+    // An elementwise kernel may write over one of its inputs (the memory
+    // plan's in-place reuse), so only other kernels promise no aliasing.
+    StringRef restrict = anchor ? " __restrict__" : "";
+    int64_t threads = launch.block[0] * launch.block[1] * launch.block[2];
+    std::string function;
+    llvm::raw_string_ostream os(function);
+    os << "// r1c section: kernel\nextern \"C\" __global__ void __launch_bounds__(" << threads
+       << ") " << kSymbolPlaceholder << "(";
+    std::string separator;
+    for (BlockArgument arg : body.getArguments()) {
+      auto type = cast<RankedTensorType>(arg.getType());
+      std::string name = KernelWriter::inputName(arg.getArgNumber());
+      os << separator << "const " << KernelWriter::storageType(type.getElementType()) << " *"
+         << restrict << " " << name;
+      printed.parameters.push_back({name, type, false});
+      separator = ",\n    ";
+    }
+    for (auto [index, type] : llvm::enumerate(kernel.getResultTypes())) {
+      auto tensor = cast<RankedTensorType>(type);
+      std::string name = KernelWriter::resultName(index);
+      os << separator << KernelWriter::storageType(tensor.getElementType()) << " *" << restrict
+         << " " << name;
+      printed.parameters.push_back({name, tensor, true});
+      separator = ",\n    ";
+    }
+    os << ") {\n"
+       << "  typedef " << (w.wideIndex ? "long long" : "int") << " r1_i;\n"
+       << functionBody << "}\n";
 
-  std::string source = target.getPreamble() + function;
-  uint64_t hash = llvm::xxh3_64bits(source);
-  printed.symbol =
-      "r1_" + kernel.getAnchor().str() + "_" + llvm::utohexstr(hash, /*LowerCase=*/true);
-  size_t at = source.find(kSymbolPlaceholder);
-  source.replace(at, kSymbolPlaceholder.size(), printed.symbol);
-  printed.source = std::move(source);
-  return printed;
+    std::string source = target.getPreamble() + function;
+    uint64_t hash = llvm::xxh3_64bits(source);
+    printed.symbol = "r1_" + kernel.getAnchor().str() + withSuffix + "_" +
+                     llvm::utohexstr(hash, /*LowerCase=*/true);
+    size_t at = source.find(kSymbolPlaceholder);
+    source.replace(at, kSymbolPlaceholder.size(), printed.symbol);
+    printed.source = std::move(source);
+    return printed;
+  };
+  std::vector<PrintedKernel> launches;
+  for (const KernelWriter::EarlierLaunch &earlier : w.earlierLaunches)
+    launches.push_back(assemble(earlier.suffix, earlier.body, earlier.launch));
+  launches.push_back(assemble("", w.body, w.launch));
+  return launches;
 }
 
 std::string describeKernel(const PrintedKernel &kernel, const TargetInfo &target) {

@@ -47,7 +47,8 @@ struct KernelParameter {
 };
 
 struct PrintedKernel {
-  /// The kernel's name in the plan, e.g. "k3_matmul".
+  /// The kernel's name in the plan, e.g. "k3_matmul", and for a launch
+  /// before its last one, that launch's suffix ("k3_scatter_nd_copy").
   std::string kernelName;
   /// The function's name: the anchor and a hash of the source, so kernels
   /// that print the same share a symbol and, after deduplication, a binary.
@@ -60,10 +61,12 @@ struct PrintedKernel {
   std::vector<std::string> nodes;
 };
 
-/// Prints `kernel` for `target`. Emits an error on the op that has no
-/// template (or on the kernel, for shapes or types GPU code cannot take)
-/// and returns failure.
-mlir::FailureOr<PrintedKernel> printKernel(mlir::r1k::KernelOp kernel, const TargetInfo &target);
+/// Prints `kernel` for `target`: one function per launch, in the order they
+/// run (one for most anchors; a scatter copies, then updates). Emits an
+/// error on the op that has no template (or on the kernel, for shapes or
+/// types GPU code cannot take) and returns failure.
+mlir::FailureOr<std::vector<PrintedKernel>> printKernel(mlir::r1k::KernelOp kernel,
+                                                        const TargetInfo &target);
 
 /// A comment block for a written source file: the kernel, its nodes, the
 /// target, the launch shape and the parameters.

@@ -18,6 +18,12 @@ namespace r1c::gpu {
 KernelWriter::KernelWriter(r1k::KernelOp kernel, Operation *anchor, const TargetInfo &target)
     : kernel(kernel), anchor(anchor), target(target) {}
 
+void KernelWriter::endLaunch(StringRef suffix) {
+  earlierLaunches.push_back({suffix.str(), std::move(body), launch});
+  body.clear();
+  launch = LaunchShape();
+}
+
 std::string KernelWriter::computeType(Type element) {
   if (element.isF32() || element.isF16() || element.isBF16())
     return "float";

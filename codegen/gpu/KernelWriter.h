@@ -20,6 +20,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <functional>
+#include <vector>
 
 namespace r1c::gpu {
 
@@ -36,6 +37,20 @@ public:
   llvm::raw_string_ostream os{body};
   /// Set by the template.
   LaunchShape launch;
+  /// A launch a template finished before the one it prints now: a scatter
+  /// copies its data in one launch and applies the updates in the next, so
+  /// that every copy is done before any update lands. All launches of a
+  /// kernel take its parameters.
+  struct EarlierLaunch {
+    /// Added to the kernel's name and to the anchor in its symbol.
+    std::string suffix;
+    std::string body;
+    LaunchShape launch;
+  };
+  std::vector<EarlierLaunch> earlierLaunches;
+  /// Ends the launch printed so far (`body`, `launch`), which runs first,
+  /// named with `suffix`; the template goes on to print the next.
+  void endLaunch(llvm::StringRef suffix);
   /// Whether indices need 64 bits (a tensor of 2^31 elements or more).
   bool wideIndex = false;
 
@@ -135,6 +150,8 @@ mlir::LogicalResult printArgReduceKernel(KernelWriter &w);   // ReductionPrinter
 mlir::LogicalResult printSoftmaxKernel(KernelWriter &w);     // NormalizationPrinter.cpp
 mlir::LogicalResult printLayerNormKernel(KernelWriter &w);   // NormalizationPrinter.cpp
 mlir::LogicalResult printMovementKernel(KernelWriter &w);    // MovementPrinter.cpp
+mlir::LogicalResult printScatterKernel(KernelWriter &w);     // ScatterPrinter.cpp
+mlir::LogicalResult printTopKKernel(KernelWriter &w);        // TopKPrinter.cpp
 
 /// A batch of matrix products C[b] = A[b] B[b] (m x k times k x n) whose
 /// operands and result are read and written through callbacks, so that

@@ -25,6 +25,8 @@ LogicalResult emitAnchor(KernelBuilder &kb, Operation *op, ArrayRef<llvm::Value 
           .Case<TransposeOp, ExpandOp, SliceOp, GatherOp, GatherElementsOp, GatherNDOp, ConcatOp,
                 SplitOp, TileOp, RangeOp, ConstantOfShapeOp, TriluOp, PadOp>(
               [](auto) { return emitMovement; })
+          .Case<ScatterElementsOp, ScatterNDOp>([](auto) { return emitScatter; })
+          .Case<TopKOp>([](auto) { return emitTopK; })
           .Default([](Operation *) { return nullptr; });
   if (!emitter)
     return op->emitOpError("has no host code generation yet");

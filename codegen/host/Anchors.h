@@ -46,6 +46,21 @@ mlir::LogicalResult emitLayerNorm(KernelBuilder &, mlir::Operation *,
 // Data movement (MovementAnchors.cpp).
 mlir::LogicalResult emitMovement(KernelBuilder &, mlir::Operation *,
                                  llvm::ArrayRef<llvm::Value *>, llvm::ArrayRef<llvm::Value *>);
+/// An index loaded from `indices` at `offset`, widened to i64, with a
+/// negative one counted from the end of a dim of size `extent`, as the
+/// gathers and scatters of ONNX read them.
+llvm::Value *loadWrappedIndex(KernelBuilder &kb, llvm::Value *indices, llvm::Value *offset,
+                              mlir::Type indexType, int64_t extent);
+// Scatters (ScatterAnchors.cpp), in two phases: emitScatterCopy copies the
+// data into the result, and may be split into tasks; emitScatter then
+// applies the updates in order and must run as one task.
+mlir::LogicalResult emitScatterCopy(KernelBuilder &, mlir::Operation *,
+                                    llvm::ArrayRef<llvm::Value *>, llvm::ArrayRef<llvm::Value *>);
+mlir::LogicalResult emitScatter(KernelBuilder &, mlir::Operation *, llvm::ArrayRef<llvm::Value *>,
+                                llvm::ArrayRef<llvm::Value *>);
+// The k best elements of each row (TopKAnchors.cpp).
+mlir::LogicalResult emitTopK(KernelBuilder &, mlir::Operation *, llvm::ArrayRef<llvm::Value *>,
+                             llvm::ArrayRef<llvm::Value *>);
 
 } // namespace r1c
 

@@ -584,8 +584,8 @@ FailureOr<SmallVector<KernelPhase>> Emitter::emitKernel(r1k::KernelOp kernel,
       return failure();
     phases.push_back(*phase);
   } else if (anchor && !depthwise) {
-    FailureOr<KernelPhase> phase = emitPhase(name, elements, [&]() -> LogicalResult {
-      // Operands of the anchor: kernel inputs, or constants copied into the body.
+    // Operands of the anchor: kernel inputs, or constants copied into the body.
+    auto anchorOperands = [&] {
       SmallVector<llvm::Value *> operands;
       for (Value operand : anchor->getOperands()) {
         if (auto arg = dyn_cast<BlockArgument>(operand))
@@ -595,6 +595,21 @@ FailureOr<SmallVector<KernelPhase>> Emitter::emitKernel(r1k::KernelOp kernel,
         else
           operands.push_back(nullptr);
       }
+      return operands;
+    };
+    // A scatter copies its data in a phase that may split into tasks; its
+    // updates then run in order, as one task.
+    bool scatter = isa<ScatterElementsOp, ScatterNDOp>(anchor);
+    if (scatter) {
+      FailureOr<KernelPhase> copy = emitPhase(name + "_copy", elements, [&] {
+        return emitScatterCopy(kb, anchor, anchorOperands(), results);
+      });
+      if (failed(copy))
+        return failure();
+      phases.push_back(*copy);
+    }
+    FailureOr<KernelPhase> phase = emitPhase(name, scatter ? 0 : elements, [&]() -> LogicalResult {
+      SmallVector<llvm::Value *> operands = anchorOperands();
       if (stagedAnchor)
         return emitAnchor(kb, anchor, operands, {stagedAnchor});
       return emitAnchor(kb, anchor, operands, results);

@@ -85,16 +85,6 @@ LogicalResult emitGather(KernelBuilder &kb, GatherOp op, ArrayRef<llvm::Value *>
   return success();
 }
 
-/// An index loaded from `indices` at `offset`, widened to i64, with a
-/// negative one counted from the end of a dim of size `extent`.
-llvm::Value *loadWrappedIndex(KernelBuilder &kb, llvm::Value *indices, llvm::Value *offset,
-                              Type indexType, int64_t extent) {
-  llvm::IRBuilder<> &b = kb.b;
-  llvm::Value *index = b.CreateSExt(kb.load(indices, offset, indexType), b.getInt64Ty());
-  return b.CreateSelect(b.CreateICmpSLT(index, kb.i64(0)), b.CreateAdd(index, kb.i64(extent)),
-                        index);
-}
-
 LogicalResult emitGatherElements(KernelBuilder &kb, GatherElementsOp op,
                                  ArrayRef<llvm::Value *> inputs, ArrayRef<llvm::Value *> outputs) {
   ArrayRef<int64_t> dataShape = shapeOf(op.getData()), indexShape = shapeOf(op.getIndices());
@@ -220,6 +210,14 @@ LogicalResult emitPad(KernelBuilder &kb, PadOp op, ArrayRef<llvm::Value *> input
 }
 
 } // namespace
+
+llvm::Value *loadWrappedIndex(KernelBuilder &kb, llvm::Value *indices, llvm::Value *offset,
+                              Type indexType, int64_t extent) {
+  llvm::IRBuilder<> &b = kb.b;
+  llvm::Value *index = b.CreateSExt(kb.load(indices, offset, indexType), b.getInt64Ty());
+  return b.CreateSelect(b.CreateICmpSLT(index, kb.i64(0)), b.CreateAdd(index, kb.i64(extent)),
+                        index);
+}
 
 LogicalResult emitMovement(KernelBuilder &kb, Operation *op, ArrayRef<llvm::Value *> inputs,
                            ArrayRef<llvm::Value *> outputs) {

@@ -307,13 +307,17 @@ int emitGpuTargets(llvm::ArrayRef<GpuEntry> entries, const CodegenTargets &targe
     for (const GpuEntry &entry : entries) {
       func::FuncOp function = entry.function;
       for (r1k::KernelOp kernel : function.getOps<r1k::KernelOp>()) {
-        FailureOr<PrintedKernel> printed = printKernel(kernel, *kernels.target);
-        if (failed(printed))
+        FailureOr<std::vector<PrintedKernel>> launches = printKernel(kernel, *kernels.target);
+        if (failed(launches))
           return 1;
-        kernels.ops.push_back(kernel);
-        kernels.entryOf.push_back(&entry - entries.data());
-        kernels.stems.push_back((entry.stem.empty() ? "" : entry.stem + "_") + printed->kernelName);
-        kernels.printed.push_back(std::move(*printed));
+        // A kernel of several launches appears once per launch, in order.
+        for (PrintedKernel &printed : *launches) {
+          kernels.ops.push_back(kernel);
+          kernels.entryOf.push_back(&entry - entries.data());
+          kernels.stems.push_back((entry.stem.empty() ? "" : entry.stem + "_") +
+                                  printed.kernelName);
+          kernels.printed.push_back(std::move(printed));
+        }
       }
     }
     archs.push_back(std::move(kernels));

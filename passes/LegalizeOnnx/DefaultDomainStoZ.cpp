@@ -1,4 +1,4 @@
-//===- DefaultDomainStoZ.cpp - ONNX ops Selu to Xor -----------------------===//
+//===- DefaultDomainStoZ.cpp - ONNX ops Scatter to Xor --------------------===//
 #include "passes/LegalizeOnnx/OnnxNode.h"
 #include "dialects/R1/IR/ShapeInference.h"
 
@@ -8,6 +8,63 @@ using namespace mlir::r1;
 namespace {
 
 using Result = FailureOr<SmallVector<Value>>;
+
+/// The reduction of a ScatterElements or ScatterND node: none before opset
+/// 16, which added add and mul; opset 18 added max and min.
+FailureOr<ScatterReduction> getScatterReduction(OnnxNode &node) {
+  StringRef name = node.getString("reduction", "none");
+  std::optional<ScatterReduction> reduction = symbolizeScatterReduction(name);
+  if (!reduction)
+    return node.emitError() << "unknown reduction '" << name << "'", failure();
+  int64_t since = 0;
+  if (*reduction == ScatterReduction::add || *reduction == ScatterReduction::mul)
+    since = 16;
+  else if (*reduction == ScatterReduction::max || *reduction == ScatterReduction::min)
+    since = 18;
+  if (node.getOpset() < since)
+    return node.emitError() << "reduction '" << name << "' needs opset " << since, failure();
+  return *reduction;
+}
+
+/// ScatterElements, and Scatter (opsets 9 and 10), which is ScatterElements
+/// without a reduction.
+Result legalizeScatterElements(OnnxNode &node) {
+  FailureOr<Value> data = node.requiredInput(0), indices = node.requiredInput(1),
+                   updates = node.requiredInput(2);
+  if (failed(data) || failed(indices) || failed(updates))
+    return failure();
+  FailureOr<ScatterReduction> reduction = getScatterReduction(node);
+  if (failed(reduction))
+    return failure();
+  int64_t axis = node.getInt("axis", 0);
+  if (auto shape = getShapeOf(*data); shape && !normalizeAxis(axis, shape->size()))
+    return node.emitError() << "axis " << axis << " is out of range for data of rank "
+                            << shape->size(),
+           failure();
+  OpBuilder &b = node.getBuilder();
+  return results(
+      node.create<ScatterElementsOp>(*data, *indices, *updates, b.getI64IntegerAttr(axis),
+                                     ScatterReductionAttr::get(b.getContext(), *reduction)));
+}
+
+Result legalizeScatterND(OnnxNode &node) {
+  FailureOr<Value> data = node.requiredInput(0), indices = node.requiredInput(1),
+                   updates = node.requiredInput(2);
+  if (failed(data) || failed(indices) || failed(updates))
+    return failure();
+  FailureOr<ScatterReduction> reduction = getScatterReduction(node);
+  if (failed(reduction))
+    return failure();
+  auto dataShape = getShapeOf(*data), indexShape = getShapeOf(*indices);
+  if (dataShape && indexShape && !indexShape->empty() && indexShape->back() != kDynamic &&
+      indexShape->back() > int64_t(dataShape->size()))
+    return node.emitError() << "the last dim of indices (" << indexShape->back()
+                            << ") is larger than the data rank " << dataShape->size(),
+           failure();
+  return results(node.create<ScatterNDOp>(
+      *data, *indices, *updates,
+      ScatterReductionAttr::get(node.getBuilder().getContext(), *reduction)));
+}
 
 Result legalizeSelu(OnnxNode &node) {
   FailureOr<Value> x = node.requiredInput(0);
@@ -227,6 +284,61 @@ Result legalizeTile(OnnxNode &node) {
   return results(node.create<TileOp>(*x, *repeats));
 }
 
+/// k of a TopK node: its attribute before opset 10, then its second
+/// input, which must be known at compile time. A k computed at run time
+/// is taken from the outputs the model declares: their extent along the
+/// axis is k, as the model promises.
+FailureOr<int64_t> getTopKCount(OnnxNode &node, Value x, int64_t axis) {
+  if (node.getOpset() < 10)
+    return node.requiredInt("k");
+  if (!node.input(1))
+    return node.emitError() << "input #1 (k) is required", failure();
+  if (std::optional<SmallVector<int64_t>> k = node.constantInts(1)) {
+    if (k->size() != 1)
+      return node.emitError() << "k has " << k->size() << " values; it must have one", failure();
+    return k->front();
+  }
+  for (unsigned output = 0; output < node.getNumOutputs(); ++output) {
+    auto declared = dyn_cast<RankedTensorType>(node.getDeclaredOutputType(output));
+    std::optional<int64_t> dim = declared ? normalizeAxis(axis, declared.getRank()) : std::nullopt;
+    if (dim && !declared.isDynamicDim(*dim))
+      return declared.getDimSize(*dim);
+  }
+  return node.emitError() << "k is computed at run time and the model declares no static "
+                             "extent of the outputs along axis "
+                          << axis << "; r1c needs k known when it compiles",
+         failure();
+}
+
+Result legalizeTopK(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  if (failed(x))
+    return failure();
+  int64_t axis = node.getInt("axis", -1);
+  if (auto shape = getShapeOf(*x); shape && !normalizeAxis(axis, shape->size()))
+    return node.emitError() << "axis " << axis << " is out of range for an input of rank "
+                            << shape->size(),
+           failure();
+  FailureOr<int64_t> k = getTopKCount(node, *x, axis);
+  if (failed(k))
+    return failure();
+  if (*k < 0)
+    return node.emitError() << "k " << *k << " is negative", failure();
+  if (auto shape = getShapeOf(*x)) {
+    int64_t extent = (*shape)[*normalizeAxis(axis, shape->size())];
+    if (extent != kDynamic && *k > extent)
+      return node.emitError() << "k " << *k << " is larger than the input's dim " << axis << " ("
+                              << extent << ")",
+             failure();
+  }
+  // largest and sorted came with opset 11; before, both were always on.
+  OpBuilder &b = node.getBuilder();
+  auto topK = node.create<TopKOp>(*x, b.getI64IntegerAttr(axis), b.getI64IntegerAttr(*k),
+                                  b.getBoolAttr(node.getInt("largest", 1) != 0),
+                                  b.getBoolAttr(node.getInt("sorted", 1) != 0));
+  return SmallVector<Value>{topK.getValues(), topK.getIndices()};
+}
+
 Result legalizeTranspose(OnnxNode &node) {
   FailureOr<Value> x = node.requiredInput(0);
   if (failed(x))
@@ -309,6 +421,9 @@ Result legalizeWhere(OnnxNode &node) {
 
 void mlir::r1::addDefaultDomainStoZ(SmallVectorImpl<OnnxPattern> &patterns) {
   patterns.append({
+      {"Scatter", 9, legalizeScatterElements},
+      {"ScatterElements", 11, legalizeScatterElements},
+      {"ScatterND", 11, legalizeScatterND},
       {"Selu", 1, legalizeSelu},
       {"Shape", 1, legalizeShape},
       {"Shrink", 9, legalizeShrink},
@@ -331,6 +446,7 @@ void mlir::r1::addDefaultDomainStoZ(SmallVectorImpl<OnnxPattern> &patterns) {
       {"Tanh", 1, legalizeUnary<TanhOp>},
       {"ThresholdedRelu", 10, legalizeThresholdedRelu},
       {"Tile", 6, legalizeTile},
+      {"TopK", 1, legalizeTopK},
       {"Transpose", 1, legalizeTranspose},
       {"Trilu", 14, legalizeTrilu},
       {"Unsqueeze", 1, legalizeUnsqueeze},

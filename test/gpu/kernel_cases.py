@@ -283,6 +283,46 @@ g (float[4, 6] d, int64[3, 6] i, float16[2, 3, 5] e, int32[2, 3, 2] j, float[4, 
   u = GatherND (x, k)
   v = GatherND <batch_dims = 1> (x, b)
 }""", {"i": (-4, 4), "j": (-5, 5), "k": (-4, 4), "b": (-5, 5)}),
+    # Scatters: a copy launch, then an update launch. Reductions combine by
+    # compare-and-swap on 32- and 64-bit words, so repeated indices (random
+    # ones here) may land in any order; reduction none gets unique targets,
+    # whose order ONNX leaves undefined when they repeat.
+    case("scatter_elements", """
+g (float[4, 6] x, float[2, 6] u, int64[3, 6] i, float[3, 6] v, int32[5, 3] n, int32[2, 3] m,
+   int64[2, 3] j, double[3, 4] d, int64[3, 2] k, double[3, 2] w)
+   => (float[4, 6] a, float[4, 6] b, float[4, 6] c, int32[5, 3] e, double[3, 4] f)
+<int64[2, 6] at = {3, 0, -1, 2, 1, 0, 1, 2, 0, -4, 3, 2}>
+{
+  a = ScatterElements <axis = 0> (x, at, u)
+  b = ScatterElements <axis = 0, reduction = "add"> (x, i, v)
+  c = ScatterElements <axis = -2, reduction = "mul"> (x, i, v)
+  e = ScatterElements <axis = 0, reduction = "max"> (n, j, m)
+  f = ScatterElements <axis = 1, reduction = "min"> (d, k, w)
+}""",
+         {"i": (-4, 4), "j": (-5, 5), "k": (-4, 4), "n": (-50, 50), "m": (-50, 50)},
+         opset=18),
+    case("scatter_nd", """
+g (float16[4, 3, 5] x, float16[2, 3, 5] r, float[4, 3, 5] y, int64[6, 3] at, float[6] e,
+   int64[4, 6] n, int64[3, 1] q, int64[3, 6] m)
+   => (float16[4, 3, 5] a, float[4, 3, 5] b, int64[4, 6] c)
+<int64[2, 1] rows = {3, -4}>
+{
+  a = ScatterND (x, rows, r)
+  b = ScatterND <reduction = "add"> (y, at, e)
+  c = ScatterND <reduction = "max"> (n, q, m)
+}""", {"at": (-3, 3), "q": (-4, 4), "n": (-50, 50), "m": (-50, 50)},
+         opset=18),
+    # TopK: one thread per row, a heap in the rows of both results; integers
+    # in [-3, 3] tie often (the lower index first), f16 compares in float.
+    case("top_k", """
+g (float[5, 37] x, int32[6, 4, 5] n, float16[3, 8] h) => (float[5, 7] a, int64[5, 7] ai,
+   int32[6, 4, 5] b, int64[6, 4, 5] bi, float16[3, 3] c, int64[3, 3] ci)
+<int64[1] k7 = {7}, int64[1] k4 = {4}, int64[1] k3 = {3}>
+{
+  a, ai = TopK (x, k7)
+  b, bi = TopK <axis = 1, largest = 0> (n, k4)
+  c, ci = TopK (h, k3)
+}""", {"n": (-3, 4)}, opset=11),
     case("pad_modes", """
 g (float[2, 3, 4, 5] x, int64[3, 4] i) => (float[3, 4, 7, 6] c, float[2, 3, 7, 10] r,
    float[3, 4, 7, 6] e, float[3, 4, 7, 6] w, int64[4, 7] n)

@@ -149,6 +149,13 @@ static inline unsigned short r1_f32_to_f16(float x) {
   return __builtin_bit_cast(unsigned short, (_Float16)x);
 }
 template <typename T> static inline T r1_shfl_xor(T v, int mask) { return simt::shuffleXor(v, mask); }
+// atomicCAS of CUDA and HIP, for 4- and 8-byte words: returns the word as
+// it was, and stores `desired` only if that was `expected`.
+template <typename T> static inline T atomicCAS(T *word, T expected, T desired) {
+  static_assert(sizeof(T) == 4 || sizeof(T) == 8, "atomicCAS takes 4- or 8-byte words");
+  __atomic_compare_exchange_n(word, &expected, desired, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+  return expected;
+}
 
 // The "matrix" section.
 static inline float r1_sim_bf16(unsigned short x) {

@@ -56,6 +56,63 @@ GRAPHS = {
         { a = GatherND (x, i)
           b = GatherND <batch_dims = 1> (y, k)
           c = GatherND (x, j) }""",
+    # Random int64 indices lie in [-3, 3], so along an axis of 4 every one is
+    # valid and many repeat: with reduction none the later update wins, as
+    # ONNX Runtime's serial loop has it; the reductions fold every update in.
+    "scatter_elements_every_reduction": """
+        <ir_version: 8, opset_import: ["" : 18]>
+        se (float[4, 6] x, int64[3, 6] i, float[3, 6] u, int64[5, 4] j, float[5, 4] v)
+            => (a, b, c, d, e)
+        { a = ScatterElements <axis = 0> (x, i, u)
+          b = ScatterElements <axis = 0, reduction = "add"> (x, i, u)
+          c = ScatterElements <axis = 0, reduction = "mul"> (x, i, u)
+          t = Transpose <perm = [1, 0]> (x)
+          d = ScatterElements <axis = -1, reduction = "max"> (t, j, v)
+          e = ScatterElements <axis = 1, reduction = "min"> (t, j, v) }""",
+    # Scatter (opset 10) on integers, ScatterElements along a middle axis.
+    "scatter_opset_10_and_middle_axis": """
+        <ir_version: 5, opset_import: ["" : 10]>
+        s10 (int64[2, 4, 3] x, int64[2, 2, 3] i, int64[2, 2, 3] u) => (a)
+        { a = Scatter <axis = 1> (x, i, u) }""",
+    # ScatterND: whole rows (tuples of 1), single elements (tuples of 3, one
+    # repeated under add) and slices in between, negative entries counting
+    # from the end; integers under max and min.
+    "scatter_nd_tuple_lengths": """
+        <ir_version: 8, opset_import: ["" : 18]>
+        snd (float[4, 3, 5] x, float[2, 3, 5] r, float[4] e, float[3, 5] s, int64[4, 6] n,
+             int64[2, 6] m) => (a, b, c, d, f, g)
+        <int64[2, 1] rows = {3, -4}, int64[4, 3] at = {0, 0, 0, -1, 2, 4, 0, 0, 0, 2, 1, 3},
+         int64[3, 2] pairs = {1, 2, 3, -1, 0, 0}, int64[2, 1] nrows = {2, -1}>
+        { a = ScatterND (x, rows, r)
+          b = ScatterND <reduction = "add"> (x, at, e)
+          c = ScatterND <reduction = "mul"> (x, pairs, s)
+          d = ScatterND <reduction = "add"> (x, rows, r)
+          f = ScatterND <reduction = "max"> (n, nrows, m)
+          g = ScatterND <reduction = "min"> (n, nrows, m) }""",
+    # One position of a [batch, heads, seq, dim] cache, as torch's index_put
+    # exports `cache[:, :, pos] = new`.
+    "scatter_nd_kv_cache_row": """
+        <ir_version: 8, opset_import: ["" : 17]>
+        kv (float[1, 4, 16, 8] cache, float[1, 4, 1, 8] new) => (y)
+        <int64[1, 4, 1, 3] at = {0, 0, 11, 0, 1, 11, 0, 2, 11, 0, 3, 11}>
+        { y = ScatterND (cache, at, new) }""",
+    # TopK on the last, first and middle axes, largest and smallest, k from
+    # 1 to the whole axis (a full sort); integers in [-3, 3] tie often, and
+    # ties keep the lower index first.
+    "top_k_axes_orders_and_ties": """
+        <ir_version: 8, opset_import: ["" : 11]>
+        tk (float[3, 9] x, int64[6, 4, 5] n) => (a, ai, b, bi, c, ci, d, di, e, ei)
+        <int64[1] k3 = {3}, int64[1] k9 = {9}, int64[1] k1 = {1}, int64[1] k4 = {4}, int64[1] k2 = {2}>
+        { a, ai = TopK (x, k3)
+          b, bi = TopK <largest = 0> (x, k9)
+          c, ci = TopK <axis = 0> (x, k1)
+          d, di = TopK <axis = 0, largest = 0> (n, k4)
+          e, ei = TopK <axis = -2> (n, k2) }""",
+    # Before opset 10, k is an attribute.
+    "top_k_attribute_k": """
+        <ir_version: 4, opset_import: ["" : 9]>
+        tk1 (float[2, 5, 3] x) => (v, i)
+        { v, i = TopK <k = 2, axis = 1> (x) }""",
     "expand_and_tile": """
         <ir_version: 8, opset_import: ["" : 17]>
         et (float[1, 3, 1] x) => (e, t)

@@ -316,3 +316,73 @@ func.func @gather_elements_across_rows(%x: tensor<?x8xf32> {r1.dim_names = ["bat
   %0 = r1.gather_elements %x, %i {axis = 0 : i64} : (tensor<?x8xf32>, tensor<?x8xi64>) -> tensor<?x8xf32>
   return %0 : tensor<?x8xf32>
 }
+
+// -----
+
+// ScatterElements within each row, and ScatterND of the same tuples into
+// every row: rows stay apart.
+// CHECK-LABEL: func @scatter_rows
+// CHECK-SAME: attributes {r1.independent_dim = "batch"}
+func.func @scatter_rows(%x: tensor<?x8xf32> {r1.dim_names = ["batch", ""]},
+                        %i: tensor<?x3xi64> {r1.dim_names = ["batch", ""]},
+                        %u: tensor<?x3xf32> {r1.dim_names = ["batch", ""]},
+                        %c: tensor<4x?x8xf32> {r1.dim_names = ["", "batch", ""]})
+    -> (tensor<?x8xf32>, tensor<4x?x8xf32>) {
+  %0 = r1.scatter_elements %x, %i, %u {axis = 1 : i64, reduction = #r1.scatter_reduction<add>}
+      : (tensor<?x8xf32>, tensor<?x3xi64>, tensor<?x3xf32>) -> tensor<?x8xf32>
+  %rows = r1.constant dense<[[1], [3]]> : tensor<2x1xi64>
+  %new = r1.slice %c {axes = array<i64: 0>, starts = array<i64: 0>, ends = array<i64: 2>, steps = array<i64: 1>}
+      : (tensor<4x?x8xf32>) -> tensor<2x?x8xf32>
+  %1 = r1.scatter_nd %c, %rows, %new {reduction = #r1.scatter_reduction<none>}
+      : (tensor<4x?x8xf32>, tensor<2x1xi64>, tensor<2x?x8xf32>) -> tensor<4x?x8xf32>
+  return %0, %1 : tensor<?x8xf32>, tensor<4x?x8xf32>
+}
+
+// -----
+
+// A ScatterND whose tuples address the batch, and a ScatterElements along
+// it, mix rows.
+// CHECK-LABEL: func @scatter_nd_across_rows
+// CHECK-NOT: r1.independent_dim
+func.func @scatter_nd_across_rows(%x: tensor<?x8xf32> {r1.dim_names = ["batch", ""]},
+                                  %u: tensor<2x8xf32>) -> tensor<?x8xf32> {
+  %rows = r1.constant dense<[[0], [1]]> : tensor<2x1xi64>
+  %0 = r1.scatter_nd %x, %rows, %u {reduction = #r1.scatter_reduction<none>}
+      : (tensor<?x8xf32>, tensor<2x1xi64>, tensor<2x8xf32>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @scatter_elements_across_rows
+// CHECK-NOT: r1.independent_dim
+func.func @scatter_elements_across_rows(%x: tensor<?x8xf32> {r1.dim_names = ["batch", ""]},
+                                        %i: tensor<?x8xi64> {r1.dim_names = ["batch", ""]},
+                                        %u: tensor<?x8xf32> {r1.dim_names = ["batch", ""]}) -> tensor<?x8xf32> {
+  %0 = r1.scatter_elements %x, %i, %u {axis = 0 : i64, reduction = #r1.scatter_reduction<none>}
+      : (tensor<?x8xf32>, tensor<?x8xi64>, tensor<?x8xf32>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+// TopK off the batch axis keeps rows apart.
+// CHECK-LABEL: func @top_k_rows
+// CHECK-SAME: attributes {r1.independent_dim = "batch"}
+func.func @top_k_rows(%x: tensor<?x8xf32> {r1.dim_names = ["batch", ""]})
+    -> (tensor<?x3xf32>, tensor<?x3xi64>) {
+  %v, %k = r1.top_k %x {axis = 1 : i64, k = 3 : i64, largest = true, sorted = true}
+      : (tensor<?x8xf32>) -> (tensor<?x3xf32>, tensor<?x3xi64>)
+  return %v, %k : tensor<?x3xf32>, tensor<?x3xi64>
+}
+
+// -----
+
+// TopK along the batch axis mixes rows.
+// CHECK-LABEL: func @top_k_across_rows
+// CHECK-NOT: r1.independent_dim
+func.func @top_k_across_rows(%x: tensor<?x8xf32> {r1.dim_names = ["batch", ""]}) -> tensor<2x8xf32> {
+  %v, %k = r1.top_k %x {axis = 0 : i64, k = 2 : i64, largest = true, sorted = true}
+      : (tensor<?x8xf32>) -> (tensor<2x8xf32>, tensor<2x8xi64>)
+  return %v : tensor<2x8xf32>
+}

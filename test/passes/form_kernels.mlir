@@ -118,6 +118,22 @@ func.func @no_fusion_across_broadcast(%x: tensor<4x8xf32>, %y: tensor<4x8xf32>) 
 
 // -----
 
+// A scatter's result is final only after its updates, which GPU code runs
+// as a launch after the copy: its consumers start kernels of their own.
+// CHECK-LABEL: func @scatter_ends_its_kernel
+func.func @scatter_ends_its_kernel(%x: tensor<4x8xf32>, %i: tensor<2x1xi64>, %u: tensor<2x8xf32>) -> tensor<4x8xf32> {
+  // CHECK: %[[S:.*]] = r1k.kernel "scatter_nd"
+  // CHECK: r1.scatter_nd
+  // CHECK-NEXT: r1k.yield
+  // CHECK: r1k.kernel "elementwise"(%[[S]])
+  // CHECK: r1.relu
+  %0 = r1.scatter_nd %x, %i, %u {reduction = #r1.scatter_reduction<none>} : (tensor<4x8xf32>, tensor<2x1xi64>, tensor<2x8xf32>) -> tensor<4x8xf32>
+  %1 = r1.relu %0 : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %1 : tensor<4x8xf32>
+}
+
+// -----
+
 // Views and weights stay between kernels; kernels are numbered top down.
 // CHECK-LABEL: func @views_between_kernels
 func.func @views_between_kernels(%x: tensor<2x6xf32>) -> tensor<3x4xf32> {
@@ -140,3 +156,4 @@ func.func @views_between_kernels(%x: tensor<2x6xf32>) -> tensor<3x4xf32> {
     }
   }
 #-}
+

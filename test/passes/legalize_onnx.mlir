@@ -859,3 +859,98 @@ func.func @gather_nd_tuple(%x: tensor<2x3xf32>, %i: tensor<2x3xi64>) -> !r1.unkn
   %0 = r1.onnx_node "GatherND"(%x, %i) {domain = "", node_name = "nd", onnx_attrs = {}, opset = 11 : i64} : (tensor<2x3xf32>, tensor<2x3xi64>) -> !r1.unknown
   return %0 : !r1.unknown
 }
+
+// -----
+
+// ScatterElements keeps its axis and reads its reduction; Scatter (opsets 9
+// and 10) is ScatterElements without one.
+// CHECK-LABEL: func @scatter_elements
+// CHECK-SAME: (%[[X:.*]]: tensor<4x5xf32>, %[[I:.*]]: tensor<2x5xi64>, %[[U:.*]]: tensor<2x5xf32>)
+func.func @scatter_elements(%x: tensor<4x5xf32>, %i: tensor<2x5xi64>, %u: tensor<2x5xf32>) -> (!r1.unknown, !r1.unknown, !r1.unknown) {
+  // CHECK: r1.scatter_elements %[[X]], %[[I]], %[[U]] {axis = 0 : i64, reduction = #r1.scatter_reduction<none>} : (tensor<4x5xf32>, tensor<2x5xi64>, tensor<2x5xf32>) -> tensor<4x5xf32>
+  %0 = r1.onnx_node "Scatter"(%x, %i, %u) {domain = "", node_name = "s", onnx_attrs = {}, opset = 10 : i64} : (tensor<4x5xf32>, tensor<2x5xi64>, tensor<2x5xf32>) -> !r1.unknown
+  // CHECK: r1.scatter_elements %[[X]], %[[I]], %[[U]] {axis = -2 : i64, reduction = #r1.scatter_reduction<mul>}
+  %1 = r1.onnx_node "ScatterElements"(%x, %i, %u) {domain = "", node_name = "se", onnx_attrs = {axis = -2 : i64, reduction = "mul"}, opset = 16 : i64} : (tensor<4x5xf32>, tensor<2x5xi64>, tensor<2x5xf32>) -> !r1.unknown
+  // CHECK: r1.scatter_elements %[[X]], %[[I]], %[[U]] {axis = 0 : i64, reduction = #r1.scatter_reduction<max>}
+  %2 = r1.onnx_node "ScatterElements"(%x, %i, %u) {domain = "", node_name = "se", onnx_attrs = {reduction = "max"}, opset = 18 : i64} : (tensor<4x5xf32>, tensor<2x5xi64>, tensor<2x5xf32>) -> !r1.unknown
+  return %0, %1, %2 : !r1.unknown, !r1.unknown, !r1.unknown
+}
+
+// -----
+
+func.func @scatter_elements_reduction_too_new(%x: tensor<4x5xf32>, %i: tensor<2x5xi64>, %u: tensor<2x5xf32>) -> !r1.unknown {
+  // expected-error @+1 {{ScatterElements (opset 16): reduction 'min' needs opset 18}}
+  %0 = r1.onnx_node "ScatterElements"(%x, %i, %u) {domain = "", node_name = "se", onnx_attrs = {reduction = "min"}, opset = 16 : i64} : (tensor<4x5xf32>, tensor<2x5xi64>, tensor<2x5xf32>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
+
+// -----
+
+func.func @scatter_elements_axis(%x: tensor<4x5xf32>, %i: tensor<2x5xi64>, %u: tensor<2x5xf32>) -> !r1.unknown {
+  // expected-error @+1 {{ScatterElements (opset 13): axis 2 is out of range for data of rank 2}}
+  %0 = r1.onnx_node "ScatterElements"(%x, %i, %u) {domain = "", node_name = "se", onnx_attrs = {axis = 2 : i64}, opset = 13 : i64} : (tensor<4x5xf32>, tensor<2x5xi64>, tensor<2x5xf32>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
+
+// -----
+
+// ScatterND: one row of a KV cache, and a reduction.
+// CHECK-LABEL: func @scatter_nd
+// CHECK-SAME: (%[[C:.*]]: tensor<1x16x1024x64xf32>, %[[R:.*]]: tensor<16x3xi64>, %[[N:.*]]: tensor<16x64xf32>)
+func.func @scatter_nd(%c: tensor<1x16x1024x64xf32>, %r: tensor<16x3xi64>, %n: tensor<16x64xf32>) -> (!r1.unknown, !r1.unknown) {
+  // CHECK: r1.scatter_nd %[[C]], %[[R]], %[[N]] {reduction = #r1.scatter_reduction<none>} : (tensor<1x16x1024x64xf32>, tensor<16x3xi64>, tensor<16x64xf32>) -> tensor<1x16x1024x64xf32>
+  %0 = r1.onnx_node "ScatterND"(%c, %r, %n) {domain = "", node_name = "cache", onnx_attrs = {}, opset = 11 : i64} : (tensor<1x16x1024x64xf32>, tensor<16x3xi64>, tensor<16x64xf32>) -> !r1.unknown
+  // CHECK: r1.scatter_nd %[[C]], %[[R]], %[[N]] {reduction = #r1.scatter_reduction<add>}
+  %1 = r1.onnx_node "ScatterND"(%c, %r, %n) {domain = "", node_name = "sum", onnx_attrs = {reduction = "add"}, opset = 16 : i64} : (tensor<1x16x1024x64xf32>, tensor<16x3xi64>, tensor<16x64xf32>) -> !r1.unknown
+  return %0, %1 : !r1.unknown, !r1.unknown
+}
+
+// -----
+
+func.func @scatter_nd_unknown_reduction(%x: tensor<4xf32>, %i: tensor<1x1xi64>, %u: tensor<1xf32>) -> !r1.unknown {
+  // expected-error @+1 {{ScatterND (opset 18): unknown reduction 'sum'}}
+  %0 = r1.onnx_node "ScatterND"(%x, %i, %u) {domain = "", node_name = "nd", onnx_attrs = {reduction = "sum"}, opset = 18 : i64} : (tensor<4xf32>, tensor<1x1xi64>, tensor<1xf32>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
+
+// -----
+
+func.func @scatter_nd_tuple(%x: tensor<4x5xf32>, %i: tensor<2x3xi64>, %u: tensor<2xf32>) -> !r1.unknown {
+  // expected-error @+1 {{ScatterND (opset 13): the last dim of indices (3) is larger than the data rank 2}}
+  %0 = r1.onnx_node "ScatterND"(%x, %i, %u) {domain = "", node_name = "nd", onnx_attrs = {}, opset = 13 : i64} : (tensor<4x5xf32>, tensor<2x3xi64>, tensor<2xf32>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
+
+// -----
+
+// TopK: k as an attribute (opset 1), as a constant input (opset 10), and,
+// computed at run time, as the model declares its outputs (opset 11).
+// CHECK-LABEL: func @top_k
+// CHECK-SAME: (%[[X:.*]]: tensor<3x7xf32>, %[[K:.*]]: tensor<1xi64>) -> (tensor<3x2xf32>, tensor<3x2xi64>, tensor<3x4xf32>, tensor<3x3xi64>)
+func.func @top_k(%x: tensor<3x7xf32>, %k: tensor<1xi64>) -> (!r1.unknown, !r1.unknown, !r1.unknown, tensor<3x3xi64>) {
+  // CHECK: %[[AV:.*]], %[[AI:.*]] = r1.top_k %[[X]] {axis = -1 : i64, k = 2 : i64, largest = true, sorted = true} : (tensor<3x7xf32>) -> (tensor<3x2xf32>, tensor<3x2xi64>)
+  %a:2 = r1.onnx_node "TopK"(%x) {domain = "", node_name = "t1", onnx_attrs = {k = 2 : i64}, opset = 1 : i64} : (tensor<3x7xf32>) -> (!r1.unknown, !r1.unknown)
+  // CHECK: %[[BV:.*]], %{{.*}} = r1.top_k %[[X]] {axis = 1 : i64, k = 4 : i64, largest = true, sorted = true}
+  %four = r1.constant dense<4> : tensor<1xi64>
+  %b:2 = r1.onnx_node "TopK"(%x, %four) {domain = "", node_name = "t10", onnx_attrs = {axis = 1 : i64}, opset = 10 : i64} : (tensor<3x7xf32>, tensor<1xi64>) -> (!r1.unknown, !r1.unknown)
+  // CHECK: %{{.*}}, %[[CI:.*]] = r1.top_k %[[X]] {axis = -1 : i64, k = 3 : i64, largest = false, sorted = false}
+  %c:2 = r1.onnx_node "TopK"(%x, %k) {domain = "", node_name = "t11", onnx_attrs = {largest = 0 : i64, sorted = 0 : i64}, opset = 11 : i64} : (tensor<3x7xf32>, tensor<1xi64>) -> (!r1.unknown, tensor<3x3xi64>)
+  // CHECK: return %[[AV]], %[[AI]], %[[BV]], %[[CI]]
+  return %a#0, %a#1, %b#0, %c#1 : !r1.unknown, !r1.unknown, !r1.unknown, tensor<3x3xi64>
+}
+
+// -----
+
+func.func @top_k_computed_without_declared_type(%x: tensor<3x7xf32>, %k: tensor<1xi64>) -> !r1.unknown {
+  // expected-error @+1 {{TopK (opset 11): k is computed at run time and the model declares no static extent of the outputs along axis -1; r1c needs k known when it compiles}}
+  %v:2 = r1.onnx_node "TopK"(%x, %k) {domain = "", node_name = "t", onnx_attrs = {}, opset = 11 : i64} : (tensor<3x7xf32>, tensor<1xi64>) -> (!r1.unknown, !r1.unknown)
+  return %v#0 : !r1.unknown
+}
+
+// -----
+
+func.func @top_k_too_many(%x: tensor<3x7xf32>) -> !r1.unknown {
+  // expected-error @+1 {{TopK (opset 1): k 8 is larger than the input's dim -1 (7)}}
+  %v:2 = r1.onnx_node "TopK"(%x) {domain = "", node_name = "t", onnx_attrs = {k = 8 : i64}, opset = 1 : i64} : (tensor<3x7xf32>) -> (!r1.unknown, !r1.unknown)
+  return %v#0 : !r1.unknown
+}

@@ -15,6 +15,11 @@ using namespace mlir::r1;
 #define GET_TYPEDEF_CLASSES
 #include "dialects/R1/IR/R1Types.cpp.inc"
 
+#include "dialects/R1/IR/R1Enums.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "dialects/R1/IR/R1Attrs.cpp.inc"
+
 void R1Dialect::initialize() {
   addOperations<
 #define GET_OP_LIST
@@ -23,6 +28,10 @@ void R1Dialect::initialize() {
   addTypes<
 #define GET_TYPEDEF_LIST
 #include "dialects/R1/IR/R1Types.cpp.inc"
+      >();
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "dialects/R1/IR/R1Attrs.cpp.inc"
       >();
 }
 

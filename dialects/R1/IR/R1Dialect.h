@@ -2,10 +2,15 @@
 #ifndef R1C_DIALECTS_R1_IR_R1DIALECT_H
 #define R1C_DIALECTS_R1_IR_R1DIALECT_H
 
+#include "mlir/IR/Attributes.h"
 #include "mlir/IR/Dialect.h"
 #include "mlir/IR/TypeRange.h"
 
 #include "dialects/R1/IR/R1Dialect.h.inc"
+#include "dialects/R1/IR/R1Enums.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "dialects/R1/IR/R1Attrs.h.inc"
 
 #define GET_TYPEDEF_CLASSES
 #include "dialects/R1/IR/R1Types.h.inc"

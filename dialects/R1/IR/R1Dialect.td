@@ -19,6 +19,7 @@ def R1_Dialect : Dialect {
     `r1.onnx_node` and are legalized into the typed ops by `r1c-legalize-onnx`.
   }];
   let useDefaultTypePrinterParser = 1;
+  let useDefaultAttributePrinterParser = 1;
   let hasConstantMaterializer = 1;
 }
 

@@ -619,6 +619,45 @@ R1_ARG_OP(ArgMaxOp)
 R1_ARG_OP(ArgMinOp)
 #undef R1_ARG_OP
 
+LogicalResult TopKOp::inferReturnTypes(MLIRContext *context, std::optional<Location>,
+                                       Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  Type element = getElementTypeOf(adaptor.getInput()), index = IntegerType::get(context, 64);
+  auto shape = getShapeOf(adaptor.getInput());
+  std::optional<int64_t> axis;
+  if (shape)
+    axis = normalizeAxis(adaptor.getAxis(), shape->size());
+  if (!shape || !axis) {
+    types.push_back(makeTensorType(std::nullopt, element));
+    types.push_back(makeTensorType(std::nullopt, index));
+    return success();
+  }
+  SmallVector<int64_t> result = *shape;
+  // A negative k is the verifier's to report.
+  result[*axis] = adaptor.getK() < 0 ? kDynamic : int64_t(adaptor.getK());
+  types.push_back(makeTensorType(ArrayRef<int64_t>(result), element));
+  types.push_back(makeTensorType(ArrayRef<int64_t>(result), index));
+  return success();
+}
+
+LogicalResult TopKOp::verify() {
+  int64_t k = getK();
+  if (k < 0)
+    return emitOpError() << "k " << k << " is negative";
+  auto shape = getShapeOf(getInput());
+  if (!shape)
+    return success();
+  if (shape->empty())
+    return emitOpError("input must have rank 1 or more");
+  int64_t axis = getAxis();
+  if (failed(verifyAxes(*this, ArrayRef<int64_t>(axis), shape->size())))
+    return failure();
+  int64_t extent = (*shape)[*normalizeAxis(axis, shape->size())];
+  if (extent != kDynamic && k > extent)
+    return emitOpError() << "k " << k << " is larger than dim " << axis << " of input "
+                         << describeShape(*shape);
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Shape and data movement
 //===----------------------------------------------------------------------===//
@@ -1018,6 +1057,91 @@ LogicalResult GatherNDOp::verify() {
       return emitOpError() << "batch dim " << d << " is " << (*data)[d] << " in data "
                            << describeShape(*data) << " but " << (*indices)[d] << " in indices "
                            << describeShape(*indices);
+  return success();
+}
+
+/// Scatters write into a copy of data: the result is data's type, and the
+/// updates must be of its element type.
+static LogicalResult verifyScatterUpdates(Operation *op, Value data, Value updates) {
+  if (getElementTypeOf(data) != getElementTypeOf(updates))
+    return op->emitOpError() << "updates of element type " << getElementTypeOf(updates)
+                             << " differ from data of element type " << getElementTypeOf(data);
+  return success();
+}
+
+LogicalResult ScatterElementsOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                                  Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  return inferSameAsInput(adaptor.getData(), types);
+}
+
+LogicalResult ScatterElementsOp::verify() {
+  if (failed(verifyScatterUpdates(*this, getData(), getUpdates())))
+    return failure();
+  auto data = getShapeOf(getData()), indices = getShapeOf(getIndices()),
+       updates = getShapeOf(getUpdates());
+  if (data && data->empty())
+    return emitOpError("data must have rank 1 or more");
+  if (indices && updates) {
+    if (indices->size() != updates->size())
+      return emitOpError() << "updates " << describeShape(*updates) << " and indices "
+                           << describeShape(*indices) << " differ in rank";
+    for (auto [i, u] : llvm::zip(*indices, *updates))
+      if (i != kDynamic && u != kDynamic && i != u)
+        return emitOpError() << "updates " << describeShape(*updates)
+                             << " do not have the shape of indices " << describeShape(*indices);
+  }
+  if (data && indices && data->size() != indices->size())
+    return emitOpError() << "indices have rank " << indices->size() << " but data has rank "
+                         << data->size();
+  if (!data)
+    return success();
+  int64_t axis = getAxis();
+  if (failed(verifyAxes(*this, ArrayRef<int64_t>(axis), data->size())))
+    return failure();
+  if (!indices)
+    return success();
+  // Off the axis, an index position is also a position of the result.
+  int64_t scattered = *normalizeAxis(axis, data->size());
+  for (size_t d = 0; d < data->size(); ++d)
+    if (int64_t(d) != scattered && (*data)[d] != kDynamic && (*indices)[d] != kDynamic &&
+        (*indices)[d] > (*data)[d])
+      return emitOpError() << "indices " << describeShape(*indices) << " are longer than data "
+                           << describeShape(*data) << " in dim " << d;
+  return success();
+}
+
+LogicalResult ScatterNDOp::inferReturnTypes(MLIRContext *, std::optional<Location>, Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  return inferSameAsInput(adaptor.getData(), types);
+}
+
+LogicalResult ScatterNDOp::verify() {
+  if (failed(verifyScatterUpdates(*this, getData(), getUpdates())))
+    return failure();
+  auto data = getShapeOf(getData()), indices = getShapeOf(getIndices()),
+       updates = getShapeOf(getUpdates());
+  if (data && data->empty())
+    return emitOpError("data must have rank 1 or more");
+  if (indices && indices->empty())
+    return emitOpError("indices must have rank 1 or more");
+  if (!data || !indices || indices->back() == kDynamic)
+    return success();
+  int64_t tuple = indices->back();
+  if (tuple < 1 || tuple > int64_t(data->size()))
+    return emitOpError() << "index tuples of length " << tuple << " (last dim of indices "
+                         << describeShape(*indices) << ") do not fit data of rank " << data->size();
+  if (!updates)
+    return success();
+  // updates = indices.shape[:-1] + data.shape[tuple:]
+  SmallVector<int64_t> expected(indices->begin(), indices->end() - 1);
+  expected.append(data->begin() + tuple, data->end());
+  bool fits = expected.size() == updates->size();
+  for (size_t d = 0; fits && d < expected.size(); ++d)
+    fits = expected[d] == kDynamic || (*updates)[d] == kDynamic || expected[d] == (*updates)[d];
+  if (!fits)
+    return emitOpError() << "updates " << describeShape(*updates) << " do not have the shape "
+                         << describeShape(expected) << " that indices " << describeShape(*indices)
+                         << " and data " << describeShape(*data) << " give";
   return success();
 }
 

@@ -3,6 +3,7 @@
 #define R1_OPS_TD
 
 include "R1Dialect.td"
+include "R1Attrs.td"
 
 //===----------------------------------------------------------------------===//
 // Import and constants
@@ -479,6 +480,26 @@ class R1_ArgOp<string mnemonic, string what> : R1_TypedOp<mnemonic> {
 def R1_ArgMaxOp : R1_ArgOp<"arg_max", "largest element">;
 def R1_ArgMinOp : R1_ArgOp<"arg_min", "smallest element">;
 
+def R1_TopKOp : R1_TypedOp<"top_k"> {
+  let summary = "The k largest (or smallest) elements along one axis and their indices";
+  let description = [{
+    `values` has the input's shape with dim `axis` cut to `k`; `indices`
+    (i64) says where along the axis each value was. The elements come best
+    first; of equal elements the one at the lower index comes first, as
+    ONNX says. `sorted = false` allows any order (the elements are still
+    those of the sorted order).
+
+    ```mlir
+    %v, %i = r1.top_k %logits {axis = -1 : i64, k = 50 : i64, largest = true, sorted = true}
+        : (tensor<1x32000xf32>) -> (tensor<1x50xf32>, tensor<1x50xi64>)
+    ```
+  }];
+  let arguments = (ins R1_Tensor:$input, I64Attr:$axis, I64Attr:$k, BoolAttr:$largest,
+                       BoolAttr:$sorted);
+  let results = (outs R1_Tensor:$values, TensorOf<[I64]>:$indices);
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Shape and data movement
 //===----------------------------------------------------------------------===//
@@ -645,6 +666,53 @@ def R1_GatherNDOp : R1_TypedOp<"gather_nd"> {
   let results = (outs R1_Tensor:$output);
   let hasVerifier = 1;
   let hasFolder = 1;
+}
+
+def R1_ScatterElementsOp : R1_TypedOp<"scatter_elements"> {
+  let summary = "Writes updates into a copy of data, one element per index along one axis "
+                "(ONNX ScatterElements, Scatter)";
+  let description = [{
+    The inverse of `r1.gather_elements`: `data`, `indices` and `updates` have
+    the same rank, `updates` the shape of `indices`. The result starts as
+    `data`; then, in row-major order of `indices`, the update at position
+    `p` lands on the result at `p` with dim `axis` replaced by `indices[p]`
+    (a negative index counts from the end of that dim). `reduction` says how
+    it combines with the element there: `none` overwrites, so when two
+    updates land on one element the later one wins; `add`, `mul`, `max` and
+    `min` fold each update in.
+
+    ```mlir
+    %y = r1.scatter_elements %x, %i, %u {axis = 1 : i64, reduction = #r1.scatter_reduction<add>}
+        : (tensor<4x8xf32>, tensor<4x2xi64>, tensor<4x2xf32>) -> tensor<4x8xf32>
+    ```
+  }];
+  let arguments = (ins R1_Tensor:$data, R1_IndexTensor:$indices, R1_Tensor:$updates,
+                       I64Attr:$axis, R1_ScatterReductionAttr:$reduction);
+  let results = (outs R1_Tensor:$output);
+  let hasVerifier = 1;
+}
+
+def R1_ScatterNDOp : R1_TypedOp<"scatter_nd"> {
+  let summary = "Writes slices of updates into a copy of data at index tuples (ONNX ScatterND)";
+  let description = [{
+    The inverse of `r1.gather_nd` without batch dims. With `data` of rank r
+    and `indices` of rank q, the last dim of `indices`, m (1 to r), is the
+    length of each index tuple, and
+    `updates.shape = indices.shape[:q-1] + data.shape[m:]`. The result
+    starts as `data`; then, tuple after tuple in row-major order, the slice
+    of `updates` for a tuple lands on the slice of the result the tuple names
+    (negative entries count from the end), combined as `reduction` says
+    (`none`: the later of two updates of one element wins).
+
+    ```mlir
+    %cache = r1.scatter_nd %past, %rows, %new {reduction = #r1.scatter_reduction<none>}
+        : (tensor<1x16x1024x64xf32>, tensor<16x3xi64>, tensor<16x64xf32>) -> tensor<1x16x1024x64xf32>
+    ```
+  }];
+  let arguments = (ins R1_Tensor:$data, R1_IndexTensor:$indices, R1_Tensor:$updates,
+                       R1_ScatterReductionAttr:$reduction);
+  let results = (outs R1_Tensor:$output);
+  let hasVerifier = 1;
 }
 
 def R1_UnsqueezeOp : R1_TypedOp<"unsqueeze"> {

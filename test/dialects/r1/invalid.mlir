@@ -861,6 +861,112 @@ func.func @gather_nd_index_type(%x: tensor<2x3xf32>, %i: tensor<2x1xf32>) {
 
 // -----
 
+func.func @scatter_elements_updates_shape(%x: tensor<4x5xf32>, %i: tensor<2x5xi64>, %u: tensor<2x4xf32>) {
+  // expected-error @+1 {{'r1.scatter_elements' op updates [2, 4] do not have the shape of indices [2, 5]}}
+  %0 = r1.scatter_elements %x, %i, %u {axis = 0 : i64, reduction = #r1.scatter_reduction<none>} : (tensor<4x5xf32>, tensor<2x5xi64>, tensor<2x4xf32>) -> tensor<4x5xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_elements_rank(%x: tensor<4x5xf32>, %i: tensor<5xi64>, %u: tensor<5xf32>) {
+  // expected-error @+1 {{'r1.scatter_elements' op indices have rank 1 but data has rank 2}}
+  %0 = r1.scatter_elements %x, %i, %u {axis = 0 : i64, reduction = #r1.scatter_reduction<none>} : (tensor<4x5xf32>, tensor<5xi64>, tensor<5xf32>) -> tensor<4x5xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_elements_axis(%x: tensor<4x5xf32>, %i: tensor<2x5xi64>, %u: tensor<2x5xf32>) {
+  // expected-error @+1 {{'r1.scatter_elements' op axis 2 is out of range for rank 2}}
+  %0 = r1.scatter_elements %x, %i, %u {axis = 2 : i64, reduction = #r1.scatter_reduction<add>} : (tensor<4x5xf32>, tensor<2x5xi64>, tensor<2x5xf32>) -> tensor<4x5xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_elements_longer(%x: tensor<4x5xf32>, %i: tensor<2x6xi64>, %u: tensor<2x6xf32>) {
+  // expected-error @+1 {{'r1.scatter_elements' op indices [2, 6] are longer than data [4, 5] in dim 1}}
+  %0 = r1.scatter_elements %x, %i, %u {axis = 0 : i64, reduction = #r1.scatter_reduction<none>} : (tensor<4x5xf32>, tensor<2x6xi64>, tensor<2x6xf32>) -> tensor<4x5xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_elements_element_type(%x: tensor<4x5xf32>, %i: tensor<2x5xi64>, %u: tensor<2x5xf16>) {
+  // expected-error @+1 {{'r1.scatter_elements' op updates of element type 'f16' differ from data of element type 'f32'}}
+  %0 = r1.scatter_elements %x, %i, %u {axis = 0 : i64, reduction = #r1.scatter_reduction<none>} : (tensor<4x5xf32>, tensor<2x5xi64>, tensor<2x5xf16>) -> tensor<4x5xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_elements_result(%x: tensor<4x5xf32>, %i: tensor<2x5xi64>, %u: tensor<2x5xf32>) {
+  // expected-error @+2 {{'r1.scatter_elements' op inferred type(s) 'tensor<4x5xf32>' are incompatible with return type(s) of operation 'tensor<2x5xf32>'}}
+  // expected-error @+1 {{'r1.scatter_elements' op failed to infer returned types}}
+  %0 = r1.scatter_elements %x, %i, %u {axis = 0 : i64, reduction = #r1.scatter_reduction<none>} : (tensor<4x5xf32>, tensor<2x5xi64>, tensor<2x5xf32>) -> tensor<2x5xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_nd_tuple(%x: tensor<4x5xf32>, %i: tensor<2x3xi64>, %u: tensor<2xf32>) {
+  // expected-error @+1 {{'r1.scatter_nd' op index tuples of length 3 (last dim of indices [2, 3]) do not fit data of rank 2}}
+  %0 = r1.scatter_nd %x, %i, %u {reduction = #r1.scatter_reduction<none>} : (tensor<4x5xf32>, tensor<2x3xi64>, tensor<2xf32>) -> tensor<4x5xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_nd_updates_shape(%x: tensor<4x5x6xf32>, %i: tensor<3x1xi64>, %u: tensor<3x5x5xf32>) {
+  // expected-error @+1 {{'r1.scatter_nd' op updates [3, 5, 5] do not have the shape [3, 5, 6] that indices [3, 1] and data [4, 5, 6] give}}
+  %0 = r1.scatter_nd %x, %i, %u {reduction = #r1.scatter_reduction<add>} : (tensor<4x5x6xf32>, tensor<3x1xi64>, tensor<3x5x5xf32>) -> tensor<4x5x6xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_nd_scalar_indices(%x: tensor<4xf32>, %i: tensor<i64>, %u: tensor<f32>) {
+  // expected-error @+1 {{'r1.scatter_nd' op indices must have rank 1 or more}}
+  %0 = r1.scatter_nd %x, %i, %u {reduction = #r1.scatter_reduction<none>} : (tensor<4xf32>, tensor<i64>, tensor<f32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_unknown_reduction(%x: tensor<4xf32>, %i: tensor<1x1xi64>, %u: tensor<1xf32>) {
+  // expected-error @+2 {{expected ::mlir::r1::ScatterReduction to be one of: none, add, mul, max, min}}
+  // expected-error @+1 {{failed to parse R1_ScatterReductionAttr parameter 'value'}}
+  %0 = r1.scatter_nd %x, %i, %u {reduction = #r1.scatter_reduction<sum>} : (tensor<4xf32>, tensor<1x1xi64>, tensor<1xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @top_k_too_many(%x: tensor<3x4xf32>) {
+  // expected-error @+1 {{'r1.top_k' op k 5 is larger than dim -1 of input [3, 4]}}
+  %v, %i = r1.top_k %x {axis = -1 : i64, k = 5 : i64, largest = true, sorted = true} : (tensor<3x4xf32>) -> (tensor<3x5xf32>, tensor<3x5xi64>)
+  return
+}
+
+// -----
+
+func.func @top_k_negative(%x: tensor<3x4xf32>) {
+  // expected-error @+1 {{'r1.top_k' op k -1 is negative}}
+  %v, %i = r1.top_k %x {axis = 1 : i64, k = -1 : i64, largest = true, sorted = true} : (tensor<3x4xf32>) -> (tensor<3x?xf32>, tensor<3x?xi64>)
+  return
+}
+
+// -----
+
+func.func @top_k_axis(%x: tensor<3x4xf32>) {
+  // expected-error @+1 {{'r1.top_k' op axis 2 is out of range for rank 2}}
+  %v, %i = r1.top_k %x {axis = 2 : i64, k = 1 : i64, largest = true, sorted = true} : (tensor<3x4xf32>) -> (tensor<*xf32>, tensor<*xi64>)
+  return
+}
+
+// -----
+
 func.func @onnx_node_subgraph_names(%c: tensor<i1>) {
   // expected-error @+1 {{'r1.onnx_node' op names 1 subgraphs but has 2 regions}}
   %0 = r1.onnx_node "If"(%c) {domain = "", node_name = "if", onnx_attrs = {}, opset = 17 : i64,
@@ -877,4 +983,5 @@ func.func @onnx_node_subgraph_names(%c: tensor<i1>) {
 func.func @onnx_yield_outside_node(%c: tensor<i1>) {
   // expected-error @+1 {{'r1.onnx_yield' op expects parent op 'r1.onnx_node'}}
   r1.onnx_yield %c : tensor<i1>
+  return
 }

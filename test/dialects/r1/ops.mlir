@@ -528,6 +528,44 @@ func.func @gather_elements_and_nd(%t: tensor<1x512xi64>, %p: tensor<1x?xi32>, %m
   return
 }
 
+// CHECK-LABEL: func @scatters
+// CHECK-SAME: (%[[X:.*]]: tensor<4x8xf32>, %[[I:.*]]: tensor<4x2xi64>, %[[U:.*]]: tensor<4x2xf32>, %[[C:.*]]: tensor<1x16x1024x64xf16>, %[[R:.*]]: tensor<16x3xi32>, %[[N:.*]]: tensor<16x64xf16>, %[[D:.*]]: tensor<?x8xi64>, %[[J:.*]]: tensor<?x1xi64>, %[[V:.*]]: tensor<?x8xi64>)
+func.func @scatters(%x: tensor<4x8xf32>, %i: tensor<4x2xi64>, %u: tensor<4x2xf32>,
+                    %c: tensor<1x16x1024x64xf16>, %r: tensor<16x3xi32>, %n: tensor<16x64xf16>,
+                    %d: tensor<?x8xi64>, %j: tensor<?x1xi64>, %v: tensor<?x8xi64>) {
+  // CHECK: r1.scatter_elements %[[X]], %[[I]], %[[U]] {axis = 1 : i64, reduction = #r1.scatter_reduction<add>} : (tensor<4x8xf32>, tensor<4x2xi64>, tensor<4x2xf32>) -> tensor<4x8xf32>
+  %0 = r1.scatter_elements %x, %i, %u {axis = 1 : i64, reduction = #r1.scatter_reduction<add>}
+      : (tensor<4x8xf32>, tensor<4x2xi64>, tensor<4x2xf32>) -> tensor<4x8xf32>
+  // CHECK: r1.scatter_elements %[[X]], %[[I]], %[[U]] {axis = -2 : i64, reduction = #r1.scatter_reduction<none>}
+  %1 = r1.scatter_elements %x, %i, %u {axis = -2 : i64, reduction = #r1.scatter_reduction<none>}
+      : (tensor<4x8xf32>, tensor<4x2xi64>, tensor<4x2xf32>) -> tensor<4x8xf32>
+  // CHECK: r1.scatter_nd %[[C]], %[[R]], %[[N]] {reduction = #r1.scatter_reduction<none>} : (tensor<1x16x1024x64xf16>, tensor<16x3xi32>, tensor<16x64xf16>) -> tensor<1x16x1024x64xf16>
+  %2 = r1.scatter_nd %c, %r, %n {reduction = #r1.scatter_reduction<none>}
+      : (tensor<1x16x1024x64xf16>, tensor<16x3xi32>, tensor<16x64xf16>) -> tensor<1x16x1024x64xf16>
+  // CHECK: r1.scatter_nd %[[D]], %[[J]], %[[V]] {reduction = #r1.scatter_reduction<max>} : (tensor<?x8xi64>, tensor<?x1xi64>, tensor<?x8xi64>) -> tensor<?x8xi64>
+  %3 = r1.scatter_nd %d, %j, %v {reduction = #r1.scatter_reduction<max>}
+      : (tensor<?x8xi64>, tensor<?x1xi64>, tensor<?x8xi64>) -> tensor<?x8xi64>
+  // CHECK: r1.scatter_nd {{.*}}reduction = #r1.scatter_reduction<mul>
+  %4 = r1.scatter_nd %d, %j, %v {reduction = #r1.scatter_reduction<mul>}
+      : (tensor<?x8xi64>, tensor<?x1xi64>, tensor<?x8xi64>) -> tensor<?x8xi64>
+  // CHECK: r1.scatter_nd {{.*}}reduction = #r1.scatter_reduction<min>
+  %5 = r1.scatter_nd %d, %j, %v {reduction = #r1.scatter_reduction<min>}
+      : (tensor<?x8xi64>, tensor<?x1xi64>, tensor<?x8xi64>) -> tensor<?x8xi64>
+  return
+}
+
+// CHECK-LABEL: func @top_k
+// CHECK-SAME: (%[[L:.*]]: tensor<?x32000xf32>, %[[U:.*]]: tensor<3x7x5xui8>)
+func.func @top_k(%logits: tensor<?x32000xf32>, %u: tensor<3x7x5xui8>) {
+  // CHECK: %{{.*}}, %{{.*}} = r1.top_k %[[L]] {axis = -1 : i64, k = 50 : i64, largest = true, sorted = true} : (tensor<?x32000xf32>) -> (tensor<?x50xf32>, tensor<?x50xi64>)
+  %v, %i = r1.top_k %logits {axis = -1 : i64, k = 50 : i64, largest = true, sorted = true}
+      : (tensor<?x32000xf32>) -> (tensor<?x50xf32>, tensor<?x50xi64>)
+  // CHECK: r1.top_k %[[U]] {axis = 1 : i64, k = 0 : i64, largest = false, sorted = false} : (tensor<3x7x5xui8>) -> (tensor<3x0x5xui8>, tensor<3x0x5xi64>)
+  %w, %j = r1.top_k %u {axis = 1 : i64, k = 0 : i64, largest = false, sorted = false}
+      : (tensor<3x7x5xui8>) -> (tensor<3x0x5xui8>, tensor<3x0x5xi64>)
+  return
+}
+
 // CHECK-LABEL: func @squeeze_unsqueeze_flatten
 // CHECK-SAME: (%[[X:.*]]: tensor<?x128xf32>, %[[Y:.*]]: tensor<?x1x768xf32>, %[[Z:.*]]: tensor<?x2048x1x1xf32>, %[[U:.*]]: tensor<*xf32>)
 func.func @squeeze_unsqueeze_flatten(%x: tensor<?x128xf32>, %y: tensor<?x1x768xf32>,
