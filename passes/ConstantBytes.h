@@ -30,6 +30,13 @@ ElementsAttr makeConstant(MLIRContext *context, ShapedType type, bool outOfLine,
                           const std::string &name,
                           llvm::function_ref<std::vector<char>()> compute);
 
+/// `bytes` (elements of `elementSize` bytes in `shape`, row-major) with dims
+/// permuted (result dim i is input dim perm[i]) and the result dims in
+/// `flips` reversed. An odometer over the result's indices: each element
+/// costs an add and a copy.
+std::vector<char> permuteBytes(ArrayRef<char> bytes, ArrayRef<int64_t> shape,
+                               ArrayRef<int64_t> perm, ArrayRef<bool> flips, size_t elementSize);
+
 } // namespace mlir::r1
 
 #endif // R1C_PASSES_CONSTANTBYTES_H

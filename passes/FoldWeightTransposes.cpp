@@ -15,8 +15,6 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
-#include <cstring>
-
 namespace mlir::r1 {
 #define GEN_PASS_DEF_FOLDWEIGHTTRANSPOSES
 #include "passes/Passes.h.inc"
@@ -26,39 +24,6 @@ using namespace mlir;
 using namespace mlir::r1;
 
 namespace {
-
-/// `bytes` (elements of `elementSize` bytes in `shape`, row-major) permuted
-/// by `perm`: result dim i is input dim perm[i].
-std::vector<char> transposeBytes(ArrayRef<char> bytes, ArrayRef<int64_t> shape,
-                                 ArrayRef<int64_t> perm, size_t elementSize) {
-  int64_t rank = shape.size();
-  SmallVector<int64_t> inputStrides(rank, 1);
-  for (int64_t d = rank - 2; d >= 0; --d)
-    inputStrides[d] = inputStrides[d + 1] * shape[d + 1];
-  // The result's dims, and how far the input moves when each one steps.
-  SmallVector<int64_t> extents, steps;
-  for (int64_t p : perm) {
-    extents.push_back(shape[p]);
-    steps.push_back(inputStrides[p]);
-  }
-  std::vector<char> out(bytes.size());
-  SmallVector<int64_t> index(rank, 0);
-  int64_t source = 0;
-  size_t count = bytes.size() / elementSize;
-  for (size_t target = 0; target < count; ++target) {
-    std::memcpy(out.data() + target * elementSize, bytes.data() + source * elementSize,
-                elementSize);
-    // Advance the odometer: the last dim fastest.
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      source += steps[d];
-      if (++index[d] < extents[d])
-        break;
-      source -= steps[d] * extents[d];
-      index[d] = 0;
-    }
-  }
-  return out;
-}
 
 struct FoldTransposeOfConstant : OpRewritePattern<TransposeOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -86,7 +51,8 @@ struct FoldTransposeOfConstant : OpRewritePattern<TransposeOp> {
     if (!bytes || bytes->size() != size_t(input.getNumElements()) * elementSize)
       return failure();
     ElementsAttr value = makeConstant(getContext(), result, resource != nullptr, name, [&] {
-      return transposeBytes(*bytes, input.getShape(), transpose.getPerm(), elementSize);
+      return permuteBytes(*bytes, input.getShape(), transpose.getPerm(),
+                          SmallVector<bool>(input.getRank(), false), elementSize);
     });
     rewriter.replaceOpWithNewOp<ConstantOp>(transpose, result, value);
     return success();

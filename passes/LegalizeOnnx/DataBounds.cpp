@@ -35,10 +35,6 @@ struct Indices {
   Value less(Value a, Value b) { return node.create<LessOp>(a, b); }
   Value greater(Value a, Value b) { return node.create<GreaterOp>(a, b); }
 
-  /// 0, 1, ..., extent - 1.
-  Value range(int64_t extent) {
-    return node.create<RangeOp>(constant(0), constant(extent), constant(1));
-  }
   /// The i64 elements of an integer input.
   Value input(Value value) {
     if (getElementTypeOf(value) == i64)
@@ -105,7 +101,7 @@ FailureOr<SmallVector<Value>> mlir::r1::legalizeSliceWithDataBounds(OnnxNode &no
                                                       : std::nullopt;
     if (!count || *count == kDynamic)
       return node.emitError() << "needs starts of static length", failure();
-    axes = ix.range(*count);
+    axes = node.iota(*count);
   }
   Value steps = node.input(4) ? ix.input(node.input(4)) : Value();
   Value y = x;
@@ -126,7 +122,7 @@ FailureOr<SmallVector<Value>> mlir::r1::legalizeSliceWithDataBounds(OnnxNode &no
     Value backwards = ix.less(step, ix.constant(0));
     Value first = ix.select(backwards, ix.clamp(start, ix.constant(0), ix.constant(extent - 1)),
                             ix.clamp(start, ix.constant(0), n));
-    Value at = ix.add(first, ix.mul(ix.range((*outShape)[d]), step));
+    Value at = ix.add(first, ix.mul(node.iota((*outShape)[d]), step));
     y = ix.gather(y, ix.clamp(at, ix.constant(0), ix.constant(extent - 1)), d);
   }
   return SmallVector<Value>{y};
@@ -141,7 +137,7 @@ FailureOr<SmallVector<Value>> mlir::r1::legalizePadWithDataPads(OnnxNode &node, 
   int64_t rank = inShape.size();
   Indices ix(node);
   Value pads = ix.input(node.input(1));
-  Value axes = node.input(3) ? ix.input(node.input(3)) : ix.range(rank);
+  Value axes = node.input(3) ? ix.input(node.input(3)) : node.iota(rank);
   auto axisCount = getShapeOf(axes);
   if (!axisCount || (*axisCount)[0] == kDynamic)
     return node.emitError() << "needs axes of static length", failure();
@@ -170,7 +166,7 @@ FailureOr<SmallVector<Value>> mlir::r1::legalizePadWithDataPads(OnnxNode &node, 
     // Negative pads crop first: the modes work within [lo, hi].
     Value lo = ix.max(ix.constant(0), ix.sub(ix.constant(0), begin));
     Value hi = ix.sub(ix.constant(extent - 1), ix.max(ix.constant(0), ix.sub(ix.constant(0), end)));
-    Value at = ix.sub(ix.range(produced), begin);
+    Value at = ix.sub(node.iota(produced), begin);
     if (mode == "reflect") {
       at = ix.select(ix.less(at, lo), ix.sub(ix.mul(lo, ix.constant(2)), at), at);
       at = ix.select(ix.greater(at, hi), ix.sub(ix.mul(hi, ix.constant(2)), at), at);

@@ -17,18 +17,6 @@ namespace {
 
 using Result = FailureOr<SmallVector<Value>>;
 
-/// 0, 1, ..., extent - 1 along dim `axis` of a rank-`rank` i64 tensor whose
-/// other dims are 1 (so that it broadcasts along that axis).
-Value iota(OnnxNode &node, int64_t extent, int64_t axis, int64_t rank) {
-  OpBuilder &b = node.getBuilder();
-  Type i64 = b.getI64Type();
-  Value range = node.create<RangeOp>(node.scalar(i64, 0), node.scalar(i64, extent),
-                                     node.scalar(i64, 1));
-  SmallVector<int64_t> shape(rank, 1);
-  shape[axis] = extent;
-  return node.create<ReshapeOp>(range, node.i64Vector(shape), b.getBoolAttr(false));
-}
-
 /// The static extent of dim `axis` of `value`, or an error.
 FailureOr<int64_t> staticDim(OnnxNode &node, Value value, int64_t axis, StringRef what) {
   auto shape = getShapeOf(value);
@@ -63,7 +51,7 @@ Result legalizeHardmax(OnnxNode &node) {
     return failure();
   Value best = node.create<ArgMaxOp>(input, b.getI64IntegerAttr(*axis), b.getBoolAttr(true),
                                      b.getBoolAttr(false));
-  Value hot = node.create<EqualOp>(iota(node, *extent, *axis, workRank), best);
+  Value hot = node.create<EqualOp>(node.iota(*extent, *axis, workRank), best);
   Value y = node.create<CastOp>(hot, TypeAttr::get(getElementTypeOf(*x)));
   if (coerced)
     y = node.create<ReshapeOp>(
@@ -102,7 +90,7 @@ Result legalizeOneHot(OnnxNode &node) {
   index = node.create<WhereOp>(negative, node.create<AddOp>(index, node.scalar(i64, classes)),
                                index);
   Value hot = node.create<EqualOp>(node.create<UnsqueezeOp>(index, b.getDenseI64ArrayAttr(*axis)),
-                                   iota(node, classes, *axis, *rank + 1));
+                                   node.iota(classes, *axis, *rank + 1));
   auto pick = [&](int64_t which) {
     return node.create<GatherOp>(*values, node.scalar(i64, which), b.getI64IntegerAttr(0));
   };
@@ -125,21 +113,21 @@ Result legalizeEyeLike(OnnxNode &node) {
     element = *type;
   }
   Type i64 = node.getBuilder().getI64Type();
-  Value diagonal = node.create<SubOp>(iota(node, (*shape)[1], 1, 2), iota(node, (*shape)[0], 0, 2));
+  Value diagonal = node.create<SubOp>(node.iota((*shape)[1], 1, 2), node.iota((*shape)[0], 0, 2));
   Value on = node.create<EqualOp>(diagonal, node.scalar(i64, node.getInt("k", 0)));
   return results(node.create<CastOp>(on, TypeAttr::get(element)));
 }
 
 /// y[i] = sum of x[j] along `axis` for j <= i (j < i exclusive; j >= i,
 /// j > i reversed): x times a [L, L] mask of which j each i sums, reduced.
-FailureOr<Value> cumulativeSum(OnnxNode &node, Value x, int64_t axis, int64_t rank) {
+FailureOr<Value> cumulativeSum(OnnxNode &node, Value x, int64_t axis, int64_t rank, bool exclusive,
+                               bool reverse) {
   FailureOr<int64_t> extent = staticDim(node, x, axis, "extent along the axis");
   if (failed(extent))
     return failure();
   OpBuilder &b = node.getBuilder();
-  bool exclusive = node.getInt("exclusive", 0) != 0, reverse = node.getInt("reverse", 0) != 0;
   // Mask dims: [i at axis, j at axis + 1], trailing ones for the dims after.
-  Value i = iota(node, *extent, axis, rank + 1), j = iota(node, *extent, axis + 1, rank + 1);
+  Value i = node.iota(*extent, axis, rank + 1), j = node.iota(*extent, axis + 1, rank + 1);
   Value summed = reverse ? (exclusive ? Value(node.create<GreaterOp>(j, i))
                                       : Value(node.create<GreaterEqualOp>(j, i)))
                          : (exclusive ? Value(node.create<LessOp>(j, i))
@@ -161,12 +149,13 @@ Result legalizeCumSum(OnnxNode &node) {
   std::optional<int64_t> rank = getRankOf(*x);
   if (!rank)
     return node.emitError() << "needs a ranked input", failure();
+  bool exclusive = node.getInt("exclusive", 0) != 0, reverse = node.getInt("reverse", 0) != 0;
   if (std::optional<SmallVector<int64_t>> axisValues = node.constantInts(1)) {
     std::optional<int64_t> axis =
         axisValues->size() == 1 ? normalizeAxis((*axisValues)[0], *rank) : std::nullopt;
     if (!axis)
       return node.emitError() << "axis must be one value in range", failure();
-    FailureOr<Value> y = cumulativeSum(node, *x, *axis, *rank);
+    FailureOr<Value> y = cumulativeSum(node, *x, *axis, *rank, exclusive, reverse);
     return failed(y) ? Result(failure()) : results(*y);
   }
   OpBuilder &b = node.getBuilder();
@@ -177,7 +166,7 @@ Result legalizeCumSum(OnnxNode &node) {
   axis = node.create<WhereOp>(negative, node.create<AddOp>(axis, node.scalar(i64, *rank)), axis);
   Value y;
   for (int64_t a = *rank - 1; a >= 0; --a) {
-    FailureOr<Value> sum = cumulativeSum(node, *x, a, *rank);
+    FailureOr<Value> sum = cumulativeSum(node, *x, a, *rank, exclusive, reverse);
     if (failed(sum))
       return failure();
     y = y ? Value(node.create<WhereOp>(node.create<EqualOp>(axis, node.scalar(i64, a)), *sum, y))
@@ -203,7 +192,7 @@ Result legalizeReverseSequence(OnnxNode &node) {
     return failure();
   OpBuilder &b = node.getBuilder();
   Type i64 = b.getI64Type();
-  Value t = iota(node, *steps, timeAxis, 2);
+  Value t = node.iota(*steps, timeAxis, 2);
   Value length = node.create<CastOp>(*lengths, TypeAttr::get(i64));
   length = node.create<UnsqueezeOp>(length, b.getDenseI64ArrayAttr({timeAxis}));
   Value reversed = node.create<SubOp>(node.create<SubOp>(length, node.scalar(i64, 1)), t);
@@ -273,26 +262,26 @@ Result legalizeCenterCropPad(OnnxNode &node) {
 /// For a boolean vector `keep` [L] and `count` (how many are true, which
 /// the model declares), the positions of the true elements in order [count]:
 /// the k-th is the i whose running count of trues reaches k + 1 there.
-Value positionsOfTrue(OnnxNode &node, Value keep, int64_t length, int64_t count) {
+FailureOr<Value> positionsOfTrue(OnnxNode &node, Value keep, int64_t count) {
   OpBuilder &b = node.getBuilder();
   Type i64 = b.getI64Type();
-  Value ones = node.create<CastOp>(keep, TypeAttr::get(i64));
-  // Running count as a [L, L] lower-triangular mask times the ones, summed.
-  Value i = iota(node, length, 0, 2), j = iota(node, length, 1, 2);
-  Value upTo = node.create<CastOp>(node.create<LessEqualOp>(j, i), TypeAttr::get(i64));
-  Value running =
-      node.create<ReduceSumOp>(node.create<MulOp>(upTo, ones), Value(), b.getDenseI64ArrayAttr({1}),
-                               b.getBoolAttr(false), b.getBoolAttr(false));
-  Value rank = node.create<SubOp>(running, node.scalar(i64, 1));
+  FailureOr<int64_t> length = staticDim(node, keep, 0, "condition");
+  if (failed(length))
+    return failure();
+  FailureOr<Value> running =
+      cumulativeSum(node, node.create<CastOp>(keep, TypeAttr::get(i64)), 0, 1, false, false);
+  if (failed(running))
+    return failure();
+  Value rank = node.create<SubOp>(*running, node.scalar(i64, 1));
   // [count, L]: slot k holds position i when element i is the k-th true one.
   Value slot = node.create<AndOp>(
-      node.create<EqualOp>(iota(node, count, 0, 2),
+      node.create<EqualOp>(node.iota(count, 0, 2),
                            node.create<UnsqueezeOp>(rank, b.getDenseI64ArrayAttr({0}))),
       node.create<UnsqueezeOp>(keep, b.getDenseI64ArrayAttr({0})));
   Value picked =
-      node.create<MulOp>(node.create<CastOp>(slot, TypeAttr::get(i64)), iota(node, length, 1, 2));
-  return node.create<ReduceSumOp>(picked, Value(), b.getDenseI64ArrayAttr({1}),
-                                  b.getBoolAttr(false), b.getBoolAttr(false));
+      node.create<MulOp>(node.create<CastOp>(slot, TypeAttr::get(i64)), node.iota(*length, 1, 2));
+  return Value(node.create<ReduceSumOp>(picked, Value(), b.getDenseI64ArrayAttr({1}),
+                                        b.getBoolAttr(false), b.getBoolAttr(false)));
 }
 
 /// The slices along `axis` (of the flattened input without one) whose
@@ -322,8 +311,10 @@ Result legalizeCompress(OnnxNode &node) {
     return node.emitError() << "how many slices it keeps depends on the data: it needs a "
                                "static condition and the output's shape declared in the model",
            failure();
-  Value kept = positionsOfTrue(node, *condition, (*conditionShape)[0], (*declared)[axis]);
-  return results(node.create<GatherOp>(input, kept, b.getI64IntegerAttr(axis)));
+  FailureOr<Value> kept = positionsOfTrue(node, *condition, (*declared)[axis]);
+  if (failed(kept))
+    return failure();
+  return results(node.create<GatherOp>(input, *kept, b.getI64IntegerAttr(axis)));
 }
 
 /// The indices of the nonzero elements, [rank, count], in row-major order;
@@ -346,7 +337,10 @@ Result legalizeNonZero(OnnxNode &node) {
       element.isInteger(1)
           ? flat
           : Value(node.create<NotOp>(node.create<EqualOp>(flat, node.scalar(element, 0))));
-  Value at = positionsOfTrue(node, nonzero, productOfDims(*shape), (*declared)[1]);
+  FailureOr<Value> positions = positionsOfTrue(node, nonzero, (*declared)[1]);
+  if (failed(positions))
+    return failure();
+  Value at = *positions;
   SmallVector<Value> coordinates;
   int64_t stride = productOfDims(*shape);
   for (int64_t extent : *shape) {

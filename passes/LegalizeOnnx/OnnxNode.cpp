@@ -162,6 +162,16 @@ Value OnnxNode::i64Vector(ArrayRef<int64_t> values) {
   return create<ConstantOp>(cast<ElementsAttr>(DenseIntElementsAttr::get(type, values)));
 }
 
+Value OnnxNode::iota(int64_t extent, int64_t axis, int64_t rank) {
+  Type i64 = builder.getI64Type();
+  Value range = create<RangeOp>(scalar(i64, 0), scalar(i64, extent), scalar(i64, 1));
+  if (rank == 1)
+    return range;
+  SmallVector<int64_t> shape(rank, 1);
+  shape[axis] = extent;
+  return create<ReshapeOp>(range, i64Vector(shape), builder.getBoolAttr(false));
+}
+
 /// Explicit pads: from `pads`, or computed for `auto_pad`.
 static FailureOr<SmallVector<int64_t>> getWindowPads(OnnxNode &node, Value input,
                                                      ArrayRef<int64_t> kernel,

@@ -94,6 +94,9 @@ public:
   Value scalar(Type element, double value);
   /// A 1-D i64 constant.
   Value i64Vector(ArrayRef<int64_t> values);
+  /// 0, 1, ..., extent - 1 (i64) along dim `axis` of a rank-`rank` tensor
+  /// whose other dims are 1, so that it broadcasts along that axis.
+  Value iota(int64_t extent, int64_t axis = 0, int64_t rank = 1);
 
 private:
   OnnxNodeOp op;

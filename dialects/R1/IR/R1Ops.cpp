@@ -984,28 +984,36 @@ LogicalResult GatherElementsOp::inferReturnTypes(MLIRContext *, std::optional<Lo
   return success();
 }
 
+/// Gather and scatter of elements along `axis`: indices of data's rank,
+/// the axis in range, and off the axis no longer than data (an index
+/// position there is also a data position).
+static LogicalResult verifyElementIndices(Operation *op,
+                                          const std::optional<SmallVector<int64_t>> &data,
+                                          const std::optional<SmallVector<int64_t>> &indices,
+                                          int64_t axis) {
+  if (data && indices && data->size() != indices->size())
+    return op->emitOpError() << "indices have rank " << indices->size() << " but data has rank "
+                             << data->size();
+  if (!data)
+    return success();
+  if (failed(verifyAxes(op, ArrayRef<int64_t>(axis), data->size())))
+    return failure();
+  if (!indices)
+    return success();
+  int64_t along = *normalizeAxis(axis, data->size());
+  for (size_t d = 0; d < data->size(); ++d)
+    if (int64_t(d) != along && (*data)[d] != kDynamic && (*indices)[d] != kDynamic &&
+        (*indices)[d] > (*data)[d])
+      return op->emitOpError() << "indices " << describeShape(*indices) << " are longer than data "
+                               << describeShape(*data) << " in dim " << d;
+  return success();
+}
+
 LogicalResult GatherElementsOp::verify() {
   auto data = getShapeOf(getData()), indices = getShapeOf(getIndices());
   if (data && data->empty())
     return emitOpError("data must have rank 1 or more");
-  if (data && indices && data->size() != indices->size())
-    return emitOpError() << "indices have rank " << indices->size() << " but data has rank "
-                         << data->size();
-  if (!data)
-    return success();
-  int64_t axis = getAxis();
-  if (failed(verifyAxes(*this, ArrayRef<int64_t>(axis), data->size())))
-    return failure();
-  if (!indices)
-    return success();
-  // Off the axis, an index position is also a data position.
-  int64_t gathered = *normalizeAxis(axis, data->size());
-  for (size_t d = 0; d < data->size(); ++d)
-    if (int64_t(d) != gathered && (*data)[d] != kDynamic && (*indices)[d] != kDynamic &&
-        (*indices)[d] > (*data)[d])
-      return emitOpError() << "indices " << describeShape(*indices) << " are longer than data "
-                           << describeShape(*data) << " in dim " << d;
-  return success();
+  return verifyElementIndices(*this, data, indices, getAxis());
 }
 
 LogicalResult GatherNDOp::inferReturnTypes(MLIRContext *, std::optional<Location>, Adaptor adaptor,
@@ -1090,24 +1098,7 @@ LogicalResult ScatterElementsOp::verify() {
         return emitOpError() << "updates " << describeShape(*updates)
                              << " do not have the shape of indices " << describeShape(*indices);
   }
-  if (data && indices && data->size() != indices->size())
-    return emitOpError() << "indices have rank " << indices->size() << " but data has rank "
-                         << data->size();
-  if (!data)
-    return success();
-  int64_t axis = getAxis();
-  if (failed(verifyAxes(*this, ArrayRef<int64_t>(axis), data->size())))
-    return failure();
-  if (!indices)
-    return success();
-  // Off the axis, an index position is also a position of the result.
-  int64_t scattered = *normalizeAxis(axis, data->size());
-  for (size_t d = 0; d < data->size(); ++d)
-    if (int64_t(d) != scattered && (*data)[d] != kDynamic && (*indices)[d] != kDynamic &&
-        (*indices)[d] > (*data)[d])
-      return emitOpError() << "indices " << describeShape(*indices) << " are longer than data "
-                           << describeShape(*data) << " in dim " << d;
-  return success();
+  return verifyElementIndices(*this, data, indices, getAxis());
 }
 
 LogicalResult ScatterNDOp::inferReturnTypes(MLIRContext *, std::optional<Location>, Adaptor adaptor,
