@@ -76,9 +76,7 @@ struct LegalizeOnnxPass : r1::impl::LegalizeOnnxBase<LegalizeOnnxPass> {
 /// The legalization of `node`, or null when r1c has none for its domain,
 /// op type and opset.
 const OnnxPattern *findPattern(OnnxNodeOp node) {
-  if (!node.getDomain().empty())
-    return nullptr;
-  return findDefaultDomainPattern(node.getOpType(), node.getOpset());
+  return r1::findPattern(node.getDomain(), node.getOpType(), node.getOpset());
 }
 
 /// "GatherND (domain 'ai.onnx', opset 13)".

@@ -601,8 +601,12 @@ int runCompiler(const CompilerOptions &options) {
       what += " for " + describeBucket(bucket) + " (bucket " + std::to_string(index + 1) +
               " of " + std::to_string(buckets->size()) + ")";
     progress.step(what);
-    if (failed(pm.run(*specialized)) || diagnostics.sawError())
-      return progress.done(), 1;
+    if (failed(pm.run(*specialized)) || diagnostics.sawError()) {
+      progress.done();
+      if (!bucket.empty())
+        llvm::errs() << explainBucketFailure(bucket, options.dimSizes, kDefaultBucketSizes);
+      return 1;
+    }
     if (padding)
       markPadAxes(mainFunction(*specialized), *padding, bucket);
     if (options.stats) {

@@ -94,6 +94,33 @@ std::string describeBucket(const ShapeBucket &bucket) {
   return text;
 }
 
+std::string explainBucketFailure(const ShapeBucket &bucket,
+                                 const std::vector<std::string> &dimSizes,
+                                 llvm::ArrayRef<int64_t> defaults) {
+  std::vector<std::string> defaulted;
+  for (const auto &[name, size] : bucket) {
+    bool given = llvm::any_of(dimSizes, [&, &name = name](const std::string &option) {
+      return StringRef(option).split('=').first == name;
+    });
+    if (!given)
+      defaulted.push_back(name);
+  }
+  std::string note = "note: the error is in the shape bucket " + describeBucket(bucket);
+  if (defaulted.empty())
+    return note + ", which --dim asked for\n";
+  std::string sizes;
+  for (int64_t size : defaults)
+    sizes += (sizes.empty() ? "" : ",") + std::to_string(size);
+  note += "; symbolic dim" + std::string(defaulted.size() > 1 ? "s " : " ");
+  for (size_t i = 0; i < defaulted.size(); ++i)
+    note += (i ? ", '" : "'") + defaulted[i] + "'";
+  note += std::string(defaulted.size() > 1 ? " were" : " was") +
+          " not given a size with --dim, so r1c compiled its default sizes " + sizes +
+          "; if the model runs at other sizes only, give them: --dim " + defaulted.front() +
+          "=SIZE[,SIZE...]\n";
+  return note;
+}
+
 std::string bucketSymbolSuffix(const ShapeBucket &bucket) {
   std::string text;
   for (const auto &[name, size] : bucket) {

@@ -34,6 +34,14 @@ enumerateShapeBuckets(const std::vector<std::string> &names,
 
 /// "batch=8,seq=128": the bucket as r1c-specialize-dims' `sizes` and for people.
 std::string describeBucket(const ShapeBucket &bucket);
+/// What to tell a user whose model failed to compile in `bucket`: a note
+/// naming the bucket, and for the dims that took `defaults` because no
+/// `--dim` sized them, how to give the sizes the model really has. A failure
+/// at such a size is often a shape the model only allows at one size (a
+/// Reshape to a fixed count, a batch the weights fix).
+std::string explainBucketFailure(const ShapeBucket &bucket,
+                                 const std::vector<std::string> &dimSizes,
+                                 llvm::ArrayRef<int64_t> defaults);
 /// "batch8_seq128": the bucket as part of a C identifier.
 std::string bucketSymbolSuffix(const ShapeBucket &bucket);
 

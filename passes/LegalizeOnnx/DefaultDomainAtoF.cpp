@@ -27,6 +27,40 @@ Result legalizeAveragePool(OnnxNode &node) {
   return buildPool<AveragePoolOp>(node, *x, node.getInt("count_include_pad", 0) != 0);
 }
 
+/// In training mode (opset 14 on) the batch is normalized by its own mean
+/// and population variance per channel, and the second and third outputs
+/// blend those into the running statistics by `momentum`.
+Result batchNormTraining(OnnxNode &node, ArrayRef<Value> operands) {
+  Value x = operands[0];
+  std::optional<int64_t> rank = getRankOf(x);
+  if (!rank || *rank < 2)
+    return node.emitError() << "training_mode needs an input of rank 2 or more", failure();
+  OpBuilder &b = node.getBuilder();
+  SmallVector<int64_t> axes = {0};
+  for (int64_t d = 2; d < *rank; ++d)
+    axes.push_back(d);
+  auto meanOver = [&](Value v) {
+    return node.create<ReduceMeanOp>(v, Value(), b.getDenseI64ArrayAttr(axes), b.getBoolAttr(true),
+                                     b.getBoolAttr(false));
+  };
+  Value mean = meanOver(x);
+  Value centered = node.create<SubOp>(x, mean);
+  Value variance = meanOver(node.create<MulOp>(centered, centered));
+  auto perChannel = [&](Value v) {
+    return node.create<ReshapeOp>(v, node.i64Vector({-1}), b.getBoolAttr(false));
+  };
+  Value batchMean = perChannel(mean), batchVariance = perChannel(variance);
+  Value y = node.create<BatchNormOp>(x, operands[1], operands[2], batchMean, batchVariance,
+                                     b.getF32FloatAttr(node.getFloat("epsilon", 1e-5f)));
+  Type element = getElementTypeOf(x);
+  double momentum = node.getFloat("momentum", 0.9f);
+  auto blend = [&](Value running, Value batch) {
+    return node.create<AddOp>(node.create<MulOp>(running, node.scalar(element, momentum)),
+                              node.create<MulOp>(batch, node.scalar(element, 1 - momentum)));
+  };
+  return SmallVector<Value>{y, blend(operands[3], batchMean), blend(operands[4], batchVariance)};
+}
+
 Result legalizeBatchNormalization(OnnxNode &node) {
   SmallVector<Value> operands;
   for (unsigned i = 0; i < 5; ++i) {
@@ -35,10 +69,12 @@ Result legalizeBatchNormalization(OnnxNode &node) {
       return failure();
     operands.push_back(*value);
   }
-  if (node.getInt("training_mode", 0) != 0)
-    return node.emitError() << "training_mode is unsupported; r1c compiles inference",
-           failure();
   OpBuilder &b = node.getBuilder();
+  if (node.getInt("training_mode", 0) != 0) {
+    if (node.getOpset() < 14)
+      return node.emitError() << "training_mode needs opset 14 or later", failure();
+    return batchNormTraining(node, operands);
+  }
   return results(node.create<BatchNormOp>(operands[0], operands[1], operands[2],
                                           operands[3], operands[4],
                                           b.getF32FloatAttr(node.getFloat("epsilon", 1e-5f))));
@@ -154,6 +190,36 @@ Result legalizeConstantOfShape(OnnxNode &node) {
   return results(node.create<ConstantOfShapeOp>(*shape, value));
 }
 
+/// A 1-D convolution written as 2-D with a k x 1 kernel over [N, C, L, 1]
+/// (how tf2onnx writes Conv1D) runs as its 1 x k twin over [N, C, 1, L]:
+/// moving a dim of size 1 is a reshape, and the host and GPU convolutions
+/// vectorize along the width, which the k x 1 form leaves at one element.
+std::optional<Value> convAlongWidth(OnnxNode &node, Value x, Value w, const Window &window) {
+  auto shape = getShapeOf(x), weightShape = getShapeOf(w);
+  if (!shape || !weightShape || shape->size() != 4 || weightShape->size() != 4 ||
+      llvm::is_contained(*shape, kDynamic) || llvm::is_contained(*weightShape, kDynamic))
+    return std::nullopt;
+  if ((*shape)[3] != 1 || (*weightShape)[3] != 1 || (*weightShape)[2] == 1 || window.pads[1] != 0 ||
+      window.pads[3] != 0)
+    return std::nullopt;
+  OpBuilder &b = node.getBuilder();
+  auto swapLast = [&](Value v, ArrayRef<int64_t> dims) {
+    return node.create<ReshapeOp>(v, node.i64Vector({dims[0], dims[1], dims[3], dims[2]}),
+                                  b.getBoolAttr(false));
+  };
+  auto swapPair = [](ArrayRef<int64_t> pair) { return SmallVector<int64_t>{pair[1], pair[0]}; };
+  SmallVector<int64_t> pads = {0, window.pads[0], 0, window.pads[2]};
+  Value y = node.create<ConvOp>(swapLast(x, *shape), swapLast(w, *weightShape), node.input(2),
+                                b.getDenseI64ArrayAttr(swapPair(window.strides)),
+                                b.getDenseI64ArrayAttr(pads),
+                                b.getDenseI64ArrayAttr(swapPair(window.dilations)),
+                                b.getI64IntegerAttr(node.getInt("group", 1)));
+  auto outShape = getShapeOf(y);
+  if (!outShape)
+    return std::nullopt;
+  return Value(swapLast(y, *outShape));
+}
+
 Result legalizeConv(OnnxNode &node) {
   FailureOr<Value> x = node.requiredInput(0), w = node.requiredInput(1);
   if (failed(x) || failed(w))
@@ -168,36 +234,13 @@ Result legalizeConv(OnnxNode &node) {
   if (failed(window))
     return failure();
   OpBuilder &b = node.getBuilder();
+  if (std::optional<Value> swapped = convAlongWidth(node, *x, *w, *window))
+    return results(*swapped);
   return results(node.create<ConvOp>(*x, *w, node.input(2),
                                      b.getDenseI64ArrayAttr(window->strides),
                                      b.getDenseI64ArrayAttr(window->pads),
                                      b.getDenseI64ArrayAttr(window->dilations),
                                      b.getI64IntegerAttr(node.getInt("group", 1))));
-}
-
-Result legalizeDropout(OnnxNode &node) {
-  FailureOr<Value> x = node.requiredInput(0);
-  if (failed(x))
-    return failure();
-  if (node.input(2)) {
-    std::optional<double> training = node.constantScalar(2);
-    if (!training || *training != 0)
-      return node.emitError() << "training_mode must be a constant false", failure();
-  }
-  SmallVector<Value> outputs = {*x};
-  // In inference every element is kept, so the mask is all true.
-  if (node.getNumOutputs() > 1 && node.isOutputUsed(1)) {
-    auto type = dyn_cast<RankedTensorType>(x->getType());
-    if (!type)
-      return node.emitError() << "the mask output needs an input of known rank", failure();
-    OpBuilder &b = node.getBuilder();
-    Value shape = node.create<ShapeOp>(*x, b.getI64IntegerAttr(0),
-                                       b.getI64IntegerAttr(type.getRank()));
-    auto one = RankedTensorType::get({1}, b.getI1Type());
-    outputs.push_back(node.create<ConstantOfShapeOp>(
-        shape, cast<ElementsAttr>(DenseElementsAttr::get(one, true))));
-  }
-  return outputs;
 }
 
 Result legalizeElu(OnnxNode &node) {
@@ -280,7 +323,6 @@ void mlir::r1::addDefaultDomainAtoF(SmallVectorImpl<OnnxPattern> &patterns) {
       {"Cos", 7, legalizeUnary<CosOp>},
       {"Cosh", 9, legalizeUnary<CoshOp>},
       {"Div", 1, legalizeBinary<DivOp>},
-      {"Dropout", 1, legalizeDropout},
       {"Elu", 1, legalizeElu},
       {"Equal", 1, legalizeBinary<EqualOp>},
       {"Erf", 9, legalizeUnary<ErfOp>},

@@ -313,6 +313,8 @@ ArrayRef<OnnxPattern> mlir::r1::getDefaultDomainPatterns() {
     addLossOps(all);
     addIndexingOps(all);
     addSignalOps(all);
+    addUniqueOps(all);
+    addRandomOps(all);
     addEinsumOps(all);
     addDeterminantOps(all);
     addImageOps(all);
@@ -349,12 +351,26 @@ FailureOr<Value> mlir::r1::alignLegacyBroadcast(OnnxNode &node, Value a, Value b
   return Value(node.create<UnsqueezeOp>(b, node.getBuilder().getDenseI64ArrayAttr(axes)));
 }
 
-const OnnxPattern *mlir::r1::findDefaultDomainPattern(StringRef opType, int64_t opset) {
+/// The newest pattern of `patterns` (sorted by op type, then opset) for
+/// `opType` at `opset`.
+static const OnnxPattern *findIn(ArrayRef<OnnxPattern> patterns, StringRef opType, int64_t opset) {
   const OnnxPattern *best = nullptr;
-  for (const OnnxPattern &pattern : getDefaultDomainPatterns())
+  for (const OnnxPattern &pattern : patterns)
     if (pattern.opType == opType && pattern.sinceOpset <= opset)
       best = &pattern; // sorted by opset, so the last match is the newest
   return best;
+}
+
+const OnnxPattern *mlir::r1::findDefaultDomainPattern(StringRef opType, int64_t opset) {
+  return findIn(getDefaultDomainPatterns(), opType, opset);
+}
+
+const OnnxPattern *mlir::r1::findPattern(StringRef domain, StringRef opType, int64_t opset) {
+  if (domain.empty() || domain == "ai.onnx")
+    return findDefaultDomainPattern(opType, opset);
+  if (domain == "ai.onnx.ml")
+    return findIn(getMlDomainPatterns(), opType, opset);
+  return nullptr;
 }
 
 SmallVector<StringRef> mlir::r1::getSupportedOnnxOps() {

@@ -128,6 +128,8 @@ void addNormalizationOps(SmallVectorImpl<OnnxPattern> &patterns);
 void addLossOps(SmallVectorImpl<OnnxPattern> &patterns);
 void addIndexingOps(SmallVectorImpl<OnnxPattern> &patterns);
 void addSignalOps(SmallVectorImpl<OnnxPattern> &patterns);
+void addUniqueOps(SmallVectorImpl<OnnxPattern> &patterns);
+void addRandomOps(SmallVectorImpl<OnnxPattern> &patterns);
 void addEinsumOps(SmallVectorImpl<OnnxPattern> &patterns);
 void addDeterminantOps(SmallVectorImpl<OnnxPattern> &patterns);
 /// Resampling and rearranging ops of images (ImageOps.cpp).
@@ -146,6 +148,11 @@ constexpr int64_t kMaxUnrolledNodes = 20000;
 ArrayRef<OnnxPattern> getDefaultDomainPatterns();
 /// The pattern for `opType` at the largest opset not above `opset`.
 const OnnxPattern *findDefaultDomainPattern(StringRef opType, int64_t opset);
+/// The patterns of the ai.onnx.ml domain (MlDomain.cpp), sorted by op type.
+ArrayRef<OnnxPattern> getMlDomainPatterns();
+/// The pattern of `domain` ("" is ai.onnx) for `opType` at the largest
+/// opset not above `opset`, or null.
+const OnnxPattern *findPattern(StringRef domain, StringRef opType, int64_t opset);
 /// Op types of the default domain that legalization supports, sorted.
 SmallVector<StringRef> getSupportedOnnxOps();
 

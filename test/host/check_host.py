@@ -278,6 +278,9 @@ from image_graphs import GRAPHS as IMAGE_GRAPHS  # noqa: E402
 from control_flow_graphs import GRAPHS as CONTROL_FLOW_GRAPHS  # noqa: E402
 from recurrent_graphs import GRAPHS as RECURRENT_GRAPHS  # noqa: E402
 from recurrent_graphs import INPUT_RANGES as RECURRENT_RANGES  # noqa: E402
+from decomposed_graphs import GRAPHS as DECOMPOSED_GRAPHS  # noqa: E402
+from decomposed_graphs import INPUT_RANGES as DECOMPOSED_RANGES  # noqa: E402
+from decomposed_graphs import ONNX_REFERENCE as DECOMPOSED_REFERENCE  # noqa: E402
 
 GRAPHS.update(REDUCTION_MOVEMENT_GRAPHS)
 GRAPHS.update(FLOAT16_GRAPHS)
@@ -285,6 +288,7 @@ GRAPHS.update(GEMM_GRAPHS)
 GRAPHS.update(IMAGE_GRAPHS)
 GRAPHS.update(CONTROL_FLOW_GRAPHS)
 GRAPHS.update(RECURRENT_GRAPHS)
+GRAPHS.update(DECOMPOSED_GRAPHS)
 
 DTYPES = {1: np.float32, 2: np.uint8, 3: np.int8, 4: np.uint16, 5: np.int16, 6: np.int32,
           7: np.int64, 9: np.bool_, 10: np.float16, 11: np.float64, 12: np.uint32, 13: np.uint64}
@@ -294,9 +298,10 @@ INPUT_RANGES = {
     "bitwise_integers": {"k": (0, 12), "s": (0, 64)},
     "bit_shifts_past_width": {"k": (0, 20), "n": (0, 40), "s": (0, 72)},
     **RECURRENT_RANGES,
+    **DECOMPOSED_RANGES,
 }
 # Graphs checked against ONNX's reference implementation, not ONNX Runtime.
-ONNX_REFERENCE = {"bit_shifts_past_width"}
+ONNX_REFERENCE = {"bit_shifts_past_width", *DECOMPOSED_REFERENCE}
 # (atol, rtol) per float dtype, from STYLE.md.
 TOLERANCES = {np.float16: (2.5e-3, 1e-3), np.float32: (1e-5, 1e-4), np.float64: (1e-5, 1e-4)}
 

@@ -549,11 +549,17 @@ func.func @dropout(%x: tensor<2x8xf32>, %d: tensor<?x8xf32>) -> (!r1.unknown, !r
 
 // -----
 
-func.func @dropout_training(%x: tensor<2x8xf32>, %ratio: tensor<f32>) -> !r1.unknown {
+// In training, Dropout keeps an element where a hash of its position (a
+// constant here, folded) is at least the ratio, and scales it by
+// 1 / (1 - ratio).
+// CHECK-LABEL: func @dropout_training
+// CHECK-SAME: -> (tensor<2x8xf32>, tensor<2x8xi1>)
+// CHECK: %[[KEEP:.*]] = r1.greater_equal
+// CHECK: r1.where %[[KEEP]]
+func.func @dropout_training(%x: tensor<2x8xf32>, %ratio: tensor<f32>) -> (!r1.unknown, !r1.unknown) {
   %true = r1.constant dense<true> : tensor<i1>
-  // expected-error @+1 {{Dropout (opset 13): training_mode must be a constant false}}
-  %0 = r1.onnx_node "Dropout"(%x, %ratio, %true) {domain = "", node_name = "drop", onnx_attrs = {}, opset = 13 : i64} : (tensor<2x8xf32>, tensor<f32>, tensor<i1>) -> !r1.unknown
-  return %0 : !r1.unknown
+  %0:2 = r1.onnx_node "Dropout"(%x, %ratio, %true) {domain = "", node_name = "drop", onnx_attrs = {seed = 7 : i64}, opset = 13 : i64} : (tensor<2x8xf32>, tensor<f32>, tensor<i1>) -> (!r1.unknown, !r1.unknown)
+  return %0#0, %0#1 : !r1.unknown, !r1.unknown
 }
 
 // -----
@@ -698,8 +704,8 @@ func.func @declared_type_conflict(%a: tensor<2x3xf32>) -> tensor<3x2xf32> {
 // -----
 
 func.func @unsupported_op(%x: tensor<4xf32>) -> !r1.unknown {
-  // expected-error @+1 {{unsupported operator NonMaxSuppression (domain 'ai.onnx', opset 17)}}
-  %0 = r1.onnx_node "NonMaxSuppression"(%x) {domain = "", node_name = "nms", onnx_attrs = {}, opset = 17 : i64} : (tensor<4xf32>) -> !r1.unknown
+  // expected-error @+1 {{unsupported operator ImageDecoder (domain 'ai.onnx', opset 17)}}
+  %0 = r1.onnx_node "ImageDecoder"(%x) {domain = "", node_name = "decode", onnx_attrs = {}, opset = 17 : i64} : (tensor<4xf32>) -> !r1.unknown
   return %0 : !r1.unknown
 }
 
@@ -707,10 +713,10 @@ func.func @unsupported_op(%x: tensor<4xf32>) -> !r1.unknown {
 
 // Every unsupported operator is listed in one error at the first of them.
 func.func @unsupported_ops_listed(%x: tensor<4xf32>) -> !r1.unknown {
-  // expected-error @+1 {{unsupported operator NonMaxSuppression (domain 'ai.onnx', opset 17); also unsupported: Unique (domain 'ai.onnx', opset 17) at 2 nodes, the first 'u1'}}
-  %0 = r1.onnx_node "NonMaxSuppression"(%x) {domain = "", node_name = "nms", onnx_attrs = {}, opset = 17 : i64} : (tensor<4xf32>) -> !r1.unknown
-  %1 = r1.onnx_node "Unique"(%0) {domain = "", node_name = "u1", onnx_attrs = {}, opset = 17 : i64} : (!r1.unknown) -> !r1.unknown
-  %2 = r1.onnx_node "Unique"(%1) {domain = "", node_name = "u2", onnx_attrs = {}, opset = 17 : i64} : (!r1.unknown) -> !r1.unknown
+  // expected-error @+1 {{unsupported operator ImageDecoder (domain 'ai.onnx', opset 17); also unsupported: TfIdfVectorizer (domain 'ai.onnx', opset 17) at 2 nodes, the first 'u1'}}
+  %0 = r1.onnx_node "ImageDecoder"(%x) {domain = "", node_name = "decode", onnx_attrs = {}, opset = 17 : i64} : (tensor<4xf32>) -> !r1.unknown
+  %1 = r1.onnx_node "TfIdfVectorizer"(%0) {domain = "", node_name = "u1", onnx_attrs = {}, opset = 17 : i64} : (!r1.unknown) -> !r1.unknown
+  %2 = r1.onnx_node "TfIdfVectorizer"(%1) {domain = "", node_name = "u2", onnx_attrs = {}, opset = 17 : i64} : (!r1.unknown) -> !r1.unknown
   return %2 : !r1.unknown
 }
 
