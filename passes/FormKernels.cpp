@@ -171,8 +171,12 @@ void FormKernelsPass::runOnOperation() {
       Group *joined = nullptr;
       SmallVector<Operation *> region;
       for (Value operand : op.getOperands()) {
+        region.clear();
         auto it = groupOf.find(operand.getDefiningOp());
-        if (it != groupOf.end() && canFuseInto(operand, &op, *it->second, region)) {
+        // An op joins one kernel only: a convergent region that reaches an
+        // op another region has taken stays apart.
+        if (it != groupOf.end() && canFuseInto(operand, &op, *it->second, region) &&
+            llvm::none_of(region, [&](Operation *member) { return groupOf.count(member); })) {
           joined = it->second;
           break;
         }
