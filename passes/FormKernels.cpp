@@ -108,8 +108,6 @@ SmallVector<Operation *> convergentRegion(Value value) {
 /// region of a value read several times.
 bool canFuseInto(Value value, Operation *consumer, const Group &group,
                  SmallVector<Operation *> &region) {
-  // A region left from another operand's attempt must not join.
-  region.clear();
   if (group.ops.back() != value.getDefiningOp() || value.getDefiningOp()->getNumResults() != 1 ||
       !isSameShapeElementwise(consumer, value))
     return false;
@@ -173,9 +171,10 @@ void FormKernelsPass::runOnOperation() {
       Group *joined = nullptr;
       SmallVector<Operation *> region;
       for (Value operand : op.getOperands()) {
+        region.clear();
         auto it = groupOf.find(operand.getDefiningOp());
-        // A region reaching ops that an earlier region already took (two
-        // values read by the same ops) would put them in two kernels.
+        // An op joins one kernel only: a convergent region that reaches an
+        // op another region has taken stays apart.
         if (it != groupOf.end() && canFuseInto(operand, &op, *it->second, region) &&
             llvm::none_of(region, [&](Operation *member) { return groupOf.count(member); })) {
           joined = it->second;

@@ -1,6 +1,7 @@
 //===- DefaultDomainGtoM.cpp - ONNX ops Gather to Mul ---------------------===//
-#include "passes/LegalizeOnnx/OnnxNode.h"
 #include "dialects/R1/IR/ShapeInference.h"
+#include "passes/LegalizeOnnx/ImageOps.h"
+#include "passes/LegalizeOnnx/OnnxNode.h"
 
 using namespace mlir;
 using namespace mlir::r1;
@@ -206,8 +207,9 @@ Result legalizeMaxPool(OnnxNode &node) {
   FailureOr<Value> x = node.requiredInput(0);
   if (failed(x))
     return failure();
-  if (node.getNumOutputs() > 1 && node.isOutputUsed(1))
-    return node.emitError() << "the Indices output is unsupported", failure();
+  // r1.max_pool computes floating-point maxima and no indices.
+  if ((node.getNumOutputs() > 1 && node.isOutputUsed(1)) || !isa<FloatType>(getElementTypeOf(*x)))
+    return legalizeMaxPoolByTaps(node, *x);
   return buildPool<MaxPoolOp>(node, *x, /*countIncludePad=*/false);
 }
 

@@ -152,10 +152,14 @@ Result legalizeAffineGrid(OnnxNode &node) {
 void mlir::r1::addImageOps(SmallVectorImpl<OnnxPattern> &patterns) {
   patterns.append({
       {"AffineGrid", 20, legalizeAffineGrid},
+      {"Col2Im", 18, legalizeCol2Im},
       {"ConvTranspose", 1, legalizeConvTranspose},
+      {"DeformConv", 19, legalizeDeformConv},
       {"DepthToSpace", 1, legalizeDepthToSpace},
       {"GridSample", 16, legalizeGridSample},
+      {"MaxUnpool", 9, legalizeMaxUnpool},
       {"Resize", 10, legalizeResize},
+      {"RoiAlign", 10, legalizeRoiAlign},
       {"SpaceToDepth", 1, legalizeSpaceToDepth},
       {"Upsample", 7, legalizeUpsample},
   });

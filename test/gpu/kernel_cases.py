@@ -499,6 +499,43 @@ g (float[2, 3, 5, 6] x, float[2, 4, 7, 2] grid, float[2, 2, 3] theta)
   a = AffineGrid <align_corners = 0> (theta, size)
   w = GridSample <mode = "nearest", padding_mode = "border"> (x, a)
 }""", opset=20),
+    # Col2Im: one scatter-add at landing indices computed from the block
+    # shape, at run time where it is a graph input (pinned by its range),
+    # from a table where it is a constant; then the pads cropped.
+    case("col2im", """
+g (float[2, 12, 15] x, int64[2] image, int64[2] block, float[1, 6, 3] c)
+  => (float[2, 3, 5, 5] y, float[1, 1, 4, 9] z)
+<int64[2] image2 = {4, 9}, int64[2] block2 = {2, 3}>
+{
+  y = Col2Im <strides = [1, 2], pads = [1, 0, 0, 1]> (x, image, block)
+  z = Col2Im <dilations = [2, 1], strides = [2, 3]> (c, image2, block2)
+}""", {"image": (5, 6), "block": (2, 3)}, opset=18, onnx_reference=True),
+    # RoiAlign: sample coordinates from the rois, one gather_nd of every
+    # sample's corners, a weighted sum (avg) or the largest weighted corner.
+    case("roi_align", """
+g (float[2, 3, 8, 10] x, float[4, 4] rois, int64[4] b) => (float[4, 3, 3, 2] y, float[4, 3, 2, 2] z) {
+  y = RoiAlign <output_height = 3, output_width = 2, sampling_ratio = 2, spatial_scale = 0.5> (x, rois, b)
+  z = RoiAlign <mode = "max", coordinate_transformation_mode = "output_half_pixel", output_height = 2,
+                output_width = 2, sampling_ratio = 3> (x, rois, b)
+}""", {"rois": (-2.0, 12.0), "b": (0, 2)}, opset=16, onnx_reference=True),
+    # DeformConv: bilinear samples at the offset taps, gathered per offset
+    # group, then a batched matmul per conv group.
+    case("deform_conv", """
+g (float[1, 4, 6, 6] x, float[4, 2, 3, 3] w, float[1, 36, 3, 3] off, float[4] bias, float[1, 18, 3, 3] m)
+  => (float[1, 4, 3, 3] y) {
+  y = DeformConv <group = 2, offset_group = 2, strides = [2, 2], pads = [1, 1, 1, 1]> (x, w, off, bias, m)
+}""", {"off": (-2.0, 2.0)}, opset=19, onnx_reference=True),
+    # MaxPool over integers and with its Indices output: every window's
+    # taps gathered, reduce_max and arg_max; MaxUnpool scatters them back.
+    case("max_pool_indices_unpool", """
+g (uint8[1, 2, 5, 6] u, float[2, 3, 6, 6] x)
+  => (uint8[1, 2, 3, 3] a, float[2, 3, 3, 3] y, int64[2, 3, 3, 3] i, float[2, 3, 7, 7] v) {
+  a = MaxPool <kernel_shape = [3, 2], strides = [2, 2], pads = [1, 0, 1, 0]> (u)
+  y, i = MaxPool <kernel_shape = [3, 3], strides = [2, 2], pads = [1, 1, 1, 1], storage_order = 1> (x)
+  p, j = MaxPool <kernel_shape = [2, 2], strides = [2, 2]> (x)
+  shape = Constant <value = int64[4] {2, 3, 7, 7}> ()
+  v = MaxUnpool <kernel_shape = [2, 2], strides = [2, 2]> (p, j, shape)
+}""", {"u": (0, 256)}, opset=12, onnx_reference=True),
     # Several kernels through the arena.
     case("residual_block", """
 g (float[1, 8, 6, 6] x, float[8, 8, 3, 3] w, float[8] s, float[8] b, float[8] m, float[8] v)

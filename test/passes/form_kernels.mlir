@@ -157,3 +157,34 @@ func.func @views_between_kernels(%x: tensor<2x6xf32>) -> tensor<3x4xf32> {
   }
 #-}
 
+
+// -----
+
+// Two values read several times whose convergent regions overlap: the
+// floor's region (neg, add, mul) takes the add first, so the ceil's region,
+// which reaches that add too, does not join; each op is in one kernel.
+// CHECK-LABEL: func @overlapping_regions
+func.func @overlapping_regions(%x: tensor<8xf32>, %y: tensor<8xf32>) -> tensor<8xf32> {
+  // CHECK: %[[C:.*]] = r1k.kernel "elementwise"
+  // CHECK: r1.ceil
+  // CHECK: %[[ABS:.*]] = r1k.kernel "elementwise"(%[[C]])
+  // CHECK: r1.abs
+  // CHECK: %[[EXP:.*]] = r1k.kernel "elementwise"(%[[C]])
+  // CHECK: r1.exp
+  // CHECK: r1k.kernel "elementwise"(%{{.*}}, %[[ABS]], %[[EXP]])
+  // CHECK: r1.floor
+  // CHECK-NEXT: r1.neg
+  // CHECK-NEXT: r1.add
+  // CHECK-NEXT: r1.mul
+  // CHECK-NEXT: r1.add
+  // CHECK-NEXT: r1k.yield
+  %a = r1.floor %x : (tensor<8xf32>) -> tensor<8xf32>
+  %p = r1.neg %a : (tensor<8xf32>) -> tensor<8xf32>
+  %c = r1.ceil %y : (tensor<8xf32>) -> tensor<8xf32>
+  %c1 = r1.abs %c : (tensor<8xf32>) -> tensor<8xf32>
+  %c2 = r1.exp %c : (tensor<8xf32>) -> tensor<8xf32>
+  %q = r1.add %p, %c1 : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+  %r = r1.mul %q, %a : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+  %s = r1.add %r, %c2 : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+  return %s : tensor<8xf32>
+}

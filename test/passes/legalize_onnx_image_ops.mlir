@@ -4,7 +4,9 @@
 // weighted sums per axis (tables constant when scales, sizes and roi are),
 // ConvTranspose into a GEMM or a convolution, DepthToSpace and SpaceToDepth
 // into a transpose between reshapes, GridSample and AffineGrid into
-// arithmetic on the grid and gathers.
+// arithmetic on the grid and gathers, Col2Im and MaxUnpool into scatters,
+// MaxPool's taps into gathers and reductions, RoiAlign and DeformConv into
+// arithmetic on the rois or offsets, gathers and (DeformConv) a matmul.
 
 // Nearest upsampling by whole factors is one broadcast for all its axes; a
 // scale of 1 leaves a dim alone, even a dynamic one.
@@ -317,5 +319,150 @@ func.func @affine_grid(%t: tensor<?x2x3xf32>, %s: tensor<4xi64>) -> (!r1.unknown
 func.func @affine_grid_unknown_size(%t: tensor<2x2x3xf32>, %s: tensor<4xi64>) -> !r1.unknown {
   // expected-error @+1 {{AffineGrid (opset 20): needs a constant size, or a declared static output shape}}
   %0 = r1.onnx_node "AffineGrid"(%t, %s) {domain = "", node_name = "ag", onnx_attrs = {}, opset = 20 : i64} : (tensor<2x2x3xf32>, tensor<4xi64>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
+
+// -----
+
+// Col2Im with the block shape as data: the image comes from the declared
+// output, the landing index of every column element is arithmetic on an
+// iota and the block dims at run time, then one scatter-add over the padded
+// image and a crop of the pads.
+// CHECK-LABEL: func @col2im_block_data
+// CHECK-SAME: (%[[X:.*]]: tensor<2x12x15xf32>, %{{.*}}: tensor<2xi64>, %[[B:.*]]: tensor<2xi64>) -> tensor<2x3x5x5xf32>
+func.func @col2im_block_data(%x: tensor<2x12x15xf32>, %image: tensor<2xi64>, %block: tensor<2xi64>) -> tensor<2x3x5x5xf32> {
+  // CHECK: r1.slice %[[B]] {axes = array<i64: 0>, ends = array<i64: 2>, starts = array<i64: 1>
+  // CHECK: r1.floor
+  // CHECK: %[[U:.*]] = r1.reshape %[[X]], %{{.*}} -> tensor<2x3x60xf32>
+  // CHECK: %[[I:.*]] = r1.cast %{{.*}} {to = i64} : (tensor<60xf64>) -> tensor<60xi64>
+  // CHECK: %[[E:.*]] = r1.expand %{{.*}} -> tensor<2x3x60xi64>
+  // CHECK: %[[Z:.*]] = r1.constant dense<0.000000e+00> : tensor<2x3x36xf32>
+  // CHECK: %[[S:.*]] = r1.scatter_elements %[[Z]], %[[E]], %[[U]] {axis = 2 : i64, reduction = #r1.scatter_reduction<add>}
+  // CHECK: %[[P:.*]] = r1.reshape %[[S]], %{{.*}} -> tensor<2x3x6x6xf32>
+  // CHECK: r1.pad %[[P]] {mode = "constant", pads = array<i64: 0, 0, -1, 0, 0, 0, 0, -1>
+  %0 = r1.onnx_node "Col2Im"(%x, %image, %block) {domain = "", node_name = "c2i", onnx_attrs = {strides = array<i64: 1, 2>, pads = array<i64: 1, 0, 0, 1>}, opset = 18 : i64} : (tensor<2x12x15xf32>, tensor<2xi64>, tensor<2xi64>) -> tensor<2x3x5x5xf32>
+  return %0 : tensor<2x3x5x5xf32>
+}
+
+// -----
+
+// A constant block shape makes the landing indices a table.
+// CHECK-LABEL: func @col2im_block_constant
+func.func @col2im_block_constant(%x: tensor<1x6x3xf32>) -> !r1.unknown {
+  // CHECK: r1.constant dense<{{\[\[\[}}0, 3, 6, 1, 4, 7, 2, 5, 8, 18, 21, 24, 19, 22, 25, 20, 23, 26]]]> : tensor<1x1x18xi64>
+  // CHECK-NOT: r1.floor
+  // CHECK: r1.scatter_elements {{.*}} -> tensor<1x1x36xf32>
+  // CHECK: r1.reshape {{.*}} -> tensor<1x1x4x9xf32>
+  %image = r1.constant dense<[4, 9]> : tensor<2xi64>
+  %block = r1.constant dense<[2, 3]> : tensor<2xi64>
+  %0 = r1.onnx_node "Col2Im"(%x, %image, %block) {domain = "", node_name = "c2i", onnx_attrs = {dilations = array<i64: 2, 1>, strides = array<i64: 2, 3>}, opset = 18 : i64} : (tensor<1x6x3xf32>, tensor<2xi64>, tensor<2xi64>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
+
+// -----
+
+func.func @col2im_image_data(%x: tensor<1x4x4xf32>, %image: tensor<2xi64>, %block: tensor<2xi64>) -> !r1.unknown {
+  // expected-error @+1 {{Col2Im (opset 18): image_shape is data and decides the output's shape: it needs a constant image_shape, or the output's shape [N, C, image...] declared in the model}}
+  %0 = r1.onnx_node "Col2Im"(%x, %image, %block) {domain = "", node_name = "c2i", onnx_attrs = {}, opset = 18 : i64} : (tensor<1x4x4xf32>, tensor<2xi64>, tensor<2xi64>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
+
+// -----
+
+// MaxPool's Indices output: one gather per spatial dim reads every window's
+// taps, reduce_max is the value, arg_max the tap, mapped back to the
+// flattened input (here column-major, storage_order 1).
+// CHECK-LABEL: func @maxpool_indices
+// CHECK-SAME: (%[[X:.*]]: tensor<1x2x5x5xf32>) -> (tensor<1x2x2x2xf32>, tensor<1x2x2x2xi64>)
+func.func @maxpool_indices(%x: tensor<1x2x5x5xf32>) -> (!r1.unknown, !r1.unknown) {
+  // CHECK: %[[G0:.*]] = r1.gather %[[X]], %{{.*}} {axis = 2 : i64} : (tensor<1x2x5x5xf32>, tensor<2x2xi64>) -> tensor<1x2x2x2x5xf32>
+  // CHECK: %[[G1:.*]] = r1.gather %[[G0]], %{{.*}} {axis = 4 : i64} : {{.*}} -> tensor<1x2x2x2x2x2xf32>
+  // CHECK: %[[T:.*]] = r1.transpose %[[G1]] {perm = array<i64: 0, 1, 2, 4, 3, 5>}
+  // CHECK: %[[W:.*]] = r1.reshape %[[T]], %{{.*}} -> tensor<1x2x2x2x4xf32>
+  // CHECK: %[[Y:.*]] = r1.reduce_max %[[W]] {axes = array<i64: 4>, keepdims = false
+  // CHECK: %[[A:.*]] = r1.arg_max %[[W]] {axis = 4 : i64, keepdims = false, select_last_index = false}
+  // CHECK: r1.constant dense<{{\[\[\[\[}}0]], {{\[\[}}25]]]]> : tensor<1x2x1x1xi64>
+  // CHECK: r1.div %[[A]]
+  // CHECK: r1.mod
+  // CHECK: %[[I:.*]] = r1.add %{{.*}}, %{{.*}} : (tensor<1x2x2x2xi64>, tensor<1x2x2x2xi64>)
+  // CHECK-NEXT: return %[[Y]], %[[I]]
+  %0:2 = r1.onnx_node "MaxPool"(%x) {domain = "", node_name = "mp", onnx_attrs = {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, storage_order = 1 : i64}, opset = 12 : i64} : (tensor<1x2x5x5xf32>) -> (!r1.unknown, !r1.unknown)
+  return %0#0, %0#1 : !r1.unknown, !r1.unknown
+}
+
+// -----
+
+// MaxPool over integers: the same taps, the pads masked to the type's
+// lowest value, and reduce_max.
+// CHECK-LABEL: func @maxpool_uint8
+func.func @maxpool_uint8(%x: tensor<1x1x5x5xui8>) -> !r1.unknown {
+  // CHECK: r1.gather {{.*}} -> tensor<1x1x5x3x5x3xui8>
+  // CHECK: %[[LOW:.*]] = r1.constant dense<0> : tensor<ui8>
+  // CHECK: r1.where %{{.*}}, %{{.*}}, %[[LOW]]
+  // CHECK: r1.reduce_max {{.*}} : (tensor<1x1x5x5x9xui8>) -> tensor<1x1x5x5xui8>
+  // CHECK-NOT: r1.max_pool
+  %0 = r1.onnx_node "MaxPool"(%x) {domain = "", node_name = "mp", onnx_attrs = {kernel_shape = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>}, opset = 12 : i64} : (tensor<1x1x5x5xui8>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
+
+// -----
+
+// MaxUnpool scatters the values to their indices in zeros of the unpooled
+// size, then pads to output_shape.
+// CHECK-LABEL: func @maxunpool
+// CHECK-SAME: (%[[X:.*]]: tensor<1x1x2x2xf32>, %[[I:.*]]: tensor<1x1x2x2xi64>) -> tensor<1x1x5x5xf32>
+func.func @maxunpool(%x: tensor<1x1x2x2xf32>, %i: tensor<1x1x2x2xi64>) -> !r1.unknown {
+  // CHECK: %[[FI:.*]] = r1.reshape %[[I]], %{{.*}} -> tensor<4xi64>
+  // CHECK: %[[Z:.*]] = r1.constant dense<0.000000e+00> : tensor<16xf32>
+  // CHECK: %[[FX:.*]] = r1.reshape %[[X]], %{{.*}} -> tensor<4xf32>
+  // CHECK: %[[S:.*]] = r1.scatter_elements %[[Z]], %[[FI]], %[[FX]] {axis = 0 : i64, reduction = #r1.scatter_reduction<none>}
+  // CHECK: %[[U:.*]] = r1.reshape %[[S]], %{{.*}} -> tensor<1x1x4x4xf32>
+  // CHECK: r1.pad %[[U]] {mode = "constant", pads = array<i64: 0, 0, 0, 0, 0, 0, 1, 1>
+  %s = r1.constant dense<[1, 1, 5, 5]> : tensor<4xi64>
+  %0 = r1.onnx_node "MaxUnpool"(%x, %i, %s) {domain = "", node_name = "mu", onnx_attrs = {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>}, opset = 11 : i64} : (tensor<1x1x2x2xf32>, tensor<1x1x2x2xi64>, tensor<4xi64>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
+
+// -----
+
+// RoiAlign: coordinates per axis from the rois, the corners of every
+// sample as (batch index, pixel) tuples for one gather_nd from the input as
+// [N, pixels, C], weighted, summed over the samples and divided (avg).
+// CHECK-LABEL: func @roi_align_avg
+// CHECK-SAME: (%[[X:.*]]: tensor<2x3x8x10xf32>, %{{.*}}: tensor<4x4xf32>, %{{.*}}: tensor<4xi64>) -> tensor<4x3x3x2xf32>
+func.func @roi_align_avg(%x: tensor<2x3x8x10xf32>, %rois: tensor<4x4xf32>, %b: tensor<4xi64>) -> !r1.unknown {
+  // CHECK: %[[XT:.*]] = r1.transpose %[[X]] {perm = array<i64: 0, 2, 3, 1>}
+  // CHECK: %[[TABLE:.*]] = r1.reshape %[[XT]], %{{.*}} -> tensor<2x80x3xf32>
+  // CHECK: %[[P:.*]] = r1.gather_nd %[[TABLE]], %{{.*}} {batch_dims = 0 : i64} : (tensor<2x80x3xf32>, tensor<4x96x2xi64>) -> tensor<4x96x3xf32>
+  // CHECK: r1.reduce_sum %{{.*}} {axes = array<i64: 2, 4, 5>, keepdims = false
+  // CHECK: r1.div
+  // CHECK: r1.transpose %{{.*}} {perm = array<i64: 0, 3, 1, 2>} : (tensor<4x3x2x3xf32>) -> tensor<4x3x3x2xf32>
+  %0 = r1.onnx_node "RoiAlign"(%x, %rois, %b) {domain = "", node_name = "ra", onnx_attrs = {output_height = 3 : i64, output_width = 2 : i64, sampling_ratio = 2 : i64, spatial_scale = 5.000000e-01 : f32}, opset = 16 : i64} : (tensor<2x3x8x10xf32>, tensor<4x4xf32>, tensor<4xi64>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
+
+// -----
+
+func.func @roi_align_adaptive(%x: tensor<1x1x8x8xf32>, %rois: tensor<2x4xf32>, %b: tensor<2xi64>) -> !r1.unknown {
+  // expected-error @+1 {{RoiAlign (opset 16): sampling_ratio 0 (adaptive) takes ceil(roi size / bins) samples per bin, which depends on the rois' values; r1c needs a positive sampling_ratio}}
+  %0 = r1.onnx_node "RoiAlign"(%x, %rois, %b) {domain = "", node_name = "ra", onnx_attrs = {}, opset = 16 : i64} : (tensor<1x1x8x8xf32>, tensor<2x4xf32>, tensor<2xi64>) -> !r1.unknown
+  return %0 : !r1.unknown
+}
+
+// -----
+
+// DeformConv: the four corners of every offset tap, gathered per offset
+// group from the input as [N, G, pixels, C / G], weighted (times the mask)
+// and summed into columns, then one batched matmul per conv group.
+// CHECK-LABEL: func @deform_conv_groups
+func.func @deform_conv_groups(%x: tensor<1x4x6x6xf32>, %w: tensor<4x2x3x3xf32>, %off: tensor<1x36x3x3xf32>, %bias: tensor<4xf32>, %m: tensor<1x18x3x3xf32>) -> !r1.unknown {
+  // CHECK: r1.gather_nd %{{.*}}, %{{.*}} {batch_dims = 2 : i64} : (tensor<1x2x36x2xf32>, tensor<1x2x324x1xi64>) -> tensor<1x2x324x2xf32>
+  // CHECK: r1.reduce_sum %{{.*}} {axes = array<i64: 2>
+  // CHECK: %[[C:.*]] = r1.reshape %{{.*}} -> tensor<1x2x18x9xf32>
+  // CHECK: %[[F:.*]] = r1.reshape %{{.*}} -> tensor<2x2x18xf32>
+  // CHECK: %[[M:.*]] = r1.matmul %[[F]], %[[C]] : (tensor<2x2x18xf32>, tensor<1x2x18x9xf32>) -> tensor<1x2x2x9xf32>
+  // CHECK: r1.reshape %[[M]], %{{.*}} -> tensor<1x4x3x3xf32>
+  // CHECK: r1.add
+  %0 = r1.onnx_node "DeformConv"(%x, %w, %off, %bias, %m) {domain = "", node_name = "dc", onnx_attrs = {group = 2 : i64, offset_group = 2 : i64, strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>}, opset = 19 : i64} : (tensor<1x4x6x6xf32>, tensor<4x2x3x3xf32>, tensor<1x36x3x3xf32>, tensor<4xf32>, tensor<1x18x3x3xf32>) -> !r1.unknown
   return %0 : !r1.unknown
 }
