@@ -17,6 +17,23 @@ Result buildPad(OnnxNode &node, Value x, ArrayRef<int64_t> pads, double value) {
 }
 
 /// Opsets 2 to 10 gave pads and value as attributes.
+/// r1c's values are tensors, never optionals: an optional input holds a
+/// value exactly when the node names one, so OptionalHasElement is a
+/// constant and OptionalGetElement of a tensor is that tensor.
+Result legalizeOptionalHasElement(OnnxNode &node) {
+  bool present = node.getNumInputs() > 0 && node.input(0);
+  auto type = RankedTensorType::get({}, node.getBuilder().getI1Type());
+  return results(
+      node.create<ConstantOp>(cast<ElementsAttr>(DenseElementsAttr::get(type, present))));
+}
+
+Result legalizeOptionalGetElement(OnnxNode &node) {
+  FailureOr<Value> x = node.requiredInput(0);
+  if (failed(x))
+    return failure();
+  return results(*x);
+}
+
 Result legalizePadV2(OnnxNode &node) {
   FailureOr<Value> x = node.requiredInput(0);
   std::optional<SmallVector<int64_t>> pads = node.getInts("pads");
@@ -168,6 +185,8 @@ void mlir::r1::addDefaultDomainNtoR(SmallVectorImpl<OnnxPattern> &patterns) {
   patterns.append({
       {"Neg", 1, legalizeUnary<NegOp>},
       {"Not", 1, legalizeUnary<NotOp>},
+      {"OptionalGetElement", 18, legalizeOptionalGetElement},
+      {"OptionalHasElement", 18, legalizeOptionalHasElement},
       {"Or", 1, legalizeBinary<OrOp>},
       {"Pad", 2, legalizePadV2},
       {"Pad", 11, legalizePad},
