@@ -113,8 +113,9 @@ bool canFuseInto(Value value, Operation *consumer, const Group &group,
     return false;
   // A scatter's element is final only after the last update that lands on
   // it, which GPU code applies in a launch after the copy: a body fused
-  // after it would need a launch of its own anyway.
-  if (isa<ScatterElementsOp, ScatterNDOp>(value.getDefiningOp()))
+  // after it would need a launch of its own anyway. Non-maximum
+  // suppression's rows are likewise final only in its last pass.
+  if (isa<ScatterElementsOp, ScatterNDOp, NonMaxSuppressionOp>(value.getDefiningOp()))
     return false;
   if (value.hasOneUse())
     return true;

@@ -139,6 +139,7 @@ LogicalResult dispatch(KernelWriter &w) {
               [](auto) { return printMovementKernel; })
           .Case<ScatterElementsOp, ScatterNDOp>([](auto) { return printScatterKernel; })
           .Case<TopKOp>([](auto) { return printTopKKernel; })
+          .Case<NonMaxSuppressionOp>([](auto) { return printNonMaxSuppressionKernel; })
           .Default([](Operation *) { return nullptr; });
   if (!printer)
     return w.anchor->emitOpError("has no GPU code generation yet (kernel '")
@@ -203,6 +204,8 @@ FailureOr<std::vector<PrintedKernel>> printKernel(r1k::KernelOp kernel, const Ta
       printed.parameters.push_back({name, tensor, true});
       separator = ",\n    ";
     }
+    if (launch.scratch)
+      os << separator << "unsigned char *" << restrict << " r1_scratch";
     os << ") {\n"
        << "  typedef " << (w.wideIndex ? "long long" : "int") << " r1_i;\n"
        << functionBody << "}\n";

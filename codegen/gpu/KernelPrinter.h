@@ -10,6 +10,8 @@
 //     kernel's order; each points at a dense row-major buffer of the
 //     tensor's storage type (f16 and bf16 as 16-bit patterns, i1 as one
 //     byte per element) and is 16-byte aligned;
+//   - then, where `launch.scratch` says so, a pointer to the kernel's arena
+//     scratch, 64-byte aligned, which no input or result overlaps;
 //   - it is launched with exactly `launch` (grid, block, dynamic shared
 //     memory); the source also names the block size in __launch_bounds__;
 //   - results never overlap inputs, except that an "elementwise" kernel may
@@ -37,6 +39,9 @@ struct LaunchShape {
   /// Dynamic shared memory in bytes (templates declare theirs statically
   /// today, so this is 0).
   int64_t sharedBytes = 0;
+  /// Whether the function takes the kernel's arena scratch
+  /// (r1k::getScratchBytes) as a last parameter, `r1_scratch`.
+  bool scratch = false;
 };
 
 struct KernelParameter {

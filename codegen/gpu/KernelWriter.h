@@ -152,6 +152,7 @@ mlir::LogicalResult printLayerNormKernel(KernelWriter &w);   // NormalizationPri
 mlir::LogicalResult printMovementKernel(KernelWriter &w);    // MovementPrinter.cpp
 mlir::LogicalResult printScatterKernel(KernelWriter &w);     // ScatterPrinter.cpp
 mlir::LogicalResult printTopKKernel(KernelWriter &w);        // TopKPrinter.cpp
+mlir::LogicalResult printNonMaxSuppressionKernel(KernelWriter &w); // NonMaxSuppressionPrinter.cpp
 
 /// A batch of matrix products C[b] = A[b] B[b] (m x k times k x n) whose
 /// operands and result are read and written through callbacks, so that

@@ -27,6 +27,7 @@ LogicalResult emitAnchor(KernelBuilder &kb, Operation *op, ArrayRef<llvm::Value 
               [](auto) { return emitMovement; })
           .Case<ScatterElementsOp, ScatterNDOp>([](auto) { return emitScatter; })
           .Case<TopKOp>([](auto) { return emitTopK; })
+          .Case<NonMaxSuppressionOp>([](auto) { return emitNonMaxSuppression; })
           .Default([](Operation *) { return nullptr; });
   if (!emitter)
     return op->emitOpError("has no host code generation yet");

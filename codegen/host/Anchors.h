@@ -61,6 +61,11 @@ mlir::LogicalResult emitScatter(KernelBuilder &, mlir::Operation *, llvm::ArrayR
 // The k best elements of each row (TopKAnchors.cpp).
 mlir::LogicalResult emitTopK(KernelBuilder &, mlir::Operation *, llvm::ArrayRef<llvm::Value *>,
                              llvm::ArrayRef<llvm::Value *>);
+// Greedy non-maximum suppression, in the kernel's scratch
+// (NonMaxSuppressionAnchors.cpp).
+mlir::LogicalResult emitNonMaxSuppression(KernelBuilder &, mlir::Operation *,
+                                          llvm::ArrayRef<llvm::Value *>,
+                                          llvm::ArrayRef<llvm::Value *>);
 
 } // namespace r1c
 

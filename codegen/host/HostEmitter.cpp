@@ -608,12 +608,18 @@ FailureOr<SmallVector<KernelPhase>> Emitter::emitKernel(r1k::KernelOp kernel,
         return failure();
       phases.push_back(*copy);
     }
-    FailureOr<KernelPhase> phase = emitPhase(name, scatter ? 0 : elements, [&]() -> LogicalResult {
-      SmallVector<llvm::Value *> operands = anchorOperands();
-      if (stagedAnchor)
-        return emitAnchor(kb, anchor, operands, {stagedAnchor});
-      return emitAnchor(kb, anchor, operands, results);
-    });
+    // Non-maximum suppression visits (batch, class) pairs in order and
+    // writes their rows one after another: one task too.
+    bool sequential = scatter || isa<NonMaxSuppressionOp>(anchor);
+    FailureOr<KernelPhase> phase =
+        emitPhase(name, sequential ? 0 : elements, [&]() -> LogicalResult {
+          SmallVector<llvm::Value *> operands = anchorOperands();
+          kb.scratch = scratch;
+          LogicalResult emitted = stagedAnchor ? emitAnchor(kb, anchor, operands, {stagedAnchor})
+                                               : emitAnchor(kb, anchor, operands, results);
+          kb.scratch = nullptr;
+          return emitted;
+        });
     if (failed(phase))
       return failure();
     phases.push_back(*phase);

@@ -30,6 +30,10 @@ public:
     bool valid = true;
   };
   TaskSplit *split = nullptr;
+  /// The kernel's arena scratch (r1k::getScratchBytes) past what the
+  /// emitter stages there, while an anchor that works in it is emitted;
+  /// null otherwise.
+  llvm::Value *scratch = nullptr;
 
   llvm::Value *i64(int64_t value) { return b.getInt64(value); }
 

@@ -79,6 +79,10 @@ FailureOr<DeviceEntry> planDeviceEntry(func::FuncOp function,
         return failure();
       launch.args.push_back(*location);
     }
+    // A kernel whose scratch is empty has no offset and never reads it.
+    if (planned.scratch)
+      launch.args.push_back(
+          DeviceLocation{R1RT_DEVICE_ARENA, uint64_t(planned.op.getScratchOffset().value_or(0))});
     entry.launches.push_back(std::move(launch));
   }
   Operation *ret = function.getBody().front().getTerminator();

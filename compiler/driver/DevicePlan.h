@@ -29,6 +29,8 @@ struct PlannedLaunch {
   uint32_t module = 0;
   std::array<int64_t, 3> grid{}, block{};
   int64_t sharedBytes = 0;
+  /// Whether the function takes the kernel's arena scratch last.
+  bool scratch = false;
 };
 
 /// The device plan entry of `function`, whose kernels run as `launches`

@@ -174,7 +174,8 @@ LogicalResult planArchitectures(llvm::MutableArrayRef<ArchKernels> archs,
         if (arch.entryOf[i] != index)
           continue;
         const LaunchShape &shape = arch.printed[i].launch;
-        launches.push_back({arch.ops[i], modules[i], shape.grid, shape.block, shape.sharedBytes});
+        launches.push_back(
+            {arch.ops[i], modules[i], shape.grid, shape.block, shape.sharedBytes, shape.scratch});
         stems.push_back(arch.stems[i]);
       }
       FailureOr<DeviceEntry> planned =

@@ -92,6 +92,44 @@ Result legalizePad(OnnxNode &node) {
 }
 
 /// x < 0 ? slope * x : x
+/// Greedy non-maximum suppression, as r1.non_max_suppression. How many
+/// boxes it selects depends on the data, so the model declares the output's
+/// shape [S, 3], which fixes the op's row count. An absent (or empty)
+/// maximum selects nothing and an absent IoU threshold is 0, as the
+/// reference has them; without a score threshold every box is a candidate.
+Result legalizeNonMaxSuppression(OnnxNode &node) {
+  FailureOr<Value> boxes = node.requiredInput(0), scores = node.requiredInput(1);
+  if (failed(boxes) || failed(scores))
+    return failure();
+  std::optional<SmallVector<int64_t>> declared = node.declaredShape(0);
+  if (!declared || declared->size() != 2 || (*declared)[1] != 3)
+    return node.emitError() << "how many boxes it selects depends on the data: the shape of "
+                               "output #0 (selected_indices) must be declared in the model, "
+                               "as [count, 3]",
+           failure();
+  int64_t centerPointBox = node.getInt("center_point_box", 0);
+  if (centerPointBox != 0 && centerPointBox != 1)
+    return node.emitError() << "center_point_box is " << centerPointBox << "; it must be 0 or 1",
+           failure();
+  // An input given as an empty tensor counts as absent.
+  auto given = [&](unsigned index) -> Value {
+    Value value = node.input(index);
+    auto shape = value ? getShapeOf(value) : std::nullopt;
+    if (shape && !llvm::is_contained(*shape, kDynamic) && productOfDims(*shape) == 0)
+      return Value();
+    return value;
+  };
+  OpBuilder &b = node.getBuilder();
+  Value maxOutput = given(2), iouThreshold = given(3);
+  if (!maxOutput)
+    maxOutput = node.scalar(b.getI64Type(), 0);
+  if (!iouThreshold)
+    iouThreshold = node.scalar(b.getF32Type(), 0);
+  return results(node.create<NonMaxSuppressionOp>(*boxes, *scores, maxOutput, iouThreshold,
+                                                  given(4), b.getBoolAttr(centerPointBox != 0),
+                                                  b.getI64IntegerAttr((*declared)[0])));
+}
+
 Result legalizePRelu(OnnxNode &node) {
   FailureOr<Value> x = node.requiredInput(0), slope = node.requiredInput(1);
   if (failed(x) || failed(slope))
@@ -184,6 +222,7 @@ Result legalizeReshapeV1(OnnxNode &node) {
 void mlir::r1::addDefaultDomainNtoR(SmallVectorImpl<OnnxPattern> &patterns) {
   patterns.append({
       {"Neg", 1, legalizeUnary<NegOp>},
+      {"NonMaxSuppression", 10, legalizeNonMaxSuppression},
       {"Not", 1, legalizeUnary<NotOp>},
       {"OptionalGetElement", 18, legalizeOptionalGetElement},
       {"OptionalHasElement", 18, legalizeOptionalHasElement},

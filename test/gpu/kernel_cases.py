@@ -323,6 +323,17 @@ g (float[5, 37] x, int32[6, 4, 5] n, float16[3, 8] h) => (float[5, 7] a, int64[5
   b, bi = TopK <axis = 1, largest = 0> (n, k4)
   c, ci = TopK (h, k3)
 }""", {"n": (-3, 4)}, opset=11),
+    # NonMaxSuppression: a thread per (batch, class) pair, then a thread per
+    # row; the maximum and thresholds are graph inputs, read at run time;
+    # corners come in either order, and in center format the sizes are made
+    # positive. The declared row counts are what the data select.
+    case("non_max_suppression", """
+g (float[2, 150, 4] boxes, float[2, 3, 150] scores, int64[1] m, float[1] iou, float[1] st)
+   => (int64[122, 3] a, int64[205, 3] c) {
+  a = NonMaxSuppression (boxes, scores, m, iou, st)
+  ab = Abs (boxes)
+  c = NonMaxSuppression <center_point_box = 1> (ab, scores, m, iou)
+}""", {"m": (40, 60), "iou": (0.02, 0.1), "st": (-0.5, 0.5)}, opset=11, onnx_reference=True),
     case("pad_modes", """
 g (float[2, 3, 4, 5] x, int64[3, 4] i) => (float[3, 4, 7, 6] c, float[2, 3, 7, 10] r,
    float[3, 4, 7, 6] e, float[3, 4, 7, 6] w, int64[4, 7] n)

@@ -113,6 +113,24 @@ GRAPHS = {
         <ir_version: 4, opset_import: ["" : 9]>
         tk1 (float[2, 5, 3] x) => (v, i)
         { v, i = TopK <k = 2, axis = 1> (x) }""",
+    # NonMaxSuppression on hundreds of random boxes (normal corners, so
+    # often flipped), several batches and classes: with a score threshold,
+    # in center format (sizes made positive), and at opset 10 without a
+    # score threshold. How many boxes the data select is declared, as the
+    # model must; ONNX's reference gives it for check_host.py's inputs.
+    "non_max_suppression_random_boxes": """
+        <ir_version: 8, opset_import: ["" : 11]>
+        nms (float[2, 300, 4] boxes, float[2, 4, 300] scores) => (int64[470, 3] a, int64[365, 3] c)
+        <int64[1] m = {60}, float[1] iou = {0.3}, float[1] st = {0.4}, int64[1] m2 = {100},
+         float[1] iou2 = {0.05}>
+        { a = NonMaxSuppression (boxes, scores, m, iou, st)
+          ab = Abs (boxes)
+          c = NonMaxSuppression <center_point_box = 1> (ab, scores, m2, iou2) }""",
+    "non_max_suppression_opset_10": """
+        <ir_version: 5, opset_import: ["" : 10]>
+        nms10 (float[3, 200, 4] boxes, float[3, 3, 200] scores) => (int64[435, 3] d)
+        <int64[1] m = {100}, float[1] iou = {0.1}>
+        { d = NonMaxSuppression (boxes, scores, m, iou) }""",
     "expand_and_tile": """
         <ir_version: 8, opset_import: ["" : 17]>
         et (float[1, 3, 1] x) => (e, t)

@@ -961,3 +961,28 @@ func.func @top_k_too_many(%x: tensor<3x7xf32>) -> !r1.unknown {
   %v:2 = r1.onnx_node "TopK"(%x) {domain = "", node_name = "t", onnx_attrs = {k = 8 : i64}, opset = 1 : i64} : (tensor<3x7xf32>) -> (!r1.unknown, !r1.unknown)
   return %v#0 : !r1.unknown
 }
+
+// -----
+
+// NonMaxSuppression: the declared output gives the row count; an absent
+// maximum and IoU threshold become constants, an absent score threshold
+// stays absent.
+// CHECK-LABEL: func @non_max_suppression
+// CHECK-SAME: (%[[B:.*]]: tensor<1x6x4xf32>, %[[S:.*]]: tensor<1x2x6xf32>, %[[M:.*]]: tensor<1xi64>, %[[I:.*]]: tensor<1xf32>, %[[T:.*]]: tensor<1xf32>)
+func.func @non_max_suppression(%b: tensor<1x6x4xf32>, %s: tensor<1x2x6xf32>, %m: tensor<1xi64>, %i: tensor<1xf32>, %t: tensor<1xf32>) -> (tensor<4x3xi64>, tensor<2x3xi64>) {
+  // CHECK: r1.non_max_suppression %[[B]], %[[S]], %[[M]], %[[I]], %[[T]] {center_point_box = true, num_selected = 4 : i64}
+  %0 = r1.onnx_node "NonMaxSuppression"(%b, %s, %m, %i, %t) {domain = "", node_name = "nms", onnx_attrs = {center_point_box = 1 : i64}, opset = 11 : i64} : (tensor<1x6x4xf32>, tensor<1x2x6xf32>, tensor<1xi64>, tensor<1xf32>, tensor<1xf32>) -> tensor<4x3xi64>
+  // CHECK-DAG: %[[ZERO:.*]] = r1.constant dense<0> : tensor<i64>
+  // CHECK-DAG: %[[NOIOU:.*]] = r1.constant dense<0.000000e+00> : tensor<f32>
+  // CHECK: r1.non_max_suppression %[[B]], %[[S]], %[[ZERO]], %[[NOIOU]] {center_point_box = false, num_selected = 2 : i64} : (tensor<1x6x4xf32>, tensor<1x2x6xf32>, tensor<i64>, tensor<f32>) -> tensor<2x3xi64>
+  %1 = r1.onnx_node "NonMaxSuppression"(%b, %s) {domain = "", node_name = "nms10", onnx_attrs = {}, opset = 10 : i64} : (tensor<1x6x4xf32>, tensor<1x2x6xf32>) -> tensor<2x3xi64>
+  return %0, %1 : tensor<4x3xi64>, tensor<2x3xi64>
+}
+
+// -----
+
+func.func @non_max_suppression_undeclared(%b: tensor<1x6x4xf32>, %s: tensor<1x1x6xf32>) -> !r1.unknown {
+  // expected-error @+1 {{NonMaxSuppression (opset 11): how many boxes it selects depends on the data: the shape of output #0 (selected_indices) must be declared in the model, as [count, 3]}}
+  %0 = r1.onnx_node "NonMaxSuppression"(%b, %s) {domain = "", node_name = "nms", onnx_attrs = {}, opset = 11 : i64} : (tensor<1x6x4xf32>, tensor<1x1x6xf32>) -> !r1.unknown
+  return %0 : !r1.unknown
+}

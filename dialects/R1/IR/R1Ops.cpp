@@ -13,6 +13,8 @@
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/STLExtras.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace mlir::r1;
 
@@ -655,6 +657,46 @@ LogicalResult TopKOp::verify() {
   if (extent != kDynamic && k > extent)
     return emitOpError() << "k " << k << " is larger than dim " << axis << " of input "
                          << describeShape(*shape);
+  return success();
+}
+
+LogicalResult NonMaxSuppressionOp::inferReturnTypes(MLIRContext *context, std::optional<Location>,
+                                                    Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  // A negative row count is the verifier's to report.
+  int64_t rows = int64_t(adaptor.getNumSelected());
+  if (rows < 0)
+    rows = kDynamic;
+  types.push_back(makeTensorType(ArrayRef<int64_t>{rows, 3}, IntegerType::get(context, 64)));
+  return success();
+}
+
+LogicalResult NonMaxSuppressionOp::verify() {
+  if (int64_t rows = getNumSelected(); rows < 0)
+    return emitOpError() << "num_selected " << rows << " is negative";
+  auto boxes = getShapeOf(getBoxes()), scores = getShapeOf(getScores());
+  if (boxes && (boxes->size() != 3 || (*boxes)[2] != 4))
+    return emitOpError() << "boxes must be [batches, boxes, 4], not " << describeShape(*boxes);
+  if (scores && scores->size() != 3)
+    return emitOpError() << "scores must be [batches, classes, boxes], not "
+                         << describeShape(*scores);
+  if (boxes && scores) {
+    auto clash = [](int64_t a, int64_t b) { return a != kDynamic && b != kDynamic && a != b; };
+    if (clash((*boxes)[0], (*scores)[0]) || clash((*boxes)[1], (*scores)[2]))
+      return emitOpError() << "boxes " << describeShape(*boxes) << " and scores "
+                           << describeShape(*scores) << " disagree on the batches or the boxes";
+    // Box indices are held in 32 bits while boxes are sorted.
+    if ((*boxes)[1] != kDynamic && (*boxes)[1] > std::numeric_limits<int32_t>::max())
+      return emitOpError() << "has " << (*boxes)[1] << " boxes; at most 2^31 - 1 are supported";
+  }
+  // The parameters are one value each (a scalar or a one-element tensor).
+  for (auto [value, name] :
+       {std::pair<Value, StringRef>{getMaxOutputBoxesPerClass(), "max_output_boxes_per_class"},
+        {getIouThreshold(), "iou_threshold"},
+        {getScoreThreshold(), "score_threshold"}}) {
+    auto shape = value ? getShapeOf(value) : std::nullopt;
+    if (shape && !llvm::is_contained(*shape, kDynamic) && productOfDims(*shape) != 1)
+      return emitOpError() << name << " must have one element, not " << describeShape(*shape);
+  }
   return success();
 }
 

@@ -500,6 +500,41 @@ def R1_TopKOp : R1_TypedOp<"top_k"> {
   let hasVerifier = 1;
 }
 
+def R1_NonMaxSuppressionOp : R1_TypedOp<"non_max_suppression"> {
+  let summary = "Greedy non-maximum suppression of boxes per batch and class (ONNX NonMaxSuppression)";
+  let description = [{
+    `boxes` is [B, N, 4] and `scores` [B, C, N]. For each batch b and class
+    c, the boxes whose score is greater than `score_threshold` (every box
+    when it is absent) are visited best score first, the lower box index
+    first among equal scores; a box is selected unless its intersection
+    over union with a box already selected for (b, c) is greater than
+    `iou_threshold`, until `max_output_boxes_per_class` are selected. A box
+    is [y1, x1, y2, x2] with either corner first, or with
+    `center_point_box` [x_center, y_center, width, height]. The three
+    parameters are one-element tensors read when the op runs; a negative
+    maximum selects nothing.
+
+    The result has a row (b, c, box) per selected box, batch-major, then
+    class, then in the order selected. How many there are depends on the
+    data, so the result has a fixed `num_selected` rows: the selections past
+    it are dropped, and the rows past the last selection are -1.
+
+    ```mlir
+    %sel = r1.non_max_suppression %boxes, %scores, %max, %iou, %thresh
+        {center_point_box = false, num_selected = 100 : i64}
+        : (tensor<1x6000x4xf32>, tensor<1x80x6000xf32>, tensor<1xi64>, tensor<1xf32>,
+           tensor<1xf32>) -> tensor<100x3xi64>
+    ```
+  }];
+  let arguments = (ins TensorOf<[F32]>:$boxes, TensorOf<[F32]>:$scores,
+                       TensorOf<[I64]>:$max_output_boxes_per_class,
+                       TensorOf<[F32]>:$iou_threshold,
+                       Optional<TensorOf<[F32]>>:$score_threshold,
+                       BoolAttr:$center_point_box, I64Attr:$num_selected);
+  let results = (outs TensorOf<[I64]>:$selected);
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Shape and data movement
 //===----------------------------------------------------------------------===//

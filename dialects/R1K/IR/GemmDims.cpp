@@ -114,8 +114,22 @@ int64_t getAnchorStagingBytes(KernelOp kernel) {
   return llvm::alignTo(produced.getNumElements() * elementBytes, 64);
 }
 
+NmsScratchLayout getNmsScratchLayout(r1::NonMaxSuppressionOp op) {
+  auto boxes = cast<RankedTensorType>(op.getBoxes().getType());
+  auto scores = cast<RankedTensorType>(op.getScores().getType());
+  return {boxes.getDimSize(0), scores.getDimSize(1), boxes.getDimSize(1)};
+}
+
 int64_t getScratchBytes(KernelOp kernel) {
   int64_t staging = getAnchorStagingBytes(kernel);
+  for (Operation &op : kernel.getBody().front())
+    if (auto nms = dyn_cast<r1::NonMaxSuppressionOp>(op)) {
+      auto boxes = dyn_cast<RankedTensorType>(nms.getBoxes().getType());
+      auto scores = dyn_cast<RankedTensorType>(nms.getScores().getType());
+      if (!boxes || !scores || !boxes.hasStaticShape() || !scores.hasStaticShape())
+        return staging;
+      return staging + getNmsScratchLayout(nms).bytes();
+    }
   DictionaryAttr variants = kernel.getVariantsAttr();
   if (!variants)
     return staging;

@@ -53,9 +53,26 @@ int64_t getPerCallPanelElements(const GemmDims &dims, HostGemmAttr variant);
 /// which then has elements of another size. 0 when the types agree.
 int64_t getAnchorStagingBytes(KernelOp kernel);
 
+/// Where a non_max_suppression anchor (boxes [B, N, 4], scores [B, C, N])
+/// keeps its work in the kernel's scratch, on host and GPU alike, as i32
+/// elements: the number of boxes selected for each (batch, class), B * C of
+/// them, then a list of N box indices per (batch, class). A list's front
+/// holds the heap of candidates still to visit; its back, from the last
+/// element down, the boxes selected, which never reach the heap's end as
+/// each selection pops a candidate first.
+struct NmsScratchLayout {
+  int64_t batches = 0, classes = 0, boxes = 0;
+  /// Element offset of the count of (batch, class) pair `pair` = b * C + c.
+  int64_t countAt(int64_t pair) const { return pair; }
+  /// Element offset of the list of pair `pair`.
+  int64_t listAt(int64_t pair) const { return batches * classes + pair * boxes; }
+  int64_t bytes() const { return 4 * batches * classes * (1 + boxes); }
+};
+NmsScratchLayout getNmsScratchLayout(r1::NonMaxSuppressionOp op);
+
 /// Bytes of arena scratch `kernel` needs while it runs: the anchor's staged
 /// result (getAnchorStagingBytes), then the per-call panels of the largest
-/// of its variants. 0 when it needs none.
+/// of its variants, or a non_max_suppression's lists. 0 when it needs none.
 int64_t getScratchBytes(KernelOp kernel);
 
 } // namespace mlir::r1k

@@ -985,3 +985,35 @@ func.func @onnx_yield_outside_node(%c: tensor<i1>) {
   r1.onnx_yield %c : tensor<i1>
   return
 }
+
+// -----
+
+func.func @non_max_suppression_boxes(%b: tensor<1x6x5xf32>, %s: tensor<1x1x6xf32>, %m: tensor<1xi64>, %i: tensor<1xf32>) {
+  // expected-error @+1 {{'r1.non_max_suppression' op boxes must be [batches, boxes, 4], not [1, 6, 5]}}
+  %0 = r1.non_max_suppression %b, %s, %m, %i {center_point_box = false, num_selected = 3 : i64} : (tensor<1x6x5xf32>, tensor<1x1x6xf32>, tensor<1xi64>, tensor<1xf32>) -> tensor<3x3xi64>
+  return
+}
+
+// -----
+
+func.func @non_max_suppression_disagree(%b: tensor<1x6x4xf32>, %s: tensor<1x1x7xf32>, %m: tensor<1xi64>, %i: tensor<1xf32>) {
+  // expected-error @+1 {{'r1.non_max_suppression' op boxes [1, 6, 4] and scores [1, 1, 7] disagree on the batches or the boxes}}
+  %0 = r1.non_max_suppression %b, %s, %m, %i {center_point_box = false, num_selected = 3 : i64} : (tensor<1x6x4xf32>, tensor<1x1x7xf32>, tensor<1xi64>, tensor<1xf32>) -> tensor<3x3xi64>
+  return
+}
+
+// -----
+
+func.func @non_max_suppression_two_maxima(%b: tensor<1x6x4xf32>, %s: tensor<1x1x6xf32>, %m: tensor<2xi64>, %i: tensor<1xf32>) {
+  // expected-error @+1 {{'r1.non_max_suppression' op max_output_boxes_per_class must have one element, not [2]}}
+  %0 = r1.non_max_suppression %b, %s, %m, %i {center_point_box = false, num_selected = 3 : i64} : (tensor<1x6x4xf32>, tensor<1x1x6xf32>, tensor<2xi64>, tensor<1xf32>) -> tensor<3x3xi64>
+  return
+}
+
+// -----
+
+func.func @non_max_suppression_negative_rows(%b: tensor<1x6x4xf32>, %s: tensor<1x1x6xf32>, %m: tensor<1xi64>, %i: tensor<1xf32>) {
+  // expected-error @+1 {{'r1.non_max_suppression' op num_selected -1 is negative}}
+  %0 = r1.non_max_suppression %b, %s, %m, %i {center_point_box = false, num_selected = -1 : i64} : (tensor<1x6x4xf32>, tensor<1x1x6xf32>, tensor<1xi64>, tensor<1xf32>) -> tensor<?x3xi64>
+  return
+}

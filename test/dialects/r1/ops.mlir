@@ -554,6 +554,21 @@ func.func @scatters(%x: tensor<4x8xf32>, %i: tensor<4x2xi64>, %u: tensor<4x2xf32
   return
 }
 
+// CHECK-LABEL: func @non_max_suppression
+// CHECK-SAME: (%[[B:.*]]: tensor<2x300x4xf32>, %[[S:.*]]: tensor<2x5x300xf32>, %[[M:.*]]: tensor<1xi64>, %[[I:.*]]: tensor<f32>, %[[T:.*]]: tensor<1xf32>)
+func.func @non_max_suppression(%boxes: tensor<2x300x4xf32>, %scores: tensor<2x5x300xf32>,
+                               %max: tensor<1xi64>, %iou: tensor<f32>, %threshold: tensor<1xf32>) {
+  // CHECK: r1.non_max_suppression %[[B]], %[[S]], %[[M]], %[[I]], %[[T]] {center_point_box = false, num_selected = 40 : i64} : (tensor<2x300x4xf32>, tensor<2x5x300xf32>, tensor<1xi64>, tensor<f32>, tensor<1xf32>) -> tensor<40x3xi64>
+  %0 = r1.non_max_suppression %boxes, %scores, %max, %iou, %threshold
+      {center_point_box = false, num_selected = 40 : i64}
+      : (tensor<2x300x4xf32>, tensor<2x5x300xf32>, tensor<1xi64>, tensor<f32>, tensor<1xf32>) -> tensor<40x3xi64>
+  // Without a score threshold every box is a candidate.
+  // CHECK: r1.non_max_suppression %[[B]], %[[S]], %[[M]], %[[I]] {center_point_box = true, num_selected = 0 : i64} : (tensor<2x300x4xf32>, tensor<2x5x300xf32>, tensor<1xi64>, tensor<f32>) -> tensor<0x3xi64>
+  %1 = r1.non_max_suppression %boxes, %scores, %max, %iou {center_point_box = true, num_selected = 0 : i64}
+      : (tensor<2x300x4xf32>, tensor<2x5x300xf32>, tensor<1xi64>, tensor<f32>) -> tensor<0x3xi64>
+  return
+}
+
 // CHECK-LABEL: func @top_k
 // CHECK-SAME: (%[[L:.*]]: tensor<?x32000xf32>, %[[U:.*]]: tensor<3x7x5xui8>)
 func.func @top_k(%logits: tensor<?x32000xf32>, %u: tensor<3x7x5xui8>) {
