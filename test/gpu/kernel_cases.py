@@ -513,6 +513,38 @@ g (float[2, 3, 5, 6] x, float[2, 4, 7, 2] grid, float[2, 2, 3] theta)
     # Col2Im: one scatter-add at landing indices computed from the block
     # shape, at run time where it is a graph input (pinned by its range),
     # from a table where it is a constant; then the pads cropped.
+    # Unique: pairwise tables of equal and sorts-before, the count declared
+    # (200 draws from 7 values hold all 7).
+    case("unique_pairwise", """
+g (int64[200] x) => (int64[7] y, int64[7] i, int64[200] v, int64[7] c) {
+  y, i, v, c = Unique (x)
+}""", {"x": (-3, 4)}, opset=11),
+    # STFT: frames gathered at positions from a step given as data.
+    case("stft_data_step", """
+g (float[2, 96, 1] s, int64 step) => (float[2, 11, 9, 2] a)
+<int64 len = {16}>
+{
+  a = STFT (s, step, , len)
+}""", {"step": (8, 9)}, opset=17, onnx_reference=True),
+    # Random draws from a hash of each position, checked by what any
+    # correct draw gives: rounded means and variances over 2^16 elements.
+    case("random_draw_statistics", """
+g (float[256, 256] x) => (float u, float n, float nv)
+<float ten = {10.0}>
+{
+  du = RandomUniformLike (x)
+  mu = ReduceMean <keepdims = 0> (du)
+  su = Mul (mu, ten)
+  u = Round (su)
+  dn = RandomNormalLike (x)
+  mn = ReduceMean <keepdims = 0> (dn)
+  sn = Mul (mn, ten)
+  n = Round (sn)
+  sq = Mul (dn, dn)
+  vn = ReduceMean <keepdims = 0> (sq)
+  sv = Mul (vn, ten)
+  nv = Round (sv)
+}""", onnx_reference=True),
     case("col2im", """
 g (float[2, 12, 15] x, int64[2] image, int64[2] block, float[1, 6, 3] c)
   => (float[2, 3, 5, 5] y, float[1, 1, 4, 9] z)
