@@ -1,9 +1,14 @@
 """Graphs for check_host.py of ops that legalize into other r1 ops: Unique,
-STFT and MelWeightMatrix, BatchNormalization in training mode, the random
-ops and ai.onnx.ml's tree ensembles, and a k x 1 convolution that runs as its
-1 x k twin (ONNX text syntax, static shapes)."""
+Det by elimination, STFT and MelWeightMatrix, BatchNormalization in training
+mode, the random ops and ai.onnx.ml's tree ensembles, and a k x 1 convolution
+that runs as its 1 x k twin (ONNX text syntax, static shapes)."""
 
 GRAPHS = {
+    # Beyond 4 x 4, Det eliminates with partial pivoting, unrolled.
+    "det_by_elimination": """
+        <ir_version: 8, opset_import: ["" : 13]>
+        det (float[3, 6, 6] x, float[9, 9] y) => (a, b)
+        { a = Det (x)  b = Det (y) }""",
     "conv_kx1_over_width_one": """
         <ir_version: 8, opset_import: ["" : 17]>
         ck (float[2, 6, 40, 1] x, float[8, 3, 5, 1] w, float[8] b) => (y, z)
