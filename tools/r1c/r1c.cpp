@@ -27,7 +27,8 @@ int main(int argc, char **argv) {
                           "  import  one r1.onnx_node per ONNX node, as in the file\n"
                           "  graph   typed r1 ops, shapes inferred, constants folded\n"
                           "  kernel  r1k.kernel ops: an anchor with its fused elementwise body\n"
-                          "  plan    kernels with the arena offset of every result";
+                          "  plan    kernels with the arena offset of every result\n"
+                          "(not with --target, which compiles on to code)";
   app.add_option("--compile-to", phase, phaseHelp)
       ->check(CLI::IsMember({"import", "graph", "kernel", "plan"}))
       ->default_str("graph");
@@ -141,6 +142,14 @@ int main(int argc, char **argv) {
     return 2;
   }
   options.phase = *r1c::parseCompilePhase(phase);
+  // --target compiles past every IR phase; a phase asked for with it would
+  // be silently ignored.
+  if (app.count("--compile-to") > 0 && !options.target.empty()) {
+    std::cerr << "error: --compile-to writes the IR of one phase, and --target compiles on to "
+                 "code; give one of them (the IR shows each target's variant choices from "
+                 "--compile-to=kernel on)\n";
+    return 2;
+  }
   bool emitGiven = app.count("--emit") > 0;
   if (emit == "mlirbc")
     options.emit = r1c::EmitFormat::MlirBytecode;
