@@ -62,13 +62,10 @@ Result batchNormTraining(OnnxNode &node, ArrayRef<Value> operands) {
 }
 
 Result legalizeBatchNormalization(OnnxNode &node) {
-  SmallVector<Value> operands;
-  for (unsigned i = 0; i < 5; ++i) {
-    FailureOr<Value> value = node.requiredInput(i);
-    if (failed(value))
-      return failure();
-    operands.push_back(*value);
-  }
+  FailureOr<SmallVector<Value>> inputs = node.requiredInputs(5);
+  if (failed(inputs))
+    return failure();
+  ArrayRef<Value> operands = *inputs;
   OpBuilder &b = node.getBuilder();
   if (node.getInt("training_mode", 0) != 0) {
     if (node.getOpset() < 14)

@@ -160,10 +160,7 @@ Result legalizeCumSum(OnnxNode &node) {
   }
   OpBuilder &b = node.getBuilder();
   Type i64 = b.getI64Type();
-  Value axis = node.create<ReshapeOp>(node.create<CastOp>(*axisInput, TypeAttr::get(i64)),
-                                      node.i64Vector({}), b.getBoolAttr(false));
-  Value negative = node.create<LessOp>(axis, node.scalar(i64, 0));
-  axis = node.create<WhereOp>(negative, node.create<AddOp>(axis, node.scalar(i64, *rank)), axis);
+  Value axis = node.dataAxis(*axisInput, *rank);
   Value y;
   for (int64_t a = *rank - 1; a >= 0; --a) {
     FailureOr<Value> sum = cumulativeSum(node, *x, a, *rank, exclusive, reverse);

@@ -86,10 +86,8 @@ struct TreeTables {
     splits = tensorValues(node, "nodes_splits");
     modes = tensorValues(node, "nodes_modes");
     weights = tensorValues(node, "leaf_weights");
-    missingTrue = ints("nodes_missing_value_tracks_true").empty()
-                      ? SmallVector<double>()
-                      : llvm::map_to_vector(ints("nodes_missing_value_tracks_true"),
-                                            [](int64_t v) { return double(v); });
+    for (int64_t tracks : ints("nodes_missing_value_tracks_true"))
+      missingTrue.push_back(double(tracks));
     size_t n = features.size();
     if (n == 0 || roots.empty() || splits.size() != n || modes.size() != n ||
         trueNext.size() != n || falseNext.size() != n || trueLeaf.size() != n ||

@@ -1,6 +1,7 @@
 //===- OnnxNode.cpp - An imported ONNX node, as legalization sees it ------===//
 #include "passes/LegalizeOnnx/OnnxNode.h"
 #include "dialects/R1/IR/KnownValues.h"
+#include "dialects/R1/IR/ShapeInference.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Matchers.h"
@@ -19,6 +20,17 @@ FailureOr<Value> OnnxNode::requiredInput(unsigned index) {
   if (Value value = input(index))
     return value;
   return emitError() << "input #" << index << " is required", failure();
+}
+
+FailureOr<SmallVector<Value>> OnnxNode::requiredInputs(unsigned count) {
+  SmallVector<Value> values;
+  for (unsigned i = 0; i < count; ++i) {
+    FailureOr<Value> value = requiredInput(i);
+    if (failed(value))
+      return failure();
+    values.push_back(*value);
+  }
+  return values;
 }
 
 FailureOr<Region *> OnnxNode::requiredSubgraph(StringRef name) {
@@ -160,6 +172,19 @@ Value OnnxNode::scalar(Type element, double value) {
 Value OnnxNode::i64Vector(ArrayRef<int64_t> values) {
   auto type = RankedTensorType::get({int64_t(values.size())}, builder.getI64Type());
   return create<ConstantOp>(cast<ElementsAttr>(DenseIntElementsAttr::get(type, values)));
+}
+
+Value OnnxNode::toScalar(Value value, Type element) {
+  if (getElementTypeOf(value) != element)
+    value = create<CastOp>(value, TypeAttr::get(element));
+  return create<ReshapeOp>(value, i64Vector({}), builder.getBoolAttr(false));
+}
+
+Value OnnxNode::dataAxis(Value axis, int64_t rank) {
+  Type i64 = builder.getI64Type();
+  Value value = toScalar(axis, i64);
+  Value negative = create<LessOp>(value, scalar(i64, 0));
+  return create<WhereOp>(negative, create<AddOp>(value, scalar(i64, rank)), value);
 }
 
 Value OnnxNode::iota(int64_t extent, int64_t axis, int64_t rank) {

@@ -45,6 +45,8 @@ public:
   Value input(unsigned index);
   /// Input `index`; emits an error naming it when absent.
   FailureOr<Value> requiredInput(unsigned index);
+  /// Inputs 0 to count - 1, all required.
+  FailureOr<SmallVector<Value>> requiredInputs(unsigned count);
   unsigned getNumInputs() { return op.getInputs().size(); }
   /// Whether the model reads output `index`.
   bool isOutputUsed(unsigned index) { return !op.getResult(index).use_empty(); }
@@ -94,6 +96,11 @@ public:
   Value scalar(Type element, double value);
   /// A 1-D i64 constant.
   Value i64Vector(ArrayRef<int64_t> values);
+  /// A one-element tensor the graph computes, as a rank-0 tensor of `element`.
+  Value toScalar(Value value, Type element);
+  /// An axis the graph computes (a one-element tensor), as a rank-0 i64 in
+  /// [0, rank): negative axes count from the end.
+  Value dataAxis(Value axis, int64_t rank);
   /// 0, 1, ..., extent - 1 (i64) along dim `axis` of a rank-`rank` tensor
   /// whose other dims are 1, so that it broadcasts along that axis.
   Value iota(int64_t extent, int64_t axis = 0, int64_t rank = 1);

@@ -186,12 +186,9 @@ Result legalizeDropout(OnnxNode &node) {
     return node.emitError() << "training mode needs an input of static shape", failure();
   Type element = getElementTypeOf(*x);
   // The ratio is an attribute before opset 12, an input from then on.
-  Value ratio =
-      node.getOpset() >= 12 && node.input(1)
-          ? node.create<ReshapeOp>(node.input(1), node.i64Vector({}), b.getBoolAttr(false))
-          : node.scalar(element, node.getFloat("ratio", 0.5f));
-  if (getElementTypeOf(ratio) != element)
-    ratio = node.create<CastOp>(ratio, TypeAttr::get(element));
+  Value ratio = node.getOpset() >= 12 && node.input(1)
+                    ? node.toScalar(node.input(1), element)
+                    : node.scalar(element, node.getFloat("ratio", 0.5f));
   Value u = HashStream(node).uniform(*shape, element, 0);
   Value keep = node.create<GreaterEqualOp>(u, ratio);
   Value scale = node.create<DivOp>(node.scalar(element, 1),

@@ -151,10 +151,7 @@ Result legalizeDFT(OnnxNode &node) {
   }
   OpBuilder &b = node.getBuilder();
   Type i64 = b.getI64Type();
-  Value axis = node.create<ReshapeOp>(node.create<CastOp>(node.input(2), TypeAttr::get(i64)),
-                                      node.i64Vector({}), b.getBoolAttr(false));
-  axis = node.create<WhereOp>(node.create<LessOp>(axis, node.scalar(i64, 0)),
-                              node.create<AddOp>(axis, node.scalar(i64, rank)), axis);
+  Value axis = node.dataAxis(node.input(2), rank);
   Value y;
   for (int64_t candidate = rank - 2; candidate >= 1; --candidate) {
     FailureOr<Value> along = transformAlong(node, *x, candidate, inverse, onesided);
@@ -169,13 +166,6 @@ Result legalizeDFT(OnnxNode &node) {
   if (!y)
     return node.emitError() << "needs a signal dim", failure();
   return results(y);
-}
-
-/// A scalar i64 (or `element`) of a value the graph gives as a one-element tensor.
-Value scalarOf(OnnxNode &node, Value v, Type element) {
-  Value cast =
-      getElementTypeOf(v) == element ? v : Value(node.create<CastOp>(v, TypeAttr::get(element)));
-  return node.create<ReshapeOp>(cast, node.i64Vector({}), node.getBuilder().getBoolAttr(false));
 }
 
 /// STFT: frames `frame_step` apart, times the window, each transformed.
@@ -227,7 +217,7 @@ Result legalizeSTFT(OnnxNode &node) {
            failure();
   OpBuilder &b = node.getBuilder();
   Type i64 = b.getI64Type(), element = getElementTypeOf(*signal);
-  Value stride = scalarOf(node, *step, i64);
+  Value stride = node.toScalar(*step, i64);
   Value y;
   for (int64_t length : lengths) {
     if (length <= 0 || length > samples)
@@ -251,7 +241,7 @@ Result legalizeSTFT(OnnxNode &node) {
       return failure();
     y = !y ? *transformed
            : Value(node.create<WhereOp>(
-                 node.create<EqualOp>(scalarOf(node, frameLength, i64), node.scalar(i64, length)),
+                 node.create<EqualOp>(node.toScalar(frameLength, i64), node.scalar(i64, length)),
                  *transformed, y));
   }
   if (!y)
@@ -265,13 +255,10 @@ Result legalizeSTFT(OnnxNode &node) {
 /// ONNX's reference does; the shape comes from constants or the declared
 /// output.
 Result legalizeMelWeightMatrix(OnnxNode &node) {
-  SmallVector<Value> in;
-  for (unsigned i = 0; i < 5; ++i) {
-    FailureOr<Value> value = node.requiredInput(i);
-    if (failed(value))
-      return failure();
-    in.push_back(*value);
-  }
+  FailureOr<SmallVector<Value>> inputs = node.requiredInputs(5);
+  if (failed(inputs))
+    return failure();
+  ArrayRef<Value> in = *inputs;
   std::optional<double> mels = node.constantScalar(0), dftLength = node.constantScalar(1);
   std::optional<SmallVector<int64_t>> declared = node.declaredShape(0);
   int64_t rows, cols;
@@ -293,7 +280,7 @@ Result legalizeMelWeightMatrix(OnnxNode &node) {
   Type f32 = b.getF32Type(), f64 = b.getF64Type();
   auto melOf = [&](Value hertz) {
     Value ratio = node.create<AddOp>(
-        node.create<DivOp>(scalarOf(node, hertz, f32), node.scalar(f32, 700)), node.scalar(f32, 1));
+        node.create<DivOp>(node.toScalar(hertz, f32), node.scalar(f32, 700)), node.scalar(f32, 1));
     Value log10 = node.create<DivOp>(node.create<LogOp>(ratio), node.scalar(f32, std::log(10.0)));
     return node.create<CastOp>(node.create<MulOp>(log10, node.scalar(f32, 2595)),
                                TypeAttr::get(f64));
@@ -308,8 +295,8 @@ Result legalizeMelWeightMatrix(OnnxNode &node) {
           node.scalar(f64, 1)),
       node.scalar(f64, 700));
   Value scale =
-      node.create<DivOp>(node.create<AddOp>(scalarOf(node, in[1], f64), node.scalar(f64, 1)),
-                         scalarOf(node, in[2], f64));
+      node.create<DivOp>(node.create<AddOp>(node.toScalar(in[1], f64), node.scalar(f64, 1)),
+                         node.toScalar(in[2], f64));
   Value bin = node.create<FloorOp>(node.create<MulOp>(hertz, scale));
   auto edge = [&](int64_t from) {
     return node.create<UnsqueezeOp>(
