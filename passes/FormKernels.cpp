@@ -114,8 +114,11 @@ bool canFuseInto(Value value, Operation *consumer, const Group &group,
   // A scatter's element is final only after the last update that lands on
   // it, which GPU code applies in a launch after the copy: a body fused
   // after it would need a launch of its own anyway. Non-maximum
-  // suppression's rows are likewise final only in its last pass.
-  if (isa<ScatterElementsOp, ScatterNDOp, NonMaxSuppressionOp>(value.getDefiningOp()))
+  // suppression's rows are likewise final only in its last pass, and
+  // non_zero's columns only once every element is counted. A body after
+  // keep_leading would run over dims known only at run time.
+  if (isa<ScatterElementsOp, ScatterNDOp, NonMaxSuppressionOp, NonZeroOp, KeepLeadingOp>(
+          value.getDefiningOp()))
     return false;
   if (value.hasOneUse())
     return true;

@@ -133,6 +133,24 @@ LogicalResult reportUnsupportedOperators(ArrayRef<OnnxNodeOp> nodes) {
   return failure();
 }
 
+/// Values whose size only the data decides (NonZero's result, say) reach
+/// only graph outputs so far: code that reads them would need their dims
+/// at run time. Names the input and the node that computes it.
+LogicalResult checkNoDataSizedInputs(OnnxNode &node, OnnxNodeOp nodeOp) {
+  for (auto [index, input] : llvm::enumerate(nodeOp.getInputs())) {
+    auto type = dyn_cast<RankedTensorType>(input.getType());
+    if (!type || type.hasStaticShape() || !getDataDependentShapeBound(input))
+      continue;
+    InFlightDiagnostic diag = node.emitError()
+                              << "input #" << index << " has a size that depends on the data";
+    if (auto name = dyn_cast<NameLoc>(input.getLoc()))
+      diag << " (computed by node '" << name.getName().getValue() << "')";
+    diag << "; r1c supports such values only as graph outputs so far";
+    return failure();
+  }
+  return success();
+}
+
 FailureOr<SmallVector<Value>> NodeLegalizer::inlineSubgraph(Region &body, ValueRange arguments,
                                                             OpBuilder &builder) {
   Block &block = body.front();
@@ -172,6 +190,9 @@ FailureOr<SmallVector<Value>> NodeLegalizer::legalizeNode(OnnxNodeOp nodeOp, OpB
   if (!pattern)
     return emitError(nodeOp.getLoc()) << "unsupported operator " << describeOperator(nodeOp),
            failure();
+
+  if (failed(checkNoDataSizedInputs(node, nodeOp)))
+    return failure();
 
   // Ops the pattern builds land between `before` and the node.
   Operation *before = nodeOp->getPrevNode();

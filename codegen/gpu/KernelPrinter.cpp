@@ -53,6 +53,9 @@ LogicalResult checkValue(Value value, Operation *at) {
   if (!type)
     return at->emitOpError("has a value of type ")
            << value.getType() << ", which GPU code cannot hold";
+  if (!type.hasStaticShape() && r1k::getDataDependentShapeBound(value))
+    return at->emitError("its result's size depends on the data (")
+           << type << "); GPU targets do not support such results yet, the host target does";
   if (!type.hasStaticShape())
     return at->emitOpError("has a tensor with a dynamic dim (")
            << type << "); GPU code needs static shapes";
@@ -140,6 +143,7 @@ LogicalResult dispatch(KernelWriter &w) {
           .Case<ScatterElementsOp, ScatterNDOp>([](auto) { return printScatterKernel; })
           .Case<TopKOp>([](auto) { return printTopKKernel; })
           .Case<NonMaxSuppressionOp>([](auto) { return printNonMaxSuppressionKernel; })
+          .Case<NonZeroOp>([](auto) { return printNonZeroKernel; })
           .Default([](Operation *) { return nullptr; });
   if (!printer)
     return w.anchor->emitOpError("has no GPU code generation yet (kernel '")

@@ -28,6 +28,8 @@ LogicalResult emitAnchor(KernelBuilder &kb, Operation *op, ArrayRef<llvm::Value 
           .Case<ScatterElementsOp, ScatterNDOp>([](auto) { return emitScatter; })
           .Case<TopKOp>([](auto) { return emitTopK; })
           .Case<NonMaxSuppressionOp>([](auto) { return emitNonMaxSuppression; })
+          .Case<NonZeroOp>([](auto) { return emitNonZero; })
+          .Case<KeepLeadingOp>([](auto) { return emitKeepLeading; })
           .Default([](Operation *) { return nullptr; });
   if (!emitter)
     return op->emitOpError("has no host code generation yet");

@@ -66,6 +66,11 @@ mlir::LogicalResult emitTopK(KernelBuilder &, mlir::Operation *, llvm::ArrayRef<
 mlir::LogicalResult emitNonMaxSuppression(KernelBuilder &, mlir::Operation *,
                                           llvm::ArrayRef<llvm::Value *>,
                                           llvm::ArrayRef<llvm::Value *>);
+// Results whose size depends on the data (DataSizedAnchors.cpp).
+mlir::LogicalResult emitNonZero(KernelBuilder &, mlir::Operation *, llvm::ArrayRef<llvm::Value *>,
+                                llvm::ArrayRef<llvm::Value *>);
+mlir::LogicalResult emitKeepLeading(KernelBuilder &, mlir::Operation *,
+                                    llvm::ArrayRef<llvm::Value *>, llvm::ArrayRef<llvm::Value *>);
 
 } // namespace r1c
 

@@ -609,8 +609,9 @@ FailureOr<SmallVector<KernelPhase>> Emitter::emitKernel(r1k::KernelOp kernel,
       phases.push_back(*copy);
     }
     // Non-maximum suppression visits (batch, class) pairs in order and
-    // writes their rows one after another: one task too.
-    bool sequential = scatter || isa<NonMaxSuppressionOp>(anchor);
+    // writes their rows one after another, and non_zero places each
+    // element by the count before it: one task too.
+    bool sequential = scatter || isa<NonMaxSuppressionOp, NonZeroOp>(anchor);
     FailureOr<KernelPhase> phase =
         emitPhase(name, sequential ? 0 : elements, [&]() -> LogicalResult {
           SmallVector<llvm::Value *> operands = anchorOperands();

@@ -93,24 +93,24 @@ Result legalizePad(OnnxNode &node) {
 
 /// x < 0 ? slope * x : x
 /// Greedy non-maximum suppression, as r1.non_max_suppression. How many
-/// boxes it selects depends on the data, so the model declares the output's
-/// shape [S, 3], which fixes the op's row count. An absent (or empty)
-/// maximum selects nothing and an absent IoU threshold is 0, as the
+/// boxes it selects depends on the data: the op fills as many rows as can
+/// be selected (every box of every batch and class, or the constant
+/// maximum per class), -1 past the last selection, and the result keeps
+/// the selected rows (or as many as the model declares, -1 past the
+/// selected ones). An absent (or
+/// empty) maximum selects nothing and an absent IoU threshold is 0, as the
 /// reference has them; without a score threshold every box is a candidate.
 Result legalizeNonMaxSuppression(OnnxNode &node) {
   FailureOr<Value> boxes = node.requiredInput(0), scores = node.requiredInput(1);
   if (failed(boxes) || failed(scores))
     return failure();
-  std::optional<SmallVector<int64_t>> declared = node.declaredShape(0);
-  if (!declared || declared->size() != 2 || (*declared)[1] != 3)
-    return node.emitError() << "how many boxes it selects depends on the data: the shape of "
-                               "output #0 (selected_indices) must be declared in the model, "
-                               "as [count, 3]",
-           failure();
   int64_t centerPointBox = node.getInt("center_point_box", 0);
   if (centerPointBox != 0 && centerPointBox != 1)
     return node.emitError() << "center_point_box is " << centerPointBox << "; it must be 0 or 1",
            failure();
+  auto scoresShape = getShapeOf(*scores);
+  if (!scoresShape || scoresShape->size() != 3 || llvm::is_contained(*scoresShape, kDynamic))
+    return node.emitError() << "needs scores of static shape [batches, classes, boxes]", failure();
   // An input given as an empty tensor counts as absent.
   auto given = [&](unsigned index) -> Value {
     Value value = node.input(index);
@@ -120,14 +120,37 @@ Result legalizeNonMaxSuppression(OnnxNode &node) {
     return value;
   };
   OpBuilder &b = node.getBuilder();
+  Type i64 = b.getI64Type();
   Value maxOutput = given(2), iouThreshold = given(3);
-  if (!maxOutput)
-    maxOutput = node.scalar(b.getI64Type(), 0);
+  int64_t perClass = (*scoresShape)[2];
+  if (!maxOutput) {
+    maxOutput = node.scalar(i64, 0);
+    perClass = 0;
+  } else if (std::optional<SmallVector<int64_t>> maximum = node.constantInts(2);
+             maximum && maximum->size() == 1) {
+    perClass = std::clamp<int64_t>(maximum->front(), 0, perClass);
+  }
   if (!iouThreshold)
     iouThreshold = node.scalar(b.getF32Type(), 0);
-  return results(node.create<NonMaxSuppressionOp>(*boxes, *scores, maxOutput, iouThreshold,
-                                                  given(4), b.getBoolAttr(centerPointBox != 0),
-                                                  b.getI64IntegerAttr((*declared)[0])));
+  // A model may declare more rows than can be selected: those are -1.
+  int64_t rows = (*scoresShape)[0] * (*scoresShape)[1] * perClass;
+  if (std::optional<SmallVector<int64_t>> declared = node.declaredShape(0);
+      declared && declared->size() == 2)
+    rows = std::max(rows, declared->front());
+  Value selected = node.create<NonMaxSuppressionOp>(*boxes, *scores, maxOutput, iouThreshold,
+                                                    given(4), b.getBoolAttr(centerPointBox != 0),
+                                                    b.getI64IntegerAttr(rows));
+  // Rows of selected boxes have a batch index of 0 or more; the rest -1.
+  Value batchColumn =
+      node.create<SliceOp>(selected, b.getDenseI64ArrayAttr({1}), b.getDenseI64ArrayAttr({0}),
+                           b.getDenseI64ArrayAttr({1}), b.getDenseI64ArrayAttr({1}));
+  Value isSelected = node.create<CastOp>(
+      node.create<GreaterEqualOp>(batchColumn, node.scalar(i64, 0)), TypeAttr::get(i64));
+  Value count = node.create<ReduceSumOp>(isSelected, Value(), b.getDenseI64ArrayAttr({}),
+                                         b.getBoolAttr(false), b.getBoolAttr(false));
+  count = node.create<ReshapeOp>(count, node.i64Vector({1}), b.getBoolAttr(false));
+  FailureOr<Value> kept = node.leadingEntries(0, selected, count, 0);
+  return failed(kept) ? Result(failure()) : results(*kept);
 }
 
 Result legalizePRelu(OnnxNode &node) {

@@ -285,58 +285,73 @@ Result legalizeTile(OnnxNode &node) {
 }
 
 /// k of a TopK node: its attribute before opset 10, then its second
-/// input, which must be known at compile time. A k computed at run time
-/// is taken from the outputs the model declares: their extent along the
-/// axis is k, as the model promises.
-FailureOr<int64_t> getTopKCount(OnnxNode &node, Value x, int64_t axis) {
-  if (node.getOpset() < 10)
-    return node.requiredInt("k");
+/// input when it is a constant. A k computed at run time is taken from the
+/// outputs the model declares, when their extent along the axis is static
+/// (k, as the model promises); else it is std::nullopt, known only when
+/// the op runs.
+FailureOr<std::optional<int64_t>> getTopKCount(OnnxNode &node, int64_t axis) {
+  if (node.getOpset() < 10) {
+    FailureOr<int64_t> k = node.requiredInt("k");
+    return failed(k) ? FailureOr<std::optional<int64_t>>(failure()) : std::optional(*k);
+  }
   if (!node.input(1))
     return node.emitError() << "input #1 (k) is required", failure();
   if (std::optional<SmallVector<int64_t>> k = node.constantInts(1)) {
     if (k->size() != 1)
       return node.emitError() << "k has " << k->size() << " values; it must have one", failure();
-    return k->front();
+    return std::optional(k->front());
   }
   for (unsigned output = 0; output < node.getNumOutputs(); ++output) {
     auto declared = dyn_cast<RankedTensorType>(node.getDeclaredOutputType(output));
     std::optional<int64_t> dim = declared ? normalizeAxis(axis, declared.getRank()) : std::nullopt;
     if (dim && !declared.isDynamicDim(*dim))
-      return declared.getDimSize(*dim);
+      return std::optional(declared.getDimSize(*dim));
   }
-  return node.emitError() << "k is computed at run time and the model declares no static "
-                             "extent of the outputs along axis "
-                          << axis << "; r1c needs k known when it compiles",
-         failure();
+  return std::optional<int64_t>();
 }
 
+/// TopK; with k known only at run time, the whole axis sorted, then its
+/// leading k entries kept.
 Result legalizeTopK(OnnxNode &node) {
   FailureOr<Value> x = node.requiredInput(0);
   if (failed(x))
     return failure();
   int64_t axis = node.getInt("axis", -1);
-  if (auto shape = getShapeOf(*x); shape && !normalizeAxis(axis, shape->size()))
+  auto shape = getShapeOf(*x);
+  if (shape && !normalizeAxis(axis, shape->size()))
     return node.emitError() << "axis " << axis << " is out of range for an input of rank "
                             << shape->size(),
            failure();
-  FailureOr<int64_t> k = getTopKCount(node, *x, axis);
+  FailureOr<std::optional<int64_t>> k = getTopKCount(node, axis);
   if (failed(k))
     return failure();
-  if (*k < 0)
-    return node.emitError() << "k " << *k << " is negative", failure();
-  if (auto shape = getShapeOf(*x)) {
-    int64_t extent = (*shape)[*normalizeAxis(axis, shape->size())];
-    if (extent != kDynamic && *k > extent)
-      return node.emitError() << "k " << *k << " is larger than the input's dim " << axis << " ("
-                              << extent << ")",
-             failure();
-  }
+  int64_t extent = shape ? (*shape)[*normalizeAxis(axis, shape->size())] : kDynamic;
+  if (!*k && extent == kDynamic)
+    return node.emitError() << "k is computed at run time and the input's dim " << axis
+                            << " is not static; r1c needs one of them known when it compiles",
+           failure();
+  if (*k && **k < 0)
+    return node.emitError() << "k " << **k << " is negative", failure();
+  if (*k && extent != kDynamic && **k > extent)
+    return node.emitError() << "k " << **k << " is larger than the input's dim " << axis << " ("
+                            << extent << ")",
+           failure();
   // largest and sorted came with opset 11; before, both were always on.
   OpBuilder &b = node.getBuilder();
-  auto topK = node.create<TopKOp>(*x, b.getI64IntegerAttr(axis), b.getI64IntegerAttr(*k),
+  bool computed = !*k;
+  auto topK = node.create<TopKOp>(*x, b.getI64IntegerAttr(axis),
+                                  b.getI64IntegerAttr(computed ? extent : **k),
                                   b.getBoolAttr(node.getInt("largest", 1) != 0),
-                                  b.getBoolAttr(node.getInt("sorted", 1) != 0));
-  return SmallVector<Value>{topK.getValues(), topK.getIndices()};
+                                  b.getBoolAttr(computed || node.getInt("sorted", 1) != 0));
+  if (!computed)
+    return SmallVector<Value>{topK.getValues(), topK.getIndices()};
+  int64_t dim = *normalizeAxis(axis, shape->size());
+  Value count = node.create<ReshapeOp>(node.input(1), node.i64Vector({1}), b.getBoolAttr(false));
+  FailureOr<Value> values = node.leadingEntries(0, topK.getValues(), count, dim);
+  FailureOr<Value> indices = node.leadingEntries(1, topK.getIndices(), count, dim);
+  if (failed(values) || failed(indices))
+    return failure();
+  return SmallVector<Value>{*values, *indices};
 }
 
 Result legalizeTranspose(OnnxNode &node) {

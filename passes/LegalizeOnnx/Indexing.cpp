@@ -256,34 +256,10 @@ Result legalizeCenterCropPad(OnnxNode &node) {
                                     b.getF64FloatAttr(0)));
 }
 
-/// For a boolean vector `keep` [L] and `count` (how many are true, which
-/// the model declares), the positions of the true elements in order [count]:
-/// the k-th is the i whose running count of trues reaches k + 1 there.
-FailureOr<Value> positionsOfTrue(OnnxNode &node, Value keep, int64_t count) {
-  OpBuilder &b = node.getBuilder();
-  Type i64 = b.getI64Type();
-  FailureOr<int64_t> length = staticDim(node, keep, 0, "condition");
-  if (failed(length))
-    return failure();
-  FailureOr<Value> running =
-      cumulativeSum(node, node.create<CastOp>(keep, TypeAttr::get(i64)), 0, 1, false, false);
-  if (failed(running))
-    return failure();
-  Value rank = node.create<SubOp>(*running, node.scalar(i64, 1));
-  // [count, L]: slot k holds position i when element i is the k-th true one.
-  Value slot = node.create<AndOp>(
-      node.create<EqualOp>(node.iota(count, 0, 2),
-                           node.create<UnsqueezeOp>(rank, b.getDenseI64ArrayAttr({0}))),
-      node.create<UnsqueezeOp>(keep, b.getDenseI64ArrayAttr({0})));
-  Value picked =
-      node.create<MulOp>(node.create<CastOp>(slot, TypeAttr::get(i64)), node.iota(*length, 1, 2));
-  return Value(node.create<ReduceSumOp>(picked, Value(), b.getDenseI64ArrayAttr({1}),
-                                        b.getBoolAttr(false), b.getBoolAttr(false)));
-}
-
 /// The slices along `axis` (of the flattened input without one) whose
-/// condition is true. How many there are depends on the data: the model
-/// declares it.
+/// condition is true: the input gathered at the positions r1.non_zero
+/// packs, as many as the data makes true (or as the model declares).
+/// A condition shorter than the axis leaves the slices past it out.
 Result legalizeCompress(OnnxNode &node) {
   FailureOr<Value> x = node.requiredInput(0), condition = node.requiredInput(1);
   if (failed(x) || failed(condition))
@@ -302,53 +278,36 @@ Result legalizeCompress(OnnxNode &node) {
     input = node.create<ReshapeOp>(input, node.i64Vector({-1}), b.getBoolAttr(false));
   }
   auto conditionShape = getShapeOf(*condition);
-  std::optional<SmallVector<int64_t>> declared = node.declaredShape(0);
-  if (!conditionShape || conditionShape->size() != 1 || (*conditionShape)[0] == kDynamic ||
-      !declared || declared->size() != size_t(*getRankOf(input)))
-    return node.emitError() << "how many slices it keeps depends on the data: it needs a "
-                               "static condition and the output's shape declared in the model",
+  if (!conditionShape || conditionShape->size() != 1 || (*conditionShape)[0] == kDynamic)
+    return node.emitError() << "needs a condition of static length", failure();
+  auto inputShape = getShapeOf(input);
+  int64_t extent = inputShape ? (*inputShape)[axis] : kDynamic;
+  if (extent != kDynamic && (*conditionShape)[0] > extent)
+    return node.emitError() << "condition has " << (*conditionShape)[0] << " values for an axis of "
+                            << extent,
            failure();
-  FailureOr<Value> kept = positionsOfTrue(node, *condition, (*declared)[axis]);
-  if (failed(kept))
-    return failure();
-  return results(node.create<GatherOp>(input, *kept, b.getI64IntegerAttr(axis)));
+  auto nonZero = node.create<NonZeroOp>(*condition);
+  Value positions =
+      node.create<ReshapeOp>(nonZero.getPositions(), node.i64Vector({-1}), b.getBoolAttr(false));
+  Value gathered = node.create<GatherOp>(input, positions, b.getI64IntegerAttr(axis));
+  FailureOr<Value> kept = node.leadingEntries(0, gathered, nonZero.getCount(), axis);
+  return failed(kept) ? Result(failure()) : results(*kept);
 }
 
-/// The indices of the nonzero elements, [rank, count], in row-major order;
-/// the count depends on the data, so the model declares it.
+/// The indices of the nonzero elements, [rank, count], in row-major order,
+/// as many as the data has (or as the model declares).
 Result legalizeNonZero(OnnxNode &node) {
   FailureOr<Value> x = node.requiredInput(0);
   if (failed(x))
     return failure();
   auto shape = getShapeOf(*x);
-  std::optional<SmallVector<int64_t>> declared = node.declaredShape(0);
-  if (!shape || llvm::is_contained(*shape, kDynamic) || !declared || declared->size() != 2)
-    return node.emitError() << "how many elements are nonzero depends on the data: it needs a "
-                               "static input and the output's shape declared in the model",
-           failure();
-  OpBuilder &b = node.getBuilder();
-  Type i64 = b.getI64Type();
-  Type element = getElementTypeOf(*x);
-  Value flat = node.create<ReshapeOp>(*x, node.i64Vector({-1}), b.getBoolAttr(false));
-  Value nonzero =
-      element.isInteger(1)
-          ? flat
-          : Value(node.create<NotOp>(node.create<EqualOp>(flat, node.scalar(element, 0))));
-  FailureOr<Value> positions = positionsOfTrue(node, nonzero, (*declared)[1]);
-  if (failed(positions))
-    return failure();
-  Value at = *positions;
-  SmallVector<Value> coordinates;
-  int64_t stride = productOfDims(*shape);
-  for (int64_t extent : *shape) {
-    stride /= extent;
-    Value coordinate = node.create<ModOp>(node.create<DivOp>(at, node.scalar(i64, stride)),
-                                          node.scalar(i64, extent), b.getBoolAttr(false));
-    coordinates.push_back(node.create<UnsqueezeOp>(coordinate, b.getDenseI64ArrayAttr({0})));
-  }
-  if (coordinates.empty())
+  if (!shape || llvm::is_contained(*shape, kDynamic))
+    return node.emitError() << "needs an input of static shape", failure();
+  if (shape->empty())
     return node.emitError() << "needs an input of rank 1 or more", failure();
-  return results(node.create<ConcatOp>(coordinates, b.getI64IntegerAttr(0)));
+  auto nonZero = node.create<NonZeroOp>(*x);
+  FailureOr<Value> kept = node.leadingEntries(0, nonZero.getPositions(), nonZero.getCount(), 1);
+  return failed(kept) ? Result(failure()) : results(*kept);
 }
 
 } // namespace

@@ -159,6 +159,22 @@ std::optional<SmallVector<int64_t>> OnnxNode::declaredShape(unsigned index) {
   return SmallVector<int64_t>(type.getShape());
 }
 
+FailureOr<Value> OnnxNode::leadingEntries(unsigned index, Value padded, Value count, int64_t axis) {
+  auto declared = dyn_cast<RankedTensorType>(getDeclaredOutputType(index));
+  auto type = cast<RankedTensorType>(padded.getType());
+  if (!declared || declared.getRank() != type.getRank() || declared.isDynamicDim(axis))
+    return Value(create<KeepLeadingOp>(padded, count, builder.getI64IntegerAttr(axis)));
+  int64_t extent = declared.getDimSize(axis), bound = type.getDimSize(axis);
+  if (bound != kDynamic && extent > bound)
+    return emitError() << "output #" << index << " is declared with " << extent
+                       << " entries along dim " << axis << ", but the data can give at most "
+                       << bound,
+           failure();
+  return Value(create<SliceOp>(
+      padded, builder.getDenseI64ArrayAttr({axis}), builder.getDenseI64ArrayAttr({0}),
+      builder.getDenseI64ArrayAttr({extent}), builder.getDenseI64ArrayAttr({1})));
+}
+
 Value OnnxNode::scalar(Type element, double value) {
   auto type = RankedTensorType::get({}, element);
   Attribute attr;

@@ -77,6 +77,14 @@ public:
   /// valid model's declared shape is the one its data produce.
   std::optional<SmallVector<int64_t>> declaredShape(unsigned index);
 
+  /// Output `index` of a node whose size depends on the data, from `padded`
+  /// (the result computed to its bound along `axis`) and `count` (a
+  /// one-element i64 tensor, how many entries are real): cut to the extent
+  /// the model declares for that dim when it declares one, else to `count`
+  /// at run time with r1.keep_leading. Failure after an error when the
+  /// declared extent exceeds the bound.
+  FailureOr<Value> leadingEntries(unsigned index, Value padded, Value count, int64_t axis);
+
   /// Values of a constant integer input, when it is one.
   std::optional<SmallVector<int64_t>> constantInts(unsigned index);
   /// A constant scalar input (any numeric type) as double.

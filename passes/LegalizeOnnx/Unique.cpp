@@ -5,7 +5,9 @@
 // before which. From it, each first occurrence learns its place among the
 // unique slices (sorted, or in order of first occurrence), and each slice
 // the place of its first occurrence. How many unique slices there are
-// depends on the data, so the model declares it, as for NonZero. The pairs
+// depends on the data: the results are computed for as many as there are
+// slices, then cut to the unique ones (or as many as the model declares),
+// as for NonZero. The pairs
 // cost L^2 comparisons, which suits the small vocabularies and label sets
 // Unique sees in exported graphs.
 //
@@ -70,6 +72,11 @@ public:
     return sumOver(node.create<MulOp>(toI64(firstEqual), unsqueeze(slotOfRow, 1)), 0);
   }
 
+  /// How many unique rows there are, as a one-element i64 tensor.
+  Value uniqueCount() {
+    return node.create<ReshapeOp>(sumOver(first, 0), node.i64Vector({1}), b.getBoolAttr(false));
+  }
+
   /// How many rows equal each row.
   Value occurrences() { return sumOver(same, 1); }
 
@@ -127,32 +134,28 @@ Result legalizeUnique(OnnxNode &node) {
     source = node.create<ReshapeOp>(*x, node.i64Vector({-1}), b.getBoolAttr(false));
     rows = node.create<ReshapeOp>(*x, node.i64Vector({length, 1}), b.getBoolAttr(false));
   }
-  // How many unique slices: Y's extent along the axis, or the length of
-  // `indices` or `counts`, as the model declares them.
-  std::optional<int64_t> count;
-  int64_t yRank = node.hasAttr("axis") ? rank : 1;
-  if (auto declared = node.declaredShape(0); declared && int64_t(declared->size()) == yRank)
-    count = (*declared)[axis];
-  for (unsigned output : {1u, 3u}) {
-    if (count || output >= node.getNumOutputs())
-      continue;
-    if (auto declared = node.declaredShape(output); declared && declared->size() == 1)
-      count = (*declared)[0];
-  }
-  if (!count)
-    return node.emitError() << "how many unique values there are depends on the data: it needs "
-                               "the shape of Y (or of indices or counts) declared in the model",
-           failure();
   if (length == 0 || width == 0)
     return node.emitError() << "needs a non-empty input", failure();
 
   PairwiseUnique unique(node, length, width);
   unique.compare(rows, node.getInt("sorted", 1) != 0);
-  Value indices = unique.rowOfSlot(*count);
+  // Every row may be unique: Y, indices and counts are computed for L
+  // slots, then cut to the unique ones.
+  Value indices = unique.rowOfSlot(length);
   Value y = node.create<GatherOp>(source, indices, b.getI64IntegerAttr(axis));
   Value counts = node.create<GatherOp>(unique.occurrences(), indices, b.getI64IntegerAttr(0));
   SmallVector<Value> outputs = {y, indices, unique.inverse(), counts};
   outputs.resize(std::min<size_t>(outputs.size(), node.getNumOutputs()));
+  Value count = unique.uniqueCount();
+  for (unsigned output : {0u, 1u, 3u}) {
+    if (output >= outputs.size())
+      continue;
+    FailureOr<Value> kept =
+        node.leadingEntries(output, outputs[output], count, output == 0 ? axis : 0);
+    if (failed(kept))
+      return failure();
+    outputs[output] = *kept;
+  }
   return outputs;
 }
 

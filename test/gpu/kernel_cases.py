@@ -513,6 +513,19 @@ g (float[2, 3, 5, 6] x, float[2, 4, 7, 2] grid, float[2, 2, 3] theta)
     # Col2Im: one scatter-add at landing indices computed from the block
     # shape, at run time where it is a graph input (pinned by its range),
     # from a table where it is a constant; then the pads cropped.
+    # NonZero in one block: each thread counts its chunk, the chunks' first
+    # columns follow, each thread writes its coordinates in element order.
+    # A constant mask fixes how many products of inputs in [1, 5) are
+    # nonzero (11), and which slices Compress keeps.
+    case("non_zero_compress", """
+g (int64[4, 6] x, float[4, 6] f) => (int64[2, 11] a, float[4, 3] c)
+<int64[4, 6] mask = {1, 0, 0, 1, 1, 0, 0, 0, 1, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 1, 1, 0, 1, 1},
+ bool[6] keep = {1, 0, 0, 1, 0, 1}>
+{
+  m = Mul (x, mask)
+  a = NonZero (m)
+  c = Compress <axis = 1> (f, keep)
+}""", {"x": (1, 5)}, opset=13),
     # Unique: pairwise tables of equal and sorts-before, the count declared
     # (200 draws from 7 values hold all 7).
     case("unique_pairwise", """

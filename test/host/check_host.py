@@ -281,6 +281,9 @@ from recurrent_graphs import INPUT_RANGES as RECURRENT_RANGES  # noqa: E402
 from decomposed_graphs import GRAPHS as DECOMPOSED_GRAPHS  # noqa: E402
 from decomposed_graphs import INPUT_RANGES as DECOMPOSED_RANGES  # noqa: E402
 from decomposed_graphs import ONNX_REFERENCE as DECOMPOSED_REFERENCE  # noqa: E402
+from data_sized_graphs import GRAPHS as DATA_SIZED_GRAPHS  # noqa: E402
+from data_sized_graphs import INPUT_RANGES as DATA_SIZED_RANGES  # noqa: E402
+from data_sized_graphs import ONNX_REFERENCE as DATA_SIZED_REFERENCE  # noqa: E402
 
 GRAPHS.update(REDUCTION_MOVEMENT_GRAPHS)
 GRAPHS.update(FLOAT16_GRAPHS)
@@ -289,6 +292,7 @@ GRAPHS.update(IMAGE_GRAPHS)
 GRAPHS.update(CONTROL_FLOW_GRAPHS)
 GRAPHS.update(RECURRENT_GRAPHS)
 GRAPHS.update(DECOMPOSED_GRAPHS)
+GRAPHS.update(DATA_SIZED_GRAPHS)
 
 DTYPES = {1: np.float32, 2: np.uint8, 3: np.int8, 4: np.uint16, 5: np.int16, 6: np.int32,
           7: np.int64, 9: np.bool_, 10: np.float16, 11: np.float64, 12: np.uint32, 13: np.uint64}
@@ -299,10 +303,12 @@ INPUT_RANGES = {
     "bit_shifts_past_width": {"k": (0, 20), "n": (0, 40), "s": (0, 72)},
     **RECURRENT_RANGES,
     **DECOMPOSED_RANGES,
+    **DATA_SIZED_RANGES,
 }
 # Graphs checked against ONNX's reference implementation, not ONNX Runtime.
 ONNX_REFERENCE = {"bit_shifts_past_width", "non_max_suppression_random_boxes",
-                  "non_max_suppression_opset_10", *DECOMPOSED_REFERENCE}
+                  "non_max_suppression_opset_10", *DECOMPOSED_REFERENCE,
+                  *DATA_SIZED_REFERENCE}
 # (atol, rtol) per float dtype, from STYLE.md.
 TOLERANCES = {np.float16: (2.5e-3, 1e-3), np.float32: (1e-5, 1e-4), np.float64: (1e-5, 1e-4)}
 
@@ -378,6 +384,26 @@ def check(name, text, cpu, args, work):
             worst = np.unravel_index(np.argmax(bad), want.shape)
             return (f"output {i}: {int(bad.sum())} of {want.size} elements differ; at {worst} "
                     f"expected {want[worst]}, got {got[worst]}")
+    if name in DATA_SIZED_GRAPHS:
+        return check_reported_dims(model, base, feeds, expected, args)
+    return None
+
+
+def check_reported_dims(model, base, feeds, expected, args):
+    """Runs the artifact with r1c-run, which compares each output's dims
+    (those the code reports) and data with the expected ones."""
+    if not args.r1c_run:
+        return "needs --r1c-run to check the dims the code reports"
+    options = []
+    for i, value in enumerate(model.graph.input):
+        np.save(f"{base}.in{i}.npy", feeds[value.name])
+        options += ["--input", f"{base}.in{i}.npy"]
+    for i, want in enumerate(expected):
+        np.save(f"{base}.want{i}.npy", want)
+        options += ["--expected", f"{base}.want{i}.npy"]
+    run = subprocess.run([args.r1c_run, base + ".r1", *options], capture_output=True, text=True)
+    if run.returncode != 0:
+        return f"r1c-run disagrees: {(run.stdout + run.stderr).strip()[-600:]}"
     return None
 
 

@@ -948,10 +948,17 @@ func.func @top_k(%x: tensor<3x7xf32>, %k: tensor<1xi64>) -> (!r1.unknown, !r1.un
 
 // -----
 
-func.func @top_k_computed_without_declared_type(%x: tensor<3x7xf32>, %k: tensor<1xi64>) -> !r1.unknown {
-  // expected-error @+1 {{TopK (opset 11): k is computed at run time and the model declares no static extent of the outputs along axis -1; r1c needs k known when it compiles}}
-  %v:2 = r1.onnx_node "TopK"(%x, %k) {domain = "", node_name = "t", onnx_attrs = {}, opset = 11 : i64} : (tensor<3x7xf32>, tensor<1xi64>) -> (!r1.unknown, !r1.unknown)
-  return %v#0 : !r1.unknown
+// TopK with k computed at run time and no declared extent: the whole axis
+// sorted, then its leading k entries kept.
+// CHECK-LABEL: func @top_k_computed_at_run_time
+// CHECK-SAME: (%[[X:.*]]: tensor<3x7xf32>, %[[K:.*]]: tensor<1xi64>) -> (tensor<3x?xf32>, tensor<3x?xi64>)
+func.func @top_k_computed_at_run_time(%x: tensor<3x7xf32>, %k: tensor<1xi64>) -> (!r1.unknown, !r1.unknown) {
+  // CHECK: %[[V:.*]], %[[I:.*]] = r1.top_k %[[X]] {axis = -1 : i64, k = 7 : i64, largest = true, sorted = true}
+  // CHECK: %[[KV:.*]] = r1.keep_leading %[[V]], %[[K]] {axis = 1 : i64} : (tensor<3x7xf32>, tensor<1xi64>) -> tensor<3x?xf32>
+  // CHECK: %[[KI:.*]] = r1.keep_leading %[[I]], %[[K]] {axis = 1 : i64} : (tensor<3x7xi64>, tensor<1xi64>) -> tensor<3x?xi64>
+  // CHECK: return %[[KV]], %[[KI]]
+  %v:2 = r1.onnx_node "TopK"(%x, %k) {domain = "", node_name = "t", onnx_attrs = {sorted = 0 : i64}, opset = 11 : i64} : (tensor<3x7xf32>, tensor<1xi64>) -> (!r1.unknown, !r1.unknown)
+  return %v#0, %v#1 : !r1.unknown, !r1.unknown
 }
 
 // -----
@@ -964,13 +971,15 @@ func.func @top_k_too_many(%x: tensor<3x7xf32>) -> !r1.unknown {
 
 // -----
 
-// NonMaxSuppression: the declared output gives the row count; an absent
-// maximum and IoU threshold become constants, an absent score threshold
-// stays absent.
+// NonMaxSuppression fills as many rows as can be selected (batches x
+// classes x boxes, or x the constant maximum), then keeps the rows the
+// model declares; an absent maximum and IoU threshold become constants,
+// an absent score threshold stays absent.
 // CHECK-LABEL: func @non_max_suppression
 // CHECK-SAME: (%[[B:.*]]: tensor<1x6x4xf32>, %[[S:.*]]: tensor<1x2x6xf32>, %[[M:.*]]: tensor<1xi64>, %[[I:.*]]: tensor<1xf32>, %[[T:.*]]: tensor<1xf32>)
 func.func @non_max_suppression(%b: tensor<1x6x4xf32>, %s: tensor<1x2x6xf32>, %m: tensor<1xi64>, %i: tensor<1xf32>, %t: tensor<1xf32>) -> (tensor<4x3xi64>, tensor<2x3xi64>) {
-  // CHECK: r1.non_max_suppression %[[B]], %[[S]], %[[M]], %[[I]], %[[T]] {center_point_box = true, num_selected = 4 : i64}
+  // CHECK: %[[ALL:.*]] = r1.non_max_suppression %[[B]], %[[S]], %[[M]], %[[I]], %[[T]] {center_point_box = true, num_selected = 12 : i64}
+  // CHECK: r1.slice %[[ALL]] {axes = array<i64: 0>, ends = array<i64: 4>, starts = array<i64: 0>, steps = array<i64: 1>} : (tensor<12x3xi64>) -> tensor<4x3xi64>
   %0 = r1.onnx_node "NonMaxSuppression"(%b, %s, %m, %i, %t) {domain = "", node_name = "nms", onnx_attrs = {center_point_box = 1 : i64}, opset = 11 : i64} : (tensor<1x6x4xf32>, tensor<1x2x6xf32>, tensor<1xi64>, tensor<1xf32>, tensor<1xf32>) -> tensor<4x3xi64>
   // CHECK-DAG: %[[ZERO:.*]] = r1.constant dense<0> : tensor<i64>
   // CHECK-DAG: %[[NOIOU:.*]] = r1.constant dense<0.000000e+00> : tensor<f32>
@@ -981,8 +990,17 @@ func.func @non_max_suppression(%b: tensor<1x6x4xf32>, %s: tensor<1x2x6xf32>, %m:
 
 // -----
 
-func.func @non_max_suppression_undeclared(%b: tensor<1x6x4xf32>, %s: tensor<1x1x6xf32>) -> !r1.unknown {
-  // expected-error @+1 {{NonMaxSuppression (opset 11): how many boxes it selects depends on the data: the shape of output #0 (selected_indices) must be declared in the model, as [count, 3]}}
-  %0 = r1.onnx_node "NonMaxSuppression"(%b, %s) {domain = "", node_name = "nms", onnx_attrs = {}, opset = 11 : i64} : (tensor<1x6x4xf32>, tensor<1x1x6xf32>) -> !r1.unknown
+// Without a declared row count, the selected rows (a batch index of 0 or
+// more) are counted and kept at run time; a constant maximum bounds them.
+// CHECK-LABEL: func @non_max_suppression_undeclared
+func.func @non_max_suppression_undeclared(%b: tensor<1x6x4xf32>, %s: tensor<1x2x6xf32>) -> !r1.unknown {
+  %max = r1.constant dense<2> : tensor<1xi64>
+  // CHECK: %[[ALL:.*]] = r1.non_max_suppression {{.*}} {center_point_box = false, num_selected = 4 : i64}
+  // CHECK: %[[BATCH:.*]] = r1.slice %[[ALL]] {axes = array<i64: 1>, ends = array<i64: 1>, starts = array<i64: 0>
+  // CHECK: r1.greater_equal %[[BATCH]]
+  // CHECK: %[[SUM:.*]] = r1.reduce_sum
+  // CHECK: %[[COUNT:.*]] = r1.reshape %[[SUM]]
+  // CHECK: r1.keep_leading %[[ALL]], %[[COUNT]] {axis = 0 : i64} : (tensor<4x3xi64>, tensor<1xi64>) -> tensor<?x3xi64>
+  %0 = r1.onnx_node "NonMaxSuppression"(%b, %s, %max) {domain = "", node_name = "nms", onnx_attrs = {}, opset = 11 : i64} : (tensor<1x6x4xf32>, tensor<1x2x6xf32>, tensor<1xi64>) -> !r1.unknown
   return %0 : !r1.unknown
 }

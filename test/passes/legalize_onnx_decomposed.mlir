@@ -116,10 +116,13 @@ func.func @einsum_bad_equation(%x: tensor<3x4xf32>) -> !r1.unknown {
 
 // -----
 
-// Compress keeps as many slices as the model declares: a gather by the
-// positions of the true conditions.
+// Compress gathers the slices at the positions r1.non_zero packs, and
+// keeps as many as the model declares.
 // CHECK-LABEL: func @compress_declared_count
-// CHECK: r1.gather %arg0, %{{.*}} {axis = 0 : i64} : (tensor<3x2xf32>, tensor<2xi64>) -> tensor<2x2xf32>
+// CHECK: %[[POS:.*]], %{{.*}} = r1.non_zero %arg1 : (tensor<3xi1>) -> (tensor<1x3xi64>, tensor<1xi64>)
+// CHECK: %[[FLAT:.*]] = r1.reshape %[[POS]]
+// CHECK: %[[ALL:.*]] = r1.gather %arg0, %[[FLAT]] {axis = 0 : i64} : (tensor<3x2xf32>, tensor<3xi64>) -> tensor<3x2xf32>
+// CHECK: r1.slice %[[ALL]] {axes = array<i64: 0>, ends = array<i64: 2>, starts = array<i64: 0>, steps = array<i64: 1>} : (tensor<3x2xf32>) -> tensor<2x2xf32>
 func.func @compress_declared_count(%x: tensor<3x2xf32>, %c: tensor<3xi1>) -> tensor<2x2xf32> {
   %0 = r1.onnx_node "Compress"(%x, %c) {domain = "", node_name = "cp", onnx_attrs = {axis = 0 : i64}, opset = 11 : i64} : (tensor<3x2xf32>, tensor<3xi1>) -> tensor<2x2xf32>
   return %0 : tensor<2x2xf32>
@@ -127,8 +130,24 @@ func.func @compress_declared_count(%x: tensor<3x2xf32>, %c: tensor<3xi1>) -> ten
 
 // -----
 
-func.func @nonzero_undeclared(%x: tensor<4xf32>) -> !r1.unknown {
-  // expected-error @+1 {{how many elements are nonzero depends on the data: it needs a static input and the output's shape declared in the model}}
-  %0 = r1.onnx_node "NonZero"(%x) {domain = "", node_name = "nz", onnx_attrs = {}, opset = 13 : i64} : (tensor<4xf32>) -> !r1.unknown
+// Without a declared count, NonZero keeps the columns the data gives, at
+// run time.
+// CHECK-LABEL: func @nonzero_undeclared
+// CHECK-SAME: -> tensor<2x?xi64>
+// CHECK: %[[POS:.*]], %[[COUNT:.*]] = r1.non_zero %arg0 : (tensor<4x5xf32>) -> (tensor<2x20xi64>, tensor<1xi64>)
+// CHECK: r1.keep_leading %[[POS]], %[[COUNT]] {axis = 1 : i64} : (tensor<2x20xi64>, tensor<1xi64>) -> tensor<2x?xi64>
+func.func @nonzero_undeclared(%x: tensor<4x5xf32>) -> !r1.unknown {
+  %0 = r1.onnx_node "NonZero"(%x) {domain = "", node_name = "nz", onnx_attrs = {}, opset = 13 : i64} : (tensor<4x5xf32>) -> !r1.unknown
   return %0 : !r1.unknown
+}
+
+// -----
+
+// A value whose size depends on the data reaches only graph outputs; the
+// node that reads one says which input and which node computed it.
+func.func @nonzero_consumed(%x: tensor<4x5xf32>) -> !r1.unknown {
+  %0 = r1.onnx_node "NonZero"(%x) {domain = "", node_name = "nz", onnx_attrs = {}, opset = 13 : i64} : (tensor<4x5xf32>) -> !r1.unknown loc("nz")
+  // expected-error @+1 {{Transpose (opset 13): input #0 has a size that depends on the data (computed by node 'nz'); r1c supports such values only as graph outputs so far}}
+  %1 = r1.onnx_node "Transpose"(%0) {domain = "", node_name = "t", onnx_attrs = {}, opset = 13 : i64} : (!r1.unknown) -> !r1.unknown
+  return %1 : !r1.unknown
 }

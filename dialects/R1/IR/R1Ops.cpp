@@ -660,6 +660,50 @@ LogicalResult TopKOp::verify() {
   return success();
 }
 
+LogicalResult NonZeroOp::inferReturnTypes(MLIRContext *context, std::optional<Location>,
+                                          Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  Type i64 = IntegerType::get(context, 64);
+  auto shape = getShapeOf(adaptor.getInput());
+  int64_t rank = shape ? int64_t(shape->size()) : kDynamic;
+  int64_t elements =
+      shape && !llvm::is_contained(*shape, kDynamic) ? productOfDims(*shape) : kDynamic;
+  types.push_back(makeTensorType(ArrayRef<int64_t>{rank, elements}, i64));
+  types.push_back(makeTensorType(ArrayRef<int64_t>{1}, i64));
+  return success();
+}
+
+LogicalResult NonZeroOp::verify() {
+  if (std::optional<int64_t> rank = getRankOf(getInput()); rank && *rank == 0)
+    return emitOpError("needs an input of rank 1 or more");
+  return success();
+}
+
+LogicalResult KeepLeadingOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                              Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  Type element = getElementTypeOf(adaptor.getInput());
+  auto shape = getShapeOf(adaptor.getInput());
+  std::optional<int64_t> axis =
+      shape ? normalizeAxis(adaptor.getAxis(), shape->size()) : std::nullopt;
+  if (!axis) {
+    types.push_back(makeTensorType(std::nullopt, element));
+    return success();
+  }
+  SmallVector<int64_t> result = *shape;
+  result[*axis] = kDynamic;
+  types.push_back(makeTensorType(ArrayRef<int64_t>(result), element));
+  return success();
+}
+
+LogicalResult KeepLeadingOp::verify() {
+  std::optional<int64_t> rank = getRankOf(getInput());
+  if (rank && !normalizeAxis(getAxis(), *rank))
+    return emitOpError() << "axis " << getAxis() << " is out of range for rank " << *rank;
+  auto count = getShapeOf(getCount());
+  if (count && !llvm::is_contained(*count, kDynamic) && productOfDims(*count) != 1)
+    return emitOpError() << "count must have one element, not " << describeShape(*count);
+  return success();
+}
+
 LogicalResult NonMaxSuppressionOp::inferReturnTypes(MLIRContext *context, std::optional<Location>,
                                                     Adaptor adaptor, SmallVectorImpl<Type> &types) {
   // A negative row count is the verifier's to report.
@@ -1436,6 +1480,12 @@ bool mlir::r1::isView(Operation *op) {
 
 std::optional<int64_t> mlir::r1::getDataDependentShapeBound(Value value) {
   Operation *op = value.getDefiningOp();
+  if (auto keep = dyn_cast_or_null<KeepLeadingOp>(op)) {
+    auto input = dyn_cast<RankedTensorType>(keep.getInput().getType());
+    if (!input || !input.hasStaticShape())
+      return std::nullopt;
+    return std::max<int64_t>(input.getNumElements(), 1);
+  }
   // computed_axes is the optional second operand.
   if (!isa_and_nonnull<ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp, ReduceProdOp>(op) ||
       op->getNumOperands() < 2)

@@ -26,8 +26,9 @@ bool isElementwise(Operation *op);
 bool isView(Operation *op);
 
 /// For a result whose dims depend on data, not only on its operands' types
-/// (a reduction over axes that arrive as a tensor), the most elements it can
-/// have; std::nullopt for every other value, and when no bound is known.
+/// (a reduction over axes that arrive as a tensor, r1.keep_leading), the most
+/// elements it can have; std::nullopt for every other value, and when no
+/// bound is known.
 std::optional<int64_t> getDataDependentShapeBound(Value value);
 
 } // namespace mlir::r1

@@ -535,9 +535,55 @@ def R1_NonMaxSuppressionOp : R1_TypedOp<"non_max_suppression"> {
   let hasVerifier = 1;
 }
 
+def R1_NonZeroOp : R1_TypedOp<"non_zero"> {
+  let summary = "Coordinates of the nonzero elements, packed at the front, and their count";
+  let description = [{
+    For an input of rank r (at least 1) with N elements, column j of
+    `positions` [r, N] holds the coordinates of the j-th nonzero element in
+    row-major order, for j below `count` (a one-element i64 tensor); the
+    columns after it are zero. NaN is nonzero; so is any true boolean.
+
+    The shapes stay static, bounded by N: ONNX NonZero and Compress take
+    the leading `count` columns with `r1.keep_leading` when the graph needs
+    the exact extent, or a fixed number when the model declares one.
+
+    ```mlir
+    %p, %n = r1.non_zero %mask : (tensor<4x5xi1>) -> (tensor<2x20xi64>, tensor<1xi64>)
+    ```
+  }];
+  let arguments = (ins R1_Tensor:$input);
+  let results = (outs TensorOf<[I64]>:$positions, TensorOf<[I64]>:$count);
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Shape and data movement
 //===----------------------------------------------------------------------===//
+
+def R1_KeepLeadingOp : R1_TypedOp<"keep_leading"> {
+  let summary = "The leading entries along one axis, as many as a count read at run time";
+  let description = [{
+    The first `count` entries of `input` along `axis`, where `count` is a
+    one-element i64 tensor read when the op runs and clamped to [0, the
+    input's extent]. The result's extent along the axis is known only then:
+    its type has `?` there, and the input's size bounds it, which is what
+    the memory plan reserves. The code reports the real dims with the
+    result.
+
+    Ops whose output size depends on the data (NonZero, Compress, Unique,
+    NonMaxSuppression, TopK with a computed k) compute a result padded to
+    its bound and end with this op.
+
+    ```mlir
+    %y = r1.keep_leading %padded, %count {axis = 1 : i64}
+        : (tensor<2x20xi64>, tensor<1xi64>) -> tensor<2x?xi64>
+    ```
+  }];
+  let arguments = (ins R1_Tensor:$input, TensorOf<[I64]>:$count, I64Attr:$axis);
+  let results = (outs R1_Tensor:$output);
+  let hasVerifier = 1;
+}
+
 
 def R1_ShapeOp : R1_TypedOp<"shape"> {
   let summary = "The dims [start, end) of a tensor as a 1-D i64 tensor";

@@ -1017,3 +1017,27 @@ func.func @non_max_suppression_negative_rows(%b: tensor<1x6x4xf32>, %s: tensor<1
   %0 = r1.non_max_suppression %b, %s, %m, %i {center_point_box = false, num_selected = -1 : i64} : (tensor<1x6x4xf32>, tensor<1x1x6xf32>, tensor<1xi64>, tensor<1xf32>) -> tensor<?x3xi64>
   return
 }
+
+// -----
+
+func.func @non_zero_of_a_scalar(%x: tensor<f32>) {
+  // expected-error @+1 {{'r1.non_zero' op needs an input of rank 1 or more}}
+  %p, %n = r1.non_zero %x : (tensor<f32>) -> (tensor<0x1xi64>, tensor<1xi64>)
+  return
+}
+
+// -----
+
+func.func @keep_leading_axis(%x: tensor<3x7xf32>, %n: tensor<1xi64>) {
+  // expected-error @+1 {{'r1.keep_leading' op axis 2 is out of range for rank 2}}
+  %0 = r1.keep_leading %x, %n {axis = 2 : i64} : (tensor<3x7xf32>, tensor<1xi64>) -> tensor<3x7xf32>
+  return
+}
+
+// -----
+
+func.func @keep_leading_count(%x: tensor<3x7xf32>, %n: tensor<2xi64>) {
+  // expected-error @+1 {{'r1.keep_leading' op count must have one element, not [2]}}
+  %0 = r1.keep_leading %x, %n {axis = 0 : i64} : (tensor<3x7xf32>, tensor<2xi64>) -> tensor<?x7xf32>
+  return
+}

@@ -569,6 +569,18 @@ func.func @non_max_suppression(%boxes: tensor<2x300x4xf32>, %scores: tensor<2x5x
   return
 }
 
+// CHECK-LABEL: func @non_zero_keep_leading
+// CHECK-SAME: (%[[M:.*]]: tensor<4x5xi1>, %[[X:.*]]: tensor<3x7xf16>)
+func.func @non_zero_keep_leading(%mask: tensor<4x5xi1>, %x: tensor<3x7xf16>) {
+  // CHECK: %[[P:.*]], %[[N:.*]] = r1.non_zero %[[M]] : (tensor<4x5xi1>) -> (tensor<2x20xi64>, tensor<1xi64>)
+  %p, %n = r1.non_zero %mask : (tensor<4x5xi1>) -> (tensor<2x20xi64>, tensor<1xi64>)
+  // CHECK: r1.keep_leading %[[P]], %[[N]] {axis = -1 : i64} : (tensor<2x20xi64>, tensor<1xi64>) -> tensor<2x?xi64>
+  %0 = r1.keep_leading %p, %n {axis = -1 : i64} : (tensor<2x20xi64>, tensor<1xi64>) -> tensor<2x?xi64>
+  // CHECK: r1.keep_leading %[[X]], %[[N]] {axis = 0 : i64} : (tensor<3x7xf16>, tensor<1xi64>) -> tensor<?x7xf16>
+  %1 = r1.keep_leading %x, %n {axis = 0 : i64} : (tensor<3x7xf16>, tensor<1xi64>) -> tensor<?x7xf16>
+  return
+}
+
 // CHECK-LABEL: func @top_k
 // CHECK-SAME: (%[[L:.*]]: tensor<?x32000xf32>, %[[U:.*]]: tensor<3x7x5xui8>)
 func.func @top_k(%logits: tensor<?x32000xf32>, %u: tensor<3x7x5xui8>) {
