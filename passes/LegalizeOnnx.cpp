@@ -133,24 +133,6 @@ LogicalResult reportUnsupportedOperators(ArrayRef<OnnxNodeOp> nodes) {
   return failure();
 }
 
-/// Values whose size only the data decides (NonZero's result, say) reach
-/// only graph outputs so far: code that reads them would need their dims
-/// at run time. Names the input and the node that computes it.
-LogicalResult checkNoDataSizedInputs(OnnxNode &node, OnnxNodeOp nodeOp) {
-  for (auto [index, input] : llvm::enumerate(nodeOp.getInputs())) {
-    auto type = dyn_cast<RankedTensorType>(input.getType());
-    if (!type || type.hasStaticShape() || !getDataDependentShapeBound(input))
-      continue;
-    InFlightDiagnostic diag = node.emitError()
-                              << "input #" << index << " has a size that depends on the data";
-    if (auto name = dyn_cast<NameLoc>(input.getLoc()))
-      diag << " (computed by node '" << name.getName().getValue() << "')";
-    diag << "; r1c supports such values only as graph outputs so far";
-    return failure();
-  }
-  return success();
-}
-
 FailureOr<SmallVector<Value>> NodeLegalizer::inlineSubgraph(Region &body, ValueRange arguments,
                                                             OpBuilder &builder) {
   Block &block = body.front();
@@ -191,7 +173,8 @@ FailureOr<SmallVector<Value>> NodeLegalizer::legalizeNode(OnnxNodeOp nodeOp, OpB
     return emitError(nodeOp.getLoc()) << "unsupported operator " << describeOperator(nodeOp),
            failure();
 
-  if (failed(checkNoDataSizedInputs(node, nodeOp)))
+  FailureOr<std::optional<DataSizedPlan>> dataSized = planDataSizedInputs(node, nodeOp);
+  if (failed(dataSized))
     return failure();
 
   // Ops the pattern builds land between `before` and the node.
@@ -241,6 +224,14 @@ FailureOr<SmallVector<Value>> NodeLegalizer::legalizeNode(OnnxNodeOp nodeOp, OpB
   if (replacements->size() > nodeOp.getNumResults())
     return node.emitError() << "legalization produced too many results", failure();
   replacements->resize(nodeOp.getNumResults());
+  // Outputs computed from padded inputs are cut to the same count.
+  if (*dataSized) {
+    builder.setInsertionPoint(nodeOp);
+    for (auto [value, axis] : llvm::zip((*replacements), (*dataSized)->outputAxes))
+      if (value && axis)
+        value = node.create<KeepLeadingOp>(value, (*dataSized)->count,
+                                           builder.getI64IntegerAttr(*axis));
+  }
   for (auto [index, result] : llvm::enumerate(nodeOp.getResults())) {
     Value &value = (*replacements)[index];
     if (!value) {

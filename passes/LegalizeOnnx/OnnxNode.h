@@ -154,6 +154,24 @@ void addControlFlow(SmallVectorImpl<OnnxPattern> &patterns);
 /// RNN, GRU and LSTM (Recurrent.cpp).
 void addRecurrent(SmallVectorImpl<OnnxPattern> &patterns);
 
+/// How a node reads inputs whose size depends on the data (results of
+/// r1.keep_leading), from DataSizedInputs.cpp.
+struct DataSizedPlan {
+  /// The count those inputs were cut to; the outputs are cut to it too.
+  Value count;
+  /// Per output, the axis along which it is cut; std::nullopt for outputs
+  /// whose size does not depend on the data.
+  SmallVector<std::optional<int64_t>> outputAxes;
+};
+
+/// For a node that reads values whose size depends on the data: points it
+/// at the padded values they were cut from and says how to cut its outputs.
+/// std::nullopt for a node without such inputs; failure, after an error
+/// naming the input and the node that computed it, when the node mixes the
+/// entries along the data-sized axis (or r1c does not know that it keeps
+/// them apart).
+FailureOr<std::optional<DataSizedPlan>> planDataSizedInputs(OnnxNode &node, OnnxNodeOp op);
+
 /// Loops, scans and recurrent ops are unrolled during legalization; beyond
 /// this many copies of body nodes (iterations times nodes per iteration) a
 /// node is refused rather than compiled into an enormous graph.

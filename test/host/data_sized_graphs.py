@@ -29,6 +29,24 @@ GRAPHS = {
         { a = NonMaxSuppression (boxes, scores, m, iou, st)
           ab = Abs (boxes)
           c = NonMaxSuppression <center_point_box = 1> (ab, scores, m2, iou2) }""",
+    # Nodes that read such results run on the padded values and are cut
+    # again: x[mask] as torch exports it (NonZero, Transpose, GatherND) with
+    # elementwise ops after, and the boxes and classes NonMaxSuppression
+    # selects, gathered from its rows and concatenated.
+    "data_sized_consumers": """
+        <ir_version: 8, opset_import: ["" : 13]>
+        dc (float[4, 6] x, float[2, 60, 4] boxes, float[2, 3, 60] scores) => (y, s, det, flat)
+        <float zero = {0.0}, float two = {2.0}, int64 c0 = {0}, int64 c1 = {1}, int64 c2 = {2},
+         int64 sixty = {60}, int64[2] rows = {-1, 4}, int64[1] ax1 = {1}, int64[1] m = {8},
+         float[1] iou = {0.3}, float[1] st = {0.2}>
+        { mask = Greater (x, zero)  nz = NonZero (mask)  t = Transpose (nz)
+          g = GatherND (x, t)  y = Mul (g, two)  s = Sigmoid (g)
+          sel = NonMaxSuppression (boxes, scores, m, iou, st)
+          batch = Gather <axis = 1> (sel, c0)  box = Gather <axis = 1> (sel, c2)
+          first = Mul (batch, sixty)  flat = Add (first, box)
+          all = Reshape (boxes, rows)  picked = Gather <axis = 0> (all, flat)
+          cls = Gather <axis = 1> (sel, c1)  column = Unsqueeze (cls, ax1)
+          clsf = Cast <to = 1> (column)  det = Concat <axis = 1> (picked, clsf) }""",
 }
 
 # k in [0, 5] (TopK along axis 0 has 5 rows); Unique's values in [0, 6)
@@ -40,4 +58,4 @@ INPUT_RANGES = {
 
 # Non-maximum suppression is checked against ONNX's reference, as the
 # other NonMaxSuppression graphs are.
-ONNX_REFERENCE = {"data_sized_non_max_suppression"}
+ONNX_REFERENCE = {"data_sized_non_max_suppression", "data_sized_consumers"}

@@ -143,11 +143,39 @@ func.func @nonzero_undeclared(%x: tensor<4x5xf32>) -> !r1.unknown {
 
 // -----
 
-// A value whose size depends on the data reaches only graph outputs; the
-// node that reads one says which input and which node computed it.
-func.func @nonzero_consumed(%x: tensor<4x5xf32>) -> !r1.unknown {
-  %0 = r1.onnx_node "NonZero"(%x) {domain = "", node_name = "nz", onnx_attrs = {}, opset = 13 : i64} : (tensor<4x5xf32>) -> !r1.unknown loc("nz")
-  // expected-error @+1 {{Transpose (opset 13): input #0 has a size that depends on the data (computed by node 'nz'); r1c supports such values only as graph outputs so far}}
+// A node that reads a value whose size depends on the data runs on the
+// padded value, and its outputs are cut to the same count: x[mask] as
+// torch exports it (NonZero, Transpose, GatherND), then an elementwise op.
+// CHECK-LABEL: func @nonzero_gather_nd
+// CHECK-SAME: -> tensor<?xf32>
+// CHECK: %[[POS:.*]], %[[COUNT:.*]] = r1.non_zero %{{.*}} : (tensor<4x5xi1>) -> (tensor<2x20xi64>, tensor<1xi64>)
+// CHECK-NOT: r1.keep_leading
+// CHECK: %[[T:.*]] = r1.transpose %[[POS]] {{.*}} -> tensor<20x2xi64>
+// CHECK-NOT: r1.keep_leading
+// CHECK: %[[G:.*]] = r1.gather_nd %arg0, %[[T]] {{.*}} -> tensor<20xf32>
+// CHECK-NOT: r1.keep_leading
+// CHECK: %[[M:.*]] = r1.mul %[[G]]
+// CHECK: %[[CUT:.*]] = r1.keep_leading %[[M]], %[[COUNT]] {axis = 0 : i64} : (tensor<20xf32>, tensor<1xi64>) -> tensor<?xf32>
+// CHECK: return %[[CUT]]
+func.func @nonzero_gather_nd(%x: tensor<4x5xf32>) -> !r1.unknown {
+  %zero = r1.constant dense<0.0> : tensor<f32>
+  %two = r1.constant dense<2.0> : tensor<f32>
+  %m = r1.onnx_node "Greater"(%x, %zero) {domain = "", node_name = "g", onnx_attrs = {}, opset = 13 : i64} : (tensor<4x5xf32>, tensor<f32>) -> !r1.unknown
+  %0 = r1.onnx_node "NonZero"(%m) {domain = "", node_name = "nz", onnx_attrs = {}, opset = 13 : i64} : (!r1.unknown) -> !r1.unknown
   %1 = r1.onnx_node "Transpose"(%0) {domain = "", node_name = "t", onnx_attrs = {}, opset = 13 : i64} : (!r1.unknown) -> !r1.unknown
+  %2 = r1.onnx_node "GatherND"(%x, %1) {domain = "", node_name = "gnd", onnx_attrs = {}, opset = 13 : i64} : (tensor<4x5xf32>, !r1.unknown) -> !r1.unknown
+  %3 = r1.onnx_node "Mul"(%2, %two) {domain = "", node_name = "mul", onnx_attrs = {}, opset = 13 : i64} : (!r1.unknown, tensor<f32>) -> !r1.unknown
+  return %3 : !r1.unknown
+}
+
+// -----
+
+// A node that mixes the entries along the data-sized axis is refused,
+// naming the input and the node that computed it.
+func.func @nonzero_reduced_along_its_count(%x: tensor<4x5xf32>) -> !r1.unknown {
+  %axes = r1.constant dense<1> : tensor<1xi64>
+  %0 = r1.onnx_node "NonZero"(%x) {domain = "", node_name = "nz", onnx_attrs = {}, opset = 13 : i64} : (tensor<4x5xf32>) -> !r1.unknown loc("nz")
+  // expected-error @+1 {{ReduceSum (opset 13): input #0 has a size that depends on the data (computed by node 'nz'), and ReduceSum mixes entries along that axis or is not yet supported on such values}}
+  %1 = r1.onnx_node "ReduceSum"(%0, %axes) {domain = "", node_name = "r", onnx_attrs = {}, opset = 13 : i64} : (!r1.unknown, tensor<1xi64>) -> !r1.unknown
   return %1 : !r1.unknown
 }
