@@ -747,6 +747,9 @@ int runCompiler(const CompilerOptions &options) {
 void printSupportedOps() {
   for (StringRef op : r1::getSupportedOnnxOps())
     llvm::outs() << op << "\n";
+  // Other domains' ops carry their domain, as ONNX's operator lists name them.
+  for (StringRef op : r1::getSupportedMlOps())
+    llvm::outs() << "ai.onnx.ml." << op << "\n";
 }
 
 std::string getVersionString() {

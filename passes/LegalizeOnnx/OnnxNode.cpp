@@ -414,10 +414,17 @@ const OnnxPattern *mlir::r1::findPattern(StringRef domain, StringRef opType, int
   return nullptr;
 }
 
-SmallVector<StringRef> mlir::r1::getSupportedOnnxOps() {
+/// The op types of sorted `patterns`, once each.
+static SmallVector<StringRef> opTypesOf(ArrayRef<OnnxPattern> patterns) {
   SmallVector<StringRef> ops;
-  for (const OnnxPattern &pattern : getDefaultDomainPatterns())
+  for (const OnnxPattern &pattern : patterns)
     if (ops.empty() || ops.back() != pattern.opType)
       ops.push_back(pattern.opType);
   return ops;
 }
+
+SmallVector<StringRef> mlir::r1::getSupportedOnnxOps() {
+  return opTypesOf(getDefaultDomainPatterns());
+}
+
+SmallVector<StringRef> mlir::r1::getSupportedMlOps() { return opTypesOf(getMlDomainPatterns()); }

@@ -188,6 +188,8 @@ ArrayRef<OnnxPattern> getMlDomainPatterns();
 const OnnxPattern *findPattern(StringRef domain, StringRef opType, int64_t opset);
 /// Op types of the default domain that legalization supports, sorted.
 SmallVector<StringRef> getSupportedOnnxOps();
+/// Op types of the ai.onnx.ml domain that legalization supports, sorted.
+SmallVector<StringRef> getSupportedMlOps();
 
 //===----------------------------------------------------------------------===//
 // Building blocks shared by the pattern files

@@ -121,7 +121,8 @@ int main(int argc, char **argv) {
   bool noProgress = false;
   app.add_flag("--no-progress", noProgress, "Do not show progress on a terminal");
   app.add_flag("--list-ops", listOps,
-               "Print the ONNX operators (default domain) r1c supports and exit");
+               "Print the ONNX operators r1c supports and exit: the default domain's "
+               "by name, then ai.onnx.ml's as ai.onnx.ml.NAME");
 
   try {
     app.parse(argc, argv);
