@@ -176,7 +176,9 @@ void PlanMemoryPass::runOnOperation() {
     bufferOf[member] = it->second;
   }
   // Scratch a kernel's variant needs while it runs: a buffer alive for
-  // that kernel alone, apart from its inputs and results.
+  // that kernel alone, apart from its inputs and results. The dims a
+  // keep_leading's GPU code leaves there live on: the runtime reads them
+  // after the last launch.
   SmallVector<std::pair<r1k::KernelOp, size_t>> scratchOf;
   for (auto [index, kernel] : llvm::enumerate(kernels)) {
     int64_t bytes = r1k::getScratchBytes(kernel);
@@ -184,9 +186,11 @@ void PlanMemoryPass::runOnOperation() {
       kernel.removeScratchOffsetAttr();
       continue;
     }
+    bool reportsDims = llvm::any_of(kernel.getBody().front(),
+                                    [](Operation &op) { return isa<r1::KeepLeadingOp>(op); });
     scratchOf.emplace_back(kernel, buffers.size());
     buffers.push_back(Buffer{Value(), (bytes + kAlignment - 1) / kAlignment * kAlignment,
-                             int64_t(index), int64_t(index)});
+                             int64_t(index), reportsDims ? end : int64_t(index)});
     dynamic.push_back(false);
   }
   // Sizes that depend on a dynamic dim are placed by the runtime.

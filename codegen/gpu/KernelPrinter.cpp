@@ -41,7 +41,10 @@ std::string describeType(RankedTensorType type) {
   std::string text;
   llvm::raw_string_ostream os(text);
   os << type.getElementType() << "[";
-  llvm::interleave(type.getShape(), os, ",");
+  // A dim the data decide (keep_leading's) prints as "?".
+  llvm::interleave(
+      type.getShape(), os,
+      [&](int64_t dim) { ShapedType::isDynamic(dim) ? void(os << "?") : void(os << dim); }, ",");
   os << "]";
   return text;
 }
@@ -53,10 +56,13 @@ LogicalResult checkValue(Value value, Operation *at) {
   if (!type)
     return at->emitOpError("has a value of type ")
            << value.getType() << ", which GPU code cannot hold";
-  if (!type.hasStaticShape() && r1k::getDataDependentShapeBound(value))
+  // keep_leading writes its dims where the runtime reads them; other ops
+  // whose dims the data decide have no GPU code yet.
+  bool dataSized = !type.hasStaticShape() && r1k::getDataDependentShapeBound(value);
+  if (dataSized && !value.getDefiningOp<KeepLeadingOp>())
     return at->emitError("its result's size depends on the data (")
            << type << "); GPU targets do not support such results yet, the host target does";
-  if (!type.hasStaticShape())
+  if (!type.hasStaticShape() && !dataSized)
     return at->emitOpError("has a tensor with a dynamic dim (")
            << type << "); GPU code needs static shapes";
   if (KernelWriter::computeType(type.getElementType()).empty())
@@ -144,6 +150,7 @@ LogicalResult dispatch(KernelWriter &w) {
           .Case<TopKOp>([](auto) { return printTopKKernel; })
           .Case<NonMaxSuppressionOp>([](auto) { return printNonMaxSuppressionKernel; })
           .Case<NonZeroOp>([](auto) { return printNonZeroKernel; })
+          .Case<KeepLeadingOp>([](auto) { return printKeepLeadingKernel; })
           .Default([](Operation *) { return nullptr; });
   if (!printer)
     return w.anchor->emitOpError("has no GPU code generation yet (kernel '")

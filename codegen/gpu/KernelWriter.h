@@ -153,7 +153,8 @@ mlir::LogicalResult printMovementKernel(KernelWriter &w);    // MovementPrinter.
 mlir::LogicalResult printScatterKernel(KernelWriter &w);     // ScatterPrinter.cpp
 mlir::LogicalResult printTopKKernel(KernelWriter &w);        // TopKPrinter.cpp
 mlir::LogicalResult printNonMaxSuppressionKernel(KernelWriter &w); // NonMaxSuppressionPrinter.cpp
-mlir::LogicalResult printNonZeroKernel(KernelWriter &w);           // NonZeroPrinter.cpp
+mlir::LogicalResult printNonZeroKernel(KernelWriter &w);           // DataSizedPrinter.cpp
+mlir::LogicalResult printKeepLeadingKernel(KernelWriter &w);       // DataSizedPrinter.cpp
 
 /// A batch of matrix products C[b] = A[b] B[b] (m x k times k x n) whose
 /// operands and result are read and written through callbacks, so that

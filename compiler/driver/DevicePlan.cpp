@@ -48,11 +48,6 @@ FailureOr<DeviceEntry> planDeviceEntry(func::FuncOp function,
                                                  const WeightLayout &weights) {
   DeviceEntry entry;
   entry.signature = signature;
-  for (const std::vector<int64_t> &dims : signature.outputDims)
-    for (int64_t dim : dims)
-      if (dim < 0)
-        return function.emitError("an output's dims are computed at run time, which GPU plans "
-                                  "do not support yet; compile with --target=host");
   for (Operation &op : function.getBody().front()) {
     if (isa<r1k::KernelOp, r1::ConstantOp, func::ReturnOp>(op) || r1::isView(&op))
       continue;
@@ -91,6 +86,21 @@ FailureOr<DeviceEntry> planDeviceEntry(func::FuncOp function,
     if (failed(location))
       return failure();
     entry.outputs.push_back(*location);
+  }
+  // Dims computed at run time: keep_leading's kernel leaves them in its
+  // scratch, which the memory plan keeps to the end.
+  for (Value value : ret->getOperands()) {
+    if (cast<RankedTensorType>(value.getType()).hasStaticShape())
+      continue;
+    auto kernel = value.getDefiningOp<r1k::KernelOp>();
+    bool reports = kernel && kernel.getScratchOffset() &&
+                   llvm::any_of(kernel.getBody().front(),
+                                [](Operation &op) { return isa<r1::KeepLeadingOp>(op); });
+    if (!reports)
+      return (kernel ? kernel.getOperation() : ret)
+          ->emitError("an output's dims are computed at run time by code that does not report them "
+                      "to a GPU plan; compile with --target=host");
+    entry.outputDims.push_back(DeviceLocation{R1RT_DEVICE_ARENA, *kernel.getScratchOffset()});
   }
   return entry;
 }
@@ -133,6 +143,11 @@ std::string printLaunchList(StringRef arch, ArrayRef<DeviceEntry> entries,
     for (auto [index, output] : llvm::enumerate(entry.outputs)) {
       os << "output " << index << " ";
       print(output);
+      os << "\n";
+    }
+    for (const DeviceLocation &dims : entry.outputDims) {
+      os << "dims ";
+      print(dims);
       os << "\n";
     }
   }

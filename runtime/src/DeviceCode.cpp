@@ -36,9 +36,6 @@ bool readEntry(PlanReader &reader, const std::vector<int32_t> &inputRanks,
       plan.arenaSize >= kMaxArena || !readTensors(reader, inputRanks, false, plan.inputs) ||
       !readTensors(reader, outputRanks, true, plan.outputs))
     return false;
-  for (const PlanTensor &output : plan.outputs)
-    if (output.dataDependent())
-      return false;
   uint32_t launchCount;
   if (!reader.u32(launchCount) || launchCount > kMaxLaunches)
     return false;
@@ -64,6 +61,16 @@ bool readEntry(PlanReader &reader, const std::vector<int32_t> &inputRanks,
   for (DeviceLocation &output : entry.outputs)
     if (!readLocation(reader, plan, weightsSize, output))
       return false;
+  entry.outputDims.resize(plan.outputs.size());
+  for (size_t i = 0; i < plan.outputs.size(); ++i) {
+    if (!plan.outputs[i].dataDependent())
+      continue;
+    // The dims are int64s in the arena, within it.
+    DeviceLocation &dims = entry.outputDims[i];
+    if (!readLocation(reader, plan, weightsSize, dims) || dims.kind != R1RT_DEVICE_ARENA ||
+        dims.value + 8 * plan.outputs[i].dims.size() > plan.arenaSize)
+      return false;
+  }
   return true;
 }
 

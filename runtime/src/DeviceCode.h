@@ -28,6 +28,9 @@ struct DeviceEntry {
   PlanEntry plan; // the bucket's name as its symbol, arena size, tensors
   std::vector<DeviceLaunch> launches;
   std::vector<DeviceLocation> outputs;
+  // Per output: where the launches leave its dims, for outputs with dims
+  // computed at run time (kind R1RT_DEVICE_ARENA); unused for the others.
+  std::vector<DeviceLocation> outputDims;
 };
 
 struct DeviceCode {

@@ -87,7 +87,7 @@ public:
   const std::string &description() const override { return describedAs; }
 
   r1rt_status_t run(size_t index, const void *const *inputs, void *const *outputs,
-                    int64_t *) override {
+                    int64_t *outputDims) override {
     const DeviceEntry &entry = code.entries[index];
     if (r1rt_status_t status = driver->makeCurrent())
       return status;
@@ -125,11 +125,38 @@ public:
     };
     if (r1rt_status_t status = launchAll(index, entry, address))
       return status;
-    for (size_t i = 0; i < entry.outputs.size(); ++i)
-      if (uint64_t bytes = byteSize(entry.plan.outputs[i].dims, outputInfo[i].dtype))
+    // Every output's dims, rank after rank: the plan's, or for dims computed
+    // at run time those the launches left in the arena. Sized up front, as
+    // the copies into it are queued. An output of such dims holds its
+    // elements packed at the front of room for its most elements, which is
+    // copied whole, so no copy waits for the dims.
+    size_t dimCount = 0;
+    for (const PlanTensor &output : entry.plan.outputs)
+      dimCount += output.dims.size();
+    reportedDims.resize(dimCount);
+    size_t at = 0;
+    for (size_t i = 0; i < entry.outputs.size(); ++i) {
+      const PlanTensor &planned = entry.plan.outputs[i];
+      uint64_t bytes = byteSize(planned.dims, outputInfo[i].dtype);
+      if (planned.dataDependent()) {
+        bytes = planned.maxElements * r1rt_dtype_size(outputInfo[i].dtype);
+        if (r1rt_status_t status =
+                driver->copyToHost(reportedDims.data() + at, address(entry.outputDims[i]),
+                                   planned.dims.size() * sizeof(int64_t)))
+          return status;
+      } else {
+        std::copy(planned.dims.begin(), planned.dims.end(), reportedDims.begin() + at);
+      }
+      at += planned.dims.size();
+      if (bytes)
         if (r1rt_status_t status = driver->copyToHost(outputs[i], address(entry.outputs[i]), bytes))
           return status;
-    return driver->synchronize();
+    }
+    if (r1rt_status_t status = driver->synchronize())
+      return status;
+    if (outputDims)
+      std::copy(reportedDims.begin(), reportedDims.end(), outputDims);
+    return nullptr;
   }
 
   template <typename Address>
@@ -186,6 +213,7 @@ public:
   DevicePointer memory = 0;
   uint64_t memoryBytes = 0;
   std::vector<void *> graphs; // per entry, captured at its first run
+  std::vector<int64_t> reportedDims;
   bool useGraphs = true;
   std::string describedAs;
 };

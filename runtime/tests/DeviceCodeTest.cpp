@@ -92,7 +92,7 @@ TEST(DeviceCode, ReadsWhatTheWriterWrites) {
 
 TEST(DeviceCode, OtherVersionIsUnimplemented) {
   std::vector<uint8_t> bytes = validSection();
-  bytes[4] = 2;
+  bytes[4] = R1RT_DEVICE_CODE_VERSION + 1;
   EXPECT_EQ(parseCode(bytes), R1RT_UNIMPLEMENTED);
 }
 
@@ -139,10 +139,24 @@ TEST(DeviceCode, LocationsOutsideTheirBuffersAreRefused) {
   EXPECT_EQ(parseCode(r1c::artifact::encodeDeviceCode(deviceModules(), entries)), R1RT_DATA_LOSS);
 }
 
-TEST(DeviceCode, OutputsComputedAtRunTimeAreRefused) {
+TEST(DeviceCode, OutputsComputedAtRunTimeSayWhereTheirDimsAre) {
   std::vector<r1c::DeviceEntry> entries = {deviceEntry(2)};
   entries[0].signature.outputDims = {{2, -1}};
+  // Without a location for the dims the section is short.
   EXPECT_EQ(parseCode(r1c::artifact::encodeDeviceCode(deviceModules(), entries)), R1RT_DATA_LOSS);
+  // Two int64s at the end of the arena (512 bytes).
+  entries[0].outputDims = {{R1RT_DEVICE_ARENA, 496}};
+  r1rt::DeviceCode code;
+  ASSERT_EQ(parseCode(r1c::artifact::encodeDeviceCode(deviceModules(), entries), code), R1RT_OK);
+  EXPECT_EQ(code.entries[0].outputDims[0].value, 496u);
+  // Dims that would end past the arena, or that are not in it.
+  for (r1c::DeviceLocation dims :
+       {r1c::DeviceLocation{R1RT_DEVICE_ARENA, 504}, r1c::DeviceLocation{R1RT_DEVICE_WEIGHTS, 0},
+        r1c::DeviceLocation{R1RT_DEVICE_INPUT, 0}}) {
+    entries[0].outputDims = {dims};
+    EXPECT_EQ(parseCode(r1c::artifact::encodeDeviceCode(deviceModules(), entries)), R1RT_DATA_LOSS)
+        << "dims of kind " << dims.kind << " at " << dims.value;
+  }
 }
 
 // An artifact with one CUDA section, its weights, and no host code.

@@ -128,6 +128,19 @@ g ({T}[8, 32] x, {T}[32, 48] w1, {T}[48] b1, {T}[48, 16] w2, {T}[16] b2) => ({T}
   o = MatMul (r, w2)
   y = Add (o, b2)
 }""", weights=("w1", "b1", "w2", "b2")),
+    # Results whose size depends on the data: x[x > 0] as torch exports it
+    # (NonZero, Transpose, GatherND), doubled. The launches leave the dims
+    # in the arena and the runtime reads them back with the elements.
+    case("data_sized", """
+g (float[6, 7] x) => (float[n] y, int64[n, 2] idx) {
+  zero = Constant <value = float {0.0}> ()
+  two = Constant <value = float {2.0}> ()
+  m = Greater (x, zero)
+  nz = NonZero (m)
+  idx = Transpose (nz)
+  g = GatherND (x, idx)
+  y = Mul (g, two)
+}"""),
     # Buckets of 2 and 4 rows; a batch of 3 runs padded in the bucket of 4.
     case("symbolic_batch", """
 g (float[N, 32] x, float[32, 16] w, float[16] b) => (float[N, 16] y) {

@@ -122,7 +122,10 @@ NmsScratchLayout getNmsScratchLayout(r1::NonMaxSuppressionOp op) {
 
 int64_t getScratchBytes(KernelOp kernel) {
   int64_t staging = getAnchorStagingBytes(kernel);
-  for (Operation &op : kernel.getBody().front())
+  for (Operation &op : kernel.getBody().front()) {
+    // GPU code leaves the dims of its result there for the runtime.
+    if (auto keep = dyn_cast<r1::KeepLeadingOp>(op))
+      return staging + 8 * std::max<int64_t>(1, cast<RankedTensorType>(keep.getType()).getRank());
     if (auto nms = dyn_cast<r1::NonMaxSuppressionOp>(op)) {
       auto boxes = dyn_cast<RankedTensorType>(nms.getBoxes().getType());
       auto scores = dyn_cast<RankedTensorType>(nms.getScores().getType());
@@ -130,6 +133,7 @@ int64_t getScratchBytes(KernelOp kernel) {
         return staging;
       return staging + getNmsScratchLayout(nms).bytes();
     }
+  }
   DictionaryAttr variants = kernel.getVariantsAttr();
   if (!variants)
     return staging;

@@ -164,8 +164,7 @@ typedef struct r1rt_artifact_section_entry_s {
  *     uint32 len, bytes         the bucket's name ("batch8"), or "static"
  *     uint64 arena_size         bytes of device scratch memory it needs
  *     per input, then per output: the tensors exactly as in the host plan
- *                               (dims, pad_axis; outputs also max_elements),
- *                               with no dims computed at run time
+ *                               (dims, pad_axis; outputs also max_elements)
  *     uint32 launch_count, then per launch, in order:
  *       uint32 module           index into the modules
  *       uint32 grid[3], block[3]
@@ -173,6 +172,11 @@ typedef struct r1rt_artifact_section_entry_s {
  *       uint32 arg_count, then per argument a location (below): the kernel
  *                               takes one pointer per argument
  *     per output: a location, where the output lies after the launches
+ *     per output with dims computed at run time (a -1 dim), in output
+ *                               order: a location in the arena where the
+ *                               launches leave its dims, one int64 each;
+ *                               the output's elements lie packed at the
+ *                               front of its location
  *   location:
  *     uint32 kind               R1RT_DEVICE_INPUT, _ARENA or _WEIGHTS
  *     uint64 value              the input's index, or a byte offset into the
@@ -182,7 +186,7 @@ typedef struct r1rt_artifact_section_entry_s {
  * offset, uploaded once per session. The payload ends exactly at the end of
  * the section. */
 #define R1RT_DEVICE_CODE_MAGIC 0x43443152u /* "R1DC" in file order */
-#define R1RT_DEVICE_CODE_VERSION 1u
+#define R1RT_DEVICE_CODE_VERSION 2u
 #define R1RT_DEVICE_INPUT 0u
 #define R1RT_DEVICE_ARENA 1u
 #define R1RT_DEVICE_WEIGHTS 2u

@@ -70,6 +70,8 @@ struct DeviceEntry {
   HostPlanEntry signature;
   std::vector<DeviceLaunch> launches;
   std::vector<DeviceLocation> outputs;
+  // Where the dims of each output computed at run time lie, in output order.
+  std::vector<DeviceLocation> outputDims;
 };
 
 namespace artifact {
@@ -245,6 +247,8 @@ inline std::vector<uint8_t> encodeDeviceCode(const std::vector<DeviceModule> &mo
     }
     for (const DeviceLocation &output : entry.outputs)
       appendLocation(output);
+    for (const DeviceLocation &dims : entry.outputDims)
+      appendLocation(dims);
   }
   return out;
 }

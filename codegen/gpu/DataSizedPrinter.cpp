@@ -1,6 +1,9 @@
-//===- NonZeroPrinter.cpp - non_zero in one block -------------------------===//
+//===- DataSizedPrinter.cpp - non_zero and keep_leading -------------------===//
 //
-// The host's non_zero (codegen/host/DataSizedAnchors.cpp) places each
+// The two halves of an op whose result size depends on the data, as the
+// host has them (codegen/host/DataSizedAnchors.cpp).
+//
+// non_zero: the host places each
 // nonzero element by how many came before it. One block does the same in
 // three steps: each thread counts the nonzero elements of its contiguous
 // chunk, one thread turns the counts into each chunk's first column (and
@@ -9,9 +12,16 @@
 // result is the host's exactly. One block suits the masks NonZero sees in
 // models (thousands to a few million elements).
 //
+// keep_leading: a thread per element kept, reading the count from device
+// memory, copies it to the front of the result (never over its input: the
+// memory plan shares storage only within elementwise kernels); thread 0
+// leaves the result's dims in the kernel's scratch, where the runtime reads
+// them after the launches.
+//
 //===----------------------------------------------------------------------===//
 #include "codegen/gpu/KernelWriter.h"
 #include "dialects/R1/IR/R1Ops.h"
+#include "dialects/R1/IR/ShapeInference.h"
 
 using namespace mlir;
 using namespace mlir::r1;
@@ -20,6 +30,7 @@ namespace r1c::gpu {
 namespace {
 
 constexpr int64_t kThreads = 256;
+constexpr int64_t kMaxBlocks = int64_t(1) << 20;
 
 } // namespace
 
@@ -74,6 +85,42 @@ LogicalResult printNonZeroKernel(KernelWriter &w) {
      << "ll; r1_j += " << kThreads << ") {\n";
   for (int64_t d = 0; d < int64_t(shape.size()); ++d)
     os << "    r0[" << d * elements << "ll + r1_j] = 0;\n";
+  os << "  }\n";
+  return success();
+}
+
+LogicalResult printKeepLeadingKernel(KernelWriter &w) {
+  auto op = cast<KeepLeadingOp>(w.anchor);
+  auto type = cast<RankedTensorType>(op.getInput().getType());
+  ArrayRef<int64_t> shape = type.getShape();
+  int64_t axis = *normalizeAxis(op.getAxis(), shape.size());
+  int64_t extent = shape[axis];
+  int64_t outer = productOfDims(shape.take_front(axis));
+  int64_t inner = productOfDims(shape.drop_front(axis + 1));
+  std::string count = w.element(op.getCount(), "0");
+  std::string source = w.storageElement(op.getInput(), "r1_from");
+  if (count.empty() || source.empty())
+    return failure();
+  w.launch.grid = {std::min(KernelWriter::blocksFor(type.getNumElements(), kThreads), kMaxBlocks),
+                   1, 1};
+  w.launch.block = {kThreads, 1, 1};
+  w.launch.scratch = true;
+  raw_ostream &os = w.os;
+  os << "  long long r1_n = " << count << ";\n"
+     << "  r1_n = r1_n < 0 ? 0 : (r1_n > " << extent << "ll ? " << extent << "ll : r1_n);\n"
+     << "  const long long r1_row = r1_n * " << inner << "ll;\n"
+     << "  for (long long r1_j = (long long)blockIdx.x * " << kThreads << " + threadIdx.x; r1_j < "
+     << outer << "ll * r1_row; r1_j += (long long)gridDim.x * " << kThreads << ") {\n"
+     << "    const long long r1_o = r1_j / r1_row;\n"
+     << "    const r1_i r1_from = (r1_i)(r1_o * " << extent * inner
+     << "ll + (r1_j - r1_o * r1_row));\n"
+     << "    r0[r1_j] = " << source << ";\n"
+     << "  }\n"
+     << "  if (blockIdx.x == 0 && threadIdx.x == 0) {\n"
+     << "    long long *r1_dims = (long long *)r1_scratch;\n";
+  for (auto [d, dim] : llvm::enumerate(shape))
+    os << "    r1_dims[" << d
+       << "] = " << (int64_t(d) == axis ? "r1_n" : std::to_string(dim) + "ll") << ";\n";
   os << "  }\n";
   return success();
 }
