@@ -140,6 +140,7 @@ LogicalResult dispatch(KernelWriter &w) {
           .Case<ScatterElementsOp, ScatterNDOp>([](auto) { return printScatterKernel; })
           .Case<TopKOp>([](auto) { return printTopKKernel; })
           .Case<NonMaxSuppressionOp>([](auto) { return printNonMaxSuppressionKernel; })
+          .Case<RecurrenceOp>([](auto) { return printRecurrenceKernel; })
           .Default([](Operation *) { return nullptr; });
   if (!printer)
     return w.anchor->emitOpError("has no GPU code generation yet (kernel '")

@@ -28,6 +28,7 @@ LogicalResult emitAnchor(KernelBuilder &kb, Operation *op, ArrayRef<llvm::Value 
           .Case<ScatterElementsOp, ScatterNDOp>([](auto) { return emitScatter; })
           .Case<TopKOp>([](auto) { return emitTopK; })
           .Case<NonMaxSuppressionOp>([](auto) { return emitNonMaxSuppression; })
+          .Case<RecurrenceOp>([](auto) { return emitRecurrence; })
           .Default([](Operation *) { return nullptr; });
   if (!emitter)
     return op->emitOpError("has no host code generation yet");

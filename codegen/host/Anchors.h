@@ -66,6 +66,10 @@ mlir::LogicalResult emitTopK(KernelBuilder &, mlir::Operation *, llvm::ArrayRef<
 mlir::LogicalResult emitNonMaxSuppression(KernelBuilder &, mlir::Operation *,
                                           llvm::ArrayRef<llvm::Value *>,
                                           llvm::ArrayRef<llvm::Value *>);
+// The time loop of RNN, GRU and LSTM, state in the kernel's scratch
+// (RecurrenceAnchors.cpp).
+mlir::LogicalResult emitRecurrence(KernelBuilder &, mlir::Operation *,
+                                   llvm::ArrayRef<llvm::Value *>, llvm::ArrayRef<llvm::Value *>);
 
 } // namespace r1c
 

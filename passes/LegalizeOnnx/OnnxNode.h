@@ -146,7 +146,7 @@ void addControlFlow(SmallVectorImpl<OnnxPattern> &patterns);
 /// RNN, GRU and LSTM (Recurrent.cpp).
 void addRecurrent(SmallVectorImpl<OnnxPattern> &patterns);
 
-/// Loops, scans and recurrent ops are unrolled during legalization; beyond
+/// Loops and scans are unrolled during legalization; beyond
 /// this many copies of body nodes (iterations times nodes per iteration) a
 /// node is refused rather than compiled into an enormous graph.
 constexpr int64_t kMaxUnrolledNodes = 20000;

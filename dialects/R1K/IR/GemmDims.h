@@ -72,7 +72,8 @@ NmsScratchLayout getNmsScratchLayout(r1::NonMaxSuppressionOp op);
 
 /// Bytes of arena scratch `kernel` needs while it runs: the anchor's staged
 /// result (getAnchorStagingBytes), then the per-call panels of the largest
-/// of its variants, or a non_max_suppression's lists. 0 when it needs none.
+/// of its variants, a non_max_suppression's lists, or a recurrence's state
+/// (RecurrenceLayout.h). 0 when it needs none.
 int64_t getScratchBytes(KernelOp kernel);
 
 } // namespace mlir::r1k
