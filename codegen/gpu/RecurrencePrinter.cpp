@@ -3,10 +3,10 @@
 // The host's time loop (codegen/host/RecurrenceAnchors.cpp) with a block
 // per entry (direction, batch entry): the entry's state lives in its
 // record of the kernel's scratch (r1k::RecurrenceLayout), the block walks
-// the steps in order, and its threads share each step: a thread per
-// column of the product h x R^T (reading R^T's rows, so neighbouring
-// threads read neighbouring weights), then a thread per hidden unit for
-// the gates, with a barrier between the phases. Whether a step runs
+// the steps in order, and its threads share each step: a warp per sum of
+// the product h x R^T (a dot product of h with a row of R, the lanes along
+// the row), then a thread per hidden unit for the gates, with a barrier
+// between the phases. Whether a step runs
 // depends only on the entry, so every thread of a block reaches every
 // barrier.
 //
@@ -34,7 +34,8 @@ public:
         width(layout.gates * layout.hidden), type(layout.elementBytes == 8 ? "double" : "float") {}
 
   LogicalResult print() {
-    int64_t threads = std::min<int64_t>(kMaxThreads, llvm::alignTo(width, 32));
+    // Whole wavefronts of 64 on AMD, whole warps on NVIDIA alike.
+    int64_t threads = std::min<int64_t>(kMaxThreads, llvm::alignTo(width, 64));
     w.launch.grid = {layout.entries(), 1, 1};
     w.launch.block = {threads, 1, 1};
     w.launch.scratch = true;
@@ -147,16 +148,22 @@ private:
        << "(void)r1_thresholded; (void)r1_hard_sigmoid; (void)r1_elu; (void)r1_softsign;\n";
   }
 
-  /// g[column + j] = sum over k of source[k] * R^T[d][k][column + j].
-  void printProduct(int64_t d, StringRef indent, StringRef source, int64_t column,
-                    int64_t columns) {
-    std::string weight = read(op.getRecurrence(), std::to_string(d * hidden * width + column) +
-                                                      " + r1_k * " + w.index(width) + " + r1_j");
-    os << indent << threadLoop("r1_j", columns) << " {\n"
-       << indent << "  " << type << " r1_sum = " << literal(0) << ";\n"
-       << indent << "  for (r1_i r1_k = 0; r1_k < " << w.index(hidden) << "; ++r1_k)\n"
-       << indent << "    r1_sum += " << source << "[r1_k] * " << weight << ";\n"
-       << indent << "  r1_g[" << column << " + r1_j] = r1_sum;\n"
+  /// g[first + j] = sum over k of source[k] * R[d][first + j][k], for
+  /// j < rows: a warp per sum, its lanes along the row, so a warp reads
+  /// neighbouring weights.
+  void printProduct(int64_t d, StringRef indent, StringRef source, int64_t first, int64_t rows) {
+    std::string weight = read(op.getRecurrence(), "(" + w.index(d * width + first) + " + r1_j) * " +
+                                                      w.index(hidden) + " + r1_k");
+    std::string in = (indent + "  ").str();
+    os << indent << "for (r1_i r1_j = threadIdx.x / R1_WARP; r1_j < " << w.index(rows)
+       << "; r1_j += blockDim.x / R1_WARP) {\n"
+       << in << type << " r1_sum = " << literal(0) << ";\n"
+       << in << "for (r1_i r1_k = threadIdx.x % R1_WARP; r1_k < " << w.index(hidden)
+       << "; r1_k += R1_WARP)\n"
+       << in << "  r1_sum += " << source << "[r1_k] * " << weight << ";\n";
+    w.printWarpReduce(in, "r1_sum", [](StringRef a, StringRef b) { return (a + " + " + b).str(); });
+    os << in << "if (threadIdx.x % R1_WARP == 0)\n"
+       << in << "  r1_g[" << first << " + r1_j] = r1_sum;\n"
        << indent << "}\n"
        << indent << "__syncthreads();\n";
   }

@@ -4,10 +4,9 @@
 // (direction, batch entry) are independent, so the outermost loop walks
 // them and splits into tasks; each entry keeps its state in its record of
 // the kernel's scratch (r1k::RecurrenceLayout) and walks its steps in
-// order. A step is the product h x R^T, a row of gates * hidden sums
-// accumulated from R^T's rows (contiguous, so the inner loop vectorizes;
-// four rows per pass to load and store the sums a quarter as often), then
-// the gates elementwise. Sums and state are in the compute type (f32 for
+// order. A step is the product h x R^T, gates * hidden dot products of h
+// with R's rows (read in order, the sums in vector lanes), then the gates
+// elementwise. Sums and state are in the compute type (f32 for
 // the 16-bit floats), rounded only where they reach Y, Y_h and Y_c.
 // The GPU runs the same steps (codegen/gpu/RecurrencePrinter.cpp).
 //
@@ -31,7 +30,7 @@ namespace {
 /// reset_bias.
 constexpr unsigned kDeclaredOperands = 7;
 
-/// R^T's rows each pass of the recurrent product adds into the sums.
+/// Rows of R whose dot products with h one pass of the product computes.
 constexpr int64_t kRowsPerPass = 4;
 
 class RecurrenceEmitter {
@@ -129,36 +128,49 @@ private:
     llvm_unreachable("every activation handled");
   }
 
-  /// sums[column + j] = sum over k of source[k] * R^T[d][k][column + j],
-  /// for j < columns; `source` is the record's h or r * h.
-  void recurrentProduct(int64_t d, int64_t source, int64_t column, int64_t columns) {
-    Value weights = op.getRecurrence();
-    Type weightType = getElementTypeOrSelf(weights.getType());
-    llvm::Value *base = kb.i64(d * hidden * width + column);
-    kb.loop(columns,
-            [&](llvm::Value *j) { storeScratch(constant(0), layout.gatesAt() + column, j); });
-    auto pass = [&](llvm::Value *firstRow, int64_t rows) {
-      SmallVector<llvm::Value *> factors, rowStarts;
-      for (int64_t i = 0; i < rows; ++i) {
+  /// sums[first + j] = sum over k of source[k] * R[d][first + j][k], for
+  /// j < rows; `source` is the record's h or r * h. Each sum walks one row
+  /// of R front to back, so the whole product reads R once, in order, and
+  /// may reassociate, which lets LLVM keep it in vector lanes (its order is
+  /// still fixed by the code, whatever the thread count). Rows go
+  /// kRowsPerPass at a time: their sums are independent chains of FMAs
+  /// where one row's sum alone waits on each FMA's latency, and they share
+  /// the loads of `source`.
+  void recurrentProduct(int64_t d, int64_t source, int64_t first, int64_t rows) {
+    Type weightType = getElementTypeOrSelf(op.getRecurrence().getType());
+    llvm::Type *computeType = getScalarType(b.getContext(), compute);
+    auto pass = [&](llvm::Value *firstRow, int64_t count) {
+      SmallVector<llvm::Value *> sums, rowStarts;
+      for (int64_t i = 0; i < count; ++i) {
+        sums.push_back(kb.accumulator(compute));
+        b.CreateStore(constant(0), sums.back());
         llvm::Value *row = b.CreateAdd(firstRow, kb.i64(i));
-        factors.push_back(loadScratch(source, row));
-        rowStarts.push_back(b.CreateAdd(base, b.CreateMul(row, kb.i64(width))));
+        rowStarts.push_back(
+            b.CreateMul(b.CreateAdd(kb.i64(d * width + first), row), kb.i64(hidden)));
       }
-      kb.loop(columns, [&](llvm::Value *j) {
-        llvm::Value *sum = loadScratch(layout.gatesAt() + column, j);
-        for (int64_t i = 0; i < rows; ++i) {
+      kb.loop(hidden, [&](llvm::Value *k) {
+        llvm::Value *factor = loadScratch(source, k);
+        for (int64_t i = 0; i < count; ++i) {
           llvm::Value *weight =
-              kb.loadComputed(inputs[1], b.CreateAdd(rowStarts[i], j), weightType);
-          sum = b.CreateFAdd(sum, b.CreateFMul(factors[i], weight));
+              kb.loadComputed(inputs[1], b.CreateAdd(rowStarts[i], k), weightType);
+          llvm::Value *product = b.CreateFMul(factor, weight);
+          llvm::Value *total = b.CreateFAdd(b.CreateLoad(computeType, sums[i]), product);
+          for (llvm::Value *value : {product, total}) {
+            auto *instruction = llvm::cast<llvm::Instruction>(value);
+            instruction->setHasAllowContract(true);
+            instruction->setHasAllowReassoc(true);
+          }
+          b.CreateStore(total, sums[i]);
         }
-        storeScratch(sum, layout.gatesAt() + column, j);
       });
+      for (int64_t i = 0; i < count; ++i)
+        storeScratch(b.CreateLoad(computeType, sums[i]), layout.gatesAt() + first,
+                     b.CreateAdd(firstRow, kb.i64(i)));
     };
-    int64_t passes = hidden / kRowsPerPass;
-    if (passes > 0)
-      kb.loop(passes,
-              [&](llvm::Value *p) { pass(b.CreateMul(p, kb.i64(kRowsPerPass)), kRowsPerPass); });
-    if (int64_t rest = hidden % kRowsPerPass)
+    int64_t passes = rows / kRowsPerPass;
+    kb.loop(passes,
+            [&](llvm::Value *p) { pass(b.CreateMul(p, kb.i64(kRowsPerPass)), kRowsPerPass); });
+    if (int64_t rest = rows % kRowsPerPass)
       pass(kb.i64(passes * kRowsPerPass), rest);
   }
 

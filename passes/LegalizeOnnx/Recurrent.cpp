@@ -4,8 +4,8 @@
 // does not depend on the state, so it is one matmul up front
 // ([seq * batch, input] x W^T, both directions at once, biases added),
 // which runs as an ordinary GEMM. The time loop that remains is one
-// r1.recurrence, which host and GPU code run as one kernel, each step
-// being the recurrent product h x R^T and the gates.
+// r1.recurrence on R as given, which host and GPU code run as one kernel,
+// each step being the recurrent product h x R^T and the gates.
 //
 // layout = 1 (batch first) becomes transposes around the two parts.
 //
@@ -270,7 +270,7 @@ Result legalizeRecurrent(OnnxNode &node, RecurrentCell cell) {
     betas.push_back(activation.beta);
   }
   auto recurrence = node.create<RecurrenceOp>(
-      projected, transpose(*r, {0, 2, 1}), initialH, initialC, lengths, peepholes, recurrentBiasH,
+      projected, *r, initialH, initialC, lengths, peepholes, recurrentBiasH,
       RecurrentCellAttr::get(b.getContext(), cell),
       RecurrentDirectionAttr::get(b.getContext(), info.direction), b.getArrayAttr(kinds),
       b.getDenseF32ArrayAttr(alphas), b.getDenseF32ArrayAttr(betas),

@@ -74,7 +74,7 @@ GRAPHS = {
         rnn (float[7, 4, 9] x, float[2, 37, 9] w, float[2, 37, 37] r, float[2, 74] b)
             => (y, yh)
         { y, yh = RNN <hidden_size = 37, direction = "bidirectional",
-                       activations = ["Relu", "ThresholdedRelu"], activation_alpha = [0.05, 0.05]>
+                       activations = ["Softsign", "ThresholdedRelu"], activation_alpha = [0.05, 0.05]>
                       (x, w, r, b) }""",
 }
 

@@ -674,7 +674,7 @@ int64_t RecurrenceOp::getActivationsPerDirection() {
 }
 int64_t RecurrenceOp::getHiddenSize() {
   auto shape = getShapeOf(getRecurrence());
-  return shape && shape->size() == 3 ? (*shape)[1] : kDynamic;
+  return shape && shape->size() == 3 ? (*shape)[2] : kDynamic;
 }
 
 LogicalResult RecurrenceOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
@@ -683,7 +683,7 @@ LogicalResult RecurrenceOp::inferReturnTypes(MLIRContext *, std::optional<Locati
   auto recurrence = getShapeOf(adaptor.getRecurrence());
   int64_t seq = inputs && inputs->size() == 3 ? (*inputs)[0] : kDynamic;
   int64_t batch = inputs && inputs->size() == 3 ? (*inputs)[1] : kDynamic;
-  int64_t hidden = recurrence && recurrence->size() == 3 ? (*recurrence)[1] : kDynamic;
+  int64_t hidden = recurrence && recurrence->size() == 3 ? (*recurrence)[2] : kDynamic;
   int64_t dirs = adaptor.getDirection() == RecurrentDirection::bidirectional ? 2 : 1;
   Type element = getElementTypeOrSelf(adaptor.getInputs().getType());
   types.push_back(makeTensorType(ArrayRef<int64_t>{seq, dirs, batch, hidden}, element));
@@ -724,15 +724,15 @@ LogicalResult RecurrenceOp::verify() {
     return emitOpError() << "inputs must be [seq, batch, dirs * gates * hidden], not "
                          << describeShape(*inputs);
   if (recurrence && recurrence->size() != 3)
-    return emitOpError() << "recurrence must be [dirs, hidden, gates * hidden], not "
+    return emitOpError() << "recurrence must be [dirs, gates * hidden, hidden], not "
                          << describeShape(*recurrence);
   auto clash = [](int64_t a, int64_t b) { return a != kDynamic && b != kDynamic && a != b; };
   int64_t hidden = getHiddenSize();
   int64_t batch = inputs ? (*inputs)[1] : kDynamic;
   auto scaled = [&](int64_t factor) { return hidden == kDynamic ? kDynamic : factor * hidden; };
-  if (recurrence && (clash((*recurrence)[0], dirs) || clash((*recurrence)[2], scaled(gates))))
+  if (recurrence && (clash((*recurrence)[0], dirs) || clash((*recurrence)[1], scaled(gates))))
     return emitOpError() << "recurrence " << describeShape(*recurrence) << " is not [" << dirs
-                         << ", hidden, " << gates << " * hidden]";
+                         << ", " << gates << " * hidden, hidden]";
   if (inputs && clash((*inputs)[2], scaled(dirs * gates)))
     return emitOpError() << "inputs " << describeShape(*inputs) << " do not have " << dirs * gates
                          << " * hidden columns";

@@ -543,8 +543,9 @@ def R1_RecurrenceOp : R1_TypedOp<"recurrence", [AttrSizedOperandSegments]> {
     [seq, batch, dirs * gates * hidden]: X x W^T with the biases added
     (for GRU with `linear_before_reset`, all but Rbh, which arrives as
     `reset_bias` [dirs, hidden] since it is multiplied by the reset gate).
-    `recurrence` is R transposed per direction, [dirs, hidden,
-    gates * hidden], so the step's product h x R^T walks its rows. Gates
+    `recurrence` is R as ONNX gives it, [dirs, gates * hidden, hidden]:
+    each sum of the step's product h x R^T is a dot product of h with a
+    row of R, which code reads front to back. Gates
     are in ONNX's order: z, r, h for GRU; i, o, f, c for LSTM.
 
     `initial_h` and `initial_c` ([dirs, batch, hidden]) are zeros when
@@ -562,13 +563,13 @@ def R1_RecurrenceOp : R1_TypedOp<"recurrence", [AttrSizedOperandSegments]> {
     [dirs, batch, hidden], and for LSTM the last cell state `y_c`.
 
     ```mlir
-    %y, %yh, %yc = r1.recurrence %xw, %rt initial_h %h0 initial_c %c0 {
+    %y, %yh, %yc = r1.recurrence %xw, %r initial_h %h0 initial_c %c0 {
         activation_alpha = array<f32: 0.0, 0.0, 0.0>, activation_beta = array<f32: 0.0, 0.0, 0.0>,
         activations = [#r1.recurrent_activation<sigmoid>, #r1.recurrent_activation<tanh>,
                        #r1.recurrent_activation<tanh>],
         cell = #r1.recurrent_cell<lstm>, direction = #r1.recurrent_direction<forward>,
         input_forget = false, linear_before_reset = false}
-        : (tensor<64x1x1024xf32>, tensor<1x256x1024xf32>, tensor<1x1x256xf32>,
+        : (tensor<64x1x1024xf32>, tensor<1x1024x256xf32>, tensor<1x1x256xf32>,
            tensor<1x1x256xf32>)
         -> (tensor<64x1x1x256xf32>, tensor<1x1x256xf32>, tensor<1x1x256xf32>)
     ```

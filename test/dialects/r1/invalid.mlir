@@ -1028,17 +1028,17 @@ func.func @recurrence_activation_count(%xw: tensor<3x2x5xf32>, %rt: tensor<1x5x5
 
 // -----
 
-func.func @recurrence_weights(%xw: tensor<3x2x15xf32>, %rt: tensor<1x5x12xf32>) {
-  // expected-error @+1 {{'r1.recurrence' op recurrence [1, 5, 12] is not [1, hidden, 3 * hidden]}}
-  %y, %yh = r1.recurrence %xw, %rt {activation_alpha = array<f32: 0.0, 0.0>, activation_beta = array<f32: 0.0, 0.0>, activations = [#r1.recurrent_activation<sigmoid>, #r1.recurrent_activation<tanh>], cell = #r1.recurrent_cell<gru>, direction = #r1.recurrent_direction<forward>, input_forget = false, linear_before_reset = false} : (tensor<3x2x15xf32>, tensor<1x5x12xf32>) -> (tensor<3x1x2x5xf32>, tensor<1x2x5xf32>)
+func.func @recurrence_weights(%xw: tensor<3x2x15xf32>, %rt: tensor<1x12x5xf32>) {
+  // expected-error @+1 {{'r1.recurrence' op recurrence [1, 12, 5] is not [1, 3 * hidden, hidden]}}
+  %y, %yh = r1.recurrence %xw, %rt {activation_alpha = array<f32: 0.0, 0.0>, activation_beta = array<f32: 0.0, 0.0>, activations = [#r1.recurrent_activation<sigmoid>, #r1.recurrent_activation<tanh>], cell = #r1.recurrent_cell<gru>, direction = #r1.recurrent_direction<forward>, input_forget = false, linear_before_reset = false} : (tensor<3x2x15xf32>, tensor<1x12x5xf32>) -> (tensor<3x1x2x5xf32>, tensor<1x2x5xf32>)
   return
 }
 
 // -----
 
-func.func @recurrence_inputs(%xw: tensor<3x2x14xf32>, %rt: tensor<1x5x15xf32>) {
+func.func @recurrence_inputs(%xw: tensor<3x2x14xf32>, %rt: tensor<1x15x5xf32>) {
   // expected-error @+1 {{'r1.recurrence' op inputs [3, 2, 14] do not have 3 * hidden columns}}
-  %y, %yh = r1.recurrence %xw, %rt {activation_alpha = array<f32: 0.0, 0.0>, activation_beta = array<f32: 0.0, 0.0>, activations = [#r1.recurrent_activation<sigmoid>, #r1.recurrent_activation<tanh>], cell = #r1.recurrent_cell<gru>, direction = #r1.recurrent_direction<forward>, input_forget = false, linear_before_reset = false} : (tensor<3x2x14xf32>, tensor<1x5x15xf32>) -> (tensor<3x1x2x5xf32>, tensor<1x2x5xf32>)
+  %y, %yh = r1.recurrence %xw, %rt {activation_alpha = array<f32: 0.0, 0.0>, activation_beta = array<f32: 0.0, 0.0>, activations = [#r1.recurrent_activation<sigmoid>, #r1.recurrent_activation<tanh>], cell = #r1.recurrent_cell<gru>, direction = #r1.recurrent_direction<forward>, input_forget = false, linear_before_reset = false} : (tensor<3x2x14xf32>, tensor<1x15x5xf32>) -> (tensor<3x1x2x5xf32>, tensor<1x2x5xf32>)
   return
 }
 
@@ -1052,9 +1052,9 @@ func.func @recurrence_peepholes_without_lstm(%xw: tensor<3x2x5xf32>, %rt: tensor
 
 // -----
 
-func.func @recurrence_reset_bias(%xw: tensor<3x2x15xf32>, %rt: tensor<1x5x15xf32>, %rb: tensor<1x5xf32>) {
+func.func @recurrence_reset_bias(%xw: tensor<3x2x15xf32>, %rt: tensor<1x15x5xf32>, %rb: tensor<1x5xf32>) {
   // expected-error @+1 {{'r1.recurrence' op has a reset bias without linear_before_reset}}
-  %y, %yh = r1.recurrence %xw, %rt reset_bias %rb {activation_alpha = array<f32: 0.0, 0.0>, activation_beta = array<f32: 0.0, 0.0>, activations = [#r1.recurrent_activation<sigmoid>, #r1.recurrent_activation<tanh>], cell = #r1.recurrent_cell<gru>, direction = #r1.recurrent_direction<forward>, input_forget = false, linear_before_reset = false} : (tensor<3x2x15xf32>, tensor<1x5x15xf32>, tensor<1x5xf32>) -> (tensor<3x1x2x5xf32>, tensor<1x2x5xf32>)
+  %y, %yh = r1.recurrence %xw, %rt reset_bias %rb {activation_alpha = array<f32: 0.0, 0.0>, activation_beta = array<f32: 0.0, 0.0>, activations = [#r1.recurrent_activation<sigmoid>, #r1.recurrent_activation<tanh>], cell = #r1.recurrent_cell<gru>, direction = #r1.recurrent_direction<forward>, input_forget = false, linear_before_reset = false} : (tensor<3x2x15xf32>, tensor<1x15x5xf32>, tensor<1x5xf32>) -> (tensor<3x1x2x5xf32>, tensor<1x2x5xf32>)
   return
 }
 
