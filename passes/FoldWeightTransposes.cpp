@@ -30,6 +30,12 @@ struct FoldTransposeOfConstant : OpRewritePattern<TransposeOp> {
 
   LogicalResult matchAndRewrite(TransposeOp transpose, PatternRewriter &rewriter) const override {
     auto constant = transpose.getInput().getDefiningOp<ConstantOp>();
+    // A reshape between keeps the bytes in order: the transpose reads them
+    // with the reshaped dims (X x W^T with W's directions folded into its
+    // rows, as recurrent ops project their inputs).
+    auto reshape = transpose.getInput().getDefiningOp<ReshapeOp>();
+    if (!constant && reshape)
+      constant = reshape.getInput().getDefiningOp<ConstantOp>();
     auto input = dyn_cast<RankedTensorType>(transpose.getInput().getType());
     auto result = dyn_cast<RankedTensorType>(transpose.getType());
     if (!constant || !input || !result || !input.hasStaticShape() || !result.hasStaticShape())
@@ -43,7 +49,13 @@ struct FoldTransposeOfConstant : OpRewritePattern<TransposeOp> {
     auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue());
     std::string name;
     if (resource) {
-      name = (resource.getRawHandle().getKey() + ".transposed").str();
+      name = resource.getRawHandle().getKey().str();
+      if (reshape) {
+        name += ".reshaped";
+        for (int64_t dim : input.getShape())
+          name += "_" + std::to_string(dim);
+      }
+      name += ".transposed";
       for (int64_t p : transpose.getPerm())
         name += "_" + std::to_string(p);
     }

@@ -151,6 +151,7 @@ LogicalResult dispatch(KernelWriter &w) {
           .Case<NonMaxSuppressionOp>([](auto) { return printNonMaxSuppressionKernel; })
           .Case<NonZeroOp>([](auto) { return printNonZeroKernel; })
           .Case<KeepLeadingOp>([](auto) { return printKeepLeadingKernel; })
+          .Case<RecurrenceOp>([](auto) { return printRecurrenceKernel; })
           .Default([](Operation *) { return nullptr; });
   if (!printer)
     return w.anchor->emitOpError("has no GPU code generation yet (kernel '")

@@ -155,6 +155,7 @@ mlir::LogicalResult printTopKKernel(KernelWriter &w);        // TopKPrinter.cpp
 mlir::LogicalResult printNonMaxSuppressionKernel(KernelWriter &w); // NonMaxSuppressionPrinter.cpp
 mlir::LogicalResult printNonZeroKernel(KernelWriter &w);           // DataSizedPrinter.cpp
 mlir::LogicalResult printKeepLeadingKernel(KernelWriter &w);       // DataSizedPrinter.cpp
+mlir::LogicalResult printRecurrenceKernel(KernelWriter &w);        // RecurrencePrinter.cpp
 
 /// A batch of matrix products C[b] = A[b] B[b] (m x k times k x n) whose
 /// operands and result are read and written through callbacks, so that

@@ -30,6 +30,7 @@ LogicalResult emitAnchor(KernelBuilder &kb, Operation *op, ArrayRef<llvm::Value 
           .Case<NonMaxSuppressionOp>([](auto) { return emitNonMaxSuppression; })
           .Case<NonZeroOp>([](auto) { return emitNonZero; })
           .Case<KeepLeadingOp>([](auto) { return emitKeepLeading; })
+          .Case<RecurrenceOp>([](auto) { return emitRecurrence; })
           .Default([](Operation *) { return nullptr; });
   if (!emitter)
     return op->emitOpError("has no host code generation yet");

@@ -71,6 +71,10 @@ mlir::LogicalResult emitNonZero(KernelBuilder &, mlir::Operation *, llvm::ArrayR
                                 llvm::ArrayRef<llvm::Value *>);
 mlir::LogicalResult emitKeepLeading(KernelBuilder &, mlir::Operation *,
                                     llvm::ArrayRef<llvm::Value *>, llvm::ArrayRef<llvm::Value *>);
+// The time loop of RNN, GRU and LSTM, state in the kernel's scratch
+// (RecurrenceAnchors.cpp).
+mlir::LogicalResult emitRecurrence(KernelBuilder &, mlir::Operation *,
+                                   llvm::ArrayRef<llvm::Value *>, llvm::ArrayRef<llvm::Value *>);
 
 } // namespace r1c
 

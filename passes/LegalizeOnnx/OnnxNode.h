@@ -172,7 +172,7 @@ struct DataSizedPlan {
 /// them apart).
 FailureOr<std::optional<DataSizedPlan>> planDataSizedInputs(OnnxNode &node, OnnxNodeOp op);
 
-/// Loops, scans and recurrent ops are unrolled during legalization; beyond
+/// Loops and scans are unrolled during legalization; beyond
 /// this many copies of body nodes (iterations times nodes per iteration) a
 /// node is refused rather than compiled into an enormous graph.
 constexpr int64_t kMaxUnrolledNodes = 20000;

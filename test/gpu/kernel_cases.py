@@ -639,9 +639,9 @@ g (float[1, 2, 16, 8] q, float[1, 2, 16, 8] k, float[1, 2, 16, 8] v) => (float[1
   o = MatMul (p, v)
   y = Transpose <perm = [0, 2, 1, 3]> (o)
 }"""),
-    # Control flow and recurrent ops are unrolled into the ops above: an If
-    # on a condition from data runs both branches and selects; an LSTM with
-    # sequence_lens (a graph input) masks finished entries step by step.
+    # Control flow is unrolled into the ops above: an If on a condition from
+    # data runs both branches and selects. Recurrent ops run their time loop
+    # as one recurrence kernel, a block per (direction, batch entry).
     case("if_data_condition", """
 g (float[3, 4] x, float[4] b) => (float[3, 4] y, float[3, 4] z) {
   s = ReduceSum <keepdims = 0> (x)
@@ -658,4 +658,26 @@ g (float[3, 2, 4] x, float[2, 20, 4] w, float[2, 20, 5] r, float[2, 40] b, int32
   => (float[3, 2, 2, 5] y, float[2, 2, 5] yh, float[2, 2, 5] yc) {
   y, yh, yc = LSTM <hidden_size = 5, direction = "bidirectional"> (x, w, r, b, lens)
 }""", {"lens": (1, 4)}),
+    case("lstm_peepholes_clip_wide", """
+g (float[4, 2, 3] x, float[1, 1200, 3] w, float[1, 1200, 300] r, float[1, 2400] b,
+   float[1, 2, 300] h0, float[1, 2, 300] c0, float[1, 900] p)
+  => (float[4, 1, 2, 300] y, float[1, 2, 300] yh, float[1, 2, 300] yc) {
+  y, yh, yc = LSTM <hidden_size = 300, direction = "reverse", clip = 1.5> (x, w, r, b, "", h0, c0, p)
+}""", {"w": (-0.1, 0.1), "r": (-0.1, 0.1)}),
+    case("gru_both_resets_sequence_lens", """
+g (float[5, 3, 4] x, float[2, 18, 4] w, float[2, 18, 6] r, float[2, 36] b, int32[3] lens,
+   float[1, 15, 4] w2, float[1, 15, 5] r2, float[1, 30] b2)
+  => (float[5, 2, 3, 6] y, float[2, 3, 6] yh, float[5, 1, 3, 5] y2, float[1, 3, 5] yh2) {
+  y, yh = GRU <hidden_size = 6, direction = "bidirectional"> (x, w, r, b, lens)
+  y2, yh2 = GRU <hidden_size = 5, linear_before_reset = 1,
+                 activations = ["HardSigmoid", "Softsign"], activation_alpha = [0.3],
+                 activation_beta = [0.4]> (x, w2, r2, b2, lens)
+}""", {"lens": (0, 6)}),
+    case("rnn_activations", """
+g (float[4, 2, 3] x, float[2, 5, 3] w, float[2, 5, 5] r)
+  => (float[4, 2, 2, 5] y, float[2, 2, 5] yh) {
+  y, yh = RNN <hidden_size = 5, direction = "bidirectional",
+               activations = ["Affine", "LeakyRelu"], activation_alpha = [0.7, 0.2],
+               activation_beta = [0.1, 0.0]> (x, w, r)
+}"""),
 ]

@@ -20,9 +20,24 @@ func.func @weights(%x: tensor<4x3xf32>) -> (tensor<3x2xf32>, tensor<3x2x2xi16>, 
   return %t, %u, %w, %v : tensor<3x2xf32>, tensor<3x2x2xi16>, tensor<2x3xf32>, tensor<3x4xf32>
 }
 
+// Through a reshape of a weight: the bytes are the weight's, read with the
+// reshaped dims.
+// CHECK-LABEL: func @reshaped_weight
+// CHECK: %[[T:.*]] = r1.constant dense_resource<w16.reshaped_4_3.transposed_1_0> : tensor<3x4xi16>
+// CHECK-NOT: r1.transpose
+// CHECK: return %[[T]]
+func.func @reshaped_weight() -> tensor<3x4xi16> {
+  %r = r1.constant dense_resource<w16> : tensor<2x2x3xi16>
+  %shape = r1.constant dense<[4, 3]> : tensor<2xi64>
+  %flat = r1.reshape %r, %shape {allowzero = false} : (tensor<2x2x3xi16>, tensor<2xi64>) -> tensor<4x3xi16>
+  %t = r1.transpose %flat {perm = array<i64: 1, 0>} : (tensor<4x3xi16>) -> tensor<3x4xi16>
+  return %t : tensor<3x4xi16>
+}
+
 // w16 holds x[a][b][c] = {0, 1, ..., 9, 16, 17} in row-major order; its
 // transpose by (2, 0, 1) holds x[a][b][c] at [c][a][b].
 // CHECK: w16.transposed_2_0_1: "0x08000000000003000600090001000400070010000200050008001100"
+// CHECK: w16.reshaped_4_3.transposed_1_0: "0x08000000000003000600090001000400070010000200050008001100"
 {-#
   dialect_resources: {
     builtin: {

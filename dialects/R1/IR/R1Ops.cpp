@@ -11,6 +11,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/STLExtras.h"
 
 #include <limits>
@@ -701,6 +702,101 @@ LogicalResult KeepLeadingOp::verify() {
   auto count = getShapeOf(getCount());
   if (count && !llvm::is_contained(*count, kDynamic) && productOfDims(*count) != 1)
     return emitOpError() << "count must have one element, not " << describeShape(*count);
+  return success();
+}
+
+static int64_t gatesOf(RecurrentCell cell) {
+  return cell == RecurrentCell::rnn ? 1 : cell == RecurrentCell::gru ? 3 : 4;
+}
+
+int64_t RecurrenceOp::getNumGates() { return gatesOf(getCell()); }
+int64_t RecurrenceOp::getNumDirections() {
+  return getDirection() == RecurrentDirection::bidirectional ? 2 : 1;
+}
+int64_t RecurrenceOp::getActivationsPerDirection() {
+  return getCell() == RecurrentCell::rnn ? 1 : getCell() == RecurrentCell::gru ? 2 : 3;
+}
+int64_t RecurrenceOp::getHiddenSize() {
+  auto shape = getShapeOf(getRecurrence());
+  return shape && shape->size() == 3 ? (*shape)[2] : kDynamic;
+}
+
+LogicalResult RecurrenceOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                             Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  auto inputs = getShapeOf(adaptor.getInputs());
+  auto recurrence = getShapeOf(adaptor.getRecurrence());
+  int64_t seq = inputs && inputs->size() == 3 ? (*inputs)[0] : kDynamic;
+  int64_t batch = inputs && inputs->size() == 3 ? (*inputs)[1] : kDynamic;
+  int64_t hidden = recurrence && recurrence->size() == 3 ? (*recurrence)[2] : kDynamic;
+  int64_t dirs = adaptor.getDirection() == RecurrentDirection::bidirectional ? 2 : 1;
+  Type element = getElementTypeOrSelf(adaptor.getInputs().getType());
+  types.push_back(makeTensorType(ArrayRef<int64_t>{seq, dirs, batch, hidden}, element));
+  auto state = makeTensorType(ArrayRef<int64_t>{dirs, batch, hidden}, element);
+  types.push_back(state);
+  if (adaptor.getCell() == RecurrentCell::lstm)
+    types.push_back(state);
+  return success();
+}
+
+LogicalResult RecurrenceOp::verify() {
+  int64_t gates = getNumGates(), dirs = getNumDirections();
+  bool lstm = getCell() == RecurrentCell::lstm;
+  size_t activations = getActivationsPerDirection() * dirs;
+  if (getActivations().size() != activations || getActivationAlpha().size() != activations ||
+      getActivationBeta().size() != activations)
+    return emitOpError() << "needs " << activations
+                         << " activations, alphas and betas (one per activation of each "
+                            "direction), not "
+                         << getActivations().size() << ", " << getActivationAlpha().size()
+                         << " and " << getActivationBeta().size();
+  if (FloatAttr clip = getClipAttr(); clip && !(clip.getValueAsDouble() >= 0))
+    return emitOpError() << "clip " << clip.getValueAsDouble() << " is negative";
+  if (!lstm && (getInitialC() || getPeepholes() || getInputForget()))
+    return emitOpError("has a cell state, peepholes or input_forget, which only lstm has");
+  if ((getLinearBeforeReset() || getResetBias()) && getCell() != RecurrentCell::gru)
+    return emitOpError("has linear_before_reset or a reset bias, which only gru has");
+  if (getResetBias() && !getLinearBeforeReset())
+    return emitOpError("has a reset bias without linear_before_reset");
+  Type element = getElementTypeOrSelf(getInputs().getType());
+  for (Value operand :
+       {getRecurrence(), getInitialH(), getInitialC(), getPeepholes(), getResetBias()})
+    if (operand && getElementTypeOrSelf(operand.getType()) != element)
+      return emitOpError() << "operands must share the element type of inputs, " << element;
+
+  auto inputs = getShapeOf(getInputs()), recurrence = getShapeOf(getRecurrence());
+  if (inputs && inputs->size() != 3)
+    return emitOpError() << "inputs must be [seq, batch, dirs * gates * hidden], not "
+                         << describeShape(*inputs);
+  if (recurrence && recurrence->size() != 3)
+    return emitOpError() << "recurrence must be [dirs, gates * hidden, hidden], not "
+                         << describeShape(*recurrence);
+  auto clash = [](int64_t a, int64_t b) { return a != kDynamic && b != kDynamic && a != b; };
+  int64_t hidden = getHiddenSize();
+  int64_t batch = inputs ? (*inputs)[1] : kDynamic;
+  auto scaled = [&](int64_t factor) { return hidden == kDynamic ? kDynamic : factor * hidden; };
+  if (recurrence && (clash((*recurrence)[0], dirs) || clash((*recurrence)[1], scaled(gates))))
+    return emitOpError() << "recurrence " << describeShape(*recurrence) << " is not [" << dirs
+                         << ", " << gates << " * hidden, hidden]";
+  if (inputs && clash((*inputs)[2], scaled(dirs * gates)))
+    return emitOpError() << "inputs " << describeShape(*inputs) << " do not have " << dirs * gates
+                         << " * hidden columns";
+  auto expect = [&](Value value, StringRef name, ArrayRef<int64_t> expected) -> LogicalResult {
+    auto shape = value ? getShapeOf(value) : std::nullopt;
+    if (!shape)
+      return success();
+    if (shape->size() != expected.size() ||
+        llvm::any_of(llvm::zip(*shape, expected),
+                     [&](auto pair) { return clash(std::get<0>(pair), std::get<1>(pair)); }))
+      return emitOpError() << name << " is " << describeShape(*shape) << ", expected "
+                           << describeShape(expected);
+    return success();
+  };
+  if (failed(expect(getInitialH(), "initial_h", {dirs, batch, hidden})) ||
+      failed(expect(getInitialC(), "initial_c", {dirs, batch, hidden})) ||
+      failed(expect(getSequenceLens(), "sequence_lens", {batch})) ||
+      failed(expect(getPeepholes(), "peepholes", {dirs, scaled(3)})) ||
+      failed(expect(getResetBias(), "reset_bias", {dirs, hidden})))
+    return failure();
   return success();
 }
 

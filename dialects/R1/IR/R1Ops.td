@@ -556,6 +556,74 @@ def R1_NonZeroOp : R1_TypedOp<"non_zero"> {
   let hasVerifier = 1;
 }
 
+def R1_RecurrenceOp : R1_TypedOp<"recurrence", [AttrSizedOperandSegments]> {
+  let summary = "The time loop of an ONNX RNN, GRU or LSTM, after its input projection";
+  let description = [{
+    Runs `cell` over the sequence, one step per time, in each direction.
+    The input projection of every step is done beforehand, so `inputs` is
+    [seq, batch, dirs * gates * hidden]: X x W^T with the biases added
+    (for GRU with `linear_before_reset`, all but Rbh, which arrives as
+    `reset_bias` [dirs, hidden] since it is multiplied by the reset gate).
+    `recurrence` is R as ONNX gives it, [dirs, gates * hidden, hidden]:
+    each sum of the step's product h x R^T is a dot product of h with a
+    row of R, which code reads front to back. Gates
+    are in ONNX's order: z, r, h for GRU; i, o, f, c for LSTM.
+
+    `initial_h` and `initial_c` ([dirs, batch, hidden]) are zeros when
+    absent; `peepholes` is [dirs, 3 * hidden] (i, o, f). `activations`
+    holds the cell's activations for each direction in turn (f for RNN;
+    f, g for GRU; f, g, h for LSTM), with one alpha and one beta each
+    (those an activation does not take are ignored). `clip` bounds every
+    activation's input but that of LSTM's h(c).
+
+    `sequence_lens` ([batch]) behaves as in ONNX Runtime: past its length
+    an entry keeps its state and its rows of `y` are zeros; the reverse
+    direction walks each entry from its own last step.
+
+    Results: `y` [seq, dirs, batch, hidden], the last state `y_h`
+    [dirs, batch, hidden], and for LSTM the last cell state `y_c`.
+
+    ```mlir
+    %y, %yh, %yc = r1.recurrence %xw, %r initial_h %h0 initial_c %c0 {
+        activation_alpha = array<f32: 0.0, 0.0, 0.0>, activation_beta = array<f32: 0.0, 0.0, 0.0>,
+        activations = [#r1.recurrent_activation<sigmoid>, #r1.recurrent_activation<tanh>,
+                       #r1.recurrent_activation<tanh>],
+        cell = #r1.recurrent_cell<lstm>, direction = #r1.recurrent_direction<forward>,
+        input_forget = false, linear_before_reset = false}
+        : (tensor<64x1x1024xf32>, tensor<1x1024x256xf32>, tensor<1x1x256xf32>,
+           tensor<1x1x256xf32>)
+        -> (tensor<64x1x1x256xf32>, tensor<1x1x256xf32>, tensor<1x1x256xf32>)
+    ```
+  }];
+  let arguments = (ins R1_FloatTensor:$inputs, R1_FloatTensor:$recurrence,
+                       Optional<R1_FloatTensor>:$initial_h,
+                       Optional<R1_FloatTensor>:$initial_c,
+                       Optional<TensorOf<[I32, I64]>>:$sequence_lens,
+                       Optional<R1_FloatTensor>:$peepholes,
+                       Optional<R1_FloatTensor>:$reset_bias,
+                       R1_RecurrentCellAttr:$cell, R1_RecurrentDirectionAttr:$direction,
+                       R1_RecurrentActivationArrayAttr:$activations,
+                       DenseF32ArrayAttr:$activation_alpha, DenseF32ArrayAttr:$activation_beta,
+                       OptionalAttr<F32Attr>:$clip, BoolAttr:$linear_before_reset,
+                       BoolAttr:$input_forget);
+  let results = (outs R1_FloatTensor:$y, R1_FloatTensor:$y_h, Optional<R1_FloatTensor>:$y_c);
+  let assemblyFormat = [{
+    $inputs `,` $recurrence (`initial_h` $initial_h^)? (`initial_c` $initial_c^)?
+    (`sequence_lens` $sequence_lens^)? (`peepholes` $peepholes^)? (`reset_bias` $reset_bias^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Gates per cell: 1 for rnn, 3 for gru, 4 for lstm.
+    int64_t getNumGates();
+    /// 2 when bidirectional, else 1.
+    int64_t getNumDirections();
+    /// Activations per direction: 1 for rnn, 2 for gru, 3 for lstm.
+    int64_t getActivationsPerDirection();
+    int64_t getHiddenSize();
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Shape and data movement
 //===----------------------------------------------------------------------===//

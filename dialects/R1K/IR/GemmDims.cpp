@@ -1,5 +1,6 @@
 //===- GemmDims.cpp - Matmul and convolution as GEMM dims -----------------===//
 #include "dialects/R1K/IR/GemmDims.h"
+#include "dialects/R1K/IR/RecurrenceLayout.h"
 
 #include "mlir/IR/TypeUtilities.h"
 
@@ -132,6 +133,12 @@ int64_t getScratchBytes(KernelOp kernel) {
       if (!boxes || !scores || !boxes.hasStaticShape() || !scores.hasStaticShape())
         return staging;
       return staging + getNmsScratchLayout(nms).bytes();
+    }
+    if (auto recurrence = dyn_cast<r1::RecurrenceOp>(op)) {
+      auto inputs = dyn_cast<RankedTensorType>(recurrence.getInputs().getType());
+      if (!inputs || !inputs.hasStaticShape() || ShapedType::isDynamic(recurrence.getHiddenSize()))
+        return staging;
+      return staging + getRecurrenceLayout(recurrence).bytes();
     }
   }
   DictionaryAttr variants = kernel.getVariantsAttr();

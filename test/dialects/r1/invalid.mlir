@@ -1020,6 +1020,62 @@ func.func @non_max_suppression_negative_rows(%b: tensor<1x6x4xf32>, %s: tensor<1
 
 // -----
 
+func.func @recurrence_activation_count(%xw: tensor<3x2x5xf32>, %rt: tensor<1x5x5xf32>) {
+  // expected-error @+1 {{'r1.recurrence' op needs 2 activations, alphas and betas (one per activation of each direction), not 1, 1 and 1}}
+  %y, %yh = r1.recurrence %xw, %rt {activation_alpha = array<f32: 0.0>, activation_beta = array<f32: 0.0>, activations = [#r1.recurrent_activation<tanh>], cell = #r1.recurrent_cell<rnn>, direction = #r1.recurrent_direction<bidirectional>, input_forget = false, linear_before_reset = false} : (tensor<3x2x5xf32>, tensor<1x5x5xf32>) -> (tensor<3x2x2x5xf32>, tensor<2x2x5xf32>)
+  return
+}
+
+// -----
+
+func.func @recurrence_weights(%xw: tensor<3x2x15xf32>, %rt: tensor<1x12x5xf32>) {
+  // expected-error @+1 {{'r1.recurrence' op recurrence [1, 12, 5] is not [1, 3 * hidden, hidden]}}
+  %y, %yh = r1.recurrence %xw, %rt {activation_alpha = array<f32: 0.0, 0.0>, activation_beta = array<f32: 0.0, 0.0>, activations = [#r1.recurrent_activation<sigmoid>, #r1.recurrent_activation<tanh>], cell = #r1.recurrent_cell<gru>, direction = #r1.recurrent_direction<forward>, input_forget = false, linear_before_reset = false} : (tensor<3x2x15xf32>, tensor<1x12x5xf32>) -> (tensor<3x1x2x5xf32>, tensor<1x2x5xf32>)
+  return
+}
+
+// -----
+
+func.func @recurrence_inputs(%xw: tensor<3x2x14xf32>, %rt: tensor<1x15x5xf32>) {
+  // expected-error @+1 {{'r1.recurrence' op inputs [3, 2, 14] do not have 3 * hidden columns}}
+  %y, %yh = r1.recurrence %xw, %rt {activation_alpha = array<f32: 0.0, 0.0>, activation_beta = array<f32: 0.0, 0.0>, activations = [#r1.recurrent_activation<sigmoid>, #r1.recurrent_activation<tanh>], cell = #r1.recurrent_cell<gru>, direction = #r1.recurrent_direction<forward>, input_forget = false, linear_before_reset = false} : (tensor<3x2x14xf32>, tensor<1x15x5xf32>) -> (tensor<3x1x2x5xf32>, tensor<1x2x5xf32>)
+  return
+}
+
+// -----
+
+func.func @recurrence_peepholes_without_lstm(%xw: tensor<3x2x5xf32>, %rt: tensor<1x5x5xf32>, %p: tensor<1x15xf32>) {
+  // expected-error @+1 {{'r1.recurrence' op has a cell state, peepholes or input_forget, which only lstm has}}
+  %y, %yh = r1.recurrence %xw, %rt peepholes %p {activation_alpha = array<f32: 0.0>, activation_beta = array<f32: 0.0>, activations = [#r1.recurrent_activation<tanh>], cell = #r1.recurrent_cell<rnn>, direction = #r1.recurrent_direction<forward>, input_forget = false, linear_before_reset = false} : (tensor<3x2x5xf32>, tensor<1x5x5xf32>, tensor<1x15xf32>) -> (tensor<3x1x2x5xf32>, tensor<1x2x5xf32>)
+  return
+}
+
+// -----
+
+func.func @recurrence_reset_bias(%xw: tensor<3x2x15xf32>, %rt: tensor<1x15x5xf32>, %rb: tensor<1x5xf32>) {
+  // expected-error @+1 {{'r1.recurrence' op has a reset bias without linear_before_reset}}
+  %y, %yh = r1.recurrence %xw, %rt reset_bias %rb {activation_alpha = array<f32: 0.0, 0.0>, activation_beta = array<f32: 0.0, 0.0>, activations = [#r1.recurrent_activation<sigmoid>, #r1.recurrent_activation<tanh>], cell = #r1.recurrent_cell<gru>, direction = #r1.recurrent_direction<forward>, input_forget = false, linear_before_reset = false} : (tensor<3x2x15xf32>, tensor<1x15x5xf32>, tensor<1x5xf32>) -> (tensor<3x1x2x5xf32>, tensor<1x2x5xf32>)
+  return
+}
+
+// -----
+
+func.func @recurrence_initial_state(%xw: tensor<3x2x5xf32>, %rt: tensor<1x5x5xf32>, %h: tensor<1x3x5xf32>) {
+  // expected-error @+1 {{'r1.recurrence' op initial_h is [1, 3, 5], expected [1, 2, 5]}}
+  %y, %yh = r1.recurrence %xw, %rt initial_h %h {activation_alpha = array<f32: 0.0>, activation_beta = array<f32: 0.0>, activations = [#r1.recurrent_activation<tanh>], cell = #r1.recurrent_cell<rnn>, direction = #r1.recurrent_direction<forward>, input_forget = false, linear_before_reset = false} : (tensor<3x2x5xf32>, tensor<1x5x5xf32>, tensor<1x3x5xf32>) -> (tensor<3x1x2x5xf32>, tensor<1x2x5xf32>)
+  return
+}
+
+// -----
+
+func.func @recurrence_negative_clip(%xw: tensor<3x2x5xf32>, %rt: tensor<1x5x5xf32>) {
+  // expected-error @+1 {{'r1.recurrence' op clip -1.000000e+00 is negative}}
+  %y, %yh = r1.recurrence %xw, %rt {activation_alpha = array<f32: 0.0>, activation_beta = array<f32: 0.0>, activations = [#r1.recurrent_activation<tanh>], cell = #r1.recurrent_cell<rnn>, clip = -1.0 : f32, direction = #r1.recurrent_direction<forward>, input_forget = false, linear_before_reset = false} : (tensor<3x2x5xf32>, tensor<1x5x5xf32>) -> (tensor<3x1x2x5xf32>, tensor<1x2x5xf32>)
+  return
+}
+
+// -----
+
 func.func @non_zero_of_a_scalar(%x: tensor<f32>) {
   // expected-error @+1 {{'r1.non_zero' op needs an input of rank 1 or more}}
   %p, %n = r1.non_zero %x : (tensor<f32>) -> (tensor<0x1xi64>, tensor<1xi64>)

@@ -677,3 +677,36 @@ func.func @pad_and_trilu(%x: tensor<1x3x8x8xf32>, %y: tensor<?x8xi64>, %m: tenso
     }
   }
 #-}
+
+// CHECK-LABEL: func @recurrence
+// CHECK-SAME: (%[[XW:.*]]: tensor<7x2x40xf32>, %[[RT:.*]]: tensor<2x20x5xf32>, %[[H:.*]]: tensor<2x2x5xf32>, %[[L:.*]]: tensor<2xi32>, %[[P:.*]]: tensor<2x15xf32>, %[[GXW:.*]]: tensor<7x2x15xf16>, %[[GRT:.*]]: tensor<1x15x5xf16>, %[[RB:.*]]: tensor<1x5xf16>)
+func.func @recurrence(%xw: tensor<7x2x40xf32>, %rt: tensor<2x20x5xf32>, %h: tensor<2x2x5xf32>,
+                      %lens: tensor<2xi32>, %p: tensor<2x15xf32>, %gxw: tensor<7x2x15xf16>,
+                      %grt: tensor<1x15x5xf16>, %rb: tensor<1x5xf16>) {
+  // CHECK: r1.recurrence %[[XW]], %[[RT]] initial_h %[[H]] initial_c %[[H]] sequence_lens %[[L]] peepholes %[[P]] {
+  // CHECK-SAME: cell = #r1.recurrent_cell<lstm>, clip = 3.000000e+00 : f32, direction = #r1.recurrent_direction<bidirectional>
+  // CHECK-SAME: -> (tensor<7x2x2x5xf32>, tensor<2x2x5xf32>, tensor<2x2x5xf32>)
+  %y, %yh, %yc = r1.recurrence %xw, %rt initial_h %h initial_c %h sequence_lens %lens peepholes %p {
+      activation_alpha = array<f32: 0.0, 0.0, 0.0, 0.0, 0.0, 0.0>,
+      activation_beta = array<f32: 0.0, 0.0, 0.0, 0.0, 0.0, 0.0>,
+      activations = [#r1.recurrent_activation<sigmoid>, #r1.recurrent_activation<tanh>,
+                     #r1.recurrent_activation<tanh>, #r1.recurrent_activation<hard_sigmoid>,
+                     #r1.recurrent_activation<elu>, #r1.recurrent_activation<softsign>],
+      cell = #r1.recurrent_cell<lstm>, clip = 3.0 : f32,
+      direction = #r1.recurrent_direction<bidirectional>, input_forget = false,
+      linear_before_reset = false}
+      : (tensor<7x2x40xf32>, tensor<2x20x5xf32>, tensor<2x2x5xf32>, tensor<2x2x5xf32>,
+         tensor<2xi32>, tensor<2x15xf32>)
+      -> (tensor<7x2x2x5xf32>, tensor<2x2x5xf32>, tensor<2x2x5xf32>)
+  // GRU has no cell state: two results.
+  // CHECK: r1.recurrence %[[GXW]], %[[GRT]] reset_bias %[[RB]] {
+  // CHECK-SAME: -> (tensor<7x1x2x5xf16>, tensor<1x2x5xf16>)
+  %gy, %gyh = r1.recurrence %gxw, %grt reset_bias %rb {
+      activation_alpha = array<f32: 0.0, 0.0>, activation_beta = array<f32: 0.0, 0.0>,
+      activations = [#r1.recurrent_activation<sigmoid>, #r1.recurrent_activation<tanh>],
+      cell = #r1.recurrent_cell<gru>, direction = #r1.recurrent_direction<reverse>,
+      input_forget = false, linear_before_reset = true}
+      : (tensor<7x2x15xf16>, tensor<1x15x5xf16>, tensor<1x5xf16>)
+      -> (tensor<7x1x2x5xf16>, tensor<1x2x5xf16>)
+  return
+}
