@@ -108,6 +108,19 @@ private:
 
   OutputAxes all(int64_t axis) { return OutputAxes(node.getNumOutputs(), axis); }
 
+  /// How many of `axes` (of input 0, rank `r`) come before its data-sized
+  /// axis, which drops them; failure when one is that axis, or invalid.
+  FailureOr<int64_t> countBefore(ArrayRef<int64_t> axes, int64_t r) {
+    int64_t before = 0;
+    for (int64_t axis : axes) {
+      std::optional<int64_t> normalized = normalizeAxis(axis, r);
+      if (!normalized || *normalized == *sized[0])
+        return failure();
+      before += *normalized < *sized[0];
+    }
+    return before;
+  }
+
   /// Constant axes of the node: its `axes` attribute, or input `index`.
   std::optional<SmallVector<int64_t>> constantAxes(unsigned index) {
     if (node.hasAttr("axes"))
@@ -193,14 +206,10 @@ private:
     // Without axes every dim of 1 goes, which may include a bound of 1.
     if (!axes || !r)
       return failure();
-    int64_t before = 0;
-    for (int64_t axis : *axes) {
-      std::optional<int64_t> normalized = normalizeAxis(axis, *r);
-      if (!normalized || *normalized == *sized[0])
-        return failure();
-      before += *normalized < *sized[0];
-    }
-    return all(*sized[0] - before);
+    FailureOr<int64_t> before = countBefore(*axes, *r);
+    if (failed(before))
+      return failure();
+    return all(*sized[0] - *before);
   }
 
   FailureOr<OutputAxes> gather() {
@@ -274,14 +283,10 @@ private:
     // No axes reduces every dim (unless noop_with_empty_axes).
     if (!r || !axes || axes->empty() || !onlyInput(0))
       return failure();
-    int64_t before = 0;
-    for (int64_t axis : *axes) {
-      std::optional<int64_t> normalized = normalizeAxis(axis, *r);
-      if (!normalized || *normalized == *sized[0])
-        return failure();
-      before += *normalized < *sized[0];
-    }
-    return all(node.getInt("keepdims", 1) ? *sized[0] : *sized[0] - before);
+    FailureOr<int64_t> before = countBefore(*axes, *r);
+    if (failed(before))
+      return failure();
+    return all(node.getInt("keepdims", 1) ? *sized[0] : *sized[0] - *before);
   }
 
   FailureOr<OutputAxes> matmul() {
