@@ -16,6 +16,8 @@ APT_PACKAGES=(
 PIP_PACKAGES=(numpy onnx==1.18.0 lit filecheck==1.0.0 onnxruntime==1.22.0 safetensors==0.8.0
   # IREE, the second peer bench/host_vs_onnxruntime.py times r1c against (optional there)
   iree-base-compiler==3.13.0 iree-base-runtime==3.13.0
+  # The disassemblers scripts/gpu_static_checks.py reads cubins with (CTest's gpu.static_checks)
+  nvidia-cuda-nvdisasm==13.2.86 nvidia-cuda-cuobjdump==13.2.86
   # The exporters of bench/torch_exports.py, whose models CTest's models.torch_exports checks.
   # PyPI's Linux torch wheel needs its CUDA libraries to import, even on a CPU: about 5 GB
   # installed, 2 minutes (docs/torch-exports.md).
