@@ -56,6 +56,8 @@ template <typename T> R1_DEVICE T r1_pymod(T x, T y) {
 }
 // Four floats moved as one 16-byte access.
 struct alignas(16) r1_f32x4 { float v[4]; };
+// N elements of T moved as one access of N * sizeof(T) bytes.
+template <typename T, int N> struct alignas(sizeof(T) * N) r1_vec { T v[N]; };
 )";
 }
 

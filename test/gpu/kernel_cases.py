@@ -62,6 +62,15 @@ g (float16[6, 10] x, float16[10] y, float[6, 10] f) => (float16[6, 10] z, float[
   w = Cast <to = 1> (x)
   h = Cast <to = 10> (f)
 }"""),
+    # 16-byte vectors of 16-bit elements: eight halves a load and a store,
+    # and a boolean result of half inputs (eight bytes a store).
+    case("elementwise_half_vectors", """
+g (float16[4, 64] x, float16[4, 64] y) => (float16[4, 64] z, bool[4, 64] k) {
+  s = Add (x, y)
+  z = Tanh (s)
+  l = Less (x, y)
+  k = Not (l)
+}"""),
     # Contractions.
     case("matmul_bias_relu", """
 g (float[3, 5, 40] x, float[40, 33] w, float[33] b) => (float[3, 5, 33] y) {
