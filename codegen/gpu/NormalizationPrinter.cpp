@@ -1,9 +1,9 @@
 //===- NormalizationPrinter.cpp - softmax, log_softmax and layer_norm ------===//
 //
 // One row per warp (rows up to 1024 elements) or per block of 256 threads,
-// lanes striding over the row, four f32 elements at a time with 16-byte
-// loads and stores where the row is a multiple of four and each lane still
-// gets work. Rows of up to 16 elements per thread stay in
+// lanes striding over the row, 16 bytes of elements at a time (four
+// floats, eight halves) with one load and store where the row divides into
+// them and each lane still gets work. Rows of up to 16 elements per thread stay in
 // registers between passes; longer ones are read again from memory. Each
 // pass ends in a warp-shuffle (and, for a block, shared-memory) reduction,
 // so every thread holds the row's maximum, sum, mean or variance. The
@@ -29,27 +29,42 @@ constexpr int64_t kWarpRowLimit = 1024;
 constexpr int64_t kMaxCached = 16;
 
 /// How rows map to threads, and the loops over a row. A thread steps over
-/// the row by units: one element, or four consecutive f32 elements moved
-/// with 16-byte loads and stores when the row allows (see vectorInput).
+/// the row by units: one element, or 16 bytes of consecutive elements (four
+/// floats, eight halves) moved with one load and one store when the row
+/// allows (see vectorInput).
 struct RowLayout {
   KernelWriter &w;
   int64_t rows, length;
   bool perWarp;
   int64_t threadsPerRow;
-  /// Elements per unit (1 or 4), and the parameter a unit is loaded from.
+  /// Elements per unit (1, or 16 bytes of them), the parameter a unit is
+  /// loaded from, and the element type of the row and the result.
   int64_t lanes;
   std::string input;
+  Type element;
   int64_t units, perThread;
   bool cached;
 
   RowLayout(KernelWriter &w, int64_t rows, int64_t length, std::string vectorInput)
       : w(w), rows(rows), length(length), perWarp(length <= kWarpRowLimit),
         threadsPerRow(perWarp ? w.target.getWarpSize() : kBlockThreads),
-        // Four lanes a unit only when every thread still gets a unit.
-        lanes(!vectorInput.empty() && length % 4 == 0 && length / 4 >= threadsPerRow ? 4 : 1),
-        input(lanes == 4 ? std::move(vectorInput) : ""), units(length / lanes),
-        perThread((units + threadsPerRow - 1) / threadsPerRow),
+        lanes(unitLanes(w, length, threadsPerRow, vectorInput)),
+        input(lanes > 1 ? std::move(vectorInput) : ""), element(w.resultType().getElementType()),
+        units(length / lanes), perThread((units + threadsPerRow - 1) / threadsPerRow),
         cached(perThread * lanes <= kMaxCached) {}
+
+  /// 16 bytes of the result's elements a unit, only when every thread still
+  /// gets a unit; else 1.
+  static int64_t unitLanes(KernelWriter &w, int64_t length, int64_t threadsPerRow,
+                           StringRef vectorInput) {
+    int64_t lanes = 128 / w.resultType().getElementTypeBitWidth();
+    if (vectorInput.empty() || length % lanes != 0 || length / lanes < threadsPerRow)
+      return 1;
+    return lanes;
+  }
+  std::string vectorType() const {
+    return "r1_vec<" + KernelWriter::storageType(element) + ", " + std::to_string(lanes) + ">";
+  }
 
   /// Sets r1_q (the row) and r1_t (the thread's place in it); a warp past
   /// the last row returns.
@@ -89,28 +104,32 @@ struct RowLayout {
       return;
     }
     if (load)
-      os << indent << "  const r1_f32x4 r1_vx = reinterpret_cast<const r1_f32x4 *>(" << input
-         << " + r1_base)[r1_u];\n";
+      os << indent << "  const " << vectorType() << " r1_vx = reinterpret_cast<const "
+         << vectorType() << " *>(" << input << " + r1_base)[r1_u];\n";
     if (store)
-      os << indent << "  r1_f32x4 r1_out;\n";
+      os << indent << "  " << vectorType() << " r1_out;\n";
     os << indent << "  #pragma unroll\n"
-       << indent << "  for (int r1_l = 0; r1_l < 4; ++r1_l) {\n"
-       << indent << "  const r1_i r1_j = 4 * r1_u + r1_l;\n";
+       << indent << "  for (int r1_l = 0; r1_l < " << lanes << "; ++r1_l) {\n"
+       << indent << "  const r1_i r1_j = " << lanes << " * r1_u + r1_l;\n";
   }
   void close(StringRef indent, bool store = false) {
-    if (lanes == 4) {
+    if (lanes > 1) {
       w.os << indent << "  }\n";
       if (store)
-        w.os << indent << "  reinterpret_cast<r1_f32x4 *>(" << KernelWriter::resultName(0)
-             << " + r1_base)[r1_u] = r1_out;\n";
+        w.os << indent << "  reinterpret_cast<" << vectorType() << " *>("
+             << KernelWriter::resultName(0) << " + r1_base)[r1_u] = r1_out;\n";
     }
     w.os << indent << "}\n";
   }
 
   /// The row's element at r1_j as read by a pass: from the register cache,
   /// the unit just loaded, or memory (`scalar`).
-  std::string cachedValue() const { return lanes == 4 ? "r1_x[r1_p * 4 + r1_l]" : "r1_x[r1_p]"; }
-  std::string loaded(StringRef scalar) const { return lanes == 4 ? "r1_vx.v[r1_l]" : scalar.str(); }
+  std::string cachedValue() const {
+    return lanes > 1 ? "r1_x[r1_p * " + std::to_string(lanes) + " + r1_l]" : "r1_x[r1_p]";
+  }
+  std::string loaded(StringRef scalar) const {
+    return lanes > 1 ? KernelWriter::fromStorage(element, "r1_vx.v[r1_l]") : scalar.str();
+  }
   std::string value(StringRef scalar) const { return cached ? cachedValue() : loaded(scalar); }
 
   /// Stores element r1_j: through the fused body and one store, or into
@@ -121,7 +140,7 @@ struct RowLayout {
     std::string result;
     if (failed(w.printBody(indent, anchorValue, at, result)))
       return failure();
-    w.os << indent << "r1_out.v[r1_l] = " << result << ";\n";
+    w.os << indent << "r1_out.v[r1_l] = " << KernelWriter::toStorage(element, result) << ";\n";
     return success();
   }
 
@@ -135,14 +154,16 @@ struct RowLayout {
 };
 
 /// The parameter to read `operand` from with 16-byte loads, or "" when rows
-/// of it cannot be: it must be a whole f32 kernel input, and the kernel's
-/// f32 result must have its shape, so that units line up in both.
+/// of it cannot be: it must be a whole f32, f16 or bf16 kernel input, and
+/// the kernel's result must have its shape and element type, so that units
+/// line up in both.
 std::string vectorInput(KernelWriter &w, Value operand) {
   auto arg = dyn_cast<BlockArgument>(operand);
   auto type = cast<RankedTensorType>(operand.getType());
   RankedTensorType result = w.resultType();
-  if (!arg || !type.getElementType().isF32() || !result.getElementType().isF32() ||
-      result.getShape() != type.getShape())
+  Type element = type.getElementType();
+  if (!arg || !(element.isF32() || element.isF16() || element.isBF16()) ||
+      result.getElementType() != element || result.getShape() != type.getShape())
     return "";
   return KernelWriter::inputName(arg.getArgNumber());
 }

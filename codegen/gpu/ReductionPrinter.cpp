@@ -131,13 +131,16 @@ LogicalResult printReduceKernel(KernelWriter &w) {
     return "(" + acc + ")(" + w.element(op->getOperand(0), offset) + ")";
   };
   raw_ostream &os = w.os;
-  // Rows read four f32 elements with a 16-byte load when the reduced dims
-  // are one contiguous run of a multiple of four (so every row starts
-  // 16-byte aligned) and each of the `threads` gets at least one vector.
+  // Rows read 16 bytes of elements (four floats, eight halves) with one
+  // load when the reduced dims are one contiguous run of a multiple of that
+  // (so every row starts 16-byte aligned) and each of the `threads` gets at
+  // least one vector.
   auto input = dyn_cast<BlockArgument>(op->getOperand(0));
+  bool vectorElement = element.isF32() || element.isF16() || element.isBF16();
+  int64_t lanes = vectorElement ? 128 / element.getIntOrFloatBitWidth() : 1;
   auto vectorized = [&](int64_t threads) {
-    return input && element.isF32() && reduced.size() == 1 && reduced[0].stride == 1 &&
-           count % 4 == 0 && count / 4 >= threads;
+    return input && vectorElement && reduced.size() == 1 && reduced[0].stride == 1 &&
+           count % lanes == 0 && count / lanes >= threads;
   };
   // Accumulates this thread's part of row r1_o into r1_acc: elements (or
   // vectors) first, first + step, ...
@@ -148,13 +151,18 @@ LogicalResult printReduceKernel(KernelWriter &w) {
          << "    r1_acc = " << merge("r1_acc", read("r1_o", "r1_r")) << ";\n";
       return;
     }
+    std::string vector =
+        "r1_vec<" + KernelWriter::storageType(element) + ", " + std::to_string(lanes) + ">";
     os << "  const r1_i r1_base = " << runOffset(w, kept, "r1_o") << ";\n"
-       << "  for (r1_i r1_u = " << first << "; r1_u < " << w.index(count / 4) << "; r1_u += " << step
-       << ") {\n"
-       << "    const r1_f32x4 r1_vx = reinterpret_cast<const r1_f32x4 *>("
+       << "  for (r1_i r1_u = " << first << "; r1_u < " << w.index(count / lanes)
+       << "; r1_u += " << step << ") {\n"
+       << "    const " << vector << " r1_vx = reinterpret_cast<const " << vector << " *>("
        << KernelWriter::inputName(input.getArgNumber()) << " + r1_base)[r1_u];\n";
-    for (int lane = 0; lane < 4; ++lane)
-      os << "    r1_acc = " << merge("r1_acc", "r1_vx.v[" + std::to_string(lane) + "]") << ";\n";
+    for (int64_t lane = 0; lane < lanes; ++lane) {
+      std::string value =
+          KernelWriter::fromStorage(element, "r1_vx.v[" + std::to_string(lane) + "]");
+      os << "    r1_acc = " << merge("r1_acc", "(" + acc + ")(" + value + ")") << ";\n";
+    }
     os << "  }\n";
   };
 

@@ -139,6 +139,15 @@ g (float[2, 8, 9, 9] x, float[20, 8, 3, 3] w, float[20] b) => (float[2, 20, 9, 9
 g (float16[3, 70] x) => (float16[3, 70] y) {
   y = Softmax <axis = -1> (x)
 }"""),
+    # Rows of halves moved 16 bytes (eight halves) a lane: 512 per row is
+    # eight a lane for warps of 64, and a block's 256 threads for 2048.
+    case("softmax_layer_norm_half_vectors", """
+g (float16[3, 512] x, float16[2, 2048] v, float16[512] s, float16[512] b)
+   => (float16[3, 512] y, float16[2, 2048] w, float16[3, 512] n) {
+  y = Softmax <axis = -1> (x)
+  w = Softmax <axis = -1> (v)
+  n = LayerNormalization <axis = -1> (x, s, b)
+}"""),
     # Convolution, pooling, batch normalization.
     case("conv_strided_bias_relu", """
 g (float[2, 4, 9, 11] x, float[6, 4, 3, 3] w, float[6] b) => (float[2, 6, 5, 6] y) {
