@@ -384,7 +384,7 @@ def main():
         return 0
     if args.update_bounds:
         with open(args.bounds, "w") as f:
-            json.dump(bounds_from(rows), f, indent=1, sort_keys=True)
+            json.dump(bounds_from(rows), f, indent=2, sort_keys=True)
             f.write("\n")
         print(f"wrote {args.bounds}")
         return 0
