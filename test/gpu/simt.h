@@ -6,10 +6,12 @@
 //
 // Define R1_SIM_WARP as 32 (CUDA: mma.sync m16n8k16 fragments) or 64 (HIP:
 // v_mfma_f32_32x32x8 fragments) before including it. The matrix functions
-// compute each lane's accumulators from the whole tiles in shared memory,
-// at the places r1_mma_row and r1_mma_col give, so the templates' tiling,
-// staging and epilogue are checked; the instructions' register layouts are
-// not (only a GPU can check those).
+// of the printed kernels today (r1_mma_f16 and kin) compute each lane's
+// accumulators from the whole tiles in shared memory, at the places
+// r1_mma_row and r1_mma_col give, so the templates' tiling, staging and
+// epilogue are checked. warp_matrix.h, included at the end, has the
+// instructions themselves lane by lane (mma.sync, ldmatrix, cp.async,
+// v_mfma), where a wrong register layout gives a wrong product.
 #ifndef R1C_TEST_GPU_SIMT_H
 #define R1C_TEST_GPU_SIMT_H
 
@@ -42,6 +44,9 @@ struct Warp {
   explicit Warp(int lanes) : barrier(lanes) {}
   std::barrier<> barrier;
   uint64_t slots[64];
+  // Each lane's registers while a warp-wide matrix instruction reads them
+  // (warp_matrix.h).
+  uint32_t words[64][8];
 };
 
 struct Block {
@@ -222,5 +227,7 @@ static inline void r1_mma_tf32(r1_mma_acc &c, const float *as, int lda, const fl
   r1_sim_mma<float, r1_sim_f32, 8>(c, as, lda, bs, ldb, lane);
 }
 #endif
+
+#include "warp_matrix.h"
 
 #endif // R1C_TEST_GPU_SIMT_H
