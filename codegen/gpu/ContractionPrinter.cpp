@@ -59,6 +59,19 @@ LogicalResult printMatMulKernel(KernelWriter &w) {
                            ("r1_bbase + " + row + " * " + w.index(n) + " + " + col).str())
        << ";\n";
   };
+  // Both operands are kernel inputs whose rows lie one after another.
+  auto addressOf = [&](Value operand, StringRef base,
+                       int64_t rowLength) -> std::function<std::string(StringRef, StringRef)> {
+    auto arg = dyn_cast<BlockArgument>(operand);
+    if (!arg)
+      return nullptr;
+    return [&w, name = KernelWriter::inputName(arg.getArgNumber()), base = base.str(),
+            length = w.index(rowLength)](StringRef row, StringRef col) {
+      return ("&" + name + "[" + base + " + " + row + " * " + length + " + " + col + "]").str();
+    };
+  };
+  p.addressA = addressOf(op.getLhs(), "r1_abase", k);
+  p.addressB = addressOf(op.getRhs(), "r1_bbase", n);
   p.store = [&](StringRef indent, StringRef row, StringRef col, StringRef acc) {
     // The anchor's value is the product in its element type.
     return w.printStore(indent, KernelWriter::roundTo(element, acc),

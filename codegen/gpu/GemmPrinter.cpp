@@ -18,7 +18,9 @@
 // allowed): warps over the block tile, a warp tile each, k in steps of the
 // variant's block_k (64 x 64, 32 x 32 and 32 today). A and B are staged as
 // stored (16-bit patterns; f32 values rounded to TF32 on the way) in
-// row-major shared tiles padded by 8 elements, and each warp calls the
+// row-major shared tiles padded by 8 elements: element by element with
+// bounds checks, or, when the tiles divide the matrices and their rows lie
+// one after another, 16 bytes a thread without checks. Each warp calls the
 // target's r1_mma_* function per instruction tile; the fp32 accumulators
 // are read back through r1_mma_row and r1_mma_col.
 //
@@ -54,6 +56,25 @@ void printStage(
   load(os, "        ", "r1_gr", "r1_gc", "r1_s");
   os << "      }\n"
      << "      " << slot("r1_r", "r1_c") << " = " << convert("r1_s") << ";\n"
+     << "    }\n";
+}
+
+/// Staging of a tile whose elements all lie inside the matrices, 16 bytes
+/// (`lanes` elements) at a time: vector v of the tile is (8v / width,
+/// 8v % width), moved from `address` of (firstRow + r, firstCol + c) to the
+/// shared slot as is.
+void printVectorStage(KernelWriter &w, int64_t elements, int64_t threads, int64_t width,
+                      int64_t lanes, StringRef firstRow, StringRef firstCol, StringRef vector,
+                      const std::function<std::string(StringRef, StringRef)> &address,
+                      const std::function<std::string(StringRef, StringRef)> &slot) {
+  raw_ostream &os = w.os;
+  os << "    #pragma unroll\n"
+     << "    for (int r1_l = 0; r1_l < " << elements / lanes / threads << "; ++r1_l) {\n"
+     << "      const int r1_e = " << lanes << " * (threadIdx.x + " << threads << " * r1_l);\n"
+     << "      const int r1_r = r1_e / " << width << ", r1_c = r1_e % " << width << ";\n"
+     << "      const r1_i r1_gr = " << firstRow << " + r1_r, r1_gc = " << firstCol << " + r1_c;\n"
+     << "      *reinterpret_cast<" << vector << " *>(&" << slot("r1_r", "r1_c")
+     << ") = *reinterpret_cast<const " << vector << " *>(" << address("r1_gr", "r1_gc") << ");\n"
      << "    }\n";
 }
 
@@ -214,13 +235,30 @@ LogicalResult printMatrixGemm(KernelWriter &w, const GemmProblem &p, const Matri
                        "loops that every thread runs as often");
   int64_t tilesM = warpM / mi.m, tilesN = warpN / mi.n;
   std::string storage = KernelWriter::storageType(p.element);
+  // Every tile lies inside the matrices when the tiles divide them: the
+  // staging then moves 16 bytes a thread without bounds checks, from rows
+  // that start 16-byte aligned, into shared rows that do too (lda and ldb
+  // are multiples of the lanes).
+  int64_t lanes = 16 / std::max<int64_t>(1, p.element.getIntOrFloatBitWidth() / 8);
+  bool vectorStaging = p.addressA && p.addressB && mi.stageConversion.empty() &&
+                       p.element.getIntOrFloatBitWidth() == 16 && p.m % bm == 0 && p.n % bn == 0 &&
+                       p.k % bk == 0 && p.k % lanes == 0 && p.n % lanes == 0 && bk % lanes == 0 &&
+                       bn % lanes == 0 && (bm * bk / lanes) % threads == 0 &&
+                       (bk * bn / lanes) % threads == 0;
+  std::string vector = "r1_vec<" + storage + ", " + std::to_string(lanes) + ">";
   raw_ostream &os = w.os;
   os << "  // Matrix instruction " << mi.instruction << ": " << bm << " x " << bn
      << " outputs per block, " << warpM << " x " << warpN << " per warp, k in steps of " << bk
-     << ".\n"
-     << "  __shared__ " << storage << " r1_as[" << bm * lda << "];\n"
-     << "  __shared__ " << storage << " r1_bs[" << bk * ldb << "];\n"
-     << "  const int r1_lane = threadIdx.x % R1_WARP, r1_warp = threadIdx.x / R1_WARP;\n"
+     << (vectorStaging ? ", tiles staged in 16-byte vectors" : "") << ".\n";
+  if (vectorStaging)
+    os << "  __shared__ " << vector << " r1_asv[" << bm * lda / lanes << "];\n"
+       << "  __shared__ " << vector << " r1_bsv[" << bk * ldb / lanes << "];\n"
+       << "  " << storage << " *const r1_as = r1_asv[0].v;\n"
+       << "  " << storage << " *const r1_bs = r1_bsv[0].v;\n";
+  else
+    os << "  __shared__ " << storage << " r1_as[" << bm * lda << "];\n"
+       << "  __shared__ " << storage << " r1_bs[" << bk * ldb << "];\n";
+  os << "  const int r1_lane = threadIdx.x % R1_WARP, r1_warp = threadIdx.x / R1_WARP;\n"
      << "  const int r1_wr = (r1_warp / " << warpsN << ") * " << warpM << ", r1_wc = (r1_warp % "
      << warpsN << ") * " << warpN << ";\n"
      << "  const r1_i r1_b = blockIdx.z;\n"
@@ -239,14 +277,21 @@ LogicalResult printMatrixGemm(KernelWriter &w, const GemmProblem &p, const Matri
   auto toStaged = [&](StringRef value) {
     return mi.stageConversion.empty() ? value.str() : mi.stageConversion + "(" + value.str() + ")";
   };
-  printStage(w, bm * bk, threads, bk, "r1_row0", "r1_k0", p.m, p.k, storage, "0", p.loadA,
-             toStaged, [&](StringRef r, StringRef c) {
-               return ("r1_as[" + r + " * " + Twine(lda) + " + " + c + "]").str();
-             });
-  printStage(w, bk * bn, threads, bn, "r1_k0", "r1_col0", p.k, p.n, storage, "0", p.loadB,
-             toStaged, [&](StringRef r, StringRef c) {
-               return ("r1_bs[" + r + " * " + Twine(ldb) + " + " + c + "]").str();
-             });
+  auto slotA = [&](StringRef r, StringRef c) {
+    return ("r1_as[" + r + " * " + Twine(lda) + " + " + c + "]").str();
+  };
+  auto slotB = [&](StringRef r, StringRef c) {
+    return ("r1_bs[" + r + " * " + Twine(ldb) + " + " + c + "]").str();
+  };
+  if (vectorStaging) {
+    printVectorStage(w, bm * bk, threads, bk, lanes, "r1_row0", "r1_k0", vector, p.addressA, slotA);
+    printVectorStage(w, bk * bn, threads, bn, lanes, "r1_k0", "r1_col0", vector, p.addressB, slotB);
+  } else {
+    printStage(w, bm * bk, threads, bk, "r1_row0", "r1_k0", p.m, p.k, storage, "0", p.loadA,
+               toStaged, slotA);
+    printStage(w, bk * bn, threads, bn, "r1_k0", "r1_col0", p.k, p.n, storage, "0", p.loadB,
+               toStaged, slotB);
+  }
   os << "    __syncthreads();\n"
      << "    #pragma unroll\n"
      << "    for (int r1_kk = 0; r1_kk < " << bk << "; r1_kk += " << mi.k << ")\n"

@@ -172,6 +172,11 @@ struct GemmProblem {
   std::function<void(llvm::raw_ostream &, llvm::StringRef indent, llvm::StringRef row,
                      llvm::StringRef col, llvm::StringRef dst)>
       loadA, loadB;
+  /// The address of stored element A[row][col] (or B), when a row's
+  /// elements are consecutive in memory (a matmul's operands, not a
+  /// convolution's gathered patches); null otherwise. Staging may then move
+  /// a row's elements in 16-byte vectors.
+  std::function<std::string(llvm::StringRef row, llvm::StringRef col)> addressA, addressB;
   /// Statements that store the fp32 (or f64) accumulator `acc` of C[row][col].
   std::function<mlir::LogicalResult(llvm::StringRef indent, llvm::StringRef row,
                                     llvm::StringRef col, llvm::StringRef acc)>

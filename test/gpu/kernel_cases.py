@@ -104,6 +104,15 @@ g (float16[37, 70] x, float16[70, 45] w, float16[45] b) => (float16[37, 45] y) {
 g (float16[2, 70, 64] x, float16[64, 100] w) => (float16[2, 70, 100] y) {
   y = MatMul (x, w)
 }"""),
+    # Tiles that divide the matrices: staged 16 bytes a thread without
+    # bounds checks, for one matrix and a batch of them.
+    case("matmul_half_whole_tiles", """
+g (float16[128, 64] x, float16[64, 128] w, float16[128] b, float16[2, 64, 96] bx,
+   float16[2, 96, 64] bw) => (float16[128, 128] y, float16[2, 64, 64] by) {
+  m = MatMul (x, w)
+  y = Add (m, b)
+  by = MatMul (bx, bw)
+}"""),
     case("matmul_double", """
 g (double[20, 30] x, double[30, 17] w) => (double[20, 17] y, double[20, 1] z) {
   y = MatMul (x, w)
