@@ -130,6 +130,14 @@ LogicalResult printImplicitGemm(KernelWriter &w, ConvOp op, ArrayRef<WindowDim> 
                                                .str())
        << ";\n";
   };
+  // The weights' rows (a filter's channels and taps) lie one after another.
+  if (auto weights = dyn_cast<BlockArgument>(op.getWeight()))
+    p.addressA = [&, name = KernelWriter::inputName(weights.getArgNumber()),
+                  k = p.k](StringRef row, StringRef col) {
+      return ("&" + name + "[(r1_b * " + w.index(groupFilters) + " + " + row + ") * " + w.index(k) +
+              " + " + col + "]")
+          .str();
+    };
   p.loadB = [&](raw_ostream &os, StringRef indent, StringRef row, StringRef col, StringRef dst) {
     // row = (channel, taps...), col = (image, output position...).
     std::string channel = taps == 1 ? row.str() : ("(" + row + ") / " + w.index(taps)).str();

@@ -19,8 +19,9 @@
 // variant's block_k (64 x 64, 32 x 32 and 32 today). A and B are staged as
 // stored (16-bit patterns; f32 values rounded to TF32 on the way) in
 // row-major shared tiles padded by 8 elements: element by element with
-// bounds checks, or, when the tiles divide the matrices and their rows lie
-// one after another, 16 bytes a thread without checks. Each warp calls the
+// bounds checks, or, for an operand whose tiles divide its matrix and whose
+// rows lie one after another, 16 bytes a thread without checks. Each warp
+// calls the
 // target's r1_mma_* function per instruction tile; the fp32 accumulators
 // are read back through r1_mma_row and r1_mma_col.
 //
@@ -235,21 +236,28 @@ LogicalResult printMatrixGemm(KernelWriter &w, const GemmProblem &p, const Matri
                        "loops that every thread runs as often");
   int64_t tilesM = warpM / mi.m, tilesN = warpN / mi.n;
   std::string storage = KernelWriter::storageType(p.element);
-  // Every tile lies inside the matrices when the tiles divide them: the
-  // staging then moves 16 bytes a thread without bounds checks, from rows
-  // that start 16-byte aligned, into shared rows that do too (lda and ldb
-  // are multiples of the lanes).
+  // A tile of A (or B) lies inside its matrix when the tiles divide it:
+  // its staging then moves 16 bytes a thread without bounds checks, from
+  // rows that start 16-byte aligned, into shared rows that do too (lda and
+  // ldb are multiples of the lanes). A and B decide apart: a convolution's
+  // weights qualify where its gathered patches cannot.
   int64_t lanes = 16 / std::max<int64_t>(1, p.element.getIntOrFloatBitWidth() / 8);
-  bool vectorStaging = p.addressA && p.addressB && mi.stageConversion.empty() &&
-                       p.element.getIntOrFloatBitWidth() == 16 && p.m % bm == 0 && p.n % bn == 0 &&
-                       p.k % bk == 0 && p.k % lanes == 0 && p.n % lanes == 0 && bk % lanes == 0 &&
-                       bn % lanes == 0 && (bm * bk / lanes) % threads == 0 &&
-                       (bk * bn / lanes) % threads == 0;
+  bool vectorElements = mi.stageConversion.empty() && p.element.getIntOrFloatBitWidth() == 16 &&
+                        p.k % bk == 0 && bk % lanes == 0;
+  bool vectorA = vectorElements && p.addressA && p.m % bm == 0 && p.k % lanes == 0 &&
+                 (bm * bk / lanes) % threads == 0;
+  bool vectorB = vectorElements && p.addressB && p.n % bn == 0 && p.n % lanes == 0 &&
+                 bn % lanes == 0 && (bk * bn / lanes) % threads == 0;
+  bool vectorStaging = vectorA || vectorB;
   std::string vector = "r1_vec<" + storage + ", " + std::to_string(lanes) + ">";
   raw_ostream &os = w.os;
   os << "  // Matrix instruction " << mi.instruction << ": " << bm << " x " << bn
      << " outputs per block, " << warpM << " x " << warpN << " per warp, k in steps of " << bk
-     << (vectorStaging ? ", tiles staged in 16-byte vectors" : "") << ".\n";
+     << (vectorA && vectorB ? ", tiles staged in 16-byte vectors"
+         : vectorA          ? ", A's tiles staged in 16-byte vectors"
+         : vectorB          ? ", B's tiles staged in 16-byte vectors"
+                            : "")
+     << ".\n";
   if (vectorStaging)
     os << "  __shared__ " << vector << " r1_asv[" << bm * lda / lanes << "];\n"
        << "  __shared__ " << vector << " r1_bsv[" << bk * ldb / lanes << "];\n"
@@ -283,15 +291,16 @@ LogicalResult printMatrixGemm(KernelWriter &w, const GemmProblem &p, const Matri
   auto slotB = [&](StringRef r, StringRef c) {
     return ("r1_bs[" + r + " * " + Twine(ldb) + " + " + c + "]").str();
   };
-  if (vectorStaging) {
+  if (vectorA)
     printVectorStage(w, bm * bk, threads, bk, lanes, "r1_row0", "r1_k0", vector, p.addressA, slotA);
-    printVectorStage(w, bk * bn, threads, bn, lanes, "r1_k0", "r1_col0", vector, p.addressB, slotB);
-  } else {
+  else
     printStage(w, bm * bk, threads, bk, "r1_row0", "r1_k0", p.m, p.k, storage, "0", p.loadA,
                toStaged, slotA);
+  if (vectorB)
+    printVectorStage(w, bk * bn, threads, bn, lanes, "r1_k0", "r1_col0", vector, p.addressB, slotB);
+  else
     printStage(w, bk * bn, threads, bn, "r1_k0", "r1_col0", p.k, p.n, storage, "0", p.loadB,
                toStaged, slotB);
-  }
   os << "    __syncthreads();\n"
      << "    #pragma unroll\n"
      << "    for (int r1_kk = 0; r1_kk < " << bk << "; r1_kk += " << mi.k << ")\n"

@@ -132,6 +132,12 @@ g (float16[1, 8, 9, 9] x, float16[20, 8, 3, 3] w, float16[20] b) => (float16[1, 
   c = Conv <pads = [1, 1, 1, 1]> (x, w, b)
   y = Relu (c)
 }"""),
+    # Weights whose tiles divide them (64 filters, 32 channels x 9 taps):
+    # staged 16 bytes a thread; the gathered patches element by element.
+    case("conv_half_whole_weight_tiles", """
+g (float16[1, 32, 6, 6] x, float16[64, 32, 3, 3] w) => (float16[1, 64, 6, 6] y) {
+  y = Conv <pads = [1, 1, 1, 1]> (x, w)
+}"""),
     # f32 products on TF32 tensor cores (--tf32): odd sizes, k not a
     # multiple of the instruction's 8, a fused bias that stays f32.
     case("matmul_tf32", """
