@@ -93,12 +93,11 @@ def find_tool(name, extra_dirs=()):
 
 
 def nvidia_bin_dirs():
-    """Where pip's nvidia-cuda-* packages put their binaries."""
+    """Where pip's nvidia-cuda-nvdisasm and -cuobjdump put their binaries
+    (nvidia/cu13/bin), then the CUDA toolkit's."""
     dirs = []
     for entry in sys.path:
         dirs += glob.glob(os.path.join(entry, "nvidia", "cu*", "bin"))
-        dirs.append(os.path.join(entry, "nvidia", "cuda_nvdisasm", "bin"))
-        dirs.append(os.path.join(entry, "nvidia", "cuda_cuobjdump", "bin"))
     return dirs + ["/usr/local/cuda/bin"]
 
 

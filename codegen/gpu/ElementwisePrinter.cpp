@@ -21,11 +21,6 @@ constexpr int64_t kThreads = 256;
 /// Enough blocks to fill any GPU; the loop strides over the rest.
 constexpr int64_t kMaxBlocks = int64_t(1) << 20;
 
-/// Bytes of one stored element (booleans take one).
-int64_t storageBytes(Type element) {
-  return std::max<int64_t>(1, element.getIntOrFloatBitWidth() / 8);
-}
-
 /// How many consecutive elements of the result a thread computes with one
 /// access per full-size tensor: 16 bytes of the widest element among the
 /// result and the full-size inputs the body reads (8 halves, 4 floats).
@@ -33,7 +28,7 @@ int64_t storageBytes(Type element) {
 /// or when the lanes do not divide the result.
 int64_t vectorLanes(KernelWriter &w) {
   RankedTensorType out = w.resultType();
-  int64_t widest = storageBytes(out.getElementType());
+  int64_t widest = KernelWriter::storageBytes(out.getElementType());
   for (BlockArgument arg : w.kernel.getBody().getArguments()) {
     if (arg.use_empty())
       continue;
@@ -42,17 +37,12 @@ int64_t vectorLanes(KernelWriter &w) {
       continue;
     if (type.getShape() != out.getShape())
       return 1;
-    widest = std::max(widest, storageBytes(type.getElementType()));
+    widest = std::max(widest, KernelWriter::storageBytes(type.getElementType()));
   }
   if (widest > 8 || 16 % widest != 0)
     return 1;
   int64_t lanes = 16 / widest;
   return out.getNumElements() % lanes == 0 ? lanes : 1;
-}
-
-/// The vector type that moves `lanes` elements of `element` at once.
-std::string vectorType(Type element, int64_t lanes) {
-  return "r1_vec<" + KernelWriter::storageType(element) + ", " + std::to_string(lanes) + ">";
 }
 
 LogicalResult printVectorized(KernelWriter &w, int64_t lanes) {
@@ -69,12 +59,12 @@ LogicalResult printVectorized(KernelWriter &w, int64_t lanes) {
     if (arg.use_empty() || type.getNumElements() == 1)
       continue;
     std::string name = "r1_in" + std::to_string(arg.getArgNumber());
-    std::string vector = vectorType(type.getElementType(), lanes);
+    std::string vector = KernelWriter::vectorType(type.getElementType(), lanes);
     os << "    const " << vector << " " << name << " = reinterpret_cast<const " << vector << " *>("
        << KernelWriter::inputName(arg.getArgNumber()) << ")[r1_v];\n";
     vectorOf[arg.getArgNumber()] = name;
   }
-  std::string outVector = vectorType(out.getElementType(), lanes);
+  std::string outVector = KernelWriter::vectorType(out.getElementType(), lanes);
   os << "    " << outVector << " r1_out;\n";
   for (int64_t lane = 0; lane < lanes; ++lane) {
     os << "    {\n";

@@ -241,7 +241,7 @@ LogicalResult printMatrixGemm(KernelWriter &w, const GemmProblem &p, const Matri
   // rows that start 16-byte aligned, into shared rows that do too (lda and
   // ldb are multiples of the lanes). A and B decide apart: a convolution's
   // weights qualify where its gathered patches cannot.
-  int64_t lanes = 16 / std::max<int64_t>(1, p.element.getIntOrFloatBitWidth() / 8);
+  int64_t lanes = KernelWriter::lanesPer16Bytes(p.element);
   bool vectorElements = mi.stageConversion.empty() && p.element.getIntOrFloatBitWidth() == 16 &&
                         p.k % bk == 0 && bk % lanes == 0;
   bool vectorA = vectorElements && p.addressA && p.m % bm == 0 && p.k % lanes == 0 &&
@@ -249,7 +249,7 @@ LogicalResult printMatrixGemm(KernelWriter &w, const GemmProblem &p, const Matri
   bool vectorB = vectorElements && p.addressB && p.n % bn == 0 && p.n % lanes == 0 &&
                  bn % lanes == 0 && (bk * bn / lanes) % threads == 0;
   bool vectorStaging = vectorA || vectorB;
-  std::string vector = "r1_vec<" + storage + ", " + std::to_string(lanes) + ">";
+  std::string vector = KernelWriter::vectorType(p.element, lanes);
   raw_ostream &os = w.os;
   os << "  // Matrix instruction " << mi.instruction << ": " << bm << " x " << bn
      << " outputs per block, " << warpM << " x " << warpN << " per warp, k in steps of " << bk

@@ -58,6 +58,18 @@ std::string KernelWriter::storageType(Type element) {
   return computeType(element);
 }
 
+int64_t KernelWriter::storageBytes(Type element) {
+  return std::max<int64_t>(1, element.getIntOrFloatBitWidth() / 8);
+}
+
+int64_t KernelWriter::lanesPer16Bytes(Type element) {
+  return std::max<int64_t>(1, 16 / storageBytes(element));
+}
+
+std::string KernelWriter::vectorType(Type element, int64_t lanes) {
+  return "r1_vec<" + storageType(element) + ", " + std::to_string(lanes) + ">";
+}
+
 std::string KernelWriter::accumulatorType(Type element) {
   if (auto integer = dyn_cast<IntegerType>(element))
     if (integer.getWidth() < 32)

@@ -57,6 +57,12 @@ public:
   // Element types.
   static std::string computeType(mlir::Type element);
   static std::string storageType(mlir::Type element);
+  /// Bytes of one stored element (booleans take one).
+  static int64_t storageBytes(mlir::Type element);
+  /// How many stored elements one 16-byte access moves (1 for wider ones).
+  static int64_t lanesPer16Bytes(mlir::Type element);
+  /// The preamble's type that moves `lanes` stored elements in one access.
+  static std::string vectorType(mlir::Type element, int64_t lanes);
   /// What reductions accumulate in: the compute type, widened to int for
   /// 8- and 16-bit integers so warp shuffles can move it.
   static std::string accumulatorType(mlir::Type element);

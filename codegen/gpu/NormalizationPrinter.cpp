@@ -57,14 +57,12 @@ struct RowLayout {
   /// gets a unit; else 1.
   static int64_t unitLanes(KernelWriter &w, int64_t length, int64_t threadsPerRow,
                            StringRef vectorInput) {
-    int64_t lanes = 128 / w.resultType().getElementTypeBitWidth();
+    int64_t lanes = KernelWriter::lanesPer16Bytes(w.resultType().getElementType());
     if (vectorInput.empty() || length % lanes != 0 || length / lanes < threadsPerRow)
       return 1;
     return lanes;
   }
-  std::string vectorType() const {
-    return "r1_vec<" + KernelWriter::storageType(element) + ", " + std::to_string(lanes) + ">";
-  }
+  std::string vectorType() const { return KernelWriter::vectorType(element, lanes); }
 
   /// Sets r1_q (the row) and r1_t (the thread's place in it); a warp past
   /// the last row returns.

@@ -137,7 +137,7 @@ LogicalResult printReduceKernel(KernelWriter &w) {
   // least one vector.
   auto input = dyn_cast<BlockArgument>(op->getOperand(0));
   bool vectorElement = element.isF32() || element.isF16() || element.isBF16();
-  int64_t lanes = vectorElement ? 128 / element.getIntOrFloatBitWidth() : 1;
+  int64_t lanes = vectorElement ? KernelWriter::lanesPer16Bytes(element) : 1;
   auto vectorized = [&](int64_t threads) {
     return input && vectorElement && reduced.size() == 1 && reduced[0].stride == 1 &&
            count % lanes == 0 && count / lanes >= threads;
@@ -151,8 +151,7 @@ LogicalResult printReduceKernel(KernelWriter &w) {
          << "    r1_acc = " << merge("r1_acc", read("r1_o", "r1_r")) << ";\n";
       return;
     }
-    std::string vector =
-        "r1_vec<" + KernelWriter::storageType(element) + ", " + std::to_string(lanes) + ">";
+    std::string vector = KernelWriter::vectorType(element, lanes);
     os << "  const r1_i r1_base = " << runOffset(w, kept, "r1_o") << ";\n"
        << "  for (r1_i r1_u = " << first << "; r1_u < " << w.index(count / lanes)
        << "; r1_u += " << step << ") {\n"

@@ -7,8 +7,9 @@
 // data-sized axis independently: elementwise ops whose other operands
 // broadcast along it, transposes, squeezes and unsqueezes, gathers by
 // data-sized indices, slices, splits, concatenations, reductions and
-// softmax along other axes, and matmul rows. The padding is the bound's extra entries: zero
-// coordinates, -1 rows of NonMaxSuppression, which index validly; whatever
+// softmax along other axes, and matmul rows. The padding is the bound's
+// extra entries: zero coordinates, -1 rows of NonMaxSuppression, which
+// index validly; whatever
 // the node computes from them is cut away. So `x[mask]` as torch exports
 // it (NonZero, Transpose, GatherND) and the gathers after
 // NonMaxSuppression run with sizes the data give.
@@ -302,6 +303,16 @@ private:
   ArrayRef<std::optional<int64_t>> sized;
 };
 
+/// "input #N has a size that depends on the data (computed by node 'X')",
+/// at the node, for the caller to finish.
+InFlightDiagnostic emitDataSizedInputError(OnnxNode &node, unsigned index, KeepLeadingOp keep) {
+  InFlightDiagnostic diag = node.emitError()
+                            << "input #" << index << " has a size that depends on the data";
+  if (auto name = dyn_cast<NameLoc>(keep.getLoc()))
+    diag << " (computed by node '" << name.getName().getValue() << "')";
+  return diag;
+}
+
 } // namespace
 
 FailureOr<std::optional<DataSizedPlan>> mlir::r1::planDataSizedInputs(OnnxNode &node,
@@ -314,21 +325,15 @@ FailureOr<std::optional<DataSizedPlan>> mlir::r1::planDataSizedInputs(OnnxNode &
     auto keep = input ? input.getDefiningOp<KeepLeadingOp>() : KeepLeadingOp();
     if (!keep)
       continue;
-    auto describe = [&, index = index]() {
-      InFlightDiagnostic diag = node.emitError()
-                                << "input #" << index << " has a size that depends on the data";
-      if (auto name = dyn_cast<NameLoc>(keep.getLoc()))
-        diag << " (computed by node '" << name.getName().getValue() << "')";
-      return diag;
-    };
     if (any && keep.getCount() != count)
-      return describe() << ", counted apart from the node's other such input; r1c supports "
-                           "this only when both come from one node",
+      return emitDataSizedInputError(node, index, keep)
+                 << ", counted apart from the node's other such input; r1c supports this only "
+                    "when both come from one node",
              failure();
     std::optional<int64_t> rank = getRankOf(keep.getInput());
     sized[index] = rank ? normalizeAxis(keep.getAxis(), *rank) : std::nullopt;
     if (!sized[index])
-      return describe() << " and no known rank", failure();
+      return emitDataSizedInputError(node, index, keep) << " and no known rank", failure();
     cuts[index] = keep;
     count = keep.getCount();
     any = true;
@@ -339,13 +344,10 @@ FailureOr<std::optional<DataSizedPlan>> mlir::r1::planDataSizedInputs(OnnxNode &
   if (failed(outputs)) {
     unsigned index =
         llvm::find_if(cuts, [](KeepLeadingOp keep) { return bool(keep); }) - cuts.begin();
-    InFlightDiagnostic diag = node.emitError()
-                              << "input #" << index << " has a size that depends on the data";
-    if (auto name = dyn_cast<NameLoc>(cuts[index].getLoc()))
-      diag << " (computed by node '" << name.getName().getValue() << "')";
-    diag << ", and " << node.getOpType() << " mixes entries along that axis or is not yet "
-         << "supported on such values";
-    return failure();
+    return emitDataSizedInputError(node, index, cuts[index])
+               << ", and " << node.getOpType()
+               << " mixes entries along that axis or is not yet supported on such values",
+           failure();
   }
   // The node reads the padded values; the cuts nothing else reads go.
   for (auto [index, keep] : llvm::enumerate(cuts)) {

@@ -35,6 +35,12 @@ std::vector<float> product(const std::vector<unsigned short> &a,
   return c;
 }
 
+/// Where a fragment element comes from: the (row, column) of A, and of B,
+/// that half h of register r of lane l holds.
+struct Layout {
+  std::function<std::pair<int, int>(int l, int r, int h)> a, b;
+};
+
 void runWarp(const std::function<void()> &kernel) {
   simt::launch(dim3{1, 1, 1}, dim3{R1_SIM_WARP, 1, 1}, kernel);
 }
@@ -42,12 +48,6 @@ void runWarp(const std::function<void()> &kernel) {
 #if R1_SIM_WARP == 32
 
 constexpr int M = 16, N = 8, K = 16;
-
-/// Where a fragment element comes from: which A or B element register r,
-/// half h of lane l holds.
-struct Layout {
-  std::function<std::pair<int, int>(int l, int r, int h)> a, b;
-};
 
 /// The PTX ISA's layout of mma.m16n8k16's A and B fragments.
 Layout documented() {
@@ -194,11 +194,6 @@ TEST(CpAsync, CopiesLandAtTheWaitThatCoversThem) {
 #else
 
 constexpr int M = 32, N = 32, K = 8;
-
-/// Which A element half h of register r of lane l holds, and which B one.
-struct Layout {
-  std::function<std::pair<int, int>(int l, int r, int h)> a, b;
-};
 
 /// CDNA2's layout of v_mfma_f32_32x32x8f16's A and B.
 Layout documented() {
