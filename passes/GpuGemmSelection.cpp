@@ -1,9 +1,15 @@
 //===- GpuGemmSelection.cpp - The tiles of GPU matmuls and convolutions ---===//
 //
 // The rules, in the order they are tried, for the templates of
-// codegen/gpu/GemmPrinter.cpp:
+// codegen/gpu/GemmPrinter.cpp and MmaGemmPrinter.cpp:
 //   1. a matrix instruction wherever the target has one for the element
-//      type: 2 x 2 warps of 32 x 32 outputs over a 64 x 64 tile;
+//      type. mma.sync on f16 and bf16 takes the pipelined template: K in
+//      steps of 32 through 4 stages, the largest block tile of 128 x 128
+//      (8 warps of 64 x 32), 64 x 128 and 64 x 64 (4 warps) whose grid
+//      gives every compute unit a block (else the smallest, which gives
+//      the most), within the target's shared memory per block. Otherwise
+//      (MFMA, TF32): 2 x 2 warps of 32 x 32 outputs over a 64 x 64 tile,
+//      one stage;
 //   2. for products of at least 128 x 128 (not f64), 128 x 128 FFMA tiles
 //      when a grid of them still gives every compute unit a block;
 //   3. otherwise FFMA tiles of 16 x 16 threads with 1, 2 or 4 outputs a
@@ -29,6 +35,14 @@ namespace {
 
 /// The matrix template: a warp tile per warp, K in steps of 32.
 constexpr int64_t kMatrixTile = 64, kMatrixWarpTile = 32, kMatrixStep = 32;
+/// The pipelined mma.sync template's block tiles, largest first, with
+/// their warp tiles; K in steps of 32 through 4 stages.
+struct PipelinedTile {
+  int64_t blockM, blockN, warpM, warpN;
+};
+constexpr PipelinedTile kPipelinedTiles[] = {
+    {128, 128, 64, 32}, {64, 128, 32, 64}, {64, 64, 32, 32}};
+constexpr int64_t kPipelinedStep = 32, kPipelinedStages = 4;
 /// The FFMA template: 16 x 16 threads, K in steps of 16.
 constexpr int64_t kFfmaSide = 16, kFfmaStep = 16;
 /// The wide FFMA template: 8 x 8 outputs for each of 16 x 16 threads.
@@ -47,6 +61,36 @@ int64_t tileBlocks(const GpuGemmShape &shape, int64_t bm, int64_t bn) {
 /// to four.
 int64_t threadTile(int64_t size) { return size <= 16 ? 1 : size <= 32 ? 2 : 4; }
 
+/// The first pipelined tile whose grid fills the compute units, else the
+/// one with the most blocks; none when no tile fits in shared memory.
+std::optional<GpuGemmChoice> choosePipelinedMma(const GpuGemmShape &shape, r1k::TargetAttr target,
+                                                StringRef matrixOp) {
+  const PipelinedTile *chosen = nullptr;
+  for (const PipelinedTile &tile : kPipelinedTiles) {
+    int64_t sharedBytes =
+        kPipelinedStages * (tile.blockM + tile.blockN) * kPipelinedStep * /*bytes=*/2;
+    if (sharedBytes > target.getSharedPerBlock())
+      continue;
+    chosen = &tile;
+    if (tileBlocks(shape, tile.blockM, tile.blockN) >= target.getComputeUnits())
+      break;
+  }
+  if (!chosen)
+    return std::nullopt;
+  MLIRContext *context = target.getContext();
+  int64_t warps = (chosen->blockM / chosen->warpM) * (chosen->blockN / chosen->warpN);
+  GpuGemmChoice choice{shape, nullptr, ""};
+  choice.variant =
+      GpuGemmAttr::get(context, GpuGemmInstruction::mma, warps * target.getWarpSize(),
+                       chosen->blockM, chosen->blockN, kPipelinedStep, chosen->warpM, chosen->warpN,
+                       /*thread_m=*/0, /*thread_n=*/0, kPipelinedStages);
+  llvm::raw_string_ostream why(choice.reason);
+  why << matrixOp << " for " << shape.element << ", " << chosen->blockM << "x" << chosen->blockN
+      << " tiles make " << tileBlocks(shape, chosen->blockM, chosen->blockN) << " blocks for "
+      << target.getComputeUnits() << " compute units";
+  return choice;
+}
+
 } // namespace
 
 std::optional<GpuGemmChoice> chooseGpuGemm(r1k::KernelOp kernel, r1k::TargetAttr target) {
@@ -61,6 +105,9 @@ std::optional<GpuGemmChoice> chooseGpuGemm(r1k::KernelOp kernel, r1k::TargetAttr
   if (StringRef matrixOp = target.getMatrixOp(shape->element); !matrixOp.empty()) {
     GpuGemmInstruction instruction =
         matrixOp.starts_with("mfma") ? GpuGemmInstruction::mfma : GpuGemmInstruction::mma;
+    if (instruction == GpuGemmInstruction::mma && shape->element.getIntOrFloatBitWidth() == 16)
+      if (std::optional<GpuGemmChoice> pipelined = choosePipelinedMma(*shape, target, matrixOp))
+        return pipelined;
     int64_t warps = (kMatrixTile / kMatrixWarpTile) * (kMatrixTile / kMatrixWarpTile);
     choice.variant = GpuGemmAttr::get(context, instruction, warps * target.getWarpSize(),
                                       kMatrixTile, kMatrixTile, kMatrixStep, kMatrixWarpTile,

@@ -23,6 +23,8 @@ R1_DEVICE unsigned short r1_f32_to_f16(float x) {
 template <typename T> R1_DEVICE T r1_shfl_xor(T v, int mask) {
   return __shfl_xor(v, mask, 64);
 }
+// The block's dynamic shared memory (the launch's shared bytes).
+#define R1_DYNAMIC_SHARED(name) extern __shared__ __attribute__((aligned(128))) unsigned char name[]
 )";
 
 // Operand layouts of v_mfma_f32_32x32x8{f16,bf16_1k} on a wavefront of 64:

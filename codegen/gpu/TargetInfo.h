@@ -44,6 +44,10 @@ struct MatrixInstruction {
   /// A preamble function each value passes through as it is staged in
   /// shared memory ("r1_round_tf32"), or empty to stage values as stored.
   std::string stageConversion = "";
+  /// The preamble's function of one instruction on fragment registers
+  /// ("r1_mma_m16n8k16_f16"), for templates that load fragments
+  /// themselves; empty where the target has none.
+  std::string fragmentFunction = "";
 };
 
 /// Which in-process compiler builds a target's source.

@@ -8,7 +8,8 @@ Input is a directory written by `r1c MODEL.onnx --target=ARCH --emit=kernels
 from the kernel's content, so the same name in several files is the same
 kernel) gets, with C linkage:
 
-  void r1sim_NAME(const unsigned grid[3], const unsigned block[3], void **params);
+  void r1sim_NAME(const unsigned grid[3], const unsigned block[3], unsigned shared,
+                  void **params);  // shared: dynamic shared memory bytes
   const unsigned r1sim_NAME_argc;         // how many entries params has
   const unsigned r1sim_NAME_block_limit;  // its __launch_bounds__
 
@@ -99,7 +100,8 @@ def generate(kernel_dir, arch):
     for symbol, (_, bound) in kernels.items():
         lines.append(
             f"R1SIM_EXPORT void r1sim_{symbol}(const unsigned grid[3], const unsigned block[3], "
-            f"void **params) {{\n  simt::launchKernel({symbol}, grid, block, params);\n}}\n"
+            f"unsigned shared, void **params) {{\n"
+            f"  simt::launchKernel({symbol}, grid, block, shared, params);\n}}\n"
             f"R1SIM_EXPORT const unsigned r1sim_{symbol}_argc = simt::arity({symbol});\n"
             f"R1SIM_EXPORT const unsigned r1sim_{symbol}_block_limit = {bound};")
     return "\n".join(lines) + "\n", len(kernels)

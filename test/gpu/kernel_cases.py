@@ -113,6 +113,13 @@ g (float16[128, 64] x, float16[64, 128] w, float16[128] b, float16[2, 64, 96] bx
   y = Add (m, b)
   by = MatMul (bx, bw)
 }"""),
+    # The pipelined template's edges: K (40) a multiple of 8 but not of the
+    # 32-wide steps, and M (50) and N (72) not multiples of the tile, so
+    # cp.async zero-fills chunks past each edge.
+    case("matmul_half_pipeline_edges", """
+g (float16[2, 50, 40] x, float16[40, 72] w) => (float16[2, 50, 72] y) {
+  y = MatMul (x, w)
+}"""),
     case("matmul_double", """
 g (double[20, 30] x, double[30, 17] w) => (double[20, 17] y, double[20, 1] z) {
   y = MatMul (x, w)

@@ -128,6 +128,13 @@ g ({T}[8, 32] x, {T}[32, 48] w1, {T}[48] b1, {T}[48, 16] w2, {T}[16] b2) => ({T}
   o = MatMul (r, w2)
   y = Add (o, b2)
 }""", weights=("w1", "b1", "w2", "b2")),
+    # Enough 128 x 128 tiles to fill an H200 take the pipelined template's
+    # largest tile, whose 64 KB of dynamic shared memory CUDA allows only
+    # after cuFuncSetAttribute (the fake driver refuses it otherwise).
+    case("matmul_wide_tiles_f16", """
+g (float16[1536, 32] x, float16[32, 1536] w) => (float16[1536, 1536] y) {
+  y = MatMul (x, w)
+}""", weights=("w",)),
     # Results whose size depends on the data: x[x > 0] as torch exports it
     # (NonZero, Transpose, GatherND), doubled. The launches leave the dims
     # in the arena and the runtime reads them back with the elements.

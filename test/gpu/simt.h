@@ -5,13 +5,14 @@
 // markers); the "common" section and the kernels compile as printed.
 //
 // Define R1_SIM_WARP as 32 (CUDA: mma.sync m16n8k16 fragments) or 64 (HIP:
-// v_mfma_f32_32x32x8 fragments) before including it. The matrix functions
-// of the printed kernels today (r1_mma_f16 and kin) compute each lane's
-// accumulators from the whole tiles in shared memory, at the places
-// r1_mma_row and r1_mma_col give, so the templates' tiling, staging and
-// epilogue are checked. warp_matrix.h, included at the end, has the
-// instructions themselves lane by lane (mma.sync, ldmatrix, cp.async,
-// v_mfma), where a wrong register layout gives a wrong product.
+// v_mfma_f32_32x32x8 fragments) before including it. warp_matrix.h,
+// included at the end, has the instructions lane by lane (mma.sync,
+// ldmatrix, cp.async, v_mfma), where a wrong register layout gives a wrong
+// product; the pipelined template's instructions (r1_ldmatrix_x4,
+// r1_cp_async16, r1_mma_m16n8k16_f16 and kin) run on it. The one-stage
+// templates' whole-tile functions (r1_mma_f16 and kin) compute each lane's
+// accumulators from the tiles in shared memory, at the places r1_mma_row
+// and r1_mma_col give, so their tiling, staging and epilogue are checked.
 #ifndef R1C_TEST_GPU_SIMT_H
 #define R1C_TEST_GPU_SIMT_H
 
@@ -62,6 +63,8 @@ struct Block {
 
 inline Block *block = nullptr;
 inline thread_local dim3 thread;
+/// The running block's dynamic shared memory.
+inline unsigned char *dynamicShared = nullptr;
 
 template <typename T> T shuffleXor(T value, int mask) {
   static_assert(sizeof(T) <= sizeof(uint64_t), "shuffles move up to 8 bytes");
@@ -91,15 +94,23 @@ inline void __syncthreads() { simt::block->barrier.arrive_and_wait(); }
 
 namespace simt {
 
-/// Runs `kernel` (bound to its arguments) over the whole grid. Launches from
-/// several host threads take turns: the grid coordinates and the shared
-/// memory (function statics) are process-wide.
-inline void launch(dim3 grid, dim3 threads, const std::function<void()> &kernel) {
+/// Runs `kernel` (bound to its arguments) over the whole grid, each block
+/// with `sharedBytes` of dynamic shared memory. Launches from several host
+/// threads take turns: the grid coordinates and the shared memory
+/// (function statics) are process-wide.
+inline void launch(dim3 grid, dim3 threads, const std::function<void()> &kernel,
+                   unsigned sharedBytes = 0) {
   static std::mutex oneAtATime;
   std::lock_guard<std::mutex> lock(oneAtATime);
   gridDim = grid;
   blockDim = threads;
   int count = threads.x * threads.y * threads.z;
+  // Not cleared between blocks, as on the GPU: a kernel that reads before
+  // it writes reads what an earlier block left.
+  std::unique_ptr<unsigned char[], void (*)(void *)> shared(
+      static_cast<unsigned char *>(std::aligned_alloc(128, (sharedBytes + 127) / 128 * 128 + 128)),
+      std::free);
+  dynamicShared = shared.get();
   for (unsigned z = 0; z < grid.z; ++z)
     for (unsigned y = 0; y < grid.y; ++y)
       for (unsigned x = 0; x < grid.x; ++x) {
@@ -123,20 +134,21 @@ inline void launch(dim3 grid, dim3 threads, const std::function<void()> &kernel)
 }
 
 template <typename... Args, size_t... I>
-void launchWithParams(void (*kernel)(Args...), dim3 grid, dim3 threads, void **params,
-                      std::index_sequence<I...>) {
+void launchWithParams(void (*kernel)(Args...), dim3 grid, dim3 threads, unsigned sharedBytes,
+                      void **params, std::index_sequence<I...>) {
   std::tuple<std::remove_cv_t<Args>...> values;
   (std::memcpy(&std::get<I>(values), params[I], sizeof(Args)), ...);
-  launch(grid, threads, [&] { std::apply(kernel, values); });
+  launch(
+      grid, threads, [&] { std::apply(kernel, values); }, sharedBytes);
 }
 
 /// Runs `kernel` as cuLaunchKernel and hipModuleLaunchKernel do: `params[i]`
 /// points at the value of the kernel's i-th argument, read once here.
 template <typename... Args>
 void launchKernel(void (*kernel)(Args...), const unsigned grid[3], const unsigned threads[3],
-                  void **params) {
+                  unsigned sharedBytes, void **params) {
   launchWithParams(kernel, {grid[0], grid[1], grid[2]}, {threads[0], threads[1], threads[2]},
-                   params, std::index_sequence_for<Args...>());
+                   sharedBytes, params, std::index_sequence_for<Args...>());
 }
 
 /// The number of arguments `kernel` takes (what a launch's `params` holds).
@@ -154,6 +166,7 @@ static inline unsigned short r1_f32_to_f16(float x) {
   return __builtin_bit_cast(unsigned short, (_Float16)x);
 }
 template <typename T> static inline T r1_shfl_xor(T v, int mask) { return simt::shuffleXor(v, mask); }
+#define R1_DYNAMIC_SHARED(name) unsigned char *const name = simt::dynamicShared
 // atomicCAS of CUDA and HIP, for 4- and 8-byte words: returns the word as
 // it was, and stores `desired` only if that was `expected`.
 template <typename T> static inline T atomicCAS(T *word, T expected, T desired) {
@@ -229,5 +242,32 @@ static inline void r1_mma_tf32(r1_mma_acc &c, const float *as, int lda, const fl
 #endif
 
 #include "warp_matrix.h"
+
+// The instructions of the pipelined template, lane by lane.
+#if R1_SIM_WARP == 32
+// Shared addresses are plain pointers here; the kernels only add byte
+// offsets to them.
+typedef unsigned char *r1_shared_ptr;
+static inline r1_shared_ptr r1_shared_address(const void *p) {
+  return static_cast<unsigned char *>(const_cast<void *>(p));
+}
+static inline void r1_cp_async16(r1_shared_ptr to, const void *from, int bytes) {
+  r1_sim_cp_async(to, from, 16, bytes);
+}
+static inline void r1_cp_async_commit() { r1_sim_cp_async_commit(); }
+template <int N> static inline void r1_cp_async_wait() { r1_sim_cp_async_wait(N); }
+static inline void r1_ldmatrix_x4(unsigned (&r)[4], r1_shared_ptr row) {
+  r1_sim_ldmatrix<4, false>(r, row);
+}
+static inline void r1_ldmatrix_x4_trans(unsigned (&r)[4], r1_shared_ptr row) {
+  r1_sim_ldmatrix<4, true>(r, row);
+}
+static inline void r1_mma_m16n8k16_f16(float (&c)[4], const unsigned (&a)[4], const unsigned *b) {
+  r1_sim_mma_m16n8k16<false>(c, a, b, c);
+}
+static inline void r1_mma_m16n8k16_bf16(float (&c)[4], const unsigned (&a)[4], const unsigned *b) {
+  r1_sim_mma_m16n8k16<true>(c, a, b, c);
+}
+#endif
 
 #endif // R1C_TEST_GPU_SIMT_H

@@ -70,8 +70,9 @@ def parse_launches(path):
                 grid = [int(v) for v in words[4].split(",")]
                 block = [int(v) for v in words[6].split(",")]
                 args = words[words.index("args") + 1:]
+                shared = int(words[words.index("shared") + 1])
                 launches.append({"stem": words[1], "symbol": words[2], "grid": grid,
-                                 "block": block, "args": args})
+                                 "block": block, "shared": shared, "args": args})
             elif words[0] == "output":
                 outputs.append(words[2])
     return arena, launches, outputs
@@ -174,7 +175,7 @@ int main(int argc, char **argv) {
         args = ", ".join(f"({t})({pointer(a)})" for t, a in zip(types, launch["args"]))
         g, b = launch["grid"], launch["block"]
         lines.append(f"  simt::launch({{{g[0]}, {g[1]}, {g[2]}}}, {{{b[0]}, {b[1]}, {b[2]}}}, "
-                     f"[&] {{ {symbol}({args}); }});")
+                     f"[&] {{ {symbol}({args}); }}, {launch['shared']});")
     for index, location in enumerate(outputs):
         lines.append(f"  {{ FILE *f = std::fopen(argv[i + {2 * index}], \"wb\");"
                      f" std::fwrite({pointer(location)}, 1, std::atol(argv[i + {2 * index + 1}]), f);"

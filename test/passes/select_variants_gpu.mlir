@@ -34,8 +34,9 @@ module attributes {r1k.targets = [#r1k.target<name = "fake_sm", compute_units = 
 
 // -----
 
-// 16-bit floats take the target's matrix instruction, whatever the size:
-// 2 x 2 warps of 32 x 32 over 64 x 64 tiles, so 128 threads with warps of
+// 16-bit floats take the target's matrix instruction, whatever the size;
+// with no shared memory per block given, the one-stage template: 2 x 2
+// warps of 32 x 32 over 64 x 64 tiles, so 128 threads with warps of
 // 32 and 256 with wavefronts of 64 (MFMA). Both targets' entries sit side
 // by side. f32 stays FFMA unless the target lists TF32 (`mma.tf32`, r1c
 // --tf32). A batch of A against one B is one GEMM of their rows (4 x 16
@@ -57,6 +58,36 @@ module attributes {r1k.targets = [
     %0 = r1.matmul %a, %b : (tensor<4x16x64xf16>, tensor<64x16xf16>) -> tensor<4x16x16xf16>
     %1 = r1.matmul %c, %d : (tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<64x64xf32>
     return %0, %1 : tensor<4x16x16xf16>, tensor<64x64xf32>
+  }
+}
+
+// -----
+
+// With the target's shared memory per block known, mma.sync on 16-bit
+// floats takes the pipelined template (4 stages, K steps of 32): the
+// largest tile whose grid fills the compute units, 128 x 128 (8 warps of
+// 64 x 32, 64 KB of shared memory) for 1024 x 1280 (80 blocks for 80
+// units); 64 x 128 when 128 x 128 leaves units idle; else 64 x 64, which
+// makes the most blocks. A target with 48 KB per block cannot hold the
+// 128 x 128 stages and takes 64 x 128.
+// CHECK-LABEL: func @pipelined_tiles
+// CHECK: name = "k0_matmul", variants = {big_sm = #r1k.gpu_gemm<instruction = mma, threads = 256, block_m = 128, block_n = 128, block_k = 32, warp_m = 64, warp_n = 32, stages = 4>, small_sm = #r1k.gpu_gemm<instruction = mma, threads = 128, block_m = 64, block_n = 128, block_k = 32, warp_m = 32, warp_n = 64, stages = 4>}
+// CHECK: name = "k1_matmul", variants = {big_sm = #r1k.gpu_gemm<instruction = mma, threads = 128, block_m = 64, block_n = 128, block_k = 32, warp_m = 32, warp_n = 64, stages = 4>
+// CHECK: name = "k2_matmul", variants = {big_sm = #r1k.gpu_gemm<instruction = mma, threads = 128, block_m = 64, block_n = 64, block_k = 32, warp_m = 32, warp_n = 32, stages = 4>
+// LOG: kernel k0_matmul on big_sm: matmul 1 x 1024x256x1280 bf16, chosen #r1k.gpu_gemm<{{.*}}>  (mma.bf16 for bf16, 128x128 tiles make 80 blocks for 80 compute units)
+module attributes {r1k.targets = [
+    #r1k.target<name = "big_sm", compute_units = 80, warp_size = 32, shared_per_block = 166912,
+                matrix_ops = ["mma.f16", "mma.bf16"]>,
+    #r1k.target<name = "small_sm", compute_units = 80, warp_size = 32, shared_per_block = 49152,
+                matrix_ops = ["mma.f16", "mma.bf16"]>]} {
+  func.func @pipelined_tiles(%a: tensor<1024x256xbf16>, %b: tensor<256x1280xbf16>,
+                             %c: tensor<512x256xf16>, %d: tensor<256x1280xf16>,
+                             %e: tensor<64x256xf16>, %f: tensor<256x64xf16>)
+      -> (tensor<1024x1280xbf16>, tensor<512x1280xf16>, tensor<64x64xf16>) {
+    %0 = r1.matmul %a, %b : (tensor<1024x256xbf16>, tensor<256x1280xbf16>) -> tensor<1024x1280xbf16>
+    %1 = r1.matmul %c, %d : (tensor<512x256xf16>, tensor<256x1280xf16>) -> tensor<512x1280xf16>
+    %2 = r1.matmul %e, %f : (tensor<64x256xf16>, tensor<256x64xf16>) -> tensor<64x64xf16>
+    return %0, %1, %2 : tensor<1024x1280xbf16>, tensor<512x1280xf16>, tensor<64x64xf16>
   }
 }
 

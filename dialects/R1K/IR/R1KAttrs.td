@@ -171,7 +171,9 @@ def R1K_GpuGemmAttr : R1K_Attr<"GpuGemm", "gpu_gemm"> {
     - `mma` (NVIDIA `mma.sync`) and `mfma` (AMD MFMA): warps of the
       target's width, each computing a `warp_m` x `warp_n` tile with the
       matrix instruction the target has for the element type, f32
-      accumulators.
+      accumulators. `mma` with `stages` >= 2 is the pipelined template
+      (f16, bf16): `stages` buffers of dynamic shared memory filled by
+      cp.async while earlier steps compute, fragments by ldmatrix.
 
     `warp_m`, `warp_n` are 0 for FFMA and `thread_m`, `thread_n` 0 for
     the matrix instructions.
