@@ -20,6 +20,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <functional>
+#include <optional>
 #include <vector>
 
 namespace r1c::gpu {
@@ -183,6 +184,32 @@ struct GemmProblem {
   /// convolution's gathered patches); null otherwise. Staging may then move
   /// a row's elements in 16-byte vectors.
   std::function<std::string(llvm::StringRef row, llvm::StringRef col)> addressA, addressB;
+  /// A convolution that a template may run with K ordered (tap, channel)
+  /// rather than as stored, (channel, tap): when its K steps are whole
+  /// runs of channels, every element of a step lies in one tap, so the
+  /// tap's window coordinates and bounds are worked out once per step and
+  /// column instead of per element, and a patch element is one load at a
+  /// fixed distance from the last.
+  struct TapMajor {
+    /// Input channels per group, and taps per channel (K = channels taps).
+    int64_t channels = 0, taps = 0;
+    /// The address of weight W[f][channel][tap] of the group (A's
+    /// element); filters lie `k` elements apart.
+    std::function<std::string(llvm::StringRef f, llvm::StringRef channel, llvm::StringRef tap)>
+        weight;
+    /// Statements run once per thread for output column `col` (image and
+    /// output position).
+    std::function<void(llvm::raw_ostream &, llvm::StringRef indent, llvm::StringRef col)> column;
+    /// Statements for tap `tap` at that column: `r1_cv_ok` says whether the
+    /// tap reads inside the input, `r1_cv_at` is the input offset of its
+    /// channel 0.
+    std::function<void(llvm::raw_ostream &, llvm::StringRef indent, llvm::StringRef tap)> tap;
+    /// The address of the input element of channel `channel` at that tap;
+    /// channels lie `channelStride` elements apart.
+    std::function<std::string(llvm::StringRef channel)> input;
+    int64_t channelStride = 0;
+  };
+  std::optional<TapMajor> tapMajor;
   /// Statements that store the fp32 (or f64) accumulator `acc` of C[row][col].
   std::function<mlir::LogicalResult(llvm::StringRef indent, llvm::StringRef row,
                                     llvm::StringRef col, llvm::StringRef acc)>

@@ -97,6 +97,10 @@ private:
   void printElementLoad(const StagedOperand &x, StringRef step, StringRef indent);
   void printElementStore(const StagedOperand &x, StringRef stage, StringRef indent);
   void printFill(const StagedOperand &x, StringRef step, StringRef stage, StringRef indent);
+  int64_t storeBases(const StagedOperand &x) const;
+  void printStoreOffsets(const StagedOperand &x);
+  void printTapMajorSetup();
+  void printTapMajorLoad(StringRef step, StringRef indent);
   void printFragmentOffsets();
   void printProducts(StringRef indent);
   LogicalResult printEpilogue();
@@ -108,6 +112,8 @@ private:
   int64_t bm, bn, bk, warpM, warpN, threads, stages;
   std::string storage;
   StagedOperand a, b;
+  /// Whether a convolution's K runs (tap, channel) (GemmProblem::TapMajor).
+  bool tapMajor = false;
 };
 
 bool PipelinedMmaGemm::fits(StringRef &needs) const {
@@ -217,18 +223,54 @@ void PipelinedMmaGemm::printElementLoad(const StagedOperand &x, StringRef step, 
   os << indent << "  }\n" << indent << "}\n";
 }
 
-/// The registers printElementLoad filled, into stage `stage`.
+/// Where a thread's element l of `x` goes in a stage: with the thread's
+/// elements in one column, `rowsApart()` rows apart, the swizzle repeats
+/// every `bases` elements, so a few offsets computed once (`r1_<x>dst`)
+/// plus constants place them all.
+int64_t PipelinedMmaGemm::storeBases(const StagedOperand &x) const {
+  if (threads % x.cols != 0)
+    return 0;
+  int64_t apart = threads / x.cols, period = kChunk;
+  if (apart % period == 0)
+    return 1;
+  return period % apart == 0 ? std::min(period / apart, x.perThread(threads)) : 0;
+}
+
+void PipelinedMmaGemm::printStoreOffsets(const StagedOperand &x) {
+  int64_t bases = storeBases(x);
+  if (!bases)
+    return;
+  os << "  int " << x.var("dst") << "[" << bases << "];\n"
+     << "  #pragma unroll\n"
+     << "  for (int r1_l = 0; r1_l < " << bases << "; ++r1_l) {\n"
+     << "    const int r1_e = threadIdx.x + " << threads << " * r1_l;\n"
+     << "    const int r1_r = r1_e / " << x.cols << ", r1_c = r1_e % " << x.cols << ";\n"
+     << "    " << x.var("dst") << "[r1_l] = r1_r * " << x.cols << " + (((r1_c / " << kChunk
+     << ") ^ " << swizzle("r1_r", x.chunksPerRow()) << ") * " << kChunk << ") + r1_c % " << kChunk
+     << ";\n"
+     << "  }\n";
+}
+
+/// The registers printElementLoad (or printTapMajorLoad) filled, into stage
+/// `stage`.
 void PipelinedMmaGemm::printElementStore(const StagedOperand &x, StringRef stage,
                                          StringRef indent) {
-  int64_t count = x.perThread(threads);
+  int64_t count = x.perThread(threads), bases = storeBases(x);
   os << indent << "#pragma unroll\n"
-     << indent << "for (int r1_l = 0; r1_l < " << count << "; ++r1_l) {\n"
-     << indent << "  const int r1_e = threadIdx.x + " << threads << " * r1_l;\n"
-     << indent << "  const int r1_r = r1_e / " << x.cols << ", r1_c = r1_e % " << x.cols << ";\n"
-     << indent << "  " << x.tile() << "[" << stageOffset(x, stage) << " + r1_r * " << x.cols
-     << " + (((r1_c / " << kChunk << ") ^ " << swizzle("r1_r", x.chunksPerRow()) << ") * " << kChunk
-     << ") + r1_c % " << kChunk << "] = " << x.var("v") << "[r1_l];\n"
-     << indent << "}\n";
+     << indent << "for (int r1_l = 0; r1_l < " << count << "; ++r1_l) {\n";
+  if (bases) {
+    int64_t stride = bases * (threads / x.cols) * x.cols;
+    os << indent << "  " << x.tile() << "[" << stageOffset(x, stage) << " + " << x.var("dst")
+       << "[r1_l % " << bases << "] + r1_l / " << bases << " * " << stride << "] = " << x.var("v")
+       << "[r1_l];\n";
+  } else {
+    os << indent << "  const int r1_e = threadIdx.x + " << threads << " * r1_l;\n"
+       << indent << "  const int r1_r = r1_e / " << x.cols << ", r1_c = r1_e % " << x.cols << ";\n"
+       << indent << "  " << x.tile() << "[" << stageOffset(x, stage) << " + r1_r * " << x.cols
+       << " + (((r1_c / " << kChunk << ") ^ " << swizzle("r1_r", x.chunksPerRow()) << ") * "
+       << kChunk << ") + r1_c % " << kChunk << "] = " << x.var("v") << "[r1_l];\n";
+  }
+  os << indent << "}\n";
 }
 
 /// Step `step` of `x` into stage `stage` at once (the pipeline's prologue).
@@ -238,6 +280,59 @@ void PipelinedMmaGemm::printFill(const StagedOperand &x, StringRef step, StringR
     return printVectorIssue(x, step, stage, indent);
   printElementLoad(x, step, indent);
   printElementStore(x, stage, indent);
+}
+
+/// A convolution with K as (tap, channel): a thread's A elements share a
+/// channel (column) and its B elements an output column, so the weights'
+/// rows and the column's window origin are set up once, and each step's
+/// tap (every element of a step lies in one) once a step.
+void PipelinedMmaGemm::printTapMajorSetup() {
+  const GemmProblem::TapMajor &conv = *p.tapMajor;
+  int64_t countA = a.perThread(threads), countB = b.perThread(threads);
+  os << "  // K runs (tap, channel): " << conv.taps << " taps of " << conv.channels
+     << " channels, each step within one tap.\n"
+     << "  const int r1_ar = threadIdx.x / " << bk << ", r1_ac = threadIdx.x % " << bk << ";\n"
+     << "  const int r1_br = threadIdx.x / " << bn << ", r1_bc = threadIdx.x % " << bn
+     << ";\n"
+     // 32-bit registers: a 16-bit array would be packed in pairs, and
+     // unpacked again for every store.
+     << "  unsigned r1_av[" << countA << "], r1_bv[" << countB << "];\n"
+     << "  bool r1_ain[" << countA << "];\n"
+     << "  #pragma unroll\n"
+     << "  for (int r1_l = 0; r1_l < " << countA << "; ++r1_l)\n"
+     << "    r1_ain[r1_l] = "
+     << (p.m % bm == 0
+             ? "true"
+             : "r1_row0 + r1_ar + " + std::to_string(threads / bk) + " * r1_l < " + w.index(p.m))
+     << ";\n"
+     << "  const bool r1_bin = " << (p.n % bn == 0 ? "true" : "r1_col0 + r1_bc < " + w.index(p.n))
+     << ";\n";
+  conv.column(os, "  ", "r1_col0 + r1_bc");
+}
+
+/// Registers r1_av and r1_bv for K step `step` (0 outside the matrices).
+void PipelinedMmaGemm::printTapMajorLoad(StringRef step, StringRef indent) {
+  const GemmProblem::TapMajor &conv = *p.tapMajor;
+  int64_t countA = a.perThread(threads), countB = b.perThread(threads);
+  std::string inner = (indent + "  ").str();
+  os << indent << "{\n"
+     << inner << "const int r1_k0 = (" << step << ") * " << bk << ";\n"
+     << inner << "const int r1_tap = r1_k0 / " << conv.channels << ", r1_ch = r1_k0 % "
+     << conv.channels << ";\n"
+     << inner << "const " << storage
+     << " *const r1_wp = " << conv.weight("r1_row0 + r1_ar", "r1_ch + r1_ac", "r1_tap") << ";\n"
+     << inner << "#pragma unroll\n"
+     << inner << "for (int r1_l = 0; r1_l < " << countA << "; ++r1_l)\n"
+     << inner << "  r1_av[r1_l] = r1_ain[r1_l] ? r1_wp[r1_l * " << threads / bk * p.k
+     << "] : 0u;\n";
+  conv.tap(os, inner, "r1_tap");
+  os << inner << "const " << storage << " *const r1_ip = " << conv.input("r1_ch + r1_br") << ";\n"
+     << inner << "const bool r1_bok = r1_bin && r1_cv_ok;\n"
+     << inner << "#pragma unroll\n"
+     << inner << "for (int r1_l = 0; r1_l < " << countB << "; ++r1_l)\n"
+     << inner << "  r1_bv[r1_l] = r1_bok ? r1_ip[r1_l * " << threads / bn * conv.channelStride
+     << "] : 0u;\n"
+     << indent << "}\n";
 }
 
 /// Where (in bytes) each lane's ldmatrix rows start in a stage: for A per 16-wide K
@@ -320,6 +415,9 @@ LogicalResult PipelinedMmaGemm::print() {
        &p.loadA, &p.addressA};
   b = {"b",      bk,         bn, p.k, p.n, "0", "r1_col0", true, p.addressB && p.n % kChunk == 0,
        &p.loadB, &p.addressB};
+  tapMajor = p.tapMajor && p.tapMajor->channels % bk == 0 && threads % bk == 0 && threads % bn == 0;
+  if (tapMajor)
+    a.vector = b.vector = false;
   int64_t sharedBytes = stages * (bm * bk + bk * bn) * 2;
   os << "  // " << mi.instruction << ": " << bm << " x " << bn << " outputs per block, " << warpM
      << " x " << warpN << " per warp, k in steps of " << bk << " through " << stages
@@ -338,12 +436,18 @@ LogicalResult PipelinedMmaGemm::print() {
      << bn << ";\n";
   if (p.printSetup)
     p.printSetup(os, "  ");
-  for (StagedOperand *x : {&a, &b}) {
-    if (x->vector)
-      printVectorSetup(*x);
-    else
-      os << "  " << storage << " " << x->var("v") << "[" << x->perThread(threads) << "];\n";
-  }
+  if (tapMajor)
+    printTapMajorSetup();
+  else
+    for (StagedOperand *x : {&a, &b}) {
+      if (x->vector)
+        printVectorSetup(*x);
+      else
+        os << "  unsigned " << x->var("v") << "[" << x->perThread(threads) << "];\n";
+    }
+  for (StagedOperand *x : {&a, &b})
+    if (!x->vector)
+      printStoreOffsets(*x);
   printFragmentOffsets();
   os << "  float r1_acc[" << tilesM << "][" << tilesN << "][4];\n"
      << "  #pragma unroll\n  for (int r1_y = 0; r1_y < " << tilesM << "; ++r1_y)\n"
@@ -355,8 +459,14 @@ LogicalResult PipelinedMmaGemm::print() {
   os << "  #pragma unroll\n"
      << "  for (int r1_s = 0; r1_s < " << stages - 1 << "; ++r1_s) {\n"
      << "    if (r1_s < " << steps() << ") {\n";
-  printFill(a, "r1_s", "r1_s", "      ");
-  printFill(b, "r1_s", "r1_s", "      ");
+  if (tapMajor) {
+    printTapMajorLoad("r1_s", "      ");
+    printElementStore(a, "r1_s", "      ");
+    printElementStore(b, "r1_s", "      ");
+  } else {
+    printFill(a, "r1_s", "r1_s", "      ");
+    printFill(b, "r1_s", "r1_s", "      ");
+  }
   os << "    }\n"
      << "    r1_cp_async_commit();\n"
      << "  }\n";
@@ -370,12 +480,15 @@ LogicalResult PipelinedMmaGemm::print() {
      << "    __syncthreads();\n"
      << "    const int r1_next = r1_kt + " << stages - 1 << ";\n"
      << "    if (r1_next < " << steps() << ") {\n";
-  for (StagedOperand *x : {&a, &b}) {
-    if (x->vector)
-      printVectorIssue(*x, "r1_next", "r1_write", "      ");
-    else
-      printElementLoad(*x, "r1_next", "      ");
-  }
+  if (tapMajor)
+    printTapMajorLoad("r1_next", "      ");
+  else
+    for (StagedOperand *x : {&a, &b}) {
+      if (x->vector)
+        printVectorIssue(*x, "r1_next", "r1_write", "      ");
+      else
+        printElementLoad(*x, "r1_next", "      ");
+    }
   os << "    }\n"
      << "    r1_cp_async_commit();\n";
   printProducts("    ");

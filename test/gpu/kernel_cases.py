@@ -145,6 +145,13 @@ g (float16[1, 8, 9, 9] x, float16[20, 8, 3, 3] w, float16[20] b) => (float16[1, 
 g (float16[1, 32, 6, 6] x, float16[64, 32, 3, 3] w) => (float16[1, 64, 6, 6] y) {
   y = Conv <pads = [1, 1, 1, 1]> (x, w)
 }"""),
+    # K run as (tap, channel), 64 channels a group being whole 32-wide K
+    # steps: grouped, strided and dilated, with 40 filters a group and 72
+    # output columns, neither whole tiles.
+    case("conv_half_tap_major", """
+g (float16[2, 128, 7, 9] x, float16[80, 64, 3, 3] w) => (float16[2, 80, 4, 9] y) {
+  y = Conv <group = 2, strides = [2, 1], dilations = [1, 2], pads = [1, 2, 1, 2]> (x, w)
+}"""),
     # f32 products on TF32 tensor cores (--tf32): odd sizes, k not a
     # multiple of the instruction's 8, a fused bias that stays f32.
     case("matmul_tf32", """
