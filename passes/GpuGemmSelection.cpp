@@ -1,9 +1,12 @@
 //===- GpuGemmSelection.cpp - The tiles of GPU matmuls and convolutions ---===//
 //
 // The rules, in the order they are tried, for the templates of
-// codegen/gpu/GemmPrinter.cpp:
+// codegen/gpu/GemmPrinter.cpp and MfmaGemmPrinter.cpp:
 //   1. a matrix instruction wherever the target has one for the element
-//      type: 2 x 2 warps of 32 x 32 outputs over a 64 x 64 tile;
+//      type: on NVIDIA 2 x 2 warps of 32 x 32 outputs over a 64 x 64 tile;
+//      on AMD (mfma) 2 x 2 waves over a 128 x 128 tile, two shared
+//      buffers, or smaller tiles (128 x 64, 64 x 128, 64 x 64) where the
+//      large ones would leave most compute units idle;
 //   2. for products of at least 128 x 128 (not f64), 128 x 128 FFMA tiles
 //      when a grid of them still gives every compute unit a block;
 //   3. otherwise FFMA tiles of 16 x 16 threads with 1, 2 or 4 outputs a
@@ -47,6 +50,43 @@ int64_t tileBlocks(const GpuGemmShape &shape, int64_t bm, int64_t bn) {
 /// to four.
 int64_t threadTile(int64_t size) { return size <= 16 ? 1 : size <= 32 ? 2 : 4; }
 
+/// The MFMA template's tiles, largest first: 2 x 2 waves, k steps that keep
+/// two shared buffers of A and B within 64 KB and give every thread whole
+/// staging vectors (a 64-wide side stages in k steps of 64).
+struct MfmaTile {
+  int64_t m, n, k;
+};
+constexpr MfmaTile kMfmaLarge{128, 128, 32}, kMfmaTall{128, 64, 64}, kMfmaWide{64, 128, 32},
+    kMfmaSmall{64, 64, 64};
+constexpr int64_t kMfmaWavesPerSide = 2, kMfmaStages = 2;
+
+/// The MFMA tile: 128 x 128 unless its grid would leave more than half the
+/// compute units idle; then one side halved (rows when the product has at
+/// most 64, else columns: a convolution's gathered patches are its columns,
+/// and fewer of them a block cost fewer gathers per instruction), then both.
+std::optional<GpuGemmChoice> chooseMfmaGemm(GpuGemmChoice choice, int64_t units, StringRef matrixOp,
+                                            int64_t waveSize) {
+  const GpuGemmShape &shape = choice.shape;
+  llvm::raw_string_ostream why(choice.reason);
+  why << matrixOp << " for " << shape.element << ": ";
+  MfmaTile tile = kMfmaLarge;
+  auto enough = [&](const MfmaTile &t) { return 2 * tileBlocks(shape, t.m, t.n) >= units; };
+  if (!enough(tile)) {
+    why << "128x128 tiles would make only " << tileBlocks(shape, tile.m, tile.n) << " blocks; ";
+    tile = shape.m <= kMfmaWide.m ? kMfmaWide : kMfmaTall;
+    if (!enough(tile))
+      tile = kMfmaSmall;
+  }
+  int64_t waves = kMfmaWavesPerSide * kMfmaWavesPerSide;
+  choice.variant = GpuGemmAttr::get(shape.element.getContext(), GpuGemmInstruction::mfma,
+                                    waves * waveSize, tile.m, tile.n, tile.k,
+                                    tile.m / kMfmaWavesPerSide, tile.n / kMfmaWavesPerSide,
+                                    /*thread_m=*/0, /*thread_n=*/0, kMfmaStages);
+  why << tile.m << "x" << tile.n << " tiles make " << tileBlocks(shape, tile.m, tile.n)
+      << " blocks for " << units << " compute units";
+  return choice;
+}
+
 } // namespace
 
 std::optional<GpuGemmChoice> chooseGpuGemm(r1k::KernelOp kernel, r1k::TargetAttr target) {
@@ -59,8 +99,9 @@ std::optional<GpuGemmChoice> chooseGpuGemm(r1k::KernelOp kernel, r1k::TargetAttr
   int64_t units = target.getComputeUnits();
 
   if (StringRef matrixOp = target.getMatrixOp(shape->element); !matrixOp.empty()) {
-    GpuGemmInstruction instruction =
-        matrixOp.starts_with("mfma") ? GpuGemmInstruction::mfma : GpuGemmInstruction::mma;
+    if (matrixOp.starts_with("mfma"))
+      return chooseMfmaGemm(std::move(choice), units, matrixOp, target.getWarpSize());
+    GpuGemmInstruction instruction = GpuGemmInstruction::mma;
     int64_t warps = (kMatrixTile / kMatrixWarpTile) * (kMatrixTile / kMatrixWarpTile);
     choice.variant = GpuGemmAttr::get(context, instruction, warps * target.getWarpSize(),
                                       kMatrixTile, kMatrixTile, kMatrixStep, kMatrixWarpTile,

@@ -14,7 +14,9 @@
 // rows ty + 16 i and columns tx + 16 j, so the final stores are coalesced.
 // `ffma_wide` is its 128 x 128 form (printWideFfmaGemm).
 //
-// Matrix instructions (`mma`, `mfma`: f16, bf16; f32 as TF32 when
+// AMD matrix cores (`mfma`) have their own template, MfmaGemmPrinter.cpp.
+//
+// NVIDIA matrix instructions (`mma`: f16, bf16; f32 as TF32 when
 // allowed): warps over the block tile, a warp tile each, k in steps of the
 // variant's block_k (64 x 64, 32 x 32 and 32 today). A and B are staged as
 // stored (16-bit patterns; f32 values rounded to TF32 on the way) in
@@ -359,6 +361,8 @@ LogicalResult printGemm(KernelWriter &w, const GemmProblem &p) {
     return at->emitOpError("has GPU GEMM variant ")
            << variant << ", but " << w.target.getArch() << " has no matrix instruction for "
            << p.element;
+  if (variant.getInstruction() == r1k::GpuGemmInstruction::mfma)
+    return printMfmaGemm(w, p, *mi, variant, at);
   return printMatrixGemm(w, p, *mi, variant, at);
 }
 

@@ -5,13 +5,14 @@
 // markers); the "common" section and the kernels compile as printed.
 //
 // Define R1_SIM_WARP as 32 (CUDA: mma.sync m16n8k16 fragments) or 64 (HIP:
-// v_mfma_f32_32x32x8 fragments) before including it. The matrix functions
-// of the printed kernels today (r1_mma_f16 and kin) compute each lane's
-// accumulators from the whole tiles in shared memory, at the places
+// v_mfma_f32_32x32x8 fragments) before including it. The CUDA matrix
+// functions of the printed kernels today (r1_mma_f16 and kin) compute each
+// lane's accumulators from the whole tiles in shared memory, at the places
 // r1_mma_row and r1_mma_col give, so the templates' tiling, staging and
-// epilogue are checked. warp_matrix.h, included at the end, has the
-// instructions themselves lane by lane (mma.sync, ldmatrix, cp.async,
-// v_mfma), where a wrong register layout gives a wrong product.
+// epilogue are checked. HIP kernels call the MFMA on their own operand
+// registers (r1_mfma_f16, r1_mfma_bf16), which run lane by lane here. warp_matrix.h, included at
+// the end, has the instructions themselves lane by lane (mma.sync, ldmatrix, cp.async, v_mfma),
+// where a wrong register layout gives a wrong product.
 #ifndef R1C_TEST_GPU_SIMT_H
 #define R1C_TEST_GPU_SIMT_H
 
@@ -229,5 +230,30 @@ static inline void r1_mma_tf32(r1_mma_acc &c, const float *as, int lda, const fl
 #endif
 
 #include "warp_matrix.h"
+
+#if R1_SIM_WARP == 64
+// The HIP preamble's register-level MFMA (HipTarget.cpp), lane by lane: the
+// template gathers the operand registers and places the accumulators
+// itself, so a fragment it gets wrong gives a wrong product here.
+struct r1_mfma_acc {
+  float v[16];
+};
+static inline unsigned r1_pack_low_halves(unsigned even, unsigned odd) {
+  return (even & 0xffffu) | odd << 16;
+}
+static inline unsigned r1_pack_high_halves(unsigned even, unsigned odd) {
+  return even >> 16 | (odd & 0xffff0000u);
+}
+static inline void r1_schedule_fence() {}
+static inline void r1_mfma_f16(r1_mfma_acc &c, uint32_t a0, uint32_t a1, uint32_t b0, uint32_t b1) {
+  const uint32_t a[2] = {a0, a1}, b[2] = {b0, b1};
+  r1_sim_mfma_32x32x8<false>(c.v, a, b, c.v);
+}
+static inline void r1_mfma_bf16(r1_mfma_acc &c, uint32_t a0, uint32_t a1, uint32_t b0,
+                                uint32_t b1) {
+  const uint32_t a[2] = {a0, a1}, b[2] = {b0, b1};
+  r1_sim_mfma_32x32x8<true>(c.v, a, b, c.v);
+}
+#endif
 
 #endif // R1C_TEST_GPU_SIMT_H
