@@ -5,8 +5,8 @@
 //   1. a matrix instruction wherever the target has one for the element
 //      type: on NVIDIA 2 x 2 warps of 32 x 32 outputs over a 64 x 64 tile;
 //      on AMD (mfma) 2 x 2 waves over a 128 x 128 tile, two shared
-//      buffers, or smaller tiles (128 x 64, 64 x 128, 64 x 64) where the
-//      large ones would leave most compute units idle;
+//      buffers, with 64-wide sides for small products or where the large
+//      tiles would leave most compute units idle;
 //   2. for products of at least 128 x 128 (not f64), 128 x 128 FFMA tiles
 //      when a grid of them still gives every compute unit a block;
 //   3. otherwise FFMA tiles of 16 x 16 threads with 1, 2 or 4 outputs a
@@ -50,40 +50,39 @@ int64_t tileBlocks(const GpuGemmShape &shape, int64_t bm, int64_t bn) {
 /// to four.
 int64_t threadTile(int64_t size) { return size <= 16 ? 1 : size <= 32 ? 2 : 4; }
 
-/// The MFMA template's tiles, largest first: 2 x 2 waves, k steps that keep
-/// two shared buffers of A and B within 64 KB and give every thread whole
-/// staging vectors (a 64-wide side stages in k steps of 64).
-struct MfmaTile {
-  int64_t m, n, k;
-};
-constexpr MfmaTile kMfmaLarge{128, 128, 32}, kMfmaTall{128, 64, 64}, kMfmaWide{64, 128, 32},
-    kMfmaSmall{64, 64, 64};
-constexpr int64_t kMfmaWavesPerSide = 2, kMfmaStages = 2;
+/// The MFMA template: 2 x 2 waves over 128- or 64-wide sides, two stages.
+constexpr int64_t kMfmaLargeSide = 128, kMfmaSmallSide = 64, kMfmaWavesPerSide = 2,
+                  kMfmaStages = 2;
 
-/// The MFMA tile: 128 x 128 unless its grid would leave more than half the
-/// compute units idle; then one side halved (rows when the product has at
-/// most 64, else columns: a convolution's gathered patches are its columns,
-/// and fewer of them a block cost fewer gathers per instruction), then both.
-std::optional<GpuGemmChoice> chooseMfmaGemm(GpuGemmChoice choice, int64_t units, StringRef matrixOp,
-                                            int64_t waveSize) {
+/// The MFMA tile: 128 x 128, or 64 along a side the product does not fill
+/// beyond 64; then, while the grid would leave more than half the compute
+/// units idle, 64 columns (a convolution's gathered patches are its
+/// columns, and fewer of them a block mean fewer gathers per instruction),
+/// then 64 rows. k steps of 32, or 64 with 64 columns, so that every thread
+/// stages whole vectors and two buffers of A and B stay within 64 KB.
+GpuGemmChoice chooseMfmaGemm(GpuGemmChoice choice, int64_t units, StringRef matrixOp,
+                             int64_t waveSize) {
   const GpuGemmShape &shape = choice.shape;
   llvm::raw_string_ostream why(choice.reason);
   why << matrixOp << " for " << shape.element << ": ";
-  MfmaTile tile = kMfmaLarge;
-  auto enough = [&](const MfmaTile &t) { return 2 * tileBlocks(shape, t.m, t.n) >= units; };
-  if (!enough(tile)) {
-    why << "128x128 tiles would make only " << tileBlocks(shape, tile.m, tile.n) << " blocks; ";
-    tile = shape.m <= kMfmaWide.m ? kMfmaWide : kMfmaTall;
-    if (!enough(tile))
-      tile = kMfmaSmall;
+  int64_t bm = shape.m <= kMfmaSmallSide ? kMfmaSmallSide : kMfmaLargeSide;
+  int64_t bn = shape.n <= kMfmaSmallSide ? kMfmaSmallSide : kMfmaLargeSide;
+  auto enough = [&] { return 2 * tileBlocks(shape, bm, bn) >= units; };
+  if (!enough() && (bm == kMfmaLargeSide || bn == kMfmaLargeSide)) {
+    why << bm << "x" << bn << " tiles would make only " << tileBlocks(shape, bm, bn)
+        << " blocks; ";
+    bn = kMfmaSmallSide;
+    if (!enough())
+      bm = kMfmaSmallSide;
   }
+  int64_t bk = bn == kMfmaSmallSide ? 64 : 32;
   int64_t waves = kMfmaWavesPerSide * kMfmaWavesPerSide;
   choice.variant = GpuGemmAttr::get(shape.element.getContext(), GpuGemmInstruction::mfma,
-                                    waves * waveSize, tile.m, tile.n, tile.k,
-                                    tile.m / kMfmaWavesPerSide, tile.n / kMfmaWavesPerSide,
-                                    /*thread_m=*/0, /*thread_n=*/0, kMfmaStages);
-  why << tile.m << "x" << tile.n << " tiles make " << tileBlocks(shape, tile.m, tile.n)
-      << " blocks for " << units << " compute units";
+                                    waves * waveSize, bm, bn, bk, bm / kMfmaWavesPerSide,
+                                    bn / kMfmaWavesPerSide, /*thread_m=*/0, /*thread_n=*/0,
+                                    kMfmaStages);
+  why << bm << "x" << bn << " tiles make " << tileBlocks(shape, bm, bn) << " blocks for " << units
+      << " compute units";
   return choice;
 }
 
