@@ -1,15 +1,17 @@
 //===- GpuGemmSelection.cpp - The tiles of GPU matmuls and convolutions ---===//
 //
 // The rules, in the order they are tried, for the templates of
-// codegen/gpu/GemmPrinter.cpp and MmaGemmPrinter.cpp:
+// codegen/gpu/GemmPrinter.cpp, MmaGemmPrinter.cpp and MfmaGemmPrinter.cpp:
 //   1. a matrix instruction wherever the target has one for the element
 //      type. mma.sync on f16 and bf16 takes the pipelined template: K in
 //      steps of 32 through 4 stages, the largest block tile of 128 x 128
 //      (8 warps of 64 x 32), 64 x 128 and 64 x 64 (4 warps) whose grid
 //      gives every compute unit a block (else the smallest, which gives
-//      the most), within the target's shared memory per block. Otherwise
-//      (MFMA, TF32): 2 x 2 warps of 32 x 32 outputs over a 64 x 64 tile,
-//      one stage;
+//      the most), within the target's shared memory per block. On AMD
+//      (mfma) 2 x 2 waves over a 128 x 128 tile, two shared buffers, with
+//      64-wide sides for small products or where the large tiles would
+//      leave most compute units idle. Otherwise (TF32): 2 x 2 warps of
+//      32 x 32 outputs over a 64 x 64 tile, one stage;
 //   2. for products of at least 128 x 128 (not f64), 128 x 128 FFMA tiles
 //      when a grid of them still gives every compute unit a block;
 //   3. otherwise FFMA tiles of 16 x 16 threads with 1, 2 or 4 outputs a
@@ -91,6 +93,42 @@ std::optional<GpuGemmChoice> choosePipelinedMma(const GpuGemmShape &shape, r1k::
   return choice;
 }
 
+/// The MFMA template: 2 x 2 waves over 128- or 64-wide sides, two stages.
+constexpr int64_t kMfmaLargeSide = 128, kMfmaSmallSide = 64, kMfmaWavesPerSide = 2,
+                  kMfmaStages = 2;
+
+/// The MFMA tile: 128 x 128, or 64 along a side the product does not fill
+/// beyond 64; then, while the grid would leave more than half the compute
+/// units idle, 64 columns (a convolution's gathered patches are its
+/// columns, and fewer of them a block mean fewer gathers per instruction),
+/// then 64 rows. k steps of 32, or 64 with 64 columns, so that every thread
+/// stages whole vectors and two buffers of A and B stay within 64 KB.
+GpuGemmChoice chooseMfmaGemm(GpuGemmChoice choice, int64_t units, StringRef matrixOp,
+                             int64_t waveSize) {
+  const GpuGemmShape &shape = choice.shape;
+  llvm::raw_string_ostream why(choice.reason);
+  why << matrixOp << " for " << shape.element << ": ";
+  int64_t bm = shape.m <= kMfmaSmallSide ? kMfmaSmallSide : kMfmaLargeSide;
+  int64_t bn = shape.n <= kMfmaSmallSide ? kMfmaSmallSide : kMfmaLargeSide;
+  auto enough = [&] { return 2 * tileBlocks(shape, bm, bn) >= units; };
+  if (!enough() && (bm == kMfmaLargeSide || bn == kMfmaLargeSide)) {
+    why << bm << "x" << bn << " tiles would make only " << tileBlocks(shape, bm, bn)
+        << " blocks; ";
+    bn = kMfmaSmallSide;
+    if (!enough())
+      bm = kMfmaSmallSide;
+  }
+  int64_t bk = bn == kMfmaSmallSide ? 64 : 32;
+  int64_t waves = kMfmaWavesPerSide * kMfmaWavesPerSide;
+  choice.variant = GpuGemmAttr::get(shape.element.getContext(), GpuGemmInstruction::mfma,
+                                    waves * waveSize, bm, bn, bk, bm / kMfmaWavesPerSide,
+                                    bn / kMfmaWavesPerSide, /*thread_m=*/0, /*thread_n=*/0,
+                                    kMfmaStages);
+  why << bm << "x" << bn << " tiles make " << tileBlocks(shape, bm, bn) << " blocks for " << units
+      << " compute units";
+  return choice;
+}
+
 } // namespace
 
 std::optional<GpuGemmChoice> chooseGpuGemm(r1k::KernelOp kernel, r1k::TargetAttr target) {
@@ -103,9 +141,10 @@ std::optional<GpuGemmChoice> chooseGpuGemm(r1k::KernelOp kernel, r1k::TargetAttr
   int64_t units = target.getComputeUnits();
 
   if (StringRef matrixOp = target.getMatrixOp(shape->element); !matrixOp.empty()) {
-    GpuGemmInstruction instruction =
-        matrixOp.starts_with("mfma") ? GpuGemmInstruction::mfma : GpuGemmInstruction::mma;
-    if (instruction == GpuGemmInstruction::mma && shape->element.getIntOrFloatBitWidth() == 16)
+    if (matrixOp.starts_with("mfma"))
+      return chooseMfmaGemm(std::move(choice), units, matrixOp, target.getWarpSize());
+    GpuGemmInstruction instruction = GpuGemmInstruction::mma;
+    if (shape->element.getIntOrFloatBitWidth() == 16)
       if (std::optional<GpuGemmChoice> pipelined = choosePipelinedMma(*shape, target, matrixOp))
         return pipelined;
     int64_t warps = (kMatrixTile / kMatrixWarpTile) * (kMatrixTile / kMatrixWarpTile);

@@ -15,10 +15,11 @@
 // `ffma_wide` is its 128 x 128 form (printWideFfmaGemm).
 //
 // `mma` with two or more stages (f16, bf16 on sm_80 to sm_90) is the
-// pipelined template of MmaGemmPrinter.cpp.
+// pipelined template of MmaGemmPrinter.cpp; AMD matrix cores (`mfma`) have
+// their own template, MfmaGemmPrinter.cpp.
 //
-// Matrix instructions otherwise (`mma` with one stage: TF32 when allowed;
-// `mfma`: f16, bf16): warps over the block tile, a warp tile each, k in steps of the
+// `mma` with one stage (f32 as TF32 when allowed): warps over the block
+// tile, a warp tile each, k in steps of the
 // variant's block_k (64 x 64, 32 x 32 and 32 today). A and B are staged as
 // stored (16-bit patterns; f32 values rounded to TF32 on the way) in
 // row-major shared tiles padded by 8 elements: element by element with
@@ -362,6 +363,8 @@ LogicalResult printGemm(KernelWriter &w, const GemmProblem &p) {
            << p.element;
   if (variant.getInstruction() == r1k::GpuGemmInstruction::mma && variant.getStages() > 1)
     return printPipelinedMmaGemm(w, p, *mi, variant, at);
+  if (variant.getInstruction() == r1k::GpuGemmInstruction::mfma)
+    return printMfmaGemm(w, p, *mi, variant, at);
   return printMatrixGemm(w, p, *mi, variant, at);
 }
 

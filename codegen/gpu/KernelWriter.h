@@ -217,6 +217,12 @@ struct GemmProblem {
 };
 mlir::LogicalResult printGemm(KernelWriter &w, const GemmProblem &problem);
 
+/// printGemm's template for AMD matrix cores (`mfma`, MfmaGemmPrinter.cpp):
+/// `instruction` is the target's register-level MFMA.
+mlir::LogicalResult printMfmaGemm(KernelWriter &w, const GemmProblem &problem,
+                                  const MatrixInstruction &instruction,
+                                  mlir::r1k::GpuGemmAttr variant, mlir::Operation *at);
+
 } // namespace r1c::gpu
 
 #endif // R1C_CODEGEN_GPU_KERNELWRITER_H

@@ -34,10 +34,16 @@ namespace r1c::gpu {
 /// B (k x n, row-major, row stride ldb) into the warp's m x n accumulator
 /// tile. Lane `lane` holds `accumulators` floats of it, `acc.v[i]` being
 /// element (r1_mma_row(lane, i), r1_mma_col(lane, i)).
+///
+/// AMD's (HipTarget) is the instruction alone, on registers:
+///   void F(r1_mfma_acc &acc, unsigned a0, unsigned a1, unsigned b0, unsigned b1)
+/// adds one v_mfma_f32_32x32x8 of the lane's operand registers into the
+/// wave's 32 x 32 accumulator tile; the template (MfmaGemmPrinter.cpp)
+/// gathers the operands and places the accumulators as the ISA lays them out.
 struct MatrixInstruction {
   int m, n, k;
   int accumulators;
-  /// The preamble's device function, e.g. "r1_mma_f16".
+  /// The preamble's device function, e.g. "r1_mma_f16" or "r1_mfma_f16".
   std::string function;
   /// The hardware instruction, for comments in the printed source.
   std::string instruction;

@@ -8,11 +8,12 @@
 // v_mfma_f32_32x32x8 fragments) before including it. warp_matrix.h,
 // included at the end, has the instructions lane by lane (mma.sync,
 // ldmatrix, cp.async, v_mfma), where a wrong register layout gives a wrong
-// product; the pipelined template's instructions (r1_ldmatrix_x4,
-// r1_cp_async16, r1_mma_m16n8k16_f16 and kin) run on it. The one-stage
-// templates' whole-tile functions (r1_mma_f16 and kin) compute each lane's
+// product. The pipelined CUDA template's instructions (r1_ldmatrix_x4,
+// r1_cp_async16, r1_mma_m16n8k16_f16 and kin) and HIP's MFMA on operand
+// registers (r1_mfma_f16, r1_mfma_bf16) run on it. The one-stage CUDA
+// template's whole-tile functions (r1_mma_tf32) compute each lane's
 // accumulators from the tiles in shared memory, at the places r1_mma_row
-// and r1_mma_col give, so their tiling, staging and epilogue are checked.
+// and r1_mma_col give, so its tiling, staging and epilogue are checked.
 #ifndef R1C_TEST_GPU_SIMT_H
 #define R1C_TEST_GPU_SIMT_H
 
@@ -267,6 +268,31 @@ static inline void r1_mma_m16n8k16_f16(float (&c)[4], const unsigned (&a)[4], co
 }
 static inline void r1_mma_m16n8k16_bf16(float (&c)[4], const unsigned (&a)[4], const unsigned *b) {
   r1_sim_mma_m16n8k16<true>(c, a, b, c);
+}
+#endif
+
+#if R1_SIM_WARP == 64
+// The HIP preamble's register-level MFMA (HipTarget.cpp), lane by lane: the
+// template gathers the operand registers and places the accumulators
+// itself, so a fragment it gets wrong gives a wrong product here.
+struct r1_mfma_acc {
+  float v[16];
+};
+static inline unsigned r1_pack_low_halves(unsigned even, unsigned odd) {
+  return (even & 0xffffu) | odd << 16;
+}
+static inline unsigned r1_pack_high_halves(unsigned even, unsigned odd) {
+  return even >> 16 | (odd & 0xffff0000u);
+}
+static inline void r1_schedule_fence() {}
+static inline void r1_mfma_f16(r1_mfma_acc &c, uint32_t a0, uint32_t a1, uint32_t b0, uint32_t b1) {
+  const uint32_t a[2] = {a0, a1}, b[2] = {b0, b1};
+  r1_sim_mfma_32x32x8<false>(c.v, a, b, c.v);
+}
+static inline void r1_mfma_bf16(r1_mfma_acc &c, uint32_t a0, uint32_t a1, uint32_t b0,
+                                uint32_t b1) {
+  const uint32_t a[2] = {a0, a1}, b[2] = {b0, b1};
+  r1_sim_mfma_32x32x8<true>(c.v, a, b, c.v);
 }
 #endif
 

@@ -18,6 +18,10 @@ What this cannot check: the hardware itself (matrix-instruction register
 layouts, memory ordering, occupancy); a GPU run does.
 
 Usage: simulate_kernels.py --r1c PATH [--targets sm_90,gfx90a] [--cases a,b]
+       [--mutate 'OLD=>NEW' --expect-failures]
+
+--mutate with --expect-failures checks the simulator itself: a kernel
+changed on purpose (operand registers swapped, say) must give wrong outputs.
 """
 import argparse
 import concurrent.futures
@@ -107,9 +111,24 @@ def read_weights(args, model_path, targets, options, work):
     return b""
 
 
-def build_program(kernel_dir, arch, launches, arena, outputs, work, weights_path=None):
+class MutationNotFound(Exception):
+    """--mutate names text that no kernel of the case prints."""
+
+
+def mutated(text, mutations):
+    """`text` with each (old, new) of `mutations` replaced, and whether any was."""
+    changed = False
+    for old, new in mutations:
+        changed = changed or old in text
+        text = text.replace(old, new)
+    return text, changed
+
+
+def build_program(kernel_dir, arch, launches, arena, outputs, work, weights_path=None,
+                  mutations=()):
     extension = ".cu" if arch.startswith("sm_") else ".hip"
     common, kernels = None, {}
+    applied = not mutations
     for launch in launches:
         path = os.path.join(kernel_dir, f"{launch['stem']}.{arch}{extension}")
         if not os.path.exists(path):
@@ -119,7 +138,11 @@ def build_program(kernel_dir, arch, launches, arena, outputs, work, weights_path
         common = parts["common"]
         symbol, types = parameter_types(parts["kernel"])
         assert symbol == launch["symbol"], (symbol, launch)
-        kernels[symbol] = (parts["kernel"], types)
+        text, changed = mutated(parts["kernel"], mutations)
+        applied = applied or changed
+        kernels[symbol] = (text, types)
+    if not applied:
+        raise MutationNotFound(f"no {arch} kernel prints {' or '.join(o for o, _ in mutations)!r}")
 
     def pointer(arg):
         kind, _, value = arg.partition(":")
@@ -278,7 +301,8 @@ def run_case(case, args):
             weights_path = os.path.join(work, "weights.bin")
             with open(weights_path, "wb") as f:
                 f.write(read_weights(args, model_path, targets, case.get("options", []), work))
-        binary = build_program(kernel_dir, arch, launches, arena, outputs, work, weights_path)
+        binary = build_program(kernel_dir, arch, launches, arena, outputs, work, weights_path,
+                               args.mutate)
         command = [binary, *input_files, "--"]
         for index, reference in enumerate(expected):
             command += [os.path.join(work, f"{arch}.output{index}.bin"), str(reference.nbytes)]
@@ -299,7 +323,14 @@ def main():
     parser.add_argument("--cases", default="", help="comma list of case names (default: all)")
     parser.add_argument("--work", default=None, help="where to keep the files (default: temp)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--mutate", action="append", default=[], metavar="OLD=>NEW",
+                        help="replace OLD by NEW in the printed kernels before building them "
+                             "(a deliberate mistake); repeatable")
+    parser.add_argument("--expect-failures", action="store_true",
+                        help="succeed only if every case's outputs differ from the reference "
+                             "(with --mutate: the simulator catches the mistake)")
     args = parser.parse_args()
+    args.mutate = [tuple(m.split("=>", 1)) for m in args.mutate]
     chosen = set(filter(None, args.cases.split(",")))
     cases = [c for c in kernel_cases.CASES if not chosen or c["name"] in chosen]
     if args.work:
@@ -312,6 +343,14 @@ def main():
         return 77
     print(f"{len(cases)} cases on {args.targets} in {time.time() - start:.0f} s: "
           f"{len(failures)} failures")
+    if args.expect_failures:
+        # Every case must fail, and by a wrong output, not by a build or run error.
+        caught = {f.split(":")[0].split(" [")[0] for f in failures
+                  if "differ" in f and "r1c failed" not in f}
+        missed = [c["name"] for c in cases if c["name"] not in caught]
+        for name in missed:
+            print(f"NOT CAUGHT {name}: its outputs match the reference, or it failed otherwise")
+        return 1 if missed else 0
     return 1 if failures else 0
 
 

@@ -35,18 +35,19 @@ module attributes {r1k.targets = [#r1k.target<name = "fake_sm", compute_units = 
 // -----
 
 // 16-bit floats take the target's matrix instruction, whatever the size;
-// with no shared memory per block given, the one-stage template: 2 x 2
-// warps of 32 x 32 over 64 x 64 tiles, so 128 threads with warps of
-// 32 and 256 with wavefronts of 64 (MFMA). Both targets' entries sit side
+// with no shared memory per block given, mma.sync takes the one-stage
+// template: 2 x 2 warps of 32 x 32 over 64 x 64 tiles, so 128 threads with
+// warps of 32 and 256 with wavefronts of 64 (MFMA, whose tiles are checked
+// below). Both targets' entries sit side
 // by side. f32 stays FFMA unless the target lists TF32 (`mma.tf32`, r1c
 // --tf32). A batch of A against one B is one GEMM of their rows (4 x 16
 // rows: 64).
 // CHECK-LABEL: func @matrix_instructions
-// CHECK: name = "k0_matmul", variants = {fake_cdna = #r1k.gpu_gemm<instruction = mfma, threads = 256, block_m = 64, block_n = 64, block_k = 32, warp_m = 32, warp_n = 32, stages = 1>, fake_sm = #r1k.gpu_gemm<instruction = mma, threads = 128, block_m = 64, block_n = 64, block_k = 32, warp_m = 32, warp_n = 32, stages = 1>}
+// CHECK: name = "k0_matmul", variants = {fake_cdna = #r1k.gpu_gemm<instruction = mfma, threads = 256, block_m = 64, block_n = 64, block_k = 64, warp_m = 32, warp_n = 32, stages = 2>, fake_sm = #r1k.gpu_gemm<instruction = mma, threads = 128, block_m = 64, block_n = 64, block_k = 32, warp_m = 32, warp_n = 32, stages = 1>}
 // CHECK: name = "k1_matmul", variants = {fake_cdna = #r1k.gpu_gemm<instruction = ffma, {{.*}}>, fake_sm = #r1k.gpu_gemm<instruction = mma, threads = 128, {{.*}}>}
 // LOG: kernel k0_matmul on fake_sm: matmul 1 x 64x64x16 f16, chosen #r1k.gpu_gemm<instruction = mma, {{.*}}>  (mma.f16 for f16)
 // LOG: kernel k1_matmul on fake_sm: matmul 1 x 64x64x64 f32, chosen #r1k.gpu_gemm<instruction = mma, {{.*}}>  (mma.tf32 for f32)
-// LOG: kernel k0_matmul on fake_cdna: matmul 1 x 64x64x16 f16, chosen #r1k.gpu_gemm<instruction = mfma, {{.*}}>  (mfma.f16 for f16)
+// LOG: kernel k0_matmul on fake_cdna: matmul 1 x 64x64x16 f16, chosen #r1k.gpu_gemm<instruction = mfma, {{.*}}>  (mfma.f16 for f16: 64x64 tiles make 1 blocks for 100 compute units)
 module attributes {r1k.targets = [
     #r1k.target<name = "fake_sm", compute_units = 100, warp_size = 32,
                 matrix_ops = ["mma.f16", "mma.bf16", "mma.tf32"]>,
@@ -114,5 +115,32 @@ module attributes {r1k.targets = [
     %a = r1.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<2x64x56x56xf32>, tensor<64x64x3x3xf32>) -> tensor<2x64x56x56xf32>
     %b = r1.conv %a, %wd {dilations = array<i64: 1, 1>, group = 64 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<2x64x56x56xf32>, tensor<64x1x3x3xf32>) -> tensor<2x64x56x56xf32>
     return %b : tensor<2x64x56x56xf32>
+  }
+}
+
+// -----
+
+// MFMA tiles: 2 x 2 waves of 64 (256 threads), two shared buffers, warp
+// tiles of whole 32 x 32 instructions. 128 x 128 where its grid keeps at
+// least half the 100 compute units busy (k0: 256 blocks); otherwise 64
+// columns first, in k steps of 64 (k1: 2 x 32 blocks); a side the product
+// fills to at most 64 starts at 64 (k2: 32 rows, 64 x 128 tiles, 64 blocks).
+// CHECK-LABEL: func @mfma_tiles
+// CHECK: name = "k0_matmul", variants = {fake_cdna = #r1k.gpu_gemm<instruction = mfma, threads = 256, block_m = 128, block_n = 128, block_k = 32, warp_m = 64, warp_n = 64, stages = 2>}
+// CHECK: name = "k1_matmul", variants = {fake_cdna = #r1k.gpu_gemm<instruction = mfma, threads = 256, block_m = 128, block_n = 64, block_k = 64, warp_m = 64, warp_n = 32, stages = 2>}
+// CHECK: name = "k2_matmul", variants = {fake_cdna = #r1k.gpu_gemm<instruction = mfma, threads = 256, block_m = 64, block_n = 128, block_k = 32, warp_m = 32, warp_n = 64, stages = 2>}
+// LOG: kernel k0_matmul on fake_cdna: matmul 1 x 2048x64x2048 f16, chosen #r1k.gpu_gemm<instruction = mfma, {{.*}}>  (mfma.f16 for f16: 128x128 tiles make 256 blocks for 100 compute units)
+// LOG-NEXT: kernel k1_matmul on fake_cdna: matmul 1 x 256x64x2048 f16, chosen #r1k.gpu_gemm<instruction = mfma, {{.*}}>  (mfma.f16 for f16: 128x128 tiles would make only 32 blocks; 128x64 tiles make 64 blocks for 100 compute units)
+// LOG-NEXT: kernel k2_matmul on fake_cdna: matmul 1 x 32x64x8192 f16, chosen #r1k.gpu_gemm<instruction = mfma, {{.*}}>  (mfma.f16 for f16: 64x128 tiles make 64 blocks for 100 compute units)
+module attributes {r1k.targets = [
+    #r1k.target<name = "fake_cdna", compute_units = 100, warp_size = 64,
+                matrix_ops = ["mfma.f16", "mfma.bf16"]>]} {
+  func.func @mfma_tiles(%a: tensor<2048x64xf16>, %b: tensor<64x2048xf16>, %c: tensor<256x64xf16>,
+                        %d: tensor<32x64xf16>, %e: tensor<64x8192xf16>)
+      -> (tensor<2048x2048xf16>, tensor<256x2048xf16>, tensor<32x8192xf16>) {
+    %0 = r1.matmul %a, %b : (tensor<2048x64xf16>, tensor<64x2048xf16>) -> tensor<2048x2048xf16>
+    %1 = r1.matmul %c, %b : (tensor<256x64xf16>, tensor<64x2048xf16>) -> tensor<256x2048xf16>
+    %2 = r1.matmul %d, %e : (tensor<32x64xf16>, tensor<64x8192xf16>) -> tensor<32x8192xf16>
+    return %0, %1, %2 : tensor<2048x2048xf16>, tensor<256x2048xf16>, tensor<32x8192xf16>
   }
 }

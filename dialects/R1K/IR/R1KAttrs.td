@@ -174,6 +174,11 @@ def R1K_GpuGemmAttr : R1K_Attr<"GpuGemm", "gpu_gemm"> {
       accumulators. `mma` with `stages` >= 2 is the pipelined template
       (f16, bf16): `stages` buffers of dynamic shared memory filled by
       cp.async while earlier steps compute, fragments by ldmatrix.
+      `mfma` takes 2 x 2 waves of 64 (threads = 256), each
+      warp tile whole 32 x 32 v_mfma_f32_32x32x8 tiles held in registers
+      across the k-loop, `block_k` a multiple of 16 and `stages = 2`: two
+      shared buffers, A and B both stored k-contiguous, the next step's
+      tiles loaded into registers while the current one computes.
 
     `warp_m`, `warp_n` are 0 for FFMA and `thread_m`, `thread_n` 0 for
     the matrix instructions.
@@ -181,6 +186,8 @@ def R1K_GpuGemmAttr : R1K_Attr<"GpuGemm", "gpu_gemm"> {
     ```mlir
     #r1k.gpu_gemm<instruction = mma, threads = 128, block_m = 64, block_n = 64,
                   block_k = 32, warp_m = 32, warp_n = 32, stages = 1>
+    #r1k.gpu_gemm<instruction = mfma, threads = 256, block_m = 128, block_n = 128,
+                  block_k = 32, warp_m = 64, warp_n = 64, stages = 2>
     #r1k.gpu_gemm<instruction = ffma, threads = 256, block_m = 32, block_n = 64,
                   block_k = 16, thread_m = 2, thread_n = 4, stages = 1>
     ```
