@@ -7,7 +7,8 @@
 //      steps of 32 through 4 stages, the largest block tile of 128 x 128
 //      (8 warps of 64 x 32), 64 x 128 and 64 x 64 (4 warps) whose grid
 //      gives every compute unit a block (else the smallest, which gives
-//      the most), within the target's shared memory per block. On AMD
+//      the most), within the target's shared memory per block; K is split
+//      in slices where even that grid fills less than half the units. On AMD
 //      (mfma) 2 x 2 waves over a 128 x 128 tile, two shared buffers, with
 //      64-wide sides for small products or where the large tiles would
 //      leave most compute units idle. Otherwise (TF32): 2 x 2 warps of
@@ -45,6 +46,10 @@ struct PipelinedTile {
 constexpr PipelinedTile kPipelinedTiles[] = {
     {128, 128, 64, 32}, {64, 128, 32, 64}, {64, 64, 32, 32}};
 constexpr int64_t kPipelinedStep = 32, kPipelinedStages = 4;
+/// Splitting K: only for grids that fill less than half the compute units,
+/// into at most 8 slices of at least 8 steps each (shorter slices spend more
+/// on filling the pipeline and on their partial products than they gain).
+constexpr int64_t kMaxSplit = 8, kMinStepsPerSlice = 8;
 /// The FFMA template: 16 x 16 threads, K in steps of 16.
 constexpr int64_t kFfmaSide = 16, kFfmaStep = 16;
 /// The wide FFMA template: 8 x 8 outputs for each of 16 x 16 threads.
@@ -80,16 +85,24 @@ std::optional<GpuGemmChoice> choosePipelinedMma(const GpuGemmShape &shape, r1k::
   if (!chosen)
     return std::nullopt;
   MLIRContext *context = target.getContext();
+  int64_t units = target.getComputeUnits();
+  int64_t blocks = tileBlocks(shape, chosen->blockM, chosen->blockN);
+  int64_t steps = (shape.k + kPipelinedStep - 1) / kPipelinedStep;
+  int64_t split = 1;
+  if (2 * blocks <= units)
+    split = std::max<int64_t>(
+        1, std::min({kMaxSplit, (units + blocks - 1) / blocks, steps / kMinStepsPerSlice}));
   int64_t warps = (chosen->blockM / chosen->warpM) * (chosen->blockN / chosen->warpN);
   GpuGemmChoice choice{shape, nullptr, ""};
   choice.variant =
       GpuGemmAttr::get(context, GpuGemmInstruction::mma, warps * target.getWarpSize(),
                        chosen->blockM, chosen->blockN, kPipelinedStep, chosen->warpM, chosen->warpN,
-                       /*thread_m=*/0, /*thread_n=*/0, kPipelinedStages);
+                       /*thread_m=*/0, /*thread_n=*/0, kPipelinedStages, split);
   llvm::raw_string_ostream why(choice.reason);
   why << matrixOp << " for " << shape.element << ", " << chosen->blockM << "x" << chosen->blockN
-      << " tiles make " << tileBlocks(shape, chosen->blockM, chosen->blockN) << " blocks for "
-      << target.getComputeUnits() << " compute units";
+      << " tiles make " << blocks << " blocks for " << units << " compute units";
+  if (split > 1)
+    why << ", K split in " << split << " slices: " << blocks * split << " blocks";
   return choice;
 }
 

@@ -23,6 +23,9 @@
 //   piece of a warp tile.
 // - The fused body runs on each accumulator on its way to memory; rows and
 //   columns are checked only where the tiles do not divide the matrix.
+// - With split_k, grid z walks (batch, slice of K): each block writes its
+//   slice's f32 partial product to the kernel's scratch, and a second
+//   launch sums the slices in order and applies the fused body.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/gpu/GemmTemplates.h"
@@ -78,7 +81,7 @@ public:
                    r1k::GpuGemmAttr variant)
       : w(w), os(w.os), p(p), mi(mi), bm(variant.getBlockM()), bn(variant.getBlockN()),
         bk(variant.getBlockK()), warpM(variant.getWarpM()), warpN(variant.getWarpN()),
-        threads(variant.getThreads()), stages(variant.getStages()),
+        threads(variant.getThreads()), stages(variant.getStages()), split(variant.getSplitK()),
         storage(KernelWriter::storageType(p.element)) {}
 
   /// Whether the variant fits the template; `needs` says what it takes.
@@ -87,6 +90,14 @@ public:
 
 private:
   int64_t steps() const { return (p.k + bk - 1) / bk; }
+  /// K steps a slice takes (all of them without split_k).
+  int64_t stepsPerSlice() const { return (steps() + split - 1) / split; }
+  /// The C++ bound of this block's K steps, and step `local` of the block
+  /// as a step of the whole product.
+  std::string blockSteps() const { return split > 1 ? "r1_ksteps" : std::to_string(steps()); }
+  std::string absoluteStep(StringRef local) const {
+    return split > 1 ? ("r1_kbegin + " + local).str() : local.str();
+  }
   /// Tile rows between a thread's consecutive cp.async chunks.
   int64_t chunkRows(const StagedOperand &x) const { return threads / x.chunksPerRow(); }
   std::string stageOffset(const StagedOperand &x, StringRef stage) const {
@@ -104,12 +115,13 @@ private:
   void printFragmentOffsets();
   void printProducts(StringRef indent);
   LogicalResult printEpilogue();
+  LogicalResult printSliceSum();
 
   KernelWriter &w;
   raw_ostream &os;
   const GemmProblem &p;
   const MatrixInstruction &mi;
-  int64_t bm, bn, bk, warpM, warpN, threads, stages;
+  int64_t bm, bn, bk, warpM, warpN, threads, stages, split;
   std::string storage;
   StagedOperand a, b;
   /// Whether a convolution's K runs (tap, channel) (GemmProblem::TapMajor).
@@ -399,8 +411,14 @@ LogicalResult PipelinedMmaGemm::printEpilogue() {
     os << "        if (r1_row < " << w.index(p.m) << " && r1_col < " << w.index(p.n) << ") {\n";
     indent = "          ";
   }
-  if (failed(p.store(indent, "r1_row", "r1_col", "r1_acc[r1_y][r1_x][r1_e]")))
+  if (split > 1) {
+    // The slice's partial product, for printSliceSum.
+    os << indent << "((float *)r1_scratch)[((r1_i)(r1_slice * " << p.batch << " + r1_b) * "
+       << w.index(p.m) << " + r1_row) * " << w.index(p.n)
+       << " + r1_col] = r1_acc[r1_y][r1_x][r1_e];\n";
+  } else if (failed(p.store(indent, "r1_row", "r1_col", "r1_acc[r1_y][r1_x][r1_e]"))) {
     return failure();
+  }
   if (checked)
     os << "        }\n";
   os << "      }\n";
@@ -431,9 +449,18 @@ LogicalResult PipelinedMmaGemm::print() {
      << "  const int r1_lane = threadIdx.x % 32, r1_warp = threadIdx.x / 32;\n"
      << "  const int r1_wr = (r1_warp / " << warpsN << ") * " << warpM << ", r1_wc = (r1_warp % "
      << warpsN << ") * " << warpN << ";\n"
-     << "  const r1_i r1_b = blockIdx.z;\n"
      << "  const r1_i r1_row0 = (r1_i)blockIdx.y * " << bm << ", r1_col0 = (r1_i)blockIdx.x * "
      << bn << ";\n";
+  if (split > 1)
+    os << "  // K in " << split << " slices of " << stepsPerSlice()
+       << " steps; grid z walks (batch, slice).\n"
+       << "  const r1_i r1_b = blockIdx.z / " << split << ";\n"
+       << "  const int r1_slice = blockIdx.z % " << split << ";\n"
+       << "  const int r1_kbegin = r1_slice * " << stepsPerSlice() << ";\n"
+       << "  const int r1_ksteps = " << steps() << " - r1_kbegin < " << stepsPerSlice() << " ? "
+       << steps() << " - r1_kbegin : " << stepsPerSlice() << ";\n";
+  else
+    os << "  const r1_i r1_b = blockIdx.z;\n";
   if (p.printSetup)
     p.printSetup(os, "  ");
   if (tapMajor)
@@ -445,9 +472,12 @@ LogicalResult PipelinedMmaGemm::print() {
       else
         os << "  unsigned " << x->var("v") << "[" << x->perThread(threads) << "];\n";
     }
-  for (StagedOperand *x : {&a, &b})
+  for (StagedOperand *x : {&a, &b}) {
     if (!x->vector)
       printStoreOffsets(*x);
+    else if (split > 1)
+      os << "  " << x->var("src") << " += r1_kbegin * " << x->var("step") << ";\n";
+  }
   printFragmentOffsets();
   os << "  float r1_acc[" << tilesM << "][" << tilesN << "][4];\n"
      << "  #pragma unroll\n  for (int r1_y = 0; r1_y < " << tilesM << "; ++r1_y)\n"
@@ -458,14 +488,14 @@ LogicalResult PipelinedMmaGemm::print() {
   // Prologue: steps 0 .. stages - 2, one commit group each (empty past K).
   os << "  #pragma unroll\n"
      << "  for (int r1_s = 0; r1_s < " << stages - 1 << "; ++r1_s) {\n"
-     << "    if (r1_s < " << steps() << ") {\n";
+     << "    if (r1_s < " << blockSteps() << ") {\n";
   if (tapMajor) {
-    printTapMajorLoad("r1_s", "      ");
+    printTapMajorLoad(absoluteStep("r1_s"), "      ");
     printElementStore(a, "r1_s", "      ");
     printElementStore(b, "r1_s", "      ");
   } else {
-    printFill(a, "r1_s", "r1_s", "      ");
-    printFill(b, "r1_s", "r1_s", "      ");
+    printFill(a, absoluteStep("r1_s"), "r1_s", "      ");
+    printFill(b, absoluteStep("r1_s"), "r1_s", "      ");
   }
   os << "    }\n"
      << "    r1_cp_async_commit();\n"
@@ -475,25 +505,25 @@ LogicalResult PipelinedMmaGemm::print() {
   // into the stage step t - 1 used (every warp is past it at the barrier),
   // and compute.
   os << "  int r1_read = 0, r1_write = " << stages - 1 << ";\n"
-     << "  for (int r1_kt = 0; r1_kt < " << steps() << "; ++r1_kt) {\n"
+     << "  for (int r1_kt = 0; r1_kt < " << blockSteps() << "; ++r1_kt) {\n"
      << "    r1_cp_async_wait<" << stages - 2 << ">();\n"
      << "    __syncthreads();\n"
      << "    const int r1_next = r1_kt + " << stages - 1 << ";\n"
-     << "    if (r1_next < " << steps() << ") {\n";
+     << "    if (r1_next < " << blockSteps() << ") {\n";
   if (tapMajor)
-    printTapMajorLoad("r1_next", "      ");
+    printTapMajorLoad(absoluteStep("r1_next"), "      ");
   else
     for (StagedOperand *x : {&a, &b}) {
       if (x->vector)
-        printVectorIssue(*x, "r1_next", "r1_write", "      ");
+        printVectorIssue(*x, absoluteStep("r1_next"), "r1_write", "      ");
       else
-        printElementLoad(*x, "r1_next", "      ");
+        printElementLoad(*x, absoluteStep("r1_next"), "      ");
     }
   os << "    }\n"
      << "    r1_cp_async_commit();\n";
   printProducts("    ");
   if (!a.vector || !b.vector) {
-    os << "    if (r1_next < " << steps() << ") {\n";
+    os << "    if (r1_next < " << blockSteps() << ") {\n";
     for (StagedOperand *x : {&a, &b})
       if (!x->vector)
         printElementStore(*x, "r1_write", "      ");
@@ -504,9 +534,40 @@ LogicalResult PipelinedMmaGemm::print() {
      << "  }\n";
   if (failed(printEpilogue()))
     return failure();
-  w.launch.grid = {KernelWriter::blocksFor(p.n, bn), KernelWriter::blocksFor(p.m, bm), p.batch};
+  w.launch.grid = {KernelWriter::blocksFor(p.n, bn), KernelWriter::blocksFor(p.m, bm),
+                   p.batch * split};
   w.launch.block = {threads, 1, 1};
   w.launch.sharedBytes = sharedBytes;
+  if (split == 1)
+    return success();
+  w.launch.scratch = true;
+  w.endLaunch("slices");
+  return printSliceSum();
+}
+
+/// The second launch of a product split along K: a thread per output sums
+/// the slices' partials in slice order, then applies the fused body.
+LogicalResult PipelinedMmaGemm::printSliceSum() {
+  constexpr int64_t kSumThreads = 256;
+  os << "  // Sums the " << split << " K slices' partial products, then the fused body.\n"
+     << "  const r1_i r1_o = (r1_i)blockIdx.x * " << kSumThreads << " + threadIdx.x;\n"
+     << "  if (r1_o >= " << w.index(p.m * p.n) << ")\n"
+     << "    return;\n"
+     << "  const r1_i r1_b = blockIdx.z;\n";
+  if (p.printSetup)
+    p.printSetup(os, "  ");
+  os << "  const r1_i r1_row = r1_o / " << w.index(p.n) << ", r1_col = r1_o % " << w.index(p.n)
+     << ";\n"
+     << "  float r1_sum = 0.0f;\n"
+     << "  #pragma unroll\n"
+     << "  for (int r1_s = 0; r1_s < " << split << "; ++r1_s)\n"
+     << "    r1_sum += ((const float *)r1_scratch)[((r1_i)(r1_s * " << p.batch << ") + r1_b) * "
+     << w.index(p.m * p.n) << " + r1_o];\n";
+  if (failed(p.store("  ", "r1_row", "r1_col", "r1_sum")))
+    return failure();
+  w.launch.grid = {KernelWriter::blocksFor(p.m * p.n, kSumThreads), 1, p.batch};
+  w.launch.block = {kSumThreads, 1, 1};
+  w.launch.scratch = true;
   return success();
 }
 

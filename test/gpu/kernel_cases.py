@@ -120,6 +120,15 @@ g (float16[128, 64] x, float16[64, 128] w, float16[128] b, float16[2, 64, 96] bx
 g (float16[2, 50, 40] x, float16[40, 72] w) => (float16[2, 50, 72] y) {
   y = MatMul (x, w)
 }"""),
+    # Too few tiles for the GPU's compute units: K (1024) split in slices
+    # whose partial products a second launch sums, per batch, before the
+    # fused bias and Relu; rows and columns not whole tiles.
+    case("matmul_half_split_k", """
+g (float16[2, 40, 1024] x, float16[2, 1024, 48] w, float16[48] b) => (float16[2, 40, 48] y) {
+  m = MatMul (x, w)
+  a = Add (m, b)
+  y = Relu (a)
+}"""),
     case("matmul_double", """
 g (double[20, 30] x, double[30, 17] w) => (double[20, 17] y, double[20, 1] z) {
   y = MatMul (x, w)

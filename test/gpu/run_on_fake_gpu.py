@@ -135,6 +135,14 @@ g ({T}[8, 32] x, {T}[32, 48] w1, {T}[48] b1, {T}[48, 16] w2, {T}[16] b2) => ({T}
 g (float16[1536, 32] x, float16[32, 1536] w) => (float16[1536, 1536] y) {
   y = MatMul (x, w)
 }""", weights=("w",)),
+    # One 64 x 64 tile over K = 2048: K split in slices whose partial
+    # products go through the kernel's scratch in the arena, summed by a
+    # second launch before the fused bias.
+    case("matmul_split_k_f16", """
+g (float16[64, 2048] x, float16[2048, 64] w, float16[64] b) => (float16[64, 64] y) {
+  m = MatMul (x, w)
+  y = Add (m, b)
+}""", weights=("w", "b")),
     # Results whose size depends on the data: x[x > 0] as torch exports it
     # (NonZero, Transpose, GatherND), doubled. The launches leave the dims
     # in the arena and the runtime reads them back with the elements.

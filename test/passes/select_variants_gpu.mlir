@@ -70,12 +70,17 @@ module attributes {r1k.targets = [
 // 64 x 32, 64 KB of shared memory) for 1024 x 1280 (80 blocks for 80
 // units); 64 x 128 when 128 x 128 leaves units idle; else 64 x 64, which
 // makes the most blocks. A target with 48 KB per block cannot hold the
-// 128 x 128 stages and takes 64 x 128.
+// 128 x 128 stages and takes 64 x 128. A grid that fills less than half the
+// units has K split in slices of at least 8 steps, up to 8 of them: one
+// 64 x 64 tile over K = 2048 (64 steps) becomes 8 blocks; over K = 256 (8
+// steps) it stays whole.
 // CHECK-LABEL: func @pipelined_tiles
 // CHECK: name = "k0_matmul", variants = {big_sm = #r1k.gpu_gemm<instruction = mma, threads = 256, block_m = 128, block_n = 128, block_k = 32, warp_m = 64, warp_n = 32, stages = 4>, small_sm = #r1k.gpu_gemm<instruction = mma, threads = 128, block_m = 64, block_n = 128, block_k = 32, warp_m = 32, warp_n = 64, stages = 4>}
 // CHECK: name = "k1_matmul", variants = {big_sm = #r1k.gpu_gemm<instruction = mma, threads = 128, block_m = 64, block_n = 128, block_k = 32, warp_m = 32, warp_n = 64, stages = 4>
-// CHECK: name = "k2_matmul", variants = {big_sm = #r1k.gpu_gemm<instruction = mma, threads = 128, block_m = 64, block_n = 64, block_k = 32, warp_m = 32, warp_n = 32, stages = 4>
+// CHECK: name = "k2_matmul", variants = {big_sm = #r1k.gpu_gemm<instruction = mma, threads = 128, block_m = 64, block_n = 64, block_k = 32, warp_m = 32, warp_n = 32, stages = 4>,
+// CHECK: name = "k3_matmul", variants = {big_sm = #r1k.gpu_gemm<instruction = mma, threads = 128, block_m = 64, block_n = 64, block_k = 32, warp_m = 32, warp_n = 32, stages = 4, split_k = 8>
 // LOG: kernel k0_matmul on big_sm: matmul 1 x 1024x256x1280 bf16, chosen #r1k.gpu_gemm<{{.*}}>  (mma.bf16 for bf16, 128x128 tiles make 80 blocks for 80 compute units)
+// LOG: kernel k3_matmul on big_sm: matmul 1 x 64x2048x64 f16, chosen #r1k.gpu_gemm<{{.*}}>  (mma.f16 for f16, 64x64 tiles make 1 blocks for 80 compute units, K split in 8 slices: 8 blocks)
 module attributes {r1k.targets = [
     #r1k.target<name = "big_sm", compute_units = 80, warp_size = 32, shared_per_block = 166912,
                 matrix_ops = ["mma.f16", "mma.bf16"]>,
@@ -83,12 +88,14 @@ module attributes {r1k.targets = [
                 matrix_ops = ["mma.f16", "mma.bf16"]>]} {
   func.func @pipelined_tiles(%a: tensor<1024x256xbf16>, %b: tensor<256x1280xbf16>,
                              %c: tensor<512x256xf16>, %d: tensor<256x1280xf16>,
-                             %e: tensor<64x256xf16>, %f: tensor<256x64xf16>)
-      -> (tensor<1024x1280xbf16>, tensor<512x1280xf16>, tensor<64x64xf16>) {
+                             %e: tensor<64x256xf16>, %f: tensor<256x64xf16>,
+                             %g: tensor<64x2048xf16>, %h: tensor<2048x64xf16>)
+      -> (tensor<1024x1280xbf16>, tensor<512x1280xf16>, tensor<64x64xf16>, tensor<64x64xf16>) {
     %0 = r1.matmul %a, %b : (tensor<1024x256xbf16>, tensor<256x1280xbf16>) -> tensor<1024x1280xbf16>
     %1 = r1.matmul %c, %d : (tensor<512x256xf16>, tensor<256x1280xf16>) -> tensor<512x1280xf16>
     %2 = r1.matmul %e, %f : (tensor<64x256xf16>, tensor<256x64xf16>) -> tensor<64x64xf16>
-    return %0, %1, %2 : tensor<1024x1280xbf16>, tensor<512x1280xf16>, tensor<64x64xf16>
+    %3 = r1.matmul %g, %h : (tensor<64x2048xf16>, tensor<2048x64xf16>) -> tensor<64x64xf16>
+    return %0, %1, %2, %3 : tensor<1024x1280xbf16>, tensor<512x1280xf16>, tensor<64x64xf16>, tensor<64x64xf16>
   }
 }
 

@@ -183,6 +183,12 @@ def R1K_GpuGemmAttr : R1K_Attr<"GpuGemm", "gpu_gemm"> {
     `warp_m`, `warp_n` are 0 for FFMA and `thread_m`, `thread_n` 0 for
     the matrix instructions.
 
+    `split_k` > 1 (the pipelined `mma` template, for grids that would
+    leave compute units idle): grid z walks the batch times `split_k`
+    slices of K; each block writes its slice's f32 partial product to the
+    kernel's scratch, and a second launch sums the slices and applies the
+    fused body.
+
     ```mlir
     #r1k.gpu_gemm<instruction = mma, threads = 128, block_m = 64, block_n = 64,
                   block_k = 32, warp_m = 32, warp_n = 32, stages = 1>
@@ -202,10 +208,22 @@ def R1K_GpuGemmAttr : R1K_Attr<"GpuGemm", "gpu_gemm"> {
     DefaultValuedParameter<"int64_t", "0", "columns of C per warp">:$warp_n,
     DefaultValuedParameter<"int64_t", "0", "rows of C per thread (FFMA)">:$thread_m,
     DefaultValuedParameter<"int64_t", "0", "columns of C per thread">:$thread_n,
-    "int64_t":$stages
+    "int64_t":$stages,
+    DefaultValuedParameter<"int64_t", "1", "slices of K computed by separate blocks">:$split_k
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
+  // split_k defaults to 1 for the templates that never split.
+  let skipDefaultBuilders = 1;
+  let builders = [
+    AttrBuilder<(ins "GpuGemmInstruction":$instruction, "int64_t":$threads, "int64_t":$block_m,
+                     "int64_t":$block_n, "int64_t":$block_k, "int64_t":$warp_m,
+                     "int64_t":$warp_n, "int64_t":$thread_m, "int64_t":$thread_n,
+                     "int64_t":$stages, CArg<"int64_t", "1">:$split_k), [{
+      return $_get($_ctxt, instruction, threads, block_m, block_n, block_k, warp_m, warp_n,
+                   thread_m, thread_n, stages, split_k);
+    }]>
+  ];
   let extraClassDeclaration = [{
     /// Whether warps compute with a matrix instruction (mma, mfma) rather
     /// than threads with FFMA.
