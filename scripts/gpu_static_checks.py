@@ -188,10 +188,11 @@ def main_loop(instructions, loops):
 
 
 def sass_global_widths(instructions):
-    """Bits of each global load and store."""
+    """Bits of each global load and store (cp.async copies included)."""
     widths = []
     for _, text in instructions:
-        m = re.match(r"^(?:@!?\S+\s+)?(LDG|STG)\.E(\S*)", text)
+        # LDGSTS: cp.async, global memory straight into shared memory.
+        m = re.match(r"^(?:@!?\S+\s+)?(LDGSTS|LDG|STG)\.E(\S*)", text)
         if not m:
             continue
         suffix = m.group(2)
@@ -242,6 +243,19 @@ def amd_resources(code_object, readelf):
 
 # --- The check ---------------------------------------------------------------------------------
 
+def dynamic_shared_bytes(directory, target, kernel):
+    """The most dynamic shared memory a launch of `kernel` asks for (launch list)."""
+    path = os.path.join(directory, f"launches.{target}.txt")
+    most = 0
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                words = line.split()
+                if words[:1] == ["launch"] and words[1] == kernel and "shared" in words:
+                    most = max(most, int(words[words.index("shared") + 1]))
+    return most
+
+
 def analyze(case, directory, tools):
     """One row per kernel and target of `case`, compiled into `directory`."""
     rows = []
@@ -259,6 +273,8 @@ def analyze(case, directory, tools):
                 instructions, loops = sass_instructions(path, tools["nvdisasm"])
                 resources = sass_resources(path, tools["cuobjdump"])
                 widths = sass_global_widths(instructions)
+            # Shared memory: the static declarations plus the launch's dynamic bytes.
+            resources["shared_bytes"] += dynamic_shared_bytes(directory, target, kernel)
             row = {"case": case, "kernel": kernel, "family": family, "target": target,
                    "instructions": len(instructions), **resources,
                    "widest_global_bits": max(widths) if widths else 0,
