@@ -232,9 +232,6 @@ void printLoadB(KernelWriter &w, const GemmProblem &p, const Tiling &t, StringRe
 /// Nothing is loaded conditionally (a branch would split the loop): a
 /// filter past M reads filter 0 and a patch outside the input (or a
 /// column past N) the first image, and those words are zeroed when stored.
-/// The registers hold the loaded halves as they come; they are packed two
-/// k a word only when stored, after the step's MFMAs, so no instruction
-/// waits for a load before them.
 void printTapMajorSetup(KernelWriter &w, const GemmProblem &p, const Tiling &t) {
   const GemmProblem::TapMajor &conv = *p.tapMajor;
   raw_ostream &os = w.os;
