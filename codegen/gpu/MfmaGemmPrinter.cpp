@@ -33,6 +33,16 @@
 // loads without checks; the other (odd sizes, a convolution's gathered
 // patches) element by element with bounds checks, into the same registers.
 //
+// A convolution whose group's input channels are whole k-steps runs K as
+// (tap, channel) (GemmProblem::TapMajor), A and B alike, so every element
+// of a step lies in one tap: a thread stages eight channels of A for
+// filters a fixed distance apart and one column's run of channels of B,
+// the weights at byte offsets worked out once, the patches at one offset a
+// step from the tap's bounds and the column's window origin (found once),
+// with no division per element and no branch (out-of-range elements read
+// a valid address and are zeroed as a word). Both go to shared memory as
+// 16-byte stores, two k a word.
+//
 // The epilogue applies the fused body (GemmProblem::store) to each
 // accumulator element, where the CDNA ISA puts it: element i of lane
 // (j, h) of a 32 x 32 tile is row 8 (i / 4) + 4 h + i % 4, column j.
@@ -70,6 +80,8 @@ struct Tiling {
   int64_t vectorsA, pairsB;
   /// Whether A, B are staged as 16-byte loads without checks.
   bool vectorA, vectorB;
+  /// Whether a convolution's K runs (tap, channel) (GemmProblem::TapMajor).
+  bool tapMajor;
 };
 
 /// The k-step's first k, as the loads see it, and its index.
@@ -205,6 +217,125 @@ void printLoadB(KernelWriter &w, const GemmProblem &p, const Tiling &t, StringRe
   os << "    }\n";
 }
 
+/// A convolution with K as (tap, channel), each k-step inside one tap.
+/// A thread stages eight channels of A for filters 256 / (block_k / 8)
+/// apart (vector v is row e / (block_k / 8), k 8 (e % (block_k / 8))
+/// onwards, as in the other path) and one column's consecutive run of
+/// block_k block_n / 256 channels of B (column u % block_n, run
+/// u / block_n). So every element lies a fixed distance from a pointer
+/// that all lanes share for the step plus a byte offset of the lane: the
+/// weights' offsets are worked out here, once, and the patches' once a
+/// step from the step's tap, whose window the column's origin (found here)
+/// gives without a division. The loads then take the hardware's
+/// scalar-base-plus-offset form.
+///
+/// Nothing is loaded conditionally (a branch would split the loop): a
+/// filter past M reads filter 0 and a patch outside the input (or a
+/// column past N) the first image, and those words are zeroed when stored.
+void printTapMajorSetup(KernelWriter &w, const GemmProblem &p, const Tiling &t) {
+  const GemmProblem::TapMajor &conv = *p.tapMajor;
+  raw_ostream &os = w.os;
+  int64_t perRow = t.bk / kLanes, run = t.bk * t.bn / kThreads;
+  std::string offset = w.wideIndex ? "unsigned long long" : "unsigned";
+  os << "  // K runs (tap, channel): " << conv.taps << " taps of " << conv.channels
+     << " channels, each k-step within one tap.\n"
+     << "  const int r1_ar = threadIdx.x / " << perRow << ", r1_ak = " << kLanes
+     << " * (threadIdx.x % " << perRow << ");\n"
+     << "  const int r1_bc = threadIdx.x % " << t.bn << ", r1_bk = " << run << " * (threadIdx.x / "
+     << t.bn << ");\n"
+     << "  const char *const r1_w0 = (const char *)" << conv.weight("0", "0", "0") << ";\n"
+     << "  bool r1_ain[" << t.vectorsA << "];\n"
+     << "  " << offset << " r1_aoff[" << t.vectorsA << "];\n"
+     << "  #pragma unroll\n"
+     << "  for (int r1_v = 0; r1_v < " << t.vectorsA << "; ++r1_v) {\n"
+     << "    const r1_i r1_f = r1_row0 + r1_ar + " << kThreads / perRow << " * r1_v;\n"
+     << "    r1_ain[r1_v] = " << (p.m % t.bm == 0 ? "true" : "r1_f < " + w.index(p.m)) << ";\n"
+     << "    r1_aoff[r1_v] = (" << offset << ")((const char *)"
+     << conv.weight("(r1_ain[r1_v] ? r1_f : 0)", "r1_ak", "0") << " - r1_w0);\n"
+     << "  }\n"
+     << "  const bool r1_bin = " << (p.n % t.bn == 0 ? "true" : "r1_col0 + r1_bc < " + w.index(p.n))
+     << ";\n"
+     << "  bool r1_bok = false;\n";
+  conv.column(os, "  ", "r1_col0 + r1_bc");
+  // input() reads at r1_cv_at, the tap's offset; 0 is the group's first
+  // image.
+  os << "  const char *r1_x0;\n"
+     << "  {\n"
+     << "    const r1_i r1_cv_at = 0;\n"
+     << "    r1_x0 = (const char *)" << conv.input("0") << ";\n"
+     << "  }\n"
+     << "  r1_vec<unsigned, 4> r1_ra[" << t.vectorsA << "], r1_rb[" << 2 * t.pairsB << "];\n";
+}
+
+/// The registers of k-step r1_next (first k r1_k0), tap-major: element x
+/// of A's vector v is the weight of filter r1_af[v], channel r1_ak + x;
+/// element x of B's vector v is channel r1_bk + 8 v + x at the step's tap
+/// of column r1_bc.
+void printTapMajorLoads(KernelWriter &w, const GemmProblem &p, const Tiling &t, StringRef storage) {
+  const GemmProblem::TapMajor &conv = *p.tapMajor;
+  raw_ostream &os = w.os;
+  int64_t bytes = 2;
+  std::string offset = w.wideIndex ? "unsigned long long" : "unsigned";
+  os << "    const int r1_tap = " << kStepK << " / " << conv.channels << ", r1_ch = " << kStepK
+     << " % " << conv.channels << ";\n"
+     << "    const char *const r1_wstep = (const char *)" << conv.weight("0", "r1_ch", "r1_tap")
+     << ";\n"
+     << "    #pragma unroll\n"
+     << "    for (int r1_v = 0; r1_v < " << t.vectorsA << "; ++r1_v)\n"
+     << "      #pragma unroll\n"
+     << "      for (int r1_w = 0; r1_w < 4; ++r1_w)\n"
+     << "        r1_ra[r1_v].v[r1_w] = (unsigned)*(const " << storage
+     << " *)(r1_wstep + r1_aoff[r1_v] + (2 * r1_w) * " << bytes * conv.taps
+     << ") | (unsigned)*(const " << storage << " *)(r1_wstep + r1_aoff[r1_v] + (2 * r1_w + 1) * "
+     << bytes * conv.taps << ") << 16;\n"
+     << "    " << offset << " r1_boff;\n"
+     << "    {\n";
+  conv.tap(os, "      ", "r1_tap");
+  os << "      r1_bok = r1_bin && r1_cv_ok;\n"
+     << "      r1_boff = r1_bok ? (" << offset << ")((const char *)" << conv.input("r1_ch + r1_bk")
+     << " - r1_x0) : 0;\n"
+     << "    }\n"
+     << "    #pragma unroll\n"
+     << "    for (int r1_v = 0; r1_v < " << 2 * t.pairsB << "; ++r1_v)\n"
+     << "      #pragma unroll\n"
+     << "      for (int r1_w = 0; r1_w < 4; ++r1_w)\n"
+     << "        r1_rb[r1_v].v[r1_w] = (unsigned)*(const " << storage
+     << " *)(r1_x0 + r1_boff + (8 * r1_v + 2 * r1_w) * " << bytes * conv.channelStride
+     << ") | (unsigned)*(const " << storage << " *)(r1_x0 + r1_boff + (8 * r1_v + 2 * r1_w + 1) * "
+     << bytes * conv.channelStride << ") << 16;\n";
+}
+
+/// Writes the tap-major registers into shared buffer `buffer`, two k a
+/// word, in 16-byte stores: A's vectors where the other path puts them,
+/// B's run at its column's row.
+void printTapMajorStore(KernelWriter &w, const GemmProblem &p, const Tiling &t, StringRef buffer) {
+  raw_ostream &os = w.os;
+  int64_t perRow = t.bk / kLanes;
+  auto word = [&](StringRef regs, StringRef inside) {
+    std::string word = (regs + "[r1_v].v[r1_w]").str();
+    return inside.empty() ? word : (inside + " ? " + word + " : 0u").str();
+  };
+  os << "    #pragma unroll\n"
+     << "    for (int r1_v = 0; r1_v < " << t.vectorsA << "; ++r1_v) {\n"
+     << "      const int r1_e = threadIdx.x + " << kThreads << " * r1_v;\n"
+     << "      r1_vec<unsigned, 4> *const r1_dst = reinterpret_cast<r1_vec<unsigned, 4> *>(&r1_as[("
+     << buffer << ") * " << t.bm * t.ld << " + (r1_e / " << perRow << ") * " << t.ld << " + "
+     << kLanes << " * (r1_e % " << perRow << ")]);\n"
+     << "      #pragma unroll\n"
+     << "      for (int r1_w = 0; r1_w < 4; ++r1_w)\n"
+     << "        r1_dst->v[r1_w] = " << word("r1_ra", p.m % t.bm ? "r1_ain[r1_v]" : "") << ";\n"
+     << "    }\n"
+     << "    #pragma unroll\n"
+     << "    for (int r1_v = 0; r1_v < " << 2 * t.pairsB << "; ++r1_v) {\n"
+     << "      r1_vec<unsigned, 4> *const r1_dst = reinterpret_cast<r1_vec<unsigned, 4> *>(&r1_bs[("
+     << buffer << ") * " << t.bn * t.ld << " + r1_bc * " << t.ld << " + r1_bk + " << kLanes
+     << " * r1_v]);\n"
+     << "      #pragma unroll\n"
+     << "      for (int r1_w = 0; r1_w < 4; ++r1_w)\n"
+     << "        r1_dst->v[r1_w] = " << word("r1_rb", "r1_bok") << ";\n"
+     << "    }\n";
+}
+
 /// Writes the staging registers into shared buffer `buffer` (an
 /// expression): A's vectors as they are, B's pairs as one 32-bit word per
 /// column (the lower half the even k).
@@ -298,6 +429,12 @@ LogicalResult printMfmaGemm(KernelWriter &w, const GemmProblem &p, const MatrixI
   bool wholeSteps = p.k > 0 && p.k % t.bk == 0;
   t.vectorA = wholeSteps && p.addressA && p.m % t.bm == 0;
   t.vectorB = wholeSteps && p.addressB && p.n % t.bn == 0;
+  // Tap-major needs whole steps of channels, columns that the threads
+  // cover evenly, and threads whose A vectors share their eight channels.
+  t.tapMajor = p.tapMajor && p.tapMajor->channels % t.bk == 0 && kThreads % t.bn == 0 &&
+               kThreads % (t.bk / kLanes) == 0;
+  if (t.tapMajor)
+    t.vectorA = t.vectorB = false;
   int64_t steps = KernelWriter::blocksFor(p.k, t.bk);
   std::string storage = KernelWriter::storageType(p.element);
   std::string vector = KernelWriter::vectorType(p.element, kLanes);
@@ -307,7 +444,8 @@ LogicalResult printMfmaGemm(KernelWriter &w, const GemmProblem &p, const MatrixI
      << " outputs per block of 2 x 2 waves, " << t.tilesM << " x " << t.tilesN
      << " accumulator tiles a wave, k in steps of " << t.bk << ", two shared buffers; A staged "
      << (t.vectorA ? "in 16-byte loads" : "element by element") << ", B "
-     << (t.vectorB ? "in 16-byte loads" : "element by element") << ".\n"
+     << (t.vectorB ? "in 16-byte loads" : "element by element")
+     << (t.tapMajor ? ", both tap-major" : "") << ".\n"
      << "  __shared__ " << vector << " r1_asv[" << 2 * t.bm * t.ld / kLanes << "];\n"
      << "  __shared__ " << vector << " r1_bsv[" << 2 * t.bn * t.ld / kLanes << "];\n"
      << "  " << storage << " *const r1_as = r1_asv[0].v;\n"
@@ -329,19 +467,34 @@ LogicalResult printMfmaGemm(KernelWriter &w, const GemmProblem &p, const MatrixI
      << "  #pragma unroll\n  for (int r1_y = 0; r1_y < " << t.tilesM << "; ++r1_y)\n"
      << "    #pragma unroll\n    for (int r1_x = 0; r1_x < " << t.tilesN << "; ++r1_x)\n"
      << "      #pragma unroll\n      for (int r1_e = 0; r1_e < " << kAccumulators << "; ++r1_e)\n"
-     << "        r1_acc[r1_y][r1_x].v[r1_e] = 0.0f;\n"
-     << "  // Staging registers: eight elements as four words, the lower half first.\n"
-     << "  r1_vec<unsigned, 4> r1_ra[" << t.vectorsA << "], r1_rb[" << 2 * t.pairsB << "];\n";
-  printVectorPointers(w, p, t, storage);
+     << "        r1_acc[r1_y][r1_x].v[r1_e] = 0.0f;\n";
+  if (t.tapMajor) {
+    printTapMajorSetup(w, p, t);
+  } else {
+    os << "  // Staging registers: eight elements as four words, the lower half first.\n"
+       << "  r1_vec<unsigned, 4> r1_ra[" << t.vectorsA << "], r1_rb[" << 2 * t.pairsB << "];\n";
+    printVectorPointers(w, p, t, storage);
+  }
   // The registers of k-step `index` (an expression).
   auto printLoads = [&](StringRef indent, StringRef index) {
     os << indent << "{\n"
        << indent << "  const int " << kStepIndex << " = " << index << ";\n"
        << indent << "  const r1_i " << kStepK << " = (r1_i)" << kStepIndex << " * " << t.bk
        << ";\n";
-    printLoadA(w, p, t, storage);
-    printLoadB(w, p, t, storage);
+    if (t.tapMajor) {
+      printTapMajorLoads(w, p, t, storage);
+    } else {
+      printLoadA(w, p, t, storage);
+      printLoadB(w, p, t, storage);
+    }
     os << indent << "}\n";
+  };
+  // The registers into shared buffer `buffer` (an expression).
+  auto printStore = [&](StringRef buffer) {
+    if (t.tapMajor)
+      printTapMajorStore(w, p, t, buffer);
+    else
+      printStoreStage(w, t, storage, buffer);
   };
   // The registers run a step ahead of the shared buffers: step s computes
   // on buffer s % 2, then stores the registers (step s + 1) into the other
@@ -349,7 +502,7 @@ LogicalResult printMfmaGemm(KernelWriter &w, const GemmProblem &p, const MatrixI
   // loop, and their first use is the next step's stores, after its MFMAs,
   // which hide their latency.
   printLoads("  ", "0");
-  printStoreStage(w, t, storage, "0");
+  printStore("0");
   if (steps > 1)
     printLoads("  ", "1");
   os << "  __syncthreads();\n"
@@ -358,13 +511,13 @@ LogicalResult printMfmaGemm(KernelWriter &w, const GemmProblem &p, const MatrixI
   printProducts(w, t, mi, "r1_step & 1", "    ");
   // The stores wait for the loads: after the MFMAs, never among them.
   os << "    r1_schedule_fence();\n";
-  printStoreStage(w, t, storage, "(r1_step & 1) ^ 1");
+  printStore("(r1_step & 1) ^ 1");
   os << "    __syncthreads();\n";
   printLoads("    ", "r1_step + 2");
   os << "  }\n";
   if (steps > 1) {
     printProducts(w, t, mi, std::to_string(steps & 1), "  ");
-    printStoreStage(w, t, storage, std::to_string((steps - 1) & 1));
+    printStore(std::to_string((steps - 1) & 1));
     os << "  __syncthreads();\n";
   }
   printProducts(w, t, mi, std::to_string((steps - 1) & 1), "  ");
