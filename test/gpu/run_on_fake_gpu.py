@@ -171,6 +171,8 @@ class MissingCompiler(Exception):
 
 
 def build_model(spec, rng):
+    if "path" in spec:
+        return onnx.load(spec["path"])
     model = onnx.parser.parse_model(spec["text"])
     for name in spec["weights"]:
         value = next(v for v in model.graph.input if v.name == name)
@@ -637,6 +639,9 @@ def main():
     parser.add_argument("--fake-driver", required=True, help="libr1c_fake_gpu.so")
     parser.add_argument("--shared-weights", required=True, help="r1c-shared-weights")
     parser.add_argument("--cases", default="", help="comma list of case names (default: all)")
+    parser.add_argument("--models", default="",
+                        help="comma list of ONNX files to run instead of the cases (their "
+                             "names are the cases')")
     parser.add_argument("--work", default=None, help="where to keep the files (default: temp)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
@@ -646,6 +651,10 @@ def main():
         return 1
     chosen = set(filter(None, args.cases.split(",")))
     cases = [c for c in CASES if not chosen or c["name"] in chosen]
+    if args.models:
+        cases = [{"name": os.path.splitext(os.path.basename(path))[0], "path": os.path.abspath(path),
+                  "weights": (), "dims": [], "feeds": {}} for path in args.models.split(",")]
+        chosen = {c["name"] for c in cases}
     if args.work:
         os.makedirs(args.work, exist_ok=True)
     else:
