@@ -503,9 +503,16 @@ LogicalResult PipelinedMmaGemm::print() {
 
   // Step t: wait for its group, then put step t + stages - 1 in flight
   // into the stage step t - 1 used (every warp is past it at the barrier),
-  // and compute.
-  os << "  int r1_read = 0, r1_write = " << stages - 1 << ";\n"
-     << "  for (int r1_kt = 0; r1_kt < " << blockSteps() << "; ++r1_kt) {\n"
+  // and compute. The loop is unrolled by the stage count, so every stage's
+  // place is a constant.
+  os << "  for (int r1_kt0 = 0; r1_kt0 < " << blockSteps() << "; r1_kt0 += " << stages << ") {\n"
+     << "  #pragma unroll\n"
+     << "  for (int r1_u = 0; r1_u < " << stages << "; ++r1_u) {\n"
+     << "    const int r1_kt = r1_kt0 + r1_u;\n"
+     << "    if (r1_kt >= " << blockSteps() << ")\n"
+     << "      break;\n"
+     << "    const int r1_read = r1_u, r1_write = (r1_u + " << stages - 1 << ") % " << stages
+     << ";\n"
      << "    r1_cp_async_wait<" << stages - 2 << ">();\n"
      << "    __syncthreads();\n"
      << "    const int r1_next = r1_kt + " << stages - 1 << ";\n"
@@ -529,8 +536,7 @@ LogicalResult PipelinedMmaGemm::print() {
         printElementStore(*x, "r1_write", "      ");
     os << "    }\n";
   }
-  os << "    r1_read = r1_read == " << stages - 1 << " ? 0 : r1_read + 1;\n"
-     << "    r1_write = r1_write == " << stages - 1 << " ? 0 : r1_write + 1;\n"
+  os << "  }\n"
      << "  }\n";
   if (failed(printEpilogue()))
     return failure();
