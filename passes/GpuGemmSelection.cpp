@@ -4,8 +4,9 @@
 // codegen/gpu/GemmPrinter.cpp, MmaGemmPrinter.cpp and MfmaGemmPrinter.cpp:
 //   1. a matrix instruction wherever the target has one for the element
 //      type. mma.sync on f16 and bf16 takes the pipelined template: K in
-//      steps of 32 through 4 stages, the largest block tile of 128 x 128
-//      (8 warps of 64 x 32), 64 x 128 and 64 x 64 (4 warps) whose grid
+//      steps of 32 through 4 stages, the largest block tile of 128 x 256
+//      (8 warps of 64 x 64), 128 x 128 (8 warps of 64 x 32), 64 x 128 and
+//      64 x 64 (4 warps) whose grid
 //      gives every compute unit a block (else the smallest, which gives
 //      the most), within the target's shared memory per block; K is split
 //      in slices where even that grid fills less than half the units. On AMD
@@ -44,7 +45,7 @@ struct PipelinedTile {
   int64_t blockM, blockN, warpM, warpN;
 };
 constexpr PipelinedTile kPipelinedTiles[] = {
-    {128, 128, 64, 32}, {64, 128, 32, 64}, {64, 64, 32, 32}};
+    {128, 256, 64, 64}, {128, 128, 64, 32}, {64, 128, 32, 64}, {64, 64, 32, 32}};
 constexpr int64_t kPipelinedStep = 32, kPipelinedStages = 4;
 /// Splitting K: only for grids that fill less than half the compute units,
 /// into at most 8 slices of at least 8 steps each (shorter slices spend more

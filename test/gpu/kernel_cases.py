@@ -11,16 +11,19 @@ those from the artifact's weights); `ranges` bounds random inputs (integers:
 HEADER = '<ir_version: 8, opset_import: ["" : {opset}]>\n'
 
 
-def case(name, body, ranges=None, options=(), tf32_inputs=(), opset=17, onnx_reference=False):
+def case(name, body, ranges=None, options=(), tf32_inputs=(), opset=17, onnx_reference=False,
+         slow=False):
     """`options` go to r1c. `tf32_inputs` name inputs that the kernels
     round to TF32 (--tf32): the reference sees them rounded, and only
     targets with TF32 (sm_XX) run the case. `opset`: the model's, 17 unless
     an op needs a later one. `onnx_reference`: check against ONNX's reference
     implementation instead of ONNX Runtime, where the two differ or ONNX
-    Runtime lacks a kernel."""
+    Runtime lacks a kernel. `slow`: a case whose grid must fill a whole GPU
+    to get its variant (minutes on the CPU); run only when named or with
+    simulate_kernels.py --slow, not by the test suite."""
     return {"name": name, "model": HEADER.format(opset=opset) + body, "ranges": ranges or {},
             "options": list(options), "tf32_inputs": list(tf32_inputs),
-            "onnx_reference": onnx_reference}
+            "onnx_reference": onnx_reference, "slow": slow}
 
 
 CASES = [
@@ -120,6 +123,12 @@ g (float16[128, 64] x, float16[64, 128] w, float16[128] b, float16[2, 64, 96] bx
 g (float16[2, 50, 40] x, float16[40, 72] w) => (float16[2, 50, 72] y) {
   y = MatMul (x, w)
 }"""),
+    # Enough 128 x 256 tiles to fill the GPU (a batch of 132): the
+    # pipelined template's largest tile, 8 warps of 64 x 64.
+    case("matmul_half_tile_128x256", """
+g (float16[132, 128, 64] x, float16[132, 64, 256] w) => (float16[132, 128, 256] y) {
+  y = MatMul (x, w)
+}""", slow=True),
     # Too few tiles for the GPU's compute units: K (1024) split in slices
     # whose partial products a second launch sums, per batch, before the
     # fused bias and Relu; rows and columns not whole tiles.

@@ -320,7 +320,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--r1c", required=True)
     parser.add_argument("--targets", default="sm_90,gfx90a")
-    parser.add_argument("--cases", default="", help="comma list of case names (default: all)")
+    parser.add_argument("--cases", default="",
+                        help="comma list of case names (default: all but the slow ones)")
+    parser.add_argument("--slow", action="store_true",
+                        help="with no --cases, also the slow cases (whole-GPU grids)")
     parser.add_argument("--work", default=None, help="where to keep the files (default: temp)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--mutate", action="append", default=[], metavar="OLD=>NEW",
@@ -332,7 +335,8 @@ def main():
     args = parser.parse_args()
     args.mutate = [tuple(m.split("=>", 1)) for m in args.mutate]
     chosen = set(filter(None, args.cases.split(",")))
-    cases = [c for c in kernel_cases.CASES if not chosen or c["name"] in chosen]
+    cases = [c for c in kernel_cases.CASES
+             if c["name"] in chosen or (not chosen and (args.slow or not c["slow"]))]
     if args.work:
         os.makedirs(args.work, exist_ok=True)
     start = time.time()
