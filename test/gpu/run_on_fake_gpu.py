@@ -186,12 +186,21 @@ def build_model(spec, rng):
 
 
 def random_feeds(model, spec, rng):
+    """Standard normal floats; integers (token ids and types of the --models
+    transformers) in [0, 2), valid for any vocabulary, and an attention mask
+    that pads the last quarter."""
     feeds = {}
     for value in model.graph.input:
         tensor_type = value.type.tensor_type
         dtype = onnx.helper.tensor_dtype_to_np_dtype(tensor_type.elem_type)
         shape = spec["feeds"].get(value.name) or [d.dim_value for d in tensor_type.shape.dim]
-        feeds[value.name] = rng.standard_normal(shape).astype(dtype)
+        if np.issubdtype(dtype, np.integer):
+            feeds[value.name] = rng.integers(0, 2, shape).astype(dtype)
+            if "mask" in value.name:
+                feeds[value.name][...] = 1
+                feeds[value.name][..., shape[-1] - shape[-1] // 4:] = 0
+        else:
+            feeds[value.name] = rng.standard_normal(shape).astype(dtype)
     return feeds
 
 
