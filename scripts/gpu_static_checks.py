@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Static performance checks of r1c's GPU kernels, without a GPU.
 
-Compiles a set of models (fp16/bf16 GEMM 4096^3, a 3x3 convolution, f16
+Compiles a set of models (fp16/bf16 GEMM 4096^3, 3x3 and 1x1 convolutions, f16
 elementwise, softmax and layer norm) for sm_80, sm_90 and gfx90a with
 `r1c --emit=kernels`, disassembles every kernel (nvdisasm and cuobjdump from
 pip's nvidia-cuda-nvdisasm and nvidia-cuda-cuobjdump for cubins; llvm-objdump
@@ -70,6 +70,10 @@ def cases():
             "conv", [helper.make_node("Conv", ["x", "w"], ["y"], pads=[1, 1, 1, 1])],
             [tensor("x", f16, [1, 256, 56, 56]), tensor("w", f16, [256, 256, 3, 3])],
             [tensor("y", f16, [1, 256, 56, 56])]),
+        "conv1x1_f16": model(
+            "conv1x1", [helper.make_node("Conv", ["x", "w"], ["y"])],
+            [tensor("x", f16, [1, 256, 56, 56]), tensor("w", f16, [64, 256, 1, 1])],
+            [tensor("y", f16, [1, 64, 56, 56])]),
         "elementwise_f16": model(
             "ew", [helper.make_node("Add", ["x", "z"], ["s"]), helper.make_node("Relu", ["s"], ["y"])],
             [tensor("x", f16, [rows, width]), tensor("z", f16, [rows, width])],

@@ -205,8 +205,25 @@ LogicalResult printImplicitGemm(KernelWriter &w, ConvOp op, ArrayRef<WindowDim> 
             ") * " + w.index(inPlane) + "]")
         .str();
   };
-  // Both read straight from the kernel's parameters.
-  if (isa<BlockArgument>(op.getWeight()) && isa<BlockArgument>(op.getInput()))
+  // A pointwise convolution that reads every input position as its output
+  // position (one tap, strides 1, no pads) is a plain GEMM per image: B's
+  // row (channel) is a run of the input plane, so 16-byte runs of output
+  // positions stay inside one image when the plane is a multiple of 8.
+  bool pointwise = taps == 1 && inPlane == outPlane && outPlane % 8 == 0 &&
+                   llvm::all_of(dims, [](const WindowDim &dim) {
+                     return dim.stride == 1 && dim.padBegin == 0 && dim.padEnd == 0;
+                   });
+  if (auto input = dyn_cast<BlockArgument>(op.getInput()); input && pointwise)
+    p.addressB = [&, name = KernelWriter::inputName(input.getArgNumber())](StringRef row,
+                                                                           StringRef col) {
+      return ("&" + name + "[((" + col + ") / " + w.index(outPlane) + " * " + w.index(channels) +
+              " + r1_b * " + w.index(groupChannels) + " + " + row + ") * " + w.index(inPlane) +
+              " + (" + col + ") % " + w.index(outPlane) + "]")
+          .str();
+    };
+  // Both read straight from the kernel's parameters; pointwise ones are
+  // better served as the plain GEMM.
+  else if (isa<BlockArgument>(op.getWeight()) && isa<BlockArgument>(op.getInput()))
     p.tapMajor = tapMajor;
   p.store = [&](StringRef indent, StringRef row, StringRef col, StringRef acc) {
     std::string filter = ("r1_b * " + w.index(groupFilters) + " + " + row).str();

@@ -170,6 +170,14 @@ g (float16[1, 32, 6, 6] x, float16[64, 32, 3, 3] w) => (float16[1, 64, 6, 6] y) 
 g (float16[2, 128, 7, 9] x, float16[80, 64, 3, 3] w) => (float16[2, 80, 4, 9] y) {
   y = Conv <group = 2, strides = [2, 1], dilations = [1, 2], pads = [1, 2, 1, 2]> (x, w)
 }"""),
+    # A pointwise convolution is a GEMM per image: its patches are runs of
+    # the input planes (8 x 8 here), staged 16 bytes at a time; grouped,
+    # two images, a fused bias and Relu.
+    case("conv_half_pointwise", """
+g (float16[2, 64, 8, 8] x, float16[48, 32, 1, 1] w, float16[48] b) => (float16[2, 48, 8, 8] y) {
+  c = Conv <group = 2> (x, w, b)
+  y = Relu (c)
+}"""),
     # f32 products on TF32 tensor cores (--tf32): odd sizes, k not a
     # multiple of the instruction's 8, a fused bias that stays f32.
     case("matmul_tf32", """
