@@ -116,6 +116,12 @@ public:
   /// printBody, then stores the result into result 0 at `outIndex`.
   mlir::LogicalResult printStore(llvm::StringRef indent, llvm::StringRef anchorValue,
                                  llvm::StringRef outIndex);
+  /// printStore at `outIndex` and the element after it, whose anchor values
+  /// are `anchorValue` and `nextAnchorValue`: one 32-bit store of both when
+  /// result 0 has 16-bit elements (`outIndex` must then be even), two
+  /// stores otherwise.
+  mlir::LogicalResult printStorePair(llvm::StringRef indent, llvm::StringRef anchorValue,
+                                     llvm::StringRef nextAnchorValue, llvm::StringRef outIndex);
   /// The element type and shape of the kernel's result 0.
   mlir::RankedTensorType resultType(unsigned index = 0);
 
@@ -214,6 +220,12 @@ struct GemmProblem {
   std::function<mlir::LogicalResult(llvm::StringRef indent, llvm::StringRef row,
                                     llvm::StringRef col, llvm::StringRef acc)>
       store;
+  /// The same for C[row][col] and C[row][col + 1] at once (`col` even and
+  /// both inside C), where the result is stored in pairs; null otherwise.
+  std::function<mlir::LogicalResult(llvm::StringRef indent, llvm::StringRef row,
+                                    llvm::StringRef col, llvm::StringRef acc,
+                                    llvm::StringRef nextAcc)>
+      storePair;
 };
 mlir::LogicalResult printGemm(KernelWriter &w, const GemmProblem &problem);
 

@@ -399,6 +399,28 @@ void PipelinedMmaGemm::printProducts(StringRef indent) {
 LogicalResult PipelinedMmaGemm::printEpilogue() {
   int64_t tilesM = warpM / 16, tilesN = warpN / 8;
   bool checked = p.m % bm != 0 || p.n % bn != 0;
+  if (split == 1 && p.storePair) {
+    // Accumulators 2h and 2h + 1 are neighbours in a row (columns 2t and
+    // 2t + 1): one store of both. The column is even, and so is N, so
+    // both are inside C when the first is.
+    os << "  #pragma unroll\n  for (int r1_y = 0; r1_y < " << tilesM << "; ++r1_y)\n"
+       << "    #pragma unroll\n    for (int r1_x = 0; r1_x < " << tilesN << "; ++r1_x)\n"
+       << "      #pragma unroll\n      for (int r1_h = 0; r1_h < 2; ++r1_h) {\n"
+       << "        const r1_i r1_row = r1_row0 + r1_wr + 16 * r1_y + (r1_lane >> 2) + 8 * r1_h;\n"
+       << "        const r1_i r1_col = r1_col0 + r1_wc + 8 * r1_x + 2 * (r1_lane & 3);\n";
+    std::string indent = "        ";
+    if (checked) {
+      os << "        if (r1_row < " << w.index(p.m) << " && r1_col < " << w.index(p.n) << ") {\n";
+      indent = "          ";
+    }
+    if (failed(p.storePair(indent, "r1_row", "r1_col", "r1_acc[r1_y][r1_x][2 * r1_h]",
+                           "r1_acc[r1_y][r1_x][2 * r1_h + 1]")))
+      return failure();
+    if (checked)
+      os << "        }\n";
+    os << "      }\n";
+    return success();
+  }
   os << "  #pragma unroll\n  for (int r1_y = 0; r1_y < " << tilesM << "; ++r1_y)\n"
      << "    #pragma unroll\n    for (int r1_x = 0; r1_x < " << tilesN << "; ++r1_x)\n"
      << "      #pragma unroll\n      for (int r1_e = 0; r1_e < 4; ++r1_e) {\n"
