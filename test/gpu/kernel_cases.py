@@ -138,6 +138,17 @@ g (float16[2, 40, 1024] x, float16[2, 1024, 48] w, float16[48] b) => (float16[2,
   a = Add (m, b)
   y = Relu (a)
 }"""),
+    # bfloat16 on the matrix instructions: a batch against one B (80 rows,
+    # not whole tiles) with a bias, and a (tap, channel) convolution.
+    case("matmul_bfloat16", """
+g (bfloat16[2, 40, 64] x, bfloat16[64, 48] w, bfloat16[48] b) => (bfloat16[2, 40, 48] y) {
+  m = MatMul (x, w)
+  y = Add (m, b)
+}"""),
+    case("conv_bfloat16", """
+g (bfloat16[1, 32, 6, 6] x, bfloat16[64, 32, 3, 3] w) => (bfloat16[1, 64, 6, 6] y) {
+  y = Conv <pads = [1, 1, 1, 1]> (x, w)
+}"""),
     case("matmul_double", """
 g (double[20, 30] x, double[30, 17] w) => (double[20, 17] y, double[20, 1] z) {
   y = MatMul (x, w)
