@@ -136,10 +136,12 @@ public:
 /// r1_shfl_xor.
 std::string getCommonPreamble();
 
-/// A preamble from its three parts, each after a `// r1c section: NAME`
-/// line (target, common, matrix), so tools that run printed kernels some
-/// other way can swap the target's parts for their own.
-std::string joinPreamble(llvm::StringRef target, llvm::StringRef common, llvm::StringRef matrix);
+/// A preamble from its parts, each after a `// r1c section: NAME` line
+/// (target, common, matrix and, where a target has one, fragments), so
+/// tools that run printed kernels some other way can swap the target's
+/// instructions (target, matrix) for their own and keep the rest.
+std::string joinPreamble(llvm::StringRef target, llvm::StringRef common, llvm::StringRef matrix,
+                         llvm::StringRef fragments = "");
 
 /// The architectures r1c compiles for, in the order --help lists them.
 llvm::ArrayRef<llvm::StringRef> getSupportedGpuArchs();

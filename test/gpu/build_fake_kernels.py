@@ -80,9 +80,10 @@ def generate(kernel_dir, arch):
             raise BuildError(f"{path} defines {name}, but the launch list names {symbol}")
         # Every kernel of a target is printed with the same preamble; one
         # copy serves them all.
+        shared_text = parts["common"] + parts.get("fragments", "")
         if common is None:
-            common, common_from = parts["common"], path
-        elif parts["common"] != common:
+            common, common_from = shared_text, path
+        elif shared_text != common:
             raise BuildError(f"{path} and {common_from} print different 'common' sections")
         bound = re.search(r"__launch_bounds__\((\d+)\)", parts["kernel"])
         kernels[symbol] = (parts["kernel"], int(bound.group(1)))

@@ -6,14 +6,13 @@
 //
 // Define R1_SIM_WARP as 32 (CUDA: mma.sync m16n8k16 fragments) or 64 (HIP:
 // v_mfma_f32_32x32x8 fragments) before including it. warp_matrix.h,
-// included at the end, has the instructions lane by lane (mma.sync,
-// ldmatrix, cp.async, v_mfma), where a wrong register layout gives a wrong
-// product. The pipelined CUDA template's instructions (r1_ldmatrix_x4,
-// r1_cp_async16, r1_mma_m16n8k16_f16 and kin) and HIP's MFMA on operand
-// registers (r1_mfma_f16, r1_mfma_bf16) run on it. The one-stage CUDA
-// template's whole-tile functions (r1_mma_tf32) compute each lane's
-// accumulators from the tiles in shared memory, at the places r1_mma_row
-// and r1_mma_col give, so its tiling, staging and epilogue are checked.
+// included at the end, has the instructions lane by lane (mma.sync
+// m16n8k16 and m16n8k8, ldmatrix, cp.async, v_mfma), where a wrong register
+// layout gives a wrong product. Every matrix instruction the printed
+// kernels issue runs on it: the CUDA preamble's r1_ldmatrix_x4,
+// r1_cp_async16, r1_mma_m16n8k16_f16 and kin (its "fragments" section,
+// which gathers the one-stage template's registers, compiles as printed),
+// and HIP's MFMA on operand registers (r1_mfma_f16, r1_mfma_bf16).
 #ifndef R1C_TEST_GPU_SIMT_H
 #define R1C_TEST_GPU_SIMT_H
 
@@ -177,12 +176,6 @@ template <typename T> static inline T atomicCAS(T *word, T expected, T desired) 
 }
 
 // The "matrix" section.
-static inline float r1_sim_bf16(unsigned short x) {
-  uint32_t bits = uint32_t(x) << 16;
-  float value;
-  std::memcpy(&value, &bits, 4);
-  return value;
-}
 #if R1_SIM_WARP == 32
 #define R1_MMA_M 16
 #define R1_MMA_N 8
@@ -201,26 +194,6 @@ static inline int r1_mma_col(int lane, int i) { return lane & 31; }
 struct r1_mma_acc {
   float v[R1_MMA_ACC];
 };
-// Each lane's accumulators from the whole tiles, k products at a time.
-template <typename Staged, float (*Convert)(Staged), int K>
-static inline void r1_sim_mma(r1_mma_acc &c, const Staged *as, int lda, const Staged *bs, int ldb,
-                              int lane) {
-  for (int i = 0; i < R1_MMA_ACC; ++i) {
-    int row = r1_mma_row(lane, i), col = r1_mma_col(lane, i);
-    float sum = 0.0f;
-    for (int k = 0; k < K; ++k)
-      sum += Convert(as[row * lda + k]) * Convert(bs[k * ldb + col]);
-    c.v[i] += sum;
-  }
-}
-static inline void r1_mma_f16(r1_mma_acc &c, const unsigned short *as, int lda,
-                              const unsigned short *bs, int ldb, int lane) {
-  r1_sim_mma<unsigned short, r1_f16_to_f32, R1_MMA_K>(c, as, lda, bs, ldb, lane);
-}
-static inline void r1_mma_bf16(r1_mma_acc &c, const unsigned short *as, int lda,
-                               const unsigned short *bs, int ldb, int lane) {
-  r1_sim_mma<unsigned short, r1_sim_bf16, R1_MMA_K>(c, as, lda, bs, ldb, lane);
-}
 #if R1_SIM_WARP == 32
 // cvt.rna.tf32.f32: 10 mantissa bits, rounded to nearest with ties away
 // from zero (half an ulp added to the magnitude, then truncated); infinity
@@ -234,11 +207,10 @@ static inline float r1_round_tf32(float x) {
   std::memcpy(&x, &bits, 4);
   return x;
 }
-static inline float r1_sim_f32(float x) { return x; }
-// mma.m16n8k8 with TF32 inputs: the tiles hold values already rounded.
-static inline void r1_mma_tf32(r1_mma_acc &c, const float *as, int lda, const float *bs, int ldb,
-                               int lane) {
-  r1_sim_mma<float, r1_sim_f32, 8>(c, as, lda, bs, ldb, lane);
+static inline uint32_t __float_as_uint(float x) {
+  uint32_t bits;
+  std::memcpy(&bits, &x, 4);
+  return bits;
 }
 #endif
 
@@ -268,6 +240,9 @@ static inline void r1_mma_m16n8k16_f16(float (&c)[4], const unsigned (&a)[4], co
 }
 static inline void r1_mma_m16n8k16_bf16(float (&c)[4], const unsigned (&a)[4], const unsigned *b) {
   r1_sim_mma_m16n8k16<true>(c, a, b, c);
+}
+static inline void r1_mma_m16n8k8_tf32(float (&c)[4], const unsigned (&a)[4], const unsigned *b) {
+  r1_sim_mma_m16n8k8_tf32(c, a, b, c);
 }
 #endif
 

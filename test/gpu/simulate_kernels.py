@@ -137,7 +137,9 @@ def build_program(kernel_dir, arch, launches, arena, outputs, work, weights_path
             path = os.path.join(kernel_dir, launch["stem"] + extension)
         with open(path, encoding="utf-8") as f:
             parts = sections(f.read())
-        common = parts["common"]
+        # The target's fragment gathering (CUDA) compiles as printed, on
+        # simt.h's instructions.
+        common = parts["common"] + parts.get("fragments", "")
         symbol, types = parameter_types(parts["kernel"])
         assert symbol == launch["symbol"], (symbol, launch)
         text, changed = mutated(parts["kernel"], mutations)
