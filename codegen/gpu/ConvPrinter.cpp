@@ -168,6 +168,7 @@ LogicalResult printImplicitGemm(KernelWriter &w, ConvOp op, ArrayRef<WindowDim> 
   tapMajor.channels = groupChannels;
   tapMajor.taps = taps;
   tapMajor.channelStride = inPlane;
+  tapMajor.inputElements = inType.getNumElements();
   tapMajor.weight = [&, k = p.k](StringRef f, StringRef channel, StringRef tap) {
     auto weights = cast<BlockArgument>(op.getWeight());
     return ("&" + KernelWriter::inputName(weights.getArgNumber()) + "[(r1_b * " +

@@ -48,6 +48,27 @@ R1_DEVICE unsigned r1_pack_low_halves(unsigned even, unsigned odd) {
 R1_DEVICE unsigned r1_pack_high_halves(unsigned even, unsigned odd) {
   return __builtin_amdgcn_perm(odd, even, 0x07060302u);
 }
+// A raw buffer resource (V#) of gfx90a and gfx942: a base address and a
+// size in bytes (num_records), stride 0, 32-bit data format. A buffer load
+// reads the 16-bit element at byte voffset + soffset from the base, or
+// zero where that lies past num_records (the loads keep their offsets and
+// sums below 2^31, so the range check gives one answer whether or not it
+// counts soffset). voffset is a lane's (a constant added to it below 4096
+// goes into the instruction), soffset is the wave's (an SGPR).
+typedef int r1_buffer __attribute__((ext_vector_type(4)));
+__device__ short r1_raw_buffer_load_i16(r1_buffer rsrc, unsigned voffset, unsigned soffset,
+    int aux) __asm("llvm.amdgcn.raw.buffer.load.i16");
+R1_DEVICE r1_buffer r1_make_buffer(const void *base, unsigned bytes) {
+  const unsigned long long address = (unsigned long long)base;
+  return (r1_buffer){(int)(unsigned)address, (int)(unsigned)(address >> 32 & 0xffffu), (int)bytes,
+      0x00020000};
+}
+R1_DEVICE unsigned r1_buffer_load_u16(r1_buffer buffer, unsigned voffset, unsigned soffset) {
+  return (unsigned short)r1_raw_buffer_load_i16(buffer, voffset, soffset, 0);
+}
+// Waits for all of the wave's global and buffer loads (s_waitcnt vmcnt(0)
+// on gfx9): one wait where each use would otherwise wait for its own.
+R1_DEVICE void r1_wait_loads() { __builtin_amdgcn_s_waitcnt(0x0f70); }
 // Keeps the scheduler from moving instructions across it.
 R1_DEVICE void r1_schedule_fence() { __builtin_amdgcn_sched_barrier(0); }
 R1_DEVICE void r1_mfma_f16(r1_mfma_acc &c, unsigned a0, unsigned a1, unsigned b0, unsigned b1) {

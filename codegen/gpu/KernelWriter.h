@@ -214,6 +214,9 @@ struct GemmProblem {
     /// channels lie `channelStride` elements apart.
     std::function<std::string(llvm::StringRef channel)> input;
     int64_t channelStride = 0;
+    /// Elements of the whole input, from the address of input channel 0 at
+    /// offset 0 (r1_cv_at = 0, the first image).
+    int64_t inputElements = 0;
   };
   std::optional<TapMajor> tapMajor;
   /// Statements that store the fp32 (or f64) accumulator `acc` of C[row][col].

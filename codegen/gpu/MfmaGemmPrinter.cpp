@@ -36,12 +36,19 @@
 // A convolution whose group's input channels are whole k-steps runs K as
 // (tap, channel) (GemmProblem::TapMajor), A and B alike, so every element
 // of a step lies in one tap: a thread stages eight channels of A for
-// filters a fixed distance apart and one column's run of channels of B,
-// the weights at byte offsets worked out once, the patches at one offset a
-// step from the tap's bounds and the column's window origin (found once),
-// with no division per element and no branch (out-of-range elements read
-// a valid address and are zeroed as a word). Both go to shared memory as
-// 16-byte stores, two k a word.
+// filters a fixed distance apart and one column's run of channels of B.
+// Both are read by buffer loads (a resource built once for the group's
+// weights and once for the input), whose address is a lane's offset
+// (VGPR), the wave's (SGPR) and a constant (the instruction's immediate):
+// the weights' lane offsets are worked out once, the step's tap and
+// channels are one SGPR offset, the patches' lane offset comes once a step
+// from the tap's bounds and the column's window origin (found once), and
+// a channel's distance is a constant SGPR. No division per element, no
+// branch and no 64-bit address arithmetic: an out-of-range element (a
+// filter past M, a column past N, a tap outside the input) takes an
+// offset past the buffer's range, where the hardware reads zero. A step
+// issues all its loads before pairing halves into words; both operands go
+// to shared memory as 16-byte stores, two k a word.
 //
 // The epilogue applies the fused body (GemmProblem::store) to each
 // accumulator element, where the CDNA ISA puts it: element i of lane
@@ -68,6 +75,11 @@ constexpr int64_t kLaneK = 8, kGroupK = 16;
 constexpr int64_t kLanes = 8;
 /// Padding of each shared row, in elements.
 constexpr int64_t kPad = 8;
+/// Bytes of an element (the template takes 16-bit elements only).
+constexpr int64_t kElementBytes = 2;
+/// A buffer offset past every buffer's range (buffers here hold less than
+/// 2^31 bytes, offsets added to it stay below 2^32): a load there reads 0.
+constexpr const char *kOutOfRange = "0x80000000u";
 
 /// The tiling a variant asks for, and what follows from it.
 struct Tiling {
@@ -222,21 +234,23 @@ void printLoadB(KernelWriter &w, const GemmProblem &p, const Tiling &t, StringRe
 /// apart (vector v is row e / (block_k / 8), k 8 (e % (block_k / 8))
 /// onwards, as in the other path) and one column's consecutive run of
 /// block_k block_n / 256 channels of B (column u % block_n, run
-/// u / block_n). So every element lies a fixed distance from a pointer
-/// that all lanes share for the step plus a byte offset of the lane: the
-/// weights' offsets are worked out here, once, and the patches' once a
-/// step from the step's tap, whose window the column's origin (found here)
-/// gives without a division. The loads then take the hardware's
-/// scalar-base-plus-offset form.
+/// u / block_n). Both are read by buffer loads: A through a buffer of the
+/// group's weights, B through one of the whole input. Each of a thread's
+/// A vectors has its byte offset (a VGPR, worked out here once), the
+/// step's tap and channels add one offset shared by the wave (an SGPR),
+/// and its eight channels lie at constant distances (the instruction's
+/// immediate). The patches' offset is the lane's a step (from the step's
+/// tap, whose window the column's origin, found here, gives without a
+/// division), each of its channels a constant distance on (an SGPR).
 ///
-/// Nothing is loaded conditionally (a branch would split the loop): a
-/// filter past M reads filter 0 and a patch outside the input (or a
-/// column past N) the first image, and those words are zeroed when stored.
+/// Nothing is loaded conditionally (a branch would split the loop) and
+/// nothing is masked: a filter past M, a column past N and a tap outside
+/// the input take an offset past the buffer's range, where the hardware
+/// reads zeros.
 void printTapMajorSetup(KernelWriter &w, const GemmProblem &p, const Tiling &t) {
   const GemmProblem::TapMajor &conv = *p.tapMajor;
   raw_ostream &os = w.os;
   int64_t perRow = t.bk / kLanes, run = t.bk * t.bn / kThreads;
-  std::string offset = w.wideIndex ? "unsigned long long" : "unsigned";
   os << "  // K runs (tap, channel): " << conv.taps << " taps of " << conv.channels
      << " channels, each k-step within one tap.\n"
      << "  const int r1_ar = threadIdx.x / " << perRow << ", r1_ak = " << kLanes
@@ -244,96 +258,94 @@ void printTapMajorSetup(KernelWriter &w, const GemmProblem &p, const Tiling &t) 
      << "  const int r1_bc = threadIdx.x % " << t.bn << ", r1_bk = " << run << " * (threadIdx.x / "
      << t.bn << ");\n"
      << "  const char *const r1_w0 = (const char *)" << conv.weight("0", "0", "0") << ";\n"
-     << "  bool r1_ain[" << t.vectorsA << "];\n"
-     << "  " << offset << " r1_aoff[" << t.vectorsA << "];\n"
+     << "  const r1_buffer r1_wbuf = r1_make_buffer(r1_w0, " << p.m * p.k * kElementBytes << "u);\n"
+     << "  unsigned r1_aoff[" << t.vectorsA << "];\n"
      << "  #pragma unroll\n"
      << "  for (int r1_v = 0; r1_v < " << t.vectorsA << "; ++r1_v) {\n"
      << "    const r1_i r1_f = r1_row0 + r1_ar + " << kThreads / perRow << " * r1_v;\n"
-     << "    r1_ain[r1_v] = " << (p.m % t.bm == 0 ? "true" : "r1_f < " + w.index(p.m)) << ";\n"
-     << "    r1_aoff[r1_v] = (" << offset << ")((const char *)"
-     << conv.weight("(r1_ain[r1_v] ? r1_f : 0)", "r1_ak", "0") << " - r1_w0);\n"
+     << "    r1_aoff[r1_v] = "
+     << (p.m % t.bm == 0 ? "" : "r1_f >= " + w.index(p.m) + " ? " + kOutOfRange + " : ")
+     << "(unsigned)((const char *)" << conv.weight("r1_f", "r1_ak", "0") << " - r1_w0);\n"
      << "  }\n"
      << "  const bool r1_bin = " << (p.n % t.bn == 0 ? "true" : "r1_col0 + r1_bc < " + w.index(p.n))
-     << ";\n"
-     << "  bool r1_bok = false;\n";
+     << ";\n";
   conv.column(os, "  ", "r1_col0 + r1_bc");
-  // input() reads at r1_cv_at, the tap's offset; 0 is the group's first
-  // image.
+  // input() reads at r1_cv_at, the tap's offset; 0 is the first image.
   os << "  const char *r1_x0;\n"
      << "  {\n"
      << "    const r1_i r1_cv_at = 0;\n"
      << "    r1_x0 = (const char *)" << conv.input("0") << ";\n"
      << "  }\n"
+     << "  const r1_buffer r1_xbuf = r1_make_buffer(r1_x0, " << conv.inputElements * kElementBytes
+     << "u);\n"
      << "  r1_vec<unsigned, 4> r1_ra[" << t.vectorsA << "], r1_rb[" << 2 * t.pairsB << "];\n";
 }
 
 /// The registers of k-step r1_next (first k r1_k0), tap-major: element x
-/// of A's vector v is the weight of filter r1_af[v], channel r1_ak + x;
-/// element x of B's vector v is channel r1_bk + 8 v + x at the step's tap
-/// of column r1_bc.
-void printTapMajorLoads(KernelWriter &w, const GemmProblem &p, const Tiling &t, StringRef storage) {
+/// of A's vector v is the weight of filter r1_row0 + r1_ar + 256 v /
+/// (block_k / 8), channel r1_ak + x; element x of B's vector v is channel
+/// r1_bk + 8 v + x at the step's tap of column r1_bc. All of a step's loads
+/// come before any of their halves are paired into words.
+void printTapMajorLoads(KernelWriter &w, const GemmProblem &p, const Tiling &t) {
   const GemmProblem::TapMajor &conv = *p.tapMajor;
   raw_ostream &os = w.os;
-  int64_t bytes = 2;
-  std::string offset = w.wideIndex ? "unsigned long long" : "unsigned";
   os << "    const int r1_tap = " << kStepK << " / " << conv.channels << ", r1_ch = " << kStepK
      << " % " << conv.channels << ";\n"
-     << "    const char *const r1_wstep = (const char *)" << conv.weight("0", "r1_ch", "r1_tap")
-     << ";\n"
+     << "    const unsigned r1_wstep = (unsigned)((const char *)"
+     << conv.weight("0", "r1_ch", "r1_tap") << " - r1_w0);\n"
+     << "    unsigned r1_boff;\n"
+     << "    {\n";
+  conv.tap(os, "      ", "r1_tap");
+  // Worked out unconditionally and then chosen, so that no branch guards it.
+  os << "      const unsigned r1_at = (unsigned)((const char *)" << conv.input("r1_ch + r1_bk")
+     << " - r1_x0);\n"
+     << "      r1_boff = r1_bin && r1_cv_ok ? r1_at : " << kOutOfRange << ";\n"
+     << "    }\n"
+     << "    unsigned r1_ha[" << t.vectorsA << "][" << kLanes << "], r1_hb[" << 2 * t.pairsB << "]["
+     << kLanes << "];\n"
      << "    #pragma unroll\n"
      << "    for (int r1_v = 0; r1_v < " << t.vectorsA << "; ++r1_v)\n"
      << "      #pragma unroll\n"
-     << "      for (int r1_w = 0; r1_w < 4; ++r1_w)\n"
-     << "        r1_ra[r1_v].v[r1_w] = (unsigned)*(const " << storage
-     << " *)(r1_wstep + r1_aoff[r1_v] + (2 * r1_w) * " << bytes * conv.taps
-     << ") | (unsigned)*(const " << storage << " *)(r1_wstep + r1_aoff[r1_v] + (2 * r1_w + 1) * "
-     << bytes * conv.taps << ") << 16;\n"
-     << "    " << offset << " r1_boff;\n"
-     << "    {\n";
-  conv.tap(os, "      ", "r1_tap");
-  os << "      r1_bok = r1_bin && r1_cv_ok;\n"
-     << "      r1_boff = r1_bok ? (" << offset << ")((const char *)" << conv.input("r1_ch + r1_bk")
-     << " - r1_x0) : 0;\n"
-     << "    }\n"
+     << "      for (int r1_x = 0; r1_x < " << kLanes << "; ++r1_x)\n"
+     << "        r1_ha[r1_v][r1_x] = r1_buffer_load_u16(r1_wbuf, r1_aoff[r1_v] + r1_x * "
+     << kElementBytes * conv.taps << ", r1_wstep);\n"
      << "    #pragma unroll\n"
      << "    for (int r1_v = 0; r1_v < " << 2 * t.pairsB << "; ++r1_v)\n"
      << "      #pragma unroll\n"
-     << "      for (int r1_w = 0; r1_w < 4; ++r1_w)\n"
-     << "        r1_rb[r1_v].v[r1_w] = (unsigned)*(const " << storage
-     << " *)(r1_x0 + r1_boff + (8 * r1_v + 2 * r1_w) * " << bytes * conv.channelStride
-     << ") | (unsigned)*(const " << storage << " *)(r1_x0 + r1_boff + (8 * r1_v + 2 * r1_w + 1) * "
-     << bytes * conv.channelStride << ") << 16;\n";
+     << "      for (int r1_x = 0; r1_x < " << kLanes << "; ++r1_x)\n"
+     << "        r1_hb[r1_v][r1_x] = r1_buffer_load_u16(r1_xbuf, r1_boff, (" << kLanes
+     << " * r1_v + r1_x) * " << kElementBytes * conv.channelStride << "u);\n"
+     << "    r1_wait_loads();\n"
+     << "    #pragma unroll\n"
+     << "    for (int r1_w = 0; r1_w < 4; ++r1_w) {\n"
+     << "      #pragma unroll\n"
+     << "      for (int r1_v = 0; r1_v < " << t.vectorsA << "; ++r1_v)\n"
+     << "        r1_ra[r1_v].v[r1_w] = r1_pack_low_halves(r1_ha[r1_v][2 * r1_w], r1_ha[r1_v][2 * "
+        "r1_w + 1]);\n"
+     << "      #pragma unroll\n"
+     << "      for (int r1_v = 0; r1_v < " << 2 * t.pairsB << "; ++r1_v)\n"
+     << "        r1_rb[r1_v].v[r1_w] = r1_pack_low_halves(r1_hb[r1_v][2 * r1_w], r1_hb[r1_v][2 * "
+        "r1_w + 1]);\n"
+     << "    }\n";
 }
 
 /// Writes the tap-major registers into shared buffer `buffer`, two k a
 /// word, in 16-byte stores: A's vectors where the other path puts them,
 /// B's run at its column's row.
-void printTapMajorStore(KernelWriter &w, const GemmProblem &p, const Tiling &t, StringRef buffer) {
+void printTapMajorStore(KernelWriter &w, const Tiling &t, StringRef buffer) {
   raw_ostream &os = w.os;
   int64_t perRow = t.bk / kLanes;
-  auto word = [&](StringRef regs, StringRef inside) {
-    std::string word = (regs + "[r1_v].v[r1_w]").str();
-    return inside.empty() ? word : (inside + " ? " + word + " : 0u").str();
-  };
   os << "    #pragma unroll\n"
      << "    for (int r1_v = 0; r1_v < " << t.vectorsA << "; ++r1_v) {\n"
      << "      const int r1_e = threadIdx.x + " << kThreads << " * r1_v;\n"
-     << "      r1_vec<unsigned, 4> *const r1_dst = reinterpret_cast<r1_vec<unsigned, 4> *>(&r1_as[("
-     << buffer << ") * " << t.bm * t.ld << " + (r1_e / " << perRow << ") * " << t.ld << " + "
-     << kLanes << " * (r1_e % " << perRow << ")]);\n"
-     << "      #pragma unroll\n"
-     << "      for (int r1_w = 0; r1_w < 4; ++r1_w)\n"
-     << "        r1_dst->v[r1_w] = " << word("r1_ra", p.m % t.bm ? "r1_ain[r1_v]" : "") << ";\n"
+     << "      *reinterpret_cast<r1_vec<unsigned, 4> *>(&r1_as[(" << buffer << ") * " << t.bm * t.ld
+     << " + (r1_e / " << perRow << ") * " << t.ld << " + " << kLanes << " * (r1_e % " << perRow
+     << ")]) = r1_ra[r1_v];\n"
      << "    }\n"
      << "    #pragma unroll\n"
-     << "    for (int r1_v = 0; r1_v < " << 2 * t.pairsB << "; ++r1_v) {\n"
-     << "      r1_vec<unsigned, 4> *const r1_dst = reinterpret_cast<r1_vec<unsigned, 4> *>(&r1_bs[("
-     << buffer << ") * " << t.bn * t.ld << " + r1_bc * " << t.ld << " + r1_bk + " << kLanes
-     << " * r1_v]);\n"
-     << "      #pragma unroll\n"
-     << "      for (int r1_w = 0; r1_w < 4; ++r1_w)\n"
-     << "        r1_dst->v[r1_w] = " << word("r1_rb", "r1_bok") << ";\n"
-     << "    }\n";
+     << "    for (int r1_v = 0; r1_v < " << 2 * t.pairsB << "; ++r1_v)\n"
+     << "      *reinterpret_cast<r1_vec<unsigned, 4> *>(&r1_bs[(" << buffer << ") * " << t.bn * t.ld
+     << " + r1_bc * " << t.ld << " + r1_bk + " << kLanes << " * r1_v]) = r1_rb[r1_v];\n";
 }
 
 /// Writes the staging registers into shared buffer `buffer` (an
@@ -430,9 +442,12 @@ LogicalResult printMfmaGemm(KernelWriter &w, const GemmProblem &p, const MatrixI
   t.vectorA = wholeSteps && p.addressA && p.m % t.bm == 0;
   t.vectorB = wholeSteps && p.addressB && p.n % t.bn == 0;
   // Tap-major needs whole steps of channels, columns that the threads
-  // cover evenly, and threads whose A vectors share their eight channels.
+  // cover evenly, threads whose A vectors share their eight channels, and
+  // weights and input that buffers of under 2^31 bytes cover.
+  const int64_t kBufferBytes = int64_t(1) << 31;
   t.tapMajor = p.tapMajor && p.tapMajor->channels % t.bk == 0 && kThreads % t.bn == 0 &&
-               kThreads % (t.bk / kLanes) == 0;
+               kThreads % (t.bk / kLanes) == 0 && p.m * p.k * kElementBytes < kBufferBytes &&
+               p.tapMajor->inputElements * kElementBytes < kBufferBytes;
   if (t.tapMajor)
     t.vectorA = t.vectorB = false;
   int64_t steps = KernelWriter::blocksFor(p.k, t.bk);
@@ -482,7 +497,7 @@ LogicalResult printMfmaGemm(KernelWriter &w, const GemmProblem &p, const MatrixI
        << indent << "  const r1_i " << kStepK << " = (r1_i)" << kStepIndex << " * " << t.bk
        << ";\n";
     if (t.tapMajor) {
-      printTapMajorLoads(w, p, t, storage);
+      printTapMajorLoads(w, p, t);
     } else {
       printLoadA(w, p, t, storage);
       printLoadB(w, p, t, storage);
@@ -492,7 +507,7 @@ LogicalResult printMfmaGemm(KernelWriter &w, const GemmProblem &p, const MatrixI
   // The registers into shared buffer `buffer` (an expression).
   auto printStore = [&](StringRef buffer) {
     if (t.tapMajor)
-      printTapMajorStore(w, p, t, buffer);
+      printTapMajorStore(w, t, buffer);
     else
       printStoreStage(w, t, storage, buffer);
   };

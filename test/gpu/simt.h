@@ -20,6 +20,8 @@
 #include <barrier>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <math.h>
@@ -260,6 +262,35 @@ static inline unsigned r1_pack_high_halves(unsigned even, unsigned odd) {
   return even >> 16 | (odd & 0xffff0000u);
 }
 static inline void r1_schedule_fence() {}
+static inline void r1_wait_loads() {}
+// The HIP preamble's buffer loads (raw buffer resources, stride 0). The
+// hardware returns zero for a load past num_records; whether its range
+// check counts soffset depends on the chip, so a load where the two
+// readings differ (or whose offsets wrap past 32 bits) stops the run: the
+// kernel relies on what the hardware does not promise.
+struct r1_buffer {
+  const unsigned char *base;
+  unsigned bytes;
+};
+static inline r1_buffer r1_make_buffer(const void *base, unsigned bytes) {
+  return {static_cast<const unsigned char *>(base), bytes};
+}
+static inline unsigned r1_buffer_load_u16(r1_buffer buffer, unsigned voffset, unsigned soffset) {
+  uint64_t at = uint64_t(voffset) + soffset;
+  bool inside = at + 2 <= buffer.bytes,
+       insideWithoutSoffset = uint64_t(voffset) + 2 <= buffer.bytes;
+  if (at >> 32 || inside != insideWithoutSoffset) {
+    std::fprintf(stderr, "buffer load at voffset %u, soffset %u of %u bytes: %s\n", voffset,
+                 soffset, buffer.bytes,
+                 at >> 32 ? "offsets wrap" : "in range only if soffset is not counted");
+    std::abort();
+  }
+  if (!inside)
+    return 0;
+  uint16_t value;
+  std::memcpy(&value, buffer.base + at, 2);
+  return value;
+}
 static inline void r1_mfma_f16(r1_mfma_acc &c, uint32_t a0, uint32_t a1, uint32_t b0, uint32_t b1) {
   const uint32_t a[2] = {a0, a1}, b[2] = {b0, b1};
   r1_sim_mfma_32x32x8<false>(c.v, a, b, c.v);
