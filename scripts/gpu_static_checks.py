@@ -402,8 +402,15 @@ def main():
     if not args.bounds:
         return 0
     if args.update_bounds:
+        # With --cases, only those cases' bounds are rewritten; the others stay.
+        updated = {}
+        if args.cases and os.path.exists(args.bounds):
+            with open(args.bounds) as f:
+                updated = {k: v for k, v in json.load(f).items()
+                           if k.split("/")[0] not in selected}
+        updated.update(bounds_from(rows))
         with open(args.bounds, "w") as f:
-            json.dump(bounds_from(rows), f, indent=2, sort_keys=True)
+            json.dump(updated, f, indent=2, sort_keys=True)
             f.write("\n")
         print(f"wrote {args.bounds}")
         return 0
