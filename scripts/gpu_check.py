@@ -33,6 +33,9 @@ import zlib
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gpu_check_shapes  # noqa: E402
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 GENERATE = os.path.join(ROOT, "test", "models", "generate.py")
 MODELS = ["resnet50", "mobilenetv2", "bert", "gpt2", "vit"]
@@ -312,7 +315,6 @@ def prepare(args):
     # GEMM and convolution shapes: artifacts only (the GPU machine makes inputs and references).
     shapes = []
     if not args.no_shapes:
-        import gpu_check_shapes
 
         shapes, shape_missing = gpu_check_shapes.prepare_shapes(args.r1c, check_dir, args.target,
                                                                 args.compile_timeout, run, first_line)
@@ -464,14 +466,7 @@ def run_r1c(args):
             continue
         result["seconds"] = round(time.monotonic() - start, 2)
         result["exit_status"] = proc.returncode
-        parsed = None
-        for line in reversed(proc.stdout.splitlines()):
-            if line.startswith("{"):
-                try:
-                    parsed = json.loads(line)
-                except json.JSONDecodeError:
-                    pass
-                break
+        parsed = gpu_check_shapes.last_json_line(proc.stdout)
         if parsed is None:
             # Exit status 2 is a usage or loading error, with its message on stderr.
             result["error"] = "r1c-run: " + (first_line(proc.stderr) or first_line(proc.stdout)
@@ -601,8 +596,6 @@ def report(args):
             "r1c_over_compile": ratio(r1c_ms, compiled_copies.get("median_ms")),
             "notes": notes,
         })
-
-    import gpu_check_shapes
 
     shape_lines, shape_rows = gpu_check_shapes.report_section(index, work, has_gpu, fmt)
     data = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),

@@ -71,6 +71,18 @@ ROUNDS = 3  # interleaved rounds of r1c, eager and compiled
 RUNS = 30  # timed calls per method per round, after warm-up
 
 
+def last_json_line(text):
+    """The object on the last line of `text` that starts with "{" (r1c-run's
+    JSON summary), or None when there is none or it does not parse."""
+    for line in reversed(text.splitlines()):
+        if line.startswith("{"):
+            try:
+                return json.loads(line)
+            except json.JSONDecodeError:
+                return None
+    return None
+
+
 def shape_flops(shape):
     if shape["op"] == "MatMul":
         return 2 * shape["m"] * shape["n"] * shape["k"]
@@ -315,14 +327,7 @@ def run_r1c_once(args, entry, files, timer, times_path, saved):
             os.remove(times_path)
     proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace",
                           env=env, timeout=args.case_timeout)
-    parsed = None
-    for line in reversed(proc.stdout.splitlines()):
-        if line.startswith("{"):
-            try:
-                parsed = json.loads(line)
-            except json.JSONDecodeError:
-                pass
-            break
+    parsed = last_json_line(proc.stdout)
     if parsed is None:
         text = (proc.stderr or proc.stdout or "").strip().splitlines()
         raise RuntimeError("r1c-run: " + (text[0] if text else f"exit status {proc.returncode}, no JSON"))
