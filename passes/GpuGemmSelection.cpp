@@ -27,6 +27,8 @@
 #include "passes/GpuGemmSelection.h"
 #include "passes/HostGemmCostModel.h"
 
+#include "dialects/R1/IR/R1Ops.h"
+
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -47,6 +49,9 @@ struct PipelinedTile {
 constexpr PipelinedTile kPipelinedTiles[] = {
     {128, 256, 64, 64}, {128, 128, 64, 32}, {64, 128, 32, 64}, {64, 64, 32, 32}};
 constexpr int64_t kPipelinedStep = 32, kPipelinedStages = 4;
+/// sm_90a's wgmma template: warpgroups of 128 threads, 128 x 128 tiles, K
+/// steps of 64 (a 128-byte row of 16-bit elements).
+constexpr int64_t kWarpgroupThreads = 128, kWgmmaTile = 128, kWgmmaStep = 64;
 /// Splitting K: only for grids that fill less than half the compute units,
 /// into at most 8 slices of at least 8 steps each (shorter slices spend more
 /// on filling the pipeline and on their partial products than they gain).
@@ -68,6 +73,27 @@ int64_t tileBlocks(const GpuGemmShape &shape, int64_t bm, int64_t bn) {
 /// FFMA outputs a thread along a dim of `size`: the sixteens it fills, up
 /// to four.
 int64_t threadTile(int64_t size) { return size <= 16 ? 1 : size <= 32 ? 2 : 4; }
+
+/// sm_90a: 128 x 128 tiles of two warpgroups (64 x 128 each), K steps of
+/// 64 through 4 stages, for matmuls whose rows cp.async can move (K and N
+/// multiples of 8) and whose grid fills at least half the compute units;
+/// other products take the mma.sync templates.
+std::optional<GpuGemmChoice> chooseWgmma(const GpuGemmShape &shape, r1k::TargetAttr target,
+                                         StringRef matrixOp, Operation *anchor) {
+  if (!isa_and_nonnull<r1::MatMulOp>(anchor) || shape.k % 8 != 0 || shape.n % 8 != 0 ||
+      2 * tileBlocks(shape, kWgmmaTile, kWgmmaTile) < target.getComputeUnits())
+    return std::nullopt;
+  GpuGemmChoice choice{shape, nullptr, ""};
+  choice.variant =
+      GpuGemmAttr::get(target.getContext(), GpuGemmInstruction::wgmma, 2 * kWarpgroupThreads,
+                       kWgmmaTile, kWgmmaTile, kWgmmaStep, kWgmmaTile / 2, kWgmmaTile,
+                       /*thread_m=*/0, /*thread_n=*/0, kPipelinedStages);
+  llvm::raw_string_ostream why(choice.reason);
+  why << matrixOp << " for " << shape.element << ", 128x128 tiles make "
+      << tileBlocks(shape, kWgmmaTile, kWgmmaTile) << " blocks for " << target.getComputeUnits()
+      << " compute units";
+  return choice;
+}
 
 /// The first pipelined tile whose grid fills the compute units, else the
 /// one with the most blocks; none when no tile fits in shared memory.
@@ -157,6 +183,10 @@ std::optional<GpuGemmChoice> chooseGpuGemm(r1k::KernelOp kernel, r1k::TargetAttr
   if (StringRef matrixOp = target.getMatrixOp(shape->element); !matrixOp.empty()) {
     if (matrixOp.starts_with("mfma"))
       return chooseMfmaGemm(std::move(choice), units, matrixOp, target.getWarpSize());
+    if (matrixOp.starts_with("wgmma"))
+      if (std::optional<GpuGemmChoice> warpgroups =
+              chooseWgmma(*shape, target, matrixOp, getContractionAnchor(kernel)))
+        return warpgroups;
     GpuGemmInstruction instruction = GpuGemmInstruction::mma;
     if (shape->element.getIntOrFloatBitWidth() == 16)
       if (std::optional<GpuGemmChoice> pipelined = choosePipelinedMma(*shape, target, matrixOp))

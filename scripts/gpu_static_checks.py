@@ -2,7 +2,7 @@
 """Static performance checks of r1c's GPU kernels, without a GPU.
 
 Compiles a set of models (fp16/bf16 GEMM 4096^3, 3x3 and 1x1 convolutions, f16
-elementwise, softmax and layer norm) for sm_80, sm_90 and gfx90a with
+elementwise, softmax and layer norm) for sm_80, sm_90, sm_90a and gfx90a with
 `r1c --emit=kernels`, disassembles every kernel (nvdisasm and cuobjdump from
 pip's nvidia-cuda-nvdisasm and nvidia-cuda-cuobjdump for cubins; llvm-objdump
 and llvm-readelf for AMD code objects) and reports, per kernel and target:
@@ -39,7 +39,7 @@ import tempfile
 import onnx
 from onnx import TensorProto, helper
 
-TARGETS = ["sm_80", "sm_90", "gfx90a"]
+TARGETS = ["sm_80", "sm_90", "sm_90a", "gfx90a"]
 # Families whose global accesses should be 16 bytes wide for 16-bit data.
 VECTOR_FAMILIES = {"elementwise", "softmax", "layer_norm"}
 

@@ -81,6 +81,11 @@ R1_DEVICE r1_shared_ptr r1_shared_address(const void *p) {
       : "=r"(address) : "l"(p));
   return address;
 }
+// The first address from `address` on that is a multiple of `alignment`
+// (a power of two).
+R1_DEVICE r1_shared_ptr r1_shared_align(r1_shared_ptr address, unsigned alignment) {
+  return (address + alignment - 1) & ~(alignment - 1);
+}
 // cp.async: 16 bytes, those past `bytes` zero-filled, so a tile's edge
 // costs no branch.
 R1_DEVICE void r1_cp_async16(r1_shared_ptr to, const void *from, int bytes) {
@@ -142,9 +147,59 @@ R1_DEVICE void r1_mma_tf32(r1_mma_acc &c, const float *as, int lda,
 }
 )";
 
+/// sm_90a's warpgroup MMA, for the "matrix" section: descriptors of
+/// shared-memory operands, the asynchronous instruction (D += A B, A
+/// K-major, B MN-major: the transpose flag), its fences and groups.
+std::string wgmmaPreamble() {
+  std::string text = R"(
+// wgmma: a shared-memory operand's descriptor (address, leading and stride
+// byte offsets, swizzle mode: 1 is 128 bytes).
+R1_DEVICE unsigned long long r1_wgmma_desc(r1_shared_ptr address, unsigned leading,
+                                           unsigned stride, unsigned swizzle) {
+  return (unsigned long long)((address & 0x3ffffu) >> 4) |
+         ((unsigned long long)((leading >> 4) & 0x3fffu) << 16) |
+         ((unsigned long long)((stride >> 4) & 0x3fffu) << 32) |
+         ((unsigned long long)swizzle << 62);
+}
+R1_DEVICE void r1_wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;" ::: "memory"); }
+R1_DEVICE void r1_wgmma_commit() { asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory"); }
+template <int N> R1_DEVICE void r1_wgmma_wait() {
+  asm volatile("wgmma.wait_group.sync.aligned %0;" :: "n"(N) : "memory");
+}
+// What cp.async wrote (the generic proxy) becomes visible to wgmma's reads.
+R1_DEVICE void r1_fence_async_shared() {
+  asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
+}
+// Keeps the compiler from touching accumulators across a wait.
+R1_DEVICE void r1_wgmma_hold(float (&d)[64]) {
+  for (int i = 0; i < 64; ++i)
+    asm volatile("" : "+f"(d[i]) :: "memory");
+}
+)";
+  for (llvm::StringRef type : {"f16", "bf16"}) {
+    std::string registers, operands;
+    for (int i = 0; i < 64; ++i) {
+      registers += (i ? "," : "") + ("%" + llvm::Twine(i)).str();
+      operands += (i ? ", " : "") + ("\"+f\"(d[" + llvm::Twine(i) + "])").str();
+    }
+    text += "R1_DEVICE void r1_wgmma_m64n128k16_" + type.str() +
+            "(float (&d)[64], unsigned long long a, unsigned long long b) {\n"
+            "  asm volatile(\"{ .reg .pred p; setp.ne.b32 p, %66, 0; "
+            "wgmma.mma_async.sync.aligned.m64n128k16.f32." +
+            type.str() + "." + type.str() + " {" + registers +
+            "}, %64, %65, p, 1, 1, 0, 1; }\"\n"
+            "               : " +
+            operands + "\n               : \"l\"(a), \"l\"(b), \"r\"(1));\n}\n";
+  }
+  return text;
+}
+
 } // namespace
 
 std::string CudaTarget::getPreamble() const {
+  if (getArch() == "sm_90a")
+    return joinPreamble(kCudaBasics, getCommonPreamble(), kCudaMatrix + wgmmaPreamble(),
+                        kCudaFragments);
   return joinPreamble(kCudaBasics, getCommonPreamble(), kCudaMatrix, kCudaFragments);
 }
 

@@ -354,6 +354,7 @@ LogicalResult printGemm(KernelWriter &w, const GemmProblem &p) {
     return printWideFfmaGemm(w, p, variant, at);
   case r1k::GpuGemmInstruction::mma:
   case r1k::GpuGemmInstruction::mfma:
+  case r1k::GpuGemmInstruction::wgmma:
     break;
   }
   std::optional<MatrixInstruction> mi = w.target.getMatrixInstruction(p.element);
@@ -361,7 +362,8 @@ LogicalResult printGemm(KernelWriter &w, const GemmProblem &p) {
     return at->emitOpError("has GPU GEMM variant ")
            << variant << ", but " << w.target.getArch() << " has no matrix instruction for "
            << p.element;
-  if (variant.getInstruction() == r1k::GpuGemmInstruction::mma && variant.getStages() > 1)
+  if ((variant.getInstruction() == r1k::GpuGemmInstruction::mma && variant.getStages() > 1) ||
+      variant.getInstruction() == r1k::GpuGemmInstruction::wgmma)
     return printPipelinedMmaGemm(w, p, *mi, variant, at);
   if (variant.getInstruction() == r1k::GpuGemmInstruction::mfma)
     return printMfmaGemm(w, p, *mi, variant, at);

@@ -39,6 +39,10 @@ namespace {
 
 /// Elements in one 16-byte chunk (the template takes 16-bit elements).
 constexpr int64_t kChunk = 8;
+/// wgmma: B's panels are 8 chunks (128 bytes) wide; the 128-byte swizzle
+/// repeats every 1024 bytes; a warpgroup's m64n128 tile is 64 floats a
+/// thread.
+constexpr int64_t kWgmmaPanelChunks = 8, kSwizzleRepeat = 1024, kWgmmaAccumulators = 64;
 
 bool isPowerOfTwo(int64_t value) { return value > 0 && (value & (value - 1)) == 0; }
 
@@ -69,7 +73,12 @@ struct StagedOperand {
   const std::function<void(raw_ostream &, StringRef, StringRef, StringRef, StringRef)> *load;
   const std::function<std::string(StringRef, StringRef)> *address;
 
+  /// 16-byte chunks in a row of one panel: the tile is stored as panels of
+  /// this many columns side by side (wgmma's B, 128-byte rows), or as one.
+  int64_t panelChunks = 0;
+
   std::string tile() const { return "r1_" + name + "s"; }
+  int64_t panel() const { return panelChunks ? panelChunks : chunksPerRow(); }
   std::string var(StringRef what) const { return ("r1_" + name + what).str(); }
   int64_t chunksPerRow() const { return cols / kChunk; }
   int64_t perThread(int64_t threads) const { return rows * cols / (vector ? kChunk : 1) / threads; }
@@ -82,6 +91,7 @@ public:
       : w(w), os(w.os), p(p), mi(mi), bm(variant.getBlockM()), bn(variant.getBlockN()),
         bk(variant.getBlockK()), warpM(variant.getWarpM()), warpN(variant.getWarpN()),
         threads(variant.getThreads()), stages(variant.getStages()), split(variant.getSplitK()),
+        wgmma(variant.getInstruction() == r1k::GpuGemmInstruction::wgmma),
         storage(KernelWriter::storageType(p.element)) {}
 
   /// Whether the variant fits the template; `needs` says what it takes.
@@ -114,6 +124,8 @@ private:
   void printTapMajorLoad(StringRef step, StringRef indent);
   void printFragmentOffsets();
   void printProducts(StringRef indent);
+  void printWarpgroupProducts(StringRef indent);
+  LogicalResult printWarpgroupEpilogue();
   LogicalResult printEpilogue();
   LogicalResult printSliceSum();
 
@@ -122,6 +134,9 @@ private:
   const GemmProblem &p;
   const MatrixInstruction &mi;
   int64_t bm, bn, bk, warpM, warpN, threads, stages, split;
+  /// sm_90a: warpgroups issue wgmma on the stages through descriptors
+  /// instead of warps loading fragments with ldmatrix.
+  bool wgmma;
   std::string storage;
   StagedOperand a, b;
   /// Whether a convolution's K runs (tap, channel) (GemmProblem::TapMajor).
@@ -129,6 +144,16 @@ private:
 };
 
 bool PipelinedMmaGemm::fits(StringRef &needs) const {
+  if (wgmma) {
+    // One m64n128k16 per warpgroup and 16-wide K piece, on 128-byte rows
+    // that cp.async fills: both operands' rows contiguous.
+    needs = "warpgroups of 64 x 128, K steps of 64, two or more stages, no split, and operands "
+            "whose rows are contiguous runs of a multiple of 8 elements";
+    return warpM == 64 && warpN == 128 && bn == 128 && bk == 64 && bm % 64 == 0 &&
+           threads == 128 * (bm / 64) && stages >= 2 && split == 1 && p.addressA && p.addressB &&
+           !p.tapMajor && p.k % kChunk == 0 && p.n % kChunk == 0 &&
+           (bm * bk / kChunk) % threads == 0 && (bk * bn / kChunk) % threads == 0;
+  }
   needs = "warps of 16 x 16 pieces covering the block, K steps of a power of two from 16 and "
           "block_n a power of two from 16, two or more stages, and staging loops that every "
           "thread runs as often, a multiple of 8 rows apart";
@@ -153,9 +178,15 @@ void PipelinedMmaGemm::printVectorSetup(const StagedOperand &x) {
      << " rows apart.\n"
      << "  const int " << x.var("r") << " = threadIdx.x / " << chunks << ", " << x.var("c")
      << " = threadIdx.x % " << chunks << ";\n"
-     << "  const int " << x.var("slot") << " = 2 * (" << x.var("r") << " * " << x.cols << " + (("
-     << x.var("c") << " ^ " << swizzle(x.var("r"), chunks) << ") * " << kChunk << "));\n"
-     << "  const " << storage << " *" << x.var("src") << " = "
+     << "  const int " << x.var("slot") << " = 2 * (";
+  if (x.panel() == chunks)
+    os << x.var("r") << " * " << x.cols << " + ((" << x.var("c") << " ^ "
+       << swizzle(x.var("r"), chunks) << ") * " << kChunk << "));\n";
+  else
+    os << "(" << x.var("c") << " / " << x.panel() << ") * " << x.rows * x.panel() * kChunk << " + "
+       << x.var("r") << " * " << x.panel() * kChunk << " + (((" << x.var("c") << " % " << x.panel()
+       << ") ^ " << swizzle(x.var("r"), x.panel()) << ") * " << kChunk << "));\n";
+  os << "  const " << storage << " *" << x.var("src") << " = "
      << address("(" + x.firstRow + " + " + x.var("r") + ")",
                 "(" + x.firstCol + " + " + std::to_string(kChunk) + " * " + x.var("c") + ")")
      << ";\n"
@@ -199,9 +230,10 @@ void PipelinedMmaGemm::printVectorIssue(const StagedOperand &x, StringRef step, 
                                       : ("(" + step + ") * " + Twine(bk) + " + " + Twine(kChunk) +
                                          " * " + x.var("c") + " < " + w.index(p.k))
                                             .str());
-  std::string to = (x.var("shared") + " + " + stage + " * " + Twine(2 * x.rows * x.cols) + " + " +
-                    x.var("slot") + " + " + Twine(2 * chunkRows(x) * x.cols) + " * r1_l")
-                       .str();
+  std::string to =
+      (x.var("shared") + " + " + stage + " * " + Twine(2 * x.rows * x.cols) + " + " +
+       x.var("slot") + " + " + Twine(2 * chunkRows(x) * kChunk * x.panel()) + " * r1_l")
+          .str();
   os << indent << "#pragma unroll\n"
      << indent << "for (int r1_l = 0; r1_l < " << count << "; ++r1_l) {\n";
   if (conditions.empty()) {
@@ -371,6 +403,8 @@ void PipelinedMmaGemm::printFragmentOffsets() {
 
 /// The products of stage r1_read.
 void PipelinedMmaGemm::printProducts(StringRef indent) {
+  if (wgmma)
+    return printWarpgroupProducts(indent);
   int64_t tilesM = warpM / 16, tilesN = warpN / 8;
   os << indent << "const r1_shared_ptr r1_sa = r1_ashared + r1_read * " << 2 * bm * bk << ";\n"
      << indent << "const r1_shared_ptr r1_sb = r1_bshared + r1_read * " << 2 * bk * bn << ";\n"
@@ -394,9 +428,69 @@ void PipelinedMmaGemm::printProducts(StringRef indent) {
      << indent << "}\n";
 }
 
+/// wgmma on stage r1_read: A's rows of this warpgroup and all of B, each
+/// 16-wide K piece 32 bytes further along A's 128-byte rows and 16 rows
+/// (2048 bytes) down B's panels. A is K-major (128-byte swizzle, 8-row
+/// groups 1024 bytes apart); B MN-major (panels bk x 128 bytes apart,
+/// 8-row groups 1024 bytes apart). The group is waited for before the
+/// stage can be refilled.
+void PipelinedMmaGemm::printWarpgroupProducts(StringRef indent) {
+  std::string function =
+      p.element.isBF16() ? "r1_wgmma_m64n128k16_bf16" : "r1_wgmma_m64n128k16_f16";
+  int64_t panelBytes = bk * kWgmmaPanelChunks * 16;
+  os << indent << "const r1_shared_ptr r1_sa = r1_ashared + r1_read * " << 2 * bm * bk
+     << " + r1_group * " << 64 * bk * 2 << ";\n"
+     << indent << "const r1_shared_ptr r1_sb = r1_bshared + r1_read * " << 2 * bk * bn << ";\n"
+     << indent << "r1_wgmma_fence();\n"
+     << indent << "#pragma unroll\n"
+     << indent << "for (int r1_kk = 0; r1_kk < " << bk / 16 << "; ++r1_kk)\n"
+     << indent << "  " << function << "(r1_acc, r1_wgmma_desc(r1_sa + 32 * r1_kk, 16, "
+     << kSwizzleRepeat << ", 1), r1_wgmma_desc(r1_sb + " << 16 * kWgmmaPanelChunks * 16
+     << " * r1_kk, " << panelBytes << ", " << kSwizzleRepeat << ", 1));\n"
+     << indent << "r1_wgmma_commit();\n"
+     << indent << "r1_wgmma_wait<0>();\n"
+     << indent << "r1_wgmma_hold(r1_acc);\n";
+}
+
+/// A warpgroup's accumulators lie per warp (16 rows each) and per 8
+/// columns as mma.sync m16n8's: accumulator 4 j + 2 h + e is row
+/// 16 (warp % 4) + g + 8 h, column 8 j + 2 t + e.
+LogicalResult PipelinedMmaGemm::printWarpgroupEpilogue() {
+  bool checked = p.m % bm != 0 || p.n % bn != 0;
+  os << "  #pragma unroll\n  for (int r1_j = 0; r1_j < " << kWgmmaAccumulators / 4 << "; ++r1_j)\n"
+     << "    #pragma unroll\n    for (int r1_h = 0; r1_h < 2; ++r1_h) {\n"
+     << "      const r1_i r1_row = r1_row0 + 64 * r1_group + 16 * (r1_warp % 4) + (r1_lane >> 2) + "
+        "8 * r1_h;\n"
+     << "      const r1_i r1_col = r1_col0 + 8 * r1_j + 2 * (r1_lane & 3);\n";
+  std::string indent = "      ";
+  if (checked) {
+    os << "      if (r1_row < " << w.index(p.m) << " && r1_col < " << w.index(p.n) << ") {\n";
+    indent = "        ";
+  }
+  std::string first = "r1_acc[4 * r1_j + 2 * r1_h]", second = "r1_acc[4 * r1_j + 2 * r1_h + 1]";
+  if (p.storePair) {
+    if (failed(p.storePair(indent, "r1_row", "r1_col", first, second)))
+      return failure();
+  } else {
+    if (failed(p.store(indent, "r1_row", "r1_col", first)))
+      return failure();
+    // An odd N leaves the last column's neighbour outside C.
+    os << indent << "if (r1_col + 1 < " << w.index(p.n) << ") {\n";
+    if (failed(p.store(indent + "  ", "r1_row", "r1_col + 1", second)))
+      return failure();
+    os << indent << "}\n";
+  }
+  if (checked)
+    os << "      }\n";
+  os << "    }\n";
+  return success();
+}
+
 /// Accumulator e of piece (y, x) is row g + 8 (e / 2), column 2 t + e % 2
 /// of the piece, with g = lane / 4 and t = lane % 4.
 LogicalResult PipelinedMmaGemm::printEpilogue() {
+  if (wgmma)
+    return printWarpgroupEpilogue();
   int64_t tilesM = warpM / 16, tilesN = warpN / 8;
   bool checked = p.m % bm != 0 || p.n % bn != 0;
   if (split == 1 && p.storePair) {
@@ -459,16 +553,30 @@ LogicalResult PipelinedMmaGemm::print() {
   if (tapMajor)
     a.vector = b.vector = false;
   int64_t sharedBytes = stages * (bm * bk + bk * bn) * 2;
-  os << "  // " << mi.instruction << ": " << bm << " x " << bn << " outputs per block, " << warpM
-     << " x " << warpN << " per warp, k in steps of " << bk << " through " << stages
-     << " stages of swizzled shared memory; A " << (a.vector ? "by cp.async" : "element by element")
-     << ", B " << (b.vector ? "by cp.async" : "element by element") << ".\n"
+  if (wgmma) {
+    // wgmma reads B (MN-major) in panels of 64 columns, rows of 128 bytes;
+    // the 128-byte swizzle repeats every 1024 bytes, where each stage
+    // starts.
+    b.panelChunks = kWgmmaPanelChunks;
+    sharedBytes += kSwizzleRepeat;
+  }
+  os << "  // " << (wgmma ? "wgmma.mma_async m64n128k16" : mi.instruction) << ": " << bm << " x "
+     << bn << " outputs per block, " << warpM << " x " << warpN
+     << (wgmma ? " per warpgroup" : " per warp") << ", k in steps of " << bk << " through "
+     << stages << " stages of swizzled shared memory; A "
+     << (a.vector ? "by cp.async" : "element by element") << ", B "
+     << (b.vector ? "by cp.async" : "element by element") << ".\n"
      << "  R1_DYNAMIC_SHARED(r1_smem);\n"
      << "  " << storage << " *const r1_as = reinterpret_cast<" << storage << " *>(r1_smem);\n"
-     << "  " << storage << " *const r1_bs = r1_as + " << stages * bm * bk << ";\n"
-     << "  const r1_shared_ptr r1_ashared = r1_shared_address(r1_as);\n"
-     << "  const r1_shared_ptr r1_bshared = r1_shared_address(r1_bs);\n"
-     << "  const int r1_lane = threadIdx.x % 32, r1_warp = threadIdx.x / 32;\n"
+     << "  " << storage << " *const r1_bs = r1_as + " << stages * bm * bk << ";\n";
+  if (wgmma)
+    os << "  const r1_shared_ptr r1_ashared = r1_shared_align(r1_shared_address(r1_smem), "
+       << kSwizzleRepeat << ");\n"
+       << "  const r1_shared_ptr r1_bshared = r1_ashared + " << 2 * stages * bm * bk << ";\n";
+  else
+    os << "  const r1_shared_ptr r1_ashared = r1_shared_address(r1_as);\n"
+       << "  const r1_shared_ptr r1_bshared = r1_shared_address(r1_bs);\n";
+  os << "  const int r1_lane = threadIdx.x % 32, r1_warp = threadIdx.x / 32;\n"
      << "  const int r1_wr = (r1_warp / " << warpsN << ") * " << warpM << ", r1_wc = (r1_warp % "
      << warpsN << ") * " << warpN << ";\n"
      << "  const r1_i r1_row0 = (r1_i)blockIdx.y * " << bm << ", r1_col0 = (r1_i)blockIdx.x * "
@@ -500,12 +608,19 @@ LogicalResult PipelinedMmaGemm::print() {
     else if (split > 1)
       os << "  " << x->var("src") << " += r1_kbegin * " << x->var("step") << ";\n";
   }
-  printFragmentOffsets();
-  os << "  float r1_acc[" << tilesM << "][" << tilesN << "][4];\n"
-     << "  #pragma unroll\n  for (int r1_y = 0; r1_y < " << tilesM << "; ++r1_y)\n"
-     << "    #pragma unroll\n    for (int r1_x = 0; r1_x < " << tilesN << "; ++r1_x)\n"
-     << "      #pragma unroll\n      for (int r1_e = 0; r1_e < 4; ++r1_e)\n"
-     << "        r1_acc[r1_y][r1_x][r1_e] = 0.0f;\n";
+  if (wgmma) {
+    os << "  const int r1_group = threadIdx.x / 128;\n"
+       << "  float r1_acc[" << kWgmmaAccumulators << "];\n"
+       << "  #pragma unroll\n  for (int r1_e = 0; r1_e < " << kWgmmaAccumulators << "; ++r1_e)\n"
+       << "    r1_acc[r1_e] = 0.0f;\n";
+  } else {
+    printFragmentOffsets();
+    os << "  float r1_acc[" << tilesM << "][" << tilesN << "][4];\n"
+       << "  #pragma unroll\n  for (int r1_y = 0; r1_y < " << tilesM << "; ++r1_y)\n"
+       << "    #pragma unroll\n    for (int r1_x = 0; r1_x < " << tilesN << "; ++r1_x)\n"
+       << "      #pragma unroll\n      for (int r1_e = 0; r1_e < 4; ++r1_e)\n"
+       << "        r1_acc[r1_y][r1_x][r1_e] = 0.0f;\n";
+  }
 
   // Prologue: steps 0 .. stages - 2, one commit group each (empty past K).
   os << "  #pragma unroll\n"
@@ -536,7 +651,7 @@ LogicalResult PipelinedMmaGemm::print() {
      << "    const int r1_read = r1_u, r1_write = (r1_u + " << stages - 1 << ") % " << stages
      << ";\n"
      << "    r1_cp_async_wait<" << stages - 2 << ">();\n"
-     << "    __syncthreads();\n"
+     << (wgmma ? "    r1_fence_async_shared();\n" : "") << "    __syncthreads();\n"
      << "    const int r1_next = r1_kt + " << stages - 1 << ";\n"
      << "    if (r1_next < " << blockSteps() << ") {\n";
   if (tapMajor)

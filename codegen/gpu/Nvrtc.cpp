@@ -59,7 +59,8 @@ public:
 
   bool supports(llvm::StringRef arch, std::string &why) const override {
     unsigned number = 0;
-    if (!arch.consume_front("sm_") || arch.getAsInteger(10, number)) {
+    // sm_XXa: the architecture-specific features of sm_XX.
+    if (!arch.consume_front("sm_") || (arch.consume_back("a"), arch.getAsInteger(10, number))) {
       why = describe() + " compiles for sm_XX architectures only";
       return false;
     }

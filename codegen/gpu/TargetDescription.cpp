@@ -24,6 +24,9 @@ struct GpuArchitecture {
   llvm::StringLiteral matrixFamily;
   /// Whether the family has a TF32 form for f32 inputs.
   bool hasTf32;
+  /// Whether wgmma (sm_90a's warpgroup MMA) comes before the family for
+  /// f16 and bf16.
+  bool hasWgmma = false;
 };
 
 constexpr GpuArchitecture kArchitectures[] = {
@@ -32,6 +35,9 @@ constexpr GpuArchitecture kArchitectures[] = {
     {"sm_86", 84, 32, 101376, 102400, 65536, "mma", true},
     {"sm_89", 128, 32, 101376, 102400, 65536, "mma", true},
     {"sm_90", 132, 32, 232448, 233472, 65536, "mma", true},
+    // H100 and H200 with their architecture-specific instructions (wgmma),
+    // whose code runs on those GPUs only.
+    {"sm_90a", 132, 32, 232448, 233472, 65536, "mma", true, true},
     // One MI250X die, and MI300X: 64 KiB of LDS and 512 KiB of vector
     // registers per CU.
     {"gfx90a", 110, 64, 65536, 65536, 131072, "mfma", false},
@@ -59,6 +65,9 @@ mlir::r1k::TargetAttr describeGpuTarget(mlir::MLIRContext *context, llvm::String
   context->getOrLoadDialect<mlir::r1k::R1KDialect>();
   mlir::Builder builder(context);
   llvm::SmallVector<mlir::Attribute> matrixOps;
+  if (arch->hasWgmma)
+    for (llvm::StringRef type : {"f16", "bf16"})
+      matrixOps.push_back(builder.getStringAttr("wgmma." + type));
   for (llvm::StringRef type : {"f16", "bf16"})
     matrixOps.push_back(builder.getStringAttr(arch->matrixFamily + "." + type));
   if (arch->hasTf32 && options.allowTf32)

@@ -345,12 +345,18 @@ r1rt_status_t loadCode(DeviceExecutor &executor, const std::vector<CodeSection> 
                      "--target naming this GPU's architecture",
                      driver.apiName(), joinNames(sections).c_str(), driver.deviceName().c_str());
   }
-  // CUDA: the exact sm, else a cubin of the same major version below it,
-  // else the newest PTX from an older sm.
+  // CUDA: the device's sm with its architecture-specific features
+  // (sm_90a on an sm_90 GPU), else the exact sm, else a cubin of the same
+  // major version below it, else the newest PTX from an older sm.
   int device = smNumber(arch);
   const CodeSection *best = nullptr;
   bool fromPtx = false;
+  for (const CodeSection &section : sections)
+    if (section.name == arch + "a")
+      best = &section;
   for (const CodeSection &section : sections) {
+    if (best)
+      break;
     int number = smNumber(section.name);
     if (number == device) {
       best = &section;

@@ -129,6 +129,18 @@ g (float16[2, 50, 40] x, float16[40, 72] w) => (float16[2, 50, 72] y) {
 g (float16[132, 128, 64] x, float16[132, 64, 256] w) => (float16[132, 128, 256] y) {
   y = MatMul (x, w)
 }""", slow=True),
+    # sm_90a's wgmma template (simulate_kernels.py --targets sm_90a): two
+    # warpgroups over 128 x 128 tiles, K (320) in five steps through four
+    # stages, rows (100) and columns (120) not whole tiles; enough blocks
+    # (a batch of 66) to fill half an H100's compute units.
+    case("matmul_half_wgmma", """
+g (float16[66, 100, 320] x, float16[66, 320, 120] w) => (float16[66, 100, 120] y) {
+  y = MatMul (x, w)
+}""", slow=True),
+    case("matmul_bfloat16_wgmma", """
+g (bfloat16[66, 128, 64] x, bfloat16[66, 64, 128] w) => (bfloat16[66, 128, 128] y) {
+  y = MatMul (x, w)
+}""", slow=True),
     # Too few tiles for the GPU's compute units: K (1024) split in slices
     # whose partial products a second launch sums, per batch, before the
     # fused bias and Relu; rows and columns not whole tiles.

@@ -589,9 +589,10 @@ def check_external_weights(args):
 # architecture, the kernels it runs and what the runtime must say it loaded;
 # and a device older than every section, which must be refused.
 SECTION_CHOICES = {
-    # An exact cubin, a cubin of the same major version below it, or PTX of
-    # an older sm that the driver compiles.
-    "cuda": ("sm_80,sm_90", [("sm_90", "sm_90", "cubin for sm_90"),
+    # The device's sm with its architecture-specific features (sm_90a on an
+    # sm_90 GPU), an exact cubin, a cubin of the same major version below
+    # it, or PTX of an older sm that the driver compiles.
+    "cuda": ("sm_80,sm_90,sm_90a", [("sm_90", "sm_90a", "cubin for sm_90a"),
                              ("sm_86", "sm_80", "cubin for sm_80"),
                              ("sm_100", "sm_90", "PTX of sm_90")], "sm_75"),
     # The code object that loads; gfx942's is built by r1c's own LLVM

@@ -109,8 +109,10 @@ inline void launch(dim3 grid, dim3 threads, const std::function<void()> &kernel,
   int count = threads.x * threads.y * threads.z;
   // Not cleared between blocks, as on the GPU: a kernel that reads before
   // it writes reads what an earlier block left.
+  // 1024-byte aligned, as wgmma's swizzled layouts need their stages.
   std::unique_ptr<unsigned char[], void (*)(void *)> shared(
-      static_cast<unsigned char *>(std::aligned_alloc(128, (sharedBytes + 127) / 128 * 128 + 128)),
+      static_cast<unsigned char *>(
+          std::aligned_alloc(1024, (sharedBytes + 1023) / 1024 * 1024 + 1024)),
       std::free);
   dynamicShared = shared.get();
   for (unsigned z = 0; z < grid.z; ++z)
@@ -226,6 +228,10 @@ typedef unsigned char *r1_shared_ptr;
 static inline r1_shared_ptr r1_shared_address(const void *p) {
   return static_cast<unsigned char *>(const_cast<void *>(p));
 }
+static inline r1_shared_ptr r1_shared_align(r1_shared_ptr address, unsigned alignment) {
+  uintptr_t at = reinterpret_cast<uintptr_t>(address);
+  return address + ((alignment - at % alignment) % alignment);
+}
 static inline void r1_cp_async16(r1_shared_ptr to, const void *from, int bytes) {
   r1_sim_cp_async(to, from, 16, bytes);
 }
@@ -245,6 +251,27 @@ static inline void r1_mma_m16n8k16_bf16(float (&c)[4], const unsigned (&a)[4], c
 }
 static inline void r1_mma_m16n8k8_tf32(float (&c)[4], const unsigned (&a)[4], const unsigned *b) {
   r1_sim_mma_m16n8k8_tf32(c, a, b, c);
+}
+// sm_90a's wgmma: descriptors hold offsets into the block's dynamic shared
+// memory (a host address does not fit their 14 bits).
+static inline unsigned long long r1_wgmma_desc(r1_shared_ptr address, unsigned leading,
+                                               unsigned stride, unsigned swizzle) {
+  uint64_t offset = uint64_t(address - simt::dynamicShared);
+  return ((offset >> 4) & 0x3fff) | (uint64_t((leading >> 4) & 0x3fff) << 16) |
+         (uint64_t((stride >> 4) & 0x3fff) << 32) | (uint64_t(swizzle) << 62);
+}
+static inline void r1_wgmma_fence() {}
+static inline void r1_wgmma_commit() { simt::wgmmaGroups.emplace_back(); }
+template <int N> static inline void r1_wgmma_wait() { r1_sim_wgmma_wait(N); }
+static inline void r1_fence_async_shared() {}
+static inline void r1_wgmma_hold(float (&)[64]) {}
+static inline void r1_wgmma_m64n128k16_f16(float (&d)[64], unsigned long long a,
+                                           unsigned long long b) {
+  simt::wgmmaGroups.back().push_back({d, a, b, false});
+}
+static inline void r1_wgmma_m64n128k16_bf16(float (&d)[64], unsigned long long a,
+                                            unsigned long long b) {
+  simt::wgmmaGroups.back().push_back({d, a, b, true});
 }
 #endif
 

@@ -73,6 +73,68 @@ inline thread_local std::vector<std::vector<AsyncCopy>> asyncGroups(1);
 
 #if R1_SIM_WARP == 32
 
+namespace simt {
+
+/// A wgmma.mma_async this thread issued (d += A B over 16 of K), run when a
+/// wait covers its group: it reads shared memory then, as the hardware may
+/// until the wait, so a kernel that refills a stage too early reads the new
+/// tile here too.
+struct PendingWgmma {
+  float *d;
+  uint64_t a, b;
+  bool bf16;
+};
+inline thread_local std::vector<std::vector<PendingWgmma>> wgmmaGroups(1);
+
+/// The element at (mn, k) of a wgmma operand whose descriptor is `desc`:
+/// K-major (A: mn the row) or MN-major (B, transposed: mn the column), in
+/// the 128-byte swizzled canonical layouts, the only ones simulated. K-major:
+/// 8-row groups `stride` bytes apart, rows 128 bytes, the two 8-wide K chunks
+/// side by side. MN-major: 64-column panels `leading` bytes apart, 8-row
+/// (K) groups `stride` bytes apart, rows 128 bytes. The swizzle XORs
+/// address bits 4-6 with bits 7-9.
+inline const unsigned short *wgmmaElement(uint64_t desc, bool kMajor, int mn, int k) {
+  uint32_t start = uint32_t(desc & 0x3fff) << 4;
+  uint32_t leading = uint32_t((desc >> 16) & 0x3fff) << 4;
+  uint32_t stride = uint32_t((desc >> 32) & 0x3fff) << 4;
+  if ((desc >> 62) != 1) {
+    std::fprintf(stderr, "simt: wgmma layouts other than the 128-byte swizzle are not simulated\n");
+    std::abort();
+  }
+  uint32_t offset = kMajor ? (mn % 8) * 128 + (mn / 8) * stride + (k / 8) * 16 + (k % 8) * 2
+                           : (mn % 64) * 2 + (mn / 64) * leading + (k % 8) * 128 + (k / 8) * stride;
+  uint32_t address = start + offset;
+  address ^= ((address >> 7) & 7) << 4;
+  return reinterpret_cast<const unsigned short *>(dynamicShared + address);
+}
+
+} // namespace simt
+
+/// wgmma.wait_group n: every committed group of this thread but the n most
+/// recent runs. Thread l of the warpgroup holds, per 8 columns j, rows
+/// 16 (l / 32) + g and + 8 at columns 8 j + 2 t and + 1 (g = l % 32 / 4,
+/// t = l % 4), as mma.sync m16n8 places its accumulators.
+static inline void r1_sim_wgmma_wait(int n) {
+  auto &groups = simt::wgmmaGroups;
+  int l = simt::thread.x % 128, warp = l / 32, g = (l % 32) / 4, t = l % 4;
+  while (int(groups.size()) - 1 > n) {
+    for (const simt::PendingWgmma &op : groups.front())
+      for (int j = 0; j < 16; ++j)
+        for (int i = 0; i < 4; ++i) {
+          int row = 16 * warp + g + 8 * (i / 2), col = 8 * j + 2 * t + i % 2;
+          float sum = 0.0f;
+          for (int k = 0; k < 16; ++k) {
+            unsigned short x = *simt::wgmmaElement(op.a, true, row, k);
+            unsigned short y = *simt::wgmmaElement(op.b, false, col, k);
+            sum += (op.bf16 ? simt::halfOf<true>(x, 0) : simt::halfOf<false>(x, 0)) *
+                   (op.bf16 ? simt::halfOf<true>(y, 0) : simt::halfOf<false>(y, 0));
+          }
+          op.d[4 * j + i] += sum;
+        }
+    groups.erase(groups.begin());
+  }
+}
+
 /// mma.sync.aligned.m16n8k16.row.col.f32.{f16,bf16}.{f16,bf16}.f32: d = a b + c.
 template <bool Bf16>
 static inline void r1_sim_mma_m16n8k16(float d[4], const uint32_t a[4], const uint32_t b[2],

@@ -51,6 +51,8 @@ int main(int argc, char **argv) {
                  "          and weights) and OUT.h (its C entry point) are written too\n"
                  "  sm_80, sm_86, sm_89, sm_90  NVIDIA GPUs, CUDA C++ through NVRTC:\n"
                  "          a cubin per architecture, and PTX in the newest\n"
+                 "  sm_90a      H100/H200 with wgmma (f16/bf16 matmuls), opt-in:\n"
+                 "          its cubin runs on sm_90 GPUs only, which prefer it\n"
                  "  gfx90a, gfx942              AMD GPUs, HIP C++ through hipRTC (for\n"
                  "          gfx942 with hipRTC before HIP 5.7: its front end, then\n"
                  "          r1c's own LLVM back end)\n"

@@ -63,7 +63,8 @@ LogicalResult GpuGemmAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                   int64_t splitK) {
   if (threads < 1 || blockM < 1 || blockN < 1 || blockK < 1 || stages < 1 || splitK < 1)
     return emitError() << "gpu_gemm threads, block sizes, stages and split_k must be positive";
-  bool matrix = instruction == GpuGemmInstruction::mma || instruction == GpuGemmInstruction::mfma;
+  bool matrix = instruction == GpuGemmInstruction::mma || instruction == GpuGemmInstruction::mfma ||
+                instruction == GpuGemmInstruction::wgmma;
   if (matrix) {
     if (warpM < 1 || warpN < 1 || threadM != 0 || threadN != 0)
       return emitError() << "gpu_gemm with " << stringifyGpuGemmInstruction(instruction)
@@ -71,8 +72,15 @@ LogicalResult GpuGemmAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     if (blockM % warpM != 0 || blockN % warpN != 0)
       return emitError() << "gpu_gemm block " << blockM << "x" << blockN
                          << " is not a whole number of " << warpM << "x" << warpN << " warp tiles";
-    // One warp per warp tile, of 32 lanes (NVIDIA) or 64 (AMD).
+    // One warp per warp tile, of 32 lanes (NVIDIA) or 64 (AMD); wgmma's
+    // tiles are a warpgroup's, of 128 threads.
     int64_t warps = (blockM / warpM) * (blockN / warpN);
+    if (instruction == GpuGemmInstruction::wgmma) {
+      if (threads != 128 * warps)
+        return emitError() << "gpu_gemm threads (" << threads << ") must be one warpgroup of 128 "
+                           << "per warp tile (" << warps << " tiles)";
+      return success();
+    }
     if (threads != 32 * warps && threads != 64 * warps)
       return emitError() << "gpu_gemm threads (" << threads << ") must be one warp of 32 or 64 "
                          << "lanes per warp tile (" << warps << " tiles)";

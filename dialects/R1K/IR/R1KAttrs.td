@@ -147,7 +147,8 @@ def R1K_GpuGemmInstruction : I32EnumAttr<"GpuGemmInstruction",
     I32EnumAttrCase<"ffma", 0>,
     I32EnumAttrCase<"ffma_wide", 1>,
     I32EnumAttrCase<"mma", 2>,
-    I32EnumAttrCase<"mfma", 3>
+    I32EnumAttrCase<"mfma", 3>,
+    I32EnumAttrCase<"wgmma", 4>
   ]> {
   let cppNamespace = "::mlir::r1k";
   let genSpecializedAttr = 0;
@@ -179,6 +180,10 @@ def R1K_GpuGemmAttr : R1K_Attr<"GpuGemm", "gpu_gemm"> {
       across the k-loop, `block_k` a multiple of 16 and `stages = 2`: two
       shared buffers, A and B both stored k-contiguous, the next step's
       tiles loaded into registers while the current one computes.
+
+    - `wgmma` (sm_90a): warpgroups of 128 threads, each computing a
+      `warp_m` x `warp_n` tile with `wgmma.mma_async` on operands that
+      cp.async stages in wgmma's 128-byte-swizzled shared layouts.
 
     `warp_m`, `warp_n` are 0 for FFMA and `thread_m`, `thread_n` 0 for
     the matrix instructions.
@@ -229,7 +234,8 @@ def R1K_GpuGemmAttr : R1K_Attr<"GpuGemm", "gpu_gemm"> {
     /// than threads with FFMA.
     bool usesMatrixInstruction() const {
       return getInstruction() == GpuGemmInstruction::mma ||
-             getInstruction() == GpuGemmInstruction::mfma;
+             getInstruction() == GpuGemmInstruction::mfma ||
+             getInstruction() == GpuGemmInstruction::wgmma;
     }
   }];
 }
