@@ -61,6 +61,8 @@ public:
   ~HostExecutor() override {
     if (library)
       dlclose(library);
+    if (codeFd >= 0)
+      close(codeFd);
   }
   const std::vector<PlanEntry> &entries() const override { return plan; }
   r1rt_status_t run(size_t entry, const void *const *inputs, void *const *outputs,
@@ -89,6 +91,10 @@ public:
   const std::string &description() const override { return describedAs; }
 
   void *library = nullptr;
+  // The memfd the library was opened from, open while the library is: the
+  // loader knows a library by its path, /proc/self/fd/N, so a later model
+  // staged under a reused N would get this library back from dlopen.
+  int codeFd = -1;
   std::vector<PlanEntry> plan;
   std::vector<EntryPoint> functions; // one per entry
   AlignedBuffer arena;
@@ -97,9 +103,11 @@ public:
   std::string describedAs;
 };
 
-// Opens a shared object held in memory.
-void *loadSharedObject(const void *code, size_t size, const char *section, r1rt_status_t &status) {
-  int fd = memfd_create("r1c-host-code", MFD_CLOEXEC);
+// Opens a shared object held in memory; `fd` receives the memfd it was opened
+// from, which the caller closes only after dlclose.
+void *loadSharedObject(const void *code, size_t size, const char *section, int &fd,
+                       r1rt_status_t &status) {
+  fd = memfd_create("r1c-host-code", MFD_CLOEXEC);
   if (fd < 0) {
     status = makeError(R1RT_UNAVAILABLE, "memfd_create failed: %s", std::strerror(errno));
     return nullptr;
@@ -109,6 +117,7 @@ void *loadSharedObject(const void *code, size_t size, const char *section, r1rt_
     ssize_t n = write(fd, bytes + written, size - written);
     if (n <= 0) {
       close(fd);
+      fd = -1;
       status = makeError(R1RT_UNAVAILABLE, "cannot stage the host code: %s", std::strerror(errno));
       return nullptr;
     }
@@ -116,8 +125,9 @@ void *loadSharedObject(const void *code, size_t size, const char *section, r1rt_
   }
   std::string path = "/proc/self/fd/" + std::to_string(fd);
   void *library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  close(fd);
   if (!library) {
+    close(fd);
+    fd = -1;
     const char *why = dlerror();
     status = makeError(R1RT_DATA_LOSS, "cannot load the host code (%s): %s", section,
                        why ? why : "unknown error");
@@ -187,7 +197,7 @@ r1rt_status_t createHostExecutor(r1rt_model_t model, const std::vector<TensorInf
   if (r1rt_status_t status = checkEntriesMatchModel(host->plan, inputs, outputs))
     return status;
   r1rt_status_t status = nullptr;
-  host->library = loadSharedObject(code, codeSize, chosen->section, status);
+  host->library = loadSharedObject(code, codeSize, chosen->section, host->codeFd, status);
   if (!host->library)
     return status;
   for (const PlanEntry &entry : host->plan) {
