@@ -1,0 +1,249 @@
+"""r1c.compile: runs the r1c compiler, and the on-disk cache of what it compiled.
+
+The cache holds one folder per compiled model, named by the model's file stem and a
+SHA-256 over the model's bytes (and its external-data files), the targets, the
+precision, the other options and the compiler's identity (its version, size and
+modification time): a changed model, option or compiler compiles again. It lies in
+$R1C_CACHE_DIR, else $XDG_CACHE_HOME/r1c, else ~/.cache/r1c; ``cache_dir=`` overrides
+that per call. Entries appear atomically (compiled in a temporary folder, then
+renamed), so processes may share a cache; delete the folder to empty it.
+"""
+import hashlib
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import tempfile
+import threading
+
+from .errors import CompileError, InvalidArgumentError, NotFoundError, UnavailableError
+from .errors import UnimplementedError
+
+PRECISIONS = ("fp32", "fp16", "bf16", "int8")
+# What the compiler produces today: the model in the element types it was exported
+# in. Converting to fp16, bf16 or int8 is the mixed-precision pass still to come.
+SUPPORTED_PRECISIONS = ("fp32",)
+
+# Options the SDK itself sets from its arguments; passing them through **options
+# would contradict those.
+_RESERVED = {"target": "targets", "output": "output", "o": "output", "emit": None,
+             "compile_to": None, "no_progress": None, "precision": "precision"}
+
+_CACHE_FORMAT = "r1c-python-cache-1"
+
+
+def compiler_path():
+    """The r1c binary this package runs: $R1C_COMPILER, else the one of the tree this
+    package was built or installed in, else r1c on PATH."""
+    env = os.environ.get("R1C_COMPILER")
+    if env:
+        if not os.access(env, os.X_OK):
+            raise NotFoundError(f"R1C_COMPILER={env}: no executable there")
+        return env
+    try:
+        from . import _paths
+        candidate = (pathlib.Path(__file__).parent / _paths.COMPILER_RELATIVE).resolve()
+        if os.access(candidate, os.X_OK):
+            return str(candidate)
+    except ImportError:
+        pass
+    found = shutil.which("r1c")
+    if found:
+        return found
+    raise UnavailableError("the r1c compiler was not found: build it (bash scripts/build.sh), "
+                           "set R1C_COMPILER to its path, or put it on PATH")
+
+
+def default_cache_dir():
+    """Where compiled models are cached unless cache_dir= says otherwise."""
+    env = os.environ.get("R1C_CACHE_DIR")
+    if env:
+        return pathlib.Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = pathlib.Path(xdg) if xdg else pathlib.Path.home() / ".cache"
+    return base / "r1c"
+
+
+def check_precision(precision):
+    if precision not in PRECISIONS:
+        raise InvalidArgumentError(
+            f"precision={precision!r}: choose one of {', '.join(PRECISIONS)}")
+    if precision not in SUPPORTED_PRECISIONS:
+        raise UnimplementedError(
+            f"precision={precision!r}: the r1c compiler cannot convert a model to {precision} "
+            "yet; it compiles a model in the element types it was exported in "
+            "(precision='fp32', where a model exported in float16 runs in float16)")
+
+
+def targets_list(targets):
+    """'host,sm_90' or ['host', 'sm_90'] -> ['host', 'sm_90']."""
+    if isinstance(targets, str):
+        targets = targets.split(",")
+    result = [str(t).strip() for t in targets if str(t).strip()]
+    if not result:
+        raise InvalidArgumentError("targets= names no target (e.g. targets='host')")
+    return result
+
+
+def options_to_args(options):
+    """Keyword options -> r1c flags: tune=True -> --tune, cpu='x86-64-v3' ->
+    --cpu=x86-64-v3, dims={'batch': [1, 8]} -> --dim batch=1,8; False and None are left
+    out. Any r1c option works this way (r1c --help lists them)."""
+    args = []
+    for key, value in options.items():
+        if key in _RESERVED:
+            instead = _RESERVED[key]
+            raise InvalidArgumentError(
+                f"option {key!r} is set by the SDK" + (f"; use {instead}=" if instead else ""))
+        if value is None or value is False:
+            continue
+        if key in ("dims", "dim"):
+            if not isinstance(value, dict):
+                raise InvalidArgumentError(f"{key}= takes a dict, e.g. {{'batch': [1, 8]}}")
+            for name, sizes in value.items():
+                sizes = [sizes] if isinstance(sizes, int) else sizes
+                args.append(f"--dim={name}={','.join(str(int(s)) for s in sizes)}")
+            continue
+        flag = "--" + key.replace("_", "-")
+        if value is True:
+            args.append(flag)
+        elif isinstance(value, (list, tuple)):
+            args.append(f"{flag}={','.join(str(v) for v in value)}")
+        else:
+            args.append(f"{flag}={value}")
+    return args
+
+
+def _run_r1c(compiler, model, targets, args, out_base):
+    command = [compiler, str(model), "--target=" + ",".join(targets), "-o", str(out_base),
+               "--no-progress", *args]
+    proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if proc.returncode != 0:
+        message = proc.stderr.strip() or f"r1c exited with status {proc.returncode}"
+        raise CompileError(message, command=command)
+
+
+_identity_lock = threading.Lock()
+_identities = {}
+
+
+def _compiler_identity(compiler):
+    st = os.stat(compiler)
+    key = (compiler, st.st_size, st.st_mtime_ns)
+    with _identity_lock:
+        if key not in _identities:
+            proc = subprocess.run([compiler, "--version"], stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True)
+            _identities[key] = proc.stdout.strip()
+    return [_identities[key], st.st_size, st.st_mtime_ns]
+
+
+def _hash_file(h, path):
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+
+
+def _external_data_files(model):
+    """Files an ONNX model keeps tensors in (its external data), when onnx can say."""
+    try:
+        import onnx
+        proto = onnx.load(str(model), load_external_data=False)
+    except Exception:  # no onnx module, or a file r1c will reject with a better message
+        return []
+    files = set()
+
+    def tensors(graph):
+        yield from graph.initializer
+        for node in graph.node:
+            for attr in node.attribute:
+                if attr.HasField("t"):
+                    yield attr.t
+                yield from attr.tensors
+                if attr.HasField("g"):
+                    yield from tensors(attr.g)
+                for g in attr.graphs:
+                    yield from tensors(g)
+
+    for tensor in tensors(proto.graph):
+        if tensor.data_location == onnx.TensorProto.EXTERNAL:
+            for entry in tensor.external_data:
+                if entry.key == "location":
+                    files.add(entry.value)
+    return sorted(files)
+
+
+def cache_key(model, targets, precision, args, compiler):
+    h = hashlib.sha256()
+    h.update(_CACHE_FORMAT.encode() + b"\0")
+    _hash_file(h, model)
+    for name in _external_data_files(model):
+        h.update(b"\0external\0" + name.encode() + b"\0")
+        path = model.parent / name
+        if path.is_file():
+            _hash_file(h, path)
+    h.update(json.dumps({"targets": targets, "precision": precision, "args": args,
+                         "compiler": _compiler_identity(compiler)}).encode())
+    return h.hexdigest()
+
+
+def compile_cached(model_path, targets, precision, options, cache_dir=None):
+    """Compiles through the cache: (path of the artifact, whether the cache had it)."""
+    check_precision(precision)
+    model = pathlib.Path(model_path)
+    if not model.is_file():
+        raise NotFoundError(f"{model}: no such model file")
+    targets = targets_list(targets)
+    args = options_to_args(options)
+    compiler = compiler_path()
+    key = cache_key(model, targets, precision, args, compiler)
+    root = pathlib.Path(cache_dir) if cache_dir else default_cache_dir()
+    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in model.stem) or "model"
+    entry = root / f"{stem}-{key[:24]}"
+    artifact = entry / "model.r1"
+    if artifact.is_file():
+        return artifact, True
+    root.mkdir(parents=True, exist_ok=True)
+    staging = pathlib.Path(tempfile.mkdtemp(prefix=".compiling-", dir=root))
+    try:
+        _run_r1c(compiler, model, targets, args, staging / "model")
+        (staging / "key.json").write_text(json.dumps(
+            {"model": str(model.resolve()), "targets": targets, "precision": precision,
+             "args": args, "compiler": compiler, "key": key}, indent=1) + "\n")
+        try:
+            os.rename(staging, entry)
+        except OSError:
+            # Another process compiled the same entry first; theirs is as good.
+            if not artifact.is_file():
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return artifact, False
+
+
+def compile(model_path, targets="host", precision="fp32", output=None, *, cache_dir=None,
+            **options):
+    """Compiles an ONNX model with r1c and returns the path of the artifact (OUT.r1).
+
+    targets    'host', 'sm_90', 'gfx90a', ... as a list or a comma string.
+    precision  'fp32' (the model's own element types); 'fp16', 'bf16' and 'int8'
+               raise UnimplementedError until the compiler converts models.
+    output     OUT for r1c -o: writes OUT.r1 (and, with host, OUT.o and OUT.h); by
+               default the artifact goes to the cache (see the module's doc).
+    options    any r1c option by its name: dims={'batch': [1, 8]}, cpu='x86-64-v3',
+               weights='external', tune=True, tf32=True, ...
+    Raises CompileError with r1c's message (naming the ONNX node where r1c does).
+    """
+    if output is None:
+        return compile_cached(model_path, targets, precision, options, cache_dir)[0]
+    check_precision(precision)
+    model = pathlib.Path(model_path)
+    if not model.is_file():
+        raise NotFoundError(f"{model}: no such model file")
+    out_base = pathlib.Path(output)
+    if out_base.suffix == ".r1":
+        out_base = out_base.with_suffix("")
+    out_base.parent.mkdir(parents=True, exist_ok=True)
+    _run_r1c(compiler_path(), model, targets_list(targets), options_to_args(options), out_base)
+    return pathlib.Path(str(out_base) + ".r1")
