@@ -10,14 +10,14 @@ Errors are r1c.Error subclasses (r1c.errors). docs/python.md has the whole API.
 """
 from . import errors
 from ._compiler import compile, compiler_path, default_cache_dir
-from ._engine import Engine, TensorInfo
+from ._engine import Engine, Policy, TensorInfo
 from ._r1c import artifact_format_version, version as _runtime_version
 from .errors import (CompileError, DataLossError, Error, InternalError, InvalidArgumentError,
                      NotFoundError, OutOfMemoryError, UnavailableError, UnimplementedError)
 
 __version__ = _runtime_version()
 
-__all__ = ["compile", "compiler_path", "default_cache_dir", "Engine", "TensorInfo",
+__all__ = ["compile", "compiler_path", "default_cache_dir", "Engine", "Policy", "TensorInfo",
            "artifact_format_version", "errors", "Error", "CompileError", "DataLossError",
            "InternalError", "InvalidArgumentError", "NotFoundError", "OutOfMemoryError",
            "UnavailableError", "UnimplementedError"]

@@ -28,7 +28,8 @@ SUPPORTED_PRECISIONS = ("fp32",)
 # Options the SDK itself sets from its arguments; passing them through **options
 # would contradict those.
 _RESERVED = {"target": "targets", "output": "output", "o": "output", "emit": None,
-             "compile_to": None, "no_progress": None, "precision": "precision"}
+             "compile_to": None, "no_progress": None, "precision": "precision",
+             "tiers": "a list of models as model_path", "cascade_output": None}
 
 _CACHE_FORMAT = "r1c-python-cache-1"
 
@@ -115,9 +116,40 @@ def options_to_args(options):
     return args
 
 
-def _run_r1c(compiler, model, targets, args, out_base):
-    command = [compiler, str(model), "--target=" + ",".join(targets), "-o", str(out_base),
-               "--no-progress", *args]
+def _model_args(models, cascade):
+    """The r1c arguments naming what to compile: one model, or tiers (a list, cheapest
+    first) with their cascade."""
+    if len(models) == 1:
+        if cascade:
+            raise InvalidArgumentError("cascade= goes with tiers: give two or more models")
+        return [str(models[0])]
+    args = ["--tiers=" + ",".join(str(m) for m in models)]
+    if cascade:
+        args.append(f"--cascade={cascade}")
+    return args
+
+
+def tier_models(models):
+    """A model path, or tiers as a list of paths -> a list of existing paths. Precision
+    tiers (['int8', 'fp32']) are refused until the compiler converts precision."""
+    if isinstance(models, (str, os.PathLike)):
+        models = [models]
+    models = [pathlib.Path(m) for m in models]
+    if not models:
+        raise InvalidArgumentError("no model given")
+    for m in models:
+        if not m.is_file():
+            if str(m) in PRECISIONS:
+                raise UnimplementedError(
+                    f"precision tiers ({[str(x) for x in models]}) need the compiler to convert "
+                    "a model's precision, which it cannot do yet; give ONNX models of each tier")
+            raise NotFoundError(f"{m}: no such model file")
+    return models
+
+
+def _run_r1c(compiler, models, targets, args, out_base, cascade=None):
+    command = [compiler, *_model_args(models, cascade), "--target=" + ",".join(targets),
+               "-o", str(out_base), "--no-progress", *args]
     proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if proc.returncode != 0:
         message = proc.stderr.strip() or f"r1c exited with status {proc.returncode}"
@@ -174,32 +206,37 @@ def _external_data_files(model):
     return sorted(files)
 
 
-def cache_key(model, targets, precision, args, compiler):
+def cache_key(models, targets, precision, args, compiler, cascade=None):
     h = hashlib.sha256()
     h.update(_CACHE_FORMAT.encode() + b"\0")
-    _hash_file(h, model)
-    for name in _external_data_files(model):
-        h.update(b"\0external\0" + name.encode() + b"\0")
-        path = model.parent / name
-        if path.is_file():
-            _hash_file(h, path)
+    for model in models:
+        h.update(b"\0model\0")
+        _hash_file(h, model)
+        for name in _external_data_files(model):
+            h.update(b"\0external\0" + name.encode() + b"\0")
+            path = model.parent / name
+            if path.is_file():
+                _hash_file(h, path)
     h.update(json.dumps({"targets": targets, "precision": precision, "args": args,
+                         "cascade": cascade,
                          "compiler": _compiler_identity(compiler)}).encode())
     return h.hexdigest()
 
 
-def compile_cached(model_path, targets, precision, options, cache_dir=None):
-    """Compiles through the cache: (path of the artifact, whether the cache had it)."""
+def compile_cached(model_path, targets, precision, options, cache_dir=None, cascade=None):
+    """Compiles through the cache: (path of the artifact, whether the cache had it).
+    model_path may be a list of tier models, cheapest first."""
     check_precision(precision)
-    model = pathlib.Path(model_path)
-    if not model.is_file():
-        raise NotFoundError(f"{model}: no such model file")
+    models = tier_models(model_path)
     targets = targets_list(targets)
     args = options_to_args(options)
     compiler = compiler_path()
-    key = cache_key(model, targets, precision, args, compiler)
+    key = cache_key(models, targets, precision, args, compiler, cascade)
     root = pathlib.Path(cache_dir) if cache_dir else default_cache_dir()
+    model = models[-1]
     stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in model.stem) or "model"
+    if len(models) > 1:
+        stem = "tiers-" + stem
     entry = root / f"{stem}-{key[:24]}"
     artifact = entry / "model.r1"
     if artifact.is_file():
@@ -207,10 +244,11 @@ def compile_cached(model_path, targets, precision, options, cache_dir=None):
     root.mkdir(parents=True, exist_ok=True)
     staging = pathlib.Path(tempfile.mkdtemp(prefix=".compiling-", dir=root))
     try:
-        _run_r1c(compiler, model, targets, args, staging / "model")
+        _run_r1c(compiler, models, targets, args, staging / "model", cascade)
         (staging / "key.json").write_text(json.dumps(
-            {"model": str(model.resolve()), "targets": targets, "precision": precision,
-             "args": args, "compiler": compiler, "key": key}, indent=1) + "\n")
+            {"models": [str(m.resolve()) for m in models], "targets": targets,
+             "precision": precision, "cascade": cascade, "args": args, "compiler": compiler,
+             "key": key}, indent=1) + "\n")
         try:
             os.rename(staging, entry)
         except OSError:
@@ -223,9 +261,13 @@ def compile_cached(model_path, targets, precision, options, cache_dir=None):
 
 
 def compile(model_path, targets="host", precision="fp32", output=None, *, cache_dir=None,
-            **options):
+            cascade=None, **options):
     """Compiles an ONNX model with r1c and returns the path of the artifact (OUT.r1).
 
+    model_path an .onnx, or a list of them, cheapest first: one artifact of tiers
+               (r1c --tiers), which r1c.Engine runs through the tier-switching
+               allocator.
+    cascade    with tiers: 'confidence:T' or 'margin:T' (r1c --cascade).
     targets    'host', 'sm_90', 'gfx90a', ... as a list or a comma string.
     precision  'fp32' (the model's own element types); 'fp16', 'bf16' and 'int8'
                raise UnimplementedError until the compiler converts models.
@@ -236,14 +278,13 @@ def compile(model_path, targets="host", precision="fp32", output=None, *, cache_
     Raises CompileError with r1c's message (naming the ONNX node where r1c does).
     """
     if output is None:
-        return compile_cached(model_path, targets, precision, options, cache_dir)[0]
+        return compile_cached(model_path, targets, precision, options, cache_dir, cascade)[0]
     check_precision(precision)
-    model = pathlib.Path(model_path)
-    if not model.is_file():
-        raise NotFoundError(f"{model}: no such model file")
+    models = tier_models(model_path)
     out_base = pathlib.Path(output)
     if out_base.suffix == ".r1":
         out_base = out_base.with_suffix("")
     out_base.parent.mkdir(parents=True, exist_ok=True)
-    _run_r1c(compiler_path(), model, targets_list(targets), options_to_args(options), out_base)
+    _run_r1c(compiler_path(), models, targets_list(targets), options_to_args(options), out_base,
+             cascade)
     return pathlib.Path(str(out_base) + ".r1")

@@ -41,6 +41,39 @@ def _tensor_info(raw):
                       _r1c.dtype_name(raw["dtype"]), shape)
 
 
+class Policy:
+    """How an Engine over tiers picks a tier per request (the runtime's allocator,
+    runtime.h). Every field left None keeps the runtime's default.
+
+    cascade_threshold    escalate a request when a row of the scored output scores
+                         below it; None: the artifact's (r1c --cascade); 0: no cascade
+    cascade_metric       'confidence' (top-1 probability) or 'margin' (top-1 minus top-2)
+    memory_budget        bytes: tiers whose arena needs more are never run
+    accuracy_penalty_us  per tier: microseconds of latency its lower accuracy is worth
+                         at complexity 1 (default: 1e9 for all but the last tier, 0 for it)
+    latency_smoothing    weight of the newest run in the latency averages (default 0.2)
+    """
+
+    _METRICS = {None: 0, "confidence": 1, "margin": 2}
+
+    def __init__(self, cascade_threshold=None, cascade_metric=None, memory_budget=None,
+                 accuracy_penalty_us=None, latency_smoothing=None):
+        if cascade_metric not in self._METRICS:
+            raise InvalidArgumentError(
+                f"cascade_metric={cascade_metric!r}: use 'confidence' or 'margin'")
+        if cascade_threshold is not None and not 0 <= cascade_threshold <= 1:
+            raise InvalidArgumentError(f"cascade_threshold={cascade_threshold}: not in [0, 1]")
+        self.cascade_threshold = cascade_threshold
+        self.cascade_metric = cascade_metric
+        self.memory_budget = memory_budget
+        self.accuracy_penalty_us = list(accuracy_penalty_us or [])
+        self.latency_smoothing = latency_smoothing
+
+    def __repr__(self):
+        fields = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if v not in (None, []))
+        return f"r1c.Policy({fields})"
+
+
 def _parse_device(device):
     """'host', 'auto', 'cuda', 'cuda:N', 'hip', 'hip:N' -> (kind, runtime code, ordinal)."""
     kind, _, ordinal = str(device).partition(":")
@@ -102,28 +135,53 @@ class Engine:
     session (a runtime context with its own scratch memory) from a pool.
     """
 
-    def __init__(self, model_path, device="auto", precision="fp32", *, targets=None,
-                 threads=1, cache_dir=None, max_sessions=None, disable_graphs=False,
-                 **options):
-        path = pathlib.Path(model_path)
+    def __init__(self, model_path=None, device="auto", precision="fp32", *, tiers=None,
+                 cascade=None, policy=None, targets=None, threads=1, cache_dir=None,
+                 max_sessions=None, disable_graphs=False, **options):
         kind, self._device_code, self._ordinal = _parse_device(device)
         _compiler.check_precision(precision)
-        if not path.is_file():
-            raise _compiler.NotFoundError(f"{path}: no such file")
-        if is_artifact(path):
-            if targets is not None or options or precision != "fp32":
+        if tiers is not None:
+            if model_path is not None:
                 raise InvalidArgumentError(
-                    f"{path} is a compiled artifact: targets=, precision= and compile "
-                    "options apply only when the Engine compiles an .onnx model")
-            self.artifact_path, self.cache_hit = path, False
+                    "tiers= names every tier's model, cheapest first; give no model_path")
+            sources = _compiler.tier_models(tiers)
+            if len(sources) < 2:
+                raise InvalidArgumentError("tiers= takes two or more models, cheapest first")
+        elif model_path is None:
+            raise InvalidArgumentError("give a model_path (.onnx or .r1) or tiers=")
+        else:
+            sources = _compiler.tier_models(model_path)
+        if len(sources) == 1 and is_artifact(sources[0]):
+            if targets is not None or options or precision != "fp32" or cascade:
+                raise InvalidArgumentError(
+                    f"{sources[0]} is a compiled artifact: targets=, precision=, cascade= and "
+                    "compile options apply only when the Engine compiles .onnx models")
+            self.artifact_path, self.cache_hit = sources[0], False
         else:
             self.artifact_path, self.cache_hit = _compiler.compile_cached(
-                path, targets or default_targets(kind), precision, options, cache_dir)
+                sources, targets or default_targets(kind), precision, options, cache_dir,
+                cascade)
         self._model = _r1c.Model(str(self.artifact_path))
         self.inputs = [_tensor_info(t) for t in self._model.inputs()]
         self.outputs = [_tensor_info(t) for t in self._model.outputs()]
         self._input_index = {t.name: i for i, t in enumerate(self.inputs)}
         self._output_index = {t.name: i for i, t in enumerate(self.outputs)}
+        self.tier_names = self._model.tier_names()
+        self.policy = policy
+        self._allocator = None
+        if self.tier_names or policy is not None:
+            # The runtime's allocator picks a tier per request; it pools sessions itself.
+            p = policy if policy is not None else Policy()
+            if isinstance(p, dict):
+                p = Policy(**p)
+            threshold = -1.0 if p.cascade_threshold is None else float(p.cascade_threshold)
+            self._allocator = _r1c.Allocator(
+                self._model, self._device_code, self._ordinal, threshold,
+                Policy._METRICS[p.cascade_metric], int(p.memory_budget or 0),
+                [float(v) for v in p.accuracy_penalty_us], float(p.latency_smoothing or 0),
+                int(threads))
+            self.device = f"{kind} (tiers: {', '.join(self.tier_names) or 'one'})"
+            return
         self._threads = threads
         self._disable_graphs = disable_graphs
         self._max_sessions = max_sessions or max(4, os.cpu_count() or 1)
@@ -243,23 +301,82 @@ class Engine:
                 slots[i] = np.empty(info.shape, info.dtype)
         return slots
 
-    def infer(self, inputs, outputs=None):
+    def _tiered_outputs(self, arrays, outputs):
+        """Arrays for every output of a tiered run: the allocator writes only into the
+        caller's buffers. A symbolic output dim takes the size of the input dim of the
+        same name (a batch)."""
+        sizes = {}
+        for info, array in zip(self.inputs, arrays):
+            for dim, size in zip(info.shape, array.shape):
+                if isinstance(dim, str):
+                    sizes.setdefault(dim, size)
+        slots = self._prepare_outputs(outputs)
+        for i, info in enumerate(self.outputs):
+            if slots[i] is not None:
+                continue
+            if info.dtype is None or any(
+                    not isinstance(d, int) and d not in sizes for d in info.shape):
+                raise InvalidArgumentError(
+                    f"output {info.name!r} has shape {_shape_text(info.shape)}, which the "
+                    "inputs do not decide: pass outputs= for a tiered engine")
+            slots[i] = np.empty([d if isinstance(d, int) else sizes[d] for d in info.shape],
+                                info.dtype)
+        return slots
+
+    def run(self, inputs, outputs=None, *, deadline_us=None, complexity=None, tier=None):
+        """Like infer, and also says what ran: returns (outputs, info). For an engine over
+        tiers, info is {'tier', 'tier_name', 'first_tier', 'escalated', 'fell_back',
+        'score', 'latency_us'} (the runtime's r1rt_request_result_t), and a request may
+        give deadline_us, complexity (0 to 1; default: estimated from the inputs) or
+        tier (run that tier). Other engines return info {'device': ...}."""
+        arrays = self._prepare_inputs(inputs)
+        if self._allocator is None:
+            if deadline_us is not None or complexity is not None or tier is not None:
+                raise InvalidArgumentError(
+                    "deadline_us=, complexity= and tier= go with an engine over tiers "
+                    "(tiers=, a tiered .r1, or policy=)")
+            results = self._run_session(arrays, outputs)
+            info = {"device": self.device}
+        else:
+            slots = self._tiered_outputs(arrays, outputs)
+            info = self._allocator.run(
+                arrays, slots, float(deadline_us or 0),
+                -1.0 if complexity is None else float(complexity),
+                -1 if tier is None else int(tier))
+            names = self.tier_names or ["model"]
+            info["tier_name"] = names[info["tier"]]
+            results = slots
+        if isinstance(inputs, dict):
+            results = dict(zip(self.output_names, results))
+        return results, info
+
+    def tier_stats(self):
+        """Per tier (engines over tiers): its counters since the engine was made, as the
+        runtime keeps them: requests, escalations, failures, arena_bytes,
+        latency_ema_us, p50_us, p99_us, and its name."""
+        if self._allocator is None:
+            raise InvalidArgumentError("tier_stats() is for an engine over tiers")
+        names = self.tier_names or ["model"]
+        return [dict(self._allocator.tier_stats(t), name=names[t])
+                for t in range(self._allocator.tier_count)]
+
+    def _run_session(self, arrays, outputs):
+        slots = self._prepare_outputs(outputs)
+        session = self._acquire()
+        try:
+            return session.run(arrays, slots)
+        finally:
+            self._release(session)
+
+    def infer(self, inputs, outputs=None, **request):
         """Runs the model. ``inputs``: a dict by input name, a list in the model's order,
         or one array for a model with one input. Arrays must have the model's dtype
         (numbers in lists are converted); C-contiguous ones are read in place.
         ``outputs`` (optional): arrays to write into, as a dict or a list.
         Returns the outputs as a dict by name when given a dict, else as a list.
-        The GIL is released while the model runs."""
-        arrays = self._prepare_inputs(inputs)
-        slots = self._prepare_outputs(outputs)
-        session = self._acquire()
-        try:
-            results = session.run(arrays, slots)
-        finally:
-            self._release(session)
-        if isinstance(inputs, dict):
-            return dict(zip(self.output_names, results))
-        return results
+        The GIL is released while the model runs. An engine over tiers also takes
+        deadline_us=, complexity= and tier= (see run)."""
+        return self.run(inputs, outputs, **request)[0]
 
     __call__ = infer
 

@@ -139,6 +139,30 @@ public:
     return producer;
   }
   nb::list inputs() const { return tensors(r1rt_model_input_count, r1rt_model_input_info); }
+  // The tiers' names, cheapest first; empty for a model of one tier.
+  std::vector<std::string> tierNames() const {
+    size_t count = 0;
+    check(r1rt_model_tier_count(model_, &count));
+    std::vector<std::string> names;
+    for (size_t i = 0; i < count; ++i) {
+      r1rt_model_t tier = nullptr;
+      const char *name = nullptr;
+      check(r1rt_model_tier(model_, i, &tier, &name));
+      names.push_back(name);
+    }
+    return names;
+  }
+  nb::dict cascade() const {
+    r1rt_cascade_metric_t metric;
+    float threshold;
+    size_t output;
+    check(r1rt_model_cascade(model_, &metric, &threshold, &output));
+    nb::dict result;
+    result["metric"] = int(metric);
+    result["threshold"] = threshold;
+    result["output"] = output;
+    return result;
+  }
   nb::list outputs() const { return tensors(r1rt_model_output_count, r1rt_model_output_info); }
 
 private:
@@ -289,6 +313,104 @@ private:
   std::mutex mutex_;
 };
 
+// The tier-switching allocator (r1rt_allocator_*): thread-safe, so runs
+// need no lock here.
+class Allocator {
+public:
+  Allocator(const Model &model, int device, int ordinal, float threshold, int metric,
+            uint64_t memoryBudget, const std::vector<double> &penalties, double smoothing,
+            uint32_t threads) {
+    r1rt_allocator_options_t options;
+    r1rt_allocator_options_init(&options);
+    options.device = r1rt_device_t(device);
+    options.device_ordinal = ordinal;
+    options.cascade_threshold = threshold;
+    options.cascade_metric = r1rt_cascade_metric_t(metric);
+    options.memory_budget = memoryBudget;
+    if (penalties.size() > R1RT_MAX_TIERS)
+      invalid("accuracy_penalty_us has " + std::to_string(penalties.size()) +
+              " values; there are at most " + std::to_string(R1RT_MAX_TIERS) + " tiers");
+    for (size_t i = 0; i < penalties.size(); ++i)
+      options.accuracy_penalty_us[i] = penalties[i];
+    if (smoothing > 0)
+      options.latency_smoothing = smoothing;
+    options.threads = threads;
+    r1rt_status_t status;
+    {
+      nb::gil_scoped_release release;
+      status = r1rt_allocator_create(model.get(), &options, &allocator_);
+    }
+    check(status);
+    check(r1rt_model_input_count(model.get(), &inputCount_));
+    check(r1rt_model_output_count(model.get(), &outputCount_));
+  }
+  Allocator(const Allocator &) = delete;
+  Allocator &operator=(const Allocator &) = delete;
+  ~Allocator() { r1rt_allocator_release(allocator_); }
+
+  size_t tierCount() const {
+    size_t count = 0;
+    check(r1rt_allocator_tier_count(allocator_, &count));
+    return count;
+  }
+
+  // Runs one request into `outputs` (arrays, one per output); returns what
+  // happened (r1rt_request_result_t) as a dict.
+  nb::dict run(const std::vector<InputArray> &inputs, const std::vector<OutputArray> &outputs,
+               double deadlineUs, double complexity, int tier) {
+    if (inputs.size() != inputCount_ || outputs.size() != outputCount_)
+      invalid("the model takes " + std::to_string(inputCount_) + " inputs and " +
+              std::to_string(outputCount_) + " outputs; got " + std::to_string(inputs.size()) +
+              " and " + std::to_string(outputs.size()));
+    std::vector<r1rt_tensor_t> in(inputs.size()), out(outputs.size());
+    for (size_t i = 0; i < inputs.size(); ++i)
+      describe(in[i], inputs[i].data(), inputs[i].nbytes(), inputs[i].dtype(), inputs[i].ndim(),
+               inputs[i].shape_ptr(), "input " + std::to_string(i));
+    for (size_t i = 0; i < outputs.size(); ++i)
+      describe(out[i], outputs[i].data(), outputs[i].nbytes(), outputs[i].dtype(),
+               outputs[i].ndim(), outputs[i].shape_ptr(), "output " + std::to_string(i));
+    r1rt_request_t request;
+    r1rt_request_init(&request);
+    request.deadline_us = deadlineUs;
+    request.complexity = complexity;
+    request.tier = tier;
+    r1rt_request_result_t result;
+    r1rt_status_t status;
+    {
+      nb::gil_scoped_release release;
+      status = r1rt_allocator_run(allocator_, in.data(), in.size(), out.data(), out.size(),
+                                  &request, &result);
+    }
+    check(status);
+    nb::dict info;
+    info["tier"] = result.tier;
+    info["first_tier"] = result.first_tier;
+    info["escalated"] = bool(result.escalated);
+    info["fell_back"] = bool(result.fell_back);
+    info["score"] = result.score;
+    info["latency_us"] = result.latency_us;
+    return info;
+  }
+
+  nb::dict tierStats(size_t tier) const {
+    r1rt_tier_stats_t s;
+    check(r1rt_allocator_tier_stats(allocator_, tier, &s));
+    nb::dict stats;
+    stats["requests"] = s.requests;
+    stats["escalations"] = s.escalations;
+    stats["failures"] = s.failures;
+    stats["arena_bytes"] = s.arena_bytes;
+    stats["latency_ema_us"] = s.latency_ema_us;
+    stats["p50_us"] = s.p50_us;
+    stats["p99_us"] = s.p99_us;
+    return stats;
+  }
+
+private:
+  r1rt_allocator_t allocator_ = nullptr;
+  size_t inputCount_ = 0, outputCount_ = 0;
+};
+
 } // namespace
 
 NB_MODULE(_r1c, m) {
@@ -320,7 +442,20 @@ NB_MODULE(_r1c, m) {
       .def_prop_ro("name", &Model::name)
       .def_prop_ro("producer", &Model::producer)
       .def("inputs", &Model::inputs)
-      .def("outputs", &Model::outputs);
+      .def("outputs", &Model::outputs)
+      .def("tier_names", &Model::tierNames)
+      .def("cascade", &Model::cascade);
+
+  nb::class_<Allocator>(m, "Allocator")
+      .def(nb::init<const Model &, int, int, float, int, uint64_t, const std::vector<double> &,
+                    double, uint32_t>(),
+           nb::arg("model"), nb::arg("device"), nb::arg("ordinal"), nb::arg("cascade_threshold"),
+           nb::arg("cascade_metric"), nb::arg("memory_budget"), nb::arg("accuracy_penalty_us"),
+           nb::arg("latency_smoothing"), nb::arg("threads"), nb::keep_alive<1, 2>())
+      .def_prop_ro("tier_count", &Allocator::tierCount)
+      .def("run", &Allocator::run, nb::arg("inputs"), nb::arg("outputs"), nb::arg("deadline_us"),
+           nb::arg("complexity"), nb::arg("tier"))
+      .def("tier_stats", &Allocator::tierStats, nb::arg("tier"));
 
   nb::class_<Session>(m, "Session")
       // The model outlives its sessions (runtime.h): the session keeps it alive.
