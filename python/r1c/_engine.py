@@ -119,6 +119,8 @@ def is_artifact(path):
 class Engine:
     """A model ready to run: ``Engine("model.onnx")`` compiles it (through the cache of
     r1c.compile) and ``Engine("model.r1")`` loads an artifact r1c wrote.
+    ``Engine(tiers=["small.onnx", "large.onnx"], cascade="confidence:0.9")`` compiles a
+    cascade into one artifact, which the runtime's allocator runs (see run, Policy).
 
     device        'auto' (default: a GPU the artifact has code for, else the host),
                   'host', 'cuda:N' or 'hip:N'.
@@ -129,6 +131,10 @@ class Engine:
     threads       threads each request's kernels run on (0: one per CPU).
     cache_dir     the compile cache (default: r1c.default_cache_dir()).
     max_sessions  requests that run at once; more wait (default: max(4, CPUs)).
+    tiers         ONNX models with one interface, cheapest first (instead of model_path).
+    cascade       with tiers: 'confidence:T' or 'margin:T' (r1c --cascade).
+    policy        an r1c.Policy (or dict): run through the tier-switching allocator,
+                  also a model of one tier (its device fallback, counters, deadlines).
     options       r1c options for compiling an .onnx, as r1c.compile takes them.
 
     ``infer`` may be called from many threads at once: each running request has a
