@@ -17,11 +17,15 @@ enum {
   kLatencyBuckets = 16, /* input sizes (shape buckets) with an average of their own */
 };
 
-/* Idle sessions of one tier on one device. */
-typedef struct pool_s {
-  r1rt_session_t *sessions;
-  size_t count, capacity;
-} pool_t;
+/* What one request runs with: a session per tier (made when first needed)
+ * and one arena that the slot's host sessions share, sized for the largest
+ * of them; the tiers of one request run one after another, never at once. */
+typedef struct slot_s {
+  r1rt_session_t sessions[R1RT_MAX_TIERS];      /* on the allocator's device */
+  r1rt_session_t host_sessions[R1RT_MAX_TIERS]; /* the host, after a device failed */
+  void *arena;
+  size_t arena_bytes;
+} slot_t;
 
 typedef struct latency_bucket_s {
   uint64_t elements; /* the input elements of the requests it averages */
@@ -31,9 +35,7 @@ typedef struct latency_bucket_s {
 
 typedef struct tier_s {
   r1rt_model_t model;
-  pool_t pool;      /* sessions on the allocator's device */
-  pool_t host_pool; /* sessions on the host, after the device failed */
-  int on_host;      /* the allocator's device for this tier is the host already */
+  int on_host; /* the allocator's device for this tier is the host already */
   uint64_t arena_bytes;
   uint64_t requests, escalations, failures;
   double ema_us;
@@ -52,6 +54,9 @@ struct r1rt_allocator {
   float threshold;
   size_t scored_output;
   uint64_t *max_elements; /* per input: the most elements any bucket takes */
+  size_t arena_bytes;     /* a slot's shared arena: the largest host tier's */
+  slot_t **idle;          /* slots no request holds */
+  size_t idle_count, idle_capacity, slot_count;
   pthread_mutex_t mutex;
 };
 
@@ -99,7 +104,7 @@ void r1rt_request_init(r1rt_request_t *request) {
   request->tier = -1;
 }
 
-/*===--- session pools ----------------------------------------------------===*/
+/*===--- slots: what a request runs with -----------------------------------===*/
 
 static r1rt_status_t new_session(r1rt_allocator_t a, size_t tier, int host, r1rt_session_t *out) {
   r1rt_session_options_t options;
@@ -118,42 +123,91 @@ static r1rt_status_t new_session(r1rt_allocator_t a, size_t tier, int host, r1rt
   return NULL;
 }
 
-/* A session of `tier` from its pool, or a new one. */
-static r1rt_status_t take_session(r1rt_allocator_t a, size_t tier, int host, r1rt_session_t *out) {
-  pthread_mutex_lock(&a->mutex);
-  pool_t *pool = host ? &a->tiers[tier].host_pool : &a->tiers[tier].pool;
-  r1rt_session_t session = pool->count ? pool->sessions[--pool->count] : NULL;
-  pthread_mutex_unlock(&a->mutex);
-  if (session) {
-    *out = session;
+static void destroy_slot(slot_t *slot) {
+  if (!slot)
+    return;
+  for (int t = 0; t < R1RT_MAX_TIERS; ++t) {
+    r1rt_session_release(slot->sessions[t]);
+    r1rt_session_release(slot->host_sessions[t]);
+  }
+  free(slot->arena);
+  free(slot);
+}
+
+/* A session of `tier` in `slot` (the request owns the slot), made when first
+ * needed. A host session runs in the slot's arena when it fits there. */
+static r1rt_status_t slot_session(r1rt_allocator_t a, slot_t *slot, size_t tier, int host,
+                                  r1rt_session_t *out) {
+  r1rt_session_t *place = host ? &slot->host_sessions[tier] : &slot->sessions[tier];
+  if (*place) {
+    *out = *place;
     return NULL;
   }
-  return new_session(a, tier, host, out);
+  r1rt_session_t session = NULL;
+  r1rt_status_t status = new_session(a, tier, host, &session);
+  if (status)
+    return status;
+  if ((host || a->tiers[tier].on_host) && a->arena_bytes) {
+    size_t needed = 0;
+    status = r1rt_session_max_arena_size(session, &needed);
+    if (!status && !slot->arena) {
+      slot->arena = aligned_alloc(64, (a->arena_bytes + 63) / 64 * 64);
+      slot->arena_bytes = slot->arena ? a->arena_bytes : 0;
+    }
+    /* A host session bigger than the largest host tier (a GPU tier's host
+     * fallback) keeps its own arena. */
+    if (!status && slot->arena && needed <= slot->arena_bytes)
+      status = r1rt_session_set_arena(session, slot->arena, slot->arena_bytes);
+    if (status) {
+      r1rt_session_release(session);
+      return status;
+    }
+  }
+  *place = session;
+  *out = session;
+  return NULL;
 }
 
-static void give_session(r1rt_allocator_t a, size_t tier, int host, r1rt_session_t session) {
+/* A session whose device failed is not trusted again. */
+static void drop_session(slot_t *slot, size_t tier, int host) {
+  r1rt_session_t *place = host ? &slot->host_sessions[tier] : &slot->sessions[tier];
+  r1rt_session_release(*place);
+  *place = NULL;
+}
+
+static slot_t *take_slot(r1rt_allocator_t a) {
   pthread_mutex_lock(&a->mutex);
-  pool_t *pool = host ? &a->tiers[tier].host_pool : &a->tiers[tier].pool;
-  if (pool->count == pool->capacity) {
-    size_t capacity = pool->capacity ? 2 * pool->capacity : 4;
-    r1rt_session_t *grown = realloc(pool->sessions, capacity * sizeof *grown);
-    if (!grown) {
+  slot_t *slot = a->idle_count ? a->idle[--a->idle_count] : NULL;
+  if (!slot)
+    a->slot_count++;
+  pthread_mutex_unlock(&a->mutex);
+  if (!slot) {
+    slot = calloc(1, sizeof *slot);
+    if (!slot) {
+      pthread_mutex_lock(&a->mutex);
+      a->slot_count--;
       pthread_mutex_unlock(&a->mutex);
-      r1rt_session_release(session); /* no room to keep it: the next run opens another */
+    }
+  }
+  return slot;
+}
+
+static void give_slot(r1rt_allocator_t a, slot_t *slot) {
+  pthread_mutex_lock(&a->mutex);
+  if (a->idle_count == a->idle_capacity) {
+    size_t capacity = a->idle_capacity ? 2 * a->idle_capacity : 4;
+    slot_t **grown = realloc(a->idle, capacity * sizeof *grown);
+    if (!grown) {
+      a->slot_count--;
+      pthread_mutex_unlock(&a->mutex);
+      destroy_slot(slot); /* no room to keep it: the next request makes another */
       return;
     }
-    pool->sessions = grown;
-    pool->capacity = capacity;
+    a->idle = grown;
+    a->idle_capacity = capacity;
   }
-  pool->sessions[pool->count++] = session;
+  a->idle[a->idle_count++] = slot;
   pthread_mutex_unlock(&a->mutex);
-}
-
-static void release_pool(pool_t *pool) {
-  for (size_t i = 0; i < pool->count; ++i)
-    r1rt_session_release(pool->sessions[i]);
-  free(pool->sessions);
-  memset(pool, 0, sizeof *pool);
 }
 
 /*===--- latency estimates ------------------------------------------------===*/
@@ -227,27 +281,24 @@ static void count(r1rt_allocator_t a, size_t tier, int escalation, int failure) 
 
 /* Runs `tier` on the allocator's device, and on the host when the device
  * fails. *fell_back is set when the host answered after a failure. */
-static r1rt_status_t run_tier(r1rt_allocator_t a, size_t tier, const r1rt_tensor_t *inputs,
-                              r1rt_tensor_t *outputs, uint64_t elements, int *fell_back) {
+static r1rt_status_t run_tier(r1rt_allocator_t a, slot_t *slot, size_t tier,
+                              const r1rt_tensor_t *inputs, r1rt_tensor_t *outputs,
+                              uint64_t elements, int *fell_back) {
   r1rt_status_t status = NULL;
   for (int host = a->tiers[tier].on_host; host <= 1; ++host) {
     r1rt_session_t session = NULL;
-    status = take_session(a, tier, host, &session);
+    status = slot_session(a, slot, tier, host && !a->tiers[tier].on_host, &session);
     if (!status) {
       double start = now_us();
       status = r1rt_session_run_tensors(session, inputs, a->input_count, outputs, a->output_count);
       double us = now_us() - start;
       if (!status) {
-        give_session(a, tier, host, session);
         record_run(a, tier, elements, us);
         *fell_back |= host && !a->tiers[tier].on_host;
         return NULL;
       }
-      /* A session whose device failed is not trusted again. */
       if (is_device_failure(status))
-        r1rt_session_release(session);
-      else
-        give_session(a, tier, host, session);
+        drop_session(slot, tier, host && !a->tiers[tier].on_host);
     }
     if (!is_device_failure(status))
       return status;
@@ -313,6 +364,58 @@ static double complexity_of(r1rt_allocator_t a, const r1rt_tensor_t *inputs) {
   }
   double c = a->input_count ? sum / (double)a->input_count : 1.0;
   return c < 0 ? 0 : c > 1 ? 1 : c;
+}
+
+/* Runs the first of `order` that answers; a cascade then escalates while the
+ * answer scores below the threshold and the deadline leaves time. */
+static r1rt_status_t run_in_slot(r1rt_allocator_t a, slot_t *slot, const size_t *order, size_t n,
+                                 int cascade, double deadline, double start, uint64_t elements,
+                                 const r1rt_tensor_t *inputs, r1rt_tensor_t *outputs,
+                                 r1rt_request_result_t *r) {
+  r1rt_status_t last = NULL;
+  size_t i = 0;
+  for (; i < n; ++i) {
+    last = run_tier(a, slot, order[i], inputs, outputs, elements, &r->fell_back);
+    if (!last)
+      break;
+    if (!is_device_failure(last))
+      return last;
+    r->fell_back = 1;
+    if (i + 1 < n) {
+      r1rt_status_release(last);
+      last = NULL;
+    }
+  }
+  if (i == n)
+    return last;
+  r->first_tier = r->tier = (int32_t)order[i];
+  if (!cascade)
+    return NULL;
+  r->score = score_outputs(a, outputs);
+  float score = r->score;
+  for (size_t next = i + 1; next < n && score < a->threshold; ++next) {
+    double elapsed = now_us() - start;
+    if (deadline > 0 && elapsed + estimate(a, order[next], elements) > deadline)
+      break;
+    count(a, (size_t)r->tier, 1, 0);
+    r->escalated = 1;
+    r1rt_status_t status = run_tier(a, slot, order[next], inputs, outputs, elements, &r->fell_back);
+    if (status) {
+      if (!is_device_failure(status))
+        return status;
+      r1rt_status_release(status);
+      r->fell_back = 1;
+      /* The failed tier may have written part of the outputs: the last
+       * answer is computed again. */
+      status = run_tier(a, slot, (size_t)r->tier, inputs, outputs, elements, &r->fell_back);
+      if (status)
+        return status;
+      continue;
+    }
+    r->tier = (int32_t)order[next];
+    score = score_outputs(a, outputs);
+  }
+  return NULL;
 }
 
 r1rt_status_t r1rt_allocator_run(r1rt_allocator_t a, const r1rt_tensor_t *inputs,
@@ -394,51 +497,15 @@ r1rt_status_t r1rt_allocator_run(r1rt_allocator_t a, const r1rt_tensor_t *inputs
       }
   }
 
-  /* 4. Run: the first tier that answers; a cascade then escalates while
-   * the answer scores below the threshold and time allows. */
-  r1rt_status_t last = NULL;
-  size_t i = 0;
-  for (; i < n; ++i) {
-    last = run_tier(a, order[i], inputs, outputs, elements, &r.fell_back);
-    if (!last)
-      break;
-    if (!is_device_failure(last))
-      return last;
-    r.fell_back = 1;
-    if (i + 1 < n) {
-      r1rt_status_release(last);
-      last = NULL;
-    }
-  }
-  if (i == n)
-    return last;
-  r.first_tier = r.tier = (int32_t)order[i];
-  if (cascade) {
-    r.score = score_outputs(a, outputs);
-    float score = r.score;
-    for (size_t next = i + 1; next < n && score < a->threshold; ++next) {
-      double elapsed = now_us() - start;
-      if (deadline > 0 && elapsed + estimate(a, order[next], elements) > deadline)
-        break;
-      count(a, (size_t)r.tier, 1, 0);
-      r.escalated = 1;
-      r1rt_status_t status = run_tier(a, order[next], inputs, outputs, elements, &r.fell_back);
-      if (status) {
-        if (!is_device_failure(status))
-          return status;
-        r1rt_status_release(status);
-        r.fell_back = 1;
-        /* The failed tier may have written part of the outputs: the last
-         * answer is computed again. */
-        status = run_tier(a, (size_t)r.tier, inputs, outputs, elements, &r.fell_back);
-        if (status)
-          return status;
-        continue;
-      }
-      r.tier = (int32_t)order[next];
-      score = score_outputs(a, outputs);
-    }
-  }
+  /* 4. Run in a slot of this request's own. */
+  slot_t *slot = take_slot(a);
+  if (!slot)
+    return error(R1RT_OUT_OF_MEMORY, "out of memory for a request");
+  r1rt_status_t status =
+      run_in_slot(a, slot, order, n, cascade, deadline, start, elements, inputs, outputs, &r);
+  give_slot(a, slot);
+  if (status)
+    return status;
   r.latency_us = now_us() - start;
   if (result)
     *result = r;
@@ -450,11 +517,11 @@ r1rt_status_t r1rt_allocator_run(r1rt_allocator_t a, const r1rt_tensor_t *inputs
 void r1rt_allocator_release(r1rt_allocator_t a) {
   if (!a)
     return;
-  for (size_t t = 0; t < a->tier_count; ++t) {
-    release_pool(&a->tiers[t].pool);
-    release_pool(&a->tiers[t].host_pool);
+  for (size_t i = 0; i < a->idle_count; ++i)
+    destroy_slot(a->idle[i]);
+  free(a->idle);
+  for (size_t t = 0; t < a->tier_count; ++t)
     free(a->tiers[t].samples);
-  }
   free(a->max_elements);
   pthread_mutex_destroy(&a->mutex);
   free(a);
@@ -526,8 +593,11 @@ r1rt_status_t r1rt_allocator_create(r1rt_model_t model, const r1rt_allocator_opt
   a->max_elements = calloc(a->input_count ? a->input_count : 1, sizeof *a->max_elements);
   if (!status && !a->max_elements)
     status = error(R1RT_OUT_OF_MEMORY, "out of memory creating an allocator");
-  /* One session per tier now: a tier no device runs fails here, and its
-   * arena size is known for the memory budget. */
+  /* The first slot, with a session per tier now: a tier no device runs fails
+   * here, and the arena sizes are known for the budget and the shared arena. */
+  slot_t *first = status ? NULL : calloc(1, sizeof *first);
+  if (!status && !first)
+    status = error(R1RT_OUT_OF_MEMORY, "out of memory creating an allocator");
   for (size_t t = 0; t < a->tier_count && !status; ++t) {
     tier_t *tier = &a->tiers[t];
     tier->samples = calloc(kSamples, sizeof *tier->samples);
@@ -559,16 +629,31 @@ r1rt_status_t r1rt_allocator_create(r1rt_model_t model, const r1rt_allocator_opt
       }
     tier->on_host = strncmp(device, "host", 4) == 0;
     tier->arena_bytes = arena;
+    if (tier->on_host && arena > a->arena_bytes)
+      a->arena_bytes = arena;
     if (status) {
       r1rt_session_release(session);
       break;
     }
-    give_session(a, t, 0, session);
+    first->sessions[t] = session;
+  }
+  if (!status && a->arena_bytes) {
+    /* The first slot's host sessions move into its shared arena. */
+    first->arena = aligned_alloc(64, (a->arena_bytes + 63) / 64 * 64);
+    if (!first->arena)
+      status = error(R1RT_OUT_OF_MEMORY, "cannot allocate a %zu-byte arena", a->arena_bytes);
+    first->arena_bytes = a->arena_bytes;
+    for (size_t t = 0; t < a->tier_count && !status; ++t)
+      if (a->tiers[t].on_host)
+        status = r1rt_session_set_arena(first->sessions[t], first->arena, first->arena_bytes);
   }
   if (status) {
+    destroy_slot(first);
     r1rt_allocator_release(a);
     return status;
   }
+  a->slot_count = 1;
+  give_slot(a, first);
   *out_allocator = a;
   return NULL;
 }
@@ -579,6 +664,20 @@ r1rt_status_t r1rt_allocator_tier_count(r1rt_allocator_t a, size_t *out_count) {
   if (!out_count)
     return error(R1RT_INVALID_ARGUMENT, "out_count is NULL");
   *out_count = a->tier_count;
+  return NULL;
+}
+
+r1rt_status_t r1rt_allocator_arena_bytes(r1rt_allocator_t a, uint64_t *out_bytes,
+                                         size_t *out_slots) {
+  if (!a)
+    return error(R1RT_INVALID_ARGUMENT, "allocator is NULL");
+  pthread_mutex_lock(&a->mutex);
+  size_t slots = a->slot_count;
+  pthread_mutex_unlock(&a->mutex);
+  if (out_bytes)
+    *out_bytes = (uint64_t)slots * a->arena_bytes;
+  if (out_slots)
+    *out_slots = slots;
   return NULL;
 }
 

@@ -67,14 +67,35 @@ public:
   const std::vector<PlanEntry> &entries() const override { return plan; }
   r1rt_status_t run(size_t entry, const void *const *inputs, void *const *outputs,
                     int64_t *outputDims) override {
-    if (!arena.reserve(plan[entry].arenaSize))
-      return makeError(R1RT_OUT_OF_MEMORY, "cannot allocate a %llu-byte arena",
-                       (unsigned long long)plan[entry].arenaSize);
-    functions[entry](const_cast<void *const *>(inputs), outputs, arena.data(), outputDims,
-                     &context);
+    void *scratch = external;
+    if (!scratch) {
+      if (!arena.reserve(plan[entry].arenaSize))
+        return makeError(R1RT_OUT_OF_MEMORY, "cannot allocate a %llu-byte arena",
+                         (unsigned long long)plan[entry].arenaSize);
+      scratch = arena.data();
+    }
+    functions[entry](const_cast<void *const *>(inputs), outputs, scratch, outputDims, &context);
     return nullptr;
   }
-  size_t arenaBytes() const override { return arena.capacity(); }
+  size_t arenaBytes() const override { return external ? externalBytes : arena.capacity(); }
+  r1rt_status_t setArena(void *data, size_t bytes) override {
+    if (data) {
+      uint64_t needed = 0;
+      for (const PlanEntry &entry : plan)
+        needed = entry.arenaSize > needed ? entry.arenaSize : needed;
+      if (reinterpret_cast<uintptr_t>(data) % R1RT_ARTIFACT_SECTION_ALIGNMENT != 0)
+        return makeError(R1RT_INVALID_ARGUMENT, "the arena must be %u-byte aligned",
+                         R1RT_ARTIFACT_SECTION_ALIGNMENT);
+      if (bytes < needed)
+        return makeError(R1RT_INVALID_ARGUMENT,
+                         "the arena has %zu bytes; the session's largest bucket needs %llu", bytes,
+                         (unsigned long long)needed);
+      arena.clear(); // its own memory is not needed any more
+    }
+    external = data;
+    externalBytes = data ? bytes : 0;
+    return nullptr;
+  }
   r1rt_status_t setThreads(size_t threads) override {
     pool.reset();
     context.parallel_for = nullptr;
@@ -98,6 +119,9 @@ public:
   std::vector<PlanEntry> plan;
   std::vector<EntryPoint> functions; // one per entry
   AlignedBuffer arena;
+  // The caller's arena (r1rt_session_set_arena), used instead of `arena`.
+  void *external = nullptr;
+  size_t externalBytes = 0;
   r1c_host_context_t context{};
   std::unique_ptr<ThreadPool> pool;
   std::string describedAs;

@@ -520,6 +520,18 @@ extern "C" r1rt_status_t r1rt_session_arena_size(r1rt_session_t session, size_t 
   return nullptr;
 }
 
+r1rt_status_t r1rt::Executor::setArena(void *, size_t) {
+  return makeError(R1RT_UNIMPLEMENTED,
+                   "a GPU session's arena is device memory: only host sessions take the "
+                   "caller's arena");
+}
+
+extern "C" r1rt_status_t r1rt_session_set_arena(r1rt_session_t session, void *arena, size_t bytes) {
+  if (!session)
+    return r1rt::nullArgument("session");
+  return session->executor->setArena(arena, bytes);
+}
+
 extern "C" r1rt_status_t r1rt_session_set_threads(r1rt_session_t session, size_t threads) {
   if (!session)
     return r1rt::nullArgument("session");

@@ -230,6 +230,60 @@ TEST_F(Allocator, AMemoryBudgetBelowTheFineTiersArenaRunsTheCoarseTier) {
   }
 }
 
+// A request that escalates runs both tiers in one arena, the fine tier's size.
+TEST_F(Allocator, OneArenaServesEveryTierOfARequest) {
+  r1rt_allocator_t allocator = nullptr;
+  ASSERT_EQ(take(r1rt_allocator_create(model, nullptr, &allocator)).code, R1RT_OK);
+  std::vector<float> probs;
+  r1rt_request_result_t result;
+  ASSERT_EQ(run(allocator, kUncertain, probs, result).code, R1RT_OK);
+  ASSERT_TRUE(result.escalated);
+  EXPECT_EQ(probs, tierAlone(1, kUncertain));
+  ASSERT_EQ(run(allocator, kConfident, probs, result).code, R1RT_OK);
+  EXPECT_EQ(probs, tierAlone(0, kConfident));
+  uint64_t bytes = 0;
+  size_t slots = 0;
+  ASSERT_EQ(take(r1rt_allocator_arena_bytes(allocator, &bytes, &slots)).code, R1RT_OK);
+  EXPECT_EQ(slots, 1u);
+  uint64_t coarse = stats(allocator, 0).arena_bytes, fine = stats(allocator, 1).arena_bytes;
+  EXPECT_EQ(bytes, std::max(coarse, fine));
+  EXPECT_LT(bytes, coarse + fine);
+  r1rt_allocator_release(allocator);
+}
+
+// A host session runs in the caller's arena when given one.
+TEST_F(Allocator, ASessionRunsInTheCallersArena) {
+  r1rt_model_t fine = nullptr;
+  ASSERT_EQ(take(r1rt_model_tier(model, 1, &fine, nullptr)).code, R1RT_OK);
+  r1rt_session_t session = nullptr;
+  ASSERT_EQ(take(r1rt_session_create(fine, &session)).code, R1RT_OK);
+  size_t needed = 0;
+  ASSERT_EQ(take(r1rt_session_max_arena_size(session, &needed)).code, R1RT_OK);
+  ASSERT_GT(needed, 0u);
+  std::vector<uint8_t> storage(needed + 128);
+  uint8_t *aligned = storage.data() + (64 - reinterpret_cast<uintptr_t>(storage.data()) % 64);
+  Status small = take(r1rt_session_set_arena(session, aligned, needed - 1));
+  EXPECT_EQ(small.code, R1RT_INVALID_ARGUMENT);
+  EXPECT_NE(small.message.find("needs"), std::string::npos) << small.message;
+  EXPECT_EQ(take(r1rt_session_set_arena(session, aligned + 8, needed)).code, R1RT_INVALID_ARGUMENT);
+  std::fill(storage.begin(), storage.end(), uint8_t(0xA5)); // poisoned scratch
+  ASSERT_EQ(take(r1rt_session_set_arena(session, aligned, needed)).code, R1RT_OK);
+  std::vector<float> probs(3);
+  r1rt_tensor_t in = kUncertain.input(), out = outputFor(probs);
+  ASSERT_EQ(take(r1rt_session_run_tensors(session, &in, 1, &out, 1)).code, R1RT_OK);
+  EXPECT_EQ(probs, tierAlone(1, kUncertain));
+  size_t held = 0;
+  ASSERT_EQ(take(r1rt_session_arena_size(session, &held)).code, R1RT_OK);
+  EXPECT_EQ(held, needed);
+  EXPECT_TRUE(std::any_of(storage.begin(), storage.end(), [](uint8_t b) { return b != 0xA5; }))
+      << "the run did not use the arena it was given";
+  // Its own arena again.
+  ASSERT_EQ(take(r1rt_session_set_arena(session, nullptr, 0)).code, R1RT_OK);
+  ASSERT_EQ(take(r1rt_session_run_tensors(session, &in, 1, &out, 1)).code, R1RT_OK);
+  EXPECT_EQ(probs, tierAlone(1, kUncertain));
+  r1rt_session_release(session);
+}
+
 TEST_F(Allocator, WrongRequestsAreRefused) {
   r1rt_allocator_t allocator = nullptr;
   ASSERT_EQ(take(r1rt_allocator_create(model, nullptr, &allocator)).code, R1RT_OK);
@@ -297,6 +351,10 @@ TEST_F(Allocator, ThreadsGetTheSingleThreadedOutputs) {
   // Every request ran the coarse tier once; no request was lost.
   EXPECT_EQ(stats(allocator, 0).requests, uint64_t(requests.size() + kThreads * kPerThread));
   EXPECT_EQ(stats(allocator, 0).escalations, stats(allocator, 1).requests);
+  size_t slots = 0;
+  ASSERT_EQ(take(r1rt_allocator_arena_bytes(allocator, nullptr, &slots)).code, R1RT_OK);
+  EXPECT_GE(slots, 1u);
+  EXPECT_LE(slots, size_t(kThreads)); // one per request at once, never more
   r1rt_allocator_release(allocator);
 }
 

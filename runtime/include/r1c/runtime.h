@@ -309,6 +309,15 @@ r1rt_status_t r1rt_session_arena_size(r1rt_session_t session, size_t *out_bytes)
  * allocate at most, known before any run. */
 r1rt_status_t r1rt_session_max_arena_size(r1rt_session_t session, size_t *out_bytes);
 
+/* Host sessions: run in `arena`, `bytes` of caller-owned scratch memory
+ * (64-byte aligned, at least r1rt_session_max_arena_size bytes), from now on,
+ * freeing the session's own; NULL gives the session an arena of its own
+ * again. Sessions may share one arena when they never run at the same time
+ * (the allocator runs the tiers of a request in one). The arena must outlive
+ * its use. R1RT_INVALID_ARGUMENT for a buffer too small or misaligned,
+ * R1RT_UNIMPLEMENTED for a GPU session (its arena is device memory). */
+r1rt_status_t r1rt_session_set_arena(r1rt_session_t session, void *arena, size_t bytes);
+
 /* Runs the session's kernels on `threads` threads (the caller's included);
  * 0 means one per CPU the process may use. The default is 1. Results do not
  * depend on the thread count. Not concurrent with a run of this session. */
@@ -331,8 +340,10 @@ void r1rt_session_release(r1rt_session_t session);
 
 /* Runs a tiered model (or any model, as one tier), picking a tier for each
  * request. Thread-safe: any number of threads may run requests through one
- * allocator at once; it keeps a pool of sessions per tier, created as
- * needed. Per request, in order:
+ * allocator at once. A request holds a slot: a session per tier, created as
+ * needed, and one host arena sized for the largest host tier, which the
+ * tiers it runs share; there are as many slots as requests ever ran at
+ * once. Per request, in order:
  *  1. Tiers whose largest arena exceeds the memory budget are left out
  *     (R1RT_OUT_OF_MEMORY when none is left).
  *  2. With a cascade (the artifact's, or the options' threshold), the
@@ -432,6 +443,13 @@ r1rt_status_t r1rt_allocator_tier_count(r1rt_allocator_t allocator, size_t *out_
 /* The counters of tier `tier`. */
 r1rt_status_t r1rt_allocator_tier_stats(r1rt_allocator_t allocator, size_t tier,
                                         r1rt_tier_stats_t *out_stats);
+
+/* The host arena memory the allocator holds: one arena per request that
+ * ran at once (`out_slots`), each sized for the largest host tier and shared
+ * by the tiers that request runs, one after another. Either out pointer may
+ * be NULL. */
+r1rt_status_t r1rt_allocator_arena_bytes(r1rt_allocator_t allocator, uint64_t *out_bytes,
+                                         size_t *out_slots);
 
 /* Releases the allocator and its sessions; NULL is a no-op. Not concurrent
  * with its runs. */
