@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Writes .gpucheck/, what scripts/gpu-check.sh needs on a GPU machine that has
 # no r1c: for each of the five models at check size, in float32 and float16, the
-# sm_90 artifact, random inputs, ONNX Runtime reference outputs and a manifest.
+# sm_90 artifact, random inputs, ONNX Runtime reference outputs and a manifest;
+# and the sm_90 artifacts of the GEMM and convolution shapes
+# (scripts/gpu_check_shapes.py: no inputs, the GPU machine draws them).
 #
 #   bash scripts/gpu-check-prepare.sh [--r1c PATH] [--limit-mib N] [--keep-going]
 #

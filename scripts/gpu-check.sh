@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs on a machine with an NVIDIA GPU, where r1c itself cannot be built: builds
-# the runtime and r1c-run, runs each sm_90 artifact that
+# the runtime and r1c-run; checks and times the GEMM and convolution shapes
+# against torch.matmul / conv2d (cuBLAS / cuDNN) and torch.compile
+# (scripts/gpu_check_shapes.py); runs each model's sm_90 artifact that
 # scripts/gpu-check-prepare.sh wrote to .gpucheck/ against its reference outputs,
 # times PyTorch eager and torch.compile on the same models (bench/onnx_torch.py),
 # and writes $OUT/gpu-check.md, gpu-check.json and gpu-check.log.
@@ -89,6 +91,17 @@ fi
 if ((has_gpu == 0)); then
   echo "no GPU: r1c-run on CUDA and the PyTorch timings are skipped"
   exit 0
+fi
+
+if [[ $status == ok && -f .gpucheck/manifest.json ]]; then
+  # The GEMM and convolution shapes first: they hold the acceptance numbers
+  # (fp16 GEMM 4096^3 against torch.matmul). At most GPU_CHECK_SHAPES_S seconds.
+  shapes_cap=${GPU_CHECK_SHAPES_S:-180}
+  step "GEMM and convolution shapes: r1c, torch.matmul / conv2d, torch.compile (scripts/gpu_check_shapes.py)"
+  shapes_limit=$(left "$shapes_cap" 60)
+  timeout "$shapes_limit" "$python" scripts/gpu_check_shapes.py run --r1c-run "$build/bin/r1c-run" \
+    --work "$work" --deadline $(($(date +%s) + shapes_limit - 10)) ||
+    echo "error: gpu_check_shapes.py stopped with exit status $? (124: the time budget)"
 fi
 
 if [[ $status == ok && -f .gpucheck/manifest.json ]]; then

@@ -5,7 +5,9 @@
            float32 and float16, compiles each with `r1c --target=sm_90` (and
            ResNet-50 and BERT in float32 again with --tf32), and
            writes random inputs, ONNX Runtime (CPU) reference outputs and a
-           manifest per case into the check folder (.gpucheck/);
+           manifest per case into the check folder (.gpucheck/), and the
+           artifacts of the GEMM and convolution shapes
+           (scripts/gpu_check_shapes.py, which also runs them on the GPU);
   env      (on the GPU machine) records the GPU, driver and tool versions;
   run-r1c  (on the GPU machine) runs every artifact with `r1c-run --device=cuda`
            against its reference outputs and times it;
@@ -30,6 +32,9 @@ import time
 import zlib
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gpu_check_shapes  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 GENERATE = os.path.join(ROOT, "test", "models", "generate.py")
@@ -215,15 +220,22 @@ def prepare(args):
     print(f"r1c: {args.r1c} ({version}); commit {commit}{' with local changes' if dirty else ''}")
 
     cases, missing, generated = [], [], set()
+    selected = [m for m in args.models.split(",") if m]
+    unknown = sorted(set(selected) - set(MODELS))
+    if unknown:
+        raise SystemExit(f"error: --models: unknown {', '.join(unknown)} (known: {', '.join(MODELS)})")
     for variant in VARIANTS:
         dtype, flags = variant["dtype"], variant["flags"]
+        models = [m for m in variant["models"] if m in selected]
+        if not models:
+            continue
         out = os.path.join(work, dtype)
         if dtype not in generated:
-            proc = run(generate_command(dtype, out))
+            proc = run(generate_command(dtype, out, [m for m in MODELS if m in selected]))
             if proc.returncode != 0:
                 raise SystemExit(f"error: generate.py --size=check --dtype={dtype} failed:\n{proc.stderr}")
             generated.add(dtype)
-        for model_name in variant["models"]:
+        for model_name in models:
             name = case_name(model_name, variant["name"])
             path = os.path.join(out, model_name + ".onnx")
             model = onnx.load(path)
@@ -300,11 +312,19 @@ def prepare(args):
             status = f"{artifact} in {seconds:.1f} s" if artifact else f"NO ARTIFACT ({compiled['error']})"
             print(f"{name}: {status}; reference: {reference['ran']}", flush=True)
 
+    # GEMM and convolution shapes: artifacts only (the GPU machine makes inputs and references).
+    shapes = []
+    if not args.no_shapes:
+
+        shapes, shape_missing = gpu_check_shapes.prepare_shapes(args.r1c, check_dir, args.target,
+                                                                args.compile_timeout, run, first_line)
+        missing += shape_missing
+
     index = {
         "format": 1, "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "commit": commit, "local_changes": dirty, "r1c": version, "target": args.target, "size": "check",
         "bench_runs": BENCH_RUNS, "host": f"{platform.node()} {platform.machine()}",
-        "cases": cases, "missing_artifacts": missing,
+        "cases": cases, "shapes": shapes, "missing_artifacts": missing,
     }
     with open(os.path.join(check_dir, "manifest.json"), "w", encoding="utf-8") as f:
         json.dump(index, f, indent=1)
@@ -325,7 +345,8 @@ def prepare(args):
               "shrink SIZES['check'] in test/models/generate.py", file=sys.stderr)
         status = 1
     if missing:
-        print(f"{'warning' if args.keep_going else 'error'}: {len(missing)} of {len(cases)} cases have no "
+        print(f"{'warning' if args.keep_going else 'error'}: {len(missing)} of {len(cases) + len(shapes)} cases "
+              "have no "
               "artifact:\n  " + "\n  ".join(missing), file=sys.stderr)
         if not args.keep_going:
             status = 1
@@ -445,14 +466,7 @@ def run_r1c(args):
             continue
         result["seconds"] = round(time.monotonic() - start, 2)
         result["exit_status"] = proc.returncode
-        parsed = None
-        for line in reversed(proc.stdout.splitlines()):
-            if line.startswith("{"):
-                try:
-                    parsed = json.loads(line)
-                except json.JSONDecodeError:
-                    pass
-                break
+        parsed = gpu_check_shapes.last_json_line(proc.stdout)
         if parsed is None:
             # Exit status 2 is a usage or loading error, with its message on stderr.
             result["error"] = "r1c-run: " + (first_line(proc.stderr) or first_line(proc.stdout)
@@ -583,8 +597,10 @@ def report(args):
             "notes": notes,
         })
 
+    shape_lines, shape_rows = gpu_check_shapes.report_section(index, work, has_gpu, fmt)
     data = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            "env": env, "build": build, "prepared": index, "rows": rows,
+            "env": env, "build": build, "prepared": index, "rows": rows, "shapes": shape_rows,
+            "shapes_run": read_json(os.path.join(work, "shapes.json"), {}),
             "torch": {k: v for k, v in torch_results.items() if k != "cases"},
             "r1c": r1c, "torch_cases": torch_results.get("cases", {})}
     with open(os.path.join(args.out, "gpu-check.json"), "w", encoding="utf-8") as f:
@@ -616,6 +632,9 @@ def report(args):
     lines.append(build_line)
     if build.get("log_tail"):
         lines += ["", "```", build["log_tail"].rstrip(), "```"]
+    headline = next((l for l in shape_lines if l.startswith("**fp16 GEMM")), None)
+    if headline and gpus:
+        lines += ["", headline]
     if not gpus:
         lines += ["", "**No GPU: r1c-run on CUDA and the PyTorch timings were skipped.**"]
     lines += [""]
@@ -689,6 +708,7 @@ def report(args):
     if checked:
         lines.append("- Output norm error of eager PyTorch against the same reference, as a check of the "
                      "interpreter: " + ", ".join(checked) + ".")
+    lines += shape_lines
     with open(os.path.join(args.out, "gpu-check.md"), "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
@@ -707,6 +727,9 @@ def main():
     p.add_argument("--keep-going", action="store_true", help="exit 0 when some artifacts are missing")
     p.add_argument("--target", default=TARGET,
                    help=f"r1c --target (default {TARGET}; host tries the scripts without a GPU)")
+    p.add_argument("--models", default=",".join(MODELS),
+                   help="comma-separated models to prepare (default: all five; empty: none)")
+    p.add_argument("--no-shapes", action="store_true", help="leave out the GEMM and convolution shapes")
     p.set_defaults(func=prepare)
     p = sub.add_parser("env", help="record GPU, driver and versions in WORK/env.json; exit 3 without a GPU")
     p.add_argument("--work", required=True)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Static performance checks of r1c's GPU kernels, without a GPU.
 
-Compiles a set of models (fp16/bf16 GEMM 4096^3, a 3x3 convolution, f16
+Compiles a set of models (fp16/bf16 GEMM 4096^3, 3x3 and 1x1 convolutions, f16
 elementwise, softmax and layer norm) for sm_80, sm_90 and gfx90a with
 `r1c --emit=kernels`, disassembles every kernel (nvdisasm and cuobjdump from
 pip's nvidia-cuda-nvdisasm and nvidia-cuda-cuobjdump for cubins; llvm-objdump
@@ -70,6 +70,10 @@ def cases():
             "conv", [helper.make_node("Conv", ["x", "w"], ["y"], pads=[1, 1, 1, 1])],
             [tensor("x", f16, [1, 256, 56, 56]), tensor("w", f16, [256, 256, 3, 3])],
             [tensor("y", f16, [1, 256, 56, 56])]),
+        "conv1x1_f16": model(
+            "conv1x1", [helper.make_node("Conv", ["x", "w"], ["y"])],
+            [tensor("x", f16, [1, 256, 56, 56]), tensor("w", f16, [64, 256, 1, 1])],
+            [tensor("y", f16, [1, 64, 56, 56])]),
         "elementwise_f16": model(
             "ew", [helper.make_node("Add", ["x", "z"], ["s"]), helper.make_node("Relu", ["s"], ["y"])],
             [tensor("x", f16, [rows, width]), tensor("z", f16, [rows, width])],
@@ -188,10 +192,11 @@ def main_loop(instructions, loops):
 
 
 def sass_global_widths(instructions):
-    """Bits of each global load and store."""
+    """Bits of each global load and store (cp.async copies included)."""
     widths = []
     for _, text in instructions:
-        m = re.match(r"^(?:@!?\S+\s+)?(LDG|STG)\.E(\S*)", text)
+        # LDGSTS: cp.async, global memory straight into shared memory.
+        m = re.match(r"^(?:@!?\S+\s+)?(LDGSTS|LDG|STG)\.E(\S*)", text)
         if not m:
             continue
         suffix = m.group(2)
@@ -242,6 +247,19 @@ def amd_resources(code_object, readelf):
 
 # --- The check ---------------------------------------------------------------------------------
 
+def dynamic_shared_bytes(directory, target, kernel):
+    """The most dynamic shared memory a launch of `kernel` asks for (launch list)."""
+    path = os.path.join(directory, f"launches.{target}.txt")
+    most = 0
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                words = line.split()
+                if words[:1] == ["launch"] and words[1] == kernel and "shared" in words:
+                    most = max(most, int(words[words.index("shared") + 1]))
+    return most
+
+
 def analyze(case, directory, tools):
     """One row per kernel and target of `case`, compiled into `directory`."""
     rows = []
@@ -259,6 +277,8 @@ def analyze(case, directory, tools):
                 instructions, loops = sass_instructions(path, tools["nvdisasm"])
                 resources = sass_resources(path, tools["cuobjdump"])
                 widths = sass_global_widths(instructions)
+            # Shared memory: the static declarations plus the launch's dynamic bytes.
+            resources["shared_bytes"] += dynamic_shared_bytes(directory, target, kernel)
             row = {"case": case, "kernel": kernel, "family": family, "target": target,
                    "instructions": len(instructions), **resources,
                    "widest_global_bits": max(widths) if widths else 0,
@@ -382,8 +402,15 @@ def main():
     if not args.bounds:
         return 0
     if args.update_bounds:
+        # With --cases, only those cases' bounds are rewritten; the others stay.
+        updated = {}
+        if args.cases and os.path.exists(args.bounds):
+            with open(args.bounds) as f:
+                updated = {k: v for k, v in json.load(f).items()
+                           if k.split("/")[0] not in selected}
+        updated.update(bounds_from(rows))
         with open(args.bounds, "w") as f:
-            json.dump(bounds_from(rows), f, indent=2, sort_keys=True)
+            json.dump(updated, f, indent=2, sort_keys=True)
             f.write("\n")
         print(f"wrote {args.bounds}")
         return 0

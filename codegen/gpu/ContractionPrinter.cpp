@@ -77,6 +77,16 @@ LogicalResult printMatMulKernel(KernelWriter &w) {
     return w.printStore(indent, KernelWriter::roundTo(element, acc),
                         ("r1_cbase + " + row + " * " + w.index(n) + " + " + col).str());
   };
+  // 16-bit results in rows of even length: two neighbours of a row are one
+  // aligned 32-bit word.
+  if (KernelWriter::storageBytes(w.resultType().getElementType()) == 2 && n % 2 == 0 &&
+      w.kernel.getNumResults() == 1)
+    p.storePair = [&](StringRef indent, StringRef row, StringRef col, StringRef acc,
+                      StringRef nextAcc) {
+      return w.printStorePair(indent, KernelWriter::roundTo(element, acc),
+                              KernelWriter::roundTo(element, nextAcc),
+                              ("r1_cbase + " + row + " * " + w.index(n) + " + " + col).str());
+    };
   return printGemm(w, p);
 }
 

@@ -162,6 +162,70 @@ LogicalResult printImplicitGemm(KernelWriter &w, ConvOp op, ArrayRef<WindowDim> 
     os << indent << "if (" << inside << ")\n"
        << indent << "  " << dst << " = " << w.storageElement(op.getInput(), offset) << ";\n";
   };
+  // K as (tap, channel): the weights are read with a stride of `taps`, and
+  // a column's window origin is found once, each tap's bounds once a step.
+  GemmProblem::TapMajor tapMajor;
+  tapMajor.channels = groupChannels;
+  tapMajor.taps = taps;
+  tapMajor.channelStride = inPlane;
+  tapMajor.inputElements = inType.getNumElements();
+  tapMajor.weight = [&, k = p.k](StringRef f, StringRef channel, StringRef tap) {
+    auto weights = cast<BlockArgument>(op.getWeight());
+    return ("&" + KernelWriter::inputName(weights.getArgNumber()) + "[(r1_b * " +
+            w.index(groupFilters) + " + " + f + ") * " + w.index(k) + " + (" + channel + ") * " +
+            w.index(taps) + " + " + tap + "]")
+        .str();
+  };
+  tapMajor.column = [&](raw_ostream &os, StringRef indent, StringRef col) {
+    os << indent << "const r1_i r1_cv_img = (" << col << ") / " << w.index(outPlane) << ";\n"
+       << indent << "const r1_i r1_cv_sp = (" << col << ") % " << w.index(outPlane) << ";\n";
+    printIndices(w, indent, "r1_cv_o", outSpatial, "r1_cv_sp");
+    for (auto [d, dim] : llvm::enumerate(dims))
+      os << indent << "const r1_i r1_cv_y" << d << " = "
+         << sourceCoordinate(w, dim, ("r1_cv_o" + Twine(d)).str(), "0") << ";\n";
+    os << indent << "const r1_i r1_cv_base = (r1_cv_img * " << w.index(channels) << " + r1_b * "
+       << w.index(groupChannels) << ") * " << w.index(inPlane) << ";\n";
+  };
+  tapMajor.tap = [&](raw_ostream &os, StringRef indent, StringRef tap) {
+    printIndices(w, indent, "r1_cv_k", kernelShape, tap);
+    std::string inside;
+    for (auto [d, dim] : llvm::enumerate(dims)) {
+      os << indent << "const r1_i r1_cv_x" << d << " = r1_cv_y" << d << " + r1_cv_k" << d << " * "
+         << w.index(dim.dilation) << ";\n";
+      inside +=
+          (inside.empty() ? "" : " && ") +
+          ("r1_cv_x" + Twine(d) + " >= 0 && r1_cv_x" + Twine(d) + " < " + w.index(dim.input)).str();
+    }
+    os << indent << "const bool r1_cv_ok = " << (inside.empty() ? "true" : inside) << ";\n"
+       << indent << "const r1_i r1_cv_at = r1_cv_base + " << rowMajor(w, "r1_cv_x", inSpatial)
+       << ";\n";
+  };
+  tapMajor.input = [&](StringRef channel) {
+    auto input = cast<BlockArgument>(op.getInput());
+    return ("&" + KernelWriter::inputName(input.getArgNumber()) + "[r1_cv_at + (" + channel +
+            ") * " + w.index(inPlane) + "]")
+        .str();
+  };
+  // A pointwise convolution that reads every input position as its output
+  // position (one tap, strides 1, no pads) is a plain GEMM per image: B's
+  // row (channel) is a run of the input plane, so 16-byte runs of output
+  // positions stay inside one image when the plane is a multiple of 8.
+  bool pointwise = taps == 1 && inPlane == outPlane && outPlane % 8 == 0 &&
+                   llvm::all_of(dims, [](const WindowDim &dim) {
+                     return dim.stride == 1 && dim.padBegin == 0 && dim.padEnd == 0;
+                   });
+  if (auto input = dyn_cast<BlockArgument>(op.getInput()); input && pointwise)
+    p.addressB = [&, name = KernelWriter::inputName(input.getArgNumber())](StringRef row,
+                                                                           StringRef col) {
+      return ("&" + name + "[((" + col + ") / " + w.index(outPlane) + " * " + w.index(channels) +
+              " + r1_b * " + w.index(groupChannels) + " + " + row + ") * " + w.index(inPlane) +
+              " + (" + col + ") % " + w.index(outPlane) + "]")
+          .str();
+    };
+  // Both read straight from the kernel's parameters; pointwise ones are
+  // better served as the plain GEMM.
+  else if (isa<BlockArgument>(op.getWeight()) && isa<BlockArgument>(op.getInput()))
+    p.tapMajor = tapMajor;
   p.store = [&](StringRef indent, StringRef row, StringRef col, StringRef acc) {
     std::string filter = ("r1_b * " + w.index(groupFilters) + " + " + row).str();
     std::string value = acc.str();

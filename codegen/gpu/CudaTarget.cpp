@@ -27,14 +27,20 @@ R1_DEVICE unsigned short r1_f32_to_f16(float x) {
 template <typename T> R1_DEVICE T r1_shfl_xor(T v, int mask) {
   return __shfl_xor_sync(0xffffffffu, v, mask);
 }
+// The block's dynamic shared memory (the launch's shared bytes).
+#define R1_DYNAMIC_SHARED(name) extern __shared__ __attribute__((aligned(128))) unsigned char name[]
 )";
 
-// Fragment layouts of mma.m16n8k16 (PTX ISA, "Matrix Fragments for
-// mma.m16n8k16"): with g = lane / 4 and t = lane % 4, A's registers hold
-// rows g and g + 8 at columns 2t, 2t + 1 (and + 8); B's hold rows 2t, 2t + 1
-// (and + 8) of column g; C's four floats are rows g, g + 8 at columns 2t, 2t + 1.
+// The "matrix" section: the instructions themselves, on registers (what
+// the GPU simulator replaces with its lane-exact versions). Fragment
+// layouts of mma.m16n8k16 (PTX ISA, "Matrix Fragments for mma.m16n8k16"):
+// with g = lane / 4 and t = lane % 4, A's registers hold rows g and g + 8
+// at columns 2t, 2t + 1 (and + 8); B's hold rows 2t, 2t + 1 (and + 8) of
+// column g; C's four floats are rows g, g + 8 at columns 2t, 2t + 1. For
+// mma.m16n8k8 with TF32 inputs ("Matrix Fragments for mma.m16n8k8"), A's
+// registers hold rows g and g + 8 at columns t and t + 4, B's rows t and
+// t + 4 of column g; C is laid out as for m16n8k16.
 constexpr const char *kCudaMatrix = R"(
-// mma.sync.aligned.m16n8k16 with f32 accumulators: one warp, a 16x8 tile.
 #define R1_MMA_M 16
 #define R1_MMA_N 8
 #define R1_MMA_K 16
@@ -42,6 +48,63 @@ constexpr const char *kCudaMatrix = R"(
 struct r1_mma_acc { float v[4]; };
 R1_DEVICE int r1_mma_row(int lane, int i) { return (lane >> 2) + 8 * (i >> 1); }
 R1_DEVICE int r1_mma_col(int lane, int i) { return 2 * (lane & 3) + (i & 1); }
+R1_DEVICE void r1_mma_m16n8k16_f16(float (&c)[4], const unsigned (&a)[4], const unsigned *b) {
+  asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 "
+               "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+               : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+}
+R1_DEVICE void r1_mma_m16n8k16_bf16(float (&c)[4], const unsigned (&a)[4], const unsigned *b) {
+  asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
+               "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+               : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+}
+R1_DEVICE void r1_mma_m16n8k8_tf32(float (&c)[4], const unsigned (&a)[4], const unsigned *b) {
+  asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 "
+               "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+               : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+}
+// Values are rounded to TF32 (cvt.rna) once, as they are staged, not per
+// fragment load.
+R1_DEVICE float r1_round_tf32(float x) {
+  unsigned y;
+  asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(y) : "f"(x));
+  return __uint_as_float(y);
+}
+// A shared-memory address as the instructions take it: 32 bits, in bytes.
+typedef unsigned r1_shared_ptr;
+R1_DEVICE r1_shared_ptr r1_shared_address(const void *p) {
+  unsigned address;
+  asm("{ .reg .u64 r1_t; cvta.to.shared.u64 r1_t, %1; cvt.u32.u64 %0, r1_t; }"
+      : "=r"(address) : "l"(p));
+  return address;
+}
+// cp.async: 16 bytes, those past `bytes` zero-filled, so a tile's edge
+// costs no branch.
+R1_DEVICE void r1_cp_async16(r1_shared_ptr to, const void *from, int bytes) {
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" :: "r"(to), "l"(from), "r"(bytes));
+}
+R1_DEVICE void r1_cp_async_commit() { asm volatile("cp.async.commit_group;"); }
+template <int N> R1_DEVICE void r1_cp_async_wait() {
+  asm volatile("cp.async.wait_group %0;" :: "n"(N) : "memory");
+}
+R1_DEVICE void r1_ldmatrix_x4(unsigned (&r)[4], r1_shared_ptr row) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(row));
+}
+R1_DEVICE void r1_ldmatrix_x4_trans(unsigned (&r)[4], r1_shared_ptr row) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(row));
+}
+)";
+
+// The "fragments" section: the one-stage template's instruction tiles,
+// each lane gathering its fragment registers from the shared tiles as the
+// layouts above place them, then the instruction. The simulator keeps this
+// section, so its lane-exact instructions check these gathers.
+constexpr const char *kCudaFragments = R"(
 R1_DEVICE unsigned r1_pack2(unsigned short lo, unsigned short hi) {
   return (unsigned)lo | ((unsigned)hi << 16);
 }
@@ -60,30 +123,13 @@ R1_DEVICE void r1_mma_f16(r1_mma_acc &c, const unsigned short *as, int lda,
     const unsigned short *bs, int ldb, int lane) {
   unsigned a[4], b[2];
   r1_mma_fragments(a, b, as, lda, bs, ldb, lane);
-  asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 "
-               "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
-               : "+f"(c.v[0]), "+f"(c.v[1]), "+f"(c.v[2]), "+f"(c.v[3])
-               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+  r1_mma_m16n8k16_f16(c.v, a, b);
 }
 R1_DEVICE void r1_mma_bf16(r1_mma_acc &c, const unsigned short *as, int lda,
     const unsigned short *bs, int ldb, int lane) {
   unsigned a[4], b[2];
   r1_mma_fragments(a, b, as, lda, bs, ldb, lane);
-  asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
-               "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
-               : "+f"(c.v[0]), "+f"(c.v[1]), "+f"(c.v[2]), "+f"(c.v[3])
-               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
-}
-)"
-// mma.m16n8k8 with TF32 inputs ("Matrix Fragments for mma.m16n8k8"): A's
-// registers hold rows g and g + 8 at columns t and t + 4, B's rows t and
-// t + 4 of column g; C is laid out as for m16n8k16. Values are rounded to
-// TF32 (cvt.rna) once, as they are staged, not per fragment load.
-                                       R"(
-R1_DEVICE float r1_round_tf32(float x) {
-  unsigned y;
-  asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(y) : "f"(x));
-  return __uint_as_float(y);
+  r1_mma_m16n8k16_bf16(c.v, a, b);
 }
 R1_DEVICE void r1_mma_tf32(r1_mma_acc &c, const float *as, int lda,
     const float *bs, int ldb, int lane) {
@@ -92,17 +138,14 @@ R1_DEVICE void r1_mma_tf32(r1_mma_acc &c, const float *as, int lda,
                    __float_as_uint(as[g * lda + t + 4]),
                    __float_as_uint(as[(g + 8) * lda + t + 4])};
   unsigned b[2] = {__float_as_uint(bs[t * ldb + g]), __float_as_uint(bs[(t + 4) * ldb + g])};
-  asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 "
-               "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
-               : "+f"(c.v[0]), "+f"(c.v[1]), "+f"(c.v[2]), "+f"(c.v[3])
-               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+  r1_mma_m16n8k8_tf32(c.v, a, b);
 }
 )";
 
 } // namespace
 
 std::string CudaTarget::getPreamble() const {
-  return joinPreamble(kCudaBasics, getCommonPreamble(), kCudaMatrix);
+  return joinPreamble(kCudaBasics, getCommonPreamble(), kCudaMatrix, kCudaFragments);
 }
 
 std::optional<MatrixInstruction> CudaTarget::getMatrixInstruction(mlir::Type element) const {
@@ -111,11 +154,19 @@ std::optional<MatrixInstruction> CudaTarget::getMatrixInstruction(mlir::Type ele
   if (getDescription().getMatrixOp(element).empty())
     return std::nullopt;
   if (element.isF16())
-    return MatrixInstruction{
-        16, 8, 16, 4, "r1_mma_f16", "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32"};
+    return MatrixInstruction{16,           8,
+                             16,           4,
+                             "r1_mma_f16", "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32",
+                             "",           "r1_mma_m16n8k16_f16"};
   if (element.isBF16())
-    return MatrixInstruction{
-        16, 8, 16, 4, "r1_mma_bf16", "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32"};
+    return MatrixInstruction{16,
+                             8,
+                             16,
+                             4,
+                             "r1_mma_bf16",
+                             "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32",
+                             "",
+                             "r1_mma_m16n8k16_bf16"};
   if (element.isF32())
     return MatrixInstruction{16, 8, 8, 4, "r1_mma_tf32",
                              "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32",

@@ -14,8 +14,12 @@
 // rows ty + 16 i and columns tx + 16 j, so the final stores are coalesced.
 // `ffma_wide` is its 128 x 128 form (printWideFfmaGemm).
 //
-// Matrix instructions (`mma`, `mfma`: f16, bf16; f32 as TF32 when
-// allowed): warps over the block tile, a warp tile each, k in steps of the
+// `mma` with two or more stages (f16, bf16 on sm_80 to sm_90) is the
+// pipelined template of MmaGemmPrinter.cpp; AMD matrix cores (`mfma`) have
+// their own template, MfmaGemmPrinter.cpp.
+//
+// `mma` with one stage (f32 as TF32 when allowed): warps over the block
+// tile, a warp tile each, k in steps of the
 // variant's block_k (64 x 64, 32 x 32 and 32 today). A and B are staged as
 // stored (16-bit patterns; f32 values rounded to TF32 on the way) in
 // row-major shared tiles padded by 8 elements: element by element with
@@ -28,7 +32,7 @@
 // All apply the fused body to each accumulator on its way to memory.
 //
 //===----------------------------------------------------------------------===//
-#include "codegen/gpu/KernelWriter.h"
+#include "codegen/gpu/GemmTemplates.h"
 
 using namespace mlir;
 
@@ -79,20 +83,13 @@ void printVectorStage(KernelWriter &w, int64_t elements, int64_t threads, int64_
      << "    }\n";
 }
 
-/// The error for a variant the template cannot print: r1c-select-variants
-/// writes only variants the templates take.
-LogicalResult unprintable(Operation *at, r1k::GpuGemmAttr variant, StringRef needs) {
-  return at->emitOpError("has GPU GEMM variant ")
-         << variant << ", which the template cannot print (it needs " << needs << ")";
-}
-
 LogicalResult printFfmaGemm(KernelWriter &w, const GemmProblem &p, r1k::GpuGemmAttr variant,
                             Operation *at) {
   int64_t tm = variant.getThreadM(), tn = variant.getThreadN();
   int64_t bm = variant.getBlockM(), bn = variant.getBlockN();
   if (variant.getThreads() != 256 || bm != 16 * tm || bn != 16 * tn || variant.getBlockK() != 16 ||
       variant.getStages() != 1)
-    return unprintable(at, variant, "16 x 16 threads, k steps of 16, one stage");
+    return unprintableGemm(at, variant, "16 x 16 threads, k steps of 16, one stage");
   Type element = p.element;
   std::string type = KernelWriter::computeType(element);
   std::string storage = KernelWriter::storageType(element);
@@ -162,7 +159,7 @@ LogicalResult printWideFfmaGemm(KernelWriter &w, const GemmProblem &p, r1k::GpuG
   if (variant.getThreads() != 256 || variant.getBlockM() != 128 || variant.getBlockN() != 128 ||
       variant.getBlockK() != 8 || variant.getThreadM() != 8 || variant.getThreadN() != 8 ||
       variant.getStages() != 1)
-    return unprintable(at, variant, "128 x 128 tiles of 8 x 8 per thread, k steps of 8");
+    return unprintableGemm(at, variant, "128 x 128 tiles of 8 x 8 per thread, k steps of 8");
   Type element = p.element;
   raw_ostream &os = w.os;
   os << "  // FFMA tiles: 128 x 128 outputs per block, 8 x 8 per thread, k in steps of 8.\n"
@@ -231,9 +228,9 @@ LogicalResult printMatrixGemm(KernelWriter &w, const GemmProblem &p, const Matri
   if (threads != (bm / warpM) * warpsN * w.target.getWarpSize() || warpM % mi.m != 0 ||
       warpN % mi.n != 0 || bk % mi.k != 0 || (bm * bk) % threads != 0 || (bk * bn) % threads != 0 ||
       variant.getStages() != 1)
-    return unprintable(at, variant,
-                       "a warp per warp tile, whole instruction tiles, one stage, and staging "
-                       "loops that every thread runs as often");
+    return unprintableGemm(at, variant,
+                           "a warp per warp tile, whole instruction tiles, one stage, and staging "
+                           "loops that every thread runs as often");
   int64_t tilesM = warpM / mi.m, tilesN = warpN / mi.n;
   std::string storage = KernelWriter::storageType(p.element);
   // A tile of A (or B) lies inside its matrix when the tiles divide it:
@@ -329,6 +326,11 @@ LogicalResult printMatrixGemm(KernelWriter &w, const GemmProblem &p, const Matri
 
 } // namespace
 
+LogicalResult unprintableGemm(Operation *at, r1k::GpuGemmAttr variant, StringRef needs) {
+  return at->emitOpError("has GPU GEMM variant ")
+         << variant << ", which the template cannot print (it needs " << needs << ")";
+}
+
 LogicalResult printGemm(KernelWriter &w, const GemmProblem &p) {
   Operation *at = w.anchor ? w.anchor : w.kernel.getOperation();
   int64_t rowBlocks = KernelWriter::blocksFor(p.m, 64);
@@ -359,6 +361,10 @@ LogicalResult printGemm(KernelWriter &w, const GemmProblem &p) {
     return at->emitOpError("has GPU GEMM variant ")
            << variant << ", but " << w.target.getArch() << " has no matrix instruction for "
            << p.element;
+  if (variant.getInstruction() == r1k::GpuGemmInstruction::mma && variant.getStages() > 1)
+    return printPipelinedMmaGemm(w, p, *mi, variant, at);
+  if (variant.getInstruction() == r1k::GpuGemmInstruction::mfma)
+    return printMfmaGemm(w, p, *mi, variant, at);
   return printMatrixGemm(w, p, *mi, variant, at);
 }
 

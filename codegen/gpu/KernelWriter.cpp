@@ -349,6 +349,24 @@ LogicalResult KernelWriter::printStore(StringRef indent, StringRef anchorValue,
   return success();
 }
 
+LogicalResult KernelWriter::printStorePair(StringRef indent, StringRef anchorValue,
+                                           StringRef nextAnchorValue, StringRef outIndex) {
+  Type element = resultType().getElementType();
+  if (storageBytes(element) != 2) {
+    if (failed(printStore(indent, anchorValue, outIndex)))
+      return failure();
+    return printStore(indent, nextAnchorValue, ("(" + outIndex + ") + 1").str());
+  }
+  std::string first, second;
+  if (failed(printBody(indent, anchorValue, outIndex, first)) ||
+      failed(printBody(indent, nextAnchorValue, ("(" + outIndex + ") + 1").str(), second)))
+    return failure();
+  os << indent << "*reinterpret_cast<unsigned *>(&" << resultName(0) << "[" << outIndex
+     << "]) = (unsigned)" << toStorage(element, first) << " | ((unsigned)"
+     << toStorage(element, second) << " << 16);\n";
+  return success();
+}
+
 void KernelWriter::printWarpReduce(StringRef indent, StringRef var, const Combine &combine) {
   os << indent << "for (int r1_m = R1_WARP / 2; r1_m > 0; r1_m >>= 1)\n"
      << indent << "  " << var << " = " << combine(var, ("r1_shfl_xor(" + var + ", r1_m)").str())

@@ -20,6 +20,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <functional>
+#include <optional>
 #include <vector>
 
 namespace r1c::gpu {
@@ -115,6 +116,12 @@ public:
   /// printBody, then stores the result into result 0 at `outIndex`.
   mlir::LogicalResult printStore(llvm::StringRef indent, llvm::StringRef anchorValue,
                                  llvm::StringRef outIndex);
+  /// printStore at `outIndex` and the element after it, whose anchor values
+  /// are `anchorValue` and `nextAnchorValue`: one 32-bit store of both when
+  /// result 0 has 16-bit elements (`outIndex` must then be even), two
+  /// stores otherwise.
+  mlir::LogicalResult printStorePair(llvm::StringRef indent, llvm::StringRef anchorValue,
+                                     llvm::StringRef nextAnchorValue, llvm::StringRef outIndex);
   /// The element type and shape of the kernel's result 0.
   mlir::RankedTensorType resultType(unsigned index = 0);
 
@@ -183,12 +190,53 @@ struct GemmProblem {
   /// convolution's gathered patches); null otherwise. Staging may then move
   /// a row's elements in 16-byte vectors.
   std::function<std::string(llvm::StringRef row, llvm::StringRef col)> addressA, addressB;
+  /// A convolution that a template may run with K ordered (tap, channel)
+  /// rather than as stored, (channel, tap): when its K steps are whole
+  /// runs of channels, every element of a step lies in one tap, so the
+  /// tap's window coordinates and bounds are worked out once per step and
+  /// column instead of per element, and a patch element is one load at a
+  /// fixed distance from the last.
+  struct TapMajor {
+    /// Input channels per group, and taps per channel (K = channels taps).
+    int64_t channels = 0, taps = 0;
+    /// The address of weight W[f][channel][tap] of the group (A's
+    /// element); filters lie `k` elements apart.
+    std::function<std::string(llvm::StringRef f, llvm::StringRef channel, llvm::StringRef tap)>
+        weight;
+    /// Statements run once per thread for output column `col` (image and
+    /// output position).
+    std::function<void(llvm::raw_ostream &, llvm::StringRef indent, llvm::StringRef col)> column;
+    /// Statements for tap `tap` at that column: `r1_cv_ok` says whether the
+    /// tap reads inside the input, `r1_cv_at` is the input offset of its
+    /// channel 0.
+    std::function<void(llvm::raw_ostream &, llvm::StringRef indent, llvm::StringRef tap)> tap;
+    /// The address of the input element of channel `channel` at that tap;
+    /// channels lie `channelStride` elements apart.
+    std::function<std::string(llvm::StringRef channel)> input;
+    int64_t channelStride = 0;
+    /// Elements of the whole input, from the address of input channel 0 at
+    /// offset 0 (r1_cv_at = 0, the first image).
+    int64_t inputElements = 0;
+  };
+  std::optional<TapMajor> tapMajor;
   /// Statements that store the fp32 (or f64) accumulator `acc` of C[row][col].
   std::function<mlir::LogicalResult(llvm::StringRef indent, llvm::StringRef row,
                                     llvm::StringRef col, llvm::StringRef acc)>
       store;
+  /// The same for C[row][col] and C[row][col + 1] at once (`col` even and
+  /// both inside C), where the result is stored in pairs; null otherwise.
+  std::function<mlir::LogicalResult(llvm::StringRef indent, llvm::StringRef row,
+                                    llvm::StringRef col, llvm::StringRef acc,
+                                    llvm::StringRef nextAcc)>
+      storePair;
 };
 mlir::LogicalResult printGemm(KernelWriter &w, const GemmProblem &problem);
+
+/// printGemm's template for AMD matrix cores (`mfma`, MfmaGemmPrinter.cpp):
+/// `instruction` is the target's register-level MFMA.
+mlir::LogicalResult printMfmaGemm(KernelWriter &w, const GemmProblem &problem,
+                                  const MatrixInstruction &instruction,
+                                  mlir::r1k::GpuGemmAttr variant, mlir::Operation *at);
 
 } // namespace r1c::gpu
 

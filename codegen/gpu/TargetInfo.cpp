@@ -12,10 +12,14 @@ std::unique_ptr<TargetInfo> createTargetInfo(mlir::r1k::TargetAttr description) 
   return std::make_unique<HipTarget>(description);
 }
 
-std::string joinPreamble(llvm::StringRef target, llvm::StringRef common, llvm::StringRef matrix) {
-  return ("// r1c section: target\n" + target + "// r1c section: common\n" + common +
-          "// r1c section: matrix\n" + matrix)
-      .str();
+std::string joinPreamble(llvm::StringRef target, llvm::StringRef common, llvm::StringRef matrix,
+                         llvm::StringRef fragments) {
+  std::string text = ("// r1c section: target\n" + target + "// r1c section: common\n" + common +
+                      "// r1c section: matrix\n" + matrix)
+                         .str();
+  if (!fragments.empty())
+    text += ("// r1c section: fragments\n" + fragments).str();
+  return text;
 }
 
 std::string getCommonPreamble() {

@@ -34,16 +34,26 @@ namespace r1c::gpu {
 /// B (k x n, row-major, row stride ldb) into the warp's m x n accumulator
 /// tile. Lane `lane` holds `accumulators` floats of it, `acc.v[i]` being
 /// element (r1_mma_row(lane, i), r1_mma_col(lane, i)).
+///
+/// AMD's (HipTarget) is the instruction alone, on registers:
+///   void F(r1_mfma_acc &acc, unsigned a0, unsigned a1, unsigned b0, unsigned b1)
+/// adds one v_mfma_f32_32x32x8 of the lane's operand registers into the
+/// wave's 32 x 32 accumulator tile; the template (MfmaGemmPrinter.cpp)
+/// gathers the operands and places the accumulators as the ISA lays them out.
 struct MatrixInstruction {
   int m, n, k;
   int accumulators;
-  /// The preamble's device function, e.g. "r1_mma_f16".
+  /// The preamble's device function, e.g. "r1_mma_f16" or "r1_mfma_f16".
   std::string function;
   /// The hardware instruction, for comments in the printed source.
   std::string instruction;
   /// A preamble function each value passes through as it is staged in
   /// shared memory ("r1_round_tf32"), or empty to stage values as stored.
   std::string stageConversion = "";
+  /// The preamble's function of one instruction on fragment registers
+  /// ("r1_mma_m16n8k16_f16"), for templates that load fragments
+  /// themselves; empty where the target has none.
+  std::string fragmentFunction = "";
 };
 
 /// Which in-process compiler builds a target's source.
@@ -126,10 +136,12 @@ public:
 /// r1_shfl_xor.
 std::string getCommonPreamble();
 
-/// A preamble from its three parts, each after a `// r1c section: NAME`
-/// line (target, common, matrix), so tools that run printed kernels some
-/// other way can swap the target's parts for their own.
-std::string joinPreamble(llvm::StringRef target, llvm::StringRef common, llvm::StringRef matrix);
+/// A preamble from its parts, each after a `// r1c section: NAME` line
+/// (target, common, matrix and, where a target has one, fragments), so
+/// tools that run printed kernels some other way can swap the target's
+/// instructions (target, matrix) for their own and keep the rest.
+std::string joinPreamble(llvm::StringRef target, llvm::StringRef common, llvm::StringRef matrix,
+                         llvm::StringRef fragments = "");
 
 /// The architectures r1c compiles for, in the order --help lists them.
 llvm::ArrayRef<llvm::StringRef> getSupportedGpuArchs();

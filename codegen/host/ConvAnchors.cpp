@@ -79,7 +79,7 @@ struct Converter {
   void store(llvm::Value *value, llvm::Value *base, llvm::Value *offset) {
     llvm::Type *type = getScalarType(kb.b.getContext(), element);
     if (element != acc)
-      value = kb.b.CreateFPTrunc(value, type);
+      value = emitFloatTruncate(kb.b, value, type);
     scopes.mark(kb.b.CreateStore(value, kb.b.CreateGEP(type, base, offset)), /*isResult=*/true);
   }
 };

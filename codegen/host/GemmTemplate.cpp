@@ -180,7 +180,7 @@ void GemmEmitter::storeVector(llvm::Value *value, llvm::Value *pointer, int64_t 
                               int64_t width) {
   width = width ? width : variant.getVector();
   if (storage != f32)
-    value = b.CreateFPTrunc(value, llvm::FixedVectorType::get(storage, width));
+    value = emitFloatTruncate(b, value, llvm::FixedVectorType::get(storage, width));
   llvm::Align align(storage->getPrimitiveSizeInBits() / 8);
   if (lanes >= width)
     b.CreateAlignedStore(value, pointer, align);

@@ -71,20 +71,28 @@ struct FloatMath {
 } // namespace
 
 llvm::Value *emitFloatTruncate(IRBuilder<> &b, llvm::Value *x, llvm::Type *target) {
-  if (!target->isBFloatTy())
+  if (!target->getScalarType()->isBFloatTy())
     return b.CreateFPTrunc(x, target);
   // Rounded to nearest even by integer arithmetic on the f32 bits: LLVM's
-  // fptrunc to bfloat becomes a call into a runtime library that loaded
-  // host code cannot count on.
-  llvm::Type *f32 = b.getFloatTy();
+  // fptrunc to bfloat becomes a call into a runtime library
+  // (__truncsfbf2) that loaded host code cannot count on. Scalars and
+  // vectors alike.
+  auto shaped = [&](llvm::Type *scalar) -> llvm::Type * {
+    if (auto *vector = dyn_cast<llvm::VectorType>(x->getType()))
+      return llvm::VectorType::get(scalar, vector->getElementCount());
+    return scalar;
+  };
+  llvm::Type *f32 = shaped(b.getFloatTy());
+  llvm::Type *i32 = shaped(b.getInt32Ty()), *i16 = shaped(b.getInt16Ty());
   if (x->getType() != f32)
     x = b.CreateFPTrunc(x, f32);
-  llvm::Value *bits = b.CreateBitCast(x, b.getInt32Ty());
-  llvm::Value *lsb = b.CreateAnd(b.CreateLShr(bits, 16), b.getInt32(1));
-  llvm::Value *rounded = b.CreateAdd(bits, b.CreateAdd(b.getInt32(0x7FFF), lsb));
-  llvm::Value *high = b.CreateTrunc(b.CreateLShr(rounded, 16), b.getInt16Ty());
+  auto word = [&](uint32_t value) { return llvm::ConstantInt::get(i32, value); };
+  llvm::Value *bits = b.CreateBitCast(x, i32);
+  llvm::Value *lsb = b.CreateAnd(b.CreateLShr(bits, word(16)), word(1));
+  llvm::Value *rounded = b.CreateAdd(bits, b.CreateAdd(word(0x7FFF), lsb));
+  llvm::Value *high = b.CreateTrunc(b.CreateLShr(rounded, word(16)), i16);
   llvm::Value *isNaN = b.CreateFCmpUNO(x, x);
-  return b.CreateBitCast(b.CreateSelect(isNaN, b.getInt16(0x7FC0), high), target);
+  return b.CreateBitCast(b.CreateSelect(isNaN, llvm::ConstantInt::get(i16, 0x7FC0), high), target);
 }
 
 namespace {

@@ -49,6 +49,7 @@ struct CudaSymbols {
   CUresult (*cuModuleLoadData)(CUmodule *, const void *);
   CUresult (*cuModuleUnload)(CUmodule);
   CUresult (*cuModuleGetFunction)(CUfunction *, CUmodule, const char *);
+  CUresult (*cuFuncSetAttribute)(CUfunction, int, int);
   CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned,
                              unsigned, unsigned, CUstream, void **, void **);
   CUresult (*cuGetErrorName)(CUresult, const char **);
@@ -124,6 +125,14 @@ public:
   r1rt_status_t getFunction(void *module, const char *symbol, void **function) override {
     return check("cuModuleGetFunction",
                  cu.cuModuleGetFunction(reinterpret_cast<CUfunction *>(function), module, symbol));
+  }
+  r1rt_status_t allowSharedBytes(void *function, uint32_t bytes) override {
+    constexpr uint32_t kWithoutAsking = 48 * 1024;
+    constexpr int kMaxDynamicSharedSizeBytes = 8; // CU_FUNC_ATTRIBUTE_...
+    if (bytes <= kWithoutAsking)
+      return nullptr;
+    return check("cuFuncSetAttribute",
+                 cu.cuFuncSetAttribute(function, kMaxDynamicSharedSizeBytes, int(bytes)));
   }
   void unloadModule(void *module) override { cu.cuModuleUnload(module); }
 
@@ -230,6 +239,7 @@ r1rt_status_t loadCudaDriver(std::unique_ptr<GpuDriver> &driver) {
   need("cuModuleLoadData", cu.cuModuleLoadData);
   need("cuModuleUnload", cu.cuModuleUnload);
   need("cuModuleGetFunction", cu.cuModuleGetFunction);
+  need("cuFuncSetAttribute", cu.cuFuncSetAttribute);
   need("cuLaunchKernel", cu.cuLaunchKernel);
   need("cuGetErrorName", cu.cuGetErrorName);
   need("cuGetErrorString", cu.cuGetErrorString);

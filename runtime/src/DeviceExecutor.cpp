@@ -284,6 +284,16 @@ r1rt_status_t loadModules(DeviceExecutor &executor, bool fromPtx, bool &wrongDev
       return prefixError("kernel " + quoted(module.symbol), status);
     executor.functions.push_back(function);
   }
+  // Launches with more dynamic shared memory than a device allows by
+  // default (CUDA: 48 KB) are allowed theirs, once per function.
+  std::vector<uint32_t> sharedBytes(executor.functions.size(), 0);
+  for (const DeviceEntry &entry : executor.code.entries)
+    for (const DeviceLaunch &launch : entry.launches)
+      sharedBytes[launch.module] = std::max(sharedBytes[launch.module], launch.sharedBytes);
+  for (size_t i = 0; i < sharedBytes.size(); ++i)
+    if (r1rt_status_t status =
+            executor.driver->allowSharedBytes(executor.functions[i], sharedBytes[i]))
+      return prefixError("kernel " + quoted(executor.code.modules[i].symbol), status);
   return nullptr;
 }
 

@@ -41,6 +41,10 @@ public:
   // image is for another GPU, `*wrongDevice` is set and the status says so.
   virtual r1rt_status_t loadModule(const void *image, void **module, bool *wrongDevice) = 0;
   virtual r1rt_status_t getFunction(void *module, const char *symbol, void **function) = 0;
+  // Lets `function` be launched with `bytes` of dynamic shared memory, past
+  // the 48 KB that CUDA allows without asking (a no-op where nothing
+  // needs asking).
+  virtual r1rt_status_t allowSharedBytes(void *function, uint32_t bytes) = 0;
   virtual void unloadModule(void *module) = 0;
 
   virtual r1rt_status_t allocate(size_t bytes, DevicePointer *pointer) = 0;

@@ -131,6 +131,8 @@ public:
     return check("hipMemcpyDtoHAsync",
                  hip.hipMemcpyDtoHAsync(target, toPointer(source), bytes, stream));
   }
+  // AMD's LDS (64 KB on gfx90a and gfx942) takes no opt-in.
+  r1rt_status_t allowSharedBytes(void *, uint32_t) override { return nullptr; }
   r1rt_status_t launch(void *function, const uint32_t grid[3], const uint32_t block[3],
                        uint32_t sharedBytes, void **params) override {
     return check("hipModuleLaunchKernel",

@@ -8,7 +8,8 @@ Input is a directory written by `r1c MODEL.onnx --target=ARCH --emit=kernels
 from the kernel's content, so the same name in several files is the same
 kernel) gets, with C linkage:
 
-  void r1sim_NAME(const unsigned grid[3], const unsigned block[3], void **params);
+  void r1sim_NAME(const unsigned grid[3], const unsigned block[3], unsigned shared,
+                  void **params);  // shared: dynamic shared memory bytes
   const unsigned r1sim_NAME_argc;         // how many entries params has
   const unsigned r1sim_NAME_block_limit;  // its __launch_bounds__
 
@@ -79,9 +80,10 @@ def generate(kernel_dir, arch):
             raise BuildError(f"{path} defines {name}, but the launch list names {symbol}")
         # Every kernel of a target is printed with the same preamble; one
         # copy serves them all.
+        shared_text = parts["common"] + parts.get("fragments", "")
         if common is None:
-            common, common_from = parts["common"], path
-        elif parts["common"] != common:
+            common, common_from = shared_text, path
+        elif shared_text != common:
             raise BuildError(f"{path} and {common_from} print different 'common' sections")
         bound = re.search(r"__launch_bounds__\((\d+)\)", parts["kernel"])
         kernels[symbol] = (parts["kernel"], int(bound.group(1)))
@@ -99,7 +101,8 @@ def generate(kernel_dir, arch):
     for symbol, (_, bound) in kernels.items():
         lines.append(
             f"R1SIM_EXPORT void r1sim_{symbol}(const unsigned grid[3], const unsigned block[3], "
-            f"void **params) {{\n  simt::launchKernel({symbol}, grid, block, params);\n}}\n"
+            f"unsigned shared, void **params) {{\n"
+            f"  simt::launchKernel({symbol}, grid, block, shared, params);\n}}\n"
             f"R1SIM_EXPORT const unsigned r1sim_{symbol}_argc = simt::arity({symbol});\n"
             f"R1SIM_EXPORT const unsigned r1sim_{symbol}_block_limit = {bound};")
     return "\n".join(lines) + "\n", len(kernels)

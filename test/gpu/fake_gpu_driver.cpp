@@ -168,7 +168,8 @@ Device readDevice() {
   return device;
 }
 
-using Launcher = void (*)(const unsigned grid[3], const unsigned block[3], void **params);
+using Launcher = void (*)(const unsigned grid[3], const unsigned block[3], unsigned sharedBytes,
+                          void **params);
 
 struct Module;
 
@@ -178,6 +179,9 @@ struct Function {
   Launcher launch;
   unsigned argc;
   unsigned blockLimit; // 0: not recorded
+  /// Dynamic shared memory a launch may ask for: 48 KB on CUDA unless
+  /// cuFuncSetAttribute raised it, 64 KB (the LDS) on HIP.
+  unsigned sharedLimit;
 };
 
 struct Module {
@@ -193,6 +197,7 @@ struct Launch {
   const Function *function;
   Launcher launch;
   unsigned grid[3], block[3];
+  unsigned sharedBytes;
   std::vector<uint64_t> args;
 };
 
@@ -669,8 +674,9 @@ Result getFunction(Api api, const char *call, Function **out, Module *module, co
     std::fprintf(stderr, "r1c fake GPU: %s\n", why.c_str());
     return fail(api, call, NotFound, why.c_str());
   }
-  auto function =
-      std::make_unique<Function>(Function{module, name, launch, *argc, limit ? *limit : 0});
+  unsigned sharedLimit = (api == Api::Cuda ? 48 : 64) * 1024;
+  auto function = std::make_unique<Function>(
+      Function{module, name, launch, *argc, limit ? *limit : 0, sharedLimit});
   *out = function.get();
   state().functions.insert(function.get());
   module->functions[name] = std::move(function);
@@ -683,7 +689,7 @@ void run(const Launch &launch) {
   std::vector<void *> params(launch.args.size());
   for (size_t i = 0; i < params.size(); ++i)
     params[i] = const_cast<uint64_t *>(&launch.args[i]);
-  launch.launch(launch.grid, launch.block, params.data());
+  launch.launch(launch.grid, launch.block, launch.sharedBytes, params.data());
 }
 
 Result launchKernel(Api api, const char *call, Function *function, const unsigned grid[3],
@@ -702,14 +708,20 @@ Result launchKernel(Api api, const char *call, Function *function, const unsigne
   unsigned threads = block[0] * block[1] * block[2];
   if (!grid[0] || !grid[1] || !grid[2] || !block[0] || !block[1] || !block[2] ||
       grid[0] > 0x7fffffffu || grid[1] > 65535 || grid[2] > 65535 || block[0] > 1024 ||
-      block[1] > 1024 || block[2] > 64 || threads > 1024 || sharedBytes > 48 * 1024)
-    return fail(api, call, InvalidValue, "grid, block or shared memory out of range");
+      block[1] > 1024 || block[2] > 64 || threads > 1024)
+    return fail(api, call, InvalidValue, "grid or block out of range");
+  if (sharedBytes > function->sharedLimit)
+    return fail(api, call, InvalidValue,
+                api == Api::Cuda ? "more dynamic shared memory than the function allows "
+                                   "(cuFuncSetAttribute raises the 48 KB default)"
+                                 : "more dynamic shared memory than the 64 KB LDS");
   if (function->blockLimit && threads > function->blockLimit)
     return fail(api, call, LaunchOutOfResources, "more threads than the kernel's launch bounds");
   Launch launch{function,
                 function->launch,
                 {grid[0], grid[1], grid[2]},
                 {block[0], block[1], block[2]},
+                sharedBytes,
                 std::vector<uint64_t>(function->argc)};
   for (unsigned i = 0; i < function->argc; ++i)
     std::memcpy(&launch.args[i], params[i], sizeof(uint64_t));
@@ -1069,6 +1081,23 @@ R1_EXPORT CUresult cuModuleGetFunction(Function **function, Module *module, cons
   if (Result result = cudaContext("cuModuleGetFunction"))
     return result;
   return getFunction(Api::Cuda, "cuModuleGetFunction", function, module, name);
+}
+
+/// CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, up to sm_90's 227 KB;
+/// other attributes are not used by the runtime.
+R1_EXPORT CUresult cuFuncSetAttribute(Function *function, int attribute, int value) {
+  LOCKED;
+  if (Result result = cudaContext("cuFuncSetAttribute"))
+    return result;
+  if (!liveFunction(function))
+    return fail(Api::Cuda, "cuFuncSetAttribute", InvalidHandle,
+                "not a function of a loaded module");
+  constexpr int kMaxDynamicSharedSizeBytes = 8;
+  if (attribute != kMaxDynamicSharedSizeBytes || value < 0 || value > 227 * 1024)
+    return fail(Api::Cuda, "cuFuncSetAttribute", InvalidValue,
+                "only the dynamic shared memory limit, up to 227 KB, is supported here");
+  function->sharedLimit = unsigned(value);
+  return Success;
 }
 
 R1_EXPORT CUresult cuLaunchKernel(Function *function, unsigned gx, unsigned gy, unsigned gz,

@@ -11,16 +11,19 @@ those from the artifact's weights); `ranges` bounds random inputs (integers:
 HEADER = '<ir_version: 8, opset_import: ["" : {opset}]>\n'
 
 
-def case(name, body, ranges=None, options=(), tf32_inputs=(), opset=17, onnx_reference=False):
+def case(name, body, ranges=None, options=(), tf32_inputs=(), opset=17, onnx_reference=False,
+         slow=False):
     """`options` go to r1c. `tf32_inputs` name inputs that the kernels
     round to TF32 (--tf32): the reference sees them rounded, and only
     targets with TF32 (sm_XX) run the case. `opset`: the model's, 17 unless
     an op needs a later one. `onnx_reference`: check against ONNX's reference
     implementation instead of ONNX Runtime, where the two differ or ONNX
-    Runtime lacks a kernel."""
+    Runtime lacks a kernel. `slow`: a case whose grid must fill a whole GPU
+    to get its variant (minutes on the CPU); run only when named or with
+    simulate_kernels.py --slow, not by the test suite."""
     return {"name": name, "model": HEADER.format(opset=opset) + body, "ranges": ranges or {},
             "options": list(options), "tf32_inputs": list(tf32_inputs),
-            "onnx_reference": onnx_reference}
+            "onnx_reference": onnx_reference, "slow": slow}
 
 
 CASES = [
@@ -113,6 +116,39 @@ g (float16[128, 64] x, float16[64, 128] w, float16[128] b, float16[2, 64, 96] bx
   y = Add (m, b)
   by = MatMul (bx, bw)
 }"""),
+    # The pipelined template's edges: K (40) a multiple of 8 but not of the
+    # 32-wide steps, and M (50) and N (72) not multiples of the tile, so
+    # cp.async zero-fills chunks past each edge.
+    case("matmul_half_pipeline_edges", """
+g (float16[2, 50, 40] x, float16[40, 72] w) => (float16[2, 50, 72] y) {
+  y = MatMul (x, w)
+}"""),
+    # Enough 128 x 256 tiles to fill the GPU (a batch of 132): the
+    # pipelined template's largest tile, 8 warps of 64 x 64.
+    case("matmul_half_tile_128x256", """
+g (float16[132, 128, 64] x, float16[132, 64, 256] w) => (float16[132, 128, 256] y) {
+  y = MatMul (x, w)
+}""", slow=True),
+    # Too few tiles for the GPU's compute units: K (1024) split in slices
+    # whose partial products a second launch sums, per batch, before the
+    # fused bias and Relu; rows and columns not whole tiles.
+    case("matmul_half_split_k", """
+g (float16[2, 40, 1024] x, float16[2, 1024, 48] w, float16[48] b) => (float16[2, 40, 48] y) {
+  m = MatMul (x, w)
+  a = Add (m, b)
+  y = Relu (a)
+}"""),
+    # bfloat16 on the matrix instructions: a batch against one B (80 rows,
+    # not whole tiles) with a bias, and a (tap, channel) convolution.
+    case("matmul_bfloat16", """
+g (bfloat16[2, 40, 64] x, bfloat16[64, 48] w, bfloat16[48] b) => (bfloat16[2, 40, 48] y) {
+  m = MatMul (x, w)
+  y = Add (m, b)
+}"""),
+    case("conv_bfloat16", """
+g (bfloat16[1, 32, 6, 6] x, bfloat16[64, 32, 3, 3] w) => (bfloat16[1, 64, 6, 6] y) {
+  y = Conv <pads = [1, 1, 1, 1]> (x, w)
+}"""),
     case("matmul_double", """
 g (double[20, 30] x, double[30, 17] w) => (double[20, 17] y, double[20, 1] z) {
   y = MatMul (x, w)
@@ -137,6 +173,21 @@ g (float16[1, 8, 9, 9] x, float16[20, 8, 3, 3] w, float16[20] b) => (float16[1, 
     case("conv_half_whole_weight_tiles", """
 g (float16[1, 32, 6, 6] x, float16[64, 32, 3, 3] w) => (float16[1, 64, 6, 6] y) {
   y = Conv <pads = [1, 1, 1, 1]> (x, w)
+}"""),
+    # K run as (tap, channel), 64 channels a group being whole 32-wide K
+    # steps: grouped, strided and dilated, with 40 filters a group and 72
+    # output columns, neither whole tiles.
+    case("conv_half_tap_major", """
+g (float16[2, 128, 7, 9] x, float16[80, 64, 3, 3] w) => (float16[2, 80, 4, 9] y) {
+  y = Conv <group = 2, strides = [2, 1], dilations = [1, 2], pads = [1, 2, 1, 2]> (x, w)
+}"""),
+    # A pointwise convolution is a GEMM per image: its patches are runs of
+    # the input planes (8 x 8 here), staged 16 bytes at a time; grouped,
+    # two images, a fused bias and Relu.
+    case("conv_half_pointwise", """
+g (float16[2, 64, 8, 8] x, float16[48, 32, 1, 1] w, float16[48] b) => (float16[2, 48, 8, 8] y) {
+  c = Conv <group = 2> (x, w, b)
+  y = Relu (c)
 }"""),
     # f32 products on TF32 tensor cores (--tf32): odd sizes, k not a
     # multiple of the instruction's 8, a fused bias that stays f32.

@@ -5,13 +5,14 @@
 // markers); the "common" section and the kernels compile as printed.
 //
 // Define R1_SIM_WARP as 32 (CUDA: mma.sync m16n8k16 fragments) or 64 (HIP:
-// v_mfma_f32_32x32x8 fragments) before including it. The matrix functions
-// of the printed kernels today (r1_mma_f16 and kin) compute each lane's
-// accumulators from the whole tiles in shared memory, at the places
-// r1_mma_row and r1_mma_col give, so the templates' tiling, staging and
-// epilogue are checked. warp_matrix.h, included at the end, has the
-// instructions themselves lane by lane (mma.sync, ldmatrix, cp.async,
-// v_mfma), where a wrong register layout gives a wrong product.
+// v_mfma_f32_32x32x8 fragments) before including it. warp_matrix.h,
+// included at the end, has the instructions lane by lane (mma.sync
+// m16n8k16 and m16n8k8, ldmatrix, cp.async, v_mfma), where a wrong register
+// layout gives a wrong product. Every matrix instruction the printed
+// kernels issue runs on it: the CUDA preamble's r1_ldmatrix_x4,
+// r1_cp_async16, r1_mma_m16n8k16_f16 and kin (its "fragments" section,
+// which gathers the one-stage template's registers, compiles as printed),
+// and HIP's MFMA on operand registers (r1_mfma_f16, r1_mfma_bf16).
 #ifndef R1C_TEST_GPU_SIMT_H
 #define R1C_TEST_GPU_SIMT_H
 
@@ -19,6 +20,8 @@
 #include <barrier>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <math.h>
@@ -62,6 +65,8 @@ struct Block {
 
 inline Block *block = nullptr;
 inline thread_local dim3 thread;
+/// The running block's dynamic shared memory.
+inline unsigned char *dynamicShared = nullptr;
 
 template <typename T> T shuffleXor(T value, int mask) {
   static_assert(sizeof(T) <= sizeof(uint64_t), "shuffles move up to 8 bytes");
@@ -91,15 +96,23 @@ inline void __syncthreads() { simt::block->barrier.arrive_and_wait(); }
 
 namespace simt {
 
-/// Runs `kernel` (bound to its arguments) over the whole grid. Launches from
-/// several host threads take turns: the grid coordinates and the shared
-/// memory (function statics) are process-wide.
-inline void launch(dim3 grid, dim3 threads, const std::function<void()> &kernel) {
+/// Runs `kernel` (bound to its arguments) over the whole grid, each block
+/// with `sharedBytes` of dynamic shared memory. Launches from several host
+/// threads take turns: the grid coordinates and the shared memory
+/// (function statics) are process-wide.
+inline void launch(dim3 grid, dim3 threads, const std::function<void()> &kernel,
+                   unsigned sharedBytes = 0) {
   static std::mutex oneAtATime;
   std::lock_guard<std::mutex> lock(oneAtATime);
   gridDim = grid;
   blockDim = threads;
   int count = threads.x * threads.y * threads.z;
+  // Not cleared between blocks, as on the GPU: a kernel that reads before
+  // it writes reads what an earlier block left.
+  std::unique_ptr<unsigned char[], void (*)(void *)> shared(
+      static_cast<unsigned char *>(std::aligned_alloc(128, (sharedBytes + 127) / 128 * 128 + 128)),
+      std::free);
+  dynamicShared = shared.get();
   for (unsigned z = 0; z < grid.z; ++z)
     for (unsigned y = 0; y < grid.y; ++y)
       for (unsigned x = 0; x < grid.x; ++x) {
@@ -123,20 +136,21 @@ inline void launch(dim3 grid, dim3 threads, const std::function<void()> &kernel)
 }
 
 template <typename... Args, size_t... I>
-void launchWithParams(void (*kernel)(Args...), dim3 grid, dim3 threads, void **params,
-                      std::index_sequence<I...>) {
+void launchWithParams(void (*kernel)(Args...), dim3 grid, dim3 threads, unsigned sharedBytes,
+                      void **params, std::index_sequence<I...>) {
   std::tuple<std::remove_cv_t<Args>...> values;
   (std::memcpy(&std::get<I>(values), params[I], sizeof(Args)), ...);
-  launch(grid, threads, [&] { std::apply(kernel, values); });
+  launch(
+      grid, threads, [&] { std::apply(kernel, values); }, sharedBytes);
 }
 
 /// Runs `kernel` as cuLaunchKernel and hipModuleLaunchKernel do: `params[i]`
 /// points at the value of the kernel's i-th argument, read once here.
 template <typename... Args>
 void launchKernel(void (*kernel)(Args...), const unsigned grid[3], const unsigned threads[3],
-                  void **params) {
+                  unsigned sharedBytes, void **params) {
   launchWithParams(kernel, {grid[0], grid[1], grid[2]}, {threads[0], threads[1], threads[2]},
-                   params, std::index_sequence_for<Args...>());
+                   sharedBytes, params, std::index_sequence_for<Args...>());
 }
 
 /// The number of arguments `kernel` takes (what a launch's `params` holds).
@@ -154,6 +168,7 @@ static inline unsigned short r1_f32_to_f16(float x) {
   return __builtin_bit_cast(unsigned short, (_Float16)x);
 }
 template <typename T> static inline T r1_shfl_xor(T v, int mask) { return simt::shuffleXor(v, mask); }
+#define R1_DYNAMIC_SHARED(name) unsigned char *const name = simt::dynamicShared
 // atomicCAS of CUDA and HIP, for 4- and 8-byte words: returns the word as
 // it was, and stores `desired` only if that was `expected`.
 template <typename T> static inline T atomicCAS(T *word, T expected, T desired) {
@@ -163,12 +178,6 @@ template <typename T> static inline T atomicCAS(T *word, T expected, T desired) 
 }
 
 // The "matrix" section.
-static inline float r1_sim_bf16(unsigned short x) {
-  uint32_t bits = uint32_t(x) << 16;
-  float value;
-  std::memcpy(&value, &bits, 4);
-  return value;
-}
 #if R1_SIM_WARP == 32
 #define R1_MMA_M 16
 #define R1_MMA_N 8
@@ -187,26 +196,6 @@ static inline int r1_mma_col(int lane, int i) { return lane & 31; }
 struct r1_mma_acc {
   float v[R1_MMA_ACC];
 };
-// Each lane's accumulators from the whole tiles, k products at a time.
-template <typename Staged, float (*Convert)(Staged), int K>
-static inline void r1_sim_mma(r1_mma_acc &c, const Staged *as, int lda, const Staged *bs, int ldb,
-                              int lane) {
-  for (int i = 0; i < R1_MMA_ACC; ++i) {
-    int row = r1_mma_row(lane, i), col = r1_mma_col(lane, i);
-    float sum = 0.0f;
-    for (int k = 0; k < K; ++k)
-      sum += Convert(as[row * lda + k]) * Convert(bs[k * ldb + col]);
-    c.v[i] += sum;
-  }
-}
-static inline void r1_mma_f16(r1_mma_acc &c, const unsigned short *as, int lda,
-                              const unsigned short *bs, int ldb, int lane) {
-  r1_sim_mma<unsigned short, r1_f16_to_f32, R1_MMA_K>(c, as, lda, bs, ldb, lane);
-}
-static inline void r1_mma_bf16(r1_mma_acc &c, const unsigned short *as, int lda,
-                               const unsigned short *bs, int ldb, int lane) {
-  r1_sim_mma<unsigned short, r1_sim_bf16, R1_MMA_K>(c, as, lda, bs, ldb, lane);
-}
 #if R1_SIM_WARP == 32
 // cvt.rna.tf32.f32: 10 mantissa bits, rounded to nearest with ties away
 // from zero (half an ulp added to the magnitude, then truncated); infinity
@@ -220,14 +209,97 @@ static inline float r1_round_tf32(float x) {
   std::memcpy(&x, &bits, 4);
   return x;
 }
-static inline float r1_sim_f32(float x) { return x; }
-// mma.m16n8k8 with TF32 inputs: the tiles hold values already rounded.
-static inline void r1_mma_tf32(r1_mma_acc &c, const float *as, int lda, const float *bs, int ldb,
-                               int lane) {
-  r1_sim_mma<float, r1_sim_f32, 8>(c, as, lda, bs, ldb, lane);
+static inline uint32_t __float_as_uint(float x) {
+  uint32_t bits;
+  std::memcpy(&bits, &x, 4);
+  return bits;
 }
 #endif
 
 #include "warp_matrix.h"
+
+// The instructions of the pipelined template, lane by lane.
+#if R1_SIM_WARP == 32
+// Shared addresses are plain pointers here; the kernels only add byte
+// offsets to them.
+typedef unsigned char *r1_shared_ptr;
+static inline r1_shared_ptr r1_shared_address(const void *p) {
+  return static_cast<unsigned char *>(const_cast<void *>(p));
+}
+static inline void r1_cp_async16(r1_shared_ptr to, const void *from, int bytes) {
+  r1_sim_cp_async(to, from, 16, bytes);
+}
+static inline void r1_cp_async_commit() { r1_sim_cp_async_commit(); }
+template <int N> static inline void r1_cp_async_wait() { r1_sim_cp_async_wait(N); }
+static inline void r1_ldmatrix_x4(unsigned (&r)[4], r1_shared_ptr row) {
+  r1_sim_ldmatrix<4, false>(r, row);
+}
+static inline void r1_ldmatrix_x4_trans(unsigned (&r)[4], r1_shared_ptr row) {
+  r1_sim_ldmatrix<4, true>(r, row);
+}
+static inline void r1_mma_m16n8k16_f16(float (&c)[4], const unsigned (&a)[4], const unsigned *b) {
+  r1_sim_mma_m16n8k16<false>(c, a, b, c);
+}
+static inline void r1_mma_m16n8k16_bf16(float (&c)[4], const unsigned (&a)[4], const unsigned *b) {
+  r1_sim_mma_m16n8k16<true>(c, a, b, c);
+}
+static inline void r1_mma_m16n8k8_tf32(float (&c)[4], const unsigned (&a)[4], const unsigned *b) {
+  r1_sim_mma_m16n8k8_tf32(c, a, b, c);
+}
+#endif
+
+#if R1_SIM_WARP == 64
+// The HIP preamble's register-level MFMA (HipTarget.cpp), lane by lane: the
+// template gathers the operand registers and places the accumulators
+// itself, so a fragment it gets wrong gives a wrong product here.
+struct r1_mfma_acc {
+  float v[16];
+};
+static inline unsigned r1_pack_low_halves(unsigned even, unsigned odd) {
+  return (even & 0xffffu) | odd << 16;
+}
+static inline unsigned r1_pack_high_halves(unsigned even, unsigned odd) {
+  return even >> 16 | (odd & 0xffff0000u);
+}
+static inline void r1_schedule_fence() {}
+static inline void r1_wait_loads() {}
+// The HIP preamble's buffer loads (raw buffer resources, stride 0). The
+// hardware returns zero for a load past num_records; whether its range
+// check counts soffset depends on the chip, so a load where the two
+// readings differ (or whose offsets wrap past 32 bits) stops the run: the
+// kernel relies on what the hardware does not promise.
+struct r1_buffer {
+  const unsigned char *base;
+  unsigned bytes;
+};
+static inline r1_buffer r1_make_buffer(const void *base, unsigned bytes) {
+  return {static_cast<const unsigned char *>(base), bytes};
+}
+static inline unsigned r1_buffer_load_u16(r1_buffer buffer, unsigned voffset, unsigned soffset) {
+  uint64_t at = uint64_t(voffset) + soffset;
+  bool inside = at + 2 <= buffer.bytes,
+       insideWithoutSoffset = uint64_t(voffset) + 2 <= buffer.bytes;
+  if (at >> 32 || inside != insideWithoutSoffset) {
+    std::fprintf(stderr, "buffer load at voffset %u, soffset %u of %u bytes: %s\n", voffset,
+                 soffset, buffer.bytes,
+                 at >> 32 ? "offsets wrap" : "in range only if soffset is not counted");
+    std::abort();
+  }
+  if (!inside)
+    return 0;
+  uint16_t value;
+  std::memcpy(&value, buffer.base + at, 2);
+  return value;
+}
+static inline void r1_mfma_f16(r1_mfma_acc &c, uint32_t a0, uint32_t a1, uint32_t b0, uint32_t b1) {
+  const uint32_t a[2] = {a0, a1}, b[2] = {b0, b1};
+  r1_sim_mfma_32x32x8<false>(c.v, a, b, c.v);
+}
+static inline void r1_mfma_bf16(r1_mfma_acc &c, uint32_t a0, uint32_t a1, uint32_t b0,
+                                uint32_t b1) {
+  const uint32_t a[2] = {a0, a1}, b[2] = {b0, b1};
+  r1_sim_mfma_32x32x8<true>(c.v, a, b, c.v);
+}
+#endif
 
 #endif // R1C_TEST_GPU_SIMT_H

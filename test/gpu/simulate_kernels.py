@@ -18,6 +18,10 @@ What this cannot check: the hardware itself (matrix-instruction register
 layouts, memory ordering, occupancy); a GPU run does.
 
 Usage: simulate_kernels.py --r1c PATH [--targets sm_90,gfx90a] [--cases a,b]
+       [--mutate 'OLD=>NEW' --expect-failures]
+
+--mutate with --expect-failures checks the simulator itself: a kernel
+changed on purpose (operand registers swapped, say) must give wrong outputs.
 """
 import argparse
 import concurrent.futures
@@ -29,6 +33,7 @@ import sys
 import tempfile
 import time
 
+import ml_dtypes
 import numpy as np
 import onnx
 import onnx.parser
@@ -46,6 +51,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOLERANCES = {
     np.dtype(np.float32): (1e-5, 1e-4),
     np.dtype(np.float16): (2.5e-3, 1e-3),
+    np.dtype(ml_dtypes.bfloat16): (2e-2, 1e-2),
     np.dtype(np.float64): (1e-12, 1e-10),
 }
 
@@ -70,8 +76,9 @@ def parse_launches(path):
                 grid = [int(v) for v in words[4].split(",")]
                 block = [int(v) for v in words[6].split(",")]
                 args = words[words.index("args") + 1:]
+                shared = int(words[words.index("shared") + 1])
                 launches.append({"stem": words[1], "symbol": words[2], "grid": grid,
-                                 "block": block, "args": args})
+                                 "block": block, "shared": shared, "args": args})
             elif words[0] == "output":
                 outputs.append(words[2])
     return arena, launches, outputs
@@ -106,19 +113,40 @@ def read_weights(args, model_path, targets, options, work):
     return b""
 
 
-def build_program(kernel_dir, arch, launches, arena, outputs, work, weights_path=None):
+class MutationNotFound(Exception):
+    """--mutate names text that no kernel of the case prints."""
+
+
+def mutated(text, mutations):
+    """`text` with each (old, new) of `mutations` replaced, and whether any was."""
+    changed = False
+    for old, new in mutations:
+        changed = changed or old in text
+        text = text.replace(old, new)
+    return text, changed
+
+
+def build_program(kernel_dir, arch, launches, arena, outputs, work, weights_path=None,
+                  mutations=()):
     extension = ".cu" if arch.startswith("sm_") else ".hip"
     common, kernels = None, {}
+    applied = not mutations
     for launch in launches:
         path = os.path.join(kernel_dir, f"{launch['stem']}.{arch}{extension}")
         if not os.path.exists(path):
             path = os.path.join(kernel_dir, launch["stem"] + extension)
         with open(path, encoding="utf-8") as f:
             parts = sections(f.read())
-        common = parts["common"]
+        # The target's fragment gathering (CUDA) compiles as printed, on
+        # simt.h's instructions.
+        common = parts["common"] + parts.get("fragments", "")
         symbol, types = parameter_types(parts["kernel"])
         assert symbol == launch["symbol"], (symbol, launch)
-        kernels[symbol] = (parts["kernel"], types)
+        text, changed = mutated(parts["kernel"], mutations)
+        applied = applied or changed
+        kernels[symbol] = (text, types)
+    if not applied:
+        raise MutationNotFound(f"no {arch} kernel prints {' or '.join(o for o, _ in mutations)!r}")
 
     def pointer(arg):
         kind, _, value = arg.partition(":")
@@ -174,7 +202,7 @@ int main(int argc, char **argv) {
         args = ", ".join(f"({t})({pointer(a)})" for t, a in zip(types, launch["args"]))
         g, b = launch["grid"], launch["block"]
         lines.append(f"  simt::launch({{{g[0]}, {g[1]}, {g[2]}}}, {{{b[0]}, {b[1]}, {b[2]}}}, "
-                     f"[&] {{ {symbol}({args}); }});")
+                     f"[&] {{ {symbol}({args}); }}, {launch['shared']});")
     for index, location in enumerate(outputs):
         lines.append(f"  {{ FILE *f = std::fopen(argv[i + {2 * index}], \"wb\");"
                      f" std::fwrite({pointer(location)}, 1, std::atol(argv[i + {2 * index + 1}]), f);"
@@ -189,11 +217,34 @@ int main(int argc, char **argv) {
     return binary
 
 
+def element_dtype(elem_type):
+    """numpy's dtype of an ONNX element type; bfloat16 as ml_dtypes' (onnx
+    maps it to float32, which has the wrong width for the kernels)."""
+    if elem_type == onnx.TensorProto.BFLOAT16:
+        return np.dtype(ml_dtypes.bfloat16)
+    return onnx.helper.tensor_dtype_to_np_dtype(elem_type)
+
+
+def float32_twin(model):
+    """`model` with its bfloat16 graph inputs and outputs made float32, for
+    ONNX Runtime, which has few bfloat16 kernels: fed the bfloat16 inputs
+    widened, it computes what the kernels do (products accumulated in f32),
+    and its outputs are rounded to bfloat16 for the comparison. The kernels
+    round a fused op's intermediates to bfloat16 too, which stays within
+    bfloat16's tolerance for the few ops the bfloat16 cases chain."""
+    twin = onnx.ModelProto()
+    twin.CopyFrom(model)
+    for value in [*twin.graph.input, *twin.graph.output]:
+        if value.type.tensor_type.elem_type == onnx.TensorProto.BFLOAT16:
+            value.type.tensor_type.elem_type = onnx.TensorProto.FLOAT
+    return twin
+
+
 def random_inputs(model, ranges, rng):
     feeds = {}
     for value in model.graph.input:
         tensor_type = value.type.tensor_type
-        dtype = onnx.helper.tensor_dtype_to_np_dtype(tensor_type.elem_type)
+        dtype = element_dtype(tensor_type.elem_type)
         shape = [d.dim_value for d in tensor_type.shape.dim]
         if dtype == np.bool_:
             feeds[value.name] = rng.random(shape) < 0.5
@@ -204,7 +255,7 @@ def random_inputs(model, ranges, rng):
             low, high = ranges[value.name]
             feeds[value.name] = rng.uniform(low, high, size=shape).astype(dtype)
         else:
-            feeds[value.name] = rng.standard_normal(shape).astype(dtype)
+            feeds[value.name] = rng.standard_normal(shape).astype(np.float32).astype(dtype)
     return feeds
 
 
@@ -220,7 +271,7 @@ def round_tf32(values):
 def compare(name, ours, reference):
     if ours.dtype != reference.dtype or ours.shape != reference.shape:
         return f"{name}: got {ours.dtype}{list(ours.shape)}, expected {reference.dtype}{list(reference.shape)}"
-    if np.issubdtype(ours.dtype, np.floating):
+    if ours.dtype in TOLERANCES:
         atol, rtol = TOLERANCES[ours.dtype]
         a, b = ours.astype(np.float64), reference.astype(np.float64)
         bad = ~(np.abs(a - b) <= atol + rtol * np.abs(b))  # NaN never passes
@@ -259,7 +310,16 @@ def run_case(case, args):
     # cores see of them. A kernel that did not round would miss it.
     reference_feeds = {name: round_tf32(value) if name in case.get("tf32_inputs", []) else value
                        for name, value in feeds.items()}
-    if case.get("onnx_reference"):
+    bfloat16 = np.dtype(ml_dtypes.bfloat16)
+    if any(v.dtype == bfloat16 for v in feeds.values()):
+        wide = {k: v.astype(np.float32) if v.dtype == bfloat16 else v
+                for k, v in reference_feeds.items()}
+        outputs = ort.InferenceSession(float32_twin(model).SerializeToString(),
+                                       providers=["CPUExecutionProvider"]).run(None, wide)
+        expected = [
+            o.astype(bfloat16) if v.type.tensor_type.elem_type == onnx.TensorProto.BFLOAT16 else o
+            for o, v in zip(outputs, model.graph.output)]
+    elif case.get("onnx_reference"):
         expected = ReferenceEvaluator(model).run(None, reference_feeds)
     else:
         expected = ort.InferenceSession(model.SerializeToString(),
@@ -277,7 +337,8 @@ def run_case(case, args):
             weights_path = os.path.join(work, "weights.bin")
             with open(weights_path, "wb") as f:
                 f.write(read_weights(args, model_path, targets, case.get("options", []), work))
-        binary = build_program(kernel_dir, arch, launches, arena, outputs, work, weights_path)
+        binary = build_program(kernel_dir, arch, launches, arena, outputs, work, weights_path,
+                               args.mutate)
         command = [binary, *input_files, "--"]
         for index, reference in enumerate(expected):
             command += [os.path.join(work, f"{arch}.output{index}.bin"), str(reference.nbytes)]
@@ -295,12 +356,23 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--r1c", required=True)
     parser.add_argument("--targets", default="sm_90,gfx90a")
-    parser.add_argument("--cases", default="", help="comma list of case names (default: all)")
+    parser.add_argument("--cases", default="",
+                        help="comma list of case names (default: all but the slow ones)")
+    parser.add_argument("--slow", action="store_true",
+                        help="with no --cases, also the slow cases (whole-GPU grids)")
     parser.add_argument("--work", default=None, help="where to keep the files (default: temp)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--mutate", action="append", default=[], metavar="OLD=>NEW",
+                        help="replace OLD by NEW in the printed kernels before building them "
+                             "(a deliberate mistake); repeatable")
+    parser.add_argument("--expect-failures", action="store_true",
+                        help="succeed only if every case's outputs differ from the reference "
+                             "(with --mutate: the simulator catches the mistake)")
     args = parser.parse_args()
+    args.mutate = [tuple(m.split("=>", 1)) for m in args.mutate]
     chosen = set(filter(None, args.cases.split(",")))
-    cases = [c for c in kernel_cases.CASES if not chosen or c["name"] in chosen]
+    cases = [c for c in kernel_cases.CASES
+             if c["name"] in chosen or (not chosen and (args.slow or not c["slow"]))]
     if args.work:
         os.makedirs(args.work, exist_ok=True)
     start = time.time()
@@ -311,6 +383,14 @@ def main():
         return 77
     print(f"{len(cases)} cases on {args.targets} in {time.time() - start:.0f} s: "
           f"{len(failures)} failures")
+    if args.expect_failures:
+        # Every case must fail, and by a wrong output, not by a build or run error.
+        caught = {f.split(":")[0].split(" [")[0] for f in failures
+                  if "differ" in f and "r1c failed" not in f}
+        missed = [c["name"] for c in cases if c["name"] not in caught]
+        for name in missed:
+            print(f"NOT CAUGHT {name}: its outputs match the reference, or it failed otherwise")
+        return 1 if missed else 0
     return 1 if failures else 0
 
 

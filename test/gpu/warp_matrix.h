@@ -97,6 +97,32 @@ static inline void r1_sim_mma_m16n8k16(float d[4], const uint32_t a[4], const ui
   std::memcpy(d, result, sizeof(result));
 }
 
+/// mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32: d = a b + c, the
+/// operands f32 bit patterns (already rounded to TF32). A's register r
+/// holds row g + 8 (r % 2), column t + 4 (r / 2); B's register r row
+/// t + 4 r of column g.
+static inline void r1_sim_mma_m16n8k8_tf32(float d[4], const uint32_t a[4], const uint32_t b[2],
+                                           const float c[4]) {
+  const uint32_t mine[6] = {a[0], a[1], a[2], a[3], b[0], b[1]};
+  simt::WarpRegisters regs(mine, 6);
+  int g = regs.lane / 4, t = regs.lane % 4;
+  auto value = [](uint32_t bits) {
+    float f;
+    std::memcpy(&f, &bits, 4);
+    return f;
+  };
+  float result[4];
+  for (int i = 0; i < 4; ++i) {
+    int row = g + 8 * (i / 2), col = 2 * t + i % 2;
+    float sum = c[i];
+    for (int k = 0; k < 8; ++k)
+      sum += value(regs.at(4 * (row % 8) + k % 4, row / 8 + 2 * (k / 4))) *
+             value(regs.at(4 * col + k % 4, 4 + k / 4));
+    result[i] = sum;
+  }
+  std::memcpy(d, result, sizeof(result));
+}
+
 /// ldmatrix.sync.aligned.m8n8.x{Count}[.trans].shared.b16: `row` is the
 /// address this lane gives (lanes 0 .. 8 Count - 1 are read).
 template <int Count, bool Trans>

@@ -205,20 +205,27 @@ Layout documented() {
           }};
 }
 
+/// Lane l's A and B registers of the tiles `a` (M x K) and `b` (K x N),
+/// where `layout` puts them.
+void gatherMfma(const Layout &layout, const std::vector<unsigned short> &a,
+                const std::vector<unsigned short> &b, int l, uint32_t (&af)[2], uint32_t (&bf)[2]) {
+  for (int r = 0; r < 2; ++r) {
+    auto [i0, k0] = layout.a(l, r, 0);
+    auto [i1, k1] = layout.a(l, r, 1);
+    af[r] = pack(a[i0 * K + k0], a[i1 * K + k1]);
+    auto [kb0, j0] = layout.b(l, r, 0);
+    auto [kb1, j1] = layout.b(l, r, 1);
+    bf[r] = pack(b[kb0 * N + j0], b[kb1 * N + j1]);
+  }
+}
+
 std::vector<float> mfmaWith(const Layout &layout, const std::vector<unsigned short> &a,
                             const std::vector<unsigned short> &b) {
   std::vector<float> d(M * N, -1.0f);
   runWarp([&] {
     int l = threadIdx.x;
     uint32_t af[2], bf[2];
-    for (int r = 0; r < 2; ++r) {
-      auto [i0, k0] = layout.a(l, r, 0);
-      auto [i1, k1] = layout.a(l, r, 1);
-      af[r] = pack(a[i0 * K + k0], a[i1 * K + k1]);
-      auto [kb0, j0] = layout.b(l, r, 0);
-      auto [kb1, j1] = layout.b(l, r, 1);
-      bf[r] = pack(b[kb0 * N + j0], b[kb1 * N + j1]);
-    }
+    gatherMfma(layout, a, b, l, af, bf);
     float c[16] = {}, out[16];
     r1_sim_mfma_32x32x8<false>(out, af, bf, c);
     for (int i = 0; i < 16; ++i)
@@ -245,6 +252,32 @@ TEST(Mfma, MisplacedFragmentsGiveAnotherProduct) {
     return std::pair{(l % 32) % K, (4 * (l / 32) + 2 * r + h) % N};
   };
   EXPECT_NE(mfmaWith(rowsOfB, a, b), want);
+}
+
+/// The HIP preamble's r1_mfma_f16 (simt.h's stand-in) on fragments of the
+/// documented layout, the A registers swapped when `swapA`.
+std::vector<float> preambleMfma(bool swapA, const std::vector<unsigned short> &a,
+                                const std::vector<unsigned short> &b) {
+  std::vector<float> d(M * N, -1.0f);
+  Layout layout = documented();
+  runWarp([&] {
+    int l = threadIdx.x;
+    uint32_t af[2], bf[2];
+    gatherMfma(layout, a, b, l, af, bf);
+    r1_mfma_acc acc = {};
+    r1_mfma_f16(acc, af[swapA ? 1 : 0], af[swapA ? 0 : 1], bf[0], bf[1]);
+    for (int i = 0; i < 16; ++i)
+      d[(8 * (i / 4) + 4 * (l / 32) + i % 4) * N + l % 32] = acc.v[i];
+  });
+  return d;
+}
+
+TEST(Mfma, PreambleFunctionTakesTheOperandRegisters) {
+  std::vector<unsigned short> a = tile(M, K, 7), b = tile(K, N, 8);
+  std::vector<float> want = product(a, b, M, K, N);
+  EXPECT_EQ(preambleMfma(false, a, b), want);
+  // k 0-1 and 2-3 of each lane's A exchanged: another product.
+  EXPECT_NE(preambleMfma(true, a, b), want);
 }
 
 #endif

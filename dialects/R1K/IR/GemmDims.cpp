@@ -160,6 +160,12 @@ int64_t getScratchBytes(KernelOp kernel) {
     auto gemm = dyn_cast<HostGemmAttr>(entry.getValue());
     if (gemm && gemm.getPackB() == Packing::per_call)
       bytes = std::max(bytes, getPerCallPanelElements(dims, gemm) * elementBytes);
+    // A GPU product split along K keeps each slice's f32 partial product.
+    auto gpuGemm = dyn_cast<GpuGemmAttr>(entry.getValue());
+    if (gpuGemm && gpuGemm.getSplitK() > 1)
+      if (std::optional<GpuGemmShape> shape = getGpuGemmShape(anchor))
+        bytes = std::max(bytes, gpuGemm.getSplitK() * shape->batch * shape->m * shape->n *
+                                    int64_t(sizeof(float)));
   }
   return staging + bytes;
 }

@@ -59,9 +59,10 @@ LogicalResult HostGemmAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 LogicalResult GpuGemmAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                   GpuGemmInstruction instruction, int64_t threads, int64_t blockM,
                                   int64_t blockN, int64_t blockK, int64_t warpM, int64_t warpN,
-                                  int64_t threadM, int64_t threadN, int64_t stages) {
-  if (threads < 1 || blockM < 1 || blockN < 1 || blockK < 1 || stages < 1)
-    return emitError() << "gpu_gemm threads, block sizes and stages must be positive";
+                                  int64_t threadM, int64_t threadN, int64_t stages,
+                                  int64_t splitK) {
+  if (threads < 1 || blockM < 1 || blockN < 1 || blockK < 1 || stages < 1 || splitK < 1)
+    return emitError() << "gpu_gemm threads, block sizes, stages and split_k must be positive";
   bool matrix = instruction == GpuGemmInstruction::mma || instruction == GpuGemmInstruction::mfma;
   if (matrix) {
     if (warpM < 1 || warpN < 1 || threadM != 0 || threadN != 0)

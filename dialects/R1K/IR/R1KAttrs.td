@@ -171,14 +171,29 @@ def R1K_GpuGemmAttr : R1K_Attr<"GpuGemm", "gpu_gemm"> {
     - `mma` (NVIDIA `mma.sync`) and `mfma` (AMD MFMA): warps of the
       target's width, each computing a `warp_m` x `warp_n` tile with the
       matrix instruction the target has for the element type, f32
-      accumulators.
+      accumulators. `mma` with `stages` >= 2 is the pipelined template
+      (f16, bf16): `stages` buffers of dynamic shared memory filled by
+      cp.async while earlier steps compute, fragments by ldmatrix.
+      `mfma` takes 2 x 2 waves of 64 (threads = 256), each
+      warp tile whole 32 x 32 v_mfma_f32_32x32x8 tiles held in registers
+      across the k-loop, `block_k` a multiple of 16 and `stages = 2`: two
+      shared buffers, A and B both stored k-contiguous, the next step's
+      tiles loaded into registers while the current one computes.
 
     `warp_m`, `warp_n` are 0 for FFMA and `thread_m`, `thread_n` 0 for
     the matrix instructions.
 
+    `split_k` > 1 (the pipelined `mma` template, for grids that would
+    leave compute units idle): grid z walks the batch times `split_k`
+    slices of K; each block writes its slice's f32 partial product to the
+    kernel's scratch, and a second launch sums the slices and applies the
+    fused body.
+
     ```mlir
     #r1k.gpu_gemm<instruction = mma, threads = 128, block_m = 64, block_n = 64,
                   block_k = 32, warp_m = 32, warp_n = 32, stages = 1>
+    #r1k.gpu_gemm<instruction = mfma, threads = 256, block_m = 128, block_n = 128,
+                  block_k = 32, warp_m = 64, warp_n = 64, stages = 2>
     #r1k.gpu_gemm<instruction = ffma, threads = 256, block_m = 32, block_n = 64,
                   block_k = 16, thread_m = 2, thread_n = 4, stages = 1>
     ```
@@ -193,10 +208,22 @@ def R1K_GpuGemmAttr : R1K_Attr<"GpuGemm", "gpu_gemm"> {
     DefaultValuedParameter<"int64_t", "0", "columns of C per warp">:$warp_n,
     DefaultValuedParameter<"int64_t", "0", "rows of C per thread (FFMA)">:$thread_m,
     DefaultValuedParameter<"int64_t", "0", "columns of C per thread">:$thread_n,
-    "int64_t":$stages
+    "int64_t":$stages,
+    DefaultValuedParameter<"int64_t", "1", "slices of K computed by separate blocks">:$split_k
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
+  // split_k defaults to 1 for the templates that never split.
+  let skipDefaultBuilders = 1;
+  let builders = [
+    AttrBuilder<(ins "GpuGemmInstruction":$instruction, "int64_t":$threads, "int64_t":$block_m,
+                     "int64_t":$block_n, "int64_t":$block_k, "int64_t":$warp_m,
+                     "int64_t":$warp_n, "int64_t":$thread_m, "int64_t":$thread_n,
+                     "int64_t":$stages, CArg<"int64_t", "1">:$split_k), [{
+      return $_get($_ctxt, instruction, threads, block_m, block_n, block_k, warp_m, warp_n,
+                   thread_m, thread_n, stages, split_k);
+    }]>
+  ];
   let extraClassDeclaration = [{
     /// Whether warps compute with a matrix instruction (mma, mfma) rather
     /// than threads with FFMA.

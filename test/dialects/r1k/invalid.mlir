@@ -86,8 +86,15 @@ func.func @depthwise_positive() attributes {v = #r1k.host_depthwise_conv<vector 
 
 // -----
 
-// expected-error @+1 {{gpu_gemm threads, block sizes and stages must be positive}}
+// expected-error @+1 {{gpu_gemm threads, block sizes, stages and split_k must be positive}}
 func.func @gpu_gemm_positive() attributes {v = #r1k.gpu_gemm<instruction = ffma, threads = 256, block_m = 16, block_n = 16, block_k = 16, thread_m = 1, thread_n = 1, stages = 0>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{gpu_gemm threads, block sizes, stages and split_k must be positive}}
+func.func @gpu_gemm_split_positive() attributes {v = #r1k.gpu_gemm<instruction = mma, threads = 256, block_m = 128, block_n = 128, block_k = 32, warp_m = 64, warp_n = 32, stages = 4, split_k = 0>} {
   return
 }
 
