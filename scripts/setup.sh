@@ -14,6 +14,10 @@ APT_PACKAGES=(
   libonnx-testdata
 )
 PIP_PACKAGES=(numpy onnx==1.18.0 lit filecheck==1.0.0 onnxruntime==1.22.0 safetensors==0.8.0
+  # The Python SDK's bindings (python/) and its test suite (test/python)
+  nanobind==3.1.0 pytest==9.2.0
+  # The data sets and classifiers of bench/cascade_eval.py (digits, breast cancer ship inside it)
+  scikit-learn==1.9.1
   # IREE, the second peer bench/host_vs_onnxruntime.py times r1c against (optional there)
   iree-base-compiler==3.13.0 iree-base-runtime==3.13.0
   # The disassemblers scripts/gpu_static_checks.py reads cubins with (CTest's gpu.static_checks)

@@ -31,6 +31,12 @@ public:
   }
   void *data() const { return data_; }
   size_t capacity() const { return data_ ? capacity_ : 0; }
+  // Frees the memory; the buffer is empty again.
+  void clear() {
+    std::free(data_);
+    data_ = nullptr;
+    capacity_ = 0;
+  }
 
 private:
   void *data_ = nullptr;

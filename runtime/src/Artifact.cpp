@@ -212,7 +212,7 @@ std::string describe(const SectionMeta &section, size_t index) {
 }
 
 bool isKnownKind(uint32_t kind) {
-  return kind >= R1RT_SECTION_METADATA && kind <= R1RT_SECTION_EXTERNAL_WEIGHTS_REF;
+  return kind >= R1RT_SECTION_METADATA && kind <= R1RT_SECTION_TIER;
 }
 
 bool allZero(const uint8_t *p, uint64_t size) {
@@ -234,6 +234,12 @@ r1rt_status_t checkHeader(const uint8_t *data, size_t size) {
     return makeError(R1RT_DATA_LOSS, "artifact truncated: it is empty");
   if (size >= kHeaderFormatVersion + 4) {
     uint32_t version = loadU32(data + kHeaderFormatVersion);
+    if (version >= 1 && version < R1RT_ARTIFACT_FORMAT_VERSION)
+      return makeError(R1RT_UNIMPLEMENTED,
+                       "artifact format version %" PRIu32
+                       " is older than this runtime reads (version %u): recompile the model "
+                       "with this release's r1c",
+                       version, R1RT_ARTIFACT_FORMAT_VERSION);
     if (version != R1RT_ARTIFACT_FORMAT_VERSION)
       return makeError(R1RT_UNIMPLEMENTED,
                        "artifact format version %" PRIu32
@@ -284,6 +290,10 @@ std::string sectionKindName(uint32_t kind) {
   case R1RT_SECTION_HIP_CODE: return "HIP code";
   case R1RT_SECTION_WEIGHTS: return "weights";
   case R1RT_SECTION_EXTERNAL_WEIGHTS_REF: return "external weights reference";
+  case R1RT_SECTION_TIERS:
+    return "tiers";
+  case R1RT_SECTION_TIER:
+    return "tier";
   }
   return "kind " + std::to_string(kind);
 }

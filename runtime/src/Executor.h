@@ -36,6 +36,9 @@ public:
   virtual size_t arenaBytes() const = 0;
   // Host threads for kernels; GPU executors accept and ignore it.
   virtual r1rt_status_t setThreads(size_t threads) = 0;
+  // Scratch memory the caller owns (r1rt_session_set_arena); NULL: the
+  // executor's own again. Host executors only: GPU arenas are device memory.
+  virtual r1rt_status_t setArena(void *data, size_t bytes);
   // What runs the code: "host (host-x86-64-v4)", "CUDA device 0: NVIDIA
   // H200 (sm_90, cubin for sm_90)".
   virtual const std::string &description() const = 0;

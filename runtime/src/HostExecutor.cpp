@@ -61,18 +61,41 @@ public:
   ~HostExecutor() override {
     if (library)
       dlclose(library);
+    if (codeFd >= 0)
+      close(codeFd);
   }
   const std::vector<PlanEntry> &entries() const override { return plan; }
   r1rt_status_t run(size_t entry, const void *const *inputs, void *const *outputs,
                     int64_t *outputDims) override {
-    if (!arena.reserve(plan[entry].arenaSize))
-      return makeError(R1RT_OUT_OF_MEMORY, "cannot allocate a %llu-byte arena",
-                       (unsigned long long)plan[entry].arenaSize);
-    functions[entry](const_cast<void *const *>(inputs), outputs, arena.data(), outputDims,
-                     &context);
+    void *scratch = external;
+    if (!scratch) {
+      if (!arena.reserve(plan[entry].arenaSize))
+        return makeError(R1RT_OUT_OF_MEMORY, "cannot allocate a %llu-byte arena",
+                         (unsigned long long)plan[entry].arenaSize);
+      scratch = arena.data();
+    }
+    functions[entry](const_cast<void *const *>(inputs), outputs, scratch, outputDims, &context);
     return nullptr;
   }
-  size_t arenaBytes() const override { return arena.capacity(); }
+  size_t arenaBytes() const override { return external ? externalBytes : arena.capacity(); }
+  r1rt_status_t setArena(void *data, size_t bytes) override {
+    if (data) {
+      uint64_t needed = 0;
+      for (const PlanEntry &entry : plan)
+        needed = entry.arenaSize > needed ? entry.arenaSize : needed;
+      if (reinterpret_cast<uintptr_t>(data) % R1RT_ARTIFACT_SECTION_ALIGNMENT != 0)
+        return makeError(R1RT_INVALID_ARGUMENT, "the arena must be %u-byte aligned",
+                         R1RT_ARTIFACT_SECTION_ALIGNMENT);
+      if (bytes < needed)
+        return makeError(R1RT_INVALID_ARGUMENT,
+                         "the arena has %zu bytes; the session's largest bucket needs %llu", bytes,
+                         (unsigned long long)needed);
+      arena.clear(); // its own memory is not needed any more
+    }
+    external = data;
+    externalBytes = data ? bytes : 0;
+    return nullptr;
+  }
   r1rt_status_t setThreads(size_t threads) override {
     pool.reset();
     context.parallel_for = nullptr;
@@ -89,17 +112,26 @@ public:
   const std::string &description() const override { return describedAs; }
 
   void *library = nullptr;
+  // The memfd the library was opened from, open while the library is: the
+  // loader knows a library by its path, /proc/self/fd/N, so a later model
+  // staged under a reused N would get this library back from dlopen.
+  int codeFd = -1;
   std::vector<PlanEntry> plan;
   std::vector<EntryPoint> functions; // one per entry
   AlignedBuffer arena;
+  // The caller's arena (r1rt_session_set_arena), used instead of `arena`.
+  void *external = nullptr;
+  size_t externalBytes = 0;
   r1c_host_context_t context{};
   std::unique_ptr<ThreadPool> pool;
   std::string describedAs;
 };
 
-// Opens a shared object held in memory.
-void *loadSharedObject(const void *code, size_t size, const char *section, r1rt_status_t &status) {
-  int fd = memfd_create("r1c-host-code", MFD_CLOEXEC);
+// Opens a shared object held in memory; `fd` receives the memfd it was opened
+// from, which the caller closes only after dlclose.
+void *loadSharedObject(const void *code, size_t size, const char *section, int &fd,
+                       r1rt_status_t &status) {
+  fd = memfd_create("r1c-host-code", MFD_CLOEXEC);
   if (fd < 0) {
     status = makeError(R1RT_UNAVAILABLE, "memfd_create failed: %s", std::strerror(errno));
     return nullptr;
@@ -109,6 +141,7 @@ void *loadSharedObject(const void *code, size_t size, const char *section, r1rt_
     ssize_t n = write(fd, bytes + written, size - written);
     if (n <= 0) {
       close(fd);
+      fd = -1;
       status = makeError(R1RT_UNAVAILABLE, "cannot stage the host code: %s", std::strerror(errno));
       return nullptr;
     }
@@ -116,8 +149,9 @@ void *loadSharedObject(const void *code, size_t size, const char *section, r1rt_
   }
   std::string path = "/proc/self/fd/" + std::to_string(fd);
   void *library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  close(fd);
   if (!library) {
+    close(fd);
+    fd = -1;
     const char *why = dlerror();
     status = makeError(R1RT_DATA_LOSS, "cannot load the host code (%s): %s", section,
                        why ? why : "unknown error");
@@ -187,7 +221,7 @@ r1rt_status_t createHostExecutor(r1rt_model_t model, const std::vector<TensorInf
   if (r1rt_status_t status = checkEntriesMatchModel(host->plan, inputs, outputs))
     return status;
   r1rt_status_t status = nullptr;
-  host->library = loadSharedObject(code, codeSize, chosen->section, status);
+  host->library = loadSharedObject(code, codeSize, chosen->section, host->codeFd, status);
   if (!host->library)
     return status;
   for (const PlanEntry &entry : host->plan) {

@@ -3,6 +3,7 @@
 #include "Error.h"
 #include "Executor.h"
 #include "ExternalWeights.h"
+#include "PlanReader.h"
 
 #include <cerrno>
 #include <cstdlib>
@@ -53,20 +54,32 @@ public:
     mapped_ = true;
   }
 
+  // Bytes another Storage owns (a tier inside its artifact), never freed here.
+  void borrow(const void *data, size_t size) {
+    reset();
+    data_ = const_cast<void *>(data);
+    size_ = size;
+    borrowed_ = true;
+  }
+
 private:
   void reset() {
-    if (mapped_)
+    if (borrowed_)
+      ;
+    else if (mapped_)
       munmap(data_, size_);
     else
       std::free(data_);
     data_ = nullptr;
     size_ = 0;
     mapped_ = false;
+    borrowed_ = false;
   }
 
   void *data_ = nullptr;
   size_t size_ = 0;
   bool mapped_ = false;
+  bool borrowed_ = false;
 };
 
 // strerror_r comes in a GNU and an XSI flavour; these overloads take either.
@@ -148,6 +161,16 @@ struct r1rt_model {
   // What sessions share (r1rt::modelSharedState), held by the sessions.
   std::mutex sharedMutex;
   std::map<std::string, std::weak_ptr<void>> shared;
+  // A tiered artifact (format version 2): its tiers, models over this one's
+  // bytes, cheapest first, and the cascade its TIERS section describes.
+  // Empty for an artifact of one model.
+  std::vector<std::unique_ptr<r1rt_model>> tiers;
+  std::vector<std::string> tierNames;
+  r1rt_cascade_metric_t cascadeMetric = R1RT_CASCADE_NONE;
+  float cascadeThreshold = 0;
+  uint32_t cascadeOutput = 0;
+  // Set on a tier: the tiered model that owns it (and its bytes).
+  r1rt_model *owner = nullptr;
 };
 
 r1rt_status_t
@@ -213,10 +236,100 @@ r1rt_status_t r1rt::modelExternalWeights(r1rt_model_t model, const void **out_we
 
 namespace {
 
+bool sameTensors(const std::vector<r1rt::TensorMeta> &a, const std::vector<r1rt::TensorMeta> &b) {
+  if (a.size() != b.size())
+    return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i].name != b[i].name || a[i].dtype != b[i].dtype || a[i].dims != b[i].dims)
+      return false;
+  return true;
+}
+
+// Reads the TIERS section of `model`, if it has one, and loads each tier as a
+// model over its TIER section's bytes. May throw std::bad_alloc.
+r1rt_status_t loadTiers(r1rt_model *model) {
+  const r1rt::SectionMeta *table = nullptr;
+  for (const r1rt::SectionMeta &section : model->artifact.sections) {
+    if (section.kind == R1RT_SECTION_TIERS) {
+      if (table)
+        return r1rt::makeError(R1RT_DATA_LOSS, "the artifact has two tiers sections");
+      table = &section;
+    }
+  }
+  if (!table)
+    return nullptr;
+  for (const r1rt::SectionMeta &section : model->artifact.sections)
+    if (section.kind == R1RT_SECTION_PLAN || section.kind == R1RT_SECTION_HOST_CODE ||
+        section.kind == R1RT_SECTION_CUDA_CODE || section.kind == R1RT_SECTION_HIP_CODE)
+      return r1rt::makeError(R1RT_DATA_LOSS,
+                             "a tiered artifact has a %s section of its own; its code belongs "
+                             "in its tiers",
+                             r1rt::sectionKindName(section.kind).c_str());
+  r1rt::PlanReader reader(model->storage.data() + table->offset, size_t(table->size));
+  uint32_t magic = 0, version = 0, count = 0, metric = 0, thresholdBits = 0, output = 0;
+  if (!reader.u32(magic) || magic != R1RT_TIERS_MAGIC)
+    return r1rt::makeError(R1RT_DATA_LOSS, "the tiers section does not start with \"R1TR\"");
+  if (!reader.u32(version) || version != R1RT_TIERS_VERSION)
+    return r1rt::makeError(R1RT_UNIMPLEMENTED,
+                           "tiers section version %u is not supported (reads %u)",
+                           unsigned(version), R1RT_TIERS_VERSION);
+  if (!reader.u32(count) || count < 2 || count > R1RT_MAX_TIERS || !reader.u32(metric) ||
+      metric > R1RT_CASCADE_MARGIN || !reader.u32(thresholdBits) || !reader.u32(output))
+    return r1rt::makeError(R1RT_DATA_LOSS, "the tiers section is malformed");
+  float threshold;
+  std::memcpy(&threshold, &thresholdBits, sizeof threshold);
+  if (!(threshold >= 0 && threshold <= 1) ||
+      (metric != R1RT_CASCADE_NONE && output >= model->artifact.outputs.size()))
+    return r1rt::makeError(R1RT_DATA_LOSS, "the tiers section's cascade is malformed");
+  model->cascadeMetric = r1rt_cascade_metric_t(metric);
+  model->cascadeThreshold = threshold;
+  model->cascadeOutput = output;
+  for (uint32_t i = 0; i < count; ++i) {
+    std::string name, sectionName;
+    if (!reader.string(name, 256) || !reader.string(sectionName, R1RT_ARTIFACT_SECTION_NAME_SIZE))
+      return r1rt::makeError(R1RT_DATA_LOSS, "the tiers section is malformed");
+    for (const std::string &other : model->tierNames)
+      if (other == name)
+        return r1rt::makeError(R1RT_DATA_LOSS, "two tiers are named %s",
+                               r1rt::quoted(name).c_str());
+    const r1rt::SectionMeta *found = nullptr;
+    for (const r1rt::SectionMeta &section : model->artifact.sections)
+      if (section.kind == R1RT_SECTION_TIER && section.name == sectionName)
+        found = &section;
+    if (!found)
+      return r1rt::makeError(R1RT_DATA_LOSS, "tier %s: the artifact has no tier section %s",
+                             r1rt::quoted(name).c_str(), r1rt::quoted(sectionName).c_str());
+    auto tier = std::make_unique<r1rt_model>();
+    tier->storage.borrow(model->storage.data() + found->offset, size_t(found->size));
+    tier->path = model->path;
+    tier->owner = model;
+    if (r1rt_status_t status =
+            r1rt::parseArtifact(tier->storage.data(), tier->storage.size(), tier->artifact))
+      return r1rt::prefixError(("tier " + r1rt::quoted(name)).c_str(), status);
+    for (const r1rt::SectionMeta &section : tier->artifact.sections)
+      if (section.kind == R1RT_SECTION_TIERS)
+        return r1rt::makeError(R1RT_DATA_LOSS, "tier %s has tiers of its own",
+                               r1rt::quoted(name).c_str());
+    if (!sameTensors(tier->artifact.inputs, model->artifact.inputs) ||
+        !sameTensors(tier->artifact.outputs, model->artifact.outputs))
+      return r1rt::makeError(R1RT_DATA_LOSS,
+                             "tier %s does not take the artifact's inputs and outputs",
+                             r1rt::quoted(name).c_str());
+    model->tierNames.push_back(name);
+    model->tiers.push_back(std::move(tier));
+  }
+  if (!reader.atEnd())
+    return r1rt::makeError(R1RT_DATA_LOSS, "the tiers section has bytes after its last tier");
+  return nullptr;
+}
+
 // Parses the bytes `model` holds; on success hands it to `out_model`.
 r1rt_status_t finishLoad(r1rt_model *model, r1rt_model_t *out_model) {
-  if (r1rt_status_t status =
-          r1rt::parseArtifact(model->storage.data(), model->storage.size(), model->artifact)) {
+  r1rt_status_t status =
+      r1rt::parseArtifact(model->storage.data(), model->storage.size(), model->artifact);
+  if (!status)
+    status = loadTiers(model);
+  if (status) {
     delete model;
     return status;
   }
@@ -299,7 +412,49 @@ extern "C" r1rt_status_t r1rt_model_create_from_file(const char *path, r1rt_mode
   }
 }
 
-extern "C" void r1rt_model_release(r1rt_model_t model) { delete model; }
+extern "C" void r1rt_model_release(r1rt_model_t model) {
+  // A tier belongs to its tiered model, which releases it.
+  if (model && !model->owner)
+    delete model;
+}
+
+extern "C" r1rt_status_t r1rt_model_tier_count(r1rt_model_t model, size_t *out_count) {
+  if (!model)
+    return r1rt::nullArgument("model");
+  if (!out_count)
+    return r1rt::nullArgument("out_count");
+  *out_count = model->tiers.size();
+  return nullptr;
+}
+
+extern "C" r1rt_status_t r1rt_model_tier(r1rt_model_t model, size_t index, r1rt_model_t *out_tier,
+                                         const char **out_name) {
+  if (!model)
+    return r1rt::nullArgument("model");
+  if (!out_tier)
+    return r1rt::nullArgument("out_tier");
+  if (index >= model->tiers.size())
+    return r1rt::makeError(R1RT_INVALID_ARGUMENT,
+                           "tier %zu is out of range: the model has %zu tiers", index,
+                           model->tiers.size());
+  *out_tier = model->tiers[index].get();
+  if (out_name)
+    *out_name = model->tierNames[index].c_str();
+  return nullptr;
+}
+
+extern "C" r1rt_status_t r1rt_model_cascade(r1rt_model_t model, r1rt_cascade_metric_t *out_metric,
+                                            float *out_threshold, size_t *out_output) {
+  if (!model)
+    return r1rt::nullArgument("model");
+  if (out_metric)
+    *out_metric = model->cascadeMetric;
+  if (out_threshold)
+    *out_threshold = model->cascadeThreshold;
+  if (out_output)
+    *out_output = model->cascadeOutput;
+  return nullptr;
+}
 
 extern "C" r1rt_status_t r1rt_model_name(r1rt_model_t model, const char **out_name) {
   if (!model)

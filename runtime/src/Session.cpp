@@ -285,8 +285,17 @@ extern "C" r1rt_status_t r1rt_session_create_with_options(r1rt_model_t model,
   if (!session)
     return r1rt::makeError(R1RT_OUT_OF_MEMORY, "out of memory creating a session");
   session->model = model;
+  size_t tierCount = 0;
+  r1rt_status_t status = r1rt_model_tier_count(model, &tierCount);
+  if (status)
+    return status;
+  if (tierCount)
+    return r1rt::makeError(R1RT_INVALID_ARGUMENT,
+                           "the artifact holds %zu tiers: run it with an allocator "
+                           "(r1rt_allocator_create), or one tier's model (r1rt_model_tier)",
+                           tierCount);
   size_t inputCount = 0, outputCount = 0;
-  r1rt_status_t status = r1rt_model_input_count(model, &inputCount);
+  status = r1rt_model_input_count(model, &inputCount);
   if (!status)
     status = r1rt_model_output_count(model, &outputCount);
   if (!status)
@@ -303,6 +312,18 @@ extern "C" r1rt_status_t r1rt_session_create_with_options(r1rt_model_t model,
   session->stagedOutputs.resize(outputCount);
   session->ownedOutputs.resize(outputCount);
   *out_session = session.release();
+  return nullptr;
+}
+
+extern "C" r1rt_status_t r1rt_session_max_arena_size(r1rt_session_t session, size_t *out_bytes) {
+  if (!session)
+    return r1rt::nullArgument("session");
+  if (!out_bytes)
+    return r1rt::nullArgument("out_bytes");
+  uint64_t largest = 0;
+  for (const r1rt::PlanEntry &entry : session->entries)
+    largest = entry.arenaSize > largest ? entry.arenaSize : largest;
+  *out_bytes = size_t(largest);
   return nullptr;
 }
 
@@ -497,6 +518,18 @@ extern "C" r1rt_status_t r1rt_session_arena_size(r1rt_session_t session, size_t 
     return r1rt::nullArgument("out_bytes");
   *out_bytes = session->executor->arenaBytes();
   return nullptr;
+}
+
+r1rt_status_t r1rt::Executor::setArena(void *, size_t) {
+  return makeError(R1RT_UNIMPLEMENTED,
+                   "a GPU session's arena is device memory: only host sessions take the "
+                   "caller's arena");
+}
+
+extern "C" r1rt_status_t r1rt_session_set_arena(r1rt_session_t session, void *arena, size_t bytes) {
+  if (!session)
+    return r1rt::nullArgument("session");
+  return session->executor->setArena(arena, bytes);
 }
 
 extern "C" r1rt_status_t r1rt_session_set_threads(r1rt_session_t session, size_t threads) {

@@ -391,12 +391,24 @@ TEST(ArtifactCorruption, BadMagic) {
   expectRefused(onnx, R1RT_INVALID_ARGUMENT, "not an r1c artifact");
 }
 
+// Version 1 (before tiers) is refused with what to do about it.
+TEST(ArtifactCorruption, OlderFormatVersion) {
+  static_assert(R1RT_ARTIFACT_FORMAT_VERSION == 2, "update the versions this test refuses");
+  std::vector<uint8_t> bytes = sampleArtifact();
+  storeU32(bytes.data() + kHeaderFormatVersion, 1);
+  LoadResult r = tryLoad(bytes);
+  EXPECT_EQ(r.code, R1RT_UNIMPLEMENTED);
+  EXPECT_EQ(r.message, "artifact format version 1 is older than this runtime reads (version 2): "
+                       "recompile the model with this release's r1c");
+}
+
 TEST(ArtifactCorruption, OtherFormatVersion) {
-  for (uint32_t version : {0u, 2u, 0xFFFFFFFFu}) {
+  for (uint32_t version : {0u, R1RT_ARTIFACT_FORMAT_VERSION + 1, 0xFFFFFFFFu}) {
     std::vector<uint8_t> bytes = sampleArtifact();
     storeU32(bytes.data() + kHeaderFormatVersion, version);
     std::string message = "artifact format version " + std::to_string(version) +
-                          " is not supported by this runtime (reads version 1)";
+                          " is not supported by this runtime (reads version " +
+                          std::to_string(R1RT_ARTIFACT_FORMAT_VERSION) + ")";
     LoadResult r = tryLoad(bytes);
     EXPECT_EQ(r.code, R1RT_UNIMPLEMENTED);
     EXPECT_EQ(r.message, message);

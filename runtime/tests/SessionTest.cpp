@@ -433,6 +433,45 @@ TEST_F(BucketedSession, ConcurrentSessionsMatchSerialRuns) {
   EXPECT_EQ(mismatches[1], 0) << firstError[1];
 }
 
+// Two models' host code loaded at once: each session must run its own. The
+// loader names each library by the /proc/self/fd path it was opened from, so
+// a second model staged in a reused descriptor used to get the first model's
+// library (and miss its entry points).
+TEST_F(BucketedSession, TwoModelsLoadedAtOnce) {
+  const char *staticPath = std::getenv("R1RT_TEST_STATIC");
+  if (!staticPath || !*staticPath)
+    GTEST_SKIP() << "R1RT_TEST_STATIC is unset";
+  r1rt_model_t other = nullptr;
+  ASSERT_EQ(take(r1rt_model_create_from_file(staticPath, &other)).code, R1RT_OK);
+  r1rt_session_t otherSession = nullptr;
+  Outcome created = take(r1rt_session_create(other, &otherSession));
+  EXPECT_EQ(created.code, R1RT_OK) << created.message;
+
+  SoftmaxRequest request(4, 77);
+  std::vector<float> y = poisoned(size_t(4 * kClasses));
+  r1rt_tensor_t output;
+  Outcome outcome = run(request, y, output);
+  EXPECT_EQ(outcome.code, R1RT_OK) << outcome.message;
+  expectClose(y.data(), request.expected);
+  if (otherSession) {
+    std::vector<float> x = randomValues(16, 5), w = randomValues(24, 6), b(3, 0.0f);
+    std::vector<float> z = poisoned(6);
+    const void *inputs[] = {x.data(), w.data(), b.data()};
+    void *outputs[] = {z.data()};
+    outcome = take(r1rt_session_run(otherSession, inputs, 3, outputs, 1));
+    EXPECT_EQ(outcome.code, R1RT_OK) << outcome.message;
+    for (int i = 0; i < 2; ++i)
+      for (int j = 0; j < 3; ++j) {
+        double sum = 0;
+        for (int k = 0; k < 8; ++k)
+          sum += double(x[size_t(i * 8 + k)]) * double(w[size_t(k * 3 + j)]);
+        EXPECT_NEAR(z[size_t(i * 3 + j)], std::max(sum, 0.0), 1e-5 + 1e-4 * std::fabs(sum));
+      }
+  }
+  r1rt_session_release(otherSession);
+  r1rt_model_release(other);
+}
+
 TEST_F(BucketedSession, CppWrapper) {
   r1c::Result<r1c::Model> loaded = r1c::Model::fromFile(path());
   ASSERT_TRUE(loaded.ok()) << loaded.status().toString();

@@ -16,6 +16,10 @@
 //   R1C_FAKE_GPU_ARCH     sm_XX (one CUDA device) or gfxXXX (one HIP
 //                         device); unset or empty: no device at all.
 //   R1C_FAKE_GPU_KERNELS  the kernel library, opened at the first lookup.
+//   R1C_FAKE_GPU_FAIL     "launch": a device that fails on purpose; kernels
+//                         bind without a kernel library, and every launch
+//                         and graph launch fails (CUDA_ERROR_LAUNCH_FAILED,
+//                         hipErrorLaunchFailure), as a lost device would.
 //   R1C_FAKE_GPU_LOG      a file to append one line per event to: load,
 //                         launch, capture-begin, capture-end, graph-launch,
 //                         alloc, free, htod, dtoh, dtod, and error lines
@@ -58,6 +62,7 @@ enum Result : int {
   IllegalState = 401,
   NotFound = 500,
   LaunchOutOfResources = 701,
+  LaunchFailed = 719,
   CaptureUnsupported = 900,
   CaptureInvalidated = 901,
   CaptureUnmatched = 903,
@@ -93,6 +98,8 @@ const ResultName kResultNames[] = {
     {IllegalState, "CUDA_ERROR_ILLEGAL_STATE", "hipErrorIllegalState",
      "the operation cannot be performed in the present state"},
     {NotFound, "CUDA_ERROR_NOT_FOUND", "hipErrorNotFound", "named symbol not found"},
+    {LaunchFailed, "CUDA_ERROR_LAUNCH_FAILED", "hipErrorLaunchFailure",
+     "unspecified launch failure"},
     {LaunchOutOfResources, "CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES", "hipErrorLaunchOutOfResources",
      "too many resources requested for launch"},
     {CaptureUnsupported, "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED",
@@ -626,6 +633,12 @@ Result openKernels(Api api, const char *call) {
   return fail(api, call, NotFound, why.c_str());
 }
 
+// R1C_FAKE_GPU_FAIL=launch: every launch fails on purpose.
+bool failsLaunches() {
+  const char *mode = std::getenv("R1C_FAKE_GPU_FAIL");
+  return mode && std::strcmp(mode, "launch") == 0;
+}
+
 Result getFunction(Api api, const char *call, Function **out, Module *module, const char *name) {
   if (!out || !name)
     return fail(api, call, InvalidValue, "a null pointer");
@@ -640,6 +653,14 @@ Result getFunction(Api api, const char *call, Function **out, Module *module, co
       module->ptx ? ptxDefinesEntry(module->image, name) : elfDefinesFunction(module->image, name);
   if (!defined)
     return fail(api, call, NotFound, (std::string(name) + " is not in the module").c_str());
+  if (failsLaunches()) {
+    // Nothing to run: every launch fails before it would.
+    auto function = std::make_unique<Function>(Function{module, name, nullptr, 0, 0});
+    *out = function.get();
+    state().functions.insert(function.get());
+    module->functions[name] = std::move(function);
+    return Success;
+  }
   if (Result result = openKernels(api, call))
     return result;
   std::string symbol = std::string("r1sim_") + name;
@@ -676,6 +697,8 @@ Result launchKernel(Api api, const char *call, Function *function, const unsigne
                     void **extra) {
   if (!liveFunction(function))
     return fail(api, call, InvalidHandle, "not a function of a loaded module");
+  if (failsLaunches())
+    return fail(api, call, LaunchFailed, "R1C_FAKE_GPU_FAIL=launch fails every launch");
   if (Result result = findStream(api, call, stream))
     return result;
   if (extra)
@@ -783,6 +806,8 @@ Result instantiate(Api api, const char *call, Graph **out, Graph *graph) {
 Result launchGraph(Api api, const char *call, Graph *exec, Stream *stream) {
   if (!state().execs.count(exec))
     return fail(api, call, InvalidHandle, "not a live executable graph");
+  if (failsLaunches())
+    return fail(api, call, LaunchFailed, "R1C_FAKE_GPU_FAIL=launch fails every launch");
   if (Result result = findStream(api, call, stream))
     return result;
   if (stream && stream->capturing)

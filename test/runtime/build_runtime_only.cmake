@@ -3,7 +3,8 @@
 foreach(step configure build test)
   if(step STREQUAL "configure")
     set(cmd ${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${BINARY_DIR} -G Ninja
-            -DR1C_BUILD_COMPILER=OFF -DCMAKE_BUILD_TYPE=Release)
+            -DR1C_BUILD_COMPILER=OFF -DR1C_BUILD_PYTHON=OFF
+            -DCMAKE_BUILD_TYPE=Release)
   elseif(step STREQUAL "build")
     set(cmd ${CMAKE_COMMAND} --build ${BINARY_DIR})
   else()

@@ -50,6 +50,8 @@ const char *kUsage =
     "                      a captured graph\n"
     "  --bucket K          shape bucket K (0-based, in the order r1c compiled them)\n"
     "                      for random inputs\n"
+    "  --tier T            for an artifact of tiers (r1c --tiers): run tier T, by its\n"
+    "                      name or 0-based index\n"
     "  --json              print the results as one JSON object\n"
     "  -h, --help          this text\n";
 
@@ -60,7 +62,7 @@ r1rt_session_options_t defaultSessionOptions() {
 }
 
 struct Options {
-  std::string model, testData, saveDir;
+  std::string model, testData, saveDir, tier;
   std::vector<std::string> inputs, expected;
   double atol = 1e-5, rtol = 1e-4;
   int bench = 0;
@@ -118,6 +120,8 @@ Options parseOptions(int argc, char **argv) {
       double bucket;
       number(bucket);
       options.bucket = int(bucket);
+    } else if (arg == "--tier" || arg.rfind("--tier=", 0) == 0) {
+      options.tier = arg == "--tier" ? value() : arg.substr(7);
     } else if (arg == "--json") {
       options.json = true;
     } else if (arg == "--no-graphs") {
@@ -193,6 +197,27 @@ int main(int argc, char **argv) {
   Options options = parseOptions(argc, argv);
   r1rt_model_t model = nullptr;
   check(r1rt_model_create_from_file(options.model.c_str(), &model), options.model);
+  r1rt_model_t tiered = model; // released at the end; a tier belongs to it
+  size_t tierCount = 0;
+  check(r1rt_model_tier_count(model, &tierCount), "tiers");
+  if (tierCount || !options.tier.empty()) {
+    std::string names;
+    size_t chosen = tierCount;
+    for (size_t t = 0; t < tierCount; ++t) {
+      r1rt_model_t tier = nullptr;
+      const char *name = nullptr;
+      check(r1rt_model_tier(model, t, &tier, &name), "tiers");
+      names += (t ? ", " : "") + std::to_string(t) + " " + name;
+      if (options.tier == name || options.tier == std::to_string(t))
+        chosen = t;
+    }
+    if (!tierCount)
+      usageError("--tier " + options.tier + ": " + options.model + " has no tiers");
+    if (chosen == tierCount)
+      usageError(options.model + " holds tiers (" + names + "): pick one with --tier" +
+                 (options.tier.empty() ? "" : " (not " + options.tier + ")"));
+    check(r1rt_model_tier(tiered, chosen, &model, nullptr), "tiers");
+  }
   size_t inputCount = 0, outputCount = 0;
   check(r1rt_model_input_count(model, &inputCount), "inputs");
   check(r1rt_model_output_count(model, &outputCount), "outputs");
@@ -355,6 +380,6 @@ int main(int argc, char **argv) {
   if (options.json)
     std::printf("%s\n", json.c_str());
   r1rt_session_release(session);
-  r1rt_model_release(model);
+  r1rt_model_release(tiered);
   return allPassed ? 0 : 1;
 }

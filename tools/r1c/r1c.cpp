@@ -1,5 +1,6 @@
 //===- r1c.cpp - The r1c command: ONNX model in, compiled IR out ----------===//
 #include "compiler/driver/CompilerDriver.h"
+#include "compiler/driver/Tiers.h"
 
 #include <CLI/CLI.hpp>
 
@@ -120,6 +121,23 @@ int main(int argc, char **argv) {
   app.add_flag("--stats", options.stats,
                "Print what the compiled model holds to stderr: weights, kernels by\n"
                "anchor, arena bytes (from the plan phase on)");
+  r1c::TierOptions tiers;
+  app.add_option("--tiers", tiers.models,
+                 "Compile several models, cheapest first, into one artifact of\n"
+                 "tiers (with --target and -o OUT; no MODEL): the runtime's\n"
+                 "allocator picks a tier per request. The models must take the\n"
+                 "same inputs and give the same outputs")
+      ->delimiter(',')
+      ->type_name("A.onnx,B.onnx");
+  app.add_option("--cascade", tiers.cascade,
+                 "With --tiers: run the first tier, and escalate a request to the\n"
+                 "next when a row of the scored output (class probabilities on its\n"
+                 "last axis) has a top-1 probability (confidence:T) or a top-1 minus\n"
+                 "top-2 margin (margin:T) below T")
+      ->type_name("confidence:T|margin:T");
+  app.add_option("--cascade-output", tiers.cascadeOutput,
+                 "With --cascade: the output it scores, by name (default: the first)")
+      ->type_name("NAME");
   bool noProgress = false;
   app.add_flag("--no-progress", noProgress, "Do not show progress on a terminal");
   app.add_flag("--list-ops", listOps,
@@ -140,7 +158,22 @@ int main(int argc, char **argv) {
     r1c::printSupportedOps();
     return 0;
   }
-  if (options.inputPath.empty()) {
+  if (!tiers.models.empty()) {
+    if (!options.inputPath.empty()) {
+      std::cerr << "error: --tiers names the models of every tier (--tiers=coarse.onnx,"
+                   "fine.onnx); give no MODEL beside it. Precision tiers of one model "
+                   "(--tiers=fp32,fp16) need precision flags r1c does not have yet\n";
+      return 2;
+    }
+    if (options.target.empty()) {
+      std::cerr << "error: --tiers compiles code: give --target (e.g. --target=host) and -o OUT\n";
+      return 2;
+    }
+  } else if (!tiers.cascade.empty() || !tiers.cascadeOutput.empty()) {
+    std::cerr << "error: --cascade and --cascade-output go with --tiers\n";
+    return 2;
+  }
+  if (options.inputPath.empty() && tiers.models.empty()) {
     std::cerr << "error: no model given (usage: r1c MODEL.onnx [options]; see r1c --help)\n";
     return 2;
   }
@@ -178,5 +211,7 @@ int main(int argc, char **argv) {
   options.weights =
       weights == "external" ? r1c::WeightStorage::External : r1c::WeightStorage::Embedded;
   options.progress = !noProgress;
+  if (!tiers.models.empty())
+    return r1c::runTieredCompiler(options, tiers);
   return r1c::runCompiler(options);
 }

@@ -1,7 +1,7 @@
 /* On-disk layout of an r1c artifact (OUT.r1), shared by the compiler's writer
  * and the runtime's reader. docs/design/artifact-format.md explains it.
  *
- * Layout contract (format version 1)
+ * Layout contract (format version 2; version 1 had no tiers)
  *  - Every integer is little-endian. Readers decode fields byte by byte at
  *    the offsets fixed below; the structs document the layout and let C code
  *    name fields, but a reader must never cast file bytes to them.
@@ -37,7 +37,7 @@ extern "C" {
 
 /* The format version this header describes; r1rt_artifact_format_version()
  * returns it. */
-#define R1RT_ARTIFACT_FORMAT_VERSION 1u
+#define R1RT_ARTIFACT_FORMAT_VERSION 2u
 
 #define R1RT_ARTIFACT_HEADER_SIZE 64u
 #define R1RT_ARTIFACT_SECTION_ENTRY_SIZE 48u
@@ -89,6 +89,8 @@ typedef enum r1rt_section_kind_e {
   R1RT_SECTION_HIP_CODE = 5,             /* code object, named by arch ("gfx90a") */
   R1RT_SECTION_WEIGHTS = 6,              /* embedded weights, used in place */
   R1RT_SECTION_EXTERNAL_WEIGHTS_REF = 7, /* file name, size, checksum of a side file */
+  R1RT_SECTION_TIERS = 8,                /* the tier table of a tiered artifact (version 2) */
+  R1RT_SECTION_TIER = 9,                 /* one tier: a whole artifact, named "tier0", ... */
   R1RT_SECTION_MAX_ENUM = 0x7FFFFFFF,    /* not a kind: keeps the enum 32 bits wide */
 } r1rt_section_kind_t;
 
@@ -210,6 +212,39 @@ typedef struct r1rt_artifact_section_entry_s {
  *       per dim: uint32 len, bytes  dim name ("batch"); empty for static dims
  * Strings are UTF-8 without NUL bytes and without a terminator. The payload
  * ends exactly at the end of the section. */
+
+/* Tiers (format version 2; r1c --tiers): several compiled variants of one
+ * model interface in one artifact, which the runtime's tier-switching
+ * allocator picks from per request. A tiered artifact has one METADATA
+ * section (the inputs and outputs every tier shares), one TIERS section and
+ * one TIER section per tier, and no PLAN or code of its own.
+ * TIERS (named "tiers") payload:
+ *   uint32 magic                R1RT_TIERS_MAGIC ("R1TR")
+ *   uint32 version              R1RT_TIERS_VERSION
+ *   uint32 tier_count           >= 2, at most R1RT_MAX_TIERS; tier 0 is the
+ *                               cheapest, the last the most accurate
+ *   uint32 cascade_metric       an r1rt_cascade_metric_t
+ *   float32 cascade_threshold   escalate when the metric is below it (IEEE
+ *                               bits, little-endian); 0 with no cascade
+ *   uint32 cascade_output       the output whose last axis holds class
+ *                               probabilities, scored per row
+ *   per tier:
+ *     uint32 len, bytes         the tier's name ("coarse"), unique
+ *     uint32 len, bytes         the name of its TIER section
+ * TIER payload: a complete artifact of this format version (header, table,
+ * sections) with no tiers of its own, whose METADATA matches the top level's
+ * inputs and outputs. The payload ends exactly at the end of the section. */
+#define R1RT_TIERS_MAGIC 0x52543152u /* "R1TR" in file order */
+#define R1RT_TIERS_VERSION 1u
+#define R1RT_MAX_TIERS 8
+
+/* How a cascade scores its cheap tier's answer. */
+typedef enum r1rt_cascade_metric_e {
+  R1RT_CASCADE_NONE = 0,       /* no cascade: the allocator picks by cost alone */
+  R1RT_CASCADE_CONFIDENCE = 1, /* the top-1 probability of each row */
+  R1RT_CASCADE_MARGIN = 2,     /* top-1 minus top-2 probability of each row */
+  R1RT_CASCADE_METRIC_MAX_ENUM = 0x7FFFFFFF,
+} r1rt_cascade_metric_t;
 
 #define R1RT_ARTIFACT_SYMBOLIC_DIM (-1)
 

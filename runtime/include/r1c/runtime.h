@@ -171,6 +171,28 @@ r1rt_status_t r1rt_model_find_section(r1rt_model_t model, uint32_t kind, const c
                                       const void **out_data, size_t *out_size);
 
 /*===------------------------------------------------------------------===*
+ * Tiers (r1c --tiers): several compiled variants in one artifact
+ *===------------------------------------------------------------------===*/
+
+/* Number of tiers of a tiered artifact, cheapest first; 0 for an artifact
+ * of one model. A tiered model's inputs and outputs (the queries above) are
+ * those every tier takes and gives. */
+r1rt_status_t r1rt_model_tier_count(r1rt_model_t model, size_t *out_count);
+
+/* Tier `index` as a model of its own, for sessions on that tier alone, and
+ * its name (`out_name` may be NULL). The tier is owned by `model`: it lives
+ * until `model` is released, and releasing it is a no-op. */
+r1rt_status_t r1rt_model_tier(r1rt_model_t model, size_t index, r1rt_model_t *out_tier,
+                              const char **out_name);
+
+/* The cascade r1c recorded (r1c --cascade=confidence:0.9): how the cheap
+ * tier's answer is scored, the threshold below which a request escalates,
+ * and the output scored. R1RT_CASCADE_NONE for no cascade. Any out pointer
+ * may be NULL. */
+r1rt_status_t r1rt_model_cascade(r1rt_model_t model, r1rt_cascade_metric_t *out_metric,
+                                 float *out_threshold, size_t *out_output);
+
+/*===------------------------------------------------------------------===*
  * Sessions: running a model
  *===------------------------------------------------------------------===*/
 
@@ -283,6 +305,19 @@ r1rt_status_t r1rt_session_run(r1rt_session_t session, const void *const *inputs
  * now: 0 before the first run, then the largest bucket's need so far. */
 r1rt_status_t r1rt_session_arena_size(r1rt_session_t session, size_t *out_bytes);
 
+/* Bytes of arena the session's largest shape bucket needs: what it will
+ * allocate at most, known before any run. */
+r1rt_status_t r1rt_session_max_arena_size(r1rt_session_t session, size_t *out_bytes);
+
+/* Host sessions: run in `arena`, `bytes` of caller-owned scratch memory
+ * (64-byte aligned, at least r1rt_session_max_arena_size bytes), from now on,
+ * freeing the session's own; NULL gives the session an arena of its own
+ * again. Sessions may share one arena when they never run at the same time
+ * (the allocator runs the tiers of a request in one). The arena must outlive
+ * its use. R1RT_INVALID_ARGUMENT for a buffer too small or misaligned,
+ * R1RT_UNIMPLEMENTED for a GPU session (its arena is device memory). */
+r1rt_status_t r1rt_session_set_arena(r1rt_session_t session, void *arena, size_t bytes);
+
 /* Runs the session's kernels on `threads` threads (the caller's included);
  * 0 means one per CPU the process may use. The default is 1. Results do not
  * depend on the thread count. Not concurrent with a run of this session. */
@@ -298,6 +333,127 @@ r1rt_status_t r1rt_session_bucket_input_dims(r1rt_session_t session, size_t buck
 
 /* Releases the session and its arena; NULL is a no-op. */
 void r1rt_session_release(r1rt_session_t session);
+
+/*===------------------------------------------------------------------===*
+ * The tier-switching allocator: one tier per request
+ *===------------------------------------------------------------------===*/
+
+/* Runs a tiered model (or any model, as one tier), picking a tier for each
+ * request. Thread-safe: any number of threads may run requests through one
+ * allocator at once. A request holds a slot: a session per tier, created as
+ * needed, and one host arena sized for the largest host tier, which the
+ * tiers it runs share; there are as many slots as requests ever ran at
+ * once. Per request, in order:
+ *  1. Tiers whose largest arena exceeds the memory budget are left out
+ *     (R1RT_OUT_OF_MEMORY when none is left).
+ *  2. With a cascade (the artifact's, or the options' threshold), the
+ *     cheapest tier left runs first; each row of its scored output is
+ *     scored (top-1 probability, or top-1 minus top-2), and when any row
+ *     scores below the threshold the request escalates to the next tier,
+ *     unless the deadline leaves no time for it (elapsed time plus that
+ *     tier's latency estimate).
+ *  3. Without a cascade, the tier with the least cost runs: its latency
+ *     estimate plus its accuracy penalty times the request's complexity,
+ *     among the tiers whose estimate fits the deadline (the fastest when
+ *     none does).
+ *  4. A tier that fails for want of a device or memory (UNAVAILABLE,
+ *     OUT_OF_MEMORY, INTERNAL) is retried on the host when it ran
+ *     elsewhere, then the next tier answers (finer first, then cheaper);
+ *     the request is lost only when every tier fails. Wrong inputs
+ *     (INVALID_ARGUMENT) fail at once.
+ * Latency estimates are an exponential moving average per tier and input
+ * size (shape bucket), updated after every run; a tier never run yet is
+ * estimated at 0, so it runs and is measured. Complexity is the request's,
+ * or estimated from its inputs: for integer inputs (token ids) the share of
+ * nonzero (non-padding) elements, for others the elements relative to the
+ * largest the model takes; the mean over inputs, in [0, 1]. */
+typedef struct r1rt_allocator *r1rt_allocator_t;
+
+typedef struct r1rt_allocator_options_s {
+  r1rt_device_t device;   /* where tiers run; default R1RT_DEVICE_AUTO */
+  int32_t device_ordinal; /* default 0 */
+  /* Escalate when a row's score is below this; < 0 (default): the
+   * artifact's cascade; 0: no cascade. */
+  float cascade_threshold;
+  /* With cascade_threshold set here: the metric; NONE (default) keeps the
+   * artifact's, or CONFIDENCE for an artifact without one. */
+  r1rt_cascade_metric_t cascade_metric;
+  /* Largest arena, in bytes, a tier may need; 0 (default): no limit. */
+  uint64_t memory_budget;
+  /* Per tier: microseconds of latency its lower accuracy is worth at
+   * complexity 1. Negative (the default): 1e9 for every tier but the last
+   * and 0 for it, so the most accurate tier runs unless a deadline or the
+   * budget rules it out. */
+  double accuracy_penalty_us[R1RT_MAX_TIERS];
+  /* Weight of the newest run in the latency averages; default 0.2. */
+  double latency_smoothing;
+  /* Threads each session's kernels run on; default 1. */
+  uint32_t threads;
+} r1rt_allocator_options_t;
+
+/* Sets `options` to the defaults. */
+void r1rt_allocator_options_init(r1rt_allocator_options_t *options);
+
+/* What a request asks for; NULL means the defaults. */
+typedef struct r1rt_request_s {
+  double deadline_us; /* <= 0 (default): none */
+  double complexity;  /* in [0, 1]; < 0 (default): estimated from the inputs */
+  int32_t tier;       /* >= 0: run this tier (no cascade); default -1 */
+} r1rt_request_t;
+
+/* Sets `request` to the defaults. */
+void r1rt_request_init(r1rt_request_t *request);
+
+/* What happened to a request. */
+typedef struct r1rt_request_result_s {
+  int32_t tier;       /* the tier whose outputs were returned */
+  int32_t first_tier; /* the tier that ran first */
+  int32_t escalated;  /* nonzero: a cascade ran a finer tier after the first */
+  int32_t fell_back;  /* nonzero: a tier failed and the host or another tier answered */
+  float score;        /* the first tier's lowest row score (cascades), else 0 */
+  double latency_us;  /* the whole request */
+} r1rt_request_result_t;
+
+/* Counters of one tier, since the allocator was created. */
+typedef struct r1rt_tier_stats_s {
+  uint64_t requests;     /* runs of this tier that succeeded */
+  uint64_t escalations;  /* requests this tier passed on to a finer one */
+  uint64_t failures;     /* runs of this tier that failed on a device */
+  uint64_t arena_bytes;  /* the tier's largest arena (0 until a session exists) */
+  double latency_ema_us; /* over all its runs */
+  double p50_us, p99_us; /* over its latest 4096 runs; 0 before any */
+} r1rt_tier_stats_t;
+
+/* Creates an allocator over `model`'s tiers (one tier for a model without
+ * tiers). The model must outlive it. Opens one session per tier at once, so
+ * a tier no device runs is reported here; options NULL: the defaults. */
+r1rt_status_t r1rt_allocator_create(r1rt_model_t model, const r1rt_allocator_options_t *options,
+                                    r1rt_allocator_t *out_allocator);
+
+/* Runs one request as r1rt_session_run_tensors does, on the tier the policy
+ * picks. Outputs must be caller-owned buffers (data != NULL): a finer tier
+ * overwrites what a cheaper one wrote. `result` may be NULL. */
+r1rt_status_t r1rt_allocator_run(r1rt_allocator_t allocator, const r1rt_tensor_t *inputs,
+                                 size_t input_count, r1rt_tensor_t *outputs, size_t output_count,
+                                 const r1rt_request_t *request, r1rt_request_result_t *result);
+
+/* Number of tiers the allocator picks from. */
+r1rt_status_t r1rt_allocator_tier_count(r1rt_allocator_t allocator, size_t *out_count);
+
+/* The counters of tier `tier`. */
+r1rt_status_t r1rt_allocator_tier_stats(r1rt_allocator_t allocator, size_t tier,
+                                        r1rt_tier_stats_t *out_stats);
+
+/* The host arena memory the allocator holds: one arena per request that
+ * ran at once (`out_slots`), each sized for the largest host tier and shared
+ * by the tiers that request runs, one after another. Either out pointer may
+ * be NULL. */
+r1rt_status_t r1rt_allocator_arena_bytes(r1rt_allocator_t allocator, uint64_t *out_bytes,
+                                         size_t *out_slots);
+
+/* Releases the allocator and its sessions; NULL is a no-op. Not concurrent
+ * with its runs. */
+void r1rt_allocator_release(r1rt_allocator_t allocator);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -1,0 +1,243 @@
+//===- Tiers.cpp - Several compiled models in one artifact (r1c --tiers) --===//
+//
+// Each tier is compiled on its own, as `r1c TIER.onnx --target=...` would,
+// into a temporary folder; its whole artifact becomes one TIER section of the
+// tiered artifact, beside a TIERS table with the cascade and the METADATA the
+// tiers share. The runtime loads each tier as a model over those bytes.
+//===----------------------------------------------------------------------===//
+#include "compiler/driver/Tiers.h"
+
+#include "r1c/artifact_writer.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+#include <cstring>
+
+namespace r1c {
+namespace {
+
+using artifact::loadU32;
+using artifact::loadU64;
+
+int fail(const std::string &message) {
+  llvm::errs() << "error: " << message << "\n";
+  return 1;
+}
+
+// The sections of an artifact r1c just wrote, as (kind, name, bytes).
+struct Section {
+  uint32_t kind;
+  std::string name;
+  const uint8_t *data;
+  size_t size;
+};
+
+bool readSections(const std::vector<uint8_t> &bytes, std::vector<Section> &out) {
+  if (bytes.size() < R1RT_ARTIFACT_HEADER_SIZE)
+    return false;
+  uint64_t table = loadU64(bytes.data() + artifact::kHeaderSectionTableOffset);
+  uint32_t count = loadU32(bytes.data() + artifact::kHeaderSectionCount);
+  if (table > bytes.size() || (bytes.size() - table) / R1RT_ARTIFACT_SECTION_ENTRY_SIZE < count)
+    return false;
+  for (uint32_t i = 0; i < count; ++i) {
+    const uint8_t *entry = bytes.data() + table + i * R1RT_ARTIFACT_SECTION_ENTRY_SIZE;
+    uint64_t offset = loadU64(entry + artifact::kEntryOffset);
+    uint64_t size = loadU64(entry + artifact::kEntrySize);
+    if (offset > bytes.size() || size > bytes.size() - offset)
+      return false;
+    const char *name = reinterpret_cast<const char *>(entry + artifact::kEntryName);
+    out.push_back(Section{loadU32(entry + artifact::kEntryKind),
+                          std::string(name, strnlen(name, R1RT_ARTIFACT_SECTION_NAME_SIZE)),
+                          bytes.data() + offset, size_t(size)});
+  }
+  return true;
+}
+
+// The metadata payload past its producer and model name: the inputs and
+// outputs, which every tier must share byte for byte.
+bool interfaceBytes(const Section &metadata, std::string &out) {
+  size_t offset = 0;
+  for (int field = 0; field < 2; ++field) {
+    if (metadata.size - offset < 4)
+      return false;
+    uint32_t length = loadU32(metadata.data + offset);
+    if (metadata.size - offset - 4 < length)
+      return false;
+    offset += 4 + length;
+  }
+  out.assign(reinterpret_cast<const char *>(metadata.data + offset), metadata.size - offset);
+  return true;
+}
+
+// The index of output `name` in a metadata payload; -1 if it has none.
+int64_t findOutput(const Section &metadata, const std::string &name) {
+  size_t offset = 0;
+  auto u32 = [&](uint32_t &v) {
+    if (metadata.size - offset < 4)
+      return false;
+    v = loadU32(metadata.data + offset);
+    offset += 4;
+    return true;
+  };
+  auto skip = [&](size_t n) {
+    if (metadata.size - offset < n)
+      return false;
+    offset += n;
+    return true;
+  };
+  uint32_t length;
+  for (int field = 0; field < 2; ++field)
+    if (!u32(length) || !skip(length))
+      return -1;
+  for (int role = 0; role < 2; ++role) {
+    uint32_t count;
+    if (!u32(count))
+      return -1;
+    for (uint32_t i = 0; i < count; ++i) {
+      uint32_t nameLength, dtype, rank;
+      if (!u32(nameLength) || metadata.size - offset < nameLength)
+        return -1;
+      std::string tensor(reinterpret_cast<const char *>(metadata.data + offset), nameLength);
+      offset += nameLength;
+      if (role == 1 && tensor == name)
+        return i;
+      if (!u32(dtype) || !u32(rank) || !skip(size_t(rank) * 8))
+        return -1;
+      for (uint32_t d = 0; d < rank; ++d)
+        if (!u32(length) || !skip(length))
+          return -1;
+    }
+  }
+  return -1;
+}
+
+void appendU32(std::vector<uint8_t> &out, uint32_t v) {
+  size_t at = out.size();
+  out.resize(at + 4);
+  artifact::storeU32(out.data() + at, v);
+}
+
+void appendString(std::vector<uint8_t> &out, const std::string &s) {
+  appendU32(out, uint32_t(s.size()));
+  out.insert(out.end(), s.begin(), s.end());
+}
+
+} // namespace
+
+int runTieredCompiler(const CompilerOptions &options, const TierOptions &tiers) {
+  if (tiers.models.size() < 2 || tiers.models.size() > R1RT_MAX_TIERS)
+    return fail("--tiers takes 2 to " + std::to_string(R1RT_MAX_TIERS) +
+                " models, cheapest first; got " + std::to_string(tiers.models.size()));
+  if (options.target.empty() || options.emit != EmitFormat::Object)
+    return fail("--tiers compiles code: give --target (e.g. --target=host)");
+  if (options.outputPath.empty() || options.outputPath == "-")
+    return fail("--tiers writes OUT.r1: give -o OUT");
+  if (options.weights == WeightStorage::External)
+    return fail("--tiers keeps every tier's weights inside the artifact: --weights=external "
+                "is not supported with it");
+  uint32_t metric = R1RT_CASCADE_NONE;
+  float threshold = 0;
+  if (!tiers.cascade.empty()) {
+    std::string kind = tiers.cascade.substr(0, tiers.cascade.find(':'));
+    std::string value =
+        tiers.cascade.find(':') == std::string::npos ? "" : tiers.cascade.substr(kind.size() + 1);
+    char *end = nullptr;
+    threshold = std::strtof(value.c_str(), &end);
+    if (kind == "confidence")
+      metric = R1RT_CASCADE_CONFIDENCE;
+    else if (kind == "margin")
+      metric = R1RT_CASCADE_MARGIN;
+    if (metric == R1RT_CASCADE_NONE || value.empty() || *end || !(threshold > 0) ||
+        !(threshold <= 1))
+      return fail("--cascade=" + tiers.cascade +
+                  ": use confidence:T or margin:T with T in (0, 1], e.g. confidence:0.9");
+  }
+
+  llvm::SmallString<128> scratch;
+  if (std::error_code ec = llvm::sys::fs::createUniqueDirectory("r1c-tiers", scratch))
+    return fail("cannot create a temporary folder for the tiers: " + ec.message());
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() { llvm::sys::fs::remove_directories(dir); }
+  } cleanup{std::string(scratch)};
+
+  std::vector<std::vector<uint8_t>> artifacts(tiers.models.size());
+  std::vector<std::string> names;
+  std::vector<Section> sharedMetadata;
+  std::string interface;
+  for (size_t i = 0; i < tiers.models.size(); ++i) {
+    const std::string &model = tiers.models[i];
+    CompilerOptions tier = options;
+    tier.inputPath = model;
+    tier.outputPath = (scratch + "/tier" + std::to_string(i)).str();
+    if (int code = runCompiler(tier))
+      return code; // its error named the model already
+    auto buffer = llvm::MemoryBuffer::getFile(tier.outputPath + ".r1", /*IsText=*/false,
+                                              /*RequiresNullTerminator=*/false);
+    if (!buffer)
+      return fail(model + ": the compiled tier is missing: " + buffer.getError().message());
+    artifacts[i].assign((*buffer)->getBufferStart(), (*buffer)->getBufferEnd());
+    std::vector<Section> sections;
+    if (!readSections(artifacts[i], sections))
+      return fail(model + ": cannot read back the compiled tier");
+    const Section *metadata = nullptr;
+    for (const Section &s : sections)
+      if (s.kind == R1RT_SECTION_METADATA)
+        metadata = &s;
+    std::string tierInterface;
+    if (!metadata || !interfaceBytes(*metadata, tierInterface))
+      return fail(model + ": the compiled tier has no readable metadata");
+    if (i == 0) {
+      interface = tierInterface;
+      sharedMetadata.push_back(*metadata);
+    } else if (tierInterface != interface) {
+      return fail(model +
+                  ": the tiers must take the same inputs and give the same outputs "
+                  "(names, element types and dims) as " +
+                  tiers.models[0]);
+    }
+    std::string stem = llvm::sys::path::stem(model).str();
+    for (const std::string &other : names)
+      if (other == stem)
+        stem += "_" + std::to_string(i);
+    names.push_back(stem);
+  }
+
+  uint32_t scored = 0;
+  if (!tiers.cascadeOutput.empty()) {
+    int64_t index = findOutput(sharedMetadata[0], tiers.cascadeOutput);
+    if (index < 0)
+      return fail("--cascade-output=" + tiers.cascadeOutput + ": the tiers have no such output");
+    scored = uint32_t(index);
+  }
+
+  std::vector<uint8_t> table;
+  appendU32(table, R1RT_TIERS_MAGIC);
+  appendU32(table, R1RT_TIERS_VERSION);
+  appendU32(table, uint32_t(tiers.models.size()));
+  appendU32(table, metric);
+  uint32_t thresholdBits;
+  std::memcpy(&thresholdBits, &threshold, sizeof thresholdBits);
+  appendU32(table, thresholdBits);
+  appendU32(table, scored);
+  ArtifactWriter writer;
+  const Section &metadata = sharedMetadata[0];
+  writer.addSectionView(R1RT_SECTION_METADATA, "metadata", metadata.data, metadata.size);
+  for (size_t i = 0; i < names.size(); ++i) {
+    std::string section = "tier" + std::to_string(i);
+    appendString(table, names[i]);
+    appendString(table, section);
+    writer.addSectionView(R1RT_SECTION_TIER, section, artifacts[i].data(), artifacts[i].size());
+  }
+  writer.addSection(R1RT_SECTION_TIERS, "tiers", std::move(table));
+  std::string error;
+  if (!writer.writeFile(options.outputPath + ".r1", error))
+    return fail(error);
+  return 0;
+}
+
+} // namespace r1c
