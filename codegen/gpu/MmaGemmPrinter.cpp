@@ -471,14 +471,10 @@ LogicalResult PipelinedMmaGemm::printWarpgroupEpilogue() {
   if (p.storePair) {
     if (failed(p.storePair(indent, "r1_row", "r1_col", first, second)))
       return failure();
-  } else {
-    if (failed(p.store(indent, "r1_row", "r1_col", first)))
-      return failure();
-    // An odd N leaves the last column's neighbour outside C.
-    os << indent << "if (r1_col + 1 < " << w.index(p.n) << ") {\n";
-    if (failed(p.store(indent + "  ", "r1_row", "r1_col + 1", second)))
-      return failure();
-    os << indent << "}\n";
+  } else if (failed(p.store(indent, "r1_row", "r1_col", first)) ||
+             failed(p.store(indent, "r1_row", "r1_col + 1", second))) {
+    // N is a multiple of 8 (fits), so the neighbour of a column inside C is too.
+    return failure();
   }
   if (checked)
     os << "      }\n";
