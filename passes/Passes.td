@@ -87,6 +87,26 @@ def FuseDecomposedOps : Pass<"r1c-fuse-decomposed-ops", "::mlir::func::FuncOp"> 
   let dependentDialects = ["::mlir::r1::R1Dialect"];
 }
 
+def FuseAttention : Pass<"r1c-fuse-attention", "::mlir::func::FuncOp"> {
+  let summary = "Replace each attention that exporters spell out with one r1.attention";
+  let description = [{
+    Decides, then applies. For every softmax over the last axis it matches
+    the chain back to `matmul(q, k^T)` and forward to `matmul(p, v)`:
+    scales (a multiplication or division by a constant, on the scores or
+    on q and k before the product), additive biases (padding masks,
+    position biases), boolean masks through `where` with a constant fill,
+    casts around the softmax, and a `where(is_nan(p), 0, p)` guard. q, k and
+    v are traced back through transposes (and a tile, or an expand and
+    reshape, of key/value heads for grouped queries), so the fused op reads
+    them in the layout the projections wrote; a context transposed back to
+    [b, s, h, d] is written that way directly. A constant lower-triangular
+    mask becomes `causal`. Each match becomes one `r1.attention` carrying
+    the locations of the ops it replaces; chains whose middle values have
+    other readers stay unfused.
+  }];
+  let dependentDialects = ["::mlir::r1::R1Dialect"];
+}
+
 //===----------------------------------------------------------------------===//
 // Shape buckets
 //===----------------------------------------------------------------------===//

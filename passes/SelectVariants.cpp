@@ -1,19 +1,21 @@
 //===- SelectVariants.cpp - Each kernel's variant per target ---------------===//
 //
 // Decide, then apply: this pass writes the variant, the code generators
-// read it. Only matmuls and convolutions have variants so far: on the host
-// as GEMMs (or depthwise as direct kernels), on GPUs as GEMMs
+// read it. Matmuls, convolutions and attention have variants so far: on the host
+// as GEMMs (or depthwise as direct kernels), fused attention on the host
+// (HostAttention.h), on GPUs as GEMMs
 // (GpuGemmSelection.h); other kernels keep their fixed templates and get
 // no entry.
 //
 //===----------------------------------------------------------------------===//
-#include "passes/GpuGemmSelection.h"
-#include "passes/HostDepthwiseConv.h"
-#include "passes/HostGemmCostModel.h"
-#include "passes/TuningDatabase.h"
-#include "passes/Passes.h"
 #include "dialects/R1/IR/R1Ops.h"
 #include "dialects/R1K/IR/GemmDims.h"
+#include "passes/GpuGemmSelection.h"
+#include "passes/HostAttention.h"
+#include "passes/HostDepthwiseConv.h"
+#include "passes/HostGemmCostModel.h"
+#include "passes/Passes.h"
+#include "passes/TuningDatabase.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
@@ -74,6 +76,15 @@ struct SelectVariants : r1::impl::SelectVariantsBase<SelectVariants> {
         Operation *anchor = r1c::getContractionAnchor(kernel);
         std::optional<r1c::GemmProblem> problem = r1c::getGemmProblem(kernel, packWeights);
         if (!problem) {
+          if (r1::AttentionOp attention = r1c::getHostAttention(kernel)) {
+            auto variant = r1c::chooseHostAttention(attention, target);
+            r1k::setVariant(kernel, target.getVariantKey(), variant);
+            if (log)
+              *log << "kernel " << kernel.getName() << " on " << target.getName() << " ("
+                   << target.getCpu() << "): attention, one candidate\n  chosen " << variant
+                   << "\n";
+            return;
+          }
           if (r1::ConvOp conv = r1c::getHostDepthwiseConv(kernel)) {
             auto variant = r1c::chooseHostDepthwiseConv(conv, target);
             r1k::setVariant(kernel, target.getVariantKey(), variant);

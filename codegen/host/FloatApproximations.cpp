@@ -32,8 +32,13 @@ llvm::Value *emitLibmCall(llvm::IRBuilder<> &b, llvm::StringRef name, llvm::Valu
 }
 
 llvm::Value *emitExp(llvm::IRBuilder<> &b, llvm::Value *x) {
-  if (!x->getType()->isFloatTy())
+  if (!x->getType()->getScalarType()->isFloatTy())
     return b.CreateIntrinsic(llvm::Intrinsic::exp, {x->getType()}, {x});
+  // i32 lanes shaped as x: a scalar, or a vector as wide.
+  llvm::Type *i32 = b.getInt32Ty();
+  if (auto *vector = llvm::dyn_cast<llvm::VectorType>(x->getType()))
+    i32 = llvm::VectorType::get(i32, vector->getElementCount());
+  auto word = [&](int32_t value) { return llvm::ConstantInt::getSigned(i32, value); };
   // x = n ln2 + r, |r| <= ln2 / 2, so e^x = 2^n e^r. n from the clamped x
   // keeps 2^n a normal float; ln2 in two parts keeps r exact to f32.
   llvm::Value *clamped = b.CreateIntrinsic(
@@ -52,11 +57,11 @@ llvm::Value *emitExp(llvm::IRBuilder<> &b, llvm::Value *x) {
                                       1.0 / 720, 1.0 / 5040});
   // 2^n as a float: the biased exponent n + 127 in bits 23..30. Near the
   // top n is 128, one past the largest exponent: 2^127, and e^r doubled.
-  llvm::Value *whole = b.CreateFPToSI(n, b.getInt32Ty());
-  llvm::Value *top = b.CreateICmpSGT(whole, b.getInt32(127));
-  whole = b.CreateSelect(top, b.getInt32(127), whole);
+  llvm::Value *whole = b.CreateFPToSI(n, i32);
+  llvm::Value *top = b.CreateICmpSGT(whole, word(127));
+  whole = b.CreateSelect(top, word(127), whole);
   er = b.CreateSelect(top, b.CreateFMul(er, constant(x, 2.0)), er);
-  llvm::Value *bits = b.CreateShl(b.CreateAdd(whole, b.getInt32(127)), b.getInt32(23));
+  llvm::Value *bits = b.CreateShl(b.CreateAdd(whole, word(127)), word(23));
   llvm::Value *result = b.CreateFMul(er, b.CreateBitCast(bits, x->getType()));
   llvm::Value *overflow = b.CreateFCmpOGT(x, constant(x, 88.72283935546875));
   result = b.CreateSelect(overflow, constant(x, INFINITY), result);

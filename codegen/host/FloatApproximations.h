@@ -14,8 +14,9 @@
 
 namespace r1c {
 
-/// e^x: within 2 ulp of f32 for x in [-87.3, 88.72], +inf above, 0 below
-/// (an absolute error under 1.2e-38 where e^x is subnormal), NaN for NaN.
+/// e^x, for f32 or a vector of f32: within 2 ulp of f32 for x in
+/// [-87.3, 88.72], +inf above, 0 below (an absolute error under 1.2e-38
+/// where e^x is subnormal), NaN for NaN.
 llvm::Value *emitExp(llvm::IRBuilder<> &b, llvm::Value *x);
 
 /// tanh(x): an odd Taylor polynomial near 0, 1 - 2 / (e^2|x| + 1) beyond,

@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 #include "codegen/host/HostEmitter.h"
 #include "codegen/host/Anchors.h"
+#include "codegen/host/AttentionTemplate.h"
 #include "codegen/host/CpuDispatch.h"
 #include "codegen/host/DepthwiseConvTemplate.h"
 #include "codegen/host/GemmTemplate.h"
@@ -157,6 +158,11 @@ private:
   /// fused per output plane.
   LogicalResult emitDepthwiseAnchor(r1k::KernelOp kernel, ConvOp conv,
                                     r1k::HostDepthwiseConvAttr variant,
+                                    ArrayRef<llvm::Value *> pointers, llvm::Value *out, bool fused);
+  /// A fused attention with a host_attention variant, its body fused per
+  /// output row.
+  LogicalResult emitAttentionAnchor(r1k::KernelOp kernel, AttentionOp attention,
+                                    r1k::HostAttentionAttr variant,
                                     ArrayRef<llvm::Value *> pointers, llvm::Value *out, bool fused);
   /// B of a pack_b = compile_time GEMM, packed into its panels once per
   /// weight and panel width.
@@ -361,6 +367,29 @@ LogicalResult Emitter::emitDepthwiseAnchor(r1k::KernelOp kernel, ConvOp conv,
   return status;
 }
 
+LogicalResult Emitter::emitAttentionAnchor(r1k::KernelOp kernel, AttentionOp attention,
+                                           r1k::HostAttentionAttr variant,
+                                           ArrayRef<llvm::Value *> pointers, llvm::Value *out,
+                                           bool fused) {
+  auto pointerOf = [&](Value operand) -> llvm::Value * {
+    auto arg = dyn_cast_or_null<BlockArgument>(operand);
+    return arg ? pointers[arg.getArgNumber()] : nullptr;
+  };
+  llvm::Value *query = pointerOf(attention.getQuery()), *key = pointerOf(attention.getKey());
+  llvm::Value *value = pointerOf(attention.getValue()), *mask = pointerOf(attention.getMask());
+  if (!query || !key || !value || (attention.getMask() && !mask))
+    return attention.emitOpError("has a host_attention variant its operands do not allow");
+  LogicalResult status = success();
+  FusedBody body;
+  if (fused)
+    body = [&](ArrayRef<llvm::Value *> indices, llvm::Value *linearOffset) {
+      if (failed(emitBodyAt(kernel, attention, pointers, out, indices, linearOffset)))
+        status = failure();
+    };
+  emitAttention(kb, attention, variant, query, key, value, mask, anchorResult(out), body);
+  return status;
+}
+
 LogicalResult Emitter::emitGemmAnchor(r1k::KernelOp kernel, Operation *anchor,
                                       r1k::HostGemmAttr variant, ArrayRef<llvm::Value *> pointers,
                                       llvm::Value *out, llvm::Value *scratch, GemmPhase phase,
@@ -550,6 +579,19 @@ FailureOr<SmallVector<KernelPhase>> Emitter::emitKernel(r1k::KernelOp kernel,
   auto depthwise = isa_and_nonnull<ConvOp>(anchor)
                        ? r1k::getVariant<r1k::HostDepthwiseConvAttr>(kernel, currentIsa->variantKey)
                        : r1k::HostDepthwiseConvAttr();
+  auto attention = isa_and_nonnull<AttentionOp>(anchor)
+                       ? r1k::getVariant<r1k::HostAttentionAttr>(kernel, currentIsa->variantKey)
+                       : r1k::HostAttentionAttr();
+  if (attention) {
+    FailureOr<KernelPhase> phase = emitPhase(name, elements, [&]() -> LogicalResult {
+      return emitAttentionAnchor(kernel, cast<AttentionOp>(anchor), attention, pointers,
+                                 results.front(), fused);
+    });
+    if (failed(phase))
+      return failure();
+    phases.push_back(*phase);
+    bodyFused = fused;
+  }
   if (depthwise) {
     FailureOr<KernelPhase> phase = emitPhase(name, elements, [&]() -> LogicalResult {
       return emitDepthwiseAnchor(kernel, cast<ConvOp>(anchor), depthwise, pointers,
@@ -583,7 +625,7 @@ FailureOr<SmallVector<KernelPhase>> Emitter::emitKernel(r1k::KernelOp kernel,
     if (failed(phase))
       return failure();
     phases.push_back(*phase);
-  } else if (anchor && !depthwise) {
+  } else if (anchor && !depthwise && !attention) {
     // Operands of the anchor: kernel inputs, or constants copied into the body.
     auto anchorOperands = [&] {
       SmallVector<llvm::Value *> operands;

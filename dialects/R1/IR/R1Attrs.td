@@ -84,4 +84,33 @@ def R1_RecurrentActivationAttr
 def R1_RecurrentActivationArrayAttr
     : TypedArrayAttrBase<R1_RecurrentActivationAttr, "recurrent activations">;
 
+def R1_AttentionGateAttr : AttrDef<R1_Dialect, "AttentionGate"> {
+  let mnemonic = "attention_gate";
+  let summary = "Which key blocks a gated attention computes";
+  let description = [{
+    Keys are cut into blocks of `block` keys, queries likewise. For each
+    query block, a gate scores every key block by the dot product of the
+    query block's mean query with the key block's mean key, and the
+    attention computes `ceil(keep * visible blocks)` of them: the first
+    `global` blocks, the `window` blocks on either side of the query
+    block's own (its diagonal), then the best-scored others. Keys of the
+    blocks left out get no weight at all, as if masked. With a causal
+    mask, only blocks some query of the block may see are visible.
+
+    ```mlir
+    #r1.attention_gate<block = 64, keep = 0.25, window = 1, global = 1>
+    ```
+  }];
+  let parameters = (ins "int64_t":$block, "::llvm::APFloat":$keep, "int64_t":$window,
+                        "int64_t":$global);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The fraction of key blocks kept, in (0, 1].
+    double getKeepRatio() const { return getKeep().convertToDouble(); }
+    /// Key blocks computed per query block when `visible` are visible.
+    int64_t getKeptBlocks(int64_t visible) const;
+  }];
+}
+
 #endif // R1_ATTRS_TD

@@ -430,6 +430,64 @@ class R1_AxisOp<string mnemonic, string what> : R1_TypedOp<mnemonic> {
 def R1_SoftmaxOp : R1_AxisOp<"softmax", "Softmax">;
 def R1_LogSoftmaxOp : R1_AxisOp<"log_softmax", "Log of softmax">;
 
+def R1_AttentionOp : R1_TypedOp<"attention"> {
+  let summary = "softmax(scale * Q K^T + mask) V, per head, in one op";
+  let description = [{
+    Scaled dot-product attention, as `r1c-fuse-attention` finds it in the
+    graph. Each operand is rank 4, laid out as [batch, heads, sequence,
+    dim], or [batch, sequence, heads, dim] where its `sequence_major` entry
+    (query, key, value, output, in that order) is true: the layout the
+    projections write before the head transpose, which the op then reads in
+    place. `key` and `value` may have fewer heads than `query` (grouped
+    queries): query head h reads key and value head h / (heads / kv heads),
+    as a repeat of each head writes them, or h mod kv heads with
+    `tiled_kv_heads`, as a tile of all of them (ONNX's Attention) does.
+
+    The scores `scale * q . k` of a query row and its keys then take the
+    mask: a float `mask` broadcast to [batch, heads, queries, keys] is
+    added; an i1 `mask` keeps a score where true and replaces it by
+    `masked_score` elsewhere; `causal` replaces it by `masked_score` where
+    the key comes after the query (key j > query i + keys - queries).
+    Softmax over the keys then weights the values. A query row whose every
+    score is -inf gives zeros (not the NaN that the plain formula gives).
+
+    `gate`, when present, computes only some key blocks of each query
+    block (`#r1.attention_gate`); a select pass sets it, dense is the
+    default. Scores are computed in f32 for every float type.
+
+    ```mlir
+    %o = r1.attention %q, %k, %v, %bias {scale = 0.125 : f64, causal = false,
+        masked_score = 0xFFF0000000000000 : f64, tiled_kv_heads = false,
+        sequence_major = array<i1: true, true, true, true>}
+        : (tensor<1x128x12x64xf32>, tensor<1x128x12x64xf32>, tensor<1x128x12x64xf32>,
+           tensor<1x1x1x128xf32>) -> tensor<1x128x12x64xf32>
+    ```
+  }];
+  let arguments = (ins R1_FloatTensor:$query, R1_FloatTensor:$key, R1_FloatTensor:$value,
+                       Optional<R1_Tensor>:$mask, F64Attr:$scale, BoolAttr:$causal,
+                       F64Attr:$masked_score, BoolAttr:$tiled_kv_heads,
+                       DenseBoolArrayAttr:$sequence_major,
+                       OptionalAttr<R1_AttentionGateAttr>:$gate);
+  let results = (outs R1_FloatTensor:$output);
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The sizes attention is computed over, from the operand types
+    /// (kDynamic where a type does not say).
+    struct Dims {
+      int64_t batch, heads, kvHeads, queries, keys, headDim, valueDim;
+    };
+    Dims getDims();
+    /// Which of query, key, value and output (0 to 3) is [b, s, h, d].
+    bool isSequenceMajor(unsigned operand) { return getSequenceMajor()[operand]; }
+    /// The key/value head that query head `head` reads.
+    int64_t getKvHead(int64_t head) {
+      Dims dims = getDims();
+      return getTiledKvHeads() ? head % dims.kvHeads
+                               : head / (dims.heads / dims.kvHeads);
+    }
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Reductions
 //===----------------------------------------------------------------------===//

@@ -102,6 +102,17 @@ LogicalResult HostDepthwiseConvAttr::verify(function_ref<InFlightDiagnostic()> e
   return success();
 }
 
+LogicalResult HostAttentionAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                        int64_t vector, int64_t rows, int64_t queryBlock,
+                                        int64_t keyBlock) {
+  if (vector < 1 || rows < 1 || queryBlock < 1 || keyBlock < 1)
+    return emitError() << "host_attention sizes must be positive";
+  if (keyBlock % vector != 0)
+    return emitError() << "host_attention key_block " << keyBlock
+                       << " is not a multiple of the vector " << vector;
+  return success();
+}
+
 void mlir::r1k::setVariant(KernelOp kernel, StringRef target, Attribute variant) {
   NamedAttrList variants(kernel.getVariantsAttr() ? kernel.getVariantsAttr()
                                                   : DictionaryAttr::get(kernel.getContext()));

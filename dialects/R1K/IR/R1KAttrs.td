@@ -262,4 +262,26 @@ def R1K_HostDepthwiseConvAttr : R1K_Attr<"HostDepthwiseConv", "host_depthwise_co
   let genVerifyDecl = 1;
 }
 
+def R1K_HostAttentionAttr : R1K_Attr<"HostAttention", "host_attention"> {
+  let summary = "How host code computes one fused attention";
+  let description = [{
+    Online-softmax attention that never stores the scores: each task is
+    one block of `query_block` query rows of one (batch, head). It walks
+    the keys `key_block` at a time: packs the block of K transposed on the
+    stack, computes the block's scores `rows` query rows by up to four
+    vectors of `vector` keys in registers, masks them, updates each row's
+    running maximum and sum, and adds the block's weighted values to the
+    row's output, kept in f32 on the stack. With a gate, `key_block` is the
+    gate's block and blocks the gate leaves out are skipped.
+
+    ```mlir
+    #r1k.host_attention<vector = 16, rows = 6, query_block = 64, key_block = 64>
+    ```
+  }];
+  let parameters = (ins "int64_t":$vector, "int64_t":$rows, "int64_t":$query_block,
+                        "int64_t":$key_block);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 #endif // R1K_ATTRS_TD
