@@ -702,7 +702,7 @@ def main():
         verdict = ("" if fused is None else "all recognised" if fused == layers
                    else f"{layers - fused} not recognised" if fused < layers
                    else "more than expected")
-        count = f"{fused}" if fused is not None else f"– ({error})"
+        count = f"{fused}" if fused is not None else f"– ({error.replace('|', '/')})"
         out.append(f"| {stem} | {producer} | {opset} | {softmaxes} | {count} | {layers} "
                    f"({source}) | {verdict} |")
     for stem, producer, opset, lines in patterns:
@@ -713,7 +713,8 @@ def main():
     if args.write:
         with open(args.write, "w", encoding="utf-8") as f:
             f.write(text + "\n")
-    return 0
+    # A model r1c could not compile fails the run; a block it did not fuse does not.
+    return 1 if r1c is not None and any(r[4] is None for r in rows) else 0
 
 
 def shutil_which(name):
