@@ -344,6 +344,11 @@ MODELS = {
     "dyn_lstm_tagger": Spec("Embedding, bidirectional 2-layer LSTM, Linear", rnn_tagger("LSTM"),
                             token_inputs(TAGGER_VOCAB, mask=False, seq=TAGGER_SEQ), ["tags"],
                             dynamo=True, vocab=TAGGER_VOCAB),
+    "dyn_gpt2": Spec("transformers GPT2Model",
+                     transformers_model("GPT2Model", "GPT2Config", use_cache=False),
+                     token_inputs(GPT2_VOCAB), HIDDEN_OUT, dynamo=True, vocab=GPT2_VOCAB),
+    "dyn_vit_b_16": Spec("torchvision vit_b_16", torchvision_model("vit_b_16"), image_inputs(),
+                         IMAGE_OUT, dynamo=True),
 }
 
 
