@@ -3,13 +3,14 @@
 // Decide, then apply: this pass writes the variant, the code generators
 // read it. Matmuls, convolutions and attention have variants so far: on the host
 // as GEMMs (or depthwise as direct kernels), fused attention on the host
-// (HostAttention.h), on GPUs as GEMMs
-// (GpuGemmSelection.h); other kernels keep their fixed templates and get
-// no entry.
+// (HostAttention.h), on GPUs as GEMMs (GpuGemmSelection.h) and fused
+// attention (GpuAttentionSelection.h); other kernels keep their fixed
+// templates and get no entry.
 //
 //===----------------------------------------------------------------------===//
 #include "dialects/R1/IR/R1Ops.h"
 #include "dialects/R1K/IR/GemmDims.h"
+#include "passes/GpuAttentionSelection.h"
 #include "passes/GpuGemmSelection.h"
 #include "passes/HostAttention.h"
 #include "passes/HostDepthwiseConv.h"
@@ -123,12 +124,12 @@ struct SelectVariants : r1::impl::SelectVariantsBase<SelectVariants> {
     }
   }
 
-  /// A GPU GEMM's variant, and one log line: the problem, the variant and
-  /// why.
+  /// A GPU GEMM's or attention's variant, and one log line: the problem,
+  /// the variant and why.
   void selectGpuVariant(r1k::KernelOp kernel, r1k::TargetAttr target, llvm::raw_ostream *log) {
     std::optional<r1c::GpuGemmChoice> choice = r1c::chooseGpuGemm(kernel, target);
     if (!choice)
-      return;
+      return selectGpuAttention(kernel, target, log);
     r1k::setVariant(kernel, target.getVariantKey(), choice->variant);
     if (!log)
       return;
@@ -137,6 +138,26 @@ struct SelectVariants : r1::impl::SelectVariantsBase<SelectVariants> {
          << r1c::getContractionAnchor(kernel)->getName().stripDialect() << " " << shape.batch
          << " x " << shape.m << "x" << shape.k << "x" << shape.n << " " << shape.element
          << ", chosen " << choice->variant << "  (" << choice->reason << ")\n";
+  }
+
+  void selectGpuAttention(r1k::KernelOp kernel, r1k::TargetAttr target, llvm::raw_ostream *log) {
+    std::optional<r1c::GpuAttentionChoice> choice = r1c::chooseGpuAttention(kernel, target);
+    if (!choice)
+      return;
+    if (choice->variant)
+      r1k::setVariant(kernel, target.getVariantKey(), choice->variant);
+    if (!log)
+      return;
+    r1::AttentionOp::Dims dims = choice->op.getDims();
+    *log << "kernel " << kernel.getName() << " on " << target.getName() << ": attention "
+         << dims.batch << " x " << dims.heads << " heads (" << dims.kvHeads << " kv), "
+         << dims.queries << " x " << dims.keys << " x " << dims.headDim << " "
+         << getElementTypeOrSelf(choice->op.getQuery().getType()) << ", ";
+    if (choice->variant)
+      *log << "chosen " << choice->variant;
+    else
+      *log << "no variant";
+    *log << "  (" << choice->reason << ")\n";
   }
 
   /// One block per kernel: the problem, then every candidate, cheapest

@@ -73,6 +73,19 @@ R1_DEVICE float r1_round_tf32(float x) {
   asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(y) : "f"(x));
   return __uint_as_float(y);
 }
+// Two floats rounded to nearest even as the halves of one register, `lo`
+// in the lower: the A operand of a product whose factors were computed in
+// f32 (attention's probabilities), one cvt for two.
+R1_DEVICE unsigned r1_pack_f16x2(float lo, float hi) {
+  unsigned d;
+  asm("cvt.rn.f16x2.f32 %0, %1, %2;" : "=r"(d) : "f"(hi), "f"(lo));
+  return d;
+}
+R1_DEVICE unsigned r1_pack_bf16x2(float lo, float hi) {
+  unsigned d;
+  asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(d) : "f"(hi), "f"(lo));
+  return d;
+}
 // A shared-memory address as the instructions take it: 32 bits, in bytes.
 typedef unsigned r1_shared_ptr;
 R1_DEVICE r1_shared_ptr r1_shared_address(const void *p) {

@@ -152,6 +152,7 @@ LogicalResult dispatch(KernelWriter &w) {
           .Case<NonZeroOp>([](auto) { return printNonZeroKernel; })
           .Case<KeepLeadingOp>([](auto) { return printKeepLeadingKernel; })
           .Case<RecurrenceOp>([](auto) { return printRecurrenceKernel; })
+          .Case<AttentionOp>([](auto) { return printAttentionKernel; })
           .Default([](Operation *) { return nullptr; });
   if (!printer)
     return w.anchor->emitOpError("has no GPU code generation yet (kernel '")

@@ -169,6 +169,7 @@ mlir::LogicalResult printNonMaxSuppressionKernel(KernelWriter &w); // NonMaxSupp
 mlir::LogicalResult printNonZeroKernel(KernelWriter &w);           // DataSizedPrinter.cpp
 mlir::LogicalResult printKeepLeadingKernel(KernelWriter &w);       // DataSizedPrinter.cpp
 mlir::LogicalResult printRecurrenceKernel(KernelWriter &w);        // RecurrencePrinter.cpp
+mlir::LogicalResult printAttentionKernel(KernelWriter &w);         // AttentionPrinter.cpp
 
 /// A batch of matrix products C[b] = A[b] B[b] (m x k times k x n) whose
 /// operands and result are read and written through callbacks, so that

@@ -20,6 +20,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/MapVector.h"
@@ -494,6 +495,15 @@ void markPadAxes(func::FuncOp func, const PadAxes &padding, const ShapeBucket &b
       func.setResultAttr(index, "r1.pad_axis", builder.getI64IntegerAttr(axis));
 }
 
+/// The model as r1 IR: an ONNX file imported, or a file of r1 IR as
+/// --compile-to writes it (.mlir), which can hold what no ONNX graph says
+/// (a gated attention, say) for tests of the phases after it.
+OwningOpRef<ModuleOp> loadModel(MLIRContext &context, StringRef path) {
+  if (path.ends_with(".mlir"))
+    return parseSourceFile<ModuleOp>(path, &context);
+  return importOnnxFile(context, path);
+}
+
 } // namespace
 
 int runCompiler(const CompilerOptions &options) {
@@ -506,7 +516,7 @@ int runCompiler(const CompilerOptions &options) {
   Progress progress(options.progress);
 
   progress.step("importing " + options.inputPath);
-  OwningOpRef<ModuleOp> module = importOnnxFile(context, options.inputPath);
+  OwningOpRef<ModuleOp> module = loadModel(context, options.inputPath);
   if (!module)
     return progress.done(), 1;
 

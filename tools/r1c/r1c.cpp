@@ -20,7 +20,8 @@ int main(int argc, char **argv) {
   std::string phase = "graph";
   std::string emit = "mlir";
 
-  app.add_option("model", options.inputPath, "The ONNX model to compile (.onnx)");
+  app.add_option("model", options.inputPath,
+                 "The ONNX model to compile (.onnx), or r1 IR as --compile-to writes it (.mlir)");
   app.add_option("-o,--output", options.outputPath,
                  "Where to write the result; '-' is stdout")
       ->default_str("-");

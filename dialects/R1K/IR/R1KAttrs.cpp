@@ -113,6 +113,20 @@ LogicalResult HostAttentionAttr::verify(function_ref<InFlightDiagnostic()> emitE
   return success();
 }
 
+LogicalResult GpuAttentionAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                       int64_t queryBlock, int64_t keyBlock, int64_t warps, bool,
+                                       int64_t stages) {
+  if (queryBlock < 1 || keyBlock < 1 || warps < 1 || stages < 1)
+    return emitError() << "gpu_attention sizes and stages must be positive";
+  if (queryBlock % warps != 0)
+    return emitError() << "gpu_attention query_block " << queryBlock
+                       << " is not a whole number of rows for each of " << warps << " warps";
+  // Key tiles feed 16-wide matrix steps, or lanes of a warp.
+  if (keyBlock % 16 != 0)
+    return emitError() << "gpu_attention key_block " << keyBlock << " is not a multiple of 16";
+  return success();
+}
+
 void mlir::r1k::setVariant(KernelOp kernel, StringRef target, Attribute variant) {
   NamedAttrList variants(kernel.getVariantsAttr() ? kernel.getVariantsAttr()
                                                   : DictionaryAttr::get(kernel.getContext()));

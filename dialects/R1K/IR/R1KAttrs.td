@@ -284,4 +284,38 @@ def R1K_HostAttentionAttr : R1K_Attr<"HostAttention", "host_attention"> {
   let genVerifyDecl = 1;
 }
 
+def R1K_GpuAttentionAttr : R1K_Attr<"GpuAttention", "gpu_attention"> {
+  let summary = "How GPU code computes one fused attention";
+  let description = [{
+    Online-softmax attention (FlashAttention-2's order): a block of
+    `warps` warps per (batch, head, block of `query_block` query rows)
+    stages its rows of Q in shared memory, then walks the keys `key_block`
+    at a time, K and V tiles staged in shared memory through `stages`
+    buffers. Each row's running maximum and sum stay in registers, its
+    output accumulates in f32, and neither the scores nor the
+    probabilities ever go to global memory.
+
+    With `matrix`, warps of 16 query rows compute both products with the
+    target's matrix instruction (mma.sync m16n8k16 on f16 and bf16): the
+    scores' accumulators become the probabilities' operand registers
+    without leaving the warp, and cp.async fills `stages` (2 or more)
+    buffers, one tile ahead. Without it, each warp's lanes split the keys
+    of a tile for the scores and the value columns for the output, in f32
+    FMAs (`stages` is 1: one buffer holds K, then V).
+
+    A gated attention (#r1.attention_gate) takes `query_block` equal to the
+    gate's block: the block finds its kept key blocks first, from its
+    staged rows of Q, and walks only those.
+
+    ```mlir
+    #r1k.gpu_attention<query_block = 128, key_block = 64, warps = 8, matrix = true, stages = 2>
+    #r1k.gpu_attention<query_block = 32, key_block = 32, warps = 4, matrix = false, stages = 1>
+    ```
+  }];
+  let parameters = (ins "int64_t":$query_block, "int64_t":$key_block, "int64_t":$warps,
+                        "bool":$matrix, "int64_t":$stages);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 #endif // R1K_ATTRS_TD

@@ -1,0 +1,805 @@
+//===- AttentionPrinter.cpp - Fused online-softmax attention on GPUs ------===//
+//
+// The host's attention (codegen/host/AttentionTemplate.cpp) in the order
+// FlashAttention-2 gives it on a GPU: a block per (batch, head, block of
+// query rows), grid x walking the query blocks from the last (with a
+// causal mask they see the most keys, so they start first), y the heads, z
+// the batch. The block stages its rows of Q in dynamic shared memory, then
+// walks the keys a tile at a time: the tile's scores, scaled and masked as
+// on the host, raise each row's running maximum, the row's sum and output
+// are rescaled by e^(old - new maximum), and the tile's probabilities
+// times its values are added to the output. Maxima and sums stay in
+// registers; the scores and probabilities never reach global memory.
+// Rows end divided by their sum (a row whose scores are all -inf has none
+// and gives zeros), and the fused body runs on each element as it is
+// stored. Two templates, chosen by the kernel's #r1k.gpu_attention:
+//
+// - matrix (f16, bf16 on mma.sync m16n8k16): warps of 16 query rows. Q,
+//   and K and V through `stages` buffers, move by cp.async in 16-byte
+//   chunks (zero-filled past the operands), into rows padded by 16 bytes so
+//   the eight rows one ldmatrix reads fall in distinct bank groups. Q's
+//   fragments (ldmatrix) times K's (ldmatrix: K's rows are B's columns)
+//   give a tile's scores in accumulators; a lane's accumulators of two
+//   neighbouring 8-key pieces are, rounded to 16 bits and packed in pairs,
+//   exactly its A fragment of those 16 keys for the second product, so the
+//   probabilities never leave the registers; V's fragments come from
+//   ldmatrix.trans. A row's maximum and sum are shared by the four lanes
+//   holding it (two shuffles), its sum only at the end.
+// - FMA (f32, and every type on AMD): warps of a few query rows; a lane
+//   takes the tile's keys lane, lane + warp, ... for the scores (Q read as
+//   broadcasts, K's rows padded by one element) and the value columns
+//   lane, lane + warp, ... for the output, the probabilities passing
+//   through shared memory between the two. One buffer holds K, then V.
+//
+// With a gate (#r1.attention_gate, whose block is the query block), the
+// block first finds its kept key blocks as the host does: the mean of its
+// staged query rows, each visible key block's score (the mean over its keys
+// of their dot product with it, from K in global memory), then one warp
+// keeps the first `global` blocks, those within `window` of the block's own
+// and the best-scored others; the walk then takes the kept blocks' tiles
+// only, in order.
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/gpu/KernelWriter.h"
+#include "dialects/R1/IR/R1Ops.h"
+#include "dialects/R1K/IR/GpuAttentionLayout.h"
+
+#include "mlir/IR/TypeUtilities.h"
+#include "llvm/Support/Format.h"
+
+using namespace mlir;
+using namespace mlir::r1;
+
+namespace r1c::gpu {
+namespace {
+
+/// Grid y and z (heads, batch) are at most 65535 on both vendors.
+constexpr int64_t kMaxGridYZ = 65535;
+/// The matrix template's rows a warp (one m16 tile) and the bytes of one
+/// cp.async chunk.
+constexpr int64_t kMmaRows = 16, kChunkElements = 8;
+
+/// Element strides of a [b, h, s, d] operand (or [b, s, h, d]) per batch,
+/// head and sequence position; d is contiguous.
+struct RowStrides {
+  int64_t batch = 0, head = 0, position = 0;
+};
+
+RowStrides rowStrides(Value operand, bool sequenceMajor) {
+  ArrayRef<int64_t> s = cast<RankedTensorType>(operand.getType()).getShape();
+  if (sequenceMajor)
+    return {s[1] * s[2] * s[3], s[3], s[2] * s[3]};
+  return {s[1] * s[2] * s[3], s[2] * s[3], s[3]};
+}
+
+class AttentionPrinter {
+public:
+  AttentionPrinter(KernelWriter &w, AttentionOp op, r1k::GpuAttentionAttr variant)
+      : w(w), os(w.os), op(op), variant(variant), dims(op.getDims()),
+        element(getElementTypeOrSelf(op.getQuery().getType())),
+        f32(Float32Type::get(op.getContext())), storage(KernelWriter::storageType(element)),
+        warpSize(w.target.getWarpSize()), layout(r1k::getGpuAttentionLayout(op, variant, warpSize)),
+        gate(op.getGateAttr()), queryBlock(variant.getQueryBlock()),
+        keyBlock(variant.getKeyBlock()), warps(variant.getWarps()), stages(variant.getStages()),
+        threads(warps * warpSize) {
+    q = rowStrides(op.getQuery(), op.isSequenceMajor(0));
+    k = rowStrides(op.getKey(), op.isSequenceMajor(1));
+    v = rowStrides(op.getValue(), op.isSequenceMajor(2));
+    o = rowStrides(op.getResult(), op.isSequenceMajor(3));
+  }
+
+  LogicalResult print();
+
+private:
+  LogicalResult unprintable(StringRef needs) {
+    return op.emitOpError("has GPU attention variant ")
+           << variant << ", which the template cannot print (it needs " << needs << ")";
+  }
+  std::string idx(int64_t value) const { return w.index(value); }
+  /// Query blocks, and the tiles a gate's key block is walked in.
+  int64_t queryBlocks() const { return (dims.queries + queryBlock - 1) / queryBlock; }
+  int64_t tilesPerGateBlock() const { return (gate.getBlock() + keyBlock - 1) / keyBlock; }
+  /// The operand element at `offset` (a kernel input), as f32.
+  std::string load(Value operand, StringRef offset) { return w.element(operand, offset); }
+
+  void printSetup();
+  void printTileBounds(StringRef indent, StringRef iteration);
+  void printTileCount();
+  /// The gate: r1_kept and r1_nkept, from the staged rows of Q, whose
+  /// element (row, column) as f32 is `queryTile(row, column)`.
+  void printGate(const std::function<std::string(StringRef, StringRef)> &queryTile);
+  /// Statements that make the f32 dot product in `var` the score of query
+  /// row `row` and key `key` of the tile: scaled, masked, -inf past the
+  /// tile's keys (r1_klimit). `rowOffset` is the mask's offset of the row.
+  void printScore(StringRef indent, StringRef var, StringRef row, StringRef key,
+                  StringRef rowOffset);
+  /// Statements that set `var` to the mask's offset of row `row` (rows
+  /// past the queries read the last one's, as on the host); none without a
+  /// mask.
+  void printMaskRow(StringRef indent, StringRef var, StringRef row);
+  /// Unrolled loops over (variable, count) pairs, innermost last, around
+  /// one statement.
+  using Loops = std::vector<std::pair<std::string, int64_t>>;
+  void printLoops(StringRef indent, const Loops &loops, StringRef statement);
+  /// The online-softmax step of one row: its scores (`score`, over
+  /// `scoreLoops`: a lane's of the tile) raise the row's running maximum
+  /// `max` (over the `lanes` adjacent lanes that hold the row), the row's
+  /// sum `sum` (this lane's part) and its outputs (`output` over
+  /// `outputLoops`) are rescaled, and the scores become probabilities.
+  void printSoftmax(StringRef indent, const Loops &scoreLoops, StringRef score, int64_t lanes,
+                    StringRef max, StringRef sum, const Loops &outputLoops, StringRef output);
+  /// Stores `value` (and `next`, the element after it, when not empty) as
+  /// the result at row `row`, column `column`, through the fused body.
+  LogicalResult printOutput(StringRef indent, StringRef row, StringRef column, StringRef value,
+                            StringRef next = "");
+
+  LogicalResult printMatrix(const MatrixInstruction &mi);
+  void printCopy(StringRef indent, StringRef tile, Value operand, StringRef base, int64_t stride,
+                 int64_t rows, int64_t columns, int64_t chunks, int64_t sharedStride,
+                 StringRef rowOk);
+  LogicalResult printFma();
+
+  KernelWriter &w;
+  raw_ostream &os;
+  AttentionOp op;
+  r1k::GpuAttentionAttr variant;
+  AttentionOp::Dims dims;
+  Type element, f32;
+  std::string storage;
+  int64_t warpSize;
+  r1k::GpuAttentionLayout layout;
+  AttentionGateAttr gate;
+  int64_t queryBlock, keyBlock, warps, stages, threads;
+  RowStrides q, k, v, o;
+  /// The mask's strides along the queries and the keys (0 where it is
+  /// broadcast), set by printSetup.
+  int64_t maskRowStride = 0, maskKeyStride = 0;
+};
+
+LogicalResult AttentionPrinter::print() {
+  for (Value operand : {op.getQuery(), op.getKey(), op.getValue()})
+    if (!isa<BlockArgument>(operand))
+      return op.emitOpError("reads an operand GPU attention cannot stage (only kernel inputs)");
+  if (dims.heads > kMaxGridYZ || dims.batch > kMaxGridYZ)
+    return op.emitOpError("has ") << dims.batch << " batches of " << dims.heads
+                                  << " heads; GPU code launches at most " << kMaxGridYZ
+                                  << " of each";
+  if (gate && gate.getBlock() != queryBlock)
+    return unprintable("query blocks of the gate's block");
+  w.launch.grid = {queryBlocks(), dims.heads, dims.batch};
+  w.launch.block = {threads, 1, 1};
+  w.launch.sharedBytes = layout.totalBytes;
+  if (!variant.getMatrix())
+    return printFma();
+  std::optional<MatrixInstruction> mi = w.target.getMatrixInstruction(element);
+  if (!mi || mi->fragmentFunction.empty() || mi->m != 16 || mi->n != 8 || mi->k != 16 ||
+      warpSize != 32 || queryBlock != kMmaRows * warps || keyBlock % 16 != 0 || stages < 2 ||
+      dims.headDim % kChunkElements != 0 || dims.valueDim % kChunkElements != 0)
+    return unprintable("mma.sync m16n8k16 for its element type, warps of 16 query rows, key "
+                       "tiles of a multiple of 16, two or more stages and head dims that are "
+                       "multiples of 8");
+  return printMatrix(*mi);
+}
+
+/// r1_row0 and r1_rows (the block's query rows), r1_b, r1_h and r1_kvh, and
+/// where the block's rows of each operand start.
+void AttentionPrinter::printSetup() {
+  os << "  const int r1_lane = threadIdx.x % " << warpSize << ", r1_warp = threadIdx.x / "
+     << warpSize << ";\n"
+     << "  const int r1_row0 = (" << queryBlocks() - 1 << " - (int)blockIdx.x) * " << queryBlock
+     << ";\n"
+     << "  const int r1_rows = " << dims.queries << " - r1_row0 < " << queryBlock << " ? "
+     << dims.queries << " - r1_row0 : " << queryBlock << ";\n"
+     << "  const int r1_h = blockIdx.y;\n"
+     << "  const r1_i r1_b = blockIdx.z;\n";
+  if (op.getTiledKvHeads())
+    os << "  const int r1_kvh = r1_h % " << dims.kvHeads << ";\n";
+  else
+    os << "  const int r1_kvh = r1_h / " << dims.heads / dims.kvHeads << ";\n";
+  os << "  const r1_i r1_qbase = r1_b * " << idx(q.batch) << " + (r1_i)r1_h * " << idx(q.head)
+     << " + (r1_i)r1_row0 * " << idx(q.position) << ";\n"
+     << "  const r1_i r1_kbase = r1_b * " << idx(k.batch) << " + (r1_i)r1_kvh * " << idx(k.head)
+     << ";\n"
+     << "  const r1_i r1_vbase = r1_b * " << idx(v.batch) << " + (r1_i)r1_kvh * " << idx(v.head)
+     << ";\n"
+     << "  const r1_i r1_obase = r1_b * " << idx(o.batch) << " + (r1_i)r1_h * " << idx(o.head)
+     << ";\n";
+  if (Value mask = op.getMask()) {
+    // Strides of the mask broadcast to [batch, heads, queries, keys].
+    ArrayRef<int64_t> shape = cast<RankedTensorType>(mask.getType()).getShape();
+    int64_t strides[4] = {0, 0, 0, 0}, stride = 1;
+    for (int64_t i = int64_t(shape.size()) - 1, d = 3; i >= 0; --i, --d) {
+      strides[d] = shape[i] == 1 ? 0 : stride;
+      stride *= shape[i];
+    }
+    os << "  const r1_i r1_mbase = r1_b * " << idx(strides[0]) << " + (r1_i)r1_h * "
+       << idx(strides[1]) << ";\n";
+    maskRowStride = strides[2];
+    maskKeyStride = strides[3];
+  }
+}
+
+/// r1_key0 and r1_klimit: the first key of tile `iteration` of the walk and
+/// the end of the keys it may weigh (the keys' end; with a gate, its key
+/// block's end).
+void AttentionPrinter::printTileBounds(StringRef indent, StringRef iteration) {
+  if (!gate) {
+    os << indent << "const int r1_key0 = (" << iteration << ") * " << keyBlock << ";\n"
+       << indent << "const int r1_klimit = " << dims.keys << ";\n";
+    return;
+  }
+  int64_t per = tilesPerGateBlock();
+  os << indent << "const int r1_g = r1_kept[(" << iteration << ") / " << per << "];\n"
+     << indent << "const int r1_key0 = r1_g * " << gate.getBlock() << " + ((" << iteration << ") % "
+     << per << ") * " << keyBlock << ";\n"
+     << indent << "const int r1_klimit = (r1_g + 1) * " << gate.getBlock() << " < " << dims.keys
+     << " ? (r1_g + 1) * " << gate.getBlock() << " : " << dims.keys << ";\n";
+}
+
+/// r1_tiles: the tiles the walk takes. With a causal mask, keys after the
+/// block's last query are never seen.
+void AttentionPrinter::printTileCount() {
+  if (gate) {
+    os << "  const int r1_tiles = *r1_nkept * " << tilesPerGateBlock() << ";\n";
+    return;
+  }
+  if (!op.getCausal()) {
+    os << "  const int r1_tiles = " << (dims.keys + keyBlock - 1) / keyBlock << ";\n";
+    return;
+  }
+  os << "  const int r1_seen = r1_row0 + r1_rows < " << dims.keys
+     << " ? r1_row0 + r1_rows : " << dims.keys << ";\n"
+     << "  const int r1_tiles = (r1_seen + " << keyBlock - 1 << ") / " << keyBlock << ";\n";
+}
+
+void AttentionPrinter::printGate(
+    const std::function<std::string(StringRef, StringRef)> &queryTile) {
+  int64_t block = gate.getBlock(), blocks = layout.gateBlocks;
+  os << "  // The gate: blocks of " << block << " keys, " << gate.getKeepRatio()
+     << " of the visible ones kept, the first " << gate.getGlobal() << " and those within "
+     << gate.getWindow() << " of the block's own always.\n"
+     << "  float *const r1_gq = reinterpret_cast<float *>(r1_smem + " << layout.meanQuery << ");\n"
+     << "  float *const r1_gscore = reinterpret_cast<float *>(r1_smem + " << layout.blockScores
+     << ");\n"
+     << "  int *const r1_gflag = reinterpret_cast<int *>(r1_smem + " << layout.keptFlags << ");\n"
+     << "  int *const r1_kept = reinterpret_cast<int *>(r1_smem + " << layout.keptList << ");\n"
+     << "  int *const r1_nkept = reinterpret_cast<int *>(r1_smem + " << layout.keptCount << ");\n";
+  if (op.getCausal())
+    os << "  const int r1_gvisible = ((r1_row0 + r1_rows < " << dims.keys
+       << " ? r1_row0 + r1_rows : " << dims.keys << ") + " << block - 1 << ") / " << block << ";\n";
+  else
+    os << "  const int r1_gvisible = " << blocks << ";\n";
+  // The block's mean query (the scale does not change the ranking).
+  os << "  for (int r1_d = threadIdx.x; r1_d < " << dims.headDim << "; r1_d += " << threads
+     << ") {\n"
+     << "    float r1_sum = 0.0f;\n"
+     << "    for (int r1_r = 0; r1_r < r1_rows; ++r1_r)\n"
+     << "      r1_sum += " << queryTile("r1_r", "r1_d") << ";\n"
+     << "    r1_gq[r1_d] = r1_sum * (1.0f / r1_rows);\n"
+     << "  }\n"
+     << "  __syncthreads();\n";
+  // Each visible key block's score: a warp per block, its lanes along the
+  // head dim summing each column of the block's keys.
+  os << "  for (int r1_g = r1_warp; r1_g < r1_gvisible; r1_g += " << warps << ") {\n"
+     << "    const int r1_first = r1_g * " << block << ";\n"
+     << "    const int r1_count = " << dims.keys << " - r1_first < " << block << " ? " << dims.keys
+     << " - r1_first : " << block << ";\n"
+     << "    float r1_part = 0.0f;\n"
+     << "    for (int r1_d = r1_lane; r1_d < " << dims.headDim << "; r1_d += " << warpSize
+     << ") {\n"
+     << "      float r1_column = 0.0f;\n"
+     << "      for (int r1_j = 0; r1_j < r1_count; ++r1_j)\n"
+     << "        r1_column += "
+     << load(op.getKey(), ("r1_kbase + (r1_i)(r1_first + r1_j) * " + idx(k.position) + " + r1_d"))
+     << ";\n"
+     << "      r1_part += r1_column * r1_gq[r1_d];\n"
+     << "    }\n";
+  w.printWarpReduce("    ", "r1_part",
+                    [](StringRef a, StringRef b) { return (a + " + " + b).str(); });
+  os << "    if (r1_lane == 0)\n"
+     << "      r1_gscore[r1_g] = r1_part / r1_count;\n"
+     << "  }\n"
+     << "  __syncthreads();\n";
+  // One warp picks: lane l owns blocks l, l + warp, ..., so only it reads
+  // or writes their flags; each further block is the best-scored one not
+  // yet kept (the lowest of equal scores), found by a shuffle tree.
+  os << "  if (r1_warp == 0) {\n"
+     << "    const int r1_own = r1_row0 / " << block << ";\n"
+     << "    int r1_forced = 0;\n"
+     << "    for (int r1_g = r1_lane; r1_g < r1_gvisible; r1_g += " << warpSize << ") {\n"
+     << "      const int r1_f = r1_g < " << gate.getGlobal()
+     << " || (r1_g - r1_own >= " << -gate.getWindow() << " && r1_g - r1_own <= " << gate.getWindow()
+     << ");\n"
+     << "      r1_gflag[r1_g] = r1_f;\n"
+     << "      r1_forced += r1_f;\n"
+     << "    }\n";
+  w.printWarpReduce("    ", "r1_forced",
+                    [](StringRef a, StringRef b) { return (a + " + " + b).str(); });
+  // ceil(keep * visible), between 1 and the visible blocks, in double as
+  // AttentionGateAttr::getKeptBlocks computes it.
+  os << "    int r1_wanted = (int)ceil(" << llvm::format("%.17g", gate.getKeepRatio())
+     << " * (double)r1_gvisible - 1e-9);\n"
+     << "    r1_wanted = r1_wanted < 1 ? 1 : r1_wanted > r1_gvisible ? r1_gvisible : r1_wanted;\n"
+     << "    for (int r1_n = r1_forced; r1_n < r1_wanted; ++r1_n) {\n"
+     << "      float r1_best = " << KernelWriter::lowest(f32) << ";\n"
+     << "      int r1_at = -1;\n"
+     << "      for (int r1_g = r1_lane; r1_g < r1_gvisible; r1_g += " << warpSize << ")\n"
+     << "        if (!r1_gflag[r1_g] && (r1_at < 0 || r1_gscore[r1_g] > r1_best)) {\n"
+     << "          r1_best = r1_gscore[r1_g];\n"
+     << "          r1_at = r1_g;\n"
+     << "        }\n"
+     << "      for (int r1_m = " << warpSize / 2 << "; r1_m > 0; r1_m >>= 1) {\n"
+     << "        const float r1_ob = r1_shfl_xor(r1_best, r1_m);\n"
+     << "        const int r1_oa = r1_shfl_xor(r1_at, r1_m);\n"
+     << "        if (r1_oa >= 0 && (r1_at < 0 || r1_ob > r1_best || (r1_ob == r1_best && r1_oa < "
+        "r1_at))) {\n"
+     << "          r1_best = r1_ob;\n"
+     << "          r1_at = r1_oa;\n"
+     << "        }\n"
+     << "      }\n"
+     << "      if (r1_at >= 0 && r1_at % " << warpSize << " == r1_lane)\n"
+     << "        r1_gflag[r1_at] = 1;\n"
+     << "    }\n"
+     << "  }\n"
+     << "  __syncthreads();\n"
+     << "  if (threadIdx.x == 0) {\n"
+     << "    int r1_n = 0;\n"
+     << "    for (int r1_g = 0; r1_g < r1_gvisible; ++r1_g)\n"
+     << "      if (r1_gflag[r1_g])\n"
+     << "        r1_kept[r1_n++] = r1_g;\n"
+     << "    *r1_nkept = r1_n;\n"
+     << "  }\n"
+     << "  __syncthreads();\n";
+}
+
+void AttentionPrinter::printMaskRow(StringRef indent, StringRef var, StringRef row) {
+  if (!op.getMask())
+    return;
+  os << indent << "const r1_i " << var << " = r1_mbase + (r1_i)((" << row << ") < " << dims.queries
+     << " ? (" << row << ") : " << dims.queries - 1 << ") * " << idx(maskRowStride) << ";\n";
+}
+
+void AttentionPrinter::printScore(StringRef indent, StringRef var, StringRef row, StringRef key,
+                                  StringRef rowOffset) {
+  std::string masked = KernelWriter::literal(f32, op.getMaskedScore().convertToDouble());
+  os << indent << var << " *= " << KernelWriter::literal(f32, op.getScale().convertToDouble())
+     << ";\n";
+  if (Value mask = op.getMask()) {
+    std::string at = (rowOffset + " + (r1_i)(" + key + ") * " + idx(maskKeyStride)).str();
+    std::string value = load(mask, at);
+    // Keys past the last are -inf below; their mask is not read.
+    if (getElementTypeOrSelf(mask.getType()).isInteger(1))
+      os << indent << var << " = (" << key << ") < " << dims.keys << " && " << value << " ? " << var
+         << " : " << masked << ";\n";
+    else
+      os << indent << "if ((" << key << ") < " << dims.keys << ")\n"
+         << indent << "  " << var << " += " << value << ";\n";
+  }
+  if (op.getCausal())
+    os << indent << var << " = (" << key << ") <= (" << row << ") ? " << var << " : " << masked
+       << ";\n";
+  os << indent << var << " = (" << key << ") < r1_klimit ? " << var << " : "
+     << KernelWriter::lowest(f32) << ";\n";
+}
+
+void AttentionPrinter::printLoops(StringRef indent, const Loops &loops, StringRef statement) {
+  std::string at = indent.str();
+  for (const auto &[var, count] : loops) {
+    os << at << "#pragma unroll\n"
+       << at << "for (int " << var << " = 0; " << var << " < " << count << "; ++" << var << ")\n";
+    at += "  ";
+  }
+  os << at << statement << "\n";
+}
+
+void AttentionPrinter::printSoftmax(StringRef indent, const Loops &scoreLoops, StringRef score,
+                                    int64_t lanes, StringRef max, StringRef sum,
+                                    const Loops &outputLoops, StringRef output) {
+  std::string inner = (indent + "  ").str();
+  os << indent << "{\n" << inner << "float r1_mx = " << KernelWriter::lowest(f32) << ";\n";
+  printLoops(inner, scoreLoops, ("r1_mx = fmaxf(r1_mx, " + score + ");").str());
+  for (int64_t m = 1; m < lanes; m *= 2)
+    os << inner << "r1_mx = fmaxf(r1_mx, r1_shfl_xor(r1_mx, " << m << "));\n";
+  // A row whose scores are all -inf so far subtracts 0, not -inf.
+  os << inner << "const float r1_mnew = fmaxf(" << max << ", r1_mx);\n"
+     << inner << "const float r1_shift = r1_mnew == " << KernelWriter::lowest(f32)
+     << " ? 0.0f : r1_mnew;\n"
+     << inner << "const float r1_rescale = exp2f((" << max << " - r1_shift) * 1.44269504f);\n"
+     << inner << max << " = r1_mnew;\n"
+     << inner << "float r1_ps = 0.0f;\n";
+  printLoops(inner, scoreLoops,
+             (score + " = exp2f((" + score + " - r1_shift) * 1.44269504f), r1_ps += " + score + ";")
+                 .str());
+  os << inner << sum << " = " << sum << " * r1_rescale + r1_ps;\n";
+  printLoops(inner, outputLoops, (output + " *= r1_rescale;").str());
+  os << indent << "}\n";
+}
+
+LogicalResult AttentionPrinter::printOutput(StringRef indent, StringRef row, StringRef column,
+                                            StringRef value, StringRef next) {
+  std::string at =
+      ("r1_obase + (r1_i)(" + row + ") * " + idx(o.position) + " + (" + column + ")").str();
+  // The anchor's value is the attention in its element type.
+  if (next.empty())
+    return w.printStore(indent, KernelWriter::roundTo(element, value), at);
+  return w.printStorePair(indent, KernelWriter::roundTo(element, value),
+                          KernelWriter::roundTo(element, next), at);
+}
+
+/// cp.async of one tile's rows into shared memory at `tile` (a shared
+/// address): `rows` rows of `columns` elements (a multiple of 8, the rest
+/// of `chunks` chunks a row zero), row r at `base` + r * `stride` of
+/// `operand`, present where `rowOk` (of r1_r) holds.
+void AttentionPrinter::printCopy(StringRef indent, StringRef tile, Value operand, StringRef base,
+                                 int64_t stride, int64_t rows, int64_t columns, int64_t chunks,
+                                 int64_t sharedStride, StringRef rowOk) {
+  int64_t total = rows * chunks, perThread = (total + threads - 1) / threads;
+  std::string name = KernelWriter::inputName(cast<BlockArgument>(operand).getArgNumber());
+  std::string inner = (indent + "  ").str();
+  os << indent << "#pragma unroll\n"
+     << indent << "for (int r1_l = 0; r1_l < " << perThread << "; ++r1_l) {\n"
+     << inner << "const int r1_c = threadIdx.x + " << threads << " * r1_l;\n";
+  if (total % threads != 0)
+    os << inner << "if (r1_c >= " << total << ")\n" << inner << "  break;\n";
+  os << inner << "const int r1_r = r1_c / " << chunks << ", r1_d = " << kChunkElements
+     << " * (r1_c % " << chunks << ");\n"
+     << inner << "const bool r1_ok = " << rowOk
+     << (columns < chunks * kChunkElements ? " && r1_d < " + std::to_string(columns) : "") << ";\n"
+     << inner << "r1_cp_async16(" << tile << " + 2 * (r1_r * " << sharedStride << " + r1_d), "
+     << name << " + (r1_ok ? " << base << " + (r1_i)r1_r * " << idx(stride)
+     << " + r1_d : 0), r1_ok ? 16 : 0);\n"
+     << indent << "}\n";
+}
+
+LogicalResult AttentionPrinter::printMatrix(const MatrixInstruction &mi) {
+  int64_t headPieces = layout.headColumns / 16, valuePieces = layout.valueColumns / 16;
+  int64_t keyPieces = keyBlock / 16;
+  int64_t qs = layout.queryStride, ks = layout.keyStride, vs = layout.valueStride;
+  std::string pack = element.isBF16() ? "r1_pack_bf16x2" : "r1_pack_f16x2";
+  std::string mma = mi.fragmentFunction;
+  os << "  // " << mi.instruction << " for both products: " << warps
+     << " warps of 16 query rows, keys in tiles of " << keyBlock << " through " << stages
+     << " stages of cp.async; the probabilities stay in registers.\n"
+     << "  R1_DYNAMIC_SHARED(r1_smem);\n"
+     << "  const r1_shared_ptr r1_qshared = r1_shared_address(r1_smem);\n"
+     << "  const r1_shared_ptr r1_kshared = r1_qshared + " << layout.key
+     << ", r1_vshared = r1_qshared + " << layout.value << ";\n";
+  printSetup();
+
+  // Q's rows, zero past the queries; without a gate they land with the
+  // first tile.
+  printCopy("  ", "r1_qshared", op.getQuery(), "r1_qbase", q.position, queryBlock, dims.headDim,
+            layout.headColumns / kChunkElements, qs, "r1_r < r1_rows");
+  if (gate) {
+    os << "  r1_cp_async_commit();\n"
+       << "  r1_cp_async_wait<0>();\n"
+       << "  __syncthreads();\n";
+    std::string tile = "reinterpret_cast<const " + storage + " *>(r1_smem)";
+    printGate([&](StringRef row, StringRef column) {
+      return KernelWriter::fromStorage(element, tile + "[" + row.str() + " * " +
+                                                    std::to_string(qs) + " + " + column.str() +
+                                                    "]");
+    });
+  }
+  printTileCount();
+
+  // A tile's K and V rows into stage `stage`, zero past its keys.
+  auto copyTile = [&](StringRef indent, StringRef stage) {
+    std::string offset = ("(" + stage + ") * " + Twine(layout.stageBytes)).str();
+    printCopy(indent, "r1_kshared + " + offset, op.getKey(),
+              "r1_kbase + (r1_i)r1_key0 * " + idx(k.position), k.position, keyBlock, dims.headDim,
+              layout.headColumns / kChunkElements, ks, "r1_key0 + r1_r < r1_klimit");
+    printCopy(indent, "r1_vshared + " + offset, op.getValue(),
+              "r1_vbase + (r1_i)r1_key0 * " + idx(v.position), v.position, keyBlock, dims.valueDim,
+              layout.valueColumns / kChunkElements, vs, "r1_key0 + r1_r < r1_klimit");
+  };
+  // Prologue: tiles 0 .. stages - 2, one commit group each.
+  os << "  #pragma unroll\n"
+     << "  for (int r1_s = 0; r1_s < " << stages - 1 << "; ++r1_s) {\n"
+     << "    if (r1_s < r1_tiles) {\n";
+  printTileBounds("      ", "r1_s");
+  copyTile("      ", "r1_s");
+  os << "    }\n"
+     << "    r1_cp_async_commit();\n"
+     << "  }\n";
+
+  // Where each lane's ldmatrix rows start (bytes): Q's A fragments (lane
+  // l: row l % 16 of the warp's, chunk l / 16 of each 16-wide piece); K's
+  // B fragments, two 8-key pieces at once (lane l: key l % 8 + 8 (l / 16),
+  // chunk (l / 8) % 2), since K's rows are B's columns; V's with .trans
+  // (lane l: key l % 16, chunk l / 16 of each 16-column pair).
+  os << "  const int r1_qr = 16 * r1_warp;\n"
+     << "  const int r1_qfrag = 2 * ((r1_qr + r1_lane % 16) * " << qs << " + 8 * (r1_lane / 16));\n"
+     << "  const int r1_kfrag = 2 * (((r1_lane & 7) + 8 * (r1_lane >> 4)) * " << ks
+     << " + 8 * ((r1_lane >> 3) & 1));\n"
+     << "  const int r1_vfrag = 2 * ((r1_lane % 16) * " << vs << " + 8 * (r1_lane / 16));\n"
+     << "  float r1_o[" << valuePieces * 2 << "][4];\n"
+     << "  #pragma unroll\n"
+     << "  for (int r1_x = 0; r1_x < " << valuePieces * 2 << "; ++r1_x)\n"
+     << "    #pragma unroll\n"
+     << "    for (int r1_e = 0; r1_e < 4; ++r1_e)\n"
+     << "      r1_o[r1_x][r1_e] = 0.0f;\n"
+     << "  float r1_m[2] = {" << KernelWriter::lowest(f32) << ", " << KernelWriter::lowest(f32)
+     << "}, r1_l[2] = {0.0f, 0.0f};\n";
+
+  // Tile t: wait for its group, put tile t + stages - 1 in flight into the
+  // stage tile t - 1 used (every warp is past it at the barrier), compute.
+  os << "  for (int r1_it = 0; r1_it < r1_tiles; ++r1_it) {\n"
+     << "    r1_cp_async_wait<" << stages - 2 << ">();\n"
+     << "    __syncthreads();\n"
+     << "    {\n"
+     << "      const int r1_next = r1_it + " << stages - 1 << ";\n"
+     << "      if (r1_next < r1_tiles) {\n";
+  printTileBounds("        ", "r1_next");
+  copyTile("        ", "r1_next % " + std::to_string(stages));
+  os << "      }\n"
+     << "      r1_cp_async_commit();\n"
+     << "    }\n";
+  printTileBounds("    ", "r1_it");
+  if (op.getCausal())
+    os << "    // Keys after the warp's last row: all masked.\n"
+       << "    if (r1_key0 > r1_row0 + r1_qr + 15)\n"
+       << "      continue;\n";
+  os << "    const r1_shared_ptr r1_ks = r1_kshared + (r1_it % " << stages << ") * "
+     << layout.stageBytes << ", r1_vs = r1_vshared + (r1_it % " << stages << ") * "
+     << layout.stageBytes << ";\n";
+
+  // Scores: Q (16 x 16 pieces of the head dim) times K^T.
+  os << "    float r1_s[" << keyPieces * 2 << "][4];\n"
+     << "    #pragma unroll\n"
+     << "    for (int r1_n = 0; r1_n < " << keyPieces * 2 << "; ++r1_n)\n"
+     << "      #pragma unroll\n"
+     << "      for (int r1_e = 0; r1_e < 4; ++r1_e)\n"
+     << "        r1_s[r1_n][r1_e] = 0.0f;\n"
+     << "    #pragma unroll\n"
+     << "    for (int r1_kk = 0; r1_kk < " << headPieces << "; ++r1_kk) {\n"
+     << "      unsigned r1_qa[4];\n"
+     << "      r1_ldmatrix_x4(r1_qa, r1_qshared + r1_qfrag + 32 * r1_kk);\n"
+     << "      #pragma unroll\n"
+     << "      for (int r1_np = 0; r1_np < " << keyPieces << "; ++r1_np) {\n"
+     << "        unsigned r1_kb[4];\n"
+     << "        r1_ldmatrix_x4(r1_kb, r1_ks + r1_kfrag + r1_np * " << 2 * 16 * ks
+     << " + 32 * r1_kk);\n"
+     << "        " << mma << "(r1_s[2 * r1_np], r1_qa, &r1_kb[0]);\n"
+     << "        " << mma << "(r1_s[2 * r1_np + 1], r1_qa, &r1_kb[2]);\n"
+     << "      }\n"
+     << "    }\n";
+
+  // Masks and the online softmax: accumulator e of piece n is row
+  // g + 8 (e / 2), key 8 n + 2 t + e % 2 (g = lane / 4, t = lane % 4); the
+  // four lanes of a g hold a row between them.
+  os << "    #pragma unroll\n"
+     << "    for (int r1_hh = 0; r1_hh < 2; ++r1_hh) {\n"
+     << "      const int r1_qi = r1_row0 + r1_qr + (r1_lane >> 2) + 8 * r1_hh;\n";
+  printMaskRow("      ", "r1_mrow", "r1_qi");
+  os << "      #pragma unroll\n"
+     << "      for (int r1_n = 0; r1_n < " << keyPieces * 2 << "; ++r1_n)\n"
+     << "        #pragma unroll\n"
+     << "        for (int r1_e = 0; r1_e < 2; ++r1_e) {\n"
+     << "          const int r1_key = r1_key0 + 8 * r1_n + 2 * (r1_lane & 3) + r1_e;\n"
+     << "          float r1_x = r1_s[r1_n][2 * r1_hh + r1_e];\n";
+  printScore("          ", "r1_x", "r1_qi", "r1_key", "r1_mrow");
+  os << "          r1_s[r1_n][2 * r1_hh + r1_e] = r1_x;\n"
+     << "        }\n";
+  printSoftmax("      ", {{"r1_n", keyPieces * 2}, {"r1_e", 2}}, "r1_s[r1_n][2 * r1_hh + r1_e]", 4,
+               "r1_m[r1_hh]", "r1_l[r1_hh]", {{"r1_x", valuePieces * 2}, {"r1_e", 2}},
+               "r1_o[r1_x][2 * r1_hh + r1_e]");
+  os << "    }\n";
+
+  // Output += P V: the accumulators of pieces 2 kk and 2 kk + 1 (keys
+  // 16 kk .. 16 kk + 15), packed in pairs, are the A fragment of those
+  // keys: register 0 row g keys 2t, 2t + 1; 1 row g + 8; 2 and 3 the same
+  // eight keys on.
+  os << "    #pragma unroll\n"
+     << "    for (int r1_kk = 0; r1_kk < " << keyPieces << "; ++r1_kk) {\n"
+     << "      const unsigned r1_pa[4] = {" << pack << "(r1_s[2 * r1_kk][0], r1_s[2 * r1_kk][1]), "
+     << pack << "(r1_s[2 * r1_kk][2], r1_s[2 * r1_kk][3]), " << pack
+     << "(r1_s[2 * r1_kk + 1][0], r1_s[2 * r1_kk + 1][1]), " << pack
+     << "(r1_s[2 * r1_kk + 1][2], r1_s[2 * r1_kk + 1][3])};\n"
+     << "      #pragma unroll\n"
+     << "      for (int r1_x = 0; r1_x < " << valuePieces << "; ++r1_x) {\n"
+     << "        unsigned r1_vb[4];\n"
+     << "        r1_ldmatrix_x4_trans(r1_vb, r1_vs + r1_vfrag + r1_kk * " << 2 * 16 * vs
+     << " + 32 * r1_x);\n"
+     << "        " << mma << "(r1_o[2 * r1_x], r1_pa, &r1_vb[0]);\n"
+     << "        " << mma << "(r1_o[2 * r1_x + 1], r1_pa, &r1_vb[2]);\n"
+     << "      }\n"
+     << "    }\n"
+     << "  }\n";
+
+  // Each row's sum over its four lanes, then the rows divided by it; a
+  // lane stores its two neighbouring columns at once.
+  for (int hh = 0; hh < 2; ++hh) {
+    os << "  {\n"
+       << "    float r1_sum = r1_l[" << hh << "];\n"
+       << "    r1_sum += r1_shfl_xor(r1_sum, 1);\n"
+       << "    r1_sum += r1_shfl_xor(r1_sum, 2);\n"
+       << "    const float r1_inv = r1_sum > 0.0f ? 1.0f / r1_sum : 0.0f;\n"
+       << "    const int r1_row = r1_row0 + r1_qr + (r1_lane >> 2) + " << 8 * hh << ";\n"
+       << "    if (r1_row < " << dims.queries << ") {\n"
+       << "      #pragma unroll\n"
+       << "      for (int r1_x = 0; r1_x < " << dims.valueDim / 8 << "; ++r1_x) {\n"
+       << "        const int r1_col = 8 * r1_x + 2 * (r1_lane & 3);\n";
+    if (failed(printOutput("        ", "r1_row", "r1_col",
+                           "r1_o[r1_x][" + std::to_string(2 * hh) + "] * r1_inv",
+                           "r1_o[r1_x][" + std::to_string(2 * hh + 1) + "] * r1_inv")))
+      return failure();
+    os << "      }\n"
+       << "    }\n"
+       << "  }\n";
+  }
+  return success();
+}
+
+LogicalResult AttentionPrinter::printFma() {
+  int64_t rows = queryBlock / warps, keysPerLane = keyBlock / warpSize;
+  int64_t columns = layout.valueColumns / warpSize;
+  int64_t ks = layout.keyStride, vs = layout.valueStride, d = dims.headDim;
+  if (stages != 1 || keyBlock % warpSize != 0)
+    return unprintable("one stage and key tiles of a whole number of keys a lane");
+  os << "  // FMA: " << warps << " warps of " << rows << " query rows; a lane takes " << keysPerLane
+     << " of each tile's " << keyBlock << " keys for the scores and " << columns
+     << " value columns for the output.\n"
+     << "  R1_DYNAMIC_SHARED(r1_smem);\n"
+     << "  float *const r1_qs = reinterpret_cast<float *>(r1_smem);\n"
+     << "  float *const r1_kv = reinterpret_cast<float *>(r1_smem + " << layout.key << ");\n"
+     << "  float *const r1_pt = reinterpret_cast<float *>(r1_smem + " << layout.probabilities
+     << ");\n";
+  printSetup();
+  os << "  for (int r1_e = threadIdx.x; r1_e < " << queryBlock * d << "; r1_e += " << threads
+     << ") {\n"
+     << "    const int r1_r = r1_e / " << d << ", r1_d = r1_e % " << d << ";\n"
+     << "    r1_qs[r1_e] = r1_r < r1_rows ? "
+     << load(op.getQuery(), ("r1_qbase + (r1_i)r1_r * " + idx(q.position) + " + r1_d"))
+     << " : 0.0f;\n"
+     << "  }\n"
+     << "  __syncthreads();\n";
+  if (gate)
+    printGate([&](StringRef row, StringRef column) {
+      return ("r1_qs[" + row + " * " + Twine(d) + " + " + column + "]").str();
+    });
+  printTileCount();
+  os << "  const int r1_qr = " << rows << " * r1_warp;\n"
+     << "  float r1_o[" << rows << "][" << columns << "], r1_m[" << rows << "], r1_l[" << rows
+     << "];\n"
+     << "  #pragma unroll\n"
+     << "  for (int r1_r = 0; r1_r < " << rows << "; ++r1_r) {\n"
+     << "    r1_m[r1_r] = " << KernelWriter::lowest(f32) << ";\n"
+     << "    r1_l[r1_r] = 0.0f;\n"
+     << "    #pragma unroll\n"
+     << "    for (int r1_x = 0; r1_x < " << columns << "; ++r1_x)\n"
+     << "      r1_o[r1_r][r1_x] = 0.0f;\n"
+     << "  }\n"
+     << "  for (int r1_it = 0; r1_it < r1_tiles; ++r1_it) {\n";
+  printTileBounds("    ", "r1_it");
+  os << "    for (int r1_e = threadIdx.x; r1_e < " << keyBlock * d << "; r1_e += " << threads
+     << ") {\n"
+     << "      const int r1_j = r1_e / " << d << ", r1_d = r1_e % " << d << ";\n"
+     << "      r1_kv[r1_j * " << ks << " + r1_d] = r1_key0 + r1_j < r1_klimit ? "
+     << load(op.getKey(), ("r1_kbase + (r1_i)(r1_key0 + r1_j) * " + idx(k.position) + " + r1_d"))
+     << " : 0.0f;\n"
+     << "    }\n"
+     << "    __syncthreads();\n";
+  // A warp whose rows all come before the tile's keys skips it (the
+  // barriers still see every thread).
+  if (op.getCausal())
+    os << "    const bool r1_live = r1_key0 <= r1_row0 + r1_qr + " << rows - 1 << ";\n";
+  else
+    os << "    const bool r1_live = true;\n";
+  os << "    if (r1_live) {\n"
+     << "      float r1_s[" << rows << "][" << keysPerLane << "];\n"
+     << "      #pragma unroll\n"
+     << "      for (int r1_r = 0; r1_r < " << rows << "; ++r1_r)\n"
+     << "        #pragma unroll\n"
+     << "        for (int r1_i2 = 0; r1_i2 < " << keysPerLane << "; ++r1_i2)\n"
+     << "          r1_s[r1_r][r1_i2] = 0.0f;\n"
+     << "      for (int r1_d = 0; r1_d < " << d << "; ++r1_d) {\n"
+     << "        float r1_kx[" << keysPerLane << "];\n"
+     << "        #pragma unroll\n"
+     << "        for (int r1_i2 = 0; r1_i2 < " << keysPerLane << "; ++r1_i2)\n"
+     << "          r1_kx[r1_i2] = r1_kv[(r1_lane + " << warpSize << " * r1_i2) * " << ks
+     << " + r1_d];\n"
+     << "        #pragma unroll\n"
+     << "        for (int r1_r = 0; r1_r < " << rows << "; ++r1_r) {\n"
+     << "          const float r1_qx = r1_qs[(r1_qr + r1_r) * " << d << " + r1_d];\n"
+     << "          #pragma unroll\n"
+     << "          for (int r1_i2 = 0; r1_i2 < " << keysPerLane << "; ++r1_i2)\n"
+     << "            r1_s[r1_r][r1_i2] += r1_qx * r1_kx[r1_i2];\n"
+     << "        }\n"
+     << "      }\n";
+  os << "      #pragma unroll\n"
+     << "      for (int r1_r = 0; r1_r < " << rows << "; ++r1_r) {\n"
+     << "        const int r1_qi = r1_row0 + r1_qr + r1_r;\n";
+  printMaskRow("        ", "r1_mrow", "r1_qi");
+  os << "        #pragma unroll\n"
+     << "        for (int r1_i2 = 0; r1_i2 < " << keysPerLane << "; ++r1_i2) {\n"
+     << "          const int r1_key = r1_key0 + r1_lane + " << warpSize << " * r1_i2;\n"
+     << "          float r1_x = r1_s[r1_r][r1_i2];\n";
+  printScore("          ", "r1_x", "r1_qi", "r1_key", "r1_mrow");
+  os << "          r1_s[r1_r][r1_i2] = r1_x;\n"
+     << "        }\n";
+  printSoftmax("        ", {{"r1_i2", keysPerLane}}, "r1_s[r1_r][r1_i2]", warpSize, "r1_m[r1_r]",
+               "r1_l[r1_r]", {{"r1_x", columns}}, "r1_o[r1_r][r1_x]");
+  os << "      }\n";
+  os << "      #pragma unroll\n"
+     << "      for (int r1_r = 0; r1_r < " << rows << "; ++r1_r)\n"
+     << "        #pragma unroll\n"
+     << "        for (int r1_i2 = 0; r1_i2 < " << keysPerLane << "; ++r1_i2)\n"
+     << "          r1_pt[(r1_qr + r1_r) * " << keyBlock << " + r1_lane + " << warpSize
+     << " * r1_i2] = r1_s[r1_r][r1_i2];\n"
+     << "    }\n"
+     << "    __syncthreads();\n";
+  // V replaces K in the buffer, zero past the tile's keys and the value's
+  // columns.
+  os << "    for (int r1_e = threadIdx.x; r1_e < " << keyBlock * vs << "; r1_e += " << threads
+     << ") {\n"
+     << "      const int r1_j = r1_e / " << vs << ", r1_c = r1_e % " << vs << ";\n"
+     << "      r1_kv[r1_e] = r1_key0 + r1_j < r1_klimit"
+     << (vs != dims.valueDim ? " && r1_c < " + std::to_string(dims.valueDim) : "") << " ? "
+     << load(op.getValue(), ("r1_vbase + (r1_i)(r1_key0 + r1_j) * " + idx(v.position) + " + r1_c"))
+     << " : 0.0f;\n"
+     << "    }\n"
+     << "    __syncthreads();\n"
+     << "    if (r1_live)\n"
+     << "      for (int r1_j = 0; r1_j < " << keyBlock << "; ++r1_j) {\n"
+     << "        float r1_vx[" << columns << "];\n"
+     << "        #pragma unroll\n"
+     << "        for (int r1_x = 0; r1_x < " << columns << "; ++r1_x)\n"
+     << "          r1_vx[r1_x] = r1_kv[r1_j * " << vs << " + r1_lane + " << warpSize
+     << " * r1_x];\n"
+     << "        #pragma unroll\n"
+     << "        for (int r1_r = 0; r1_r < " << rows << "; ++r1_r) {\n"
+     << "          const float r1_p = r1_pt[(r1_qr + r1_r) * " << keyBlock << " + r1_j];\n"
+     << "          #pragma unroll\n"
+     << "          for (int r1_x = 0; r1_x < " << columns << "; ++r1_x)\n"
+     << "            r1_o[r1_r][r1_x] += r1_p * r1_vx[r1_x];\n"
+     << "        }\n"
+     << "      }\n"
+     << "    __syncthreads();\n"
+     << "  }\n";
+
+  // Each row's sum over the warp, then the rows divided by it.
+  os << "  #pragma unroll\n"
+     << "  for (int r1_r = 0; r1_r < " << rows << "; ++r1_r) {\n"
+     << "    float r1_sum = r1_l[r1_r];\n";
+  w.printWarpReduce("    ", "r1_sum",
+                    [](StringRef a, StringRef b) { return (a + " + " + b).str(); });
+  os << "    const float r1_inv = r1_sum > 0.0f ? 1.0f / r1_sum : 0.0f;\n"
+     << "    const int r1_row = r1_row0 + r1_qr + r1_r;\n"
+     << "    if (r1_row < " << dims.queries << ") {\n"
+     << "      #pragma unroll\n"
+     << "      for (int r1_x = 0; r1_x < " << columns << "; ++r1_x) {\n"
+     << "        const int r1_col = r1_lane + " << warpSize << " * r1_x;\n";
+  std::string indent = "        ";
+  if (layout.valueColumns != dims.valueDim) {
+    os << "        if (r1_col < " << dims.valueDim << ") {\n";
+    indent = "          ";
+  }
+  if (failed(printOutput(indent, "r1_row", "r1_col", "r1_o[r1_r][r1_x] * r1_inv")))
+    return failure();
+  if (layout.valueColumns != dims.valueDim)
+    os << "        }\n";
+  os << "      }\n"
+     << "    }\n"
+     << "  }\n";
+  return success();
+}
+
+} // namespace
+
+LogicalResult printAttentionKernel(KernelWriter &w) {
+  auto op = cast<AttentionOp>(w.anchor);
+  auto variant =
+      r1k::getVariant<r1k::GpuAttentionAttr>(w.kernel, w.target.getDescription().getVariantKey());
+  if (!variant) {
+    if (AttentionGateAttr gate = op.getGateAttr(); gate && gate.getBlock() > 128)
+      return op.emitOpError("has a gate of blocks of ")
+             << gate.getBlock() << " rows; GPU attention takes gates of at most 128";
+    return op.emitOpError("has no GPU attention variant for ")
+           << w.target.getArch() << " in kernel '" << w.kernel.getName()
+           << "' (r1c-select-variants writes one for every GPU target)";
+  }
+  return AttentionPrinter(w, op, variant).print();
+}
+
+} // namespace r1c::gpu
