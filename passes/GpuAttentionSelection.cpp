@@ -41,6 +41,17 @@ constexpr int64_t kMaxGateRows = 128;
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+/// Whether the target's `matrix_ops` has mma.sync for `element` (sm_90a
+/// lists wgmma first, and has mma.sync too).
+bool hasMmaSync(r1k::TargetAttr target, Type element) {
+  std::string wanted = element.isF16() ? "mma.f16" : element.isBF16() ? "mma.bf16" : "";
+  ArrayAttr ops = target.getMatrixOps();
+  return !wanted.empty() && ops && llvm::any_of(ops, [&](Attribute op) {
+           auto name = dyn_cast<StringAttr>(op);
+           return name && name.getValue() == wanted;
+         });
+}
+
 bool fits(const r1k::GpuAttentionLayout &layout, r1k::TargetAttr target) {
   return !target.getSharedPerBlock() || layout.totalBytes <= target.getSharedPerBlock();
 }
@@ -68,8 +79,8 @@ std::optional<GpuAttentionChoice> chooseGpuAttention(r1k::KernelOp kernel, r1k::
   }
   int64_t warpSize = target.getWarpSize() ? target.getWarpSize() : 32;
 
-  bool mma = target.getMatrixOp(element).starts_with("mma.") && !element.isF32() &&
-             warpSize == 32 && dims.headDim % 8 == 0 && dims.valueDim % 8 == 0;
+  bool mma = hasMmaSync(target, element) && warpSize == 32 && dims.headDim % 8 == 0 &&
+             dims.valueDim % 8 == 0;
   if (mma) {
     int64_t warps = gate ? gate.getBlock() / kMmaRows : kMmaWarpCounts[2];
     if (!gate) {

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""GEMM and convolution shapes of the GPU check: r1c's kernels against cuBLAS and cuDNN.
+"""GEMM, convolution and attention shapes of the GPU check: r1c's kernels against
+cuBLAS, cuDNN and PyTorch's scaled_dot_product_attention.
 
-Each shape is a one-node ONNX model (MatMul, or Conv without bias) whose operands
-are both graph inputs, so its sm_90 artifact holds code and no weights and the
-check folder stays small. Nothing else is carried: the GPU machine draws the
+Each shape is a one-node model whose operands are all graph inputs (an ONNX MatMul,
+or Conv without bias; for attention, one r1.attention in r1 IR, which r1c reads as
+.mlir), so its sm_90 artifact holds code and no weights and the check folder stays
+small. Nothing else is carried: the GPU machine draws the
 inputs from the seed in the manifest and computes the references itself (numpy,
 float32, on its CPUs).
 
@@ -48,6 +50,13 @@ def _conv(dtype, batch, cin, cout, size, kernel, what):
             "kernel": kernel, "stride": 1, "pad": kernel // 2, "what": what}
 
 
+def _attention(dtype, batch, heads, seq, dim, causal):
+    short = {"float16": "f16", "bfloat16": "bf16"}[dtype]
+    return {"name": f"attention_{short}_b{batch}_h{heads}_s{seq}_d{dim}" + ("_causal" if causal else ""),
+            "op": "Attention", "dtype": dtype, "batch": batch, "heads": heads, "seq": seq, "dim": dim,
+            "causal": causal}
+
+
 # In the order they run, the acceptance shape first, so a short budget still measures it.
 SHAPES = [
     _gemm("float16", 4096, 4096, 4096),
@@ -57,6 +66,8 @@ SHAPES = [
     _conv("float16", 32, 256, 256, 14, 3, "ResNet-50 conv4_x 3x3"),
     _conv("float16", 32, 64, 64, 56, 3, "ResNet-50 conv2_x 3x3"),
     _conv("float16", 32, 256, 64, 56, 1, "ResNet-50 conv2_x 1x1 reduce"),
+    _attention("float16", 1, 16, 2048, 128, causal=False),  # fused attention, long sequence
+    _attention("float16", 1, 16, 2048, 128, causal=True),
 ]
 # STYLE.md 13's per-element bounds. A K of thousands sums thousands of products,
 # so the pass rule is the relative error of the output's norm, bounded by the
@@ -86,6 +97,10 @@ def last_json_line(text):
 def shape_flops(shape):
     if shape["op"] == "MatMul":
         return 2 * shape["m"] * shape["n"] * shape["k"]
+    if shape["op"] == "Attention":
+        # Two products of s x s x d per head; a causal mask computes half of them.
+        flops = 4 * shape["batch"] * shape["heads"] * shape["seq"] ** 2 * shape["dim"]
+        return flops // 2 if shape["causal"] else flops
     out_h, out_w = conv_output_hw(shape)
     return 2 * shape["batch"] * shape["cout"] * out_h * out_w * shape["cin"] * shape["kernel"] ** 2
 
@@ -99,6 +114,9 @@ def io_shapes(shape):
     """(input shapes, output shape) as the ONNX model declares them."""
     if shape["op"] == "MatMul":
         return [[shape["m"], shape["k"]], [shape["k"], shape["n"]]], [shape["m"], shape["n"]]
+    if shape["op"] == "Attention":
+        dims = [shape["batch"], shape["heads"], shape["seq"], shape["dim"]]
+        return [dims, dims, dims], dims
     r = shape["kernel"]
     out_h, out_w = conv_output_hw(shape)
     return ([[shape["batch"], shape["cin"], shape["height"], shape["width"]], [shape["cout"], shape["cin"], r, r]],
@@ -108,9 +126,35 @@ def io_shapes(shape):
 def describe(shape):
     if shape["op"] == "MatMul":
         return f"MatMul [{shape['m']}, {shape['k']}] x [{shape['k']}, {shape['n']}]"
+    if shape["op"] == "Attention":
+        ins, _ = io_shapes(shape)
+        return f"Attention q, k, v {ins[0]}" + (", causal" if shape["causal"] else "")
     ins, out = io_shapes(shape)
     return (f"Conv x{ins[0]} w{ins[1]} stride {shape['stride']} pad {shape['pad']} -> {out} "
             f"({shape['what']})")
+
+
+def attention_scale(shape):
+    return 1 / math.sqrt(shape["dim"])
+
+
+def build_ir(shape):
+    """An attention shape as r1 IR (r1c reads .mlir): q, k, v [b, h, s, d], scaled by
+    1 / sqrt(d), as scaled_dot_product_attention does by default."""
+    element = {"float16": "f16", "bfloat16": "bf16"}[shape["dtype"]]
+    ins, _ = io_shapes(shape)
+    t = f"tensor<{'x'.join(str(d) for d in ins[0])}x{element}>"
+    return f"""module {{
+  func.func @main(%q: {t} {{r1.name = "q"}}, %k: {t} {{r1.name = "k"}}, %v: {t} {{r1.name = "v"}})
+      -> ({t} {{r1.name = "y"}}) {{
+    %0 = r1.attention %q, %k, %v {{causal = {str(shape["causal"]).lower()},
+        masked_score = 0xFFF0000000000000 : f64, scale = {attention_scale(shape)!r} : f64,
+        sequence_major = array<i1: false, false, false, false>, tiled_kv_heads = false}}
+        : ({t}, {t}, {t}) -> {t}
+    return %0 : {t}
+  }}
+}}
+"""
 
 
 def build_model(shape):
@@ -168,10 +212,24 @@ def make_inputs(shape, seed):
 
 
 def reference(shape, inputs):
-    """The float32 result of the (exactly upcast) operands: numpy matmul, and a
-    convolution as an im2col matmul."""
+    """The float32 result of the (exactly upcast) operands: numpy matmul, a
+    convolution as an im2col matmul, attention as softmax(scale q k^T) v a head at a
+    time (keys after the query masked when causal)."""
     if shape["op"] == "MatMul":
         return np.matmul(inputs[0], inputs[1])
+    if shape["op"] == "Attention":
+        q, k, v = inputs
+        out = np.empty_like(q)
+        seq = q.shape[2]
+        future = np.triu(np.ones((seq, seq), dtype=bool), 1)
+        for b in range(q.shape[0]):
+            for h in range(q.shape[1]):
+                scores = np.matmul(q[b, h], k[b, h].T) * np.float32(attention_scale(shape))
+                if shape["causal"]:
+                    scores[future] = -np.inf
+                scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
+                out[b, h] = np.matmul(scores, v[b, h]) / scores.sum(axis=-1, keepdims=True)
+        return out
     x, w = inputs
     r, p, s = shape["kernel"], shape["pad"], shape["stride"]
     out_h, out_w = conv_output_hw(shape)
@@ -239,8 +297,13 @@ def prepare_shapes(r1c, check_dir, target, timeout, run, first_line, names=None)
         if names and shape["name"] not in names:
             continue
         name = shape["name"]
-        path = os.path.join(folder, name + ".onnx")
-        onnx.save(build_model(shape), path)
+        if shape["op"] == "Attention":
+            path = os.path.join(folder, name + ".mlir")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(build_ir(shape))
+        else:
+            path = os.path.join(folder, name + ".onnx")
+            onnx.save(build_model(shape), path)
         base = os.path.join(folder, name)
         start = time.monotonic()
         try:
@@ -258,7 +321,8 @@ def prepare_shapes(r1c, check_dir, target, timeout, run, first_line, names=None)
             "description": describe(shape), "flops": shape_flops(shape), "input_shapes": ins, "output_shape": out,
             "seed": zlib.crc32(name.encode()), "inputs": "standard normal float32, rounded to the dtype",
             "tolerance": dict(TOLERANCES[shape["dtype"]]), "target": target,
-            "compile": {"command": f"r1c {name}.onnx --target={target} -o shapes/{name}", "seconds": seconds},
+            "compile": {"command": f"r1c {os.path.basename(path)} --target={target} -o shapes/{name}",
+                        "seconds": seconds},
             "artifact": None,
         })
         if proc is None:
@@ -442,6 +506,11 @@ def run(args):
             operands = [torch.from_numpy(x).to(device=device, dtype=tdtype) for x in inputs]
             if entry["op"] == "MatMul":
                 fn = torch.matmul
+            elif entry["op"] == "Attention":
+                causal = entry["causal"]
+
+                def fn(q, k, v):
+                    return F.scaled_dot_product_attention(q, k, v, is_causal=causal)
             else:
                 stride, pad = entry["stride"], entry["pad"]
 
@@ -613,7 +682,7 @@ def report_section(index, work, has_gpu, fmt):
             return f"{fmt(check['norm_rel_error'])} ({check['elements_over_tolerance']} over)"
         return f"per element {'ok' if check.get('passed') else 'over'} (max abs {fmt(check.get('max_abs_error'))})"
 
-    lines = ["", "## GEMM and convolution shapes: r1c kernels against cuBLAS / cuDNN", ""]
+    lines = ["", "## GEMM, convolution and attention shapes: r1c kernels against cuBLAS / cuDNN / SDPA", ""]
     gemm = next((r for r in rows if r["shape"] == "gemm_f16_4096x4096x4096"), None)
     if gemm:
         speed = gemm["r1c_speed_vs_eager"]
@@ -621,7 +690,7 @@ def report_section(index, work, has_gpu, fmt):
         lines += [f"**fp16 GEMM 4096^3: r1c at {goal} of torch.matmul's speed** (goal: at least 70%; "
                   f"result {gemm['result']}).", ""]
     lines += ["| shape | dtype | result | norm error (tol); elements over atol/rtol | r1c kernels ms | r1c TFLOP/s "
-              "| torch.matmul / conv2d ms | TFLOP/s | torch.compile ms (compile s) | TFLOP/s "
+              "| torch.matmul / conv2d / SDPA ms | TFLOP/s | torch.compile ms (compile s) | TFLOP/s "
               "| r1c speed / eager | / compile | r1c run incl. copies ms |",
               "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
@@ -650,11 +719,12 @@ def report_section(index, work, has_gpu, fmt):
         lines += ["", f"PyTorch: {results['torch_error']}"]
     runs, rounds = results.get("runs", RUNS), results.get("rounds", ROUNDS)
     lines += ["", "How the shapes were measured:", "",
-              "- Each shape is a one-node ONNX model (MatMul, or Conv without bias, NCHW) with both operands "
-              "as graph inputs, compiled for the check's target where r1c is built; the GPU machine draws the "
+              "- Each shape is a one-node model with all operands as graph inputs (ONNX MatMul, or Conv "
+              "without bias, NCHW; attention as one r1.attention in r1 IR, q, k, v [b, h, s, d] scaled by "
+              "1/sqrt(d)), compiled for the check's target where r1c is built; the GPU machine draws the "
               "operands (standard normal, rounded to the dtype) from the seed in .gpucheck/manifest.json.",
               "- Reference: numpy in float32 on the GPU machine's CPUs (matmul; a convolution as an im2col "
-              "matmul) on the same operands, exactly upcast.",
+              "matmul; attention a head at a time) on the same operands, exactly upcast.",
               "- Result: pass when ||r1c - ref|| / ||ref|| over the whole output is within the dtype's per-element "
               "rtol (float16 1e-3, bfloat16 1e-2; STYLE.md 13). With K in the thousands a per-element bound "
               "mostly measures the output's own rounding (half an ulp) and the sum order, so the norm is the "
@@ -665,14 +735,17 @@ def report_section(index, work, has_gpu, fmt):
               f"- Timing: {rounds} interleaved rounds (r1c, eager, torch.compile, then again) of {runs} timed calls "
               "each after warm-up; each cell is the median over all calls (p10–p90) and the range of the "
               "rounds' medians. TFLOP/s counts 2 x M x N x K (convolutions: 2 x N x Cout x Hout x Wout x Cin x "
-              "R x S); speed ratios are torch's time over r1c's, so 0.7 means r1c at 70% of torch's speed.",
+              "R x S; attention 4 x b x h x s^2 x d, half of it when causal); speed ratios are torch's time "
+              "over r1c's, so 0.7 means r1c at 70% of torch's speed.",
               "- r1c kernels: `r1c-run --device=cuda --bench N` with the CUDA driver loaded through "
               "`bench/cuda_kernel_timer.c` (R1RT_CUDA_LIBRARY), which records CUDA events around each run's "
               "kernels (its graph launch), after the input copies and before the output copies. "
               "`r1c run incl. copies` is r1c-run's own wall time per run: inputs copied from pageable host "
               "memory, outputs copied back.",
-              "- PyTorch: torch.matmul (cuBLAS) and torch.nn.functional.conv2d (cuDNN, "
-              "torch.backends.cudnn.benchmark on, NCHW as the model) on device-resident operands, and "
+              "- PyTorch: torch.matmul (cuBLAS), torch.nn.functional.conv2d (cuDNN, "
+              "torch.backends.cudnn.benchmark on, NCHW as the model) and "
+              "torch.nn.functional.scaled_dot_product_attention (is_causal as the shape; PyTorch picks "
+              "its fused kernel) on device-resident operands, and "
               "torch.compile (default mode, dynamic=False) of the same function, each call between CUDA "
               "events; float16/bfloat16 reduced-precision reductions off (r1c accumulates in float32). "
               "Compile seconds are the first call's, with empty caches."]

@@ -2,7 +2,8 @@
 """Static performance checks of r1c's GPU kernels, without a GPU.
 
 Compiles a set of models (fp16/bf16 GEMM 4096^3, 3x3 and 1x1 convolutions, f16
-elementwise, softmax and layer norm) for sm_80, sm_90, sm_90a and gfx90a with
+elementwise, softmax and layer norm, f16 fused attention over 2048 tokens, dense
+and causal) for sm_80, sm_90, sm_90a and gfx90a with
 `r1c --emit=kernels`, disassembles every kernel (nvdisasm and cuobjdump from
 pip's nvidia-cuda-nvdisasm and nvidia-cuda-cuobjdump for cubins; llvm-objdump
 and llvm-readelf for AMD code objects) and reports, per kernel and target:
@@ -56,7 +57,7 @@ def tensor(name, dtype, shape):
 
 
 def cases():
-    """The models checked, by name."""
+    """The models checked, by name: ONNX models, or r1 IR as text."""
     f16, bf16 = TensorProto.FLOAT16, TensorProto.BFLOAT16
     n = 4096
     gemm = lambda dtype: model(  # noqa: E731
@@ -85,7 +86,24 @@ def cases():
             "ln", [helper.make_node("LayerNormalization", ["x", "g", "b"], ["y"], axis=-1)],
             [tensor("x", f16, [rows, width]), tensor("g", f16, [width]), tensor("b", f16, [width])],
             [tensor("y", f16, [rows, width])]),
+        "attention_f16_2048": attention(causal=False),
+        "attention_f16_2048_causal": attention(causal=True),
     }
+
+
+def attention(causal):
+    """r1 IR of one fused attention (r1c reads .mlir): f16, 16 heads of 128
+    over 2048 tokens, [b, h, s, d], scaled by 1/sqrt(128)."""
+    t = "tensor<1x16x2048x128xf16>"
+    return f"""module {{
+  func.func @main(%q: {t}, %k: {t}, %v: {t}) -> {t} {{
+    %0 = r1.attention %q, %k, %v {{causal = {str(causal).lower()}, masked_score = 0xFFF0000000000000 : f64,
+        scale = 0.08838834764831845 : f64, sequence_major = array<i1: false, false, false, false>,
+        tiled_kv_heads = false}} : ({t}, {t}, {t}) -> {t}
+    return %0 : {t}
+  }}
+}}
+"""
 
 
 def find_tool(name, extra_dirs=()):
@@ -377,12 +395,17 @@ def main():
     if args.cases:
         selected = {name: selected[name] for name in args.cases.split(",")}
     rows = []
-    for name, onnx_model in selected.items():
+    for name, model_or_ir in selected.items():
         directory = os.path.join(work, name)
         shutil.rmtree(directory, ignore_errors=True)
         os.makedirs(directory)
-        path = os.path.join(directory, name + ".onnx")
-        onnx.save(onnx_model, path)
+        if isinstance(model_or_ir, str):
+            path = os.path.join(directory, name + ".mlir")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(model_or_ir)
+        else:
+            path = os.path.join(directory, name + ".onnx")
+            onnx.save(model_or_ir, path)
         result = subprocess.run([args.r1c, path, "--target=" + ",".join(TARGETS), "--emit=kernels",
                                  "--no-progress", "-o", os.path.join(directory, "kernels")],
                                 capture_output=True, text=True)

@@ -45,7 +45,12 @@
 #include "dialects/R1K/IR/GpuAttentionLayout.h"
 
 #include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Format.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::r1;
@@ -58,6 +63,7 @@ constexpr int64_t kMaxGridYZ = 65535;
 /// The matrix template's rows a warp (one m16 tile) and the bytes of one
 /// cp.async chunk.
 constexpr int64_t kMmaRows = 16, kChunkElements = 8;
+constexpr double kLog2e = 1.4426950408889634;
 
 /// Element strides of a [b, h, s, d] operand (or [b, s, h, d]) per batch,
 /// head and sequence position; d is contiguous.
@@ -108,11 +114,20 @@ private:
   /// The gate: r1_kept and r1_nkept, from the staged rows of Q, whose
   /// element (row, column) as f32 is `queryTile(row, column)`.
   void printGate(const std::function<std::string(StringRef, StringRef)> &queryTile);
+  /// Whether scores stay unscaled products until the exponential, which
+  /// then scales them (no float mask to add, a positive scale, so the
+  /// maximum is the same score's).
+  bool rawScores();
+  /// The factor that turns a score into the exponent of 2: log2(e), times
+  /// the scale for raw scores.
+  std::string exponentScale();
   /// Statements that make the f32 dot product in `var` the score of query
-  /// row `row` and key `key` of the tile: scaled, masked, -inf past the
-  /// tile's keys (r1_klimit). `rowOffset` is the mask's offset of the row.
+  /// row `row` and key `key` of the tile: scaled (unless raw), masked, -inf
+  /// past the tile's keys (r1_klimit). `rowOffset` is the mask's offset of
+  /// the row. Without `edge` (a tile inside the keys and before the rows'
+  /// diagonal) the causal order and the keys' end are not checked.
   void printScore(StringRef indent, StringRef var, StringRef row, StringRef key,
-                  StringRef rowOffset);
+                  StringRef rowOffset, bool edge = true);
   /// Statements that set `var` to the mask's offset of row `row` (rows
   /// past the queries read the last one's, as on the host); none without a
   /// mask.
@@ -359,11 +374,31 @@ void AttentionPrinter::printMaskRow(StringRef indent, StringRef var, StringRef r
      << " ? (" << row << ") : " << dims.queries - 1 << ") * " << idx(maskRowStride) << ";\n";
 }
 
+bool AttentionPrinter::rawScores() {
+  return op.getScale().convertToDouble() > 0 &&
+         !(op.getMask() && !getElementTypeOrSelf(op.getMask().getType()).isInteger(1));
+}
+
+std::string AttentionPrinter::exponentScale() {
+  double scale = rawScores() ? op.getScale().convertToDouble() : 1.0;
+  return KernelWriter::literal(f32, scale * kLog2e);
+}
+
 void AttentionPrinter::printScore(StringRef indent, StringRef var, StringRef row, StringRef key,
-                                  StringRef rowOffset) {
-  std::string masked = KernelWriter::literal(f32, op.getMaskedScore().convertToDouble());
-  os << indent << var << " *= " << KernelWriter::literal(f32, op.getScale().convertToDouble())
-     << ";\n";
+                                  StringRef rowOffset, bool edge) {
+  double maskedScore = op.getMaskedScore().convertToDouble();
+  if (rawScores()) {
+    // The masked score in the units of an unscaled product, kept finite
+    // where it is: a row of masked scores only weighs its keys equally.
+    maskedScore /= op.getScale().convertToDouble();
+    if (std::isfinite(op.getMaskedScore().convertToDouble()))
+      maskedScore = std::clamp<double>(maskedScore, -std::numeric_limits<float>::max(),
+                                       std::numeric_limits<float>::max());
+  } else {
+    os << indent << var << " *= " << KernelWriter::literal(f32, op.getScale().convertToDouble())
+       << ";\n";
+  }
+  std::string masked = KernelWriter::literal(f32, maskedScore);
   if (Value mask = op.getMask()) {
     std::string at = (rowOffset + " + (r1_i)(" + key + ") * " + idx(maskKeyStride)).str();
     std::string value = load(mask, at);
@@ -375,6 +410,8 @@ void AttentionPrinter::printScore(StringRef indent, StringRef var, StringRef row
       os << indent << "if ((" << key << ") < " << dims.keys << ")\n"
          << indent << "  " << var << " += " << value << ";\n";
   }
+  if (!edge)
+    return;
   if (op.getCausal())
     os << indent << var << " = (" << key << ") <= (" << row << ") ? " << var << " : " << masked
        << ";\n";
@@ -400,15 +437,19 @@ void AttentionPrinter::printSoftmax(StringRef indent, const Loops &scoreLoops, S
   printLoops(inner, scoreLoops, ("r1_mx = fmaxf(r1_mx, " + score + ");").str());
   for (int64_t m = 1; m < lanes; m *= 2)
     os << inner << "r1_mx = fmaxf(r1_mx, r1_shfl_xor(r1_mx, " << m << "));\n";
-  // A row whose scores are all -inf so far subtracts 0, not -inf.
+  // e^(x - max) as 2^(x c - max c), c the exponent's scale: one FMA and
+  // one exp2 a score. A row whose scores are all -inf so far subtracts 0,
+  // not -inf.
+  std::string c = exponentScale();
   os << inner << "const float r1_mnew = fmaxf(" << max << ", r1_mx);\n"
      << inner << "const float r1_shift = r1_mnew == " << KernelWriter::lowest(f32)
-     << " ? 0.0f : r1_mnew;\n"
-     << inner << "const float r1_rescale = exp2f((" << max << " - r1_shift) * 1.44269504f);\n"
+     << " ? 0.0f : r1_mnew * " << c << ";\n"
+     << inner << "const float r1_rescale = r1_exp2(" << max << " * " << c << " - r1_shift);\n"
      << inner << max << " = r1_mnew;\n"
      << inner << "float r1_ps = 0.0f;\n";
   printLoops(inner, scoreLoops,
-             (score + " = exp2f((" + score + " - r1_shift) * 1.44269504f), r1_ps += " + score + ";")
+             (score + " = r1_exp2(fmaf(" + score + ", " + c + ", -r1_shift)), r1_ps += " + score +
+              ";")
                  .str());
   os << inner << sum << " = " << sum << " * r1_rescale + r1_ps;\n";
   printLoops(inner, outputLoops, (output + " *= r1_rescale;").str());
@@ -572,15 +613,33 @@ LogicalResult AttentionPrinter::printMatrix(const MatrixInstruction &mi) {
      << "    for (int r1_hh = 0; r1_hh < 2; ++r1_hh) {\n"
      << "      const int r1_qi = r1_row0 + r1_qr + (r1_lane >> 2) + 8 * r1_hh;\n";
   printMaskRow("      ", "r1_mrow", "r1_qi");
-  os << "      #pragma unroll\n"
-     << "      for (int r1_n = 0; r1_n < " << keyPieces * 2 << "; ++r1_n)\n"
-     << "        #pragma unroll\n"
-     << "        for (int r1_e = 0; r1_e < 2; ++r1_e) {\n"
-     << "          const int r1_key = r1_key0 + 8 * r1_n + 2 * (r1_lane & 3) + r1_e;\n"
-     << "          float r1_x = r1_s[r1_n][2 * r1_hh + r1_e];\n";
-  printScore("          ", "r1_x", "r1_qi", "r1_key", "r1_mrow");
-  os << "          r1_s[r1_n][2 * r1_hh + r1_e] = r1_x;\n"
-     << "        }\n";
+  auto maskTile = [&](StringRef indent, bool edge) {
+    std::string inner = (indent + "    ").str();
+    os << indent << "#pragma unroll\n"
+       << indent << "for (int r1_n = 0; r1_n < " << keyPieces * 2 << "; ++r1_n)\n"
+       << indent << "  #pragma unroll\n"
+       << indent << "  for (int r1_e = 0; r1_e < 2; ++r1_e) {\n"
+       << inner << "const int r1_key = r1_key0 + 8 * r1_n + 2 * (r1_lane & 3) + r1_e;\n"
+       << inner << "float r1_x = r1_s[r1_n][2 * r1_hh + r1_e];\n";
+    printScore(inner, "r1_x", "r1_qi", "r1_key", "r1_mrow", edge);
+    os << inner << "r1_s[r1_n][2 * r1_hh + r1_e] = r1_x;\n" << indent << "  }\n";
+  };
+  // Only a tile past the keys' end (or its gate block's), or one that
+  // crosses the warp's diagonal, needs the comparisons per key.
+  std::vector<std::string> edges;
+  if (gate || dims.keys % keyBlock != 0)
+    edges.push_back("r1_key0 + " + std::to_string(keyBlock) + " > r1_klimit");
+  if (op.getCausal())
+    edges.push_back("r1_key0 + " + std::to_string(keyBlock - 1) + " > r1_row0 + r1_qr");
+  if (edges.empty()) {
+    maskTile("      ", false);
+  } else {
+    os << "      if (" << llvm::join(edges, " || ") << ") {\n";
+    maskTile("        ", true);
+    os << "      } else {\n";
+    maskTile("        ", false);
+    os << "      }\n";
+  }
   printSoftmax("      ", {{"r1_n", keyPieces * 2}, {"r1_e", 2}}, "r1_s[r1_n][2 * r1_hh + r1_e]", 4,
                "r1_m[r1_hh]", "r1_l[r1_hh]", {{"r1_x", valuePieces * 2}, {"r1_e", 2}},
                "r1_o[r1_x][2 * r1_hh + r1_e]");

@@ -29,6 +29,13 @@ template <typename T> R1_DEVICE T r1_shfl_xor(T v, int mask) {
 }
 // The block's dynamic shared memory (the launch's shared bytes).
 #define R1_DYNAMIC_SHARED(name) extern __shared__ __attribute__((aligned(128))) unsigned char name[]
+// 2^x in one special-function instruction, subnormal results flushed to
+// zero: softmax's exponentials, whose tiny terms do not count.
+R1_DEVICE float r1_exp2(float x) {
+  float y;
+  asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
+  return y;
+}
 )";
 
 // The "matrix" section: the instructions themselves, on registers (what

@@ -25,6 +25,8 @@ template <typename T> R1_DEVICE T r1_shfl_xor(T v, int mask) {
 }
 // The block's dynamic shared memory (the launch's shared bytes).
 #define R1_DYNAMIC_SHARED(name) extern __shared__ __attribute__((aligned(128))) unsigned char name[]
+// 2^x for softmax's exponentials (v_exp_f32).
+R1_DEVICE float r1_exp2(float x) { return exp2f(x); }
 )";
 
 // v_mfma_f32_32x32x8{f16,bf16_1k} on a wavefront of 64, lane l = 32 h + j:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The GPU check's GEMM and convolution shapes without a GPU (scripts/gpu_check_shapes.py):
+"""The GPU check's GEMM, convolution and attention shapes without a GPU (scripts/gpu_check_shapes.py):
 the numpy references against ONNX Runtime, the bfloat16 rounding, the error rule, the
 kernel timer (bench/cuda_kernel_timer.c) over a fake driver, and prepare -> run -> report
 on small shapes compiled for the host.
@@ -34,7 +34,37 @@ SMALL = [
     shapes._gemm("bfloat16", 32, 24, 40),
     shapes._conv("float16", 2, 8, 12, 9, 3, "3x3, pad 1"),
     shapes._conv("float16", 2, 16, 8, 7, 1, "1x1"),
+    shapes._attention("float16", 1, 2, 40, 16, causal=False),
+    shapes._attention("float16", 2, 3, 24, 8, causal=True),
 ]
+
+
+def attention_model(shape):
+    """The attention of `shape` as the float32 ONNX graph exporters write (the reference's
+    reference): MatMul(q, k^T), scaled, a causal bias of -inf above the diagonal, Softmax,
+    MatMul with v."""
+    from onnx import TensorProto, helper
+
+    ins, out = shapes.io_shapes(shape)
+    seq = shape["seq"]
+    bias = np.where(np.triu(np.ones((seq, seq), dtype=bool), 1), -np.inf, 0).astype(np.float32)
+    nodes = [helper.make_node("Transpose", ["k"], ["kt"], perm=[0, 1, 3, 2]),
+             helper.make_node("MatMul", ["q", "kt"], ["s"]),
+             helper.make_node("Mul", ["s", "scale"], ["ss"])]
+    last = "ss"
+    if shape["causal"]:
+        nodes.append(helper.make_node("Add", ["ss", "bias"], ["sb"]))
+        last = "sb"
+    nodes += [helper.make_node("Softmax", [last], ["p"], axis=-1), helper.make_node("MatMul", ["p", "v"], ["y"])]
+    initializers = [helper.make_tensor("scale", TensorProto.FLOAT, [], [shapes.attention_scale(shape)]),
+                    helper.make_tensor("bias", TensorProto.FLOAT, [seq, seq], bias.ravel().tolist())]
+    graph = helper.make_graph(nodes, shape["name"],
+                              [helper.make_tensor_value_info(n, TensorProto.FLOAT, d)
+                               for n, d in zip("qkv", ins)],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, out)], initializer=initializers)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return model
 
 
 def check_references():
@@ -43,7 +73,11 @@ def check_references():
     from onnx import TensorProto
 
     for shape in SMALL:
-        model = shapes.build_model(shape)
+        if shape["op"] == "Attention":
+            model = attention_model(shape)
+        else:
+            model = shapes.build_model(shape)
+            onnx.checker.check_model(model)
         # The same graph in float32, for ONNX Runtime.
         for value in list(model.graph.input) + list(model.graph.output):
             value.type.tensor_type.elem_type = TensorProto.FLOAT
@@ -53,7 +87,6 @@ def check_references():
         got = shapes.reference(shape, inputs)
         error = gpu_check.norm_rel_error(got, want)
         expect(got.shape == want.shape and error < 1e-6, f"reference of {shape['name']} = ONNX Runtime (norm error {error:.1e})")
-        onnx.checker.check_model(shapes.build_model(shape))
         ins, out = shapes.io_shapes(shape)
         expect([list(x.shape) for x in inputs] == ins and list(got.shape) == out, f"{shape['name']} dims")
         expect(all(np.count_nonzero(x) == x.size for x in inputs), f"{shape['name']} inputs have no zeros")
@@ -167,8 +200,8 @@ def check_end_to_end(work, r1c, r1c_run):
     index = {"target": "host", "cases": [], "shapes": entries}
     with open(os.path.join(check_dir, "manifest.json"), "w") as f:
         json.dump(index, f)
-    expect(not any(n.endswith(".onnx") for n in os.listdir(os.path.join(check_dir, "shapes"))),
-           "no ONNX models are carried")
+    expect(not any(n.endswith((".onnx", ".mlir")) for n in os.listdir(os.path.join(check_dir, "shapes"))),
+           "no models are carried")
     run_work = os.path.join(work, "run")
     cmd = [sys.executable, os.path.join(ROOT, "scripts", "gpu_check_shapes.py"), "run", "--r1c-run", r1c_run,
            "--check-dir", check_dir, "--work", run_work, "--device", "host", "--torch-device", "cpu",
@@ -184,7 +217,8 @@ def check_end_to_end(work, r1c, r1c_run):
     lines, rows = shapes.report_section(index, run_work, True, gpu_check.fmt)
     expect(len(rows) == len(small) and all(r["result"] == "pass" for r in rows),
            f"report rows pass ({[r['result'] for r in rows]})")
-    expect(sum(l.startswith("| MatMul") or l.startswith("| Conv") for l in lines) == len(small), "one table row per shape")
+    expect(sum(l.startswith(("| MatMul", "| Conv", "| Attention")) for l in lines) == len(small),
+           "one table row per shape")
     # Without a run, every row says why.
     lines, rows = shapes.report_section(index, os.path.join(work, "nothing"), False, gpu_check.fmt)
     expect(all(r["result"] == "not run" for r in rows) and any("no GPU" in l for l in lines), "no GPU: not run")

@@ -8,6 +8,8 @@ are graph inputs, or constants the graph computes (simulate_kernels.py reads
 those from the artifact's weights); `ranges` bounds random inputs (integers:
 [low, high); floats: uniform instead of normal)."""
 
+import attention_cases  # noqa: E402  (beside this file, on simulate_kernels.py's path)
+
 HEADER = '<ir_version: 8, opset_import: ["" : {opset}]>\n'
 
 
@@ -777,3 +779,7 @@ g (float[4, 2, 3] x, float[2, 5, 3] w, float[2, 5, 5] r)
                activation_beta = [0.1, 0.0]> (x, w, r)
 }"""),
 ]
+
+# Fused attention as r1 IR (attention_cases.py): gates, boolean masks,
+# grouped kv heads and layouts that no ONNX graph above says.
+CASES += attention_cases.CASES

@@ -171,6 +171,8 @@ static inline unsigned short r1_f32_to_f16(float x) {
 }
 template <typename T> static inline T r1_shfl_xor(T v, int mask) { return simt::shuffleXor(v, mask); }
 #define R1_DYNAMIC_SHARED(name) unsigned char *const name = simt::dynamicShared
+// ex2.approx (CUDA) and v_exp_f32 (HIP) are within a few ulp of this.
+static inline float r1_exp2(float x) { return exp2f(x); }
 // atomicCAS of CUDA and HIP, for 4- and 8-byte words: returns the word as
 // it was, and stores `desired` only if that was `expected`.
 template <typename T> static inline T atomicCAS(T *word, T expected, T desired) {

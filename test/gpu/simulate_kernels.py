@@ -286,6 +286,8 @@ def compare(name, ours, reference):
 
 
 def run_case(case, args):
+    if "mlir" in case:
+        return run_ir_case(case, args)
     name, text, ranges = case["name"], case["model"], case.get("ranges", {})
     work = tempfile.mkdtemp(prefix=f"r1c-sim-{name}-", dir=args.work)
     model = onnx.parser.parse_model(text)
@@ -350,6 +352,61 @@ def run_case(case, args):
             if problem:
                 failures.append(problem)
     return failures
+
+
+def emit_kernels(args, model_path, targets, options, kernel_dir, name):
+    """r1c --emit=kernels; a list of failures (empty when it worked)."""
+    result = subprocess.run([args.r1c, model_path, f"--target={','.join(targets)}",
+                             "--emit=kernels", "-o", kernel_dir, "--no-progress", *options],
+                            capture_output=True, text=True)
+    if result.returncode == 0:
+        return []
+    if re.search(r"(NVRTC|hipRTC) is needed for", result.stderr):
+        raise MissingCompiler(result.stderr.strip())
+    return [f"{name}: r1c failed: {result.stderr.strip()}"]
+
+
+def run_programs(case, args, work, kernel_dir, targets, input_files, expected, weights_path=None):
+    """Builds and runs each target's program; the failures of its outputs."""
+    failures = []
+    for arch in targets:
+        arena, launches, outputs = parse_launches(os.path.join(kernel_dir, f"launches.{arch}.txt"))
+        binary = build_program(kernel_dir, arch, launches, arena, outputs, work, weights_path,
+                               args.mutate)
+        command = [binary, *input_files, "--"]
+        for index, reference in enumerate(expected):
+            command += [os.path.join(work, f"{arch}.output{index}.bin"), str(reference.nbytes)]
+        subprocess.run(command, check=True, timeout=600)
+        for index, reference in enumerate(expected):
+            ours = np.fromfile(os.path.join(work, f"{arch}.output{index}.bin"),
+                               dtype=reference.dtype).reshape(reference.shape)
+            problem = compare(f"{case['name']} [{arch}] output {index}", ours, reference)
+            if problem:
+                failures.append(problem)
+    return failures
+
+
+def run_ir_case(case, args):
+    """A case given as r1 IR (attention_cases.py): its own inputs and numpy
+    reference."""
+    name = case["name"]
+    work = tempfile.mkdtemp(prefix=f"r1c-sim-{name}-", dir=args.work)
+    model_path = os.path.join(work, name + ".mlir")
+    with open(model_path, "w", encoding="utf-8") as f:
+        f.write(case["mlir"])
+    kernel_dir = os.path.join(work, "kernels")
+    targets = args.targets.split(",")
+    failures = emit_kernels(args, model_path, targets, case.get("options", []), kernel_dir, name)
+    if failures:
+        return failures
+    feeds = case["inputs"](np.random.default_rng(1234))
+    expected = case["reference"](feeds)
+    input_files = []
+    for index, input_name in enumerate(case["input_names"]):
+        path = os.path.join(work, f"input{index}.bin")
+        feeds[input_name].tofile(path)
+        input_files.append(path)
+    return run_programs(case, args, work, kernel_dir, targets, input_files, expected)
 
 
 def main():
