@@ -25,7 +25,17 @@
 //   probabilities never leave the registers; V's fragments come from
 //   ldmatrix.trans. A row's maximum and sum are shared by the four lanes
 //   holding it (two shuffles), its sum only at the end.
-// - FMA (f32, and every type on AMD): warps of a few query rows; a lane
+// - matrix on AMD (f16, bf16 on v_mfma_f32_32x32x8): both products
+//   transposed, keys x queries, then value columns x queries, waves of 32
+//   query rows. A lane is one query (the instruction's column) and one half
+//   of its k, so it holds that query's scores of 16 keys a 32-key tile
+//   (the other 16 in the lane 32 away: one shuffle for the maximum), and
+//   four neighbouring keys of them, packed in pairs, are exactly its B
+//   operand of the second product. Q's operands stay in registers for the
+//   whole walk; K is staged as stored, V transposed (a value column's keys
+//   along a row), both read with one ds_read per instruction or two.
+// - FMA (f32, and head dims that are no multiple of 8): warps of a few
+//   query rows; a lane
 //   takes the tile's keys lane, lane + warp, ... for the scores (Q read as
 //   broadcasts, K's rows padded by one element) and the value columns
 //   lane, lane + warp, ... for the output, the probabilities passing
@@ -63,6 +73,8 @@ constexpr int64_t kMaxGridYZ = 65535;
 /// The matrix template's rows a warp (one m16 tile) and the bytes of one
 /// cp.async chunk.
 constexpr int64_t kMmaRows = 16, kChunkElements = 8;
+/// The MFMA template's rows a wave (one 32 x 32 tile).
+constexpr int64_t kMfmaRows = 32;
 constexpr double kLog2e = 1.4426950408889634;
 
 /// Element strides of a [b, h, s, d] operand (or [b, s, h, d]) per batch,
@@ -138,17 +150,26 @@ private:
   void printLoops(StringRef indent, const Loops &loops, StringRef statement);
   /// The online-softmax step of one row: its scores (`score`, over
   /// `scoreLoops`: a lane's of the tile) raise the row's running maximum
-  /// `max` (over the `lanes` adjacent lanes that hold the row), the row's
+  /// `max` (over the lanes that hold the row: `shuffles` are the XOR masks
+  /// that reach them), the row's
   /// sum `sum` (this lane's part) and its outputs (`output` over
   /// `outputLoops`) are rescaled, and the scores become probabilities.
-  void printSoftmax(StringRef indent, const Loops &scoreLoops, StringRef score, int64_t lanes,
-                    StringRef max, StringRef sum, const Loops &outputLoops, StringRef output);
+  void printSoftmax(StringRef indent, const Loops &scoreLoops, StringRef score,
+                    ArrayRef<int64_t> shuffles, StringRef max, StringRef sum,
+                    const Loops &outputLoops, StringRef output);
   /// Stores `value` (and `next`, the element after it, when not empty) as
   /// the result at row `row`, column `column`, through the fused body.
   LogicalResult printOutput(StringRef indent, StringRef row, StringRef column, StringRef value,
                             StringRef next = "");
 
-  LogicalResult printMatrix(const MatrixInstruction &mi);
+  /// Copies 16 bytes word by word, which the compilers merge into one
+  /// access and keep in registers (a whole 16-byte aggregate copied under a
+  /// condition can pass through the stack): into `dst` (a r1_vec<unsigned,
+  /// 4>) from the r1_vec at `from`, or, with an empty `dst`, from `src`
+  /// into the r1_vec at `to`. `src` "*" reads `from`.
+  void printWords(StringRef indent, StringRef dst, StringRef src, StringRef address);
+  LogicalResult printMma(const MatrixInstruction &mi);
+  LogicalResult printMfma(const MatrixInstruction &mi);
   void printCopy(StringRef indent, StringRef tile, Value operand, StringRef base, int64_t stride,
                  int64_t rows, int64_t columns, int64_t chunks, int64_t sharedStride,
                  StringRef rowOk);
@@ -187,13 +208,22 @@ LogicalResult AttentionPrinter::print() {
   if (!variant.getMatrix())
     return printFma();
   std::optional<MatrixInstruction> mi = w.target.getMatrixInstruction(element);
+  if (warpSize == 64) {
+    if (!mi || mi->m != 32 || mi->n != 32 || mi->k != 8 || queryBlock != kMfmaRows * warps ||
+        keyBlock % 32 != 0 || stages != 1 || dims.headDim % kChunkElements != 0 ||
+        dims.valueDim % kChunkElements != 0)
+      return unprintable("v_mfma_f32_32x32x8 for its element type, waves of 32 query rows, key "
+                         "tiles of a multiple of 32, one stage and head dims that are multiples "
+                         "of 8");
+    return printMfma(*mi);
+  }
   if (!mi || mi->fragmentFunction.empty() || mi->m != 16 || mi->n != 8 || mi->k != 16 ||
       warpSize != 32 || queryBlock != kMmaRows * warps || keyBlock % 16 != 0 || stages < 2 ||
       dims.headDim % kChunkElements != 0 || dims.valueDim % kChunkElements != 0)
     return unprintable("mma.sync m16n8k16 for its element type, warps of 16 query rows, key "
                        "tiles of a multiple of 16, two or more stages and head dims that are "
                        "multiples of 8");
-  return printMatrix(*mi);
+  return printMma(*mi);
 }
 
 /// r1_row0 and r1_rows (the block's query rows), r1_b, r1_h and r1_kvh, and
@@ -430,12 +460,12 @@ void AttentionPrinter::printLoops(StringRef indent, const Loops &loops, StringRe
 }
 
 void AttentionPrinter::printSoftmax(StringRef indent, const Loops &scoreLoops, StringRef score,
-                                    int64_t lanes, StringRef max, StringRef sum,
+                                    ArrayRef<int64_t> shuffles, StringRef max, StringRef sum,
                                     const Loops &outputLoops, StringRef output) {
   std::string inner = (indent + "  ").str();
   os << indent << "{\n" << inner << "float r1_mx = " << KernelWriter::lowest(f32) << ";\n";
   printLoops(inner, scoreLoops, ("r1_mx = fmaxf(r1_mx, " + score + ");").str());
-  for (int64_t m = 1; m < lanes; m *= 2)
+  for (int64_t m : shuffles)
     os << inner << "r1_mx = fmaxf(r1_mx, r1_shfl_xor(r1_mx, " << m << "));\n";
   // e^(x - max) as 2^(x c - max c), c the exponent's scale: one FMA and
   // one exp2 a score. A row whose scores are all -inf so far subtracts 0,
@@ -447,10 +477,10 @@ void AttentionPrinter::printSoftmax(StringRef indent, const Loops &scoreLoops, S
      << inner << "const float r1_rescale = r1_exp2(" << max << " * " << c << " - r1_shift);\n"
      << inner << max << " = r1_mnew;\n"
      << inner << "float r1_ps = 0.0f;\n";
-  printLoops(inner, scoreLoops,
-             (score + " = r1_exp2(fmaf(" + score + ", " + c + ", -r1_shift)), r1_ps += " + score +
-              ";")
-                 .str());
+  printLoops(
+      inner, scoreLoops,
+      (score + " = r1_exp2(fmaf(" + score + ", " + c + ", -r1_shift)), r1_ps += " + score + ";")
+          .str());
   os << inner << sum << " = " << sum << " * r1_rescale + r1_ps;\n";
   printLoops(inner, outputLoops, (output + " *= r1_rescale;").str());
   os << indent << "}\n";
@@ -492,7 +522,7 @@ void AttentionPrinter::printCopy(StringRef indent, StringRef tile, Value operand
      << indent << "}\n";
 }
 
-LogicalResult AttentionPrinter::printMatrix(const MatrixInstruction &mi) {
+LogicalResult AttentionPrinter::printMma(const MatrixInstruction &mi) {
   int64_t headPieces = layout.headColumns / 16, valuePieces = layout.valueColumns / 16;
   int64_t keyPieces = keyBlock / 16;
   int64_t qs = layout.queryStride, ks = layout.keyStride, vs = layout.valueStride;
@@ -640,8 +670,8 @@ LogicalResult AttentionPrinter::printMatrix(const MatrixInstruction &mi) {
     maskTile("        ", false);
     os << "      }\n";
   }
-  printSoftmax("      ", {{"r1_n", keyPieces * 2}, {"r1_e", 2}}, "r1_s[r1_n][2 * r1_hh + r1_e]", 4,
-               "r1_m[r1_hh]", "r1_l[r1_hh]", {{"r1_x", valuePieces * 2}, {"r1_e", 2}},
+  printSoftmax("      ", {{"r1_n", keyPieces * 2}, {"r1_e", 2}}, "r1_s[r1_n][2 * r1_hh + r1_e]",
+               {1, 2}, "r1_m[r1_hh]", "r1_l[r1_hh]", {{"r1_x", valuePieces * 2}, {"r1_e", 2}},
                "r1_o[r1_x][2 * r1_hh + r1_e]");
   os << "    }\n";
 
@@ -687,6 +717,213 @@ LogicalResult AttentionPrinter::printMatrix(const MatrixInstruction &mi) {
        << "    }\n"
        << "  }\n";
   }
+  return success();
+}
+
+void AttentionPrinter::printWords(StringRef indent, StringRef dst, StringRef src,
+                                  StringRef address) {
+  std::string type = dst.empty() ? "r1_vec<unsigned, 4>" : "const r1_vec<unsigned, 4>";
+  os << indent << "{\n"
+     << indent << "  " << type << " *const r1_at = reinterpret_cast<" << type << " *>(" << address
+     << ");\n"
+     << indent << "  #pragma unroll\n"
+     << indent << "  for (int r1_w = 0; r1_w < 4; ++r1_w)\n";
+  if (dst.empty())
+    os << indent << "    r1_at->v[r1_w] = " << src << ".v[r1_w];\n";
+  else
+    os << indent << "    " << dst << ".v[r1_w] = r1_at->v[r1_w];\n";
+  os << indent << "}\n";
+}
+
+LogicalResult AttentionPrinter::printMfma(const MatrixInstruction &mi) {
+  int64_t headGroups = layout.headColumns / 16, valueTiles = layout.valueColumns / 32;
+  int64_t keyTiles = keyBlock / 32;
+  int64_t ks = layout.keyStride, vs = layout.valueStride, d = dims.headDim;
+  std::string pack = element.isBF16() ? "r1_pack_bf16x2" : "r1_pack_f16x2";
+  std::string mfma = mi.function;
+  std::string qIn = KernelWriter::inputName(cast<BlockArgument>(op.getQuery()).getArgNumber());
+  std::string kIn = KernelWriter::inputName(cast<BlockArgument>(op.getKey()).getArgNumber());
+  std::string vIn = KernelWriter::inputName(cast<BlockArgument>(op.getValue()).getArgNumber());
+  os << "  // " << mi.instruction << " for both products, transposed (keys x queries, then "
+     << "value columns x queries): " << warps << " waves of 32 query rows, keys in tiles of "
+     << keyBlock << "; the probabilities stay in registers.\n"
+     << "  R1_DYNAMIC_SHARED(r1_smem);\n"
+     << "  " << storage << " *const r1_ks = reinterpret_cast<" << storage << " *>(r1_smem);\n"
+     << "  " << storage << " *const r1_vt = reinterpret_cast<" << storage << " *>(r1_smem + "
+     << layout.value << ");\n";
+  printSetup();
+  // A lane is query r1_qi (its column of every product) and half r1_hf of
+  // the instruction's k. Its Q operands stay in registers: for each 16 of
+  // the head dim, 8 (half r1_hf) of its row, of which the first four feed
+  // one MFMA and the next four the next; K's are read the same way, so each
+  // pair of instructions sums all 16.
+  os << "  const int r1_j = r1_lane % 32, r1_hf = r1_lane / 32;\n"
+     << "  const int r1_qi = r1_row0 + 32 * r1_warp + r1_j;\n"
+     << "  r1_vec<unsigned, 4> r1_qb[" << headGroups << "];\n"
+     << "  #pragma unroll\n"
+     << "  for (int r1_g = 0; r1_g < " << headGroups << "; ++r1_g) {\n"
+     << "    const int r1_d = 16 * r1_g + 8 * r1_hf;\n"
+     << "    r1_qb[r1_g] = r1_vec<unsigned, 4>{{0u, 0u, 0u, 0u}};\n"
+     << "    if (r1_qi < " << dims.queries
+     << (layout.headColumns != d ? " && r1_d < " + std::to_string(d) : "") << ")\n";
+  printWords("      ", "r1_qb[r1_g]", "*",
+             qIn + " + r1_qbase + (r1_i)(32 * r1_warp + r1_j) * " + idx(q.position) + " + r1_d");
+  os << "  }\n";
+  if (gate)
+    printGate([&](StringRef row, StringRef column) {
+      return load(op.getQuery(), "r1_qbase + (r1_i)(" + row.str() + ") * " + idx(q.position) +
+                                     " + " + column.str());
+    });
+  printTileCount();
+  os << "  r1_mfma_acc r1_o[" << valueTiles << "];\n"
+     << "  #pragma unroll\n"
+     << "  for (int r1_x = 0; r1_x < " << valueTiles << "; ++r1_x)\n"
+     << "    #pragma unroll\n"
+     << "    for (int r1_e = 0; r1_e < 16; ++r1_e)\n"
+     << "      r1_o[r1_x].v[r1_e] = 0.0f;\n"
+     << "  float r1_m = " << KernelWriter::lowest(f32) << ", r1_l = 0.0f;\n";
+  printMaskRow("  ", "r1_mrow", "r1_qi");
+  os << "  for (int r1_it = 0; r1_it < r1_tiles; ++r1_it) {\n";
+  printTileBounds("    ", "r1_it");
+  // K as stored (16 bytes a thread, zero past the tile's keys); V
+  // transposed: a thread takes 8 value columns of two neighbouring keys and
+  // stores each column's pair as one word.
+  int64_t kChunks = keyBlock * (layout.headColumns / kChunkElements);
+  int64_t vUnits = (keyBlock / 2) * (layout.valueColumns / kChunkElements);
+  os << "    __syncthreads();\n"
+     << "    for (int r1_c = threadIdx.x; r1_c < " << kChunks << "; r1_c += " << threads << ") {\n"
+     << "      const int r1_r = r1_c / " << layout.headColumns / kChunkElements
+     << ", r1_d = 8 * (r1_c % " << layout.headColumns / kChunkElements << ");\n"
+     << "      const bool r1_ok = r1_key0 + r1_r < r1_klimit"
+     << (layout.headColumns != d ? " && r1_d < " + std::to_string(d) : "") << ";\n"
+     << "      r1_vec<unsigned, 4> r1_kx = {{0u, 0u, 0u, 0u}};\n"
+     << "      if (r1_ok)\n";
+  printWords("        ", "r1_kx", "*",
+             kIn + " + r1_kbase + (r1_i)(r1_key0 + r1_r) * " + idx(k.position) + " + r1_d");
+  printWords("      ", "", "r1_kx", "r1_ks + r1_r * " + std::to_string(ks) + " + r1_d");
+  os << "    }\n"
+     << "    for (int r1_u = threadIdx.x; r1_u < " << vUnits << "; r1_u += " << threads << ") {\n"
+     << "      const int r1_kp = r1_u % " << keyBlock / 2 << ", r1_c = 8 * (r1_u / " << keyBlock / 2
+     << ");\n"
+     << "      const int r1_key = r1_key0 + 2 * r1_kp;\n"
+     << "      const bool r1_in = "
+     << (layout.valueColumns != dims.valueDim ? "r1_c < " + std::to_string(dims.valueDim)
+                                              : std::string("true"))
+     << ";\n"
+     << "      r1_vec<unsigned, 4> r1_v0 = {{0u, 0u, 0u, 0u}}, r1_v1 = r1_v0;\n"
+     << "      if (r1_in && r1_key < r1_klimit)\n";
+  printWords("        ", "r1_v0", "*",
+             vIn + " + r1_vbase + (r1_i)r1_key * " + idx(v.position) + " + r1_c");
+  os << "      if (r1_in && r1_key + 1 < r1_klimit)\n";
+  printWords("        ", "r1_v1", "*",
+             vIn + " + r1_vbase + (r1_i)(r1_key + 1) * " + idx(v.position) + " + r1_c");
+  os << "      #pragma unroll\n"
+     << "      for (int r1_e = 0; r1_e < 4; ++r1_e) {\n"
+     << "        *reinterpret_cast<unsigned *>(r1_vt + (r1_c + 2 * r1_e) * " << vs
+     << " + 2 * r1_kp) = (r1_v0.v[r1_e] & 0xffffu) | (r1_v1.v[r1_e] << 16);\n"
+     << "        *reinterpret_cast<unsigned *>(r1_vt + (r1_c + 2 * r1_e + 1) * " << vs
+     << " + 2 * r1_kp) = (r1_v0.v[r1_e] >> 16) | (r1_v1.v[r1_e] & 0xffff0000u);\n"
+     << "      }\n"
+     << "    }\n"
+     << "    __syncthreads();\n";
+  if (op.getCausal())
+    os << "    // Keys after the wave's last row: all masked.\n"
+       << "    if (r1_key0 > r1_row0 + 32 * r1_warp + 31)\n"
+       << "      continue;\n";
+
+  // Scores, transposed: key tile t's keys are the rows (A: K), this lane's
+  // query the column (B: Q).
+  os << "    r1_mfma_acc r1_s[" << keyTiles << "];\n"
+     << "    #pragma unroll\n"
+     << "    for (int r1_t = 0; r1_t < " << keyTiles << "; ++r1_t)\n"
+     << "      #pragma unroll\n"
+     << "      for (int r1_e = 0; r1_e < 16; ++r1_e)\n"
+     << "        r1_s[r1_t].v[r1_e] = 0.0f;\n"
+     << "    #pragma unroll\n"
+     << "    for (int r1_g = 0; r1_g < " << headGroups << "; ++r1_g)\n"
+     << "      #pragma unroll\n"
+     << "      for (int r1_t = 0; r1_t < " << keyTiles << "; ++r1_t) {\n"
+     << "        const r1_vec<unsigned, 4> r1_ka = *reinterpret_cast<const r1_vec<unsigned, 4> *>("
+     << "r1_ks + (32 * r1_t + r1_j) * " << ks << " + 16 * r1_g + 8 * r1_hf);\n"
+     << "        " << mfma
+     << "(r1_s[r1_t], r1_ka.v[0], r1_ka.v[1], r1_qb[r1_g].v[0], r1_qb[r1_g].v[1]);\n"
+     << "        " << mfma
+     << "(r1_s[r1_t], r1_ka.v[2], r1_ka.v[3], r1_qb[r1_g].v[2], r1_qb[r1_g].v[3]);\n"
+     << "      }\n";
+
+  // Element e of tile t is key 32 t + 8 (e / 4) + 4 r1_hf + e % 4 of this
+  // lane's query; the query's other keys are in the lane 32 away.
+  auto maskTile = [&](StringRef indent, bool edge) {
+    std::string inner = (indent + "    ").str();
+    os << indent << "#pragma unroll\n"
+       << indent << "for (int r1_t = 0; r1_t < " << keyTiles << "; ++r1_t)\n"
+       << indent << "  #pragma unroll\n"
+       << indent << "  for (int r1_e = 0; r1_e < 16; ++r1_e) {\n"
+       << inner
+       << "const int r1_key = r1_key0 + 32 * r1_t + 8 * (r1_e / 4) + 4 * r1_hf + r1_e % 4;\n"
+       << inner << "float r1_x = r1_s[r1_t].v[r1_e];\n";
+    printScore(inner, "r1_x", "r1_qi", "r1_key", "r1_mrow", edge);
+    os << inner << "r1_s[r1_t].v[r1_e] = r1_x;\n" << indent << "  }\n";
+  };
+  std::vector<std::string> edges;
+  if (gate || dims.keys % keyBlock != 0)
+    edges.push_back("r1_key0 + " + std::to_string(keyBlock) + " > r1_klimit");
+  if (op.getCausal())
+    edges.push_back("r1_key0 + " + std::to_string(keyBlock - 1) + " > r1_row0 + 32 * r1_warp");
+  if (edges.empty()) {
+    maskTile("    ", false);
+  } else {
+    os << "    if (" << llvm::join(edges, " || ") << ") {\n";
+    maskTile("      ", true);
+    os << "    } else {\n";
+    maskTile("      ", false);
+    os << "    }\n";
+  }
+  printSoftmax("    ", {{"r1_t", keyTiles}, {"r1_e", 16}}, "r1_s[r1_t].v[r1_e]", {32}, "r1_m",
+               "r1_l", {{"r1_x", valueTiles}, {"r1_e", 16}}, "r1_o[r1_x].v[r1_e]");
+
+  // Output^T += V^T P^T: elements 4 c .. 4 c + 3 of a score tile are keys
+  // 8 c + 4 r1_hf .. + 3 of this lane's query, packed in pairs exactly B's
+  // operand for those eight keys; A is V^T's row of value column j.
+  os << "    #pragma unroll\n"
+     << "    for (int r1_t = 0; r1_t < " << keyTiles << "; ++r1_t)\n"
+     << "      #pragma unroll\n"
+     << "      for (int r1_c = 0; r1_c < 4; ++r1_c) {\n"
+     << "        const unsigned r1_p0 = " << pack
+     << "(r1_s[r1_t].v[4 * r1_c], r1_s[r1_t].v[4 * r1_c + 1]), r1_p1 = " << pack
+     << "(r1_s[r1_t].v[4 * r1_c + 2], r1_s[r1_t].v[4 * r1_c + 3]);\n"
+     << "        #pragma unroll\n"
+     << "        for (int r1_x = 0; r1_x < " << valueTiles << "; ++r1_x) {\n"
+     << "          const r1_vec<unsigned, 2> r1_va = *reinterpret_cast<const r1_vec<unsigned, 2> "
+        "*>("
+     << "r1_vt + (32 * r1_x + r1_j) * " << vs << " + 32 * r1_t + 8 * r1_c + 4 * r1_hf);\n"
+     << "          " << mfma << "(r1_o[r1_x], r1_va.v[0], r1_va.v[1], r1_p0, r1_p1);\n"
+     << "        }\n"
+     << "      }\n"
+     << "  }\n";
+
+  // The query's sum over both halves; element e of value tile x is value
+  // column 32 x + 8 (e / 4) + 4 r1_hf + e % 4: four neighbours, stored in
+  // pairs.
+  os << "  const float r1_sum = r1_l + r1_shfl_xor(r1_l, 32);\n"
+     << "  const float r1_inv = r1_sum > 0.0f ? 1.0f / r1_sum : 0.0f;\n"
+     << "  if (r1_qi < " << dims.queries << ")\n"
+     << "    #pragma unroll\n"
+     << "    for (int r1_x = 0; r1_x < " << valueTiles << "; ++r1_x)\n"
+     << "      #pragma unroll\n"
+     << "      for (int r1_e = 0; r1_e < 16; r1_e += 2) {\n"
+     << "        const int r1_col = 32 * r1_x + 8 * (r1_e / 4) + 4 * r1_hf + r1_e % 4;\n";
+  std::string indent = "        ";
+  if (layout.valueColumns != dims.valueDim) {
+    os << "        if (r1_col < " << dims.valueDim << ") {\n";
+    indent = "          ";
+  }
+  if (failed(printOutput(indent, "r1_qi", "r1_col", "r1_o[r1_x].v[r1_e] * r1_inv",
+                         "r1_o[r1_x].v[r1_e + 1] * r1_inv")))
+    return failure();
+  if (layout.valueColumns != dims.valueDim)
+    os << "        }\n";
+  os << "      }\n";
   return success();
 }
 
@@ -777,7 +1014,10 @@ LogicalResult AttentionPrinter::printFma() {
   printScore("          ", "r1_x", "r1_qi", "r1_key", "r1_mrow");
   os << "          r1_s[r1_r][r1_i2] = r1_x;\n"
      << "        }\n";
-  printSoftmax("        ", {{"r1_i2", keysPerLane}}, "r1_s[r1_r][r1_i2]", warpSize, "r1_m[r1_r]",
+  std::vector<int64_t> wholeWarp;
+  for (int64_t m = 1; m < warpSize; m *= 2)
+    wholeWarp.push_back(m);
+  printSoftmax("        ", {{"r1_i2", keysPerLane}}, "r1_s[r1_r][r1_i2]", wholeWarp, "r1_m[r1_r]",
                "r1_l[r1_r]", {{"r1_x", columns}}, "r1_o[r1_r][r1_x]");
   os << "      }\n";
   os << "      #pragma unroll\n"

@@ -25,8 +25,10 @@ template <typename T> R1_DEVICE T r1_shfl_xor(T v, int mask) {
 }
 // The block's dynamic shared memory (the launch's shared bytes).
 #define R1_DYNAMIC_SHARED(name) extern __shared__ __attribute__((aligned(128))) unsigned char name[]
-// 2^x for softmax's exponentials (v_exp_f32).
-R1_DEVICE float r1_exp2(float x) { return exp2f(x); }
+// 2^x in one v_exp_f32 (subnormal results flushed to zero): softmax's
+// exponentials, whose tiny terms do not count. exp2f would add a range
+// check and two scalings a call.
+R1_DEVICE float r1_exp2(float x) { return __builtin_exp2f(x); }
 )";
 
 // v_mfma_f32_32x32x8{f16,bf16_1k} on a wavefront of 64, lane l = 32 h + j:
@@ -73,6 +75,14 @@ R1_DEVICE unsigned r1_buffer_load_u16(r1_buffer buffer, unsigned voffset, unsign
 R1_DEVICE void r1_wait_loads() { __builtin_amdgcn_s_waitcnt(0x0f70); }
 // Keeps the scheduler from moving instructions across it.
 R1_DEVICE void r1_schedule_fence() { __builtin_amdgcn_sched_barrier(0); }
+// Two floats rounded to nearest even as the halves of one register, `lo`
+// in the lower: an operand computed in f32 (attention's probabilities).
+R1_DEVICE unsigned r1_pack_f16x2(float lo, float hi) {
+  return (unsigned)r1_f32_to_f16(lo) | ((unsigned)r1_f32_to_f16(hi) << 16);
+}
+R1_DEVICE unsigned r1_pack_bf16x2(float lo, float hi) {
+  return (unsigned)r1_f32_to_bf16(lo) | ((unsigned)r1_f32_to_bf16(hi) << 16);
+}
 R1_DEVICE void r1_mfma_f16(r1_mfma_acc &c, unsigned a0, unsigned a1, unsigned b0, unsigned b1) {
   c.v = __builtin_amdgcn_mfma_f32_32x32x8f16(__builtin_bit_cast(r1_half4, (r1_u32x2){a0, a1}),
       __builtin_bit_cast(r1_half4, (r1_u32x2){b0, b1}), c.v, 0, 0, 0);

@@ -222,6 +222,23 @@ static inline uint32_t __float_as_uint(float x) {
 
 #include "warp_matrix.h"
 
+// Two floats as the halves of one register, `lo` in the lower, both rounded
+// to nearest even (a NaN stays a quiet NaN): cvt.rn.f16x2.f32 and
+// cvt.rn.bf16x2.f32 on NVIDIA, two conversions on AMD.
+static inline unsigned r1_pack_f16x2(float lo, float hi) {
+  return (unsigned)r1_f32_to_f16(lo) | (unsigned)r1_f32_to_f16(hi) << 16;
+}
+static inline unsigned r1_sim_to_bf16(float x) {
+  uint32_t u;
+  std::memcpy(&u, &x, 4);
+  if ((u & 0x7fffffffu) > 0x7f800000u)
+    return (u >> 16) | 0x40u;
+  return (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+}
+static inline unsigned r1_pack_bf16x2(float lo, float hi) {
+  return r1_sim_to_bf16(lo) | r1_sim_to_bf16(hi) << 16;
+}
+
 // The instructions of the pipelined template, lane by lane.
 #if R1_SIM_WARP == 32
 // Shared addresses are plain pointers here; the kernels only add byte
@@ -244,21 +261,6 @@ static inline void r1_ldmatrix_x4(unsigned (&r)[4], r1_shared_ptr row) {
 }
 static inline void r1_ldmatrix_x4_trans(unsigned (&r)[4], r1_shared_ptr row) {
   r1_sim_ldmatrix<4, true>(r, row);
-}
-// cvt.rn.f16x2.f32 and cvt.rn.bf16x2.f32: `lo` in the lower half, both
-// rounded to nearest even (a NaN stays a quiet NaN).
-static inline unsigned r1_pack_f16x2(float lo, float hi) {
-  return (unsigned)r1_f32_to_f16(lo) | (unsigned)r1_f32_to_f16(hi) << 16;
-}
-static inline unsigned r1_sim_to_bf16(float x) {
-  uint32_t u;
-  std::memcpy(&u, &x, 4);
-  if ((u & 0x7fffffffu) > 0x7f800000u)
-    return (u >> 16) | 0x40u;
-  return (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
-}
-static inline unsigned r1_pack_bf16x2(float lo, float hi) {
-  return r1_sim_to_bf16(lo) | r1_sim_to_bf16(hi) << 16;
 }
 static inline void r1_mma_m16n8k16_f16(float (&c)[4], const unsigned (&a)[4], const unsigned *b) {
   r1_sim_mma_m16n8k16<false>(c, a, b, c);

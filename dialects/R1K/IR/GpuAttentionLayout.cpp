@@ -17,7 +17,18 @@ GpuAttentionLayout getGpuAttentionLayout(r1::AttentionOp op, GpuAttentionAttr va
   r1::AttentionOp::Dims dims = op.getDims();
   int64_t queryBlock = variant.getQueryBlock(), keyBlock = variant.getKeyBlock();
   GpuAttentionLayout l;
-  if (variant.getMatrix()) {
+  if (variant.getMatrix() && warpSize == 64) {
+    // MFMA: Q lives in registers; K as stored, V transposed (a value
+    // column's keys in a row), rows padded by 16 bytes.
+    l.elementBytes = 2;
+    l.headColumns = roundUp(dims.headDim, 16);
+    l.valueColumns = roundUp(dims.valueDim, 32);
+    l.keyStride = l.headColumns + 8;
+    l.valueStride = keyBlock + 8;
+    l.value = keyBlock * l.keyStride * l.elementBytes;
+    l.stageBytes = l.value + l.valueColumns * l.valueStride * l.elementBytes;
+    l.totalBytes = variant.getStages() * l.stageBytes;
+  } else if (variant.getMatrix()) {
     // 16 bytes of padding per row: 8 elements of 16 bits.
     l.elementBytes = 2;
     l.headColumns = roundUp(dims.headDim, 16);

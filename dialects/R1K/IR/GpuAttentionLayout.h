@@ -18,10 +18,13 @@ struct GpuAttentionLayout {
   /// matrix instruction's 16 (matrix template) or, for V, to a whole
   /// number of warps (FMA template); columns past the operands' are zero.
   int64_t headColumns = 0, valueColumns = 0;
-  /// Elements from one row of the Q, K and V tiles to the next. The matrix
+  /// Elements from one row of the Q, K and V tiles to the next. The mma
   /// template pads each row by 16 bytes, so the eight rows one ldmatrix
-  /// reads start in distinct bank groups; the FMA template pads K's by one
+  /// reads start in distinct bank groups; the MFMA template keeps Q in
+  /// registers and V transposed (a row per value column, its keys along
+  /// it), rows padded by 16 bytes too; the FMA template pads K's by one
   /// element, so lanes reading the same column of different keys do too.
+  /// (The matrix template is MFMA's where warps have 64 lanes.)
   int64_t queryStride = 0, keyStride = 0, valueStride = 0;
   /// Bytes of a tile element: the stored 16-bit element (matrix), or f32.
   int64_t elementBytes = 0;

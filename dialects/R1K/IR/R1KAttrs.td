@@ -295,13 +295,15 @@ def R1K_GpuAttentionAttr : R1K_Attr<"GpuAttention", "gpu_attention"> {
     output accumulates in f32, and neither the scores nor the
     probabilities ever go to global memory.
 
-    With `matrix`, warps of 16 query rows compute both products with the
-    target's matrix instruction (mma.sync m16n8k16 on f16 and bf16): the
-    scores' accumulators become the probabilities' operand registers
-    without leaving the warp, and cp.async fills `stages` (2 or more)
-    buffers, one tile ahead. Without it, each warp's lanes split the keys
-    of a tile for the scores and the value columns for the output, in f32
-    FMAs (`stages` is 1: one buffer holds K, then V).
+    With `matrix`, warps compute both products with the target's matrix
+    instruction on f16 and bf16, and the scores' accumulators become the
+    probabilities' operand registers without leaving the warp: on NVIDIA,
+    warps of 16 query rows on mma.sync m16n8k16, cp.async filling `stages`
+    (2 or more) buffers one tile ahead; on AMD, waves of 32 query rows on
+    v_mfma_f32_32x32x8, both products transposed, one buffer (`stages` 1).
+    Without it, each warp's lanes split the keys of a tile for the scores
+    and the value columns for the output, in f32 FMAs (`stages` is 1: one
+    buffer holds K, then V).
 
     A gated attention (#r1.attention_gate) takes `query_block` equal to the
     gate's block: the block finds its kept key blocks first, from its
@@ -309,6 +311,7 @@ def R1K_GpuAttentionAttr : R1K_Attr<"GpuAttention", "gpu_attention"> {
 
     ```mlir
     #r1k.gpu_attention<query_block = 128, key_block = 64, warps = 8, matrix = true, stages = 2>
+    #r1k.gpu_attention<query_block = 128, key_block = 64, warps = 4, matrix = true, stages = 1>
     #r1k.gpu_attention<query_block = 32, key_block = 32, warps = 4, matrix = false, stages = 1>
     ```
   }];

@@ -7,6 +7,7 @@
 // RUN: FileCheck %s --check-prefix=LAUNCH < %t.dir/launches.sm_80.txt
 // RUN: FileCheck %s --check-prefix=HIP < %t.dir/k0_attention.hip
 // RUN: llvm-objdump -d --mcpu=gfx90a %t.dir/k0_attention.gfx90a.co | FileCheck %s --check-prefix=ISA
+// RUN: llvm-objdump -d --mcpu=gfx90a %t.dir/k0_attention.gfx90a.co | FileCheck %s --check-prefix=ISA-NONE
 
 // A causal f16 attention (r1 IR: r1c reads .mlir), Q, K and V [b, s, h, d]
 // as the projections write them, the output [b, h, s, d]. On sm_80 both
@@ -17,7 +18,11 @@
 // written: the kernel takes no scratch, its only global stores are the
 // output's (pairs of halves), and nothing goes to local memory. Only a
 // tile that crosses a warp's diagonal (or the keys' end) compares key and
-// row. gfx90a runs the FMA template.
+// row. On gfx90a v_mfma_f32_32x32x8f16 computes both products transposed
+// (keys x queries, value columns x queries), so each lane holds one
+// query's scores (its maximum needs one shuffle, with the lane 32 away)
+// and four of them at a time, packed, are the B operand of the second
+// product; nothing goes to scratch memory.
 
 // SRC: __launch_bounds__(64) r1_attention_{{[0-9a-f]+}}(const r1_f16 * __restrict__ p0,
 // SRC-NEXT: const r1_f16 * __restrict__ p1,
@@ -57,10 +62,16 @@
 
 // LAUNCH: launch k0_attention r1_attention_{{[0-9a-f]+}} grid 4,2,1 block 64,1,1 shared 41472 args input:0 input:1 input:2 arena:0
 
-// HIP: // FMA: 4 warps of 8 query rows; a lane takes 1 of each tile's 64 keys for the scores and 1 value columns for the output.
+// HIP: // v_mfma_f32_32x32x8f16 for both products, transposed (keys x queries, then value columns x queries): 1 waves of 32 query rows, keys in tiles of 64; the probabilities stay in registers.
+// HIP: r1_mfma_f16(r1_s[r1_t], r1_ka.v[0], r1_ka.v[1], r1_qb[r1_g].v[0], r1_qb[r1_g].v[1]);
+// HIP: r1_mx = fmaxf(r1_mx, r1_shfl_xor(r1_mx, 32));
+// HIP: const unsigned r1_p0 = r1_pack_f16x2(r1_s[r1_t].v[4 * r1_c], r1_s[r1_t].v[4 * r1_c + 1]), r1_p1 = r1_pack_f16x2(r1_s[r1_t].v[4 * r1_c + 2], r1_s[r1_t].v[4 * r1_c + 3]);
+// HIP: r1_mfma_f16(r1_o[r1_x], r1_va.v[0], r1_va.v[1], r1_p0, r1_p1);
 // HIP-NOT: r1_scratch
-// ISA: v_exp_f32
-// ISA-NOT: scratch_store
+// ISA-COUNT-32: v_mfma_f32_32x32x8f16
+// ISA-NOT: v_mfma
+// ISA-NONE-NOT: scratch_
+// ISA-NONE-NOT: buffer_store
 
 module {
   func.func @main(%q: tensor<1x100x2x64xf16>, %k: tensor<1x100x2x64xf16>,
