@@ -70,8 +70,8 @@ namespace {
 
 /// Grid y and z (heads, batch) are at most 65535 on both vendors.
 constexpr int64_t kMaxGridYZ = 65535;
-/// The matrix template's rows a warp (one m16 tile) and the bytes of one
-/// cp.async chunk.
+/// The mma.sync template's rows a warp (one m16 tile), and the 16-bit
+/// elements of one 16-byte chunk.
 constexpr int64_t kMmaRows = 16, kChunkElements = 8;
 /// The MFMA template's rows a wave (one 32 x 32 tile).
 constexpr int64_t kMfmaRows = 32;
@@ -165,8 +165,8 @@ private:
   /// Copies 16 bytes word by word, which the compilers merge into one
   /// access and keep in registers (a whole 16-byte aggregate copied under a
   /// condition can pass through the stack): into `dst` (a r1_vec<unsigned,
-  /// 4>) from the r1_vec at `from`, or, with an empty `dst`, from `src`
-  /// into the r1_vec at `to`. `src` "*" reads `from`.
+  /// 4>) from the r1_vec at `address`, or, with an empty `dst`, from the
+  /// r1_vec `src` into the one at `address`.
   void printWords(StringRef indent, StringRef dst, StringRef src, StringRef address);
   LogicalResult printMma(const MatrixInstruction &mi);
   LogicalResult printMfma(const MatrixInstruction &mi);
@@ -766,7 +766,7 @@ LogicalResult AttentionPrinter::printMfma(const MatrixInstruction &mi) {
      << "    r1_qb[r1_g] = r1_vec<unsigned, 4>{{0u, 0u, 0u, 0u}};\n"
      << "    if (r1_qi < " << dims.queries
      << (layout.headColumns != d ? " && r1_d < " + std::to_string(d) : "") << ")\n";
-  printWords("      ", "r1_qb[r1_g]", "*",
+  printWords("      ", "r1_qb[r1_g]", "",
              qIn + " + r1_qbase + (r1_i)(32 * r1_warp + r1_j) * " + idx(q.position) + " + r1_d");
   os << "  }\n";
   if (gate)
@@ -798,7 +798,7 @@ LogicalResult AttentionPrinter::printMfma(const MatrixInstruction &mi) {
      << (layout.headColumns != d ? " && r1_d < " + std::to_string(d) : "") << ";\n"
      << "      r1_vec<unsigned, 4> r1_kx = {{0u, 0u, 0u, 0u}};\n"
      << "      if (r1_ok)\n";
-  printWords("        ", "r1_kx", "*",
+  printWords("        ", "r1_kx", "",
              kIn + " + r1_kbase + (r1_i)(r1_key0 + r1_r) * " + idx(k.position) + " + r1_d");
   printWords("      ", "", "r1_kx", "r1_ks + r1_r * " + std::to_string(ks) + " + r1_d");
   os << "    }\n"
@@ -812,10 +812,10 @@ LogicalResult AttentionPrinter::printMfma(const MatrixInstruction &mi) {
      << ";\n"
      << "      r1_vec<unsigned, 4> r1_v0 = {{0u, 0u, 0u, 0u}}, r1_v1 = r1_v0;\n"
      << "      if (r1_in && r1_key < r1_klimit)\n";
-  printWords("        ", "r1_v0", "*",
+  printWords("        ", "r1_v0", "",
              vIn + " + r1_vbase + (r1_i)r1_key * " + idx(v.position) + " + r1_c");
   os << "      if (r1_in && r1_key + 1 < r1_klimit)\n";
-  printWords("        ", "r1_v1", "*",
+  printWords("        ", "r1_v1", "",
              vIn + " + r1_vbase + (r1_i)(r1_key + 1) * " + idx(v.position) + " + r1_c");
   os << "      #pragma unroll\n"
      << "      for (int r1_e = 0; r1_e < 4; ++r1_e) {\n"
