@@ -119,6 +119,50 @@ private:
   std::chrono::steady_clock::time_point start;
 };
 
+/// Key blocks a gated attention computes, summed over its query blocks,
+/// and the blocks there are to compute (after causal skipping), as the
+/// kernels count them.
+std::pair<int64_t, int64_t> gatedBlocks(r1::AttentionOp op) {
+  r1::AttentionOp::Dims dims = op.getDims();
+  r1::AttentionGateAttr gate = op.getGateAttr();
+  int64_t block = gate.getBlock();
+  int64_t keyBlocks = (dims.keys + block - 1) / block;
+  int64_t kept = 0, visibleTotal = 0;
+  for (int64_t first = 0; first < dims.queries; first += block) {
+    int64_t visible = keyBlocks;
+    if (op.getCausal())
+      visible = (std::min(dims.keys, std::min(first + block, dims.queries)) + block - 1) / block;
+    int64_t own = first / block, forced = 0;
+    for (int64_t b = 0; b < visible; ++b)
+      forced += std::abs(b - own) <= gate.getWindow() || b < gate.getGlobal();
+    kept += std::max(forced, gate.getKeptBlocks(visible));
+    visibleTotal += visible;
+  }
+  return {kept, visibleTotal};
+}
+
+/// One line per attention kernel: its sizes, and dense or the key blocks
+/// the gate keeps.
+void printAttentionStats(ModuleOp module) {
+  module.walk([&](r1k::KernelOp kernel) {
+    kernel.getBody().walk([&](r1::AttentionOp op) {
+      r1::AttentionOp::Dims dims = op.getDims();
+      llvm::errs() << "attention " << kernel.getName() << ": " << dims.batch << " x " << dims.heads
+                   << " heads, " << dims.queries << " queries x " << dims.keys << " keys, head dim "
+                   << dims.headDim << (op.getCausal() ? ", causal" : "");
+      if (!op.getGateAttr()) {
+        llvm::errs() << ", dense\n";
+        return;
+      }
+      auto [kept, visible] = gatedBlocks(op);
+      llvm::errs() << llvm::format(", gated: %lld of %lld key blocks of %lld (%.1f%%)\n",
+                                   (long long)kept, (long long)visible,
+                                   (long long)op.getGateAttr().getBlock(),
+                                   100.0 * double(kept) / double(std::max<int64_t>(visible, 1)));
+    });
+  });
+}
+
 /// `--stats`: what the compiled model holds, on stderr.
 void printStats(ModuleOp module, CompilePhase phase) {
   int64_t weightBytes = 0, weightCount = 0, ops = 0;
@@ -153,6 +197,7 @@ void printStats(ModuleOp module, CompilePhase phase) {
   }
   llvm::errs() << (kernels ? ")" : "") << "\n";
   llvm::errs() << "ops between kernels (views): " << ops << "\n";
+  printAttentionStats(module);
   if (phase < CompilePhase::Plan)
     return;
   module.walk([&](func::FuncOp func) {
@@ -547,6 +592,7 @@ int runCompiler(const CompilerOptions &options) {
   kernelOptions.packWeights =
       targets->gpuArchs.empty() && options.weights == WeightStorage::Embedded;
   kernelOptions.variantLog = options.variantLog;
+  kernelOptions.sparseAttention = options.sparseAttention;
   std::string tuningDb = options.tuningDb;
   if (options.tune && tuningDb.empty())
     tuningDb = outputBase(options.outputPath) + ".tuning";
@@ -593,7 +639,7 @@ int runCompiler(const CompilerOptions &options) {
         sizes.push_back(name + "=" + std::to_string(size));
       pm.nest<func::FuncOp>().addPass(r1::createSpecializeDims({sizes}));
     }
-    buildPipelineToPhase(pm, phase, kernelOptions);
+    buildPipelineToPhase(pm, phase, kernelOptions, {options.fuseAttention});
     if (options.timing)
       pm.enableTiming();
     std::string what = "compiling to the " + getCompilePhaseName(phase).str() + " phase";
