@@ -19,8 +19,8 @@ A round times every peer in turn (--runs runs after a warm-up; fewer at long seq
 --rounds rounds interleave them. Reported per sequence: the median of the round medians with
 the spread (min..max), each r1c configuration's ratio to ORT and to fused, the planned arena
 of each r1c artifact (`r1c --stats`, the memory the plan reserves for activations), ORT's
-peak resident memory over a process that only loads numpy and onnxruntime (measured in a
-child process), and each configuration's relative error of the output norm against ORT
+peak resident memory over a process that has loaded numpy, onnxruntime and the inputs:
+the growth from creating the session and one run (measured in a child process), and each configuration's relative error of the output norm against ORT
 (gated is approximate by design).
 """
 import argparse
@@ -49,11 +49,11 @@ CONFIGS = [
 
 ORT_PEAK = """
 import resource, sys, numpy as np, onnxruntime as ort
+feeds = {name: np.load(path) for name, path in zip(["q", "k", "v"], sys.argv[3:])}
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 options = ort.SessionOptions()
 options.intra_op_num_threads = int(sys.argv[2])
 session = ort.InferenceSession(sys.argv[1], options, providers=["CPUExecutionProvider"])
-feeds = {name: np.load(path) for name, path in zip(["q", "k", "v"], sys.argv[3:])}
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 session.run(None, feeds)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base)
 """
