@@ -299,6 +299,12 @@ bool isCausalKeep(Value keep, int64_t queries, int64_t keys) {
     return isPositions(compare.getLhs(), 1, keys) && isPositions(compare.getRhs(), 2, queries);
   if (auto compare = keep.getDefiningOp<GreaterEqualOp>())
     return isPositions(compare.getLhs(), 2, queries) && isPositions(compare.getRhs(), 1, keys);
+  // not(j > i), as ONNX's Attention writes its causal mask.
+  bool negated = false;
+  if (auto inverse = keep.getDefiningOp<NotOp>()) {
+    keep = inverse.getInput();
+    negated = true;
+  }
   DenseElementsAttr attr;
   if (!matchPattern(keep, m_Constant(&attr)) || !attr.getElementType().isInteger(1))
     return false;
@@ -309,7 +315,7 @@ bool isCausalKeep(Value keep, int64_t queries, int64_t keys) {
   auto values = attr.getValues<bool>();
   for (int64_t i = 0; i < queries; ++i)
     for (int64_t j = 0; j < keys; ++j)
-      if (values[i * keys + j] != (j <= i))
+      if (values[i * keys + j] != ((j <= i) != negated))
         return false;
   return true;
 }
@@ -637,15 +643,18 @@ bool isAllTrue(Value keep) {
 
 /// A float bias that only masks: where(keep, 0, fill) with fill -inf or so
 /// negative that adding it leaves nothing of a score. Gives keep and fill.
-std::optional<std::pair<Value, double>> maskingBias(Value bias) {
+/// Also where(masked, fill, 0), whose keep mask is built as not(masked).
+std::optional<std::pair<Value, double>> maskingBias(OpBuilder &b, Value bias) {
   auto where = bias.getDefiningOp<WhereOp>();
   if (!where)
     return std::nullopt;
   std::optional<double> onTrue = scalarValue(where.getOnTrue());
   std::optional<double> onFalse = scalarValue(where.getOnFalse());
-  if (onTrue != 0.0 || !onFalse || !(*onFalse <= -1e30))
-    return std::nullopt;
-  return std::make_pair(where.getCondition(), *onFalse);
+  if (onTrue == 0.0 && onFalse && *onFalse <= -1e30)
+    return std::make_pair(where.getCondition(), *onFalse);
+  if (onFalse == 0.0 && onTrue && *onTrue <= -1e30)
+    return std::make_pair(Value(b.create<NotOp>(where.getLoc(), where.getCondition())), *onTrue);
+  return std::nullopt;
 }
 
 void apply(AttentionMatch &m) {
@@ -681,7 +690,7 @@ void apply(AttentionMatch &m) {
   if (m.keep)
     keeps.push_back(m.keep);
   for (Value bias : m.biases) {
-    auto masking = maskingBias(bias);
+    auto masking = maskingBias(b, bias);
     if (masking && (keeps.empty() || masking->second == maskedScore)) {
       keeps.push_back(masking->first);
       maskedScore = masking->second;

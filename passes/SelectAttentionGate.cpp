@@ -25,17 +25,18 @@ struct GatePolicy {
   double keep = 0.25;
   int64_t window = 1;
   int64_t global = 1;
+  bool estimateRest = true;
 };
 
-/// Parses `gated[:block=64,keep=0.25,window=1,global=1]`; an error message
-/// when a field is unknown or its value is not a number.
+/// Parses `gated[:block=64,keep=0.25,window=1,global=1,rest=mean]`; an
+/// error message when a field is unknown or its value is not valid.
 FailureOr<GatePolicy> parsePolicy(StringRef text, std::string &error) {
   GatePolicy policy;
   auto [kind, fields] = text.split(':');
   if (kind != "gated") {
     error = "unknown policy '" + kind.str() +
             "' (expected dense or gated[:block=64,keep=0.25,"
-            "window=1,global=1])";
+            "window=1,global=1,rest=mean])";
     return failure();
   }
   SmallVector<StringRef> entries;
@@ -52,8 +53,14 @@ FailureOr<GatePolicy> parsePolicy(StringRef text, std::string &error) {
       bad = value.getAsInteger(10, policy.window);
     else if (name == "global")
       bad = value.getAsInteger(10, policy.global);
-    else {
-      error = "unknown field '" + name.str() + "' (expected block, keep, window or global)";
+    else if (name == "rest") {
+      if (value != "mean" && value != "drop") {
+        error = "field 'rest' must be mean or drop, not '" + value.str() + "'";
+        return failure();
+      }
+      policy.estimateRest = value == "mean";
+    } else {
+      error = "unknown field '" + name.str() + "' (expected block, keep, window, global or rest)";
       return failure();
     }
     if (bad) {
@@ -78,9 +85,9 @@ struct SelectAttentionGatePass : r1::impl::SelectAttentionGateBase<SelectAttenti
       emit() << error;
       return signalPassFailure();
     }
-    auto gate =
-        AttentionGateAttr::getChecked([&] { return emit(); }, context, parsed->block,
-                                      llvm::APFloat(parsed->keep), parsed->window, parsed->global);
+    auto gate = AttentionGateAttr::getChecked([&] { return emit(); }, context, parsed->block,
+                                              llvm::APFloat(parsed->keep), parsed->window,
+                                              parsed->global, parsed->estimateRest);
     if (!gate)
       return signalPassFailure();
     getOperation().walk([&](AttentionOp op) {
@@ -88,8 +95,17 @@ struct SelectAttentionGatePass : r1::impl::SelectAttentionGateBase<SelectAttenti
       if (dims.keys == kDynamic)
         return;
       int64_t blocks = (dims.keys + gate.getBlock() - 1) / gate.getBlock();
-      if (gate.getKeptBlocks(blocks) < blocks)
-        op.setGateAttr(gate);
+      if (gate.getKeptBlocks(blocks) >= blocks)
+        return;
+      // A left-out block is estimated by its mean key only when every query
+      // masks its keys alike (no mask, or a padding mask): else it is dropped.
+      auto maskShape = op.getMask() ? getShapeOf(op.getMask()) : std::nullopt;
+      bool perQuery =
+          maskShape && maskShape->size() >= 2 && (*maskShape)[maskShape->size() - 2] != 1;
+      op.setGateAttr(perQuery && gate.getEstimateRest()
+                         ? AttentionGateAttr::get(context, gate.getBlock(), gate.getKeep(),
+                                                  gate.getWindow(), gate.getGlobal(), false)
+                         : gate);
     });
   }
 };

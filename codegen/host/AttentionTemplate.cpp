@@ -115,10 +115,34 @@ private:
                             llvm::Value *firstRow, int64_t c, llvm::Value *batch,
                             llvm::Value *head);
 
+  /// Where one step of the walk reads up to `keyBlock` keys and their
+  /// values: rows first.. of a key and a value tensor (the operands, or
+  /// the block estimates on the stack), of which `count` are valid.
+  struct KeySource {
+    llvm::Value *key, *keyBase;
+    int64_t keyStride;
+    Type keyElement;
+    llvm::Value *value, *valueBase;
+    int64_t valueStride;
+    Type valueElement;
+    llvm::Value *first, *count;
+    /// The last row that may be read (rows past `count` read it, masked).
+    int64_t lastRow;
+    /// For estimates: per row, the log of the keys it stands for, added to
+    /// its score; the op's masks then do not apply. Null for real keys.
+    llvm::Value *logWeights;
+    /// For estimates: per row, the variance of its keys per head dim.
+    llvm::Value *variances;
+  };
+
+  /// The weight of key `key` under a mask that is the same for every
+  /// query: 0 or 1 for a keep mask, e^bias for a bias; 1 without a mask.
+  llvm::Value *keyWeight(llvm::Value *key, llvm::Value *batch, llvm::Value *head);
   void emitGate(llvm::Value *firstRow, llvm::Value *validRows, llvm::Value *visibleBlocks,
-                llvm::Value *keyBase);
-  void emitKeyBlock(llvm::Value *block, llvm::Value *firstRow, llvm::Value *batch,
-                    llvm::Value *head, llvm::Value *keyBase, llvm::Value *valueBase);
+                llvm::Value *batch, llvm::Value *head, llvm::Value *keyBase,
+                llvm::Value *valueBase);
+  void emitKeys(const KeySource &source, llvm::Value *firstRow, llvm::Value *batch,
+                llvm::Value *head);
 
   KernelBuilder &kb;
   llvm::IRBuilder<> &b;
@@ -140,6 +164,10 @@ private:
   llvm::Value *rowMax = nullptr, *rowSum = nullptr, *rowRescale = nullptr;
   llvm::Value *selected = nullptr, *blockScores = nullptr, *meanQuery = nullptr;
   llvm::Value *keySum = nullptr;
+  // Per visible block, for `rest = mean`: its mean key, mean value and the
+  // log of its (mask-weighted) key count, -inf once the walk computed it.
+  llvm::Value *blockKeys = nullptr, *blockValues = nullptr, *blockLogWeights = nullptr;
+  llvm::Value *blockVariances = nullptr, *keySquareSum = nullptr, *halfSquaredQueries = nullptr;
   SmallVector<llvm::Value *> sums, blockMax;
 };
 
@@ -215,8 +243,29 @@ llvm::Value *AttentionEmitter::maskedScores(llvm::Value *sum, llvm::Value *key, 
   return b.CreateSelect(valid, score, splat(f32Constant(-kInfinity)));
 }
 
+llvm::Value *AttentionEmitter::keyWeight(llvm::Value *key, llvm::Value *batch, llvm::Value *head) {
+  if (!mask)
+    return f32Constant(1);
+  auto maskType = cast<RankedTensorType>(op.getMask().getType());
+  ArrayRef<int64_t> shape = maskType.getShape();
+  SmallVector<int64_t, 4> strides(4, 0);
+  int64_t stride = 1;
+  for (int64_t i = int64_t(shape.size()) - 1, d = 3; i >= 0; --i, --d) {
+    strides[d] = shape[i] == 1 ? 0 : stride;
+    stride *= shape[i];
+  }
+  llvm::Value *offset = b.CreateAdd(
+      b.CreateAdd(b.CreateMul(batch, i64(strides[0])), b.CreateMul(head, i64(strides[1]))),
+      b.CreateMul(key, i64(strides[3])));
+  Type maskElement = maskType.getElementType();
+  if (maskElement.isInteger(1))
+    return b.CreateSelect(kb.load(mask, offset, maskElement), f32Constant(1), f32Constant(0));
+  return emitExp(b, kb.loadComputed(mask, offset, maskElement));
+}
+
 void AttentionEmitter::emitGate(llvm::Value *firstRow, llvm::Value *validRows,
-                                llvm::Value *visibleBlocks, llvm::Value *keyBase) {
+                                llvm::Value *visibleBlocks, llvm::Value *batch, llvm::Value *head,
+                                llvm::Value *keyBase, llvm::Value *valueBase) {
   r1::AttentionGateAttr gate = op.getGateAttr();
   int64_t headDim = dims.headDim;
   // The block's mean query (the scale does not change the ranking).
@@ -231,28 +280,83 @@ void AttentionEmitter::emitGate(llvm::Value *firstRow, llvm::Value *validRows,
     b.CreateStore(b.CreateFMul(b.CreateLoad(f32, slot), inverseRows), at(meanQuery, d));
   });
   // Each visible key block's score: q_mean . (the sum of its keys) / count.
-  // The sum runs along the contiguous head dim, which vectorizes.
+  // The sums run along the contiguous head dims, which vectorizes. With
+  // `rest = mean` the sums weigh each key by its mask, and the block's mean
+  // key and value are kept for the estimate.
+  bool estimate = gate.getEstimateRest();
+  int64_t valueDim = dims.valueDim;
   kb.loop(visibleBlocks, [&](llvm::Value *block) {
     llvm::Value *first = b.CreateMul(block, i64(keyBlock));
     llvm::Value *count = minimum(i64(keyBlock), b.CreateSub(i64(dims.keys), first));
-    kb.loop(headDim, [&](llvm::Value *d) { b.CreateStore(f32Constant(0), at(keySum, d)); });
+    llvm::Value *weightSlot = kb.accumulator(FloatType::getF32(op.getContext()));
+    b.CreateStore(f32Constant(0), weightSlot);
+    llvm::Value *keysOut = b.CreateMul(block, i64(headDim));
+    llvm::Value *valuesOut = b.CreateMul(block, i64(valueDim));
+    kb.loop(headDim, [&](llvm::Value *d) {
+      b.CreateStore(f32Constant(0), at(keySum, d));
+      if (estimate)
+        b.CreateStore(f32Constant(0), at(keySquareSum, d));
+    });
+    if (estimate)
+      kb.loop(valueDim, [&](llvm::Value *e) {
+        b.CreateStore(f32Constant(0), at(blockValues, b.CreateAdd(valuesOut, e)));
+      });
     kb.loop(count, [&](llvm::Value *j) {
-      llvm::Value *row = b.CreateAdd(keyBase, b.CreateMul(b.CreateAdd(first, j), i64(k.position)));
+      llvm::Value *position = b.CreateAdd(first, j);
+      llvm::Value *row = b.CreateAdd(keyBase, b.CreateMul(position, i64(k.position)));
+      llvm::Value *weight = estimate ? keyWeight(position, batch, head) : f32Constant(1);
+      b.CreateStore(b.CreateFAdd(b.CreateLoad(f32, weightSlot), weight), weightSlot);
       kb.loop(headDim, [&](llvm::Value *d) {
         llvm::Value *x = kb.loadComputed(key, b.CreateAdd(row, d), element);
+        if (estimate) {
+          x = b.CreateFMul(x, weight);
+          llvm::Value *square = b.CreateFMul(x, kb.loadComputed(key, b.CreateAdd(row, d), element));
+          b.CreateStore(b.CreateFAdd(loadScalar(keySquareSum, d), square), at(keySquareSum, d));
+        }
         b.CreateStore(b.CreateFAdd(loadScalar(keySum, d), x), at(keySum, d));
       });
+      if (!estimate)
+        return;
+      llvm::Value *valueRow = b.CreateAdd(valueBase, b.CreateMul(position, i64(v.position)));
+      kb.loop(valueDim, [&](llvm::Value *e) {
+        llvm::Value *x = kb.loadComputed(value, b.CreateAdd(valueRow, e), element);
+        llvm::Value *index = b.CreateAdd(valuesOut, e);
+        b.CreateStore(b.CreateFAdd(loadScalar(blockValues, index), b.CreateFMul(x, weight)),
+                      at(blockValues, index));
+      });
     });
+    llvm::Value *weight = b.CreateLoad(f32, weightSlot);
+    // A block every key of which is masked has no mean; its score is -inf.
+    llvm::Value *inverse = b.CreateSelect(b.CreateFCmpOGT(weight, f32Constant(0)),
+                                          b.CreateFDiv(f32Constant(1), weight), f32Constant(0));
     llvm::Value *slot = kb.accumulator(FloatType::getF32(op.getContext()));
     b.CreateStore(f32Constant(0), slot);
     kb.loop(headDim, [&](llvm::Value *d) {
-      llvm::Value *product = b.CreateFMul(loadScalar(keySum, d), loadScalar(meanQuery, d));
+      llvm::Value *mean = b.CreateFMul(loadScalar(keySum, d), inverse);
+      if (estimate) {
+        b.CreateStore(mean, at(blockKeys, b.CreateAdd(keysOut, d)));
+        llvm::Value *variance = b.CreateFSub(b.CreateFMul(loadScalar(keySquareSum, d), inverse),
+                                             b.CreateFMul(mean, mean));
+        b.CreateStore(b.CreateIntrinsic(llvm::Intrinsic::maxnum, {f32}, {variance, f32Constant(0)}),
+                      at(blockVariances, b.CreateAdd(keysOut, d)));
+      }
+      llvm::Value *product = b.CreateFMul(mean, loadScalar(meanQuery, d));
       auto *sum = llvm::cast<llvm::Instruction>(b.CreateFAdd(b.CreateLoad(f32, slot), product));
       sum->setHasAllowReassoc(true);
       b.CreateStore(sum, slot);
     });
-    b.CreateStore(b.CreateFDiv(b.CreateLoad(f32, slot), b.CreateSIToFP(count, f32)),
+    llvm::Value *empty = b.CreateFCmpOLE(weight, f32Constant(0));
+    b.CreateStore(b.CreateSelect(empty, f32Constant(-kInfinity), b.CreateLoad(f32, slot)),
                   at(blockScores, block));
+    if (!estimate)
+      return;
+    kb.loop(valueDim, [&](llvm::Value *e) {
+      llvm::Value *index = b.CreateAdd(valuesOut, e);
+      b.CreateStore(b.CreateFMul(loadScalar(blockValues, index), inverse), at(blockValues, index));
+    });
+    llvm::Value *logWeight = b.CreateIntrinsic(llvm::Intrinsic::log, {f32}, {weight});
+    b.CreateStore(b.CreateSelect(empty, f32Constant(-kInfinity), logWeight),
+                  at(blockLogWeights, block));
   });
   // The first `global` blocks and those within `window` of the query
   // block's own are kept; then the best-scored others, up to the count.
@@ -308,12 +412,10 @@ void AttentionEmitter::emitGate(llvm::Value *firstRow, llvm::Value *validRows,
   });
 }
 
-void AttentionEmitter::emitKeyBlock(llvm::Value *block, llvm::Value *firstRow, llvm::Value *batch,
-                                    llvm::Value *head, llvm::Value *keyBase,
-                                    llvm::Value *valueBase) {
+void AttentionEmitter::emitKeys(const KeySource &source, llvm::Value *firstRow, llvm::Value *batch,
+                                llvm::Value *head) {
   int64_t headDim = dims.headDim;
-  llvm::Value *firstKey = b.CreateMul(block, i64(keyBlock));
-  llvm::Value *validKeys = minimum(i64(keyBlock), b.CreateSub(i64(dims.keys), firstKey));
+  llvm::Value *firstKey = source.first, *validKeys = source.count;
 
   // 1-2. s^T of the block: `rows` keys by up to four query vectors.
   for (llvm::Value *slot : blockMax)
@@ -326,32 +428,48 @@ void AttentionEmitter::emitKeyBlock(llvm::Value *block, llvm::Value *firstRow, l
       valid.push_back(b.CreateICmpSLT(local, validKeys));
       position.push_back(b.CreateAdd(firstKey, local));
       // Rows past the last key read the last key, and are masked.
-      llvm::Value *read = minimum(position.back(), i64(dims.keys - 1));
-      keyRow.push_back(b.CreateAdd(keyBase, b.CreateMul(read, i64(k.position))));
+      llvm::Value *read = minimum(position.back(), i64(source.lastRow));
+      keyRow.push_back(b.CreateAdd(source.keyBase, b.CreateMul(read, i64(source.keyStride))));
     }
     for (int64_t c0 = 0; c0 < queryVectors; c0 += kMaxVectors) {
       int64_t step = std::min(kMaxVectors, queryVectors - c0);
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t c = 0; c < step; ++c)
           b.CreateStore(llvm::Constant::getNullValue(vectorType), sums[r * kMaxVectors + c]);
-      kb.loop(headDim, [&](llvm::Value *d) {
-        SmallVector<llvm::Value *> columns;
-        for (int64_t c = 0; c < step; ++c)
-          columns.push_back(loadVector(queries, cell(d, (c0 + c) * lanes)));
-        for (int64_t r = 0; r < rows; ++r) {
-          llvm::Value *x = splat(kb.loadComputed(key, b.CreateAdd(keyRow[r], d), element));
-          for (int64_t c = 0; c < step; ++c) {
-            llvm::Value *slot = sums[r * kMaxVectors + c];
-            b.CreateStore(b.CreateIntrinsic(llvm::Intrinsic::fma, {vectorType},
-                                            {x, columns[c], b.CreateLoad(vectorType, slot)}),
-                          slot);
+      // sums += keys . query columns, over the head dim.
+      auto accumulate = [&](llvm::Value *columnsOf, llvm::Value *keysOf, Type keyType) {
+        kb.loop(headDim, [&](llvm::Value *d) {
+          SmallVector<llvm::Value *> columns;
+          for (int64_t c = 0; c < step; ++c)
+            columns.push_back(loadVector(columnsOf, cell(d, (c0 + c) * lanes)));
+          for (int64_t r = 0; r < rows; ++r) {
+            llvm::Value *x = splat(kb.loadComputed(keysOf, b.CreateAdd(keyRow[r], d), keyType));
+            for (int64_t c = 0; c < step; ++c) {
+              llvm::Value *slot = sums[r * kMaxVectors + c];
+              b.CreateStore(b.CreateIntrinsic(llvm::Intrinsic::fma, {vectorType},
+                                              {x, columns[c], b.CreateLoad(vectorType, slot)}),
+                            slot);
+            }
           }
-        }
-      });
+        });
+      };
+      accumulate(queries, source.key, source.keyElement);
+      // An estimate's spread: + q^2 . var / 2, the second-order term of the
+      // mean of e^(q.k) over the block's keys.
+      if (source.variances)
+        accumulate(halfSquaredQueries, source.variances, source.keyElement);
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t c = 0; c < step; ++c) {
-          llvm::Value *score = maskedScores(b.CreateLoad(vectorType, sums[r * kMaxVectors + c]),
-                                            position[r], valid[r], firstRow, c0 + c, batch, head);
+          llvm::Value *sum = b.CreateLoad(vectorType, sums[r * kMaxVectors + c]);
+          llvm::Value *score;
+          if (source.logWeights) {
+            llvm::Value *logWeight =
+                loadScalar(source.logWeights, minimum(position[r], i64(source.lastRow)));
+            score = b.CreateSelect(valid[r], b.CreateFAdd(sum, splat(logWeight)),
+                                   splat(f32Constant(-kInfinity)));
+          } else {
+            score = maskedScores(sum, position[r], valid[r], firstRow, c0 + c, batch, head);
+          }
           storeVector(score, scores, cell(b.CreateAdd(r0, i64(r)), (c0 + c) * lanes));
           // The block's maximum per query, while the scores are in registers.
           llvm::Value *slot = blockMax[c0 + c];
@@ -406,13 +524,14 @@ void AttentionEmitter::emitKeyBlock(llvm::Value *block, llvm::Value *firstRow, l
               sums[r * kMaxVectors + c]);
       }
       kb.loop(validKeys, [&](llvm::Value *j) {
-        llvm::Value *row =
-            b.CreateAdd(valueBase, b.CreateMul(b.CreateAdd(firstKey, j), i64(v.position)));
+        llvm::Value *row = b.CreateAdd(
+            source.valueBase, b.CreateMul(b.CreateAdd(firstKey, j), i64(source.valueStride)));
         SmallVector<llvm::Value *> weights;
         for (int64_t c = 0; c < step; ++c)
           weights.push_back(loadVector(scores, cell(j, (c0 + c) * lanes)));
         for (int64_t r = 0; r < rows; ++r) {
-          llvm::Value *x = splat(kb.loadComputed(value, b.CreateAdd(row, dimRead[r]), element));
+          llvm::Value *x = splat(
+              kb.loadComputed(source.value, b.CreateAdd(row, dimRead[r]), source.valueElement));
           for (int64_t c = 0; c < step; ++c) {
             llvm::Value *slot = sums[r * kMaxVectors + c];
             b.CreateStore(b.CreateIntrinsic(llvm::Intrinsic::fma, {vectorType},
@@ -447,6 +566,14 @@ void AttentionEmitter::emit(llvm::Value *queryIn, llvm::Value *keyIn, llvm::Valu
     blockScores = kb.stackRow(f32Type, keyBlocks);
     meanQuery = kb.stackRow(f32Type, headDim);
     keySum = kb.stackRow(f32Type, headDim);
+    if (op.getGateAttr().getEstimateRest()) {
+      blockKeys = kb.stackRow(f32Type, keyBlocks * headDim);
+      blockValues = kb.stackRow(f32Type, keyBlocks * dims.valueDim);
+      blockLogWeights = kb.stackRow(f32Type, keyBlocks);
+      blockVariances = kb.stackRow(f32Type, keyBlocks * headDim);
+      keySquareSum = kb.stackRow(f32Type, headDim);
+      halfSquaredQueries = kb.stackRow(f32Type, headDim * width);
+    }
   }
   sums = vectorSlots(rows * kMaxVectors);
   blockMax = vectorSlots(queryVectors);
@@ -493,6 +620,12 @@ void AttentionEmitter::emit(llvm::Value *queryIn, llvm::Value *keyIn, llvm::Valu
     });
     kb.loop(valueRows * width,
             [&](llvm::Value *i) { b.CreateStore(f32Constant(0), at(output, i)); });
+    if (halfSquaredQueries)
+      kb.loop(headDim * width, [&](llvm::Value *i) {
+        llvm::Value *x = loadScalar(queries, i);
+        b.CreateStore(b.CreateFMul(f32Constant(0.5), b.CreateFMul(x, x)),
+                      at(halfSquaredQueries, i));
+      });
 
     // With a causal mask, key blocks after the block's last query are
     // never seen.
@@ -502,15 +635,50 @@ void AttentionEmitter::emit(llvm::Value *queryIn, llvm::Value *keyIn, llvm::Valu
       visibleBlocks = b.CreateUDiv(b.CreateAdd(lastKey, i64(keyBlock - 1)), i64(keyBlock));
     }
     if (op.getGateAttr())
-      emitGate(firstRow, validRows, visibleBlocks, keyBase);
+      emitGate(firstRow, validRows, visibleBlocks, batch, head, keyBase, valueBase);
     kb.loop(visibleBlocks, [&](llvm::Value *block) {
-      auto walk = [&] { emitKeyBlock(block, firstRow, batch, head, keyBase, valueBase); };
+      llvm::Value *first = b.CreateMul(block, i64(keyBlock));
+      KeySource keys{key,           keyBase,
+                     k.position,    element,
+                     value,         valueBase,
+                     v.position,    element,
+                     first,         minimum(i64(keyBlock), b.CreateSub(i64(dims.keys), first)),
+                     dims.keys - 1, nullptr,
+                     nullptr};
+      auto walk = [&] { emitKeys(keys, firstRow, batch, head); };
       if (!op.getGateAttr())
         return walk();
       llvm::Value *kept =
           b.CreateLoad(b.getInt8Ty(), b.CreateInBoundsGEP(b.getInt8Ty(), selected, block));
-      kb.ifElse(b.CreateICmpNE(kept, b.getInt8(0)), walk, [] {});
+      kb.ifElse(
+          b.CreateICmpNE(kept, b.getInt8(0)),
+          [&] {
+            walk();
+            // Computed exactly: no estimate of it.
+            if (blockLogWeights)
+              b.CreateStore(f32Constant(-kInfinity), at(blockLogWeights, block));
+          },
+          [] {});
     });
+    // The blocks left out, each as one key (its mean key and value) that
+    // weighs as many keys as it holds, `keyBlock` of them a step.
+    if (blockLogWeights) {
+      Type f32Element = FloatType::getF32(op.getContext());
+      llvm::Value *steps =
+          b.CreateUDiv(b.CreateAdd(visibleBlocks, i64(keyBlock - 1)), i64(keyBlock));
+      kb.loop(steps, [&](llvm::Value *step) {
+        llvm::Value *first = b.CreateMul(step, i64(keyBlock));
+        KeySource estimates{
+            blockKeys,     i64(0),
+            dims.headDim,  f32Element,
+            blockValues,   i64(0),
+            dims.valueDim, f32Element,
+            first,         minimum(i64(keyBlock), b.CreateSub(visibleBlocks, first)),
+            keyBlocks - 1, blockLogWeights,
+            blockVariances};
+        emitKeys(estimates, firstRow, batch, head);
+      });
+    }
 
     // Each query's output divided by its sum (a query whose scores are all
     // -inf has none: zeros), stored a row at a time.

@@ -192,3 +192,28 @@ func.func @near_misses(%q: tensor<1x2x4x8xf32>, %kt: tensor<1x2x8x4xf32>, %v: te
   %c3 = r1.matmul %p3, %v : (tensor<1x2x4x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
   return %c, %c2, %c3, %s3 : tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x4xf32>
 }
+
+// -----
+
+// ONNX's Attention, legalized: its causal mask is a bias of -inf where a
+// constant says the key comes later, and its kv heads are tiled.
+// CHECK-LABEL: func @onnx_attention_causal_tiled
+// CHECK: r1.attention %{{.*}}, %{{.*}}, %{{.*}} {causal = true, masked_score = 0xFFF0000000000000 : f64, scale = 5.000000e-01 : f64, sequence_major = array<i1: false, false, false, false>, tiled_kv_heads = true} : (tensor<1x2x3x4xf32>, tensor<1x1x3x4xf32>, tensor<1x1x3x4xf32>) -> tensor<1x2x3x4xf32>
+// CHECK-NOT: r1.tile
+func.func @onnx_attention_causal_tiled(%q: tensor<1x2x3x4xf32>, %k: tensor<1x1x3x4xf32>, %v: tensor<1x1x3x4xf32>) -> tensor<1x2x3x4xf32> {
+  %half = r1.constant dense<0.5> : tensor<f32>
+  %ninf = r1.constant dense<0xFF800000> : tensor<f32>
+  %zero = r1.constant dense<0.0> : tensor<f32>
+  %later = r1.constant dense<[[false, true, true], [false, false, true], [false, false, false]]> : tensor<3x3xi1>
+  %reps = r1.constant dense<[1, 2, 1, 1]> : tensor<4xi64>
+  %kt = r1.tile %k, %reps : (tensor<1x1x3x4xf32>, tensor<4xi64>) -> tensor<1x2x3x4xf32>
+  %vt = r1.tile %v, %reps : (tensor<1x1x3x4xf32>, tensor<4xi64>) -> tensor<1x2x3x4xf32>
+  %qs = r1.mul %q, %half : (tensor<1x2x3x4xf32>, tensor<f32>) -> tensor<1x2x3x4xf32>
+  %kT = r1.transpose %kt {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x2x3x4xf32>) -> tensor<1x2x4x3xf32>
+  %s = r1.matmul %qs, %kT : (tensor<1x2x3x4xf32>, tensor<1x2x4x3xf32>) -> tensor<1x2x3x3xf32>
+  %bias = r1.where %later, %ninf, %zero : (tensor<3x3xi1>, tensor<f32>, tensor<f32>) -> tensor<3x3xf32>
+  %sb = r1.add %s, %bias : (tensor<1x2x3x3xf32>, tensor<3x3xf32>) -> tensor<1x2x3x3xf32>
+  %p = r1.softmax %sb {axis = -1 : i64} : (tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %c = r1.matmul %p, %vt : (tensor<1x2x3x3xf32>, tensor<1x2x3x4xf32>) -> tensor<1x2x3x4xf32>
+  return %c : tensor<1x2x3x4xf32>
+}

@@ -21,15 +21,23 @@ using namespace mlir::r1;
 Attribute AttentionGateAttr::parse(AsmParser &parser, Type) {
   int64_t block = 0, window = 0, global = 0;
   double keep = 0;
+  StringRef rest;
   if (parser.parseLess() || parser.parseKeyword("block") || parser.parseEqual() ||
       parser.parseInteger(block) || parser.parseComma() || parser.parseKeyword("keep") ||
       parser.parseEqual() || parser.parseFloat(keep) || parser.parseComma() ||
       parser.parseKeyword("window") || parser.parseEqual() || parser.parseInteger(window) ||
       parser.parseComma() || parser.parseKeyword("global") || parser.parseEqual() ||
-      parser.parseInteger(global) || parser.parseGreater())
+      parser.parseInteger(global) || parser.parseComma() || parser.parseKeyword("rest") ||
+      parser.parseEqual() || parser.parseKeyword(&rest))
+    return {};
+  if (rest != "drop" && rest != "mean") {
+    parser.emitError(parser.getCurrentLocation()) << "rest must be drop or mean, not " << rest;
+    return {};
+  }
+  if (parser.parseGreater())
     return {};
   return getChecked([&] { return parser.emitError(parser.getNameLoc()); }, parser.getContext(),
-                    block, llvm::APFloat(keep), window, global);
+                    block, llvm::APFloat(keep), window, global, rest == "mean");
 }
 
 void AttentionGateAttr::print(AsmPrinter &printer) const {
@@ -38,7 +46,8 @@ void AttentionGateAttr::print(AsmPrinter &printer) const {
 }
 
 LogicalResult AttentionGateAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t block,
-                                        llvm::APFloat keepRatio, int64_t window, int64_t global) {
+                                        llvm::APFloat keepRatio, int64_t window, int64_t global,
+                                        bool) {
   double keep = keepRatio.convertToDouble();
   if (block < 16 || block % 16 != 0)
     return emitError() << "gate block " << block << " is not a positive multiple of 16";
