@@ -94,8 +94,8 @@ struct SelectAttentionGatePass : r1::impl::SelectAttentionGateBase<SelectAttenti
       AttentionOp::Dims dims = op.getDims();
       if (dims.keys == kDynamic)
         return;
-      int64_t blocks = (dims.keys + gate.getBlock() - 1) / gate.getBlock();
-      if (gate.getKeptBlocks(blocks) >= blocks)
+      auto [kept, visible] = gate.countBlocks(dims.queries, dims.keys, op.getCausal());
+      if (kept >= visible)
         return;
       // A left-out block is estimated by its mean key only when every query
       // masks its keys alike (no mask, or a padding mask): else it is dropped.

@@ -119,28 +119,6 @@ private:
   std::chrono::steady_clock::time_point start;
 };
 
-/// Key blocks a gated attention computes, summed over its query blocks,
-/// and the blocks there are to compute (after causal skipping), as the
-/// kernels count them.
-std::pair<int64_t, int64_t> gatedBlocks(r1::AttentionOp op) {
-  r1::AttentionOp::Dims dims = op.getDims();
-  r1::AttentionGateAttr gate = op.getGateAttr();
-  int64_t block = gate.getBlock();
-  int64_t keyBlocks = (dims.keys + block - 1) / block;
-  int64_t kept = 0, visibleTotal = 0;
-  for (int64_t first = 0; first < dims.queries; first += block) {
-    int64_t visible = keyBlocks;
-    if (op.getCausal())
-      visible = (std::min(dims.keys, std::min(first + block, dims.queries)) + block - 1) / block;
-    int64_t own = first / block, forced = 0;
-    for (int64_t b = 0; b < visible; ++b)
-      forced += std::abs(b - own) <= gate.getWindow() || b < gate.getGlobal();
-    kept += std::max(forced, gate.getKeptBlocks(visible));
-    visibleTotal += visible;
-  }
-  return {kept, visibleTotal};
-}
-
 /// One line per attention kernel: its sizes, and dense or the key blocks
 /// the gate keeps.
 void printAttentionStats(ModuleOp module) {
@@ -154,7 +132,7 @@ void printAttentionStats(ModuleOp module) {
         llvm::errs() << ", dense\n";
         return;
       }
-      auto [kept, visible] = gatedBlocks(op);
+      auto [kept, visible] = op.getGateAttr().countBlocks(dims.queries, dims.keys, op.getCausal());
       llvm::errs() << llvm::format(", gated: %lld of %lld key blocks of %lld (%.1f%%)\n",
                                    (long long)kept, (long long)visible,
                                    (long long)op.getGateAttr().getBlock(),

@@ -42,7 +42,8 @@ Attribute AttentionGateAttr::parse(AsmParser &parser, Type) {
 
 void AttentionGateAttr::print(AsmPrinter &printer) const {
   printer << "<block = " << getBlock() << ", keep = " << getKeepRatio()
-          << ", window = " << getWindow() << ", global = " << getGlobal() << ">";
+          << ", window = " << getWindow() << ", global = " << getGlobal()
+          << ", rest = " << (getEstimateRest() ? "mean" : "drop") << ">";
 }
 
 LogicalResult AttentionGateAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t block,
@@ -61,6 +62,24 @@ LogicalResult AttentionGateAttr::verify(function_ref<InFlightDiagnostic()> emitE
 int64_t AttentionGateAttr::getKeptBlocks(int64_t visible) const {
   auto kept = static_cast<int64_t>(std::ceil(getKeepRatio() * double(visible) - 1e-9));
   return std::clamp<int64_t>(kept, 1, std::max<int64_t>(visible, 1));
+}
+
+std::pair<int64_t, int64_t> AttentionGateAttr::countBlocks(int64_t queries, int64_t keys,
+                                                           bool causal) const {
+  int64_t block = getBlock();
+  int64_t keyBlocks = (keys + block - 1) / block;
+  int64_t kept = 0, visibleTotal = 0;
+  for (int64_t first = 0; first < queries; first += block) {
+    int64_t visible = keyBlocks;
+    if (causal)
+      visible = (std::min(keys, std::min(first + block, queries)) + block - 1) / block;
+    int64_t own = first / block, forced = 0;
+    for (int64_t b = 0; b < visible; ++b)
+      forced += std::abs(b - own) <= getWindow() || b < getGlobal();
+    kept += std::max(forced, getKeptBlocks(visible));
+    visibleTotal += visible;
+  }
+  return {kept, visibleTotal};
 }
 
 //===----------------------------------------------------------------------===//

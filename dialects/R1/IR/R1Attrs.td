@@ -116,6 +116,10 @@ def R1_AttentionGateAttr : AttrDef<R1_Dialect, "AttentionGate"> {
     double getKeepRatio() const { return getKeep().convertToDouble(); }
     /// Key blocks computed per query block when `visible` are visible.
     int64_t getKeptBlocks(int64_t visible) const;
+    /// Key blocks computed, summed over the query blocks of an attention
+    /// of `queries` x `keys`, and the blocks there are to compute (after
+    /// causal skipping), as the kernels count them.
+    std::pair<int64_t, int64_t> countBlocks(int64_t queries, int64_t keys, bool causal) const;
   }];
 }
 
