@@ -55,6 +55,19 @@ RowLayout rowLayout(Value operand, bool sequenceMajor) {
   return {s[1] * s[2] * s[3], s[2] * s[3], s[3]};
 }
 
+/// Element strides of a mask broadcast to [batch, heads, queries, keys]:
+/// 0 along the dims it broadcasts.
+std::array<int64_t, 4> maskStrides(RankedTensorType mask) {
+  std::array<int64_t, 4> strides = {0, 0, 0, 0};
+  ArrayRef<int64_t> shape = mask.getShape();
+  int64_t stride = 1;
+  for (int64_t i = int64_t(shape.size()) - 1, d = 3; i >= 0; --i, --d) {
+    strides[d] = shape[i] == 1 ? 0 : stride;
+    stride *= shape[i];
+  }
+  return strides;
+}
+
 class AttentionEmitter {
 public:
   AttentionEmitter(KernelBuilder &kb, r1::AttentionOp op, r1k::HostAttentionAttr variant)
@@ -190,14 +203,7 @@ llvm::Value *AttentionEmitter::maskedScores(llvm::Value *sum, llvm::Value *key, 
   llvm::Value *positions = queryPositions(firstRow, c);
   if (mask) {
     auto maskType = cast<RankedTensorType>(op.getMask().getType());
-    // Strides of the mask broadcast to [batch, heads, queries, keys].
-    SmallVector<int64_t, 4> strides(4, 0);
-    ArrayRef<int64_t> shape = maskType.getShape();
-    int64_t stride = 1;
-    for (int64_t i = int64_t(shape.size()) - 1, d = 3; i >= 0; --i, --d) {
-      strides[d] = shape[i] == 1 ? 0 : stride;
-      stride *= shape[i];
-    }
+    std::array<int64_t, 4> strides = maskStrides(maskType);
     Type maskElement = maskType.getElementType();
     llvm::Type *storage = getStorageType(b.getContext(), maskElement);
     llvm::Value *base = b.CreateAdd(
@@ -247,13 +253,7 @@ llvm::Value *AttentionEmitter::keyWeight(llvm::Value *key, llvm::Value *batch, l
   if (!mask)
     return f32Constant(1);
   auto maskType = cast<RankedTensorType>(op.getMask().getType());
-  ArrayRef<int64_t> shape = maskType.getShape();
-  SmallVector<int64_t, 4> strides(4, 0);
-  int64_t stride = 1;
-  for (int64_t i = int64_t(shape.size()) - 1, d = 3; i >= 0; --i, --d) {
-    strides[d] = shape[i] == 1 ? 0 : stride;
-    stride *= shape[i];
-  }
+  std::array<int64_t, 4> strides = maskStrides(maskType);
   llvm::Value *offset = b.CreateAdd(
       b.CreateAdd(b.CreateMul(batch, i64(strides[0])), b.CreateMul(head, i64(strides[1]))),
       b.CreateMul(key, i64(strides[3])));
