@@ -108,6 +108,7 @@ private:
   Rows transfer(Operation *op);
   Rows elementwise(Operation *op);
   Rows matmul(MatMulOp op);
+  Rows attention(AttentionOp op);
   Rows view(Operation *op);
   Rows gather(GatherOp op);
   Rows gatherElements(GatherElementsOp op);
@@ -200,6 +201,7 @@ Rows RowFlow::transfer(Operation *op) {
   };
   return llvm::TypeSwitch<Operation *, Rows>(op)
       .Case([&](MatMulOp op) { return matmul(op); })
+      .Case([&](AttentionOp op) { return attention(op); })
       .Case([&](GatherOp op) { return gather(op); })
       .Case([&](GatherElementsOp op) { return gatherElements(op); })
       .Case([&](GatherNDOp op) { return gatherND(op); })
@@ -339,6 +341,33 @@ Rows RowFlow::matmul(MatMulOp op) {
       return Rows::mixed();
   }
   return carried(result, out->axis, out->factor);
+}
+
+/// Each (batch, head) attends on its own: rows carried along the batch
+/// (dim 0 of q, k and v in either layout, and of the mask broadcast to
+/// rank 4) stay apart.
+Rows RowFlow::attention(AttentionOp op) {
+  std::optional<int64_t> factor;
+  for (Value operand : {op.getQuery(), op.getKey(), op.getValue()}) {
+    Rows rows = stateOf(operand);
+    if (rows.is(Rows::Free))
+      continue;
+    if (!rows.is(Rows::Carried) || rows.axis != 0 || (factor && *factor != rows.factor))
+      return Rows::mixed();
+    factor = rows.factor;
+  }
+  if (Value mask = op.getMask()) {
+    Rows rows = stateOf(mask);
+    int64_t batchAxis = rankOf(mask) - 4;
+    if (rows.is(Rows::Carried)) {
+      if (rows.axis != batchAxis || (factor && *factor != rows.factor))
+        return Rows::mixed();
+      factor = rows.factor;
+    } else if (!rows.is(Rows::Free)) {
+      return Rows::mixed();
+    }
+  }
+  return factor ? carried(op.getResult(), 0, *factor) : Rows::free();
 }
 
 Rows RowFlow::view(Operation *op) {

@@ -42,20 +42,62 @@ namespace {
 
 constexpr double kInfinity = std::numeric_limits<double>::infinity();
 
-/// A float constant whose elements are all equal, if `value` is one.
-std::optional<double> splatFloat(Value value) {
-  DenseFPElementsAttr attr;
-  if (!matchPattern(value, m_Constant(&attr)) || !attr.isSplat())
+/// The value of a scalar that constants alone decide: a constant whose
+/// elements are all equal, or casts, square roots and arithmetic of such
+/// (a scale computed from the head dim, as some exporters leave it).
+std::optional<double> scalarValue(Value value, int depth = 0) {
+  if (depth > 8)
     return std::nullopt;
-  return attr.getSplatValue<APFloat>().convertToDouble();
+  DenseElementsAttr attr;
+  if (matchPattern(value, m_Constant(&attr))) {
+    if (!attr.isSplat())
+      return std::nullopt;
+    if (auto floats = dyn_cast<DenseFPElementsAttr>(attr))
+      return floats.getSplatValue<APFloat>().convertToDouble();
+    if (auto ints = dyn_cast<DenseIntElementsAttr>(attr);
+        ints && !ints.getElementType().isInteger(1))
+      return double(ints.getSplatValue<APInt>().getSExtValue());
+    return std::nullopt;
+  }
+  Operation *def = value.getDefiningOp();
+  if (!def || def->getNumResults() != 1)
+    return std::nullopt;
+  // Only scalars and one-element tensors: a larger one would broadcast.
+  auto shape = getShapeOf(value);
+  if (!shape || llvm::any_of(*shape, [](int64_t dim) { return dim != 1; }))
+    return std::nullopt;
+  auto operand = [&](unsigned i) { return scalarValue(def->getOperand(i), depth + 1); };
+  if (isa<CastOp>(def))
+    return operand(0);
+  if (isa<SqrtOp>(def))
+    if (auto x = operand(0); x && *x >= 0)
+      return std::sqrt(*x);
+  if (isa<ReciprocalOp>(def))
+    if (auto x = operand(0))
+      return 1 / *x;
+  if (isa<MulOp, DivOp, AddOp, SubOp>(def)) {
+    auto lhs = operand(0), rhs = operand(1);
+    if (!lhs || !rhs)
+      return std::nullopt;
+    if (isa<MulOp>(def))
+      return *lhs * *rhs;
+    if (isa<DivOp>(def))
+      return *lhs / *rhs;
+    return isa<AddOp>(def) ? *lhs + *rhs : *lhs - *rhs;
+  }
+  return std::nullopt;
 }
 
-/// A tensor read by q, k or v, and the order its dims take to give the
-/// operand head-major: operand dim i is source dim perm[i].
+std::optional<double> splatFloat(Value value) { return scalarValue(value); }
+
+/// A tensor read by q, k or v: operand dim i is dim perm[i] of `source`
+/// (-1 for a dim of 1 the source does not have). `top` is the operand with
+/// only its scales stripped, for when the source's order is no view of
+/// what the fused op reads.
 struct Traced {
-  Value source;
+  Value source, top;
   SmallVector<int64_t> perm;
-  double scale = 1;
+  double scale = 1, topScale = 1;
   /// Key/value heads repeated to the query's count by a tile (h mod n)
   /// or by an expand and reshape (h / g); 1 when not repeated.
   int64_t repeats = 1;
@@ -67,6 +109,35 @@ SmallVector<int64_t> identityPerm(int64_t rank) {
   for (int64_t i = 0; i < rank; ++i)
     perm[i] = i;
   return perm;
+}
+
+/// The dims other than 1, by position.
+SmallVector<int64_t> nonUnitDims(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> dims;
+  for (auto [i, dim] : llvm::enumerate(shape))
+    if (dim != 1)
+      dims.push_back(i);
+  return dims;
+}
+
+/// For a view that only inserts or drops dims of 1 (a reshape, squeeze or
+/// unsqueeze), which input dim each result dim is (-1 for an inserted 1).
+std::optional<SmallVector<int64_t>> unitViewMap(Operation *view) {
+  if (!isa_and_nonnull<ReshapeOp, SqueezeOp, UnsqueezeOp>(view))
+    return std::nullopt;
+  auto in = getShapeOf(view->getOperand(0)), out = getShapeOf(view->getResult(0));
+  if (!in || !out || llvm::is_contained(*in, kDynamic) || llvm::is_contained(*out, kDynamic))
+    return std::nullopt;
+  SmallVector<int64_t> inDims = nonUnitDims(*in), outDims = nonUnitDims(*out);
+  if (inDims.size() != outDims.size())
+    return std::nullopt;
+  SmallVector<int64_t> map(out->size(), -1);
+  for (auto [o, i] : llvm::zip(outDims, inDims)) {
+    if ((*out)[o] != (*in)[i])
+      return std::nullopt;
+    map[o] = i;
+  }
+  return map;
 }
 
 /// Whether `value` is [b, h, s, d] repeated along h from [b, h / g, s, d]
@@ -98,40 +169,65 @@ std::optional<std::pair<Value, int64_t>> repeatedHeads(Value value) {
   return std::make_pair(base, groups);
 }
 
-/// Walks back from an operand through transposes and, when `scales`,
-/// multiplications and divisions by constant scalars; stops at anything
-/// else. Also looks through the repeat of key/value heads.
+/// A multiplication or division of `value` by a constant scalar: the other
+/// operand and the factor.
+std::optional<std::pair<Value, double>> scaledBy(Value value) {
+  Operation *def = value.getDefiningOp();
+  if (!isa_and_nonnull<MulOp, DivOp>(def))
+    return std::nullopt;
+  bool divide = isa<DivOp>(def);
+  std::optional<double> rhs = scalarValue(def->getOperand(1));
+  std::optional<double> lhs = divide || rhs ? std::nullopt : scalarValue(def->getOperand(0));
+  Value other = rhs ? def->getOperand(0) : lhs ? def->getOperand(1) : Value();
+  if (!other || getShapeOf(other) != getShapeOf(value))
+    return std::nullopt;
+  double factor = rhs ? *rhs : *lhs;
+  if (!(factor > 0) || !std::isfinite(factor))
+    return std::nullopt;
+  return std::make_pair(other, divide ? 1 / factor : factor);
+}
+
+/// Walks back from an operand through transposes, views that insert or
+/// drop dims of 1, and, when `scales`, multiplications and divisions by
+/// constant scalars; stops at anything else. Also looks through the
+/// repeat of key/value heads.
 Traced trace(Value value, bool scales) {
   auto rank = getRankOf(value);
-  Traced traced{value, identityPerm(rank ? *rank : 0)};
-  for (int steps = 0; steps < 16; ++steps) {
+  Traced traced{value, value, identityPerm(rank ? *rank : 0)};
+  while (scales)
+    if (auto scaled = scaledBy(traced.top)) {
+      traced.top = scaled->first;
+      traced.topScale *= scaled->second;
+    } else {
+      break;
+    }
+  for (int steps = 0; steps < 24; ++steps) {
     Operation *def = traced.source.getDefiningOp();
     if (auto transpose = dyn_cast_or_null<TransposeOp>(def)) {
       ArrayRef<int64_t> perm = transpose.getPerm();
       for (int64_t &dim : traced.perm)
-        dim = perm[dim];
+        dim = dim < 0 ? dim : perm[dim];
       traced.source = transpose.getInput();
       continue;
     }
-    if (scales && isa_and_nonnull<MulOp, DivOp>(def)) {
-      bool divide = isa<DivOp>(def);
-      std::optional<double> rhs = splatFloat(def->getOperand(1));
-      std::optional<double> lhs = divide ? std::nullopt : splatFloat(def->getOperand(0));
-      Value other = rhs ? def->getOperand(0) : lhs ? def->getOperand(1) : Value();
-      // A scalar constant only: a tensor would broadcast q or k.
-      if (!other || getShapeOf(other) != getShapeOf(def->getResult(0)))
-        break;
-      double factor = rhs ? *rhs : *lhs;
-      traced.scale = divide ? traced.scale / factor : traced.scale * factor;
-      traced.source = other;
+    if (auto map = unitViewMap(def)) {
+      for (int64_t &dim : traced.perm)
+        dim = dim < 0 ? dim : (*map)[dim];
+      traced.source = def->getOperand(0);
       continue;
     }
-    if (traced.repeats != 1 || traced.perm.size() != 4)
+    if (scales)
+      if (auto scaled = scaledBy(traced.source)) {
+        traced.source = scaled->first;
+        traced.scale *= scaled->second;
+        continue;
+      }
+    if (traced.repeats != 1 || traced.perm.size() != 4 || traced.perm[1] < 0)
       break;
     // The head dim of a rank-4 operand is perm[1] of its source.
     if (auto tile = dyn_cast_or_null<TileOp>(def)) {
       auto repeats = getConstantIntValues(tile.getRepeats());
-      if (!repeats || repeats->size() != 4)
+      if (!repeats)
         break;
       int64_t heads = traced.perm[1];
       bool onlyHeads = llvm::all_of(llvm::enumerate(*repeats), [&](auto entry) {
@@ -144,7 +240,10 @@ Traced trace(Value value, bool scales) {
       traced.source = tile.getInput();
       continue;
     }
-    if (traced.perm == identityPerm(4))
+    // k^T swaps the last two dims, which the repeat keeps where they are.
+    bool headMajor = traced.perm[0] == 0 && traced.perm[1] == 1 &&
+                     traced.perm[2] + traced.perm[3] == 5 && traced.perm[2] >= 2;
+    if (headMajor)
       if (auto repeated = repeatedHeads(traced.source)) {
         traced.source = repeated->first;
         traced.repeats = repeated->second;
@@ -171,9 +270,41 @@ struct AttentionMatch {
   SmallVector<Location> locations;
 };
 
-/// Whether `keep` is a constant lower triangle over its last two dims, the
-/// leading dims 1: key j kept for query i exactly when j <= i.
+/// Whether `value` is a constant 0, 1, ..., n - 1 along its dim `axis`
+/// (counted from the end) and of size 1 in every other dim.
+bool isPositions(Value value, int64_t axisFromEnd, int64_t n) {
+  auto shape = getShapeOf(value);
+  if (!shape || int64_t(shape->size()) < axisFromEnd)
+    return false;
+  for (int64_t i = 0; i < int64_t(shape->size()); ++i)
+    if ((*shape)[i] != (i == int64_t(shape->size()) - axisFromEnd ? n : 1))
+      return false;
+  Attribute attr;
+  if (!matchPattern(value, m_Constant(&attr)))
+    return false;
+  auto values = getIntElements(attr);
+  if (!values || int64_t(values->size()) != n)
+    return false;
+  for (int64_t i = 0; i < n; ++i)
+    if ((*values)[i] != i)
+      return false;
+  return true;
+}
+
+/// Whether `keep` keeps key j for query i exactly when j <= i: a constant
+/// lower triangle over its last two dims (the leading dims 1), or key
+/// positions compared with query positions.
 bool isCausalKeep(Value keep, int64_t queries, int64_t keys) {
+  if (auto compare = keep.getDefiningOp<LessEqualOp>())
+    return isPositions(compare.getLhs(), 1, keys) && isPositions(compare.getRhs(), 2, queries);
+  if (auto compare = keep.getDefiningOp<GreaterEqualOp>())
+    return isPositions(compare.getLhs(), 2, queries) && isPositions(compare.getRhs(), 1, keys);
+  // not(j > i), as ONNX's Attention writes its causal mask.
+  bool negated = false;
+  if (auto inverse = keep.getDefiningOp<NotOp>()) {
+    keep = inverse.getInput();
+    negated = true;
+  }
   DenseElementsAttr attr;
   if (!matchPattern(keep, m_Constant(&attr)) || !attr.getElementType().isInteger(1))
     return false;
@@ -184,7 +315,7 @@ bool isCausalKeep(Value keep, int64_t queries, int64_t keys) {
   auto values = attr.getValues<bool>();
   for (int64_t i = 0; i < queries; ++i)
     for (int64_t j = 0; j < keys; ++j)
-      if (values[i * keys + j] != (j <= i))
+      if (values[i * keys + j] != ((j <= i) != negated))
         return false;
   return true;
 }
@@ -362,13 +493,29 @@ std::optional<AttentionMatch> Matcher::match(SoftmaxOp softmax) {
   // match fails and are swept afterwards.
   if (!matchScores(softmax.getInput(), m, 0))
     return std::nullopt;
-  m.scale *= m.query.scale * m.key.scale;
+  // A context transposed to [b, s, h, d] (or [s, b * h, d]; dims of 1
+  // aside) is written that way directly.
   Value out = context.getResult();
   m.replaced = out;
-  if (out.hasOneUse())
-    if (auto transpose = dyn_cast<TransposeOp>(*out.getUsers().begin())) {
-      ArrayRef<int64_t> perm = transpose.getPerm();
-      if (perm == ArrayRef<int64_t>{0, 2, 1, 3} || perm == ArrayRef<int64_t>{1, 0, 2}) {
+  auto outShape = getShapeOf(out);
+  // Through a reshape to the same shape, as the classic exporter writes.
+  Value toTranspose = out;
+  if (toTranspose.hasOneUse())
+    if (auto same = dyn_cast<ReshapeOp>(*toTranspose.getUsers().begin());
+        same && getShapeOf(same.getResult()) == outShape)
+      toTranspose = same.getResult();
+  if (toTranspose.hasOneUse() && outShape)
+    if (auto transpose = dyn_cast<TransposeOp>(*toTranspose.getUsers().begin())) {
+      SmallVector<int64_t> order, wanted;
+      for (int64_t dim : transpose.getPerm())
+        if ((*outShape)[dim] != 1)
+          order.push_back(dim);
+      SmallVector<int64_t> sequenceMajor =
+          outShape->size() == 4 ? SmallVector<int64_t>{0, 2, 1, 3} : SmallVector<int64_t>{1, 0, 2};
+      for (int64_t dim : sequenceMajor)
+        if ((*outShape)[dim] != 1)
+          wanted.push_back(dim);
+      if (order == wanted) {
         m.replaced = transpose.getResult();
         m.outputSequenceMajor = true;
         m.locations.push_back(transpose.getLoc());
@@ -376,20 +523,54 @@ std::optional<AttentionMatch> Matcher::match(SoftmaxOp softmax) {
     }
   // All three operands of one element type and static shapes.
   Type element = getElementTypeOf(context.getResult());
+  if (!element.isF32() && !element.isF16() && !element.isBF16())
+    return std::nullopt;
   for (Value v : {m.query.source, m.key.source, m.value.source, m.replaced}) {
     auto type = dyn_cast<RankedTensorType>(v.getType());
     if (!type || !type.hasStaticShape() || type.getElementType() != element)
       return std::nullopt;
   }
-  // Key and value heads repeat the same way, or not at all.
-  if (m.key.repeats != m.value.repeats || (m.key.repeats > 1 && m.key.tiled != m.value.tiled))
-    return std::nullopt;
   return m;
 }
 
 //===----------------------------------------------------------------------===//
 // Apply
 //===----------------------------------------------------------------------===//
+
+/// swapped: [b, h, s, d], or [b * h, s, d] for rank 3.
+SmallVector<int64_t> logicalShape(const Traced &traced, bool swapLast) {
+  SmallVector<int64_t> shape = *getShapeOf(traced.top);
+  if (swapLast)
+    std::swap(shape[shape.size() - 2], shape[shape.size() - 1]);
+  return shape;
+}
+
+/// Whether the fused op can read the traced source in place: false for
+/// [b, h, s, d] order in memory, true for [b, s, h, d]; nothing when the
+/// source holds the dims in another order. Dims of 1 do not count.
+std::optional<bool> viewOrder(const Traced &traced, bool swapLast) {
+  SmallVector<int64_t> perm = traced.perm, logical = logicalShape(traced, swapLast);
+  if (swapLast)
+    std::swap(perm[perm.size() - 2], perm[perm.size() - 1]);
+  SmallVector<int64_t> order;
+  for (int64_t i = 0; i < int64_t(perm.size()); ++i)
+    if (perm[i] >= 0 && logical[i] != 1)
+      order.push_back(i);
+  llvm::sort(order, [&](int64_t x, int64_t y) { return perm[x] < perm[y]; });
+  auto matches = [&](ArrayRef<int64_t> canonical) {
+    SmallVector<int64_t> kept;
+    for (int64_t dim : canonical)
+      if (logical[dim] != 1)
+        kept.push_back(dim);
+    return kept == order;
+  };
+  bool rank4 = perm.size() == 4;
+  if (matches(rank4 ? ArrayRef<int64_t>{0, 1, 2, 3} : ArrayRef<int64_t>{0, 1, 2}))
+    return false;
+  if (matches(rank4 ? ArrayRef<int64_t>{0, 2, 1, 3} : ArrayRef<int64_t>{1, 0, 2}))
+    return true;
+  return std::nullopt;
+}
 
 Value i64Constant(OpBuilder &b, Location loc, ArrayRef<int64_t> values) {
   auto type = RankedTensorType::get({int64_t(values.size())}, b.getI64Type());
@@ -402,91 +583,157 @@ Value reshapeTo(OpBuilder &b, Location loc, Value value, ArrayRef<int64_t> shape
   return b.create<ReshapeOp>(loc, value, i64Constant(b, loc, shape), b.getBoolAttr(false));
 }
 
-/// The operand as the fused op reads it: rank 4, [b, h, s, d] or
-/// [b, s, h, d] (sets `sequenceMajor`). Other orders of the source's dims
-/// are transposed to [b, h, s, d]; rank 3 ([b * h, s, d]) gets a batch of 1.
-/// `swapLast` is for k, which the graph multiplies as k^T.
-Value operandFor(OpBuilder &b, Location loc, const Traced &traced, bool swapLast,
-                 bool &sequenceMajor) {
-  SmallVector<int64_t> perm = traced.perm;
-  if (swapLast)
-    std::swap(perm[perm.size() - 2], perm[perm.size() - 1]);
-  auto shape = *getShapeOf(traced.source);
-  sequenceMajor = false;
-  if (perm.size() == 4) {
-    if (perm == SmallVector<int64_t>{0, 2, 1, 3}) {
-      sequenceMajor = true;
-      return traced.source;
-    }
-    if (perm == identityPerm(4))
-      return traced.source;
-    return b.create<TransposeOp>(loc, traced.source, b.getDenseI64ArrayAttr(perm));
-  }
-  // Rank 3: [s, b * h, d] is [1, s, b * h, d] in place.
-  if (perm == SmallVector<int64_t>{1, 0, 2}) {
-    sequenceMajor = true;
-    return reshapeTo(b, loc, traced.source, {1, shape[0], shape[1], shape[2]});
-  }
-  Value source = traced.source;
-  if (perm != identityPerm(3))
-    source = b.create<TransposeOp>(loc, source, b.getDenseI64ArrayAttr(perm));
-  auto dims = *getShapeOf(source);
-  return reshapeTo(b, loc, source, {1, dims[0], dims[1], dims[2]});
+Value scalarConstant(OpBuilder &b, Location loc, Type element, double value) {
+  return b.create<ConstantOp>(
+      loc, cast<ElementsAttr>(DenseElementsAttr::get(RankedTensorType::get({}, element),
+                                                     FloatAttr::get(element, value))));
 }
 
-/// The replaced value's dims, as the fused op writes them (rank 4).
-SmallVector<int64_t> fusedOutputShape(const AttentionMatch &m) {
-  auto shape = *getShapeOf(m.replaced);
-  if (shape.size() == 4)
-    return shape;
-  return {1, shape[0], shape[1], shape[2]};
+/// How the fused op reads one of q, k and v.
+struct OperandPlan {
+  std::optional<bool> view; // the traced source in place, sequence-major or not
+  int64_t repeats = 1;
+};
+
+/// The operand as the fused op reads it, rank 4: the traced source viewed
+/// as [b, h, s, d] or [b, s, h, d] per `plan`, or else the operand itself
+/// (scales stripped) transposed where k needs it, [b, h, s, d].
+Value operandFor(OpBuilder &b, Location loc, const Traced &traced, bool swapLast,
+                 const OperandPlan &plan, bool &sequenceMajor, double &scale) {
+  SmallVector<int64_t> logical = logicalShape(traced, swapLast);
+  if (logical.size() == 3)
+    logical.insert(logical.begin(), 1);
+  int64_t batch = logical[0], heads = logical[1] / plan.repeats, seq = logical[2], dim = logical[3];
+  if (plan.view) {
+    sequenceMajor = *plan.view;
+    scale = traced.scale;
+    return reshapeTo(b, loc, traced.source,
+                     sequenceMajor ? SmallVector<int64_t>{batch, seq, heads, dim}
+                                   : SmallVector<int64_t>{batch, heads, seq, dim});
+  }
+  sequenceMajor = false;
+  scale = traced.topScale;
+  Value top = traced.top;
+  if (swapLast) {
+    SmallVector<int64_t> perm = identityPerm(*getRankOf(top));
+    std::swap(perm[perm.size() - 2], perm[perm.size() - 1]);
+    top = b.create<TransposeOp>(loc, top, b.getDenseI64ArrayAttr(perm));
+  }
+  return reshapeTo(b, loc, top, {batch, heads, seq, dim});
+}
+
+/// The conjuncts of a keep mask, looking through expands (the fused op
+/// broadcasts) and ands.
+void collectConjuncts(Value keep, SmallVectorImpl<Value> &conjuncts) {
+  if (auto expand = keep.getDefiningOp<ExpandOp>())
+    return collectConjuncts(expand.getInput(), conjuncts);
+  if (auto both = keep.getDefiningOp<AndOp>()) {
+    collectConjuncts(both.getLhs(), conjuncts);
+    collectConjuncts(both.getRhs(), conjuncts);
+    return;
+  }
+  conjuncts.push_back(keep);
+}
+
+bool isAllTrue(Value keep) {
+  DenseElementsAttr attr;
+  return matchPattern(keep, m_Constant(&attr)) && attr.getElementType().isInteger(1) &&
+         attr.isSplat() && attr.getSplatValue<bool>();
+}
+
+/// A float bias that only masks: where(keep, 0, fill) with fill -inf or so
+/// negative that adding it leaves nothing of a score. Gives keep and fill.
+/// Also where(masked, fill, 0), whose keep mask is built as not(masked).
+std::optional<std::pair<Value, double>> maskingBias(OpBuilder &b, Value bias) {
+  auto where = bias.getDefiningOp<WhereOp>();
+  if (!where)
+    return std::nullopt;
+  std::optional<double> onTrue = scalarValue(where.getOnTrue());
+  std::optional<double> onFalse = scalarValue(where.getOnFalse());
+  if (onTrue == 0.0 && onFalse && *onFalse <= -1e30)
+    return std::make_pair(where.getCondition(), *onFalse);
+  if (onFalse == 0.0 && onTrue && *onTrue <= -1e30)
+    return std::make_pair(Value(b.create<NotOp>(where.getLoc(), where.getCondition())), *onTrue);
+  return std::nullopt;
 }
 
 void apply(AttentionMatch &m) {
   OpBuilder b(m.replaced.getDefiningOp());
   b.setInsertionPointAfter(m.replaced.getDefiningOp());
   Location loc = FusedLoc::get(b.getContext(), m.locations);
-  std::array<bool, 4> layout = {false, false, false, m.outputSequenceMajor};
-  Value q = operandFor(b, loc, m.query, /*swapLast=*/false, layout[0]);
-  Value k = operandFor(b, loc, m.key, /*swapLast=*/true, layout[1]);
-  Value v = operandFor(b, loc, m.value, /*swapLast=*/false, layout[2]);
 
-  auto queries = layout[0] ? getShapeOf(q)->begin()[1] : getShapeOf(q)->begin()[2];
-  auto keys = layout[1] ? getShapeOf(k)->begin()[1] : getShapeOf(k)->begin()[2];
-  Value mask;
-  bool causal = false;
-  double maskedScore = m.maskedScore;
-  if (m.keep && isCausalKeep(m.keep, queries, keys)) {
-    causal = true;
-  } else if (m.keep) {
-    mask = m.keep;
+  // In place where the sources allow it; key and value repeat their heads
+  // the same way or are both read as the graph repeated them.
+  OperandPlan qPlan{viewOrder(m.query, false)}, kPlan{viewOrder(m.key, true), m.key.repeats},
+      vPlan{viewOrder(m.value, false), m.value.repeats};
+  bool repeatsAgree = kPlan.view && vPlan.view && m.key.repeats == m.value.repeats &&
+                      (m.key.repeats == 1 || m.key.tiled == m.value.tiled);
+  if (!repeatsAgree && (m.key.repeats > 1 || m.value.repeats > 1)) {
+    kPlan = OperandPlan{};
+    vPlan = OperandPlan{};
   }
-  SmallVector<Value> biases = m.biases;
-  if (!causal && !mask && biases.size() == 1)
+  std::array<bool, 4> layout = {false, false, false, m.outputSequenceMajor};
+  double qScale = 1, kScale = 1, vScale = 1;
+  Value q = operandFor(b, loc, m.query, /*swapLast=*/false, qPlan, layout[0], qScale);
+  Value k = operandFor(b, loc, m.key, /*swapLast=*/true, kPlan, layout[1], kScale);
+  Value v = operandFor(b, loc, m.value, /*swapLast=*/false, vPlan, layout[2], vScale);
+  double scale = m.scale * qScale * kScale;
+  bool tiled = kPlan.repeats > 1 && m.key.tiled;
+
+  int64_t queries = getShapeOf(q)->begin()[layout[0] ? 1 : 2];
+  int64_t keys = getShapeOf(k)->begin()[layout[1] ? 1 : 2];
+  // Masks: a boolean keep (from where on the scores, or from a bias that
+  // only masks), whose constant causal triangle becomes `causal` and whose
+  // all-true parts go; the other biases are summed.
+  double maskedScore = m.maskedScore;
+  SmallVector<Value> keeps, biases;
+  if (m.keep)
+    keeps.push_back(m.keep);
+  for (Value bias : m.biases) {
+    auto masking = maskingBias(b, bias);
+    if (masking && (keeps.empty() || masking->second == maskedScore)) {
+      keeps.push_back(masking->first);
+      maskedScore = masking->second;
+      continue;
+    }
+    biases.push_back(bias);
+  }
+  bool causal = false;
+  SmallVector<Value> conjuncts;
+  for (Value keep : keeps)
+    collectConjuncts(keep, conjuncts);
+  Value keep;
+  for (Value conjunct : conjuncts) {
+    if (isAllTrue(conjunct))
+      continue;
+    if (isCausalKeep(conjunct, queries, keys)) {
+      causal = true;
+      continue;
+    }
+    keep = keep ? Value(b.create<AndOp>(loc, keep, conjunct)) : conjunct;
+  }
+  if (!causal && !keep && biases.size() == 1)
     if (auto score = causalBiasScore(biases.front(), queries, keys)) {
       causal = true;
       maskedScore = *score;
       biases.clear();
     }
+  Value mask = keep;
   if (!biases.empty()) {
     Type element = getElementTypeOf(biases.front());
     Value sum = biases.front();
     for (Value bias : ArrayRef(biases).drop_front())
       sum = b.create<AddOp>(loc, sum, bias);
-    // Both kinds: the boolean mask becomes a bias of 0 or the masked score.
-    if (mask) {
-      auto scalar = [&](double value) {
-        return b.create<ConstantOp>(
-            loc, cast<ElementsAttr>(DenseElementsAttr::get(RankedTensorType::get({}, element),
-                                                           FloatAttr::get(element, value))));
-      };
-      sum = b.create<AddOp>(loc, sum, b.create<WhereOp>(loc, mask, scalar(0), scalar(maskedScore)));
-    }
+    // Both kinds: the keep mask becomes a bias of 0 or the masked score.
+    if (keep)
+      sum = b.create<AddOp>(loc, sum,
+                            b.create<WhereOp>(loc, keep, scalarConstant(b, loc, element, 0),
+                                              scalarConstant(b, loc, element, maskedScore)));
     mask = sum;
   }
   auto attention =
-      b.create<AttentionOp>(loc, q, k, v, mask, b.getF64FloatAttr(m.scale), b.getBoolAttr(causal),
-                            b.getF64FloatAttr(maskedScore), b.getBoolAttr(m.key.tiled),
+      b.create<AttentionOp>(loc, q, k, v, mask, b.getF64FloatAttr(scale), b.getBoolAttr(causal),
+                            b.getF64FloatAttr(maskedScore), b.getBoolAttr(tiled),
                             b.getDenseBoolArrayAttr(layout), AttentionGateAttr());
   Value result = reshapeTo(b, loc, attention.getResult(), *getShapeOf(m.replaced));
   m.replaced.replaceAllUsesWith(result);
@@ -500,8 +747,7 @@ struct FuseAttentionPass : r1::impl::FuseAttentionBase<FuseAttentionPass> {
     std::vector<AttentionMatch> matches;
     for (SoftmaxOp softmax : softmaxes)
       if (auto match = matcher.match(softmax))
-        if (fusedOutputShape(*match).size() == 4)
-          matches.push_back(std::move(*match));
+        matches.push_back(std::move(*match));
     for (AttentionMatch &match : matches)
       apply(match);
     // The unfused chains, and what matching built for failed matches, are

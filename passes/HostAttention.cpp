@@ -1,16 +1,18 @@
 //===- HostAttention.cpp - The host variant of fused attention ------------===//
 #include "passes/HostAttention.h"
 
+#include "llvm/ADT/bit.h"
+
 #include <algorithm>
 
 using namespace mlir;
 
 namespace r1c {
 
-/// Keys per step of the score micro-kernel, in vectors: with `rows` rows
-/// of sums and one broadcast, they fill AVX2's 16 registers at 3 rows and
-/// AVX-512's 32 at 6.
-constexpr int64_t kKeyVectors = 4;
+/// Vectors of queries per step of the micro-kernels: with `rows` rows of
+/// sums, the loaded query (or weight) vectors and one broadcast, they fill
+/// AVX2's 16 registers at 2 rows and AVX-512's 32 at 6.
+constexpr int64_t kQueryVectors = 4;
 constexpr int64_t kBlock = 64;
 
 r1::AttentionOp getHostAttention(r1k::KernelOp kernel) {
@@ -32,8 +34,10 @@ r1k::HostAttentionAttr chooseHostAttention(r1::AttentionOp op, r1k::TargetAttr t
   int64_t bits = target.getVectorBits() ? target.getVectorBits() : 256;
   int64_t vector = bits / 32;
   int64_t registers = target.getVectorRegisters() ? target.getVectorRegisters() : 16;
-  // Sums, the loaded keys (folded into the FMAs on x86) and one broadcast.
-  int64_t rows = std::max<int64_t>(1, (registers - kKeyVectors) / kKeyVectors);
+  // A power of two, so that the steps divide the blocks and no row is
+  // computed only to be thrown away.
+  int64_t fit = std::max<int64_t>(1, (registers - kQueryVectors - 1) / kQueryVectors);
+  int64_t rows = int64_t(llvm::bit_floor(uint64_t(fit)));
   r1::AttentionOp::Dims dims = op.getDims();
   int64_t keyBlock = kBlock;
   int64_t queryBlock = std::min<int64_t>(kBlock, dims.queries);

@@ -17,9 +17,9 @@ namespace r1c {
 mlir::r1::AttentionOp getHostAttention(mlir::r1k::KernelOp kernel);
 
 /// The variant for `op` on the host `target`: vectors as wide as the
-/// target's; as many score rows in registers as leave room for four
-/// vectors of keys each; blocks of 64 queries and keys (the gate's block
-/// when gated), fewer queries when that is all there are.
+/// target's; as many rows of sums in registers as leave room for four
+/// vectors of queries each, rounded down to a power of two; blocks of 64 queries and keys (the
+/// gate's block when gated), fewer queries when that is all there are.
 mlir::r1k::HostAttentionAttr chooseHostAttention(mlir::r1::AttentionOp op,
                                                  mlir::r1k::TargetAttr target);
 

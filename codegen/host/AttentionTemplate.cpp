@@ -1,26 +1,28 @@
 //===- AttentionTemplate.cpp - Fused online-softmax host attention --------===//
 //
-// Each task is one block of query rows of one (batch, head). Its rows, the
-// running maximum and sum of each row's scores and its output (f32) stay
-// on the stack while the task walks the keys a block at a time:
+// Each task is one block of queries of one (batch, head), held transposed
+// on the stack: q^T [head dim][queries], scaled, so that a vector holds one
+// dim of many queries. Everything per query then runs down the lanes: the
+// task walks the keys a block at a time and
 //
-// 1. the block of K is packed transposed (head dim major), so that the
-//    scores are a small GEMM: `rows` query rows by up to four vectors of
-//    keys in registers, a broadcast of q[r][d] and a vector load of the
-//    packed keys per step of d;
-// 2. the scores are scaled and masked (bias, boolean mask, causal order,
-//    keys past the end) in registers and stored to the block's score rows;
-// 3. each row's maximum grows to the block's, the row's sum and output
-//    are rescaled by e^(old max - new max), and the scores become their
-//    exponentials (the block's probabilities, unnormalized);
-// 4. the output rows accumulate probabilities times values: `rows` rows by
-//    up to four vectors of the head dim in registers, a broadcast of p per
-//    key and the value row loaded in place.
+// 1. computes the block's scores transposed, s^T [keys][queries]: `rows`
+//    keys by up to four vectors of queries in registers, a broadcast of
+//    k[j][d] read in place and a vector of q^T[d] per step of d, so keys
+//    need no packing;
+// 2. masks them (bias, boolean mask, causal order, keys past the end);
+// 3. moves each query's running maximum to the block's (a vertical max
+//    over the key rows, taken as the scores are stored), rescales its
+//    running sum, and turns the scores into their exponentials;
+// 4. adds the block's weighted values to the output, held transposed too,
+//    o^T [value dim][queries]: `rows` value dims by up to four vectors of
+//    queries in registers, rescaled once as they are loaded, a broadcast of
+//    v[j][e] read in place and a vector of p^T[j] per key.
 //
-// At the end each row is divided by its sum and stored in the model's
-// element type. Nothing of size queries x keys is ever written, so memory
-// grows with the sequence, not its square. A gate (#r1.attention_gate)
-// picks the key blocks per task first; the walk skips the others.
+// At the end each query's output is divided by its sum and stored in the
+// model's element type. Nothing of size queries x keys reaches memory, so
+// memory grows with the sequence, not its square. A gate
+// (#r1.attention_gate) picks the key blocks per task first; the walk skips
+// the others.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/host/AttentionTemplate.h"
@@ -37,7 +39,7 @@ namespace r1c {
 namespace {
 
 constexpr double kInfinity = std::numeric_limits<double>::infinity();
-/// Vectors of keys (or of the head dim) a micro-kernel keeps per row.
+/// Vectors of queries a micro-kernel keeps per row of sums.
 constexpr int64_t kMaxVectors = 4;
 
 /// Element strides of a [b, h, s, d] operand (or [b, s, h, d]) per
@@ -53,6 +55,19 @@ RowLayout rowLayout(Value operand, bool sequenceMajor) {
   return {s[1] * s[2] * s[3], s[2] * s[3], s[3]};
 }
 
+/// Element strides of a mask broadcast to [batch, heads, queries, keys]:
+/// 0 along the dims it broadcasts.
+std::array<int64_t, 4> maskStrides(RankedTensorType mask) {
+  std::array<int64_t, 4> strides = {0, 0, 0, 0};
+  ArrayRef<int64_t> shape = mask.getShape();
+  int64_t stride = 1;
+  for (int64_t i = int64_t(shape.size()) - 1, d = 3; i >= 0; --i, --d) {
+    strides[d] = shape[i] == 1 ? 0 : stride;
+    stride *= shape[i];
+  }
+  return strides;
+}
+
 class AttentionEmitter {
 public:
   AttentionEmitter(KernelBuilder &kb, r1::AttentionOp op, r1k::HostAttentionAttr variant)
@@ -61,10 +76,10 @@ public:
         keyBlock(variant.getKeyBlock()), f32(b.getFloatTy()),
         vectorType(llvm::FixedVectorType::get(f32, lanes)),
         element(cast<RankedTensorType>(op.getQuery().getType()).getElementType()) {
-    groups = (queryBlock + rows - 1) / rows;
-    paddedRows = groups * rows;
-    keyVectors = keyBlock / lanes;
-    valueVectors = (dims.valueDim + lanes - 1) / lanes;
+    queryVectors = (queryBlock + lanes - 1) / lanes;
+    width = queryVectors * lanes;
+    keyRows = (keyBlock + rows - 1) / rows * rows;
+    valueRows = (dims.valueDim + rows - 1) / rows * rows;
     q = rowLayout(op.getQuery(), op.isSequenceMajor(0));
     k = rowLayout(op.getKey(), op.isSequenceMajor(1));
     v = rowLayout(op.getValue(), op.isSequenceMajor(2));
@@ -81,7 +96,6 @@ private:
   llvm::Value *minimum(llvm::Value *x, llvm::Value *y) {
     return b.CreateSelect(b.CreateICmpSLT(x, y), x, y);
   }
-  /// f32 buffer element `index`, loaded or stored.
   llvm::Value *at(llvm::Value *buffer, llvm::Value *index) {
     return b.CreateInBoundsGEP(f32, buffer, index);
   }
@@ -94,39 +108,54 @@ private:
   void storeVector(llvm::Value *x, llvm::Value *buffer, llvm::Value *index) {
     b.CreateAlignedStore(x, at(buffer, index), llvm::Align(4));
   }
-  /// A vector of `type`'s elements at `base + offset`, widened to f32;
-  /// lanes off `laneMask` (when given) are not read and are zero.
-  llvm::Value *loadLanes(llvm::Value *base, llvm::Value *offset, Type type, llvm::Value *laneMask);
-  /// Stores f32 lanes as `element` at `base + offset`, those of `laneMask`.
-  void storeLanes(llvm::Value *x, llvm::Value *base, llvm::Value *offset, llvm::Value *laneMask);
-  /// Lanes below `count` of a vector of `lanes` (null when all are).
-  llvm::Value *lanesBelow(int64_t count) {
-    if (count >= lanes)
-      return nullptr;
-    SmallVector<llvm::Constant *> bits;
-    for (int64_t i = 0; i < lanes; ++i)
-      bits.push_back(b.getInt1(i < count));
-    return llvm::ConstantVector::get(bits);
+  /// Element `row * width + column` of a transposed buffer.
+  llvm::Value *cell(llvm::Value *row, int64_t column) {
+    return b.CreateAdd(b.CreateMul(row, i64(width)), i64(column));
   }
-  /// The vector of key positions j0 + c * lanes + lane, as i64.
-  llvm::Value *keyPositions(llvm::Value *first) {
+  /// The query positions first + c * lanes + lane, as i64.
+  llvm::Value *queryPositions(llvm::Value *firstRow, int64_t c) {
     SmallVector<llvm::Constant *> offsets;
     for (int64_t i = 0; i < lanes; ++i)
-      offsets.push_back(b.getInt64(i));
-    return b.CreateAdd(splat(first), llvm::ConstantVector::get(offsets));
+      offsets.push_back(b.getInt64(c * lanes + i));
+    return b.CreateAdd(splat(firstRow), llvm::ConstantVector::get(offsets));
   }
   /// Vector slots in the function's entry block, which SROA keeps in
   /// registers.
   SmallVector<llvm::Value *> vectorSlots(int64_t count);
+  /// The scores of key `key` (an i64 position, valid when `valid`) for
+  /// queries c * lanes.. of the block, masked as the op says.
+  llvm::Value *maskedScores(llvm::Value *sum, llvm::Value *key, llvm::Value *valid,
+                            llvm::Value *firstRow, int64_t c, llvm::Value *batch,
+                            llvm::Value *head);
 
-  void emitTask(llvm::Value *task);
+  /// Where one step of the walk reads up to `keyBlock` keys and their
+  /// values: rows first.. of a key and a value tensor (the operands, or
+  /// the block estimates on the stack), of which `count` are valid.
+  struct KeySource {
+    llvm::Value *key, *keyBase;
+    int64_t keyStride;
+    Type keyElement;
+    llvm::Value *value, *valueBase;
+    int64_t valueStride;
+    Type valueElement;
+    llvm::Value *first, *count;
+    /// The last row that may be read (rows past `count` read it, masked).
+    int64_t lastRow;
+    /// For estimates: per row, the log of the keys it stands for, added to
+    /// its score; the op's masks then do not apply. Null for real keys.
+    llvm::Value *logWeights;
+    /// For estimates: per row, the variance of its keys per head dim.
+    llvm::Value *variances;
+  };
+
+  /// The weight of key `key` under a mask that is the same for every
+  /// query: 0 or 1 for a keep mask, e^bias for a bias; 1 without a mask.
+  llvm::Value *keyWeight(llvm::Value *key, llvm::Value *batch, llvm::Value *head);
   void emitGate(llvm::Value *firstRow, llvm::Value *validRows, llvm::Value *visibleBlocks,
-                llvm::Value *keyBase);
-  void emitKeyBlock(llvm::Value *block, llvm::Value *firstRow, llvm::Value *batch,
-                    llvm::Value *head, llvm::Value *keyBase, llvm::Value *valueBase);
-  /// Step 2: the scaled, masked scores of rows r0.. and key vectors c0..
-  llvm::Value *maskedScore(llvm::Value *sum, llvm::Value *row, llvm::Value *firstKey,
-                           llvm::Value *batch, llvm::Value *head);
+                llvm::Value *batch, llvm::Value *head, llvm::Value *keyBase,
+                llvm::Value *valueBase);
+  void emitKeys(const KeySource &source, llvm::Value *firstRow, llvm::Value *batch,
+                llvm::Value *head);
 
   KernelBuilder &kb;
   llvm::IRBuilder<> &b;
@@ -136,15 +165,23 @@ private:
   llvm::Type *f32;
   llvm::FixedVectorType *vectorType;
   Type element;
-  int64_t groups = 0, paddedRows = 0, keyVectors = 0, valueVectors = 0;
+  /// Vectors of queries per block, and the queries they hold; key rows
+  /// and value rows rounded up to whole micro-kernel steps.
+  int64_t queryVectors = 0, width = 0, keyRows = 0, valueRows = 0;
   RowLayout q, k, v, o;
 
-  // Operands and the task's buffers.
   llvm::Value *query = nullptr, *key = nullptr, *value = nullptr, *mask = nullptr;
-  llvm::Value *queries = nullptr, *packedKeys = nullptr, *scores = nullptr, *output = nullptr;
+  // The task's buffers: q^T, s^T, o^T and per query the running maximum,
+  // sum and the block's rescale factor.
+  llvm::Value *queries = nullptr, *scores = nullptr, *output = nullptr;
   llvm::Value *rowMax = nullptr, *rowSum = nullptr, *rowRescale = nullptr;
   llvm::Value *selected = nullptr, *blockScores = nullptr, *meanQuery = nullptr;
-  SmallVector<llvm::Value *> sums;
+  llvm::Value *keySum = nullptr;
+  // Per visible block, for `rest = mean`: its mean key, mean value and the
+  // log of its (mask-weighted) key count, -inf once the walk computed it.
+  llvm::Value *blockKeys = nullptr, *blockValues = nullptr, *blockLogWeights = nullptr;
+  llvm::Value *blockVariances = nullptr, *keySquareSum = nullptr, *halfSquaredQueries = nullptr;
+  SmallVector<llvm::Value *> sums, blockMax;
 };
 
 SmallVector<llvm::Value *> AttentionEmitter::vectorSlots(int64_t count) {
@@ -158,99 +195,77 @@ SmallVector<llvm::Value *> AttentionEmitter::vectorSlots(int64_t count) {
   return slots;
 }
 
-llvm::Value *AttentionEmitter::loadLanes(llvm::Value *base, llvm::Value *offset, Type type,
-                                         llvm::Value *laneMask) {
-  llvm::Type *storage = getStorageType(b.getContext(), type);
-  auto *stored = llvm::FixedVectorType::get(storage, lanes);
-  llvm::Value *pointer = b.CreateInBoundsGEP(storage, base, offset);
-  llvm::Align align(storage->getPrimitiveSizeInBits() / 8);
-  llvm::Value *x =
-      laneMask ? static_cast<llvm::Value *>(b.CreateMaskedLoad(
-                     stored, pointer, align, laneMask, llvm::Constant::getNullValue(stored)))
-               : b.CreateAlignedLoad(stored, pointer, align);
-  if (storage->isFloatTy())
-    return x;
-  if (storage->isHalfTy())
-    return b.CreateFPExt(x, vectorType);
-  // bfloat16 is the high half of an f32.
-  auto *words = llvm::FixedVectorType::get(b.getInt32Ty(), lanes);
-  llvm::Value *bits =
-      b.CreateZExt(b.CreateBitCast(x, llvm::FixedVectorType::get(b.getInt16Ty(), lanes)), words);
-  return b.CreateBitCast(b.CreateShl(bits, llvm::ConstantInt::get(words, 16)), vectorType);
-}
-
-void AttentionEmitter::storeLanes(llvm::Value *x, llvm::Value *base, llvm::Value *offset,
-                                  llvm::Value *laneMask) {
-  llvm::Type *storage = getStorageType(b.getContext(), element);
-  auto *stored = llvm::FixedVectorType::get(storage, lanes);
-  if (!storage->isFloatTy())
-    x = emitFloatTruncate(b, x, stored);
-  llvm::Value *pointer = b.CreateInBoundsGEP(storage, base, offset);
-  llvm::Align align(storage->getPrimitiveSizeInBits() / 8);
-  if (laneMask)
-    b.CreateMaskedStore(x, pointer, align, laneMask);
-  else
-    b.CreateAlignedStore(x, pointer, align);
-}
-
-llvm::Value *AttentionEmitter::maskedScore(llvm::Value *sum, llvm::Value *row,
-                                           llvm::Value *firstKey, llvm::Value *batch,
-                                           llvm::Value *head) {
-  llvm::Value *score = b.CreateFMul(sum, splat(f32Constant(op.getScale().convertToDouble())));
-  llvm::Value *positions = keyPositions(firstKey);
-  llvm::Value *inRange = b.CreateICmpSLT(positions, splat(i64(dims.keys)));
+llvm::Value *AttentionEmitter::maskedScores(llvm::Value *sum, llvm::Value *key, llvm::Value *valid,
+                                            llvm::Value *firstRow, int64_t c, llvm::Value *batch,
+                                            llvm::Value *head) {
+  llvm::Value *score = sum;
   llvm::Value *masked = splat(f32Constant(op.getMaskedScore().convertToDouble()));
+  llvm::Value *positions = queryPositions(firstRow, c);
   if (mask) {
     auto maskType = cast<RankedTensorType>(op.getMask().getType());
-    // Strides of the mask broadcast to [batch, heads, queries, keys].
-    SmallVector<int64_t, 4> strides(4, 0);
-    ArrayRef<int64_t> shape = maskType.getShape();
-    int64_t stride = 1;
-    for (int64_t i = int64_t(shape.size()) - 1, d = 3; i >= 0; --i, --d) {
-      strides[d] = shape[i] == 1 ? 0 : stride;
-      stride *= shape[i];
-    }
-    // Rows past the last query are computed but never stored: they read
-    // the last query's mask.
-    llvm::Value *clampedRow = minimum(row, i64(dims.queries - 1));
-    llvm::Value *offset = b.CreateAdd(
-        b.CreateAdd(b.CreateMul(batch, i64(strides[0])), b.CreateMul(head, i64(strides[1]))),
-        b.CreateMul(clampedRow, i64(strides[2])));
+    std::array<int64_t, 4> strides = maskStrides(maskType);
     Type maskElement = maskType.getElementType();
+    llvm::Type *storage = getStorageType(b.getContext(), maskElement);
+    llvm::Value *base = b.CreateAdd(
+        b.CreateAdd(b.CreateMul(batch, i64(strides[0])), b.CreateMul(head, i64(strides[1]))),
+        b.CreateMul(minimum(key, i64(dims.keys - 1)), i64(strides[3])));
     llvm::Value *lanesOfMask;
-    if (strides[3] == 0) {
-      llvm::Value *scalar = kb.load(mask, offset, maskElement);
-      lanesOfMask = splat(scalar);
+    if (strides[2] == 0) {
+      // One value for every query of the key (a padding mask).
+      lanesOfMask = splat(b.CreateLoad(storage, b.CreateInBoundsGEP(storage, mask, base)));
     } else {
-      llvm::Value *start = b.CreateAdd(offset, b.CreateMul(firstKey, i64(strides[3])));
-      if (maskElement.isInteger(1)) {
-        auto *bytes = llvm::FixedVectorType::get(b.getInt8Ty(), lanes);
-        lanesOfMask =
-            b.CreateMaskedLoad(bytes, b.CreateInBoundsGEP(b.getInt8Ty(), mask, start),
-                               llvm::Align(1), inRange, llvm::Constant::getNullValue(bytes));
-      } else {
-        lanesOfMask = loadLanes(mask, start, maskElement, inRange);
-      }
+      // Queries past the last read the last query's entry.
+      llvm::Value *rowsRead = b.CreateSelect(b.CreateICmpSLT(positions, splat(i64(dims.queries))),
+                                             positions, splat(i64(dims.queries - 1)));
+      llvm::Value *offsets =
+          b.CreateAdd(splat(base), b.CreateMul(rowsRead, splat(i64(strides[2]))));
+      lanesOfMask = b.CreateMaskedGather(
+          llvm::FixedVectorType::get(storage, lanes), b.CreateInBoundsGEP(storage, mask, offsets),
+          llvm::Align(storage->getPrimitiveSizeInBits() / 8),
+          llvm::Constant::getAllOnesValue(llvm::FixedVectorType::get(b.getInt1Ty(), lanes)));
     }
     if (maskElement.isInteger(1)) {
       llvm::Value *keep =
-          lanesOfMask->getType()->getScalarType()->isIntegerTy(1)
-              ? lanesOfMask
-              : b.CreateICmpNE(lanesOfMask, llvm::Constant::getNullValue(lanesOfMask->getType()));
+          b.CreateICmpNE(lanesOfMask, llvm::Constant::getNullValue(lanesOfMask->getType()));
       score = b.CreateSelect(keep, score, masked);
     } else {
-      if (lanesOfMask->getType() != vectorType)
-        lanesOfMask = b.CreateFPCast(lanesOfMask, vectorType);
-      score = b.CreateFAdd(score, lanesOfMask);
+      llvm::Value *bias = lanesOfMask;
+      if (storage->isBFloatTy()) {
+        auto *words = llvm::FixedVectorType::get(b.getInt32Ty(), lanes);
+        bias = b.CreateBitCast(
+            b.CreateShl(b.CreateZExt(b.CreateBitCast(
+                                         bias, llvm::FixedVectorType::get(b.getInt16Ty(), lanes)),
+                                     words),
+                        llvm::ConstantInt::get(words, 16)),
+            vectorType);
+      } else if (bias->getType() != vectorType) {
+        bias = b.CreateFPCast(bias, vectorType);
+      }
+      score = b.CreateFAdd(score, bias);
     }
   }
   if (op.getCausal())
-    score = b.CreateSelect(b.CreateICmpSLE(positions, splat(row)), score, masked);
-  return b.CreateSelect(inRange, score, splat(f32Constant(-kInfinity)));
+    score = b.CreateSelect(b.CreateICmpSLE(splat(key), positions), score, masked);
+  return b.CreateSelect(valid, score, splat(f32Constant(-kInfinity)));
+}
+
+llvm::Value *AttentionEmitter::keyWeight(llvm::Value *key, llvm::Value *batch, llvm::Value *head) {
+  if (!mask)
+    return f32Constant(1);
+  auto maskType = cast<RankedTensorType>(op.getMask().getType());
+  std::array<int64_t, 4> strides = maskStrides(maskType);
+  llvm::Value *offset = b.CreateAdd(
+      b.CreateAdd(b.CreateMul(batch, i64(strides[0])), b.CreateMul(head, i64(strides[1]))),
+      b.CreateMul(key, i64(strides[3])));
+  Type maskElement = maskType.getElementType();
+  if (maskElement.isInteger(1))
+    return b.CreateSelect(kb.load(mask, offset, maskElement), f32Constant(1), f32Constant(0));
+  return emitExp(b, kb.loadComputed(mask, offset, maskElement));
 }
 
 void AttentionEmitter::emitGate(llvm::Value *firstRow, llvm::Value *validRows,
-                                llvm::Value *visibleBlocks, llvm::Value *keyBase) {
+                                llvm::Value *visibleBlocks, llvm::Value *batch, llvm::Value *head,
+                                llvm::Value *keyBase, llvm::Value *valueBase) {
   r1::AttentionGateAttr gate = op.getGateAttr();
   int64_t headDim = dims.headDim;
   // The block's mean query (the scale does not change the ranking).
@@ -259,29 +274,89 @@ void AttentionEmitter::emitGate(llvm::Value *firstRow, llvm::Value *validRows,
     llvm::Value *slot = kb.accumulator(FloatType::getF32(op.getContext()));
     b.CreateStore(f32Constant(0), slot);
     kb.loop(validRows, [&](llvm::Value *r) {
-      llvm::Value *x = loadScalar(queries, b.CreateAdd(b.CreateMul(r, i64(headDim)), d));
+      llvm::Value *x = loadScalar(queries, b.CreateAdd(b.CreateMul(d, i64(width)), r));
       b.CreateStore(b.CreateFAdd(b.CreateLoad(f32, slot), x), slot);
     });
     b.CreateStore(b.CreateFMul(b.CreateLoad(f32, slot), inverseRows), at(meanQuery, d));
   });
-  // Each visible key block's score: the mean over its keys of q_mean . k.
+  // Each visible key block's score: q_mean . (the sum of its keys) / count.
+  // The sums run along the contiguous head dims, which vectorizes. With
+  // `rest = mean` the sums weigh each key by its mask, and the block's mean
+  // key and value are kept for the estimate.
+  bool estimate = gate.getEstimateRest();
+  int64_t valueDim = dims.valueDim;
   kb.loop(visibleBlocks, [&](llvm::Value *block) {
     llvm::Value *first = b.CreateMul(block, i64(keyBlock));
     llvm::Value *count = minimum(i64(keyBlock), b.CreateSub(i64(dims.keys), first));
-    llvm::Value *slot = kb.accumulator(FloatType::getF32(op.getContext()));
-    b.CreateStore(f32Constant(0), slot);
+    llvm::Value *weightSlot = kb.accumulator(FloatType::getF32(op.getContext()));
+    b.CreateStore(f32Constant(0), weightSlot);
+    llvm::Value *keysOut = b.CreateMul(block, i64(headDim));
+    llvm::Value *valuesOut = b.CreateMul(block, i64(valueDim));
+    kb.loop(headDim, [&](llvm::Value *d) {
+      b.CreateStore(f32Constant(0), at(keySum, d));
+      if (estimate)
+        b.CreateStore(f32Constant(0), at(keySquareSum, d));
+    });
+    if (estimate)
+      kb.loop(valueDim, [&](llvm::Value *e) {
+        b.CreateStore(f32Constant(0), at(blockValues, b.CreateAdd(valuesOut, e)));
+      });
     kb.loop(count, [&](llvm::Value *j) {
-      llvm::Value *row = b.CreateAdd(keyBase, b.CreateMul(b.CreateAdd(first, j), i64(k.position)));
+      llvm::Value *position = b.CreateAdd(first, j);
+      llvm::Value *row = b.CreateAdd(keyBase, b.CreateMul(position, i64(k.position)));
+      llvm::Value *weight = estimate ? keyWeight(position, batch, head) : f32Constant(1);
+      b.CreateStore(b.CreateFAdd(b.CreateLoad(f32, weightSlot), weight), weightSlot);
       kb.loop(headDim, [&](llvm::Value *d) {
         llvm::Value *x = kb.loadComputed(key, b.CreateAdd(row, d), element);
-        llvm::Value *product = b.CreateFMul(x, loadScalar(meanQuery, d));
-        auto *sum = llvm::cast<llvm::Instruction>(b.CreateFAdd(b.CreateLoad(f32, slot), product));
-        sum->setHasAllowReassoc(true);
-        b.CreateStore(sum, slot);
+        if (estimate) {
+          x = b.CreateFMul(x, weight);
+          llvm::Value *square = b.CreateFMul(x, kb.loadComputed(key, b.CreateAdd(row, d), element));
+          b.CreateStore(b.CreateFAdd(loadScalar(keySquareSum, d), square), at(keySquareSum, d));
+        }
+        b.CreateStore(b.CreateFAdd(loadScalar(keySum, d), x), at(keySum, d));
+      });
+      if (!estimate)
+        return;
+      llvm::Value *valueRow = b.CreateAdd(valueBase, b.CreateMul(position, i64(v.position)));
+      kb.loop(valueDim, [&](llvm::Value *e) {
+        llvm::Value *x = kb.loadComputed(value, b.CreateAdd(valueRow, e), element);
+        llvm::Value *index = b.CreateAdd(valuesOut, e);
+        b.CreateStore(b.CreateFAdd(loadScalar(blockValues, index), b.CreateFMul(x, weight)),
+                      at(blockValues, index));
       });
     });
-    b.CreateStore(b.CreateFDiv(b.CreateLoad(f32, slot), b.CreateSIToFP(count, f32)),
+    llvm::Value *weight = b.CreateLoad(f32, weightSlot);
+    // A block every key of which is masked has no mean; its score is -inf.
+    llvm::Value *inverse = b.CreateSelect(b.CreateFCmpOGT(weight, f32Constant(0)),
+                                          b.CreateFDiv(f32Constant(1), weight), f32Constant(0));
+    llvm::Value *slot = kb.accumulator(FloatType::getF32(op.getContext()));
+    b.CreateStore(f32Constant(0), slot);
+    kb.loop(headDim, [&](llvm::Value *d) {
+      llvm::Value *mean = b.CreateFMul(loadScalar(keySum, d), inverse);
+      if (estimate) {
+        b.CreateStore(mean, at(blockKeys, b.CreateAdd(keysOut, d)));
+        llvm::Value *variance = b.CreateFSub(b.CreateFMul(loadScalar(keySquareSum, d), inverse),
+                                             b.CreateFMul(mean, mean));
+        b.CreateStore(b.CreateIntrinsic(llvm::Intrinsic::maxnum, {f32}, {variance, f32Constant(0)}),
+                      at(blockVariances, b.CreateAdd(keysOut, d)));
+      }
+      llvm::Value *product = b.CreateFMul(mean, loadScalar(meanQuery, d));
+      auto *sum = llvm::cast<llvm::Instruction>(b.CreateFAdd(b.CreateLoad(f32, slot), product));
+      sum->setHasAllowReassoc(true);
+      b.CreateStore(sum, slot);
+    });
+    llvm::Value *empty = b.CreateFCmpOLE(weight, f32Constant(0));
+    b.CreateStore(b.CreateSelect(empty, f32Constant(-kInfinity), b.CreateLoad(f32, slot)),
                   at(blockScores, block));
+    if (!estimate)
+      return;
+    kb.loop(valueDim, [&](llvm::Value *e) {
+      llvm::Value *index = b.CreateAdd(valuesOut, e);
+      b.CreateStore(b.CreateFMul(loadScalar(blockValues, index), inverse), at(blockValues, index));
+    });
+    llvm::Value *logWeight = b.CreateIntrinsic(llvm::Intrinsic::log, {f32}, {weight});
+    b.CreateStore(b.CreateSelect(empty, f32Constant(-kInfinity), logWeight),
+                  at(blockLogWeights, block));
   });
   // The first `global` blocks and those within `window` of the query
   // block's own are kept; then the best-scored others, up to the count.
@@ -337,140 +412,138 @@ void AttentionEmitter::emitGate(llvm::Value *firstRow, llvm::Value *validRows,
   });
 }
 
-void AttentionEmitter::emitKeyBlock(llvm::Value *block, llvm::Value *firstRow, llvm::Value *batch,
-                                    llvm::Value *head, llvm::Value *keyBase,
-                                    llvm::Value *valueBase) {
+void AttentionEmitter::emitKeys(const KeySource &source, llvm::Value *firstRow, llvm::Value *batch,
+                                llvm::Value *head) {
   int64_t headDim = dims.headDim;
-  llvm::Value *firstKey = b.CreateMul(block, i64(keyBlock));
-  llvm::Value *validKeys = minimum(i64(keyBlock), b.CreateSub(i64(dims.keys), firstKey));
+  llvm::Value *firstKey = source.first, *validKeys = source.count;
 
-  // 1. K^T of the block, zero past the last key.
-  kb.loop(validKeys, [&](llvm::Value *j) {
-    llvm::Value *row = b.CreateAdd(keyBase, b.CreateMul(b.CreateAdd(firstKey, j), i64(k.position)));
-    kb.loop(headDim, [&](llvm::Value *d) {
-      b.CreateStore(kb.loadComputed(key, b.CreateAdd(row, d), element),
-                    at(packedKeys, b.CreateAdd(b.CreateMul(d, i64(keyBlock)), j)));
-    });
-  });
-  if (dims.keys % keyBlock != 0)
-    kb.loop(b.CreateSub(i64(keyBlock), validKeys), [&](llvm::Value *t) {
-      llvm::Value *j = b.CreateAdd(validKeys, t);
-      kb.loop(headDim, [&](llvm::Value *d) {
-        b.CreateStore(f32Constant(0),
-                      at(packedKeys, b.CreateAdd(b.CreateMul(d, i64(keyBlock)), j)));
-      });
-    });
-
-  // 2. Scores, `rows` rows by up to four key vectors at a time.
-  kb.loop(groups, [&](llvm::Value *group) {
+  // 1-2. s^T of the block: `rows` keys by up to four query vectors.
+  for (llvm::Value *slot : blockMax)
+    b.CreateStore(splat(f32Constant(-kInfinity)), slot);
+  kb.loop(keyRows / rows, [&](llvm::Value *group) {
     llvm::Value *r0 = b.CreateMul(group, i64(rows));
-    for (int64_t c0 = 0; c0 < keyVectors; c0 += kMaxVectors) {
-      int64_t width = std::min(kMaxVectors, keyVectors - c0);
+    SmallVector<llvm::Value *> keyRow, valid, position;
+    for (int64_t r = 0; r < rows; ++r) {
+      llvm::Value *local = b.CreateAdd(r0, i64(r));
+      valid.push_back(b.CreateICmpSLT(local, validKeys));
+      position.push_back(b.CreateAdd(firstKey, local));
+      // Rows past the last key read the last key, and are masked.
+      llvm::Value *read = minimum(position.back(), i64(source.lastRow));
+      keyRow.push_back(b.CreateAdd(source.keyBase, b.CreateMul(read, i64(source.keyStride))));
+    }
+    for (int64_t c0 = 0; c0 < queryVectors; c0 += kMaxVectors) {
+      int64_t step = std::min(kMaxVectors, queryVectors - c0);
       for (int64_t r = 0; r < rows; ++r)
-        for (int64_t c = 0; c < width; ++c)
+        for (int64_t c = 0; c < step; ++c)
           b.CreateStore(llvm::Constant::getNullValue(vectorType), sums[r * kMaxVectors + c]);
-      kb.loop(headDim, [&](llvm::Value *d) {
-        SmallVector<llvm::Value *> keys;
-        for (int64_t c = 0; c < width; ++c)
-          keys.push_back(loadVector(
-              packedKeys, b.CreateAdd(b.CreateMul(d, i64(keyBlock)), i64((c0 + c) * lanes))));
-        for (int64_t r = 0; r < rows; ++r) {
-          llvm::Value *x = splat(loadScalar(
-              queries, b.CreateAdd(b.CreateMul(b.CreateAdd(r0, i64(r)), i64(headDim)), d)));
-          for (int64_t c = 0; c < width; ++c) {
-            llvm::Value *slot = sums[r * kMaxVectors + c];
-            b.CreateStore(b.CreateIntrinsic(llvm::Intrinsic::fma, {vectorType},
-                                            {x, keys[c], b.CreateLoad(vectorType, slot)}),
-                          slot);
+      // sums += keys . query columns, over the head dim.
+      auto accumulate = [&](llvm::Value *columnsOf, llvm::Value *keysOf, Type keyType) {
+        kb.loop(headDim, [&](llvm::Value *d) {
+          SmallVector<llvm::Value *> columns;
+          for (int64_t c = 0; c < step; ++c)
+            columns.push_back(loadVector(columnsOf, cell(d, (c0 + c) * lanes)));
+          for (int64_t r = 0; r < rows; ++r) {
+            llvm::Value *x = splat(kb.loadComputed(keysOf, b.CreateAdd(keyRow[r], d), keyType));
+            for (int64_t c = 0; c < step; ++c) {
+              llvm::Value *slot = sums[r * kMaxVectors + c];
+              b.CreateStore(b.CreateIntrinsic(llvm::Intrinsic::fma, {vectorType},
+                                              {x, columns[c], b.CreateLoad(vectorType, slot)}),
+                            slot);
+            }
           }
-        }
-      });
-      for (int64_t r = 0; r < rows; ++r) {
-        llvm::Value *local = b.CreateAdd(r0, i64(r));
-        llvm::Value *row = b.CreateAdd(firstRow, local);
-        for (int64_t c = 0; c < width; ++c) {
-          llvm::Value *keysFrom = b.CreateAdd(firstKey, i64((c0 + c) * lanes));
-          llvm::Value *score = maskedScore(b.CreateLoad(vectorType, sums[r * kMaxVectors + c]), row,
-                                           keysFrom, batch, head);
-          storeVector(score, scores,
-                      b.CreateAdd(b.CreateMul(local, i64(keyBlock)), i64((c0 + c) * lanes)));
-        }
-      }
-    }
-  });
-
-  // 3. Online softmax: the running maximum, rescale, exponentials.
-  kb.loop(paddedRows, [&](llvm::Value *r) {
-    llvm::Value *rowStart = b.CreateMul(r, i64(keyBlock));
-    llvm::Value *largest = splat(f32Constant(-kInfinity));
-    for (int64_t c = 0; c < keyVectors; ++c)
-      largest =
-          b.CreateIntrinsic(llvm::Intrinsic::maxnum, {vectorType},
-                            {largest, loadVector(scores, b.CreateAdd(rowStart, i64(c * lanes)))});
-    llvm::Value *blockMax = b.CreateFPMaxReduce(largest);
-    llvm::Value *oldMax = loadScalar(rowMax, r);
-    llvm::Value *newMax = b.CreateIntrinsic(llvm::Intrinsic::maxnum, {f32}, {oldMax, blockMax});
-    // A row whose scores are all -inf so far subtracts 0, not -inf.
-    llvm::Value *shift =
-        b.CreateSelect(b.CreateFCmpOEQ(newMax, f32Constant(-kInfinity)), f32Constant(0), newMax);
-    llvm::Value *rescale = emitExp(b, b.CreateFSub(oldMax, shift));
-    llvm::Value *total = llvm::Constant::getNullValue(vectorType);
-    for (int64_t c = 0; c < keyVectors; ++c) {
-      llvm::Value *index = b.CreateAdd(rowStart, i64(c * lanes));
-      llvm::Value *p = emitExp(b, b.CreateFSub(loadVector(scores, index), splat(shift)));
-      storeVector(p, scores, index);
-      total = b.CreateFAdd(total, p);
-    }
-    auto *blockSum = llvm::cast<llvm::Instruction>(b.CreateFAddReduce(f32Constant(0), total));
-    blockSum->setHasAllowReassoc(true);
-    b.CreateStore(newMax, at(rowMax, r));
-    b.CreateStore(
-        b.CreateIntrinsic(llvm::Intrinsic::fma, {f32}, {loadScalar(rowSum, r), rescale, blockSum}),
-        at(rowSum, r));
-    b.CreateStore(rescale, at(rowRescale, r));
-  });
-
-  // 4. Output rows += probabilities x values, `rows` rows by up to four
-  // vectors of the value's head dim at a time.
-  int64_t paddedValueDim = valueVectors * lanes;
-  kb.loop(groups, [&](llvm::Value *group) {
-    llvm::Value *r0 = b.CreateMul(group, i64(rows));
-    for (int64_t c0 = 0; c0 < valueVectors; c0 += kMaxVectors) {
-      int64_t width = std::min(kMaxVectors, valueVectors - c0);
-      auto outputIndex = [&](int64_t r, int64_t c) {
-        return b.CreateAdd(b.CreateMul(b.CreateAdd(r0, i64(r)), i64(paddedValueDim)),
-                           i64((c0 + c) * lanes));
+        });
       };
-      for (int64_t r = 0; r < rows; ++r) {
-        llvm::Value *rescale = splat(loadScalar(rowRescale, b.CreateAdd(r0, i64(r))));
-        for (int64_t c = 0; c < width; ++c)
-          b.CreateStore(b.CreateFMul(loadVector(output, outputIndex(r, c)), rescale),
-                        sums[r * kMaxVectors + c]);
+      accumulate(queries, source.key, source.keyElement);
+      // An estimate's spread: + q^2 . var / 2, the second-order term of the
+      // mean of e^(q.k) over the block's keys.
+      if (source.variances)
+        accumulate(halfSquaredQueries, source.variances, source.keyElement);
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 0; c < step; ++c) {
+          llvm::Value *sum = b.CreateLoad(vectorType, sums[r * kMaxVectors + c]);
+          llvm::Value *score;
+          if (source.logWeights) {
+            llvm::Value *logWeight =
+                loadScalar(source.logWeights, minimum(position[r], i64(source.lastRow)));
+            score = b.CreateSelect(valid[r], b.CreateFAdd(sum, splat(logWeight)),
+                                   splat(f32Constant(-kInfinity)));
+          } else {
+            score = maskedScores(sum, position[r], valid[r], firstRow, c0 + c, batch, head);
+          }
+          storeVector(score, scores, cell(b.CreateAdd(r0, i64(r)), (c0 + c) * lanes));
+          // The block's maximum per query, while the scores are in registers.
+          llvm::Value *slot = blockMax[c0 + c];
+          b.CreateStore(b.CreateIntrinsic(llvm::Intrinsic::maxnum, {vectorType},
+                                          {b.CreateLoad(vectorType, slot), score}),
+                        slot);
+        }
+    }
+  });
+
+  // 3. Online softmax down the lanes: the block's maximum per query, the
+  // rescale of what came before, the exponentials and their sums.
+  llvm::Value *sumSlot = sums[0];
+  for (int64_t c = 0; c < queryVectors; ++c) {
+    int64_t column = c * lanes;
+    llvm::Value *oldMax = loadVector(rowMax, i64(column));
+    llvm::Value *newMax = b.CreateIntrinsic(llvm::Intrinsic::maxnum, {vectorType},
+                                            {oldMax, b.CreateLoad(vectorType, blockMax[c])});
+    // A query whose scores are all -inf so far subtracts 0, not -inf.
+    llvm::Value *shift = b.CreateSelect(b.CreateFCmpOEQ(newMax, splat(f32Constant(-kInfinity))),
+                                        splat(f32Constant(0)), newMax);
+    llvm::Value *rescale = emitExp(b, b.CreateFSub(oldMax, shift));
+    b.CreateStore(llvm::Constant::getNullValue(vectorType), sumSlot);
+    kb.loop(keyRows, [&](llvm::Value *r) {
+      llvm::Value *index = cell(r, column);
+      llvm::Value *p = emitExp(b, b.CreateFSub(loadVector(scores, index), shift));
+      storeVector(p, scores, index);
+      b.CreateStore(b.CreateFAdd(b.CreateLoad(vectorType, sumSlot), p), sumSlot);
+    });
+    storeVector(newMax, rowMax, i64(column));
+    storeVector(b.CreateIntrinsic(
+                    llvm::Intrinsic::fma, {vectorType},
+                    {loadVector(rowSum, i64(column)), rescale, b.CreateLoad(vectorType, sumSlot)}),
+                rowSum, i64(column));
+    storeVector(rescale, rowRescale, i64(column));
+  }
+
+  // 4. o^T += v^T p^T: `rows` value dims by up to four query vectors.
+  kb.loop(valueRows / rows, [&](llvm::Value *group) {
+    llvm::Value *e0 = b.CreateMul(group, i64(rows));
+    SmallVector<llvm::Value *> dimRead;
+    for (int64_t r = 0; r < rows; ++r)
+      dimRead.push_back(minimum(b.CreateAdd(e0, i64(r)), i64(dims.valueDim - 1)));
+    for (int64_t c0 = 0; c0 < queryVectors; c0 += kMaxVectors) {
+      int64_t step = std::min(kMaxVectors, queryVectors - c0);
+      for (int64_t c = 0; c < step; ++c) {
+        llvm::Value *rescale = loadVector(rowRescale, i64((c0 + c) * lanes));
+        for (int64_t r = 0; r < rows; ++r)
+          b.CreateStore(
+              b.CreateFMul(loadVector(output, cell(b.CreateAdd(e0, i64(r)), (c0 + c) * lanes)),
+                           rescale),
+              sums[r * kMaxVectors + c]);
       }
       kb.loop(validKeys, [&](llvm::Value *j) {
-        llvm::Value *row =
-            b.CreateAdd(valueBase, b.CreateMul(b.CreateAdd(firstKey, j), i64(v.position)));
-        SmallVector<llvm::Value *> values;
-        for (int64_t c = 0; c < width; ++c) {
-          int64_t column = (c0 + c) * lanes;
-          values.push_back(loadLanes(value, b.CreateAdd(row, i64(column)), element,
-                                     lanesBelow(dims.valueDim - column)));
-        }
+        llvm::Value *row = b.CreateAdd(
+            source.valueBase, b.CreateMul(b.CreateAdd(firstKey, j), i64(source.valueStride)));
+        SmallVector<llvm::Value *> weights;
+        for (int64_t c = 0; c < step; ++c)
+          weights.push_back(loadVector(scores, cell(j, (c0 + c) * lanes)));
         for (int64_t r = 0; r < rows; ++r) {
-          llvm::Value *p = splat(loadScalar(
-              scores, b.CreateAdd(b.CreateMul(b.CreateAdd(r0, i64(r)), i64(keyBlock)), j)));
-          for (int64_t c = 0; c < width; ++c) {
+          llvm::Value *x = splat(
+              kb.loadComputed(source.value, b.CreateAdd(row, dimRead[r]), source.valueElement));
+          for (int64_t c = 0; c < step; ++c) {
             llvm::Value *slot = sums[r * kMaxVectors + c];
             b.CreateStore(b.CreateIntrinsic(llvm::Intrinsic::fma, {vectorType},
-                                            {p, values[c], b.CreateLoad(vectorType, slot)}),
+                                            {x, weights[c], b.CreateLoad(vectorType, slot)}),
                           slot);
           }
         }
       });
       for (int64_t r = 0; r < rows; ++r)
-        for (int64_t c = 0; c < width; ++c)
+        for (int64_t c = 0; c < step; ++c)
           storeVector(b.CreateLoad(vectorType, sums[r * kMaxVectors + c]), output,
-                      outputIndex(r, c));
+                      cell(b.CreateAdd(e0, i64(r)), (c0 + c) * lanes));
     }
   });
 }
@@ -478,23 +551,33 @@ void AttentionEmitter::emitKeyBlock(llvm::Value *block, llvm::Value *firstRow, l
 void AttentionEmitter::emit(llvm::Value *queryIn, llvm::Value *keyIn, llvm::Value *valueIn,
                             llvm::Value *maskIn, llvm::Value *out, const FusedBody &fused) {
   query = queryIn, key = keyIn, value = valueIn, mask = maskIn;
-  int64_t headDim = dims.headDim, paddedValueDim = valueVectors * lanes;
+  int64_t headDim = dims.headDim;
   int64_t queryBlocks = (dims.queries + queryBlock - 1) / queryBlock;
   int64_t keyBlocks = (dims.keys + keyBlock - 1) / keyBlock;
   Type f32Type = FloatType::getF32(op.getContext());
-  queries = kb.stackRow(f32Type, paddedRows * headDim);
-  packedKeys = kb.stackRow(f32Type, headDim * keyBlock);
-  scores = kb.stackRow(f32Type, paddedRows * keyBlock);
-  output = kb.stackRow(f32Type, paddedRows * paddedValueDim);
-  rowMax = kb.stackRow(f32Type, paddedRows);
-  rowSum = kb.stackRow(f32Type, paddedRows);
-  rowRescale = kb.stackRow(f32Type, paddedRows);
+  queries = kb.stackRow(f32Type, headDim * width);
+  scores = kb.stackRow(f32Type, keyRows * width);
+  output = kb.stackRow(f32Type, valueRows * width);
+  rowMax = kb.stackRow(f32Type, width);
+  rowSum = kb.stackRow(f32Type, width);
+  rowRescale = kb.stackRow(f32Type, width);
   if (op.getGateAttr()) {
     selected = kb.stackRow(IntegerType::get(op.getContext(), 8), keyBlocks);
     blockScores = kb.stackRow(f32Type, keyBlocks);
     meanQuery = kb.stackRow(f32Type, headDim);
+    keySum = kb.stackRow(f32Type, headDim);
+    if (op.getGateAttr().getEstimateRest()) {
+      blockKeys = kb.stackRow(f32Type, keyBlocks * headDim);
+      blockValues = kb.stackRow(f32Type, keyBlocks * dims.valueDim);
+      blockLogWeights = kb.stackRow(f32Type, keyBlocks);
+      blockVariances = kb.stackRow(f32Type, keyBlocks * headDim);
+      keySquareSum = kb.stackRow(f32Type, headDim);
+      halfSquaredQueries = kb.stackRow(f32Type, headDim * width);
+    }
   }
   sums = vectorSlots(rows * kMaxVectors);
+  blockMax = vectorSlots(queryVectors);
+  llvm::Value *scale = f32Constant(op.getScale().convertToDouble());
 
   kb.loop(dims.batch * dims.heads * queryBlocks, [&](llvm::Value *task) {
     llvm::Value *batch = b.CreateUDiv(task, i64(dims.heads * queryBlocks));
@@ -513,31 +596,36 @@ void AttentionEmitter::emit(llvm::Value *queryIn, llvm::Value *keyIn, llvm::Valu
     llvm::Value *outBase =
         b.CreateAdd(b.CreateMul(batch, i64(o.batch)), b.CreateMul(head, i64(o.head)));
 
-    // The block's query rows in f32; rows past the last query are zero.
-    kb.loop(paddedRows, [&](llvm::Value *r) {
-      llvm::Value *rowStart = b.CreateMul(r, i64(headDim));
+    // q^T of the block, scaled; queries past the last are zero.
+    kb.loop(width, [&](llvm::Value *r) {
       kb.ifElse(
           b.CreateICmpSLT(r, validRows),
           [&] {
             llvm::Value *row =
                 b.CreateAdd(queryBase, b.CreateMul(b.CreateAdd(firstRow, r), i64(q.position)));
             kb.loop(headDim, [&](llvm::Value *d) {
-              b.CreateStore(kb.loadComputed(query, b.CreateAdd(row, d), element),
-                            at(queries, b.CreateAdd(rowStart, d)));
+              llvm::Value *x = kb.loadComputed(query, b.CreateAdd(row, d), element);
+              b.CreateStore(b.CreateFMul(x, scale),
+                            at(queries, b.CreateAdd(b.CreateMul(d, i64(width)), r)));
             });
           },
           [&] {
             kb.loop(headDim, [&](llvm::Value *d) {
-              b.CreateStore(f32Constant(0), at(queries, b.CreateAdd(rowStart, d)));
+              b.CreateStore(f32Constant(0),
+                            at(queries, b.CreateAdd(b.CreateMul(d, i64(width)), r)));
             });
           });
       b.CreateStore(f32Constant(-kInfinity), at(rowMax, r));
       b.CreateStore(f32Constant(0), at(rowSum, r));
-      kb.loop(paddedValueDim, [&](llvm::Value *c) {
-        b.CreateStore(f32Constant(0),
-                      at(output, b.CreateAdd(b.CreateMul(r, i64(paddedValueDim)), c)));
-      });
     });
+    kb.loop(valueRows * width,
+            [&](llvm::Value *i) { b.CreateStore(f32Constant(0), at(output, i)); });
+    if (halfSquaredQueries)
+      kb.loop(headDim * width, [&](llvm::Value *i) {
+        llvm::Value *x = loadScalar(queries, i);
+        b.CreateStore(b.CreateFMul(f32Constant(0.5), b.CreateFMul(x, x)),
+                      at(halfSquaredQueries, i));
+      });
 
     // With a causal mask, key blocks after the block's last query are
     // never seen.
@@ -547,36 +635,70 @@ void AttentionEmitter::emit(llvm::Value *queryIn, llvm::Value *keyIn, llvm::Valu
       visibleBlocks = b.CreateUDiv(b.CreateAdd(lastKey, i64(keyBlock - 1)), i64(keyBlock));
     }
     if (op.getGateAttr())
-      emitGate(firstRow, validRows, visibleBlocks, keyBase);
+      emitGate(firstRow, validRows, visibleBlocks, batch, head, keyBase, valueBase);
     kb.loop(visibleBlocks, [&](llvm::Value *block) {
-      auto walk = [&] { emitKeyBlock(block, firstRow, batch, head, keyBase, valueBase); };
+      llvm::Value *first = b.CreateMul(block, i64(keyBlock));
+      KeySource keys{key,           keyBase,
+                     k.position,    element,
+                     value,         valueBase,
+                     v.position,    element,
+                     first,         minimum(i64(keyBlock), b.CreateSub(i64(dims.keys), first)),
+                     dims.keys - 1, nullptr,
+                     nullptr};
+      auto walk = [&] { emitKeys(keys, firstRow, batch, head); };
       if (!op.getGateAttr())
         return walk();
       llvm::Value *kept =
           b.CreateLoad(b.getInt8Ty(), b.CreateInBoundsGEP(b.getInt8Ty(), selected, block));
-      kb.ifElse(b.CreateICmpNE(kept, b.getInt8(0)), walk, [] {});
+      kb.ifElse(
+          b.CreateICmpNE(kept, b.getInt8(0)),
+          [&] {
+            walk();
+            // Computed exactly: no estimate of it.
+            if (blockLogWeights)
+              b.CreateStore(f32Constant(-kInfinity), at(blockLogWeights, block));
+          },
+          [] {});
     });
+    // The blocks left out, each as one key (its mean key and value) that
+    // weighs as many keys as it holds, `keyBlock` of them a step.
+    if (blockLogWeights) {
+      Type f32Element = FloatType::getF32(op.getContext());
+      llvm::Value *steps =
+          b.CreateUDiv(b.CreateAdd(visibleBlocks, i64(keyBlock - 1)), i64(keyBlock));
+      kb.loop(steps, [&](llvm::Value *step) {
+        llvm::Value *first = b.CreateMul(step, i64(keyBlock));
+        KeySource estimates{
+            blockKeys,     i64(0),
+            dims.headDim,  f32Element,
+            blockValues,   i64(0),
+            dims.valueDim, f32Element,
+            first,         minimum(i64(keyBlock), b.CreateSub(visibleBlocks, first)),
+            keyBlocks - 1, blockLogWeights,
+            blockVariances};
+        emitKeys(estimates, firstRow, batch, head);
+      });
+    }
 
-    // Each row divided by its sum (a row of -inf scores has none: zeros).
+    // Each query's output divided by its sum (a query whose scores are all
+    // -inf has none: zeros), stored a row at a time.
     kb.loop(validRows, [&](llvm::Value *r) {
       llvm::Value *sum = loadScalar(rowSum, r);
       llvm::Value *inverse = b.CreateSelect(b.CreateFCmpOGT(sum, f32Constant(0)),
                                             b.CreateFDiv(f32Constant(1), sum), f32Constant(0));
       llvm::Value *position = b.CreateAdd(firstRow, r);
       llvm::Value *row = b.CreateAdd(outBase, b.CreateMul(position, i64(o.position)));
-      for (int64_t c = 0; c < valueVectors; ++c) {
-        llvm::Value *x =
-            loadVector(output, b.CreateAdd(b.CreateMul(r, i64(paddedValueDim)), i64(c * lanes)));
-        storeLanes(b.CreateFMul(x, splat(inverse)), out, b.CreateAdd(row, i64(c * lanes)),
-                   lanesBelow(dims.valueDim - c * lanes));
-      }
+      kb.loop(dims.valueDim, [&](llvm::Value *e) {
+        llvm::Value *x = loadScalar(output, b.CreateAdd(b.CreateMul(e, i64(width)), r));
+        kb.storeComputed(b.CreateFMul(x, inverse), out, b.CreateAdd(row, e), element);
+      });
       if (!fused)
         return;
-      kb.loop(dims.valueDim, [&](llvm::Value *d) {
+      kb.loop(dims.valueDim, [&](llvm::Value *e) {
         SmallVector<llvm::Value *> indices =
-            op.isSequenceMajor(3) ? SmallVector<llvm::Value *>{batch, position, head, d}
-                                  : SmallVector<llvm::Value *>{batch, head, position, d};
-        fused(indices, b.CreateAdd(row, d));
+            op.isSequenceMajor(3) ? SmallVector<llvm::Value *>{batch, position, head, e}
+                                  : SmallVector<llvm::Value *>{batch, head, position, e};
+        fused(indices, b.CreateAdd(row, e));
       });
     });
   });

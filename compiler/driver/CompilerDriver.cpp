@@ -120,6 +120,28 @@ private:
   std::chrono::steady_clock::time_point start;
 };
 
+/// One line per attention kernel: its sizes, and dense or the key blocks
+/// the gate keeps.
+void printAttentionStats(ModuleOp module) {
+  module.walk([&](r1k::KernelOp kernel) {
+    kernel.getBody().walk([&](r1::AttentionOp op) {
+      r1::AttentionOp::Dims dims = op.getDims();
+      llvm::errs() << "attention " << kernel.getName() << ": " << dims.batch << " x " << dims.heads
+                   << " heads, " << dims.queries << " queries x " << dims.keys << " keys, head dim "
+                   << dims.headDim << (op.getCausal() ? ", causal" : "");
+      if (!op.getGateAttr()) {
+        llvm::errs() << ", dense\n";
+        return;
+      }
+      auto [kept, visible] = op.getGateAttr().countBlocks(dims.queries, dims.keys, op.getCausal());
+      llvm::errs() << llvm::format(", gated: %lld of %lld key blocks of %lld (%.1f%%)\n",
+                                   (long long)kept, (long long)visible,
+                                   (long long)op.getGateAttr().getBlock(),
+                                   100.0 * double(kept) / double(std::max<int64_t>(visible, 1)));
+    });
+  });
+}
+
 /// `--stats`: what the compiled model holds, on stderr.
 void printStats(ModuleOp module, CompilePhase phase) {
   int64_t weightBytes = 0, weightCount = 0, ops = 0;
@@ -154,6 +176,7 @@ void printStats(ModuleOp module, CompilePhase phase) {
   }
   llvm::errs() << (kernels ? ")" : "") << "\n";
   llvm::errs() << "ops between kernels (views): " << ops << "\n";
+  printAttentionStats(module);
   if (phase < CompilePhase::Plan)
     return;
   module.walk([&](func::FuncOp func) {
@@ -557,6 +580,7 @@ int runCompiler(const CompilerOptions &options) {
   kernelOptions.packWeights =
       targets->gpuArchs.empty() && options.weights == WeightStorage::Embedded;
   kernelOptions.variantLog = options.variantLog;
+  kernelOptions.sparseAttention = options.sparseAttention;
   std::string tuningDb = options.tuningDb;
   if (options.tune && tuningDb.empty())
     tuningDb = outputBase(options.outputPath) + ".tuning";
@@ -603,7 +627,7 @@ int runCompiler(const CompilerOptions &options) {
         sizes.push_back(name + "=" + std::to_string(size));
       pm.nest<func::FuncOp>().addPass(r1::createSpecializeDims({sizes}));
     }
-    buildPipelineToPhase(pm, phase, kernelOptions);
+    buildPipelineToPhase(pm, phase, kernelOptions, {options.fuseAttention});
     if (options.timing)
       pm.enableTiming();
     std::string what = "compiling to the " + getCompilePhaseName(phase).str() + " phase";

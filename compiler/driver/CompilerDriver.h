@@ -46,6 +46,10 @@ struct CompilerOptions {
   /// Where r1c-select-variants writes every candidate it scored ('-':
   /// stderr; empty: nowhere).
   std::string variantLog;
+  /// --sparse-attention: dense, or gated[:block=..,keep=..,window=..,global=..].
+  std::string sparseAttention = "dense";
+  /// false: attention stays matmul, softmax, matmul (to compare with).
+  bool fuseAttention = true;
   /// With --target=host: time the best candidates of each distinct kernel
   /// problem on this machine and record them in `tuningDb`.
   bool tune = false;

@@ -30,7 +30,7 @@ llvm::StringRef getCompilePhaseName(CompilePhase phase) {
 
 llvm::ArrayRef<llvm::StringRef> getCompilePhaseNames() { return kPhaseNames; }
 
-void buildGraphPassPipeline(OpPassManager &pm, const GraphPipelineOptions &) {
+void buildGraphPassPipeline(OpPassManager &pm, const GraphPipelineOptions &options) {
   OpPassManager &func = pm.nest<func::FuncOp>();
   func.addPass(r1::createLegalizeOnnx());
   func.addPass(createCanonicalizerPass());
@@ -38,11 +38,13 @@ void buildGraphPassPipeline(OpPassManager &pm, const GraphPipelineOptions &) {
   func.addPass(r1::createFoldWeightTransposes());
   func.addPass(r1::createFoldBatchNorms());
   func.addPass(r1::createFuseDecomposedOps());
-  func.addPass(r1::createFuseAttention());
+  if (options.fuseAttention)
+    func.addPass(r1::createFuseAttention());
 }
 
 void buildKernelPassPipeline(OpPassManager &pm, const KernelPipelineOptions &options) {
   OpPassManager &func = pm.nest<func::FuncOp>();
+  func.addPass(r1::createSelectAttentionGate({options.sparseAttention}));
   func.addPass(r1::createFormKernels());
   func.addPass(createCSEPass());
   pm.addPass(
@@ -54,9 +56,10 @@ void buildPlanPassPipeline(OpPassManager &pm) {
 }
 
 void buildPipelineToPhase(OpPassManager &pm, CompilePhase phase,
-                          const KernelPipelineOptions &kernelOptions) {
+                          const KernelPipelineOptions &kernelOptions,
+                          const GraphPipelineOptions &graphOptions) {
   if (phase >= CompilePhase::Graph)
-    buildGraphPassPipeline(pm, GraphPipelineOptions{});
+    buildGraphPassPipeline(pm, graphOptions);
   if (phase >= CompilePhase::Kernel)
     buildKernelPassPipeline(pm, kernelOptions);
   if (phase >= CompilePhase::Plan)

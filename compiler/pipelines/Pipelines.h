@@ -29,11 +29,14 @@ llvm::StringRef getCompilePhaseName(CompilePhase phase);
 /// Phase names, in pipeline order, for help texts.
 llvm::ArrayRef<llvm::StringRef> getCompilePhaseNames();
 
-struct GraphPipelineOptions {};
+struct GraphPipelineOptions {
+  /// r1c-fuse-attention runs (off only to compare with the unfused chain).
+  bool fuseAttention = true;
+};
 
 /// Import -> graph: legalize ONNX nodes, fold, canonicalize, deduplicate,
 /// transpose constant weights once, fold batch norms into convolutions, and
-/// fuse what exporters spell out (layer norm).
+/// fuse what exporters spell out (layer norm, attention).
 void buildGraphPassPipeline(mlir::OpPassManager &pm, const GraphPipelineOptions &options);
 
 struct KernelPipelineOptions {
@@ -44,9 +47,12 @@ struct KernelPipelineOptions {
   bool packWeights = true;
   /// A tuning database whose measured variants win (empty: none).
   std::string tuningDb;
+  /// r1c-select-attention-gate's policy: dense, or gated[:...].
+  std::string sparseAttention = "dense";
 };
-/// Graph -> kernel: group ops into kernels with fused epilogues, and choose
-/// each kernel's variant for the module's targets (r1k.targets).
+/// Graph -> kernel: decide which attentions are gated, group ops into
+/// kernels with fused epilogues, and choose each kernel's variant for the
+/// module's targets (r1k.targets).
 void buildKernelPassPipeline(mlir::OpPassManager &pm, const KernelPipelineOptions &options);
 
 /// Kernel -> plan: place every kernel result in the static arena.
@@ -54,7 +60,8 @@ void buildPlanPassPipeline(mlir::OpPassManager &pm);
 
 /// Adds the passes that take freshly imported IR to `phase`.
 void buildPipelineToPhase(mlir::OpPassManager &pm, CompilePhase phase,
-                          const KernelPipelineOptions &kernelOptions = {});
+                          const KernelPipelineOptions &kernelOptions = {},
+                          const GraphPipelineOptions &graphOptions = {});
 
 /// Registers the named pipelines for r1c-opt (--r1c-graph-pipeline,
 /// --r1c-kernel-pipeline).

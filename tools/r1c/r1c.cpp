@@ -91,6 +91,21 @@ int main(int argc, char **argv) {
                "inputs to TF32 (a 10-bit mantissa, about 3 decimal digits) to run\n"
                "on tensor cores, accumulating in f32. Without it they run in full\n"
                "f32 (FFMA). AMD targets have no TF32 and ignore it");
+  app.add_option("--sparse-attention", options.sparseAttention,
+                 "Attention the compiler fused (r1.attention) computes:\n"
+                 "  dense   every key for every query (default)\n"
+                 "  gated[:block=64,keep=0.25,window=1,global=1]\n"
+                 "          per block of `block` queries, a gate scores the key blocks by\n"
+                 "          mean query . mean key and computes only ceil(keep x blocks) of\n"
+                 "          them: the first `global`, those within `window` of the query\n"
+                 "          block's own, then the best scored. Faster on long sequences,\n"
+                 "          approximate (docs/attention.md); --stats counts the blocks")
+      ->type_name("POLICY");
+  bool unfusedAttention = false;
+  app.add_flag("--unfused-attention", unfusedAttention,
+               "Keep attention as the graph spells it (matmul, softmax, matmul,\n"
+               "with the scores in memory) instead of one fused kernel; to compare\n"
+               "with, never faster");
   std::string weights = "embedded";
   app.add_option("--weights", weights,
                  "With --target, where the weights go:\n"
@@ -179,6 +194,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   options.phase = *r1c::parseCompilePhase(phase);
+  options.fuseAttention = !unfusedAttention;
   // --target compiles past every IR phase; a phase asked for with it would
   // be silently ignored.
   if (app.count("--compile-to") > 0 && !options.target.empty()) {

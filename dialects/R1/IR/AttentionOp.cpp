@@ -21,24 +21,34 @@ using namespace mlir::r1;
 Attribute AttentionGateAttr::parse(AsmParser &parser, Type) {
   int64_t block = 0, window = 0, global = 0;
   double keep = 0;
+  StringRef rest;
   if (parser.parseLess() || parser.parseKeyword("block") || parser.parseEqual() ||
       parser.parseInteger(block) || parser.parseComma() || parser.parseKeyword("keep") ||
       parser.parseEqual() || parser.parseFloat(keep) || parser.parseComma() ||
       parser.parseKeyword("window") || parser.parseEqual() || parser.parseInteger(window) ||
       parser.parseComma() || parser.parseKeyword("global") || parser.parseEqual() ||
-      parser.parseInteger(global) || parser.parseGreater())
+      parser.parseInteger(global) || parser.parseComma() || parser.parseKeyword("rest") ||
+      parser.parseEqual() || parser.parseKeyword(&rest))
+    return {};
+  if (rest != "drop" && rest != "mean") {
+    parser.emitError(parser.getCurrentLocation()) << "rest must be drop or mean, not " << rest;
+    return {};
+  }
+  if (parser.parseGreater())
     return {};
   return getChecked([&] { return parser.emitError(parser.getNameLoc()); }, parser.getContext(),
-                    block, llvm::APFloat(keep), window, global);
+                    block, llvm::APFloat(keep), window, global, rest == "mean");
 }
 
 void AttentionGateAttr::print(AsmPrinter &printer) const {
   printer << "<block = " << getBlock() << ", keep = " << getKeepRatio()
-          << ", window = " << getWindow() << ", global = " << getGlobal() << ">";
+          << ", window = " << getWindow() << ", global = " << getGlobal()
+          << ", rest = " << (getEstimateRest() ? "mean" : "drop") << ">";
 }
 
 LogicalResult AttentionGateAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t block,
-                                        llvm::APFloat keepRatio, int64_t window, int64_t global) {
+                                        llvm::APFloat keepRatio, int64_t window, int64_t global,
+                                        bool) {
   double keep = keepRatio.convertToDouble();
   if (block < 16 || block % 16 != 0)
     return emitError() << "gate block " << block << " is not a positive multiple of 16";
@@ -52,6 +62,24 @@ LogicalResult AttentionGateAttr::verify(function_ref<InFlightDiagnostic()> emitE
 int64_t AttentionGateAttr::getKeptBlocks(int64_t visible) const {
   auto kept = static_cast<int64_t>(std::ceil(getKeepRatio() * double(visible) - 1e-9));
   return std::clamp<int64_t>(kept, 1, std::max<int64_t>(visible, 1));
+}
+
+std::pair<int64_t, int64_t> AttentionGateAttr::countBlocks(int64_t queries, int64_t keys,
+                                                           bool causal) const {
+  int64_t block = getBlock();
+  int64_t keyBlocks = (keys + block - 1) / block;
+  int64_t kept = 0, visibleTotal = 0;
+  for (int64_t first = 0; first < queries; first += block) {
+    int64_t visible = keyBlocks;
+    if (causal)
+      visible = (std::min(keys, std::min(first + block, queries)) + block - 1) / block;
+    int64_t own = first / block, forced = 0;
+    for (int64_t b = 0; b < visible; ++b)
+      forced += std::abs(b - own) <= getWindow() || b < getGlobal();
+    kept += std::max(forced, getKeptBlocks(visible));
+    visibleTotal += visible;
+  }
+  return {kept, visibleTotal};
 }
 
 //===----------------------------------------------------------------------===//

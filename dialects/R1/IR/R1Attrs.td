@@ -93,16 +93,22 @@ def R1_AttentionGateAttr : AttrDef<R1_Dialect, "AttentionGate"> {
     query block's mean query with the key block's mean key, and the
     attention computes `ceil(keep * visible blocks)` of them: the first
     `global` blocks, the `window` blocks on either side of the query
-    block's own (its diagonal), then the best-scored others. Keys of the
-    blocks left out get no weight at all, as if masked. With a causal
-    mask, only blocks some query of the block may see are visible.
+    block's own (its diagonal), then the best-scored others (more when the
+    first two kinds alone are more). With a causal mask, only blocks some
+    query of the block may see are visible.
+
+    `rest` says what becomes of the blocks left out: `drop` gives their
+    keys no weight, as if masked; `mean` counts each as one key, its mean
+    key and mean value, weighted by how many keys it holds (the keys a
+    padding mask leaves), so the softmax keeps their share of the weight.
+    `mean` needs a mask that is the same for every query of a key.
 
     ```mlir
-    #r1.attention_gate<block = 64, keep = 0.25, window = 1, global = 1>
+    #r1.attention_gate<block = 64, keep = 0.25, window = 1, global = 1, rest = mean>
     ```
   }];
   let parameters = (ins "int64_t":$block, "::llvm::APFloat":$keep, "int64_t":$window,
-                        "int64_t":$global);
+                        "int64_t":$global, "bool":$estimateRest);
   let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
@@ -110,6 +116,10 @@ def R1_AttentionGateAttr : AttrDef<R1_Dialect, "AttentionGate"> {
     double getKeepRatio() const { return getKeep().convertToDouble(); }
     /// Key blocks computed per query block when `visible` are visible.
     int64_t getKeptBlocks(int64_t visible) const;
+    /// Key blocks computed, summed over the query blocks of an attention
+    /// of `queries` x `keys`, and the blocks there are to compute (after
+    /// causal skipping), as the kernels count them.
+    std::pair<int64_t, int64_t> countBlocks(int64_t queries, int64_t keys, bool causal) const;
   }];
 }
 

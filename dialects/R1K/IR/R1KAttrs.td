@@ -266,13 +266,15 @@ def R1K_HostAttentionAttr : R1K_Attr<"HostAttention", "host_attention"> {
   let summary = "How host code computes one fused attention";
   let description = [{
     Online-softmax attention that never stores the scores: each task is
-    one block of `query_block` query rows of one (batch, head). It walks
-    the keys `key_block` at a time: packs the block of K transposed on the
-    stack, computes the block's scores `rows` query rows by up to four
-    vectors of `vector` keys in registers, masks them, updates each row's
-    running maximum and sum, and adds the block's weighted values to the
-    row's output, kept in f32 on the stack. With a gate, `key_block` is the
-    gate's block and blocks the gate leaves out are skipped.
+    one block of `query_block` queries of one (batch, head), held
+    transposed on the stack so that vectors of `vector` lanes run across
+    queries. It walks the keys `key_block` at a time: the block's scores
+    (transposed: keys by queries) as `rows` keys by up to four vectors of
+    queries in registers, keys broadcast from where they are; then each
+    query's running maximum and sum, down the lanes; then the output
+    (transposed: value dims by queries) as `rows` value dims by up to four
+    vectors. With a gate, `key_block` and `query_block` are the gate's
+    block, and blocks the gate leaves out are skipped.
 
     ```mlir
     #r1k.host_attention<vector = 16, rows = 6, query_block = 64, key_block = 64>
