@@ -47,7 +47,10 @@
 // of their dot product with it, from K in global memory), then one warp
 // keeps the first `global` blocks, those within `window` of the block's own
 // and the best-scored others; the walk then takes the kept blocks' tiles
-// only, in order.
+// only, in order. With `rest = mean` each block left out then joins the
+// softmax as one key (its mean key and value, a variance term and the log
+// of its weight), computed by the block into shared memory and added by
+// each lane to its rows.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/gpu/KernelWriter.h"
@@ -59,6 +62,7 @@
 #include "llvm/Support/Format.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 
@@ -104,6 +108,14 @@ public:
     k = rowStrides(op.getKey(), op.isSequenceMajor(1));
     v = rowStrides(op.getValue(), op.isSequenceMajor(2));
     o = rowStrides(op.getResult(), op.isSequenceMajor(3));
+    if (Value mask = op.getMask()) {
+      ArrayRef<int64_t> shape = cast<RankedTensorType>(mask.getType()).getShape();
+      int64_t stride = 1;
+      for (int64_t i = int64_t(shape.size()) - 1, d = 3; i >= 0; --i, --d) {
+        maskStrides[d] = shape[i] == 1 ? 0 : stride;
+        stride *= shape[i];
+      }
+    }
   }
 
   LogicalResult print();
@@ -120,6 +132,26 @@ private:
   /// The operand element at `offset` (a kernel input), as f32.
   std::string load(Value operand, StringRef offset) { return w.element(operand, offset); }
 
+  /// Whether the gate estimates the blocks it leaves out (rest = mean).
+  bool estimates() const { return gate && gate.getEstimateRest(); }
+  /// The weight of key `key` (an expression) in a left-out block's
+  /// estimate, under a mask the same for every query: 0 or 1 for a keep
+  /// mask, e^bias for a bias, 1 without a mask.
+  std::string keyWeight(StringRef key);
+  /// The blocks the gate left out, each as one key: per block the mean key,
+  /// variance and mean value in shared memory, then `update` (the
+  /// template's part) adds it to each of the lane's rows with
+  /// printEstimateStep.
+  void printEstimates(const std::function<LogicalResult()> &update, LogicalResult &result);
+  /// One left-out block added to a row: its score `score` (natural units)
+  /// moves the row's maximum `max`, rescales its sum `sum` (to which the
+  /// lane adds the block's weight only where `owner` holds: each row's sum
+  /// is split among the lanes holding it) and its outputs (`output` over
+  /// `outputLoops`, value column `column`), which add the mean value.
+  void printEstimateStep(StringRef indent, StringRef score, StringRef max, StringRef sum,
+                         StringRef owner,
+                         const std::vector<std::pair<std::string, int64_t>> &outputLoops,
+                         StringRef output, StringRef column);
   void printSetup();
   void printTileBounds(StringRef indent, StringRef iteration);
   void printTileCount();
@@ -187,9 +219,10 @@ private:
   AttentionGateAttr gate;
   int64_t queryBlock, keyBlock, warps, stages, threads;
   RowStrides q, k, v, o;
-  /// The mask's strides along the queries and the keys (0 where it is
-  /// broadcast), set by printSetup.
-  int64_t maskRowStride = 0, maskKeyStride = 0;
+  /// The mask's strides along batch, heads, queries and keys (0 where it
+  /// is broadcast).
+  std::array<int64_t, 4> maskStrides = {0, 0, 0, 0};
+  int64_t &maskRowStride = maskStrides[2], &maskKeyStride = maskStrides[3];
 };
 
 LogicalResult AttentionPrinter::print() {
@@ -202,6 +235,10 @@ LogicalResult AttentionPrinter::print() {
                                   << " of each";
   if (gate && gate.getBlock() != queryBlock)
     return unprintable("query blocks of the gate's block");
+  if (estimates() && maskRowStride != 0)
+    return op.emitOpError("estimates the key blocks its gate leaves out (rest = mean) under a "
+                          "mask that differs between queries; r1c-select-attention-gate drops "
+                          "them there");
   w.launch.grid = {queryBlocks(), dims.heads, dims.batch};
   w.launch.block = {threads, 1, 1};
   w.launch.sharedBytes = layout.totalBytes;
@@ -249,19 +286,9 @@ void AttentionPrinter::printSetup() {
      << ";\n"
      << "  const r1_i r1_obase = r1_b * " << idx(o.batch) << " + (r1_i)r1_h * " << idx(o.head)
      << ";\n";
-  if (Value mask = op.getMask()) {
-    // Strides of the mask broadcast to [batch, heads, queries, keys].
-    ArrayRef<int64_t> shape = cast<RankedTensorType>(mask.getType()).getShape();
-    int64_t strides[4] = {0, 0, 0, 0}, stride = 1;
-    for (int64_t i = int64_t(shape.size()) - 1, d = 3; i >= 0; --i, --d) {
-      strides[d] = shape[i] == 1 ? 0 : stride;
-      stride *= shape[i];
-    }
-    os << "  const r1_i r1_mbase = r1_b * " << idx(strides[0]) << " + (r1_i)r1_h * "
-       << idx(strides[1]) << ";\n";
-    maskRowStride = strides[2];
-    maskKeyStride = strides[3];
-  }
+  if (op.getMask())
+    os << "  const r1_i r1_mbase = r1_b * " << idx(maskStrides[0]) << " + (r1_i)r1_h * "
+       << idx(maskStrides[1]) << ";\n";
 }
 
 /// r1_key0 and r1_klimit: the first key of tile `iteration` of the walk and
@@ -329,21 +356,32 @@ void AttentionPrinter::printGate(
      << "    const int r1_first = r1_g * " << block << ";\n"
      << "    const int r1_count = " << dims.keys << " - r1_first < " << block << " ? " << dims.keys
      << " - r1_first : " << block << ";\n"
-     << "    float r1_part = 0.0f;\n"
-     << "    for (int r1_d = r1_lane; r1_d < " << dims.headDim << "; r1_d += " << warpSize
+     << "    float r1_part = 0.0f;\n";
+  // With `rest = mean` the means weigh each key as its estimate will (a
+  // block no key of which weighs has no mean: its score is -inf).
+  std::string keyAt =
+      load(op.getKey(), ("r1_kbase + (r1_i)(r1_first + r1_j) * " + idx(k.position) + " + r1_d"));
+  if (estimates())
+    os << "    float r1_weight = 0.0f;\n"
+       << "    for (int r1_j = 0; r1_j < r1_count; ++r1_j)\n"
+       << "      r1_weight += " << keyWeight("r1_first + r1_j") << ";\n";
+  os << "    for (int r1_d = r1_lane; r1_d < " << dims.headDim << "; r1_d += " << warpSize
      << ") {\n"
      << "      float r1_column = 0.0f;\n"
      << "      for (int r1_j = 0; r1_j < r1_count; ++r1_j)\n"
      << "        r1_column += "
-     << load(op.getKey(), ("r1_kbase + (r1_i)(r1_first + r1_j) * " + idx(k.position) + " + r1_d"))
-     << ";\n"
+     << (estimates() ? keyWeight("r1_first + r1_j") + " * " + keyAt : keyAt) << ";\n"
      << "      r1_part += r1_column * r1_gq[r1_d];\n"
      << "    }\n";
   w.printWarpReduce("    ", "r1_part",
                     [](StringRef a, StringRef b) { return (a + " + " + b).str(); });
-  os << "    if (r1_lane == 0)\n"
-     << "      r1_gscore[r1_g] = r1_part / r1_count;\n"
-     << "  }\n"
+  os << "    if (r1_lane == 0)\n";
+  if (estimates())
+    os << "      r1_gscore[r1_g] = r1_weight > 0.0f ? r1_part / r1_weight : "
+       << KernelWriter::lowest(f32) << ";\n";
+  else
+    os << "      r1_gscore[r1_g] = r1_part / r1_count;\n";
+  os << "  }\n"
      << "  __syncthreads();\n";
   // One warp picks: lane l owns blocks l, l + warp, ..., so only it reads
   // or writes their flags; each further block is the best-scored one not
@@ -395,6 +433,86 @@ void AttentionPrinter::printGate(
      << "    *r1_nkept = r1_n;\n"
      << "  }\n"
      << "  __syncthreads();\n";
+}
+
+std::string AttentionPrinter::keyWeight(StringRef key) {
+  Value mask = op.getMask();
+  if (!mask)
+    return "1.0f";
+  std::string value = load(mask, ("r1_mbase + (r1_i)(" + key + ") * " + idx(maskKeyStride)).str());
+  if (getElementTypeOrSelf(mask.getType()).isInteger(1))
+    return "(" + value + " ? 1.0f : 0.0f)";
+  return "expf(" + value + ")";
+}
+
+void AttentionPrinter::printEstimates(const std::function<LogicalResult()> &update,
+                                      LogicalResult &result) {
+  int64_t d = dims.headDim, dv = dims.valueDim, block = gate.getBlock();
+  os << "  // The blocks the gate left out, each as one key: its mean key and value\n"
+     << "  // (weighted as the mask weighs its keys), scored q . mean + q^2 . variance / 2\n"
+     << "  // (the mean of e^(q . k) over its keys, to second order) + log(weight).\n"
+     << "  float *const r1_ek = reinterpret_cast<float *>(r1_smem + " << layout.estimate << ");\n"
+     << "  float *const r1_evar = r1_ek + " << d << ", *const r1_ev = r1_ek + " << 2 * d
+     << ", *const r1_elog = r1_ek + " << 2 * d + dv << ";\n"
+     << "  for (int r1_g = 0; r1_g < r1_gvisible; ++r1_g) {\n"
+     << "    if (r1_gflag[r1_g])\n"
+     << "      continue;\n"
+     << "    const int r1_first = r1_g * " << block << ";\n"
+     << "    const int r1_count = " << dims.keys << " - r1_first < " << block << " ? " << dims.keys
+     << " - r1_first : " << block << ";\n"
+     << "    __syncthreads();\n"
+     << "    for (int r1_c = threadIdx.x; r1_c < " << d + dv << "; r1_c += " << threads << ") {\n"
+     << "      float r1_w = 0.0f, r1_sum = 0.0f, r1_squares = 0.0f;\n"
+     << "      for (int r1_j = 0; r1_j < r1_count; ++r1_j) {\n"
+     << "        const float r1_kw = " << keyWeight("r1_first + r1_j") << ";\n"
+     << "        const float r1_x = r1_c < " << d << " ? "
+     << load(op.getKey(), ("r1_kbase + (r1_i)(r1_first + r1_j) * " + idx(k.position) + " + r1_c"))
+     << " : "
+     << load(op.getValue(), ("r1_vbase + (r1_i)(r1_first + r1_j) * " + idx(v.position) +
+                             " + (r1_c - " + std::to_string(d) + ")"))
+     << ";\n"
+     << "        r1_w += r1_kw;\n"
+     << "        r1_sum += r1_kw * r1_x;\n"
+     << "        r1_squares += r1_kw * r1_x * r1_x;\n"
+     << "      }\n"
+     << "      const float r1_inv = r1_w > 0.0f ? 1.0f / r1_w : 0.0f, r1_mean = r1_sum * r1_inv;\n"
+     << "      if (r1_c < " << d << ") {\n"
+     << "        r1_ek[r1_c] = r1_mean;\n"
+     << "        r1_evar[r1_c] = fmaxf(r1_squares * r1_inv - r1_mean * r1_mean, 0.0f);\n"
+     << "      } else {\n"
+     << "        r1_ev[r1_c - " << d << "] = r1_mean;\n"
+     << "      }\n"
+     << "      if (r1_c == 0)\n"
+     << "        *r1_elog = r1_w > 0.0f ? logf(r1_w) : " << KernelWriter::lowest(f32) << ";\n"
+     << "    }\n"
+     << "    __syncthreads();\n"
+     << "    if (*r1_elog == " << KernelWriter::lowest(f32) << ")\n"
+     << "      continue;\n";
+  result = update();
+  os << "  }\n";
+}
+
+void AttentionPrinter::printEstimateStep(
+    StringRef indent, StringRef score, StringRef max, StringRef sum, StringRef owner,
+    const std::vector<std::pair<std::string, int64_t>> &outputLoops, StringRef output,
+    StringRef column) {
+  std::string c = exponentScale(), inner = (indent + "  ").str();
+  // In the units of the walk's scores (unscaled where they are raw).
+  std::string units =
+      rawScores() ? " * " + KernelWriter::literal(f32, 1.0 / op.getScale().convertToDouble()) : "";
+  os << indent << "{\n"
+     << inner << "const float r1_u = (" << score << ")" << units << ";\n"
+     << inner << "const float r1_mnew = fmaxf(" << max << ", r1_u);\n"
+     << inner << "const float r1_shift = r1_mnew * " << c << ";\n"
+     << inner << "const float r1_rescale = r1_exp2(" << max << " * " << c << " - r1_shift);\n"
+     << inner << "const float r1_p = r1_exp2(fmaf(r1_u, " << c << ", -r1_shift));\n"
+     << inner << max << " = r1_mnew;\n"
+     << inner << sum << " = " << sum << " * r1_rescale + (" << owner << " ? r1_p : 0.0f);\n";
+  std::string col = column.str();
+  printLoops(inner, outputLoops,
+             output.str() + " = " + output.str() + " * r1_rescale + (" + col + " < " +
+                 std::to_string(dims.valueDim) + " ? r1_p * r1_ev[" + col + "] : 0.0f);");
+  os << indent << "}\n";
 }
 
 void AttentionPrinter::printMaskRow(StringRef indent, StringRef var, StringRef row) {
@@ -696,6 +814,35 @@ LogicalResult AttentionPrinter::printMma(const MatrixInstruction &mi) {
      << "    }\n"
      << "  }\n";
 
+  if (estimates()) {
+    LogicalResult result = success();
+    printEstimates(
+        [&] {
+          os << "    const " << storage << " *const r1_qt = reinterpret_cast<const " << storage
+             << " *>(r1_smem);\n"
+             << "    #pragma unroll\n"
+             << "    for (int r1_hh = 0; r1_hh < 2; ++r1_hh) {\n"
+             << "      const int r1_qrow = r1_qr + (r1_lane >> 2) + 8 * r1_hh;\n"
+             << "      float r1_t = *r1_elog;\n"
+             << "      for (int r1_d = 0; r1_d < " << dims.headDim << "; ++r1_d) {\n"
+             << "        const float r1_qx = "
+             << KernelWriter::literal(f32, op.getScale().convertToDouble()) << " * "
+             << KernelWriter::fromStorage(element,
+                                          "r1_qt[r1_qrow * " + std::to_string(qs) + " + r1_d]")
+             << ";\n"
+             << "        r1_t += r1_qx * r1_ek[r1_d] + 0.5f * r1_qx * r1_qx * r1_evar[r1_d];\n"
+             << "      }\n";
+          printEstimateStep("      ", "r1_t", "r1_m[r1_hh]", "r1_l[r1_hh]", "(r1_lane & 3) == 0",
+                            {{"r1_x", valuePieces * 2}, {"r1_e", 2}},
+                            "r1_o[r1_x][2 * r1_hh + r1_e]", "8 * r1_x + 2 * (r1_lane & 3) + r1_e");
+          os << "    }\n";
+          return success();
+        },
+        result);
+    if (failed(result))
+      return failure();
+  }
+
   // Each row's sum over its four lanes, then the rows divided by it; a
   // lane stores its two neighbouring columns at once.
   for (int hh = 0; hh < 2; ++hh) {
@@ -902,6 +1049,38 @@ LogicalResult AttentionPrinter::printMfma(const MatrixInstruction &mi) {
      << "      }\n"
      << "  }\n";
 
+  if (estimates()) {
+    LogicalResult result = success();
+    printEstimates(
+        [&] {
+          // This lane's half of the query's head dim is in its operand
+          // registers; the lane 32 away has the other half.
+          os << "    float r1_t = 0.0f;\n"
+             << "    #pragma unroll\n"
+             << "    for (int r1_g = 0; r1_g < " << headGroups << "; ++r1_g)\n"
+             << "      #pragma unroll\n"
+             << "      for (int r1_w = 0; r1_w < 8; ++r1_w) {\n"
+             << "        const int r1_d = 16 * r1_g + 8 * r1_hf + r1_w;\n"
+             << "        const unsigned r1_word = r1_qb[r1_g].v[r1_w / 2];\n"
+             << "        const float r1_qx = "
+             << KernelWriter::literal(f32, op.getScale().convertToDouble()) << " * "
+             << KernelWriter::fromStorage(
+                    element, "(unsigned short)(r1_w % 2 ? r1_word >> 16 : r1_word & 0xffffu)")
+             << ";\n"
+             << "        if (r1_d < " << d << ")\n"
+             << "          r1_t += r1_qx * r1_ek[r1_d] + 0.5f * r1_qx * r1_qx * r1_evar[r1_d];\n"
+             << "      }\n"
+             << "    r1_t += r1_shfl_xor(r1_t, 32) + *r1_elog;\n";
+          printEstimateStep("    ", "r1_t", "r1_m", "r1_l", "r1_hf == 0",
+                            {{"r1_x", valueTiles}, {"r1_e", 16}}, "r1_o[r1_x].v[r1_e]",
+                            "32 * r1_x + 8 * (r1_e / 4) + 4 * r1_hf + r1_e % 4");
+          return success();
+        },
+        result);
+    if (failed(result))
+      return failure();
+  }
+
   // The query's sum over both halves; element e of value tile x is value
   // column 32 x + 8 (e / 4) + 4 r1_hf + e % 4: four neighbours, stored in
   // pairs.
@@ -1056,6 +1235,30 @@ LogicalResult AttentionPrinter::printFma() {
      << "      }\n"
      << "    __syncthreads();\n"
      << "  }\n";
+
+  if (estimates()) {
+    LogicalResult result = success();
+    printEstimates(
+        [&] {
+          os << "    #pragma unroll\n"
+             << "    for (int r1_r = 0; r1_r < " << rows << "; ++r1_r) {\n"
+             << "      float r1_t = *r1_elog;\n"
+             << "      for (int r1_d = 0; r1_d < " << d << "; ++r1_d) {\n"
+             << "        const float r1_qx = "
+             << KernelWriter::literal(f32, op.getScale().convertToDouble())
+             << " * r1_qs[(r1_qr + r1_r) * " << d << " + r1_d];\n"
+             << "        r1_t += r1_qx * r1_ek[r1_d] + 0.5f * r1_qx * r1_qx * r1_evar[r1_d];\n"
+             << "      }\n";
+          printEstimateStep("      ", "r1_t", "r1_m[r1_r]", "r1_l[r1_r]", "r1_lane == 0",
+                            {{"r1_x", columns}}, "r1_o[r1_r][r1_x]",
+                            "r1_lane + " + std::to_string(warpSize) + " * r1_x");
+          os << "    }\n";
+          return success();
+        },
+        result);
+    if (failed(result))
+      return failure();
+  }
 
   // Each row's sum over the warp, then the rows divided by it.
   os << "  #pragma unroll\n"

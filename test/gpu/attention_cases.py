@@ -30,39 +30,53 @@ def f64_literal(value):
     return f"{value!r} : f64"
 
 
-def kept_keys(q, k, gate, causal):
-    """[b, h, queries, keys] booleans: the keys each query row's gate keeps.
-    `q` and `k` are f32 [b, h, s, d] (k already repeated to q's heads)."""
-    block, keep, window, first = gate
-    b, h, sq, _ = q.shape
-    sk = k.shape[2]
-    blocks = -(-sk // block)
-    kept = np.zeros((b, h, sq, sk), dtype=bool)
-    for bi in range(b):
-        for hi in range(h):
-            for qb in range(-(-sq // block)):
-                r0, r1 = qb * block, min(sq, (qb + 1) * block)
-                mean_query = q[bi, hi, r0:r1].astype(np.float64).mean(axis=0)
-                visible = -(-min(sk, r1) // block) if causal else blocks
-                scores = np.array([
-                    (k[bi, hi, g * block:min(sk, (g + 1) * block)].astype(np.float64)
-                     @ mean_query).mean() for g in range(visible)])
-                chosen = {g for g in range(visible)
-                          if g < first or abs(g - qb) <= window}
-                wanted = min(max(math.ceil(keep * visible - 1e-9), 1), visible)
-                others = sorted((g for g in range(visible) if g not in chosen),
-                                key=lambda g: (-scores[g], g))
-                more = max(0, wanted - len(chosen))
-                # The kernels score in f32 in another order: a near tie at
-                # the cut would make the case test the rounding, not the gate.
-                if 0 < more < len(others):
-                    inside, outside = scores[others[more - 1]], scores[others[more]]
-                    assert abs(inside - outside) > 1e-3 * max(1.0, abs(inside)), \
-                        "near tie at the gate's cut: choose other data"
-                chosen |= set(others[:more])
-                for g in chosen:
-                    kept[bi, hi, r0:r1, g * block:min(sk, (g + 1) * block)] = True
-    return kept
+def gate_blocks(q, k, weights, gate, causal, bi, hi, qb):
+    """The key blocks the gate keeps for query block `qb` of (bi, hi), as a
+    set, and the visible block count. Block scores weigh keys by `weights`
+    [keys] (the mask's, for `rest = mean`; ones otherwise); a block none of
+    whose keys weighs scores -inf."""
+    block, keep, window, first, _ = gate
+    sq, sk = q.shape[2], k.shape[2]
+    r0, r1 = qb * block, min(sq, (qb + 1) * block)
+    mean_query = q[bi, hi, r0:r1].astype(np.float64).mean(axis=0)
+    visible = -(-min(sk, r1) // block) if causal else -(-sk // block)
+    scores = []
+    for g in range(visible):
+        span = slice(g * block, min(sk, (g + 1) * block))
+        w = weights[span]
+        scores.append((w @ k[bi, hi, span].astype(np.float64) @ mean_query) / w.sum()
+                      if w.sum() > 0 else -np.inf)
+    chosen = {g for g in range(visible) if g < first or abs(g - qb) <= window}
+    wanted = min(max(math.ceil(keep * visible - 1e-9), 1), visible)
+    others = sorted((g for g in range(visible) if g not in chosen), key=lambda g: (-scores[g], g))
+    more = max(0, wanted - len(chosen))
+    # The kernels score in f32 in another order: a near tie at the cut
+    # would make the case test the rounding, not the gate.
+    if 0 < more < len(others):
+        inside, outside = scores[others[more - 1]], scores[others[more]]
+        assert abs(inside - outside) > 1e-3 * max(1.0, abs(inside)), \
+            "near tie at the gate's cut: choose other data"
+    return chosen | set(others[:more]), visible
+
+
+def key_weights(mask, bi, hi, keys):
+    """A left-out block's weights per key under a mask the same for every
+    query: 0 or 1 (boolean), e^bias (float), 1 without a mask."""
+    if mask is None:
+        return np.ones(keys)
+    row = np.broadcast_to(mask, mask.shape[:-2] + (1, keys))
+    row = row[min(bi, row.shape[0] - 1), min(hi, row.shape[1] - 1), 0]
+    return row.astype(np.float64) if row.dtype == np.bool_ else np.exp(row.astype(np.float64))
+
+
+def softmax_rows(s, values):
+    """softmax(s) values per row; a row of -inf scores gives zeros."""
+    largest = s.max(axis=-1, keepdims=True)
+    largest = np.where(np.isneginf(largest), 0, largest)
+    p = np.exp(s - largest)
+    total = p.sum(axis=-1, keepdims=True)
+    out = p @ values
+    return np.where(total > 0, out / np.where(total > 0, total, 1), 0)
 
 
 def reference(feeds, *, names, dtype, scale, causal, masked_score, tiled, layout, gate):
@@ -74,25 +88,53 @@ def reference(feeds, *, names, dtype, scale, causal, masked_score, tiled, layout
              else np.arange(heads) // (heads // kv_heads))
     k, v = k[:, which], v[:, which]
     s = np.einsum("bhqd,bhkd->bhqk", q, k) * np.float32(scale)
-    if len(names) > 3:
-        mask = feeds[names[3]]
+    mask = feeds[names[3]] if len(names) > 3 else None
+    if mask is not None:
         if mask.dtype == np.bool_:
             s = np.where(np.broadcast_to(mask, s.shape), s, np.float32(masked_score))
         else:
             s = s + np.broadcast_to(mask.astype(np.float32), s.shape)
-    sq, sk = s.shape[2], s.shape[3]
+    batch, sq, sk = s.shape[0], s.shape[2], s.shape[3]
     if causal:
         s = np.where(np.arange(sk)[None, :] <= np.arange(sq)[:, None], s,
                      np.float32(masked_score))
-    if gate:
-        s = np.where(kept_keys(q, k, gate, causal), s, -np.inf)
-    largest = s.max(axis=-1, keepdims=True)
-    largest = np.where(np.isneginf(largest), 0, largest)
-    p = np.exp(s - largest)
-    total = p.sum(axis=-1, keepdims=True)
-    out = np.einsum("bhqk,bhkd->bhqd", p, v)
-    out = np.where(total > 0, out / np.where(total > 0, total, 1), 0).astype(np.float32)
-    return [head_major(out, layout[3]).astype(DTYPES[dtype])]
+    if not gate:
+        out = softmax_rows(s.astype(np.float64), v.astype(np.float64))
+        return [head_major(out.astype(np.float32), layout[3]).astype(DTYPES[dtype])]
+    # The gate per query block: the kept blocks' keys; with `rest = mean`
+    # each other visible block as one key, its mean key and value (weighed
+    # as the mask weighs its keys), scored q . mean + q^2 . variance / 2 +
+    # log(weight) with q scaled.
+    block, rest = gate[0], gate[4]
+    out = np.zeros(q.shape[:3] + (v.shape[3],))
+    for bi in range(batch):
+        for hi in range(heads):
+            weights = key_weights(mask, bi, hi, sk)
+            for qb in range(-(-sq // block)):
+                rows = slice(qb * block, min(sq, (qb + 1) * block))
+                chosen, visible = gate_blocks(q, k, weights if rest == "mean" else np.ones(sk),
+                                              gate, causal, bi, hi, qb)
+                keep = np.zeros(sk, dtype=bool)
+                for g in chosen:
+                    keep[g * block:min(sk, (g + 1) * block)] = True
+                scores = np.where(keep[None, :], s[bi, hi, rows].astype(np.float64), -np.inf)
+                values = v[bi, hi].astype(np.float64)
+                if rest == "mean":
+                    qs = q[bi, hi, rows].astype(np.float64) * scale
+                    for g in range(visible):
+                        span = slice(g * block, min(sk, (g + 1) * block))
+                        w = weights[span]
+                        if g in chosen or w.sum() <= 0:
+                            continue
+                        keys_g = k[bi, hi, span].astype(np.float64)
+                        mean_k = w @ keys_g / w.sum()
+                        variance = np.maximum(w @ keys_g ** 2 / w.sum() - mean_k ** 2, 0)
+                        mean_v = w @ v[bi, hi, span].astype(np.float64) / w.sum()
+                        estimate = qs @ mean_k + 0.5 * (qs ** 2) @ variance + np.log(w.sum())
+                        scores = np.concatenate([scores, estimate[:, None]], axis=1)
+                        values = np.concatenate([values, mean_v[None, :]])
+                out[bi, hi, rows] = softmax_rows(scores, values)
+    return [head_major(out.astype(np.float32), layout[3]).astype(DTYPES[dtype])]
 
 
 def attention_case(name, *, dtype="f16", batch=1, heads=2, kv_heads=None, queries=80,
@@ -102,7 +144,7 @@ def attention_case(name, *, dtype="f16", batch=1, heads=2, kv_heads=None, querie
     """A case of one r1.attention. `mask`: None, "float" (added; -inf on the
     last keys of batch 0, as a padding mask makes it) or "bool" (kept where
     true; with the default masked score, query row 1 keeps no key). `gate`:
-    (block, keep, window, global). `fused`: tanh of the attention plus an
+    (block, keep, window, global, rest). `fused`: tanh of the attention plus an
     input `r` of its shape, which the kernel applies as it stores."""
     kv_heads = kv_heads or heads
     keys = keys or queries
@@ -128,8 +170,8 @@ def attention_case(name, *, dtype="f16", batch=1, heads=2, kv_heads=None, querie
              "sequence_major = array<i1: " + ", ".join(str(x).lower() for x in layout) + ">",
              f"tiled_kv_heads = {str(tiled).lower()}"]
     if gate:
-        attrs.append("gate = #r1.attention_gate<block = {}, keep = {}, window = {}, global = {}>"
-                     .format(*gate))
+        attrs.append("gate = #r1.attention_gate<block = {}, keep = {}, window = {}, global = {}, "
+                     "rest = {}>".format(*gate))
     result = mlir_type(out_shape, dtype)
     body = ""
     returned = "%0"
@@ -204,9 +246,17 @@ CASES = [
     # bf16 with an additive mask over the queries and keys.
     attention_case("attention_bf16_mask", dtype="bf16", queries=72, mask="float",
                    mask_shape=[1, 1, 72, 72]),
-    # Gated: blocks of 32 (five over 160 keys), half kept, the first always.
-    attention_case("attention_f16_gated", queries=160, gate=(32, 0.5, 0, 1)),
-    # Gated and causal: blocks of 16, the neighbours kept; f32.
+    # Gated: blocks of 32 (five over 160 keys), half kept, the first always;
+    # the others dropped.
+    attention_case("attention_f16_gated", queries=160, gate=(32, 0.5, 0, 1, "drop")),
+    # Gated and causal, the left-out blocks estimated by their mean keys and
+    # values: blocks of 16, the neighbours kept; f32.
     attention_case("attention_f32_gated_causal", dtype="f32", queries=96, head_dim=32,
-                   causal=True, gate=(16, 0.4, 1, 0)),
+                   causal=True, gate=(16, 0.4, 1, 0, "mean")),
+    # Estimates under a padding mask: weighted by e^bias (f16, blocks of 64,
+    # a quarter kept) and by a boolean keep (bf16, blocks of 32).
+    attention_case("attention_f16_gated_mean_bias", queries=256, mask="float",
+                   mask_shape=[1, 1, 1, 256], gate=(64, 0.25, 0, 1, "mean")),
+    attention_case("attention_bf16_gated_mean_keep", dtype="bf16", queries=192, mask="bool",
+                   mask_shape=[1, 1, 1, 192], gate=(32, 0.5, 0, 1, "mean")),
 ]

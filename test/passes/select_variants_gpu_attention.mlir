@@ -78,17 +78,17 @@ module attributes {r1k.targets = [
       -> (tensor<1x2x512x64xf16>, tensor<1x2x512x64xf16>, tensor<1x2x512x64xf16>) {
     %0 = r1.attention %q, %k, %v {causal = false, masked_score = 0xFFF0000000000000 : f64,
         scale = 0.125 : f64, sequence_major = array<i1: false, false, false, false>,
-        tiled_kv_heads = false, gate = #r1.attention_gate<block = 48, keep = 0.25, window = 1, global = 1>}
+        tiled_kv_heads = false, gate = #r1.attention_gate<block = 48, keep = 0.25, window = 1, global = 1, rest = drop>}
         : (tensor<1x2x512x64xf16>, tensor<1x2x512x64xf16>, tensor<1x2x512x64xf16>)
         -> tensor<1x2x512x64xf16>
     %1 = r1.attention %q, %k, %v {causal = false, masked_score = 0xFFF0000000000000 : f64,
         scale = 0.125 : f64, sequence_major = array<i1: false, false, false, false>,
-        tiled_kv_heads = false, gate = #r1.attention_gate<block = 256, keep = 0.25, window = 1, global = 1>}
+        tiled_kv_heads = false, gate = #r1.attention_gate<block = 256, keep = 0.25, window = 1, global = 1, rest = drop>}
         : (tensor<1x2x512x64xf16>, tensor<1x2x512x64xf16>, tensor<1x2x512x64xf16>)
         -> tensor<1x2x512x64xf16>
     %2 = r1.attention %q, %k, %v {causal = true, masked_score = 0xFFF0000000000000 : f64,
         scale = 0.125 : f64, sequence_major = array<i1: false, false, false, false>,
-        tiled_kv_heads = false, gate = #r1.attention_gate<block = 64, keep = 0.5, window = 0, global = 1>}
+        tiled_kv_heads = false, gate = #r1.attention_gate<block = 64, keep = 0.5, window = 0, global = 1, rest = mean>}
         : (tensor<1x2x512x64xf16>, tensor<1x2x512x64xf16>, tensor<1x2x512x64xf16>)
         -> tensor<1x2x512x64xf16>
     return %0, %1, %2 : tensor<1x2x512x64xf16>, tensor<1x2x512x64xf16>, tensor<1x2x512x64xf16>

@@ -59,6 +59,10 @@ GpuAttentionLayout getGpuAttentionLayout(r1::AttentionOp op, GpuAttentionAttr va
     l.keptList = l.keptFlags + 4 * l.gateBlocks;
     l.keptCount = l.keptList + 4 * l.gateBlocks;
     l.totalBytes = l.keptCount + 4;
+    if (gate.getEstimateRest()) {
+      l.estimate = roundUp(l.totalBytes, 16);
+      l.totalBytes = l.estimate + 4 * (2 * dims.headDim + dims.valueDim + 1);
+    }
   }
   l.totalBytes = roundUp(l.totalBytes, 16);
   return l;

@@ -34,9 +34,12 @@ struct GpuAttentionLayout {
   int64_t query = 0, key = 0, value = 0, stageBytes = 0, probabilities = 0;
   /// With a gate: its key blocks, and where the mean query (f32), the
   /// blocks' scores (f32), their kept flags, the list of kept blocks (int)
-  /// and its length lie.
+  /// and its length lie; with `rest = mean`, where the estimate of one left
+  /// out block lies while the block adds it: its mean key, its keys'
+  /// variance per head dim, its mean value and the log of its weight (f32).
   int64_t gateBlocks = 0;
   int64_t meanQuery = 0, blockScores = 0, keptFlags = 0, keptList = 0, keptCount = 0;
+  int64_t estimate = 0;
   int64_t totalBytes = 0;
 };
 
