@@ -25,9 +25,9 @@ template <typename T> R1_DEVICE T r1_shfl_xor(T v, int mask) {
 }
 // The block's dynamic shared memory (the launch's shared bytes).
 #define R1_DYNAMIC_SHARED(name) extern __shared__ __attribute__((aligned(128))) unsigned char name[]
-// 2^x in one v_exp_f32 (subnormal results flushed to zero): softmax's
-// exponentials, whose tiny terms do not count. exp2f would add a range
-// check and two scalings a call.
+// 2^x as the compiler's exp2 (one v_exp_f32 with hipRTC's): softmax's
+// exponentials, whose tiny terms do not count. The device library's exp2f
+// adds a range check and two scalings a call.
 R1_DEVICE float r1_exp2(float x) { return __builtin_exp2f(x); }
 )";
 
