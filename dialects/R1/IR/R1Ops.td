@@ -447,7 +447,8 @@ def R1_AttentionOp : R1_TypedOp<"attention"> {
     mask: a float `mask` broadcast to [batch, heads, queries, keys] is
     added; an i1 `mask` keeps a score where true and replaces it by
     `masked_score` elsewhere; `causal` replaces it by `masked_score` where
-    the key comes after the query (key j > query i + keys - queries).
+    the key comes after the query (key j > query i, aligned at the top left
+    as ONNX defines it).
     Softmax over the keys then weights the values. A query row whose every
     score is -inf gives zeros (not the NaN that the plain formula gives).
 
