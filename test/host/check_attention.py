@@ -8,7 +8,8 @@ For each case the script also counts the `r1.attention` ops in `r1c --compile-to
 which must be what the case expects (1, or 0 for a near miss). Every artifact runs twice:
 with the AVX-512 code where the CPU has it, and with R1C_MAX_CPU_ISA=x86-64-v3 (AVX2).
 Tolerances (STYLE.md, per dtype): f32 relative error of the output norm <= 1e-4 and
-elementwise atol 1e-5 + rtol 1e-4; f16 and bf16 relative error of the norm <= 1e-2. Prints
+elementwise atol 1e-5 + rtol 1e-4; f16 and bf16 relative error of the norm <= 1e-2 (bf16
+against float64 NumPy, which ONNX Runtime's CPU provider cannot run). Prints
 one line per case and `N passed, N failed`.
 
   python3 test/host/check_attention.py --r1c build/bin/r1c --r1c-run build/bin/r1c-run
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 
+import ml_dtypes
 import numpy as np
 import onnx
 import onnxruntime as ort
@@ -157,6 +159,32 @@ def onnx_attention(seq, heads, kv_heads, dim, causal):
     return model, shapes, {}
 
 
+def bf16_causal(seq, heads, dim):
+    """bfloat16 q, k, v [1, heads, S, dim] with a causal mask (Trilu-free: a constant)."""
+    g = Graph()
+    q, k, v = (g.input(n, TensorProto.BFLOAT16, [1, heads, seq, dim]) for n in "qkv")
+    s = g.op("MatMul", [q, g.op("Transpose", [k], perm=[0, 1, 3, 2])])
+    scale = numpy_helper.from_array(np.array(1 / math.sqrt(dim), np.float32), "scale_f32")
+    g.inits.append(scale)
+    s = g.op("Mul", [s, g.op("Cast", ["scale_f32"], to=TensorProto.BFLOAT16)])
+    tril = np.tril(np.ones((seq, seq), bool)).reshape(1, 1, seq, seq)
+    lowest = g.op("Cast", [g.const(np.array(-np.inf, np.float32))], to=TensorProto.BFLOAT16)
+    s = g.op("Where", [g.const(tril), s, lowest])
+    out = g.op("MatMul", [g.op("Softmax", [s], axis=-1), v])
+    return g.model(out, TensorProto.BFLOAT16, [1, heads, seq, dim]), \
+        {n: [1, heads, seq, dim] for n in "qkv"}, {}
+
+
+def causal_reference(q, k, v, scale):
+    """Causal attention in float64, for element types ONNX Runtime does not run."""
+    q, k, v = (np.asarray(x, np.float64) for x in (q, k, v))
+    s = q @ np.swapaxes(k, -1, -2) * scale
+    seq = s.shape[-1]
+    s = np.where(np.tril(np.ones((seq, seq), bool)), s, -np.inf)
+    p = np.exp(s - s.max(axis=-1, keepdims=True))
+    return (p / p.sum(axis=-1, keepdims=True)) @ v
+
+
 def near_miss_axis(seq, heads, dim):
     """A softmax over the queries: not attention, must stay unfused."""
     g = Graph()
@@ -267,7 +295,8 @@ def run_r1c(args, model, feeds, work, name, flags=()):
         cmd = [args.r1c_run, out + ".r1"]
         for i, (key, value) in enumerate(feeds.items()):
             f = os.path.join(work, f"{name}.in{i}.npy")
-            np.save(f, value)
+            # NumPy files have no bfloat16: its bit patterns as uint16.
+            np.save(f, value.view(np.uint16) if value.dtype == ml_dtypes.bfloat16 else value)
             cmd += ["--input", f]
         save = tempfile.mkdtemp(dir=work)
         env = dict(os.environ, **({"R1C_MAX_CPU_ISA": isa} if isa else {}))
@@ -275,7 +304,10 @@ def run_r1c(args, model, feeds, work, name, flags=()):
                              env=env)
         if run.returncode != 0:
             raise RuntimeError(run.stderr.strip().splitlines()[-1])
-        results.append((isa or "native", np.load(os.path.join(save, "output_0.npy"))))
+        got = np.load(os.path.join(save, "output_0.npy"))
+        if model.graph.output[0].type.tensor_type.elem_type == TensorProto.BFLOAT16:
+            got = got.view(ml_dtypes.bfloat16)
+        results.append((isa or "native", got))
     return fused, results
 
 
@@ -323,28 +355,34 @@ def main():
         ("gqa_tile", lambda: head_major(40, 4, 16, kv_heads=2, repeat="tile"), 1, np.float32),
         ("onnx_attention_gqa", lambda: onnx_attention(50, 4, 2, 16, False), 1, np.float32),
         ("onnx_attention_causal", lambda: onnx_attention(50, 4, 2, 16, True), 1, np.float32),
+        ("bf16_causal", lambda: bf16_causal(90, 2, 32), 1, "bfloat16"),
         ("near_miss_softmax_axis", lambda: near_miss_axis(33, 2, 16), 0, np.float32),
         ("near_miss_multiplied_mask", lambda: near_miss_multiplied_mask(33, 2, 16), 0,
          np.float32),
     ]
     for name, build, expected, elem in dense_cases:
         model, shapes, extra = build()
-        feeds = make_feeds(model, shapes, extra, rng, elem)
+        bf16 = elem == "bfloat16"
+        feeds = make_feeds(model, shapes, extra, rng, ml_dtypes.bfloat16 if bf16 else elem)
         try:
             fused, results = run_r1c(args, model, feeds, work, name)
         except RuntimeError as e:
             report(name, False, str(e))
             continue
-        if model.opset_import[0].version >= 23:
+        if bf16:
+            # ONNX Runtime's CPU provider has no bfloat16 MatMul: float64 instead.
+            dim = shapes["q"][-1]
+            want = causal_reference(feeds["q"], feeds["k"], feeds["v"], 1 / math.sqrt(dim))
+        elif model.opset_import[0].version >= 23:
             # ONNX Runtime 1.22 has no opset 23 Attention: ONNX's reference instead.
             want = ReferenceEvaluator(model).run(None, feeds)[0]
         else:
             session = ort.InferenceSession(model.SerializeToString(),
                                            providers=["CPUExecutionProvider"])
             want = session.run(None, feeds)[0]
-        errors = {isa: norm_error(got, want) for isa, got in results}
-        bound = 1e-2 if elem == np.float16 else 1e-4
-        close = elem == np.float16 or all(
+        errors = {isa: norm_error(np.asarray(got, np.float64), want) for isa, got in results}
+        bound = 1e-2 if elem in (np.float16, "bfloat16") else 1e-4
+        close = elem in (np.float16, "bfloat16") or all(
             np.allclose(got, want, atol=1e-5, rtol=1e-4) for _, got in results)
         ok = fused == expected and close and all(e <= bound for e in errors.values())
         report(name, ok, f"{fused} r1.attention (expected {expected}), norm error " +

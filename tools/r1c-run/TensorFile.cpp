@@ -1004,6 +1004,7 @@ const char *npyDescr(DType dtype) {
   case DType::UInt8:
     return "|u1";
   case DType::UInt16:
+  case DType::BFloat16: // NumPy has no bfloat16: its bit patterns, as ONNX stores them
     return "<u2";
   case DType::UInt32:
     return "<u4";

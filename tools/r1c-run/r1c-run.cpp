@@ -32,7 +32,8 @@ const char *kUsage =
     "Inputs (in the model's input order), one of:\n"
     "  --test-data DIR     an ONNX test-data folder: input_K.pb, and output_K.pb as the\n"
     "                      expected outputs\n"
-    "  --input FILE        one input (.pb TensorProto or .npy); repeat per input\n"
+    "  --input FILE        one input (.pb TensorProto or .npy); repeat per input.\n"
+    "                      A bfloat16 input may be a uint16 .npy of its bit patterns\n"
     "  (none)              random inputs (standard normal floats, zero integers),\n"
     "                      shaped as the model's first shape bucket, or by --bucket\n"
     "Expected outputs (besides those in --test-data):\n"
@@ -40,7 +41,8 @@ const char *kUsage =
     "Options:\n"
     "  --atol X --rtol X   tolerance: |got - want| <= atol + rtol * |want| (default\n"
     "                      1e-5 and 1e-4, fp32's); integers and booleans must be equal\n"
-    "  --save-outputs DIR  write each output as DIR/output_K.npy (DIR is created)\n"
+    "  --save-outputs DIR  write each output as DIR/output_K.npy (DIR is created;\n"
+    "                      bfloat16 as uint16 bit patterns)\n"
     "  --bench N           run N more times and print median and p90 latency\n"
     "  --threads N         run kernels on N threads (0: one per CPU; default 1)\n"
     "  --device D          where to run: auto (default: a CUDA GPU, else an AMD GPU,\n"
@@ -238,19 +240,19 @@ int main(int argc, char **argv) {
 
   // Inputs and expected outputs.
   std::vector<HostTensor> inputs, expected;
+  // ONNX's test data and NumPy (which has no bfloat16) store bfloat16
+  // tensors as uint16 bit patterns.
+  auto relabel = [](std::vector<HostTensor> &tensors, size_t count, const auto *info) {
+    for (size_t i = 0; i < std::min(tensors.size(), count); ++i)
+      if (tensors[i].dtype == DType::UInt16 && static_cast<DType>(info[i].dtype) == DType::BFloat16)
+        tensors[i].dtype = DType::BFloat16;
+  };
   if (!options.testData.empty()) {
     ErrorOr<TestDataSet> data = loadTestDataSet(options.testData);
     if (!data)
       usageError(data.error());
     inputs = std::move(data->inputs);
     expected = std::move(data->outputs);
-    // ONNX's test data store bfloat16 tensors as uint16 bit patterns.
-    auto relabel = [](std::vector<HostTensor> &tensors, size_t count, const auto *info) {
-      for (size_t i = 0; i < std::min(tensors.size(), count); ++i)
-        if (tensors[i].dtype == DType::UInt16 &&
-            static_cast<DType>(info[i].dtype) == DType::BFloat16)
-          tensors[i].dtype = DType::BFloat16;
-    };
     relabel(inputs, inputCount, inputInfo.data());
     relabel(expected, outputCount, outputInfo.data());
   } else if (!options.inputs.empty()) {
@@ -260,6 +262,7 @@ int main(int argc, char **argv) {
         usageError(tensor.error());
       inputs.push_back(std::move(*tensor));
     }
+    relabel(inputs, inputCount, inputInfo.data());
   } else {
     size_t buckets = 0;
     check(r1rt_session_bucket_count(session, &buckets), "buckets");
