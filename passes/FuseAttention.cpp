@@ -690,6 +690,9 @@ void apply(AttentionMatch &m) {
   if (m.keep)
     keeps.push_back(m.keep);
   for (Value bias : m.biases) {
+    // A bias of zeros (ONNX's Attention without a mask, expanded) adds nothing.
+    if (scalarValue(bias) == 0.0)
+      continue;
     auto masking = maskingBias(b, bias);
     if (masking && (keeps.empty() || masking->second == maskedScore)) {
       keeps.push_back(masking->first);

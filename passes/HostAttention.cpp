@@ -22,9 +22,11 @@ r1::AttentionOp getHostAttention(r1k::KernelOp kernel) {
       attention = found;
   if (!attention)
     return {};
+  // Kernel inputs, or constants copied into the kernel (a splat mask).
   for (Value operand : attention->getOperands()) {
     auto type = dyn_cast<RankedTensorType>(operand.getType());
-    if (!isa<BlockArgument>(operand) || !type || !type.hasStaticShape())
+    if (!(isa<BlockArgument>(operand) || operand.getDefiningOp<r1::ConstantOp>()) || !type ||
+        !type.hasStaticShape())
       return {};
   }
   return attention;

@@ -13,7 +13,7 @@
 namespace r1c {
 
 /// The attention `kernel` anchors when host code can compute it: static
-/// shapes, and operands that are kernel inputs. Null otherwise.
+/// shapes, and operands that are kernel inputs or constants. Null otherwise.
 mlir::r1::AttentionOp getHostAttention(mlir::r1k::KernelOp kernel);
 
 /// The variant for `op` on the host `target`: vectors as wide as the

@@ -371,9 +371,13 @@ LogicalResult Emitter::emitAttentionAnchor(r1k::KernelOp kernel, AttentionOp att
                                            r1k::HostAttentionAttr variant,
                                            ArrayRef<llvm::Value *> pointers, llvm::Value *out,
                                            bool fused) {
+  // Kernel inputs, or constants copied into the kernel (a splat mask).
   auto pointerOf = [&](Value operand) -> llvm::Value * {
-    auto arg = dyn_cast_or_null<BlockArgument>(operand);
-    return arg ? pointers[arg.getArgNumber()] : nullptr;
+    if (auto arg = dyn_cast_or_null<BlockArgument>(operand))
+      return pointers[arg.getArgNumber()];
+    if (auto constant = operand ? operand.getDefiningOp<ConstantOp>() : ConstantOp())
+      return weightPointer(constant);
+    return nullptr;
   };
   llvm::Value *query = pointerOf(attention.getQuery()), *key = pointerOf(attention.getKey());
   llvm::Value *value = pointerOf(attention.getValue()), *mask = pointerOf(attention.getMask());
