@@ -18,10 +18,9 @@ The graph is one attention block as exporters write it: inputs q, k, v [1, heads
 A round times every peer in turn (--runs runs after a warm-up; fewer at long sequences);
 --rounds rounds interleave them. Reported per sequence: the median of the round medians with
 the spread (min..max), each r1c configuration's ratio to ORT and to fused, the planned arena
-of each r1c artifact (`r1c --stats`, the memory the plan reserves for activations), ORT's
-peak resident memory over a process that has loaded numpy, onnxruntime and the inputs:
-the growth from creating the session and one run (measured in a child process), and each configuration's relative error of the output norm against ORT
-(gated is approximate by design).
+of each r1c artifact (`r1c --stats`, the memory the plan reserves for activations), and each
+configuration's relative error of the output norm against ORT (gated is approximate by
+design; on these random inputs nothing makes some key blocks matter more than others).
 """
 import argparse
 import datetime
@@ -46,18 +45,6 @@ CONFIGS = [
     ("gated50", ["--sparse-attention=gated:keep=0.5"]),
     ("gated25", ["--sparse-attention=gated:keep=0.25"]),
 ]
-
-ORT_PEAK = """
-import resource, sys, numpy as np, onnxruntime as ort
-feeds = {name: np.load(path) for name, path in zip(["q", "k", "v"], sys.argv[3:])}
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-options = ort.SessionOptions()
-options.intra_op_num_threads = int(sys.argv[2])
-session = ort.InferenceSession(sys.argv[1], options, providers=["CPUExecutionProvider"])
-session.run(None, feeds)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base)
-"""
-
 
 def make_attention(seq, heads, dim, causal, work):
     """The attention graph and its random inputs, as a Case."""
@@ -89,12 +76,6 @@ def make_attention(seq, heads, dim, causal, work):
     rng = np.random.default_rng(seq)
     feeds = {n: rng.standard_normal(shape).astype(np.float32) for n in ("q", "k", "v")}
     return Case(name, path, feeds, work)
-
-
-def ort_peak_kib(case, threads):
-    run = subprocess.run([sys.executable, "-c", ORT_PEAK, case.path, str(threads),
-                          *case.input_files], capture_output=True, text=True)
-    return int(run.stdout.strip()) if run.returncode == 0 else None
 
 
 def arena_bytes(peer, case):
@@ -169,18 +150,18 @@ def main():
                 times[peer.label].append(peer.time(case, args.threads, runs))
         reference = ort_peer.outputs[case.name][0]
         errors = {p.label: norm_error(p.outputs[case.name][0], reference) for p in peers}
-        rows.append((case, times, errors, ort_peak_kib(case, args.threads),
-                     {p.label: arena_bytes(p, case) for p in peers}))
+        rows.append((case, times, errors, {p.label: arena_bytes(p, case) for p in peers}))
 
     labels = [p.label for p in peers]
     fused = next((p.label for p in peers if p.name == "fused"), None)
+    cpu_name, isa = cpu_info()
     lines = [f"Attention on the host, {datetime.date.today()}: 1 x {args.heads} heads, head dim "
              f"{args.head_dim}, f32{', causal' if args.causal else ''}, {args.threads} "
-             f"thread(s), {args.rounds} rounds. CPU: {cpu_info()}.", "",
+             f"thread(s), {args.rounds} rounds. CPU: {cpu_name} ({', '.join(isa)}).", "",
              "Median ms (min..max of the round medians):", "",
              "| seq | ORT | " + " | ".join(labels) + " |",
              "|---|---:|" + "---:|" * len(labels)]
-    for case, times, _, _, _ in rows:
+    for case, times, _, _ in rows:
         lines.append(f"| {case.name} | {fmt_ms(times['ORT'])} | " +
                      " | ".join(fmt_ms(times[l]) for l in labels) + " |")
     lines += ["", "Ratios of the medians (below 1: faster than the peer):", "",
@@ -188,20 +169,19 @@ def main():
               (" | " + " | ".join(f"{l} / fused" for l in labels if l != fused) if fused else "")
               + " |",
               "|---|" + "---:|" * (len(labels) + (len(labels) - 1 if fused else 0))]
-    for case, times, _, _, _ in rows:
+    for case, times, _, _ in rows:
         med = {k: statistics.median(v) for k, v in times.items()}
         cells = [f"{med[l] / med['ORT']:.2f}" for l in labels]
         if fused:
             cells += [f"{med[l] / med[fused]:.2f}" for l in labels if l != fused]
         lines.append(f"| {case.name} | " + " | ".join(cells) + " |")
-    lines += ["", "Memory (MiB): r1c's planned arena per configuration, ORT's peak resident "
-              "growth over one run; and each configuration's relative error of the output "
-              "norm against ORT:", "",
-              "| seq | ORT peak | " + " | ".join(f"{l} arena" for l in labels) + " | " +
+    lines += ["", "Memory (MiB): r1c's planned arena per configuration; and each "
+              "configuration's relative error of the output norm against ORT:", "",
+              "| seq | " + " | ".join(f"{l} arena" for l in labels) + " | " +
               " | ".join(f"{l} error" for l in labels) + " |",
-              "|---|---:|" + "---:|" * (2 * len(labels))]
-    for case, _, errors, peak, arenas in rows:
-        lines.append(f"| {case.name} | {'?' if peak is None else f'{peak / 1024:.1f}'} | " +
+              "|---|" + "---:|" * (2 * len(labels))]
+    for case, _, errors, arenas in rows:
+        lines.append(f"| {case.name} | " +
                      " | ".join(fmt_mib(arenas[l]) for l in labels) + " | " +
                      " | ".join(f"{errors[l]:.1e}" for l in labels) + " |")
     command = ("python3 bench/attention_host.py --r1c build/bin/r1c --r1c-run build/bin/r1c-run "
