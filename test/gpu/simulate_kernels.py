@@ -331,27 +331,17 @@ def run_case(case, args):
         path = os.path.join(work, f"input{index}.bin")
         feeds[value.name].tofile(path)
         input_files.append(path)
-    failures = []
+    # The weights, once for every target, when a kernel reads one.
     weights_path = None
     for arch in targets:
-        arena, launches, outputs = parse_launches(os.path.join(kernel_dir, f"launches.{arch}.txt"))
-        if weights_path is None and any(a.startswith("weight:") for l in launches for a in l["args"]):
+        _, launches, _ = parse_launches(os.path.join(kernel_dir, f"launches.{arch}.txt"))
+        if any(a.startswith("weight:") for l in launches for a in l["args"]):
             weights_path = os.path.join(work, "weights.bin")
             with open(weights_path, "wb") as f:
                 f.write(read_weights(args, model_path, targets, case.get("options", []), work))
-        binary = build_program(kernel_dir, arch, launches, arena, outputs, work, weights_path,
-                               args.mutate)
-        command = [binary, *input_files, "--"]
-        for index, reference in enumerate(expected):
-            command += [os.path.join(work, f"{arch}.output{index}.bin"), str(reference.nbytes)]
-        subprocess.run(command, check=True, timeout=600)
-        for index, reference in enumerate(expected):
-            ours = np.fromfile(os.path.join(work, f"{arch}.output{index}.bin"),
-                               dtype=reference.dtype).reshape(reference.shape)
-            problem = compare(f"{name} [{arch}] output {index}", ours, reference)
-            if problem:
-                failures.append(problem)
-    return failures
+            break
+    return run_programs(case, args, work, kernel_dir, targets, input_files, expected,
+                        weights_path)
 
 
 def emit_kernels(args, model_path, targets, options, kernel_dir, name):
