@@ -467,11 +467,25 @@ TEST(Npy, LongHeaderUsesVersion2) {
   EXPECT_EQ(back->dims.size(), 30000u);
 }
 
-TEST(Npy, RefusesWhatNumpyCannotHold) {
+TEST(Npy, WritesBFloat16AsItsBitPatterns) {
+  // NumPy has no bfloat16: the file holds uint16 bit patterns, as ONNX stores them.
   HostTensor bf = HostTensor::zeros(DType::BFloat16, {2}, "w");
+  bf.data<uint16_t>()[0] = 0x3F80; // 1.0
+  bf.data<uint16_t>()[1] = 0xC000; // -2.0
   ErrorOr<std::vector<uint8_t>> file = encodeNpy(bf);
-  ASSERT_FALSE(file);
-  EXPECT_NE(file.error().find("bfloat16[2]"), std::string::npos) << file.error();
+  ASSERT_TRUE(file) << file.error();
+  std::string header(file->begin(), file->begin() + std::min<size_t>(file->size(), 64));
+  EXPECT_NE(header.find("'<u2'"), std::string::npos) << header;
+  ErrorOr<HostTensor> back = decodeNpy(*file);
+  ASSERT_TRUE(back) << back.error();
+  EXPECT_EQ(back->dtype, DType::UInt16);
+  EXPECT_EQ(back->data<uint16_t>()[0], 0x3F80);
+  EXPECT_EQ(back->data<uint16_t>()[1], 0xC000);
+}
+
+TEST(Npy, RefusesWhatNumpyCannotHold) {
+  HostTensor text = HostTensor::zeros(DType::Complex64, {2}, "w");
+  EXPECT_FALSE(encodeNpy(text));
   HostTensor broken = floats({3}, {1, 2});
   EXPECT_FALSE(encodeNpy(broken));
   Status s = writeNpy("/nonexistent/dir/x.npy", floats({1}, {1}));
