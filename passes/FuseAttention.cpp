@@ -88,8 +88,6 @@ std::optional<double> scalarValue(Value value, int depth = 0) {
   return std::nullopt;
 }
 
-std::optional<double> splatFloat(Value value) { return scalarValue(value); }
-
 /// A tensor read by q, k or v: operand dim i is dim perm[i] of `source`
 /// (-1 for a dim of 1 the source does not have). `top` is the operand with
 /// only its scales stripped, for when the source's order is no view of
@@ -381,7 +379,7 @@ bool Matcher::matchProbabilities(Value p, AttentionMatch &m, MatMulOp &context) 
       where = where ? where : dyn_cast<WhereOp>(user);
     }
     if (!isNan || !where || !isNan->hasOneUse() || where.getCondition() != isNan.getResult() ||
-        where.getOnFalse() != p || splatFloat(where.getOnTrue()) != 0.0)
+        where.getOnFalse() != p || scalarValue(where.getOnTrue()) != 0.0)
       return false;
     m.locations.append({isNan.getLoc(), where.getLoc()});
     p = where.getResult();
@@ -407,20 +405,10 @@ bool Matcher::matchScores(Value scores, AttentionMatch &m, int depth) {
     m.locations.push_back(matmul.getLoc());
     return true;
   }
-  if (isa<MulOp, DivOp>(def)) {
-    bool divide = isa<DivOp>(def);
-    std::optional<double> rhs = splatFloat(def->getOperand(1));
-    std::optional<double> lhs = divide ? std::nullopt : splatFloat(def->getOperand(0));
-    Value inner = rhs ? def->getOperand(0) : lhs ? def->getOperand(1) : Value();
-    if (!inner || !sameShape(inner))
-      return false;
-    double factor = rhs ? *rhs : *lhs;
-    factor = divide ? 1 / factor : factor;
-    if (!(factor > 0) || !std::isfinite(factor))
-      return false;
-    m.scale *= factor;
+  if (auto scaled = scaledBy(scores)) {
+    m.scale *= scaled->second;
     m.locations.push_back(def->getLoc());
-    return matchScores(inner, m, depth + 1);
+    return matchScores(scaled->first, m, depth + 1);
   }
   if (auto add = dyn_cast<AddOp>(def)) {
     // Either operand may be the scores; the other is a bias.
@@ -449,8 +437,8 @@ bool Matcher::matchScores(Value scores, AttentionMatch &m, int depth) {
   }
   if (auto where = dyn_cast<WhereOp>(def)) {
     Value condition = where.getCondition();
-    std::optional<double> onFalse = splatFloat(where.getOnFalse());
-    std::optional<double> onTrue = splatFloat(where.getOnTrue());
+    std::optional<double> onFalse = scalarValue(where.getOnFalse());
+    std::optional<double> onTrue = scalarValue(where.getOnTrue());
     Value inner = onFalse ? where.getOnTrue() : onTrue ? where.getOnFalse() : Value();
     if (!inner || !sameShape(inner))
       return false;

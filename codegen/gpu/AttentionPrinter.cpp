@@ -81,19 +81,6 @@ constexpr int64_t kMmaRows = 16, kChunkElements = 8;
 constexpr int64_t kMfmaRows = 32;
 constexpr double kLog2e = 1.4426950408889634;
 
-/// Element strides of a [b, h, s, d] operand (or [b, s, h, d]) per batch,
-/// head and sequence position; d is contiguous.
-struct RowStrides {
-  int64_t batch = 0, head = 0, position = 0;
-};
-
-RowStrides rowStrides(Value operand, bool sequenceMajor) {
-  ArrayRef<int64_t> s = cast<RankedTensorType>(operand.getType()).getShape();
-  if (sequenceMajor)
-    return {s[1] * s[2] * s[3], s[3], s[2] * s[3]};
-  return {s[1] * s[2] * s[3], s[2] * s[3], s[3]};
-}
-
 class AttentionPrinter {
 public:
   AttentionPrinter(KernelWriter &w, AttentionOp op, r1k::GpuAttentionAttr variant)
@@ -104,18 +91,11 @@ public:
         gate(op.getGateAttr()), queryBlock(variant.getQueryBlock()),
         keyBlock(variant.getKeyBlock()), warps(variant.getWarps()), stages(variant.getStages()),
         threads(warps * warpSize) {
-    q = rowStrides(op.getQuery(), op.isSequenceMajor(0));
-    k = rowStrides(op.getKey(), op.isSequenceMajor(1));
-    v = rowStrides(op.getValue(), op.isSequenceMajor(2));
-    o = rowStrides(op.getResult(), op.isSequenceMajor(3));
-    if (Value mask = op.getMask()) {
-      ArrayRef<int64_t> shape = cast<RankedTensorType>(mask.getType()).getShape();
-      int64_t stride = 1;
-      for (int64_t i = int64_t(shape.size()) - 1, d = 3; i >= 0; --i, --d) {
-        maskStrides[d] = shape[i] == 1 ? 0 : stride;
-        stride *= shape[i];
-      }
-    }
+    q = op.getStrides(0);
+    k = op.getStrides(1);
+    v = op.getStrides(2);
+    o = op.getStrides(3);
+    maskStrides = op.getMaskStrides();
   }
 
   LogicalResult print();
@@ -218,7 +198,7 @@ private:
   r1k::GpuAttentionLayout layout;
   AttentionGateAttr gate;
   int64_t queryBlock, keyBlock, warps, stages, threads;
-  RowStrides q, k, v, o;
+  AttentionOp::Strides q{}, k{}, v{}, o{};
   /// The mask's strides along batch, heads, queries and keys (0 where it
   /// is broadcast).
   std::array<int64_t, 4> maskStrides = {0, 0, 0, 0};

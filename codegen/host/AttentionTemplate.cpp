@@ -42,32 +42,6 @@ constexpr double kInfinity = std::numeric_limits<double>::infinity();
 /// Vectors of queries a micro-kernel keeps per row of sums.
 constexpr int64_t kMaxVectors = 4;
 
-/// Element strides of a [b, h, s, d] operand (or [b, s, h, d]) per
-/// batch, head and sequence position; d is contiguous.
-struct RowLayout {
-  int64_t batch = 0, head = 0, position = 0;
-};
-
-RowLayout rowLayout(Value operand, bool sequenceMajor) {
-  ArrayRef<int64_t> s = cast<RankedTensorType>(operand.getType()).getShape();
-  if (sequenceMajor)
-    return {s[1] * s[2] * s[3], s[3], s[2] * s[3]};
-  return {s[1] * s[2] * s[3], s[2] * s[3], s[3]};
-}
-
-/// Element strides of a mask broadcast to [batch, heads, queries, keys]:
-/// 0 along the dims it broadcasts.
-std::array<int64_t, 4> maskStrides(RankedTensorType mask) {
-  std::array<int64_t, 4> strides = {0, 0, 0, 0};
-  ArrayRef<int64_t> shape = mask.getShape();
-  int64_t stride = 1;
-  for (int64_t i = int64_t(shape.size()) - 1, d = 3; i >= 0; --i, --d) {
-    strides[d] = shape[i] == 1 ? 0 : stride;
-    stride *= shape[i];
-  }
-  return strides;
-}
-
 class AttentionEmitter {
 public:
   AttentionEmitter(KernelBuilder &kb, r1::AttentionOp op, r1k::HostAttentionAttr variant)
@@ -80,10 +54,10 @@ public:
     width = queryVectors * lanes;
     keyRows = (keyBlock + rows - 1) / rows * rows;
     valueRows = (dims.valueDim + rows - 1) / rows * rows;
-    q = rowLayout(op.getQuery(), op.isSequenceMajor(0));
-    k = rowLayout(op.getKey(), op.isSequenceMajor(1));
-    v = rowLayout(op.getValue(), op.isSequenceMajor(2));
-    o = rowLayout(op.getResult(), op.isSequenceMajor(3));
+    q = op.getStrides(0);
+    k = op.getStrides(1);
+    v = op.getStrides(2);
+    o = op.getStrides(3);
   }
 
   void emit(llvm::Value *query, llvm::Value *key, llvm::Value *value, llvm::Value *mask,
@@ -168,7 +142,7 @@ private:
   /// Vectors of queries per block, and the queries they hold; key rows
   /// and value rows rounded up to whole micro-kernel steps.
   int64_t queryVectors = 0, width = 0, keyRows = 0, valueRows = 0;
-  RowLayout q, k, v, o;
+  r1::AttentionOp::Strides q{}, k{}, v{}, o{};
 
   llvm::Value *query = nullptr, *key = nullptr, *value = nullptr, *mask = nullptr;
   // The task's buffers: q^T, s^T, o^T and per query the running maximum,
@@ -203,7 +177,7 @@ llvm::Value *AttentionEmitter::maskedScores(llvm::Value *sum, llvm::Value *key, 
   llvm::Value *positions = queryPositions(firstRow, c);
   if (mask) {
     auto maskType = cast<RankedTensorType>(op.getMask().getType());
-    std::array<int64_t, 4> strides = maskStrides(maskType);
+    std::array<int64_t, 4> strides = op.getMaskStrides();
     Type maskElement = maskType.getElementType();
     llvm::Type *storage = getStorageType(b.getContext(), maskElement);
     llvm::Value *base = b.CreateAdd(
@@ -253,7 +227,7 @@ llvm::Value *AttentionEmitter::keyWeight(llvm::Value *key, llvm::Value *batch, l
   if (!mask)
     return f32Constant(1);
   auto maskType = cast<RankedTensorType>(op.getMask().getType());
-  std::array<int64_t, 4> strides = maskStrides(maskType);
+  std::array<int64_t, 4> strides = op.getMaskStrides();
   llvm::Value *offset = b.CreateAdd(
       b.CreateAdd(b.CreateMul(batch, i64(strides[0])), b.CreateMul(head, i64(strides[1]))),
       b.CreateMul(key, i64(strides[3])));

@@ -94,8 +94,7 @@ def bert_like(seq, heads, dim, elem=F32, padding=True):
     return g.model(out, elem, [1, seq, heads * dim]), {n: [1, seq, heads * dim] for n in "qkv"}, feeds
 
 
-def head_major(seq, heads, dim, mask=None, kv_heads=None, repeat=None, causal_const=False,
-               keys=None):
+def head_major(seq, heads, dim, mask=None, kv_heads=None, repeat=None, keys=None):
     """q, k, v [1, heads, S, dim] in; `mask` None, 'bool' ([1,1,S,S] input, kept where
     true), 'bias' ([1, heads, S, S] input, added), 'causal' (Where of a constant tril);
     `repeat` 'expand' or 'tile' with kv_heads < heads."""

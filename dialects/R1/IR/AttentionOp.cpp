@@ -109,6 +109,27 @@ AttentionOp::Dims AttentionOp::getDims() {
   return Dims{q[0], q[1], k[1], q[2], k[2], q[3], v[3]};
 }
 
+AttentionOp::Strides AttentionOp::getStrides(unsigned operand) {
+  Value value = operand == 3 ? getResult() : getOperand(operand);
+  ArrayRef<int64_t> s = cast<RankedTensorType>(value.getType()).getShape();
+  if (isSequenceMajor(operand))
+    return {s[1] * s[2] * s[3], s[3], s[2] * s[3]};
+  return {s[1] * s[2] * s[3], s[2] * s[3], s[3]};
+}
+
+std::array<int64_t, 4> AttentionOp::getMaskStrides() {
+  std::array<int64_t, 4> strides = {0, 0, 0, 0};
+  if (!getMask())
+    return strides;
+  ArrayRef<int64_t> shape = cast<RankedTensorType>(getMask().getType()).getShape();
+  int64_t stride = 1;
+  for (int64_t i = int64_t(shape.size()) - 1, d = 3; i >= 0; --i, --d) {
+    strides[d] = shape[i] == 1 ? 0 : stride;
+    stride *= shape[i];
+  }
+  return strides;
+}
+
 LogicalResult AttentionOp::inferReturnTypes(MLIRContext *, std::optional<Location>, Adaptor adaptor,
                                             SmallVectorImpl<Type> &types) {
   ArrayRef<bool> layout = adaptor.getSequenceMajor();

@@ -11,6 +11,8 @@
 
 #include "dialects/R1/IR/R1Dialect.h"
 
+#include <array>
+
 #define GET_OP_CLASSES
 #include "dialects/R1/IR/R1Ops.h.inc"
 

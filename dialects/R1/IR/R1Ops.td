@@ -480,6 +480,16 @@ def R1_AttentionOp : R1_TypedOp<"attention"> {
     Dims getDims();
     /// Which of query, key, value and output (0 to 3) is [b, s, h, d].
     bool isSequenceMajor(unsigned operand) { return getSequenceMajor()[operand]; }
+    /// Element strides of query, key, value or output (0 to 3) per batch,
+    /// head and sequence position; the head dim is contiguous. Static
+    /// shapes only.
+    struct Strides {
+      int64_t batch, head, position;
+    };
+    Strides getStrides(unsigned operand);
+    /// Element strides of the mask broadcast to [batch, heads, queries,
+    /// keys]: 0 along the dims it broadcasts (all 0 without a mask).
+    std::array<int64_t, 4> getMaskStrides();
     /// The key/value head that query head `head` reads.
     int64_t getKvHead(int64_t head) {
       Dims dims = getDims();
