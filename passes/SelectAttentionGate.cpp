@@ -23,12 +23,13 @@ namespace {
 struct GatePolicy {
   int64_t block = 64;
   double keep = 0.25;
+  double threshold = 0.05;
   int64_t window = 1;
   int64_t global = 1;
   bool estimateRest = true;
 };
 
-/// Parses `gated[:block=64,keep=0.25,window=1,global=1,rest=mean]`; an
+/// Parses `gated[:block=64,keep=0.25,threshold=0.05,window=1,global=1,rest=mean]`; an
 /// error message when a field is unknown or its value is not valid.
 FailureOr<GatePolicy> parsePolicy(StringRef text, std::string &error) {
   GatePolicy policy;
@@ -36,7 +37,7 @@ FailureOr<GatePolicy> parsePolicy(StringRef text, std::string &error) {
   if (kind != "gated") {
     error = "unknown policy '" + kind.str() +
             "' (expected dense or gated[:block=64,keep=0.25,"
-            "window=1,global=1,rest=mean])";
+            "threshold=0.05,window=1,global=1,rest=mean])";
     return failure();
   }
   SmallVector<StringRef> entries;
@@ -47,6 +48,8 @@ FailureOr<GatePolicy> parsePolicy(StringRef text, std::string &error) {
     bool bad = false;
     if (name == "keep")
       bad = value.getAsDouble(policy.keep);
+    else if (name == "threshold")
+      bad = value.getAsDouble(policy.threshold);
     else if (name == "block")
       bad = value.getAsInteger(10, policy.block);
     else if (name == "window")
@@ -60,7 +63,8 @@ FailureOr<GatePolicy> parsePolicy(StringRef text, std::string &error) {
       }
       policy.estimateRest = value == "mean";
     } else {
-      error = "unknown field '" + name.str() + "' (expected block, keep, window, global or rest)";
+      error = "unknown field '" + name.str() +
+              "' (expected block, keep, threshold, window, global or rest)";
       return failure();
     }
     if (bad) {
@@ -68,6 +72,9 @@ FailureOr<GatePolicy> parsePolicy(StringRef text, std::string &error) {
       return failure();
     }
   }
+  // The threshold reads the estimates that only rest=mean forms.
+  if (!policy.estimateRest)
+    policy.threshold = 0;
   return policy;
 }
 
@@ -85,9 +92,9 @@ struct SelectAttentionGatePass : r1::impl::SelectAttentionGateBase<SelectAttenti
       emit() << error;
       return signalPassFailure();
     }
-    auto gate = AttentionGateAttr::getChecked([&] { return emit(); }, context, parsed->block,
-                                              llvm::APFloat(parsed->keep), parsed->window,
-                                              parsed->global, parsed->estimateRest);
+    auto gate = AttentionGateAttr::getChecked(
+        [&] { return emit(); }, context, parsed->block, llvm::APFloat(parsed->keep),
+        llvm::APFloat(parsed->threshold), parsed->window, parsed->global, parsed->estimateRest);
     if (!gate)
       return signalPassFailure();
     getOperation().walk([&](AttentionOp op) {
@@ -98,13 +105,15 @@ struct SelectAttentionGatePass : r1::impl::SelectAttentionGateBase<SelectAttenti
       if (kept >= visible)
         return;
       // A left-out block is estimated by its mean key only when every query
-      // masks its keys alike (no mask, or a padding mask): else it is dropped.
+      // masks its keys alike (no mask, or a padding mask): else it is
+      // dropped, and without estimates there is no threshold.
       auto maskShape = op.getMask() ? getShapeOf(op.getMask()) : std::nullopt;
       bool perQuery =
           maskShape && maskShape->size() >= 2 && (*maskShape)[maskShape->size() - 2] != 1;
       op.setGateAttr(perQuery && gate.getEstimateRest()
                          ? AttentionGateAttr::get(context, gate.getBlock(), gate.getKeep(),
-                                                  gate.getWindow(), gate.getGlobal(), false)
+                                                  llvm::APFloat(0.0), gate.getWindow(),
+                                                  gate.getGlobal(), false)
                          : gate);
     });
   }

@@ -130,6 +130,9 @@ private:
                 llvm::Value *valueBase);
   void emitKeys(const KeySource &source, llvm::Value *firstRow, llvm::Value *batch,
                 llvm::Value *head);
+  /// Marks in `selected` every visible block that some query of the block
+  /// is estimated to give at least the gate's threshold of its weight.
+  void emitThresholdSelection(llvm::Value *validRows, llvm::Value *visibleBlocks);
 
   KernelBuilder &kb;
   llvm::IRBuilder<> &b;
@@ -155,6 +158,9 @@ private:
   // log of its (mask-weighted) key count, -inf once the walk computed it.
   llvm::Value *blockKeys = nullptr, *blockValues = nullptr, *blockLogWeights = nullptr;
   llvm::Value *blockVariances = nullptr, *keySquareSum = nullptr, *halfSquaredQueries = nullptr;
+  // For a gate threshold: per visible block and query, the estimated log
+  // of the block's weight; per query, the largest and the sum of them.
+  llvm::Value *blockEstimates = nullptr, *estimateMax = nullptr, *estimateSum = nullptr;
   SmallVector<llvm::Value *> sums, blockMax;
 };
 
@@ -332,8 +338,11 @@ void AttentionEmitter::emitGate(llvm::Value *firstRow, llvm::Value *validRows,
     b.CreateStore(b.CreateSelect(empty, f32Constant(-kInfinity), logWeight),
                   at(blockLogWeights, block));
   });
-  // The first `global` blocks and those within `window` of the query
-  // block's own are kept; then the best-scored others, up to the count.
+  // The first `global` blocks, those within `window` of the query block's
+  // own and those over the threshold are kept; then the best-scored
+  // others, up to the count.
+  if (blockEstimates)
+    emitThresholdSelection(validRows, visibleBlocks);
   llvm::Value *own = b.CreateSDiv(firstRow, i64(keyBlock));
   llvm::Value *keptSlot = kb.accumulator(IntegerType::get(op.getContext(), 64));
   b.CreateStore(i64(0), keptSlot);
@@ -342,8 +351,10 @@ void AttentionEmitter::emitGate(llvm::Value *firstRow, llvm::Value *validRows,
     llvm::Value *near = b.CreateAnd(b.CreateICmpSGE(distance, i64(-gate.getWindow())),
                                     b.CreateICmpSLE(distance, i64(gate.getWindow())));
     llvm::Value *forced = b.CreateOr(near, b.CreateICmpSLT(block, i64(gate.getGlobal())));
-    b.CreateStore(b.CreateZExt(forced, b.getInt8Ty()),
-                  b.CreateInBoundsGEP(b.getInt8Ty(), selected, block));
+    llvm::Value *flag = b.CreateInBoundsGEP(b.getInt8Ty(), selected, block);
+    if (blockEstimates)
+      forced = b.CreateOr(forced, b.CreateICmpNE(b.CreateLoad(b.getInt8Ty(), flag), b.getInt8(0)));
+    b.CreateStore(b.CreateZExt(forced, b.getInt8Ty()), flag);
     b.CreateStore(
         b.CreateAdd(b.CreateLoad(b.getInt64Ty(), keptSlot), b.CreateZExt(forced, b.getInt64Ty())),
         keptSlot);
@@ -383,6 +394,81 @@ void AttentionEmitter::emitGate(llvm::Value *firstRow, llvm::Value *validRows,
         b.CreateICmpSGE(best, i64(0)),
         [&] { b.CreateStore(b.getInt8(1), b.CreateInBoundsGEP(b.getInt8Ty(), selected, best)); },
         [] {});
+  });
+}
+
+void AttentionEmitter::emitThresholdSelection(llvm::Value *validRows, llvm::Value *visibleBlocks) {
+  // Query r's estimate of block j's log weight is what the walk gives the
+  // block's estimate row: q.mean_j + (q^2 / 2).variance_j + log(count_j)
+  // (q scaled), the log of the mean of e^(q.k) over its keys to second
+  // order, plus the log of how many there are. Loops run over the queries,
+  // which are contiguous in q^T, so they vectorize.
+  int64_t headDim = dims.headDim;
+  kb.loop(width, [&](llvm::Value *r) {
+    b.CreateStore(f32Constant(-kInfinity), at(estimateMax, r));
+    b.CreateStore(f32Constant(0), at(estimateSum, r));
+  });
+  kb.loop(visibleBlocks, [&](llvm::Value *block) {
+    llvm::Value *row = b.CreateMul(block, i64(width));
+    llvm::Value *logWeight = loadScalar(blockLogWeights, block);
+    kb.loop(width, [&](llvm::Value *r) {
+      b.CreateStore(logWeight, at(blockEstimates, b.CreateAdd(row, r)));
+    });
+    kb.loop(headDim, [&](llvm::Value *d) {
+      llvm::Value *meanKey =
+          loadScalar(blockKeys, b.CreateAdd(b.CreateMul(block, i64(headDim)), d));
+      llvm::Value *variance =
+          loadScalar(blockVariances, b.CreateAdd(b.CreateMul(block, i64(headDim)), d));
+      llvm::Value *column = b.CreateMul(d, i64(width));
+      kb.loop(width, [&](llvm::Value *r) {
+        llvm::Value *index = b.CreateAdd(row, r);
+        llvm::Value *term = b.CreateFAdd(
+            b.CreateFMul(loadScalar(queries, b.CreateAdd(column, r)), meanKey),
+            b.CreateFMul(loadScalar(halfSquaredQueries, b.CreateAdd(column, r)), variance));
+        b.CreateStore(b.CreateFAdd(loadScalar(blockEstimates, index), term),
+                      at(blockEstimates, index));
+      });
+    });
+    kb.loop(width, [&](llvm::Value *r) {
+      b.CreateStore(b.CreateIntrinsic(llvm::Intrinsic::maxnum, {f32},
+                                      {loadScalar(estimateMax, r),
+                                       loadScalar(blockEstimates, b.CreateAdd(row, r))}),
+                    at(estimateMax, r));
+    });
+  });
+  // A query none of whose blocks has a key (all masked) gives no shares.
+  auto shift = [&](llvm::Value *r) {
+    llvm::Value *largest = loadScalar(estimateMax, r);
+    return b.CreateSelect(b.CreateFCmpOEQ(largest, f32Constant(-kInfinity)), f32Constant(0),
+                          largest);
+  };
+  kb.loop(visibleBlocks, [&](llvm::Value *block) {
+    llvm::Value *row = b.CreateMul(block, i64(width));
+    kb.loop(width, [&](llvm::Value *r) {
+      llvm::Value *weight =
+          emitExp(b, b.CreateFSub(loadScalar(blockEstimates, b.CreateAdd(row, r)), shift(r)));
+      b.CreateStore(b.CreateFAdd(loadScalar(estimateSum, r), weight), at(estimateSum, r));
+    });
+  });
+  // Block j is kept when e^(estimate - max) >= threshold x sum for some
+  // valid query: its share of that query's estimated weight.
+  llvm::Value *threshold = f32Constant(op.getGateAttr().getThresholdShare());
+  kb.loop(visibleBlocks, [&](llvm::Value *block) {
+    llvm::Value *row = b.CreateMul(block, i64(width));
+    llvm::Value *over = kb.accumulator(IntegerType::get(op.getContext(), 8));
+    b.CreateStore(b.getInt8(0), over);
+    kb.loop(validRows, [&](llvm::Value *r) {
+      llvm::Value *weight =
+          emitExp(b, b.CreateFSub(loadScalar(blockEstimates, b.CreateAdd(row, r)), shift(r)));
+      llvm::Value *sum = loadScalar(estimateSum, r);
+      llvm::Value *reaches = b.CreateAnd(b.CreateFCmpOGT(sum, f32Constant(0)),
+                                         b.CreateFCmpOGE(weight, b.CreateFMul(threshold, sum)));
+      b.CreateStore(
+          b.CreateOr(b.CreateLoad(b.getInt8Ty(), over), b.CreateZExt(reaches, b.getInt8Ty())),
+          over);
+    });
+    b.CreateStore(b.CreateLoad(b.getInt8Ty(), over),
+                  b.CreateInBoundsGEP(b.getInt8Ty(), selected, block));
   });
 }
 
@@ -547,6 +633,11 @@ void AttentionEmitter::emit(llvm::Value *queryIn, llvm::Value *keyIn, llvm::Valu
       blockVariances = kb.stackRow(f32Type, keyBlocks * headDim);
       keySquareSum = kb.stackRow(f32Type, headDim);
       halfSquaredQueries = kb.stackRow(f32Type, headDim * width);
+    }
+    if (op.getGateAttr().getThresholdShare() > 0) {
+      blockEstimates = kb.stackRow(f32Type, keyBlocks * width);
+      estimateMax = kb.stackRow(f32Type, width);
+      estimateSum = kb.stackRow(f32Type, width);
     }
   }
   sums = vectorSlots(rows * kMaxVectors);

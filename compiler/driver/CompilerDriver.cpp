@@ -134,10 +134,16 @@ void printAttentionStats(ModuleOp module) {
         return;
       }
       auto [kept, visible] = op.getGateAttr().countBlocks(dims.queries, dims.keys, op.getCausal());
-      llvm::errs() << llvm::format(", gated: %lld of %lld key blocks of %lld (%.1f%%)\n",
-                                   (long long)kept, (long long)visible,
-                                   (long long)op.getGateAttr().getBlock(),
+      bool threshold = op.getGateAttr().getThresholdShare() > 0;
+      llvm::errs() << llvm::format(", gated: %s%lld of %lld key blocks of %lld (%.1f%%)",
+                                   threshold ? "at least " : "", (long long)kept,
+                                   (long long)visible, (long long)op.getGateAttr().getBlock(),
                                    100.0 * double(kept) / double(std::max<int64_t>(visible, 1)));
+      if (threshold)
+        llvm::errs() << llvm::format(", and any whose estimated share of a query's weight "
+                                     "reaches %g",
+                                     op.getGateAttr().getThresholdShare());
+      llvm::errs() << "\n";
     });
   });
 }

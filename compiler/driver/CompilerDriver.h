@@ -46,7 +46,8 @@ struct CompilerOptions {
   /// Where r1c-select-variants writes every candidate it scored ('-':
   /// stderr; empty: nowhere).
   std::string variantLog;
-  /// --sparse-attention: dense, or gated[:block=..,keep=..,window=..,global=..].
+  /// --sparse-attention: dense, or
+  /// gated[:block=..,keep=..,threshold=..,window=..,global=..,rest=..].
   std::string sparseAttention = "dense";
   /// false: attention stays matmul, softmax, matmul (to compare with).
   bool fuseAttention = true;

@@ -209,10 +209,12 @@ def near_miss_multiplied_mask(seq, heads, dim):
 # --- the gate, in NumPy ---------------------------------------------------------------------
 
 def gated_reference(q, k, v, scale, keep, block, window, global_, rest, key_keep=None,
-                    causal=False):
+                    causal=False, threshold=0.0):
     """Attention of q [B,H,Sq,D], k, v [B,H,Sk,D] computing, per block of `block` queries,
     only the key blocks the gate keeps: the first `global_`, those within `window` of the
-    query block's own, then the best by mean(scaled q) . mean(k), up to ceil(keep * visible).
+    query block's own, those to which some query of the block gives at least `threshold` of
+    its estimated weight (each block's estimate as below, for every block), then the best by
+    mean(scaled q) . mean(k), up to ceil(keep * visible).
     With rest='mean' each block left out counts as one key, its mean key and value (over
     the keys `key_keep` [Sk] keeps), its score q . mean + q^2 . variance / 2 (the mean of
     e^(q.k) over the block to second order) plus the log of the keys it holds; with 'drop'
@@ -240,6 +242,19 @@ def gated_reference(q, k, v, scale, keep, block, window, global_, rest, key_keep
                           for j in range(visible)]
                 own = first // block
                 kept = [abs(j - own) <= window or j < global_ for j in range(visible)]
+                if threshold > 0:
+                    qs = q[b, h, rows] * scale
+                    log_w = [np.log(w[j].sum()) if w[j].sum() > 0 else -np.inf
+                             for j in range(visible)]
+                    est = np.stack([
+                        qs @ mean_k[j] + 0.5 * (qs ** 2) @ np.maximum(
+                            (w[j] @ k[b, h, spans[j]] ** 2) / w[j].sum() - mean_k[j] ** 2, 0)
+                        + log_w[j] if mean_k[j] is not None else np.full(nrows, -np.inf)
+                        for j in range(visible)], axis=1)
+                    top = est.max(axis=1, keepdims=True)
+                    share = np.exp(est - np.where(np.isinf(top), 0, top))
+                    share /= np.maximum(share.sum(axis=1, keepdims=True), 1e-300)
+                    kept = [kept[j] or share[:, j].max() >= threshold for j in range(visible)]
                 wanted = max(1, math.ceil(keep * visible - 1e-9))
                 for _ in range(max(0, wanted - sum(kept))):
                     best = max((j for j in range(visible) if not kept[j]),
@@ -388,17 +403,23 @@ def main():
                ", ".join(f"{isa} {e:.1e}" for isa, e in errors.items()))
 
     # Gated: r1c against the NumPy gate, the same blocks kept.
+    # Every field spelled out, threshold=0 for the gates of keep alone. The threshold cases
+    # keep one block by score (keep=0.125 of 8) and the blocks the threshold adds.
     gated_cases = [
-        ("gated_keep25_drop", 300, 2, 32, "gated:block=64,keep=0.25,window=1,global=1,rest=drop",
-         None),
-        ("gated_keep25_mean", 300, 2, 32, "gated:block=64,keep=0.25,window=1,global=1,rest=mean",
-         None),
-        ("gated_keep50_window0", 200, 2, 16, "gated:block=32,keep=0.5,window=0,global=1,rest=drop",
-         None),
-        ("gated_causal_mean", 260, 2, 32, "gated:block=64,keep=0.25,window=1,global=1,rest=mean",
-         "causal"),
-        ("gated_padding_mean", 330, 2, 32, "gated:block=64,keep=0.25,window=1,global=1,rest=mean",
-         "padding"),
+        ("gated_keep25_drop", 300, 2, 32,
+         "gated:block=64,keep=0.25,threshold=0,window=1,global=1,rest=drop", None),
+        ("gated_keep25_mean", 300, 2, 32,
+         "gated:block=64,keep=0.25,threshold=0,window=1,global=1,rest=mean", None),
+        ("gated_keep50_window0", 200, 2, 16,
+         "gated:block=32,keep=0.5,threshold=0,window=0,global=1,rest=drop", None),
+        ("gated_causal_mean", 260, 2, 32,
+         "gated:block=64,keep=0.25,threshold=0,window=1,global=1,rest=mean", "causal"),
+        ("gated_padding_mean", 330, 2, 32,
+         "gated:block=64,keep=0.25,threshold=0,window=1,global=1,rest=mean", "padding"),
+        ("gated_threshold", 512, 2, 32,
+         "gated:block=64,keep=0.125,threshold=0.1,window=0,global=1,rest=mean", None),
+        ("gated_threshold_padding", 480, 2, 32,
+         "gated:block=64,keep=0.125,threshold=0.1,window=0,global=0,rest=mean", "padding"),
     ]
     for name, seq, heads, dim, policy, mask in gated_cases:
         model, shapes, extra = head_major(seq, heads, dim, mask=mask)
@@ -409,6 +430,13 @@ def main():
         feeds["q"] += direction
         feeds["k"][:, :, 100:140] += 2 * direction
         fields = dict(f.split("=") for f in policy.split(":")[1].split(","))
+        threshold = float(fields["threshold"])
+        if threshold:
+            # Two more blocks some queries favour: the threshold, not the score of the
+            # mean query, must find them.
+            feeds["k"][:, :, 320:330] += 3 * direction
+            feeds["q"][:, :, ::3] -= 2 * direction
+            feeds["k"][:, :, 400:410] -= 3 * direction
         try:
             fused, results = run_r1c(args, model, feeds, work, name,
                                      ["--sparse-attention=" + policy])
@@ -419,12 +447,21 @@ def main():
         want = gated_reference(feeds["q"], feeds["k"], feeds["v"], 1 / math.sqrt(dim),
                                float(fields["keep"]), int(fields["block"]),
                                int(fields["window"]), int(fields["global"]), fields["rest"],
-                               key_keep=key_keep, causal=mask == "causal")
+                               key_keep=key_keep, causal=mask == "causal",
+                               threshold=threshold)
         dense = ort.InferenceSession(model.SerializeToString(),
                                      providers=["CPUExecutionProvider"]).run(None, feeds)[0]
         errors = {isa: norm_error(got, want) for isa, got in results}
-        # The gate must change the result (else it skipped nothing), and match the model.
+        # The gate must change the result (else it skipped nothing), and match the model;
+        # a threshold must keep blocks that keep alone would not.
         skipped = norm_error(dense, want) > 1e-4
+        if threshold:
+            without = gated_reference(feeds["q"], feeds["k"], feeds["v"], 1 / math.sqrt(dim),
+                                      float(fields["keep"]), int(fields["block"]),
+                                      int(fields["window"]), int(fields["global"]),
+                                      fields["rest"], key_keep=key_keep,
+                                      causal=mask == "causal")
+            skipped = skipped and norm_error(without, want) > 1e-4
         ok = fused == 1 and skipped and all(e <= 1e-4 for e in errors.values())
         report(name, ok, "against the NumPy gate " + ", ".join(
             f"{isa} {e:.1e}" for isa, e in errors.items()) +

@@ -94,12 +94,16 @@ int main(int argc, char **argv) {
   app.add_option("--sparse-attention", options.sparseAttention,
                  "Attention the compiler fused (r1.attention) computes:\n"
                  "  dense   every key for every query (default)\n"
-                 "  gated[:block=64,keep=0.25,window=1,global=1]\n"
-                 "          per block of `block` queries, a gate scores the key blocks by\n"
-                 "          mean query . mean key and computes only ceil(keep x blocks) of\n"
-                 "          them: the first `global`, those within `window` of the query\n"
-                 "          block's own, then the best scored. Faster on long sequences,\n"
-                 "          approximate (docs/attention.md); --stats counts the blocks")
+                 "  gated[:block=64,keep=0.25,threshold=0.05,window=1,global=1,rest=mean]\n"
+                 "          per block of `block` queries, a gate scores the key blocks and\n"
+                 "          computes the first `global`, those within `window` of the query\n"
+                 "          block's own, every block some query is estimated to give at\n"
+                 "          least `threshold` of its weight, and the best by mean query .\n"
+                 "          mean key up to ceil(keep x blocks) in all. The rest are\n"
+                 "          estimated by their mean key and value (rest=mean) or left out\n"
+                 "          (rest=drop, no threshold). threshold=0 computes exactly keep.\n"
+                 "          Faster on long sequences, approximate (docs/attention.md);\n"
+                 "          --stats counts the blocks")
       ->type_name("POLICY");
   bool unfusedAttention = false;
   app.add_flag("--unfused-attention", unfusedAttention,

@@ -20,12 +20,17 @@ using namespace mlir::r1;
 
 Attribute AttentionGateAttr::parse(AsmParser &parser, Type) {
   int64_t block = 0, window = 0, global = 0;
-  double keep = 0;
+  double keep = 0, threshold = 0;
   StringRef rest;
   if (parser.parseLess() || parser.parseKeyword("block") || parser.parseEqual() ||
       parser.parseInteger(block) || parser.parseComma() || parser.parseKeyword("keep") ||
-      parser.parseEqual() || parser.parseFloat(keep) || parser.parseComma() ||
-      parser.parseKeyword("window") || parser.parseEqual() || parser.parseInteger(window) ||
+      parser.parseEqual() || parser.parseFloat(keep) || parser.parseComma())
+    return {};
+  // The threshold is optional: 0 (none) when absent.
+  if (succeeded(parser.parseOptionalKeyword("threshold")) &&
+      (parser.parseEqual() || parser.parseFloat(threshold) || parser.parseComma()))
+    return {};
+  if (parser.parseKeyword("window") || parser.parseEqual() || parser.parseInteger(window) ||
       parser.parseComma() || parser.parseKeyword("global") || parser.parseEqual() ||
       parser.parseInteger(global) || parser.parseComma() || parser.parseKeyword("rest") ||
       parser.parseEqual() || parser.parseKeyword(&rest))
@@ -37,23 +42,31 @@ Attribute AttentionGateAttr::parse(AsmParser &parser, Type) {
   if (parser.parseGreater())
     return {};
   return getChecked([&] { return parser.emitError(parser.getNameLoc()); }, parser.getContext(),
-                    block, llvm::APFloat(keep), window, global, rest == "mean");
+                    block, llvm::APFloat(keep), llvm::APFloat(threshold), window, global,
+                    rest == "mean");
 }
 
 void AttentionGateAttr::print(AsmPrinter &printer) const {
-  printer << "<block = " << getBlock() << ", keep = " << getKeepRatio()
-          << ", window = " << getWindow() << ", global = " << getGlobal()
+  printer << "<block = " << getBlock() << ", keep = " << getKeepRatio();
+  if (getThresholdShare() > 0)
+    printer << ", threshold = " << getThresholdShare();
+  printer << ", window = " << getWindow() << ", global = " << getGlobal()
           << ", rest = " << (getEstimateRest() ? "mean" : "drop") << ">";
 }
 
 LogicalResult AttentionGateAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t block,
-                                        llvm::APFloat keepRatio, int64_t window, int64_t global,
-                                        bool) {
+                                        llvm::APFloat keepRatio, llvm::APFloat thresholdShare,
+                                        int64_t window, int64_t global, bool estimateRest) {
   double keep = keepRatio.convertToDouble();
+  double threshold = thresholdShare.convertToDouble();
   if (block < 16 || block % 16 != 0)
     return emitError() << "gate block " << block << " is not a positive multiple of 16";
   if (!(keep > 0 && keep <= 1))
     return emitError() << "gate keep " << keep << " is not in (0, 1]";
+  if (!(threshold >= 0 && threshold < 1))
+    return emitError() << "gate threshold " << threshold << " is not in [0, 1)";
+  if (threshold > 0 && !estimateRest)
+    return emitError() << "a gate threshold needs rest = mean, whose block estimates it reads";
   if (window < 0 || global < 0)
     return emitError() << "gate window and global blocks must not be negative";
   return success();

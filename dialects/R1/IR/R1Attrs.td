@@ -97,6 +97,14 @@ def R1_AttentionGateAttr : AttrDef<R1_Dialect, "AttentionGate"> {
     first two kinds alone are more). With a causal mask, only blocks some
     query of the block may see are visible.
 
+    With a `threshold` above 0, a block is also computed when some query
+    of the query block is estimated to give it at least that share of its
+    weight: each key block's estimate (its mean key, the variance of its
+    keys and its key count, as `rest = mean` forms them) gives every
+    query's share of each block, so the blocks that matter are kept however
+    many there are, and `keep` is a floor. Attention spread evenly over the
+    keys keeps every block; attention concentrated on a few keeps few.
+
     `rest` says what becomes of the blocks left out: `drop` gives their
     keys no weight, as if masked; `mean` counts each as one key, its mean
     key and mean value, weighted by how many keys it holds (the keys a
@@ -104,21 +112,28 @@ def R1_AttentionGateAttr : AttrDef<R1_Dialect, "AttentionGate"> {
     `mean` needs a mask that is the same for every query of a key.
 
     ```mlir
-    #r1.attention_gate<block = 64, keep = 0.25, window = 1, global = 1, rest = mean>
+    #r1.attention_gate<block = 64, keep = 0.25, threshold = 0.05, window = 1, global = 1,
+                       rest = mean>
     ```
+
+    A threshold needs `rest = mean`, whose estimates it reads.
   }];
-  let parameters = (ins "int64_t":$block, "::llvm::APFloat":$keep, "int64_t":$window,
-                        "int64_t":$global, "bool":$estimateRest);
+  let parameters = (ins "int64_t":$block, "::llvm::APFloat":$keep, "::llvm::APFloat":$threshold,
+                        "int64_t":$window, "int64_t":$global, "bool":$estimateRest);
   let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
     /// The fraction of key blocks kept, in (0, 1].
     double getKeepRatio() const { return getKeep().convertToDouble(); }
-    /// Key blocks computed per query block when `visible` are visible.
+    /// The least share of a query's weight that keeps a block; 0 for none.
+    double getThresholdShare() const { return getThreshold().convertToDouble(); }
+    /// Key blocks computed per query block when `visible` are visible, at
+    /// the least (a threshold may keep more at run time).
     int64_t getKeptBlocks(int64_t visible) const;
     /// Key blocks computed, summed over the query blocks of an attention
     /// of `queries` x `keys`, and the blocks there are to compute (after
-    /// causal skipping), as the kernels count them.
+    /// causal skipping), as the kernels count them; with a threshold, the
+    /// least they compute.
     std::pair<int64_t, int64_t> countBlocks(int64_t queries, int64_t keys, bool causal) const;
   }];
 }
