@@ -12,8 +12,9 @@ The graph is one attention block as exporters write it: inputs q, k, v [1, heads
 
   unfused  --unfused-attention: the chain as the graph spells it (scores in memory)
   fused    the default: one r1.attention kernel (online softmax)
-  gated50  --sparse-attention=gated:keep=0.5
-  gated25  --sparse-attention=gated:keep=0.25 (the gate's default)
+  gated    --sparse-attention=gated: the gate's defaults (keep=0.25, threshold=0.05)
+  gated50  --sparse-attention=gated:keep=0.5,threshold=0 (half the key blocks)
+  gated25  --sparse-attention=gated:keep=0.25,threshold=0 (a quarter of them)
 
 A round times every peer in turn (--runs runs after a warm-up; fewer at long sequences);
 --rounds rounds interleave them. Reported per sequence: the median of the round medians with
@@ -42,8 +43,9 @@ from host_peers import Case, Ort, PeerFailed, R1c, cpu_info, norm_error  # noqa:
 CONFIGS = [
     ("unfused", ["--unfused-attention"]),
     ("fused", []),
-    ("gated50", ["--sparse-attention=gated:keep=0.5"]),
-    ("gated25", ["--sparse-attention=gated:keep=0.25"]),
+    ("gated", ["--sparse-attention=gated"]),
+    ("gated50", ["--sparse-attention=gated:keep=0.5,threshold=0"]),
+    ("gated25", ["--sparse-attention=gated:keep=0.25,threshold=0"]),
 ]
 
 def make_attention(seq, heads, dim, causal, work):
