@@ -156,20 +156,22 @@ def SelectAttentionGate : Pass<"r1c-select-attention-gate", "::mlir::func::FuncO
   let summary = "Decide which fused attentions skip key blocks, and how many";
   let description = [{
     With `policy` = `dense` (the default) nothing changes. With
-    `gated[:block=B,keep=K,window=W,global=G,rest=R]` (defaults 64, 0.25,
-    1, 1, mean), every `r1.attention` with more key blocks than the gate
-    would keep gets `gate = #r1.attention_gate<block = B, keep = K,
-    window = W, global = G, rest = R>`; the kernels then compute only the
-    kept blocks of each query block, and estimate the others from their
-    mean key and value (`mean`) or drop them (`drop`). An attention whose
-    mask differs between queries gets `rest = drop`: a block's mean could
-    not honour it. An attention with fewer key blocks than the gate keeps
-    stays dense: gating it would skip nothing. A malformed policy fails
-    the pass with a message that names the bad field.
+    `gated[:block=B,keep=K,threshold=T,window=W,global=G,rest=R]` (defaults
+    64, 0.25, 0.05, 1, 1, mean), every `r1.attention` with more key blocks
+    than the gate would keep gets `gate = #r1.attention_gate<block = B,
+    keep = K, threshold = T, window = W, global = G, rest = R>`; the
+    kernels then compute only the kept blocks of each query block (at least
+    K of them, and any that some query is estimated to give T of its
+    weight), and estimate the others from their mean key and value (`mean`)
+    or drop them (`drop`, which has no threshold). An attention whose mask
+    differs between queries gets `rest = drop`: a block's mean could not
+    honour it. An attention with fewer key blocks than the gate keeps at
+    the least stays dense: gating it would skip nothing. A malformed policy
+    fails the pass with a message that names the bad field.
   }];
   let options = [
     Option<"policy", "policy", "std::string", "\"dense\"",
-           "dense, or gated[:block=64,keep=0.25,window=1,global=1,rest=mean]">
+           "dense, or gated[:block=64,keep=0.25,threshold=0.05,window=1,global=1,rest=mean]">
   ];
   let dependentDialects = ["::mlir::r1::R1Dialect"];
 }
