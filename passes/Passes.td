@@ -234,4 +234,41 @@ def PlanMemory : Pass<"r1c-plan-memory", "::mlir::func::FuncOp"> {
   }];
 }
 
+
+//===----------------------------------------------------------------------===//
+// Precision
+//===----------------------------------------------------------------------===//
+
+def SelectPrecision : Pass<"r1c-select-precision", "::mlir::func::FuncOp"> {
+  let summary = "Decide the number format each op computes in";
+  let description = [{
+    With `policy` = `fp32` (the default) nothing changes. With `bf16` or
+    `fp16`, every matmul and convolution whose operands are f32 gets
+    `r1.precision = #r1.precision<compute = T, accumulate = f32, storage = T>`:
+    its products run in the lower format and sum in f32. Everything else
+    stays f32: elementwise ops are bound by memory, not arithmetic, and
+    softmax, normalization statistics and reductions lose most to a short
+    mantissa or a narrow range. Ops of a model that is already in a lower
+    format keep theirs.
+  }];
+  let options = [
+    Option<"policy", "policy", "std::string", "\"fp32\"", "fp32, bf16 or fp16">
+  ];
+  let dependentDialects = ["::mlir::r1::R1Dialect"];
+}
+
+def ApplyPrecision : Pass<"r1c-apply-precision", "::mlir::func::FuncOp"> {
+  let summary = "Give each op the number formats its r1.precision names";
+  let description = [{
+    For every op with `r1.precision`: constant float operands become
+    constants of the compute type (converted once, here, rounding to
+    nearest even; out-of-line weights stay out of line), other float
+    operands are cast to it, the result takes the type the op infers from
+    them, and a cast back to the original type serves the users that
+    expected it. Where two lowered ops meet, the cast back and the cast
+    down cancel (canonicalization), so the value stays in the lower format.
+  }];
+  let dependentDialects = ["::mlir::r1::R1Dialect"];
+}
+
 #endif // R1C_PASSES_TD

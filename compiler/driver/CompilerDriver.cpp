@@ -633,7 +633,7 @@ int runCompiler(const CompilerOptions &options) {
         sizes.push_back(name + "=" + std::to_string(size));
       pm.nest<func::FuncOp>().addPass(r1::createSpecializeDims({sizes}));
     }
-    buildPipelineToPhase(pm, phase, kernelOptions, {options.fuseAttention});
+    buildPipelineToPhase(pm, phase, kernelOptions, {options.fuseAttention, options.precision});
     if (options.timing)
       pm.enableTiming();
     std::string what = "compiling to the " + getCompilePhaseName(phase).str() + " phase";

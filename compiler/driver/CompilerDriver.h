@@ -51,6 +51,8 @@ struct CompilerOptions {
   std::string sparseAttention = "dense";
   /// false: attention stays matmul, softmax, matmul (to compare with).
   bool fuseAttention = true;
+  /// --precision: fp32, bf16 or fp16 (r1c-select-precision's policy).
+  std::string precision = "fp32";
   /// With --target=host: time the best candidates of each distinct kernel
   /// problem on this machine and record them in `tuningDb`.
   bool tune = false;

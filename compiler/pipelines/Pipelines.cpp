@@ -40,6 +40,11 @@ void buildGraphPassPipeline(OpPassManager &pm, const GraphPipelineOptions &optio
   func.addPass(r1::createFuseDecomposedOps());
   if (options.fuseAttention)
     func.addPass(r1::createFuseAttention());
+  if (options.precision != "fp32") {
+    func.addPass(r1::createSelectPrecision({options.precision}));
+    func.addPass(r1::createApplyPrecision());
+    func.addPass(createCanonicalizerPass());
+  }
 }
 
 void buildKernelPassPipeline(OpPassManager &pm, const KernelPipelineOptions &options) {

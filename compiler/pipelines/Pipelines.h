@@ -32,11 +32,14 @@ llvm::ArrayRef<llvm::StringRef> getCompilePhaseNames();
 struct GraphPipelineOptions {
   /// r1c-fuse-attention runs (off only to compare with the unfused chain).
   bool fuseAttention = true;
+  /// r1c-select-precision's policy: fp32, bf16 or fp16.
+  std::string precision = "fp32";
 };
 
 /// Import -> graph: legalize ONNX nodes, fold, canonicalize, deduplicate,
-/// transpose constant weights once, fold batch norms into convolutions, and
-/// fuse what exporters spell out (layer norm, attention).
+/// transpose constant weights once, fold batch norms into convolutions,
+/// fuse what exporters spell out (layer norm, attention), then decide and
+/// apply each op's number format.
 void buildGraphPassPipeline(mlir::OpPassManager &pm, const GraphPipelineOptions &options);
 
 struct KernelPipelineOptions {

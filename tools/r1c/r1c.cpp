@@ -105,6 +105,17 @@ int main(int argc, char **argv) {
                  "          Faster on long sequences, approximate (docs/attention.md);\n"
                  "          --stats counts the blocks")
       ->type_name("POLICY");
+  app.add_option("--precision", options.precision,
+                 "The number format matmuls and convolutions compute in:\n"
+                 "  fp32  as the model says (default)\n"
+                 "  bf16  products of bf16 operands, summed in f32: AVX512-BF16 dot\n"
+                 "        products on CPUs that have them, tensor cores / MFMA on GPUs;\n"
+                 "        weights converted when compiling\n"
+                 "  fp16  the same with f16 operands (the GPUs' fast format; on the host\n"
+                 "        it converts to f32)\n"
+                 "Softmax, normalizations, reductions and elementwise ops stay f32.\n"
+                 "--compile-to=graph shows each op's r1.precision (docs/precision.md)")
+      ->type_name("FORMAT");
   bool unfusedAttention = false;
   app.add_flag("--unfused-attention", unfusedAttention,
                "Keep attention as the graph spells it (matmul, softmax, matmul,\n"
@@ -199,6 +210,17 @@ int main(int argc, char **argv) {
   }
   options.phase = *r1c::parseCompilePhase(phase);
   options.fuseAttention = !unfusedAttention;
+  if (options.precision == "int8" || options.precision == "auto") {
+    std::cerr << "error: --precision=" << options.precision
+              << " is not available yet (calibrated int8 and the per-op search come with "
+                 "the precision report); use fp32, bf16 or fp16\n";
+    return 2;
+  }
+  if (options.precision != "fp32" && options.precision != "bf16" && options.precision != "fp16") {
+    std::cerr << "error: --precision=" << options.precision
+              << ": unknown format (expected fp32, bf16 or fp16)\n";
+    return 2;
+  }
   // --target compiles past every IR phase; a phase asked for with it would
   // be silently ignored.
   if (app.count("--compile-to") > 0 && !options.target.empty()) {

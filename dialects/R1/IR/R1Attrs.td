@@ -138,4 +138,30 @@ def R1_AttentionGateAttr : AttrDef<R1_Dialect, "AttentionGate"> {
   }];
 }
 
+
+def R1_PrecisionAttr : AttrDef<R1_Dialect, "Precision"> {
+  let mnemonic = "precision";
+  let summary = "The number formats one op computes in";
+  let description = [{
+    Written by r1c-select-precision on the ops it lowers from the model's
+    f32, read by r1c-apply-precision: `compute` is the element type the
+    op's float operands take (weights converted when compiling, other
+    operands cast), `accumulate` the type its sums run in (products of a
+    matmul or convolution: f32 whatever `compute` is), and `storage` the
+    element type of its result. An op without the attribute computes in
+    the types its operands have.
+
+    ```mlir
+    %y = r1.matmul %x, %w {r1.precision = #r1.precision<compute = bf16, accumulate = f32, storage = bf16>}
+    ```
+  }];
+  let parameters = (ins "::mlir::Type":$compute, "::mlir::Type":$accumulate,
+                        "::mlir::Type":$storage);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let extraClassDeclaration = [{
+    /// The discardable attribute's name on the ops it describes.
+    static constexpr ::llvm::StringLiteral kName = "r1.precision";
+  }];
+}
+
 #endif // R1_ATTRS_TD

@@ -99,9 +99,29 @@ OpFoldResult NoneOp::fold(FoldAdaptor) { return UnitAttr::get(getContext()); }
 
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
 
+/// Whether every value of float type `narrow` is one of `wide` (bf16 and
+/// f16 in f32, f32 in f64): a round trip through `wide` then changes
+/// nothing.
+static bool widensExactly(FloatType narrow, FloatType wide) {
+  const llvm::fltSemantics &from = narrow.getFloatSemantics(), &to = wide.getFloatSemantics();
+  using llvm::APFloatBase;
+  return APFloatBase::semanticsPrecision(from) <= APFloatBase::semanticsPrecision(to) &&
+         APFloatBase::semanticsMaxExponent(from) <= APFloatBase::semanticsMaxExponent(to) &&
+         APFloatBase::semanticsMinExponent(from) >= APFloatBase::semanticsMinExponent(to);
+}
+
 OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
   if (getInput().getType() == getType())
     return getInput();
+  // x -> wider -> x's type again is x (the casts r1c-apply-precision leaves
+  // between two ops that both compute in a lower format).
+  if (auto inner = getInput().getDefiningOp<CastOp>()) {
+    auto source = dyn_cast<FloatType>(getElementTypeOf(inner.getInput()));
+    auto middle = dyn_cast<FloatType>(inner.getTo());
+    if (source && middle && inner.getInput().getType() == getType() &&
+        widensExactly(source, middle))
+      return inner.getInput();
+  }
   if (!isa<IntegerType>(getTo()) || !isa<IntegerType>(getElementTypeOf(getInput())))
     return nullptr;
   bool toBool = getTo().isInteger(1);

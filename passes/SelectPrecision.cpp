@@ -1,0 +1,64 @@
+//===- SelectPrecision.cpp - The number format of each op -----------------===//
+//
+// Decide, then apply: this pass writes r1.precision on the ops that compute
+// in a lower format; r1c-apply-precision gives them those formats. The
+// policy comes from `r1c --precision`.
+//
+//===----------------------------------------------------------------------===//
+#include "dialects/R1/IR/R1Ops.h"
+#include "dialects/R1/IR/ShapeInference.h"
+#include "passes/Passes.h"
+
+namespace mlir::r1 {
+#define GEN_PASS_DEF_SELECTPRECISION
+#include "passes/Passes.h.inc"
+} // namespace mlir::r1
+
+using namespace mlir;
+using namespace mlir::r1;
+
+namespace {
+
+/// Whether every float operand of `op` is f32, and it has one.
+bool computesInFloat32(Operation *op) {
+  bool anyFloat = false;
+  for (Value operand : op->getOperands()) {
+    Type element = getElementTypeOf(operand);
+    if (!isa_and_nonnull<FloatType>(element))
+      continue;
+    if (!element.isF32())
+      return false;
+    anyFloat = true;
+  }
+  return anyFloat;
+}
+
+struct SelectPrecisionPass : r1::impl::SelectPrecisionBase<SelectPrecisionPass> {
+  using SelectPrecisionBase::SelectPrecisionBase;
+
+  void runOnOperation() override {
+    MLIRContext *context = &getContext();
+    Type lower;
+    if (policy == "bf16")
+      lower = BFloat16Type::get(context);
+    else if (policy == "fp16")
+      lower = Float16Type::get(context);
+    else if (policy != "fp32") {
+      getOperation().emitError() << "--precision: unknown format '" << policy
+                                 << "' (expected fp32, bf16 or fp16)";
+      return signalPassFailure();
+    }
+    if (!lower)
+      return;
+    // Products in the lower format, sums in f32: what the matrix units of
+    // every target (AVX512-BF16 dot products, tensor cores, MFMA) compute.
+    auto precision = PrecisionAttr::get(context, lower, Float32Type::get(context), lower);
+    getOperation().walk([&](Operation *op) {
+      if (!isa<MatMulOp, ConvOp>(op) || !computesInFloat32(op))
+        return;
+      op->setAttr(PrecisionAttr::kName, precision);
+    });
+  }
+};
+
+} // namespace
