@@ -47,10 +47,15 @@
 // of their dot product with it, from K in global memory), then one warp
 // keeps the first `global` blocks, those within `window` of the block's own
 // and the best-scored others; the walk then takes the kept blocks' tiles
-// only, in order. With `rest = mean` each block left out then joins the
-// softmax as one key (its mean key and value, a variance term and the log
-// of its weight), computed by the block into shared memory and added by
-// each lane to its rows.
+// only, in order. A gate threshold keeps, before the best-scored ones, every
+// block some query of the block is estimated to give at least that share
+// of its weight: two passes over the visible blocks, each block's moments
+// (mean key, variance, log of its weight) computed into shared memory and
+// every thread estimating its query row's share, the first pass for each
+// row's largest estimate and their sum, the second for the shares. With
+// `rest = mean` each block left out then joins the softmax as one key (its
+// mean key and value, a variance term and the log of its weight), computed
+// by the block into shared memory and added by each lane to its rows.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/gpu/KernelWriter.h"
@@ -138,6 +143,17 @@ private:
   /// The gate: r1_kept and r1_nkept, from the staged rows of Q, whose
   /// element (row, column) as f32 is `queryTile(row, column)`.
   void printGate(const std::function<std::string(StringRef, StringRef)> &queryTile);
+  /// The gate's threshold: sets r1_gflag of every visible block that some
+  /// query of the block is estimated to give at least the threshold's share
+  /// of its weight, and clears the others'.
+  void printThreshold(const std::function<std::string(StringRef, StringRef)> &queryTile);
+  /// Statements (at `indent`, inside a loop over blocks r1_g) that put
+  /// block r1_g's moments where r1_ek, r1_evar, r1_elog and, with `values`,
+  /// r1_ev point: its mean key, its keys' variance, its mean value and the
+  /// log of its weight, the keys weighed as the mask weighs them.
+  void printBlockMoments(StringRef indent, bool values);
+  /// Whether the gate has a threshold.
+  bool thresholds() const { return gate && gate.getThresholdShare() > 0; }
   /// Whether scores stay unscaled products until the exponential, which
   /// then scales them (no float mask to add, a positive scale, so the
   /// maximum is the same score's).
@@ -219,6 +235,9 @@ LogicalResult AttentionPrinter::print() {
     return op.emitOpError("estimates the key blocks its gate leaves out (rest = mean) under a "
                           "mask that differs between queries; r1c-select-attention-gate drops "
                           "them there");
+  // The threshold's estimates take a query row a thread.
+  if (thresholds() && threads < queryBlock)
+    return unprintable("a thread per query row for the gate's threshold");
   w.launch.grid = {queryBlocks(), dims.heads, dims.batch};
   w.launch.block = {threads, 1, 1};
   w.launch.sharedBytes = layout.totalBytes;
@@ -363,6 +382,8 @@ void AttentionPrinter::printGate(
     os << "      r1_gscore[r1_g] = r1_part / r1_count;\n";
   os << "  }\n"
      << "  __syncthreads();\n";
+  if (thresholds())
+    printThreshold(queryTile);
   // One warp picks: lane l owns blocks l, l + warp, ..., so only it reads
   // or writes their flags; each further block is the best-scored one not
   // yet kept (the lowest of equal scores), found by a shuffle tree.
@@ -372,7 +393,7 @@ void AttentionPrinter::printGate(
      << "    for (int r1_g = r1_lane; r1_g < r1_gvisible; r1_g += " << warpSize << ") {\n"
      << "      const int r1_f = r1_g < " << gate.getGlobal()
      << " || (r1_g - r1_own >= " << -gate.getWindow() << " && r1_g - r1_own <= " << gate.getWindow()
-     << ");\n"
+     << ")" << (thresholds() ? " || r1_gflag[r1_g]" : "") << ";\n"
      << "      r1_gflag[r1_g] = r1_f;\n"
      << "      r1_forced += r1_f;\n"
      << "    }\n";
@@ -425,9 +446,108 @@ std::string AttentionPrinter::keyWeight(StringRef key) {
   return "expf(" + value + ")";
 }
 
+void AttentionPrinter::printBlockMoments(StringRef indent, bool values) {
+  int64_t d = dims.headDim, block = gate.getBlock();
+  std::string in = indent.str();
+  std::string keyAt =
+      load(op.getKey(), ("r1_kbase + (r1_i)(r1_first + r1_j) * " + idx(k.position) + " + r1_c"));
+  os << in << "const int r1_first = r1_g * " << block << ";\n"
+     << in << "const int r1_count = " << dims.keys << " - r1_first < " << block << " ? "
+     << dims.keys << " - r1_first : " << block << ";\n"
+     << in << "__syncthreads();\n"
+     << in << "for (int r1_c = threadIdx.x; r1_c < " << (values ? d + dims.valueDim : d)
+     << "; r1_c += " << threads << ") {\n"
+     << in << "  float r1_w = 0.0f, r1_sum = 0.0f, r1_squares = 0.0f;\n"
+     << in << "  for (int r1_j = 0; r1_j < r1_count; ++r1_j) {\n"
+     << in << "    const float r1_kw = " << keyWeight("r1_first + r1_j") << ";\n";
+  if (values)
+    os << in << "    const float r1_x = r1_c < " << d << " ? " << keyAt << " : "
+       << load(op.getValue(), ("r1_vbase + (r1_i)(r1_first + r1_j) * " + idx(v.position) +
+                               " + (r1_c - " + std::to_string(d) + ")"))
+       << ";\n";
+  else
+    os << in << "    const float r1_x = " << keyAt << ";\n";
+  os << in << "    r1_w += r1_kw;\n"
+     << in << "    r1_sum += r1_kw * r1_x;\n"
+     << in << "    r1_squares += r1_kw * r1_x * r1_x;\n"
+     << in << "  }\n"
+     << in
+     << "  const float r1_inv = r1_w > 0.0f ? 1.0f / r1_w : 0.0f, r1_mean = r1_sum * r1_inv;\n";
+  if (values)
+    os << in << "  if (r1_c < " << d << ") {\n"
+       << in << "    r1_ek[r1_c] = r1_mean;\n"
+       << in << "    r1_evar[r1_c] = fmaxf(r1_squares * r1_inv - r1_mean * r1_mean, 0.0f);\n"
+       << in << "  } else {\n"
+       << in << "    r1_ev[r1_c - " << d << "] = r1_mean;\n"
+       << in << "  }\n";
+  else
+    os << in << "  r1_ek[r1_c] = r1_mean;\n"
+       << in << "  r1_evar[r1_c] = fmaxf(r1_squares * r1_inv - r1_mean * r1_mean, 0.0f);\n";
+  os << in << "  if (r1_c == 0)\n"
+     << in << "    *r1_elog = r1_w > 0.0f ? logf(r1_w) : " << KernelWriter::lowest(f32) << ";\n"
+     << in << "}\n"
+     << in << "__syncthreads();\n";
+}
+
+void AttentionPrinter::printThreshold(
+    const std::function<std::string(StringRef, StringRef)> &queryTile) {
+  int64_t d = dims.headDim;
+  std::string lowest = KernelWriter::lowest(f32);
+  // Query r's estimate of block g's log weight is what the block's estimate
+  // key would score: q . mean + (q^2 / 2) . variance + log(weight), q
+  // scaled; its share is e^estimate over the sum of them across the
+  // visible blocks. The moments go where the estimates' will, one block at
+  // a time, so the threshold needs no more shared memory than they do; a
+  // thread holds its row's largest estimate and their sum, so they are
+  // computed twice: once for the sum, once for the shares.
+  os << "  // The threshold: a block is kept when some query of the block is estimated to\n"
+     << "  // give it at least " << llvm::format("%g", gate.getThresholdShare())
+     << " of its weight.\n"
+     << "  {\n"
+     << "    float *const r1_ek = reinterpret_cast<float *>(r1_smem + " << layout.estimate << ");\n"
+     << "    float *const r1_evar = r1_ek + " << d << ", *const r1_elog = r1_ek + "
+     << 2 * d + dims.valueDim << ";\n"
+     << "    const bool r1_tvalid = threadIdx.x < r1_rows;\n"
+     << "    float r1_tmax = " << lowest << ", r1_tsum = 0.0f;\n"
+     << "    for (int r1_g = threadIdx.x; r1_g < r1_gvisible; r1_g += " << threads << ")\n"
+     << "      r1_gflag[r1_g] = 0;\n"
+     << "    for (int r1_pass = 0; r1_pass < 2; ++r1_pass)\n"
+     << "      for (int r1_g = 0; r1_g < r1_gvisible; ++r1_g) {\n";
+  printBlockMoments("        ", /*values=*/false);
+  os << "        if (!r1_tvalid)\n"
+     << "          continue;\n"
+     << "        float r1_e = 0.0f;\n"
+     << "        for (int r1_d = 0; r1_d < " << d << "; ++r1_d) {\n"
+     << "          const float r1_qd = " << queryTile("threadIdx.x", "r1_d") << " * "
+     << KernelWriter::literal(f32, op.getScale().convertToDouble()) << ";\n"
+     << "          r1_e = fmaf(r1_qd, r1_ek[r1_d], fmaf(0.5f * r1_qd * r1_qd, r1_evar[r1_d], "
+        "r1_e));\n"
+     << "        }\n"
+     << "        r1_e += *r1_elog;\n"
+     // An online sum: rescaled when the largest estimate grows; a block
+     // without weight (-inf) adds nothing, and a row none of whose blocks
+     // weighs keeps a sum of 0, which gives no shares.
+     << "        if (r1_pass == 0) {\n"
+     << "          if (r1_e > r1_tmax) {\n"
+     << "            r1_tsum = r1_tsum * expf(r1_tmax - r1_e) + 1.0f;\n"
+     << "            r1_tmax = r1_e;\n"
+     << "          } else if (r1_e > " << lowest << ") {\n"
+     << "            r1_tsum += expf(r1_e - r1_tmax);\n"
+     << "          }\n"
+     // Every thread whose row reaches the share writes the same 1; the
+     // flags are read after the barrier below.
+     << "        } else if (r1_tsum > 0.0f && expf(r1_e - r1_tmax) >= "
+     << KernelWriter::literal(f32, gate.getThresholdShare()) << " * r1_tsum) {\n"
+     << "          r1_gflag[r1_g] = 1;\n"
+     << "        }\n"
+     << "      }\n"
+     << "  }\n"
+     << "  __syncthreads();\n";
+}
+
 void AttentionPrinter::printEstimates(const std::function<LogicalResult()> &update,
                                       LogicalResult &result) {
-  int64_t d = dims.headDim, dv = dims.valueDim, block = gate.getBlock();
+  int64_t d = dims.headDim, dv = dims.valueDim;
   os << "  // The blocks the gate left out, each as one key: its mean key and value\n"
      << "  // (weighted as the mask weighs its keys), scored q . mean + q^2 . variance / 2\n"
      << "  // (the mean of e^(q . k) over its keys, to second order) + log(weight).\n"
@@ -436,37 +556,9 @@ void AttentionPrinter::printEstimates(const std::function<LogicalResult()> &upda
      << ", *const r1_elog = r1_ek + " << 2 * d + dv << ";\n"
      << "  for (int r1_g = 0; r1_g < r1_gvisible; ++r1_g) {\n"
      << "    if (r1_gflag[r1_g])\n"
-     << "      continue;\n"
-     << "    const int r1_first = r1_g * " << block << ";\n"
-     << "    const int r1_count = " << dims.keys << " - r1_first < " << block << " ? " << dims.keys
-     << " - r1_first : " << block << ";\n"
-     << "    __syncthreads();\n"
-     << "    for (int r1_c = threadIdx.x; r1_c < " << d + dv << "; r1_c += " << threads << ") {\n"
-     << "      float r1_w = 0.0f, r1_sum = 0.0f, r1_squares = 0.0f;\n"
-     << "      for (int r1_j = 0; r1_j < r1_count; ++r1_j) {\n"
-     << "        const float r1_kw = " << keyWeight("r1_first + r1_j") << ";\n"
-     << "        const float r1_x = r1_c < " << d << " ? "
-     << load(op.getKey(), ("r1_kbase + (r1_i)(r1_first + r1_j) * " + idx(k.position) + " + r1_c"))
-     << " : "
-     << load(op.getValue(), ("r1_vbase + (r1_i)(r1_first + r1_j) * " + idx(v.position) +
-                             " + (r1_c - " + std::to_string(d) + ")"))
-     << ";\n"
-     << "        r1_w += r1_kw;\n"
-     << "        r1_sum += r1_kw * r1_x;\n"
-     << "        r1_squares += r1_kw * r1_x * r1_x;\n"
-     << "      }\n"
-     << "      const float r1_inv = r1_w > 0.0f ? 1.0f / r1_w : 0.0f, r1_mean = r1_sum * r1_inv;\n"
-     << "      if (r1_c < " << d << ") {\n"
-     << "        r1_ek[r1_c] = r1_mean;\n"
-     << "        r1_evar[r1_c] = fmaxf(r1_squares * r1_inv - r1_mean * r1_mean, 0.0f);\n"
-     << "      } else {\n"
-     << "        r1_ev[r1_c - " << d << "] = r1_mean;\n"
-     << "      }\n"
-     << "      if (r1_c == 0)\n"
-     << "        *r1_elog = r1_w > 0.0f ? logf(r1_w) : " << KernelWriter::lowest(f32) << ";\n"
-     << "    }\n"
-     << "    __syncthreads();\n"
-     << "    if (*r1_elog == " << KernelWriter::lowest(f32) << ")\n"
+     << "      continue;\n";
+  printBlockMoments("    ", /*values=*/true);
+  os << "    if (*r1_elog == " << KernelWriter::lowest(f32) << ")\n"
      << "      continue;\n";
   result = update();
   os << "  }\n";

@@ -5,7 +5,8 @@ numpy, which follows the host kernel's semantics
 (codegen/host/AttentionTemplate.cpp): scores in f32, masked, softmax over
 the keys (a row of -inf scores gives zeros), and a gate that keeps key
 blocks per query block by the scores of the block's mean query against
-each key block's mean key."""
+each key block's mean key, and, with a threshold, also every key block
+some query of the block is estimated to give that share of its weight."""
 import math
 
 import ml_dtypes
@@ -30,12 +31,25 @@ def f64_literal(value):
     return f"{value!r} : f64"
 
 
-def gate_blocks(q, k, weights, gate, causal, bi, hi, qb):
+def block_estimates(qs, keys, w):
+    """Each query's (rows of `qs`, scaled) estimate of the log of a key
+    block's weight: q . mean + (q^2 / 2) . variance + log(weight), the keys
+    `keys` weighed by `w`; -inf where no key weighs."""
+    if w.sum() <= 0:
+        return np.full(qs.shape[0], -np.inf)
+    mean_k = w @ keys / w.sum()
+    variance = np.maximum(w @ keys ** 2 / w.sum() - mean_k ** 2, 0)
+    return qs @ mean_k + 0.5 * (qs ** 2) @ variance + np.log(w.sum())
+
+
+def gate_blocks(q, k, weights, gate, causal, bi, hi, qb, scale):
     """The key blocks the gate keeps for query block `qb` of (bi, hi), as a
     set, and the visible block count. Block scores weigh keys by `weights`
     [keys] (the mask's, for `rest = mean`; ones otherwise); a block none of
-    whose keys weighs scores -inf."""
-    block, keep, window, first, _ = gate
+    whose keys weighs scores -inf. A threshold's estimates scale q by
+    `scale`."""
+    block, keep, window, first = gate[:4]
+    threshold = gate[5] if len(gate) > 5 else 0.0
     sq, sk = q.shape[2], k.shape[2]
     r0, r1 = qb * block, min(sq, (qb + 1) * block)
     mean_query = q[bi, hi, r0:r1].astype(np.float64).mean(axis=0)
@@ -47,6 +61,27 @@ def gate_blocks(q, k, weights, gate, causal, bi, hi, qb):
         scores.append((w @ k[bi, hi, span].astype(np.float64) @ mean_query) / w.sum()
                       if w.sum() > 0 else -np.inf)
     chosen = {g for g in range(visible) if g < first or abs(g - qb) <= window}
+    if threshold > 0:
+        # Each query's share of each visible block among its estimates; a
+        # query none of whose blocks weighs gives no shares.
+        qs = q[bi, hi, r0:r1].astype(np.float64) * scale
+        est = np.stack([block_estimates(qs, k[bi, hi, g * block:min(sk, (g + 1) * block)]
+                                        .astype(np.float64),
+                                        weights[g * block:min(sk, (g + 1) * block)])
+                        for g in range(visible)], axis=1)
+        top = est.max(axis=1, keepdims=True)
+        share = np.exp(est - np.where(np.isinf(top), 0, top))
+        share /= np.maximum(share.sum(axis=1, keepdims=True), 1e-300)
+        for g in range(visible):
+            if g in chosen:
+                continue
+            # The kernels estimate in f32: the share that decides (the
+            # block's largest) must not sit near the threshold.
+            largest = share[:, g].max()
+            assert abs(largest - threshold) > 1e-3 * threshold, \
+                "a share near the gate's threshold: choose other data"
+            if largest >= threshold:
+                chosen.add(g)
     wanted = min(max(math.ceil(keep * visible - 1e-9), 1), visible)
     others = sorted((g for g in range(visible) if g not in chosen), key=lambda g: (-scores[g], g))
     more = max(0, wanted - len(chosen))
@@ -113,7 +148,7 @@ def reference(feeds, *, names, dtype, scale, causal, masked_score, tiled, layout
             for qb in range(-(-sq // block)):
                 rows = slice(qb * block, min(sq, (qb + 1) * block))
                 chosen, visible = gate_blocks(q, k, weights if rest == "mean" else np.ones(sk),
-                                              gate, causal, bi, hi, qb)
+                                              gate, causal, bi, hi, qb, scale)
                 keep = np.zeros(sk, dtype=bool)
                 for g in chosen:
                     keep[g * block:min(sk, (g + 1) * block)] = True
@@ -126,26 +161,42 @@ def reference(feeds, *, names, dtype, scale, causal, masked_score, tiled, layout
                         w = weights[span]
                         if g in chosen or w.sum() <= 0:
                             continue
-                        keys_g = k[bi, hi, span].astype(np.float64)
-                        mean_k = w @ keys_g / w.sum()
-                        variance = np.maximum(w @ keys_g ** 2 / w.sum() - mean_k ** 2, 0)
                         mean_v = w @ v[bi, hi, span].astype(np.float64) / w.sum()
-                        estimate = qs @ mean_k + 0.5 * (qs ** 2) @ variance + np.log(w.sum())
+                        estimate = block_estimates(qs, k[bi, hi, span].astype(np.float64), w)
                         scores = np.concatenate([scores, estimate[:, None]], axis=1)
                         values = np.concatenate([values, mean_v[None, :]])
                 out[bi, hi, rows] = softmax_rows(scores, values)
     return [head_major(out.astype(np.float32), layout[3]).astype(DTYPES[dtype])]
 
 
+def favoured_keys(spans, dropped=None):
+    """Inputs for a gate threshold ([b, h, s, d] operands): the queries lean
+    along a random direction u, every third against it, and the keys of each
+    (first, end, weight) of `spans` move by weight x u. The mean query's best
+    block is the one most queries favour; the threshold must find those the
+    others favour. The keys of `dropped` (first, end) the mask drops."""
+    def shape(feeds, rng):
+        if dropped:
+            feeds["m"][..., dropped[0]:dropped[1]] = False
+        u = rng.standard_normal(feeds["q"].shape[-1]).astype(np.float32)
+        feeds["q"] += u
+        feeds["q"][..., ::3, :] -= 2 * u
+        for first, end, weight in spans:
+            feeds["k"][..., first:end, :] += weight * u
+    return shape
+
+
 def attention_case(name, *, dtype="f16", batch=1, heads=2, kv_heads=None, queries=80,
                    keys=None, head_dim=64, value_dim=None, layout=(False,) * 4, mask=None,
                    mask_shape=None, causal=False, masked_score=-math.inf, tiled=False,
-                   gate=None, scale=None, fused=False, slow=False):
+                   gate=None, scale=None, fused=False, slow=False, shape_inputs=None):
     """A case of one r1.attention. `mask`: None, "float" (added; -inf on the
     last keys of batch 0, as a padding mask makes it) or "bool" (kept where
     true; with the default masked score, query row 1 keeps no key). `gate`:
-    (block, keep, window, global, rest). `fused`: tanh of the attention plus an
-    input `r` of its shape, which the kernel applies as it stores."""
+    (block, keep, window, global, rest[, threshold]). `fused`: tanh of the
+    attention plus an input `r` of its shape, which the kernel applies as it
+    stores. `shape_inputs(feeds, rng)` gives the drawn inputs structure (q,
+    k and v in f32, then rounded to their element type)."""
     kv_heads = kv_heads or heads
     keys = keys or queries
     value_dim = value_dim or head_dim
@@ -170,8 +221,9 @@ def attention_case(name, *, dtype="f16", batch=1, heads=2, kv_heads=None, querie
              "sequence_major = array<i1: " + ", ".join(str(x).lower() for x in layout) + ">",
              f"tiled_kv_heads = {str(tiled).lower()}"]
     if gate:
-        attrs.append("gate = #r1.attention_gate<block = {}, keep = {}, window = {}, global = {}, "
-                     "rest = {}>".format(*gate))
+        threshold = f", threshold = {gate[5]}" if len(gate) > 5 else ""
+        attrs.append(f"gate = #r1.attention_gate<block = {gate[0]}, keep = {gate[1]}{threshold}, "
+                     f"window = {gate[2]}, global = {gate[3]}, rest = {gate[4]}>")
     result = mlir_type(out_shape, dtype)
     body = ""
     returned = "%0"
@@ -207,6 +259,10 @@ def attention_case(name, *, dtype="f16", batch=1, heads=2, kv_heads=None, querie
                 feeds[n] = m
             else:
                 feeds[n] = rng.standard_normal(s).astype(np.float32).astype(DTYPES[t])
+        if shape_inputs:
+            shaped = dict(feeds, **{n: feeds[n].astype(np.float32) for n in "qkv"})
+            shape_inputs(shaped, rng)
+            feeds.update(shaped, **{n: shaped[n].astype(DTYPES[dtype]) for n in "qkv"})
         return feeds
 
     def expected(feeds):
@@ -259,4 +315,22 @@ CASES = [
                    mask_shape=[1, 1, 1, 256], gate=(64, 0.25, 0, 1, "mean")),
     attention_case("attention_bf16_gated_mean_keep", dtype="bf16", queries=192, mask="bool",
                    mask_shape=[1, 1, 1, 192], gate=(32, 0.5, 0, 1, "mean")),
+    # A gate threshold: a quarter of the blocks kept, and those some query
+    # gives a quarter of its weight. Most queries favour the block of keys
+    # 100 to 140, which the mean query scores best; every third query the
+    # block of keys 400 to 410, which only the threshold keeps (f16, blocks
+    # of 64 over 512 keys).
+    attention_case("attention_f16_gated_threshold", queries=512,
+                   gate=(64, 0.25, 0, 0, "mean", 0.25),
+                   shape_inputs=favoured_keys([(100, 140, 2), (320, 330, 3), (400, 410, -3)])),
+    # The same under a boolean padding mask that drops all of block 3 (its
+    # estimate is -inf: no share) (bf16, blocks of 32), and causal (f32, the
+    # FMA template).
+    attention_case("attention_bf16_gated_threshold_keep", dtype="bf16", queries=256, mask="bool",
+                   mask_shape=[1, 1, 1, 256], gate=(32, 0.25, 0, 0, "mean", 0.25),
+                   shape_inputs=favoured_keys([(40, 70, 2), (140, 150, 3), (200, 208, -3)],
+                                              dropped=(96, 128))),
+    attention_case("attention_f32_gated_threshold_causal", dtype="f32", queries=192, head_dim=32,
+                   causal=True, gate=(32, 0.25, 0, 0, "mean", 0.25),
+                   shape_inputs=favoured_keys([(40, 70, 2), (100, 106, 3), (140, 146, -3)])),
 ]
