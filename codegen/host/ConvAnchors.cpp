@@ -34,7 +34,7 @@ using mlir::r1::windowDims;
 /// every step), the element type for f32 and f64; null for anything else.
 /// bf16 is left out: rounding to it needs a runtime call before AVX-512 BF16.
 Type accumulationType(Type element) {
-  if (element.isF16() || element.isF32() || element.isF64())
+  if (element.isF16() || element.isBF16() || element.isF32() || element.isF64())
     return getComputeType(element);
   return nullptr;
 }
@@ -169,7 +169,8 @@ LogicalResult emitConv(KernelBuilder &kb, Operation *anchor, ArrayRef<llvm::Valu
   Type element = outType.getElementType();
   Type acc = accumulationType(element);
   if (!acc)
-    return op.emitOpError("host code supports f16, f32 and f64 convolution only, not ") << element;
+    return op.emitOpError("host code supports f16, bf16, f32 and f64 convolution only, not ")
+           << element;
   if (inType.getElementType() != element || weightType.getElementType() != element ||
       (op.getBias() && cast<ShapedType>(op.getBias().getType()).getElementType() != element))
     return op.emitOpError("host code needs input, weight and result of one element type");

@@ -478,19 +478,30 @@ struct VectorLanes {
     return kb.b.CreateICmpULT(lanes, splat32(bound));
   }
   /// Masked-off lanes keep `passthru` (zero when null).
+  /// bf16 is moved as i16 words: x86 legalizes a masked load or gather of
+  /// bfloat lanes element by element through a runtime call
+  /// (__truncsfbf2) that loaded host code cannot count on.
+  llvm::Type *wordsOf(llvm::Type *element) {
+    return element->isBFloatTy() ? kb.b.getInt16Ty() : element;
+  }
   llvm::Value *maskedLoad(llvm::Type *element, llvm::Value *pointer, llvm::Value *mask,
                           llvm::Value *passthru = nullptr) {
     auto *type = llvm::FixedVectorType::get(element, width);
-    return kb.b.CreateMaskedLoad(type, pointer, llvm::Align(element->getPrimitiveSizeInBits() / 8),
-                                 mask, passthru ? passthru : llvm::Constant::getNullValue(type));
+    auto *moved = llvm::FixedVectorType::get(wordsOf(element), width);
+    llvm::Value *value = kb.b.CreateMaskedLoad(
+        moved, pointer, llvm::Align(element->getPrimitiveSizeInBits() / 8), mask,
+        passthru ? kb.b.CreateBitCast(passthru, moved) : llvm::Constant::getNullValue(moved));
+    return kb.b.CreateBitCast(value, type);
   }
   llvm::Value *maskedGather(llvm::Type *element, llvm::Value *base, llvm::Value *offsets,
                             llvm::Value *mask) {
     auto *type = llvm::FixedVectorType::get(element, width);
+    auto *moved = llvm::FixedVectorType::get(wordsOf(element), width);
     llvm::Value *pointers = kb.b.CreateInBoundsGEP(element, base, offsets);
-    return kb.b.CreateMaskedGather(type, pointers,
-                                   llvm::Align(element->getPrimitiveSizeInBits() / 8), mask,
-                                   llvm::Constant::getNullValue(type));
+    llvm::Value *value =
+        kb.b.CreateMaskedGather(moved, pointers, llvm::Align(element->getPrimitiveSizeInBits() / 8),
+                                mask, llvm::Constant::getNullValue(moved));
+    return kb.b.CreateBitCast(value, type);
   }
   void store(llvm::Value *value, llvm::Value *pointer) {
     llvm::Type *element = cast<llvm::VectorType>(value->getType())->getElementType();

@@ -21,9 +21,9 @@ from .errors import CompileError, InvalidArgumentError, NotFoundError, Unavailab
 from .errors import UnimplementedError
 
 PRECISIONS = ("fp32", "fp16", "bf16", "int8")
-# What the compiler produces today: the model in the element types it was exported
-# in. Converting to fp16, bf16 or int8 is the mixed-precision pass still to come.
-SUPPORTED_PRECISIONS = ("fp32",)
+# What the compiler converts to today (r1c --precision): matmuls and convolutions in
+# fp16 or bf16, summed in f32. Calibrated int8 is still to come.
+SUPPORTED_PRECISIONS = ("fp32", "fp16", "bf16")
 
 # Options the SDK itself sets from its arguments; passing them through **options
 # would contradict those.
@@ -73,8 +73,12 @@ def check_precision(precision):
     if precision not in SUPPORTED_PRECISIONS:
         raise UnimplementedError(
             f"precision={precision!r}: the r1c compiler cannot convert a model to {precision} "
-            "yet; it compiles a model in the element types it was exported in "
-            "(precision='fp32', where a model exported in float16 runs in float16)")
+            f"yet; choose one of {', '.join(SUPPORTED_PRECISIONS)}")
+
+
+def precision_args(precision):
+    """r1c's flags for `precision`: none for fp32, the model's own element types."""
+    return [] if precision == "fp32" else [f"--precision={precision}"]
 
 
 def targets_list(targets):
@@ -229,7 +233,7 @@ def compile_cached(model_path, targets, precision, options, cache_dir=None, casc
     check_precision(precision)
     models = tier_models(model_path)
     targets = targets_list(targets)
-    args = options_to_args(options)
+    args = options_to_args(options) + precision_args(precision)
     compiler = compiler_path()
     key = cache_key(models, targets, precision, args, compiler, cascade)
     root = pathlib.Path(cache_dir) if cache_dir else default_cache_dir()
@@ -269,8 +273,9 @@ def compile(model_path, targets="host", precision="fp32", output=None, *, cache_
                allocator.
     cascade    with tiers: 'confidence:T' or 'margin:T' (r1c --cascade).
     targets    'host', 'sm_90', 'gfx90a', ... as a list or a comma string.
-    precision  'fp32' (the model's own element types); 'fp16', 'bf16' and 'int8'
-               raise UnimplementedError until the compiler converts models.
+    precision  'fp32' (the model's own element types), 'bf16' or 'fp16' (matmuls
+               and convolutions in that format, summed in f32: r1c --precision);
+               'int8' raises UnimplementedError until the compiler calibrates.
     output     OUT for r1c -o: writes OUT.r1 (and, with host, OUT.o and OUT.h); by
                default the artifact goes to the cache (see the module's doc).
     options    any r1c option by its name: dims={'batch': [1, 8]}, cpu='x86-64-v3',
@@ -285,6 +290,6 @@ def compile(model_path, targets="host", precision="fp32", output=None, *, cache_
     if out_base.suffix == ".r1":
         out_base = out_base.with_suffix("")
     out_base.parent.mkdir(parents=True, exist_ok=True)
-    _run_r1c(compiler_path(), models, targets_list(targets), options_to_args(options), out_base,
-             cascade)
+    _run_r1c(compiler_path(), models, targets_list(targets),
+             options_to_args(options) + precision_args(precision), out_base, cascade)
     return pathlib.Path(str(out_base) + ".r1")

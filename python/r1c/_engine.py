@@ -124,8 +124,9 @@ class Engine:
 
     device        'auto' (default: a GPU the artifact has code for, else the host),
                   'host', 'cuda:N' or 'hip:N'.
-    precision     'fp32' (the model's own element types); the others raise
-                  UnimplementedError until the compiler converts models.
+    precision     'fp32' (the model's own element types), 'bf16' or 'fp16'
+                  (matmuls and convolutions in that format, summed in f32);
+                  'int8' raises UnimplementedError until the compiler calibrates.
     targets       what an .onnx compiles for (default: the device's architectures;
                   for 'auto', the host and the GPUs this machine has).
     threads       threads each request's kernels run on (0: one per CPU).

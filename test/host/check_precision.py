@@ -1,0 +1,291 @@
+#!/usr/bin/env python3
+"""--precision=bf16 and fp16 on the host, by execution.
+
+For each model (an MLP, a CNN, a transformer layer; f32, weights out of line):
+- `r1c --precision=P --compile-to=graph` puts r1.precision on every matmul and convolution
+  and on nothing else;
+- the artifact's outputs match ONNX Runtime's on the same model with the rounding spelled
+  out (every matmul's and convolution's float inputs and outputs cast to the format and
+  back, which is what the precision asks for), within STYLE.md's per-op tolerance of the
+  format, with the AVX-512 and the AVX2 code;
+- how far that is from f32 is printed (the cost of the format, not checked).
+
+And the weights: r1c converts them when compiling, rounding to nearest even; a weight with
+the values where rounding is delicate (ties, the largest f16, subnormals, NaN, infinities)
+must come out bit for bit as NumPy (f16) and a bit-level bf16 reference round it.
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+FORMATS = {"bf16": TensorProto.BFLOAT16, "fp16": TensorProto.FLOAT16}
+# STYLE.md: per-op tolerance (atol, rtol) of each format.
+TOLERANCE = {"bf16": (2e-2, 1e-2), "fp16": (2.5e-3, 1e-3)}
+
+
+class Graph:
+    def __init__(self, rng):
+        self.nodes, self.inits, self.count, self.rng = [], [], 0, rng
+
+    def weight(self, *shape, scale=None):
+        self.count += 1
+        name = f"w{self.count}"
+        scale = scale or 1 / np.sqrt(shape[-1] if len(shape) == 2 else np.prod(shape[1:]))
+        value = (self.rng.standard_normal(shape) * scale).astype(np.float32)
+        self.inits.append(numpy_helper.from_array(value, name))
+        return name
+
+    def const(self, array):
+        self.count += 1
+        name = f"c{self.count}"
+        self.inits.append(numpy_helper.from_array(np.asarray(array), name))
+        return name
+
+    def op(self, op_type, inputs, **attrs):
+        self.count += 1
+        name = f"t{self.count}"
+        self.nodes.append(helper.make_node(op_type, inputs, [name], **attrs))
+        return name
+
+    def model(self, inputs, out, shape):
+        graph = helper.make_graph(
+            self.nodes, "g", [helper.make_tensor_value_info(n, TensorProto.FLOAT, s)
+                              for n, s in inputs],
+            [helper.make_tensor_value_info(out, TensorProto.FLOAT, shape)], self.inits)
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+        model.ir_version = 8
+        return model
+
+
+def mlp(rng):
+    g = Graph(rng)
+    h = g.op("Relu", [g.op("Add", [g.op("MatMul", ["x", g.weight(256, 512)]),
+                                   g.weight(512, scale=0.1)])])
+    h = g.op("Relu", [g.op("MatMul", [h, g.weight(512, 384)])])
+    y = g.op("MatMul", [h, g.weight(384, 10)])
+    return g.model([("x", [8, 256])], y, [8, 10])
+
+
+def cnn(rng):
+    g = Graph(rng)
+    h = g.op("Relu", [g.op("Conv", ["x", g.weight(32, 3, 3, 3), g.weight(32, scale=0.1)],
+                           pads=[1, 1, 1, 1])])
+    h = g.op("Relu", [g.op("Conv", [h, g.weight(64, 32, 3, 3)], pads=[1, 1, 1, 1],
+                           strides=[2, 2])])
+    h = g.op("Conv", [h, g.weight(64, 1, 3, 3)], pads=[1, 1, 1, 1], group=64)
+    h = g.op("Flatten", [g.op("GlobalAveragePool", [h])])
+    y = g.op("MatMul", [h, g.weight(64, 10)])
+    return g.model([("x", [1, 3, 32, 32])], y, [1, 10])
+
+
+def transformer_layer(rng, seq=64, heads=4, dim=32):
+    """Projections, attention, output projection, residual + layer norm, GELU MLP."""
+    g = Graph(rng)
+    width = heads * dim
+
+    def heads_of(x, key=False):
+        r = g.op("Reshape", [x, g.const(np.array([0, 0, heads, dim], np.int64))])
+        return g.op("Transpose", [r], perm=[0, 2, 3, 1] if key else [0, 2, 1, 3])
+
+    q, k, v = (g.op("MatMul", ["x", g.weight(width, width)]) for _ in range(3))
+    s = g.op("Div", [g.op("MatMul", [heads_of(q), heads_of(k, True)]),
+                     g.const(np.array(np.sqrt(dim), np.float32))])
+    c = g.op("Transpose", [g.op("MatMul", [g.op("Softmax", [s], axis=-1), heads_of(v)])],
+             perm=[0, 2, 1, 3])
+    c = g.op("Reshape", [c, g.const(np.array([0, 0, width], np.int64))])
+    h = g.op("Add", ["x", g.op("MatMul", [c, g.weight(width, width)])])
+    h = g.op("LayerNormalization", [h, g.const(np.ones(width, np.float32)),
+                                    g.const(np.zeros(width, np.float32))], axis=-1)
+    f = g.op("MatMul", [h, g.weight(width, 4 * width)])
+    f = g.op("Mul", [f, g.op("Sigmoid", [g.op("Mul", [f, g.const(np.array(1.702, np.float32))])])])
+    y = g.op("Add", [h, g.op("MatMul", [f, g.weight(4 * width, width)])])
+    return g.model([("x", [1, seq, width])], y, [1, seq, width])
+
+
+def spelled_out(model, fmt):
+    """`model` with every MatMul's and Conv's float inputs and output cast to `fmt` and
+    back to f32: ONNX Runtime then computes in f32 what the precision rounds."""
+    to = FORMATS[fmt]
+    out = onnx.ModelProto()
+    out.CopyFrom(model)
+    nodes = []
+    for i, node in enumerate(model.graph.node):
+        if node.op_type not in ("MatMul", "Conv"):
+            nodes.append(node)
+            continue
+        node = onnx.NodeProto()
+        node.CopyFrom(model.graph.node[i])
+        for j, name in enumerate(node.input):
+            low, back = f"{name}_low{i}_{j}", f"{name}_back{i}_{j}"
+            nodes += [helper.make_node("Cast", [name], [low], to=to),
+                      helper.make_node("Cast", [low], [back], to=TensorProto.FLOAT)]
+            node.input[j] = back
+        result = node.output[0]
+        node.output[0] = result + "_wide"
+        nodes += [node, helper.make_node("Cast", [result + "_wide"], [result + "_low"], to=to),
+                  helper.make_node("Cast", [result + "_low"], [result], to=TensorProto.FLOAT)]
+    del out.graph.node[:]
+    out.graph.node.extend(nodes)
+    return out
+
+
+def run(args, work, name, model, feeds, flags):
+    path = os.path.join(work, name + ".onnx")
+    onnx.save(model, path)
+    graph = subprocess.run([args.r1c, path, "--compile-to=graph", *flags], capture_output=True,
+                           text=True)
+    if graph.returncode != 0:
+        raise RuntimeError(graph.stderr.strip()[-400:])
+    ops = re.findall(r"= r1\.(\w+) .*", graph.stdout)
+    marked = re.findall(r"= r1\.(\w+) [^\n]*r1\.precision = ", graph.stdout)
+    out = os.path.join(work, name)
+    build = subprocess.run([args.r1c, path, "--target=host", "--no-progress", *flags, "-o", out],
+                           capture_output=True, text=True)
+    if build.returncode != 0:
+        raise RuntimeError(build.stderr.strip()[-400:])
+    inputs = []
+    for i, value in enumerate(feeds.values()):
+        f = os.path.join(work, f"{name}.in{i}.npy")
+        np.save(f, value)
+        inputs += ["--input", f]
+    results = {}
+    for isa in ("", "x86-64-v3"):
+        save = tempfile.mkdtemp(dir=work)
+        env = dict(os.environ, **({"R1C_MAX_CPU_ISA": isa} if isa else {}))
+        done = subprocess.run([args.r1c_run, out + ".r1", *inputs, "--save-outputs", save],
+                              capture_output=True, text=True, env=env)
+        if done.returncode != 0:
+            raise RuntimeError(done.stderr.strip()[-400:])
+        results[isa or "native"] = np.load(os.path.join(save, "output_0.npy"))
+    return ops, marked, results
+
+
+def ort_run(model, feeds):
+    import onnxruntime as ort
+    return ort.InferenceSession(model.SerializeToString(),
+                                providers=["CPUExecutionProvider"]).run(None, feeds)[0]
+
+
+def bfloat16_bits(x):
+    """f32 -> bf16 bit patterns, ties to even; NaN stays a quiet NaN."""
+    bits = x.view(np.uint32).astype(np.uint64)
+    rounded = ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype(np.uint16)
+    nan = np.isnan(x)
+    rounded[nan] = ((bits[nan] >> 16) | 0x40).astype(np.uint16)
+    return rounded
+
+
+def delicate_weight():
+    """Values where rounding to f16 or bf16 is delicate, and random ones, 64 x 64."""
+    special = np.array([
+        0.0, -0.0, 1.0, -1.0, 65504.0, 65519.99, 65520.0, -65520.0, 1e6, np.inf, -np.inf, np.nan,
+        2.0 ** -14, 2.0 ** -24, 2.0 ** -25, 1.5 * 2.0 ** -25, 2.0 ** -26, 3 * 2.0 ** -25,
+        1e-8, 6.1e-5, 1 + 2.0 ** -11, 1 + 3 * 2.0 ** -11, 1 + 2.0 ** -8, 1 + 3 * 2.0 ** -8,
+        3.4e38, -3.4e38, 1e-40, 0.1, 1 / 3], np.float32)
+    rng = np.random.default_rng(7)
+    rest = (rng.standard_normal(64 * 64 - len(special)) *
+            np.exp2(rng.integers(-30, 20, 64 * 64 - len(special)))).astype(np.float32)
+    return np.concatenate([special, rest]).reshape(64, 64)
+
+
+def check_weights(args, work, fmt):
+    w = delicate_weight()
+    g = Graph(np.random.default_rng(0))
+    g.inits.append(numpy_helper.from_array(w, "w"))
+    y = g.op("MatMul", ["x", "w"])
+    path = os.path.join(work, f"weights_{fmt}.onnx")
+    onnx.save(g.model([("x", [2, 64])], y, [2, 64]), path)
+    graph = subprocess.run([args.r1c, path, f"--precision={fmt}", "--compile-to=graph"],
+                           capture_output=True, text=True)
+    if graph.returncode != 0:
+        return False, graph.stderr.strip()[-300:]
+    suffix = "bf16" if fmt == "bf16" else "f16"
+    blob = re.search(r'w\.' + suffix + r': "0x([0-9A-F]+)"', graph.stdout)
+    if not blob:
+        return False, f"no converted weight w.{suffix} in the graph"
+    data = bytes.fromhex(blob.group(1))[4:]  # the first 4 bytes are the blob's alignment
+    got = np.frombuffer(data, np.uint16)
+    with np.errstate(over="ignore"):
+        want = (bfloat16_bits(w) if fmt == "bf16" else w.astype(np.float16).view(np.uint16))
+    want = want.reshape(-1)
+    if got.shape != want.shape:
+        return False, f"{got.size} converted elements, expected {want.size}"
+    # NaN's payload may differ; it must stay a NaN.
+    exponent = 0x7F80 if fmt == "bf16" else 0x7C00
+    mantissa = 0x007F if fmt == "bf16" else 0x03FF
+    nan_got = ((got & exponent) == exponent) & ((got & mantissa) != 0)
+    nan_want = ((want & exponent) == exponent) & ((want & mantissa) != 0)
+    differ = np.flatnonzero((got != want) & ~(nan_got & nan_want))
+    if differ.size:
+        i = differ[0]
+        return False, (f"{differ.size} elements differ, first {w.reshape(-1)[i]!r}: "
+                       f"got 0x{got[i]:04x}, expected 0x{want[i]:04x}")
+    return True, f"{want.size} elements bit for bit"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--r1c", required=True)
+    parser.add_argument("--r1c-run", required=True)
+    args = parser.parse_args()
+    work = tempfile.mkdtemp(prefix="r1c-precision-")
+    rng = np.random.default_rng(3)
+    passed = failed = 0
+
+    def report(name, ok, text):
+        nonlocal passed, failed
+        passed, failed = passed + ok, failed + (not ok)
+        print(f"{'ok  ' if ok else 'FAIL'} {name}: {text}", flush=True)
+
+    for fmt in FORMATS:
+        ok, text = check_weights(args, work, fmt)
+        report(f"weights_{fmt}", ok, text)
+
+    models = {"mlp": mlp(rng), "cnn": cnn(rng), "transformer_layer": transformer_layer(rng)}
+    for name, model in models.items():
+        feeds = {i.name: rng.standard_normal([d.dim_value for d in i.type.tensor_type.shape.dim])
+                 .astype(np.float32) for i in model.graph.input}
+        f32 = ort_run(model, feeds)
+        for fmt in FORMATS:
+            case = f"{name}_{fmt}"
+            try:
+                ops, marked, results = run(args, work, case, model, feeds,
+                                           [f"--precision={fmt}"])
+            except RuntimeError as e:
+                report(case, False, str(e))
+                continue
+            contractions = [op for op in ops if op in ("matmul", "conv")]
+            want = ort_run(spelled_out(model, fmt), feeds)
+            atol, rtol = TOLERANCE[fmt]
+            close = {isa: bool(np.all(np.abs(got - want) <= atol + rtol * np.abs(want)))
+                     for isa, got in results.items()}
+            worst = max(float(np.max(np.abs(got - want) / (atol + rtol * np.abs(want))))
+                        for got in results.values())
+            drift = max(float(np.linalg.norm(got - f32) / np.linalg.norm(f32))
+                        for got in results.values())
+            ok = (sorted(marked) == sorted(contractions) and len(contractions) > 0
+                  and all(close.values()) and all(np.isfinite(g).all() for g in results.values()))
+            report(case, ok, f"{len(marked)} ops marked, the {len(contractions)} "
+                   f"matmuls/convolutions of {len(ops)} ops; within tolerance: " +
+                   ", ".join(f"{isa} {c}" for isa, c in close.items()) +
+                   f" (worst {worst:.2f} of it); norm error against f32 {drift:.1e}")
+
+    # Formats r1c does not have fail with a message, not a crash.
+    done = subprocess.run([args.r1c, os.path.join(work, "mlp_bf16.onnx"), "--precision=int4",
+                           "--compile-to=graph"], capture_output=True, text=True)
+    report("unknown_format", done.returncode == 2 and "unknown format" in done.stderr,
+           done.stderr.strip()[-200:])
+
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
