@@ -15,6 +15,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinDialect.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Verifier.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 
 namespace mlir::r1 {
@@ -98,19 +99,19 @@ LogicalResult apply(Operation *op, PrecisionAttr precision) {
     return failure();
   builder.setInsertionPointAfter(op);
   for (auto [result, type] : llvm::zip(op->getResults(), inferred)) {
+    // The shape the op infers, in the storage type (a matmul or convolution
+    // of bf16 operands may keep its f32 sums).
     Type old = result.getType();
-    Type element = getElementTypeOf(result);
-    Type storage = precision.getStorage();
-    Type inferredElement = cast<ShapedType>(type).getElementType();
-    if (type == old)
+    Type stored = withElement(type, precision.getStorage());
+    if (stored == old)
       continue;
-    if (inferredElement != storage)
-      return op->emitOpError() << "infers results of " << inferredElement
-                               << " from its operands, not the storage type " << storage;
-    result.setType(type);
-    auto back = builder.create<CastOp>(op->getLoc(), old, result, TypeAttr::get(element));
+    result.setType(stored);
+    auto back = builder.create<CastOp>(op->getLoc(), old, result,
+                                       TypeAttr::get(cast<ShapedType>(old).getElementType()));
     result.replaceAllUsesExcept(back, back);
   }
+  if (failed(mlir::verify(op)))
+    return failure();
   return success();
 }
 

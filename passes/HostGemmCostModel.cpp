@@ -43,6 +43,8 @@ namespace r1c {
 namespace {
 
 constexpr double kFmaLatency = 4;
+/// vdpbf16ps: one instruction per pair of k, a little longer in flight.
+constexpr double kDotLatency = 6;
 /// Loads a step issues per cycle: below the two ports, as blocks of one
 /// vector (a broadcast per FMA) measure slower than the ports predict.
 constexpr double kLoadsPerCycle = 1.75;
@@ -78,10 +80,11 @@ int64_t roundUp(int64_t a, int64_t b) { return ceilDiv(a, b) * b; }
 /// Cycles of one step of k for a rows x vectors block. `l2Bytes`: what
 /// the step reads from L2 rather than L1 (A's elements, and B's vectors
 /// when their panel does not stay in L1), which L2 must deliver in time.
-double stepCycles(int64_t rows, int64_t vectors, double fmaPerCycle, double l2Bytes) {
+double stepCycles(int64_t rows, int64_t vectors, double fmaPerCycle, double l2Bytes,
+                  double latency = kFmaLatency) {
   double fmas = double(rows * vectors) / fmaPerCycle;
   double loads = double(rows + vectors) / kLoadsPerCycle;
-  return std::max({fmas, loads, kFmaLatency, l2Bytes / kL2BytesPerCycle});
+  return std::max({fmas, loads, latency, l2Bytes / kL2BytesPerCycle});
 }
 
 /// Block sizes to try along one dim: multiples of `unit`, the whole
@@ -112,15 +115,21 @@ void score(GemmCandidate &candidate, const GemmProblem &p, r1k::TargetAttr targe
   // there for the block's row groups, else it streams from L2 as well.
   double panelBytes = double(candidate.kc) * candidate.nr * p.elementBytes;
   bool panelInL1 = panelBytes <= target.getL1Bytes() / 2.0;
+  // A step of vdpbf16ps takes a pair of k: half the steps, each reading
+  // twice the elements.
+  bool pairs = candidate.dot == r1k::HostDot::dpbf16;
+  int64_t kSteps = pairs ? ceilDiv(p.k, 2) : p.k;
+  double latency = pairs ? kDotLatency : kFmaLatency;
   auto l2BytesOf = [&](int64_t rows) {
-    return double(rows + (panelInL1 ? 0 : candidate.nr)) * p.elementBytes;
+    return double(rows + (panelInL1 ? 0 : candidate.nr)) * p.elementBytes * (pairs ? 2 : 1);
   };
   if (!panelInL1)
     log << "B panel " << int64_t(panelBytes / 1024) << " KiB streams from L2; ";
   double perPanelStep =
-      fullGroups * stepCycles(candidate.mr, vectors, fmaPerCycle, l2BytesOf(candidate.mr)) +
-      (rowTail ? stepCycles(rowTail, vectors, fmaPerCycle, l2BytesOf(rowTail)) : 0);
-  double cycles = double(p.batch) * p.k * panels * perPanelStep;
+      fullGroups *
+          stepCycles(candidate.mr, vectors, fmaPerCycle, l2BytesOf(candidate.mr), latency) +
+      (rowTail ? stepCycles(rowTail, vectors, fmaPerCycle, l2BytesOf(rowTail), latency) : 0);
+  double cycles = double(p.batch) * kSteps * panels * perPanelStep;
   double calls = double(p.batch) * kBlocks * ceilDiv(p.m, candidate.mr) * panels;
   cycles += calls * (kCallCycles + candidate.mr * vectors);
 
@@ -226,8 +235,12 @@ std::optional<GemmProblem> getGemmProblem(r1k::KernelOp kernel, bool packWeights
   if (!anchor)
     return std::nullopt;
   auto result = cast<RankedTensorType>(anchor->getResult(0).getType());
-  Type element = result.getElementType();
-  if (!result.hasStaticShape() || !(element.isF32() || element.isF16() || element.isBF16()))
+  // The operands' element type; the result's is the same, or f32 sums of
+  // 16-bit operands.
+  Type element = getElementTypeOrSelf(anchor->getOperand(0).getType());
+  Type resultElement = result.getElementType();
+  if (!result.hasStaticShape() || !(element.isF32() || element.isF16() || element.isBF16()) ||
+      !isContractionResultElement(element, resultElement))
     return std::nullopt;
   // The templates address operands as kernel inputs; a splat constant
   // copied into the body keeps the reference loop nest.
@@ -237,8 +250,10 @@ std::optional<GemmProblem> getGemmProblem(r1k::KernelOp kernel, bool packWeights
   GemmProblem problem;
   r1k::GemmDims dims;
   if (auto conv = dyn_cast<ConvOp>(anchor)) {
+    // A bias has the operands' element type or the result's.
     for (Value operand : conv->getOperands())
-      if (operand && getElementTypeOrSelf(operand.getType()) != element)
+      if (operand && getElementTypeOrSelf(operand.getType()) != element &&
+          getElementTypeOrSelf(operand.getType()) != resultElement)
         return std::nullopt;
     dims = r1k::getGemmDims(conv);
     if (dims.m < kMinConvGemmRows || dims.k < kMinConvGemmDepth)
@@ -267,7 +282,9 @@ std::optional<GemmProblem> getGemmProblem(r1k::KernelOp kernel, bool packWeights
   for (int64_t dim : dims.batch)
     problem.batch *= dim;
   problem.elementBytes = element.getIntOrFloatBitWidth() / 8;
-  problem.widened = element.getIntOrFloatBitWidth() == 16;
+  // Partial sums kept in C between K steps would round to a 16-bit result.
+  problem.widened = resultElement.getIntOrFloatBitWidth() == 16;
+  problem.bf16Operands = element.isBF16();
   return problem;
 }
 
@@ -277,44 +294,61 @@ std::vector<GemmCandidate> rankHostGemmCandidates(const GemmProblem &p,
   int64_t width = vectorBits / 32;
   int64_t registers = target.getVectorRegisters() ? target.getVectorRegisters() : 16;
   std::vector<GemmCandidate> candidates;
-  std::vector<int64_t> kSteps =
-      p.widened ? std::vector<int64_t>{p.k} : blockSizes(p.k, 1, {128, 256, 384, 512});
   // Per call last: on a tie, the packing that needs no scratch.
   std::vector<r1k::Packing> packings = {r1k::Packing::run_time, r1k::Packing::per_call};
   if (p.inPlaceB)
     packings.insert(packings.begin(), r1k::Packing::none);
   if (p.packableWeight)
     packings.insert(packings.begin(), r1k::Packing::compile_time);
-  for (int64_t vectors = 1; vectors <= 4; ++vectors) {
-    // Accumulators, the B vectors and one broadcast must fit the registers.
-    int64_t maxRows = (registers - vectors - 1) / vectors;
-    if (maxRows < 1)
-      continue;
-    int64_t nr = vectors * width;
-    for (int64_t mr = maxRows; mr >= std::max<int64_t>(1, maxRows / 2); --mr) {
-      for (int64_t kc : kSteps)
-        for (int64_t mc : blockSizes(p.m, mr, {64, 128, 256}))
-          for (int64_t nc : blockSizes(p.n, nr, {128, 256, 512, 1024}))
-            for (r1k::Packing packB : packings)
-              for (bool packA : {false, true}) {
-                if (packB == r1k::Packing::run_time &&
-                    nc * kc * p.elementBytes > kMaxStackPackBytes)
-                  continue;
-                if (packB == r1k::Packing::per_call &&
-                    p.batch * p.k * roundUp(p.n, nr) * p.elementBytes > kMaxPerCallPackBytes)
-                  continue;
-                if (packA && mc * kc * p.elementBytes > kMaxStackPackABytes)
-                  continue;
-                GemmCandidate candidate{mr, nr, width, kc, mc, nc, packB, packA};
-                // Whichever operand would stream from memory again more
-                // often is the one whose block the consecutive tasks share.
-                int64_t mBlocks = ceilDiv(p.m, mc), nBlocks = ceilDiv(p.n, nc);
-                candidate.mInner = mBlocks > 1 && nBlocks > 1 &&
-                                   double(nBlocks - 1) * p.m * p.k <
-                                       double(mBlocks - 1) * p.k * p.n;
-                score(candidate, p, target);
-                candidates.push_back(std::move(candidate));
-              }
+  // vdpbf16ps where the target has it for bf16 operands, listed first so
+  // that a tie keeps it; FMAs everywhere.
+  std::vector<r1k::HostDot> dots = {r1k::HostDot::fma};
+  if (p.bf16Operands && width == 16 && target.hasFeature("avx512bf16"))
+    dots.insert(dots.begin(), r1k::HostDot::dpbf16);
+  for (r1k::HostDot dot : dots) {
+    bool pairs = dot == r1k::HostDot::dpbf16;
+    // K steps of whole pairs for vdpbf16ps; all of K when partial sums
+    // would round to a 16-bit result.
+    int64_t unit = pairs ? 2 : 1;
+    std::vector<int64_t> kSteps = p.widened ? std::vector<int64_t>{roundUp(p.k, unit)}
+                                            : blockSizes(p.k, unit, {128, 256, 384, 512});
+    int64_t panelRows = roundUp(p.k, unit);
+    for (int64_t vectors = 1; vectors <= 4; ++vectors) {
+      // Accumulators, the B vectors and one broadcast must fit the registers.
+      int64_t maxRows = (registers - vectors - 1) / vectors;
+      if (maxRows < 1)
+        continue;
+      int64_t nr = vectors * width;
+      for (int64_t mr = maxRows; mr >= std::max<int64_t>(1, maxRows / 2); --mr) {
+        for (int64_t kc : kSteps)
+          for (int64_t mc : blockSizes(p.m, mr, {64, 128, 256}))
+            for (int64_t nc : blockSizes(p.n, nr, {128, 256, 512, 1024}))
+              for (r1k::Packing packB : packings)
+                for (bool packA : {false, true}) {
+                  // vdpbf16ps reads B's pairs from panels and A in place.
+                  if (pairs && (packB == r1k::Packing::none || packA))
+                    continue;
+                  if (packB == r1k::Packing::run_time &&
+                      nc * kc * p.elementBytes > kMaxStackPackBytes)
+                    continue;
+                  if (packB == r1k::Packing::per_call &&
+                      p.batch * panelRows * roundUp(p.n, nr) * p.elementBytes >
+                          kMaxPerCallPackBytes)
+                    continue;
+                  if (packA && mc * kc * p.elementBytes > kMaxStackPackABytes)
+                    continue;
+                  GemmCandidate candidate{mr, nr, width, kc, mc, nc, packB, packA};
+                  candidate.dot = dot;
+                  // Whichever operand would stream from memory again more
+                  // often is the one whose block the consecutive tasks share.
+                  int64_t mBlocks = ceilDiv(p.m, mc), nBlocks = ceilDiv(p.n, nc);
+                  candidate.mInner =
+                      mBlocks > 1 && nBlocks > 1 &&
+                      double(nBlocks - 1) * p.m * p.k < double(mBlocks - 1) * p.k * p.n;
+                  score(candidate, p, target);
+                  candidates.push_back(std::move(candidate));
+                }
+      }
     }
   }
   std::stable_sort(candidates.begin(), candidates.end(),

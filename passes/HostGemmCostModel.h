@@ -28,6 +28,9 @@ struct GemmProblem {
   bool widened = false;
   /// B is a 2-D constant weight that may be stored packed.
   bool packableWeight = false;
+  /// The operands are bf16 (a dot-product instruction may take them in
+  /// pairs of k).
+  bool bf16Operands = false;
   /// B can be read in place, row-major with N elements a row (false for a
   /// convolution's im2col matrix, which only exists packed).
   bool inPlaceB = true;
@@ -41,6 +44,8 @@ struct GemmCandidate {
   /// rule of the model, not a choice that tuning measures, so the tuning
   /// database leaves it out.
   bool mInner = false;
+  /// The micro-kernel's instruction: FMA per k, or vdpbf16ps per pair of k.
+  mlir::r1k::HostDot dot = mlir::r1k::HostDot::fma;
   /// Estimated cycles on the target's cores, all threads together.
   double cycles = 0;
   /// What the estimate charged beyond the FMAs, for the log.

@@ -244,8 +244,9 @@ def SelectPrecision : Pass<"r1c-select-precision", "::mlir::func::FuncOp"> {
   let description = [{
     With `policy` = `fp32` (the default) nothing changes. With `bf16` or
     `fp16`, every matmul and convolution whose operands are f32 gets
-    `r1.precision = #r1.precision<compute = T, accumulate = f32, storage = T>`:
-    its products run in the lower format and sum in f32. Everything else
+    `r1.precision = #r1.precision<compute = T, accumulate = f32, storage = f32>`:
+    its products run in the lower format and sum in f32, and its result
+    keeps the f32 sums. Everything else
     stays f32: elementwise ops are bound by memory, not arithmetic, and
     softmax, normalization statistics and reductions lose most to a short
     mantissa or a narrow range. Ops of a model that is already in a lower
@@ -263,10 +264,10 @@ def ApplyPrecision : Pass<"r1c-apply-precision", "::mlir::func::FuncOp"> {
     For every op with `r1.precision`: constant float operands become
     constants of the compute type (converted once, here, rounding to
     nearest even; out-of-line weights stay out of line), other float
-    operands are cast to it, the result takes the type the op infers from
-    them, and a cast back to the original type serves the users that
-    expected it. Where two lowered ops meet, the cast back and the cast
-    down cancel (canonicalization), so the value stays in the lower format.
+    operands are cast to it, the result takes the storage type, and where
+    that differs from the original a cast back serves the users that
+    expected it. A round trip through a wider float (bf16 to f32 to bf16)
+    folds away in canonicalization.
   }];
   let dependentDialects = ["::mlir::r1::R1Dialect"];
 }

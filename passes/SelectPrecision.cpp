@@ -52,7 +52,11 @@ struct SelectPrecisionPass : r1::impl::SelectPrecisionBase<SelectPrecisionPass> 
       return;
     // Products in the lower format, sums in f32: what the matrix units of
     // every target (AVX512-BF16 dot products, tensor cores, MFMA) compute.
-    auto precision = PrecisionAttr::get(context, lower, Float32Type::get(context), lower);
+    // The result keeps the f32 sums: the fused epilogue (bias, activation,
+    // residual) then works on them, and a user that computes in the lower
+    // format casts it, a cast the producer's kernel absorbs.
+    Type f32 = Float32Type::get(context);
+    auto precision = PrecisionAttr::get(context, lower, f32, f32);
     getOperation().walk([&](Operation *op) {
       if (!isa<MatMulOp, ConvOp>(op) || !computesInFloat32(op))
         return;

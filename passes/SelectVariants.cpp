@@ -18,6 +18,7 @@
 #include "passes/Passes.h"
 #include "passes/TuningDatabase.h"
 
+#include "mlir/IR/TypeUtilities.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 
@@ -35,8 +36,56 @@ namespace {
 void printCandidate(llvm::raw_ostream &os, const GemmCandidate &candidate) {
   os << "mr=" << candidate.mr << " nr=" << candidate.nr << " kc=" << candidate.kc
      << " mc=" << candidate.mc << " nc=" << candidate.nc
-     << " pack_b=" << r1k::stringifyPacking(candidate.packB)
-     << (candidate.packA ? " pack_a" : "") << (candidate.mInner ? " m_inner" : "");
+     << " pack_b=" << r1k::stringifyPacking(candidate.packB) << (candidate.packA ? " pack_a" : "")
+     << (candidate.mInner ? " m_inner" : "")
+     << (candidate.dot == r1k::HostDot::dpbf16 ? " dot=dpbf16" : "");
+}
+
+/// ISA extensions that only dot-product micro-kernels use: a host level
+/// that adds nothing else over the level before it is worth its code (and
+/// compile time) only in a module with such a kernel.
+constexpr llvm::StringLiteral kDotProductFeatures[] = {"avx512bf16", "avx512vnni"};
+
+/// Whether some kernel's contraction could use `feature`: bf16 operands
+/// for vdpbf16ps (8-bit integer ones for vpdpbusd are not lowered yet).
+bool moduleUses(ModuleOp module, StringRef feature) {
+  bool used = false;
+  module.walk([&](r1k::KernelOp kernel) {
+    Operation *anchor = r1c::getContractionAnchor(kernel);
+    if (anchor && feature == "avx512bf16" &&
+        getElementTypeOrSelf(anchor->getOperand(0).getType()).isBF16())
+      used = true;
+  });
+  return used;
+}
+
+/// `targets` without the host levels no kernel needs: those whose features
+/// beyond the host level before them are all dot-product extensions that
+/// no kernel uses.
+SmallVector<r1k::TargetAttr> dropUnusedHostLevels(ModuleOp module,
+                                                  ArrayRef<r1k::TargetAttr> targets) {
+  SmallVector<r1k::TargetAttr> kept;
+  r1k::TargetAttr below;
+  for (r1k::TargetAttr target : targets) {
+    if (!target.isHost()) {
+      kept.push_back(target);
+      continue;
+    }
+    SmallVector<StringRef> added;
+    if (below && target.getFeatures())
+      for (Attribute feature : target.getFeatures())
+        if (!below.hasFeature(cast<StringAttr>(feature).getValue()))
+          added.push_back(cast<StringAttr>(feature).getValue());
+    bool onlyDotProducts = !added.empty() && llvm::all_of(added, [](StringRef feature) {
+      return llvm::is_contained(kDotProductFeatures, feature);
+    });
+    below = target;
+    if (onlyDotProducts &&
+        llvm::none_of(added, [&](StringRef feature) { return moduleUses(module, feature); }))
+      continue;
+    kept.push_back(target);
+  }
+  return kept;
 }
 
 struct SelectVariants : r1::impl::SelectVariantsBase<SelectVariants> {
@@ -45,6 +94,13 @@ struct SelectVariants : r1::impl::SelectVariantsBase<SelectVariants> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<r1k::TargetAttr> targets = r1k::getTargets(module);
+    // First which host levels the module needs: a level kept is a build
+    // of every kernel in the host code.
+    SmallVector<r1k::TargetAttr> needed = dropUnusedHostLevels(module, targets);
+    if (needed.size() != targets.size()) {
+      r1k::setTargets(module, needed);
+      targets = needed;
+    }
     // Appended to, so that the shape buckets of one compile share a log.
     std::unique_ptr<llvm::raw_fd_ostream> logFile;
     llvm::raw_ostream *log = nullptr;
@@ -107,7 +163,8 @@ struct SelectVariants : r1::impl::SelectVariantsBase<SelectVariants> {
           auto same = llvm::find_if(ranked, [&](const GemmCandidate &c) {
             const GemmCandidate &v = record->variant;
             return c.mr == v.mr && c.nr == v.nr && c.vector == v.vector && c.kc == v.kc &&
-                   c.mc == v.mc && c.nc == v.nc && c.packB == v.packB && c.packA == v.packA;
+                   c.mc == v.mc && c.nc == v.nc && c.packB == v.packB && c.packA == v.packA &&
+                   c.dot == v.dot;
           });
           if (same != ranked.end()) {
             best = &*same;
@@ -117,7 +174,7 @@ struct SelectVariants : r1::impl::SelectVariantsBase<SelectVariants> {
         r1k::setVariant(kernel, target.getVariantKey(),
                         r1k::HostGemmAttr::get(&getContext(), best->mr, best->nr, best->vector,
                                                best->kc, best->mc, best->nc, best->packB,
-                                               best->packA, best->mInner));
+                                               best->packA, best->mInner, best->dot));
         if (log)
           logKernel(*log, kernel, anchor, target, *problem, ranked, *best, measured);
       });

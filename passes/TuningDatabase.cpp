@@ -14,9 +14,12 @@ namespace r1c {
 std::string tuningKey(const std::string &variantKey, const GemmProblem &p) {
   std::string key;
   llvm::raw_string_ostream os(key);
-  os << variantKey << " gemm " << (p.elementBytes == 2 ? "16bit" : "f32") << " b" << p.batch
-     << " m" << p.m << " k" << p.k << " n" << p.n << (p.packableWeight ? " weight" : "")
-     << (p.inPlaceB ? "" : " gathered");
+  // 16-bit operands: bf16 (which vdpbf16ps may take) or f16, with f32
+  // results marked, as they allow other K steps.
+  StringRef element = p.elementBytes != 2 ? "f32" : p.bf16Operands ? "bf16" : "16bit";
+  os << variantKey << " gemm " << element << (p.elementBytes == 2 && !p.widened ? ">f32" : "")
+     << " b" << p.batch << " m" << p.m << " k" << p.k << " n" << p.n
+     << (p.packableWeight ? " weight" : "") << (p.inPlaceB ? "" : " gathered");
   return key;
 }
 
@@ -62,6 +65,11 @@ std::optional<TunedVariant> parseVariant(StringRef text) {
     } else if (name == "pack_a") {
       ok = value == "true" || value == "false";
       v.packA = value == "true";
+    } else if (name == "dot") {
+      std::optional<r1k::HostDot> dot = r1k::symbolizeHostDot(value);
+      ok = dot.has_value();
+      if (ok)
+        v.dot = *dot;
     } else if (name == "ms") {
       ok = !value.getAsDouble(tuned.milliseconds);
     } else if (name == "model_ms") {
@@ -118,6 +126,7 @@ bool TuningDatabase::save(const std::string &path, std::string &error) const {
     os << key << " -> mr=" << v.mr << " nr=" << v.nr << " vector=" << v.vector << " kc=" << v.kc
        << " mc=" << v.mc << " nc=" << v.nc << " pack_b=" << r1k::stringifyPacking(v.packB)
        << " pack_a=" << (v.packA ? "true" : "false")
+       << (v.dot == r1k::HostDot::fma ? "" : " dot=" + r1k::stringifyHostDot(v.dot).str())
        << llvm::format(" ms=%.4f model_ms=%.4f", tuned.milliseconds, tuned.modelMilliseconds)
        << "\n";
   }

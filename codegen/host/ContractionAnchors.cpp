@@ -5,7 +5,8 @@
 // vectorizes. C is computed in tiles of up to 64 rows by a block of columns
 // whose slice of B fits in L2, so B is read from L2 for the tile's rows;
 // tiles are independent, which makes them the tasks of a thread split.
-// 16-bit floats accumulate in f32 and round once per element of C. The
+// 16-bit floats accumulate in f32 and round once per element of C (or keep
+// the f32 sums, for a result of f32). The
 // packed, register-blocked template of docs/design/host-codegen.md
 // replaces it.
 //
@@ -128,7 +129,8 @@ LogicalResult emitMatMul(KernelBuilder &kb, Operation *anchor, ArrayRef<llvm::Va
       });
       if (widened)
         emitColumns([&](llvm::Value *col) {
-          kb.storeComputed(kb.load(rowSums, col, compute), out, b.CreateAdd(cRow, col), element);
+          kb.storeComputed(kb.load(rowSums, col, compute), out, b.CreateAdd(cRow, col),
+                           c.getElementType());
         });
     });
   });

@@ -68,10 +68,13 @@ struct Converter {
       : kb(kb), element(element), acc(acc), scopes(kb.b.getContext()) {}
 
   /// An operand element in the accumulation type.
-  llvm::Value *load(llvm::Value *base, llvm::Value *offset) {
-    llvm::Value *value = kb.load(base, offset, element);
+  llvm::Value *load(llvm::Value *base, llvm::Value *offset) { return load(base, offset, element); }
+  /// An operand element of type `from` (a convolution's 16-bit operands
+  /// with an f32 result) in the accumulation type.
+  llvm::Value *load(llvm::Value *base, llvm::Value *offset, Type from) {
+    llvm::Value *value = kb.load(base, offset, from);
     scopes.mark(value, /*isResult=*/false);
-    if (element == acc)
+    if (from == acc)
       return value;
     return kb.b.CreateFPExt(value, getScalarType(kb.b.getContext(), acc));
   }
@@ -171,9 +174,16 @@ LogicalResult emitConv(KernelBuilder &kb, Operation *anchor, ArrayRef<llvm::Valu
   if (!acc)
     return op.emitOpError("host code supports f16, bf16, f32 and f64 convolution only, not ")
            << element;
-  if (inType.getElementType() != element || weightType.getElementType() != element ||
-      (op.getBias() && cast<ShapedType>(op.getBias().getType()).getElementType() != element))
-    return op.emitOpError("host code needs input, weight and result of one element type");
+  // 16-bit operands may give f32 sums (r1.conv's verifier allows that and
+  // nothing else); the bias has the operands' or the result's type.
+  Type operandElement = inType.getElementType();
+  Type biasElement =
+      op.getBias() ? cast<ShapedType>(op.getBias().getType()).getElementType() : operandElement;
+  if (weightType.getElementType() != operandElement ||
+      (operandElement != element && !accumulationType(operandElement)) ||
+      (biasElement != operandElement && biasElement != element))
+    return op.emitOpError("host code needs input and weight of one element type, and a result "
+                          "and bias of that type or f32");
   llvm::Value *input = inputs[0], *weight = inputs[1], *out = outputs[0];
   llvm::Value *bias = op.getBias() ? inputs[2] : nullptr;
   if (!input || !weight || (op.getBias() && !bias))
@@ -229,7 +239,7 @@ LogicalResult emitConv(KernelBuilder &kb, Operation *anchor, ArrayRef<llvm::Valu
       llvm::Value *outRow =
           b.CreateAdd(outChannel, b.CreateMul(kb.offset(o, outOuter), kb.i64(last.output)));
       RowAccumulator row = rowFor(kb, convert, out, outRow, last.output);
-      llvm::Value *init = bias ? convert.load(bias, filter) : kb.constant(acc, 0);
+      llvm::Value *init = bias ? convert.load(bias, filter, biasElement) : kb.constant(acc, 0);
       kb.loop(last.output, [&](llvm::Value *ow) { row.store(kb, init, ow); });
       // Adds input channels [firstChannel, firstChannel + count) of the group
       // into the row, all their taps along the row in one pass.
@@ -255,9 +265,9 @@ LogicalResult emitConv(KernelBuilder &kb, Operation *anchor, ArrayRef<llvm::Valu
             SmallVector<SmallVector<llvm::Value *>> w(count), shifted(count);
             for (int64_t j = 0; j < count; ++j)
               for (int64_t kw = 0; kw < last.kernel; ++kw) {
-                w[j].push_back(
-                    convert.load(weight, b.CreateAdd(weightChannels[j],
-                                                     b.CreateAdd(weightRow, kb.i64(kw)))));
+                w[j].push_back(convert.load(
+                    weight, b.CreateAdd(weightChannels[j], b.CreateAdd(weightRow, kb.i64(kw))),
+                    operandElement));
                 shifted[j].push_back(
                     b.CreateAdd(inChannels[j], b.CreateAdd(inRow, kb.i64(last.source(0, kw)))));
               }
@@ -269,7 +279,8 @@ LogicalResult emitConv(KernelBuilder &kb, Operation *anchor, ArrayRef<llvm::Valu
                 llvm::Value *at = b.CreateMul(ow, kb.i64(last.stride));
                 for (int64_t j = 0; j < count; ++j)
                   for (int64_t kw = fromTap; kw < toTap; ++kw) {
-                    llvm::Value *x = convert.load(input, b.CreateAdd(shifted[j][kw], at));
+                    llvm::Value *x =
+                        convert.load(input, b.CreateAdd(shifted[j][kw], at), operandElement);
                     sum = b.CreateIntrinsic(llvm::Intrinsic::fmuladd, {x->getType()},
                                             {w[j][kw], x, sum});
                   }

@@ -15,7 +15,13 @@
 // place. The fused body runs over the task's block once its sums are
 // final, while the block is still in L2. 16-bit floats are widened on load
 // and rounded once on the final store; the select pass gives them one K
-// step, so no partial sum is rounded.
+// step, so no partial sum is rounded. A widening product (16-bit operands,
+// f32 result) keeps its f32 sums in C.
+//
+// With dot = dpbf16 the micro-kernel steps through pairs of k with
+// vdpbf16ps: every packed panel holds row pairs, the two bf16 of a column
+// side by side in one 32-bit lane (an odd K's last pair padded with zero),
+// and A's pair of a row is one 32-bit broadcast.
 //
 // Convolution is the same GEMM per (image, group): A is the weight as ONNX
 // stores it ([filters, channels x taps]), B the im2col matrix of the image
@@ -28,7 +34,9 @@
 #include "codegen/host/ScalarOps.h"
 #include "dialects/R1/IR/PoolWindow.h"
 
+#include "mlir/IR/TypeUtilities.h"
 #include "llvm/IR/Intrinsics.h"
+#include "llvm/IR/IntrinsicsX86.h"
 
 #include <algorithm>
 #include <cstring>
@@ -42,6 +50,70 @@ int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 using BatchIndices = ArrayRef<llvm::Value *>;
 using OffsetFn = std::function<llvm::Value *(BatchIndices)>;
+
+/// The type packers move B's elements as: 16-bit floats as their bits,
+/// since x86 without AVX512-BF16 has no bf16 vectors, and LLVM widens a
+/// select or masked load of them through calls to a runtime library.
+llvm::Type *packingType(llvm::Type *storage) {
+  return storage->getPrimitiveSizeInBits() == 16 ? llvm::Type::getInt16Ty(storage->getContext())
+                                                 : storage;
+}
+
+/// Stores rows of B into a packed panel of NR columns: row after row, or,
+/// for vdpbf16ps, row pairs with the two rows' elements of a column side by
+/// side (row r's in the low half of a 32-bit lane when r is even).
+struct PanelWriter {
+  KernelBuilder &kb;
+  llvm::Type *storage;
+  int64_t nr, width;
+  bool pairs;
+
+  /// Row `row` (from the panel's first), columns v * W to v * W + W - 1.
+  void store(llvm::Value *value, llvm::Value *panel, llvm::Value *row, int64_t v) {
+    llvm::IRBuilder<> &b = kb.b;
+    llvm::Align align(storage->getPrimitiveSizeInBits() / 8);
+    if (!pairs) {
+      b.CreateAlignedStore(
+          value,
+          b.CreateInBoundsGEP(storage, panel,
+                              b.CreateAdd(b.CreateMul(row, kb.i64(nr)), kb.i64(v * width))),
+          align);
+      return;
+    }
+    // Each element twice, into the even or the odd 16-bit lanes of the
+    // pair's vector: one masked store.
+    SmallVector<int> twice;
+    SmallVector<llvm::Constant *> even, odd;
+    for (int64_t lane = 0; lane < 2 * width; ++lane) {
+      twice.push_back(int(lane / 2));
+      even.push_back(b.getInt1(lane % 2 == 0));
+      odd.push_back(b.getInt1(lane % 2 == 1));
+    }
+    llvm::Value *pair = b.CreateLShr(row, kb.i64(1));
+    llvm::Value *target = b.CreateInBoundsGEP(
+        storage, panel, b.CreateAdd(b.CreateMul(pair, kb.i64(2 * nr)), kb.i64(2 * v * width)));
+    llvm::Value *isOdd = b.CreateTrunc(row, b.getInt1Ty());
+    b.CreateMaskedStore(
+        b.CreateShuffleVector(value, value, twice), target, align,
+        b.CreateSelect(isOdd, llvm::ConstantVector::get(odd), llvm::ConstantVector::get(even)));
+  }
+
+  /// Zeros row `kLen` where it completes a pair (kLen odd): the pad of an
+  /// odd K, which vdpbf16ps multiplies by A's zero-extended last element.
+  void padOddRows(llvm::Value *panel, llvm::Value *kLen) {
+    if (!pairs)
+      return;
+    llvm::IRBuilder<> &b = kb.b;
+    kb.ifElse(
+        b.CreateTrunc(kLen, b.getInt1Ty()),
+        [&] {
+          auto *type = llvm::FixedVectorType::get(storage, width);
+          for (int64_t v = 0; v < nr / width; ++v)
+            store(llvm::Constant::getNullValue(type), panel, kLen, v);
+        },
+        [] {});
+  }
+};
 
 /// How one GEMM-shaped anchor reads its operands and where its sums go.
 /// A is row-major M x K, C row-major M x N, per batch index.
@@ -64,6 +136,8 @@ struct GemmOperands {
   std::function<void(BatchIndices, llvm::Value *k0, llvm::Value *kLen, llvm::Value *column0,
                      llvm::Value *panel)>
       packPanel;
+  /// How packPanel stores its rows (and pads an odd K for pairs).
+  PanelWriter *writer = nullptr;
   /// Sums start at rowBias[rowBiasOffset + row] (a convolution's bias).
   llvm::Value *rowBias = nullptr;
   OffsetFn rowBiasOffset;
@@ -74,10 +148,14 @@ struct GemmOperands {
 
 class GemmEmitter {
 public:
+  /// `element`: A's and B's element type; `resultElement`: C's (the same,
+  /// or f32 for a widening product); `biasElement`: the row bias's.
   GemmEmitter(KernelBuilder &kb, const GemmOperands &operands, r1k::HostGemmAttr variant,
-              Type element)
+              Type element, Type resultElement, Type biasElement)
       : kb(kb), b(kb.b), variant(variant), g(operands),
-        storage(getScalarType(b.getContext(), element)), f32(b.getFloatTy()),
+        storage(getScalarType(b.getContext(), element)),
+        resultStorage(getScalarType(b.getContext(), resultElement)),
+        biasStorage(getScalarType(b.getContext(), biasElement)), f32(b.getFloatTy()),
         vectorType(llvm::FixedVectorType::get(f32, variant.getVector())),
         storageVector(llvm::FixedVectorType::get(storage, variant.getVector())) {}
 
@@ -112,6 +190,22 @@ private:
   /// row bias at `bias`) when `first`, else from C.
   void emitMicroKernel(int64_t rows, int64_t columns, ATile a, Panel panel, llvm::Value *cTile,
                        llvm::Value *bias, llvm::Value *kLen, llvm::Value *first);
+  /// The same with vdpbf16ps over pairs of k (dot = dpbf16): full 16-lane
+  /// vectors throughout, since the panels are zero past N.
+  void emitDotMicroKernel(int64_t rows, int64_t columns, ATile a, Panel panel, llvm::Value *cTile,
+                          llvm::Value *bias, llvm::Value *kLen, llvm::Value *first);
+  /// The block's sums into `sums`: the row bias (or zero) when `first`,
+  /// else C's partial sums.
+  void emitLoadSums(ArrayRef<llvm::Value *> sums, int64_t rows, int64_t columns, llvm::Value *cTile,
+                    llvm::Value *bias, llvm::Value *first,
+                    const std::function<int64_t(int64_t)> &widthOf);
+  /// Whether the micro-kernel takes pairs of k (dot = dpbf16).
+  bool pairs() const { return variant.getDot() == r1k::HostDot::dpbf16; }
+  /// Rows of k a packed panel holds for `k` rows of B: pairs round up.
+  int64_t panelRows(int64_t k) const { return pairs() ? (k + 1) / 2 * 2 : k; }
+  llvm::Value *panelRows(llvm::Value *k) {
+    return pairs() ? b.CreateAnd(b.CreateAdd(k, kb.i64(1)), kb.i64(~int64_t(1))) : k;
+  }
   /// A[row0:row0+MC, k0:k0+kLen] (`groups` MR-row groups, rows past M left
   /// unread) into `packed`: group g at g * kLen * MR, k-major, MR a step.
   void emitPackA(llvm::Value *aRows, llvm::Value *kLen, llvm::Value *groups, llvm::Value *lastRows,
@@ -124,7 +218,10 @@ private:
   llvm::Value *entryAlloca(llvm::Type *type, int64_t count = 1);
   /// `width` lanes (0: the variant's vector), the first `lanes` of them on.
   llvm::Value *mask(int64_t lanes, int64_t width = 0);
-  llvm::Value *loadVector(llvm::Value *pointer, int64_t lanes, int64_t width = 0);
+  /// `width` elements of type `stored` (A's and B's when null) as f32.
+  llvm::Value *loadVector(llvm::Value *pointer, int64_t lanes, int64_t width = 0,
+                          llvm::Type *stored = nullptr);
+  /// f32 lanes into C, in the result's type.
   void storeVector(llvm::Value *value, llvm::Value *pointer, int64_t lanes, int64_t width = 0);
   /// The lanes a micro-kernel's vector of `lanes` useful columns computes:
   /// the variant's width, or half of it (at least 8) for a tail that fits
@@ -134,12 +231,15 @@ private:
   llvm::Value *gep(llvm::Value *base, llvm::Value *offset) {
     return b.CreateInBoundsGEP(storage, base, offset);
   }
+  llvm::Value *gepC(llvm::Value *base, llvm::Value *offset) {
+    return b.CreateInBoundsGEP(resultStorage, base, offset);
+  }
 
   KernelBuilder &kb;
   llvm::IRBuilder<> &b;
   r1k::HostGemmAttr variant;
   const GemmOperands &g;
-  llvm::Type *storage, *f32;
+  llvm::Type *storage, *resultStorage, *biasStorage, *f32;
   llvm::FixedVectorType *vectorType, *storageVector;
 };
 
@@ -165,23 +265,25 @@ int64_t GemmEmitter::tailWidth(int64_t lanes) const {
   return width;
 }
 
-llvm::Value *GemmEmitter::loadVector(llvm::Value *pointer, int64_t lanes, int64_t width) {
+llvm::Value *GemmEmitter::loadVector(llvm::Value *pointer, int64_t lanes, int64_t width,
+                                     llvm::Type *element) {
   width = width ? width : variant.getVector();
-  auto *stored = llvm::FixedVectorType::get(storage, width);
-  llvm::Align align(storage->getPrimitiveSizeInBits() / 8);
+  element = element ? element : storage;
+  auto *stored = llvm::FixedVectorType::get(element, width);
+  llvm::Align align(element->getPrimitiveSizeInBits() / 8);
   llvm::Value *value = lanes >= width
                            ? static_cast<llvm::Value *>(b.CreateAlignedLoad(stored, pointer, align))
                            : b.CreateMaskedLoad(stored, pointer, align, mask(lanes, width),
                                                 llvm::Constant::getNullValue(stored));
-  return storage == f32 ? value : b.CreateFPExt(value, llvm::FixedVectorType::get(f32, width));
+  return element == f32 ? value : b.CreateFPExt(value, llvm::FixedVectorType::get(f32, width));
 }
 
 void GemmEmitter::storeVector(llvm::Value *value, llvm::Value *pointer, int64_t lanes,
                               int64_t width) {
   width = width ? width : variant.getVector();
-  if (storage != f32)
-    value = emitFloatTruncate(b, value, llvm::FixedVectorType::get(storage, width));
-  llvm::Align align(storage->getPrimitiveSizeInBits() / 8);
+  if (resultStorage != f32)
+    value = emitFloatTruncate(b, value, llvm::FixedVectorType::get(resultStorage, width));
+  llvm::Align align(resultStorage->getPrimitiveSizeInBits() / 8);
   if (lanes >= width)
     b.CreateAlignedStore(value, pointer, align);
   else
@@ -201,28 +303,7 @@ void GemmEmitter::emitMicroKernel(int64_t rows, int64_t columns, ATile a, Panel 
   SmallVector<llvm::Value *> sums;
   for (int64_t i = 0; i < rows * usedVectors; ++i)
     sums.push_back(entryAlloca(typeOf(i % usedVectors)));
-  kb.ifElse(
-      first,
-      [&] {
-        for (int64_t r = 0; r < rows; ++r) {
-          llvm::Value *value = nullptr;
-          if (bias) {
-            value = b.CreateLoad(storage, gep(bias, kb.i64(r)));
-            value = storage == f32 ? value : b.CreateFPExt(value, f32);
-          }
-          for (int64_t v = 0; v < usedVectors; ++v)
-            b.CreateStore(value ? b.CreateVectorSplat(widthOf(v), value)
-                                : llvm::Constant::getNullValue(typeOf(v)),
-                          sums[r * usedVectors + v]);
-        }
-      },
-      [&] {
-        for (int64_t r = 0; r < rows; ++r)
-          for (int64_t v = 0; v < usedVectors; ++v)
-            b.CreateStore(
-                loadVector(gep(cTile, kb.i64(r * g.n + v * width)), lanesOf(v), widthOf(v)),
-                sums[r * usedVectors + v]);
-      });
+  emitLoadSums(sums, rows, columns, cTile, bias, first, widthOf);
   kb.loop(kLen, [&](llvm::Value *kk) {
     SmallVector<llvm::Value *> bVectors;
     llvm::Value *bRow = gep(panel.base, b.CreateMul(kk, kb.i64(panel.stride)));
@@ -251,7 +332,96 @@ void GemmEmitter::emitMicroKernel(int64_t rows, int64_t columns, ATile a, Panel 
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t v = 0; v < usedVectors; ++v)
       storeVector(b.CreateLoad(typeOf(v), sums[r * usedVectors + v]),
-                  gep(cTile, kb.i64(r * g.n + v * width)), lanesOf(v), widthOf(v));
+                  gepC(cTile, kb.i64(r * g.n + v * width)), lanesOf(v), widthOf(v));
+}
+
+void GemmEmitter::emitLoadSums(ArrayRef<llvm::Value *> sums, int64_t rows, int64_t columns,
+                               llvm::Value *cTile, llvm::Value *bias, llvm::Value *first,
+                               const std::function<int64_t(int64_t)> &widthOf) {
+  int64_t width = variant.getVector();
+  int64_t usedVectors = ceilDiv(columns, width);
+  auto lanesOf = [&](int64_t v) { return std::min(width, columns - v * width); };
+  auto typeOf = [&](int64_t v) { return llvm::FixedVectorType::get(f32, widthOf(v)); };
+  kb.ifElse(
+      first,
+      [&] {
+        for (int64_t r = 0; r < rows; ++r) {
+          llvm::Value *value = nullptr;
+          if (bias) {
+            value = b.CreateLoad(biasStorage, b.CreateInBoundsGEP(biasStorage, bias, kb.i64(r)));
+            value = biasStorage == f32 ? value : b.CreateFPExt(value, f32);
+          }
+          for (int64_t v = 0; v < usedVectors; ++v)
+            b.CreateStore(value ? b.CreateVectorSplat(widthOf(v), value)
+                                : llvm::Constant::getNullValue(typeOf(v)),
+                          sums[r * usedVectors + v]);
+        }
+      },
+      [&] {
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t v = 0; v < usedVectors; ++v)
+            b.CreateStore(loadVector(gepC(cTile, kb.i64(r * g.n + v * width)), lanesOf(v),
+                                     widthOf(v), resultStorage),
+                          sums[r * usedVectors + v]);
+      });
+}
+
+void GemmEmitter::emitDotMicroKernel(int64_t rows, int64_t columns, ATile a, Panel panel,
+                                     llvm::Value *cTile, llvm::Value *bias, llvm::Value *kLen,
+                                     llvm::Value *first) {
+  int64_t width = variant.getVector(), nr = variant.getNr();
+  int64_t usedVectors = ceilDiv(columns, width);
+  auto lanesOf = [&](int64_t v) { return std::min(width, columns - v * width); };
+  auto *sumType = llvm::FixedVectorType::get(f32, width);
+  auto *pairType = llvm::FixedVectorType::get(b.getBFloatTy(), 2 * width);
+  SmallVector<llvm::Value *> sums;
+  for (int64_t i = 0; i < rows * usedVectors; ++i)
+    sums.push_back(entryAlloca(sumType));
+  emitLoadSums(sums, rows, columns, cTile, bias, first, [&](int64_t) { return width; });
+  // One step: B's row pair `pair` against each row's pair of A, read by
+  // `aPair` as an i32 (two bf16, the first in the low half).
+  auto step = [&](llvm::Value *pair, const std::function<llvm::Value *(int64_t)> &aPair) {
+    SmallVector<llvm::Value *> bVectors;
+    llvm::Value *bRow = gep(panel.base, b.CreateMul(pair, kb.i64(2 * nr)));
+    for (int64_t v = 0; v < usedVectors; ++v)
+      bVectors.push_back(
+          b.CreateAlignedLoad(pairType, gep(bRow, kb.i64(2 * v * width)), llvm::Align(2)));
+    for (int64_t r = 0; r < rows; ++r) {
+      llvm::Value *broadcast = b.CreateBitCast(b.CreateVectorSplat(width, aPair(r)), pairType);
+      for (int64_t v = 0; v < usedVectors; ++v) {
+        llvm::Value *slot = sums[r * usedVectors + v];
+        llvm::Value *sum = b.CreateLoad(sumType, slot);
+        b.CreateStore(b.CreateIntrinsic(llvm::Intrinsic::x86_avx512bf16_dpbf16ps_512, {},
+                                        {sum, broadcast, bVectors[v]}),
+                      slot);
+      }
+    }
+  };
+  auto aAt = [&](int64_t r, llvm::Value *k) {
+    return gep(a.base, b.CreateAdd(kb.i64(r * a.rowStride), b.CreateMul(k, kb.i64(a.kStride))));
+  };
+  kb.loop(b.CreateLShr(kLen, kb.i64(1)), [&](llvm::Value *pair) {
+    llvm::Value *k = b.CreateShl(pair, kb.i64(1));
+    step(pair,
+         [&](int64_t r) { return b.CreateAlignedLoad(b.getInt32Ty(), aAt(r, k), llvm::Align(2)); });
+  });
+  // An odd K's last element pairs with B's zero pad; A's element after it
+  // (the next row, or past A) is never read.
+  kb.ifElse(
+      b.CreateTrunc(kLen, b.getInt1Ty()),
+      [&] {
+        llvm::Value *pair = b.CreateLShr(kLen, kb.i64(1));
+        llvm::Value *k = b.CreateSub(kLen, kb.i64(1));
+        step(pair, [&](int64_t r) {
+          return b.CreateZExt(b.CreateAlignedLoad(b.getInt16Ty(), aAt(r, k), llvm::Align(2)),
+                              b.getInt32Ty());
+        });
+      },
+      [] {});
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t v = 0; v < usedVectors; ++v)
+      storeVector(b.CreateLoad(sumType, sums[r * usedVectors + v]),
+                  gepC(cTile, kb.i64(r * g.n + v * width)), lanesOf(v), width);
 }
 
 void GemmEmitter::emitPackA(llvm::Value *aRows, llvm::Value *kLen, llvm::Value *groups,
@@ -279,8 +449,9 @@ void GemmEmitter::emitPackBlock(BatchIndices batch, llvm::Value *k0, llvm::Value
   int64_t nr = variant.getNr();
   kb.loop(panels, [&](llvm::Value *panel) {
     llvm::Value *column0 = b.CreateAdd(firstColumn, b.CreateMul(panel, kb.i64(nr)));
-    g.packPanel(batch, k0, kLen, column0,
-                gep(packed, b.CreateMul(b.CreateMul(panel, kLen), kb.i64(nr))));
+    llvm::Value *target = gep(packed, b.CreateMul(b.CreateMul(panel, panelRows(kLen)), kb.i64(nr)));
+    g.packPanel(batch, k0, kLen, column0, target);
+    g.writer->padOddRows(target, kLen);
   });
 }
 
@@ -296,7 +467,7 @@ SmallVector<llvm::Value *> GemmEmitter::batchIndices(llvm::Value *linear) {
 
 llvm::Value *GemmEmitter::perCallPanels(llvm::Value *linear) {
   int64_t nr = variant.getNr();
-  return gep(g.scratch, b.CreateMul(linear, kb.i64(ceilDiv(g.n, nr) * g.k * nr)));
+  return gep(g.scratch, b.CreateMul(linear, kb.i64(ceilDiv(g.n, nr) * panelRows(g.k) * nr)));
 }
 
 /// Tasks the per-call packing phase aims for, so that it spreads over the
@@ -311,7 +482,10 @@ void GemmEmitter::emitPerCallPacking() {
     batchCount *= dim;
   int64_t ranges = std::clamp<int64_t>(ceilDiv(kPackingTasks, batchCount * panels), 1,
                                        std::max<int64_t>(1, g.k / kMinPackingRows));
+  // Ranges of whole pairs for vdpbf16ps: only the last may end in a pad.
   int64_t rows = ceilDiv(g.k, ranges);
+  if (pairs())
+    rows = (rows + 1) / 2 * 2;
   ranges = ceilDiv(g.k, rows);
   kb.loop(batchCount * panels * ranges, [&](llvm::Value *task) {
     llvm::Value *range = b.CreateURem(task, kb.i64(ranges));
@@ -323,10 +497,11 @@ void GemmEmitter::emitPerCallPacking() {
                             ? kb.i64(rows)
                             : b.CreateSelect(b.CreateICmpEQ(range, kb.i64(ranges - 1)),
                                              kb.i64(g.k - (ranges - 1) * rows), kb.i64(rows));
-    llvm::Value *target = gep(perCallPanels(linear),
-                              b.CreateMul(b.CreateAdd(b.CreateMul(panel, kb.i64(g.k)), k0),
-                                          kb.i64(nr)));
+    llvm::Value *target =
+        gep(perCallPanels(linear),
+            b.CreateMul(b.CreateAdd(b.CreateMul(panel, kb.i64(panelRows(g.k))), k0), kb.i64(nr)));
     g.packPanel(batchIndices(linear), k0, kLen, b.CreateMul(panel, kb.i64(nr)), target);
+    g.writer->padOddRows(target, kLen);
   });
 }
 
@@ -350,7 +525,7 @@ void GemmEmitter::emit(const FusedBody &fused) {
                           kb.i64(full));
   };
   llvm::Value *packed =
-      packing == r1k::Packing::run_time ? entryAlloca(storage, nc * kc) : nullptr;
+      packing == r1k::Packing::run_time ? entryAlloca(storage, nc * panelRows(kc)) : nullptr;
   llvm::Value *packedA = variant.getPackA() ? entryAlloca(storage, mc * kc) : nullptr;
 
   kb.loop(batchCount * mBlocks * nBlocks, [&](llvm::Value *task) {
@@ -368,7 +543,8 @@ void GemmEmitter::emit(const FusedBody &fused) {
     llvm::Value *aBase = g.aOffset(indices);
     llvm::Value *cBase = g.cOffset(indices);
     llvm::Value *bBase = packing == r1k::Packing::none ? g.bOffset(indices) : nullptr;
-    llvm::Value *biasBase = g.rowBias ? gep(g.rowBias, g.rowBiasOffset(indices)) : nullptr;
+    llvm::Value *biasBase =
+        g.rowBias ? b.CreateInBoundsGEP(biasStorage, g.rowBias, g.rowBiasOffset(indices)) : nullptr;
     llvm::Value *row0 = b.CreateMul(mBlock, kb.i64(mc));
     llvm::Value *column0 = b.CreateMul(nBlock, kb.i64(nc));
     llvm::Value *groups =
@@ -394,14 +570,16 @@ void GemmEmitter::emit(const FusedBody &fused) {
         auto panelFor = [&](int64_t columns) -> Panel {
           switch (packing) {
           case r1k::Packing::compile_time:
-            return {gep(g.b, b.CreateMul(b.CreateAdd(b.CreateMul(globalPanel, kb.i64(k)), k0),
-                                         kb.i64(nr))),
+            return {gep(g.b,
+                        b.CreateMul(b.CreateAdd(b.CreateMul(globalPanel, kb.i64(panelRows(k))), k0),
+                                    kb.i64(nr))),
                     nr, nr};
           case r1k::Packing::run_time:
-            return {gep(packed, b.CreateMul(b.CreateMul(p, kLen), kb.i64(nr))), nr, nr};
+            return {gep(packed, b.CreateMul(b.CreateMul(p, panelRows(kLen)), kb.i64(nr))), nr, nr};
           case r1k::Packing::per_call:
-            return {gep(perCall, b.CreateMul(b.CreateAdd(b.CreateMul(globalPanel, kb.i64(k)), k0),
-                                             kb.i64(nr))),
+            return {gep(perCall,
+                        b.CreateMul(b.CreateAdd(b.CreateMul(globalPanel, kb.i64(panelRows(k))), k0),
+                                    kb.i64(nr))),
                     nr, nr};
           case r1k::Packing::none:
             break;
@@ -417,12 +595,15 @@ void GemmEmitter::emit(const FusedBody &fused) {
                   : ATile{gep(g.a, b.CreateAdd(aBase, b.CreateAdd(b.CreateMul(row, kb.i64(k)), k0))),
                           k, 1};
           llvm::Value *cTile =
-              gep(g.c, b.CreateAdd(cBase, b.CreateAdd(b.CreateMul(row, kb.i64(n)), column)));
-          llvm::Value *bias = biasBase ? gep(biasBase, row) : nullptr;
+              gepC(g.c, b.CreateAdd(cBase, b.CreateAdd(b.CreateMul(row, kb.i64(n)), column)));
+          llvm::Value *bias = biasBase ? b.CreateInBoundsGEP(biasStorage, biasBase, row) : nullptr;
           auto forRows = [&](int64_t columns) {
             Panel panel = panelFor(columns);
             auto kernel = [&](int64_t rows) {
-              emitMicroKernel(rows, columns, aTile, panel, cTile, bias, kLen, first);
+              if (pairs())
+                emitDotMicroKernel(rows, columns, aTile, panel, cTile, bias, kLen, first);
+              else
+                emitMicroKernel(rows, columns, aTile, panel, cTile, bias, kLen, first);
             };
             if (!rowTail)
               return kernel(mr);
@@ -478,30 +659,19 @@ struct VectorLanes {
     return kb.b.CreateICmpULT(lanes, splat32(bound));
   }
   /// Masked-off lanes keep `passthru` (zero when null).
-  /// bf16 is moved as i16 words: x86 legalizes a masked load or gather of
-  /// bfloat lanes element by element through a runtime call
-  /// (__truncsfbf2) that loaded host code cannot count on.
-  llvm::Type *wordsOf(llvm::Type *element) {
-    return element->isBFloatTy() ? kb.b.getInt16Ty() : element;
-  }
   llvm::Value *maskedLoad(llvm::Type *element, llvm::Value *pointer, llvm::Value *mask,
                           llvm::Value *passthru = nullptr) {
     auto *type = llvm::FixedVectorType::get(element, width);
-    auto *moved = llvm::FixedVectorType::get(wordsOf(element), width);
-    llvm::Value *value = kb.b.CreateMaskedLoad(
-        moved, pointer, llvm::Align(element->getPrimitiveSizeInBits() / 8), mask,
-        passthru ? kb.b.CreateBitCast(passthru, moved) : llvm::Constant::getNullValue(moved));
-    return kb.b.CreateBitCast(value, type);
+    return kb.b.CreateMaskedLoad(type, pointer, llvm::Align(element->getPrimitiveSizeInBits() / 8),
+                                 mask, passthru ? passthru : llvm::Constant::getNullValue(type));
   }
   llvm::Value *maskedGather(llvm::Type *element, llvm::Value *base, llvm::Value *offsets,
                             llvm::Value *mask) {
     auto *type = llvm::FixedVectorType::get(element, width);
-    auto *moved = llvm::FixedVectorType::get(wordsOf(element), width);
     llvm::Value *pointers = kb.b.CreateInBoundsGEP(element, base, offsets);
-    llvm::Value *value =
-        kb.b.CreateMaskedGather(moved, pointers, llvm::Align(element->getPrimitiveSizeInBits() / 8),
-                                mask, llvm::Constant::getNullValue(moved));
-    return kb.b.CreateBitCast(value, type);
+    return kb.b.CreateMaskedGather(type, pointers,
+                                   llvm::Align(element->getPrimitiveSizeInBits() / 8), mask,
+                                   llvm::Constant::getNullValue(type));
   }
   void store(llvm::Value *value, llvm::Value *pointer) {
     llvm::Type *element = cast<llvm::VectorType>(value->getType())->getElementType();
@@ -518,15 +688,26 @@ llvm::Value *broadcastOffsetOf(KernelBuilder &kb, BatchIndices indices, ArrayRef
 } // namespace
 
 std::vector<char> packGemmPanels(ArrayRef<char> bytes, int64_t k, int64_t n, int64_t nr,
-                                 int64_t elementBytes) {
+                                 int64_t elementBytes, bool pairs) {
   int64_t panels = ceilDiv(n, nr);
-  // Zero past N: the micro-kernel loads whole vectors of the last panel.
-  std::vector<char> packed(panels * k * nr * elementBytes, 0);
+  int64_t rows = pairs ? (k + 1) / 2 * 2 : k;
+  // Zero past N (the micro-kernel loads whole vectors of the last panel)
+  // and in an odd K's pad row.
+  std::vector<char> packed(panels * rows * nr * elementBytes, 0);
   for (int64_t panel = 0; panel < panels; ++panel)
     for (int64_t row = 0; row < k; ++row) {
       int64_t columns = std::min(nr, n - panel * nr);
-      std::memcpy(&packed[((panel * k + row) * nr) * elementBytes],
-                  &bytes[(row * n + panel * nr) * elementBytes], columns * elementBytes);
+      const char *source = &bytes[(row * n + panel * nr) * elementBytes];
+      if (!pairs) {
+        std::memcpy(&packed[((panel * rows + row) * nr) * elementBytes], source,
+                    columns * elementBytes);
+        continue;
+      }
+      // Row pair j holds column c's two elements at (j * NR + c) * 2 + row % 2.
+      char *pair = &packed[((panel * rows + row / 2 * 2) * nr) * elementBytes];
+      for (int64_t c = 0; c < columns; ++c)
+        std::memcpy(pair + (c * 2 + row % 2) * elementBytes, source + c * elementBytes,
+                    elementBytes);
     }
   return packed;
 }
@@ -542,9 +723,14 @@ void emitGemm(KernelBuilder &kb, r1::MatMulOp op, r1k::HostGemmAttr variant, llv
               const FusedBody &fused) {
   r1k::GemmDims dims = r1k::getGemmDims(op);
   llvm::IRBuilder<> &b = kb.b;
-  Type element = cast<RankedTensorType>(op.getType()).getElementType();
+  Type element = getElementTypeOrSelf(op.getLhs().getType());
+  Type resultElement = cast<RankedTensorType>(op.getType()).getElementType();
   llvm::Type *storage = getScalarType(b.getContext(), element);
+  llvm::Type *bits = packingType(storage);
+  PanelWriter writer{kb, bits, variant.getNr(), variant.getVector(),
+                     variant.getDot() == r1k::HostDot::dpbf16};
   GemmOperands g;
+  g.writer = &writer;
   g.m = dims.m;
   g.n = dims.n;
   g.k = dims.k;
@@ -575,10 +761,7 @@ void emitGemm(KernelBuilder &kb, r1::MatMulOp op, r1k::HostGemmAttr variant, llv
       for (auto [v, mask] : llvm::enumerate(masks)) {
         llvm::Value *source = b.CreateInBoundsGEP(
             storage, bMatrix, b.CreateAdd(row, kb.i64(v * variant.getVector())));
-        lanes.store(lanes.maskedLoad(storage, source, mask),
-                    b.CreateInBoundsGEP(storage, panel,
-                                        b.CreateAdd(b.CreateMul(kk, kb.i64(variant.getNr())),
-                                                    kb.i64(v * variant.getVector()))));
+        writer.store(lanes.maskedLoad(bits, source, mask), panel, kk, v);
       }
     });
   };
@@ -597,7 +780,7 @@ void emitGemm(KernelBuilder &kb, r1::MatMulOp op, r1k::HostGemmAttr variant, llv
     return at;
   };
   g.scratch = scratch;
-  GemmEmitter emitter(kb, g, variant, element);
+  GemmEmitter emitter(kb, g, variant, element, resultElement, resultElement);
   if (phase == GemmPhase::packing)
     emitter.emitPerCallPacking();
   else
@@ -612,8 +795,12 @@ void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant,
   auto inType = cast<RankedTensorType>(op.getInput().getType());
   auto weightType = cast<RankedTensorType>(op.getWeight().getType());
   auto outType = cast<RankedTensorType>(op.getType());
-  Type element = outType.getElementType();
+  Type element = inType.getElementType(), resultElement = outType.getElementType();
+  Type biasElement = op.getBias() ? getElementTypeOrSelf(op.getBias().getType()) : resultElement;
   llvm::Type *storage = getScalarType(b.getContext(), element);
+  llvm::Type *bits = packingType(storage);
+  PanelWriter writer{kb, bits, variant.getNr(), variant.getVector(),
+                     variant.getDot() == r1k::HostDot::dpbf16};
   SmallVector<r1::WindowDim> window =
       r1::windowDims(inType.getShape(), outType.getShape(), weightType.getShape().drop_front(2),
                      op.getStrides(), op.getPads(), op.getDilations());
@@ -626,6 +813,7 @@ void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant,
   }
   int64_t m = dims.m, n = dims.n, k = dims.k;
   GemmOperands g;
+  g.writer = &writer;
   g.m = m;
   g.n = n;
   g.k = k;
@@ -785,11 +973,8 @@ void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant,
         llvm::Value *plane = b.CreateInBoundsGEP(
             storage, input, b.CreateAdd(imageBase, b.CreateMul(channel, kb.i64(inPlane))));
         for (auto [v, read] : llvm::enumerate(reads)) {
-          llvm::Value *target = b.CreateInBoundsGEP(
-              storage, panel,
-              b.CreateAdd(b.CreateMul(row, kb.i64(variant.getNr())), kb.i64(v * width)));
           if (!rowLoads) {
-            lanes.store(lanes.maskedGather(storage, plane, read.offset, read.mask), target);
+            writer.store(lanes.maskedGather(bits, plane, read.offset, read.mask), panel, row, v);
             continue;
           }
           llvm::Value *value = nullptr;
@@ -797,21 +982,21 @@ void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant,
             llvm::Value *pointer = b.CreateGEP(storage, plane, start);
             if (lastStride == 1) {
               // Each segment's lanes load over the ones before.
-              value = lanes.maskedLoad(storage, pointer, segmentMask, value);
+              value = lanes.maskedLoad(bits, pointer, segmentMask, value);
               continue;
             }
             // Stride 2: lane i reads element 2i of 2W adjacent ones; the odd
             // ones are never read.
             llvm::Value *low = lanes.maskedLoad(
-                storage, pointer,
+                bits, pointer,
                 b.CreateAnd(b.CreateShuffleVector(segmentMask, lowOwners), evenMask));
             llvm::Value *high = lanes.maskedLoad(
-                storage, b.CreateGEP(storage, pointer, kb.i64(width)),
+                bits, b.CreateGEP(storage, pointer, kb.i64(width)),
                 b.CreateAnd(b.CreateShuffleVector(segmentMask, highOwners), evenMask));
             llvm::Value *loaded = b.CreateShuffleVector(low, high, even);
             value = value ? b.CreateSelect(segmentMask, loaded, value) : loaded;
           }
-          lanes.store(value, target);
+          writer.store(value, panel, row, v);
         }
       });
     });
@@ -830,7 +1015,7 @@ void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant,
     return at;
   };
   g.scratch = scratch;
-  GemmEmitter emitter(kb, g, variant, element);
+  GemmEmitter emitter(kb, g, variant, element, resultElement, biasElement);
   if (phase == GemmPhase::packing)
     emitter.emitPerCallPacking();
   else

@@ -52,9 +52,11 @@ bool canFuseIntoGemm(mlir::r1::MatMulOp op);
 
 /// A row-major K x N matrix of `elementBytes`-wide elements laid out as
 /// ceil(N / nr) panels of K rows of `nr` elements, zero-padded past N: the
-/// layout emitGemm reads with pack_b = compile_time.
+/// layout emitGemm reads with pack_b = compile_time. With `pairs` (dot =
+/// dpbf16) each panel holds ceil(K / 2) row pairs, a column's two elements
+/// side by side, an odd K's pad row zero.
 std::vector<char> packGemmPanels(llvm::ArrayRef<char> bytes, int64_t k, int64_t n, int64_t nr,
-                                 int64_t elementBytes);
+                                 int64_t elementBytes, bool pairs = false);
 
 } // namespace r1c
 

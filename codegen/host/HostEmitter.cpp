@@ -16,6 +16,7 @@
 #include "codegen/host/CpuDispatch.h"
 #include "codegen/host/DepthwiseConvTemplate.h"
 #include "codegen/host/GemmTemplate.h"
+#include "codegen/host/HostTarget.h"
 #include "codegen/host/KernelBuilder.h"
 #include "codegen/host/SafetensorsWriter.h"
 #include "codegen/host/ScalarOps.h"
@@ -166,7 +167,8 @@ private:
                                     ArrayRef<llvm::Value *> pointers, llvm::Value *out, bool fused);
   /// B of a pack_b = compile_time GEMM, packed into its panels once per
   /// weight and panel width.
-  llvm::Value *packedWeightPointer(ConstantOp constant, int64_t k, int64_t n, int64_t nr);
+  llvm::Value *packedWeightPointer(ConstantOp constant, int64_t k, int64_t n, int64_t nr,
+                                   bool pairs);
   /// The input of `kernel` that its GEMM reads from the packed copy
   /// (pack_b = compile_time at the current level): the entry point passes
   /// null for it, so a weight read only packed is not kept in the code too.
@@ -202,8 +204,12 @@ llvm::Function *Emitter::createFunction(llvm::FunctionType *type,
                                         llvm::GlobalValue::LinkageTypes linkage,
                                         const llvm::Twine &name) {
   auto *function = llvm::Function::Create(type, linkage, name, module.get());
-  if (isFat())
-    function->addFnAttr("target-cpu", currentIsa->cpu);
+  if (isFat()) {
+    LlvmCpu cpu = getLlvmCpu(currentIsa->cpu);
+    function->addFnAttr("target-cpu", cpu.cpu);
+    if (!cpu.features.empty())
+      function->addFnAttr("target-features", cpu.features);
+  }
   return function;
 }
 
@@ -317,13 +323,15 @@ LogicalResult Emitter::emitEpilogue(r1k::KernelOp kernel, Operation *anchor,
   return status;
 }
 
-llvm::Value *Emitter::packedWeightPointer(ConstantOp constant, int64_t k, int64_t n, int64_t nr) {
-  llvm::GlobalVariable *&global = packedWeights[{constant.getValue(), nr}];
+llvm::Value *Emitter::packedWeightPointer(ConstantOp constant, int64_t k, int64_t n, int64_t nr,
+                                          bool pairs) {
+  // Levels share a packed copy of one layout: a width, in rows or in pairs.
+  llvm::GlobalVariable *&global = packedWeights[{constant.getValue(), pairs ? -nr : nr}];
   if (!global) {
     std::vector<char> scratch;
     ArrayRef<char> bytes = weightBytes(constant.getValue(), scratch);
     int64_t elementBytes = bytes.size() / (k * n);
-    std::vector<char> packed = packGemmPanels(bytes, k, n, nr, elementBytes);
+    std::vector<char> packed = packGemmPanels(bytes, k, n, nr, elementBytes, pairs);
     auto *data = llvm::ConstantDataArray::getRaw(llvm::StringRef(packed.data(), packed.size()),
                                                  packed.size(), b.getInt8Ty());
     global = new llvm::GlobalVariable(*module, data->getType(), /*isConstant=*/true,
@@ -434,8 +442,8 @@ LogicalResult Emitter::emitGemmAnchor(r1k::KernelOp kernel, Operation *anchor,
     if (!weight || type.getRank() != 2)
       return kernel.emitOpError("has a host_gemm variant that packs B at compile time, but B "
                                 "is not a 2-D constant weight");
-    bMatrix = packedWeightPointer(weight, type.getDimSize(0), type.getDimSize(1),
-                                  variant.getNr());
+    bMatrix = packedWeightPointer(weight, type.getDimSize(0), type.getDimSize(1), variant.getNr(),
+                                  variant.getDot() == r1k::HostDot::dpbf16);
   }
   if (!a || !bMatrix)
     return matmul.emitOpError("reads an operand that is not a kernel input");

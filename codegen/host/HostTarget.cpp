@@ -27,7 +27,7 @@ void LLVMInitializeX86AsmParser();
 namespace r1c {
 namespace {
 
-std::unique_ptr<llvm::TargetMachine> createTargetMachine(const std::string &cpu,
+std::unique_ptr<llvm::TargetMachine> createTargetMachine(const std::string &level,
                                                          std::string &error) {
   static bool initialized = [] {
     LLVMInitializeX86TargetInfo();
@@ -43,7 +43,8 @@ std::unique_ptr<llvm::TargetMachine> createTargetMachine(const std::string &cpu,
   const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple.str(), error);
   if (!target)
     return nullptr;
-  std::string cpuName = cpu, features;
+  auto [cpu, features] = getLlvmCpu(level);
+  std::string cpuName = cpu;
   if (cpu == "native") {
     cpuName = llvm::sys::getHostCPUName().str();
     for (auto &feature : llvm::sys::getHostCPUFeatures())
@@ -51,7 +52,8 @@ std::unique_ptr<llvm::TargetMachine> createTargetMachine(const std::string &cpu,
                   feature.first().str();
   } else if (cpu != "x86-64-v3" && cpu != "x86-64-v4" && cpu != "x86-64-v2" &&
              cpu != "x86-64") {
-    error = "unknown --cpu '" + cpu + "' (use native, x86-64-v3 or x86-64-v4)";
+    error =
+        "unknown --cpu '" + level + "' (use native, x86-64-v3, x86-64-v4 or " + kX86DlLevel + ")";
     return nullptr;
   }
   llvm::TargetOptions options;
@@ -93,6 +95,12 @@ void runOptimizationPipeline(llvm::Module &module, llvm::TargetMachine &machine)
 
 } // namespace
 
+LlvmCpu getLlvmCpu(const std::string &level) {
+  if (level == kX86DlLevel)
+    return {"x86-64-v4", "+avx512bf16,+avx512vnni"};
+  return {level, ""};
+}
+
 /// Creates the target machine for `cpu`, retargets `module` to it and runs
 /// the O3 pipeline; null with `error` set when the CPU is unknown.
 static std::unique_ptr<llvm::TargetMachine> optimizeFor(llvm::Module &module,
@@ -110,7 +118,8 @@ static std::unique_ptr<llvm::TargetMachine> optimizeFor(llvm::Module &module,
 mlir::r1k::TargetAttr describeHostTarget(mlir::MLIRContext *context, const std::string &cpu) {
   // What every CPU of the level has (and the cores a server part has);
   // native overrides it with this machine's own facts below.
-  bool avx512 = cpu == "x86-64-v4";
+  bool dl = cpu == kX86DlLevel;
+  bool avx512 = cpu == "x86-64-v4" || dl;
   std::vector<llvm::StringRef> features = {"avx2", "fma"};
   int64_t l1 = 32 * 1024, l2 = 1024 * 1024, l3 = 32 * 1024 * 1024, cores = 8;
   if (cpu == "native") {
@@ -133,6 +142,10 @@ mlir::r1k::TargetAttr describeHostTarget(mlir::MLIRContext *context, const std::
     cores = std::max<int64_t>(1, std::thread::hardware_concurrency());
   } else if (avx512) {
     features.push_back("avx512f");
+    if (dl) {
+      features.push_back("avx512bf16");
+      features.push_back("avx512vnni");
+    }
     l1 = 48 * 1024;
   } else if (cpu != "x86-64-v3") {
     return nullptr;

@@ -10,8 +10,19 @@
 
 namespace r1c {
 
+/// The x86-64 level above x86-64-v4 for deep-learning dot products:
+/// AVX512-BF16 (vdpbf16ps) and AVX512-VNNI (vpdpbusd), as Zen 4 and later
+/// and Sapphire Rapids and later have them.
+constexpr const char *kX86DlLevel = "x86-64-v4-dl";
+
+/// How LLVM names a level: its CPU and the features beyond it.
+struct LlvmCpu {
+  std::string cpu, features;
+};
+LlvmCpu getLlvmCpu(const std::string &level);
+
 /// Optimizes `module` for `cpu` ("native", "x86-64-v3" (AVX2) or
-/// "x86-64-v4" (AVX-512)) and writes an ELF relocatable object to `os`.
+/// "x86-64-v4" (AVX-512), "x86-64-v4-dl") and writes an ELF relocatable object to `os`.
 /// Returns false with `error` set when the CPU is unknown or LLVM fails.
 bool emitHostObject(llvm::Module &module, const std::string &cpu, llvm::raw_pwrite_stream &os,
                     std::string &error);

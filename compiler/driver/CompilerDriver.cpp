@@ -314,32 +314,60 @@ HostPlanEntry hostPlanEntry(func::FuncOp func, const std::string &symbol) {
   return entry;
 }
 
-/// The x86-64 levels host code is built for, lowest first. --cpu=auto
-/// builds x86-64-v3 (AVX2) and x86-64-v4 (AVX-512) into one artifact whose
-/// code picks by the CPU it runs on, so the default artifact runs fast on
-/// both kinds of CPU and runs at all on either; any other --cpu builds that
-/// one level.
+/// The x86-64 levels host code may be built for, lowest first. --cpu=auto
+/// offers x86-64-v3 (AVX2), x86-64-v4 (AVX-512) and x86-64-v4-dl (its
+/// dot products) for one artifact whose code picks by the CPU it runs on,
+/// so the default artifact runs fast on every kind of CPU and runs at all
+/// on each; r1c-select-variants keeps x86-64-v4-dl only where a kernel
+/// uses it. Any other --cpu builds that one level.
 std::vector<std::string> hostCpuLevels(const std::string &cpu) {
   if (cpu == "auto")
-    return {"x86-64-v3", "x86-64-v4"};
+    return {"x86-64-v3", "x86-64-v4", kX86DlLevel};
   return {cpu};
+}
+
+/// The levels host code is built for: those of the compiled modules' host
+/// targets (the select pass drops the levels no kernel needs), in their
+/// order, or --cpu=native itself.
+std::vector<std::string> builtHostLevels(ArrayRef<CompiledBucket> compiled,
+                                         const std::string &cpu) {
+  if (cpu == "native")
+    return {cpu};
+  std::vector<std::string> levels;
+  for (const std::string &level : hostCpuLevels(cpu))
+    for (const CompiledBucket &bucket : compiled)
+      if (llvm::any_of(r1k::getTargets(*bucket.module), [&](r1k::TargetAttr target) {
+            return target.isHost() && target.getCpu() == level;
+          })) {
+        levels.push_back(level);
+        break;
+      }
+  return levels;
 }
 
 /// Whether the compiling CPU runs code built for `cpu`, so that --tune can
 /// time it.
 bool compilingCpuRuns(const std::string &cpu) {
-  if (cpu != "x86-64-v4")
+  if (cpu != "x86-64-v4" && cpu != kX86DlLevel)
     return true;
   llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
-  return features.lookup("avx512f") && features.lookup("avx512bw") && features.lookup("avx512dq") &&
-         features.lookup("avx512vl") && features.lookup("avx512cd");
+  bool avx512 = features.lookup("avx512f") && features.lookup("avx512bw") &&
+                features.lookup("avx512dq") && features.lookup("avx512vl") &&
+                features.lookup("avx512cd");
+  return avx512 &&
+         (cpu != kX86DlLevel || (features.lookup("avx512bf16") && features.lookup("avx512vnni")));
 }
 
 /// The artifact section name of host code built for `cpus`, which the
 /// runtime matches against the CPU it runs on.
 std::string hostSectionName(ArrayRef<std::string> cpus) {
-  if (cpus.size() > 1)
-    return "host-x86-64-v3+v4";
+  if (cpus.size() > 1) {
+    // "host-x86-64-v3+v4", "host-x86-64-v3+v4+v4-dl".
+    std::string name = "host-" + cpus.front();
+    for (const std::string &cpu : cpus.drop_front())
+      name += "+" + llvm::StringRef(cpu).drop_front(strlen("x86-64-")).str();
+    return name;
+  }
   if (cpus.front() == "native")
     return llvm::sys::getHostCPUFeatures().lookup("avx512f") ? "host-x86-64-v4"
                                                               : "host-x86-64-v3";
@@ -370,7 +398,7 @@ int emitHost(ArrayRef<CompiledBucket> compiled, const CompilerOptions &options,
     entries.push_back({mainFunction(*bucket.module), stem, describeBucket(bucket.bucket)});
   }
   // The variants each level reads: those chosen for its CPU.
-  std::vector<std::string> cpus = hostCpuLevels(options.cpu);
+  std::vector<std::string> cpus = builtHostLevels(compiled, options.cpu);
   for (const std::string &cpu : cpus)
     info.isas.push_back(
         {cpu, describeHostTarget(mainFunction(*compiled.front().module).getContext(), cpu)
@@ -570,7 +598,7 @@ int runCompiler(const CompilerOptions &options) {
       r1k::TargetAttr hostTarget = describeHostTarget(&context, cpu);
       if (!hostTarget) {
         llvm::errs() << "error: unknown --cpu '" << options.cpu
-                     << "' (use auto, native, x86-64-v3 or x86-64-v4)\n";
+                     << "' (use auto, native, x86-64-v3, x86-64-v4 or x86-64-v4-dl)\n";
         return progress.done(), 1;
       }
       selectTargets.push_back(hostTarget);
@@ -667,7 +695,7 @@ int runCompiler(const CompilerOptions &options) {
     // choices. Targets are in the levels' order (selectTargets).
     SmallVector<r1k::TargetAttr> hostTargets = r1k::getTargets(*compiled.front().module);
     bool tuned = database.load(tuningDb, error);
-    for (auto [cpu, hostTarget] : llvm::zip(hostCpuLevels(options.cpu), hostTargets)) {
+    for (auto [cpu, hostTarget] : llvm::zip(builtHostLevels(compiled, options.cpu), hostTargets)) {
       if (!tuned || !compilingCpuRuns(cpu))
         continue;
       tuned = tuneHostKernels(

@@ -183,10 +183,10 @@ bool tuneHostKernels(ArrayRef<func::FuncOp> functions, const std::string &cpu,
     TunedVariant best;
     for (size_t c = 0; c < std::min(kCandidatesPerProblem, ranked.size()); ++c) {
       const GemmCandidate &candidate = ranked[c];
-      auto variant = r1k::HostGemmAttr::get(kernel.getContext(), candidate.mr, candidate.nr,
-                                            candidate.vector, candidate.kc, candidate.mc,
-                                            candidate.nc, candidate.packB, candidate.packA,
-                                            candidate.mInner);
+      auto variant =
+          r1k::HostGemmAttr::get(kernel.getContext(), candidate.mr, candidate.nr, candidate.vector,
+                                 candidate.kc, candidate.mc, candidate.nc, candidate.packB,
+                                 candidate.packA, candidate.mInner, candidate.dot);
       OwningOpRef<ModuleOp> module = isolateKernel(kernel, variantKey, variant);
       double milliseconds = timeModule(*module, cpu, variantKey, error);
       if (milliseconds < 0)

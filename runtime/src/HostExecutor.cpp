@@ -29,18 +29,35 @@ bool runsX86_64V4() {
          __builtin_cpu_supports("avx512cd");
 }
 
+// x86-64-v4-dl: AVX512-BF16 and AVX512-VNNI on top of x86-64-v4.
+bool runsX86_64V4Dl() {
+  return runsX86_64V4() && __builtin_cpu_supports("avx512bf16") &&
+         __builtin_cpu_supports("avx512vnni");
+}
+
 bool runsX86_64V3() {
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
          __builtin_cpu_supports("bmi2");
 }
 
-// What the code of a fat section (x86-64-v3 and v4, r1c --cpu=auto) runs
-// here: it checks the CPU itself, and R1C_MAX_CPU_ISA=x86-64-v3 keeps it
-// at the AVX2 level (codegen/host/CpuDispatch.h).
-const char *fatSectionLevel() {
+// What the code of a fat section (r1c --cpu=auto) runs here: it checks
+// the CPU itself, and R1C_MAX_CPU_ISA naming a lower level holds it there
+// (codegen/host/CpuDispatch.h).
+bool capAllows(const char *level) {
   const char *cap = std::getenv("R1C_MAX_CPU_ISA");
-  bool capped = cap && std::strcmp(cap, "x86-64-v3") == 0;
-  return runsX86_64V4() && !capped ? "x86-64-v4" : "x86-64-v3";
+  if (!cap)
+    return true;
+  if (std::strcmp(cap, "x86-64-v3") == 0)
+    return false;
+  return !(std::strcmp(cap, "x86-64-v4") == 0 && std::strcmp(level, "x86-64-v4-dl") == 0);
+}
+const char *fatSectionLevel() {
+  return runsX86_64V4() && capAllows("x86-64-v4") ? "x86-64-v4" : "x86-64-v3";
+}
+const char *fatDlSectionLevel() {
+  if (runsX86_64V4Dl() && capAllows("x86-64-v4-dl"))
+    return "x86-64-v4-dl";
+  return fatSectionLevel();
 }
 
 // Host ISA sections, best first, whether this CPU runs each, and for a fat
@@ -51,7 +68,9 @@ struct HostIsa {
   const char *(*level)();
 };
 const HostIsa kHostIsas[] = {
+    {"host-x86-64-v4-dl", runsX86_64V4Dl, nullptr},
     {"host-x86-64-v4", runsX86_64V4, nullptr},
+    {"host-x86-64-v3+v4+v4-dl", runsX86_64V3, fatDlSectionLevel},
     {"host-x86-64-v3+v4", runsX86_64V3, fatSectionLevel},
     {"host-x86-64-v3", runsX86_64V3, nullptr},
 };

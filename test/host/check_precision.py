@@ -5,9 +5,10 @@ For each model (an MLP, a CNN, a transformer layer; f32, weights out of line):
 - `r1c --precision=P --compile-to=graph` puts r1.precision on every matmul and convolution
   and on nothing else;
 - the artifact's outputs match ONNX Runtime's on the same model with the rounding spelled
-  out (every matmul's and convolution's float inputs and outputs cast to the format and
-  back, which is what the precision asks for), within STYLE.md's per-op tolerance of the
-  format, with the AVX-512 and the AVX2 code;
+  out (every matmul's and convolution's float inputs cast to the format and back, their
+  sums kept in f32: what the precision asks for), within STYLE.md's per-op tolerance of
+  the format, with the code of every level: the best the CPU runs (AVX512-BF16 dot
+  products where it has them), plain AVX-512 and AVX2;
 - how far that is from f32 is printed (the cost of the format, not checked).
 
 And the weights: r1c converts them when compiling, rounding to nearest even; a weight with
@@ -110,8 +111,9 @@ def transformer_layer(rng, seq=64, heads=4, dim=32):
 
 
 def spelled_out(model, fmt):
-    """`model` with every MatMul's and Conv's float inputs and output cast to `fmt` and
-    back to f32: ONNX Runtime then computes in f32 what the precision rounds."""
+    """`model` with every MatMul's and Conv's float inputs cast to `fmt` and back to f32
+    (their f32 sums are kept): ONNX Runtime then computes in f32 what the precision
+    rounds."""
     to = FORMATS[fmt]
     out = onnx.ModelProto()
     out.CopyFrom(model)
@@ -127,10 +129,7 @@ def spelled_out(model, fmt):
             nodes += [helper.make_node("Cast", [name], [low], to=to),
                       helper.make_node("Cast", [low], [back], to=TensorProto.FLOAT)]
             node.input[j] = back
-        result = node.output[0]
-        node.output[0] = result + "_wide"
-        nodes += [node, helper.make_node("Cast", [result + "_wide"], [result + "_low"], to=to),
-                  helper.make_node("Cast", [result + "_low"], [result], to=TensorProto.FLOAT)]
+        nodes.append(node)
     del out.graph.node[:]
     out.graph.node.extend(nodes)
     return out
@@ -156,7 +155,7 @@ def run(args, work, name, model, feeds, flags):
         np.save(f, value)
         inputs += ["--input", f]
     results = {}
-    for isa in ("", "x86-64-v3"):
+    for isa in ("", "x86-64-v4", "x86-64-v3"):
         save = tempfile.mkdtemp(dir=work)
         env = dict(os.environ, **({"R1C_MAX_CPU_ISA": isa} if isa else {}))
         done = subprocess.run([args.r1c_run, out + ".r1", *inputs, "--save-outputs", save],

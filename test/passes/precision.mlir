@@ -6,13 +6,13 @@
 
 // Matmuls and convolutions compute in the lower format and sum in f32;
 // the relu between them stays f32. Weights are converted when compiling
-// (ties to even; 65520 is past f16's range), the input is cast, and where
-// two lowered matmuls meet the casts between them cancel.
+// (ties to even; 65520 is past f16's range), the input is cast, and each
+// result keeps its f32 sums, cast down where the next matmul reads it.
 
 // SELECT-LABEL: func @mlp
-// SELECT: r1.matmul {{.*}}r1.precision = #r1.precision<compute = bf16, accumulate = f32, storage = bf16>
-// SELECT: r1.matmul {{.*}}r1.precision = #r1.precision<compute = bf16, accumulate = f32, storage = bf16>
-// SELECT: r1.conv {{.*}}r1.precision = #r1.precision<compute = bf16, accumulate = f32, storage = bf16>
+// SELECT: r1.matmul {{.*}}r1.precision = #r1.precision<compute = bf16, accumulate = f32, storage = f32>
+// SELECT: r1.matmul {{.*}}r1.precision = #r1.precision<compute = bf16, accumulate = f32, storage = f32>
+// SELECT: r1.conv {{.*}}r1.precision = #r1.precision<compute = bf16, accumulate = f32, storage = f32>
 // SELECT-NOT: r1.precision
 // SELECT: return
 
@@ -20,18 +20,19 @@
 // BF16-DAG: %[[W1:.*]] = r1.constant dense<{{\[\[}}1.000000e+00, 6.553600e+04, 3.140630e+00, 1.001360e-05]{{.*}} : tensor<4x4xbf16>
 // BF16-DAG: %[[W2:.*]] = r1.constant dense<2.500000e-01> : tensor<4x4xbf16>
 // BF16-DAG: %[[X:.*]] = r1.cast %arg0 {to = bf16}
-// BF16: %[[H:.*]] = r1.matmul %[[X]], %[[W1]] {{.*}} -> tensor<2x4xbf16>
-// BF16: %[[Y:.*]] = r1.matmul %[[H]], %[[W2]] {{.*}} -> tensor<2x4xbf16>
-// BF16: %[[WIDE:.*]] = r1.cast %[[Y]] {to = f32}
-// BF16: %[[R:.*]] = r1.relu %[[WIDE]] : (tensor<2x4xf32>)
+// BF16: %[[H:.*]] = r1.matmul %[[X]], %[[W1]] {{.*}} -> tensor<2x4xf32>
+// BF16: %[[HLOW:.*]] = r1.cast %[[H]] {to = bf16}
+// BF16: %[[Y:.*]] = r1.matmul %[[HLOW]], %[[W2]] {{.*}} -> tensor<2x4xf32>
+// BF16: %[[R:.*]] = r1.relu %[[Y]] : (tensor<2x4xf32>)
 // BF16: %[[IMAGE:.*]] = r1.reshape %[[R]]
 // BF16: r1.cast %[[IMAGE]] {to = bf16}
-// BF16: r1.conv {{.*}} -> tensor<1x4x1x2xbf16>
-// BF16: r1.cast {{.*}} {to = f32}
+// BF16: r1.conv {{.*}} -> tensor<1x4x1x2xf32>
+// BF16-NOT: r1.cast
+// BF16: return
 
 // FP16-LABEL: func @mlp
 // FP16: r1.constant dense<{{\[\[}}1.000000e+00, 0x7C00, 3.140630e+00, 1.001360e-05]{{.*}} : tensor<4x4xf16>
-// FP16: r1.matmul {{.*}} -> tensor<2x4xf16>
+// FP16: r1.matmul {{.*}} : (tensor<2x4xf16>, tensor<4x4xf16>) -> tensor<2x4xf32>
 
 // FP32-LABEL: func @mlp
 // FP32-NOT: r1.precision

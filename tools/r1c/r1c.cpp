@@ -64,11 +64,13 @@ int main(int argc, char **argv) {
                  "them for reading instead");
   app.add_option("--cpu", options.cpu,
                  "Host ISA: auto (default: x86-64-v3 and x86-64-v4 code in one\n"
-                 "artifact; it runs the AVX-512 code where the CPU has it, else\n"
-                 "the AVX2 code; R1C_MAX_CPU_ISA=x86-64-v3 keeps the AVX2 code),\n"
+                 "artifact, and x86-64-v4-dl code too for models with bf16\n"
+                 "matmuls or convolutions; it runs the best code the CPU has;\n"
+                 "R1C_MAX_CPU_ISA=x86-64-v3 or x86-64-v4 holds it there),\n"
                  "x86-64-v3 (AVX2 only: a smaller artifact), x86-64-v4 (AVX-512\n"
-                 "only) or native (this CPU exactly)")
-      ->check(CLI::IsMember({"auto", "native", "x86-64-v3", "x86-64-v4"}))
+                 "only), x86-64-v4-dl (AVX-512 with AVX512-BF16 and VNNI only)\n"
+                 "or native (this CPU exactly)")
+      ->check(CLI::IsMember({"auto", "native", "x86-64-v3", "x86-64-v4", "x86-64-v4-dl"}))
       ->default_str("auto");
   app.add_option("--variant-log", options.variantLog,
                  "Write every kernel variant r1c-select-variants scored, with its\n"

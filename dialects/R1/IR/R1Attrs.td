@@ -152,7 +152,7 @@ def R1_PrecisionAttr : AttrDef<R1_Dialect, "Precision"> {
     the types its operands have.
 
     ```mlir
-    %y = r1.matmul %x, %w {r1.precision = #r1.precision<compute = bf16, accumulate = f32, storage = bf16>}
+    %y = r1.matmul %x, %w {r1.precision = #r1.precision<compute = bf16, accumulate = f32, storage = f32>}
     ```
   }];
   let parameters = (ins "::mlir::Type":$compute, "::mlir::Type":$accumulate,

@@ -78,3 +78,21 @@ bool mlir::r1::areRefinableTypes(TypeRange inferred, TypeRange actual) {
   }
   return true;
 }
+
+bool mlir::r1::isContractionResultElement(Type operand, Type result) {
+  return operand == result || (result.isF32() && (operand.isBF16() || operand.isF16()));
+}
+
+bool mlir::r1::isWidenedResult(TypeRange inferred, TypeRange actual) {
+  if (inferred.size() != actual.size())
+    return false;
+  for (auto [lhs, rhs] : llvm::zip(inferred, actual)) {
+    auto lhsTensor = dyn_cast<TensorType>(lhs);
+    auto rhsTensor = dyn_cast<TensorType>(rhs);
+    if (!lhsTensor || !rhsTensor ||
+        !isContractionResultElement(lhsTensor.getElementType(), rhsTensor.getElementType()) ||
+        failed(verifyCompatibleShape(lhsTensor, rhsTensor)))
+      return false;
+  }
+  return true;
+}

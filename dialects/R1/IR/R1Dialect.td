@@ -53,12 +53,29 @@ defvar R1_RefinableResults = [{
   }
 }];
 
+// Contractions (matmul, conv) may also widen: 16-bit float operands with an
+// f32 result, the products summed and kept in f32 (mixed precision).
+defvar R1_WideningResults = [{
+  static bool isCompatibleReturnTypes(::mlir::TypeRange inferred,
+                                      ::mlir::TypeRange actual) {
+    return ::mlir::r1::areRefinableTypes(inferred, actual) ||
+           ::mlir::r1::isWidenedResult(inferred, actual);
+  }
+}];
+
 class R1_Op<string mnemonic, list<Trait> traits = []>
     : Op<R1_Dialect, mnemonic, traits>;
 
 // A typed op: pure, with result types inferred from operands and attributes.
 class R1_TypedOp<string mnemonic, list<Trait> traits = []>
     : R1_Op<mnemonic, traits # [Pure, InferTypeOpAdaptorBase<R1_RefinableResults>]> {
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+// A contraction: typed as above, but its result may be f32 where the
+// operands are 16-bit floats (R1_WideningResults).
+class R1_ContractionOp<string mnemonic, list<Trait> traits = []>
+    : R1_Op<mnemonic, traits # [Pure, InferTypeOpAdaptorBase<R1_WideningResults>]> {
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
 }
 

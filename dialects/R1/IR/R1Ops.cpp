@@ -330,6 +330,10 @@ LogicalResult MatMulOp::verify() {
   if (getElementTypeOf(getLhs()) != getElementTypeOf(getRhs()))
     return emitOpError() << "operand element types differ: " << getElementTypeOf(getLhs())
                          << " and " << getElementTypeOf(getRhs());
+  if (!isContractionResultElement(getElementTypeOf(getLhs()), getElementTypeOf(getOutput())))
+    return emitOpError() << "result element type " << getElementTypeOf(getOutput())
+                         << " is neither the operands' " << getElementTypeOf(getLhs())
+                         << " nor f32 from 16-bit floats";
   auto lhs = getShapeOf(getLhs()), rhs = getShapeOf(getRhs());
   if (!lhs || !rhs)
     return success();
@@ -397,6 +401,17 @@ LogicalResult ConvOp::verify() {
   int64_t group = getGroup();
   if (group <= 0)
     return emitOpError() << "group must be positive, not " << group;
+  Type element = getElementTypeOf(getInput()), result = getElementTypeOf(getOutput());
+  if (getElementTypeOf(getWeight()) != element)
+    return emitOpError() << "input and weight element types differ: " << element << " and "
+                         << getElementTypeOf(getWeight());
+  if (!isContractionResultElement(element, result))
+    return emitOpError() << "result element type " << result << " is neither the input's "
+                         << element << " nor f32 from 16-bit floats";
+  if (Value bias = getBias())
+    if (getElementTypeOf(bias) != element && getElementTypeOf(bias) != result)
+      return emitOpError() << "bias element type " << getElementTypeOf(bias)
+                           << " is neither the input's nor the result's";
   if (!input || !weight)
     return success();
   if (input->size() < 3)

@@ -329,14 +329,17 @@ def R1_WhereOp : R1_TypedOp<"where"> {
 // Contractions, convolution, pooling, normalization
 //===----------------------------------------------------------------------===//
 
-def R1_MatMulOp : R1_TypedOp<"matmul"> {
+def R1_MatMulOp : R1_ContractionOp<"matmul"> {
   let summary = "Matrix product with numpy semantics";
   let description = [{
     1-D operands are promoted to matrices and the added dim dropped again;
-    batch dims broadcast.
+    batch dims broadcast. The result has the operands' element type, or f32
+    where they are bf16 or f16: products summed in f32 and kept in f32, as
+    mixed precision computes (a bf16 result rounds each sum once).
 
     ```mlir
     %c = r1.matmul %a, %b : (tensor<?x128x768xf32>, tensor<768x3072xf32>) -> tensor<?x128x3072xf32>
+    %d = r1.matmul %x, %w : (tensor<128x768xbf16>, tensor<768x768xbf16>) -> tensor<128x768xf32>
     ```
   }];
   let arguments = (ins R1_Tensor:$lhs, R1_Tensor:$rhs);
@@ -344,10 +347,13 @@ def R1_MatMulOp : R1_TypedOp<"matmul"> {
   let hasVerifier = 1;
 }
 
-def R1_ConvOp : R1_TypedOp<"conv"> {
+def R1_ConvOp : R1_ContractionOp<"conv"> {
   let summary = "N-d convolution, NCHW layout, grouped, optional bias";
   let description = [{
     `pads` holds the begin pads of each spatial dim, then the end pads.
+    Input and weight have one element type; the result has it too, or f32
+    where it is bf16 or f16 (sums kept in f32); the bias has the input's
+    element type or the result's.
 
     ```mlir
     %y = r1.conv %x, %w, %b {strides = array<i64: 2, 2>, pads = array<i64: 3, 3, 3, 3>,

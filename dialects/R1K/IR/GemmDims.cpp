@@ -89,12 +89,16 @@ std::optional<GpuGemmShape> getGpuGemmShape(Operation *anchor) {
   return shape;
 }
 
+int64_t getPanelRows(int64_t k, HostGemmAttr variant) {
+  return variant.getDot() == HostDot::dpbf16 ? (k + 1) / 2 * 2 : k;
+}
+
 int64_t getPerCallPanelElements(const GemmDims &dims, HostGemmAttr variant) {
   int64_t batch = 1;
   for (int64_t dim : dims.batch)
     batch *= dim;
   int64_t panels = (dims.n + variant.getNr() - 1) / variant.getNr();
-  return batch * panels * dims.k * variant.getNr();
+  return batch * panels * getPanelRows(dims.k, variant) * variant.getNr();
 }
 
 int64_t getAnchorStagingBytes(KernelOp kernel) {
@@ -152,9 +156,10 @@ int64_t getScratchBytes(KernelOp kernel) {
     return staging;
   GemmDims dims = isa<r1::ConvOp>(anchor) ? getGemmDims(cast<r1::ConvOp>(anchor))
                                           : getGemmDims(cast<r1::MatMulOp>(anchor));
-  int64_t elementBytes =
-      std::max<int64_t>(1, getElementTypeOrSelf(anchor->getResult(0).getType())
-                                   .getIntOrFloatBitWidth() / 8);
+  // Panels hold B's elements: the operands' type (a widening product's
+  // result is f32).
+  int64_t elementBytes = std::max<int64_t>(
+      1, getElementTypeOrSelf(anchor->getOperand(0).getType()).getIntOrFloatBitWidth() / 8);
   int64_t bytes = 0;
   for (NamedAttribute entry : variants) {
     auto gemm = dyn_cast<HostGemmAttr>(entry.getValue());

@@ -43,8 +43,12 @@ struct GpuGemmShape {
 };
 std::optional<GpuGemmShape> getGpuGemmShape(Operation *anchor);
 
+/// Rows of k in a packed panel of B: K, or with dot = dpbf16 K rounded up
+/// to whole pairs (the pad row is zero).
+int64_t getPanelRows(int64_t k, HostGemmAttr variant);
+
 /// Elements of B a pack_b = per_call variant writes to scratch: for each
-/// batch index, ceil(N / NR) panels of K rows of NR elements.
+/// batch index, ceil(N / NR) panels of getPanelRows rows of NR elements.
 int64_t getPerCallPanelElements(const GemmDims &dims, HostGemmAttr variant);
 
 /// Bytes, a multiple of 64, where host code keeps the anchor's result when

@@ -45,7 +45,7 @@ StringRef TargetAttr::getMatrixOp(Type element) const {
 
 LogicalResult HostGemmAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t mr,
                                    int64_t nr, int64_t vector, int64_t kc, int64_t mc, int64_t nc,
-                                   Packing, bool, bool) {
+                                   Packing packB, bool packA, bool, HostDot dot) {
   if (mr < 1 || nr < 1 || vector < 1 || kc < 1 || mc < 1 || nc < 1)
     return emitError() << "host_gemm sizes must be positive";
   if (nr % vector != 0)
@@ -53,6 +53,11 @@ LogicalResult HostGemmAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                        << ")";
   if (mc % mr != 0 || nc % nr != 0)
     return emitError() << "host_gemm mc must be a multiple of mr and nc of nr";
+  // vdpbf16ps reads B's k-pairs from packed panels and A's in place, 16
+  // f32 lanes a vector; a K step splits no pair.
+  if (dot == HostDot::dpbf16 && (packB == Packing::none || packA || vector != 16 || kc % 2 != 0))
+    return emitError() << "host_gemm dot = dpbf16 needs B packed, A in place, vector = 16 "
+                          "and an even kc";
   return success();
 }
 

@@ -98,6 +98,15 @@ def R1K_Packing : I32EnumAttr<"Packing", "where a GEMM operand is packed into pa
   let genSpecializedAttr = 0;
 }
 
+def R1K_HostDot : I32EnumAttr<"HostDot",
+    "the instruction a host GEMM's micro-kernel multiplies and adds with", [
+    I32EnumAttrCase<"fma", 0>,
+    I32EnumAttrCase<"dpbf16", 1>
+  ]> {
+  let cppNamespace = "::mlir::r1k";
+  let genSpecializedAttr = 0;
+}
+
 def R1K_HostGemmAttr : R1K_Attr<"HostGemm", "host_gemm"> {
   let summary = "How host code computes one matmul kernel";
   let description = [{
@@ -120,9 +129,19 @@ def R1K_HostGemmAttr : R1K_Attr<"HostGemm", "host_gemm"> {
     then from cache; with `m_inner`, M block fastest, for a B (a large
     weight) that would otherwise stream from memory once per M block.
 
+    `dot` names the micro-kernel's instruction: `fma` (default) multiplies
+    one k at a time with f32 FMAs, 16-bit operands widened as they are
+    loaded; `dpbf16` (bf16 operands, AVX512-BF16) takes two k at a time
+    with vdpbf16ps: B's panels hold k-pairs, two bf16 per 32-bit lane
+    (an odd K's last pair padded with zero), A's pair of a row is broadcast
+    as one 32-bit value, and the sums are f32. It needs B packed, A in
+    place, 512-bit vectors and an even `kc`.
+
     ```mlir
     #r1k.host_gemm<mr = 14, nr = 32, vector = 16, kc = 256, mc = 112,
                    nc = 512, pack_b = compile_time, pack_a = true>
+    #r1k.host_gemm<mr = 14, nr = 32, vector = 16, kc = 768, mc = 112,
+                   nc = 512, pack_b = compile_time, dot = dpbf16>
     ```
   }];
   let parameters = (ins
@@ -136,7 +155,9 @@ def R1K_HostGemmAttr : R1K_Attr<"HostGemm", "host_gemm"> {
     DefaultValuedParameter<"bool", "false",
                            "A packed per task into MR-row panels">:$pack_a,
     DefaultValuedParameter<"bool", "false",
-                           "consecutive tasks walk the M blocks of one N block">:$m_inner
+                           "consecutive tasks walk the M blocks of one N block">:$m_inner,
+    DefaultValuedParameter<"::mlir::r1k::HostDot", "::mlir::r1k::HostDot::fma",
+                           "the micro-kernel's multiply-add">:$dot
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;

@@ -151,6 +151,26 @@ func.func @matmul_element_types(%a: tensor<2x3xf32>, %b: tensor<3x4xf16>) {
 
 // -----
 
+// Only 16-bit floats widen, and only to f32.
+func.func @matmul_narrowing_result(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) {
+  // expected-error @+1 {{'r1.matmul' op result element type 'bf16' is neither the operands' 'f32' nor f32 from 16-bit floats}}
+  %0 = r1.matmul %a, %b : (tensor<2x3xf32>, tensor<3x4xf32>) -> tensor<2x4xbf16>
+  return
+}
+
+// -----
+
+func.func @conv_bias_element_type(%x: tensor<1x2x4x4xbf16>, %w: tensor<3x2x1x1xbf16>,
+                                  %b: tensor<3xf16>) {
+  // expected-error @+1 {{'r1.conv' op bias element type 'f16' is neither the input's nor the result's}}
+  %0 = r1.conv %x, %w, %b {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>,
+      dilations = array<i64: 1, 1>, group = 1 : i64}
+      : (tensor<1x2x4x4xbf16>, tensor<3x2x1x1xbf16>, tensor<3xf16>) -> tensor<1x3x4x4xf32>
+  return
+}
+
+// -----
+
 func.func @matmul_scalar(%a: tensor<f32>, %b: tensor<3x4xf32>) {
   // expected-error @+1 {{'r1.matmul' op operands must have rank 1 or more}}
   %0 = r1.matmul %a, %b : (tensor<f32>, tensor<3x4xf32>) -> tensor<*xf32>

@@ -313,6 +313,20 @@ func.func @matmul(%a: tensor<?x128x768xf32>, %b: tensor<768x3072xf32>, %v: tenso
   return
 }
 
+// 16-bit float operands may keep their f32 sums: mixed precision's products.
+// CHECK-LABEL: func @widening_contractions
+func.func @widening_contractions(%a: tensor<128x768xbf16>, %w: tensor<768x64xbf16>,
+                                 %x: tensor<1x16x8x8xf16>, %f: tensor<32x16x3x3xf16>,
+                                 %b: tensor<32xf32>) {
+  // CHECK: r1.matmul {{.*}} -> tensor<128x64xf32>
+  %0 = r1.matmul %a, %w : (tensor<128x768xbf16>, tensor<768x64xbf16>) -> tensor<128x64xf32>
+  // CHECK: r1.conv {{.*}} -> tensor<1x32x6x6xf32>
+  %1 = r1.conv %x, %f, %b {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>,
+      dilations = array<i64: 1, 1>, group = 1 : i64}
+      : (tensor<1x16x8x8xf16>, tensor<32x16x3x3xf16>, tensor<32xf32>) -> tensor<1x32x6x6xf32>
+  return
+}
+
 // CHECK-LABEL: func @conv
 // CHECK-SAME: (%[[X:.*]]: tensor<?x3x224x224xf32>, %[[W:.*]]: tensor<64x3x7x7xf32>, %[[B:.*]]: tensor<64xf32>, %[[G:.*]]: tensor<8x2x3xf32>, %[[S:.*]]: tensor<1x8x?xf32>)
 func.func @conv(%x: tensor<?x3x224x224xf32>, %w: tensor<64x3x7x7xf32>, %b: tensor<64xf32>,
