@@ -28,37 +28,10 @@ import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 from onnx.reference import ReferenceEvaluator
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from onnx_graph import Graph  # noqa: E402
+
 F32, F16 = TensorProto.FLOAT, TensorProto.FLOAT16
-
-
-class Graph:
-    """A small ONNX graph under construction."""
-
-    def __init__(self):
-        self.nodes, self.inits, self.inputs, self.count = [], [], [], 0
-
-    def input(self, name, elem, shape):
-        self.inputs.append(helper.make_tensor_value_info(name, elem, shape))
-        return name
-
-    def const(self, array):
-        self.count += 1
-        name = f"c{self.count}"
-        self.inits.append(numpy_helper.from_array(np.asarray(array), name))
-        return name
-
-    def op(self, op_type, inputs, **attrs):
-        self.count += 1
-        name = f"t{self.count}"
-        self.nodes.append(helper.make_node(op_type, inputs, [name], **attrs))
-        return name
-
-    def model(self, out, elem, shape):
-        graph = helper.make_graph(self.nodes, "attention", self.inputs,
-                                  [helper.make_tensor_value_info(out, elem, shape)], self.inits)
-        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-        model.ir_version = 8
-        return model
 
 
 def heads_from_projection(g, x, heads, dim, key=False):

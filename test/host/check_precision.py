@@ -26,56 +26,38 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from onnx_graph import Graph  # noqa: E402
+
 FORMATS = {"bf16": TensorProto.BFLOAT16, "fp16": TensorProto.FLOAT16}
 # STYLE.md: per-op tolerance (atol, rtol) of each format.
 TOLERANCE = {"bf16": (2e-2, 1e-2), "fp16": (2.5e-3, 1e-3)}
 
 
-class Graph:
+class Weights(Graph):
+    """A Graph whose weights are random, scaled by 1/sqrt(fan-in)."""
+
     def __init__(self, rng):
-        self.nodes, self.inits, self.count, self.rng = [], [], 0, rng
+        super().__init__()
+        self.rng = rng
 
     def weight(self, *shape, scale=None):
-        self.count += 1
-        name = f"w{self.count}"
         scale = scale or 1 / np.sqrt(shape[-1] if len(shape) == 2 else np.prod(shape[1:]))
-        value = (self.rng.standard_normal(shape) * scale).astype(np.float32)
-        self.inits.append(numpy_helper.from_array(value, name))
-        return name
-
-    def const(self, array):
-        self.count += 1
-        name = f"c{self.count}"
-        self.inits.append(numpy_helper.from_array(np.asarray(array), name))
-        return name
-
-    def op(self, op_type, inputs, **attrs):
-        self.count += 1
-        name = f"t{self.count}"
-        self.nodes.append(helper.make_node(op_type, inputs, [name], **attrs))
-        return name
-
-    def model(self, inputs, out, shape):
-        graph = helper.make_graph(
-            self.nodes, "g", [helper.make_tensor_value_info(n, TensorProto.FLOAT, s)
-                              for n, s in inputs],
-            [helper.make_tensor_value_info(out, TensorProto.FLOAT, shape)], self.inits)
-        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-        model.ir_version = 8
-        return model
+        return self.const((self.rng.standard_normal(shape) * scale).astype(np.float32))
 
 
 def mlp(rng):
-    g = Graph(rng)
+    g = Weights(rng)
     h = g.op("Relu", [g.op("Add", [g.op("MatMul", ["x", g.weight(256, 512)]),
                                    g.weight(512, scale=0.1)])])
     h = g.op("Relu", [g.op("MatMul", [h, g.weight(512, 384)])])
     y = g.op("MatMul", [h, g.weight(384, 10)])
-    return g.model([("x", [8, 256])], y, [8, 10])
+    g.input("x", TensorProto.FLOAT, [8, 256])
+    return g.model(y, TensorProto.FLOAT, [8, 10])
 
 
 def cnn(rng):
-    g = Graph(rng)
+    g = Weights(rng)
     h = g.op("Relu", [g.op("Conv", ["x", g.weight(32, 3, 3, 3), g.weight(32, scale=0.1)],
                            pads=[1, 1, 1, 1])])
     h = g.op("Relu", [g.op("Conv", [h, g.weight(64, 32, 3, 3)], pads=[1, 1, 1, 1],
@@ -83,12 +65,13 @@ def cnn(rng):
     h = g.op("Conv", [h, g.weight(64, 1, 3, 3)], pads=[1, 1, 1, 1], group=64)
     h = g.op("Flatten", [g.op("GlobalAveragePool", [h])])
     y = g.op("MatMul", [h, g.weight(64, 10)])
-    return g.model([("x", [1, 3, 32, 32])], y, [1, 10])
+    g.input("x", TensorProto.FLOAT, [1, 3, 32, 32])
+    return g.model(y, TensorProto.FLOAT, [1, 10])
 
 
 def transformer_layer(rng, seq=64, heads=4, dim=32):
     """Projections, attention, output projection, residual + layer norm, GELU MLP."""
-    g = Graph(rng)
+    g = Weights(rng)
     width = heads * dim
 
     def heads_of(x, key=False):
@@ -107,7 +90,8 @@ def transformer_layer(rng, seq=64, heads=4, dim=32):
     f = g.op("MatMul", [h, g.weight(width, 4 * width)])
     f = g.op("Mul", [f, g.op("Sigmoid", [g.op("Mul", [f, g.const(np.array(1.702, np.float32))])])])
     y = g.op("Add", [h, g.op("MatMul", [f, g.weight(4 * width, width)])])
-    return g.model([("x", [1, seq, width])], y, [1, seq, width])
+    g.input("x", TensorProto.FLOAT, [1, seq, width])
+    return g.model(y, TensorProto.FLOAT, [1, seq, width])
 
 
 def spelled_out(model, fmt):
@@ -196,11 +180,12 @@ def delicate_weight():
 
 def check_weights(args, work, fmt):
     w = delicate_weight()
-    g = Graph(np.random.default_rng(0))
+    g = Graph()
     g.inits.append(numpy_helper.from_array(w, "w"))
+    g.input("x", TensorProto.FLOAT, [2, 64])
     y = g.op("MatMul", ["x", "w"])
     path = os.path.join(work, f"weights_{fmt}.onnx")
-    onnx.save(g.model([("x", [2, 64])], y, [2, 64]), path)
+    onnx.save(g.model(y, TensorProto.FLOAT, [2, 64]), path)
     graph = subprocess.run([args.r1c, path, f"--precision={fmt}", "--compile-to=graph"],
                            capture_output=True, text=True)
     if graph.returncode != 0:
