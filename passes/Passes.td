@@ -250,7 +250,8 @@ def SelectPrecision : Pass<"r1c-select-precision", "::mlir::func::FuncOp"> {
     stays f32: elementwise ops are bound by memory, not arithmetic, and
     softmax, normalization statistics and reductions lose most to a short
     mantissa or a narrow range. Ops of a model that is already in a lower
-    format keep theirs.
+    format keep theirs. With `fp16`, an op with a constant operand past
+    f16's range (65504) stays f32 rather than compute with infinities.
   }];
   let options = [
     Option<"policy", "policy", "std::string", "\"fp32\"", "fp32, bf16 or fp16">

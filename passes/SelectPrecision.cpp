@@ -7,7 +7,11 @@
 //===----------------------------------------------------------------------===//
 #include "dialects/R1/IR/R1Ops.h"
 #include "dialects/R1/IR/ShapeInference.h"
+#include "passes/ConstantBytes.h"
 #include "passes/Passes.h"
+
+#include <cmath>
+#include <cstring>
 
 namespace mlir::r1 {
 #define GEN_PASS_DEF_SELECTPRECISION
@@ -31,6 +35,29 @@ bool computesInFloat32(Operation *op) {
     anyFloat = true;
   }
   return anyFloat;
+}
+
+/// Whether every element of a constant operand is finite in f16 (its
+/// magnitude rounds below 65520) or was not finite to begin with; true for
+/// operands that are not constants, whose ranges only a calibration run
+/// can tell.
+bool constantFitsInHalf(Value operand) {
+  auto constant = operand.getDefiningOp<ConstantOp>();
+  if (!constant || !getElementTypeOf(operand).isF32())
+    return true;
+  auto fits = [](float x) { return !std::isfinite(x) || std::fabs(x) < 65520.0f; };
+  if (auto literal = dyn_cast<DenseFPElementsAttr>(constant.getValue()))
+    return llvm::all_of(literal.getValues<float>(), fits);
+  std::optional<ArrayRef<char>> bytes = getConstantBytes(constant.getValue());
+  if (!bytes)
+    return true;
+  for (size_t i = 0; i + 4 <= bytes->size(); i += 4) {
+    float x;
+    std::memcpy(&x, bytes->data() + i, 4);
+    if (!fits(x))
+      return false;
+  }
+  return true;
 }
 
 struct SelectPrecisionPass : r1::impl::SelectPrecisionBase<SelectPrecisionPass> {
@@ -59,6 +86,10 @@ struct SelectPrecisionPass : r1::impl::SelectPrecisionBase<SelectPrecisionPass> 
     auto precision = PrecisionAttr::get(context, lower, f32, f32);
     getOperation().walk([&](Operation *op) {
       if (!isa<MatMulOp, ConvOp>(op) || !computesInFloat32(op))
+        return;
+      // A weight past f16's range would become an infinity: that op stays
+      // f32 (bf16 has f32's range).
+      if (lower.isF16() && !llvm::all_of(op->getOperands(), constantFitsInHalf))
         return;
       op->setAttr(PrecisionAttr::kName, precision);
     });

@@ -63,3 +63,24 @@ func.func @already_bf16(%x: tensor<2x4xbf16>, %w: tensor<4x4xbf16>) -> tensor<2x
   %y = r1.matmul %x, %w : (tensor<2x4xbf16>, tensor<4x4xbf16>) -> tensor<2x4xbf16>
   return %y : tensor<2x4xbf16>
 }
+
+// -----
+
+// In fp16, a weight past 65504 would become an infinity: that matmul stays
+// f32; bf16 (f32's range) lowers it.
+// FP16-LABEL: func @large_weight
+// FP16-NOT: r1.precision
+// FP16: r1.matmul %arg0, %{{.*}} : (tensor<2x2xf32>, tensor<2x2xf32>) -> tensor<2x2xf32>
+// FP16-NEXT: r1.cast {{.*}} {to = f16}
+// FP16-NEXT: r1.matmul {{.*}}r1.precision
+// SELECT-LABEL: func @large_weight
+// BF16-LABEL: func @large_weight
+// BF16-COUNT-2: r1.precision
+func.func @large_weight(%x: tensor<2x2xf32>) -> tensor<2x2xf32> {
+  %big = r1.constant dense<[[1.0, 1.0e5], [2.0, 3.0]]> : tensor<2x2xf32>
+  %small = r1.constant dense<[[1.0, -65504.0], [2.0, 3.0]]> : tensor<2x2xf32>
+  %y = r1.matmul %x, %big : (tensor<2x2xf32>, tensor<2x2xf32>) -> tensor<2x2xf32>
+  %z = r1.matmul %y, %small : (tensor<2x2xf32>, tensor<2x2xf32>) -> tensor<2x2xf32>
+  return %z : tensor<2x2xf32>
+}
+
