@@ -119,6 +119,18 @@ def spelled_out(model, fmt):
     return out
 
 
+def spelled_out_except(model, fmt, skip):
+    """spelled_out, with the `skip`-th MatMul or Conv left in f32."""
+    kept = onnx.ModelProto()
+    kept.CopyFrom(model)
+    contractions = [n for n in kept.graph.node if n.op_type in ("MatMul", "Conv")]
+    contractions[skip].op_type += "Kept"
+    out = spelled_out(kept, fmt)
+    for node in out.graph.node:
+        node.op_type = node.op_type.replace("Kept", "")
+    return out
+
+
 def run(args, work, name, model, feeds, flags):
     path = os.path.join(work, name + ".onnx")
     onnx.save(model, path)
@@ -165,21 +177,28 @@ def bfloat16_bits(x):
     return rounded
 
 
-def delicate_weight():
-    """Values where rounding to f16 or bf16 is delicate, and random ones, 64 x 64."""
-    special = np.array([
-        0.0, -0.0, 1.0, -1.0, 65504.0, 65519.99, 65520.0, -65520.0, 1e6, np.inf, -np.inf, np.nan,
+def delicate_weight(fmt):
+    """Values where rounding to f16 or bf16 is delicate, and random ones, 64 x 64. For f16,
+    nothing that rounds past its range (r1c keeps such a matmul f32, see below)."""
+    special = [
+        0.0, -0.0, 1.0, -1.0, 65504.0, 65519.99, -65519.99, np.inf, -np.inf, np.nan,
         2.0 ** -14, 2.0 ** -24, 2.0 ** -25, 1.5 * 2.0 ** -25, 2.0 ** -26, 3 * 2.0 ** -25,
         1e-8, 6.1e-5, 1 + 2.0 ** -11, 1 + 3 * 2.0 ** -11, 1 + 2.0 ** -8, 1 + 3 * 2.0 ** -8,
-        3.4e38, -3.4e38, 1e-40, 0.1, 1 / 3], np.float32)
+        1e-40, 0.1, 1 / 3]
+    if fmt == "bf16":
+        special += [65520.0, -65520.0, 1e6, 3.4e38, -3.4e38, 3.3961776e38]
+    special = np.array(special, np.float32)
     rng = np.random.default_rng(7)
+    top = 20 if fmt == "bf16" else 15
     rest = (rng.standard_normal(64 * 64 - len(special)) *
-            np.exp2(rng.integers(-30, 20, 64 * 64 - len(special)))).astype(np.float32)
+            np.exp2(rng.integers(-30, top, 64 * 64 - len(special)))).astype(np.float32)
+    if fmt == "fp16":
+        rest = np.clip(rest, -65000, 65000)
     return np.concatenate([special, rest]).reshape(64, 64)
 
 
 def check_weights(args, work, fmt):
-    w = delicate_weight()
+    w = delicate_weight(fmt)
     g = Graph()
     g.inits.append(numpy_helper.from_array(w, "w"))
     g.input("x", TensorProto.FLOAT, [2, 64])
@@ -260,6 +279,32 @@ def main():
                    f"matmuls/convolutions of {len(ops)} ops; within tolerance: " +
                    ", ".join(f"{isa} {c}" for isa, c in close.items()) +
                    f" (worst {worst:.2f} of it); norm error against f32 {drift:.1e}")
+
+    # fp16 never makes an infinity of a weight: a matmul whose weight is past f16's range
+    # stays f32 (not marked) and gives f32's finite result.
+    g = Weights(rng)
+    g.input("x", TensorProto.FLOAT, [4, 64])
+    large = rng.standard_normal((64, 64)).astype(np.float32)
+    large[3, 5] = 1e5
+    h = g.op("MatMul", ["x", g.const(large)])
+    y = g.op("MatMul", [h, g.weight(64, 16)])
+    model = g.model(y, TensorProto.FLOAT, [4, 16])
+    # Inputs small enough that the first matmul's results (read by the second in f16) stay
+    # inside f16's range: activations past it are what calibration will catch.
+    feeds = {"x": (0.1 * rng.standard_normal((4, 64))).astype(np.float32)}
+    try:
+        ops, marked, results = run(args, work, "large_weight_fp16", model, feeds,
+                                   ["--precision=fp16"])
+        want = ort_run(spelled_out_except(model, "fp16", skip=0), feeds)
+        atol, rtol = TOLERANCE["fp16"]
+        finite = all(np.isfinite(got).all() for got in results.values())
+        close = all(np.all(np.abs(got - want) <= atol + rtol * np.abs(want))
+                    for got in results.values())
+        ok = len(marked) == 1 and finite and close
+        report("large_weight_fp16", ok, f"{len(marked)} of 2 matmuls marked (the one with a "
+               f"weight of 1e5 stays f32); outputs finite: {finite}, within tolerance: {close}")
+    except RuntimeError as e:
+        report("large_weight_fp16", False, str(e))
 
     # Formats r1c does not have fail with a message, not a crash.
     done = subprocess.run([args.r1c, os.path.join(work, "mlp_bf16.onnx"), "--precision=int4",
