@@ -1,17 +1,40 @@
 //===- WeightPlacement.cpp - Where a compiled model keeps its weights -----===//
 #include "compiler/driver/WeightPlacement.h"
 #include "codegen/host/SafetensorsWriter.h"
+#include "compiler/driver/WeightPool.h"
 #include "r1c/artifact_format.h"
 
 #include "llvm/Support/Path.h"
+
+#include <algorithm>
 
 using namespace mlir;
 
 namespace r1c {
 
 FailureOr<WeightPlacement> placeWeights(ArrayRef<func::FuncOp> functions, bool gpu,
-                                        WeightStorage storage, const std::string &base) {
+                                        WeightStorage storage, const std::string &base,
+                                        WeightPool *pool) {
   WeightPlacement placement;
+  if (pool) {
+    FailureOr<WeightLayout> layout = layoutWeights(functions, R1RT_DEVICE_WEIGHT_ALIGNMENT);
+    if (failed(layout))
+      return failure();
+    if (layout->weights.empty())
+      return placement;
+    // The tier's own layout names its weights; the pool decides where they
+    // lie, so a tensor another tier holds alike is read from its copy.
+    std::vector<char> scratch;
+    layout->dataSize = 0;
+    for (LaidOutWeight &weight : layout->weights) {
+      weight.offset = pool->intern(weight.dtype, weightBytes(weight.value, scratch));
+      layout->offsets[weight.value] = weight.offset;
+      layout->dataSize = std::max(layout->dataSize, weight.offset + weight.size);
+    }
+    placement.home = WeightHome::SharedSection;
+    placement.layout = std::move(*layout);
+    return placement;
+  }
   if (storage == WeightStorage::Embedded && !gpu)
     return placement;
   // Host code alone reads weights wherever they lie; GPU code wants them
@@ -41,6 +64,13 @@ bool writeWeights(const WeightPlacement &placement, bool host, const std::string
     artifact.addSection(R1RT_SECTION_WEIGHTS, "weights", packWeights(*placement.layout));
     // No file name: the weights are this artifact's WEIGHTS section, which
     // the artifact's own checksum covers.
+    if (host)
+      artifact.addSection(R1RT_SECTION_EXTERNAL_WEIGHTS_REF, "weights",
+                          artifact::encodeExternalWeightsRef("", placement.layout->dataSize, 0));
+    return true;
+  case WeightHome::SharedSection:
+    // The tiered artifact writes the section; the tier records how much of
+    // it its code reads, which the runtime checks against it.
     if (host)
       artifact.addSection(R1RT_SECTION_EXTERNAL_WEIGHTS_REF, "weights",
                           artifact::encodeExternalWeightsRef("", placement.layout->dataSize, 0));
