@@ -741,8 +741,14 @@ int runCompiler(const CompilerOptions &options) {
     SmallVector<func::FuncOp> functions;
     for (const CompiledBucket &bucket : compiled)
       functions.push_back(mainFunction(*bucket.module));
-    FailureOr<WeightPlacement> placement = placeWeights(
-        functions, !targets->gpuArchs.empty(), options.weights, base, options.sharedWeights);
+    // The levels whose packed copies of weights are in the host code.
+    std::vector<std::string> packedLevels;
+    if (kernelOptions.packWeights && targets->host)
+      for (const std::string &cpu : builtHostLevels(compiled, options.cpu))
+        packedLevels.push_back(describeHostTarget(&context, cpu).getVariantKey());
+    FailureOr<WeightPlacement> placement =
+        placeWeights(functions, !targets->gpuArchs.empty(), options.weights, base,
+                     options.sharedWeights, packedLevels);
     if (failed(placement))
       return progress.done(), 1;
     if (!targets->gpuArchs.empty()) {

@@ -1,5 +1,6 @@
 //===- WeightPlacement.cpp - Where a compiled model keeps its weights -----===//
 #include "compiler/driver/WeightPlacement.h"
+#include "codegen/host/PackedWeights.h"
 #include "codegen/host/SafetensorsWriter.h"
 #include "compiler/driver/WeightPool.h"
 #include "r1c/artifact_format.h"
@@ -14,12 +15,22 @@ namespace r1c {
 
 FailureOr<WeightPlacement> placeWeights(ArrayRef<func::FuncOp> functions, bool gpu,
                                         WeightStorage storage, const std::string &base,
-                                        WeightPool *pool) {
+                                        WeightPool *pool, ArrayRef<std::string> packedLevels) {
   WeightPlacement placement;
   if (pool) {
     FailureOr<WeightLayout> layout = layoutWeights(functions, R1RT_DEVICE_WEIGHT_ALIGNMENT);
     if (failed(layout))
       return failure();
+    // A weight read only packed needs no copy outside the code, where the
+    // packed ones are.
+    DenseSet<Attribute> read;
+    for (func::FuncOp function : functions)
+      for (auto constant : function.getBody().front().getOps<r1::ConstantOp>())
+        if (!isReadOnlyPacked(constant, packedLevels))
+          read.insert(constant.getValue());
+    llvm::erase_if(layout->weights,
+                   [&](const LaidOutWeight &weight) { return !read.contains(weight.value); });
+    layout->offsets.clear();
     if (layout->weights.empty())
       return placement;
     // The tier's own layout names its weights; the pool decides where they

@@ -45,11 +45,14 @@ struct WeightPlacement {
 /// Decides where the weights of `functions` (every shape bucket's plan) go,
 /// with GPU code among the targets or not (`gpu`), and lays them out.
 /// `base` is OUT of -o OUT. With a `pool` (a tier of r1c --tiers), the
-/// weights go there, SharedSection, whatever `storage` says. Fails, after a
-/// diagnostic, at a weight that cannot be laid out.
+/// weights go there, SharedSection, whatever `storage` says, except those
+/// the host code reads only from its packed copies at each of the levels
+/// `packedLevels` (variant keys; empty when the code packs nothing). Fails,
+/// after a diagnostic, at a weight that cannot be laid out.
 mlir::FailureOr<WeightPlacement> placeWeights(llvm::ArrayRef<mlir::func::FuncOp> functions,
                                               bool gpu, WeightStorage storage,
-                                              const std::string &base, WeightPool *pool = nullptr);
+                                              const std::string &base, WeightPool *pool = nullptr,
+                                              llvm::ArrayRef<std::string> packedLevels = {});
 
 /// Puts the weights where `placement` says: the WEIGHTS section, or the side
 /// file beside `base`; and, for host code that reads them (`host`), the
