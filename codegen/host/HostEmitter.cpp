@@ -18,6 +18,7 @@
 #include "codegen/host/GemmTemplate.h"
 #include "codegen/host/HostTarget.h"
 #include "codegen/host/KernelBuilder.h"
+#include "codegen/host/PackedWeights.h"
 #include "codegen/host/SafetensorsWriter.h"
 #include "codegen/host/ScalarOps.h"
 #include "dialects/R1/IR/R1Ops.h"
@@ -343,13 +344,7 @@ llvm::Value *Emitter::packedWeightPointer(ConstantOp constant, int64_t k, int64_
 }
 
 std::optional<unsigned> Emitter::packedWeightInput(r1k::KernelOp kernel) const {
-  auto variant = r1k::getVariant<r1k::HostGemmAttr>(kernel, currentIsa->variantKey);
-  if (!variant || variant.getPackB() != r1k::Packing::compile_time)
-    return std::nullopt;
-  for (auto matmul : kernel.getBody().front().getOps<MatMulOp>())
-    if (auto arg = dyn_cast<BlockArgument>(matmul.getRhs()))
-      return arg.getArgNumber();
-  return std::nullopt;
+  return r1c::packedWeightInput(kernel, currentIsa->variantKey);
 }
 
 LogicalResult Emitter::emitDepthwiseAnchor(r1k::KernelOp kernel, ConvOp conv,
@@ -770,8 +765,11 @@ LogicalResult Emitter::addLevelEntry(func::FuncOp func, const std::string &stem,
 
   for (Operation &op : func.getBody().front()) {
     if (auto constant = dyn_cast<ConstantOp>(op)) {
+      // A weight the layout leaves out is read only packed (isReadOnlyPacked):
+      // its constant here has no use left and does not stay in the code.
+      bool laidOut = weightsBase && info.externalWeights->offsets.count(constant.getValue());
       pointers[constant] =
-          weightsBase ? externalWeightPointer(constant, weightsBase) : weightPointer(constant);
+          laidOut ? externalWeightPointer(constant, weightsBase) : weightPointer(constant);
     } else if (isView(&op)) {
       if (runtimeDims.count(op.getOperand(0)))
         return op.emitOpError("reshapes a tensor whose dims are computed at run time; not "

@@ -407,7 +407,8 @@ int emitHost(ArrayRef<CompiledBucket> compiled, const CompilerOptions &options,
   // levels say so themselves.
   const std::string &moduleCpu = cpus.front();
   info.externalWeights = placement.getLayout();
-  info.weightsInArtifact = placement.home == WeightHome::ArtifactSection;
+  info.weightsInArtifact =
+      placement.home == WeightHome::ArtifactSection || placement.home == WeightHome::SharedSection;
   info.weightsFile = placement.sideFileName;
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule = emitHostModule(entries, llvmContext, info);
@@ -740,8 +741,14 @@ int runCompiler(const CompilerOptions &options) {
     SmallVector<func::FuncOp> functions;
     for (const CompiledBucket &bucket : compiled)
       functions.push_back(mainFunction(*bucket.module));
+    // The levels whose packed copies of weights are in the host code.
+    std::vector<std::string> packedLevels;
+    if (kernelOptions.packWeights && targets->host)
+      for (const std::string &cpu : builtHostLevels(compiled, options.cpu))
+        packedLevels.push_back(describeHostTarget(&context, cpu).getVariantKey());
     FailureOr<WeightPlacement> placement =
-        placeWeights(functions, !targets->gpuArchs.empty(), options.weights, base);
+        placeWeights(functions, !targets->gpuArchs.empty(), options.weights, base,
+                     options.sharedWeights, packedLevels);
     if (failed(placement))
       return progress.done(), 1;
     if (!targets->gpuArchs.empty()) {

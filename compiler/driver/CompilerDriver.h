@@ -9,6 +9,8 @@
 
 namespace r1c {
 
+class WeightPool;
+
 /// How compiled IR is written.
 enum class EmitFormat {
   Mlir,         ///< MLIR text; weights as dense_resource blobs at the end
@@ -69,6 +71,10 @@ struct CompilerOptions {
   /// --target=host every combination becomes a shape bucket with its own
   /// entry point; a symbolic dim not named here gets kDefaultBucketSizes.
   std::vector<std::string> dimSizes;
+  /// Set by r1c --tiers for each tier: the weights lie in this pool, which
+  /// the tiered artifact stores once as its WEIGHTS section, instead of in
+  /// the tier's own code or sections. Not owned.
+  WeightPool *sharedWeights = nullptr;
 };
 
 /// Bucket sizes of a symbolic dim that `--dim` does not name.

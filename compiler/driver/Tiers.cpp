@@ -1,11 +1,15 @@
 //===- Tiers.cpp - Several compiled models in one artifact (r1c --tiers) --===//
 //
-// Each tier is compiled on its own, as `r1c TIER.onnx --target=...` would,
-// into a temporary folder; its whole artifact becomes one TIER section of the
-// tiered artifact, beside a TIERS table with the cascade and the METADATA the
-// tiers share. The runtime loads each tier as a model over those bytes.
+// Each tier is compiled on its own, as `r1c TIER.onnx --target=...` (or
+// `r1c MODEL --precision=P`) would, into a temporary folder; its whole
+// artifact becomes one TIER section of the tiered artifact, beside a TIERS
+// table with the cascade and the METADATA the tiers share. The tiers' weights
+// go to one pool, the tiered artifact's WEIGHTS section, where a tensor that
+// several tiers hold alike lies once. The runtime loads each tier as a model
+// over those bytes.
 //===----------------------------------------------------------------------===//
 #include "compiler/driver/Tiers.h"
+#include "compiler/driver/WeightPool.h"
 
 #include "r1c/artifact_writer.h"
 
@@ -14,8 +18,10 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <iostream>
 
 namespace r1c {
 namespace {
@@ -126,12 +132,80 @@ void appendString(std::vector<uint8_t> &out, const std::string &s) {
   out.insert(out.end(), s.begin(), s.end());
 }
 
+// What --tiers accepts as a precision; int8 and auto are named so that they
+// get a message of their own rather than "no such model".
+bool isPrecisionName(const std::string &entry) {
+  return entry == "fp32" || entry == "bf16" || entry == "fp16" || entry == "int8" ||
+         entry == "auto";
+}
+
+std::string joined(const std::vector<std::string> &entries) {
+  std::string out;
+  for (const std::string &entry : entries)
+    out += (out.empty() ? "" : ",") + entry;
+  return out;
+}
+
 } // namespace
 
+bool resolveTierEntries(const std::vector<std::string> &entries, const std::string &model,
+                        TierOptions &tiers) {
+  std::string given = "--tiers=" + joined(entries);
+  size_t precisions = std::count_if(entries.begin(), entries.end(), isPrecisionName);
+  if (precisions != 0 && precisions != entries.size()) {
+    std::cerr << "error: " << given
+              << " mixes precisions and models: give the precisions of one model "
+                 "(r1c MODEL --tiers=bf16,fp32) or models only (r1c --tiers=A.onnx,B.onnx)\n";
+    return false;
+  }
+  if (precisions == 0) {
+    if (!model.empty()) {
+      std::cerr << "error: " << given
+                << " names the models of every tier; give no MODEL beside it, or give "
+                   "precisions to compile MODEL at each (r1c MODEL --tiers=bf16,fp32)\n";
+      return false;
+    }
+    tiers.models = entries;
+    return true;
+  }
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const std::string &precision = entries[i];
+    if (precision == "int8" || precision == "auto") {
+      std::cerr << "error: " << given << ": " << precision
+                << " is not available yet (calibrated int8 and the per-op search come with the "
+                   "precision report); use fp32, bf16 or fp16\n";
+      return false;
+    }
+    if (std::find(entries.begin(), entries.begin() + i, precision) != entries.begin() + i) {
+      std::cerr << "error: " << given << ": " << precision << " is given twice; each precision "
+                << "makes one tier\n";
+      return false;
+    }
+    if (precision == "fp32" && i + 1 != entries.size()) {
+      std::cerr << "error: " << given
+                << ": tiers go cheapest first, and fp32 is the most accurate: put it last "
+                   "(e.g. --tiers=bf16,fp32)\n";
+      return false;
+    }
+  }
+  if (model.empty()) {
+    std::cerr << "error: " << given
+              << " compiles one model at each precision: give the MODEL (r1c model.onnx " << given
+              << " --target=host -o OUT)\n";
+    return false;
+  }
+  tiers.models = {model};
+  tiers.precisions = entries;
+  return true;
+}
+
 int runTieredCompiler(const CompilerOptions &options, const TierOptions &tiers) {
-  if (tiers.models.size() < 2 || tiers.models.size() > R1RT_MAX_TIERS)
+  bool byPrecision = !tiers.precisions.empty();
+  size_t count = byPrecision ? tiers.precisions.size() : tiers.models.size();
+  if (count < 2 || count > R1RT_MAX_TIERS)
     return fail("--tiers takes 2 to " + std::to_string(R1RT_MAX_TIERS) +
-                " models, cheapest first; got " + std::to_string(tiers.models.size()));
+                (byPrecision ? " precisions" : " models") + ", cheapest first; got " +
+                std::to_string(count));
   if (options.target.empty() || options.emit != EmitFormat::Object)
     return fail("--tiers compiles code: give --target (e.g. --target=host)");
   if (options.outputPath.empty() || options.outputPath == "-")
@@ -165,15 +239,21 @@ int runTieredCompiler(const CompilerOptions &options, const TierOptions &tiers) 
     ~Cleanup() { llvm::sys::fs::remove_directories(dir); }
   } cleanup{std::string(scratch)};
 
-  std::vector<std::vector<uint8_t>> artifacts(tiers.models.size());
+  std::vector<std::vector<uint8_t>> artifacts(count);
   std::vector<std::string> names;
   std::vector<Section> sharedMetadata;
   std::string interface;
-  for (size_t i = 0; i < tiers.models.size(); ++i) {
-    const std::string &model = tiers.models[i];
+  WeightPool pool;
+  for (size_t i = 0; i < count; ++i) {
+    // What messages call the tier: its model, and its precision if it has one.
+    std::string model =
+        byPrecision ? tiers.models[0] + " (" + tiers.precisions[i] + ")" : tiers.models[i];
     CompilerOptions tier = options;
-    tier.inputPath = model;
+    tier.inputPath = byPrecision ? tiers.models[0] : tiers.models[i];
+    if (byPrecision)
+      tier.precision = tiers.precisions[i];
     tier.outputPath = (scratch + "/tier" + std::to_string(i)).str();
+    tier.sharedWeights = &pool;
     if (int code = runCompiler(tier))
       return code; // its error named the model already
     auto buffer = llvm::MemoryBuffer::getFile(tier.outputPath + ".r1", /*IsText=*/false,
@@ -200,7 +280,7 @@ int runTieredCompiler(const CompilerOptions &options, const TierOptions &tiers) 
                   "(names, element types and dims) as " +
                   tiers.models[0]);
     }
-    std::string stem = llvm::sys::path::stem(model).str();
+    std::string stem = byPrecision ? tiers.precisions[i] : llvm::sys::path::stem(model).str();
     for (const std::string &other : names)
       if (other == stem)
         stem += "_" + std::to_string(i);
@@ -218,7 +298,7 @@ int runTieredCompiler(const CompilerOptions &options, const TierOptions &tiers) 
   std::vector<uint8_t> table;
   appendU32(table, R1RT_TIERS_MAGIC);
   appendU32(table, R1RT_TIERS_VERSION);
-  appendU32(table, uint32_t(tiers.models.size()));
+  appendU32(table, uint32_t(count));
   appendU32(table, metric);
   uint32_t thresholdBits;
   std::memcpy(&thresholdBits, &threshold, sizeof thresholdBits);
@@ -234,6 +314,14 @@ int runTieredCompiler(const CompilerOptions &options, const TierOptions &tiers) 
     writer.addSectionView(R1RT_SECTION_TIER, section, artifacts[i].data(), artifacts[i].size());
   }
   writer.addSection(R1RT_SECTION_TIERS, "tiers", std::move(table));
+  // Every tier's code reads its weights here (an empty pool: no tier has any).
+  if (!pool.bytes().empty())
+    writer.addSectionView(R1RT_SECTION_WEIGHTS, "weights", pool.bytes().data(),
+                          pool.bytes().size());
+  if (options.stats)
+    llvm::errs() << "tiers: " << count << ", weights " << pool.requested() << " (" << pool.shared()
+                 << " shared with an earlier tier, " << pool.sharedBytes()
+                 << " bytes stored once), WEIGHTS section " << pool.bytes().size() << " bytes\n";
   std::string error;
   if (!writer.writeFile(options.outputPath + ".r1", error))
     return fail(error);

@@ -1,17 +1,51 @@
 //===- WeightPlacement.cpp - Where a compiled model keeps its weights -----===//
 #include "compiler/driver/WeightPlacement.h"
+#include "codegen/host/PackedWeights.h"
 #include "codegen/host/SafetensorsWriter.h"
+#include "compiler/driver/WeightPool.h"
 #include "r1c/artifact_format.h"
 
 #include "llvm/Support/Path.h"
+
+#include <algorithm>
 
 using namespace mlir;
 
 namespace r1c {
 
 FailureOr<WeightPlacement> placeWeights(ArrayRef<func::FuncOp> functions, bool gpu,
-                                        WeightStorage storage, const std::string &base) {
+                                        WeightStorage storage, const std::string &base,
+                                        WeightPool *pool, ArrayRef<std::string> packedLevels) {
   WeightPlacement placement;
+  if (pool) {
+    FailureOr<WeightLayout> layout = layoutWeights(functions, R1RT_DEVICE_WEIGHT_ALIGNMENT);
+    if (failed(layout))
+      return failure();
+    // A weight read only packed needs no copy outside the code, where the
+    // packed ones are.
+    DenseSet<Attribute> read;
+    for (func::FuncOp function : functions)
+      for (auto constant : function.getBody().front().getOps<r1::ConstantOp>())
+        if (!isReadOnlyPacked(constant, packedLevels))
+          read.insert(constant.getValue());
+    llvm::erase_if(layout->weights,
+                   [&](const LaidOutWeight &weight) { return !read.contains(weight.value); });
+    layout->offsets.clear();
+    if (layout->weights.empty())
+      return placement;
+    // The tier's own layout names its weights; the pool decides where they
+    // lie, so a tensor another tier holds alike is read from its copy.
+    std::vector<char> scratch;
+    layout->dataSize = 0;
+    for (LaidOutWeight &weight : layout->weights) {
+      weight.offset = pool->intern(weight.dtype, weightBytes(weight.value, scratch));
+      layout->offsets[weight.value] = weight.offset;
+      layout->dataSize = std::max(layout->dataSize, weight.offset + weight.size);
+    }
+    placement.home = WeightHome::SharedSection;
+    placement.layout = std::move(*layout);
+    return placement;
+  }
   if (storage == WeightStorage::Embedded && !gpu)
     return placement;
   // Host code alone reads weights wherever they lie; GPU code wants them
@@ -41,6 +75,13 @@ bool writeWeights(const WeightPlacement &placement, bool host, const std::string
     artifact.addSection(R1RT_SECTION_WEIGHTS, "weights", packWeights(*placement.layout));
     // No file name: the weights are this artifact's WEIGHTS section, which
     // the artifact's own checksum covers.
+    if (host)
+      artifact.addSection(R1RT_SECTION_EXTERNAL_WEIGHTS_REF, "weights",
+                          artifact::encodeExternalWeightsRef("", placement.layout->dataSize, 0));
+    return true;
+  case WeightHome::SharedSection:
+    // The tiered artifact writes the section; the tier records how much of
+    // it its code reads, which the runtime checks against it.
     if (host)
       artifact.addSection(R1RT_SECTION_EXTERNAL_WEIGHTS_REF, "weights",
                           artifact::encodeExternalWeightsRef("", placement.layout->dataSize, 0));

@@ -28,6 +28,7 @@ namespace r1c {
 enum class WeightHome {
   HostCode,        ///< constants inside the host code; no layout
   ArtifactSection, ///< the artifact's WEIGHTS section
+  SharedSection,   ///< the WEIGHTS section of the tiered artifact the tier is in
   SideFile,        ///< OUT.safetensors, which the artifact references
 };
 
@@ -43,17 +44,22 @@ struct WeightPlacement {
 
 /// Decides where the weights of `functions` (every shape bucket's plan) go,
 /// with GPU code among the targets or not (`gpu`), and lays them out.
-/// `base` is OUT of -o OUT. Fails, after a diagnostic, at a weight that
-/// cannot be laid out.
+/// `base` is OUT of -o OUT. With a `pool` (a tier of r1c --tiers), the
+/// weights go there, SharedSection, whatever `storage` says, except those
+/// the host code reads only from its packed copies at each of the levels
+/// `packedLevels` (variant keys; empty when the code packs nothing). Fails,
+/// after a diagnostic, at a weight that cannot be laid out.
 mlir::FailureOr<WeightPlacement> placeWeights(llvm::ArrayRef<mlir::func::FuncOp> functions,
                                               bool gpu, WeightStorage storage,
-                                              const std::string &base);
+                                              const std::string &base, WeightPool *pool = nullptr,
+                                              llvm::ArrayRef<std::string> packedLevels = {});
 
 /// Puts the weights where `placement` says: the WEIGHTS section, or the side
 /// file beside `base`; and, for host code that reads them (`host`), the
 /// artifact's EXTERNAL_WEIGHTS_REF (an empty file name for the WEIGHTS
-/// section). GPU code reads a side file through the same reference. On
-/// failure sets `error`.
+/// section; for SharedSection, the tiered artifact's, and the bytes of it
+/// the tier reads). GPU code reads a side file through the same reference.
+/// On failure sets `error`.
 bool writeWeights(const WeightPlacement &placement, bool host, const std::string &base,
                   ArtifactWriter &artifact, std::string &error);
 

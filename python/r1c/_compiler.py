@@ -29,7 +29,7 @@ SUPPORTED_PRECISIONS = ("fp32", "fp16", "bf16")
 # would contradict those.
 _RESERVED = {"target": "targets", "output": "output", "o": "output", "emit": None,
              "compile_to": None, "no_progress": None, "precision": "precision",
-             "tiers": "a list of models as model_path", "cascade_output": None}
+             "tiers": "tiers", "cascade_output": None}
 
 _CACHE_FORMAT = "r1c-python-cache-1"
 
@@ -120,22 +120,24 @@ def options_to_args(options):
     return args
 
 
-def _model_args(models, cascade):
-    """The r1c arguments naming what to compile: one model, or tiers (a list, cheapest
-    first) with their cascade."""
-    if len(models) == 1:
+def _model_args(models, cascade, precisions=None):
+    """The r1c arguments naming what to compile: one model, tiers (a list, cheapest
+    first), or one model at each of `precisions`; with their cascade."""
+    if precisions:
+        args = [str(models[0]), "--tiers=" + ",".join(precisions)]
+    elif len(models) == 1:
         if cascade:
             raise InvalidArgumentError("cascade= goes with tiers: give two or more models")
         return [str(models[0])]
-    args = ["--tiers=" + ",".join(str(m) for m in models)]
+    else:
+        args = ["--tiers=" + ",".join(str(m) for m in models)]
     if cascade:
         args.append(f"--cascade={cascade}")
     return args
 
 
 def tier_models(models):
-    """A model path, or tiers as a list of paths -> a list of existing paths. Precision
-    tiers (['int8', 'fp32']) are refused until the compiler converts precision."""
+    """A model path, or tiers as a list of paths -> a list of existing paths."""
     if isinstance(models, (str, os.PathLike)):
         models = [models]
     models = [pathlib.Path(m) for m in models]
@@ -144,15 +146,79 @@ def tier_models(models):
     for m in models:
         if not m.is_file():
             if str(m) in PRECISIONS:
-                raise UnimplementedError(
-                    f"precision tiers ({[str(x) for x in models]}) need the compiler to convert "
-                    "a model's precision, which it cannot do yet; give ONNX models of each tier")
+                raise InvalidArgumentError(
+                    f"{[str(x) for x in models]}: precision tiers compile one model at each "
+                    "precision: give the model too (tiers=['bf16', 'fp32'] with a model_path)")
             raise NotFoundError(f"{m}: no such model file")
     return models
 
 
-def _run_r1c(compiler, models, targets, args, out_base, cascade=None):
-    command = [compiler, *_model_args(models, cascade), "--target=" + ",".join(targets),
+def is_precision_list(tiers):
+    """Whether tiers= lists precisions (['bf16', 'fp32']) rather than models. A mix is
+    an error."""
+    if tiers is None or isinstance(tiers, (str, os.PathLike)):
+        return False
+    names = [str(t) for t in tiers]
+    precisions = sum(1 for t in tiers if isinstance(t, str) and t in PRECISIONS)
+    if 0 < precisions < len(names):
+        raise InvalidArgumentError(
+            f"tiers={names} mixes precisions and models: give precisions of one model "
+            "(tiers=['bf16', 'fp32'] with a model_path) or models only")
+    return precisions > 0
+
+
+def tier_precisions(tiers, precision="fp32"):
+    """Precision tiers of one model, cheapest first -> the list r1c --tiers takes.
+    int8 raises UnimplementedError until the compiler calibrates."""
+    tiers = [str(t) for t in tiers]
+    if precision != "fp32":
+        raise InvalidArgumentError(
+            f"precision={precision!r} sets one precision, and tiers={tiers} gives each tier "
+            "its own: leave precision= out")
+    if len(tiers) < 2:
+        raise InvalidArgumentError(f"tiers={tiers}: give two or more precisions, cheapest first")
+    for t in tiers:
+        if t not in SUPPORTED_PRECISIONS:
+            raise UnimplementedError(
+                f"precision tiers ({tiers}): the r1c compiler cannot convert a model to {t} "
+                f"yet; choose from {', '.join(SUPPORTED_PRECISIONS)}")
+    if len(set(tiers)) != len(tiers):
+        raise InvalidArgumentError(f"tiers={tiers}: each precision makes one tier; give it once")
+    if "fp32" in tiers and tiers[-1] != "fp32":
+        raise InvalidArgumentError(
+            f"tiers={tiers}: tiers go cheapest first, and fp32 is the most accurate: put it last")
+    return tiers
+
+
+def resolve_tiers(model_path, tiers, precision="fp32"):
+    """model_path and tiers= as r1c.compile and r1c.Engine take them -> (what to
+    compile: a model or a list of tier models, the precision tiers or None)."""
+    if tiers is None:
+        if model_path is None:
+            raise InvalidArgumentError("give a model_path (.onnx or .r1) or tiers=")
+        return model_path, None
+    if is_precision_list(tiers):
+        if model_path is None:
+            raise InvalidArgumentError(
+                f"tiers={[str(t) for t in tiers]} compiles one model at each precision: "
+                "give its model_path too")
+        if not isinstance(model_path, (str, os.PathLike)):
+            raise InvalidArgumentError(
+                "precision tiers compile one model: give one model_path, not a list")
+        return model_path, tier_precisions(tiers, precision)
+    if model_path is not None:
+        raise InvalidArgumentError(
+            "tiers= names every tier's model, cheapest first; give no model_path "
+            "(or give precisions as tiers=, e.g. ['bf16', 'fp32'])")
+    models = tier_models(tiers)
+    if len(models) < 2:
+        raise InvalidArgumentError("tiers= takes two or more models, cheapest first")
+    return models, None
+
+
+def _run_r1c(compiler, models, targets, args, out_base, cascade=None, precisions=None):
+    command = [compiler, *_model_args(models, cascade, precisions),
+               "--target=" + ",".join(targets),
                "-o", str(out_base), "--no-progress", *args]
     proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if proc.returncode != 0:
@@ -210,7 +276,7 @@ def _external_data_files(model):
     return sorted(files)
 
 
-def cache_key(models, targets, precision, args, compiler, cascade=None):
+def cache_key(models, targets, precision, args, compiler, cascade=None, precisions=None):
     h = hashlib.sha256()
     h.update(_CACHE_FORMAT.encode() + b"\0")
     for model in models:
@@ -222,24 +288,26 @@ def cache_key(models, targets, precision, args, compiler, cascade=None):
             if path.is_file():
                 _hash_file(h, path)
     h.update(json.dumps({"targets": targets, "precision": precision, "args": args,
-                         "cascade": cascade,
+                         "cascade": cascade, "precision_tiers": precisions,
                          "compiler": _compiler_identity(compiler)}).encode())
     return h.hexdigest()
 
 
-def compile_cached(model_path, targets, precision, options, cache_dir=None, cascade=None):
+def compile_cached(model_path, targets, precision, options, cache_dir=None, cascade=None,
+                   precisions=None):
     """Compiles through the cache: (path of the artifact, whether the cache had it).
-    model_path may be a list of tier models, cheapest first."""
+    model_path may be a list of tier models, cheapest first; or, with `precisions`
+    (checked by tier_precisions), the one model each precision tier compiles."""
     check_precision(precision)
     models = tier_models(model_path)
     targets = targets_list(targets)
     args = options_to_args(options) + precision_args(precision)
     compiler = compiler_path()
-    key = cache_key(models, targets, precision, args, compiler, cascade)
+    key = cache_key(models, targets, precision, args, compiler, cascade, precisions)
     root = pathlib.Path(cache_dir) if cache_dir else default_cache_dir()
     model = models[-1]
     stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in model.stem) or "model"
-    if len(models) > 1:
+    if len(models) > 1 or precisions:
         stem = "tiers-" + stem
     entry = root / f"{stem}-{key[:24]}"
     artifact = entry / "model.r1"
@@ -248,10 +316,10 @@ def compile_cached(model_path, targets, precision, options, cache_dir=None, casc
     root.mkdir(parents=True, exist_ok=True)
     staging = pathlib.Path(tempfile.mkdtemp(prefix=".compiling-", dir=root))
     try:
-        _run_r1c(compiler, models, targets, args, staging / "model", cascade)
+        _run_r1c(compiler, models, targets, args, staging / "model", cascade, precisions)
         (staging / "key.json").write_text(json.dumps(
             {"models": [str(m.resolve()) for m in models], "targets": targets,
-             "precision": precision, "cascade": cascade, "args": args, "compiler": compiler,
+             "precision": precision, "precision_tiers": precisions, "cascade": cascade, "args": args, "compiler": compiler,
              "key": key}, indent=1) + "\n")
         try:
             os.rename(staging, entry)
@@ -265,12 +333,15 @@ def compile_cached(model_path, targets, precision, options, cache_dir=None, casc
 
 
 def compile(model_path, targets="host", precision="fp32", output=None, *, cache_dir=None,
-            cascade=None, **options):
+            cascade=None, tiers=None, **options):
     """Compiles an ONNX model with r1c and returns the path of the artifact (OUT.r1).
 
     model_path an .onnx, or a list of them, cheapest first: one artifact of tiers
                (r1c --tiers), which r1c.Engine runs through the tier-switching
                allocator.
+    tiers      precisions, cheapest first (['bf16', 'fp32']): model_path compiled at
+               each, as tiers of one artifact (r1c MODEL --tiers=bf16,fp32); or the
+               tier models, cheapest first, instead of a list as model_path.
     cascade    with tiers: 'confidence:T' or 'margin:T' (r1c --cascade).
     targets    'host', 'sm_90', 'gfx90a', ... as a list or a comma string.
     precision  'fp32' (the model's own element types), 'bf16' or 'fp16' (matmuls
@@ -282,8 +353,10 @@ def compile(model_path, targets="host", precision="fp32", output=None, *, cache_
                weights='external', tune=True, tf32=True, ...
     Raises CompileError with r1c's message (naming the ONNX node where r1c does).
     """
+    model_path, precisions = resolve_tiers(model_path, tiers, precision)
     if output is None:
-        return compile_cached(model_path, targets, precision, options, cache_dir, cascade)[0]
+        return compile_cached(model_path, targets, precision, options, cache_dir, cascade,
+                              precisions)[0]
     check_precision(precision)
     models = tier_models(model_path)
     out_base = pathlib.Path(output)
@@ -291,5 +364,6 @@ def compile(model_path, targets="host", precision="fp32", output=None, *, cache_
         out_base = out_base.with_suffix("")
     out_base.parent.mkdir(parents=True, exist_ok=True)
     _run_r1c(compiler_path(), models, targets_list(targets),
-             options_to_args(options) + precision_args(precision), out_base, cascade)
+             options_to_args(options) + precision_args(precision), out_base, cascade,
+             precisions)
     return pathlib.Path(str(out_base) + ".r1")

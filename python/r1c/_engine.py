@@ -132,7 +132,9 @@ class Engine:
     threads       threads each request's kernels run on (0: one per CPU).
     cache_dir     the compile cache (default: r1c.default_cache_dir()).
     max_sessions  requests that run at once; more wait (default: max(4, CPUs)).
-    tiers         ONNX models with one interface, cheapest first (instead of model_path).
+    tiers         ONNX models with one interface, cheapest first (instead of model_path);
+                  or precisions, cheapest first (['bf16', 'fp32']): model_path compiled
+                  at each, one tier per precision, named by it.
     cascade       with tiers: 'confidence:T' or 'margin:T' (r1c --cascade).
     policy        an r1c.Policy (or dict): run through the tier-switching allocator,
                   also a model of one tier (its device fallback, counters, deadlines).
@@ -147,27 +149,19 @@ class Engine:
                  max_sessions=None, disable_graphs=False, **options):
         kind, self._device_code, self._ordinal = _parse_device(device)
         _compiler.check_precision(precision)
-        if tiers is not None:
-            if model_path is not None:
-                raise InvalidArgumentError(
-                    "tiers= names every tier's model, cheapest first; give no model_path")
-            sources = _compiler.tier_models(tiers)
-            if len(sources) < 2:
-                raise InvalidArgumentError("tiers= takes two or more models, cheapest first")
-        elif model_path is None:
-            raise InvalidArgumentError("give a model_path (.onnx or .r1) or tiers=")
-        else:
-            sources = _compiler.tier_models(model_path)
+        model_path, precisions = _compiler.resolve_tiers(model_path, tiers, precision)
+        sources = _compiler.tier_models(model_path)
         if len(sources) == 1 and is_artifact(sources[0]):
-            if targets is not None or options or precision != "fp32" or cascade:
+            if targets is not None or options or precision != "fp32" or cascade or precisions:
                 raise InvalidArgumentError(
-                    f"{sources[0]} is a compiled artifact: targets=, precision=, cascade= and "
-                    "compile options apply only when the Engine compiles .onnx models")
+                    f"{sources[0]} is a compiled artifact: targets=, precision=, tiers=, "
+                    "cascade= and compile options apply only when the Engine compiles .onnx "
+                    "models")
             self.artifact_path, self.cache_hit = sources[0], False
         else:
             self.artifact_path, self.cache_hit = _compiler.compile_cached(
                 sources, targets or default_targets(kind), precision, options, cache_dir,
-                cascade)
+                cascade, precisions)
         self._model = _r1c.Model(str(self.artifact_path))
         self.inputs = [_tensor_info(t) for t in self._model.inputs()]
         self.outputs = [_tensor_info(t) for t in self._model.outputs()]

@@ -298,7 +298,8 @@ std::string sectionKindName(uint32_t kind) {
   return "kind " + std::to_string(kind);
 }
 
-r1rt_status_t parseArtifact(const uint8_t *data, size_t size, Artifact &out) {
+r1rt_status_t parseArtifact(const uint8_t *data, size_t size, Artifact &out,
+                            std::optional<uint64_t> sharedWeights) {
   if (!data)
     return nullArgument("data");
   R1RT_RETURN_IF_ERROR(checkHeader(data, size));
@@ -435,11 +436,21 @@ r1rt_status_t parseArtifact(const uint8_t *data, size_t size, Artifact &out) {
     auto weights = std::find_if(out.sections.begin(), out.sections.end(), [](const SectionMeta &s) {
       return s.kind == R1RT_SECTION_WEIGHTS && s.name == "weights";
     });
-    if (weights == out.sections.end())
+    if (weights == out.sections.end()) {
+      // A tier reads the WEIGHTS section its tiered artifact shares among
+      // its tiers: the bytes up to its last weight, not necessarily all.
+      if (sharedWeights && ref.size <= *sharedWeights)
+        continue;
+      if (sharedWeights)
+        return makeError(R1RT_DATA_LOSS,
+                         "external weights reference %s expects %" PRIu64
+                         " bytes of the tiers' WEIGHTS section; it has %" PRIu64,
+                         quoted(ref.sectionName).c_str(), ref.size, *sharedWeights);
       return makeError(R1RT_DATA_LOSS,
                        "external weights reference %s names the artifact's WEIGHTS section, which "
                        "it does not have",
                        quoted(ref.sectionName).c_str());
+    }
     if (weights->size != ref.size)
       return makeError(R1RT_DATA_LOSS,
                        "external weights reference %s expects a WEIGHTS section of %" PRIu64

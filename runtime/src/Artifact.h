@@ -5,6 +5,7 @@
 #include "r1c/runtime.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,8 +61,12 @@ std::string sectionKindName(uint32_t kind);
 // Everything is checked before anything is used, and nothing outside
 // [data, data + size) is read, whatever the bytes hold. Returns NULL on
 // success; on failure `out` is left partly filled and must be discarded.
-// May throw std::bad_alloc.
-r1rt_status_t parseArtifact(const uint8_t *data, size_t size, Artifact &out);
+// `sharedWeights`, for a tier of a tiered artifact: the size of that
+// artifact's WEIGHTS section, which the tiers share; a reference naming no
+// file reads it when the tier has no WEIGHTS section of its own, and may
+// read less than all of it. May throw std::bad_alloc.
+r1rt_status_t parseArtifact(const uint8_t *data, size_t size, Artifact &out,
+                            std::optional<uint64_t> sharedWeights = std::nullopt);
 
 } // namespace r1rt
 

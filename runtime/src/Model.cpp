@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <new>
+#include <optional>
 #include <string>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -284,6 +285,12 @@ r1rt_status_t loadTiers(r1rt_model *model) {
   model->cascadeMetric = r1rt_cascade_metric_t(metric);
   model->cascadeThreshold = threshold;
   model->cascadeOutput = output;
+  // The weights the tiers share (r1c --tiers stores a tensor that several
+  // tiers hold alike once); tiers find it through r1rt_model_find_section.
+  std::optional<uint64_t> sharedWeights;
+  for (const r1rt::SectionMeta &section : model->artifact.sections)
+    if (section.kind == R1RT_SECTION_WEIGHTS && section.name == "weights")
+      sharedWeights = section.size;
   for (uint32_t i = 0; i < count; ++i) {
     std::string name, sectionName;
     if (!reader.string(name, 256) || !reader.string(sectionName, R1RT_ARTIFACT_SECTION_NAME_SIZE))
@@ -303,8 +310,8 @@ r1rt_status_t loadTiers(r1rt_model *model) {
     tier->storage.borrow(model->storage.data() + found->offset, size_t(found->size));
     tier->path = model->path;
     tier->owner = model;
-    if (r1rt_status_t status =
-            r1rt::parseArtifact(tier->storage.data(), tier->storage.size(), tier->artifact))
+    if (r1rt_status_t status = r1rt::parseArtifact(tier->storage.data(), tier->storage.size(),
+                                                   tier->artifact, sharedWeights))
       return r1rt::prefixError(("tier " + r1rt::quoted(name)).c_str(), status);
     for (const r1rt::SectionMeta &section : tier->artifact.sections)
       if (section.kind == R1RT_SECTION_TIERS)
@@ -575,6 +582,9 @@ extern "C" r1rt_status_t r1rt_model_find_section(r1rt_model_t model, uint32_t ki
       *out_size = size_t(section.size);
       return nullptr;
     }
+  // A tier's weights may be those its tiered artifact shares among its tiers.
+  if (kind == R1RT_SECTION_WEIGHTS && model->owner)
+    return r1rt_model_find_section(model->owner, kind, name, out_data, out_size);
   try {
     std::string kindName = r1rt::sectionKindName(kind);
     if (name)

@@ -1,5 +1,6 @@
 """Engines over tiers: a cascade compiled into one artifact, run by the runtime's
-tier-switching allocator (tiers=, cascade=, policy=, deadline_us=)."""
+tier-switching allocator (tiers=, cascade=, policy=, deadline_us=); and precision tiers
+of one model (tiers=['bf16', 'fp32'])."""
 import threading
 
 import numpy as np
@@ -157,8 +158,6 @@ def test_threads_share_one_cascade(cascade):
 
 
 def test_tier_errors(tier_models, models, cache_dir):
-    with pytest.raises(r1c.UnimplementedError, match="precision tiers"):
-        r1c.Engine(tiers=["int8", "fp32"], cache_dir=cache_dir)
     with pytest.raises(r1c.CompileError, match="same inputs and give the same outputs"):
         r1c.Engine(tiers=[tier_models[0], models["mlp"]], device="host", cache_dir=cache_dir)
     with pytest.raises(r1c.InvalidArgumentError, match="no model_path"):
@@ -169,3 +168,129 @@ def test_tier_errors(tier_models, models, cache_dir):
     with pytest.raises(r1c.InvalidArgumentError, match="engine over tiers"):
         plain.run({"x": np.zeros((1, 16), np.float32), "shift": np.zeros(32, np.float32)},
                   deadline_us=100)
+
+
+def mlp(path, width=256, hidden=1024, seed=3):
+    """x float[batch, width] -> probs: two matmuls with biases, large enough that bf16
+    products are measurably cheaper than f32 ones where the CPU has AVX512-BF16."""
+    rng = np.random.default_rng(seed)
+    weights = [
+        numpy_helper.from_array(
+            rng.normal(0, 1 / np.sqrt(width), (width, hidden)).astype(np.float32), "w1"),
+        numpy_helper.from_array(rng.normal(0, 0.1, hidden).astype(np.float32), "b1"),
+        numpy_helper.from_array(
+            rng.normal(0, 1 / np.sqrt(hidden), (hidden, width)).astype(np.float32), "w2"),
+        numpy_helper.from_array(rng.normal(0, 0.1, width).astype(np.float32), "b2")]
+    nodes = [helper.make_node("MatMul", ["x", "w1"], ["h"]),
+             helper.make_node("Add", ["h", "b1"], ["hb"]),
+             helper.make_node("Relu", ["hb"], ["r"]),
+             helper.make_node("MatMul", ["r", "w2"], ["m"]),
+             helper.make_node("Add", ["m", "b2"], ["logits"]),
+             helper.make_node("Softmax", ["logits"], ["probs"], axis=-1)]
+    graph = helper.make_graph(
+        nodes, "mlp", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", width])],
+        [helper.make_tensor_value_info("probs", TensorProto.FLOAT, ["batch", width])], weights)
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
+                                ir_version=10), str(path))
+    return path
+
+
+BATCH = 32
+
+
+@pytest.fixture(scope="module")
+def precision_model(tmp_path_factory):
+    return mlp(tmp_path_factory.mktemp("precision") / "mlp.onnx")
+
+
+@pytest.fixture(scope="module")
+def precision_tiers(precision_model, cache_dir):
+    return r1c.Engine(precision_model, tiers=["bf16", "fp32"], device="host",
+                      cache_dir=cache_dir, dims={"batch": [1, BATCH]})
+
+
+@pytest.fixture
+def rows():
+    return np.random.default_rng(11).normal(0, 1, (BATCH, 256)).astype(np.float32)
+
+
+def test_precision_tiers_run_what_each_precision_runs_alone(precision_model, precision_tiers,
+                                                            cache_dir, rows):
+    assert precision_tiers.tier_names == ["bf16", "fp32"]
+    for tier, precision in enumerate(["bf16", "fp32"]):
+        alone = r1c.Engine(precision_model, precision=precision, device="host",
+                           cache_dir=cache_dir, dims={"batch": [1, BATCH]})
+        out, info = precision_tiers.run(rows, tier=tier)
+        assert (info["tier"], info["tier_name"]) == (tier, precision)
+        np.testing.assert_array_equal(out[0], alone.infer(rows)[0])
+    # bf16 products round: close to fp32, not equal (STYLE.md's bf16 tolerance).
+    bf16, fp32 = (precision_tiers.run(rows, tier=t)[0][0] for t in (0, 1))
+    assert not np.array_equal(bf16, fp32)
+    np.testing.assert_allclose(bf16, fp32, atol=2e-2, rtol=1e-2)
+    # Without a deadline the most accurate tier answers.
+    assert precision_tiers.run(rows)[1]["tier_name"] == "fp32"
+
+
+def test_a_deadline_below_fp32s_latency_runs_bf16(precision_tiers, rows):
+    engine = precision_tiers
+    for _ in range(50):
+        for tier in (0, 1):
+            assert engine.run(rows, tier=tier)[1]["tier"] == tier
+    # More bf16 runs last, so that a run the machine preempted has decayed out of its
+    # average.
+    for _ in range(30):
+        engine.run(rows, tier=0)
+    bf16, fp32 = (s["p50_us"] for s in engine.tier_stats())
+    if not fp32 > 1.5 * bf16:
+        pytest.skip(f"bf16 is not clearly faster than fp32 on this CPU ({bf16:.1f} us against "
+                    f"{fp32:.1f} us): it has no AVX512-BF16, or R1C_MAX_CPU_ISA holds it below")
+    # The allocator decides by its latency averages, which a run the machine preempted
+    # lifts for a while: more bf16 runs until they have settled below the deadline.
+    deadline = (bf16 * fp32) ** 0.5
+    for _ in range(300):
+        if engine.tier_stats()[0]["latency_ema_us"] < deadline:
+            break
+        engine.run(rows, tier=0)
+    assert engine.tier_stats()[1]["latency_ema_us"] > deadline, engine.tier_stats()
+    out, info = engine.run(rows, deadline_us=deadline)
+    assert info["tier_name"] == "bf16" and not info["escalated"], info
+    np.testing.assert_array_equal(out[0], engine.run(rows, tier=0)[0][0])
+    assert engine.run(rows)[1]["tier_name"] == "fp32"
+
+
+def test_precision_tiers_compile_and_cache(precision_model, precision_tiers, cache_dir, tmp_path,
+                                           rows):
+    again = r1c.Engine(precision_model, tiers=["bf16", "fp32"], device="host",
+                       cache_dir=cache_dir, dims={"batch": [1, BATCH]})
+    assert again.cache_hit and again.artifact_path == precision_tiers.artifact_path
+    fp16 = r1c.Engine(precision_model, tiers=["fp16", "fp32"], device="host",
+                      cache_dir=cache_dir, dims={"batch": [1, BATCH]})
+    assert not fp16.cache_hit and fp16.artifact_path != precision_tiers.artifact_path
+    assert fp16.tier_names == ["fp16", "fp32"]
+    # A cascade: the cheap precision screens, fp32 verifies what it doubts.
+    artifact = r1c.compile(precision_model, tiers=["bf16", "fp32"], output=tmp_path / "cascade",
+                           cascade="confidence:0.99", dims={"batch": [1, BATCH]})
+    engine = r1c.Engine(artifact, device="host")
+    assert engine.tier_names == ["bf16", "fp32"]
+    out, info = engine.run(rows)
+    assert info["first_tier"] == 0 and info["escalated"] and info["tier_name"] == "fp32"
+    np.testing.assert_array_equal(out[0], precision_tiers.run(rows, tier=1)[0][0])
+    cached = r1c.compile(precision_model, tiers=["bf16", "fp32"], cache_dir=cache_dir,
+                         dims={"batch": [1, BATCH]})
+    assert cached == precision_tiers.artifact_path
+
+
+def test_precision_tier_errors(precision_model, tier_models, cache_dir):
+    with pytest.raises(r1c.UnimplementedError, match="precision tiers"):
+        r1c.Engine(precision_model, tiers=["int8", "fp32"], cache_dir=cache_dir)
+    with pytest.raises(r1c.InvalidArgumentError, match="give its model_path"):
+        r1c.Engine(tiers=["bf16", "fp32"], cache_dir=cache_dir)
+    with pytest.raises(r1c.InvalidArgumentError, match="mixes precisions and models"):
+        r1c.Engine(tiers=["bf16", str(tier_models[1])], cache_dir=cache_dir)
+    with pytest.raises(r1c.InvalidArgumentError, match="put it last"):
+        r1c.Engine(precision_model, tiers=["fp32", "bf16"], cache_dir=cache_dir)
+    with pytest.raises(r1c.InvalidArgumentError, match="leave precision= out"):
+        r1c.compile(precision_model, tiers=["bf16", "fp32"], precision="fp16",
+                    cache_dir=cache_dir)
+    with pytest.raises(r1c.InvalidArgumentError, match="two or more precisions"):
+        r1c.Engine(precision_model, tiers=["bf16"], cache_dir=cache_dir)

@@ -155,13 +155,16 @@ int main(int argc, char **argv) {
                "Print what the compiled model holds to stderr: weights, kernels by\n"
                "anchor, arena bytes (from the plan phase on)");
   r1c::TierOptions tiers;
-  app.add_option("--tiers", tiers.models,
-                 "Compile several models, cheapest first, into one artifact of\n"
-                 "tiers (with --target and -o OUT; no MODEL): the runtime's\n"
-                 "allocator picks a tier per request. The models must take the\n"
-                 "same inputs and give the same outputs")
+  std::vector<std::string> tierEntries;
+  app.add_option("--tiers", tierEntries,
+                 "One artifact of tiers (with --target and -o OUT), cheapest first,\n"
+                 "which the runtime's allocator picks from per request:\n"
+                 "  A.onnx,B.onnx  several models (no MODEL), which must take the\n"
+                 "                 same inputs and give the same outputs\n"
+                 "  bf16,fp32      MODEL at each --precision (fp32, bf16, fp16);\n"
+                 "                 weights the tiers hold alike are stored once")
       ->delimiter(',')
-      ->type_name("A.onnx,B.onnx");
+      ->type_name("A.onnx,B.onnx|P1,P2");
   app.add_option("--cascade", tiers.cascade,
                  "With --tiers: run the first tier, and escalate a request to the\n"
                  "next when a row of the scored output (class probabilities on its\n"
@@ -191,11 +194,12 @@ int main(int argc, char **argv) {
     r1c::printSupportedOps();
     return 0;
   }
-  if (!tiers.models.empty()) {
-    if (!options.inputPath.empty()) {
-      std::cerr << "error: --tiers names the models of every tier (--tiers=coarse.onnx,"
-                   "fine.onnx); give no MODEL beside it. Precision tiers of one model "
-                   "(--tiers=fp32,fp16) need precision flags r1c does not have yet\n";
+  if (!tierEntries.empty()) {
+    if (!r1c::resolveTierEntries(tierEntries, options.inputPath, tiers))
+      return 2;
+    if (!tiers.precisions.empty() && app.count("--precision") > 0) {
+      std::cerr << "error: --precision sets one precision, and --tiers gives each tier its own; "
+                   "drop --precision\n";
       return 2;
     }
     if (options.target.empty()) {
@@ -206,7 +210,7 @@ int main(int argc, char **argv) {
     std::cerr << "error: --cascade and --cascade-output go with --tiers\n";
     return 2;
   }
-  if (options.inputPath.empty() && tiers.models.empty()) {
+  if (options.inputPath.empty() && tierEntries.empty()) {
     std::cerr << "error: no model given (usage: r1c MODEL.onnx [options]; see r1c --help)\n";
     return 2;
   }
@@ -256,7 +260,7 @@ int main(int argc, char **argv) {
   options.weights =
       weights == "external" ? r1c::WeightStorage::External : r1c::WeightStorage::Embedded;
   options.progress = !noProgress;
-  if (!tiers.models.empty())
+  if (!tierEntries.empty())
     return r1c::runTieredCompiler(options, tiers);
   return r1c::runCompiler(options);
 }

@@ -217,7 +217,13 @@ typedef struct r1rt_artifact_section_entry_s {
  * model interface in one artifact, which the runtime's tier-switching
  * allocator picks from per request. A tiered artifact has one METADATA
  * section (the inputs and outputs every tier shares), one TIERS section and
- * one TIER section per tier, and no PLAN or code of its own.
+ * one TIER section per tier, and no PLAN or code of its own. It may have one
+ * WEIGHTS section named "weights", which its tiers share: r1c stores there
+ * every tier's weights, a tensor that several tiers hold alike once (the
+ * weights a lower precision leaves alone), and a tier whose
+ * EXTERNAL_WEIGHTS_REF names no file and which has no WEIGHTS section of its
+ * own reads it, from its start up to the reference's size. A runtime that
+ * predates this refuses such a tier, saying it lacks a WEIGHTS section.
  * TIERS (named "tiers") payload:
  *   uint32 magic                R1RT_TIERS_MAGIC ("R1TR")
  *   uint32 version              R1RT_TIERS_VERSION

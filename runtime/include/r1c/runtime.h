@@ -166,7 +166,8 @@ r1rt_status_t r1rt_model_section_info(r1rt_model_t model, size_t index,
 
 /* Finds the section of `kind` called `name` (NULL: the first of `kind` in
  * table order) and returns its bytes, 64-byte aligned and owned by the model.
- * R1RT_NOT_FOUND if there is none. */
+ * R1RT_NOT_FOUND if there is none. A tier (r1rt_model_tier) without a
+ * WEIGHTS section of its own gets its tiered model's, which the tiers share. */
 r1rt_status_t r1rt_model_find_section(r1rt_model_t model, uint32_t kind, const char *name,
                                       const void **out_data, size_t *out_size);
 
