@@ -2,8 +2,10 @@
 //
 // The rules, in the order they are tried, for the templates of
 // codegen/gpu/GemmPrinter.cpp, MmaGemmPrinter.cpp and MfmaGemmPrinter.cpp:
-//   1. a matrix instruction wherever the target has one for the element
-//      type. mma.sync on f16 and bf16 takes the pipelined template: K in
+//   1. a matrix instruction wherever the target has one for the operands'
+//      element type; the result's (theirs, or f32 from 16-bit operands)
+//      only changes the store, as every template's accumulators are f32
+//      already. mma.sync on f16 and bf16 takes the pipelined template: K in
 //      steps of 32 through 4 stages, the largest block tile of 128 x 256
 //      (8 warps of 64 x 64), 128 x 128 (8 warps of 64 x 32), 64 x 128 and
 //      64 x 64 (4 warps) whose grid

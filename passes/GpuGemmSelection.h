@@ -27,7 +27,9 @@ struct GpuGemmChoice {
 
 /// The variant of `kernel` on the GPU `target`. std::nullopt for a kernel
 /// that GPU code does not run as a GEMM (r1k::getGpuGemmShape) or whose
-/// elements are not floats, which GPU code rejects.
+/// operands are not floats, which GPU code rejects. The operands' element
+/// type picks the instruction; the result's is only what the template
+/// stores.
 std::optional<GpuGemmChoice> chooseGpuGemm(mlir::r1k::KernelOp kernel,
                                            mlir::r1k::TargetAttr target);
 

@@ -193,8 +193,10 @@ struct SelectVariants : r1::impl::SelectVariantsBase<SelectVariants> {
     const r1k::GpuGemmShape &shape = choice->shape;
     *log << "kernel " << kernel.getName() << " on " << target.getName() << ": "
          << r1c::getContractionAnchor(kernel)->getName().stripDialect() << " " << shape.batch
-         << " x " << shape.m << "x" << shape.k << "x" << shape.n << " " << shape.element
-         << ", chosen " << choice->variant << "  (" << choice->reason << ")\n";
+         << " x " << shape.m << "x" << shape.k << "x" << shape.n << " " << shape.element;
+    if (shape.result != shape.element)
+      *log << " to " << shape.result;
+    *log << ", chosen " << choice->variant << "  (" << choice->reason << ")\n";
   }
 
   void selectGpuAttention(r1k::KernelOp kernel, r1k::TargetAttr target, llvm::raw_ostream *log) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Static performance checks of r1c's GPU kernels, without a GPU.
 
-Compiles a set of models (fp16/bf16 GEMM 4096^3, 3x3 and 1x1 convolutions, f16
+Compiles a set of models (fp16/bf16 GEMM 4096^3, 3x3 and 1x1 convolutions, the
+fp16 GEMM and 3x3 convolution with an f32 result as --precision=fp16 makes them, f16
 elementwise, softmax and layer norm, f16 fused attention over 2048 tokens, dense
 and causal) for sm_80, sm_90, sm_90a and gfx90a with
 `r1c --emit=kernels`, disassembles every kernel (nvdisasm and cuobjdump from
@@ -86,9 +87,38 @@ def cases():
             "ln", [helper.make_node("LayerNormalization", ["x", "g", "b"], ["y"], axis=-1)],
             [tensor("x", f16, [rows, width]), tensor("g", f16, [width]), tensor("b", f16, [width])],
             [tensor("y", f16, [rows, width])]),
+        "gemm_f16_f32_4096": mixed_gemm(n),
+        "conv3x3_f16_f32": mixed_conv3x3(),
         "attention_f16_2048": attention(causal=False),
         "attention_f16_2048_causal": attention(causal=True),
     }
+
+
+def mixed_gemm(n):
+    """r1 IR of the f16 GEMM that --precision=fp16 makes of an f32 one:
+    f16 operands, the f32 sums stored as the result."""
+    a, c = f"tensor<{n}x{n}xf16>", f"tensor<{n}x{n}xf32>"
+    return f"""module {{
+  func.func @main(%a: {a}, %b: {a}) -> {c} {{
+    %0 = r1.matmul %a, %b : ({a}, {a}) -> {c}
+    return %0 : {c}
+  }}
+}}
+"""
+
+
+def mixed_conv3x3():
+    """conv3x3_f16's convolution with an f32 result, as --precision=fp16
+    makes it."""
+    x, w, y = "tensor<1x256x56x56xf16>", "tensor<256x256x3x3xf16>", "tensor<1x256x56x56xf32>"
+    return f"""module {{
+  func.func @main(%x: {x}, %w: {w}) -> {y} {{
+    %0 = r1.conv %x, %w {{dilations = array<i64: 1, 1>, group = 1 : i64,
+        pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>}} : ({x}, {w}) -> {y}
+    return %0 : {y}
+  }}
+}}
+"""
 
 
 def attention(causal):

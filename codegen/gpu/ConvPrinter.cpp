@@ -104,7 +104,9 @@ LogicalResult printImplicitGemm(KernelWriter &w, ConvOp op, ArrayRef<WindowDim> 
   auto inType = cast<RankedTensorType>(op.getInput().getType());
   auto weightType = cast<RankedTensorType>(op.getWeight().getType());
   auto outType = cast<RankedTensorType>(op.getType());
-  Type element = outType.getElementType();
+  // A and B are the operands' type; C may be f32 from 16-bit operands.
+  Type element = inType.getElementType();
+  Type resultElement = outType.getElementType();
   int64_t channels = inType.getDimSize(1);
   int64_t filters = weightType.getDimSize(0), group = op.getGroup();
   int64_t groupChannels = channels / group, groupFilters = filters / group;
@@ -235,7 +237,7 @@ LogicalResult printImplicitGemm(KernelWriter &w, ConvOp op, ArrayRef<WindowDim> 
         ("(((" + col + ") / " + w.index(outPlane) + ") * " + w.index(filters) + " + " + filter +
          ") * " + w.index(outPlane) + " + (" + col + ") % " + w.index(outPlane))
             .str();
-    return w.printStore(indent, KernelWriter::roundTo(element, value), out);
+    return w.printStore(indent, KernelWriter::roundTo(resultElement, value), out);
   };
   return printGemm(w, p);
 }
@@ -244,6 +246,8 @@ LogicalResult printImplicitGemm(KernelWriter &w, ConvOp op, ArrayRef<WindowDim> 
 LogicalResult printDirectConv(KernelWriter &w, ConvOp op, ArrayRef<WindowDim> dims) {
   auto inType = cast<RankedTensorType>(op.getInput().getType());
   auto outType = cast<RankedTensorType>(op.getType());
+  // The sums run in the result's compute type: f32 for 16-bit operands
+  // whether the result keeps f32 or rounds to their type.
   Type element = outType.getElementType();
   std::string type = KernelWriter::computeType(element);
   int64_t channels = inType.getDimSize(1), filters = outType.getDimSize(1);
@@ -288,8 +292,12 @@ LogicalResult printDirectConv(KernelWriter &w, ConvOp op, ArrayRef<WindowDim> di
 
 LogicalResult printConvKernel(KernelWriter &w) {
   auto op = cast<ConvOp>(w.anchor);
-  if (failed(checkOneElementType(op)))
-    return failure();
+  // Input and weight share one type and the result is that type or, for
+  // 16-bit operands, f32 (the verifier's rules): the templates multiply the
+  // operands' type, sum in f32 either way and store the result's.
+  Type element = getElementTypeOf(op.getInput());
+  if (!isa<FloatType>(element))
+    return op.emitOpError("on ") << element << " has no GPU code; it takes floats";
   auto inType = cast<RankedTensorType>(op.getInput().getType());
   auto weightType = cast<RankedTensorType>(op.getWeight().getType());
   auto outType = cast<RankedTensorType>(op.getType());

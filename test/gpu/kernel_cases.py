@@ -9,6 +9,7 @@ those from the artifact's weights); `ranges` bounds random inputs (integers:
 [low, high); floats: uniform instead of normal)."""
 
 import attention_cases  # noqa: E402  (beside this file, on simulate_kernels.py's path)
+import mixed_precision_cases  # noqa: E402
 
 HEADER = '<ir_version: 8, opset_import: ["" : {opset}]>\n'
 
@@ -783,3 +784,7 @@ g (float[4, 2, 3] x, float[2, 5, 3] w, float[2, 5, 5] r)
 # Fused attention as r1 IR (attention_cases.py): gates, boolean masks,
 # grouped kv heads and layouts that no ONNX graph above says.
 CASES += attention_cases.CASES
+
+# Matmul and convolution with 16-bit operands and an f32 result, as
+# --precision=fp16|bf16 makes them, as r1 IR (mixed_precision_cases.py).
+CASES += mixed_precision_cases.CASES

@@ -61,7 +61,8 @@ std::optional<GpuGemmShape> getGpuGemmShape(Operation *anchor) {
       !llvm::all_of(anchor->getResultTypes(), isStatic))
     return std::nullopt;
   GpuGemmShape shape;
-  shape.element = getElementTypeOrSelf(anchor->getResult(0).getType());
+  shape.element = getElementTypeOrSelf(anchor->getOperand(0).getType());
+  shape.result = getElementTypeOrSelf(anchor->getResult(0).getType());
   if (auto matmul = dyn_cast<r1::MatMulOp>(anchor)) {
     GemmDims dims = getGemmDims(matmul);
     for (int64_t dim : dims.batch)

@@ -38,8 +38,11 @@ GemmDims getGemmDims(r1::ConvOp op);
 /// direct window instead.
 struct GpuGemmShape {
   int64_t batch = 1, m = 1, n = 1, k = 1;
-  /// The element type of the result (and, where GPU code takes it, of A and B).
+  /// The element type of A and B: what picks the matrix instruction.
   Type element;
+  /// The element type of C: the operands' own, or f32 where 16-bit
+  /// operands keep their f32 sums (r1::isContractionResultElement).
+  Type result;
 };
 std::optional<GpuGemmShape> getGpuGemmShape(Operation *anchor);
 
