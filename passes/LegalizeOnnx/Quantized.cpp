@@ -113,8 +113,10 @@ template <bool HasAxis> Result legalizeQuantizeLinear(OnnxNode &node) {
   std::optional<int64_t> axis =
       HasAxis ? std::optional<int64_t>(node.getInt("axis", 1)) : std::nullopt;
   FailureOr<Value> s = alongAxis(node, *scale, rank, axis, "y_scale");
+  if (failed(s))
+    return failure();
   FailureOr<Value> z = alongAxis(node, zeroPoint, rank, axis, "y_zero_point");
-  if (failed(s) || failed(z))
+  if (failed(z))
     return failure();
   return results(node.create<QuantizeOp>(input, *s, *z));
 }
@@ -133,8 +135,10 @@ template <bool HasAxis> Result legalizeDequantizeLinear(OnnxNode &node) {
   std::optional<int64_t> axis =
       HasAxis ? std::optional<int64_t>(node.getInt("axis", 1)) : std::nullopt;
   FailureOr<Value> s = alongAxis(node, *scale, rank, axis, "x_scale");
+  if (failed(s))
+    return failure();
   FailureOr<Value> z = alongAxis(node, zeroPoint, rank, axis, "x_zero_point");
-  if (failed(s) || failed(z))
+  if (failed(z))
     return failure();
   Value result = node.create<DequantizeOp>(*x, *s, *z);
   // opset 23's output_dtype names the scale's type when given.
