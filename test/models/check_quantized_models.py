@@ -22,7 +22,10 @@ float result are compared:
   so each element is within one quantization step (scale) of ONNX Runtime's
   plus fp32's per-op tolerance (atol 1e-5, rtol 1e-4).
 
-Prints one line per model and `N passed, N failed`.
+Integer contractions at the edges of the packed GEMM (odd sizes, broadcast
+batches, per-row and per-column zero points, a grouped, strided, dilated
+convolution) are checked too, against the exact sums, on both code levels
+and two threads. Prints one line per case and `N passed, N failed`.
 """
 import argparse
 import os
@@ -165,6 +168,63 @@ def compare(label, ops, scale, got_float, got_int, want_float, want_int):
     return None
 
 
+def contraction_cases(rng):
+    """Integer contractions at the edges of the packed GEMM, against numpy's
+    exact sums: odd K, N and M that fill no whole panel or register block,
+    broadcast batch dims, per-row and per-column zero points, int8 by int8
+    with K above 1000, and a grouped, strided, dilated, padded convolution
+    of uint8 weights with zero points."""
+    a = rng.integers(0, 256, (3, 1, 37, 45)).astype(np.uint8)
+    b = rng.integers(-128, 128, (4, 45, 29)).astype(np.int8)
+    za = rng.integers(0, 256, (37,)).astype(np.uint8)
+    zb = rng.integers(-128, 128, (29,)).astype(np.int8)
+    yield ("matmul_integer_broadcast", helper.make_node("MatMulInteger", ["a", "b", "za", "zb"], ["y"]),
+           {"a": a, "b": b, "za": za, "zb": zb},
+           np.matmul(a.astype(np.int64) - za[:, None], b.astype(np.int64) - zb))
+    a = rng.integers(-128, 128, (70, 1031)).astype(np.int8)
+    b = rng.integers(-128, 128, (1031, 130)).astype(np.int8)
+    yield ("matmul_integer_int8", helper.make_node("MatMulInteger", ["a", "b"], ["y"]),
+           {"a": a, "b": b}, np.matmul(a.astype(np.int64), b.astype(np.int64)))
+    x = rng.integers(0, 256, (2, 6, 11, 13)).astype(np.uint8)
+    w = rng.integers(0, 256, (9, 2, 3, 3)).astype(np.uint8)
+    zx, zw = np.array(17, np.uint8), np.array(200, np.uint8)
+    node = helper.make_node("ConvInteger", ["x", "w", "zx", "zw"], ["y"], group=3, strides=[2, 1],
+                            dilations=[1, 2], pads=[1, 2, 0, 1])
+    yield ("conv_integer_grouped", node, {"x": x, "w": w, "zx": zx, "zw": zw}, None)
+
+
+def check_contraction(name, node, feeds, want, args, work):
+    types = {np.dtype(np.uint8): TensorProto.UINT8, np.dtype(np.int8): TensorProto.INT8}
+    inputs = [helper.make_tensor_value_info(k, types[v.dtype], v.shape) for k, v in feeds.items()]
+    graph = helper.make_graph([node], name, inputs,
+                              [helper.make_tensor_value_info("y", TensorProto.INT32, None)])
+    path = os.path.join(work, name + ".onnx")
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8),
+              path)
+    if want is None:  # ONNX Runtime's ConvInteger (its MatMulInteger has no per-row zero points)
+        want = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, feeds)[0]
+    base = os.path.join(work, name)
+    run = subprocess.run([args.r1c, path, "--target=host", f"--cpu={args.cpu}", "-o", base],
+                         capture_output=True, text=True)
+    if run.returncode != 0:
+        return f"r1c failed: {run.stderr.strip()}"
+    inputs = []
+    for key, value in feeds.items():
+        np.save(os.path.join(work, f"{name}.{key}.npy"), value)
+        inputs += ["--input", os.path.join(work, f"{name}.{key}.npy")]
+    for level, env in (("best", {}), ("x86-64-v3", {"R1C_MAX_CPU_ISA": "x86-64-v3"})):
+        outputs = os.path.join(work, f"{name}.{level}.out")
+        run = subprocess.run([args.r1c_run, base + ".r1", *inputs, "--threads", "2",
+                              "--save-outputs", outputs], capture_output=True, text=True,
+                             env={**os.environ, **env})
+        if run.returncode != 0:
+            return f"r1c-run ({level}) failed: {run.stderr.strip()}"
+        got = np.load(os.path.join(outputs, "output_0.npy"))
+        if got.shape != want.shape or not np.array_equal(got.astype(np.int64), want):
+            return f"{level}: sums differ from the exact ones"
+    return None
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -186,7 +246,13 @@ def main():
             error = check(name, make(np.random.default_rng(7)), fmt, per_channel, args, work, rng)
             print(f"{'FAIL' if error else 'ok  '} {name}" + (f": {error}" if error else ""))
             failed += error is not None
-    print(f"{len(cases) - failed} passed, {failed} failed")
+        contractions = list(contraction_cases(rng))
+        for name, node, feeds, want in contractions:
+            error = check_contraction(name, node, feeds, want, args, work)
+            print(f"{'FAIL' if error else 'ok  '} {name}" + (f": {error}" if error else ""))
+            failed += error is not None
+    total = len(cases) + len(contractions)
+    print(f"{total - failed} passed, {failed} failed")
     return 1 if failed else 0
 
 
