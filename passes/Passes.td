@@ -87,6 +87,23 @@ def FuseDecomposedOps : Pass<"r1c-fuse-decomposed-ops", "::mlir::func::FuncOp"> 
   let dependentDialects = ["::mlir::r1::R1Dialect"];
 }
 
+def FuseQuantizedContractions : Pass<"r1c-fuse-quantized-contractions",
+                                      "::mlir::func::FuncOp"> {
+  let summary = "Run matmuls and convolutions of dequantized 8-bit values as integer contractions";
+  let description = [{
+    QDQ models (what onnxruntime.quantization writes by default) keep
+    float MatMul and Conv nodes between DequantizeLinear and QuantizeLinear.
+    `r1.matmul(r1.dequantize(a, sa, za), r1.dequantize(b, sb, zb))` becomes
+    `r1.matmul_integer(a, b, za, zb)` cast to f32 and scaled by `sa * sb`,
+    and a convolution likewise (`r1.conv_integer`, its float bias added
+    after the scale), when a and x are quantized per tensor and b or w per
+    tensor or per output column (channel), as 8-bit integers. The sums are
+    exact, and the following `r1.quantize` fuses into the integer kernel as
+    its requantization, so the chain runs on integers from end to end.
+  }];
+  let dependentDialects = ["::mlir::r1::R1Dialect"];
+}
+
 def FuseAttention : Pass<"r1c-fuse-attention", "::mlir::func::FuncOp"> {
   let summary = "Replace each attention that exporters spell out with one r1.attention";
   let description = [{

@@ -2,7 +2,8 @@
 //
 // Decide, then apply: this pass writes the variant, the code generators
 // read it. Matmuls, convolutions and attention have variants so far: on the host
-// as GEMMs (or depthwise as direct kernels), fused attention on the host
+// as GEMMs (or depthwise as direct kernels, integer ones as packed integer
+// GEMMs, HostIntegerGemm.h), fused attention on the host
 // (HostAttention.h), on GPUs as GEMMs (GpuGemmSelection.h) and fused
 // attention (GpuAttentionSelection.h); other kernels keep their fixed
 // templates and get no entry.
@@ -15,6 +16,7 @@
 #include "passes/HostAttention.h"
 #include "passes/HostDepthwiseConv.h"
 #include "passes/HostGemmCostModel.h"
+#include "passes/HostIntegerGemm.h"
 #include "passes/Passes.h"
 #include "passes/TuningDatabase.h"
 
@@ -130,6 +132,16 @@ struct SelectVariants : r1::impl::SelectVariantsBase<SelectVariants> {
         continue;
       }
       module.walk([&](r1k::KernelOp kernel) {
+        if (Operation *integer = r1c::getHostIntegerGemm(kernel)) {
+          std::string reason;
+          auto variant = r1c::chooseHostIntegerGemm(integer, target, reason);
+          r1k::setVariant(kernel, target.getVariantKey(), variant);
+          if (log)
+            *log << "kernel " << kernel.getName() << " on " << target.getName() << " ("
+                 << target.getCpu() << "): " << integer->getName().stripDialect()
+                 << ", one candidate\n  chosen " << variant << "  (" << reason << ")\n";
+          return;
+        }
         Operation *anchor = r1c::getContractionAnchor(kernel);
         std::optional<r1c::GemmProblem> problem = r1c::getGemmProblem(kernel, packWeights);
         if (!problem) {

@@ -17,6 +17,7 @@
 #include "codegen/host/DepthwiseConvTemplate.h"
 #include "codegen/host/GemmTemplate.h"
 #include "codegen/host/HostTarget.h"
+#include "codegen/host/IntegerGemmTemplate.h"
 #include "codegen/host/KernelBuilder.h"
 #include "codegen/host/PackedWeights.h"
 #include "codegen/host/SafetensorsWriter.h"
@@ -156,6 +157,13 @@ private:
                                r1k::HostGemmAttr variant, ArrayRef<llvm::Value *> pointers,
                                llvm::Value *out, llvm::Value *scratch, GemmPhase phase,
                                bool fused, bool &bodyFused);
+  /// An integer matmul or convolution with a host_integer_gemm variant:
+  /// `phase` packing its operands, or computing its sums with the body
+  /// fused per block.
+  LogicalResult emitIntegerGemmAnchor(r1k::KernelOp kernel, Operation *anchor,
+                                      r1k::HostIntegerGemmAttr variant,
+                                      ArrayRef<llvm::Value *> pointers, llvm::Value *out,
+                                      llvm::Value *scratch, GemmPhase phase, bool fused);
   /// A depthwise convolution with a host_depthwise_conv variant, its body
   /// fused per output plane.
   LogicalResult emitDepthwiseAnchor(r1k::KernelOp kernel, ConvOp conv,
@@ -367,6 +375,43 @@ LogicalResult Emitter::emitDepthwiseAnchor(r1k::KernelOp kernel, ConvOp conv,
         status = failure();
     };
   emitDepthwiseConv(kb, conv, variant, input, weight, bias, anchorResult(out), body);
+  return status;
+}
+
+LogicalResult Emitter::emitIntegerGemmAnchor(r1k::KernelOp kernel, Operation *anchor,
+                                             r1k::HostIntegerGemmAttr variant,
+                                             ArrayRef<llvm::Value *> pointers, llvm::Value *out,
+                                             llvm::Value *scratch, GemmPhase phase, bool fused) {
+  if (!scratch)
+    return kernel.emitOpError("packs an integer GEMM but has no scratch in the memory plan");
+  // Kernel inputs, or the zero points copied into the kernel as constants.
+  auto pointerOf = [&](Value operand) -> llvm::Value * {
+    if (auto arg = dyn_cast<BlockArgument>(operand))
+      return pointers[arg.getArgNumber()];
+    if (auto constant = operand.getDefiningOp<ConstantOp>())
+      return weightPointer(constant);
+    return nullptr;
+  };
+  IntegerGemmBuffers buffers{pointerOf(anchor->getOperand(0)),
+                             pointerOf(anchor->getOperand(1)),
+                             pointerOf(anchor->getOperand(2)),
+                             pointerOf(anchor->getOperand(3)),
+                             anchorResult(out),
+                             scratch};
+  if (!buffers.lhs || !buffers.rhs || !buffers.lhsZero || !buffers.rhsZero)
+    return anchor->emitOpError("has a host_integer_gemm variant its operands do not allow");
+  if (phase == GemmPhase::packing) {
+    emitIntegerGemmPacking(kb, anchor, variant, buffers);
+    return success();
+  }
+  LogicalResult status = success();
+  FusedBody body;
+  if (fused)
+    body = [&](ArrayRef<llvm::Value *> indices, llvm::Value *linearOffset) {
+      if (failed(emitBodyAt(kernel, anchor, pointers, out, indices, linearOffset)))
+        status = failure();
+    };
+  emitIntegerGemm(kb, anchor, variant, buffers, body);
   return status;
 }
 
@@ -589,6 +634,24 @@ FailureOr<SmallVector<KernelPhase>> Emitter::emitKernel(r1k::KernelOp kernel,
   auto attention = isa_and_nonnull<AttentionOp>(anchor)
                        ? r1k::getVariant<r1k::HostAttentionAttr>(kernel, currentIsa->variantKey)
                        : r1k::HostAttentionAttr();
+  auto integerGemm = isa_and_nonnull<MatMulIntegerOp, ConvIntegerOp>(anchor)
+                         ? r1k::getVariant<r1k::HostIntegerGemmAttr>(kernel, currentIsa->variantKey)
+                         : r1k::HostIntegerGemmAttr();
+  if (integerGemm) {
+    for (GemmPhase gemmPhase : {GemmPhase::packing, GemmPhase::compute}) {
+      bool packing = gemmPhase == GemmPhase::packing;
+      // Packing is one task; the sums split into the variant's blocks.
+      FailureOr<KernelPhase> phase = emitPhase(
+          packing ? name + "_pack" : name, packing ? 0 : kTasksFromVariant, [&]() -> LogicalResult {
+            return emitIntegerGemmAnchor(kernel, anchor, integerGemm, pointers, results.front(),
+                                         scratch, gemmPhase, fused);
+          });
+      if (failed(phase))
+        return failure();
+      phases.push_back(*phase);
+    }
+    bodyFused = fused;
+  }
   if (attention) {
     FailureOr<KernelPhase> phase = emitPhase(name, elements, [&]() -> LogicalResult {
       return emitAttentionAnchor(kernel, cast<AttentionOp>(anchor), attention, pointers,
@@ -632,7 +695,7 @@ FailureOr<SmallVector<KernelPhase>> Emitter::emitKernel(r1k::KernelOp kernel,
     if (failed(phase))
       return failure();
     phases.push_back(*phase);
-  } else if (anchor && !depthwise && !attention) {
+  } else if (anchor && !depthwise && !attention && !integerGemm) {
     // Operands of the anchor: kernel inputs, or constants copied into the body.
     auto anchorOperands = [&] {
       SmallVector<llvm::Value *> operands;

@@ -237,6 +237,29 @@ llvm::Value *emitComputed(IRBuilder<> &b, Operation *op, llvm::ArrayRef<llvm::Va
       })
       .Case([&](WhereOp) -> V { return b.CreateSelect(operands[0], operands[1], operands[2]); })
       .Case([&](CastOp cast) -> V { return emitCast(b, x, element, cast.getTo()); })
+      .Case([&](QuantizeOp quantize) -> V {
+        // round_half_to_even(x / scale) + zero_point, saturated in f32 (where
+        // every 16-bit integer is exact); NaN saturates to the low end.
+        Type to = getElementTypeOf(quantize.getOutput());
+        V zeroPoint = emitCast(b, operands[2], to, FloatType::getF32(op->getContext()));
+        V rounded = m.intrinsic(llvm::Intrinsic::roundeven, {b.CreateFDiv(x, y)});
+        V shifted = b.CreateFAdd(rounded, zeroPoint);
+        unsigned bits = to.getIntOrFloatBitWidth();
+        bool isSigned = !to.isUnsignedInteger();
+        double lo = isSigned ? -std::ldexp(1.0, bits - 1) : 0;
+        double hi = isSigned ? std::ldexp(1.0, bits - 1) - 1 : std::ldexp(1.0, bits) - 1;
+        V clamped = m.intrinsic(llvm::Intrinsic::minnum,
+                                {m.intrinsic(llvm::Intrinsic::maxnum, {shifted, m.constant(x, lo)}),
+                                 m.constant(x, hi)});
+        llvm::Type *target = getScalarType(b.getContext(), to);
+        return isSigned ? b.CreateFPToSI(clamped, target) : b.CreateFPToUI(clamped, target);
+      })
+      .Case([&](DequantizeOp) -> V {
+        Type f32 = FloatType::getF32(op->getContext());
+        V difference =
+            b.CreateFSub(emitCast(b, x, element, f32), emitCast(b, operands[2], element, f32));
+        return b.CreateFMul(difference, y);
+      })
       .Case([&](AbsOp) -> V {
         if (isFloat)
           return m.intrinsic(llvm::Intrinsic::fabs, {x});

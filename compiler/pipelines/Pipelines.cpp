@@ -38,6 +38,7 @@ void buildGraphPassPipeline(OpPassManager &pm, const GraphPipelineOptions &optio
   func.addPass(r1::createFoldWeightTransposes());
   func.addPass(r1::createFoldBatchNorms());
   func.addPass(r1::createFuseDecomposedOps());
+  func.addPass(r1::createFuseQuantizedContractions());
   if (options.fuseAttention)
     func.addPass(r1::createFuseAttention());
   if (options.precision != "fp32") {

@@ -358,6 +358,7 @@ ArrayRef<OnnxPattern> mlir::r1::getDefaultDomainPatterns() {
     addRandomOps(all);
     addEinsumOps(all);
     addDeterminantOps(all);
+    addQuantizedOps(all);
     addImageOps(all);
     addControlFlow(all);
     addRecurrent(all);

@@ -147,6 +147,8 @@ void addUniqueOps(SmallVectorImpl<OnnxPattern> &patterns);
 void addRandomOps(SmallVectorImpl<OnnxPattern> &patterns);
 void addEinsumOps(SmallVectorImpl<OnnxPattern> &patterns);
 void addDeterminantOps(SmallVectorImpl<OnnxPattern> &patterns);
+/// QDQ and QOperator ops, to integer r1 ops (Quantized.cpp).
+void addQuantizedOps(SmallVectorImpl<OnnxPattern> &patterns);
 /// Resampling and rearranging ops of images (ImageOps.cpp).
 void addImageOps(SmallVectorImpl<OnnxPattern> &patterns);
 /// If, Loop and Scan (ControlFlow.cpp).

@@ -1579,7 +1579,7 @@ bool mlir::r1::isElementwise(Operation *op) {
              HardSigmoidOp, GeluOp, ClipOp, CastOp, IsNaNOp, IsInfOp, AddOp, SubOp, MulOp, DivOp,
              PowOp, MaxOp, MinOp, ModOp, AndOp, OrOp, XorOp, BitwiseAndOp, BitwiseOrOp,
              BitwiseXorOp, ShiftLeftOp, ShiftRightOp, EqualOp, LessOp, LessEqualOp, GreaterOp,
-             GreaterEqualOp, WhereOp>(op);
+             GreaterEqualOp, WhereOp, QuantizeOp, DequantizeOp>(op);
 }
 
 bool mlir::r1::isView(Operation *op) {

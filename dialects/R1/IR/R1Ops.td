@@ -326,6 +326,100 @@ def R1_WhereOp : R1_TypedOp<"where"> {
 }
 
 //===----------------------------------------------------------------------===//
+// Quantized integers
+//===----------------------------------------------------------------------===//
+
+// 8- and 16-bit integers that quantized values take; contractions of them
+// (matmul_integer, conv_integer) take the 8-bit ones only.
+def R1_QuantizedTensor : TensorOf<[I8, UI8, I16, UI16, I32]>;
+def R1_Int8Tensor : TensorOf<[I8, UI8]>;
+
+def R1_QuantizeOp : R1_TypedOp<"quantize"> {
+  let summary = "Elementwise affine quantization to integers, with numpy broadcasting";
+  let description = [{
+    `saturate(round_half_to_even(input / scale) + zero_point)`, computed in
+    f32 (16-bit float operands are widened first), saturated to the range
+    of the zero point's element type, which is the result's. Scale and zero
+    point broadcast against the input as numpy does: a per-axis scale is a
+    1-D tensor reshaped so that its dim lines up with the axis (legalization
+    does that), which keeps the op elementwise, so it fuses after any anchor.
+
+    ```mlir
+    %q = r1.quantize %x, %scale, %zp
+        : (tensor<4x64xf32>, tensor<64xf32>, tensor<64xi8>) -> tensor<4x64xi8>
+    ```
+  }];
+  let arguments = (ins R1_FloatTensor:$input, R1_FloatTensor:$scale,
+                       R1_QuantizedTensor:$zero_point);
+  let results = (outs R1_QuantizedTensor:$output);
+  let hasVerifier = 1;
+}
+
+def R1_DequantizeOp : R1_TypedOp<"dequantize"> {
+  let summary = "Elementwise affine dequantization to floats, with numpy broadcasting";
+  let description = [{
+    `(input - zero_point) * scale`, computed in f32; the result has the
+    scale's element type. Scale and zero point broadcast as for
+    `r1.quantize`; the zero point has the input's element type.
+
+    ```mlir
+    %x = r1.dequantize %q, %scale, %zp
+        : (tensor<8x3x3x3xi8>, tensor<8x1x1x1xf32>, tensor<8x1x1x1xi8>) -> tensor<8x3x3x3xf32>
+    ```
+  }];
+  let arguments = (ins R1_QuantizedTensor:$input, R1_FloatTensor:$scale,
+                       R1_QuantizedTensor:$zero_point);
+  let results = (outs R1_FloatTensor:$output);
+  let hasVerifier = 1;
+}
+
+def R1_MatMulIntegerOp : R1_TypedOp<"matmul_integer"> {
+  let summary = "Exact product of 8-bit integer matrices, i32 result, numpy semantics";
+  let description = [{
+    `sum_k (lhs[.., m, k] - lhs_zero_point) * (rhs[.., k, n] - rhs_zero_point)`
+    in i32, exactly (products of two 9-bit differences sum without overflow
+    for K up to 2^15). Shapes as `r1.matmul`, with operands of rank 2 or
+    more. `lhs_zero_point` has lhs's element type and broadcasts against
+    lhs with its last dim 1 (one zero point per row, or one for all);
+    `rhs_zero_point` has rhs's and broadcasts against rhs with its
+    second-to-last dim 1 (one per column, or one).
+
+    ```mlir
+    %c = r1.matmul_integer %a, %b, %za, %zb
+        : (tensor<4x64xui8>, tensor<64x32xi8>, tensor<ui8>, tensor<32xi8>) -> tensor<4x32xi32>
+    ```
+  }];
+  let arguments = (ins R1_Int8Tensor:$lhs, R1_Int8Tensor:$rhs, R1_Int8Tensor:$lhs_zero_point,
+                       R1_Int8Tensor:$rhs_zero_point);
+  let results = (outs TensorOf<[I32]>:$output);
+  let hasVerifier = 1;
+}
+
+def R1_ConvIntegerOp : R1_TypedOp<"conv_integer"> {
+  let summary = "Exact N-d convolution of 8-bit integers, NCHW, grouped, i32 result";
+  let description = [{
+    `r1.conv` on `input - input_zero_point` and `weight - weight_zero_point`,
+    accumulated in i32 exactly; padding reads the input's zero point (a
+    difference of 0). `input_zero_point` is one value (rank 0 or one
+    element); `weight_zero_point` is one value or one per output channel
+    (shape [C_out]). Window attributes as `r1.conv`.
+
+    ```mlir
+    %y = r1.conv_integer %x, %w, %zx, %zw {strides = array<i64: 1, 1>,
+        pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64}
+        : (tensor<1x3x8x8xui8>, tensor<16x3x3x3xi8>, tensor<ui8>, tensor<16xi8>)
+        -> tensor<1x16x8x8xi32>
+    ```
+  }];
+  let arguments = (ins R1_Int8Tensor:$input, R1_Int8Tensor:$weight,
+                       R1_Int8Tensor:$input_zero_point, R1_Int8Tensor:$weight_zero_point,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
+                       DenseI64ArrayAttr:$dilations, I64Attr:$group);
+  let results = (outs TensorOf<[I32]>:$output);
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Contractions, convolution, pooling, normalization
 //===----------------------------------------------------------------------===//
 

@@ -1,5 +1,6 @@
 //===- GemmDims.cpp - Matmul and convolution as GEMM dims -----------------===//
 #include "dialects/R1K/IR/GemmDims.h"
+#include "dialects/R1K/IR/IntegerGemmLayout.h"
 #include "dialects/R1K/IR/RecurrenceLayout.h"
 
 #include "mlir/IR/TypeUtilities.h"
@@ -149,6 +150,17 @@ int64_t getScratchBytes(KernelOp kernel) {
   DictionaryAttr variants = kernel.getVariantsAttr();
   if (!variants)
     return staging;
+  // An integer GEMM packs both operands, per the largest of its variants.
+  for (Operation &op : kernel.getBody().front()) {
+    if (!isa<r1::MatMulIntegerOp, r1::ConvIntegerOp>(op))
+      continue;
+    std::optional<IntegerGemmDims> dims = getIntegerGemmDims(&op);
+    int64_t bytes = 0;
+    for (NamedAttribute entry : variants)
+      if (auto gemm = dyn_cast<HostIntegerGemmAttr>(entry.getValue()); gemm && dims)
+        bytes = std::max(bytes, getIntegerGemmScratch(*dims, gemm).bytes);
+    return staging + bytes;
+  }
   Operation *anchor = nullptr;
   for (Operation &op : kernel.getBody().front())
     if (isa<r1::MatMulOp, r1::ConvOp>(op))

@@ -78,7 +78,8 @@ struct NmsScratchLayout {
 NmsScratchLayout getNmsScratchLayout(r1::NonMaxSuppressionOp op);
 
 /// Bytes of arena scratch `kernel` needs while it runs: the anchor's staged
-/// result (getAnchorStagingBytes), then the per-call panels of the largest
+/// result (getAnchorStagingBytes), then an integer GEMM's packed operands
+/// (IntegerGemmLayout.h), the per-call panels of the largest
 /// of its variants, a non_max_suppression's lists, a recurrence's state
 /// (RecurrenceLayout.h), or the dims a keep_leading's GPU code leaves for
 /// the runtime (one i64 each). 0 when it needs none.

@@ -107,6 +107,19 @@ LogicalResult HostDepthwiseConvAttr::verify(function_ref<InFlightDiagnostic()> e
   return success();
 }
 
+LogicalResult HostIntegerGemmAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                          int64_t lanes, int64_t mr, int64_t vectors, int64_t mc) {
+  if (lanes != 4 && lanes != 8 && lanes != 16)
+    return emitError() << "host_integer_gemm lanes must be 4, 8 or 16 (a vector of i32), not "
+                       << lanes;
+  if (mr < 1 || vectors < 1 || mc < 1)
+    return emitError() << "host_integer_gemm sizes must be positive";
+  if (mc % mr != 0)
+    return emitError() << "host_integer_gemm mc (" << mc << ") must be a multiple of mr (" << mr
+                       << ")";
+  return success();
+}
+
 LogicalResult HostAttentionAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                         int64_t vector, int64_t rows, int64_t queryBlock,
                                         int64_t keyBlock) {

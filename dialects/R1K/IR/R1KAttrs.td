@@ -163,6 +163,35 @@ def R1K_HostGemmAttr : R1K_Attr<"HostGemm", "host_gemm"> {
   let genVerifyDecl = 1;
 }
 
+def R1K_HostIntegerGemmAttr : R1K_Attr<"HostIntegerGemm", "host_integer_gemm"> {
+  let summary = "How host code computes one integer matmul or convolution";
+  let description = [{
+    An `r1.matmul_integer` or `r1.conv_integer` (a convolution as an implicit
+    GEMM per image and group, the weight as A and the im2col matrix as B)
+    with i32 sums, exactly. A phase before the tasks packs A and B into the
+    kernel's scratch with their zero points subtracted, as 16-bit integers
+    in pairs along K: A as one i32 per (row, pair of k), B as panels of `nr`
+    = `lanes` x `vectors` columns, each column's pair adjacent. The
+    micro-kernel keeps `mr` x `vectors` accumulators of `lanes` i32; per pair
+    of k it broadcasts a row's pair and multiplies it into each B vector
+    with a multiply-add of 16-bit pairs into i32 (vpmaddwd), which is exact:
+    a difference of 8-bit values and its zero point fits in 16 bits, and
+    two products of such differences in 32. Tasks are blocks of `mc` rows
+    of one panel per GEMM; the fused body (the requantization) runs on each
+    block of `mr` rows as soon as its sums are stored.
+
+    ```mlir
+    #r1k.host_integer_gemm<lanes = 16, mr = 8, vectors = 3, mc = 64>
+    ```
+  }];
+  let parameters = (ins "int64_t":$lanes, "int64_t":$mr, "int64_t":$vectors, "int64_t":$mc);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    int64_t getNr() const { return getLanes() * getVectors(); }
+  }];
+}
+
 def R1K_GpuGemmInstruction : I32EnumAttr<"GpuGemmInstruction",
     "the instruction (and template) a GPU GEMM computes with", [
     I32EnumAttrCase<"ffma", 0>,

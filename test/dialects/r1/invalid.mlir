@@ -1117,3 +1117,37 @@ func.func @keep_leading_count(%x: tensor<3x7xf32>, %n: tensor<2xi64>) {
   %0 = r1.keep_leading %x, %n {axis = 0 : i64} : (tensor<3x7xf32>, tensor<2xi64>) -> tensor<?x7xf32>
   return
 }
+
+// -----
+
+func.func @quantize_scale_grows(%x: tensor<4xf32>, %s: tensor<2x4xf32>, %z: tensor<i8>) {
+  // expected-error @+1 {{'r1.quantize' op scale shape [2, 4] does not broadcast to the input shape [4]}}
+  %0 = r1.quantize %x, %s, %z : (tensor<4xf32>, tensor<2x4xf32>, tensor<i8>) -> tensor<2x4xi8>
+  return
+}
+
+// -----
+
+func.func @dequantize_zero_point_type(%x: tensor<4xi8>, %s: tensor<f32>, %z: tensor<ui8>) {
+  // expected-error @+1 {{'r1.dequantize' op zero point element type 'ui8' differs from the input's 'i8'}}
+  %0 = r1.dequantize %x, %s, %z : (tensor<4xi8>, tensor<f32>, tensor<ui8>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_integer_row_zero_point(%a: tensor<4x8xi8>, %b: tensor<8x3xi8>, %za: tensor<8xi8>, %zb: tensor<i8>) {
+  // expected-error @+1 {{'r1.matmul_integer' op lhs zero point shape [8] is not one per row of [4, 8]}}
+  %0 = r1.matmul_integer %a, %b, %za, %zb : (tensor<4x8xi8>, tensor<8x3xi8>, tensor<8xi8>, tensor<i8>) -> tensor<4x3xi32>
+  return
+}
+
+// -----
+
+func.func @conv_integer_input_zero_point(%x: tensor<1x2x5x5xui8>, %w: tensor<3x2x3x3xui8>, %z: tensor<2xui8>) {
+  // expected-error @+1 {{'r1.conv_integer' op input zero point must be one value, not [2]}}
+  %0 = r1.conv_integer %x, %w, %z, %z {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>,
+      dilations = array<i64: 1, 1>, group = 1 : i64}
+      : (tensor<1x2x5x5xui8>, tensor<3x2x3x3xui8>, tensor<2xui8>, tensor<2xui8>) -> tensor<1x3x3x3xi32>
+  return
+}

@@ -724,3 +724,22 @@ func.func @recurrence(%xw: tensor<7x2x40xf32>, %rt: tensor<2x20x5xf32>, %h: tens
       -> (tensor<7x1x2x5xf16>, tensor<1x2x5xf16>)
   return
 }
+
+// Quantized integers: elementwise (de)quantization, exact i32 contractions.
+// CHECK-LABEL: func @quantized
+func.func @quantized(%x: tensor<4x8xf32>, %s: tensor<8xf32>, %z: tensor<8xi8>, %a: tensor<4x8xui8>,
+                     %za: tensor<ui8>, %w: tensor<8x3xi8>, %zw: tensor<3xi8>,
+                     %img: tensor<1x2x5x5xui8>, %f: tensor<3x2x3x3xi8>) {
+  // CHECK: r1.quantize %{{.*}} : (tensor<4x8xf32>, tensor<8xf32>, tensor<8xi8>) -> tensor<4x8xi8>
+  %q = r1.quantize %x, %s, %z : (tensor<4x8xf32>, tensor<8xf32>, tensor<8xi8>) -> tensor<4x8xi8>
+  // CHECK: r1.dequantize %{{.*}} : (tensor<4x8xi8>, tensor<8xf32>, tensor<8xi8>) -> tensor<4x8xf32>
+  %d = r1.dequantize %q, %s, %z : (tensor<4x8xi8>, tensor<8xf32>, tensor<8xi8>) -> tensor<4x8xf32>
+  // CHECK: r1.matmul_integer %{{.*}} -> tensor<4x3xi32>
+  %m = r1.matmul_integer %a, %w, %za, %zw
+      : (tensor<4x8xui8>, tensor<8x3xi8>, tensor<ui8>, tensor<3xi8>) -> tensor<4x3xi32>
+  // CHECK: r1.conv_integer %{{.*}} -> tensor<1x3x3x3xi32>
+  %c = r1.conv_integer %img, %f, %za, %zw {strides = array<i64: 1, 1>,
+      pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64}
+      : (tensor<1x2x5x5xui8>, tensor<3x2x3x3xi8>, tensor<ui8>, tensor<3xi8>) -> tensor<1x3x3x3xi32>
+  return
+}

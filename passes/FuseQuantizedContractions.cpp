@@ -1,0 +1,146 @@
+//===- FuseQuantizedContractions.cpp - QDQ contractions on integers -------===//
+//
+// A float matmul or convolution whose operands are r1.dequantize of 8-bit
+// integers computes sum((a - za) * sa * (b - zb) * sb), which is
+// sa * sb * sum((a - za) * (b - zb)): an exact integer contraction scaled
+// once. That holds when sa is one value and sb is one per column of b (a
+// convolution: one per output channel), which is how ONNX Runtime
+// quantizes activations and weights.
+//
+//===----------------------------------------------------------------------===//
+#include "dialects/R1/IR/R1Ops.h"
+#include "dialects/R1/IR/ShapeInference.h"
+#include "passes/Passes.h"
+
+namespace mlir::r1 {
+#define GEN_PASS_DEF_FUSEQUANTIZEDCONTRACTIONS
+#include "passes/Passes.h.inc"
+} // namespace mlir::r1
+
+using namespace mlir;
+using namespace mlir::r1;
+
+namespace {
+
+/// The r1.dequantize of an 8-bit integer tensor, with an f32 scale, that
+/// defines `value`.
+DequantizeOp int8Dequantize(Value value) {
+  auto dequantize = value.getDefiningOp<DequantizeOp>();
+  if (!dequantize || !getElementTypeOf(dequantize.getScale()).isF32())
+    return {};
+  auto integer = dyn_cast<IntegerType>(getElementTypeOf(dequantize.getInput()));
+  if (!integer || integer.getWidth() != 8)
+    return {};
+  return dequantize;
+}
+
+bool isOneValue(Value value) {
+  auto shape = getShapeOf(value);
+  return shape && productOfDims(*shape) == 1;
+}
+
+/// Whether `value` (a scale or zero point of b, of rank `rank`) is one
+/// value or one per column: its second-to-last dim, if any, is 1.
+bool isPerColumn(Value value, int64_t rank) {
+  auto shape = getShapeOf(value);
+  if (!shape || int64_t(shape->size()) > rank || llvm::is_contained(*shape, kDynamic))
+    return false;
+  return shape->size() < 2 || (*shape)[shape->size() - 2] == 1;
+}
+
+/// Whether `value` (a scale or zero point of a convolution's weight) is
+/// one value or one per output channel ([C_out, 1, ..., 1] as legalization
+/// shapes it, or [C_out]).
+bool isPerChannel(Value value) {
+  auto shape = getShapeOf(value);
+  if (!shape || llvm::is_contained(*shape, kDynamic))
+    return false;
+  return productOfDims(*shape) == 1 || productOfDims(*shape) == (*shape)[0];
+}
+
+Value reshapeTo(OpBuilder &b, Location loc, Value value, ArrayRef<int64_t> shape) {
+  auto type = RankedTensorType::get({int64_t(shape.size())}, b.getI64Type());
+  Value dims =
+      b.create<ConstantOp>(loc, cast<ElementsAttr>(DenseIntElementsAttr::get(type, shape)));
+  return b.create<ReshapeOp>(loc, value, dims, b.getBoolAttr(false));
+}
+
+/// `sums` (i32) as f32, times `scale`.
+Value scaled(OpBuilder &b, Location loc, Value sums, Value scale) {
+  Value floats = b.create<CastOp>(loc, sums, TypeAttr::get(b.getF32Type()));
+  return b.create<MulOp>(loc, floats, scale);
+}
+
+LogicalResult fuseMatMul(MatMulOp matmul) {
+  DequantizeOp a = int8Dequantize(matmul.getLhs()), b = int8Dequantize(matmul.getRhs());
+  if (!a || !b)
+    return failure();
+  std::optional<int64_t> aRank = getRankOf(a.getInput()), bRank = getRankOf(b.getInput());
+  if (!aRank || !bRank || *aRank < 2 || *bRank < 2 || !isOneValue(a.getScale()) ||
+      !isOneValue(a.getZeroPoint()) || !isPerColumn(b.getScale(), *bRank) ||
+      !isPerColumn(b.getZeroPoint(), *bRank))
+    return failure();
+  OpBuilder builder(matmul);
+  Location loc = matmul.getLoc();
+  Value sums = builder.create<MatMulIntegerOp>(loc, a.getInput(), b.getInput(), a.getZeroPoint(),
+                                               b.getZeroPoint());
+  Value scale = builder.createOrFold<MulOp>(loc, a.getScale(), b.getScale());
+  matmul.replaceAllUsesWith(scaled(builder, loc, sums, scale));
+  matmul.erase();
+  return success();
+}
+
+LogicalResult fuseConv(ConvOp conv) {
+  DequantizeOp x = int8Dequantize(conv.getInput()), w = int8Dequantize(conv.getWeight());
+  if (!x || !w || !isOneValue(x.getScale()) || !isOneValue(x.getZeroPoint()) ||
+      !isPerChannel(w.getScale()) || !isPerChannel(w.getZeroPoint()))
+    return failure();
+  auto result = dyn_cast<RankedTensorType>(conv.getType());
+  if (!result || !result.hasStaticShape())
+    return failure();
+  OpBuilder builder(conv);
+  Location loc = conv.getLoc();
+  int64_t channels = result.getDimSize(1), rank = result.getRank();
+  // Per-channel values line up with dim 1 of the result: [C_out, 1, ...].
+  auto perChannel = [&](Value value, int64_t valueRank) {
+    if (isOneValue(value))
+      return value;
+    SmallVector<int64_t> shape(valueRank, 1);
+    shape.front() = channels;
+    return reshapeTo(builder, loc, value, shape);
+  };
+  Value sums = builder.create<ConvIntegerOp>(
+      loc, x.getInput(), w.getInput(), x.getZeroPoint(), perChannel(w.getZeroPoint(), 1),
+      conv.getStridesAttr(), conv.getPadsAttr(), conv.getDilationsAttr(), conv.getGroupAttr());
+  Value scale = builder.createOrFold<MulOp>(loc, x.getScale(), perChannel(w.getScale(), rank - 1));
+  Value value = scaled(builder, loc, sums, scale);
+  if (Value bias = conv.getBias())
+    value = builder.create<AddOp>(loc, value, perChannel(bias, rank - 1));
+  conv.replaceAllUsesWith(value);
+  conv.erase();
+  return success();
+}
+
+struct FuseQuantizedContractions
+    : r1::impl::FuseQuantizedContractionsBase<FuseQuantizedContractions> {
+  void runOnOperation() override {
+    SmallVector<Operation *> contractions;
+    getOperation().walk([&](Operation *op) {
+      if (isa<MatMulOp, ConvOp>(op))
+        contractions.push_back(op);
+    });
+    for (Operation *op : contractions) {
+      if (auto matmul = dyn_cast<MatMulOp>(op))
+        (void)fuseMatMul(matmul);
+      else
+        (void)fuseConv(cast<ConvOp>(op));
+    }
+    // Dequantizations only the contractions read are left without readers.
+    getOperation().walk([&](DequantizeOp op) {
+      if (op->use_empty())
+        op->erase();
+    });
+  }
+};
+
+} // namespace
