@@ -13,26 +13,6 @@ using namespace mlir::r1;
 
 namespace {
 
-/// The numpy broadcast of the operands' shapes (unranked when one is).
-TensorType broadcastOf(ValueRange operands, Type element) {
-  SmallVector<int64_t> shape;
-  for (Value operand : operands) {
-    auto operandShape = getShapeOf(operand);
-    if (!operandShape)
-      return makeTensorType(std::nullopt, element);
-    shape = broadcastShapes(shape, *operandShape);
-  }
-  return makeTensorType(ArrayRef<int64_t>(shape), element);
-}
-
-std::string describe(ArrayRef<int64_t> shape) {
-  std::string text = "[";
-  llvm::interleave(
-      shape, [&](int64_t dim) { text += dim == kDynamic ? "?" : std::to_string(dim); },
-      [&] { text += ", "; });
-  return text + "]";
-}
-
 /// Whether `operand` broadcasts to `target` without growing it.
 bool broadcastsInto(ArrayRef<int64_t> operand, ArrayRef<int64_t> target) {
   if (operand.size() > target.size())
@@ -55,8 +35,9 @@ LogicalResult verifyQuantizationParameters(Operation *op, Value input, Value sca
   for (auto [name, value] :
        {std::pair<StringRef, Value>{"scale", scale}, {"zero point", zeroPoint}})
     if (auto other = getShapeOf(value); other && !broadcastsInto(*other, *shape))
-      return op->emitOpError() << name << " shape " << describe(*other)
-                               << " does not broadcast to the input shape " << describe(*shape);
+      return op->emitOpError() << name << " shape " << describeShape(*other)
+                               << " does not broadcast to the input shape "
+                               << describeShape(*shape);
   return success();
 }
 
@@ -64,8 +45,8 @@ LogicalResult verifyQuantizationParameters(Operation *op, Value input, Value sca
 
 LogicalResult QuantizeOp::inferReturnTypes(MLIRContext *, std::optional<Location>, Adaptor adaptor,
                                            SmallVectorImpl<Type> &types) {
-  types.push_back(broadcastOf({adaptor.getInput(), adaptor.getScale(), adaptor.getZeroPoint()},
-                              getElementTypeOf(adaptor.getZeroPoint())));
+  types.push_back(broadcastType({adaptor.getInput(), adaptor.getScale(), adaptor.getZeroPoint()},
+                                getElementTypeOf(adaptor.getZeroPoint())));
   return success();
 }
 
@@ -77,8 +58,8 @@ LogicalResult QuantizeOp::verify() {
 
 LogicalResult DequantizeOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
                                              Adaptor adaptor, SmallVectorImpl<Type> &types) {
-  types.push_back(broadcastOf({adaptor.getInput(), adaptor.getScale(), adaptor.getZeroPoint()},
-                              getElementTypeOf(adaptor.getScale())));
+  types.push_back(broadcastType({adaptor.getInput(), adaptor.getScale(), adaptor.getZeroPoint()},
+                                getElementTypeOf(adaptor.getScale())));
   return success();
 }
 
@@ -117,23 +98,24 @@ LogicalResult MatMulIntegerOp::verify() {
     return emitOpError("operands must have rank 2 or more");
   int64_t k1 = lhs->back(), k2 = (*rhs)[rhs->size() - 2];
   if (k1 != kDynamic && k2 != kDynamic && k1 != k2)
-    return emitOpError() << "incompatible shapes " << describe(*lhs) << " and " << describe(*rhs)
-                         << ": contraction dims " << k1 << " and " << k2 << " differ";
+    return emitOpError() << "incompatible shapes " << describeShape(*lhs) << " and "
+                         << describeShape(*rhs) << ": contraction dims " << k1 << " and " << k2
+                         << " differ";
   bool conflict = false;
   broadcastShapes(ArrayRef(*lhs).drop_back(2), ArrayRef(*rhs).drop_back(2), &conflict);
   if (conflict)
-    return emitOpError() << "batch dims of shapes " << describe(*lhs) << " and " << describe(*rhs)
-                         << " do not broadcast";
+    return emitOpError() << "batch dims of shapes " << describeShape(*lhs) << " and "
+                         << describeShape(*rhs) << " do not broadcast";
   // One zero point per row of lhs (its last dim 1), per column of rhs.
   SmallVector<int64_t> rows = *lhs, columns = *rhs;
   rows.back() = 1;
   columns[columns.size() - 2] = 1;
   if (auto zp = getShapeOf(getLhsZeroPoint()); zp && !broadcastsInto(*zp, rows))
-    return emitOpError() << "lhs zero point shape " << describe(*zp) << " is not one per row of "
-                         << describe(*lhs);
+    return emitOpError() << "lhs zero point shape " << describeShape(*zp)
+                         << " is not one per row of " << describeShape(*lhs);
   if (auto zp = getShapeOf(getRhsZeroPoint()); zp && !broadcastsInto(*zp, columns))
-    return emitOpError() << "rhs zero point shape " << describe(*zp) << " is not one per column of "
-                         << describe(*rhs);
+    return emitOpError() << "rhs zero point shape " << describeShape(*zp)
+                         << " is not one per column of " << describeShape(*rhs);
   return success();
 }
 
@@ -170,7 +152,7 @@ LogicalResult ConvIntegerOp::verify() {
     return success();
   if (input->size() < 3 || weight->size() != input->size())
     return emitOpError() << "expects input and weight of one rank, 3 or more, not "
-                         << describe(*input) << " and " << describe(*weight);
+                         << describeShape(*input) << " and " << describeShape(*weight);
   size_t spatial = input->size() - 2;
   if (getStrides().size() != spatial || getDilations().size() != spatial ||
       getPads().size() != 2 * spatial)
@@ -183,18 +165,18 @@ LogicalResult ConvIntegerOp::verify() {
   int64_t channels = (*input)[1], filters = (*weight)[0];
   if (channels != kDynamic && (*weight)[1] != kDynamic && channels != (*weight)[1] * getGroup())
     return emitOpError() << "input has " << channels << " channels but the weight "
-                         << describe(*weight) << " with group " << getGroup() << " expects "
+                         << describeShape(*weight) << " with group " << getGroup() << " expects "
                          << (*weight)[1] * getGroup();
   if (filters != kDynamic && filters % getGroup() != 0)
     return emitOpError() << "channel count " << filters
                          << " of the weight is not a multiple of group " << getGroup();
   auto inputZp = getShapeOf(getInputZeroPoint());
   if (inputZp && productOfDims(*inputZp) != 1)
-    return emitOpError() << "input zero point must be one value, not " << describe(*inputZp);
+    return emitOpError() << "input zero point must be one value, not " << describeShape(*inputZp);
   auto weightZp = getShapeOf(getWeightZeroPoint());
   if (weightZp && productOfDims(*weightZp) != 1 &&
       (weightZp->size() != 1 || (filters != kDynamic && (*weightZp)[0] != filters)))
-    return emitOpError() << "weight zero point shape " << describe(*weightZp)
+    return emitOpError() << "weight zero point shape " << describeShape(*weightZp)
                          << " is neither one value nor one per output channel (" << filters << ")";
   return success();
 }

@@ -23,15 +23,6 @@ using namespace mlir::r1;
 // Helpers
 //===----------------------------------------------------------------------===//
 
-static std::string describeShape(ArrayRef<int64_t> shape) {
-  std::string text = "[";
-  llvm::interleave(
-      shape,
-      [&](int64_t dim) { text += dim == kDynamic ? "?" : std::to_string(dim); },
-      [&] { text += ", "; });
-  return text + "]";
-}
-
 static LogicalResult inferSameAsInput(Value input, SmallVectorImpl<Type> &types) {
   types.push_back(input.getType());
   return success();
@@ -205,17 +196,6 @@ LogicalResult CastOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
 R1_INFER_BOOL_OF_INPUT(IsNaNOp)
 R1_INFER_BOOL_OF_INPUT(IsInfOp)
 #undef R1_INFER_BOOL_OF_INPUT
-
-static TensorType broadcastType(ValueRange operands, Type element) {
-  SmallVector<int64_t> shape;
-  for (Value operand : operands) {
-    auto operandShape = getShapeOf(operand);
-    if (!operandShape)
-      return makeTensorType(std::nullopt, element);
-    shape = broadcastShapes(shape, *operandShape);
-  }
-  return makeTensorType(ArrayRef<int64_t>(shape), element);
-}
 
 static LogicalResult verifyBroadcast(Operation *op, ValueRange operands) {
   SmallVector<int64_t> shape;

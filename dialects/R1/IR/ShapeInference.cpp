@@ -29,6 +29,25 @@ TensorType r1::makeTensorType(std::optional<ArrayRef<int64_t>> shape, Type eleme
   return RankedTensorType::get(*shape, element);
 }
 
+TensorType r1::broadcastType(ValueRange operands, Type element) {
+  SmallVector<int64_t> shape;
+  for (Value operand : operands) {
+    auto operandShape = getShapeOf(operand);
+    if (!operandShape)
+      return makeTensorType(std::nullopt, element);
+    shape = broadcastShapes(shape, *operandShape);
+  }
+  return makeTensorType(ArrayRef<int64_t>(shape), element);
+}
+
+std::string r1::describeShape(ArrayRef<int64_t> shape) {
+  std::string text = "[";
+  llvm::interleave(
+      shape, [&](int64_t dim) { text += dim == kDynamic ? "?" : std::to_string(dim); },
+      [&] { text += ", "; });
+  return text + "]";
+}
+
 SmallVector<int64_t> r1::broadcastShapes(ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs,
                                          bool *conflict) {
   size_t rank = std::max(lhs.size(), rhs.size());

@@ -8,8 +8,10 @@
 #define R1C_DIALECTS_R1_IR_SHAPEINFERENCE_H
 
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/ValueRange.h"
 #include "llvm/ADT/SmallVector.h"
 #include <optional>
+#include <string>
 
 namespace mlir::r1 {
 
@@ -30,6 +32,13 @@ TensorType makeTensorType(std::optional<ArrayRef<int64_t>> shape, Type element);
 /// verifier reports the problem with context.
 SmallVector<int64_t> broadcastShapes(ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs,
                                      bool *conflict = nullptr);
+
+/// The numpy broadcast of the operands' shapes in `element` (unranked when
+/// one of them is).
+TensorType broadcastType(ValueRange operands, Type element);
+
+/// A shape as diagnostics print it: [2, ?, 768].
+std::string describeShape(ArrayRef<int64_t> shape);
 
 /// Maps an ONNX axis in [-rank, rank) to [0, rank); std::nullopt when outside.
 std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);
