@@ -164,4 +164,32 @@ def R1_PrecisionAttr : AttrDef<R1_Dialect, "Precision"> {
   }];
 }
 
+def R1_RangeAttr : AttrDef<R1_Dialect, "Range"> {
+  let mnemonic = "range";
+  let summary = "The values one tensor takes, as calibration measured them";
+  let description = [{
+    The interval a calibration run found a tensor's values in, after its
+    method (min/max, a percentile, or the entropy of its histogram) clipped
+    the outliers: integer formats spread their codes over it. Ops carry
+    them as `r1.operand_ranges`, one entry per operand, `unit` for an
+    operand not measured (a constant, whose values the compiler reads).
+
+    ```mlir
+    %y = r1.matmul %x, %w {r1.operand_ranges = [#r1.range<-3.5, 4.25>, unit]}
+    ```
+  }];
+  let parameters = (ins "::llvm::APFloat":$min, "::llvm::APFloat":$max);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The discardable attribute on ops: an array with one range (or
+    /// unit) per operand.
+    static constexpr ::llvm::StringLiteral kOperandRangesName = "r1.operand_ranges";
+    double getLower() const { return getMin().convertToDouble(); }
+    double getUpper() const { return getMax().convertToDouble(); }
+    /// The measured range of operand `index` of `op`, or null.
+    static RangeAttr ofOperand(::mlir::Operation *op, unsigned index);
+  }];
+}
+
 #endif // R1_ATTRS_TD
