@@ -10,6 +10,7 @@
 #include "dialects/R1/IR/ShapeInference.h"
 #include "passes/ConstantBytes.h"
 #include "passes/FloatNarrowing.h"
+#include "passes/IntegerQuantization.h"
 #include "passes/Passes.h"
 
 #include "mlir/IR/Builders.h"
@@ -78,6 +79,11 @@ Value toCompute(OpBuilder &builder, Location loc, Value value, FloatType element
 }
 
 LogicalResult apply(Operation *op, PrecisionAttr precision) {
+  // 8-bit integers take QDQ operands, which r1c-fuse-quantized-contractions
+  // turns into an integer contraction; the result stays f32.
+  if (auto integer = dyn_cast<IntegerType>(precision.getCompute());
+      integer && integer.getWidth() == 8)
+    return quantizeContractionToInt8(op);
   auto compute = dyn_cast<FloatType>(precision.getCompute());
   if (!compute)
     return op->emitOpError() << "has a compute type that is not a float: " << precision;

@@ -59,10 +59,39 @@ bool isPerChannel(Value value) {
 }
 
 Value reshapeTo(OpBuilder &b, Location loc, Value value, ArrayRef<int64_t> shape) {
+  // A literal takes its new shape now.
+  if (auto constant = value.getDefiningOp<ConstantOp>())
+    if (auto literal = dyn_cast<DenseElementsAttr>(constant.getValue()))
+      return b.create<ConstantOp>(loc, cast<ElementsAttr>(literal.reshape(RankedTensorType::get(
+                                           shape, literal.getType().getElementType()))));
   auto type = RankedTensorType::get({int64_t(shape.size())}, b.getI64Type());
   Value dims =
       b.create<ConstantOp>(loc, cast<ElementsAttr>(DenseIntElementsAttr::get(type, shape)));
   return b.create<ReshapeOp>(loc, value, dims, b.getBoolAttr(false));
+}
+
+/// `a` times `b`: computed now when both are f32 literals (the scales
+/// r1c's own quantization writes), so that no kernel multiplies them at
+/// every run; else an r1.mul.
+Value scaleProduct(OpBuilder &b, Location loc, Value lhs, Value rhs) {
+  auto literal = [](Value value) -> DenseFPElementsAttr {
+    auto constant = value.getDefiningOp<ConstantOp>();
+    auto values = constant ? dyn_cast<DenseFPElementsAttr>(constant.getValue()) : nullptr;
+    return values && values.getElementType().isF32() ? values : nullptr;
+  };
+  DenseFPElementsAttr x = literal(lhs), y = literal(rhs);
+  // One side a single value: the product has the other's shape.
+  if (x && y && (x.getNumElements() == 1 || y.getNumElements() == 1)) {
+    DenseFPElementsAttr many = x.getNumElements() == 1 ? y : x;
+    float one = (x.getNumElements() == 1 ? x : y).getValues<float>()[0];
+    SmallVector<float> product;
+    for (float value : many.getValues<float>())
+      product.push_back(value * one);
+    auto type = cast<RankedTensorType>(many.getType());
+    return b.create<ConstantOp>(
+        loc, cast<ElementsAttr>(DenseElementsAttr::get(type, ArrayRef<float>(product))));
+  }
+  return b.createOrFold<MulOp>(loc, lhs, rhs);
 }
 
 /// `sums` (i32) as f32, times `scale`.
@@ -84,7 +113,7 @@ LogicalResult fuseMatMul(MatMulOp matmul) {
   Location loc = matmul.getLoc();
   Value sums = builder.create<MatMulIntegerOp>(loc, a.getInput(), b.getInput(), a.getZeroPoint(),
                                                b.getZeroPoint());
-  Value scale = builder.createOrFold<MulOp>(loc, a.getScale(), b.getScale());
+  Value scale = scaleProduct(builder, loc, a.getScale(), b.getScale());
   matmul.replaceAllUsesWith(scaled(builder, loc, sums, scale));
   matmul.erase();
   return success();
@@ -112,7 +141,7 @@ LogicalResult fuseConv(ConvOp conv) {
   Value sums = builder.create<ConvIntegerOp>(
       loc, x.getInput(), w.getInput(), x.getZeroPoint(), perChannel(w.getZeroPoint(), 1),
       conv.getStridesAttr(), conv.getPadsAttr(), conv.getDilationsAttr(), conv.getGroupAttr());
-  Value scale = builder.createOrFold<MulOp>(loc, x.getScale(), perChannel(w.getScale(), rank - 1));
+  Value scale = scaleProduct(builder, loc, x.getScale(), perChannel(w.getScale(), rank - 1));
   Value value = scaled(builder, loc, sums, scale);
   if (Value bias = conv.getBias())
     value = builder.create<AddOp>(loc, value, perChannel(bias, rank - 1));

@@ -268,10 +268,18 @@ def SelectPrecision : Pass<"r1c-select-precision", "::mlir::func::FuncOp"> {
     softmax, normalization statistics and reductions lose most to a short
     mantissa or a narrow range. Ops of a model that is already in a lower
     format keep theirs. With `fp16`, an op with a constant operand past
-    f16's range (65504) stays f32 rather than compute with infinities.
+    f16's range (65504), or an operand whose calibrated `r1.operand_ranges`
+    reach past it, stays f32 rather than compute with infinities.
+
+    With `int8`, a matmul or convolution whose weight (operand 1) is a
+    constant and whose activation (operand 0) has a calibrated range gets
+    `#r1.precision<compute = i8, accumulate = i32, storage = f32>`: the
+    activation is quantized per tensor to ui8, the weight per output
+    channel to symmetric i8, and the exact integer sums are scaled back to
+    f32 (passes/IntegerQuantization.h).
   }];
   let options = [
-    Option<"policy", "policy", "std::string", "\"fp32\"", "fp32, bf16 or fp16">
+    Option<"policy", "policy", "std::string", "\"fp32\"", "fp32, bf16, fp16 or int8">
   ];
   let dependentDialects = ["::mlir::r1::R1Dialect"];
 }
@@ -285,7 +293,10 @@ def ApplyPrecision : Pass<"r1c-apply-precision", "::mlir::func::FuncOp"> {
     operands are cast to it, the result takes the storage type, and where
     that differs from the original a cast back serves the users that
     expected it. A round trip through a wider float (bf16 to f32 to bf16)
-    folds away in canonicalization.
+    folds away in canonicalization. An 8-bit integer compute type gives
+    the op QDQ operands (r1.quantize then r1.dequantize of the activation,
+    the weight's i8 codes dequantized), which
+    r1c-fuse-quantized-contractions then turns into an integer contraction.
   }];
   let dependentDialects = ["::mlir::r1::R1Dialect"];
 }

@@ -10,6 +10,7 @@
 #include "passes/ConstantBytes.h"
 #include "passes/Passes.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -60,6 +61,34 @@ bool constantFitsInHalf(Value operand) {
   return true;
 }
 
+/// Whether a calibrated operand of `op` reaches past f16's range.
+bool rangesFitInHalf(Operation *op) {
+  for (unsigned i = 0, e = op->getNumOperands(); i < e; ++i)
+    if (RangeAttr range = RangeAttr::ofOperand(op, i))
+      if (std::max(std::fabs(range.getLower()), std::fabs(range.getUpper())) >= 65504.0)
+        return false;
+  return true;
+}
+
+/// Whether `op` (f32) can compute on 8-bit integers as r1c quantizes them:
+/// a contracted operand that is a constant with a static shape (the weight,
+/// quantized per channel) and one that is not, with a calibrated range
+/// (the activation, per tensor); the integer sums stay exact (K <= 2^15).
+bool quantizableToInt8(Operation *op) {
+  auto isWeight = [](Value value) {
+    auto type = dyn_cast<RankedTensorType>(value.getType());
+    return value.getDefiningOp<ConstantOp>() && type && type.hasStaticShape() &&
+           type.getRank() >= 2;
+  };
+  Value activation = op->getOperand(0), weight = op->getOperand(1);
+  if (!isWeight(weight) || activation.getDefiningOp<ConstantOp>() || !RangeAttr::ofOperand(op, 0))
+    return false;
+  auto weightShape = cast<RankedTensorType>(weight.getType()).getShape();
+  int64_t k = isa<MatMulOp>(op) ? weightShape[weightShape.size() - 2]
+                                : productOfDims(weightShape.drop_front());
+  return k <= (int64_t(1) << 15);
+}
+
 struct SelectPrecisionPass : r1::impl::SelectPrecisionBase<SelectPrecisionPass> {
   using SelectPrecisionBase::SelectPrecisionBase;
 
@@ -70,9 +99,11 @@ struct SelectPrecisionPass : r1::impl::SelectPrecisionBase<SelectPrecisionPass> 
       lower = BFloat16Type::get(context);
     else if (policy == "fp16")
       lower = Float16Type::get(context);
+    else if (policy == "int8")
+      return selectInt8();
     else if (policy != "fp32") {
       getOperation().emitError() << "--precision: unknown format '" << policy
-                                 << "' (expected fp32, bf16 or fp16)";
+                                 << "' (expected fp32, bf16, fp16 or int8)";
       return signalPassFailure();
     }
     if (!lower)
@@ -89,9 +120,24 @@ struct SelectPrecisionPass : r1::impl::SelectPrecisionBase<SelectPrecisionPass> 
         return;
       // A weight past f16's range would become an infinity: that op stays
       // f32 (bf16 has f32's range).
-      if (lower.isF16() && !llvm::all_of(op->getOperands(), constantFitsInHalf))
+      // So would an activation that calibration saw past it.
+      if (lower.isF16() &&
+          (!llvm::all_of(op->getOperands(), constantFitsInHalf) || !rangesFitInHalf(op)))
         return;
       op->setAttr(PrecisionAttr::kName, precision);
+    });
+  }
+
+  /// int8: contractions with a weight and a calibrated activation multiply
+  /// 8-bit integers and sum in i32; the scaled sums are f32. Everything
+  /// else stays f32, as for the float formats.
+  void selectInt8() {
+    MLIRContext *context = &getContext();
+    auto precision = PrecisionAttr::get(context, IntegerType::get(context, 8),
+                                        IntegerType::get(context, 32), Float32Type::get(context));
+    getOperation().walk([&](Operation *op) {
+      if (isa<MatMulOp, ConvOp>(op) && computesInFloat32(op) && quantizableToInt8(op))
+        op->setAttr(PrecisionAttr::kName, precision);
     });
   }
 };

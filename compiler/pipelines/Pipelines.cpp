@@ -44,7 +44,10 @@ void buildGraphPassPipeline(OpPassManager &pm, const GraphPipelineOptions &optio
   if (options.precision != "fp32") {
     func.addPass(r1::createSelectPrecision({options.precision}));
     func.addPass(r1::createApplyPrecision());
+    // int8 leaves QDQ around its contractions, made integer here.
+    func.addPass(r1::createFuseQuantizedContractions());
     func.addPass(createCanonicalizerPass());
+    func.addPass(createCSEPass());
   }
 }
 

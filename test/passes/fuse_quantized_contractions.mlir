@@ -2,11 +2,11 @@
 // RUN: r1c-opt %s -split-input-file -r1c-fuse-quantized-contractions -r1c-form-kernels -r1c-select-variants | FileCheck %s --check-prefix=KERNEL
 
 // QDQ: dequantize -> matmul -> quantize becomes an integer matmul whose
-// sums are scaled by a_scale * b_scale, and the quantize joins its kernel as
-// the requantization.
+// sums are scaled by a_scale * b_scale (constants: multiplied now), and the
+// quantize joins its kernel as the requantization.
 // CHECK-LABEL: func @qdq_matmul
 // CHECK: %[[SUMS:.*]] = r1.matmul_integer %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : (tensor<4x32xui8>, tensor<32x16xi8>, tensor<ui8>, tensor<16xi8>) -> tensor<4x16xi32>
-// CHECK: %[[S:.*]] = r1.mul %{{.*}}, %{{.*}} : (tensor<f32>, tensor<16xf32>) -> tensor<16xf32>
+// CHECK: %[[S:.*]] = r1.constant dense<[5.000000e-02, 1.000000e-01, 1.500000e-01, {{.*}}]> : tensor<16xf32>
 // CHECK: %[[F:.*]] = r1.cast %[[SUMS]] {to = f32}
 // CHECK: %[[Y:.*]] = r1.mul %[[F]], %[[S]]
 // CHECK: r1.quantize %[[Y]]

@@ -1,0 +1,148 @@
+//===- IntegerQuantization.cpp - Scales and codes of 8-bit integers -------===//
+#include "passes/IntegerQuantization.h"
+#include "dialects/R1/IR/R1Ops.h"
+#include "dialects/R1/IR/ShapeInference.h"
+#include "passes/ConstantBytes.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+#include "llvm/ADT/STLFunctionalExtras.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace mlir::r1 {
+
+ActivationQuantization quantizeActivationRange(double lower, double upper) {
+  float low = float(std::min(lower, 0.0)), high = float(std::max(upper, 0.0));
+  float scale = (high - low) / 255.0f;
+  // A tensor that is always 0: any scale represents it.
+  if (!(scale > 0) || !std::isfinite(scale))
+    return {1.0f, 0};
+  float zeroPoint = std::nearbyint(-low / scale);
+  return {scale, uint8_t(std::clamp(zeroPoint, 0.0f, 255.0f))};
+}
+
+QuantizedWeight quantizeWeightPerChannel(llvm::ArrayRef<char> bytes, int64_t channels,
+                                         llvm::function_ref<int64_t(int64_t)> channelOf) {
+  size_t count = bytes.size() / sizeof(float);
+  auto element = [&](size_t i) {
+    float x;
+    std::memcpy(&x, bytes.data() + i * sizeof(float), sizeof(float));
+    return x;
+  };
+  std::vector<float> largest(channels, 0.0f);
+  for (size_t i = 0; i < count; ++i) {
+    float &channel = largest[channelOf(int64_t(i))];
+    channel = std::max(channel, std::fabs(element(i)));
+  }
+  QuantizedWeight weight;
+  weight.scales.resize(channels);
+  for (int64_t c = 0; c < channels; ++c)
+    weight.scales[c] = largest[c] > 0 && std::isfinite(largest[c]) ? largest[c] / 127.0f : 1.0f;
+  weight.codes.resize(count);
+  for (size_t i = 0; i < count; ++i) {
+    float code = std::nearbyint(element(i) / weight.scales[channelOf(int64_t(i))]);
+    if (std::isnan(code))
+      code = 0;
+    weight.codes[i] = char(int8_t(std::clamp(code, -127.0f, 127.0f)));
+  }
+  return weight;
+}
+
+namespace {
+
+/// A rank-0 or shaped constant of f32 `values`.
+Value floatConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, ArrayRef<float> values) {
+  auto type = RankedTensorType::get(shape, b.getF32Type());
+  return b.create<ConstantOp>(loc, cast<ElementsAttr>(DenseElementsAttr::get(type, values)));
+}
+
+Value integerConstant(OpBuilder &b, Location loc, IntegerType element, int64_t value) {
+  auto type = RankedTensorType::get({}, element);
+  return b.create<ConstantOp>(
+      loc, cast<ElementsAttr>(DenseElementsAttr::get(
+               type, APInt(8, uint64_t(value), /*isSigned=*/element.isSigned()))));
+}
+
+/// `activation` through ui8 codes of its calibrated `range` and back.
+Value quantizeActivation(OpBuilder &b, Location loc, Value activation, RangeAttr range) {
+  ActivationQuantization q = quantizeActivationRange(range.getLower(), range.getUpper());
+  auto ui8 = IntegerType::get(b.getContext(), 8, IntegerType::Unsigned);
+  Value scale = floatConstant(b, loc, {}, q.scale);
+  Value zeroPoint = integerConstant(b, loc, ui8, q.zeroPoint);
+  Value codes = b.create<QuantizeOp>(loc, activation, scale, zeroPoint);
+  return b.create<DequantizeOp>(loc, codes, scale, zeroPoint);
+}
+
+/// The constant `weight` as i8 codes with a scale per output channel (the
+/// column of a matmul's rhs, dim 0 of a convolution's weight), and back;
+/// null when its bytes cannot be read.
+Value quantizeWeight(OpBuilder &b, Location loc, ConstantOp weight, bool columns) {
+  auto type = dyn_cast<RankedTensorType>(weight.getType());
+  std::optional<ArrayRef<char>> bytes = getConstantBytes(weight.getValue());
+  if (!type || !type.hasStaticShape() || type.getRank() < 2 || !bytes ||
+      bytes->size() != size_t(type.getNumElements()) * sizeof(float))
+    return nullptr;
+  ArrayRef<int64_t> shape = type.getShape();
+  // Scales broadcast against the weight: [..., 1, N] for columns (one per
+  // column of each matrix), [C_out, 1, ...] for filters.
+  SmallVector<int64_t> scaleShape(shape);
+  int64_t channels, columnsPerRow = shape.back(), rows = shape[shape.size() - 2];
+  if (columns) {
+    scaleShape[shape.size() - 2] = 1;
+    channels = productOfDims(scaleShape);
+  } else {
+    std::fill(scaleShape.begin() + 1, scaleShape.end(), 1);
+    channels = shape.front();
+  }
+  int64_t perFilter = type.getNumElements() / shape.front();
+  QuantizedWeight q = quantizeWeightPerChannel(*bytes, channels, [&](int64_t i) {
+    if (!columns)
+      return i / perFilter;
+    int64_t matrix = i / (rows * columnsPerRow);
+    return matrix * columnsPerRow + i % columnsPerRow;
+  });
+  auto i8 = IntegerType::get(b.getContext(), 8, IntegerType::Signless);
+  auto codesType = type.clone(i8);
+  auto resource = dyn_cast<DenseResourceElementsAttr>(weight.getValue());
+  std::string name = resource ? resource.getRawHandle().getKey().str() + ".i8" : "";
+  ElementsAttr codesValue =
+      makeConstant(b.getContext(), codesType, resource != nullptr, name, [&] { return q.codes; });
+  Value codes = b.create<ConstantOp>(loc, codesType, codesValue);
+  Value scale = floatConstant(b, loc, scaleShape, q.scales);
+  return b.create<DequantizeOp>(loc, codes, scale, integerConstant(b, loc, i8, 0));
+}
+
+} // namespace
+
+LogicalResult quantizeContractionToInt8(Operation *op) {
+  if (!isa<MatMulOp, ConvOp>(op))
+    return op->emitOpError("has an 8-bit integer r1.precision, which only matmul and "
+                           "convolution take");
+  OpBuilder b(op);
+  // Operands 0 and 1 are contracted; a convolution's bias stays f32 and is
+  // added to the scaled sums.
+  for (unsigned index : {0u, 1u}) {
+    Value operand = op->getOperand(index);
+    Value quantized;
+    if (auto constant = operand.getDefiningOp<ConstantOp>()) {
+      quantized = quantizeWeight(b, op->getLoc(), constant, /*columns=*/isa<MatMulOp>(op));
+      if (!quantized)
+        return op->emitOpError() << "has a weight (operand " << index
+                                 << ") whose f32 values cannot be read for int8";
+    } else {
+      RangeAttr range = RangeAttr::ofOperand(op, index);
+      if (!range)
+        return op->emitOpError() << "is assigned int8 but operand " << index
+                                 << " has no calibrated range";
+      quantized = quantizeActivation(b, op->getLoc(), operand, range);
+    }
+    op->setOperand(index, quantized);
+  }
+  return success();
+}
+
+} // namespace mlir::r1
