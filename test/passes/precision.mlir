@@ -38,7 +38,7 @@
 // FP32-NOT: r1.precision
 // FP32-NOT: r1.cast
 
-// BAD: --precision: unknown format 'int3' (expected fp32, bf16, fp16 or int8)
+// BAD: --precision: unknown format 'int3' (expected fp32, bf16, fp16, int8 or auto)
 func.func @mlp(%x: tensor<2x4xf32>) -> tensor<1x4x1x2xf32> {
   %w1 = r1.constant dense<[[1.0, 65520.0, 3.14159274, 1.0e-5], [0.5, -2.0, 1.0, 0.1], [1.0, 1.0, 1.0, 1.0], [0.0, -0.0, 7.0, 1.5]]> : tensor<4x4xf32>
   %h = r1.matmul %x, %w1 : (tensor<2x4xf32>, tensor<4x4xf32>) -> tensor<2x4xf32>
