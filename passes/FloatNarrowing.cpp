@@ -1,6 +1,7 @@
 //===- FloatNarrowing.cpp - f32 weights to bf16 and f16 bytes -------------===//
 #include "passes/FloatNarrowing.h"
 
+#include <cmath>
 #include <cstring>
 
 namespace mlir::r1 {
@@ -45,6 +46,32 @@ uint16_t narrowToHalf(uint32_t bits) {
   if (rest > half || (rest == half && (kept & 1u)))
     ++kept; // may carry into the exponent, which is then right
   return uint16_t(sign | (biased + kept));
+}
+
+float widenBFloat16(uint16_t bits) {
+  uint32_t wide = uint32_t(bits) << 16;
+  float value;
+  std::memcpy(&value, &wide, 4);
+  return value;
+}
+
+float widenHalf(uint16_t bits) {
+  uint32_t sign = uint32_t(bits & 0x8000) << 16;
+  uint32_t exponent = (bits >> 10) & 0x1F, mantissa = bits & 0x3FF;
+  uint32_t wide;
+  if (exponent == 0x1F) {
+    wide = sign | 0x7F800000 | (mantissa << 13); // infinity or NaN
+  } else if (exponent != 0) {
+    wide = sign | ((exponent + 112) << 23) | (mantissa << 13);
+  } else {
+    // Zero or subnormal: mantissa * 2^-24, exact in f32.
+    float magnitude = std::ldexp(float(mantissa), -24);
+    std::memcpy(&wide, &magnitude, 4);
+    wide |= sign;
+  }
+  float value;
+  std::memcpy(&value, &wide, 4);
+  return value;
 }
 
 std::vector<char> narrowFloat32Bytes(llvm::ArrayRef<char> bytes, bool toBFloat16) {

@@ -25,6 +25,10 @@ uint16_t narrowToBFloat16(uint32_t bits);
 /// become zeros of their sign; NaN stays a quiet NaN.
 uint16_t narrowToHalf(uint32_t bits);
 
+/// The f32 equal to the bf16 or f16 `bits` (every one is exact in f32).
+float widenBFloat16(uint16_t bits);
+float widenHalf(uint16_t bits);
+
 /// `bytes` of f32 elements as bf16 (`toBFloat16`) or f16 elements.
 std::vector<char> narrowFloat32Bytes(llvm::ArrayRef<char> bytes, bool toBFloat16);
 

@@ -67,7 +67,49 @@ Value integerConstant(OpBuilder &b, Location loc, IntegerType element, int64_t v
                type, APInt(8, uint64_t(value), /*isSigned=*/element.isSigned()))));
 }
 
-/// `activation` through ui8 codes of its calibrated `range` and back.
+/// The constant `weight` as i8 codes with a scale per output channel, and
+/// back; null when its bytes cannot be read.
+Value quantizeWeight(OpBuilder &b, Location loc, ConstantOp weight, bool columns) {
+  auto type = dyn_cast<RankedTensorType>(weight.getType());
+  std::optional<ArrayRef<char>> bytes = getConstantBytes(weight.getValue());
+  if (!type || !type.hasStaticShape() || type.getRank() < 2 || !bytes ||
+      bytes->size() != size_t(type.getNumElements()) * sizeof(float))
+    return nullptr;
+  WeightChannels channels = getWeightChannels(type.getShape(), columns);
+  QuantizedWeight q = quantizeWeightPerChannel(*bytes, channels.count, channels.of);
+  auto i8 = IntegerType::get(b.getContext(), 8, IntegerType::Signless);
+  auto codesType = type.clone(i8);
+  auto resource = dyn_cast<DenseResourceElementsAttr>(weight.getValue());
+  std::string name = resource ? resource.getRawHandle().getKey().str() + ".i8" : "";
+  ElementsAttr codesValue =
+      makeConstant(b.getContext(), codesType, resource != nullptr, name, [&] { return q.codes; });
+  Value codes = b.create<ConstantOp>(loc, codesType, codesValue);
+  Value scale = floatConstant(b, loc, channels.scaleShape, q.scales);
+  return b.create<DequantizeOp>(loc, codes, scale, integerConstant(b, loc, i8, 0));
+}
+
+} // namespace
+
+WeightChannels getWeightChannels(ArrayRef<int64_t> shape, bool columns) {
+  WeightChannels channels;
+  channels.scaleShape.assign(shape.begin(), shape.end());
+  int64_t rank = shape.size();
+  if (columns) {
+    // [..., 1, N]: one per column of each matrix.
+    int64_t rows = shape[rank - 2], width = shape[rank - 1];
+    channels.scaleShape[rank - 2] = 1;
+    channels.count = productOfDims(channels.scaleShape);
+    channels.of = [rows, width](int64_t i) { return i / (rows * width) * width + i % width; };
+  } else {
+    // [C_out, 1, ...]: one per filter.
+    std::fill(channels.scaleShape.begin() + 1, channels.scaleShape.end(), 1);
+    channels.count = shape.front();
+    int64_t perFilter = productOfDims(shape) / shape.front();
+    channels.of = [perFilter](int64_t i) { return i / perFilter; };
+  }
+  return channels;
+}
+
 Value quantizeActivation(OpBuilder &b, Location loc, Value activation, RangeAttr range) {
   ActivationQuantization q = quantizeActivationRange(range.getLower(), range.getUpper());
   auto ui8 = IntegerType::get(b.getContext(), 8, IntegerType::Unsigned);
@@ -76,47 +118,6 @@ Value quantizeActivation(OpBuilder &b, Location loc, Value activation, RangeAttr
   Value codes = b.create<QuantizeOp>(loc, activation, scale, zeroPoint);
   return b.create<DequantizeOp>(loc, codes, scale, zeroPoint);
 }
-
-/// The constant `weight` as i8 codes with a scale per output channel (the
-/// column of a matmul's rhs, dim 0 of a convolution's weight), and back;
-/// null when its bytes cannot be read.
-Value quantizeWeight(OpBuilder &b, Location loc, ConstantOp weight, bool columns) {
-  auto type = dyn_cast<RankedTensorType>(weight.getType());
-  std::optional<ArrayRef<char>> bytes = getConstantBytes(weight.getValue());
-  if (!type || !type.hasStaticShape() || type.getRank() < 2 || !bytes ||
-      bytes->size() != size_t(type.getNumElements()) * sizeof(float))
-    return nullptr;
-  ArrayRef<int64_t> shape = type.getShape();
-  // Scales broadcast against the weight: [..., 1, N] for columns (one per
-  // column of each matrix), [C_out, 1, ...] for filters.
-  SmallVector<int64_t> scaleShape(shape);
-  int64_t channels, columnsPerRow = shape.back(), rows = shape[shape.size() - 2];
-  if (columns) {
-    scaleShape[shape.size() - 2] = 1;
-    channels = productOfDims(scaleShape);
-  } else {
-    std::fill(scaleShape.begin() + 1, scaleShape.end(), 1);
-    channels = shape.front();
-  }
-  int64_t perFilter = type.getNumElements() / shape.front();
-  QuantizedWeight q = quantizeWeightPerChannel(*bytes, channels, [&](int64_t i) {
-    if (!columns)
-      return i / perFilter;
-    int64_t matrix = i / (rows * columnsPerRow);
-    return matrix * columnsPerRow + i % columnsPerRow;
-  });
-  auto i8 = IntegerType::get(b.getContext(), 8, IntegerType::Signless);
-  auto codesType = type.clone(i8);
-  auto resource = dyn_cast<DenseResourceElementsAttr>(weight.getValue());
-  std::string name = resource ? resource.getRawHandle().getKey().str() + ".i8" : "";
-  ElementsAttr codesValue =
-      makeConstant(b.getContext(), codesType, resource != nullptr, name, [&] { return q.codes; });
-  Value codes = b.create<ConstantOp>(loc, codesType, codesValue);
-  Value scale = floatConstant(b, loc, scaleShape, q.scales);
-  return b.create<DequantizeOp>(loc, codes, scale, integerConstant(b, loc, i8, 0));
-}
-
-} // namespace
 
 LogicalResult quantizeContractionToInt8(Operation *op) {
   if (!isa<MatMulOp, ConvOp>(op))

@@ -11,10 +11,13 @@
 #ifndef R1C_PASSES_INTEGERQUANTIZATION_H
 #define R1C_PASSES_INTEGERQUANTIZATION_H
 
+#include "dialects/R1/IR/R1Ops.h"
+#include "mlir/IR/Builders.h"
 #include "mlir/IR/Operation.h"
 #include "llvm/ADT/ArrayRef.h"
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace mlir::r1 {
@@ -39,6 +42,21 @@ struct QuantizedWeight {
 /// is its largest magnitude over 127 (1 for a channel of zeros).
 QuantizedWeight quantizeWeightPerChannel(llvm::ArrayRef<char> bytes, int64_t channels,
                                          llvm::function_ref<int64_t(int64_t)> channelOf);
+
+/// Which channel (scale) each element of a weight of `shape` belongs to:
+/// the column of each matrix of a matmul's rhs (`columns`), else the
+/// filter (dim 0) of a convolution's weight; the scales' shape broadcasts
+/// against the weight.
+struct WeightChannels {
+  llvm::SmallVector<int64_t> scaleShape;
+  int64_t count = 0;
+  std::function<int64_t(int64_t)> of;
+};
+WeightChannels getWeightChannels(llvm::ArrayRef<int64_t> shape, bool columns);
+
+/// `activation` through ui8 codes over `range` and back (r1.quantize, then
+/// r1.dequantize): the f32 values an int8 contraction reads.
+Value quantizeActivation(OpBuilder &b, Location loc, Value activation, RangeAttr range);
 
 /// Gives the matmul or convolution `op` 8-bit operands as QDQ: a
 /// non-constant operand is quantized over its `r1.operand_ranges` entry, a
