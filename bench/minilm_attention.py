@@ -40,6 +40,12 @@ config is named dense); and a retrieval check: the fraction of items whose neare
 by cosine is the one it is under ONNX Runtime. Several --config entries give the points of a
 keep-ratio / similarity / speed curve, e.g.
   --config dense= --config 'gated25=--sparse-attention=gated:block=64,keep=0.25'
+
+--calibration-sets N writes N more texts of the same kind, none of them among the items, as
+calibration sets (ONNX test-data layout) and puts their folder where a --config says
+{calibration}, e.g.
+  --calibration-sets 32 --config dense= --config 'bf16=--precision=bf16' \
+    --config 'int8=--precision=int8 --calibration={calibration}'
 """
 import argparse
 import ast
@@ -342,6 +348,28 @@ def make_items(tok_plain, seq, n):
     return evenly(passages, n), len(sentences)
 
 
+def calibration_texts(tok_plain, seq, n, chosen):
+    """n texts of the same kind as the items, none of them an item: evenly over the rest."""
+    pool, _ = make_items(tok_plain, seq, 10 ** 9)
+    taken = set(chosen)
+    return evenly([t for t in pool if t not in taken], n)
+
+
+def write_calibration(folder, feeds_all, model):
+    """One set per row of feeds_all, in the ONNX test-data layout, inputs in the model's
+    order (r1c --calibration=FOLDER)."""
+    import onnx
+    from onnx import numpy_helper
+    names = [i.name for i in onnx.load(model, load_external_data=False).graph.input]
+    for row in range(len(feeds_all[names[0]])):
+        d = os.path.join(folder, f"test_data_set_{row}")
+        os.makedirs(d, exist_ok=True)
+        for k, name in enumerate(names):
+            with open(os.path.join(d, f"input_{k}.pb"), "wb") as f:
+                f.write(numpy_helper.from_array(feeds_all[name][row:row + 1], name)
+                        .SerializeToString())
+
+
 def tokenizer(model_dir, seq):
     from tokenizers import Tokenizer
     tok = Tokenizer.from_file(os.path.join(model_dir, "tokenizer.json"))
@@ -556,6 +584,16 @@ def cmd_eval(args, parser):
 
     work = args.work or tempfile.mkdtemp(prefix="minilm-eval-")
     os.makedirs(work, exist_ok=True)
+    if args.calibration_sets:
+        # Calibration text is never evaluated: other sentences of the same source.
+        folder = os.path.join(work, "calibration")
+        shutil.rmtree(folder, ignore_errors=True)
+        write_calibration(folder, encode(tok, calibration_texts(plain, seq,
+                                                                args.calibration_sets, texts)),
+                          model)
+        configs = [(name, [f.replace("{calibration}", folder) for f in flags])
+                   for name, flags in configs]
+        progress(f"calibration: {args.calibration_sets} other {kind} in {folder}")
     runners, rows = {}, []
     try:
         sdk = find_sdk(r1c, args.sdk)
@@ -705,6 +743,10 @@ def main():
     ev.add_argument("--threads", type=int, default=1,
                     help="threads for ONNX Runtime and r1c alike (default 1)")
     ev.add_argument("--work", help="folder for the artifacts (kept; default a temporary one)")
+    ev.add_argument("--calibration-sets", type=int, default=0, metavar="N",
+                    help="write N calibration sets of other text (none of the items) and "
+                    "replace {calibration} in --config flags with their folder, e.g. "
+                    "--config 'int8=--precision=int8 --calibration={calibration}'")
     ev.add_argument("--write", help="also write the table as markdown to this file")
     for p in (build, ev):
         p.add_argument("--cache", help="the cache folder (default $XDG_CACHE_HOME/r1c/minilm, "
