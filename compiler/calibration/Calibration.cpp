@@ -294,12 +294,19 @@ FailureOr<CalibrationTable> measureRanges(ModuleOp imported, const CalibrationOp
     }
   }
 
+  // One range per value (the entropy search is the costly part), then one
+  // entry per operand that reads it.
+  progress("calibrating: computing " + Twine(statistics.size()) + " ranges");
+  std::map<OperandKey, std::pair<double, double>> rangeOf;
+  for (const auto &[key, measured] : statistics)
+    if (measured.seen())
+      rangeOf[key] = measured.range(options.method);
   CalibrationTable table;
   for (const std::unique_ptr<MeasuringModel> &model : models)
     for (const auto &[operand, key] : model->readers) {
-      const RangeStatistics &measured = statistics[key];
-      if (measured.seen())
-        table.ranges[operand] = measured.range(options.method);
+      auto range = rangeOf.find(key);
+      if (range != rangeOf.end())
+        table.ranges[operand] = range->second;
     }
   return table;
 }

@@ -63,11 +63,12 @@ double RangeStatistics::entropyThreshold() const {
   if (histogram.empty())
     return absMax();
   // For each candidate count of bins kept, i: P is the kept bins with the
-  // clipped outliers added to the last one; Q is P merged into 128 levels
-  // and spread back evenly over each level's nonzero bins. Both sum to the
-  // same total, so KL(P || Q) = sum P log(P / Q) / total, and Q > 0
-  // wherever P > 0. The first i with the least divergence wins.
-  std::vector<double> p(kCalibrationBins);
+  // clipped outliers added to the last one; Q is the kept bins alone,
+  // merged into 128 levels and spread back evenly over each level's nonzero
+  // bins. Clipping shows as the mass P has and Q lacks; coarse levels as
+  // the detail Q lacks. A candidate where P > 0 but Q = 0 (outliers landing
+  // on an empty bin) is skipped; i = 2048 never is. The first i with the
+  // least KL(P || Q), each normalized to sum 1, wins.
   double total = 0;
   for (uint64_t count : histogram)
     total += double(count);
@@ -78,12 +79,14 @@ double RangeStatistics::entropyThreshold() const {
   double outliers = 0;
   for (int k = kCalibrationLevels; k < kCalibrationBins; ++k)
     outliers += double(histogram[k]);
+  double kept = total - outliers;
   for (int bins = kCalibrationLevels; bins <= kCalibrationBins; ++bins) {
-    for (int k = 0; k < bins; ++k)
-      p[k] = double(histogram[k]);
-    if (bins > kCalibrationLevels)
+    if (bins > kCalibrationLevels) {
       outliers -= double(histogram[bins - 1]);
-    p[bins - 1] += outliers;
+      kept += double(histogram[bins - 1]);
+    }
+    if (outliers > 0 && histogram[bins - 1] == 0)
+      continue;
     double divergence = 0;
     for (int level = 0; level < kCalibrationLevels; ++level) {
       int begin = level * bins / kCalibrationLevels;
@@ -91,17 +94,18 @@ double RangeStatistics::entropyThreshold() const {
       double sum = 0;
       int nonzero = 0;
       for (int k = begin; k < end; ++k) {
-        sum += p[k];
-        nonzero += p[k] > 0;
+        sum += double(histogram[k]);
+        nonzero += histogram[k] > 0;
       }
       if (nonzero == 0)
         continue;
-      double q = sum / nonzero;
-      for (int k = begin; k < end; ++k)
-        if (p[k] > 0)
-          divergence += p[k] * std::log(p[k] / q);
+      double q = sum / nonzero / kept;
+      for (int k = begin; k < end; ++k) {
+        double p = double(histogram[k]) + (k == bins - 1 ? outliers : 0.0);
+        if (p > 0)
+          divergence += p / total * std::log(p / total / q);
+      }
     }
-    divergence /= total;
     if (divergence < best) {
       best = divergence;
       bestBins = bins;

@@ -169,17 +169,20 @@ def entropy_threshold(hist, amax):
     total = hist.sum()
     best, best_bins = np.inf, BINS
     for bins in range(LEVELS, BINS + 1):
+        outliers = hist[bins:].sum()
+        if outliers > 0 and hist[bins - 1] == 0:
+            continue
         p = hist[:bins].copy()
-        p[-1] += hist[bins:].sum()
-        divergence = 0.0
+        p[-1] += outliers
+        q = np.zeros(bins)
         for level in range(LEVELS):
             b, e = level * bins // LEVELS, (level + 1) * bins // LEVELS
-            chunk = p[b:e]
-            nz = chunk > 0
+            nz = hist[b:e] > 0
             if nz.any():
-                q = chunk.sum() / nz.sum()
-                divergence += (chunk[nz] * np.log(chunk[nz] / q)).sum()
-        divergence /= total
+                q[b:e][nz] = hist[b:e].sum() / nz.sum()
+        p, q = p / total, q / hist[:bins].sum()
+        nz = p > 0
+        divergence = (p[nz] * np.log(p[nz] / q[nz])).sum()
         if divergence < best:
             best, best_bins = divergence, bins
     return best_bins * (amax / BINS)
