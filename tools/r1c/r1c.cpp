@@ -144,7 +144,7 @@ int main(int argc, char **argv) {
                  "embedding's rows, other integer inputs ones (a mask), or zeros when\n"
                  "their name says type or segment. Symbolic dims take their first\n"
                  "--dim size, else 8. Given alone, calibrates on them")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(int64_t(1), int64_t(1) << 20))
       ->default_str("8");
   bool unfusedAttention = false;
   app.add_flag("--unfused-attention", unfusedAttention,
