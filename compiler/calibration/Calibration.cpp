@@ -108,7 +108,8 @@ std::unique_ptr<MeasuringModel> buildMeasuringModel(ModuleOp imported,
   llvm::DenseMap<Value, OperandKey> firstReader;
   forEachCalibratedOp(func, [&](Operation *op, CalibratedOpKey key) {
     for (auto [index, operand] : llvm::enumerate(op->getOperands())) {
-      if (!isMeasured(operand))
+      // A value inside a control-flow region has no value at @main's return.
+      if (!isMeasured(operand) || operand.getParentRegion() != &func.getBody())
         continue;
       OperandKey operandKey{key, unsigned(index)};
       auto [known, inserted] = firstReader.try_emplace(operand, operandKey);

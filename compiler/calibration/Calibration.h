@@ -62,7 +62,10 @@ struct CalibrationOptions {
 /// name, and how many ops with both come before it in walk order.
 using CalibratedOpKey = std::tuple<const void *, const void *, unsigned>;
 
-/// The ranges one calibration measured, by op and operand index.
+/// The ranges one calibration measured, by op and operand index: [min,
+/// max] after the method's clipping, f32 values held as doubles. Keys hold
+/// uniqued locations and op names, so a table is valid for modules of the
+/// MLIRContext it was measured in.
 struct CalibrationTable {
   std::map<std::pair<CalibratedOpKey, unsigned>, std::pair<double, double>> ranges;
 };
@@ -75,11 +78,16 @@ mlir::FailureOr<CalibrationTable> measureRanges(mlir::ModuleOp imported,
                                                 const CalibrationOptions &options);
 
 /// Writes r1.operand_ranges on every f32 r1.matmul and r1.conv of `graph`
-/// (graph phase, before precision passes) that `table` has a range for.
+/// (the f32 graph phase: buildGraphPassPipeline's output, before
+/// buildPrecisionPassPipeline) that `table` has a range for: one entry per
+/// operand, a #r1.range or unit. Ops the measured graph did not have (a
+/// graph specialized differently enough to fold other ops) get nothing.
 /// Returns how many ops it annotated.
 int64_t annotateRanges(mlir::ModuleOp graph, const CalibrationTable &table);
 
-/// measureRanges on `imported`, then annotateRanges on each of `graphs`.
+/// measureRanges on `imported`, then annotateRanges on each of `graphs`
+/// (graph-phase modules compiled from `imported`, e.g. one per shape
+/// bucket). Fails after an error on stderr.
 mlir::LogicalResult calibrate(mlir::ModuleOp imported, llvm::ArrayRef<mlir::ModuleOp> graphs,
                               const CalibrationOptions &options);
 
