@@ -1,20 +1,21 @@
 //===- CompilerDriver.cpp - What `r1c` does, as a library -----------------===//
 #include "compiler/driver/CompilerDriver.h"
-#include "compiler/driver/GpuTargets.h"
-#include "compiler/driver/ShapeBuckets.h"
-#include "compiler/driver/Tuning.h"
-#include "compiler/driver/WeightPlacement.h"
 #include "codegen/gpu/TargetInfo.h"
 #include "codegen/host/HostEmitter.h"
 #include "codegen/host/HostTarget.h"
 #include "codegen/llvm/SharedObjectLinker.h"
-#include "r1c/artifact_writer.h"
+#include "compiler/calibration/Calibration.h"
+#include "compiler/driver/GpuTargets.h"
+#include "compiler/driver/ShapeBuckets.h"
+#include "compiler/driver/Tuning.h"
+#include "compiler/driver/WeightPlacement.h"
 #include "compiler/import/onnx/OnnxImporter.h"
 #include "dialects/R1/IR/R1Dialect.h"
 #include "dialects/R1/IR/R1Ops.h"
 #include "dialects/R1K/IR/R1KDialect.h"
 #include "passes/LegalizeOnnx/OnnxNode.h"
 #include "passes/Passes.h"
+#include "r1c/artifact_writer.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -382,6 +383,33 @@ std::string outputBase(const std::string &path) {
   return path;
 }
 
+/// Host code compiled and linked: `objectBytes` gets the relocatable object
+/// (OUT.o), `sharedObject` the shared object the runtime loads, and
+/// `artifact` the plan (an entry point per bucket) and a view of the shared
+/// object, which must outlive it.
+bool linkHostCode(llvm::Module &llvmModule, ArrayRef<HostEntryPoint> entries,
+                  ArrayRef<std::string> cpus, ArtifactWriter &artifact,
+                  std::vector<char> &sharedObject, llvm::SmallVectorImpl<char> &objectBytes) {
+  // A fat module is compiled for its lowest level; its functions of higher
+  // levels say so themselves.
+  std::string error;
+  llvm::raw_svector_ostream objectStream(objectBytes);
+  if (!emitHostObject(llvmModule, cpus.front(), objectStream, error) ||
+      !linkSharedObject(llvm::StringRef(objectBytes.data(), objectBytes.size()),
+                        {"--hash-style=gnu", "-z", "noexecstack"}, "the host code", sharedObject,
+                        error)) {
+    llvm::errs() << "error: " << error << "\n";
+    return false;
+  }
+  std::vector<HostPlanEntry> plan;
+  for (const HostEntryPoint &entry : entries)
+    plan.push_back(hostPlanEntry(entry.function, entry.stem + "_run"));
+  artifact.addSection(R1RT_SECTION_PLAN, "plan", artifact::encodeHostPlan(plan));
+  artifact.addSectionView(R1RT_SECTION_HOST_CODE, hostSectionName(cpus), sharedObject.data(),
+                          sharedObject.size());
+  return true;
+}
+
 /// --target=host: LLVM IR, or OUT.o and OUT.h, and the host sections of
 /// `artifact` (the plan, the shared object), from the plan phase of every
 /// bucket. Host code reads the weights where `placement` put them.
@@ -403,9 +431,6 @@ int emitHost(ArrayRef<CompiledBucket> compiled, const CompilerOptions &options,
     info.isas.push_back(
         {cpu, describeHostTarget(mainFunction(*compiled.front().module).getContext(), cpu)
                   .getVariantKey()});
-  // A fat module is compiled for its lowest level; its functions of higher
-  // levels say so themselves.
-  const std::string &moduleCpu = cpus.front();
   info.externalWeights = placement.getLayout();
   info.weightsInArtifact =
       placement.home == WeightHome::ArtifactSection || placement.home == WeightHome::SharedSection;
@@ -416,7 +441,7 @@ int emitHost(ArrayRef<CompiledBucket> compiled, const CompilerOptions &options,
     return 1;
   std::string error;
   if (options.emit == EmitFormat::Llvm) {
-    if (!optimizeHostModule(*llvmModule, moduleCpu, error)) {
+    if (!optimizeHostModule(*llvmModule, cpus.front(), error)) {
       llvm::errs() << "error: " << error << "\n";
       return 1;
     }
@@ -431,23 +456,8 @@ int emitHost(ArrayRef<CompiledBucket> compiled, const CompilerOptions &options,
   }
   std::string base = outputBase(options.outputPath);
   llvm::SmallVector<char, 0> objectBytes;
-  llvm::raw_svector_ostream objectStream(objectBytes);
-  if (!emitHostObject(*llvmModule, moduleCpu, objectStream, error) ||
-      !linkSharedObject(llvm::StringRef(objectBytes.data(), objectBytes.size()),
-                        {"--hash-style=gnu", "-z", "noexecstack"}, "the host code", sharedObject,
-                        error)) {
-    llvm::errs() << "error: " << error << "\n";
+  if (!linkHostCode(*llvmModule, entries, cpus, artifact, sharedObject, objectBytes))
     return 1;
-  }
-
-  // The plan (an entry point per bucket) and the shared object, a view of
-  // the caller's bytes.
-  std::vector<HostPlanEntry> plan;
-  for (const HostEntryPoint &entry : entries)
-    plan.push_back(hostPlanEntry(entry.function, entry.stem + "_run"));
-  artifact.addSection(R1RT_SECTION_PLAN, "plan", artifact::encodeHostPlan(plan));
-  artifact.addSectionView(R1RT_SECTION_HOST_CODE, hostSectionName(cpus), sharedObject.data(),
-                          sharedObject.size());
   std::unique_ptr<llvm::ToolOutputFile> object = openOutputFile(base + ".o", &error);
   std::unique_ptr<llvm::ToolOutputFile> header =
       object ? openOutputFile(base + ".h", &error) : nullptr;
@@ -564,6 +574,44 @@ OwningOpRef<ModuleOp> loadModel(MLIRContext &context, StringRef path) {
 
 } // namespace
 
+LogicalResult compileHostArtifact(ModuleOp module, const std::string &cpu,
+                                  std::vector<uint8_t> &bytes) {
+  // Weights go into the WEIGHTS section, as with a GPU target: constants in
+  // the host code would cost LLVM far more time than the run it is for.
+  func::FuncOp function = mainFunction(module);
+  FailureOr<WeightPlacement> placement =
+      placeWeights({function}, /*gpu=*/true, WeightStorage::Embedded, "");
+  if (failed(placement))
+    return failure();
+  HostModuleInfo info;
+  info.symbolPrefix = "model";
+  info.isas.push_back({cpu, describeHostTarget(module.getContext(), cpu).getVariantKey()});
+  info.externalWeights = placement->getLayout();
+  info.weightsInArtifact = placement->home == WeightHome::ArtifactSection;
+  std::vector<HostEntryPoint> entries{{function, info.symbolPrefix, ""}};
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule = emitHostModule(entries, llvmContext, info);
+  if (!llvmModule)
+    return failure();
+  ArtifactWriter artifact;
+  // artifactMetadata reads buckets; this one is borrowed, not owned.
+  std::vector<CompiledBucket> compiled;
+  compiled.push_back({ShapeBucket{}, OwningOpRef<ModuleOp>(module)});
+  artifact.setMetadata(artifactMetadata(compiled, "calibration"));
+  (void)compiled.front().module.release();
+  std::vector<char> sharedObject;
+  llvm::SmallVector<char, 0> objectBytes;
+  std::string error;
+  if (!linkHostCode(*llvmModule, entries, {cpu}, artifact, sharedObject, objectBytes))
+    return failure();
+  if (!writeWeights(*placement, /*host=*/true, "", artifact, error) ||
+      !artifact.finish(bytes, error)) {
+    llvm::errs() << "error: " << error << "\n";
+    return failure();
+  }
+  return success();
+}
+
 int runCompiler(const CompilerOptions &options) {
   DialectRegistry registry;
   registry.insert<r1::R1Dialect, r1k::R1KDialect, func::FuncDialect>();
@@ -648,29 +696,71 @@ int runCompiler(const CompilerOptions &options) {
       llvm::errs() << "padded dim: " << (padding ? padding->dim : "none") << "\n";
   }
 
+  // Calibration measures once, on a copy specialized to its inputs' shapes;
+  // every bucket's graph then gets the ranges before its precision passes.
+  CompilePhase phase = host ? CompilePhase::Plan : options.phase;
+  std::optional<CalibrationTable> ranges;
+  bool calibrating = options.calibrate || !options.calibrationDir.empty() ||
+                     options.precision == "int8" || options.precision == "auto";
+  if (calibrating) {
+    if (phase < CompilePhase::Graph) {
+      progress.done();
+      llvm::errs() << "error: --calibration writes ranges on the graph phase's ops; it does not "
+                      "go with --compile-to=import\n";
+      return 1;
+    }
+    std::optional<CalibrationMethod> method = parseCalibrationMethod(options.calibrationMethod);
+    if (!method) {
+      progress.done();
+      llvm::errs() << "error: unknown --calibration-method '" << options.calibrationMethod
+                   << "' (use minmax, percentile or entropy)\n";
+      return 1;
+    }
+    CalibrationOptions calibration;
+    calibration.inputDir = options.calibrationDir;
+    calibration.method = *method;
+    calibration.samples = options.calibrationSamples;
+    calibration.dimSizes = options.dimSizes;
+    calibration.fuseAttention = options.fuseAttention;
+    auto showProgress = [&](const Twine &what) { progress.step(what); };
+    calibration.progress = showProgress;
+    FailureOr<CalibrationTable> measured = measureRanges(*module, calibration);
+    if (failed(measured) || diagnostics.sawError())
+      return progress.done(), 1;
+    ranges = std::move(*measured);
+  }
+
   // Each bucket compiles a copy of the imported module; the last one takes
   // the original. Weights are attributes, shared by the copies.
-  CompilePhase phase = host ? CompilePhase::Plan : options.phase;
   std::vector<CompiledBucket> compiled;
   for (auto [index, bucket] : llvm::enumerate(*buckets)) {
     bool last = index + 1 == buckets->size();
     OwningOpRef<ModuleOp> specialized = last ? std::move(module) : module->clone();
-    PassManager pm(&context);
+    // To the f32 graph, then (with the ranges written) on to `phase`.
+    PassManager pm(&context), fromGraph(&context);
     if (!bucket.empty()) {
       std::vector<std::string> sizes;
       for (const auto &[name, size] : bucket)
         sizes.push_back(name + "=" + std::to_string(size));
       pm.nest<func::FuncOp>().addPass(r1::createSpecializeDims({sizes}));
     }
-    buildPipelineToPhase(pm, phase, kernelOptions, {options.fuseAttention, options.precision});
-    if (options.timing)
+    GraphPipelineOptions graphOptions{options.fuseAttention, options.precision};
+    if (phase >= CompilePhase::Graph)
+      buildGraphPassPipeline(pm, graphOptions);
+    buildPipelineFromGraph(fromGraph, phase, kernelOptions, graphOptions);
+    if (options.timing) {
       pm.enableTiming();
+      fromGraph.enableTiming();
+    }
     std::string what = "compiling to the " + getCompilePhaseName(phase).str() + " phase";
     if (!bucket.empty())
       what += " for " + describeBucket(bucket) + " (bucket " + std::to_string(index + 1) +
               " of " + std::to_string(buckets->size()) + ")";
     progress.step(what);
-    if (failed(pm.run(*specialized)) || diagnostics.sawError()) {
+    bool compiledGraph = succeeded(pm.run(*specialized)) && !diagnostics.sawError();
+    if (compiledGraph && ranges)
+      annotateRanges(*specialized, *ranges);
+    if (!compiledGraph || failed(fromGraph.run(*specialized)) || diagnostics.sawError()) {
       progress.done();
       if (!bucket.empty())
         llvm::errs() << explainBucketFailure(bucket, options.dimSizes, kDefaultBucketSizes);

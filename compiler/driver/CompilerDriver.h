@@ -4,6 +4,9 @@
 
 #include "compiler/pipelines/Pipelines.h"
 
+#include "mlir/IR/BuiltinOps.h"
+
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -71,6 +74,17 @@ struct CompilerOptions {
   /// --target=host every combination becomes a shape bucket with its own
   /// entry point; a symbolic dim not named here gets kDefaultBucketSizes.
   std::vector<std::string> dimSizes;
+  /// --calibration: a folder of input sets to measure activation ranges on
+  /// (compiler/calibration/Calibration.h). Given, calibration runs and
+  /// writes r1.operand_ranges whatever the precision.
+  std::string calibrationDir;
+  /// Calibrate whatever the precision: set when a --calibration option is
+  /// given (a folder, or random sets with --calibration-samples).
+  bool calibrate = false;
+  /// --calibration-method: minmax, percentile or entropy.
+  std::string calibrationMethod = "minmax";
+  /// --calibration-samples: random input sets drawn without a folder.
+  int64_t calibrationSamples = 8;
   /// Set by r1c --tiers for each tier: the weights lie in this pool, which
   /// the tiered artifact stores once as its WEIGHTS section, instead of in
   /// the tier's own code or sections. Not owned.
@@ -83,6 +97,14 @@ inline constexpr int64_t kDefaultBucketSizes[] = {1, 2, 4, 8};
 /// Runs the compiler; returns the process exit code (0 on success, 1 on a
 /// user error, which is reported as one line on stderr).
 int runCompiler(const CompilerOptions &options);
+
+/// Compiles `module`, whose @main is at the plan phase with r1k.targets set
+/// to the host level `cpu`, into an artifact in memory (`bytes`): host code
+/// for that level, its plan, and the weights in its WEIGHTS section, so the
+/// runtime loads it with r1rt_model_create_from_memory. Fails after an
+/// error on stderr.
+mlir::LogicalResult compileHostArtifact(mlir::ModuleOp module, const std::string &cpu,
+                                        std::vector<uint8_t> &bytes);
 
 /// Prints the ONNX op types r1c supports, one per line.
 void printSupportedOps();

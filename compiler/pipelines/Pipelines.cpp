@@ -41,7 +41,11 @@ void buildGraphPassPipeline(OpPassManager &pm, const GraphPipelineOptions &optio
   func.addPass(r1::createFuseQuantizedContractions());
   if (options.fuseAttention)
     func.addPass(r1::createFuseAttention());
+}
+
+void buildPrecisionPassPipeline(OpPassManager &pm, const GraphPipelineOptions &options) {
   if (options.precision != "fp32") {
+    OpPassManager &func = pm.nest<func::FuncOp>();
     func.addPass(r1::createSelectPrecision({options.precision}));
     func.addPass(r1::createApplyPrecision());
     // int8 leaves QDQ around its contractions, made integer here.
@@ -69,6 +73,14 @@ void buildPipelineToPhase(OpPassManager &pm, CompilePhase phase,
                           const GraphPipelineOptions &graphOptions) {
   if (phase >= CompilePhase::Graph)
     buildGraphPassPipeline(pm, graphOptions);
+  buildPipelineFromGraph(pm, phase, kernelOptions, graphOptions);
+}
+
+void buildPipelineFromGraph(OpPassManager &pm, CompilePhase phase,
+                            const KernelPipelineOptions &kernelOptions,
+                            const GraphPipelineOptions &graphOptions) {
+  if (phase >= CompilePhase::Graph)
+    buildPrecisionPassPipeline(pm, graphOptions);
   if (phase >= CompilePhase::Kernel)
     buildKernelPassPipeline(pm, kernelOptions);
   if (phase >= CompilePhase::Plan)

@@ -38,9 +38,14 @@ struct GraphPipelineOptions {
 
 /// Import -> graph: legalize ONNX nodes, fold, canonicalize, deduplicate,
 /// transpose constant weights once, fold batch norms into convolutions,
-/// fuse what exporters spell out (layer norm, attention), then decide and
-/// apply each op's number format.
+/// fuse what exporters spell out (layer norm, attention). The ops are still
+/// f32 here: calibration measures this IR.
 void buildGraphPassPipeline(mlir::OpPassManager &pm, const GraphPipelineOptions &options);
+
+/// The end of the graph phase: decide and apply each op's number format
+/// (nothing for fp32). Formats that need measured ranges read the
+/// r1.operand_ranges calibration wrote between the two.
+void buildPrecisionPassPipeline(mlir::OpPassManager &pm, const GraphPipelineOptions &options);
 
 struct KernelPipelineOptions {
   /// r1c-select-variants: where to append every candidate ('-': stderr;
@@ -65,6 +70,12 @@ void buildPlanPassPipeline(mlir::OpPassManager &pm);
 void buildPipelineToPhase(mlir::OpPassManager &pm, CompilePhase phase,
                           const KernelPipelineOptions &kernelOptions = {},
                           const GraphPipelineOptions &graphOptions = {});
+
+/// Adds the passes that take graph IR (buildGraphPassPipeline's, with any
+/// calibrated ranges) to `phase`: precision, then kernel and plan.
+void buildPipelineFromGraph(mlir::OpPassManager &pm, CompilePhase phase,
+                            const KernelPipelineOptions &kernelOptions,
+                            const GraphPipelineOptions &graphOptions);
 
 /// Registers the named pipelines for r1c-opt (--r1c-graph-pipeline,
 /// --r1c-kernel-pipeline).

@@ -118,6 +118,34 @@ int main(int argc, char **argv) {
                  "Softmax, normalizations, reductions and elementwise ops stay f32.\n"
                  "--compile-to=graph shows each op's r1.precision (docs/precision.md)")
       ->type_name("FORMAT");
+  app.add_option("--calibration", options.calibrationDir,
+                 "Measure the range of every non-constant f32 operand of each\n"
+                 "matmul and convolution by running the f32 model (compiled for this\n"
+                 "CPU) on the input sets in DIR: one subfolder per set, holding\n"
+                 "input_0.pb, input_1.pb, ... (TensorProto, in input order, as ONNX\n"
+                 "test data) or NAME.npy per input. The ranges are written as\n"
+                 "r1.operand_ranges on the graph's ops (--compile-to=graph shows\n"
+                 "them). Without DIR, formats that need ranges draw random sets\n"
+                 "(--calibration-samples; docs/precision.md#calibration)")
+      ->type_name("DIR");
+  app.add_option("--calibration-method", options.calibrationMethod,
+                 "How measured values become a range:\n"
+                 "  minmax      the smallest and largest value (default)\n"
+                 "  percentile  [min, max] clipped to [-t, t], t the 99.99th\n"
+                 "              percentile of |x| (upper edge of its bin in a\n"
+                 "              2048-bin histogram over [0, max |x|])\n"
+                 "  entropy     clipped at the t whose 128-level quantization of the\n"
+                 "              |x| histogram has the least KL divergence from it")
+      ->check(CLI::IsMember({"minmax", "percentile", "entropy"}))
+      ->default_str("minmax");
+  app.add_option("--calibration-samples", options.calibrationSamples,
+                 "Without --calibration DIR: how many random input sets to measure on\n"
+                 "(fixed seed): floats standard normal, token ids uniform over their\n"
+                 "embedding's rows, other integer inputs ones (a mask), or zeros when\n"
+                 "their name says type or segment. Symbolic dims take their first\n"
+                 "--dim size, else 8. Given alone, calibrates on them")
+      ->check(CLI::Range(int64_t(1), int64_t(1) << 20))
+      ->default_str("8");
   bool unfusedAttention = false;
   app.add_flag("--unfused-attention", unfusedAttention,
                "Keep attention as the graph spells it (matmul, softmax, matmul,\n"
@@ -216,6 +244,9 @@ int main(int argc, char **argv) {
   }
   options.phase = *r1c::parseCompilePhase(phase);
   options.fuseAttention = !unfusedAttention;
+  options.calibrate = app.count("--calibration") + app.count("--calibration-method") +
+                          app.count("--calibration-samples") >
+                      0;
   if (options.precision == "int8" || options.precision == "auto") {
     std::cerr << "error: --precision=" << options.precision
               << " is not available yet (calibrated int8 and the per-op search come with "

@@ -1,5 +1,5 @@
-// Host tensors for r1c-run: reading ONNX TensorProto and .npy files, writing .npy, and
-// comparing outputs against expected values.
+// Host tensors for r1c-run and r1c's calibration: reading ONNX TensorProto and .npy files,
+// writing .npy, and comparing outputs against expected values.
 //
 // Contracts shared by everything in this header:
 //  - Nothing throws on bad input. Readers return an ErrorOr whose message names the file (or
@@ -10,8 +10,8 @@
 //  - Only dense numeric tensors are supported: float, double, float16, bfloat16, int8..int64,
 //    uint8..uint64 and bool. Strings, complex numbers, 4/8-bit floats and tensors stored in
 //    external files are rejected with an error that says so.
-#ifndef R1C_TOOLS_R1C_RUN_TENSORFILE_H
-#define R1C_TOOLS_R1C_RUN_TENSORFILE_H
+#ifndef R1C_RUNTIME_TENSORIO_TENSORFILE_H
+#define R1C_RUNTIME_TENSORIO_TENSORFILE_H
 
 #include <cstddef>
 #include <cstdint>
@@ -260,4 +260,4 @@ ErrorOr<std::vector<std::string>> listTestDataSets(const std::string &modelDir);
 
 } // namespace r1c::run
 
-#endif // R1C_TOOLS_R1C_RUN_TENSORFILE_H
+#endif // R1C_RUNTIME_TENSORIO_TENSORFILE_H

@@ -1,0 +1,51 @@
+//===- RangeStatistics.h - Min/max and histograms of a tensor ---*- C++ -*-===//
+//
+// What calibration accumulates per measured value over every input set, and
+// the range each method derives from it. Two passes: min/max first, then a
+// histogram of |x| over [0, max |x|] whose bins are fixed by the first.
+//
+//===----------------------------------------------------------------------===//
+#ifndef R1C_COMPILER_CALIBRATION_RANGESTATISTICS_H
+#define R1C_COMPILER_CALIBRATION_RANGESTATISTICS_H
+
+#include "compiler/calibration/Calibration.h"
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+namespace r1c {
+
+/// Histogram bins over [0, max |x|].
+inline constexpr int kCalibrationBins = 2048;
+/// Levels the entropy method quantizes a candidate range to (int8's 128 per sign).
+inline constexpr int kCalibrationLevels = 128;
+/// The percentile method's share of |x| kept.
+inline constexpr double kCalibrationPercentile = 0.9999;
+
+class RangeStatistics {
+public:
+  /// First pass: finite values only (NaN and infinities are skipped).
+  void addMinMax(const float *values, size_t count);
+  /// Second pass, after every addMinMax.
+  void addHistogram(const float *values, size_t count);
+  bool seen() const { return min <= max; }
+  /// The range of `method`; a clipping method keeps [min, max] inside
+  /// [-t, t] for its threshold t.
+  std::pair<double, double> range(CalibrationMethod method) const;
+
+  /// Exposed for tests of the thresholds.
+  double absMax() const;
+  double percentileThreshold() const;
+  double entropyThreshold() const;
+
+private:
+  float min = INFINITY, max = -INFINITY;
+  std::vector<uint64_t> histogram;
+};
+
+} // namespace r1c
+
+#endif // R1C_COMPILER_CALIBRATION_RANGESTATISTICS_H
