@@ -700,8 +700,11 @@ int runCompiler(const CompilerOptions &options) {
   // every bucket's graph then gets the ranges before its precision passes.
   CompilePhase phase = host ? CompilePhase::Plan : options.phase;
   std::optional<CalibrationTable> ranges;
+  // int8 spreads its codes over the ranges; fp16 keeps an op f32 where an
+  // activation passes its range.
   bool calibrating = options.calibrate || !options.calibrationDir.empty() ||
-                     options.precision == "int8" || options.precision == "auto";
+                     options.precision == "int8" || options.precision == "fp16" ||
+                     options.precision == "auto";
   if (calibrating) {
     if (phase < CompilePhase::Graph) {
       progress.done();

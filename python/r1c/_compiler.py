@@ -20,10 +20,11 @@ import threading
 from .errors import CompileError, InvalidArgumentError, NotFoundError, UnavailableError
 from .errors import UnimplementedError
 
-PRECISIONS = ("fp32", "fp16", "bf16", "int8")
+PRECISIONS = ("fp32", "fp16", "bf16", "int8", "auto")
 # What the compiler converts to today (r1c --precision): matmuls and convolutions in
-# fp16 or bf16, summed in f32. Calibrated int8 is still to come.
-SUPPORTED_PRECISIONS = ("fp32", "fp16", "bf16")
+# fp16 or bf16, summed in f32, or in int8 over calibrated ranges (calibration='DIR', else
+# random sets), summed in i32. The per-op search (auto) is still to come.
+SUPPORTED_PRECISIONS = ("fp32", "fp16", "bf16", "int8")
 
 # Options the SDK itself sets from its arguments; passing them through **options
 # would contradict those.
@@ -169,7 +170,7 @@ def is_precision_list(tiers):
 
 def tier_precisions(tiers, precision="fp32"):
     """Precision tiers of one model, cheapest first -> the list r1c --tiers takes.
-    int8 raises UnimplementedError until the compiler calibrates."""
+    auto raises UnimplementedError until the compiler has its per-op search."""
     tiers = [str(t) for t in tiers]
     if precision != "fp32":
         raise InvalidArgumentError(
@@ -287,6 +288,13 @@ def cache_key(models, targets, precision, args, compiler, cascade=None, precisio
             path = model.parent / name
             if path.is_file():
                 _hash_file(h, path)
+    for arg in args:
+        # Ranges come from the calibration sets: their bytes are part of the key.
+        if arg.startswith("--calibration="):
+            folder = pathlib.Path(arg.split("=", 1)[1])
+            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+                h.update(b"\0calibration\0" + str(path.relative_to(folder)).encode() + b"\0")
+                _hash_file(h, path)
     h.update(json.dumps({"targets": targets, "precision": precision, "args": args,
                          "cascade": cascade, "precision_tiers": precisions,
                          "compiler": _compiler_identity(compiler)}).encode())
@@ -346,7 +354,10 @@ def compile(model_path, targets="host", precision="fp32", output=None, *, cache_
     targets    'host', 'sm_90', 'gfx90a', ... as a list or a comma string.
     precision  'fp32' (the model's own element types), 'bf16' or 'fp16' (matmuls
                and convolutions in that format, summed in f32: r1c --precision);
-               'int8' raises UnimplementedError until the compiler calibrates.
+               'int8' (8-bit integer products over the ranges calibration measures:
+               calibration='DIR' names input sets, else random ones are drawn);
+               'auto' raises UnimplementedError until the compiler has its per-op
+               search.
     output     OUT for r1c -o: writes OUT.r1 (and, with host, OUT.o and OUT.h); by
                default the artifact goes to the cache (see the module's doc).
     options    any r1c option by its name: dims={'batch': [1, 8]}, cpu='x86-64-v3',

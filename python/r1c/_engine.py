@@ -126,7 +126,10 @@ class Engine:
                   'host', 'cuda:N' or 'hip:N'.
     precision     'fp32' (the model's own element types), 'bf16' or 'fp16'
                   (matmuls and convolutions in that format, summed in f32);
-                  'int8' raises UnimplementedError until the compiler calibrates.
+                  'int8' (8-bit integer products over calibrated ranges:
+                  calibration='DIR' names input sets, else random ones are drawn);
+                  'auto' raises UnimplementedError until the compiler has its
+                  per-op search.
     targets       what an .onnx compiles for (default: the device's architectures;
                   for 'auto', the host and the GPUs this machine has).
     threads       threads each request's kernels run on (0: one per CPU).

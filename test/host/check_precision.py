@@ -11,6 +11,10 @@ For each model (an MLP, a CNN, a transformer layer; f32, weights out of line):
   products where it has them), plain AVX-512 and AVX2;
 - how far that is from f32 is printed (the cost of the format, not checked).
 
+fp16 never makes an infinity that f32 does not: a matmul whose weight, or whose activation as
+calibration measures it, is past f16's range stays f32 (two cases, the second checked to give
+infinities with every matmul in f16).
+
 And the weights: r1c converts them when compiling, rounding to nearest even; a weight with
 the values where rounding is delicate (ties, the largest f16, subnormals, NaN, infinities)
 must come out bit for bit as NumPy (f16) and a bit-level bf16 reference round it.
@@ -290,11 +294,16 @@ def main():
     y = g.op("MatMul", [h, g.weight(64, 16)])
     model = g.model(y, TensorProto.FLOAT, [4, 16])
     # Inputs small enough that the first matmul's results (read by the second in f16) stay
-    # inside f16's range: activations past it are what calibration will catch.
+    # inside f16's range, in calibration too (an activation past it is the next case).
     feeds = {"x": (0.1 * rng.standard_normal((4, 64))).astype(np.float32)}
+    calibration = os.path.join(work, "large_weight_calibration", "set_0")
+    os.makedirs(calibration)
+    np.save(os.path.join(calibration, "x.npy"),
+            (0.1 * rng.standard_normal((4, 64))).astype(np.float32))
     try:
         ops, marked, results = run(args, work, "large_weight_fp16", model, feeds,
-                                   ["--precision=fp16"])
+                                   ["--precision=fp16",
+                                    f"--calibration={os.path.dirname(calibration)}"])
         want = ort_run(spelled_out_except(model, "fp16", skip=0), feeds)
         atol, rtol = TOLERANCE["fp16"]
         finite = all(np.isfinite(got).all() for got in results.values())
@@ -305,6 +314,33 @@ def main():
                f"weight of 1e5 stays f32); outputs finite: {finite}, within tolerance: {close}")
     except RuntimeError as e:
         report("large_weight_fp16", False, str(e))
+
+    # Nor of an activation: a matmul whose input calibration sees past f16's range stays
+    # f32. Its input here is ~1e5 for any input (fp16 calibrates on random sets by
+    # default), which f16 would make infinite, as the spelled-out reference shows.
+    g = Weights(rng)
+    g.input("x", TensorProto.FLOAT, [4, 64])
+    h = g.op("MatMul", ["x", g.const(np.full((64, 64), 2000.0, np.float32))])
+    h = g.op("Add", [h, g.const(np.full(64, 1e5, np.float32))])
+    y = g.op("MatMul", [h, g.weight(64, 16)])
+    model = g.model(y, TensorProto.FLOAT, [4, 16])
+    feeds = {"x": (0.1 * rng.standard_normal((4, 64))).astype(np.float32)}
+    try:
+        ops, marked, results = run(args, work, "large_activation_fp16", model, feeds,
+                                   ["--precision=fp16"])
+        with np.errstate(over="ignore", invalid="ignore"):
+            all_f16 = ort_run(spelled_out(model, "fp16"), feeds)
+        want = ort_run(spelled_out_except(model, "fp16", skip=1), feeds)
+        atol, rtol = TOLERANCE["fp16"]
+        finite = all(np.isfinite(got).all() for got in results.values())
+        close = all(np.all(np.abs(got - want) <= atol + rtol * np.abs(want))
+                    for got in results.values())
+        ok = len(marked) == 1 and finite and close and not np.isfinite(all_f16).all()
+        report("large_activation_fp16", ok, f"{len(marked)} of 2 matmuls marked (the one "
+               f"reading ~1e5 stays f32); outputs finite: {finite} (all in f16: "
+               f"{bool(np.isfinite(all_f16).all())}), within tolerance: {close}")
+    except RuntimeError as e:
+        report("large_activation_fp16", False, str(e))
 
     # Formats r1c does not have fail with a message, not a crash.
     done = subprocess.run([args.r1c, os.path.join(work, "mlp_bf16.onnx"), "--precision=int4",

@@ -115,13 +115,15 @@ def test_compile_error_names_the_onnx_node(models, cache_dir):
 
 
 def test_precisions_the_compiler_lacks_are_refused(models, cache_dir):
-    with pytest.raises(r1c.UnimplementedError, match="cannot convert a model to int8"):
-        r1c.Engine(models["mlp"], device="host", precision="int8", cache_dir=cache_dir)
+    with pytest.raises(r1c.UnimplementedError, match="cannot convert a model to auto"):
+        r1c.Engine(models["mlp"], device="host", precision="auto", cache_dir=cache_dir)
     with pytest.raises(r1c.UnimplementedError):
-        r1c.compile(models["mlp"], precision="int8", cache_dir=cache_dir)
+        r1c.compile(models["mlp"], precision="auto", cache_dir=cache_dir)
 
 
-@pytest.mark.parametrize("precision,bound", [("bf16", 1e-2), ("fp16", 1e-3)])
+# int8: 256 codes over each calibrated range (random sets here), a relative error of
+# about 2^-8 per quantized operand, a few of them adding up.
+@pytest.mark.parametrize("precision,bound", [("bf16", 1e-2), ("fp16", 1e-3), ("int8", 5e-2)])
 def test_lower_precision_compiles_apart_and_stays_close(models, cache_dir, precision, bound):
     fp32 = r1c.compile(models["mlp"], cache_dir=cache_dir)
     lower = r1c.compile(models["mlp"], precision=precision, cache_dir=cache_dir)

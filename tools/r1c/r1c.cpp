@@ -114,7 +114,12 @@ int main(int argc, char **argv) {
                  "        products on CPUs that have them, tensor cores / MFMA on GPUs;\n"
                  "        weights converted when compiling\n"
                  "  fp16  the same with f16 operands (the GPUs' fast format; on the host\n"
-                 "        it converts to f32)\n"
+                 "        it converts to f32); an op whose weight or calibrated activation\n"
+                 "        passes f16's range stays f32\n"
+                 "  int8  8-bit integer products summed exactly in i32 (VNNI dot products\n"
+                 "        where the CPU has them): activations per tensor over the ranges\n"
+                 "        calibration measures (--calibration; random sets without it),\n"
+                 "        weights per output channel, symmetric\n"
                  "Softmax, normalizations, reductions and elementwise ops stay f32.\n"
                  "--compile-to=graph shows each op's r1.precision (docs/precision.md)")
       ->type_name("FORMAT");
@@ -247,15 +252,15 @@ int main(int argc, char **argv) {
   options.calibrate = app.count("--calibration") + app.count("--calibration-method") +
                           app.count("--calibration-samples") >
                       0;
-  if (options.precision == "int8" || options.precision == "auto") {
-    std::cerr << "error: --precision=" << options.precision
-              << " is not available yet (calibrated int8 and the per-op search come with "
-                 "the precision report); use fp32, bf16 or fp16\n";
+  if (options.precision == "auto") {
+    std::cerr << "error: --precision=auto is not available yet (the per-op search comes with "
+                 "the precision report); use fp32, bf16, fp16 or int8\n";
     return 2;
   }
-  if (options.precision != "fp32" && options.precision != "bf16" && options.precision != "fp16") {
+  if (options.precision != "fp32" && options.precision != "bf16" && options.precision != "fp16" &&
+      options.precision != "int8") {
     std::cerr << "error: --precision=" << options.precision
-              << ": unknown format (expected fp32, bf16 or fp16)\n";
+              << ": unknown format (expected fp32, bf16, fp16 or int8)\n";
     return 2;
   }
   // --target compiles past every IR phase; a phase asked for with it would
