@@ -41,19 +41,6 @@ bool isMeasured(Value value) {
   return !def || !def->hasTrait<OpTrait::ConstantLike>();
 }
 
-/// Calls `fn(op, key)` for every calibrated op of `func`, in walk order.
-template <typename Fn> void forEachCalibratedOp(func::FuncOp func, Fn fn) {
-  std::map<std::pair<const void *, const void *>, unsigned> ordinals;
-  func.walk([&](Operation *op) {
-    if (!isCalibratedOp(op))
-      return;
-    const void *loc = op->getLoc().getAsOpaquePointer();
-    const void *name = op->getName().getAsOpaquePointer();
-    unsigned ordinal = ordinals[{loc, name}]++;
-    fn(op, CalibratedOpKey{loc, name, ordinal});
-  });
-}
-
 func::FuncOp mainFunction(ModuleOp module) { return *module.getOps<func::FuncOp>().begin(); }
 
 /// Where a measured value is read after a run.
@@ -194,6 +181,19 @@ LogicalResult runSet(MeasuringModel &measuring, const CalibrationSet &set, Visit
 }
 
 } // namespace
+
+void forEachCalibratedOp(func::FuncOp func,
+                         llvm::function_ref<void(Operation *, CalibratedOpKey)> fn) {
+  std::map<std::pair<const void *, const void *>, unsigned> ordinals;
+  func.walk([&](Operation *op) {
+    if (!isCalibratedOp(op))
+      return;
+    const void *loc = op->getLoc().getAsOpaquePointer();
+    const void *name = op->getName().getAsOpaquePointer();
+    unsigned ordinal = ordinals[{loc, name}]++;
+    fn(op, CalibratedOpKey{loc, name, ordinal});
+  });
+}
 
 std::optional<CalibrationMethod> parseCalibrationMethod(llvm::StringRef name) {
   if (name == "minmax")

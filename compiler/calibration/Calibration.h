@@ -17,6 +17,7 @@
 #ifndef R1C_COMPILER_CALIBRATION_CALIBRATION_H
 #define R1C_COMPILER_CALIBRATION_CALIBRATION_H
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/Twine.h"
@@ -69,6 +70,12 @@ using CalibratedOpKey = std::tuple<const void *, const void *, unsigned>;
 struct CalibrationTable {
   std::map<std::pair<CalibratedOpKey, unsigned>, std::pair<double, double>> ranges;
 };
+
+/// Calls `fn(op, key)` for every f32 r1.matmul and r1.conv of `func` (the
+/// ops calibration measures), in walk order, with the key that finds the
+/// op again in another graph of the same imported model.
+void forEachCalibratedOp(mlir::func::FuncOp func,
+                         llvm::function_ref<void(mlir::Operation *, CalibratedOpKey)> fn);
 
 /// Measures ranges by running `imported` (import phase, or graph phase as
 /// --compile-to writes it; not modified) on the input sets `options` names.

@@ -10,6 +10,7 @@
 #include "compiler/driver/Tuning.h"
 #include "compiler/driver/WeightPlacement.h"
 #include "compiler/import/onnx/OnnxImporter.h"
+#include "compiler/precision/AutoPrecision.h"
 #include "dialects/R1/IR/R1Dialect.h"
 #include "dialects/R1/IR/R1Ops.h"
 #include "dialects/R1K/IR/R1KDialect.h"
@@ -700,6 +701,7 @@ int runCompiler(const CompilerOptions &options) {
   // every bucket's graph then gets the ranges before its precision passes.
   CompilePhase phase = host ? CompilePhase::Plan : options.phase;
   std::optional<CalibrationTable> ranges;
+  std::optional<PrecisionPlan> precisionPlan;
   // int8 spreads its codes over the ranges; fp16 keeps an op f32 where an
   // activation passes its range.
   bool calibrating = options.calibrate || !options.calibrationDir.empty() ||
@@ -731,6 +733,23 @@ int runCompiler(const CompilerOptions &options) {
     if (failed(measured) || diagnostics.sawError())
       return progress.done(), 1;
     ranges = std::move(*measured);
+    if (options.precision == "auto") {
+      std::optional<AccuracyBudget> budget = AccuracyBudget::parse(options.accuracyBudget);
+      if (!budget) {
+        progress.done();
+        llvm::errs() << "error: --accuracy-budget=" << options.accuracyBudget
+                     << ": expected a relative error in (0, 1) such as 0.01, or top1:A with "
+                        "A in (0, 1), such as top1:0.99\n";
+        return 1;
+      }
+      AutoPrecisionOptions search{*budget, options.precisionReport, calibration};
+      FailureOr<PrecisionPlan> searched = searchAutoPrecision(*module, *ranges, search);
+      if (failed(searched) || diagnostics.sawError())
+        return progress.done(), 1;
+      precisionPlan = std::move(*searched);
+      progress.done();
+      llvm::errs() << precisionPlan->summary << "\n";
+    }
   }
 
   // Each bucket compiles a copy of the imported module; the last one takes
@@ -763,6 +782,8 @@ int runCompiler(const CompilerOptions &options) {
     bool compiledGraph = succeeded(pm.run(*specialized)) && !diagnostics.sawError();
     if (compiledGraph && ranges)
       annotateRanges(*specialized, *ranges);
+    if (compiledGraph && precisionPlan)
+      applyPrecisionPlan(*specialized, *precisionPlan);
     if (!compiledGraph || failed(fromGraph.run(*specialized)) || diagnostics.sawError()) {
       progress.done();
       if (!bucket.empty())

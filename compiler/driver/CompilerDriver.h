@@ -85,6 +85,12 @@ struct CompilerOptions {
   std::string calibrationMethod = "minmax";
   /// --calibration-samples: random input sets drawn without a folder.
   int64_t calibrationSamples = 8;
+  /// --accuracy-budget, for --precision=auto: "0.01" (relative error of
+  /// the outputs) or "top1:0.99" (compiler/precision/PrecisionSearch.h).
+  std::string accuracyBudget = "0.01";
+  /// --precision-report: where --precision=auto writes what it chose (JSON,
+  /// and a table in FILE.txt); empty for no report.
+  std::string precisionReport;
   /// Set by r1c --tiers for each tier: the weights lie in this pool, which
   /// the tiered artifact stores once as its WEIGHTS section, instead of in
   /// the tier's own code or sections. Not owned.

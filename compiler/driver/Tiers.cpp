@@ -170,12 +170,7 @@ bool resolveTierEntries(const std::vector<std::string> &entries, const std::stri
   }
   for (size_t i = 0; i < entries.size(); ++i) {
     const std::string &precision = entries[i];
-    if (precision == "auto") {
-      std::cerr << "error: " << given << ": " << precision
-                << " is not available yet (the per-op search comes with the precision "
-                   "report); use fp32, bf16, fp16 or int8\n";
-      return false;
-    }
+
     if (std::find(entries.begin(), entries.begin() + i, precision) != entries.begin() + i) {
       std::cerr << "error: " << given << ": " << precision << " is given twice; each precision "
                 << "makes one tier\n";

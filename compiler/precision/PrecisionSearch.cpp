@@ -207,19 +207,30 @@ FailureOr<SearchResult> searchPrecisions(const SearchSetup &setup,
                    [&](size_t a, size_t b) { return merit(a) > merit(b); });
   double limit =
       setup.budget.metric == AccuracyBudget::Metric::RelativeError ? setup.budget.limit : INFINITY;
+  // An op moves to a switch only if it saves more than its current one
+  // (f32, then bf16, then int8): bf16 may come first and int8 replace it
+  // when the budget still holds.
   double squares = 0;
-  std::vector<bool> opTaken(setup.opNames.size(), false);
-  std::vector<size_t> chosen;
+  std::vector<std::optional<size_t>> current(setup.opNames.size());
   for (size_t j : order) {
     double error = reports[j].error;
-    if (reports[j].estimatedGain <= 0 || opTaken[setup.switchOp[j]] || !std::isfinite(error) ||
-        std::sqrt(squares + error * error) > limit)
+    std::optional<size_t> &held = current[setup.switchOp[j]];
+    double heldGain = held ? reports[*held].estimatedGain : 0;
+    double heldError = held ? reports[*held].error : 0;
+    double replaced = squares - heldError * heldError + error * error;
+    if (reports[j].estimatedGain <= heldGain || !std::isfinite(error) ||
+        std::sqrt(std::max(replaced, 0.0)) > limit)
       continue;
-    squares += error * error;
-    opTaken[setup.switchOp[j]] = true;
+    squares = replaced;
+    if (held)
+      reports[*held].chosen = false;
+    held = j;
     reports[j].chosen = true;
-    chosen.push_back(j);
   }
+  std::vector<size_t> chosen;
+  for (size_t j = 0; j < reports.size(); ++j)
+    if (reports[j].chosen)
+      chosen.push_back(j);
 
   // 3. Verify the mix, on the search sets, then on held-out ones.
   SearchResult result;
@@ -241,9 +252,10 @@ FailureOr<SearchResult> searchPrecisions(const SearchSetup &setup,
   }
   result.budgetMet = search.holds(result.heldOutMeasure) && search.holds(result.searchMeasure);
 
-  // 4. The first op to depart, per format, with every op in it.
-  double departure =
-      setup.budget.metric == AccuracyBudget::Metric::RelativeError ? setup.budget.limit : 0.05;
+  // 4. The first op to depart, per format, with every op in it: whose
+  // output is more than kDeparture from f32's, past the percent that one
+  // int8 rounding of its operands costs.
+  constexpr double kDeparture = 0.05;
   for (LoweredFormat format : {LoweredFormat::Int8, LoweredFormat::BFloat16}) {
     std::vector<size_t> all;
     for (size_t j = 0; j < reports.size(); ++j)
@@ -260,7 +272,7 @@ FailureOr<SearchResult> searchPrecisions(const SearchSetup &setup,
       size_t index = setup.modelOutputs + op;
       if (index >= outputs->values.size())
         break;
-      if (relativeError(outputs->values[index], search.reference[set].values[index]) > departure) {
+      if (relativeError(outputs->values[index], search.reference[set].values[index]) > kDeparture) {
         first = setup.opNames[op];
         break;
       }
@@ -332,7 +344,7 @@ std::string formatReportTable(const SearchResult &result, const AccuracyBudget &
                         int8, bf16);
   }
   for (const auto &[format, name] : result.firstDivergent)
-    os << "first op past the budget with all in " << getLoweredFormatName(format) << ": "
+    os << "first op 5% from f32 with all in " << getLoweredFormatName(format) << ": "
        << (name.empty() ? "none" : name) << "\n";
   return text;
 }

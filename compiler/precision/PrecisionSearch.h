@@ -7,13 +7,14 @@
 //
 // 1. sensitivity: the outputs' error with each switch alone on;
 // 2. greedy choice by estimated time saved per unit of error, while the
-//    errors, added in quadrature, fit the budget; one format per op;
+//    errors, added in quadrature, fit the budget; one format per op, a
+//    cheaper one replacing a dearer one where the budget still holds;
 // 3. verification of the whole mix on the search sets, then on held-out
 //    sets: while the budget does not hold, the chosen switch with the
 //    largest error goes back (int8 to bf16 where bf16 is a switch, else to
 //    f32);
 // 4. for each format, the first op whose output departs from f32 by more
-//    than the budget when every op takes that format.
+//    than 5% when every op takes that format.
 //
 //===----------------------------------------------------------------------===//
 #ifndef R1C_COMPILER_PRECISION_PRECISIONSEARCH_H
@@ -72,8 +73,8 @@ struct SearchResult {
   /// The budget's measure of the chosen mix on the search and held-out sets.
   double searchMeasure = 0, heldOutMeasure = 0;
   bool budgetMet = false;
-  /// Per format tried: the first op (name) departing from f32 by more
-  /// than the budget with every op in that format; empty when none.
+  /// Per format tried: the first op (name) whose output departs from
+  /// f32's by more than 5% with every op in that format; empty when none.
   std::vector<std::pair<mlir::r1::LoweredFormat, std::string>> firstDivergent;
 };
 

@@ -23,8 +23,8 @@ from .errors import UnimplementedError
 PRECISIONS = ("fp32", "fp16", "bf16", "int8", "auto")
 # What the compiler converts to today (r1c --precision): matmuls and convolutions in
 # fp16 or bf16, summed in f32, or in int8 over calibrated ranges (calibration='DIR', else
-# random sets), summed in i32. The per-op search (auto) is still to come.
-SUPPORTED_PRECISIONS = ("fp32", "fp16", "bf16", "int8")
+# random sets), summed in i32; or auto, the cheapest per op within accuracy_budget=.
+SUPPORTED_PRECISIONS = PRECISIONS
 
 # Options the SDK itself sets from its arguments; passing them through **options
 # would contradict those.
@@ -170,7 +170,7 @@ def is_precision_list(tiers):
 
 def tier_precisions(tiers, precision="fp32"):
     """Precision tiers of one model, cheapest first -> the list r1c --tiers takes.
-    auto raises UnimplementedError until the compiler has its per-op search."""
+    Any precision r1c --precision takes."""
     tiers = [str(t) for t in tiers]
     if precision != "fp32":
         raise InvalidArgumentError(
@@ -356,8 +356,8 @@ def compile(model_path, targets="host", precision="fp32", output=None, *, cache_
                and convolutions in that format, summed in f32: r1c --precision);
                'int8' (8-bit integer products over the ranges calibration measures:
                calibration='DIR' names input sets, else random ones are drawn);
-               'auto' raises UnimplementedError until the compiler has its per-op
-               search.
+               'auto' (per op, the cheapest format within accuracy_budget='0.01' or
+               'top1:0.99'; precision_report='FILE' writes what it chose).
     output     OUT for r1c -o: writes OUT.r1 (and, with host, OUT.o and OUT.h); by
                default the artifact goes to the cache (see the module's doc).
     options    any r1c option by its name: dims={'batch': [1, 8]}, cpu='x86-64-v3',

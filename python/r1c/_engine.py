@@ -128,8 +128,8 @@ class Engine:
                   (matmuls and convolutions in that format, summed in f32);
                   'int8' (8-bit integer products over calibrated ranges:
                   calibration='DIR' names input sets, else random ones are drawn);
-                  'auto' raises UnimplementedError until the compiler has its
-                  per-op search.
+                  'auto' (per op, the cheapest format within
+                  accuracy_budget='0.01' or 'top1:0.99').
     targets       what an .onnx compiles for (default: the device's architectures;
                   for 'auto', the host and the GPUs this machine has).
     threads       threads each request's kernels run on (0: one per CPU).

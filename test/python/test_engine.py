@@ -1,4 +1,5 @@
 """r1c.Engine and r1c.compile against ONNX Runtime, and how they fail."""
+import json
 import os
 import threading
 import time
@@ -114,11 +115,18 @@ def test_compile_error_names_the_onnx_node(models, cache_dir):
         r1c.compile(models["mlp"], cache_dir=cache_dir, no_such_option=True)
 
 
-def test_precisions_the_compiler_lacks_are_refused(models, cache_dir):
-    with pytest.raises(r1c.UnimplementedError, match="cannot convert a model to auto"):
-        r1c.Engine(models["mlp"], device="host", precision="auto", cache_dir=cache_dir)
-    with pytest.raises(r1c.UnimplementedError):
-        r1c.compile(models["mlp"], precision="auto", cache_dir=cache_dir)
+def test_auto_precision_stays_within_its_budget(models, cache_dir, tmp_path):
+    report = tmp_path / "report.json"
+    engine = r1c.Engine(models["mlp"], device="host", precision="auto", cache_dir=cache_dir,
+                        accuracy_budget="0.02", precision_report=str(report))
+    rng = np.random.default_rng(8)
+    feeds = {"x": rng.standard_normal((1, 16)).astype(np.float32),
+             "shift": rng.standard_normal(32).astype(np.float32)}
+    want = r1c.Engine(r1c.compile(models["mlp"], cache_dir=cache_dir), device="host").infer(feeds)
+    got = engine.infer(feeds)
+    for g, w in zip(got.values(), want.values()):
+        assert np.linalg.norm(g - w) / np.linalg.norm(w) <= 0.02
+    assert json.loads(report.read_text())["budget_met"]
 
 
 # int8: 256 codes over each calibrated range (random sets here), a relative error of

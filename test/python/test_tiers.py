@@ -281,8 +281,6 @@ def test_precision_tiers_compile_and_cache(precision_model, precision_tiers, cac
 
 
 def test_precision_tier_errors(precision_model, tier_models, cache_dir):
-    with pytest.raises(r1c.UnimplementedError, match="precision tiers"):
-        r1c.Engine(precision_model, tiers=["auto", "fp32"], cache_dir=cache_dir)
     with pytest.raises(r1c.InvalidArgumentError, match="give its model_path"):
         r1c.Engine(tiers=["bf16", "fp32"], cache_dir=cache_dir)
     with pytest.raises(r1c.InvalidArgumentError, match="mixes precisions and models"):

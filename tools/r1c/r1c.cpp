@@ -120,9 +120,24 @@ int main(int argc, char **argv) {
                  "        where the CPU has them): activations per tensor over the ranges\n"
                  "        calibration measures (--calibration; random sets without it),\n"
                  "        weights per output channel, symmetric\n"
+                 "  auto  per op, the cheapest of int8, bf16 (on CPUs with AVX512-BF16)\n"
+                 "        and fp32 that keeps the outputs within --accuracy-budget of fp32,\n"
+                 "        measured on the calibration sets and verified on held-out ones\n"
                  "Softmax, normalizations, reductions and elementwise ops stay f32.\n"
                  "--compile-to=graph shows each op's r1.precision (docs/precision.md)")
       ->type_name("FORMAT");
+  app.add_option("--accuracy-budget", options.accuracyBudget,
+                 "With --precision=auto: how far from fp32 the outputs may go:\n"
+                 "  E        relative error ||y - y_fp32|| / ||y_fp32|| of every output\n"
+                 "           on every set at most E (default 0.01)\n"
+                 "  top1:A   for a classifier: the arg max of the first output's last\n"
+                 "           dim agrees with fp32's on at least a share A of its rows")
+      ->type_name("BUDGET");
+  app.add_option("--precision-report", options.precisionReport,
+                 "With --precision=auto: write what it measured and chose to FILE (JSON)\n"
+                 "and FILE.txt (a table): per op, each format's error alone and the\n"
+                 "one chosen; per format, the first op past the budget")
+      ->type_name("FILE");
   app.add_option("--calibration", options.calibrationDir,
                  "Measure the range of every non-constant f32 operand of each\n"
                  "matmul and convolution by running the f32 model (compiled for this\n"
@@ -252,15 +267,15 @@ int main(int argc, char **argv) {
   options.calibrate = app.count("--calibration") + app.count("--calibration-method") +
                           app.count("--calibration-samples") >
                       0;
-  if (options.precision == "auto") {
-    std::cerr << "error: --precision=auto is not available yet (the per-op search comes with "
-                 "the precision report); use fp32, bf16, fp16 or int8\n";
+  if (options.precision != "fp32" && options.precision != "bf16" && options.precision != "fp16" &&
+      options.precision != "int8" && options.precision != "auto") {
+    std::cerr << "error: --precision=" << options.precision
+              << ": unknown format (expected fp32, bf16, fp16, int8 or auto)\n";
     return 2;
   }
-  if (options.precision != "fp32" && options.precision != "bf16" && options.precision != "fp16" &&
-      options.precision != "int8") {
-    std::cerr << "error: --precision=" << options.precision
-              << ": unknown format (expected fp32, bf16, fp16 or int8)\n";
+  if (options.precision != "auto" &&
+      (app.count("--accuracy-budget") > 0 || app.count("--precision-report") > 0)) {
+    std::cerr << "error: --accuracy-budget and --precision-report go with --precision=auto\n";
     return 2;
   }
   // --target compiles past every IR phase; a phase asked for with it would
