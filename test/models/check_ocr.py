@@ -21,6 +21,18 @@ probability map is compared with ONNX Runtime's, and the boxes rapidocr's own
 post-processing finds in each map are compared (reported, not asserted).
 Classifier: every line at 48 x 192, its 0/180-degree label and scores compared.
 
+For int8, whose compiler calibrates on sample inputs: --write-calibration DIR writes
+inputs prepared the same way from other lines and another page, as ONNX test data
+(DIR/MODEL/test_data_set_N/input_0.pb, MODEL the file's stem, the layout
+bench/host_vs_onnxruntime.py --calibration-dir reads), and --r1c-option KEY=VALUE passes
+r1c options on (`{model}` in VALUE becomes MODEL), e.g.
+  --precision int8 --write-calibration /tmp/cal --r1c-option calibration=/tmp/cal/{model}
+
+--ort-int8 also reads the lines with ONNX Runtime's own int8: the recognizer quantized
+by bench/ort_int8.py (static, QDQ, ORT's recommended CPU settings), calibrated on the
+--write-calibration inputs: the bar an int8 compiler is measured against (reported,
+not asserted).
+
 Asserted: at fp32, every line decodes as ONNX Runtime's, and each output of the three
 models is within STYLE.md's model tolerance (relative error of the output norm
 <= 1e-4); at any other precision, at least --min-agreement of the lines (the goal of
@@ -69,6 +81,13 @@ LINES = [
     "3.14159", "hello, world", "Data & Science", "Serial 0xFF00",
     "MAX 120 km/h", "Page 12/30", "Net weight 500g", "Thank you!",
 ]
+# Calibration's own text, none of it in LINES or PAGE_LINES.
+CALIBRATION_LINES = [
+    "Station 9 Platform B", "Call 0800-123-456", "Due: 2025-11-30", "Receipt #55012",
+    "Fragile, handle with care", "Gate 17 closes 20:45", "CO2 emissions 118 g/km",
+    "Discount 15% off", "Best before 04/26", "Ticket valid today only", "Row K Seat 23",
+    "Quantity x3 @ 4.50", "Floor plan v2.1", "Open Mon-Sat 9-18", "Ages 12+", "Aisle 5",
+]
 PAGE_LINES = ["Hello World", "Invoice No. 20481", "Total: $1,234.56", "2024-03-15 08:30",
               "The quick brown fox jumps", "over the lazy dog.", "www.example.com",
               "Thank you!"]
@@ -96,12 +115,12 @@ def render_line(text, size=32, margin=8):
     return img
 
 
-def render_page():
+def render_page(lines=PAGE_LINES):
     from PIL import Image, ImageDraw
     height, width = PAGE
     img = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(img)
-    for i, text in enumerate(PAGE_LINES):
+    for i, text in enumerate(lines):
         draw.text((40 + 60 * (i % 3), 40 + 85 * i), text, fill="black", font=font(28 + 4 * (i % 3)))
     return img
 
@@ -210,12 +229,23 @@ class Runner:
         self.path = path
         self.input = self.ort.get_inputs()[0].name
         dims = dim_sizes(path, sizes)
-        self.engines = {}
+        self.engines, self.failures = {}, []
         for precision in args.precisions:
             start = time.time()
-            self.engines[precision] = r1c.Engine(path, device="host", precision=precision,
-                                                 dims=dims, cache_dir=args.cache_dir,
-                                                 threads=args.threads, cpu=args.cpu)
+            stem = os.path.splitext(os.path.basename(path))[0]
+            options = {k.replace("-", "_"): v.replace("{model}", stem) for k, v in
+                       (o.split("=", 1) for o in args.r1c_option)}
+            try:
+                self.engines[precision] = r1c.Engine(path, device="host", precision=precision,
+                                                     dims=dims, cache_dir=args.cache_dir,
+                                                     threads=args.threads, cpu=args.cpu,
+                                                     **options)
+            except r1c.errors.Error as e:
+                # One precision that does not compile yet leaves the others to check.
+                message = str(e).strip().splitlines()[0]
+                print(f"  {os.path.basename(path)} {precision}: {message}", flush=True)
+                self.failures.append(f"{os.path.basename(path)} {precision}: {message}")
+                continue
             print(f"  {os.path.basename(path)} {precision}: ready in {time.time() - start:.1f} s"
                   f" ({', '.join(f'{k}={v}' for k, v in dims.items())})", flush=True)
 
@@ -249,12 +279,12 @@ def check_rec(path, args):
     inputs = [rec_input(render_line(t)) for t in LINES]
     refs = [runner.reference(x) for x in inputs]
     ref_text = [ctc_greedy(r[0], chars) for r in refs]
-    failures = []
+    failures = list(runner.failures)
     n = len(LINES)
     ort_right = sum(a == b for a, b in zip(ref_text, LINES))
     print(f"rec: ONNX Runtime fp32 reads {ort_right}/{n} lines as drawn "
           f"({100 * ort_right / n:.1f}%), {same_ink(ref_text)}/{n} but for spaces")
-    for precision in args.precisions:
+    for precision in runner.engines:
         outs = [runner.r1c(precision, x) for x in inputs]
         text = [ctc_greedy(o[0], chars) for o in outs]
         right = sum(a == b for a, b in zip(text, LINES))
@@ -293,7 +323,37 @@ def check_rec(path, args):
     for drawn, ref in zip(LINES, ref_text):
         if drawn != ref:
             print(f"    drawn {drawn!r}, ONNX Runtime reads {ref!r}")
+    if args.ort_int8:
+        report_ort_int8(path, inputs, ref_text, chars, args)
     return failures
+
+
+def report_ort_int8(path, inputs, ref_text, chars, args):
+    """How ONNX Runtime's static int8 of the recognizer reads the lines."""
+    import onnxruntime as ort
+    sys.path.insert(0, os.path.join(HERE, "..", "..", "bench"))
+    from host_peers import Case, PeerFailed
+    from ort_int8 import SETTINGS, quantize
+    stem = os.path.splitext(os.path.basename(path))[0]
+    try:
+        with tempfile.TemporaryDirectory() as work:  # Case writes its inputs there
+            quantized, _ = quantize(Case(stem, path, {"x": inputs[0]}, work), None,
+                                    args.write_calibration)
+    except PeerFailed as e:
+        print(f"rec ORT int8: {e}")
+        return
+    session = ort.InferenceSession(quantized, providers=["CPUExecutionProvider"])
+    text = [ctc_greedy(session.run(None, {"x": x})[0][0], chars) for x in inputs]
+    n = len(LINES)
+    agree = sum(a == b for a, b in zip(text, ref_text))
+    agree_ink = sum(a.replace(" ", "") == b.replace(" ", "") for a, b in zip(text, ref_text))
+    print(f"rec ORT int8 ({SETTINGS['format']}, {SETTINGS['calibration']} on "
+          f"{len(CALIBRATION_LINES)} other lines): reads {sum(a == b for a, b in zip(text, LINES))}"
+          f"/{n} lines as drawn, agrees with ONNX Runtime fp32 on {agree}/{n} "
+          f"({agree_ink}/{n} but for spaces)")
+    for mine, ref in zip(text, ref_text):
+        if mine != ref:
+            print(f"    ORT int8 {mine!r}, ONNX Runtime fp32 {ref!r}")
 
 
 def check_det(path, args):
@@ -302,8 +362,8 @@ def check_det(path, args):
     x = normalize(render_page())[None]
     ref = runner.reference(x)
     ref_boxes = detect_boxes(ref)
-    failures = []
-    for precision in args.precisions:
+    failures = list(runner.failures)
+    for precision in runner.engines:
         out = runner.r1c(precision, x)
         err = norm_error(out, ref)
         print(f"det {precision}: probability map {height}x{width}, output norm error {err:.2e}, "
@@ -317,8 +377,8 @@ def check_cls(path, args):
     runner = Runner(path, [(1,), (3,), (CLS_SHAPE[0],), (CLS_SHAPE[1],)], args)
     inputs = [fit_height(render_line(t), *CLS_SHAPE) for t in LINES]
     refs = [runner.reference(x) for x in inputs]
-    failures = []
-    for precision in args.precisions:
+    failures = list(runner.failures)
+    for precision in runner.engines:
         outs = [runner.r1c(precision, x) for x in inputs]
         agree = sum(int(o.argmax()) == int(r.argmax()) for o, r in zip(outs, refs))
         worst = max(norm_error(o, r) for o, r in zip(outs, refs))
@@ -328,6 +388,26 @@ def check_cls(path, args):
             failures.append(f"cls fp32: {agree}/{len(LINES)} labels agree, "
                             f"output norm error {worst:.2e}")
     return failures
+
+
+def write_calibration(folder, models):
+    """Each model's inputs for CALIBRATION_LINES (a page of them for the detector) as
+    folder/MODEL/test_data_set_N/input_0.pb."""
+    from onnx import numpy_helper
+    lines = [render_line(t) for t in CALIBRATION_LINES]
+    page = render_page(CALIBRATION_LINES[:8])
+    sets = {"rec": [rec_input(img) for img in lines],
+            "cls": [fit_height(img, *CLS_SHAPE) for img in lines],
+            "det": [normalize(page)[None]]}
+    for role, inputs in sets.items():
+        stem = os.path.splitext(os.path.basename(models[role]))[0]
+        for n, x in enumerate(inputs):
+            out = os.path.join(folder, stem, f"test_data_set_{n}")
+            os.makedirs(out, exist_ok=True)
+            with open(os.path.join(out, "input_0.pb"), "wb") as f:
+                f.write(numpy_helper.from_array(x, "x").SerializeToString())
+    print(f"check_ocr: calibration inputs in {folder} "
+          f"({', '.join(f'{r}: {len(v)}' for r, v in sets.items())})")
 
 
 def main():
@@ -347,6 +427,13 @@ def main():
                         help="share of lines a precision other than fp32 must decode as "
                              "ONNX Runtime fp32 does (docs/precision.md's goal)")
     parser.add_argument("--models", default="rec,det,cls", help="which of rec, det, cls")
+    parser.add_argument("--write-calibration", metavar="DIR",
+                        help="write calibration inputs as ONNX test data under DIR/MODEL/")
+    parser.add_argument("--ort-int8", action="store_true",
+                        help="report how ONNX Runtime's own static int8 reads the lines")
+    parser.add_argument("--r1c-option", action="append", default=[], metavar="KEY=VALUE",
+                        help="an r1c option for every compile ({model}: the model's stem); "
+                             "repeatable")
     args = parser.parse_args()
     args.precisions = ["fp32"] + [p for p in args.precision.split(",") if p and p != "fp32"]
     try:
@@ -358,6 +445,10 @@ def main():
         return SKIP
     print(f"check_ocr: {', '.join(os.path.basename(p) for p in models.values())}, "
           f"precisions {', '.join(args.precisions)}, {args.threads} threads", flush=True)
+    if args.ort_int8 and not args.write_calibration:
+        args.write_calibration = os.path.join(args.models_dir, "calibration")
+    if args.write_calibration:
+        write_calibration(args.write_calibration, models)
     checks = {"rec": check_rec, "det": check_det, "cls": check_cls}
     failures = []
     for role in args.models.split(","):
