@@ -5,6 +5,7 @@ the same models, inputs and thread counts, side by side in one run.
   python3 bench/host_vs_onnxruntime.py --r1c build/bin/r1c --r1c-run build/bin/r1c-run \\
       --models-dir build/test/models [--threads 1,2] [--runs 10] [--rounds 3] \\
       [--r1c-variant tuned="--tune"] [--gemm-only | --no-gemm] [--gemm-sizes 4096x4096x4096] \\
+      [--ort-int8 [--calibration-dir DIR | --calibration-sets 8]] \\
       [--write bench/results/DATE-host.md]
 
 The cases are the models of --models (from --models-dir) and single-MatMul GEMMs that the
@@ -16,10 +17,22 @@ import (pip: iree-base-compiler, iree-base-runtime), imports each model with
 iree-import-onnx (as it is, else upgraded to opset 17) and compiles it for llvm-cpu and this
 CPU; where that fails its cells say why, and the other peers go on.
 
+With --ort-int8, one more peer: ONNX Runtime on the model quantized to int8
+(bench/ort_int8.py): onnxruntime.quantization.quantize_static after quant_pre_process,
+with ORT's recommended CPU settings, QDQ format, activations QUInt8 (asymmetric),
+weights QInt8 symmetric per channel, MinMax calibration, no reduce_range. It calibrates
+on the inputs the bench times plus random valid ones made the same way with other seeds
+(--calibration-sets in all, default 8), or on ONNX test data with --calibration-dir
+(DIR/test_data_set_N/input_K.pb, or DIR/MODEL/test_data_set_N/... per model). The
+quantized model is built once and cached next to the model (MODEL.ort-int8.onnx, with
+MODEL.ort-int8.json recording the settings, calibration and a hash of the model; a
+change quantizes again); the compile table gives the time it took. Its outputs differ
+from fp32 by design: the table notes their error against ORT fp32 instead of warning.
+
 Each case is timed at each --threads count: r1c-run --threads N, ORT intra_op_num_threads N,
 IREE's local-task driver with N task groups. A round times every peer in turn (each r1c
-variant, ORT, IREE) for --runs runs after one warm-up run; --rounds rounds interleave them,
-so a slow spell of the machine hits all alike. Reported: the median of the round medians,
+variant, ORT, ORT int8, IREE) for --runs runs after one warm-up run; --rounds rounds
+interleave them, so a slow spell of the machine hits all alike. Reported: the median of the round medians,
 their spread (min..max), r1c / peer (ratio of the medians; above 1, r1c is slower) and per
 thread count the geometric mean of those ratios. GEMMs are reported in GFLOP/s (2*M*N*K /
 time) and, at 1 thread, as a share of one core's FMA peak, which bench/fma_peak.c measures
@@ -46,6 +59,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "test", "models"))
 from check_host_models import make_inputs  # noqa: E402
 from host_peers import (NORM_RTOL, Case, Iree, Ort, PeerFailed, R1c, cpu_info,  # noqa: E402
                         describe_flags, fma_peak, make_gemm, norm_error, parse_gemm_sizes)
+from ort_int8 import OrtInt8  # noqa: E402
 
 MODELS = ["resnet50", "mobilenetv2", "bert", "gpt2", "vit"]
 GEMM_SIZES = "4096x4096x4096,128x768x768,128x3072x768"
@@ -71,6 +85,15 @@ def parse_args():
     group.add_argument("--gemm-only", action="store_true", help="time only the GEMMs")
     group.add_argument("--no-gemm", action="store_true", help="time only the models")
     parser.add_argument("--no-iree", action="store_true", help="leave IREE out even if installed")
+    parser.add_argument("--ort-int8", action="store_true",
+                        help="also time ONNX Runtime on the model quantized to int8 "
+                             "(bench/ort_int8.py: static, QDQ, cached next to the model)")
+    parser.add_argument("--calibration-dir",
+                        help="with --ort-int8: calibrate on ONNX test data, "
+                             "DIR/test_data_set_N/input_K.pb or DIR/MODEL/test_data_set_N/...")
+    parser.add_argument("--calibration-sets", type=int, default=8,
+                        help="with --ort-int8 and no --calibration-dir: random valid input "
+                             "sets to calibrate on (default 8, the timed inputs first)")
     parser.add_argument("--write", help="also write the report as markdown to this file")
     args = parser.parse_args()
     given = args.threads
@@ -85,6 +108,8 @@ def parse_args():
     except ValueError as e:
         parser.error(str(e))
     args.models = [] if args.gemm_only else [m for m in args.models.split(",") if m.strip()]
+    if args.calibration_dir and not args.ort_int8:
+        parser.error("--calibration-dir calibrates --ort-int8: give that too")
     if args.models and not args.models_dir:
         parser.error("--models-dir is needed for the models (or give --gemm-only)")
     for m in args.models:
@@ -115,11 +140,11 @@ def source_commit():
         return "unknown"
 
 
-def measure(case, r1cs, ort_peer, iree, args, result):
+def measure(case, r1cs, ort_peer, iree, ort_int8, args, result):
     """Compiles the case with every r1c variant and IREE, then times all peers at each
     thread count, round by round; fills result (see main) and checks outputs against ORT."""
     compiled = {}
-    for peer in [*r1cs, iree]:
+    for peer in [*r1cs, iree, ort_int8]:
         if peer is None:
             continue
         progress(f"{case.name}: compiling with {peer.label}")
@@ -128,7 +153,7 @@ def measure(case, r1cs, ort_peer, iree, args, result):
         except PeerFailed as e:
             result["failed"][peer.label] = str(e)
     result["compile"] = compiled
-    peers = [p for p in [*r1cs, ort_peer, iree] if p is not None]
+    peers = [p for p in [*r1cs, ort_peer, ort_int8, iree] if p is not None]
     for threads in args.threads:
         for round_ in range(args.rounds):
             progress(f"{case.name}: {threads} thread(s), round {round_ + 1} of {args.rounds}")
@@ -211,7 +236,11 @@ def thread_table(cases, results, r1cs, peers, threads, peak):
                         row.append("")
         lines.append("| " + " | ".join(row) + " |")
         for label, err in res["error"].items():
-            if not err <= NORM_RTOL:
+            if label == OrtInt8.label:
+                lines.append(f"| note: {label}'s output vs ORT's: relative error of the output "
+                             f"norm {err:.1e} (quantized, not held to {rtol_text()}) |"
+                             + " |" * (len(head) - 1))
+            elif not err <= NORM_RTOL:
                 lines.append(f"| **warning**: {label}'s output differs from ORT's: relative "
                              f"error of the output norm {err:.1e} > {rtol_text()} |"
                              + " |" * (len(head) - 1))
@@ -231,13 +260,16 @@ def report(args, cases, results, r1cs, peers, header):
     lines = header + ["", "## Compile", ""]
     head = ["case"] + [h for r in r1cs for h in (f"{r.label} (s)", f"{r.label} kernels")]
     iree = next((p for p in peers if isinstance(p, Iree)), None)
+    int8 = next((p for p in peers if isinstance(p, OrtInt8)), None)
     if iree:
         head.append("IREE (s)")
+    if int8:
+        head.append("ORT int8 quantize (s)")
     lines += ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
     for case in cases:
         res = results[case.name]
         row = [case.name]
-        for p in r1cs + ([iree] if iree else []):
+        for p in r1cs + ([iree] if iree else []) + ([int8] if int8 else []):
             done = res["compile"].get(p.label)
             if done is None:
                 row += [f"fails: {res['failed'].get(p.label, '?')}"] + [""] * isinstance(p, R1c)
@@ -262,13 +294,15 @@ def main():
     r1cs = [R1c(args.r1c, args.r1c_run, name, flags, len(args.variants) == 1 and
                 name == "default") for name, flags in args.variants]
     ort_peer = Ort()
+    ort_int8 = OrtInt8(make_inputs, args.calibration_dir,
+                       args.calibration_sets) if args.ort_int8 else None
     iree = None
     if iree_version:
         try:
             iree = Iree()
         except (ImportError, OSError) as e:
             iree_version, iree_note = None, f"not used: {e}"
-    peers = [*r1cs, ort_peer] + ([iree] if iree else [])
+    peers = [*r1cs, ort_peer] + ([ort_int8] if ort_int8 else []) + ([iree] if iree else [])
     cases, results = [], {}
     with tempfile.TemporaryDirectory() as work:
         args.peak, peak_text = None, "not measured (no GEMMs)"
@@ -291,7 +325,7 @@ def main():
                 feeds = make_inputs(model, np.random.default_rng(0))
                 case = Case(what, path, feeds, case_dir)
             results[case.name] = {"compile": {}, "failed": {}, "rounds": {}, "error": {}}
-            measure(case, r1cs, ort_peer, iree, args, results[case.name])
+            measure(case, r1cs, ort_peer, iree, ort_int8, args, results[case.name])
             cases.append(case)
             for threads in args.threads:
                 meds = [f"{label} {fmt_ms(statistics.median(r))} ms"
@@ -302,7 +336,8 @@ def main():
             for p in peers:
                 p.outputs.pop(case.name, None)
 
-    errors = [e for r in results.values() for e in r["error"].values()]
+    errors = [e for r in results.values() for label, e in r["error"].items()
+              if label != OrtInt8.label]
     checked, mismatches = len(errors), sum(not e <= NORM_RTOL for e in errors)
     header = [
         f"CPU: {cpu_name}, {os.cpu_count()} cores visible; ISA: {', '.join(isa)}"
@@ -312,6 +347,12 @@ def main():
         f"onnxruntime {ort.__version__} (CPUExecutionProvider); IREE "
         + (f"{iree_version} (llvm-cpu, `--iree-llvmcpu-target-cpu=host`, local-task driver)"
            if iree_version else iree_note) + ".",
+        *([f"ORT int8: the model quantized by onnxruntime.quantization.quantize_static "
+           f"(bench/ort_int8.py): QDQ, activations QUInt8, weights QInt8 symmetric per "
+           f"channel, MinMax calibration on "
+           + (f"the test data sets of {args.calibration_dir}" if args.calibration_dir else
+              f"{args.calibration_sets} random valid input sets")
+           + "; cached next to the model."] if ort_int8 else []),
         f"r1c `--target=host` (the default --cpu=auto: x86-64-v3 and v4 code in one artifact, "
         f"{'the v4 code running here' if 'avx512f' in isa else 'the v3 code running here'}), "
         f"source at {source_commit()}; variants: "

@@ -178,6 +178,15 @@ Rows RowFlow::transfer(Operation *op) {
   if (llvm::any_of(op->getOperandTypes(), [](Type t) { return !isa<RankedTensorType>(t); }) ||
       llvm::any_of(op->getResultTypes(), [](Type t) { return !isa<RankedTensorType>(t); }))
     return Rows::mixed();
+  // A shape vector converted to another integer type (exporters cast shapes
+  // to i32 and back) still holds B's extent; 32 bits hold any batch.
+  if (auto cast = dyn_cast<CastOp>(op)) {
+    Rows size = stateOf(cast.getInput());
+    auto to = dyn_cast<IntegerType>(getElementTypeOf(cast.getOutput()));
+    if (size.is(Rows::Extent) && to && to.getWidth() >= 32 &&
+        isa<IntegerType>(getElementTypeOf(cast.getInput())))
+      return size;
+  }
   if (isElementwise(op))
     return elementwise(op);
   if (isView(op))
@@ -370,6 +379,19 @@ Rows RowFlow::attention(AttentionOp op) {
   return factor ? carried(op.getResult(), 0, *factor) : Rows::free();
 }
 
+/// Whether the view `op` gives its result the first dim of its input: its
+/// target shape starts with that dim's extent, or with 0 (copy the input's
+/// dim) where allowzero is off.
+static bool keepsFirstDim(Operation *op, const Rows &size, const Rows &rows) {
+  if (size.is(Rows::Extent))
+    return size.axis == 0 && size.factor == rows.factor;
+  auto reshape = dyn_cast<ReshapeOp>(op);
+  if (!reshape || reshape.getAllowzero() || !size.is(Rows::Free))
+    return false;
+  std::optional<SmallVector<int64_t>> known = getKnownIntValues(reshape.getShape());
+  return known && !known->empty() && known->front() == 0;
+}
+
 Rows RowFlow::view(Operation *op) {
   Value input = op->getOperand(0), result = op->getResult(0);
   Rows rows = stateOf(input);
@@ -379,6 +401,38 @@ Rows RowFlow::view(Operation *op) {
     return size.is(Rows::Free) && rankOf(result) <= 1 ? rows : Rows::mixed();
   if (!rows.is(Rows::Carried) || size.is(Rows::Carried))
     return Rows::mixed();
+  // A target shape whose first element is the input's first dim, where the
+  // input carries the rows first, keeps row i the i-th block of elements
+  // whatever the other dims are: exporters reshape [N, C, H, W] to [N, C, -1]
+  // with N read by Shape, or to [0, T, 3, 8, 15] (0: N copied), with H, W
+  // and T symbolic too.
+  if (rows.axis == 0 && keepsFirstDim(op, size, rows))
+    return carried(result, 0, rows.factor);
+  // Dropping or adding unit axes moves the rows' axis and nothing else.
+  if (auto squeeze = dyn_cast<SqueezeOp>(op)) {
+    int64_t axis = rows.axis, rank = rankOf(input);
+    for (int64_t a : squeeze.getAxes()) {
+      std::optional<int64_t> at = normalizeAxis(a, rank);
+      if (!at || *at == rows.axis)
+        return Rows::mixed();
+      axis -= *at < rows.axis;
+    }
+    return carried(result, axis, rows.factor);
+  }
+  if (auto unsqueeze = dyn_cast<UnsqueezeOp>(op)) {
+    int64_t rank = rankOf(result), axis = rows.axis;
+    SmallVector<int64_t> inserted;
+    for (int64_t a : unsqueeze.getAxes()) {
+      std::optional<int64_t> at = normalizeAxis(a, rank);
+      if (!at)
+        return Rows::mixed();
+      inserted.push_back(*at);
+    }
+    llvm::sort(inserted);
+    for (int64_t at : inserted)
+      axis += at <= axis;
+    return carried(result, axis, rows.factor);
+  }
   Rows out = throughView(input, result, rows);
   // A target shape that holds B must put it where the rows are.
   if (size.is(Rows::Extent) && (out.axis != size.axis || out.factor != size.factor))

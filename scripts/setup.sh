@@ -8,6 +8,8 @@ APT_PACKAGES=(
   libonnx-dev libprotobuf-dev protobuf-compiler
   libcli11-dev libfmt-dev libgtest-dev liblld-19-dev
   zlib1g-dev libzstd-dev libcurl4-openssl-dev libedit-dev libxml2-dev
+  # DejaVu Sans, the font test/models/check_ocr.py draws its text lines in
+  fonts-dejavu-core
   # hipRTC, which r1c loads at run time to compile gfx90a/gfx942 kernels (tests use it)
   libamdhip64-dev
   # ONNX's backend test suites as Debian ships them (pytorch-converted, pytorch-operator, simple)
@@ -25,7 +27,10 @@ PIP_PACKAGES=(numpy onnx==1.18.0 lit filecheck==1.0.0 onnxruntime==1.22.0 safete
   # The exporters of bench/torch_exports.py, whose models CTest's models.torch_exports checks.
   # PyPI's Linux torch wheel needs its CUDA libraries to import, even on a CPU: about 5 GB
   # installed, 2 minutes (docs/torch-exports.md).
-  torch==2.15.0 torchvision==0.29.2 transformers==5.25.0 onnxscript==0.7.2)
+  torch==2.15.0 torchvision==0.29.2 transformers==5.25.0 onnxscript==0.7.2
+  # The PaddleOCR models (PP-OCRv4 detector and recognizer, text-direction classifier)
+  # that test/models/check_ocr.py reads rendered text with, and PIL, which draws it
+  rapidocr-onnxruntime==1.4.4 pillow==13.0.0)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -22,6 +22,7 @@
 #include "codegen/host/PackedWeights.h"
 #include "codegen/host/SafetensorsWriter.h"
 #include "codegen/host/ScalarOps.h"
+#include "codegen/host/SoftFloatRoutines.h"
 #include "dialects/R1/IR/R1Ops.h"
 #include "dialects/R1/IR/ShapeInference.h"
 #include "dialects/R1K/IR/R1KDialect.h"
@@ -1024,7 +1025,10 @@ std::unique_ptr<llvm::Module> emitHostModule(ArrayRef<HostEntryPoint> entries,
   }
   for (const HostEntryPoint &entry : entries)
     emitter.addEntry(entry.function, entry.stem);
-  return emitter.finish(entries.front().function);
+  std::unique_ptr<llvm::Module> module = emitter.finish(entries.front().function);
+  if (module)
+    defineSoftFloatRoutines(*module);
+  return module;
 }
 
 /// r1c_host_context_t as runtime/include/r1c/host_abi.h has it, so OUT.h

@@ -386,3 +386,74 @@ func.func @top_k_across_rows(%x: tensor<?x8xf32> {r1.dim_names = ["batch", ""]})
       : (tensor<?x8xf32>) -> (tensor<2x8xf32>, tensor<2x8xi64>)
   return %v : tensor<2x8xf32>
 }
+
+// -----
+
+// Other symbolic dims beside the batch (an image's H and W): a reshape to
+// [N, C, -1] whose N is read by r1.shape, through a cast to i32 and back as
+// exporters spell it, keeps each row one block.
+// CHECK-LABEL: func @reshape_keeps_first_dim_by_shape
+// CHECK-SAME: -> (tensor<?x8x?xf32> {r1.pad_axis = 0 : i64})
+// CHECK-SAME: attributes {r1.independent_dim = "batch"}
+func.func @reshape_keeps_first_dim_by_shape(
+    %x: tensor<?x8x?x?xf32> {r1.dim_names = ["batch", "", "h", "w"]}) -> tensor<?x8x?xf32> {
+  %tail = r1.constant dense<[8, -1]> : tensor<2xi64>
+  %0 = r1.shape %x {start = 0 : i64, end = 4 : i64} : (tensor<?x8x?x?xf32>) -> tensor<4xi64>
+  %1 = r1.cast %0 {to = i32} : (tensor<4xi64>) -> tensor<4xi32>
+  %2 = r1.slice %1 {axes = array<i64: 0>, ends = array<i64: 1>, starts = array<i64: 0>, steps = array<i64: 1>} : (tensor<4xi32>) -> tensor<1xi32>
+  %3 = r1.cast %2 {to = i64} : (tensor<1xi32>) -> tensor<1xi64>
+  %4 = r1.concat %3, %tail {axis = 0 : i64} : (tensor<1xi64>, tensor<2xi64>) -> tensor<3xi64>
+  %5 = r1.reshape %x, %4 {allowzero = false} : (tensor<?x8x?x?xf32>, tensor<3xi64>) -> tensor<?x8x?xf32>
+  return %5 : tensor<?x8x?xf32>
+}
+
+// -----
+
+// The same with a leading 0 (copy the input's dim), and unit axes added in
+// front of the batch and dropped again.
+// CHECK-LABEL: func @reshape_keeps_first_dim_by_zero
+// CHECK-SAME: -> (tensor<?x?x3x5xf32> {r1.pad_axis = 0 : i64})
+// CHECK-SAME: attributes {r1.independent_dim = "batch"}
+func.func @reshape_keeps_first_dim_by_zero(
+    %x: tensor<?x?x15xf32> {r1.dim_names = ["batch", "t", ""]}) -> tensor<?x?x3x5xf32> {
+  %0 = r1.shape %x {start = 1 : i64, end = 2 : i64} : (tensor<?x?x15xf32>) -> tensor<1xi64>
+  %zero = r1.constant dense<0> : tensor<1xi64>
+  %rest = r1.constant dense<[3, 5]> : tensor<2xi64>
+  %1 = r1.concat %zero, %0, %rest {axis = 0 : i64} : (tensor<1xi64>, tensor<1xi64>, tensor<2xi64>) -> tensor<4xi64>
+  %2 = r1.reshape %x, %1 {allowzero = false} : (tensor<?x?x15xf32>, tensor<4xi64>) -> tensor<?x?x3x5xf32>
+  %3 = r1.unsqueeze %2 {axes = array<i64: 0>} : (tensor<?x?x3x5xf32>) -> tensor<1x?x?x3x5xf32>
+  %4 = r1.relu %3 : (tensor<1x?x?x3x5xf32>) -> tensor<1x?x?x3x5xf32>
+  %5 = r1.squeeze %4 {axes = array<i64: 0>} : (tensor<1x?x?x3x5xf32>) -> tensor<?x?x3x5xf32>
+  return %5 : tensor<?x?x3x5xf32>
+}
+
+// -----
+
+// allowzero: a 0 is a zero-length dim, not a copy; and a cast to i16 could
+// wrap the batch. Neither keeps the rows.
+// CHECK-LABEL: func @reshape_allowzero
+// CHECK-NOT: r1.independent_dim
+func.func @reshape_allowzero(%x: tensor<?x?x15xf32> {r1.dim_names = ["batch", "t", ""]})
+    -> tensor<?x?x3x5xf32> {
+  %0 = r1.shape %x {start = 1 : i64, end = 2 : i64} : (tensor<?x?x15xf32>) -> tensor<1xi64>
+  %zero = r1.constant dense<0> : tensor<1xi64>
+  %rest = r1.constant dense<[3, 5]> : tensor<2xi64>
+  %1 = r1.concat %zero, %0, %rest {axis = 0 : i64} : (tensor<1xi64>, tensor<1xi64>, tensor<2xi64>) -> tensor<4xi64>
+  %2 = r1.reshape %x, %1 {allowzero = true} : (tensor<?x?x15xf32>, tensor<4xi64>) -> tensor<?x?x3x5xf32>
+  return %2 : tensor<?x?x3x5xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @shape_cast_to_i16
+// CHECK-NOT: r1.independent_dim
+func.func @shape_cast_to_i16(%x: tensor<?x8x?x?xf32> {r1.dim_names = ["batch", "", "h", "w"]})
+    -> tensor<?x8x?xf32> {
+  %tail = r1.constant dense<[8, -1]> : tensor<2xi64>
+  %0 = r1.shape %x {start = 0 : i64, end = 1 : i64} : (tensor<?x8x?x?xf32>) -> tensor<1xi64>
+  %1 = r1.cast %0 {to = i16} : (tensor<1xi64>) -> tensor<1xi16>
+  %2 = r1.cast %1 {to = i64} : (tensor<1xi16>) -> tensor<1xi64>
+  %3 = r1.concat %2, %tail {axis = 0 : i64} : (tensor<1xi64>, tensor<2xi64>) -> tensor<3xi64>
+  %4 = r1.reshape %x, %3 {allowzero = false} : (tensor<?x8x?x?xf32>, tensor<3xi64>) -> tensor<?x8x?xf32>
+  return %4 : tensor<?x8x?xf32>
+}
