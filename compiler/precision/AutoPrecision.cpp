@@ -109,23 +109,28 @@ FailureOr<PrecisionPlan> searchAutoPrecision(ModuleOp imported, const Calibratio
   // random ones, with held-out sets from another seed.
   std::vector<CalibrationSet> sets;
   std::vector<std::string> sizes;
+  // Sets of another shape than the search's.
+  size_t setAside = 0;
   if (!calibration.inputDir.empty()) {
     std::optional<std::vector<CalibrationSet>> loaded =
         loadCalibrationSets(calibration.inputDir, *inputs, error);
     if (!loaded)
       return fail();
-    sets = std::move(*loaded);
-    for (const CalibrationSet &set : sets) {
+    // The search runs one compiled model: the sets of the shape most sets
+    // have (all of them calibrated the ranges).
+    std::map<std::vector<std::string>, std::vector<CalibrationSet>> byShape;
+    for (CalibrationSet &set : *loaded) {
       std::optional<std::vector<std::string>> setSizes = symbolicSizesOf(set, *inputs, error);
       if (!setSizes)
         return fail();
-      if (&set != &sets.front() && *setSizes != sizes) {
-        error = "the search runs one compiled model: give calibration sets of one shape ('" +
-                set.label + "' differs from '" + sets.front().label + "')";
-        return fail();
-      }
-      sizes = *setSizes;
+      byShape[*setSizes].push_back(std::move(set));
     }
+    auto most = std::max_element(byShape.begin(), byShape.end(), [](const auto &a, const auto &b) {
+      return a.second.size() < b.second.size();
+    });
+    sizes = most->first;
+    sets = std::move(most->second);
+    setAside = loaded->size() - sets.size();
   } else {
     CalibrationSet shapes;
     for (auto [input, shape] : llvm::zip(*inputs, randomInputDims(*inputs, calibration.dimSizes)))
@@ -264,6 +269,11 @@ FailureOr<PrecisionPlan> searchAutoPrecision(ModuleOp imported, const Calibratio
                      .str();
   if (setup.heldOutSets.empty())
     plan.summary += " (no held-out set: give two or more calibration sets)";
+  if (setAside)
+    plan.summary += llvm::formatv(" (searched on the {0} sets of the commonest shape; {1} of "
+                                  "other shapes only calibrated)",
+                                  sets.size(), setAside)
+                        .str();
 
   if (!options.reportPath.empty()) {
     for (auto [path, text] :

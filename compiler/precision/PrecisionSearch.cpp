@@ -57,6 +57,9 @@ double estimatedSpeedup(LoweredFormat format) {
 
 namespace {
 
+/// Rounds of the greedy choice with its limit scaled by measurement.
+constexpr int kScalingRounds = 4;
+
 double relativeError(ArrayRef<float> got, ArrayRef<float> want) {
   double difference = 0, norm = 0;
   for (size_t i = 0; i < want.size() && i < got.size(); ++i) {
@@ -205,32 +208,66 @@ FailureOr<SearchResult> searchPrecisions(const SearchSetup &setup,
   };
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return merit(a) > merit(b); });
-  double limit =
-      setup.budget.metric == AccuracyBudget::Metric::RelativeError ? setup.budget.limit : INFINITY;
   // An op moves to a switch only if it saves more than its current one
   // (f32, then bf16, then int8): bf16 may come first and int8 replace it
   // when the budget still holds.
-  double squares = 0;
-  std::vector<std::optional<size_t>> current(setup.opNames.size());
-  for (size_t j : order) {
-    double error = reports[j].error;
-    std::optional<size_t> &held = current[setup.switchOp[j]];
-    double heldGain = held ? reports[*held].estimatedGain : 0;
-    double heldError = held ? reports[*held].error : 0;
-    double replaced = squares - heldError * heldError + error * error;
-    if (reports[j].estimatedGain <= heldGain || !std::isfinite(error) ||
-        std::sqrt(std::max(replaced, 0.0)) > limit)
-      continue;
-    squares = replaced;
-    if (held)
-      reports[*held].chosen = false;
-    held = j;
-    reports[j].chosen = true;
-  }
+  auto choose = [&](double limit) {
+    double squares = 0;
+    std::vector<std::optional<size_t>> current(setup.opNames.size());
+    for (SwitchReport &entry : reports)
+      entry.chosen = false;
+    for (size_t j : order) {
+      double error = reports[j].error;
+      std::optional<size_t> &held = current[setup.switchOp[j]];
+      double heldGain = held ? reports[*held].estimatedGain : 0;
+      double heldError = held ? reports[*held].error : 0;
+      double replaced = squares - heldError * heldError + error * error;
+      if (reports[j].estimatedGain <= heldGain || !std::isfinite(error) ||
+          std::sqrt(std::max(replaced, 0.0)) > limit)
+        continue;
+      squares = replaced;
+      if (held)
+        reports[*held].chosen = false;
+      held = j;
+      reports[j].chosen = true;
+    }
+    std::vector<size_t> chosen;
+    for (size_t j = 0; j < reports.size(); ++j)
+      if (reports[j].chosen)
+        chosen.push_back(j);
+    return chosen;
+  };
   std::vector<size_t> chosen;
-  for (size_t j = 0; j < reports.size(); ++j)
-    if (reports[j].chosen)
-      chosen.push_back(j);
+  if (setup.budget.metric == AccuracyBudget::Metric::TopOneAgreement) {
+    chosen = choose(INFINITY);
+  } else {
+    // Errors partly cancel, so the quadrature sum overestimates the mix's:
+    // a few rounds scale the estimate's limit by what the mix measured,
+    // keeping the mix that saves most within the budget.
+    double limit = setup.budget.limit, best = -1;
+    for (int round = 0; round < kScalingRounds; ++round) {
+      std::vector<size_t> candidate = choose(limit);
+      FailureOr<double> measured = search.relativeErrorOf(candidate, setup.searchSets);
+      if (failed(measured))
+        return failure();
+      double gain = 0;
+      for (size_t j : candidate)
+        gain += reports[j].estimatedGain;
+      if (*measured <= setup.budget.limit && gain > best) {
+        best = gain;
+        chosen = candidate;
+      }
+      if (*measured > 0.8 * setup.budget.limit || candidate.size() == reports.size())
+        break;
+      limit *= setup.budget.limit / std::max(*measured, setup.budget.limit * 0.05);
+    }
+    if (best < 0)
+      chosen = choose(setup.budget.limit);
+    for (SwitchReport &entry : reports)
+      entry.chosen = false;
+    for (size_t j : chosen)
+      reports[j].chosen = true;
+  }
 
   // 3. Verify the mix, on the search sets, then on held-out ones.
   SearchResult result;
