@@ -40,7 +40,8 @@ void printCandidate(llvm::raw_ostream &os, const GemmCandidate &candidate) {
      << " mc=" << candidate.mc << " nc=" << candidate.nc
      << " pack_b=" << r1k::stringifyPacking(candidate.packB) << (candidate.packA ? " pack_a" : "")
      << (candidate.mInner ? " m_inner" : "")
-     << (candidate.dot == r1k::HostDot::dpbf16 ? " dot=dpbf16" : "");
+     << (candidate.dot == r1k::HostDot::fma ? ""
+                                            : " dot=" + r1k::stringifyHostDot(candidate.dot).str());
 }
 
 /// ISA extensions that only dot-product micro-kernels use: a host level
@@ -49,13 +50,15 @@ void printCandidate(llvm::raw_ostream &os, const GemmCandidate &candidate) {
 constexpr llvm::StringLiteral kDotProductFeatures[] = {"avx512bf16", "avx512vnni"};
 
 /// Whether some kernel's contraction could use `feature`: bf16 operands
-/// for vdpbf16ps (8-bit integer ones for vpdpbusd are not lowered yet).
+/// for vdpbf16ps, an 8-bit integer one with a constant weight for vpdpbusd.
 bool moduleUses(ModuleOp module, StringRef feature) {
   bool used = false;
   module.walk([&](r1k::KernelOp kernel) {
     Operation *anchor = r1c::getContractionAnchor(kernel);
     if (anchor && feature == "avx512bf16" &&
         getElementTypeOrSelf(anchor->getOperand(0).getType()).isBF16())
+      used = true;
+    if (feature == "avx512vnni" && r1c::canUseVpdpbusd(kernel))
       used = true;
   });
   return used;
@@ -134,7 +137,7 @@ struct SelectVariants : r1::impl::SelectVariantsBase<SelectVariants> {
       module.walk([&](r1k::KernelOp kernel) {
         if (Operation *integer = r1c::getHostIntegerGemm(kernel)) {
           std::string reason;
-          auto variant = r1c::chooseHostIntegerGemm(integer, target, reason);
+          Attribute variant = r1c::chooseHostIntegerGemm(kernel, integer, target, reason);
           r1k::setVariant(kernel, target.getVariantKey(), variant);
           if (log)
             *log << "kernel " << kernel.getName() << " on " << target.getName() << " ("

@@ -33,6 +33,7 @@
 #include "codegen/host/GemmTemplate.h"
 #include "codegen/host/ScalarOps.h"
 #include "dialects/R1/IR/PoolWindow.h"
+#include "dialects/R1K/IR/IntegerGemmLayout.h"
 
 #include "mlir/IR/TypeUtilities.h"
 #include "llvm/IR/Intrinsics.h"
@@ -40,6 +41,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 using namespace mlir;
 
@@ -49,6 +51,19 @@ namespace {
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 using BatchIndices = ArrayRef<llvm::Value *>;
+
+/// Rows of k that one 32-bit lane of a packed panel holds.
+int64_t dotGroup(r1k::HostGemmAttr variant) {
+  switch (variant.getDot()) {
+  case r1k::HostDot::dpbf16:
+    return 2;
+  case r1k::HostDot::dpbusd:
+    return 4;
+  case r1k::HostDot::fma:
+    break;
+  }
+  return 1;
+}
 using OffsetFn = std::function<llvm::Value *(BatchIndices)>;
 
 /// The type packers move B's elements as: 16-bit floats as their bits,
@@ -60,19 +75,32 @@ llvm::Type *packingType(llvm::Type *storage) {
 }
 
 /// Stores rows of B into a packed panel of NR columns: row after row, or,
-/// for vdpbf16ps, row pairs with the two rows' elements of a column side by
-/// side (row r's in the low half of a 32-bit lane when r is even).
+/// for vdpbf16ps (vpdpbusd), groups of 2 (4) rows with the rows' elements
+/// of a column side by side in one 32-bit lane, row r's at position r % 2
+/// (r % 4) of it.
 struct PanelWriter {
   KernelBuilder &kb;
   llvm::Type *storage;
   int64_t nr, width;
-  bool pairs;
+  /// Rows per 32-bit lane: 1, 2 or 4.
+  int64_t group = 1;
+  /// An 8-bit activation's bytes: where set, lanes outside `inside` store
+  /// this value (a convolution's pad reads the zero point), and with
+  /// `flip` each byte is stored xor 0x80 (i8 as u8, for vpdpbusd).
+  llvm::Value *padValue = nullptr;
+  bool flip = false;
 
-  /// Row `row` (from the panel's first), columns v * W to v * W + W - 1.
-  void store(llvm::Value *value, llvm::Value *panel, llvm::Value *row, int64_t v) {
+  /// Row `row` (from the panel's first), columns v * W to v * W + W - 1;
+  /// `inside`, when given, the lanes that read B rather than its padding.
+  void store(llvm::Value *value, llvm::Value *panel, llvm::Value *row, int64_t v,
+             llvm::Value *inside = nullptr) {
     llvm::IRBuilder<> &b = kb.b;
     llvm::Align align(storage->getPrimitiveSizeInBits() / 8);
-    if (!pairs) {
+    if (padValue && inside)
+      value = b.CreateSelect(inside, value, b.CreateVectorSplat(width, padValue));
+    if (flip)
+      value = b.CreateXor(value, b.CreateVectorSplat(width, b.getInt8(0x80)));
+    if (group == 1) {
       b.CreateAlignedStore(
           value,
           b.CreateInBoundsGEP(storage, panel,
@@ -80,39 +108,61 @@ struct PanelWriter {
           align);
       return;
     }
-    // Each element twice, into the even or the odd 16-bit lanes of the
-    // pair's vector: one masked store.
-    SmallVector<int> twice;
-    SmallVector<llvm::Constant *> even, odd;
-    for (int64_t lane = 0; lane < 2 * width; ++lane) {
-      twice.push_back(int(lane / 2));
-      even.push_back(b.getInt1(lane % 2 == 0));
-      odd.push_back(b.getInt1(lane % 2 == 1));
+    // Each element `group` times, into the lanes of its position in the
+    // group: one masked store.
+    SmallVector<int> repeated;
+    SmallVector<llvm::Constant *> positions;
+    for (int64_t lane = 0; lane < group * width; ++lane) {
+      repeated.push_back(int(lane / group));
+      positions.push_back(b.getInt8(lane % group));
     }
-    llvm::Value *pair = b.CreateLShr(row, kb.i64(1));
+    llvm::Value *first = b.CreateUDiv(row, kb.i64(group));
     llvm::Value *target = b.CreateInBoundsGEP(
-        storage, panel, b.CreateAdd(b.CreateMul(pair, kb.i64(2 * nr)), kb.i64(2 * v * width)));
-    llvm::Value *isOdd = b.CreateTrunc(row, b.getInt1Ty());
-    b.CreateMaskedStore(
-        b.CreateShuffleVector(value, value, twice), target, align,
-        b.CreateSelect(isOdd, llvm::ConstantVector::get(odd), llvm::ConstantVector::get(even)));
+        storage, panel,
+        b.CreateAdd(b.CreateMul(first, kb.i64(group * nr)), kb.i64(group * v * width)));
+    llvm::Value *position = b.CreateTrunc(b.CreateURem(row, kb.i64(group)), b.getInt8Ty());
+    b.CreateMaskedStore(b.CreateShuffleVector(value, value, repeated), target, align,
+                        b.CreateICmpEQ(llvm::ConstantVector::get(positions),
+                                       b.CreateVectorSplat(group * width, position)));
   }
 
-  /// Zeros row `kLen` where it completes a pair (kLen odd): the pad of an
-  /// odd K, which vdpbf16ps multiplies by A's zero-extended last element.
-  void padOddRows(llvm::Value *panel, llvm::Value *kLen) {
-    if (!pairs)
+  /// Zeros rows `kLen` up to the end of its group: the pad of a K that is
+  /// not a whole number of groups, which the dot instruction multiplies by
+  /// A's zero pad (and which a convolution's column sums add).
+  void padRows(llvm::Value *panel, llvm::Value *kLen) {
+    if (group == 1)
       return;
     llvm::IRBuilder<> &b = kb.b;
-    kb.ifElse(
-        b.CreateTrunc(kLen, b.getInt1Ty()),
-        [&] {
-          auto *type = llvm::FixedVectorType::get(storage, width);
-          for (int64_t v = 0; v < nr / width; ++v)
-            store(llvm::Constant::getNullValue(type), panel, kLen, v);
-        },
-        [] {});
+    llvm::Value *end = b.CreateAnd(b.CreateAdd(kLen, kb.i64(group - 1)), kb.i64(-group));
+    auto *type = llvm::FixedVectorType::get(storage, width);
+    // Zero as stored: no pad value, no flip.
+    PanelWriter plain{kb, storage, nr, width, group};
+    kb.loop(b.CreateSub(end, kLen), [&](llvm::Value *i) {
+      for (int64_t v = 0; v < nr / width; ++v)
+        plain.store(llvm::Constant::getNullValue(type), panel, b.CreateAdd(kLen, i), v);
+    });
   }
+};
+
+/// The zero points of an 8-bit GEMM (dot = dpbusd), in the bytes as
+/// vpdpbusd reads them (A' and B', the unsigned ones flipped from i8 or
+/// the signed ones from u8): the exact sum is
+///   sum_k A'B' + columnTerm[c] - columnZero[c] * sum_k A'[r]
+///              + rowTerm[r] - rowZero[r] * sum_k B'[c],
+/// the terms of the weight's zero point and sums compiled into i32 arrays
+/// (a matmul's per column, padded to whole panels; a convolution's per
+/// output channel), the activation's sums (when its partner's zero point
+/// is not 0) counted by the micro-kernel, as vpdpbusd against ones.
+struct QuantizedTerms {
+  /// Whether B holds the unsigned bytes (a convolution's activation),
+  /// else A (a matmul's).
+  bool bUnsigned = false;
+  /// A matmul's i8 activation: each quad of A read is flipped to u8.
+  bool flipA = false;
+  llvm::Value *columnTerm = nullptr, *columnZero = nullptr;
+  llvm::Value *rowTerm = nullptr, *rowZero = nullptr;
+  /// Where a batch's rows start in rowTerm and rowZero (a group's filters).
+  OffsetFn rowOffset;
 };
 
 /// How one GEMM-shaped anchor reads its operands and where its sums go.
@@ -141,6 +191,11 @@ struct GemmOperands {
   /// Sums start at rowBias[rowBiasOffset + row] (a convolution's bias).
   llvm::Value *rowBias = nullptr;
   OffsetFn rowBiasOffset;
+  /// Elements between rows of A: K, or with dpbusd a convolution's packed
+  /// weight rows of whole k-quads.
+  int64_t aStride = 0;
+  /// dot = dpbusd: the zero points' terms.
+  const QuantizedTerms *quantized = nullptr;
   /// The result's indices of C[row, column], for the fused body.
   std::function<SmallVector<llvm::Value *>(BatchIndices, llvm::Value *row, llvm::Value *column)>
       resultIndices;
@@ -194,17 +249,24 @@ private:
   /// vectors throughout, since the panels are zero past N.
   void emitDotMicroKernel(int64_t rows, int64_t columns, ATile a, Panel panel, llvm::Value *cTile,
                           llvm::Value *bias, llvm::Value *kLen, llvm::Value *first);
+  /// The same with vpdpbusd over quads of k (dot = dpbusd): i32 sums from
+  /// zero over all of K, then the zero points' terms (QuantizedTerms) for
+  /// C's `row` and `column`, `rowTerms` the batch's offset in the row terms.
+  void emitByteDotMicroKernel(int64_t rows, int64_t columns, ATile a, Panel panel,
+                              llvm::Value *cTile, llvm::Value *kLen, llvm::Value *row,
+                              llvm::Value *rowTerms, llvm::Value *column);
   /// The block's sums into `sums`: the row bias (or zero) when `first`,
   /// else C's partial sums.
   void emitLoadSums(ArrayRef<llvm::Value *> sums, int64_t rows, int64_t columns, llvm::Value *cTile,
                     llvm::Value *bias, llvm::Value *first,
                     const std::function<int64_t(int64_t)> &widthOf);
-  /// Whether the micro-kernel takes pairs of k (dot = dpbf16).
-  bool pairs() const { return variant.getDot() == r1k::HostDot::dpbf16; }
-  /// Rows of k a packed panel holds for `k` rows of B: pairs round up.
-  int64_t panelRows(int64_t k) const { return pairs() ? (k + 1) / 2 * 2 : k; }
+  /// Rows of k per 32-bit lane of a packed panel: 2 for dpbf16, 4 for
+  /// dpbusd, else 1.
+  int64_t group() const { return dotGroup(variant); }
+  /// Rows of k a packed panel holds for `k` rows of B: whole groups.
+  int64_t panelRows(int64_t k) const { return (k + group() - 1) / group() * group(); }
   llvm::Value *panelRows(llvm::Value *k) {
-    return pairs() ? b.CreateAnd(b.CreateAdd(k, kb.i64(1)), kb.i64(~int64_t(1))) : k;
+    return group() == 1 ? k : b.CreateAnd(b.CreateAdd(k, kb.i64(group() - 1)), kb.i64(-group()));
   }
   /// A[row0:row0+MC, k0:k0+kLen] (`groups` MR-row groups, rows past M left
   /// unread) into `packed`: group g at g * kLen * MR, k-major, MR a step.
@@ -424,6 +486,121 @@ void GemmEmitter::emitDotMicroKernel(int64_t rows, int64_t columns, ATile a, Pan
                   gepC(cTile, kb.i64(r * g.n + v * width)), lanesOf(v), width);
 }
 
+void GemmEmitter::emitByteDotMicroKernel(int64_t rows, int64_t columns, ATile a, Panel panel,
+                                         llvm::Value *cTile, llvm::Value *kLen, llvm::Value *row,
+                                         llvm::Value *rowTerms, llvm::Value *column) {
+  const QuantizedTerms &q = *g.quantized;
+  int64_t width = variant.getVector(), nr = variant.getNr();
+  int64_t usedVectors = ceilDiv(columns, width);
+  auto lanesOf = [&](int64_t v) { return std::min(width, columns - v * width); };
+  llvm::Type *i32 = b.getInt32Ty();
+  auto *sumType = llvm::FixedVectorType::get(i32, width);
+  auto zeroed = [&] {
+    llvm::Value *slot = entryAlloca(sumType);
+    b.CreateStore(llvm::Constant::getNullValue(sumType), slot);
+    return slot;
+  };
+  SmallVector<llvm::Value *> sums, rowSums, columnSums;
+  for (int64_t i = 0; i < rows * usedVectors; ++i)
+    sums.push_back(zeroed());
+  // The activation's sums over k, where its partner's zero point needs
+  // them: A's per row (every lane the same), B's per column.
+  if (q.columnZero)
+    for (int64_t r = 0; r < rows; ++r)
+      rowSums.push_back(zeroed());
+  if (q.rowZero)
+    for (int64_t v = 0; v < usedVectors; ++v)
+      columnSums.push_back(zeroed());
+  llvm::Value *ones = b.CreateVectorSplat(width, b.getInt32(0x01010101));
+  // vpdpbusd: each i32 lane += the four products of `bytes`' unsigned
+  // bytes and `signedBytes`' signed ones, exactly.
+  auto accumulate = [&](llvm::Value *slot, llvm::Value *bytes, llvm::Value *signedBytes) {
+    llvm::Value *sum = b.CreateLoad(sumType, slot);
+    b.CreateStore(
+        b.CreateIntrinsic(llvm::Intrinsic::x86_avx512_vpdpbusd_512, {}, {sum, bytes, signedBytes}),
+        slot);
+  };
+  // One step: B's quad `quad` against each row's quad of A, an i32.
+  auto step = [&](llvm::Value *quad, const std::function<llvm::Value *(int64_t)> &aQuad) {
+    SmallVector<llvm::Value *> bVectors;
+    llvm::Value *bRow = gep(panel.base, b.CreateMul(quad, kb.i64(4 * nr)));
+    for (int64_t v = 0; v < usedVectors; ++v)
+      bVectors.push_back(
+          b.CreateAlignedLoad(sumType, gep(bRow, kb.i64(4 * v * width)), llvm::Align(4)));
+    for (auto [v, slot] : llvm::enumerate(columnSums))
+      accumulate(slot, bVectors[v], ones);
+    for (int64_t r = 0; r < rows; ++r) {
+      llvm::Value *broadcast = b.CreateVectorSplat(width, aQuad(r));
+      if (!rowSums.empty())
+        accumulate(rowSums[r], broadcast, ones);
+      for (int64_t v = 0; v < usedVectors; ++v) {
+        llvm::Value *slot = sums[r * usedVectors + v];
+        if (q.bUnsigned)
+          accumulate(slot, bVectors[v], broadcast);
+        else
+          accumulate(slot, broadcast, bVectors[v]);
+      }
+    }
+  };
+  auto aAt = [&](int64_t r, llvm::Value *k) {
+    return gep(a.base, b.CreateAdd(kb.i64(r * a.rowStride), b.CreateMul(k, kb.i64(a.kStride))));
+  };
+  auto flipped = [&](llvm::Value *quad, uint32_t bytes) {
+    return q.flipA ? b.CreateXor(quad, b.getInt32(bytes)) : quad;
+  };
+  kb.loop(b.CreateLShr(kLen, kb.i64(2)), [&](llvm::Value *quad) {
+    llvm::Value *k = b.CreateShl(quad, kb.i64(2));
+    step(quad, [&](int64_t r) {
+      return flipped(b.CreateAlignedLoad(i32, aAt(r, k), llvm::Align(1)), 0x80808080u);
+    });
+  });
+  // K's last quad, when K is not a multiple of 4 (kLen is all of K): A in
+  // place has only its first bytes (a packed A has all four, the rest
+  // zero); B's pad rows are zero.
+  if (int64_t tail = g.k % 4) {
+    llvm::Value *quad = kb.i64(g.k / 4), *k = kb.i64(g.k / 4 * 4);
+    step(quad, [&](int64_t r) -> llvm::Value * {
+      if (a.rowStride % 4 == 0 && a.rowStride >= panelRows(g.k))
+        return b.CreateAlignedLoad(i32, aAt(r, k), llvm::Align(1));
+      llvm::Value *value = b.getInt32(0);
+      for (int64_t j = 0; j < tail; ++j) {
+        llvm::Value *byte = b.CreateLoad(b.getInt8Ty(), gep(aAt(r, k), kb.i64(j)));
+        value = b.CreateOr(value, b.CreateShl(b.CreateZExt(byte, i32), b.getInt32(8 * j)));
+      }
+      return flipped(value, 0x80808080u >> (8 * (4 - tail)));
+    });
+  }
+  // The zero points' terms, then the sums into C.
+  auto termVector = [&](llvm::Value *array, int64_t v) {
+    return b.CreateAlignedLoad(
+        sumType, b.CreateInBoundsGEP(i32, array, b.CreateAdd(column, kb.i64(v * width))),
+        llvm::Align(4));
+  };
+  auto termSplat = [&](llvm::Value *array, int64_t r) {
+    llvm::Value *at = b.CreateAdd(rowTerms, b.CreateAdd(row, kb.i64(r)));
+    return b.CreateVectorSplat(width, b.CreateLoad(i32, b.CreateInBoundsGEP(i32, array, at)));
+  };
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t v = 0; v < usedVectors; ++v) {
+      llvm::Value *sum = b.CreateLoad(sumType, sums[r * usedVectors + v]);
+      if (q.columnTerm)
+        sum = b.CreateAdd(sum, termVector(q.columnTerm, v));
+      if (q.columnZero)
+        sum = b.CreateSub(
+            sum, b.CreateMul(termVector(q.columnZero, v), b.CreateLoad(sumType, rowSums[r])));
+      if (q.rowTerm)
+        sum = b.CreateAdd(sum, termSplat(q.rowTerm, r));
+      if (q.rowZero)
+        sum = b.CreateSub(
+            sum, b.CreateMul(termSplat(q.rowZero, r), b.CreateLoad(sumType, columnSums[v])));
+      llvm::Value *target = gepC(cTile, kb.i64(r * g.n + v * width));
+      if (lanesOf(v) >= width)
+        b.CreateAlignedStore(sum, target, llvm::Align(4));
+      else
+        b.CreateMaskedStore(sum, target, llvm::Align(4), mask(lanesOf(v), width));
+    }
+}
+
 void GemmEmitter::emitPackA(llvm::Value *aRows, llvm::Value *kLen, llvm::Value *groups,
                             llvm::Value *lastRows, llvm::Value *packed) {
   int64_t mr = variant.getMr();
@@ -451,7 +628,7 @@ void GemmEmitter::emitPackBlock(BatchIndices batch, llvm::Value *k0, llvm::Value
     llvm::Value *column0 = b.CreateAdd(firstColumn, b.CreateMul(panel, kb.i64(nr)));
     llvm::Value *target = gep(packed, b.CreateMul(b.CreateMul(panel, panelRows(kLen)), kb.i64(nr)));
     g.packPanel(batch, k0, kLen, column0, target);
-    g.writer->padOddRows(target, kLen);
+    g.writer->padRows(target, kLen);
   });
 }
 
@@ -482,10 +659,9 @@ void GemmEmitter::emitPerCallPacking() {
     batchCount *= dim;
   int64_t ranges = std::clamp<int64_t>(ceilDiv(kPackingTasks, batchCount * panels), 1,
                                        std::max<int64_t>(1, g.k / kMinPackingRows));
-  // Ranges of whole pairs for vdpbf16ps: only the last may end in a pad.
-  int64_t rows = ceilDiv(g.k, ranges);
-  if (pairs())
-    rows = (rows + 1) / 2 * 2;
+  // Ranges of whole pairs (quads) for the dot instructions: only the last
+  // may end in a pad.
+  int64_t rows = panelRows(ceilDiv(g.k, ranges));
   ranges = ceilDiv(g.k, rows);
   kb.loop(batchCount * panels * ranges, [&](llvm::Value *task) {
     llvm::Value *range = b.CreateURem(task, kb.i64(ranges));
@@ -501,7 +677,7 @@ void GemmEmitter::emitPerCallPacking() {
         gep(perCallPanels(linear),
             b.CreateMul(b.CreateAdd(b.CreateMul(panel, kb.i64(panelRows(g.k))), k0), kb.i64(nr)));
     g.packPanel(batchIndices(linear), k0, kLen, b.CreateMul(panel, kb.i64(nr)), target);
-    g.writer->padOddRows(target, kLen);
+    g.writer->padRows(target, kLen);
   });
 }
 
@@ -517,6 +693,10 @@ void GemmEmitter::emit(const FusedBody &fused) {
   for (int64_t dim : g.batch)
     batchCount *= dim;
   r1k::Packing packing = variant.getPackB();
+  int64_t aStride = g.aStride ? g.aStride : k;
+  // The zero points' terms are added as the final sums are stored: one K
+  // step (the select pass gives dpbusd kc >= K).
+  assert((!g.quantized || kBlocks == 1) && "dpbusd needs one K step");
   // A static count, or the shorter one for the last block.
   auto lastOr = [&](llvm::Value *index, int64_t blocks, int64_t full, int64_t last) {
     if (full == last)
@@ -545,6 +725,8 @@ void GemmEmitter::emit(const FusedBody &fused) {
     llvm::Value *bBase = packing == r1k::Packing::none ? g.bOffset(indices) : nullptr;
     llvm::Value *biasBase =
         g.rowBias ? b.CreateInBoundsGEP(biasStorage, g.rowBias, g.rowBiasOffset(indices)) : nullptr;
+    llvm::Value *rowTerms =
+        g.quantized && g.quantized->rowOffset ? g.quantized->rowOffset(indices) : kb.i64(0);
     llvm::Value *row0 = b.CreateMul(mBlock, kb.i64(mc));
     llvm::Value *column0 = b.CreateMul(nBlock, kb.i64(nc));
     llvm::Value *groups =
@@ -592,15 +774,19 @@ void GemmEmitter::emit(const FusedBody &fused) {
           ATile aTile =
               packedA
                   ? ATile{gep(packedA, b.CreateMul(b.CreateMul(group, kLen), kb.i64(mr))), 1, mr}
-                  : ATile{gep(g.a, b.CreateAdd(aBase, b.CreateAdd(b.CreateMul(row, kb.i64(k)), k0))),
-                          k, 1};
+                  : ATile{gep(g.a, b.CreateAdd(aBase,
+                                               b.CreateAdd(b.CreateMul(row, kb.i64(aStride)), k0))),
+                          aStride, 1};
           llvm::Value *cTile =
               gepC(g.c, b.CreateAdd(cBase, b.CreateAdd(b.CreateMul(row, kb.i64(n)), column)));
           llvm::Value *bias = biasBase ? b.CreateInBoundsGEP(biasStorage, biasBase, row) : nullptr;
           auto forRows = [&](int64_t columns) {
             Panel panel = panelFor(columns);
             auto kernel = [&](int64_t rows) {
-              if (pairs())
+              if (g.quantized)
+                emitByteDotMicroKernel(rows, columns, aTile, panel, cTile, kLen, row, rowTerms,
+                                       column);
+              else if (dotGroup(variant) == 2)
                 emitDotMicroKernel(rows, columns, aTile, panel, cTile, bias, kLen, first);
               else
                 emitMicroKernel(rows, columns, aTile, panel, cTile, bias, kLen, first);
@@ -712,25 +898,29 @@ std::vector<char> packGemmPanels(ArrayRef<char> bytes, int64_t k, int64_t n, int
   return packed;
 }
 
-bool canFuseIntoGemm(r1::MatMulOp op) {
+bool canFuseIntoGemm(Operation *op) {
   r1k::GemmDims dims = r1k::getGemmDims(op);
-  return cast<RankedTensorType>(op.getType()).getRank() ==
+  return cast<RankedTensorType>(op->getResult(0).getType()).getRank() ==
          int64_t(dims.batch.size() + dims.rowDims.size()) + 1;
 }
 
-void emitGemm(KernelBuilder &kb, r1::MatMulOp op, r1k::HostGemmAttr variant, llvm::Value *a,
-              llvm::Value *bMatrix, llvm::Value *c, llvm::Value *scratch, GemmPhase phase,
-              const FusedBody &fused) {
+namespace {
+
+/// emitGemm for an r1.matmul, or with `quantized` an r1.matmul_integer.
+template <typename MatMulLike>
+void emitMatMulGemm(KernelBuilder &kb, MatMulLike op, r1k::HostGemmAttr variant, llvm::Value *a,
+                    llvm::Value *bMatrix, llvm::Value *c, llvm::Value *scratch, GemmPhase phase,
+                    const FusedBody &fused, const QuantizedTerms *quantized) {
   r1k::GemmDims dims = r1k::getGemmDims(op);
   llvm::IRBuilder<> &b = kb.b;
   Type element = getElementTypeOrSelf(op.getLhs().getType());
   Type resultElement = cast<RankedTensorType>(op.getType()).getElementType();
   llvm::Type *storage = getScalarType(b.getContext(), element);
   llvm::Type *bits = packingType(storage);
-  PanelWriter writer{kb, bits, variant.getNr(), variant.getVector(),
-                     variant.getDot() == r1k::HostDot::dpbf16};
+  PanelWriter writer{kb, bits, variant.getNr(), variant.getVector(), dotGroup(variant)};
   GemmOperands g;
   g.writer = &writer;
+  g.quantized = quantized;
   g.m = dims.m;
   g.n = dims.n;
   g.k = dims.k;
@@ -787,20 +977,30 @@ void emitGemm(KernelBuilder &kb, r1::MatMulOp op, r1k::HostGemmAttr variant, llv
     emitter.emit(fused);
 }
 
-void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant,
-                  llvm::Value *input, llvm::Value *weight, llvm::Value *bias, llvm::Value *out,
-                  llvm::Value *scratch, GemmPhase phase, const FusedBody &fused) {
+/// emitConvGemm for an r1.conv, or with `quantized` an r1.conv_integer
+/// (no bias): A, the weight, in rows of `aStride` elements; the im2col
+/// bytes written by `writer` settings from `configure`.
+template <typename ConvLike>
+void emitConvLikeGemm(KernelBuilder &kb, ConvLike op, r1k::HostGemmAttr variant, llvm::Value *input,
+                      llvm::Value *weight, llvm::Value *bias, llvm::Value *out,
+                      llvm::Value *scratch, GemmPhase phase, const FusedBody &fused,
+                      const QuantizedTerms *quantized, int64_t aStride,
+                      const std::function<void(PanelWriter &)> &configure) {
   r1k::GemmDims dims = r1k::getGemmDims(op);
   llvm::IRBuilder<> &b = kb.b;
   auto inType = cast<RankedTensorType>(op.getInput().getType());
   auto weightType = cast<RankedTensorType>(op.getWeight().getType());
   auto outType = cast<RankedTensorType>(op.getType());
   Type element = inType.getElementType(), resultElement = outType.getElementType();
-  Type biasElement = op.getBias() ? getElementTypeOrSelf(op.getBias().getType()) : resultElement;
+  Type biasElement = resultElement;
+  if constexpr (std::is_same_v<ConvLike, r1::ConvOp>)
+    if (op.getBias())
+      biasElement = getElementTypeOrSelf(op.getBias().getType());
   llvm::Type *storage = getScalarType(b.getContext(), element);
   llvm::Type *bits = packingType(storage);
-  PanelWriter writer{kb, bits, variant.getNr(), variant.getVector(),
-                     variant.getDot() == r1k::HostDot::dpbf16};
+  PanelWriter writer{kb, bits, variant.getNr(), variant.getVector(), dotGroup(variant)};
+  if (configure)
+    configure(writer);
   SmallVector<r1::WindowDim> window =
       r1::windowDims(inType.getShape(), outType.getShape(), weightType.getShape().drop_front(2),
                      op.getStrides(), op.getPads(), op.getDilations());
@@ -812,8 +1012,12 @@ void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant,
     taps *= dim.kernel;
   }
   int64_t m = dims.m, n = dims.n, k = dims.k;
+  if (!aStride)
+    aStride = k;
   GemmOperands g;
   g.writer = &writer;
+  g.quantized = quantized;
+  g.aStride = aStride;
   g.m = m;
   g.n = n;
   g.k = k;
@@ -824,7 +1028,7 @@ void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant,
   g.rowBias = bias;
   // Group g's filters are rows g*m.. of the weight, its sums rows g*m.. of
   // the image's output.
-  g.aOffset = [&](BatchIndices i) { return b.CreateMul(i[1], kb.i64(m * k)); };
+  g.aOffset = [&](BatchIndices i) { return b.CreateMul(i[1], kb.i64(m * aStride)); };
   g.cOffset = [&](BatchIndices i) {
     return b.CreateMul(b.CreateAdd(b.CreateMul(i[0], kb.i64(group)), i[1]), kb.i64(m * n));
   };
@@ -974,7 +1178,8 @@ void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant,
             storage, input, b.CreateAdd(imageBase, b.CreateMul(channel, kb.i64(inPlane))));
         for (auto [v, read] : llvm::enumerate(reads)) {
           if (!rowLoads) {
-            writer.store(lanes.maskedGather(bits, plane, read.offset, read.mask), panel, row, v);
+            writer.store(lanes.maskedGather(bits, plane, read.offset, read.mask), panel, row, v,
+                         read.mask);
             continue;
           }
           llvm::Value *value = nullptr;
@@ -996,7 +1201,7 @@ void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant,
             llvm::Value *loaded = b.CreateShuffleVector(low, high, even);
             value = value ? b.CreateSelect(segmentMask, loaded, value) : loaded;
           }
-          writer.store(value, panel, row, v);
+          writer.store(value, panel, row, v, read.mask);
         }
       });
     });
@@ -1020,6 +1225,90 @@ void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant,
     emitter.emitPerCallPacking();
   else
     emitter.emit(fused);
+}
+
+} // namespace
+
+void emitGemm(KernelBuilder &kb, r1::MatMulOp op, r1k::HostGemmAttr variant, llvm::Value *a,
+              llvm::Value *bMatrix, llvm::Value *c, llvm::Value *scratch, GemmPhase phase,
+              const FusedBody &fused) {
+  emitMatMulGemm(kb, op, variant, a, bMatrix, c, scratch, phase, fused, nullptr);
+}
+
+void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant, llvm::Value *input,
+                  llvm::Value *weight, llvm::Value *bias, llvm::Value *out, llvm::Value *scratch,
+                  GemmPhase phase, const FusedBody &fused) {
+  emitConvLikeGemm(kb, op, variant, input, weight, bias, out, scratch, phase, fused, nullptr, 0,
+                   nullptr);
+}
+
+void emitQuantizedGemm(KernelBuilder &kb, Operation *anchor, r1k::HostGemmAttr variant,
+                       const QuantizedGemmOperands &operands, llvm::Value *c, llvm::Value *scratch,
+                       GemmPhase phase, const FusedBody &fused) {
+  llvm::IRBuilder<> &b = kb.b;
+  r1k::GemmDims dims = r1k::getGemmDims(anchor);
+  QuantizedTerms terms;
+  if (auto matmul = dyn_cast<r1::MatMulIntegerOp>(anchor)) {
+    // A: the activation, read in place; B: the weight's panels.
+    int64_t columns = ceilDiv(dims.n, variant.getNr()) * variant.getNr();
+    terms.flipA = operands.activationSigned;
+    terms.columnTerm = operands.terms;
+    if (operands.weightZeros)
+      terms.columnZero = b.CreateInBoundsGEP(b.getInt32Ty(), operands.terms, kb.i64(columns));
+    emitMatMulGemm(kb, matmul, variant, operands.activation, operands.weight, c, scratch, phase,
+                   fused, &terms);
+    return;
+  }
+  // A: the weight in rows of whole quads; B: the image's im2col bytes,
+  // gathered per call, flipped to u8 and padded with the zero point.
+  auto conv = cast<r1::ConvIntegerOp>(anchor);
+  int64_t outputs = cast<RankedTensorType>(conv.getWeight().getType()).getDimSize(0);
+  terms.bUnsigned = true;
+  terms.rowTerm = operands.terms;
+  if (operands.weightZeros)
+    terms.rowZero = b.CreateInBoundsGEP(b.getInt32Ty(), operands.terms, kb.i64(outputs));
+  terms.rowOffset = [&](BatchIndices i) { return b.CreateMul(i[1], kb.i64(dims.m)); };
+  emitConvLikeGemm(kb, conv, variant, operands.activation, operands.weight, nullptr, c, scratch,
+                   phase, fused, &terms, (dims.k + 3) / 4 * 4, [&](PanelWriter &writer) {
+                     writer.padValue = b.getInt8(uint8_t(operands.activationZero));
+                     writer.flip = operands.activationSigned;
+                   });
+}
+
+QuantizedPacking packQuantizedWeight(Operation *anchor, const r1k::QuantizedWeight &weight,
+                                     ArrayRef<char> bytes, int64_t nr) {
+  r1k::GemmDims dims = r1k::getGemmDims(anchor);
+  bool conv = isa<r1::ConvIntegerOp>(anchor);
+  int64_t k = dims.k, quads = (k + 3) / 4;
+  // The bytes vpdpbusd reads: a u8 weight flipped to i8 (w - 128), and
+  // the zero points moved with them.
+  uint8_t weightFlip = weight.weightSigned ? 0 : 0x80;
+  int64_t activationZero = weight.activationZero + (weight.activationSigned ? 128 : 0);
+  int64_t zeroShift = weight.weightSigned ? 0 : 128;
+  int64_t outputs = conv ? dims.m * dims.batch[1] : ceilDiv(dims.n, nr) * nr;
+  QuantizedPacking packed;
+  packed.bytes.assign(conv ? outputs * quads * 4 : ceilDiv(dims.n, nr) * quads * 4 * nr, 0);
+  std::vector<int64_t> sums(outputs, 0);
+  // Weight element (k, output) of the row-major bytes, as signed bytes.
+  for (int64_t o = 0; o < (conv ? outputs : dims.n); ++o)
+    for (int64_t kk = 0; kk < k; ++kk) {
+      uint8_t raw = uint8_t(bytes[conv ? o * k + kk : kk * dims.n + o]) ^ weightFlip;
+      sums[o] += int8_t(raw);
+      // A convolution's row o of whole quads; a matmul's panel o / NR, its
+      // quad kk / 4, lane o % NR, byte kk % 4.
+      int64_t at =
+          conv ? o * quads * 4 + kk : ((o / nr) * quads * nr + (kk / 4) * nr + o % nr) * 4 + kk % 4;
+      packed.bytes[at] = char(raw);
+    }
+  // term = -za' sum_k w' + K za' zw', then zw', per output.
+  packed.terms.assign(2 * outputs, 0);
+  for (int64_t o = 0; o < (conv ? outputs : dims.n); ++o) {
+    int64_t zero = weight.weightZeroAt(o) - zeroShift;
+    packed.terms[o] = int32_t(-activationZero * sums[o] + k * activationZero * zero);
+    packed.terms[outputs + o] = int32_t(zero);
+    packed.weightZeros |= zero != 0;
+  }
+  return packed;
 }
 
 } // namespace r1c
