@@ -40,7 +40,8 @@ namespace {
 /// A host_gemm with vpdpbusd for `anchor`, whose weight `weight` is read
 /// at compile time.
 r1k::HostGemmAttr chooseVpdpbusdGemm(Operation *anchor, const r1k::QuantizedWeight &weight,
-                                     r1k::TargetAttr target, std::string &reason) {
+                                     r1k::TargetAttr target, bool packWeights,
+                                     std::string &reason) {
   r1k::GemmDims dims = r1k::getGemmDims(anchor);
   bool conv = isa<r1::ConvIntegerOp>(anchor);
   // The sums of the activation's bytes are needed only for a weight zero
@@ -69,10 +70,10 @@ r1k::HostGemmAttr chooseVpdpbusdGemm(Operation *anchor, const r1k::QuantizedWeig
   int64_t mc = llvm::alignTo(llvm::divideCeil(dims.m, rowBlocks), mr);
   int64_t nc = llvm::divideCeil(panels, columnBlocks) * nr;
   int64_t kc = llvm::alignTo(dims.k, 4);
-  // A matmul's B is the weight, packed when compiling; a convolution's is
-  // the image's im2col matrix, packed once per call (its weight, A, is
-  // stored in whole quads when compiling).
-  r1k::Packing packB = conv ? r1k::Packing::per_call : r1k::Packing::compile_time;
+  // A matmul's B is the weight, packed when compiling (once per call from
+  // the side file); a convolution's is the image's im2col matrix, packed
+  // once per call (its weight, A, is stored in whole quads when compiling).
+  r1k::Packing packB = conv || !packWeights ? r1k::Packing::per_call : r1k::Packing::compile_time;
   int64_t tasks = batchCount * llvm::divideCeil(dims.m, mc) * llvm::divideCeil(dims.n, nc);
   reason = (llvm::Twine(batchCount) + " x " + llvm::Twine(dims.m) + "x" + llvm::Twine(dims.k) +
             "x" + llvm::Twine(dims.n) + ": vpdpbusd (AVX512-VNNI), " +
@@ -89,13 +90,15 @@ r1k::HostGemmAttr chooseVpdpbusdGemm(Operation *anchor, const r1k::QuantizedWeig
 } // namespace
 
 Attribute chooseHostIntegerGemm(r1k::KernelOp kernel, Operation *anchor, r1k::TargetAttr target,
-                                std::string &reason) {
+                                bool packWeights, std::string &reason) {
   std::string why;
   if (!target.hasFeature("avx512vnni") || target.getVectorBits() < 512)
     why = "no AVX512-VNNI at " + target.getCpu().str();
+  else if (!packWeights && isa<r1::ConvIntegerOp>(anchor))
+    why = "a convolution's weight is packed into the code, and weights are external";
   else if (std::optional<r1k::QuantizedWeight> weight =
                r1k::getQuantizedWeight(kernel, anchor, why))
-    return chooseVpdpbusdGemm(anchor, *weight, target, reason);
+    return chooseVpdpbusdGemm(anchor, *weight, target, packWeights, reason);
   r1k::IntegerGemmDims dims = *r1k::getIntegerGemmDims(anchor);
   int64_t bits = target.getVectorBits() ? target.getVectorBits() : 256;
   int64_t lanes = std::clamp<int64_t>(bits / 32, 4, 16);

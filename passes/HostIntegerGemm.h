@@ -35,8 +35,12 @@ bool canUseVpdpbusd(mlir::r1k::KernelOp kernel);
 /// vectors as wide as the target's, as many rows and vectors as its
 /// registers hold, fewer when the GEMM is narrower. Either way row (and
 /// column) blocks small enough that every core gets tasks.
+/// `packWeights` false (--weights=external): a matmul's weight is packed
+/// once per call from the side file, and a convolution keeps the integer
+/// GEMM, whose weight stays in the side file too.
 mlir::Attribute chooseHostIntegerGemm(mlir::r1k::KernelOp kernel, mlir::Operation *anchor,
-                                      mlir::r1k::TargetAttr target, std::string &reason);
+                                      mlir::r1k::TargetAttr target, bool packWeights,
+                                      std::string &reason);
 
 } // namespace r1c
 

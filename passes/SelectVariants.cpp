@@ -137,7 +137,8 @@ struct SelectVariants : r1::impl::SelectVariantsBase<SelectVariants> {
       module.walk([&](r1k::KernelOp kernel) {
         if (Operation *integer = r1c::getHostIntegerGemm(kernel)) {
           std::string reason;
-          Attribute variant = r1c::chooseHostIntegerGemm(kernel, integer, target, reason);
+          Attribute variant =
+              r1c::chooseHostIntegerGemm(kernel, integer, target, packWeights, reason);
           r1k::setVariant(kernel, target.getVariantKey(), variant);
           if (log)
             *log << "kernel " << kernel.getName() << " on " << target.getName() << " ("

@@ -23,6 +23,19 @@
 // side by side in one 32-bit lane (an odd K's last pair padded with zero),
 // and A's pair of a row is one 32-bit broadcast.
 //
+// With dot = dpbusd (r1.matmul_integer and r1.conv_integer with a constant
+// 8-bit weight) the same loop nest steps through quads of k with vpdpbusd
+// into i32 sums: the panels hold k-quads (four bytes of a column per
+// lane), A's quad of a row is one 32-bit broadcast. vpdpbusd takes one
+// operand's bytes unsigned and the other's signed, so the weight is stored
+// signed (a u8 weight flipped, w - 128, when packed) and the activation
+// read unsigned (an i8 one flipped, a + 128, as it is read or gathered);
+// the zero points then move with them, and sum_k (A' - za')(B' - zb') =
+// sum A'B' - za' sum_k B' - zb' sum_k A' + K za' zb' is the sums plus
+// terms compiled per output column or channel, less the activation's own
+// sums (one more vpdpbusd against ones) where the weight's zero point is
+// not 0. The terms are added as the sums are stored: one K step.
+//
 // Convolution is the same GEMM per (image, group): A is the weight as ONNX
 // stores it ([filters, channels x taps]), B the im2col matrix of the image
 // ([channels x taps, output positions]), gathered straight into the packed
@@ -906,11 +919,12 @@ bool canFuseIntoGemm(Operation *op) {
 
 namespace {
 
-/// emitGemm for an r1.matmul, or with `quantized` an r1.matmul_integer.
+/// emitGemm for an r1.matmul, or with `quantized` an r1.matmul_integer;
+/// `flipB`: B's bytes are packed per call xor 0x80 (a u8 weight as i8).
 template <typename MatMulLike>
 void emitMatMulGemm(KernelBuilder &kb, MatMulLike op, r1k::HostGemmAttr variant, llvm::Value *a,
                     llvm::Value *bMatrix, llvm::Value *c, llvm::Value *scratch, GemmPhase phase,
-                    const FusedBody &fused, const QuantizedTerms *quantized) {
+                    const FusedBody &fused, const QuantizedTerms *quantized, bool flipB = false) {
   r1k::GemmDims dims = r1k::getGemmDims(op);
   llvm::IRBuilder<> &b = kb.b;
   Type element = getElementTypeOrSelf(op.getLhs().getType());
@@ -918,6 +932,7 @@ void emitMatMulGemm(KernelBuilder &kb, MatMulLike op, r1k::HostGemmAttr variant,
   llvm::Type *storage = getScalarType(b.getContext(), element);
   llvm::Type *bits = packingType(storage);
   PanelWriter writer{kb, bits, variant.getNr(), variant.getVector(), dotGroup(variant)};
+  writer.flip = flipB;
   GemmOperands g;
   g.writer = &writer;
   g.quantized = quantized;
@@ -1249,14 +1264,15 @@ void emitQuantizedGemm(KernelBuilder &kb, Operation *anchor, r1k::HostGemmAttr v
   r1k::GemmDims dims = r1k::getGemmDims(anchor);
   QuantizedTerms terms;
   if (auto matmul = dyn_cast<r1::MatMulIntegerOp>(anchor)) {
-    // A: the activation, read in place; B: the weight's panels.
+    // A: the activation, read in place; B: the weight's panels, packed
+    // when compiling or, from a weight in the side file, once per call.
     int64_t columns = ceilDiv(dims.n, variant.getNr()) * variant.getNr();
     terms.flipA = operands.activationSigned;
     terms.columnTerm = operands.terms;
     if (operands.weightZeros)
       terms.columnZero = b.CreateInBoundsGEP(b.getInt32Ty(), operands.terms, kb.i64(columns));
     emitMatMulGemm(kb, matmul, variant, operands.activation, operands.weight, c, scratch, phase,
-                   fused, &terms);
+                   fused, &terms, !operands.weightSigned);
     return;
   }
   // A: the weight in rows of whole quads; B: the image's im2col bytes,

@@ -2,7 +2,8 @@
 //
 // Host code for a matmul kernel that a select pass gave a #r1k.host_gemm
 // variant: the loop nest, micro-kernel and B packing the variant names,
-// with the kernel's fused body applied per block of C.
+// with the kernel's fused body applied per block of C; with dot = dpbusd,
+// the same for an 8-bit integer matmul or convolution.
 //
 //===----------------------------------------------------------------------===//
 #ifndef R1C_CODEGEN_HOST_GEMMTEMPLATE_H
@@ -54,11 +55,12 @@ bool canFuseIntoGemm(mlir::Operation *op);
 
 /// An r1.matmul_integer or r1.conv_integer with dot = dpbusd: the
 /// activation as the model gives it, the weight as packQuantizedWeight
-/// packed it, and its i32 terms (per output: the zero points' constant
-/// term, then the weight's zero point, read when `weightZeros`).
+/// packed it (a matmul's with pack_b = per_call: as the model gives it),
+/// and its i32 terms (per output: the zero points' constant term, then the
+/// weight's zero point, read when `weightZeros`).
 struct QuantizedGemmOperands {
   llvm::Value *activation, *weight, *terms;
-  bool activationSigned;
+  bool activationSigned, weightSigned;
   int64_t activationZero;
   bool weightZeros;
 };

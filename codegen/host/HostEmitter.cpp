@@ -473,7 +473,7 @@ LogicalResult Emitter::emitQuantizedGemmAnchor(r1k::KernelOp kernel, Operation *
   // on the activation's zero point too) are the kernel's own.
   llvm::GlobalVariable *&packed =
       packedByteWeights[{weight->value, conv ? int64_t(0) : variant.getNr()}];
-  if (!packed) {
+  if (!packed && (conv || variant.getPackB() == r1k::Packing::compile_time)) {
     auto *data =
         llvm::ConstantDataArray::getRaw(llvm::StringRef(packing.bytes.data(), packing.bytes.size()),
                                         packing.bytes.size(), b.getInt8Ty());
@@ -487,10 +487,20 @@ LogicalResult Emitter::emitQuantizedGemmAnchor(r1k::KernelOp kernel, Operation *
                                          llvm::GlobalValue::PrivateLinkage, termData,
                                          info.symbolPrefix + "_quantized_terms");
   terms->setAlignment(llvm::Align(64));
+  // A matmul whose weight lies in the side file packs it per call.
+  llvm::Value *weightBytes = packed;
+  if (!conv && variant.getPackB() == r1k::Packing::per_call) {
+    Value operand = anchor->getOperand(1);
+    if (auto arg = dyn_cast<BlockArgument>(operand))
+      weightBytes = pointers[arg.getArgNumber()];
+    else
+      weightBytes = weightPointer(operand.getDefiningOp<ConstantOp>());
+  }
   QuantizedGemmOperands operands{pointers[activation.getArgNumber()],
-                                 packed,
+                                 weightBytes,
                                  terms,
                                  weight->activationSigned,
+                                 weight->weightSigned,
                                  weight->activationZero,
                                  packing.weightZeros};
   LogicalResult status = success();

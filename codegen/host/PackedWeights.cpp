@@ -11,11 +11,12 @@ std::optional<unsigned> packedWeightInput(r1k::KernelOp kernel, StringRef varian
   auto variant = r1k::getVariant<r1k::HostGemmAttr>(kernel, variantKey);
   if (!variant)
     return std::nullopt;
-  // With vpdpbusd the 8-bit weight is always read packed: a matmul's B in
-  // panels, a convolution's A in rows of whole k-quads.
+  // With vpdpbusd a convolution's 8-bit weight is always read packed, in
+  // rows of whole k-quads; a matmul's B as the variant says.
   if (variant.getDot() == r1k::HostDot::dpbusd) {
     for (Operation &op : kernel.getBody().front())
-      if (isa<r1::MatMulIntegerOp, r1::ConvIntegerOp>(op))
+      if (isa<r1::ConvIntegerOp>(op) ||
+          (isa<r1::MatMulIntegerOp>(op) && variant.getPackB() == r1k::Packing::compile_time))
         if (auto arg = dyn_cast<BlockArgument>(op.getOperand(1)))
           return arg.getArgNumber();
     return std::nullopt;

@@ -11,7 +11,8 @@ the kernel, compared with the same float32 arithmetic in NumPy. Shapes cover
 K not a multiple of 4 (1, 2 and 3 past it), N not a multiple of the 16-lane
 vector, M = 1, u8 and i8 activations, i8 and u8 weights, per-column and
 per-channel weight zero points that are not 0, batched activations, and
-grouped, strided and padded convolutions (the pads read the zero point).
+grouped, strided and padded convolutions (the pads read the zero point),
+and weights in a side file (--weights=external: a matmul's packed per call).
 Prints `N passed, N failed, N skipped`.
 """
 import argparse
@@ -69,9 +70,9 @@ def conv2d_int(x, w, zx, zw, stride, pads, group):
 
 
 class Case:
-    def __init__(self, name, path, inputs, reference, exact):
+    def __init__(self, name, path, inputs, reference, exact, flags=()):
         self.name, self.path, self.inputs = name, path, inputs
-        self.reference, self.exact = reference, exact
+        self.reference, self.exact, self.flags = reference, exact, list(flags)
 
 
 def make_cases(work, rng):
@@ -88,7 +89,8 @@ def make_cases(work, rng):
             return np.zeros(count if per_output else (), dtype)
         return random_bytes(rng, dtype, count if per_output else ())
 
-    def matmul(name, a_shape, n, a_type, w_type, za, w_per_column, w_zero, dequantize=False):
+    def matmul(name, a_shape, n, a_type, w_type, za, w_per_column, w_zero, dequantize=False,
+               flags=()):
         k = a_shape[-1]
         a = random_bytes(rng, a_type, a_shape)
         w = random_bytes(rng, w_type, (k, n))
@@ -115,7 +117,7 @@ def make_cases(work, rng):
             output = helper.make_tensor_value_info("y", TensorProto.INT32, out_shape)
         path = save(name, nodes, [helper.make_tensor_value_info("a", ONNX_TYPE[a_type], a_shape)],
                     output, inits)
-        cases.append(Case(name, path, [a], ref, not dequantize))
+        cases.append(Case(name, path, [a], ref, not dequantize, flags))
 
     # name, activation shape, N, activation / weight types, za, per-column, zero zw
     matmul("mm_u8_i8_k37_n40", [5, 37], 40, np.uint8, np.int8, 3, True, True)
@@ -124,11 +126,14 @@ def make_cases(work, rng):
     matmul("mm_i8_u8_k39_zw_per_column", [17, 39], 16, np.int8, np.uint8, 0, True, False)
     matmul("mm_batched_u8_i8_k35_zw5", [2, 3, 7, 35], 20, np.uint8, np.int8, 200, False, False)
     matmul("mm_u8_i8_m64_k256_n96", [64, 256], 96, np.uint8, np.int8, 128, True, True)
+    # Weights in a side file: the matmul packs its u8 weight per call.
+    matmul("mm_external_weights_i8_u8_k45_zw_per_column", [9, 45], 70, np.int8, np.uint8, 9, True,
+           False, flags=["--weights=external"])
     matmul("mm_dequantize_bias_relu", [2, 24, 96], 150, np.uint8, np.int8, 117, True, True,
            dequantize=True)
 
     def conv(name, x_shape, w_shape, x_type, w_type, zx, w_per_channel, w_zero, stride, pads,
-             group=1, dequantize=False):
+             group=1, dequantize=False, flags=()):
         x = random_bytes(rng, x_type, x_shape)
         w = random_bytes(rng, w_type, w_shape)
         zx = np.array(zx, x_type)
@@ -155,7 +160,7 @@ def make_cases(work, rng):
             output = helper.make_tensor_value_info("y", TensorProto.INT32, list(ref.shape))
         path = save(name, nodes, [helper.make_tensor_value_info("x", ONNX_TYPE[x_type], x_shape)],
                     output, inits)
-        cases.append(Case(name, path, [x], ref, not dequantize))
+        cases.append(Case(name, path, [x], ref, not dequantize, flags))
 
     conv("conv3x3_u8_i8_pad1_k72", [1, 8, 9, 10], [16, 8, 3, 3], np.uint8, np.int8, 10, True,
          True, [1, 1], [1, 1, 1, 1])
@@ -165,6 +170,11 @@ def make_cases(work, rng):
          True, [1, 1], [0, 0, 0, 0])
     conv("conv2x3_i8_u8_stride21_asym_pads_k30_zw_per_channel", [1, 5, 11, 12], [9, 5, 2, 3],
          np.int8, np.uint8, 5, True, False, [2, 1], [1, 0, 0, 2])
+    # K = 333 gathered in ten ranges of whole quads, the last padded.
+    conv("conv3x3_u8_i8_k333_ranges_zw_per_channel", [1, 37, 6, 7], [20, 37, 3, 3], np.uint8,
+         np.int8, 250, True, False, [1, 1], [1, 1, 1, 1])
+    conv("conv3x3_external_weights_u8_i8", [1, 8, 9, 10], [16, 8, 3, 3], np.uint8, np.int8, 3,
+         True, False, [1, 1], [1, 1, 1, 1], flags=["--weights=external"])
     conv("conv3x3_dequantize_bias_relu", [1, 32, 14, 14], [40, 32, 3, 3], np.uint8, np.int8, 128,
          True, True, [1, 1], [1, 1, 1, 1], dequantize=True)
     return cases
@@ -182,7 +192,7 @@ def main():
         for case in make_cases(work, rng):
             base = os.path.join(work, case.name)
             build = subprocess.run([args.r1c, case.path, "--target=host", "--no-progress",
-                                    "-o", base], capture_output=True, text=True)
+                                    *case.flags, "-o", base], capture_output=True, text=True)
             if build.returncode != 0:
                 print(f"FAIL {case.name}: r1c: {build.stderr.strip()}")
                 failed += 1

@@ -1,5 +1,6 @@
 // RUN: r1c-opt %s -split-input-file -r1c-form-kernels -r1c-select-variants | FileCheck %s
 // RUN: r1c-opt %s -split-input-file -r1c-form-kernels -r1c-select-variants=variant-log=- -o /dev/null 2>&1 | FileCheck %s --check-prefix=LOG
+// RUN: r1c-opt %s -split-input-file -r1c-form-kernels -r1c-select-variants=pack-weights=false | FileCheck %s --check-prefix=EXTERNAL
 
 // An 8-bit matmul with a constant weight keeps x86-64-v4-dl, where it is
 // the GEMM template with vpdpbusd (the weight packed when compiling, one K
@@ -16,6 +17,10 @@
 // LOG-NEXT: chosen #r1k.host_integer_gemm{{.*}}not vpdpbusd: no AVX512-VNNI at x86-64-v3
 // LOG: kernel k0_matmul_integer on host (x86-64-v4-dl): matmul_integer
 // LOG-NEXT: chosen #r1k.host_gemm<{{.*}}dot = dpbusd>  (1 x 128x768x768: vpdpbusd (AVX512-VNNI), u8 activation, i8 weight, 8 x 3 accumulators,
+// With the weights in a side file (pack-weights=false), the matmul packs
+// its weight once per call instead.
+// EXTERNAL-LABEL: func @int8_linear
+// EXTERNAL: "host-x86-64-v4-dl" = #r1k.host_gemm<{{.*}}pack_b = per_call, dot = dpbusd>
 module attributes {r1k.targets = [
     #r1k.target<name = "host", cpu = "x86-64-v3", features = ["avx2", "fma"], vector_bits = 256,
                 vector_registers = 16, l1_bytes = 32768, l2_bytes = 1048576,
@@ -43,6 +48,10 @@ module attributes {r1k.targets = [
 // per_call), K (3 x 3 x 30 = 270) rounded up to whole quads; a weight zero
 // point that is not 0 costs an accumulator per vector for the image's
 // sums, so seven rows rather than eight.
+// A convolution's weight is packed into the code, so with the weights in a
+// side file it keeps the integer GEMM.
+// EXTERNAL-LABEL: func @int8_conv
+// EXTERNAL: "host-x86-64-v4-dl" = #r1k.host_integer_gemm<
 // CHECK-LABEL: func @int8_conv
 // CHECK: r1k.kernel "conv_integer"
 // CHECK-SAME: "host-x86-64-v4-dl" = #r1k.host_gemm<mr = 7, nr = 48, vector = 16, kc = 272, {{.*}}pack_b = per_call, dot = dpbusd>
