@@ -217,6 +217,8 @@ private:
   /// 8-bit weights packed for vpdpbusd, by value and panel width (0: a
   /// convolution's rows).
   DenseMap<std::pair<Attribute, int64_t>, llvm::GlobalVariable *> packedByteWeights;
+  /// Their zero points' terms, by anchor and panel width.
+  DenseMap<std::pair<Operation *, int64_t>, llvm::GlobalVariable *> quantizedTerms;
 };
 
 llvm::Function *Emitter::createFunction(llvm::FunctionType *type,
@@ -464,13 +466,17 @@ LogicalResult Emitter::emitQuantizedGemmAnchor(r1k::KernelOp kernel, Operation *
     return anchor->emitOpError("has a host_gemm<dot = dpbusd> variant, but ")
            << (weight ? "its activation is not a kernel input" : why);
   bool conv = isa<ConvIntegerOp>(anchor);
+  // The zero points' terms are added as the final sums are stored.
+  if (variant.getKc() < r1k::getGemmDims(anchor).k)
+    return anchor->emitOpError("has a host_gemm<dot = dpbusd> variant whose kc (")
+           << variant.getKc() << ") splits K; vpdpbusd sums all of K in one step";
   if (conv && !scratch)
     return kernel.emitOpError("packs B once per call but has no scratch in the memory plan");
   std::vector<char> bytesScratch;
   QuantizedPacking packing = packQuantizedWeight(
       anchor, *weight, weightBytes(weight->value, bytesScratch), conv ? 0 : variant.getNr());
-  // Levels share a packed weight of one layout; the terms (which depend
-  // on the activation's zero point too) are the kernel's own.
+  // Levels and phases share a packed weight of one layout; the terms,
+  // which depend on the activation's zero point too, are the anchor's own.
   llvm::GlobalVariable *&packed =
       packedByteWeights[{weight->value, conv ? int64_t(0) : variant.getNr()}];
   if (!packed && (conv || variant.getPackB() == r1k::Packing::compile_time)) {
@@ -482,11 +488,14 @@ LogicalResult Emitter::emitQuantizedGemmAnchor(r1k::KernelOp kernel, Operation *
                                       info.symbolPrefix + "_packed_weight");
     packed->setAlignment(llvm::Align(64));
   }
-  auto *termData = llvm::ConstantDataArray::get(context, ArrayRef<int32_t>(packing.terms));
-  auto *terms = new llvm::GlobalVariable(*module, termData->getType(), /*isConstant=*/true,
-                                         llvm::GlobalValue::PrivateLinkage, termData,
-                                         info.symbolPrefix + "_quantized_terms");
-  terms->setAlignment(llvm::Align(64));
+  llvm::GlobalVariable *&terms = quantizedTerms[{anchor, conv ? int64_t(0) : variant.getNr()}];
+  if (!terms) {
+    auto *data = llvm::ConstantDataArray::get(context, ArrayRef<int32_t>(packing.terms));
+    terms = new llvm::GlobalVariable(*module, data->getType(), /*isConstant=*/true,
+                                     llvm::GlobalValue::PrivateLinkage, data,
+                                     info.symbolPrefix + "_quantized_terms");
+    terms->setAlignment(llvm::Align(64));
+  }
   // A matmul whose weight lies in the side file packs it per call.
   llvm::Value *weightBytes = packed;
   if (!conv && variant.getPackB() == r1k::Packing::per_call) {
