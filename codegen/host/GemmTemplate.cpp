@@ -65,6 +65,13 @@ int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 using BatchIndices = ArrayRef<llvm::Value *>;
 
+/// Whether an 8-bit convolution's K runs tap-major (k = tap * C + channel,
+/// C its group's channels) rather than as ONNX lays the weight out
+/// (channel-major): with C a multiple of 4, each k-quad is four channels
+/// of one tap, which the im2col gather reads with one tap's masks and
+/// offsets and stores as one interleaved vector.
+bool channelQuads(int64_t groupChannels) { return groupChannels % 4 == 0; }
+
 /// Rows of k that one 32-bit lane of a packed panel holds.
 int64_t dotGroup(r1k::HostGemmAttr variant) {
   switch (variant.getDot()) {
@@ -109,10 +116,7 @@ struct PanelWriter {
              llvm::Value *inside = nullptr) {
     llvm::IRBuilder<> &b = kb.b;
     llvm::Align align(storage->getPrimitiveSizeInBits() / 8);
-    if (padValue && inside)
-      value = b.CreateSelect(inside, value, b.CreateVectorSplat(width, padValue));
-    if (flip)
-      value = b.CreateXor(value, b.CreateVectorSplat(width, b.getInt8(0x80)));
+    value = prepare(value, inside);
     if (group == 1) {
       b.CreateAlignedStore(
           value,
@@ -137,6 +141,40 @@ struct PanelWriter {
     b.CreateMaskedStore(b.CreateShuffleVector(value, value, repeated), target, align,
                         b.CreateICmpEQ(llvm::ConstantVector::get(positions),
                                        b.CreateVectorSplat(group * width, position)));
+  }
+
+  /// `value` as stored: the pad value outside `inside`, flipped.
+  llvm::Value *prepare(llvm::Value *value, llvm::Value *inside) {
+    llvm::IRBuilder<> &b = kb.b;
+    if (padValue && inside)
+      value = b.CreateSelect(inside, value, b.CreateVectorSplat(width, padValue));
+    if (flip)
+      value = b.CreateXor(value, b.CreateVectorSplat(width, b.getInt8(0x80)));
+    return value;
+  }
+
+  /// Four rows from `row` (a multiple of 4) at once, for group = 4: their
+  /// bytes interleaved in registers, one whole store rather than four
+  /// masked ones.
+  void storeQuad(ArrayRef<llvm::Value *> values, ArrayRef<llvm::Value *> inside, llvm::Value *panel,
+                 llvm::Value *row, int64_t v) {
+    llvm::IRBuilder<> &b = kb.b;
+    SmallVector<int> pairs, all, interleaved;
+    for (int64_t i = 0; i < 2 * width; ++i)
+      pairs.push_back(int(i));
+    for (int64_t i = 0; i < 4 * width; ++i) {
+      all.push_back(int(i));
+      interleaved.push_back(int((i % 4) * width + i / 4));
+    }
+    SmallVector<llvm::Value *> prepared;
+    for (auto [value, lanes] : llvm::zip(values, inside))
+      prepared.push_back(prepare(value, lanes));
+    llvm::Value *joined =
+        b.CreateShuffleVector(b.CreateShuffleVector(prepared[0], prepared[1], pairs),
+                              b.CreateShuffleVector(prepared[2], prepared[3], pairs), all);
+    llvm::Value *target = b.CreateInBoundsGEP(
+        storage, panel, b.CreateAdd(b.CreateMul(row, kb.i64(nr)), kb.i64(4 * v * width)));
+    b.CreateAlignedStore(b.CreateShuffleVector(joined, interleaved), target, llvm::Align(1));
   }
 
   /// Zeros rows `kLen` up to the end of its group: the pad of a K that is
@@ -1054,6 +1092,9 @@ void emitConvLikeGemm(KernelBuilder &kb, ConvLike op, r1k::HostGemmAttr variant,
                                    b.CreateMul(i[1], kb.i64(groupChannels))),
                        kb.i64(inPlane));
   };
+  // An 8-bit convolution whose groups have whole quads of channels runs K
+  // tap-major, four channels of a tap a quad (channelQuads).
+  bool tapMajor = quantized && writer.group == 4 && channelQuads(groupChannels);
   // im2col, a vector of columns at a time: each column's window origin
   // per spatial dim is computed once per panel; each row (channel, taps)
   // adds its tap offsets, masks lanes that fall in the pads or past N, and
@@ -1179,45 +1220,72 @@ void emitConvLikeGemm(KernelBuilder &kb, ConvLike op, r1k::HostGemmAttr variant,
                            b.CreateMul(segment.first, kb.i64(lastStride)))});
         reads.push_back(std::move(read));
       }
+      // Row `read` of the tap in channel plane `plane`.
+      auto loadRow = [&](llvm::Value *plane, const TapRead &read) -> llvm::Value * {
+        if (!rowLoads)
+          return lanes.maskedGather(bits, plane, read.offset, read.mask);
+        llvm::Value *value = nullptr;
+        for (auto [segmentMask, start] : read.segments) {
+          llvm::Value *pointer = b.CreateGEP(storage, plane, start);
+          if (lastStride == 1) {
+            // Each segment's lanes load over the ones before.
+            value = lanes.maskedLoad(bits, pointer, segmentMask, value);
+            continue;
+          }
+          // Stride 2: lane i reads element 2i of 2W adjacent ones; the odd
+          // ones are never read.
+          llvm::Value *low = lanes.maskedLoad(
+              bits, pointer, b.CreateAnd(b.CreateShuffleVector(segmentMask, lowOwners), evenMask));
+          llvm::Value *high = lanes.maskedLoad(
+              bits, b.CreateGEP(storage, pointer, kb.i64(width)),
+              b.CreateAnd(b.CreateShuffleVector(segmentMask, highOwners), evenMask));
+          llvm::Value *loaded = b.CreateShuffleVector(low, high, even);
+          value = value ? b.CreateSelect(segmentMask, loaded, value) : loaded;
+        }
+        return value;
+      };
+      auto planeOf = [&](llvm::Value *channel) {
+        return b.CreateInBoundsGEP(storage, input,
+                                   b.CreateAdd(imageBase, b.CreateMul(channel, kb.i64(inPlane))));
+      };
+      if (tapMajor) {
+        // This tap's rows are tap * C .. tap * C + C - 1; those in [k0, k0
+        // + kLen), whole quads (k0, kLen and C are multiples of 4).
+        llvm::Value *tapStart = b.CreateMul(tapIndex, kb.i64(groupChannels));
+        auto clampChannels = [&](llvm::Value *value) {
+          value = b.CreateSelect(b.CreateICmpSLT(value, kb.i64(0)), kb.i64(0), value);
+          return b.CreateSelect(b.CreateICmpSGT(value, kb.i64(groupChannels)),
+                                kb.i64(groupChannels), value);
+        };
+        llvm::Value *first = clampChannels(b.CreateSub(k0, tapStart));
+        llvm::Value *end = clampChannels(b.CreateSub(b.CreateAdd(k0, kLen), tapStart));
+        kb.loop(b.CreateLShr(b.CreateSub(end, first), kb.i64(2)), [&](llvm::Value *q) {
+          llvm::Value *channel = b.CreateAdd(first, b.CreateShl(q, kb.i64(2)));
+          llvm::Value *row = b.CreateSub(b.CreateAdd(tapStart, channel), k0);
+          for (auto [v, read] : llvm::enumerate(reads)) {
+            SmallVector<llvm::Value *> values, inside;
+            for (int64_t i = 0; i < 4; ++i) {
+              values.push_back(loadRow(planeOf(b.CreateAdd(channel, kb.i64(i))), read));
+              inside.push_back(read.mask);
+            }
+            writer.storeQuad(values, inside, panel, row, v);
+          }
+        });
+        return;
+      }
       // The channels whose row of this tap lies in [k0, k0 + kLen).
       llvm::Value *firstChannel =
           b.CreateUDiv(b.CreateSub(b.CreateAdd(k0, kb.i64(taps - 1)), tapIndex), kb.i64(taps));
-      llvm::Value *endChannel = b.CreateUDiv(
-          b.CreateSub(b.CreateAdd(b.CreateAdd(k0, kLen), kb.i64(taps - 1)), tapIndex),
-          kb.i64(taps));
+      llvm::Value *endChannel =
+          b.CreateUDiv(b.CreateSub(b.CreateAdd(b.CreateAdd(k0, kLen), kb.i64(taps - 1)), tapIndex),
+                       kb.i64(taps));
       kb.loop(b.CreateSub(endChannel, firstChannel), [&](llvm::Value *c) {
         llvm::Value *channel = b.CreateAdd(firstChannel, c);
         llvm::Value *row =
             b.CreateSub(b.CreateAdd(b.CreateMul(channel, kb.i64(taps)), tapIndex), k0);
-        llvm::Value *plane = b.CreateInBoundsGEP(
-            storage, input, b.CreateAdd(imageBase, b.CreateMul(channel, kb.i64(inPlane))));
-        for (auto [v, read] : llvm::enumerate(reads)) {
-          if (!rowLoads) {
-            writer.store(lanes.maskedGather(bits, plane, read.offset, read.mask), panel, row, v,
-                         read.mask);
-            continue;
-          }
-          llvm::Value *value = nullptr;
-          for (auto [segmentMask, start] : read.segments) {
-            llvm::Value *pointer = b.CreateGEP(storage, plane, start);
-            if (lastStride == 1) {
-              // Each segment's lanes load over the ones before.
-              value = lanes.maskedLoad(bits, pointer, segmentMask, value);
-              continue;
-            }
-            // Stride 2: lane i reads element 2i of 2W adjacent ones; the odd
-            // ones are never read.
-            llvm::Value *low = lanes.maskedLoad(
-                bits, pointer,
-                b.CreateAnd(b.CreateShuffleVector(segmentMask, lowOwners), evenMask));
-            llvm::Value *high = lanes.maskedLoad(
-                bits, b.CreateGEP(storage, pointer, kb.i64(width)),
-                b.CreateAnd(b.CreateShuffleVector(segmentMask, highOwners), evenMask));
-            llvm::Value *loaded = b.CreateShuffleVector(low, high, even);
-            value = value ? b.CreateSelect(segmentMask, loaded, value) : loaded;
-          }
-          writer.store(value, panel, row, v, read.mask);
-        }
+        llvm::Value *plane = planeOf(channel);
+        for (auto [v, read] : llvm::enumerate(reads))
+          writer.store(loadRow(plane, read), panel, row, v, read.mask);
       });
     });
   };
@@ -1305,6 +1373,14 @@ QuantizedPacking packQuantizedWeight(Operation *anchor, const r1k::QuantizedWeig
   QuantizedPacking packed;
   packed.bytes.assign(conv ? outputs * quads * 4 : ceilDiv(dims.n, nr) * quads * 4 * nr, 0);
   std::vector<int64_t> sums(outputs, 0);
+  // A convolution's K as the im2col gather writes it: channel-major as
+  // ONNX lays it out, or tap-major (channelQuads).
+  int64_t groupChannels = 1, taps = 1;
+  if (auto convOp = dyn_cast<r1::ConvIntegerOp>(anchor)) {
+    groupChannels = cast<RankedTensorType>(convOp.getWeight().getType()).getDimSize(1);
+    taps = k / groupChannels;
+  }
+  bool tapMajor = conv && channelQuads(groupChannels);
   // Weight element (k, output) of the row-major bytes, as signed bytes.
   for (int64_t o = 0; o < (conv ? outputs : dims.n); ++o)
     for (int64_t kk = 0; kk < k; ++kk) {
@@ -1312,8 +1388,9 @@ QuantizedPacking packQuantizedWeight(Operation *anchor, const r1k::QuantizedWeig
       sums[o] += int8_t(raw);
       // A convolution's row o of whole quads; a matmul's panel o / NR, its
       // quad kk / 4, lane o % NR, byte kk % 4.
-      int64_t at =
-          conv ? o * quads * 4 + kk : ((o / nr) * quads * nr + (kk / 4) * nr + o % nr) * 4 + kk % 4;
+      int64_t column = tapMajor ? (kk % taps) * groupChannels + kk / taps : kk;
+      int64_t at = conv ? o * quads * 4 + column
+                        : ((o / nr) * quads * nr + (kk / 4) * nr + o % nr) * 4 + kk % 4;
       packed.bytes[at] = char(raw);
     }
   // term = -za' sum_k w' + K za' zw', then zw', per output.

@@ -170,6 +170,14 @@ def make_cases(work, rng):
          True, [1, 1], [0, 0, 0, 0])
     conv("conv2x3_i8_u8_stride21_asym_pads_k30_zw_per_channel", [1, 5, 11, 12], [9, 5, 2, 3],
          np.int8, np.uint8, 5, True, False, [2, 1], [1, 0, 0, 2])
+    # Whole quads of channels per group: K runs tap-major, four channels of
+    # a tap gathered at once (row loads at strides 1 and 2, a gather at 3).
+    conv("conv3x3_i8_i8_c8_stride2_zw_per_channel", [1, 8, 15, 13], [24, 8, 3, 3], np.int8,
+         np.int8, -20, True, False, [2, 2], [1, 1, 1, 1])
+    conv("conv3x3_u8_i8_c4_stride3_gather", [1, 4, 13, 14], [6, 4, 3, 3], np.uint8, np.int8, 9,
+         False, True, [3, 3], [1, 1, 1, 1])
+    conv("conv3x3_u8_u8_c4_group2_ranges", [1, 8, 20, 20], [12, 4, 3, 3], np.uint8, np.uint8,
+         60, True, False, [1, 1], [1, 1, 1, 1], group=2)
     # K = 333 gathered in ten ranges of whole quads, the last padded.
     conv("conv3x3_u8_i8_k333_ranges_zw_per_channel", [1, 37, 6, 7], [20, 37, 3, 3], np.uint8,
          np.int8, 250, True, False, [1, 1], [1, 1, 1, 1])
