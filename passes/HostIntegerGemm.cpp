@@ -29,10 +29,11 @@ Operation *getHostIntegerGemm(r1k::KernelOp kernel) {
   return nullptr;
 }
 
-bool canUseVpdpbusd(r1k::KernelOp kernel) {
+bool canUseVpdpbusd(r1k::KernelOp kernel, bool packWeights) {
   Operation *anchor = getHostIntegerGemm(kernel);
   std::string why;
-  return anchor && r1k::getQuantizedWeight(kernel, anchor, why);
+  return anchor && (packWeights || isa<r1::MatMulIntegerOp>(anchor)) &&
+         r1k::getQuantizedWeight(kernel, anchor, why);
 }
 
 namespace {

@@ -23,8 +23,9 @@ namespace r1c {
 mlir::Operation *getHostIntegerGemm(mlir::r1k::KernelOp kernel);
 
 /// Whether some level with AVX512-VNNI would run `kernel`'s integer
-/// contraction with vpdpbusd: its weight and zero points are constants.
-bool canUseVpdpbusd(mlir::r1k::KernelOp kernel);
+/// contraction with vpdpbusd: its weight and zero points are constants
+/// (and, with `packWeights` false, it is a matmul).
+bool canUseVpdpbusd(mlir::r1k::KernelOp kernel, bool packWeights);
 
 /// The variant for `anchor` of `kernel` on the host `target`, and in
 /// `reason` why. With AVX512-VNNI and a constant weight, a host_gemm with

@@ -1095,6 +1095,15 @@ void emitConvLikeGemm(KernelBuilder &kb, ConvLike op, r1k::HostGemmAttr variant,
   // An 8-bit convolution whose groups have whole quads of channels runs K
   // tap-major, four channels of a tap a quad (channelQuads).
   bool tapMajor = quantized && writer.group == 4 && channelQuads(groupChannels);
+  // The windows the gather walks: an 8-bit pointwise convolution with unit
+  // strides and no pads reads its plane as one row of N positions, so a
+  // vector of columns is one load, not one per output row it spans (the
+  // float GEMM reads such a B in place instead).
+  SmallVector<r1::WindowDim> gather = window;
+  if (quantized && llvm::all_of(window, [](const r1::WindowDim &dim) {
+        return dim.kernel == 1 && dim.stride == 1 && dim.padBegin == 0 && dim.input == dim.output;
+      }))
+    gather = {r1::WindowDim{inPlane, inPlane, 1, 1, 0, 0, 1}};
   // im2col, a vector of columns at a time: each column's window origin
   // per spatial dim is computed once per panel; each row (channel, taps)
   // adds its tap offsets, masks lanes that fall in the pads or past N, and
@@ -1103,15 +1112,18 @@ void emitConvLikeGemm(KernelBuilder &kb, ConvLike op, r1k::HostGemmAttr variant,
   g.packPanel = [&](BatchIndices i, llvm::Value *k0, llvm::Value *kLen, llvm::Value *column0,
                     llvm::Value *panel) {
     int64_t vectors = variant.getNr() / variant.getVector();
-    int64_t width = variant.getVector(), rowLength = window.back().output;
-    int64_t lastStride = window.back().stride;
+    int64_t width = variant.getVector(), rowLength = gather.back().output;
+    int64_t lastStride = gather.back().stride;
     // With a stride of 1 or 2 along the last dim, the lanes of a vector
     // that share an output row (a segment) read adjacent elements (or every
     // other one) of one input row: a masked load per segment, rather than a
     // gather of W scattered elements. A vector spans at most `segments`
     // output rows.
     bool rowLoads = lastStride == 1 || lastStride == 2;
-    int64_t segments = rowLoads ? (width - 1 + rowLength - 1) / rowLength + 1 : 0;
+    // (One when the output is a single row: lanes past it are past N.)
+    int64_t segments = !rowLoads        ? 0
+                       : rowLength >= n ? 1
+                                        : (width - 1 + rowLength - 1) / rowLength + 1;
     struct Segment {
       llvm::Value *lanes;  // <W x i1>: the vector's lanes in this output row
       llvm::Value *origin; // i32: the plane offset of its first lane's window
@@ -1126,11 +1138,11 @@ void emitConvLikeGemm(KernelBuilder &kb, ConvLike op, r1k::HostGemmAttr variant,
     for (int64_t v = 0; v < vectors; ++v) {
       llvm::Value *position = lanes.columns(column0, v);
       ColumnVector column{lanes.below(position, n), {}, {}};
-      column.origins.resize(window.size());
+      column.origins.resize(gather.size());
       llvm::Value *originOffset = lanes.splat32(0);
       int64_t stride = 1;
-      for (int64_t d = int64_t(window.size()) - 1; d >= 0; --d) {
-        const r1::WindowDim &dim = window[d];
+      for (int64_t d = int64_t(gather.size()) - 1; d >= 0; --d) {
+        const r1::WindowDim &dim = gather[d];
         llvm::Value *o = b.CreateURem(position, lanes.splat32(dim.output));
         position = b.CreateUDiv(position, lanes.splat32(dim.output));
         column.origins[d] = b.CreateSub(b.CreateMul(o, lanes.splat32(dim.stride)),
@@ -1180,15 +1192,15 @@ void emitConvLikeGemm(KernelBuilder &kb, ConvLike op, r1k::HostGemmAttr variant,
     // every channel of that tap reuse them.
     kb.loop(taps, [&](llvm::Value *tapIndex) {
       llvm::Value *tap = b.CreateTrunc(tapIndex, b.getInt32Ty());
-      SmallVector<llvm::Value *> tapOffsets(window.size());
+      SmallVector<llvm::Value *> tapOffsets(gather.size());
       llvm::Value *tapOffset = b.getInt32(0);
       int64_t stride = 1;
-      for (int64_t d = int64_t(window.size()) - 1; d >= 0; --d) {
-        tapOffsets[d] = b.CreateMul(b.CreateURem(tap, b.getInt32(window[d].kernel)),
-                                    b.getInt32(window[d].dilation));
-        tap = b.CreateUDiv(tap, b.getInt32(window[d].kernel));
+      for (int64_t d = int64_t(gather.size()) - 1; d >= 0; --d) {
+        tapOffsets[d] = b.CreateMul(b.CreateURem(tap, b.getInt32(gather[d].kernel)),
+                                    b.getInt32(gather[d].dilation));
+        tap = b.CreateUDiv(tap, b.getInt32(gather[d].kernel));
         tapOffset = b.CreateAdd(tapOffset, b.CreateMul(tapOffsets[d], b.getInt32(stride)));
-        stride *= window[d].input;
+        stride *= gather[d].input;
       }
       struct TapRead {
         llvm::Value *mask;   // lanes inside the image and below N
@@ -1199,15 +1211,15 @@ void emitConvLikeGemm(KernelBuilder &kb, ConvLike op, r1k::HostGemmAttr variant,
       for (const ColumnVector &column : columns) {
         TapRead read{column.valid, lanes.splat32(0), {}};
         int64_t stride = 1;
-        for (int64_t d = int64_t(window.size()) - 1; d >= 0; --d) {
+        for (int64_t d = int64_t(gather.size()) - 1; d >= 0; --d) {
           llvm::Value *source =
               b.CreateAdd(column.origins[d], b.CreateVectorSplat(width, tapOffsets[d]));
           // Unsigned: a source in the leading pad is negative.
           read.mask =
-              b.CreateAnd(read.mask, b.CreateICmpULT(source, lanes.splat32(window[d].input)));
+              b.CreateAnd(read.mask, b.CreateICmpULT(source, lanes.splat32(gather[d].input)));
           if (!rowLoads)
             read.offset = b.CreateAdd(read.offset, b.CreateMul(source, lanes.splat32(stride)));
-          stride *= window[d].input;
+          stride *= gather[d].input;
         }
         // Lane l of a segment starting at lane a reads the element
         // (l - a) * stride after the segment's first source. That source may
