@@ -40,7 +40,8 @@ void printCandidate(llvm::raw_ostream &os, const GemmCandidate &candidate) {
      << " mc=" << candidate.mc << " nc=" << candidate.nc
      << " pack_b=" << r1k::stringifyPacking(candidate.packB) << (candidate.packA ? " pack_a" : "")
      << (candidate.mInner ? " m_inner" : "")
-     << (candidate.dot == r1k::HostDot::dpbf16 ? " dot=dpbf16" : "");
+     << (candidate.dot == r1k::HostDot::fma ? ""
+                                            : " dot=" + r1k::stringifyHostDot(candidate.dot).str());
 }
 
 /// ISA extensions that only dot-product micro-kernels use: a host level
@@ -49,13 +50,15 @@ void printCandidate(llvm::raw_ostream &os, const GemmCandidate &candidate) {
 constexpr llvm::StringLiteral kDotProductFeatures[] = {"avx512bf16", "avx512vnni"};
 
 /// Whether some kernel's contraction could use `feature`: bf16 operands
-/// for vdpbf16ps (8-bit integer ones for vpdpbusd are not lowered yet).
-bool moduleUses(ModuleOp module, StringRef feature) {
+/// for vdpbf16ps, an 8-bit integer one with a constant weight for vpdpbusd.
+bool moduleUses(ModuleOp module, StringRef feature, bool packWeights) {
   bool used = false;
   module.walk([&](r1k::KernelOp kernel) {
     Operation *anchor = r1c::getContractionAnchor(kernel);
     if (anchor && feature == "avx512bf16" &&
         getElementTypeOrSelf(anchor->getOperand(0).getType()).isBF16())
+      used = true;
+    if (feature == "avx512vnni" && r1c::canUseVpdpbusd(kernel, packWeights))
       used = true;
   });
   return used;
@@ -64,7 +67,7 @@ bool moduleUses(ModuleOp module, StringRef feature) {
 /// `targets` without the host levels no kernel needs: those whose features
 /// beyond the host level before them are all dot-product extensions that
 /// no kernel uses.
-SmallVector<r1k::TargetAttr> dropUnusedHostLevels(ModuleOp module,
+SmallVector<r1k::TargetAttr> dropUnusedHostLevels(ModuleOp module, bool packWeights,
                                                   ArrayRef<r1k::TargetAttr> targets) {
   SmallVector<r1k::TargetAttr> kept;
   r1k::TargetAttr below;
@@ -82,8 +85,9 @@ SmallVector<r1k::TargetAttr> dropUnusedHostLevels(ModuleOp module,
       return llvm::is_contained(kDotProductFeatures, feature);
     });
     below = target;
-    if (onlyDotProducts &&
-        llvm::none_of(added, [&](StringRef feature) { return moduleUses(module, feature); }))
+    if (onlyDotProducts && llvm::none_of(added, [&](StringRef feature) {
+          return moduleUses(module, feature, packWeights);
+        }))
       continue;
     kept.push_back(target);
   }
@@ -98,7 +102,7 @@ struct SelectVariants : r1::impl::SelectVariantsBase<SelectVariants> {
     SmallVector<r1k::TargetAttr> targets = r1k::getTargets(module);
     // First which host levels the module needs: a level kept is a build
     // of every kernel in the host code.
-    SmallVector<r1k::TargetAttr> needed = dropUnusedHostLevels(module, targets);
+    SmallVector<r1k::TargetAttr> needed = dropUnusedHostLevels(module, packWeights, targets);
     if (needed.size() != targets.size()) {
       r1k::setTargets(module, needed);
       targets = needed;
@@ -134,7 +138,8 @@ struct SelectVariants : r1::impl::SelectVariantsBase<SelectVariants> {
       module.walk([&](r1k::KernelOp kernel) {
         if (Operation *integer = r1c::getHostIntegerGemm(kernel)) {
           std::string reason;
-          auto variant = r1c::chooseHostIntegerGemm(integer, target, reason);
+          Attribute variant =
+              r1c::chooseHostIntegerGemm(kernel, integer, target, packWeights, reason);
           r1k::setVariant(kernel, target.getVariantKey(), variant);
           if (log)
             *log << "kernel " << kernel.getName() << " on " << target.getName() << " ("

@@ -23,6 +23,19 @@
 // side by side in one 32-bit lane (an odd K's last pair padded with zero),
 // and A's pair of a row is one 32-bit broadcast.
 //
+// With dot = dpbusd (r1.matmul_integer and r1.conv_integer with a constant
+// 8-bit weight) the same loop nest steps through quads of k with vpdpbusd
+// into i32 sums: the panels hold k-quads (four bytes of a column per
+// lane), A's quad of a row is one 32-bit broadcast. vpdpbusd takes one
+// operand's bytes unsigned and the other's signed, so the weight is stored
+// signed (a u8 weight flipped, w - 128, when packed) and the activation
+// read unsigned (an i8 one flipped, a + 128, as it is read or gathered);
+// the zero points then move with them, and sum_k (A' - za')(B' - zb') =
+// sum A'B' - za' sum_k B' - zb' sum_k A' + K za' zb' is the sums plus
+// terms compiled per output column or channel, less the activation's own
+// sums (one more vpdpbusd against ones) where the weight's zero point is
+// not 0. The terms are added as the sums are stored: one K step.
+//
 // Convolution is the same GEMM per (image, group): A is the weight as ONNX
 // stores it ([filters, channels x taps]), B the im2col matrix of the image
 // ([channels x taps, output positions]), gathered straight into the packed
@@ -33,6 +46,7 @@
 #include "codegen/host/GemmTemplate.h"
 #include "codegen/host/ScalarOps.h"
 #include "dialects/R1/IR/PoolWindow.h"
+#include "dialects/R1K/IR/IntegerGemmLayout.h"
 
 #include "mlir/IR/TypeUtilities.h"
 #include "llvm/IR/Intrinsics.h"
@@ -40,6 +54,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 using namespace mlir;
 
@@ -49,6 +64,26 @@ namespace {
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 using BatchIndices = ArrayRef<llvm::Value *>;
+
+/// Whether an 8-bit convolution's K runs tap-major (k = tap * C + channel,
+/// C its group's channels) rather than as ONNX lays the weight out
+/// (channel-major): with C a multiple of 4, each k-quad is four channels
+/// of one tap, which the im2col gather reads with one tap's masks and
+/// offsets and stores as one interleaved vector.
+bool channelQuads(int64_t groupChannels) { return groupChannels % 4 == 0; }
+
+/// Rows of k that one 32-bit lane of a packed panel holds.
+int64_t dotGroup(r1k::HostGemmAttr variant) {
+  switch (variant.getDot()) {
+  case r1k::HostDot::dpbf16:
+    return 2;
+  case r1k::HostDot::dpbusd:
+    return 4;
+  case r1k::HostDot::fma:
+    break;
+  }
+  return 1;
+}
 using OffsetFn = std::function<llvm::Value *(BatchIndices)>;
 
 /// The type packers move B's elements as: 16-bit floats as their bits,
@@ -60,19 +95,29 @@ llvm::Type *packingType(llvm::Type *storage) {
 }
 
 /// Stores rows of B into a packed panel of NR columns: row after row, or,
-/// for vdpbf16ps, row pairs with the two rows' elements of a column side by
-/// side (row r's in the low half of a 32-bit lane when r is even).
+/// for vdpbf16ps (vpdpbusd), groups of 2 (4) rows with the rows' elements
+/// of a column side by side in one 32-bit lane, row r's at position r % 2
+/// (r % 4) of it.
 struct PanelWriter {
   KernelBuilder &kb;
   llvm::Type *storage;
   int64_t nr, width;
-  bool pairs;
+  /// Rows per 32-bit lane: 1, 2 or 4.
+  int64_t group = 1;
+  /// An 8-bit activation's bytes: where set, lanes outside `inside` store
+  /// this value (a convolution's pad reads the zero point), and with
+  /// `flip` each byte is stored xor 0x80 (i8 as u8, for vpdpbusd).
+  llvm::Value *padValue = nullptr;
+  bool flip = false;
 
-  /// Row `row` (from the panel's first), columns v * W to v * W + W - 1.
-  void store(llvm::Value *value, llvm::Value *panel, llvm::Value *row, int64_t v) {
+  /// Row `row` (from the panel's first), columns v * W to v * W + W - 1;
+  /// `inside`, when given, the lanes that read B rather than its padding.
+  void store(llvm::Value *value, llvm::Value *panel, llvm::Value *row, int64_t v,
+             llvm::Value *inside = nullptr) {
     llvm::IRBuilder<> &b = kb.b;
     llvm::Align align(storage->getPrimitiveSizeInBits() / 8);
-    if (!pairs) {
+    value = prepare(value, inside);
+    if (group == 1) {
       b.CreateAlignedStore(
           value,
           b.CreateInBoundsGEP(storage, panel,
@@ -80,39 +125,95 @@ struct PanelWriter {
           align);
       return;
     }
-    // Each element twice, into the even or the odd 16-bit lanes of the
-    // pair's vector: one masked store.
-    SmallVector<int> twice;
-    SmallVector<llvm::Constant *> even, odd;
-    for (int64_t lane = 0; lane < 2 * width; ++lane) {
-      twice.push_back(int(lane / 2));
-      even.push_back(b.getInt1(lane % 2 == 0));
-      odd.push_back(b.getInt1(lane % 2 == 1));
+    // Each element `group` times, into the lanes of its position in the
+    // group: one masked store.
+    SmallVector<int> repeated;
+    SmallVector<llvm::Constant *> positions;
+    for (int64_t lane = 0; lane < group * width; ++lane) {
+      repeated.push_back(int(lane / group));
+      positions.push_back(b.getInt8(lane % group));
     }
-    llvm::Value *pair = b.CreateLShr(row, kb.i64(1));
+    llvm::Value *first = b.CreateUDiv(row, kb.i64(group));
     llvm::Value *target = b.CreateInBoundsGEP(
-        storage, panel, b.CreateAdd(b.CreateMul(pair, kb.i64(2 * nr)), kb.i64(2 * v * width)));
-    llvm::Value *isOdd = b.CreateTrunc(row, b.getInt1Ty());
-    b.CreateMaskedStore(
-        b.CreateShuffleVector(value, value, twice), target, align,
-        b.CreateSelect(isOdd, llvm::ConstantVector::get(odd), llvm::ConstantVector::get(even)));
+        storage, panel,
+        b.CreateAdd(b.CreateMul(first, kb.i64(group * nr)), kb.i64(group * v * width)));
+    llvm::Value *position = b.CreateTrunc(b.CreateURem(row, kb.i64(group)), b.getInt8Ty());
+    b.CreateMaskedStore(b.CreateShuffleVector(value, value, repeated), target, align,
+                        b.CreateICmpEQ(llvm::ConstantVector::get(positions),
+                                       b.CreateVectorSplat(group * width, position)));
   }
 
-  /// Zeros row `kLen` where it completes a pair (kLen odd): the pad of an
-  /// odd K, which vdpbf16ps multiplies by A's zero-extended last element.
-  void padOddRows(llvm::Value *panel, llvm::Value *kLen) {
-    if (!pairs)
+  /// `value` as stored: the pad value outside `inside`, flipped.
+  llvm::Value *prepare(llvm::Value *value, llvm::Value *inside) {
+    llvm::IRBuilder<> &b = kb.b;
+    if (padValue && inside)
+      value = b.CreateSelect(inside, value, b.CreateVectorSplat(width, padValue));
+    if (flip)
+      value = b.CreateXor(value, b.CreateVectorSplat(width, b.getInt8(0x80)));
+    return value;
+  }
+
+  /// Four rows from `row` (a multiple of 4) at once, for group = 4: their
+  /// bytes interleaved in registers, one whole store rather than four
+  /// masked ones.
+  void storeQuad(ArrayRef<llvm::Value *> values, ArrayRef<llvm::Value *> inside, llvm::Value *panel,
+                 llvm::Value *row, int64_t v) {
+    llvm::IRBuilder<> &b = kb.b;
+    SmallVector<int> pairs, all, interleaved;
+    for (int64_t i = 0; i < 2 * width; ++i)
+      pairs.push_back(int(i));
+    for (int64_t i = 0; i < 4 * width; ++i) {
+      all.push_back(int(i));
+      interleaved.push_back(int((i % 4) * width + i / 4));
+    }
+    SmallVector<llvm::Value *> prepared;
+    for (auto [value, lanes] : llvm::zip(values, inside))
+      prepared.push_back(prepare(value, lanes));
+    llvm::Value *joined =
+        b.CreateShuffleVector(b.CreateShuffleVector(prepared[0], prepared[1], pairs),
+                              b.CreateShuffleVector(prepared[2], prepared[3], pairs), all);
+    llvm::Value *target = b.CreateInBoundsGEP(
+        storage, panel, b.CreateAdd(b.CreateMul(row, kb.i64(nr)), kb.i64(4 * v * width)));
+    b.CreateAlignedStore(b.CreateShuffleVector(joined, interleaved), target, llvm::Align(1));
+  }
+
+  /// Zeros rows `kLen` up to the end of its group: the pad of a K that is
+  /// not a whole number of groups, which the dot instruction multiplies by
+  /// A's zero pad (and which a convolution's column sums add).
+  void padRows(llvm::Value *panel, llvm::Value *kLen) {
+    if (group == 1)
       return;
     llvm::IRBuilder<> &b = kb.b;
-    kb.ifElse(
-        b.CreateTrunc(kLen, b.getInt1Ty()),
-        [&] {
-          auto *type = llvm::FixedVectorType::get(storage, width);
-          for (int64_t v = 0; v < nr / width; ++v)
-            store(llvm::Constant::getNullValue(type), panel, kLen, v);
-        },
-        [] {});
+    llvm::Value *end = b.CreateAnd(b.CreateAdd(kLen, kb.i64(group - 1)), kb.i64(-group));
+    auto *type = llvm::FixedVectorType::get(storage, width);
+    // Zero as stored: no pad value, no flip.
+    PanelWriter plain{kb, storage, nr, width, group};
+    kb.loop(b.CreateSub(end, kLen), [&](llvm::Value *i) {
+      for (int64_t v = 0; v < nr / width; ++v)
+        plain.store(llvm::Constant::getNullValue(type), panel, b.CreateAdd(kLen, i), v);
+    });
   }
+};
+
+/// The zero points of an 8-bit GEMM (dot = dpbusd), in the bytes as
+/// vpdpbusd reads them (A' and B', the unsigned ones flipped from i8 or
+/// the signed ones from u8): the exact sum is
+///   sum_k A'B' + columnTerm[c] - columnZero[c] * sum_k A'[r]
+///              + rowTerm[r] - rowZero[r] * sum_k B'[c],
+/// the terms of the weight's zero point and sums compiled into i32 arrays
+/// (a matmul's per column, padded to whole panels; a convolution's per
+/// output channel), the activation's sums (when its partner's zero point
+/// is not 0) counted by the micro-kernel, as vpdpbusd against ones.
+struct QuantizedTerms {
+  /// Whether B holds the unsigned bytes (a convolution's activation),
+  /// else A (a matmul's).
+  bool bUnsigned = false;
+  /// A matmul's i8 activation: each quad of A read is flipped to u8.
+  bool flipA = false;
+  llvm::Value *columnTerm = nullptr, *columnZero = nullptr;
+  llvm::Value *rowTerm = nullptr, *rowZero = nullptr;
+  /// Where a batch's rows start in rowTerm and rowZero (a group's filters).
+  OffsetFn rowOffset;
 };
 
 /// How one GEMM-shaped anchor reads its operands and where its sums go.
@@ -141,6 +242,11 @@ struct GemmOperands {
   /// Sums start at rowBias[rowBiasOffset + row] (a convolution's bias).
   llvm::Value *rowBias = nullptr;
   OffsetFn rowBiasOffset;
+  /// Elements between rows of A: K, or with dpbusd a convolution's packed
+  /// weight rows of whole k-quads.
+  int64_t aStride = 0;
+  /// dot = dpbusd: the zero points' terms.
+  const QuantizedTerms *quantized = nullptr;
   /// The result's indices of C[row, column], for the fused body.
   std::function<SmallVector<llvm::Value *>(BatchIndices, llvm::Value *row, llvm::Value *column)>
       resultIndices;
@@ -194,17 +300,24 @@ private:
   /// vectors throughout, since the panels are zero past N.
   void emitDotMicroKernel(int64_t rows, int64_t columns, ATile a, Panel panel, llvm::Value *cTile,
                           llvm::Value *bias, llvm::Value *kLen, llvm::Value *first);
+  /// The same with vpdpbusd over quads of k (dot = dpbusd): i32 sums from
+  /// zero over all of K, then the zero points' terms (QuantizedTerms) for
+  /// C's `row` and `column`, `rowTerms` the batch's offset in the row terms.
+  void emitByteDotMicroKernel(int64_t rows, int64_t columns, ATile a, Panel panel,
+                              llvm::Value *cTile, llvm::Value *kLen, llvm::Value *row,
+                              llvm::Value *rowTerms, llvm::Value *column);
   /// The block's sums into `sums`: the row bias (or zero) when `first`,
   /// else C's partial sums.
   void emitLoadSums(ArrayRef<llvm::Value *> sums, int64_t rows, int64_t columns, llvm::Value *cTile,
                     llvm::Value *bias, llvm::Value *first,
                     const std::function<int64_t(int64_t)> &widthOf);
-  /// Whether the micro-kernel takes pairs of k (dot = dpbf16).
-  bool pairs() const { return variant.getDot() == r1k::HostDot::dpbf16; }
-  /// Rows of k a packed panel holds for `k` rows of B: pairs round up.
-  int64_t panelRows(int64_t k) const { return pairs() ? (k + 1) / 2 * 2 : k; }
+  /// Rows of k per 32-bit lane of a packed panel: 2 for dpbf16, 4 for
+  /// dpbusd, else 1.
+  int64_t group() const { return dotGroup(variant); }
+  /// Rows of k a packed panel holds for `k` rows of B: whole groups.
+  int64_t panelRows(int64_t k) const { return (k + group() - 1) / group() * group(); }
   llvm::Value *panelRows(llvm::Value *k) {
-    return pairs() ? b.CreateAnd(b.CreateAdd(k, kb.i64(1)), kb.i64(~int64_t(1))) : k;
+    return group() == 1 ? k : b.CreateAnd(b.CreateAdd(k, kb.i64(group() - 1)), kb.i64(-group()));
   }
   /// A[row0:row0+MC, k0:k0+kLen] (`groups` MR-row groups, rows past M left
   /// unread) into `packed`: group g at g * kLen * MR, k-major, MR a step.
@@ -424,6 +537,121 @@ void GemmEmitter::emitDotMicroKernel(int64_t rows, int64_t columns, ATile a, Pan
                   gepC(cTile, kb.i64(r * g.n + v * width)), lanesOf(v), width);
 }
 
+void GemmEmitter::emitByteDotMicroKernel(int64_t rows, int64_t columns, ATile a, Panel panel,
+                                         llvm::Value *cTile, llvm::Value *kLen, llvm::Value *row,
+                                         llvm::Value *rowTerms, llvm::Value *column) {
+  const QuantizedTerms &q = *g.quantized;
+  int64_t width = variant.getVector(), nr = variant.getNr();
+  int64_t usedVectors = ceilDiv(columns, width);
+  auto lanesOf = [&](int64_t v) { return std::min(width, columns - v * width); };
+  llvm::Type *i32 = b.getInt32Ty();
+  auto *sumType = llvm::FixedVectorType::get(i32, width);
+  auto zeroed = [&] {
+    llvm::Value *slot = entryAlloca(sumType);
+    b.CreateStore(llvm::Constant::getNullValue(sumType), slot);
+    return slot;
+  };
+  SmallVector<llvm::Value *> sums, rowSums, columnSums;
+  for (int64_t i = 0; i < rows * usedVectors; ++i)
+    sums.push_back(zeroed());
+  // The activation's sums over k, where its partner's zero point needs
+  // them: A's per row (every lane the same), B's per column.
+  if (q.columnZero)
+    for (int64_t r = 0; r < rows; ++r)
+      rowSums.push_back(zeroed());
+  if (q.rowZero)
+    for (int64_t v = 0; v < usedVectors; ++v)
+      columnSums.push_back(zeroed());
+  llvm::Value *ones = b.CreateVectorSplat(width, b.getInt32(0x01010101));
+  // vpdpbusd: each i32 lane += the four products of `bytes`' unsigned
+  // bytes and `signedBytes`' signed ones, exactly.
+  auto accumulate = [&](llvm::Value *slot, llvm::Value *bytes, llvm::Value *signedBytes) {
+    llvm::Value *sum = b.CreateLoad(sumType, slot);
+    b.CreateStore(
+        b.CreateIntrinsic(llvm::Intrinsic::x86_avx512_vpdpbusd_512, {}, {sum, bytes, signedBytes}),
+        slot);
+  };
+  // One step: B's quad `quad` against each row's quad of A, an i32.
+  auto step = [&](llvm::Value *quad, const std::function<llvm::Value *(int64_t)> &aQuad) {
+    SmallVector<llvm::Value *> bVectors;
+    llvm::Value *bRow = gep(panel.base, b.CreateMul(quad, kb.i64(4 * nr)));
+    for (int64_t v = 0; v < usedVectors; ++v)
+      bVectors.push_back(
+          b.CreateAlignedLoad(sumType, gep(bRow, kb.i64(4 * v * width)), llvm::Align(4)));
+    for (auto [v, slot] : llvm::enumerate(columnSums))
+      accumulate(slot, bVectors[v], ones);
+    for (int64_t r = 0; r < rows; ++r) {
+      llvm::Value *broadcast = b.CreateVectorSplat(width, aQuad(r));
+      if (!rowSums.empty())
+        accumulate(rowSums[r], broadcast, ones);
+      for (int64_t v = 0; v < usedVectors; ++v) {
+        llvm::Value *slot = sums[r * usedVectors + v];
+        if (q.bUnsigned)
+          accumulate(slot, bVectors[v], broadcast);
+        else
+          accumulate(slot, broadcast, bVectors[v]);
+      }
+    }
+  };
+  auto aAt = [&](int64_t r, llvm::Value *k) {
+    return gep(a.base, b.CreateAdd(kb.i64(r * a.rowStride), b.CreateMul(k, kb.i64(a.kStride))));
+  };
+  auto flipped = [&](llvm::Value *quad, uint32_t bytes) {
+    return q.flipA ? b.CreateXor(quad, b.getInt32(bytes)) : quad;
+  };
+  kb.loop(b.CreateLShr(kLen, kb.i64(2)), [&](llvm::Value *quad) {
+    llvm::Value *k = b.CreateShl(quad, kb.i64(2));
+    step(quad, [&](int64_t r) {
+      return flipped(b.CreateAlignedLoad(i32, aAt(r, k), llvm::Align(1)), 0x80808080u);
+    });
+  });
+  // K's last quad, when K is not a multiple of 4 (kLen is all of K): A in
+  // place has only its first bytes (a packed A has all four, the rest
+  // zero); B's pad rows are zero.
+  if (int64_t tail = g.k % 4) {
+    llvm::Value *quad = kb.i64(g.k / 4), *k = kb.i64(g.k / 4 * 4);
+    step(quad, [&](int64_t r) -> llvm::Value * {
+      if (a.rowStride % 4 == 0 && a.rowStride >= panelRows(g.k))
+        return b.CreateAlignedLoad(i32, aAt(r, k), llvm::Align(1));
+      llvm::Value *value = b.getInt32(0);
+      for (int64_t j = 0; j < tail; ++j) {
+        llvm::Value *byte = b.CreateLoad(b.getInt8Ty(), gep(aAt(r, k), kb.i64(j)));
+        value = b.CreateOr(value, b.CreateShl(b.CreateZExt(byte, i32), b.getInt32(8 * j)));
+      }
+      return flipped(value, 0x80808080u >> (8 * (4 - tail)));
+    });
+  }
+  // The zero points' terms, then the sums into C.
+  auto termVector = [&](llvm::Value *array, int64_t v) {
+    return b.CreateAlignedLoad(
+        sumType, b.CreateInBoundsGEP(i32, array, b.CreateAdd(column, kb.i64(v * width))),
+        llvm::Align(4));
+  };
+  auto termSplat = [&](llvm::Value *array, int64_t r) {
+    llvm::Value *at = b.CreateAdd(rowTerms, b.CreateAdd(row, kb.i64(r)));
+    return b.CreateVectorSplat(width, b.CreateLoad(i32, b.CreateInBoundsGEP(i32, array, at)));
+  };
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t v = 0; v < usedVectors; ++v) {
+      llvm::Value *sum = b.CreateLoad(sumType, sums[r * usedVectors + v]);
+      if (q.columnTerm)
+        sum = b.CreateAdd(sum, termVector(q.columnTerm, v));
+      if (q.columnZero)
+        sum = b.CreateSub(
+            sum, b.CreateMul(termVector(q.columnZero, v), b.CreateLoad(sumType, rowSums[r])));
+      if (q.rowTerm)
+        sum = b.CreateAdd(sum, termSplat(q.rowTerm, r));
+      if (q.rowZero)
+        sum = b.CreateSub(
+            sum, b.CreateMul(termSplat(q.rowZero, r), b.CreateLoad(sumType, columnSums[v])));
+      llvm::Value *target = gepC(cTile, kb.i64(r * g.n + v * width));
+      if (lanesOf(v) >= width)
+        b.CreateAlignedStore(sum, target, llvm::Align(4));
+      else
+        b.CreateMaskedStore(sum, target, llvm::Align(4), mask(lanesOf(v), width));
+    }
+}
+
 void GemmEmitter::emitPackA(llvm::Value *aRows, llvm::Value *kLen, llvm::Value *groups,
                             llvm::Value *lastRows, llvm::Value *packed) {
   int64_t mr = variant.getMr();
@@ -451,7 +679,7 @@ void GemmEmitter::emitPackBlock(BatchIndices batch, llvm::Value *k0, llvm::Value
     llvm::Value *column0 = b.CreateAdd(firstColumn, b.CreateMul(panel, kb.i64(nr)));
     llvm::Value *target = gep(packed, b.CreateMul(b.CreateMul(panel, panelRows(kLen)), kb.i64(nr)));
     g.packPanel(batch, k0, kLen, column0, target);
-    g.writer->padOddRows(target, kLen);
+    g.writer->padRows(target, kLen);
   });
 }
 
@@ -482,10 +710,9 @@ void GemmEmitter::emitPerCallPacking() {
     batchCount *= dim;
   int64_t ranges = std::clamp<int64_t>(ceilDiv(kPackingTasks, batchCount * panels), 1,
                                        std::max<int64_t>(1, g.k / kMinPackingRows));
-  // Ranges of whole pairs for vdpbf16ps: only the last may end in a pad.
-  int64_t rows = ceilDiv(g.k, ranges);
-  if (pairs())
-    rows = (rows + 1) / 2 * 2;
+  // Ranges of whole pairs (quads) for the dot instructions: only the last
+  // may end in a pad.
+  int64_t rows = panelRows(ceilDiv(g.k, ranges));
   ranges = ceilDiv(g.k, rows);
   kb.loop(batchCount * panels * ranges, [&](llvm::Value *task) {
     llvm::Value *range = b.CreateURem(task, kb.i64(ranges));
@@ -501,7 +728,7 @@ void GemmEmitter::emitPerCallPacking() {
         gep(perCallPanels(linear),
             b.CreateMul(b.CreateAdd(b.CreateMul(panel, kb.i64(panelRows(g.k))), k0), kb.i64(nr)));
     g.packPanel(batchIndices(linear), k0, kLen, b.CreateMul(panel, kb.i64(nr)), target);
-    g.writer->padOddRows(target, kLen);
+    g.writer->padRows(target, kLen);
   });
 }
 
@@ -517,6 +744,10 @@ void GemmEmitter::emit(const FusedBody &fused) {
   for (int64_t dim : g.batch)
     batchCount *= dim;
   r1k::Packing packing = variant.getPackB();
+  int64_t aStride = g.aStride ? g.aStride : k;
+  // The zero points' terms are added as the final sums are stored: one K
+  // step (the select pass gives dpbusd kc >= K).
+  assert((!g.quantized || kBlocks == 1) && "dpbusd needs one K step");
   // A static count, or the shorter one for the last block.
   auto lastOr = [&](llvm::Value *index, int64_t blocks, int64_t full, int64_t last) {
     if (full == last)
@@ -545,6 +776,8 @@ void GemmEmitter::emit(const FusedBody &fused) {
     llvm::Value *bBase = packing == r1k::Packing::none ? g.bOffset(indices) : nullptr;
     llvm::Value *biasBase =
         g.rowBias ? b.CreateInBoundsGEP(biasStorage, g.rowBias, g.rowBiasOffset(indices)) : nullptr;
+    llvm::Value *rowTerms =
+        g.quantized && g.quantized->rowOffset ? g.quantized->rowOffset(indices) : kb.i64(0);
     llvm::Value *row0 = b.CreateMul(mBlock, kb.i64(mc));
     llvm::Value *column0 = b.CreateMul(nBlock, kb.i64(nc));
     llvm::Value *groups =
@@ -592,15 +825,19 @@ void GemmEmitter::emit(const FusedBody &fused) {
           ATile aTile =
               packedA
                   ? ATile{gep(packedA, b.CreateMul(b.CreateMul(group, kLen), kb.i64(mr))), 1, mr}
-                  : ATile{gep(g.a, b.CreateAdd(aBase, b.CreateAdd(b.CreateMul(row, kb.i64(k)), k0))),
-                          k, 1};
+                  : ATile{gep(g.a, b.CreateAdd(aBase,
+                                               b.CreateAdd(b.CreateMul(row, kb.i64(aStride)), k0))),
+                          aStride, 1};
           llvm::Value *cTile =
               gepC(g.c, b.CreateAdd(cBase, b.CreateAdd(b.CreateMul(row, kb.i64(n)), column)));
           llvm::Value *bias = biasBase ? b.CreateInBoundsGEP(biasStorage, biasBase, row) : nullptr;
           auto forRows = [&](int64_t columns) {
             Panel panel = panelFor(columns);
             auto kernel = [&](int64_t rows) {
-              if (pairs())
+              if (g.quantized)
+                emitByteDotMicroKernel(rows, columns, aTile, panel, cTile, kLen, row, rowTerms,
+                                       column);
+              else if (dotGroup(variant) == 2)
                 emitDotMicroKernel(rows, columns, aTile, panel, cTile, bias, kLen, first);
               else
                 emitMicroKernel(rows, columns, aTile, panel, cTile, bias, kLen, first);
@@ -712,25 +949,31 @@ std::vector<char> packGemmPanels(ArrayRef<char> bytes, int64_t k, int64_t n, int
   return packed;
 }
 
-bool canFuseIntoGemm(r1::MatMulOp op) {
+bool canFuseIntoGemm(Operation *op) {
   r1k::GemmDims dims = r1k::getGemmDims(op);
-  return cast<RankedTensorType>(op.getType()).getRank() ==
+  return cast<RankedTensorType>(op->getResult(0).getType()).getRank() ==
          int64_t(dims.batch.size() + dims.rowDims.size()) + 1;
 }
 
-void emitGemm(KernelBuilder &kb, r1::MatMulOp op, r1k::HostGemmAttr variant, llvm::Value *a,
-              llvm::Value *bMatrix, llvm::Value *c, llvm::Value *scratch, GemmPhase phase,
-              const FusedBody &fused) {
+namespace {
+
+/// emitGemm for an r1.matmul, or with `quantized` an r1.matmul_integer;
+/// `flipB`: B's bytes are packed per call xor 0x80 (a u8 weight as i8).
+template <typename MatMulLike>
+void emitMatMulGemm(KernelBuilder &kb, MatMulLike op, r1k::HostGemmAttr variant, llvm::Value *a,
+                    llvm::Value *bMatrix, llvm::Value *c, llvm::Value *scratch, GemmPhase phase,
+                    const FusedBody &fused, const QuantizedTerms *quantized, bool flipB = false) {
   r1k::GemmDims dims = r1k::getGemmDims(op);
   llvm::IRBuilder<> &b = kb.b;
   Type element = getElementTypeOrSelf(op.getLhs().getType());
   Type resultElement = cast<RankedTensorType>(op.getType()).getElementType();
   llvm::Type *storage = getScalarType(b.getContext(), element);
   llvm::Type *bits = packingType(storage);
-  PanelWriter writer{kb, bits, variant.getNr(), variant.getVector(),
-                     variant.getDot() == r1k::HostDot::dpbf16};
+  PanelWriter writer{kb, bits, variant.getNr(), variant.getVector(), dotGroup(variant)};
+  writer.flip = flipB;
   GemmOperands g;
   g.writer = &writer;
+  g.quantized = quantized;
   g.m = dims.m;
   g.n = dims.n;
   g.k = dims.k;
@@ -787,20 +1030,30 @@ void emitGemm(KernelBuilder &kb, r1::MatMulOp op, r1k::HostGemmAttr variant, llv
     emitter.emit(fused);
 }
 
-void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant,
-                  llvm::Value *input, llvm::Value *weight, llvm::Value *bias, llvm::Value *out,
-                  llvm::Value *scratch, GemmPhase phase, const FusedBody &fused) {
+/// emitConvGemm for an r1.conv, or with `quantized` an r1.conv_integer
+/// (no bias): A, the weight, in rows of `aStride` elements; the im2col
+/// bytes written by `writer` settings from `configure`.
+template <typename ConvLike>
+void emitConvLikeGemm(KernelBuilder &kb, ConvLike op, r1k::HostGemmAttr variant, llvm::Value *input,
+                      llvm::Value *weight, llvm::Value *bias, llvm::Value *out,
+                      llvm::Value *scratch, GemmPhase phase, const FusedBody &fused,
+                      const QuantizedTerms *quantized, int64_t aStride,
+                      const std::function<void(PanelWriter &)> &configure) {
   r1k::GemmDims dims = r1k::getGemmDims(op);
   llvm::IRBuilder<> &b = kb.b;
   auto inType = cast<RankedTensorType>(op.getInput().getType());
   auto weightType = cast<RankedTensorType>(op.getWeight().getType());
   auto outType = cast<RankedTensorType>(op.getType());
   Type element = inType.getElementType(), resultElement = outType.getElementType();
-  Type biasElement = op.getBias() ? getElementTypeOrSelf(op.getBias().getType()) : resultElement;
+  Type biasElement = resultElement;
+  if constexpr (std::is_same_v<ConvLike, r1::ConvOp>)
+    if (op.getBias())
+      biasElement = getElementTypeOrSelf(op.getBias().getType());
   llvm::Type *storage = getScalarType(b.getContext(), element);
   llvm::Type *bits = packingType(storage);
-  PanelWriter writer{kb, bits, variant.getNr(), variant.getVector(),
-                     variant.getDot() == r1k::HostDot::dpbf16};
+  PanelWriter writer{kb, bits, variant.getNr(), variant.getVector(), dotGroup(variant)};
+  if (configure)
+    configure(writer);
   SmallVector<r1::WindowDim> window =
       r1::windowDims(inType.getShape(), outType.getShape(), weightType.getShape().drop_front(2),
                      op.getStrides(), op.getPads(), op.getDilations());
@@ -812,8 +1065,12 @@ void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant,
     taps *= dim.kernel;
   }
   int64_t m = dims.m, n = dims.n, k = dims.k;
+  if (!aStride)
+    aStride = k;
   GemmOperands g;
   g.writer = &writer;
+  g.quantized = quantized;
+  g.aStride = aStride;
   g.m = m;
   g.n = n;
   g.k = k;
@@ -824,7 +1081,7 @@ void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant,
   g.rowBias = bias;
   // Group g's filters are rows g*m.. of the weight, its sums rows g*m.. of
   // the image's output.
-  g.aOffset = [&](BatchIndices i) { return b.CreateMul(i[1], kb.i64(m * k)); };
+  g.aOffset = [&](BatchIndices i) { return b.CreateMul(i[1], kb.i64(m * aStride)); };
   g.cOffset = [&](BatchIndices i) {
     return b.CreateMul(b.CreateAdd(b.CreateMul(i[0], kb.i64(group)), i[1]), kb.i64(m * n));
   };
@@ -835,6 +1092,18 @@ void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant,
                                    b.CreateMul(i[1], kb.i64(groupChannels))),
                        kb.i64(inPlane));
   };
+  // An 8-bit convolution whose groups have whole quads of channels runs K
+  // tap-major, four channels of a tap a quad (channelQuads).
+  bool tapMajor = quantized && writer.group == 4 && channelQuads(groupChannels);
+  // The windows the gather walks: an 8-bit pointwise convolution with unit
+  // strides and no pads reads its plane as one row of N positions, so a
+  // vector of columns is one load, not one per output row it spans (the
+  // float GEMM reads such a B in place instead).
+  SmallVector<r1::WindowDim> gather = window;
+  if (quantized && llvm::all_of(window, [](const r1::WindowDim &dim) {
+        return dim.kernel == 1 && dim.stride == 1 && dim.padBegin == 0 && dim.input == dim.output;
+      }))
+    gather = {r1::WindowDim{inPlane, inPlane, 1, 1, 0, 0, 1}};
   // im2col, a vector of columns at a time: each column's window origin
   // per spatial dim is computed once per panel; each row (channel, taps)
   // adds its tap offsets, masks lanes that fall in the pads or past N, and
@@ -843,15 +1112,18 @@ void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant,
   g.packPanel = [&](BatchIndices i, llvm::Value *k0, llvm::Value *kLen, llvm::Value *column0,
                     llvm::Value *panel) {
     int64_t vectors = variant.getNr() / variant.getVector();
-    int64_t width = variant.getVector(), rowLength = window.back().output;
-    int64_t lastStride = window.back().stride;
+    int64_t width = variant.getVector(), rowLength = gather.back().output;
+    int64_t lastStride = gather.back().stride;
     // With a stride of 1 or 2 along the last dim, the lanes of a vector
     // that share an output row (a segment) read adjacent elements (or every
     // other one) of one input row: a masked load per segment, rather than a
     // gather of W scattered elements. A vector spans at most `segments`
     // output rows.
     bool rowLoads = lastStride == 1 || lastStride == 2;
-    int64_t segments = rowLoads ? (width - 1 + rowLength - 1) / rowLength + 1 : 0;
+    // (One when the output is a single row: lanes past it are past N.)
+    int64_t segments = !rowLoads        ? 0
+                       : rowLength >= n ? 1
+                                        : (width - 1 + rowLength - 1) / rowLength + 1;
     struct Segment {
       llvm::Value *lanes;  // <W x i1>: the vector's lanes in this output row
       llvm::Value *origin; // i32: the plane offset of its first lane's window
@@ -866,11 +1138,11 @@ void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant,
     for (int64_t v = 0; v < vectors; ++v) {
       llvm::Value *position = lanes.columns(column0, v);
       ColumnVector column{lanes.below(position, n), {}, {}};
-      column.origins.resize(window.size());
+      column.origins.resize(gather.size());
       llvm::Value *originOffset = lanes.splat32(0);
       int64_t stride = 1;
-      for (int64_t d = int64_t(window.size()) - 1; d >= 0; --d) {
-        const r1::WindowDim &dim = window[d];
+      for (int64_t d = int64_t(gather.size()) - 1; d >= 0; --d) {
+        const r1::WindowDim &dim = gather[d];
         llvm::Value *o = b.CreateURem(position, lanes.splat32(dim.output));
         position = b.CreateUDiv(position, lanes.splat32(dim.output));
         column.origins[d] = b.CreateSub(b.CreateMul(o, lanes.splat32(dim.stride)),
@@ -920,15 +1192,15 @@ void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant,
     // every channel of that tap reuse them.
     kb.loop(taps, [&](llvm::Value *tapIndex) {
       llvm::Value *tap = b.CreateTrunc(tapIndex, b.getInt32Ty());
-      SmallVector<llvm::Value *> tapOffsets(window.size());
+      SmallVector<llvm::Value *> tapOffsets(gather.size());
       llvm::Value *tapOffset = b.getInt32(0);
       int64_t stride = 1;
-      for (int64_t d = int64_t(window.size()) - 1; d >= 0; --d) {
-        tapOffsets[d] = b.CreateMul(b.CreateURem(tap, b.getInt32(window[d].kernel)),
-                                    b.getInt32(window[d].dilation));
-        tap = b.CreateUDiv(tap, b.getInt32(window[d].kernel));
+      for (int64_t d = int64_t(gather.size()) - 1; d >= 0; --d) {
+        tapOffsets[d] = b.CreateMul(b.CreateURem(tap, b.getInt32(gather[d].kernel)),
+                                    b.getInt32(gather[d].dilation));
+        tap = b.CreateUDiv(tap, b.getInt32(gather[d].kernel));
         tapOffset = b.CreateAdd(tapOffset, b.CreateMul(tapOffsets[d], b.getInt32(stride)));
-        stride *= window[d].input;
+        stride *= gather[d].input;
       }
       struct TapRead {
         llvm::Value *mask;   // lanes inside the image and below N
@@ -939,15 +1211,15 @@ void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant,
       for (const ColumnVector &column : columns) {
         TapRead read{column.valid, lanes.splat32(0), {}};
         int64_t stride = 1;
-        for (int64_t d = int64_t(window.size()) - 1; d >= 0; --d) {
+        for (int64_t d = int64_t(gather.size()) - 1; d >= 0; --d) {
           llvm::Value *source =
               b.CreateAdd(column.origins[d], b.CreateVectorSplat(width, tapOffsets[d]));
           // Unsigned: a source in the leading pad is negative.
           read.mask =
-              b.CreateAnd(read.mask, b.CreateICmpULT(source, lanes.splat32(window[d].input)));
+              b.CreateAnd(read.mask, b.CreateICmpULT(source, lanes.splat32(gather[d].input)));
           if (!rowLoads)
             read.offset = b.CreateAdd(read.offset, b.CreateMul(source, lanes.splat32(stride)));
-          stride *= window[d].input;
+          stride *= gather[d].input;
         }
         // Lane l of a segment starting at lane a reads the element
         // (l - a) * stride after the segment's first source. That source may
@@ -960,44 +1232,72 @@ void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant,
                            b.CreateMul(segment.first, kb.i64(lastStride)))});
         reads.push_back(std::move(read));
       }
+      // Row `read` of the tap in channel plane `plane`.
+      auto loadRow = [&](llvm::Value *plane, const TapRead &read) -> llvm::Value * {
+        if (!rowLoads)
+          return lanes.maskedGather(bits, plane, read.offset, read.mask);
+        llvm::Value *value = nullptr;
+        for (auto [segmentMask, start] : read.segments) {
+          llvm::Value *pointer = b.CreateGEP(storage, plane, start);
+          if (lastStride == 1) {
+            // Each segment's lanes load over the ones before.
+            value = lanes.maskedLoad(bits, pointer, segmentMask, value);
+            continue;
+          }
+          // Stride 2: lane i reads element 2i of 2W adjacent ones; the odd
+          // ones are never read.
+          llvm::Value *low = lanes.maskedLoad(
+              bits, pointer, b.CreateAnd(b.CreateShuffleVector(segmentMask, lowOwners), evenMask));
+          llvm::Value *high = lanes.maskedLoad(
+              bits, b.CreateGEP(storage, pointer, kb.i64(width)),
+              b.CreateAnd(b.CreateShuffleVector(segmentMask, highOwners), evenMask));
+          llvm::Value *loaded = b.CreateShuffleVector(low, high, even);
+          value = value ? b.CreateSelect(segmentMask, loaded, value) : loaded;
+        }
+        return value;
+      };
+      auto planeOf = [&](llvm::Value *channel) {
+        return b.CreateInBoundsGEP(storage, input,
+                                   b.CreateAdd(imageBase, b.CreateMul(channel, kb.i64(inPlane))));
+      };
+      if (tapMajor) {
+        // This tap's rows are tap * C .. tap * C + C - 1; those in [k0, k0
+        // + kLen), whole quads (k0, kLen and C are multiples of 4).
+        llvm::Value *tapStart = b.CreateMul(tapIndex, kb.i64(groupChannels));
+        auto clampChannels = [&](llvm::Value *value) {
+          value = b.CreateSelect(b.CreateICmpSLT(value, kb.i64(0)), kb.i64(0), value);
+          return b.CreateSelect(b.CreateICmpSGT(value, kb.i64(groupChannels)),
+                                kb.i64(groupChannels), value);
+        };
+        llvm::Value *first = clampChannels(b.CreateSub(k0, tapStart));
+        llvm::Value *end = clampChannels(b.CreateSub(b.CreateAdd(k0, kLen), tapStart));
+        kb.loop(b.CreateLShr(b.CreateSub(end, first), kb.i64(2)), [&](llvm::Value *q) {
+          llvm::Value *channel = b.CreateAdd(first, b.CreateShl(q, kb.i64(2)));
+          llvm::Value *row = b.CreateSub(b.CreateAdd(tapStart, channel), k0);
+          for (auto [v, read] : llvm::enumerate(reads)) {
+            SmallVector<llvm::Value *> values, inside;
+            for (int64_t i = 0; i < 4; ++i) {
+              values.push_back(loadRow(planeOf(b.CreateAdd(channel, kb.i64(i))), read));
+              inside.push_back(read.mask);
+            }
+            writer.storeQuad(values, inside, panel, row, v);
+          }
+        });
+        return;
+      }
       // The channels whose row of this tap lies in [k0, k0 + kLen).
       llvm::Value *firstChannel =
           b.CreateUDiv(b.CreateSub(b.CreateAdd(k0, kb.i64(taps - 1)), tapIndex), kb.i64(taps));
-      llvm::Value *endChannel = b.CreateUDiv(
-          b.CreateSub(b.CreateAdd(b.CreateAdd(k0, kLen), kb.i64(taps - 1)), tapIndex),
-          kb.i64(taps));
+      llvm::Value *endChannel =
+          b.CreateUDiv(b.CreateSub(b.CreateAdd(b.CreateAdd(k0, kLen), kb.i64(taps - 1)), tapIndex),
+                       kb.i64(taps));
       kb.loop(b.CreateSub(endChannel, firstChannel), [&](llvm::Value *c) {
         llvm::Value *channel = b.CreateAdd(firstChannel, c);
         llvm::Value *row =
             b.CreateSub(b.CreateAdd(b.CreateMul(channel, kb.i64(taps)), tapIndex), k0);
-        llvm::Value *plane = b.CreateInBoundsGEP(
-            storage, input, b.CreateAdd(imageBase, b.CreateMul(channel, kb.i64(inPlane))));
-        for (auto [v, read] : llvm::enumerate(reads)) {
-          if (!rowLoads) {
-            writer.store(lanes.maskedGather(bits, plane, read.offset, read.mask), panel, row, v);
-            continue;
-          }
-          llvm::Value *value = nullptr;
-          for (auto [segmentMask, start] : read.segments) {
-            llvm::Value *pointer = b.CreateGEP(storage, plane, start);
-            if (lastStride == 1) {
-              // Each segment's lanes load over the ones before.
-              value = lanes.maskedLoad(bits, pointer, segmentMask, value);
-              continue;
-            }
-            // Stride 2: lane i reads element 2i of 2W adjacent ones; the odd
-            // ones are never read.
-            llvm::Value *low = lanes.maskedLoad(
-                bits, pointer,
-                b.CreateAnd(b.CreateShuffleVector(segmentMask, lowOwners), evenMask));
-            llvm::Value *high = lanes.maskedLoad(
-                bits, b.CreateGEP(storage, pointer, kb.i64(width)),
-                b.CreateAnd(b.CreateShuffleVector(segmentMask, highOwners), evenMask));
-            llvm::Value *loaded = b.CreateShuffleVector(low, high, even);
-            value = value ? b.CreateSelect(segmentMask, loaded, value) : loaded;
-          }
-          writer.store(value, panel, row, v);
-        }
+        llvm::Value *plane = planeOf(channel);
+        for (auto [v, read] : llvm::enumerate(reads))
+          writer.store(loadRow(plane, read), panel, row, v, read.mask);
       });
     });
   };
@@ -1020,6 +1320,100 @@ void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant,
     emitter.emitPerCallPacking();
   else
     emitter.emit(fused);
+}
+
+} // namespace
+
+void emitGemm(KernelBuilder &kb, r1::MatMulOp op, r1k::HostGemmAttr variant, llvm::Value *a,
+              llvm::Value *bMatrix, llvm::Value *c, llvm::Value *scratch, GemmPhase phase,
+              const FusedBody &fused) {
+  emitMatMulGemm(kb, op, variant, a, bMatrix, c, scratch, phase, fused, nullptr);
+}
+
+void emitConvGemm(KernelBuilder &kb, r1::ConvOp op, r1k::HostGemmAttr variant, llvm::Value *input,
+                  llvm::Value *weight, llvm::Value *bias, llvm::Value *out, llvm::Value *scratch,
+                  GemmPhase phase, const FusedBody &fused) {
+  emitConvLikeGemm(kb, op, variant, input, weight, bias, out, scratch, phase, fused, nullptr, 0,
+                   nullptr);
+}
+
+void emitQuantizedGemm(KernelBuilder &kb, Operation *anchor, r1k::HostGemmAttr variant,
+                       const QuantizedGemmOperands &operands, llvm::Value *c, llvm::Value *scratch,
+                       GemmPhase phase, const FusedBody &fused) {
+  llvm::IRBuilder<> &b = kb.b;
+  r1k::GemmDims dims = r1k::getGemmDims(anchor);
+  QuantizedTerms terms;
+  if (auto matmul = dyn_cast<r1::MatMulIntegerOp>(anchor)) {
+    // A: the activation, read in place; B: the weight's panels, packed
+    // when compiling or, from a weight in the side file, once per call.
+    int64_t columns = ceilDiv(dims.n, variant.getNr()) * variant.getNr();
+    terms.flipA = operands.activationSigned;
+    terms.columnTerm = operands.terms;
+    if (operands.weightZeros)
+      terms.columnZero = b.CreateInBoundsGEP(b.getInt32Ty(), operands.terms, kb.i64(columns));
+    emitMatMulGemm(kb, matmul, variant, operands.activation, operands.weight, c, scratch, phase,
+                   fused, &terms, !operands.weightSigned);
+    return;
+  }
+  // A: the weight in rows of whole quads; B: the image's im2col bytes,
+  // gathered per call, flipped to u8 and padded with the zero point.
+  auto conv = cast<r1::ConvIntegerOp>(anchor);
+  int64_t outputs = cast<RankedTensorType>(conv.getWeight().getType()).getDimSize(0);
+  terms.bUnsigned = true;
+  terms.rowTerm = operands.terms;
+  if (operands.weightZeros)
+    terms.rowZero = b.CreateInBoundsGEP(b.getInt32Ty(), operands.terms, kb.i64(outputs));
+  terms.rowOffset = [&](BatchIndices i) { return b.CreateMul(i[1], kb.i64(dims.m)); };
+  emitConvLikeGemm(kb, conv, variant, operands.activation, operands.weight, nullptr, c, scratch,
+                   phase, fused, &terms, (dims.k + 3) / 4 * 4, [&](PanelWriter &writer) {
+                     writer.padValue = b.getInt8(uint8_t(operands.activationZero));
+                     writer.flip = operands.activationSigned;
+                   });
+}
+
+QuantizedPacking packQuantizedWeight(Operation *anchor, const r1k::QuantizedWeight &weight,
+                                     ArrayRef<char> bytes, int64_t nr) {
+  r1k::GemmDims dims = r1k::getGemmDims(anchor);
+  bool conv = isa<r1::ConvIntegerOp>(anchor);
+  int64_t k = dims.k, quads = (k + 3) / 4;
+  // The bytes vpdpbusd reads: a u8 weight flipped to i8 (w - 128), and
+  // the zero points moved with them.
+  uint8_t weightFlip = weight.weightSigned ? 0 : 0x80;
+  int64_t activationZero = weight.activationZero + (weight.activationSigned ? 128 : 0);
+  int64_t zeroShift = weight.weightSigned ? 0 : 128;
+  int64_t outputs = conv ? dims.m * dims.batch[1] : ceilDiv(dims.n, nr) * nr;
+  QuantizedPacking packed;
+  packed.bytes.assign(conv ? outputs * quads * 4 : ceilDiv(dims.n, nr) * quads * 4 * nr, 0);
+  std::vector<int64_t> sums(outputs, 0);
+  // A convolution's K as the im2col gather writes it: channel-major as
+  // ONNX lays it out, or tap-major (channelQuads).
+  int64_t groupChannels = 1, taps = 1;
+  if (auto convOp = dyn_cast<r1::ConvIntegerOp>(anchor)) {
+    groupChannels = cast<RankedTensorType>(convOp.getWeight().getType()).getDimSize(1);
+    taps = k / groupChannels;
+  }
+  bool tapMajor = conv && channelQuads(groupChannels);
+  // Weight element (k, output) of the row-major bytes, as signed bytes.
+  for (int64_t o = 0; o < (conv ? outputs : dims.n); ++o)
+    for (int64_t kk = 0; kk < k; ++kk) {
+      uint8_t raw = uint8_t(bytes[conv ? o * k + kk : kk * dims.n + o]) ^ weightFlip;
+      sums[o] += int8_t(raw);
+      // A convolution's row o of whole quads; a matmul's panel o / NR, its
+      // quad kk / 4, lane o % NR, byte kk % 4.
+      int64_t column = tapMajor ? (kk % taps) * groupChannels + kk / taps : kk;
+      int64_t at = conv ? o * quads * 4 + column
+                        : ((o / nr) * quads * nr + (kk / 4) * nr + o % nr) * 4 + kk % 4;
+      packed.bytes[at] = char(raw);
+    }
+  // term = -za' sum_k w' + K za' zw', then zw', per output.
+  packed.terms.assign(2 * outputs, 0);
+  for (int64_t o = 0; o < (conv ? outputs : dims.n); ++o) {
+    int64_t zero = weight.weightZeroAt(o) - zeroShift;
+    packed.terms[o] = int32_t(-activationZero * sums[o] + k * activationZero * zero);
+    packed.terms[outputs + o] = int32_t(zero);
+    packed.weightZeros |= zero != 0;
+  }
+  return packed;
 }
 
 } // namespace r1c

@@ -2,7 +2,8 @@
 //
 // Host code for a matmul kernel that a select pass gave a #r1k.host_gemm
 // variant: the loop nest, micro-kernel and B packing the variant names,
-// with the kernel's fused body applied per block of C.
+// with the kernel's fused body applied per block of C; with dot = dpbusd,
+// the same for an 8-bit integer matmul or convolution.
 //
 //===----------------------------------------------------------------------===//
 #ifndef R1C_CODEGEN_HOST_GEMMTEMPLATE_H
@@ -11,6 +12,7 @@
 #include "codegen/host/KernelBuilder.h"
 #include "dialects/R1/IR/R1Ops.h"
 #include "dialects/R1K/IR/GemmDims.h"
+#include "dialects/R1K/IR/IntegerGemmLayout.h"
 #include "dialects/R1K/IR/R1KDialect.h"
 
 #include <functional>
@@ -47,8 +49,45 @@ void emitConvGemm(KernelBuilder &kb, mlir::r1::ConvOp op, mlir::r1k::HostGemmAtt
                   llvm::Value *scratch, GemmPhase phase, const FusedBody &fused);
 
 /// Whether the result's indices are (batch..., row, column), so that a
-/// fused body can run inside the GEMM (false when an operand is 1-D).
-bool canFuseIntoGemm(mlir::r1::MatMulOp op);
+/// fused body can run inside the GEMM (false when an operand is 1-D): a
+/// matmul or matmul_integer.
+bool canFuseIntoGemm(mlir::Operation *op);
+
+/// An r1.matmul_integer or r1.conv_integer with dot = dpbusd: the
+/// activation as the model gives it, the weight as packQuantizedWeight
+/// packed it (a matmul's with pack_b = per_call: as the model gives it),
+/// and its i32 terms (per output: the zero points' constant term, then the
+/// weight's zero point, read when `weightZeros`).
+struct QuantizedGemmOperands {
+  llvm::Value *activation, *weight, *terms;
+  bool activationSigned, weightSigned;
+  int64_t activationZero;
+  bool weightZeros;
+};
+
+/// Emits `phase` of the 8-bit GEMM `anchor` with vpdpbusd, exact i32 sums
+/// into `c`: the same blocking as emitGemm and emitConvGemm (a matmul's
+/// activation read in place as A, a convolution's gathered per call into
+/// B's panels), the zero points applied as each block's sums are stored.
+void emitQuantizedGemm(KernelBuilder &kb, mlir::Operation *anchor, mlir::r1k::HostGemmAttr variant,
+                       const QuantizedGemmOperands &operands, llvm::Value *c, llvm::Value *scratch,
+                       GemmPhase phase, const FusedBody &fused);
+
+/// A constant 8-bit weight laid out for emitQuantizedGemm, as signed bytes
+/// (a u8 weight flipped, w - 128): a matmul's as NR-wide panels of k-quads
+/// (four k of a column in one 32-bit lane), a convolution's as rows of
+/// whole quads; K padded to a multiple of 4 with zeros. `terms`: per
+/// output column (padded to whole panels) or channel, -za' * sum_k w' +
+/// K * za' * zw', then zw', with za' and zw' the zero points as flipped.
+struct QuantizedPacking {
+  std::vector<char> bytes;
+  std::vector<int32_t> terms;
+  /// Whether some zw' is not 0, so that the activation's sums are needed.
+  bool weightZeros = false;
+};
+QuantizedPacking packQuantizedWeight(mlir::Operation *anchor,
+                                     const mlir::r1k::QuantizedWeight &weight,
+                                     llvm::ArrayRef<char> bytes, int64_t nr);
 
 /// A row-major K x N matrix of `elementBytes`-wide elements laid out as
 /// ceil(N / nr) panels of K rows of `nr` elements, zero-padded past N: the

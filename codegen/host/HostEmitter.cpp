@@ -158,6 +158,13 @@ private:
                                r1k::HostGemmAttr variant, ArrayRef<llvm::Value *> pointers,
                                llvm::Value *out, llvm::Value *scratch, GemmPhase phase,
                                bool fused, bool &bodyFused);
+  /// An integer matmul or convolution with a host_gemm<dot = dpbusd>
+  /// variant: its weight packed when compiling, the template with the
+  /// body fused per block when it can be. Sets `bodyFused`.
+  LogicalResult emitQuantizedGemmAnchor(r1k::KernelOp kernel, Operation *anchor,
+                                        r1k::HostGemmAttr variant, ArrayRef<llvm::Value *> pointers,
+                                        llvm::Value *out, llvm::Value *scratch, GemmPhase phase,
+                                        bool fused, bool &bodyFused);
   /// An integer matmul or convolution with a host_integer_gemm variant:
   /// `phase` packing its operands, or computing its sums with the body
   /// fused per block.
@@ -208,6 +215,11 @@ private:
   /// By value, so entries specialized from one model share each weight.
   DenseMap<Attribute, llvm::GlobalVariable *> weights;
   DenseMap<std::pair<Attribute, int64_t>, llvm::GlobalVariable *> packedWeights;
+  /// 8-bit weights packed for vpdpbusd, by value and panel width (0: a
+  /// convolution's rows).
+  DenseMap<std::pair<Attribute, int64_t>, llvm::GlobalVariable *> packedByteWeights;
+  /// Their zero points' terms, by anchor and panel width.
+  DenseMap<std::pair<Operation *, int64_t>, llvm::GlobalVariable *> quantizedTerms;
 };
 
 llvm::Function *Emitter::createFunction(llvm::FunctionType *type,
@@ -443,10 +455,83 @@ LogicalResult Emitter::emitAttentionAnchor(r1k::KernelOp kernel, AttentionOp att
   return status;
 }
 
+LogicalResult Emitter::emitQuantizedGemmAnchor(r1k::KernelOp kernel, Operation *anchor,
+                                               r1k::HostGemmAttr variant,
+                                               ArrayRef<llvm::Value *> pointers, llvm::Value *out,
+                                               llvm::Value *scratch, GemmPhase phase, bool fused,
+                                               bool &bodyFused) {
+  std::string why;
+  std::optional<r1k::QuantizedWeight> weight = r1k::getQuantizedWeight(kernel, anchor, why);
+  auto activation = dyn_cast<BlockArgument>(anchor->getOperand(0));
+  if (!weight || !activation)
+    return anchor->emitOpError("has a host_gemm<dot = dpbusd> variant, but ")
+           << (weight ? "its activation is not a kernel input" : why);
+  bool conv = isa<ConvIntegerOp>(anchor);
+  // The zero points' terms are added as the final sums are stored.
+  if (variant.getKc() < r1k::getGemmDims(anchor).k)
+    return anchor->emitOpError("has a host_gemm<dot = dpbusd> variant whose kc (")
+           << variant.getKc() << ") splits K; vpdpbusd sums all of K in one step";
+  if (conv && !scratch)
+    return kernel.emitOpError("packs B once per call but has no scratch in the memory plan");
+  std::vector<char> bytesScratch;
+  QuantizedPacking packing = packQuantizedWeight(
+      anchor, *weight, weightBytes(weight->value, bytesScratch), conv ? 0 : variant.getNr());
+  // Levels and phases share a packed weight of one layout; the terms,
+  // which depend on the activation's zero point too, are the anchor's own.
+  llvm::GlobalVariable *&packed =
+      packedByteWeights[{weight->value, conv ? int64_t(0) : variant.getNr()}];
+  if (!packed && (conv || variant.getPackB() == r1k::Packing::compile_time)) {
+    auto *data =
+        llvm::ConstantDataArray::getRaw(llvm::StringRef(packing.bytes.data(), packing.bytes.size()),
+                                        packing.bytes.size(), b.getInt8Ty());
+    packed = new llvm::GlobalVariable(*module, data->getType(), /*isConstant=*/true,
+                                      llvm::GlobalValue::PrivateLinkage, data,
+                                      info.symbolPrefix + "_packed_weight");
+    packed->setAlignment(llvm::Align(64));
+  }
+  llvm::GlobalVariable *&terms = quantizedTerms[{anchor, conv ? int64_t(0) : variant.getNr()}];
+  if (!terms) {
+    auto *data = llvm::ConstantDataArray::get(context, ArrayRef<int32_t>(packing.terms));
+    terms = new llvm::GlobalVariable(*module, data->getType(), /*isConstant=*/true,
+                                     llvm::GlobalValue::PrivateLinkage, data,
+                                     info.symbolPrefix + "_quantized_terms");
+    terms->setAlignment(llvm::Align(64));
+  }
+  // A matmul whose weight lies in the side file packs it per call.
+  llvm::Value *weightBytes = packed;
+  if (!conv && variant.getPackB() == r1k::Packing::per_call) {
+    Value operand = anchor->getOperand(1);
+    if (auto arg = dyn_cast<BlockArgument>(operand))
+      weightBytes = pointers[arg.getArgNumber()];
+    else
+      weightBytes = weightPointer(operand.getDefiningOp<ConstantOp>());
+  }
+  QuantizedGemmOperands operands{pointers[activation.getArgNumber()],
+                                 weightBytes,
+                                 terms,
+                                 weight->activationSigned,
+                                 weight->weightSigned,
+                                 weight->activationZero,
+                                 packing.weightZeros};
+  LogicalResult status = success();
+  FusedBody body;
+  bodyFused = fused && (conv || canFuseIntoGemm(anchor));
+  if (bodyFused)
+    body = [&](ArrayRef<llvm::Value *> indices, llvm::Value *linearOffset) {
+      if (failed(emitBodyAt(kernel, anchor, pointers, out, indices, linearOffset)))
+        status = failure();
+    };
+  emitQuantizedGemm(kb, anchor, variant, operands, anchorResult(out), scratch, phase, body);
+  return status;
+}
+
 LogicalResult Emitter::emitGemmAnchor(r1k::KernelOp kernel, Operation *anchor,
                                       r1k::HostGemmAttr variant, ArrayRef<llvm::Value *> pointers,
                                       llvm::Value *out, llvm::Value *scratch, GemmPhase phase,
                                       bool fused, bool &bodyFused) {
+  if (isa<MatMulIntegerOp, ConvIntegerOp>(anchor))
+    return emitQuantizedGemmAnchor(kernel, anchor, variant, pointers, out, scratch, phase, fused,
+                                   bodyFused);
   if (variant.getPackB() == r1k::Packing::per_call && !scratch)
     return kernel.emitOpError("packs B once per call but has no scratch in the memory plan");
   // Operands are kernel inputs (block arguments); B packed at compile time
@@ -626,7 +711,7 @@ FailureOr<SmallVector<KernelPhase>> Emitter::emitKernel(r1k::KernelOp kernel,
     elements = result.hasStaticShape() ? result.getNumElements() : 0;
   SmallVector<KernelPhase> phases;
   bool bodyFused = false;
-  auto gemm = isa_and_nonnull<MatMulOp, ConvOp>(anchor)
+  auto gemm = isa_and_nonnull<MatMulOp, ConvOp, MatMulIntegerOp, ConvIntegerOp>(anchor)
                   ? r1k::getVariant<r1k::HostGemmAttr>(kernel, currentIsa->variantKey)
                   : r1k::HostGemmAttr();
   auto depthwise = isa_and_nonnull<ConvOp>(anchor)
@@ -675,10 +760,7 @@ FailureOr<SmallVector<KernelPhase>> Emitter::emitKernel(r1k::KernelOp kernel,
   }
   if (gemm && gemm.getPackB() == r1k::Packing::per_call) {
     bool unused = false;
-    int64_t panelElements =
-        isa<ConvOp>(anchor) ? r1k::getPerCallPanelElements(r1k::getGemmDims(cast<ConvOp>(anchor)), gemm)
-                            : r1k::getPerCallPanelElements(
-                                  r1k::getGemmDims(cast<MatMulOp>(anchor)), gemm);
+    int64_t panelElements = r1k::getPerCallPanelElements(r1k::getGemmDims(anchor), gemm);
     FailureOr<KernelPhase> phase =
         emitPhase(name + "_pack", panelElements, [&]() -> LogicalResult {
           return emitGemmAnchor(kernel, anchor, gemm, pointers, results.front(), scratch,

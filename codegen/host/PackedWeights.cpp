@@ -9,7 +9,19 @@ namespace r1c {
 
 std::optional<unsigned> packedWeightInput(r1k::KernelOp kernel, StringRef variantKey) {
   auto variant = r1k::getVariant<r1k::HostGemmAttr>(kernel, variantKey);
-  if (!variant || variant.getPackB() != r1k::Packing::compile_time)
+  if (!variant)
+    return std::nullopt;
+  // With vpdpbusd a convolution's 8-bit weight is always read packed, in
+  // rows of whole k-quads; a matmul's B as the variant says.
+  if (variant.getDot() == r1k::HostDot::dpbusd) {
+    for (Operation &op : kernel.getBody().front())
+      if (isa<r1::ConvIntegerOp>(op) ||
+          (isa<r1::MatMulIntegerOp>(op) && variant.getPackB() == r1k::Packing::compile_time))
+        if (auto arg = dyn_cast<BlockArgument>(op.getOperand(1)))
+          return arg.getArgNumber();
+    return std::nullopt;
+  }
+  if (variant.getPackB() != r1k::Packing::compile_time)
     return std::nullopt;
   for (auto matmul : kernel.getBody().front().getOps<r1::MatMulOp>())
     if (auto arg = dyn_cast<BlockArgument>(matmul.getRhs()))

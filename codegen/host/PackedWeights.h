@@ -1,7 +1,8 @@
 //===- PackedWeights.h - Weights the host code reads packed -----*- C++ -*-===//
 //
 // A GEMM whose variant packs B at compile time (pack_b = compile_time) reads
-// its weight from a copy in the code, packed into panels. Which weights are
+// its weight from a copy in the code, packed into panels, as does every
+// integer GEMM with vpdpbusd (dot = dpbusd) its 8-bit weight. Which weights are
 // read only that way decides both what the entry points pass a kernel (null
 // for such an input) and what a weight layout must hold (not them).
 //

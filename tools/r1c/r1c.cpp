@@ -65,7 +65,8 @@ int main(int argc, char **argv) {
   app.add_option("--cpu", options.cpu,
                  "Host ISA: auto (default: x86-64-v3 and x86-64-v4 code in one\n"
                  "artifact, and x86-64-v4-dl code too for models with bf16\n"
-                 "matmuls or convolutions; it runs the best code the CPU has;\n"
+                 "matmuls or convolutions, or int8 ones with constant weights;\n"
+                 "it runs the best code the CPU has;\n"
                  "R1C_MAX_CPU_ISA=x86-64-v3 or x86-64-v4 holds it there),\n"
                  "x86-64-v3 (AVX2 only: a smaller artifact), x86-64-v4 (AVX-512\n"
                  "only), x86-64-v4-dl (AVX-512 with AVX512-BF16 and VNNI only)\n"

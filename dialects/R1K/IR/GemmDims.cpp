@@ -9,7 +9,9 @@ using namespace mlir;
 
 namespace mlir::r1k {
 
-GemmDims getGemmDims(r1::MatMulOp op) {
+namespace {
+
+template <typename MatMulLike> GemmDims matmulDims(MatMulLike op) {
   auto a = cast<RankedTensorType>(op.getLhs().getType());
   auto bType = cast<RankedTensorType>(op.getRhs().getType());
   auto c = cast<RankedTensorType>(op.getType());
@@ -38,7 +40,7 @@ GemmDims getGemmDims(r1::MatMulOp op) {
   return dims;
 }
 
-GemmDims getGemmDims(r1::ConvOp op) {
+template <typename ConvLike> GemmDims convDims(ConvLike op) {
   auto input = cast<RankedTensorType>(op.getInput().getType());
   auto weight = cast<RankedTensorType>(op.getWeight().getType());
   auto result = cast<RankedTensorType>(op.getType());
@@ -49,6 +51,23 @@ GemmDims getGemmDims(r1::ConvOp op) {
   dims.n = result.getNumElements() / (result.getDimSize(0) * result.getDimSize(1));
   dims.batch = {input.getDimSize(0), group};
   return dims;
+}
+
+} // namespace
+
+GemmDims getGemmDims(r1::MatMulOp op) { return matmulDims(op); }
+GemmDims getGemmDims(r1::MatMulIntegerOp op) { return matmulDims(op); }
+GemmDims getGemmDims(r1::ConvOp op) { return convDims(op); }
+GemmDims getGemmDims(r1::ConvIntegerOp op) { return convDims(op); }
+
+GemmDims getGemmDims(Operation *anchor) {
+  if (auto matmul = dyn_cast<r1::MatMulOp>(anchor))
+    return getGemmDims(matmul);
+  if (auto matmul = dyn_cast<r1::MatMulIntegerOp>(anchor))
+    return getGemmDims(matmul);
+  if (auto conv = dyn_cast<r1::ConvIntegerOp>(anchor))
+    return getGemmDims(conv);
+  return getGemmDims(cast<r1::ConvOp>(anchor));
 }
 
 std::optional<GpuGemmShape> getGpuGemmShape(Operation *anchor) {
@@ -92,7 +111,15 @@ std::optional<GpuGemmShape> getGpuGemmShape(Operation *anchor) {
 }
 
 int64_t getPanelRows(int64_t k, HostGemmAttr variant) {
-  return variant.getDot() == HostDot::dpbf16 ? (k + 1) / 2 * 2 : k;
+  switch (variant.getDot()) {
+  case HostDot::dpbf16:
+    return (k + 1) / 2 * 2;
+  case HostDot::dpbusd:
+    return (k + 3) / 4 * 4;
+  case HostDot::fma:
+    break;
+  }
+  return k;
 }
 
 int64_t getPerCallPanelElements(const GemmDims &dims, HostGemmAttr variant) {
@@ -150,15 +177,21 @@ int64_t getScratchBytes(KernelOp kernel) {
   DictionaryAttr variants = kernel.getVariantsAttr();
   if (!variants)
     return staging;
-  // An integer GEMM packs both operands, per the largest of its variants.
+  // An integer GEMM packs both operands (host_integer_gemm), or with
+  // vpdpbusd a convolution's im2col panels of bytes, per the largest of
+  // its variants.
   for (Operation &op : kernel.getBody().front()) {
     if (!isa<r1::MatMulIntegerOp, r1::ConvIntegerOp>(op))
       continue;
     std::optional<IntegerGemmDims> dims = getIntegerGemmDims(&op);
     int64_t bytes = 0;
-    for (NamedAttribute entry : variants)
+    for (NamedAttribute entry : variants) {
       if (auto gemm = dyn_cast<HostIntegerGemmAttr>(entry.getValue()); gemm && dims)
         bytes = std::max(bytes, getIntegerGemmScratch(*dims, gemm).bytes);
+      if (auto gemm = dyn_cast<HostGemmAttr>(entry.getValue());
+          gemm && dims && gemm.getPackB() == Packing::per_call)
+        bytes = std::max(bytes, getPerCallPanelElements(getGemmDims(&op), gemm));
+    }
     return staging + bytes;
   }
   Operation *anchor = nullptr;

@@ -28,6 +28,12 @@ struct GemmDims {
 };
 GemmDims getGemmDims(r1::MatMulOp op);
 GemmDims getGemmDims(r1::ConvOp op);
+/// Integer contractions read the same way (A's batch dims folded into M
+/// when B is one matrix), for the GEMM template's vpdpbusd micro-kernel.
+GemmDims getGemmDims(r1::MatMulIntegerOp op);
+GemmDims getGemmDims(r1::ConvIntegerOp op);
+/// Any of the four.
+GemmDims getGemmDims(Operation *anchor);
 
 /// The GEMM GPU code runs for a contraction anchor: `batch` products of
 /// M x K by K x N. A matmul's batch is C's batch dims; a convolution is
@@ -46,8 +52,8 @@ struct GpuGemmShape {
 };
 std::optional<GpuGemmShape> getGpuGemmShape(Operation *anchor);
 
-/// Rows of k in a packed panel of B: K, or with dot = dpbf16 K rounded up
-/// to whole pairs (the pad row is zero).
+/// Rows of k in a packed panel of B: K, or with dot = dpbf16 (dpbusd) K
+/// rounded up to whole pairs (quads); the pad rows are zero.
 int64_t getPanelRows(int64_t k, HostGemmAttr variant);
 
 /// Elements of B a pack_b = per_call variant writes to scratch: for each

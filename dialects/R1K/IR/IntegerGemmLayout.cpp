@@ -1,6 +1,7 @@
 //===- IntegerGemmLayout.cpp - Integer contractions as packed GEMMs -------===//
 #include "dialects/R1K/IR/IntegerGemmLayout.h"
 
+#include "mlir/IR/TypeUtilities.h"
 #include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
@@ -58,4 +59,69 @@ IntegerGemmScratch mlir::r1k::getIntegerGemmScratch(const IntegerGemmDims &dims,
   int64_t bBytes = dims.bCount() * scratch.panels * dims.kPairs() * variant.getNr() * 4;
   scratch.bytes = scratch.bOffset + llvm::alignTo(bBytes, 64);
   return scratch;
+}
+
+/// The constant `value` is: one in the kernel's body, or a kernel input
+/// that a top-level constant (through no view) defines.
+static ElementsAttr constantOf(KernelOp kernel, Value value) {
+  if (auto arg = dyn_cast<BlockArgument>(value)) {
+    if (arg.getOwner()->getParentOp() != kernel.getOperation())
+      return {};
+    value = kernel.getInputs()[arg.getArgNumber()];
+  }
+  auto constant = value.getDefiningOp<r1::ConstantOp>();
+  return constant ? constant.getValue() : ElementsAttr();
+}
+
+std::optional<QuantizedWeight> mlir::r1k::getQuantizedWeight(KernelOp kernel, Operation *anchor,
+                                                             std::string &why) {
+  QuantizedWeight weight;
+  bool conv = isa<r1::ConvIntegerOp>(anchor);
+  Value activationZero = anchor->getOperand(2);
+  Value weightZero = anchor->getOperand(3);
+  // The activation is read in place (matmul) or gathered (convolution)
+  // from a kernel input.
+  if (!isa<BlockArgument>(anchor->getOperand(0))) {
+    why = "the activation is not a kernel input";
+    return std::nullopt;
+  }
+  weight.value = constantOf(kernel, anchor->getOperand(1));
+  if (!weight.value) {
+    why = "the weight is not a constant";
+    return std::nullopt;
+  }
+  auto weightType = cast<RankedTensorType>(anchor->getOperand(1).getType());
+  if (!conv && weightType.getRank() != 2) {
+    why = "the weight is not one matrix";
+    return std::nullopt;
+  }
+  ElementsAttr az = constantOf(kernel, activationZero), wz = constantOf(kernel, weightZero);
+  if (!az || !wz) {
+    why = "a zero point is not a constant";
+    return std::nullopt;
+  }
+  if (az.getNumElements() != 1) {
+    why = "the activation has a zero point per row";
+    return std::nullopt;
+  }
+  // One weight zero point per output column (channel): a 1-D or [1, N]
+  // one for a matmul, a 1-D one for a convolution.
+  int64_t outputs = weightType.getDimSize(conv ? 0 : 1);
+  auto wzType = cast<ShapedType>(wz.getType());
+  bool perOutput =
+      wz.getNumElements() == outputs && (wzType.getRank() == 1 || (!conv && wzType.getRank() == 2));
+  if (wz.getNumElements() != 1 && !perOutput) {
+    why = "the weight's zero points are not one per output";
+    return std::nullopt;
+  }
+  weight.activationSigned =
+      !getElementTypeOrSelf(anchor->getOperand(0).getType()).isUnsignedInteger();
+  weight.weightSigned = !weightType.getElementType().isUnsignedInteger();
+  weight.activationZero = weight.activationSigned
+                              ? (*az.value_begin<APInt>()).getSExtValue()
+                              : int64_t((*az.value_begin<APInt>()).getZExtValue());
+  for (APInt zero : wz.getValues<APInt>())
+    weight.weightZeros.push_back(weight.weightSigned ? zero.getSExtValue()
+                                                     : int64_t(zero.getZExtValue()));
+  return weight;
 }

@@ -11,6 +11,9 @@
 #include "dialects/R1/IR/R1Ops.h"
 #include "dialects/R1K/IR/R1KDialect.h"
 
+#include <optional>
+#include <string>
+
 namespace mlir::r1k {
 
 /// C (M x N, i32) = A (M x K) * B (K x N) once per index of `batch`.
@@ -42,6 +45,31 @@ struct IntegerGemmScratch {
   int64_t panels = 0;
 };
 IntegerGemmScratch getIntegerGemmScratch(const IntegerGemmDims &dims, HostIntegerGemmAttr variant);
+
+/// What the vpdpbusd GEMM (#r1k.host_gemm<dot = dpbusd>) reads at compile
+/// time from an integer contraction: its 8-bit weight (a matmul's rhs, of
+/// rank 2, or a convolution's weight), a kernel input that is a constant,
+/// and both zero points, constants too.
+struct QuantizedWeight {
+  /// The weight's operand of the anchor (1 either way) and its value.
+  unsigned operand = 1;
+  ElementsAttr value;
+  /// Whether the activation and the weight are signed bytes.
+  bool activationSigned = false, weightSigned = false;
+  /// The activation's one zero point.
+  int64_t activationZero = 0;
+  /// The weight's zero points: one, or one per output column (matmul) or
+  /// output channel (convolution).
+  SmallVector<int64_t> weightZeros;
+  /// The weight zero point of output column or channel `i`.
+  int64_t weightZeroAt(int64_t i) const {
+    return weightZeros.size() == 1 ? weightZeros.front() : weightZeros[i];
+  }
+};
+/// The weight and zero points of `anchor` in `kernel`, or in `why` what
+/// keeps it from being read at compile time.
+std::optional<QuantizedWeight> getQuantizedWeight(KernelOp kernel, Operation *anchor,
+                                                  std::string &why);
 
 } // namespace mlir::r1k
 

@@ -58,6 +58,10 @@ LogicalResult HostGemmAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   if (dot == HostDot::dpbf16 && (packB == Packing::none || packA || vector != 16 || kc % 2 != 0))
     return emitError() << "host_gemm dot = dpbf16 needs B packed, A in place, vector = 16 "
                           "and an even kc";
+  // vpdpbusd likewise, in k-quads; a K step splits no quad.
+  if (dot == HostDot::dpbusd && (packB == Packing::none || packA || vector != 16 || kc % 4 != 0))
+    return emitError() << "host_gemm dot = dpbusd needs B packed, A in place, vector = 16 "
+                          "and kc a multiple of 4";
   return success();
 }
 

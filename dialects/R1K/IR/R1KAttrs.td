@@ -101,7 +101,8 @@ def R1K_Packing : I32EnumAttr<"Packing", "where a GEMM operand is packed into pa
 def R1K_HostDot : I32EnumAttr<"HostDot",
     "the instruction a host GEMM's micro-kernel multiplies and adds with", [
     I32EnumAttrCase<"fma", 0>,
-    I32EnumAttrCase<"dpbf16", 1>
+    I32EnumAttrCase<"dpbf16", 1>,
+    I32EnumAttrCase<"dpbusd", 2>
   ]> {
   let cppNamespace = "::mlir::r1k";
   let genSpecializedAttr = 0;
@@ -135,13 +136,24 @@ def R1K_HostGemmAttr : R1K_Attr<"HostGemm", "host_gemm"> {
     with vdpbf16ps: B's panels hold k-pairs, two bf16 per 32-bit lane
     (an odd K's last pair padded with zero), A's pair of a row is broadcast
     as one 32-bit value, and the sums are f32. It needs B packed, A in
-    place, 512-bit vectors and an even `kc`.
+    place, 512-bit vectors and an even `kc`. `dpbusd` (an
+    `r1.matmul_integer` or `r1.conv_integer` with a constant 8-bit weight,
+    AVX512-VNNI) takes four k at a time with vpdpbusd into i32 sums: B's
+    panels hold k-quads, four bytes of a column per 32-bit lane (K padded
+    to a multiple of 4 with zeros), A's quad of a row is broadcast as one
+    32-bit value. The weight is stored packed and flipped to signed bytes
+    (a convolution's A as rows of whole quads, a matmul's B as panels), the
+    activation read or packed as unsigned bytes; the zero points' terms are
+    added as the sums are stored, so it needs 512-bit vectors, A in place
+    and one K step (`kc` >= K).
 
     ```mlir
     #r1k.host_gemm<mr = 14, nr = 32, vector = 16, kc = 256, mc = 112,
                    nc = 512, pack_b = compile_time, pack_a = true>
     #r1k.host_gemm<mr = 14, nr = 32, vector = 16, kc = 768, mc = 112,
                    nc = 512, pack_b = compile_time, dot = dpbf16>
+    #r1k.host_gemm<mr = 8, nr = 48, vector = 16, kc = 768, mc = 128,
+                   nc = 768, pack_b = compile_time, dot = dpbusd>
     ```
   }];
   let parameters = (ins
