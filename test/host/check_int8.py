@@ -21,7 +21,11 @@ layer; f32):
   MatMul with a constant [K, N] weight, s_c = a_c^alpha / w_c^(1 - alpha) (a_c the largest
   |x| of channel c, w_c the largest |W| of row c; 1 where either is 0; clamped to [1e-4, 1e4];
   in double, then f32), the activation is multiplied by 1/s (f32) and quantized over
-  [min_c(min_c / s_c), max_c(max_c / s_c)], the weight diag(s) W quantized per column;
+  [min_c(min_c / s_c), max_c(max_c / s_c)], the weight diag(s) W quantized per column.
+  Computed activations (a layer norm's, a GELU's) differ from ONNX Runtime's in the last
+  bits, and so do their channel ranges and factors, which moves every smoothed weight a
+  little: at 0.5 the models still agree as closely as unsmoothed, at 0.75 the transformer
+  layer has 1.4% of its elements past 1e-4 (worst 2e-3), so the check runs at 0.5;
 - a model with outlier channels in a matmul's activation is compiled with smoothing (0.75)
   and without (0, the default); smoothing must at least halve int8's error against f32;
 - at every CPU level: the best this CPU runs (vpdpbusd with AVX512-VNNI), plain AVX-512
