@@ -78,12 +78,12 @@ Value toCompute(OpBuilder &builder, Location loc, Value value, FloatType element
                                 TypeAttr::get(element));
 }
 
-LogicalResult apply(Operation *op, PrecisionAttr precision) {
+LogicalResult applyPrecision(Operation *op, PrecisionAttr precision, double smoothing) {
   // 8-bit integers take QDQ operands, which r1c-fuse-quantized-contractions
   // turns into an integer contraction; the result stays f32.
   if (auto integer = dyn_cast<IntegerType>(precision.getCompute());
       integer && integer.getWidth() == 8)
-    return quantizeContractionToInt8(op);
+    return quantizeContractionToInt8(op, smoothing);
   auto compute = dyn_cast<FloatType>(precision.getCompute());
   if (!compute)
     return op->emitOpError() << "has a compute type that is not a float: " << precision;
@@ -122,6 +122,8 @@ LogicalResult apply(Operation *op, PrecisionAttr precision) {
 }
 
 struct ApplyPrecisionPass : r1::impl::ApplyPrecisionBase<ApplyPrecisionPass> {
+  using ApplyPrecisionBase::ApplyPrecisionBase;
+
   void runOnOperation() override {
     SmallVector<std::pair<Operation *, PrecisionAttr>> lowered;
     getOperation().walk([&](Operation *op) {
@@ -129,7 +131,7 @@ struct ApplyPrecisionPass : r1::impl::ApplyPrecisionBase<ApplyPrecisionPass> {
         lowered.push_back({op, precision});
     });
     for (auto [op, precision] : lowered)
-      if (failed(apply(op, precision)))
+      if (failed(applyPrecision(op, precision, int8Smoothing)))
         return signalPassFailure();
   }
 };

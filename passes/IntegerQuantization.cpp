@@ -119,11 +119,96 @@ Value quantizeActivation(OpBuilder &b, Location loc, Value activation, RangeAttr
   return b.create<DequantizeOp>(loc, codes, scale, zeroPoint);
 }
 
-LogicalResult quantizeContractionToInt8(Operation *op) {
+std::vector<float> computeSmoothingFactors(ChannelRangesAttr ranges, ArrayRef<char> weightBytes,
+                                           int64_t columns, double alpha) {
+  int64_t rows = ranges.getChannels();
+  std::vector<float> rowMax(rows, 0.0f);
+  for (int64_t i = 0; i < rows * columns; ++i) {
+    float w;
+    std::memcpy(&w, weightBytes.data() + i * sizeof(float), sizeof(float));
+    float &row = rowMax[i / columns];
+    row = std::max(row, std::fabs(w));
+  }
+  std::vector<float> factors(rows, 1.0f);
+  for (int64_t c = 0; c < rows; ++c) {
+    double a =
+        std::max(std::fabs(double(ranges.getMin()[c])), std::fabs(double(ranges.getMax()[c])));
+    double w = rowMax[c];
+    // A channel that is always 0, or meets only zero weights, needs no
+    // balancing; the clamp keeps a tiny channel from being blown up.
+    if (!(a > 0) || !(w > 0) || !std::isfinite(w))
+      continue;
+    double factor = std::pow(a, alpha) / std::pow(w, 1.0 - alpha);
+    factors[c] = float(std::clamp(factor, 1e-4, 1e4));
+  }
+  return factors;
+}
+
+std::optional<SmoothedMatMul> smoothMatMul(OpBuilder &b, Operation *op, double alpha) {
+  if (!(alpha > 0) || !isa<MatMulOp>(op))
+    return std::nullopt;
+  ChannelRangesAttr ranges = ChannelRangesAttr::ofOperand(op, 0);
+  auto weight = op->getOperand(1).getDefiningOp<ConstantOp>();
+  if (!ranges || !weight)
+    return std::nullopt;
+  auto type = dyn_cast<RankedTensorType>(weight.getType());
+  std::optional<ArrayRef<char>> bytes = getConstantBytes(weight.getValue());
+  if (!type || !type.hasStaticShape() || type.getRank() != 2 || !type.getElementType().isF32() ||
+      type.getDimSize(0) != ranges.getChannels() || !bytes ||
+      bytes->size() != size_t(type.getNumElements()) * sizeof(float))
+    return std::nullopt;
+  int64_t rows = type.getDimSize(0), columns = type.getDimSize(1);
+  std::vector<float> factors = computeSmoothingFactors(ranges, *bytes, columns, alpha);
+  std::vector<float> inverse(rows);
+  float lower = INFINITY, upper = -INFINITY;
+  for (int64_t c = 0; c < rows; ++c) {
+    inverse[c] = 1.0f / factors[c];
+    // x * (1/s) rounds monotonically in x: the extremes map to the extremes.
+    lower = std::min(lower, ranges.getMin()[c] * inverse[c]);
+    upper = std::max(upper, ranges.getMax()[c] * inverse[c]);
+  }
+
+  Location loc = op->getLoc();
+  Value activation =
+      b.create<MulOp>(loc, op->getOperand(0), floatConstant(b, loc, {rows}, inverse));
+  auto resource = dyn_cast<DenseResourceElementsAttr>(weight.getValue());
+  std::string name = resource ? resource.getRawHandle().getKey().str() + ".smooth" : "";
+  ElementsAttr smoothed = makeConstant(b.getContext(), type, resource != nullptr, name, [&] {
+    std::vector<char> out(bytes->size());
+    for (int64_t i = 0; i < rows * columns; ++i) {
+      float w;
+      std::memcpy(&w, bytes->data() + i * sizeof(float), sizeof(float));
+      w *= factors[i / columns];
+      std::memcpy(out.data() + i * sizeof(float), &w, sizeof(float));
+    }
+    return out;
+  });
+  auto smoothedWeight = b.create<ConstantOp>(weight.getLoc(), type, smoothed);
+  RangeAttr range =
+      RangeAttr::get(b.getContext(), llvm::APFloat(double(lower)), llvm::APFloat(double(upper)));
+  return SmoothedMatMul{activation, smoothedWeight, range};
+}
+
+LogicalResult quantizeContractionToInt8(Operation *op, double smoothing) {
   if (!isa<MatMulOp, ConvOp>(op))
     return op->emitOpError("has an 8-bit integer r1.precision, which only matmul and "
                            "convolution take");
   OpBuilder b(op);
+  if (std::optional<SmoothedMatMul> smoothed = smoothMatMul(b, op, smoothing)) {
+    Value weight = quantizeWeight(b, op->getLoc(), smoothed->weight, /*columns=*/true);
+    if (!weight)
+      return op->emitOpError() << "has a smoothed weight that cannot be read for int8";
+    op->setOperand(0, quantizeActivation(b, op->getLoc(), smoothed->activation, smoothed->range));
+    op->setOperand(1, weight);
+    // The activation is now the smoothed one: its range is the smoothed
+    // range, and its channels are balanced.
+    SmallVector<Attribute> ranges(
+        op->getAttrOfType<ArrayAttr>(RangeAttr::kOperandRangesName).getValue());
+    ranges[0] = smoothed->range;
+    op->setAttr(RangeAttr::kOperandRangesName, b.getArrayAttr(ranges));
+    op->removeAttr(ChannelRangesAttr::kOperandChannelRangesName);
+    return success();
+  }
   // Operands 0 and 1 are contracted; a convolution's bias stays f32 and is
   // added to the scaled sums.
   for (unsigned index : {0u, 1u}) {

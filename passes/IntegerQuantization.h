@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 namespace mlir::r1 {
@@ -58,11 +59,43 @@ WeightChannels getWeightChannels(llvm::ArrayRef<int64_t> shape, bool columns);
 /// r1.dequantize): the f32 values an int8 contraction reads.
 Value quantizeActivation(OpBuilder &b, Location loc, Value activation, RangeAttr range);
 
+/// Smoothing (after SmoothQuant) of a matmul y = x W with a constant [K, N]
+/// weight whose activation was calibrated per channel: with a_c the largest
+/// |x| channel c took and w_c the largest |W[c, n]|, the factor
+///   s_c = a_c^alpha / w_c^(1 - alpha), clamped to [1e-4, 1e4]
+/// (1 where a_c or w_c is 0, computed in double, kept as f32) balances the
+/// channels: y = (x * (1/s)) (diag(s) W) with 1/s = 1.0f / s_c in f32. A
+/// few outlier channels then no longer set the per-tensor range of the
+/// activation alone, and the weight, quantized per column, absorbs them.
+/// Both are computed by one helper so that int8 and its emulation in
+/// --precision=auto agree.
+std::vector<float> computeSmoothingFactors(ChannelRangesAttr ranges, ArrayRef<char> weightBytes,
+                                           int64_t columns, double alpha);
+
+/// A matmul's operands smoothed: the activation times 1/s (an r1.mul by a
+/// constant, fused into a neighbouring kernel), the f32 weight diag(s) W
+/// (computed now, out of line when the weight is, named after it with
+/// ".smooth"), and the smoothed activation's range
+/// [min_c(min[c] * (1/s_c)), max_c(max[c] * (1/s_c))], exactly the values
+/// the product in f32 takes.
+struct SmoothedMatMul {
+  Value activation;
+  ConstantOp weight;
+  RangeAttr range;
+};
+
+/// Smooths `op` with `alpha` when it is a matmul with channel ranges on its
+/// activation (operand 0) and a constant rank-2 f32 weight; std::nullopt
+/// otherwise (alpha 0 turns smoothing off).
+std::optional<SmoothedMatMul> smoothMatMul(OpBuilder &b, Operation *op, double alpha);
+
 /// Gives the matmul or convolution `op` 8-bit operands as QDQ: a
 /// non-constant operand is quantized over its `r1.operand_ranges` entry, a
 /// constant weight converted now, each followed by the dequantization that
-/// r1c-fuse-quantized-contractions folds into an integer contraction.
-LogicalResult quantizeContractionToInt8(Operation *op);
+/// r1c-fuse-quantized-contractions folds into an integer contraction. A
+/// matmul that smoothMatMul smooths with `smoothing` (alpha) is quantized
+/// smoothed.
+LogicalResult quantizeContractionToInt8(Operation *op, double smoothing = 0.0);
 
 } // namespace mlir::r1
 

@@ -297,7 +297,16 @@ def ApplyPrecision : Pass<"r1c-apply-precision", "::mlir::func::FuncOp"> {
     the op QDQ operands (r1.quantize then r1.dequantize of the activation,
     the weight's i8 codes dequantized), which
     r1c-fuse-quantized-contractions then turns into an integer contraction.
+    An int8 matmul whose activation carries `r1.operand_channel_ranges` is
+    smoothed first when `int8-smoothing` (alpha) is above 0: its activation
+    is multiplied by the constant 1/s, its weight replaced by diag(s) W,
+    and the activation quantized over the smoothed range
+    (passes/IntegerQuantization.h says how s is chosen).
   }];
+  let options = [
+    Option<"int8Smoothing", "int8-smoothing", "double", "0.0",
+           "Migration strength alpha of int8 matmul smoothing, in [0, 1]; 0 turns it off">,
+  ];
   let dependentDialects = ["::mlir::r1::R1Dialect"];
 }
 

@@ -14,6 +14,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cmath>
 #include <memory>
 
 using namespace mlir;
@@ -48,7 +49,19 @@ struct Probe {
   bool isArgument;
   unsigned index; ///< the argument, or the result of the measuring @main
   OperandKey key; ///< whose statistics it feeds: its first reader's
+  /// Channels measured along the last dim (a matmul's activation), or 0.
+  int64_t channels = 0;
 };
+
+/// How many channels of operand `index` of `op` calibration measures: the
+/// static last dim of a matmul's activation (operand 0), else none.
+int64_t measuredChannels(Operation *op, unsigned index) {
+  auto type = dyn_cast<RankedTensorType>(op->getOperand(index).getType());
+  if (!isa<r1::MatMulOp>(op) || index != 0 || !type || type.getRank() < 1 ||
+      ShapedType::isDynamic(type.getShape().back()))
+    return 0;
+  return type.getShape().back();
+}
 
 /// The model compiled for one set of input shapes, with every measured
 /// value as an extra result, loaded for the host.
@@ -103,8 +116,9 @@ std::unique_ptr<MeasuringModel> buildMeasuringModel(ModuleOp imported,
       measuring->readers[operandKey] = known->second;
       if (!inserted)
         continue;
+      int64_t channels = measuredChannels(op, unsigned(index));
       if (auto arg = dyn_cast<BlockArgument>(operand)) {
-        measuring->probes.push_back({true, arg.getArgNumber(), operandKey});
+        measuring->probes.push_back({true, arg.getArgNumber(), operandKey, channels});
         continue;
       }
       unsigned result = func.getNumResults();
@@ -115,7 +129,7 @@ std::unique_ptr<MeasuringModel> buildMeasuringModel(ModuleOp imported,
               {NamedAttribute(StringAttr::get(context, "r1.name"),
                               StringAttr::get(context, "__calibration_" + Twine(result)))}));
       ret->insertOperands(ret->getNumOperands(), operand);
-      measuring->probes.push_back({false, result, operandKey});
+      measuring->probes.push_back({false, result, operandKey, channels});
     }
   });
   measuring->resultCount = func.getNumResults();
@@ -278,6 +292,10 @@ FailureOr<CalibrationTable> measureRanges(ModuleOp imported, const CalibrationOp
 
   // Min/max first; the histogram methods then bin |x| over [0, max |x|].
   std::map<OperandKey, RangeStatistics> statistics;
+  for (const std::unique_ptr<MeasuringModel> &model : models)
+    for (const Probe &probe : model->probes)
+      if (probe.channels > 0 && !statistics.count(probe.key))
+        statistics[probe.key].trackChannels(probe.channels);
   bool histograms = options.method != CalibrationMethod::MinMax;
   for (int pass = 0; pass < (histograms ? 2 : 1); ++pass) {
     for (auto [index, set] : llvm::enumerate(sets)) {
@@ -308,6 +326,12 @@ FailureOr<CalibrationTable> measureRanges(ModuleOp imported, const CalibrationOp
       auto range = rangeOf.find(key);
       if (range != rangeOf.end())
         table.ranges[operand] = range->second;
+      const RangeStatistics &measured = statistics[key];
+      bool channelsSeen =
+          !measured.channelMin().empty() &&
+          llvm::none_of(measured.channelMin(), [](float x) { return std::isnan(x); });
+      if (range != rangeOf.end() && channelsSeen)
+        table.channelRanges[operand] = {measured.channelMin(), measured.channelMax()};
     }
   return table;
 }
@@ -332,6 +356,19 @@ int64_t annotateRanges(ModuleOp graph, const CalibrationTable &table) {
       if (!any)
         return;
       op->setAttr(r1::RangeAttr::kOperandRangesName, ArrayAttr::get(context, ranges));
+      // Per channel: a matmul's activation, where the measured graph's
+      // channels are this op's.
+      auto channels = table.channelRanges.find({key, 0});
+      int64_t count = measuredChannels(op, 0);
+      if (channels != table.channelRanges.end() &&
+          count == int64_t(channels->second.first.size())) {
+        SmallVector<Attribute> entries(op->getNumOperands(), UnitAttr::get(context));
+        entries[0] = r1::ChannelRangesAttr::get(
+            context, DenseF32ArrayAttr::get(context, channels->second.first),
+            DenseF32ArrayAttr::get(context, channels->second.second));
+        op->setAttr(r1::ChannelRangesAttr::kOperandChannelRangesName,
+                    ArrayAttr::get(context, entries));
+      }
       ++annotated;
     });
   }

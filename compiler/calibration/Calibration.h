@@ -4,7 +4,9 @@
 // every non-constant f32 operand of r1.matmul and r1.conv, which integer
 // formats spread their codes over. The ranges land on the graph-phase ops
 // as r1.operand_ranges (#r1.range per operand, unit where not measured),
-// which RangeAttr::ofOperand reads. docs/precision.md#calibration says what
+// which RangeAttr::ofOperand reads; a matmul's activation is also measured
+// per channel of its last dim (r1.operand_channel_ranges), which int8
+// smoothing reads. docs/precision.md#calibration says what
 // each method computes and which inputs are drawn without a folder.
 //
 // Measuring is separate from writing: with shape buckets the driver
@@ -69,6 +71,10 @@ using CalibratedOpKey = std::tuple<const void *, const void *, unsigned>;
 /// MLIRContext it was measured in.
 struct CalibrationTable {
   std::map<std::pair<CalibratedOpKey, unsigned>, std::pair<double, double>> ranges;
+  /// Per channel (last dim), the unclipped min and max of a matmul's
+  /// activation (operand 0), which int8 smoothing reads.
+  std::map<std::pair<CalibratedOpKey, unsigned>, std::pair<std::vector<float>, std::vector<float>>>
+      channelRanges;
 };
 
 /// Calls `fn(op, key)` for every f32 r1.matmul and r1.conv of `func` (the
@@ -87,7 +93,8 @@ mlir::FailureOr<CalibrationTable> measureRanges(mlir::ModuleOp imported,
 /// Writes r1.operand_ranges on every f32 r1.matmul and r1.conv of `graph`
 /// (the f32 graph phase: buildGraphPassPipeline's output, before
 /// buildPrecisionPassPipeline) that `table` has a range for: one entry per
-/// operand, a #r1.range or unit. Ops the measured graph did not have (a
+/// operand, a #r1.range or unit; and r1.operand_channel_ranges on the
+/// matmuls whose activation was measured per channel. Ops the measured graph did not have (a
 /// graph specialized differently enough to fold other ops) get nothing.
 /// Returns how many ops it annotated.
 int64_t annotateRanges(mlir::ModuleOp graph, const CalibrationTable &table);

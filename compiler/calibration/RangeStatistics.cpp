@@ -16,6 +16,25 @@ void RangeStatistics::addMinMax(const float *values, size_t count) {
   }
   min = lo;
   max = hi;
+  size_t channels = channelLow.size();
+  if (channels == 0 || count % channels != 0)
+    return;
+  for (size_t i = 0; i < count; ++i) {
+    float v = values[i];
+    if (!std::isfinite(v))
+      continue;
+    // NaN (unseen) compares false both ways, so the first value replaces it.
+    float &low = channelLow[i % channels], &high = channelHigh[i % channels];
+    if (!(v >= low))
+      low = v;
+    if (!(v <= high))
+      high = v;
+  }
+}
+
+void RangeStatistics::trackChannels(int64_t count) {
+  channelLow.assign(size_t(count), NAN);
+  channelHigh.assign(size_t(count), NAN);
 }
 
 double RangeStatistics::absMax() const {

@@ -27,6 +27,9 @@ inline constexpr double kCalibrationPercentile = 0.9999;
 
 class RangeStatistics {
 public:
+  /// Also keeps the min and max of each of `count` channels, the index
+  /// along the last dim of a row-major tensor (before any addMinMax).
+  void trackChannels(int64_t count);
   /// First pass: finite values only (NaN and infinities are skipped).
   void addMinMax(const float *values, size_t count);
   /// Second pass, after every addMinMax.
@@ -36,6 +39,11 @@ public:
   /// [-t, t] for its threshold t.
   std::pair<double, double> range(CalibrationMethod method) const;
 
+  /// Per channel: the smallest and largest finite value, unclipped (NaN
+  /// where no finite value was seen); empty unless trackChannels.
+  const std::vector<float> &channelMin() const { return channelLow; }
+  const std::vector<float> &channelMax() const { return channelHigh; }
+
   /// Exposed for tests of the thresholds.
   double absMax() const;
   double percentileThreshold() const;
@@ -44,6 +52,7 @@ public:
 private:
   float min = INFINITY, max = -INFINITY;
   std::vector<uint64_t> histogram;
+  std::vector<float> channelLow, channelHigh;
 };
 
 } // namespace r1c

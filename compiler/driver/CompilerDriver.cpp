@@ -742,7 +742,8 @@ int runCompiler(const CompilerOptions &options) {
                         "A in (0, 1), such as top1:0.99\n";
         return 1;
       }
-      AutoPrecisionOptions search{*budget, options.precisionReport, calibration};
+      AutoPrecisionOptions search{*budget, options.precisionReport, calibration,
+                                  options.int8Smoothing};
       FailureOr<PrecisionPlan> searched = searchAutoPrecision(*module, *ranges, search);
       if (failed(searched) || diagnostics.sawError())
         return progress.done(), 1;
@@ -766,7 +767,8 @@ int runCompiler(const CompilerOptions &options) {
         sizes.push_back(name + "=" + std::to_string(size));
       pm.nest<func::FuncOp>().addPass(r1::createSpecializeDims({sizes}));
     }
-    GraphPipelineOptions graphOptions{options.fuseAttention, options.precision};
+    GraphPipelineOptions graphOptions{options.fuseAttention, options.precision,
+                                      options.int8Smoothing};
     if (phase >= CompilePhase::Graph)
       buildGraphPassPipeline(pm, graphOptions);
     buildPipelineFromGraph(fromGraph, phase, kernelOptions, graphOptions);

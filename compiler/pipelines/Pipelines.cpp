@@ -47,7 +47,7 @@ void buildPrecisionPassPipeline(OpPassManager &pm, const GraphPipelineOptions &o
   if (options.precision != "fp32") {
     OpPassManager &func = pm.nest<func::FuncOp>();
     func.addPass(r1::createSelectPrecision({options.precision}));
-    func.addPass(r1::createApplyPrecision());
+    func.addPass(r1::createApplyPrecision({options.int8Smoothing}));
     // int8 leaves QDQ around its contractions, made integer here.
     func.addPass(r1::createFuseQuantizedContractions());
     func.addPass(createCanonicalizerPass());

@@ -168,7 +168,7 @@ FailureOr<PrecisionPlan> searchAutoPrecision(ModuleOp imported, const Calibratio
   SmallVector<LoweredFormat> formats = {LoweredFormat::Int8};
   if (hasFeature("avx512bf16"))
     formats.push_back(LoweredFormat::BFloat16);
-  SwitchedModel switched = insertPrecisionSwitches(func, formats);
+  SwitchedModel switched = insertPrecisionSwitches(func, formats, options.int8Smoothing);
 
   PrecisionPlan plan;
   std::vector<SwitchReport> reports;

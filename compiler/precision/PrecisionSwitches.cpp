@@ -77,7 +77,8 @@ Value emulatedActivation(OpBuilder &b, Operation *op, unsigned index, LoweredFor
 
 } // namespace
 
-SwitchedModel insertPrecisionSwitches(func::FuncOp func, ArrayRef<LoweredFormat> formats) {
+SwitchedModel insertPrecisionSwitches(func::FuncOp func, ArrayRef<LoweredFormat> formats,
+                                      double int8Smoothing) {
   SwitchedModel model;
   model.modelResults = func.getNumResults();
   func.walk([&](Operation *op) {
@@ -116,6 +117,20 @@ SwitchedModel insertPrecisionSwitches(func::FuncOp func, ArrayRef<LoweredFormat>
     Value half = b.create<ConstantOp>(loc, cast<ElementsAttr>(DenseElementsAttr::get(
                                                RankedTensorType::get({}, b.getF32Type()), 0.5f)));
     Value on = b.create<GreaterOp>(loc, flag, half);
+    // A smoothed int8 matmul: both operands switch to their smoothed,
+    // quantized values, whose product approximates the original one.
+    std::optional<SmoothedMatMul> smoothed;
+    if (entry.format == LoweredFormat::Int8)
+      smoothed = smoothMatMul(b, op, int8Smoothing);
+    if (smoothed) {
+      Value weight = emulatedWeight(b, smoothed->weight, LoweredFormat::Int8, /*columns=*/true);
+      Value activation = quantizeActivation(b, loc, smoothed->activation, smoothed->range);
+      if (weight) {
+        op->setOperand(0, b.create<WhereOp>(loc, on, activation, op->getOperand(0)));
+        op->setOperand(1, b.create<WhereOp>(loc, on, weight, op->getOperand(1)));
+        continue;
+      }
+    }
     // Operands 0 and 1 are contracted; a convolution's bias stays f32.
     for (unsigned operand : {0u, 1u}) {
       Value original = op->getOperand(operand);

@@ -43,9 +43,11 @@ struct SwitchedModel {
 /// switch (1 on, 0 off), for every lowerable contraction and each of
 /// `formats` it can take, and returns every such op's result after the
 /// model's results, so that runs can say which op departs first. Nothing
-/// changes when there is no switch.
+/// changes when there is no switch. int8 is emulated smoothed with alpha
+/// `int8Smoothing` (0 for off) where int8 compiles the op smoothed.
 SwitchedModel insertPrecisionSwitches(mlir::func::FuncOp func,
-                                      llvm::ArrayRef<mlir::r1::LoweredFormat> formats);
+                                      llvm::ArrayRef<mlir::r1::LoweredFormat> formats,
+                                      double int8Smoothing = 0.0);
 
 } // namespace r1c
 

@@ -127,6 +127,17 @@ int main(int argc, char **argv) {
                  "Softmax, normalizations, reductions and elementwise ops stay f32.\n"
                  "--compile-to=graph shows each op's r1.precision (docs/precision.md)")
       ->type_name("FORMAT");
+  app.add_option("--int8-smoothing", options.int8Smoothing,
+                 "With --precision=int8 or auto: alpha of matmul smoothing, in [0, 1]\n"
+                 "(default 0: off; 0.75 keeps MiniLM's embeddings within cosine 0.99).\n"
+                 "Calibration measures each matmul activation's channels (last dim);\n"
+                 "channel c is divided by s_c = a_c^alpha / w_c^(1 - alpha) (a_c its\n"
+                 "largest |x|, w_c the largest |W| in weight row c) and weight row c\n"
+                 "multiplied by it, so that a few outlier channels no longer set the\n"
+                 "activation's per-tensor int8 range (docs/precision.md#int8)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->default_str("0")
+      ->type_name("ALPHA");
   app.add_option("--accuracy-budget", options.accuracyBudget,
                  "With --precision=auto: how far from fp32 the outputs may go:\n"
                  "  E        relative error ||y - y_fp32|| / ||y_fp32|| of every output\n"

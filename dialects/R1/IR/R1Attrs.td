@@ -192,4 +192,35 @@ def R1_RangeAttr : AttrDef<R1_Dialect, "Range"> {
   }];
 }
 
+def R1_ChannelRangesAttr : AttrDef<R1_Dialect, "ChannelRanges"> {
+  let mnemonic = "channel_ranges";
+  let summary = "The values each channel of one tensor takes, as calibration measured them";
+  let description = [{
+    The smallest and largest value calibration saw in each channel (index
+    along the last dim) of a matmul's activation, unclipped. Ops carry them
+    as `r1.operand_channel_ranges`, one entry per operand, `unit` for an
+    operand not measured per channel. int8 smooths a matmul with them: it
+    divides channel c of the activation by a factor s_c and multiplies row
+    c of the constant weight by it, and the smoothed activation's range is
+    [min_c(min[c] / s_c), max_c(max[c] / s_c)].
+
+    ```mlir
+    %y = r1.matmul %x, %w {r1.operand_channel_ranges = [
+        #r1.channel_ranges<[-1.0, -30.0], [2.0, 40.0]>, unit]}
+    ```
+  }];
+  let parameters = (ins "::mlir::DenseF32ArrayAttr":$min, "::mlir::DenseF32ArrayAttr":$max);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The discardable attribute on ops: an array with one entry (or unit)
+    /// per operand.
+    static constexpr ::llvm::StringLiteral kOperandChannelRangesName =
+        "r1.operand_channel_ranges";
+    int64_t getChannels() const { return getMin().size(); }
+    /// The measured channel ranges of operand `index` of `op`, or null.
+    static ChannelRangesAttr ofOperand(::mlir::Operation *op, unsigned index);
+  }];
+}
+
 #endif // R1_ATTRS_TD

@@ -1,7 +1,9 @@
-//===- RangeAttr.cpp - Measured value ranges of tensors -------------------===//
+//===- RangeAttr.cpp - Measured value ranges of tensors and channels ------===//
 #include "dialects/R1/IR/R1Ops.h"
 
 #include "mlir/IR/DialectImplementation.h"
+
+#include <cmath>
 
 using namespace mlir;
 using namespace mlir::r1;
@@ -40,4 +42,61 @@ RangeAttr RangeAttr::ofOperand(Operation *op, unsigned index) {
   if (!ranges || index >= ranges.size())
     return {};
   return llvm::dyn_cast<RangeAttr>(ranges[index]);
+}
+
+/// `[x, ...]`, each bound printed with every bit, as RangeAttr prints.
+static void printBounds(AsmPrinter &printer, ArrayRef<float> bounds) {
+  printer << "[";
+  llvm::interleaveComma(bounds, printer, [&](float x) { printer.printFloat(llvm::APFloat(x)); });
+  printer << "]";
+}
+
+static ParseResult parseBounds(AsmParser &parser, SmallVectorImpl<float> &bounds) {
+  return parser.parseCommaSeparatedList(AsmParser::Delimiter::Square, [&] {
+    double x = 0;
+    if (parser.parseFloat(x))
+      return failure();
+    bounds.push_back(float(x));
+    return success();
+  });
+}
+
+Attribute ChannelRangesAttr::parse(AsmParser &parser, Type) {
+  SmallVector<float> min, max;
+  if (parser.parseLess() || parseBounds(parser, min) || parser.parseComma() ||
+      parseBounds(parser, max) || parser.parseGreater())
+    return {};
+  MLIRContext *context = parser.getContext();
+  return getChecked([&] { return parser.emitError(parser.getNameLoc()); }, context,
+                    DenseF32ArrayAttr::get(context, min), DenseF32ArrayAttr::get(context, max));
+}
+
+void ChannelRangesAttr::print(AsmPrinter &printer) const {
+  printer << "<";
+  printBounds(printer, getMin().asArrayRef());
+  printer << ", ";
+  printBounds(printer, getMax().asArrayRef());
+  printer << ">";
+}
+
+LogicalResult ChannelRangesAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                        DenseF32ArrayAttr min, DenseF32ArrayAttr max) {
+  if (!min || !max || min.size() != max.size())
+    return emitError() << "channel ranges need as many maxima as minima";
+  for (auto [index, bounds] : llvm::enumerate(llvm::zip(min.asArrayRef(), max.asArrayRef()))) {
+    auto [lower, upper] = bounds;
+    if (!std::isfinite(lower) || !std::isfinite(upper))
+      return emitError() << "channel " << index << "'s bounds must be finite";
+    if (upper < lower)
+      return emitError() << "channel " << index << "'s min " << lower << " exceeds its max "
+                         << upper;
+  }
+  return success();
+}
+
+ChannelRangesAttr ChannelRangesAttr::ofOperand(Operation *op, unsigned index) {
+  auto ranges = op->getAttrOfType<ArrayAttr>(kOperandChannelRangesName);
+  if (!ranges || index >= ranges.size())
+    return {};
+  return llvm::dyn_cast<ChannelRangesAttr>(ranges[index]);
 }

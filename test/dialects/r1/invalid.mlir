@@ -1151,3 +1151,21 @@ func.func @conv_integer_input_zero_point(%x: tensor<1x2x5x5xui8>, %w: tensor<3x2
       : (tensor<1x2x5x5xui8>, tensor<3x2x3x3xui8>, tensor<2xui8>, tensor<2xui8>) -> tensor<1x3x3x3xi32>
   return
 }
+
+// -----
+
+func.func @channel_ranges_sizes(%x: tensor<2x2xf32>, %w: tensor<2x2xf32>) {
+  // expected-error @+1 {{channel ranges need as many maxima as minima}}
+  %0 = r1.matmul %x, %w {r1.operand_channel_ranges = [#r1.channel_ranges<[-1.0, 0.0], [1.0]>, unit]}
+      : (tensor<2x2xf32>, tensor<2x2xf32>) -> tensor<2x2xf32>
+  return
+}
+
+// -----
+
+func.func @channel_ranges_order(%x: tensor<2x2xf32>, %w: tensor<2x2xf32>) {
+  // expected-error @+1 {{channel 1's min 2.000000e+00 exceeds its max 1.000000e+00}}
+  %0 = r1.matmul %x, %w {r1.operand_channel_ranges = [#r1.channel_ranges<[-1.0, 2.0], [1.0, 1.0]>, unit]}
+      : (tensor<2x2xf32>, tensor<2x2xf32>) -> tensor<2x2xf32>
+  return
+}
