@@ -177,7 +177,10 @@ class R1c:
         base = os.path.join(case.work, case.slug + "." + re.sub(r"\W+", "_", self.name))
         # The default --cpu (auto: x86-64-v3 and v4 code in one artifact), as users
         # compile; a variant's flags may name one level.
-        cmd = [self.r1c, case.path, "--target=host", "--stats", "--no-progress", *self.flags,
+        # `{model}` in a flag is the model's file stem (per-model calibration folders).
+        stem = os.path.splitext(os.path.basename(case.path))[0]
+        flags = [f.replace("{model}", stem) for f in self.flags]
+        cmd = [self.r1c, case.path, "--target=host", "--stats", "--no-progress", *flags,
                "-o", base]
         start = time.monotonic()
         run = run_tool(cmd, "r1c")

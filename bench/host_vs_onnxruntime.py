@@ -11,7 +11,8 @@ the same models, inputs and thread counts, side by side in one run.
 The cases are the models of --models (from --models-dir) and single-MatMul GEMMs that the
 script writes itself (--gemm-sizes, M x K x N: A [M,K] the input, B [K,N] a constant).
 Every r1c variant (--r1c-variant NAME="FLAGS", repeatable; default one, "default", with no
-extra flags) compiles each case once with `r1c --target=host --stats` plus its flags; the
+extra flags; `{model}` in FLAGS becomes the model's file stem, e.g.
+--r1c-variant int8="--precision=int8 --calibration=DIR/{model}") compiles each case once with `r1c --target=host --stats` plus its flags; the
 table gives its compile time and kernel count. IREE, when iree.compiler and iree.runtime
 import (pip: iree-base-compiler, iree-base-runtime), imports each model with
 iree-import-onnx (as it is, else upgraded to opset 17) and compiles it for llvm-cpu and this

@@ -78,12 +78,15 @@ Value toCompute(OpBuilder &builder, Location loc, Value value, FloatType element
                                 TypeAttr::get(element));
 }
 
-LogicalResult applyPrecision(Operation *op, PrecisionAttr precision, double smoothing) {
+LogicalResult applyPrecision(Operation *op, PrecisionAttr precision) {
   // 8-bit integers take QDQ operands, which r1c-fuse-quantized-contractions
   // turns into an integer contraction; the result stays f32.
   if (auto integer = dyn_cast<IntegerType>(precision.getCompute());
-      integer && integer.getWidth() == 8)
-    return quantizeContractionToInt8(op, smoothing);
+      integer && integer.getWidth() == 8) {
+    // Smoothed when the select pass said so, with its alpha.
+    auto smoothing = op->getAttrOfType<FloatAttr>(kInt8SmoothingAttrName);
+    return quantizeContractionToInt8(op, smoothing ? smoothing.getValueAsDouble() : 0.0);
+  }
   auto compute = dyn_cast<FloatType>(precision.getCompute());
   if (!compute)
     return op->emitOpError() << "has a compute type that is not a float: " << precision;
@@ -122,7 +125,6 @@ LogicalResult applyPrecision(Operation *op, PrecisionAttr precision, double smoo
 }
 
 struct ApplyPrecisionPass : r1::impl::ApplyPrecisionBase<ApplyPrecisionPass> {
-  using ApplyPrecisionBase::ApplyPrecisionBase;
 
   void runOnOperation() override {
     SmallVector<std::pair<Operation *, PrecisionAttr>> lowered;
@@ -131,7 +133,7 @@ struct ApplyPrecisionPass : r1::impl::ApplyPrecisionBase<ApplyPrecisionPass> {
         lowered.push_back({op, precision});
     });
     for (auto [op, precision] : lowered)
-      if (failed(applyPrecision(op, precision, int8Smoothing)))
+      if (failed(applyPrecision(op, precision)))
         return signalPassFailure();
   }
 };

@@ -144,6 +144,26 @@ std::vector<float> computeSmoothingFactors(ChannelRangesAttr ranges, ArrayRef<ch
   return factors;
 }
 
+double chooseInt8Smoothing(Operation *op, double alpha) {
+  ChannelRangesAttr ranges = ChannelRangesAttr::ofOperand(op, 0);
+  if (!(alpha > 0) || !isa<MatMulOp>(op) || !ranges)
+    return 0;
+  std::vector<double> magnitudes;
+  for (int64_t c = 0; c < ranges.getChannels(); ++c) {
+    double magnitude =
+        std::max(std::fabs(double(ranges.getMin()[c])), std::fabs(double(ranges.getMax()[c])));
+    if (magnitude > 0)
+      magnitudes.push_back(magnitude);
+  }
+  if (magnitudes.empty())
+    return 0;
+  auto middle = magnitudes.begin() + (magnitudes.size() - 1) / 2;
+  std::nth_element(magnitudes.begin(), middle, magnitudes.end());
+  double median = *middle;
+  double largest = *std::max_element(magnitudes.begin(), magnitudes.end());
+  return largest >= kSmoothingOutlierRatio * median ? alpha : 0;
+}
+
 std::optional<SmoothedMatMul> smoothMatMul(OpBuilder &b, Operation *op, double alpha) {
   if (!(alpha > 0) || !isa<MatMulOp>(op))
     return std::nullopt;

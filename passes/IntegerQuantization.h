@@ -84,6 +84,22 @@ struct SmoothedMatMul {
   RangeAttr range;
 };
 
+/// The discardable attribute r1c-select-precision writes on an int8 matmul
+/// it smooths: alpha, an f64 FloatAttr; r1c-apply-precision reads it.
+inline constexpr llvm::StringLiteral kInt8SmoothingAttrName = "r1.int8_smoothing";
+
+/// Channels this many times larger than the median channel make a matmul's
+/// activation worth smoothing: per-tensor codes then spend most of their
+/// range on a few channels. Without such outliers smoothing only moves
+/// error from the activation to the weight (a random MLP's int8 error grows
+/// fivefold at alpha 0.75), so those ops are left alone.
+inline constexpr double kSmoothingOutlierRatio = 8.0;
+
+/// `alpha` when `op` is a matmul whose activation has calibrated channel
+/// ranges with an outlier channel (largest |x| of some channel at least
+/// kSmoothingOutlierRatio times the median channel's), else 0.
+double chooseInt8Smoothing(Operation *op, double alpha);
+
 /// Smooths `op` with `alpha` when it is a matmul with channel ranges on its
 /// activation (operand 0) and a constant rank-2 f32 weight; std::nullopt
 /// otherwise (alpha 0 turns smoothing off).

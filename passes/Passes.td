@@ -276,10 +276,15 @@ def SelectPrecision : Pass<"r1c-select-precision", "::mlir::func::FuncOp"> {
     `#r1.precision<compute = i8, accumulate = i32, storage = f32>`: the
     activation is quantized per tensor to ui8, the weight per output
     channel to symmetric i8, and the exact integer sums are scaled back to
-    f32 (passes/IntegerQuantization.h).
+    f32 (passes/IntegerQuantization.h). A matmul whose activation was
+    calibrated per channel (`r1.operand_channel_ranges`) and has an outlier
+    channel also gets `r1.int8_smoothing = alpha`, from `int8-smoothing`
+    (0 turns smoothing off).
   }];
   let options = [
-    Option<"policy", "policy", "std::string", "\"fp32\"", "fp32, bf16, fp16 or int8">
+    Option<"policy", "policy", "std::string", "\"fp32\"", "fp32, bf16, fp16, int8 or auto">,
+    Option<"int8Smoothing", "int8-smoothing", "double", "0.0",
+           "Migration strength alpha of int8 matmul smoothing, in [0, 1]; 0 turns it off">
   ];
   let dependentDialects = ["::mlir::r1::R1Dialect"];
 }
@@ -297,16 +302,12 @@ def ApplyPrecision : Pass<"r1c-apply-precision", "::mlir::func::FuncOp"> {
     the op QDQ operands (r1.quantize then r1.dequantize of the activation,
     the weight's i8 codes dequantized), which
     r1c-fuse-quantized-contractions then turns into an integer contraction.
-    An int8 matmul whose activation carries `r1.operand_channel_ranges` is
-    smoothed first when `int8-smoothing` (alpha) is above 0: its activation
-    is multiplied by the constant 1/s, its weight replaced by diag(s) W,
-    and the activation quantized over the smoothed range
-    (passes/IntegerQuantization.h says how s is chosen).
+    An int8 matmul with `r1.int8_smoothing` (alpha, which the select pass
+    writes) is smoothed first: its activation is multiplied by the constant
+    1/s, its weight replaced by diag(s) W, and the activation quantized
+    over the smoothed range (passes/IntegerQuantization.h says how s is
+    chosen).
   }];
-  let options = [
-    Option<"int8Smoothing", "int8-smoothing", "double", "0.0",
-           "Migration strength alpha of int8 matmul smoothing, in [0, 1]; 0 turns it off">,
-  ];
   let dependentDialects = ["::mlir::r1::R1Dialect"];
 }
 

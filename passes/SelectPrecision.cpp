@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "dialects/R1/IR/R1Ops.h"
+#include "passes/IntegerQuantization.h"
 #include "passes/Passes.h"
 #include "passes/PrecisionRules.h"
 
@@ -43,8 +44,13 @@ struct SelectPrecisionPass : r1::impl::SelectPrecisionBase<SelectPrecisionPass> 
     // sum in i32. Everything else stays f32.
     PrecisionAttr precision = getLoweredPrecision(&getContext(), *format);
     getOperation().walk([&](Operation *op) {
-      if (canLowerTo(op, *format))
-        op->setAttr(PrecisionAttr::kName, precision);
+      if (!canLowerTo(op, *format))
+        return;
+      op->setAttr(PrecisionAttr::kName, precision);
+      if (*format != LoweredFormat::Int8)
+        return;
+      if (double alpha = chooseInt8Smoothing(op, int8Smoothing); alpha > 0)
+        op->setAttr(kInt8SmoothingAttrName, FloatAttr::get(Float64Type::get(&getContext()), alpha));
     });
   }
 };

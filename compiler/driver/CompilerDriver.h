@@ -59,8 +59,9 @@ struct CompilerOptions {
   /// --precision: fp32, bf16 or fp16 (r1c-select-precision's policy).
   std::string precision = "fp32";
   /// --int8-smoothing: alpha of int8 matmul smoothing (0 for off), for
-  /// --precision=int8 and auto.
-  double int8Smoothing = 0.0;
+  /// --precision=int8 and auto, on matmuls whose activation has outlier
+  /// channels.
+  double int8Smoothing = 0.75;
   /// With --target=host: time the best candidates of each distinct kernel
   /// problem on this machine and record them in `tuningDb`.
   bool tune = false;

@@ -34,9 +34,9 @@ struct GraphPipelineOptions {
   bool fuseAttention = true;
   /// r1c-select-precision's policy: fp32, bf16 or fp16.
   std::string precision = "fp32";
-  /// r1c-apply-precision's int8-smoothing: alpha of int8 matmul smoothing
+  /// r1c-select-precision's int8-smoothing: alpha of int8 matmul smoothing
   /// (0 for off).
-  double int8Smoothing = 0.0;
+  double int8Smoothing = 0.75;
 };
 
 /// Import -> graph: legalize ONNX nodes, fold, canonicalize, deduplicate,

@@ -24,7 +24,7 @@ struct AutoPrecisionOptions {
   /// The sets, the CPU and progress, as calibration has them.
   CalibrationOptions calibration;
   /// --int8-smoothing: int8 is emulated smoothed as it will be compiled.
-  double int8Smoothing = 0.0;
+  double int8Smoothing = 0.75;
 };
 
 /// The format --precision=auto gives each op it lowers.

@@ -121,7 +121,7 @@ SwitchedModel insertPrecisionSwitches(func::FuncOp func, ArrayRef<LoweredFormat>
     // quantized values, whose product approximates the original one.
     std::optional<SmoothedMatMul> smoothed;
     if (entry.format == LoweredFormat::Int8)
-      smoothed = smoothMatMul(b, op, int8Smoothing);
+      smoothed = smoothMatMul(b, op, chooseInt8Smoothing(op, int8Smoothing));
     if (smoothed) {
       Value weight = emulatedWeight(b, smoothed->weight, LoweredFormat::Int8, /*columns=*/true);
       Value activation = quantizeActivation(b, loc, smoothed->activation, smoothed->range);

@@ -16,18 +16,18 @@ layer; f32):
   two may pick neighbouring codes, one step apart. The check: 99.5% of the elements agree
   within 1e-4 of the output's largest magnitude, and every element within 2% of it (a few
   one-step differences carried on);
-- smoothing (`--int8-smoothing=0.5` on each model, natively): the reference applies it as r1c defines
-  it, from per-channel min/max (last dim) that ONNX Runtime measures on the same sets: for a
-  MatMul with a constant [K, N] weight, s_c = a_c^alpha / w_c^(1 - alpha) (a_c the largest
-  |x| of channel c, w_c the largest |W| of row c; 1 where either is 0; clamped to [1e-4, 1e4];
-  in double, then f32), the activation is multiplied by 1/s (f32) and quantized over
-  [min_c(min_c / s_c), max_c(max_c / s_c)], the weight diag(s) W quantized per column.
-  Computed activations (a layer norm's, a GELU's) differ from ONNX Runtime's in the last
-  bits, and so do their channel ranges and factors, which moves every smoothed weight a
-  little: at 0.5 the models still agree as closely as unsmoothed, at 0.75 the transformer
-  layer has 1.4% of its elements past 1e-4 (worst 2e-3), so the check runs at 0.5;
-- a model with outlier channels in a matmul's activation is compiled with smoothing (0.75)
-  and without (0, the default); smoothing must at least halve int8's error against f32;
+- smoothing: r1c smooths an int8 MatMul whose activation has an outlier channel (the largest
+  channel magnitude at least 8 times the lower median); the reference applies it as r1c
+  defines it, from per-channel min/max (last dim) that ONNX Runtime measures on the same
+  sets: for a MatMul with a constant [K, N] weight, s_c = a_c^alpha / w_c^(1 - alpha) (a_c
+  the largest |x| of channel c, w_c the largest |W| of row c; 1 where either is 0; clamped
+  to [1e-4, 1e4]; in double, then f32), the activation is multiplied by 1/s (f32) and
+  quantized over [min_c(min_c / s_c), max_c(max_c / s_c)], the weight diag(s) W quantized
+  per column. The three models above have no outlier channel: at `--int8-smoothing=0.5`
+  they must come out as unsmoothed (nothing smoothed), and at 0 (off) at every level;
+- a model with outlier channels in a matmul's activation is compiled with smoothing (0.75,
+  the default) and without (0); the smoothed one must match its reference and at least
+  halve int8's error against f32;
 - at every CPU level: the best this CPU runs (vpdpbusd with AVX512-VNNI), plain AVX-512
   and AVX2;
 - how far int8 is from f32 is printed.
@@ -118,6 +118,15 @@ def smoothing_factors(mn, mx, w, alpha):
     return s
 
 
+def has_outlier_channel(mn, mx):
+    """Whether r1c smooths a MatMul whose activation's channels took [mn, mx]: its largest
+    channel magnitude is at least 8 times the (lower) median of the nonzero ones
+    (passes/IntegerQuantization.h, kSmoothingOutlierRatio)."""
+    m = np.maximum(np.abs(mn.astype(np.float64)), np.abs(mx.astype(np.float64)))
+    m = np.sort(m[m > 0])
+    return m.size > 0 and m[-1] >= 8.0 * m[(m.size - 1) // 2]
+
+
 def quantized_reference(model, sets, alpha=0):
     """`model` with QDQ spelled out around each weight contraction (see the docstring), and
     MatMuls smoothed with `alpha` (0 for off)."""
@@ -131,7 +140,9 @@ def quantized_reference(model, sets, alpha=0):
     for k, node in enumerate(targets):
         x = node.input[0]
         w = weights[node.input[1]]
-        if alpha > 0 and node.op_type == "MatMul" and w.ndim == 2:
+        smoothed = (alpha > 0 and node.op_type == "MatMul" and w.ndim == 2
+                    and has_outlier_channel(*channels[x]))
+        if smoothed:
             # Smoothed: this node's own 1/s, activation range and weight.
             mn, mx = channels[x]
             s = smoothing_factors(mn, mx, w, alpha)
@@ -161,7 +172,7 @@ def quantized_reference(model, sets, alpha=0):
             extra += [helper.make_node("QuantizeLinear", [x, s, z], [f"{x}_q"]),
                       helper.make_node("DequantizeLinear", [f"{x}_q", s, z], [f"{x}_dq"])]
             done[x] = f"{x}_dq"
-        if not (alpha > 0 and node.op_type == "MatMul" and w.ndim == 2):
+        if not smoothed:
             activation = done[x]
         axis = 1 if node.op_type == "MatMul" else 0
         reduce = tuple(a for a in range(w.ndim) if a != (w.ndim - 1 if axis == 1 else 0))
@@ -227,8 +238,7 @@ def main():
         """Compiles `model` int8 with smoothing `alpha`, runs it at each of `isas` and compares
         with the reference; returns (ok, norm error against f32 at the first, a verdict)."""
         flags = ["--precision=int8", f"--calibration={calibration}"]
-        if alpha:  # off is the default
-            flags.append(f"--int8-smoothing={alpha}")
+        flags.append(f"--int8-smoothing={alpha}")
         graph = subprocess.run([args.r1c, path, "--compile-to=graph", *flags],
                                capture_output=True, text=True)
         if graph.returncode != 0:

@@ -129,14 +129,15 @@ int main(int argc, char **argv) {
       ->type_name("FORMAT");
   app.add_option("--int8-smoothing", options.int8Smoothing,
                  "With --precision=int8 or auto: alpha of matmul smoothing, in [0, 1]\n"
-                 "(default 0: off; 0.75 keeps MiniLM's embeddings within cosine 0.99).\n"
-                 "Calibration measures each matmul activation's channels (last dim);\n"
-                 "channel c is divided by s_c = a_c^alpha / w_c^(1 - alpha) (a_c its\n"
-                 "largest |x|, w_c the largest |W| in weight row c) and weight row c\n"
-                 "multiplied by it, so that a few outlier channels no longer set the\n"
-                 "activation's per-tensor int8 range (docs/precision.md#int8)")
+                 "(default 0.75; 0 turns it off). Calibration measures each matmul\n"
+                 "activation's channels (last dim); where one channel is 8 times the\n"
+                 "median channel or more, channel c is divided by\n"
+                 "s_c = a_c^alpha / w_c^(1 - alpha) (a_c its largest |x|, w_c the\n"
+                 "largest |W| in weight row c) and weight row c multiplied by it, so\n"
+                 "that a few outlier channels no longer set the activation's\n"
+                 "per-tensor int8 range (docs/precision.md#int8)")
       ->check(CLI::Range(0.0, 1.0))
-      ->default_str("0")
+      ->default_str("0.75")
       ->type_name("ALPHA");
   app.add_option("--accuracy-budget", options.accuracyBudget,
                  "With --precision=auto: how far from fp32 the outputs may go:\n"
