@@ -61,7 +61,8 @@ bool quantizableToInt8(Operation *op) {
            type.getRank() >= 2;
   };
   Value activation = op->getOperand(0), weight = op->getOperand(1);
-  if (!isWeight(weight) || activation.getDefiningOp<ConstantOp>() || !RangeAttr::ofOperand(op, 0))
+  if (isDepthwiseConv(op) || !isWeight(weight) || activation.getDefiningOp<ConstantOp>() ||
+      !RangeAttr::ofOperand(op, 0))
     return false;
   auto weightShape = cast<RankedTensorType>(weight.getType()).getShape();
   int64_t k = isa<MatMulOp>(op) ? weightShape[weightShape.size() - 2]
@@ -71,6 +72,12 @@ bool quantizableToInt8(Operation *op) {
 
 bool fitsInHalf(Operation *op) {
   return llvm::all_of(op->getOperands(), constantFitsInHalf) && rangesFitInHalf(op);
+}
+
+bool isDepthwiseConv(Operation *op) {
+  auto conv = dyn_cast<ConvOp>(op);
+  auto weight = conv ? dyn_cast<RankedTensorType>(conv.getWeight().getType()) : nullptr;
+  return weight && conv.getGroup() > 1 && weight.getRank() >= 2 && weight.getDimSize(1) == 1;
 }
 
 bool isLowerableContraction(Operation *op) {

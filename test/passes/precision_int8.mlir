@@ -71,3 +71,16 @@ func.func @activations(%a: tensor<3x2xf32>, %b: tensor<2x3xf32>) -> tensor<3x3xf
   %y = r1.matmul %a, %b {r1.operand_ranges = [#r1.range<-1.0, 1.0>, #r1.range<-1.0, 1.0>]} : (tensor<3x2xf32>, tensor<2x3xf32>) -> tensor<3x3xf32>
   return %y : tensor<3x3xf32>
 }
+
+// -----
+
+// A depthwise convolution (one input channel per group) stays f32: its own
+// template streams it faster than an integer GEMM would compute it.
+
+// SELECT-LABEL: func @depthwise
+// SELECT-NOT: r1.precision
+func.func @depthwise(%x: tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32> {
+  %w = r1.constant dense<[[[[1.0]]], [[[-4.0]]]]> : tensor<2x1x1x1xf32>
+  %y = r1.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 2 : i64, r1.operand_ranges = [#r1.range<0.0, 6.0>, unit]} : (tensor<1x2x3x3xf32>, tensor<2x1x1x1xf32>) -> tensor<1x2x3x3xf32>
+  return %y : tensor<1x2x3x3xf32>
+}
