@@ -637,6 +637,12 @@ int runCompiler(const CompilerOptions &options) {
       }))
     llvm::errs() << "warning: --tf32 changes nothing without an NVIDIA --target (sm_80 to "
                     "sm_90)\n";
+  if (!targets->gpuArchs.empty() && (options.precision == "int8" || options.precision == "auto")) {
+    llvm::errs() << "error: --precision=" << options.precision
+                 << " compiles 8-bit integer kernels for the host only; GPU targets have none "
+                    "yet: use --precision=fp16 or bf16 for them\n";
+    return progress.done(), 1;
+  }
   bool host = targets->any();
   // The targets select passes decide for: the host CPU when host code is
   // generated, and when kernels are printed, so that they show its choices;
