@@ -120,7 +120,7 @@ int main(int argc, char **argv) {
                  "  int8  8-bit integer products summed exactly in i32 (VNNI dot products\n"
                  "        where the CPU has them): activations per tensor over the ranges\n"
                  "        calibration measures (--calibration; random sets without it),\n"
-                 "        weights per output channel, symmetric\n"
+                 "        weights per output channel, symmetric; host targets only\n"
                  "  auto  per op, the cheapest of int8, bf16 (on CPUs with AVX512-BF16)\n"
                  "        and fp32 that keeps the outputs within --accuracy-budget of fp32,\n"
                  "        measured on the calibration sets and verified on held-out ones\n"
@@ -149,7 +149,8 @@ int main(int argc, char **argv) {
   app.add_option("--precision-report", options.precisionReport,
                  "With --precision=auto: write what it measured and chose to FILE (JSON)\n"
                  "and FILE.txt (a table): per op, each format's error alone and the\n"
-                 "one chosen; per format, the first op past the budget")
+                 "one chosen; per format, the first op whose output is 5% from fp32's\n"
+                 "with every op in that format")
       ->type_name("FILE");
   app.add_option("--calibration", options.calibrationDir,
                  "Measure the range of every non-constant f32 operand of each\n"
