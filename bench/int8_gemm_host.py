@@ -17,29 +17,22 @@ AVX512-VNNI and AVX512-BF16 runs); rounds run every case in turn
 median over rounds and their spread. Writes a Markdown table to stdout.
 """
 import argparse
-import json
 import os
-import platform
 import statistics
-import subprocess
+import sys
 import tempfile
 
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from kernel_timing import compile_and_time, cpu_name  # noqa: E402
+
 GEMMS = [("gemm", m, k, n) for m in (128, 512) for (k, n) in ((768, 768), (768, 3072), (3072, 768))]
 CONVS = [("conv", 1, 64, 56, 56, 64, 3), ("conv", 1, 256, 56, 56, 64, 1),
          ("conv", 1, 256, 14, 14, 256, 3)]  # batch, channels, height, width, filters, kernel
 DTYPES = ("f32", "bf16", "int8")
-
-
-def cpu_name():
-    with open("/proc/cpuinfo", encoding="utf-8") as f:
-        for line in f:
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor()
 
 
 def float_weight(shape, dtype, rng):
@@ -106,26 +99,14 @@ def main():
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     cases = GEMMS + CONVS
-    times, devices = {}, {}
     with tempfile.TemporaryDirectory() as scratch:
         work = args.keep or scratch
         os.makedirs(work, exist_ok=True)
-        artifacts = {}
-        for i, case in enumerate(cases):
-            for dtype in DTYPES:
-                base = os.path.join(work, f"case{i}_{dtype}")
-                make_model(base + ".onnx", case, dtype, rng)
-                subprocess.run([args.r1c, base + ".onnx", "--target=host", "--no-progress",
-                                "-o", base], check=True)
-                artifacts[(i, dtype)] = base + ".r1"
-        for _ in range(args.rounds):
-            for key, artifact in artifacts.items():
-                run = subprocess.run([args.r1c_run, artifact, "--bench", str(args.runs),
-                                      "--threads", "1", "--json"],
-                                     capture_output=True, text=True, check=True)
-                result = json.loads(run.stdout)
-                times.setdefault(key, []).append(result["median_ms"])
-                devices[key[1]] = result["device"]
+        models = {(i, dtype): (lambda path, case=case, dtype=dtype:
+                               make_model(path, case, dtype, rng))
+                  for i, case in enumerate(cases) for dtype in DTYPES}
+        times, devices = compile_and_time(args.r1c, args.r1c_run, work, models, args.rounds,
+                                          args.runs)
     print(f"CPU: {cpu_name()}, 1 thread; {args.rounds} interleaved rounds of "
           f"`r1c-run --bench {args.runs}`; median over rounds (min to max).\n")
     for dtype, device in devices.items():
