@@ -13,7 +13,6 @@ time) and as an input (packed at run time), and a product kept in f32
 Prints `N passed, N failed, N skipped`.
 """
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -22,6 +21,9 @@ import tempfile
 import numpy as np
 import onnx
 from onnx import TensorProto, helper
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cpu_levels import cpu_flags, run_capped, runs  # noqa: E402
 
 ATOL, RTOL = 2e-2, 1e-2
 LEVELS = {"x86-64-v4-dl": None, "x86-64-v4": "x86-64-v4", "x86-64-v3": "x86-64-v3"}
@@ -36,20 +38,6 @@ def to_bf16_bits(x):
 
 def from_bf16_bits(bits):
     return (bits.astype(np.uint32) << 16).view(np.float32)
-
-
-def cpu_flags():
-    with open("/proc/cpuinfo", encoding="utf-8") as f:
-        return next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
-
-
-def runs(level, flags):
-    avx512 = all(f in flags for f in ("avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"))
-    if level == "x86-64-v4":
-        return avx512
-    if level == "x86-64-v4-dl":
-        return avx512 and "avx512_bf16" in flags and "avx512_vnni" in flags
-    return True
 
 
 class Case:
@@ -198,28 +186,21 @@ def main():
                 continue
             feeds = []
             for i, value in enumerate(case.inputs):
-                feed = f"{base}.input{i}.npy"
-                np.save(feed, value)
-                feeds += ["--input", feed]
+                feeds.append(f"{base}.input{i}.npy")
+                np.save(feeds[-1], value)
             for level, cap in LEVELS.items():
                 label = f"{case.name} @ {level}"
                 if not runs(level, flags):
                     print(f"skip {label}: this CPU does not run it")
                     skipped += 1
                     continue
-                env = dict(os.environ)
-                env.pop("R1C_MAX_CPU_ISA", None)
-                if cap:
-                    env["R1C_MAX_CPU_ISA"] = cap
-                outputs = f"{base}.{level}"
-                run = subprocess.run([args.r1c_run, base + ".r1", *feeds, "--save-outputs",
-                                      outputs, "--json"], capture_output=True, text=True, env=env)
-                if run.returncode != 0:
-                    print(f"FAIL {label}: r1c-run: {run.stderr.strip()}")
+                try:
+                    device, got = run_capped(args.r1c_run, base + ".r1", feeds, cap,
+                                             f"{base}.{level}")
+                except RuntimeError as e:
+                    print(f"FAIL {label}: r1c-run: {e}")
                     failed += 1
                     continue
-                device = json.loads(run.stdout)["device"]
-                got = np.load(os.path.join(outputs, "output_0.npy"))
                 got = from_bf16_bits(got) if case.result_bf16 else got
                 want = case.reference
                 if case.result_bf16:

@@ -16,7 +16,6 @@ and weights in a side file (--weights=external: a matmul's packed per call).
 Prints `N passed, N failed, N skipped`.
 """
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -26,21 +25,11 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cpu_levels import cpu_flags, run_capped, runs  # noqa: E402
+
 LEVELS = {"x86-64-v4-dl": None, "x86-64-v3": "x86-64-v3"}
 ONNX_TYPE = {np.uint8: TensorProto.UINT8, np.int8: TensorProto.INT8}
-
-
-def cpu_flags():
-    with open("/proc/cpuinfo", encoding="utf-8") as f:
-        return next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
-
-
-def runs(level, flags):
-    if level == "x86-64-v4-dl":
-        avx512 = all(f in flags for f in ("avx512f", "avx512cd", "avx512bw", "avx512dq",
-                                          "avx512vl"))
-        return avx512 and "avx512_bf16" in flags and "avx512_vnni" in flags
-    return True
 
 
 def random_bytes(rng, dtype, shape):
@@ -213,9 +202,8 @@ def main():
                 continue
             feeds = []
             for i, value in enumerate(case.inputs):
-                feed = f"{base}.input{i}.npy"
-                np.save(feed, value)
-                feeds += ["--input", feed]
+                feeds.append(f"{base}.input{i}.npy")
+                np.save(feeds[-1], value)
             for level, cap in LEVELS.items():
                 expected = case.best if cap is None else level
                 label = f"{case.name} @ {expected}"
@@ -223,19 +211,13 @@ def main():
                     print(f"skip {label}: this CPU does not run it")
                     skipped += 1
                     continue
-                env = dict(os.environ)
-                env.pop("R1C_MAX_CPU_ISA", None)
-                if cap:
-                    env["R1C_MAX_CPU_ISA"] = cap
-                outputs = f"{base}.{level}"
-                run = subprocess.run([args.r1c_run, base + ".r1", *feeds, "--save-outputs",
-                                      outputs, "--json"], capture_output=True, text=True, env=env)
-                if run.returncode != 0:
-                    print(f"FAIL {label}: r1c-run: {run.stderr.strip()}")
+                try:
+                    device, got = run_capped(args.r1c_run, base + ".r1", feeds, cap,
+                                             f"{base}.{level}")
+                except RuntimeError as e:
+                    print(f"FAIL {label}: r1c-run: {e}")
                     failed += 1
                     continue
-                device = json.loads(run.stdout)["device"]
-                got = np.load(os.path.join(outputs, "output_0.npy"))
                 want = case.reference
                 if case.exact:
                     ok = got.dtype == np.int32 and got.shape == want.shape and bool(
