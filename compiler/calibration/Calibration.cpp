@@ -163,16 +163,8 @@ std::unique_ptr<MeasuringModel> buildMeasuringModel(ModuleOp imported,
 template <typename Visit>
 LogicalResult runSet(MeasuringModel &measuring, const CalibrationSet &set, Visit visit) {
   std::vector<r1rt_tensor_t> inputs;
-  for (const run::HostTensor &tensor : set.tensors) {
-    r1rt_tensor_t input{};
-    input.data = const_cast<uint8_t *>(tensor.bytes.data());
-    input.bytes = tensor.bytes.size();
-    input.dtype = r1rt_dtype_t(tensor.dtype);
-    input.rank = int32_t(tensor.dims.size());
-    for (size_t axis = 0; axis < tensor.dims.size() && axis < R1RT_MAX_RANK; ++axis)
-      input.dims[axis] = tensor.dims[axis];
-    inputs.push_back(input);
-  }
+  for (const run::HostTensor &tensor : set.tensors)
+    inputs.push_back(toRuntimeInput(tensor));
   std::vector<r1rt_tensor_t> outputs(measuring.resultCount, r1rt_tensor_t{});
   r1rt_status_t status = r1rt_session_run_tensors(measuring.session, inputs.data(), inputs.size(),
                                                   outputs.data(), outputs.size());

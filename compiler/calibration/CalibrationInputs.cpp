@@ -363,4 +363,15 @@ std::vector<CalibrationSet> drawRandomSets(const std::vector<CalibrationInput> &
   return sets;
 }
 
+r1rt_tensor_t toRuntimeInput(const run::HostTensor &tensor) {
+  r1rt_tensor_t input{};
+  input.data = const_cast<uint8_t *>(tensor.bytes.data());
+  input.bytes = tensor.bytes.size();
+  input.dtype = r1rt_dtype_t(tensor.dtype);
+  input.rank = int32_t(tensor.dims.size());
+  for (size_t axis = 0; axis < tensor.dims.size() && axis < R1RT_MAX_RANK; ++axis)
+    input.dims[axis] = tensor.dims[axis];
+  return input;
+}
+
 } // namespace r1c

@@ -9,6 +9,7 @@
 #define R1C_COMPILER_CALIBRATION_CALIBRATIONINPUTS_H
 
 #include "TensorFile.h"
+#include "r1c/runtime.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
@@ -32,6 +33,10 @@ struct CalibrationSet {
   std::string label; ///< the folder, or "random set N"
   std::vector<run::HostTensor> tensors;
 };
+
+/// `tensor` as the runtime takes an input: its bytes, dtype and dims, not
+/// copied (valid while `tensor` is).
+r1rt_tensor_t toRuntimeInput(const run::HostTensor &tensor);
 
 /// The inputs of `func`, or an error line (an input type calibration
 /// cannot feed).

@@ -51,20 +51,16 @@ struct SwitchedHostModel {
 
   FailureOr<RunOutputs> run(const CalibrationSet &set, ArrayRef<float> switches) {
     std::vector<r1rt_tensor_t> inputs;
-    auto add = [&](const void *data, size_t bytes, r1rt_dtype_t dtype, ArrayRef<int64_t> dims) {
-      r1rt_tensor_t input{};
-      input.data = const_cast<void *>(data);
-      input.bytes = bytes;
-      input.dtype = dtype;
-      input.rank = int32_t(dims.size());
-      for (size_t axis = 0; axis < dims.size() && axis < R1RT_MAX_RANK; ++axis)
-        input.dims[axis] = dims[axis];
-      inputs.push_back(input);
-    };
     for (const run::HostTensor &tensor : set.tensors)
-      add(tensor.bytes.data(), tensor.bytes.size(), r1rt_dtype_t(tensor.dtype), tensor.dims);
-    int64_t count = int64_t(switches.size());
-    add(switches.data(), switches.size() * sizeof(float), R1RT_DTYPE_FLOAT, count);
+      inputs.push_back(toRuntimeInput(tensor));
+    // The switches: one f32 per switch, the last input.
+    r1rt_tensor_t flags{};
+    flags.data = const_cast<float *>(switches.data());
+    flags.bytes = switches.size() * sizeof(float);
+    flags.dtype = R1RT_DTYPE_FLOAT;
+    flags.rank = 1;
+    flags.dims[0] = int64_t(switches.size());
+    inputs.push_back(flags);
     std::vector<r1rt_tensor_t> results(outputs, r1rt_tensor_t{});
     if (r1rt_status_t status = r1rt_session_run_tensors(session, inputs.data(), inputs.size(),
                                                         results.data(), results.size())) {
