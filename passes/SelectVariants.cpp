@@ -191,7 +191,8 @@ struct SelectVariants : r1::impl::SelectVariantsBase<SelectVariants> {
         r1k::setVariant(kernel, target.getVariantKey(),
                         r1k::HostGemmAttr::get(&getContext(), best->mr, best->nr, best->vector,
                                                best->kc, best->mc, best->nc, best->packB,
-                                               best->packA, best->mInner, best->dot));
+                                               best->packA, best->mInner, best->dot,
+                                               /*transposed=*/false));
         if (log)
           logKernel(*log, kernel, anchor, target, *problem, ranked, *best, measured);
       });

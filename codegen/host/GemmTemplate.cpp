@@ -266,6 +266,10 @@ public:
         storageVector(llvm::FixedVectorType::get(storage, variant.getVector())) {}
 
   void emit(const FusedBody &fused);
+  /// emit for a transposed variant: GEMM rows are C's columns (a
+  /// convolution's positions, read from the per-call panels), GEMM columns
+  /// C's rows (its output channels, the weight's compile-time panels).
+  void emitTransposed(const FusedBody &fused);
   /// pack_b = per_call: the phase before the tasks, which packs all of B
   /// into the scratch, split into tasks of whole panels and K ranges.
   void emitPerCallPacking();
@@ -303,9 +307,15 @@ private:
   /// The same with vpdpbusd over quads of k (dot = dpbusd): i32 sums from
   /// zero over all of K, then the zero points' terms (QuantizedTerms) for
   /// C's `row` and `column`, `rowTerms` the batch's offset in the row terms.
+  /// `transposed`: the block is stored as C^T (storeTransposed).
   void emitByteDotMicroKernel(int64_t rows, int64_t columns, ATile a, Panel panel,
                               llvm::Value *cTile, llvm::Value *kLen, llvm::Value *row,
-                              llvm::Value *rowTerms, llvm::Value *column);
+                              llvm::Value *rowTerms, llvm::Value *column, bool transposed = false);
+  /// Stores the `rows` x `columns` block `sums` (rows of 16-lane i32
+  /// vectors, at most 8 rows) as its transpose: column j of the block
+  /// becomes C's row j from `cTile`, `rows` elements, C's rows g.n apart.
+  void storeTransposed(ArrayRef<llvm::Value *> sums, int64_t rows, int64_t columns,
+                       llvm::Value *cTile);
   /// The block's sums into `sums`: the row bias (or zero) when `first`,
   /// else C's partial sums.
   void emitLoadSums(ArrayRef<llvm::Value *> sums, int64_t rows, int64_t columns, llvm::Value *cTile,
@@ -539,7 +549,8 @@ void GemmEmitter::emitDotMicroKernel(int64_t rows, int64_t columns, ATile a, Pan
 
 void GemmEmitter::emitByteDotMicroKernel(int64_t rows, int64_t columns, ATile a, Panel panel,
                                          llvm::Value *cTile, llvm::Value *kLen, llvm::Value *row,
-                                         llvm::Value *rowTerms, llvm::Value *column) {
+                                         llvm::Value *rowTerms, llvm::Value *column,
+                                         bool transposed) {
   const QuantizedTerms &q = *g.quantized;
   int64_t width = variant.getVector(), nr = variant.getNr();
   int64_t usedVectors = ceilDiv(columns, width);
@@ -631,6 +642,7 @@ void GemmEmitter::emitByteDotMicroKernel(int64_t rows, int64_t columns, ATile a,
     llvm::Value *at = b.CreateAdd(rowTerms, b.CreateAdd(row, kb.i64(r)));
     return b.CreateVectorSplat(width, b.CreateLoad(i32, b.CreateInBoundsGEP(i32, array, at)));
   };
+  SmallVector<llvm::Value *> finals;
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t v = 0; v < usedVectors; ++v) {
       llvm::Value *sum = b.CreateLoad(sumType, sums[r * usedVectors + v]);
@@ -644,12 +656,70 @@ void GemmEmitter::emitByteDotMicroKernel(int64_t rows, int64_t columns, ATile a,
       if (q.rowZero)
         sum = b.CreateSub(
             sum, b.CreateMul(termSplat(q.rowZero, r), b.CreateLoad(sumType, columnSums[v])));
+      if (transposed) {
+        finals.push_back(sum);
+        continue;
+      }
       llvm::Value *target = gepC(cTile, kb.i64(r * g.n + v * width));
       if (lanesOf(v) >= width)
         b.CreateAlignedStore(sum, target, llvm::Align(4));
       else
         b.CreateMaskedStore(sum, target, llvm::Align(4), mask(lanesOf(v), width));
     }
+  if (transposed)
+    storeTransposed(finals, rows, columns, cTile);
+}
+
+void GemmEmitter::storeTransposed(ArrayRef<llvm::Value *> sums, int64_t rows, int64_t columns,
+                                  llvm::Value *cTile) {
+  int64_t width = variant.getVector();
+  assert(width == 16 && rows <= 8 && "the network transposes 8 rows of 16 lanes");
+  int64_t usedVectors = ceilDiv(columns, width);
+  auto *sumType = llvm::FixedVectorType::get(b.getInt32Ty(), width);
+  // Interleaves within each 128-bit lane (unpcklps/unpckhps, then
+  // unpcklpd/unpckhpd): after both, lane l of quarter i of the result
+  // holds column 4l + i of four rows.
+  auto interleave = [&](llvm::Value *x, llvm::Value *y, bool high, bool pairs) {
+    SmallVector<int> order;
+    for (int l = 0; l < 4; ++l) {
+      int first = 4 * l + (high ? 2 : 0);
+      if (pairs)
+        order.append({first, first + 1, 16 + first, 17 + first});
+      else
+        order.append({first, 16 + first, first + 1, 17 + first});
+    }
+    return b.CreateShuffleVector(x, y, order);
+  };
+  // Columns 4l + i of rows 4h .. 4h + 3, for i = 0..3, in lane l.
+  auto quarters = [&](ArrayRef<llvm::Value *> four) -> std::array<llvm::Value *, 4> {
+    llvm::Value *low01 = interleave(four[0], four[1], false, false);
+    llvm::Value *high01 = interleave(four[0], four[1], true, false);
+    llvm::Value *low23 = interleave(four[2], four[3], false, false);
+    llvm::Value *high23 = interleave(four[2], four[3], true, false);
+    return {interleave(low01, low23, false, true), interleave(low01, low23, true, true),
+            interleave(high01, high23, false, true), interleave(high01, high23, true, true)};
+  };
+  llvm::Value *zero = llvm::Constant::getNullValue(sumType);
+  llvm::Value *rowMask = mask(rows, 8);
+  for (int64_t v = 0; v < usedVectors; ++v) {
+    SmallVector<llvm::Value *> block;
+    for (int64_t r = 0; r < 8; ++r)
+      block.push_back(r < rows ? sums[r * usedVectors + v] : zero);
+    std::array<llvm::Value *, 4> top = quarters(ArrayRef(block).take_front(4));
+    std::array<llvm::Value *, 4> bottom = quarters(ArrayRef(block).drop_front(4));
+    for (int64_t j = 0; j < std::min(width, columns - v * width); ++j) {
+      int l = int(j / 4);
+      llvm::Value *column =
+          b.CreateShuffleVector(top[j % 4], bottom[j % 4],
+                                ArrayRef<int>{4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3, 16 + 4 * l,
+                                              17 + 4 * l, 18 + 4 * l, 19 + 4 * l});
+      llvm::Value *target = gepC(cTile, kb.i64((v * width + j) * g.n));
+      if (rows == 8)
+        b.CreateAlignedStore(column, target, llvm::Align(4));
+      else
+        b.CreateMaskedStore(column, target, llvm::Align(4), rowMask);
+    }
+  }
 }
 
 void GemmEmitter::emitPackA(llvm::Value *aRows, llvm::Value *kLen, llvm::Value *groups,
@@ -733,6 +803,8 @@ void GemmEmitter::emitPerCallPacking() {
 }
 
 void GemmEmitter::emit(const FusedBody &fused) {
+  if (variant.getTransposed())
+    return emitTransposed(fused);
   int64_t m = g.m, n = g.n, k = g.k;
   int64_t mr = variant.getMr(), nr = variant.getNr(), kc = std::min(variant.getKc(), k);
   int64_t mc = std::min(variant.getMc(), ceilDiv(m, mr) * mr);
@@ -870,6 +942,91 @@ void GemmEmitter::emit(const FusedBody &fused) {
         });
       });
     }
+  });
+}
+
+void GemmEmitter::emitTransposed(const FusedBody &fused) {
+  // In GEMM terms: rows are positions (C's columns, g.n of them), columns
+  // output channels (C's rows, g.m), one K step.
+  int64_t rowsTotal = g.n, columnsTotal = g.m, k = g.k;
+  int64_t mr = variant.getMr(), nr = variant.getNr();
+  int64_t mc = std::min(variant.getMc(), ceilDiv(rowsTotal, mr) * mr);
+  int64_t nc = std::min(variant.getNc(), ceilDiv(columnsTotal, nr) * nr);
+  int64_t mBlocks = ceilDiv(rowsTotal, mc), nBlocks = ceilDiv(columnsTotal, nc);
+  int64_t rowGroups = ceilDiv(rowsTotal, mr), panelsTotal = ceilDiv(columnsTotal, nr);
+  int64_t rowTail = rowsTotal % mr, columnTail = columnsTotal % nr;
+  assert(g.quantized && k % 4 == 0 && nr % mr == 0 && "a transposed GEMM reads whole quads");
+  int64_t batchCount = 1;
+  for (int64_t dim : g.batch)
+    batchCount *= dim;
+  auto lastOr = [&](llvm::Value *index, int64_t blocks, int64_t full, int64_t last) {
+    if (full == last)
+      return kb.i64(full);
+    return b.CreateSelect(b.CreateICmpEQ(index, kb.i64(blocks - 1)), kb.i64(last), kb.i64(full));
+  };
+  kb.loop(batchCount * mBlocks * nBlocks, [&](llvm::Value *task) {
+    // Channel blocks fastest: consecutive tasks read one block of panels.
+    llvm::Value *nBlock = b.CreateURem(task, kb.i64(nBlocks));
+    llvm::Value *rest = b.CreateUDiv(task, kb.i64(nBlocks));
+    llvm::Value *mBlock = b.CreateURem(rest, kb.i64(mBlocks));
+    llvm::Value *linearBatch = b.CreateUDiv(rest, kb.i64(mBlocks));
+    SmallVector<llvm::Value *> indices = batchIndices(linearBatch);
+    llvm::Value *positions = perCallPanels(linearBatch);
+    llvm::Value *cBase = g.cOffset(indices);
+    llvm::Value *row0 = b.CreateMul(mBlock, kb.i64(mc));
+    llvm::Value *column0 = b.CreateMul(nBlock, kb.i64(nc));
+    llvm::Value *groups = lastOr(mBlock, mBlocks, mc / mr, rowGroups - (mBlocks - 1) * (mc / mr));
+    llvm::Value *panels = lastOr(nBlock, nBlocks, nc / nr, panelsTotal - (nBlocks - 1) * (nc / nr));
+    kb.loop(panels, [&](llvm::Value *p) {
+      llvm::Value *globalPanel = b.CreateAdd(b.CreateMul(nBlock, kb.i64(nc / nr)), p);
+      llvm::Value *column = b.CreateAdd(column0, b.CreateMul(p, kb.i64(nr)));
+      // The weight (g.a, A of the untransposed product) in its panels.
+      Panel weights{gep(g.a, b.CreateMul(globalPanel, kb.i64(panelRows(k) * nr))), nr, nr};
+      kb.loop(groups, [&](llvm::Value *group) {
+        llvm::Value *row = b.CreateAdd(row0, b.CreateMul(group, kb.i64(mr)));
+        // Position `row` is column row % NR of im2col panel row / NR: its
+        // quad of k lies at k * NR + 4 * column, the next position's 4
+        // bytes on.
+        llvm::Value *panelBase =
+            b.CreateMul(b.CreateUDiv(row, kb.i64(nr)), kb.i64(panelRows(k) * nr));
+        ATile a{gep(positions,
+                    b.CreateAdd(panelBase, b.CreateShl(b.CreateURem(row, kb.i64(nr)), kb.i64(2)))),
+                4, nr};
+        llvm::Value *cTile =
+            gepC(g.c, b.CreateAdd(cBase, b.CreateAdd(b.CreateMul(column, kb.i64(g.n)), row)));
+        auto forRows = [&](int64_t columns) {
+          auto kernel = [&](int64_t rows) {
+            emitByteDotMicroKernel(rows, columns, a, weights, cTile, kb.i64(k), column, kb.i64(0),
+                                   column, /*transposed=*/true);
+          };
+          if (!rowTail)
+            return kernel(mr);
+          llvm::Value *lastGroup = b.CreateICmpEQ(
+              b.CreateAdd(b.CreateMul(mBlock, kb.i64(mc / mr)), group), kb.i64(rowGroups - 1));
+          kb.ifElse(
+              lastGroup, [&] { kernel(rowTail); }, [&] { kernel(mr); });
+        };
+        if (!columnTail)
+          return forRows(nr);
+        kb.ifElse(
+            b.CreateICmpEQ(globalPanel, kb.i64(panelsTotal - 1)), [&] { forRows(columnTail); },
+            [&] { forRows(nr); });
+      });
+    });
+    if (!fused)
+      return;
+    // The block's sums are final: its body runs over C's rows (channels),
+    // positions innermost, while they are in cache.
+    llvm::Value *channels = lastOr(nBlock, nBlocks, nc, columnsTotal - (nBlocks - 1) * nc);
+    llvm::Value *positionsInBlock = lastOr(mBlock, mBlocks, mc, rowsTotal - (mBlocks - 1) * mc);
+    kb.loop(channels, [&](llvm::Value *c) {
+      llvm::Value *channel = b.CreateAdd(column0, c);
+      llvm::Value *rowBase = b.CreateAdd(cBase, b.CreateMul(channel, kb.i64(g.n)));
+      kb.loop(positionsInBlock, [&](llvm::Value *r) {
+        llvm::Value *position = b.CreateAdd(row0, r);
+        fused(g.resultIndices(indices, channel, position), b.CreateAdd(rowBase, position));
+      });
+    });
   });
 }
 
@@ -1359,10 +1516,17 @@ void emitQuantizedGemm(KernelBuilder &kb, Operation *anchor, r1k::HostGemmAttr v
   // gathered per call, flipped to u8 and padded with the zero point.
   auto conv = cast<r1::ConvIntegerOp>(anchor);
   int64_t outputs = cast<RankedTensorType>(conv.getWeight().getType()).getDimSize(0);
-  terms.bUnsigned = true;
-  terms.rowTerm = operands.terms;
-  if (operands.weightZeros)
-    terms.rowZero = b.CreateInBoundsGEP(b.getInt32Ty(), operands.terms, kb.i64(outputs));
+  if (variant.getTransposed()) {
+    // The weight's panels are B and the activation's bytes the broadcast
+    // side, already u8 in the panels; its terms are per column.
+    assert(!operands.weightZeros && "a transposed convolution keeps no activation sums");
+    terms.columnTerm = operands.terms;
+  } else {
+    terms.bUnsigned = true;
+    terms.rowTerm = operands.terms;
+    if (operands.weightZeros)
+      terms.rowZero = b.CreateInBoundsGEP(b.getInt32Ty(), operands.terms, kb.i64(outputs));
+  }
   terms.rowOffset = [&](BatchIndices i) { return b.CreateMul(i[1], kb.i64(dims.m)); };
   emitConvLikeGemm(kb, conv, variant, operands.activation, operands.weight, nullptr, c, scratch,
                    phase, fused, &terms, (dims.k + 3) / 4 * 4, [&](PanelWriter &writer) {
@@ -1375,6 +1539,8 @@ QuantizedPacking packQuantizedWeight(Operation *anchor, const r1k::QuantizedWeig
                                      ArrayRef<char> bytes, int64_t nr) {
   r1k::GemmDims dims = r1k::getGemmDims(anchor);
   bool conv = isa<r1::ConvIntegerOp>(anchor);
+  // A transposed convolution's weight lies in panels, as a matmul's B.
+  bool rows = conv && nr == 0;
   int64_t k = dims.k, quads = (k + 3) / 4;
   // The bytes vpdpbusd reads: a u8 weight flipped to i8 (w - 128), and
   // the zero points moved with them.
@@ -1383,7 +1549,8 @@ QuantizedPacking packQuantizedWeight(Operation *anchor, const r1k::QuantizedWeig
   int64_t zeroShift = weight.weightSigned ? 0 : 128;
   int64_t outputs = conv ? dims.m * dims.batch[1] : ceilDiv(dims.n, nr) * nr;
   QuantizedPacking packed;
-  packed.bytes.assign(conv ? outputs * quads * 4 : ceilDiv(dims.n, nr) * quads * 4 * nr, 0);
+  int64_t columns = conv ? outputs : dims.n;
+  packed.bytes.assign(rows ? outputs * quads * 4 : ceilDiv(columns, nr) * quads * 4 * nr, 0);
   std::vector<int64_t> sums(outputs, 0);
   // A convolution's K as the im2col gather writes it: channel-major as
   // ONNX lays it out, or tap-major (channelQuads).
@@ -1394,20 +1561,20 @@ QuantizedPacking packQuantizedWeight(Operation *anchor, const r1k::QuantizedWeig
   }
   bool tapMajor = conv && channelQuads(groupChannels);
   // Weight element (k, output) of the row-major bytes, as signed bytes.
-  for (int64_t o = 0; o < (conv ? outputs : dims.n); ++o)
+  for (int64_t o = 0; o < columns; ++o)
     for (int64_t kk = 0; kk < k; ++kk) {
       uint8_t raw = uint8_t(bytes[conv ? o * k + kk : kk * dims.n + o]) ^ weightFlip;
       sums[o] += int8_t(raw);
-      // A convolution's row o of whole quads; a matmul's panel o / NR, its
-      // quad kk / 4, lane o % NR, byte kk % 4.
-      int64_t column = tapMajor ? (kk % taps) * groupChannels + kk / taps : kk;
-      int64_t at = conv ? o * quads * 4 + column
-                        : ((o / nr) * quads * nr + (kk / 4) * nr + o % nr) * 4 + kk % 4;
+      // A convolution's row o of whole quads; in panels, panel o / NR, its
+      // quad q / 4, lane o % NR, byte q % 4 for q the k as B lays it out.
+      int64_t q = tapMajor ? (kk % taps) * groupChannels + kk / taps : kk;
+      int64_t at =
+          rows ? o * quads * 4 + q : ((o / nr) * quads * nr + (q / 4) * nr + o % nr) * 4 + q % 4;
       packed.bytes[at] = char(raw);
     }
   // term = -za' sum_k w' + K za' zw', then zw', per output.
   packed.terms.assign(2 * outputs, 0);
-  for (int64_t o = 0; o < (conv ? outputs : dims.n); ++o) {
+  for (int64_t o = 0; o < columns; ++o) {
     int64_t zero = weight.weightZeroAt(o) - zeroShift;
     packed.terms[o] = int32_t(-activationZero * sums[o] + k * activationZero * zero);
     packed.terms[outputs + o] = int32_t(zero);

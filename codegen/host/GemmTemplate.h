@@ -76,7 +76,8 @@ void emitQuantizedGemm(KernelBuilder &kb, mlir::Operation *anchor, mlir::r1k::Ho
 /// A constant 8-bit weight laid out for emitQuantizedGemm, as signed bytes
 /// (a u8 weight flipped, w - 128): a matmul's as NR-wide panels of k-quads
 /// (four k of a column in one 32-bit lane), a convolution's as rows of
-/// whole quads; K padded to a multiple of 4 with zeros. `terms`: per
+/// whole quads (`nr` = 0) or, transposed, as NR-wide panels of its output
+/// channels; K padded to a multiple of 4 with zeros. `terms`: per
 /// output column (padded to whole panels) or channel, -za' * sum_k w' +
 /// K * za' * zw', then zw', with za' and zw' the zero points as flipped.
 struct QuantizedPacking {

@@ -474,12 +474,13 @@ LogicalResult Emitter::emitQuantizedGemmAnchor(r1k::KernelOp kernel, Operation *
   if (conv && !scratch)
     return kernel.emitOpError("packs B once per call but has no scratch in the memory plan");
   std::vector<char> bytesScratch;
-  QuantizedPacking packing = packQuantizedWeight(
-      anchor, *weight, weightBytes(weight->value, bytesScratch), conv ? 0 : variant.getNr());
+  // A convolution's weight in rows of whole quads (0), else in panels.
+  int64_t panelWidth = conv && !variant.getTransposed() ? 0 : variant.getNr();
+  QuantizedPacking packing =
+      packQuantizedWeight(anchor, *weight, weightBytes(weight->value, bytesScratch), panelWidth);
   // Levels and phases share a packed weight of one layout; the terms,
   // which depend on the activation's zero point too, are the anchor's own.
-  llvm::GlobalVariable *&packed =
-      packedByteWeights[{weight->value, conv ? int64_t(0) : variant.getNr()}];
+  llvm::GlobalVariable *&packed = packedByteWeights[{weight->value, panelWidth}];
   if (!packed && (conv || variant.getPackB() == r1k::Packing::compile_time)) {
     auto *data =
         llvm::ConstantDataArray::getRaw(llvm::StringRef(packing.bytes.data(), packing.bytes.size()),
@@ -489,7 +490,7 @@ LogicalResult Emitter::emitQuantizedGemmAnchor(r1k::KernelOp kernel, Operation *
                                       info.symbolPrefix + "_packed_weight");
     packed->setAlignment(llvm::Align(64));
   }
-  llvm::GlobalVariable *&terms = quantizedTerms[{anchor, conv ? int64_t(0) : variant.getNr()}];
+  llvm::GlobalVariable *&terms = quantizedTerms[{anchor, panelWidth}];
   if (!terms) {
     auto *data = llvm::ConstantDataArray::get(context, ArrayRef<int32_t>(packing.terms));
     terms = new llvm::GlobalVariable(*module, data->getType(), /*isConstant=*/true,

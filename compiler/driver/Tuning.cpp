@@ -186,7 +186,8 @@ bool tuneHostKernels(ArrayRef<func::FuncOp> functions, const std::string &cpu,
       auto variant =
           r1k::HostGemmAttr::get(kernel.getContext(), candidate.mr, candidate.nr, candidate.vector,
                                  candidate.kc, candidate.mc, candidate.nc, candidate.packB,
-                                 candidate.packA, candidate.mInner, candidate.dot);
+                                 candidate.packA, candidate.mInner, candidate.dot,
+                                 /*transposed=*/false);
       OwningOpRef<ModuleOp> module = isolateKernel(kernel, variantKey, variant);
       double milliseconds = timeModule(*module, cpu, variantKey, error);
       if (milliseconds < 0)

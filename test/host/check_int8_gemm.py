@@ -12,7 +12,9 @@ K not a multiple of 4 (1, 2 and 3 past it), N not a multiple of the 16-lane
 vector, M = 1, u8 and i8 activations, i8 and u8 weights, per-column and
 per-channel weight zero points that are not 0, batched activations, and
 grouped, strided and padded convolutions (the pads read the zero point),
-and weights in a side file (--weights=external: a matmul's packed per call).
+convolutions with narrow output planes (7 x 7, 5 x 5), which run transposed
+(checked in the kernel IR), and weights in a side file (--weights=external:
+a matmul's packed per call).
 Prints `N passed, N failed, N skipped`.
 """
 import argparse
@@ -59,9 +61,12 @@ def conv2d_int(x, w, zx, zw, stride, pads, group):
 
 
 class Case:
-    def __init__(self, name, path, inputs, reference, exact, flags=(), best="x86-64-v4-dl"):
+    def __init__(self, name, path, inputs, reference, exact, flags=(), best="x86-64-v4-dl",
+                 variant=None):
         self.name, self.path, self.inputs = name, path, inputs
         self.reference, self.exact, self.flags = reference, exact, list(flags)
+        # Text the x86-64-v4-dl variant must contain, when it matters.
+        self.variant = variant
         # The level the artifact's best code is for.
         self.best = best
 
@@ -124,7 +129,7 @@ def make_cases(work, rng):
            dequantize=True)
 
     def conv(name, x_shape, w_shape, x_type, w_type, zx, w_per_channel, w_zero, stride, pads,
-             group=1, dequantize=False, flags=(), best="x86-64-v4-dl"):
+             group=1, dequantize=False, flags=(), best="x86-64-v4-dl", variant=None):
         x = random_bytes(rng, x_type, x_shape)
         w = random_bytes(rng, w_type, w_shape)
         zx = np.array(zx, x_type)
@@ -151,7 +156,7 @@ def make_cases(work, rng):
             output = helper.make_tensor_value_info("y", TensorProto.INT32, list(ref.shape))
         path = save(name, nodes, [helper.make_tensor_value_info("x", ONNX_TYPE[x_type], x_shape)],
                     output, inits)
-        cases.append(Case(name, path, [x], ref, not dequantize, flags, best))
+        cases.append(Case(name, path, [x], ref, not dequantize, flags, best, variant))
 
     conv("conv3x3_u8_i8_pad1_k72", [1, 8, 9, 10], [16, 8, 3, 3], np.uint8, np.int8, 10, True,
          True, [1, 1], [1, 1, 1, 1])
@@ -180,6 +185,18 @@ def make_cases(work, rng):
          True, False, [1, 1], [1, 1, 1, 1], flags=["--weights=external"], best="x86-64-v4")
     conv("conv3x3_dequantize_bias_relu", [1, 32, 14, 14], [40, 32, 3, 3], np.uint8, np.int8, 128,
          True, True, [1, 1], [1, 1, 1, 1], dequantize=True)
+    # Narrow output planes run transposed: positions broadcast in blocks of
+    # 8 (49 = 6 x 8 + 1, 25 = 3 x 8 + 1), output channels in panels of 48
+    # (64 and 96 channels: a panel of 16 and whole panels).
+    transposed = "transposed = true"
+    conv("conv1x1_transposed_u8_i8_7x7", [1, 32, 7, 7], [64, 32, 1, 1], np.uint8, np.int8, 10,
+         False, True, [1, 1], [0, 0, 0, 0], variant=transposed)
+    conv("conv3x3_transposed_i8_i8_pad1_batch2", [2, 16, 7, 7], [96, 16, 3, 3], np.int8, np.int8,
+         -5, False, True, [1, 1], [1, 1, 1, 1], variant=transposed)
+    conv("conv3x3_transposed_u8_i8_stride2_5x5", [1, 8, 9, 9], [32, 8, 3, 3], np.uint8, np.int8,
+         200, False, True, [2, 2], [1, 1, 1, 1], variant=transposed)
+    conv("conv3x3_transposed_dequantize_bias_relu", [1, 64, 7, 7], [48, 64, 3, 3], np.uint8,
+         np.int8, 3, False, True, [1, 1], [1, 1, 1, 1], dequantize=True, variant=transposed)
     return cases
 
 
@@ -200,6 +217,13 @@ def main():
                 print(f"FAIL {case.name}: r1c: {build.stderr.strip()}")
                 failed += 1
                 continue
+            if case.variant:
+                ir = subprocess.run([args.r1c, case.path, "--compile-to=kernel", "--cpu=x86-64-v4-dl",
+                                     "-o", base + ".mlir"], capture_output=True, text=True)
+                chosen = ir.returncode == 0 and case.variant in open(base + ".mlir").read()
+                if not chosen:
+                    print(f"FAIL {case.name}: the variant has no '{case.variant}'")
+                    failed += 1
             feeds = []
             for i, value in enumerate(case.inputs):
                 feeds.append(f"{base}.input{i}.npy")

@@ -45,7 +45,7 @@ StringRef TargetAttr::getMatrixOp(Type element) const {
 
 LogicalResult HostGemmAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t mr,
                                    int64_t nr, int64_t vector, int64_t kc, int64_t mc, int64_t nc,
-                                   Packing packB, bool packA, bool, HostDot dot) {
+                                   Packing packB, bool packA, bool, HostDot dot, bool transposed) {
   if (mr < 1 || nr < 1 || vector < 1 || kc < 1 || mc < 1 || nc < 1)
     return emitError() << "host_gemm sizes must be positive";
   if (nr % vector != 0)
@@ -62,6 +62,11 @@ LogicalResult HostGemmAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   if (dot == HostDot::dpbusd && (packB == Packing::none || packA || vector != 16 || kc % 4 != 0))
     return emitError() << "host_gemm dot = dpbusd needs B packed, A in place, vector = 16 "
                           "and kc a multiple of 4";
+  // The transposing store is written for blocks of 8 positions, which
+  // never straddle an im2col panel.
+  if (transposed && (dot != HostDot::dpbusd || packB != Packing::per_call || mr != 8 || nr % mr))
+    return emitError() << "host_gemm transposed needs dot = dpbusd, pack_b = per_call, mr = 8 "
+                          "and nr a multiple of mr";
   return success();
 }
 
