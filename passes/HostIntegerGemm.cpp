@@ -38,6 +38,10 @@ bool canUseVpdpbusd(r1k::KernelOp kernel, bool packWeights) {
 
 namespace {
 
+/// i32 sums per task block that the fused body reads back from L1 (24 KB,
+/// half of Zen 5's and Ice Lake's L1 data cache).
+constexpr int64_t kBlockSums = 6144;
+
 /// Output lanes computed per useful one when N's columns fill vectors of 16
 /// (49 positions take 64 lanes); past this a convolution runs transposed.
 constexpr double kTransposeLaneWaste = 1.1;
@@ -117,6 +121,10 @@ r1k::HostGemmAttr chooseVpdpbusdGemm(Operation *anchor, const r1k::QuantizedWeig
       std::clamp<int64_t>(llvm::divideCeil(wanted, batchCount * rowBlocks), 1, panels);
   int64_t mc = llvm::alignTo(llvm::divideCeil(dims.m, rowBlocks), mr);
   int64_t nc = llvm::divideCeil(panels, columnBlocks) * nr;
+  // The fused body reads a task's i32 sums back as soon as they are
+  // final: a block that stays in L1 (kBlockSums of them) reads them from
+  // there rather than from L2.
+  nc = std::min(nc, std::max<int64_t>(1, kBlockSums / (mc * nr)) * nr);
   int64_t kc = llvm::alignTo(dims.k, 4);
   // A matmul's B is the weight, packed when compiling (once per call from
   // the side file); a convolution's is the image's im2col matrix, packed
