@@ -85,7 +85,8 @@ LogicalResult applyPrecision(Operation *op, PrecisionAttr precision) {
       integer && integer.getWidth() == 8) {
     // Smoothed when the select pass said so, with its alpha.
     auto smoothing = op->getAttrOfType<FloatAttr>(kInt8SmoothingAttrName);
-    return quantizeContractionToInt8(op, smoothing ? smoothing.getValueAsDouble() : 0.0);
+    return quantizeContractionToInt8(op, smoothing ? smoothing.getValueAsDouble() : 0.0,
+                                     op->hasAttr(kInt8SharedActivationAttrName));
   }
   auto compute = dyn_cast<FloatType>(precision.getCompute());
   if (!compute)

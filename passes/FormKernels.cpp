@@ -8,7 +8,9 @@
 // readers are elementwise ops of its shape that meet again in one op before
 // anything else reads them (x * sigmoid(x), an exported GELU, a softmax
 // guarded by is_nan): the whole region joins at once, and the kernel still
-// has one result.
+// has one result. A dequantization read once, at its own shape, by an op of
+// another kernel joins that kernel instead of making one of its own: the
+// kernel reads the bytes and dequantizes them as it goes.
 //
 //===----------------------------------------------------------------------===//
 #include "dialects/R1/IR/R1Ops.h"
@@ -20,6 +22,8 @@
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/TypeSwitch.h"
+
+#include <algorithm>
 
 namespace mlir::r1 {
 #define GEN_PASS_DEF_FORMKERNELS
@@ -126,6 +130,27 @@ bool canFuseInto(Value value, Operation *consumer, const Group &group,
   return !region.empty() && region.front() == consumer;
 }
 
+/// Whether `group` holds one r1.dequantize and nothing else.
+bool isLoneDequantize(const Group &group) {
+  return group.ops.size() == 1 && isa<DequantizeOp>(group.ops.front());
+}
+
+/// The group that `group`, a lone r1.dequantize, joins: its one reader's,
+/// where that reader is an elementwise op of the dequantized shape in
+/// another group (nullptr otherwise).
+Group *joinReader(const Group &group, const DenseMap<Operation *, Group *> &groupOf) {
+  if (!isLoneDequantize(group))
+    return nullptr;
+  Value value = group.ops.front()->getResult(0);
+  if (!value.hasOneUse())
+    return nullptr;
+  Operation *user = *value.getUsers().begin();
+  auto reader = groupOf.find(user);
+  if (reader == groupOf.end() || reader->second == &group || !isSameShapeElementwise(user, value))
+    return nullptr;
+  return reader->second;
+}
+
 void materialize(Group &group, OpBuilder &builder) {
   Operation *last = group.ops.back();
   llvm::SmallPtrSet<Operation *, 8> members(group.ops.begin(), group.ops.end());
@@ -174,7 +199,14 @@ void FormKernelsPass::runOnOperation() {
     if (isElementwise(&op)) {
       Group *joined = nullptr;
       SmallVector<Operation *> region;
-      for (Value operand : op.getOperands()) {
+      // A lone dequantization is the last choice: it would rather join
+      // this op's kernel (joinReader) than take this op into its own.
+      SmallVector<Value> operands(op.getOperands());
+      std::stable_partition(operands.begin(), operands.end(), [&](Value operand) {
+        auto it = groupOf.find(operand.getDefiningOp());
+        return it == groupOf.end() || !isLoneDequantize(*it->second);
+      });
+      for (Value operand : operands) {
         region.clear();
         auto it = groupOf.find(operand.getDefiningOp());
         // An op joins one kernel only: a convergent region that reaches an
@@ -202,9 +234,18 @@ void FormKernelsPass::runOnOperation() {
     groups.back()->anchor = anchorName(&op);
     groupOf[&op] = groups.back().get();
   }
+  for (std::unique_ptr<Group> &group : groups)
+    if (Group *reader = joinReader(*group, groupOf)) {
+      Operation *dequantize = group->ops.front();
+      Operation *user = *dequantize->getUsers().begin();
+      reader->ops.insert(llvm::find(reader->ops, user), dequantize);
+      groupOf[dequantize] = reader;
+      group->ops.clear();
+    }
   OpBuilder builder(&getContext());
   for (std::unique_ptr<Group> &group : groups)
-    materialize(*group, builder);
+    if (!group->ops.empty())
+      materialize(*group, builder);
   // Kernels sit where their last op was; number them in their final order
   // so names read top to bottom.
   int index = 0;

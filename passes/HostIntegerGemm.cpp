@@ -2,6 +2,7 @@
 #include "passes/HostIntegerGemm.h"
 #include "dialects/R1K/IR/GemmDims.h"
 #include "dialects/R1K/IR/IntegerGemmLayout.h"
+#include "passes/TransposedConv.h"
 
 #include "llvm/Support/MathExtras.h"
 
@@ -42,50 +43,6 @@ namespace {
 /// half of Zen 5's and Ice Lake's L1 data cache).
 constexpr int64_t kBlockSums = 6144;
 
-/// Output lanes computed per useful one when N's columns fill vectors of 16
-/// (49 positions take 64 lanes); past this a convolution runs transposed.
-constexpr double kTransposeLaneWaste = 1.1;
-
-/// Whether the 8-bit convolution `anchor` runs transposed: its output
-/// plane would leave much of its last vector of positions empty, and its
-/// output channels fill whole vectors instead. The transposed kernel reads
-/// a position's quads from the im2col panels (whole quads of channels, one
-/// group) and keeps no sums of the activation (a weight zero point of 0).
-bool runsTransposed(r1::ConvIntegerOp conv, const r1k::GemmDims &dims, bool activationSums) {
-  int64_t groupChannels = cast<RankedTensorType>(conv.getWeight().getType()).getDimSize(1);
-  double lanes = double(llvm::alignTo(dims.n, 16)) / double(dims.n);
-  return conv.getGroup() == 1 && groupChannels % 4 == 0 && !activationSums && dims.m % 16 == 0 &&
-         lanes > kTransposeLaneWaste;
-}
-
-/// The transposed host_gemm for `conv`: blocks of 8 positions x 48 output
-/// channels (24 accumulators), the tasks split over the channels.
-r1k::HostGemmAttr chooseTransposedGemm(r1::ConvIntegerOp conv, const r1k::GemmDims &dims,
-                                       const r1k::QuantizedWeight &weight, r1k::TargetAttr target,
-                                       std::string &reason) {
-  int64_t mr = 8, nr = 48;
-  int64_t wanted = kTasksPerCore * std::max<int64_t>(1, target.getCores());
-  int64_t batchCount = dims.batch[0];
-  int64_t panels = llvm::divideCeil(dims.m, nr);
-  int64_t channelBlocks = std::clamp<int64_t>(llvm::divideCeil(wanted, batchCount), 1, panels);
-  int64_t mc = llvm::alignTo(dims.n, mr);
-  int64_t nc = llvm::divideCeil(panels, channelBlocks) * nr;
-  int64_t kc = llvm::alignTo(dims.k, 4);
-  int64_t tasks = batchCount * llvm::divideCeil(dims.m, nc);
-  reason =
-      (llvm::Twine(batchCount) + " x " + llvm::Twine(dims.m) + "x" + llvm::Twine(dims.k) + "x" +
-       llvm::Twine(dims.n) + ": vpdpbusd (AVX512-VNNI), transposed (" + llvm::Twine(dims.n) +
-       " positions would fill " + llvm::Twine(llvm::alignTo(dims.n, 16)) + " lanes), " +
-       (weight.activationSigned ? "i8 activation flipped to u8, " : "u8 activation, ") +
-       (weight.weightSigned ? "i8 weight" : "u8 weight flipped to i8") +
-       ", 8 positions x 3 vectors of channels, " + llvm::Twine(tasks) + " tasks for " +
-       llvm::Twine(target.getCores()) + " cores")
-          .str();
-  return r1k::HostGemmAttr::get(conv->getContext(), mr, nr, 16, kc, mc, nc, r1k::Packing::per_call,
-                                /*packA=*/false, /*mInner=*/false, r1k::HostDot::dpbusd,
-                                /*transposed=*/true);
-}
-
 /// A host_gemm with vpdpbusd for `anchor`, whose weight `weight` is read
 /// at compile time.
 r1k::HostGemmAttr chooseVpdpbusdGemm(Operation *anchor, const r1k::QuantizedWeight &weight,
@@ -100,9 +57,14 @@ r1k::HostGemmAttr chooseVpdpbusdGemm(Operation *anchor, const r1k::QuantizedWeig
   int64_t flip = weight.weightSigned ? 0 : 128;
   bool activationSums =
       llvm::any_of(weight.weightZeros, [&](int64_t zero) { return zero - flip != 0; });
-  auto convOp = dyn_cast<r1::ConvIntegerOp>(anchor);
-  if (convOp && runsTransposed(convOp, dims, activationSums))
-    return chooseTransposedGemm(convOp, dims, weight, target, reason);
+  // A narrow output plane runs transposed, which keeps no activation sums.
+  if (conv && !activationSums && runsTransposed(anchor, dims, r1k::HostDot::dpbusd)) {
+    r1k::HostGemmAttr variant =
+        chooseTransposedGemm(anchor, dims, r1k::HostDot::dpbusd, target, reason);
+    reason += weight.activationSigned ? ", i8 activation flipped to u8" : ", u8 activation";
+    reason += weight.weightSigned ? ", i8 weight" : ", u8 weight flipped to i8";
+    return variant;
+  }
   int64_t vectors = std::clamp<int64_t>(llvm::divideCeil(dims.n, 16), 1, 3);
   int64_t maxRows = 8;
   if (activationSums)

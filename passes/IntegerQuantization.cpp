@@ -209,7 +209,27 @@ std::optional<SmoothedMatMul> smoothMatMul(OpBuilder &b, Operation *op, double a
   return SmoothedMatMul{activation, smoothedWeight, range};
 }
 
-LogicalResult quantizeContractionToInt8(Operation *op, double smoothing) {
+bool sharesInt8Activation(Operation *op) {
+  if (!isa<ConvOp>(op) || op->getOperand(0).getDefiningOp<ConstantOp>())
+    return false;
+  return llvm::any_of(op->getOperand(0).getUsers(),
+                      [](Operation *user) { return isa<AddOp>(user); });
+}
+
+/// Gives the r1.add ops after `quantized`'s definition that read `original`
+/// the dequantized value instead.
+void shareQuantized(Value original, Value quantized) {
+  Operation *definition = quantized.getDefiningOp();
+  SmallVector<OpOperand *> uses;
+  for (OpOperand &use : original.getUses())
+    if (isa<AddOp>(use.getOwner()) && use.getOwner()->getBlock() == definition->getBlock() &&
+        definition->isBeforeInBlock(use.getOwner()))
+      uses.push_back(&use);
+  for (OpOperand *use : uses)
+    use->set(quantized);
+}
+
+LogicalResult quantizeContractionToInt8(Operation *op, double smoothing, bool shareActivation) {
   if (!isa<MatMulOp, ConvOp>(op))
     return op->emitOpError("has an 8-bit integer r1.precision, which only matmul and "
                            "convolution take");
@@ -245,6 +265,8 @@ LogicalResult quantizeContractionToInt8(Operation *op, double smoothing) {
         return op->emitOpError() << "is assigned int8 but operand " << index
                                  << " has no calibrated range";
       quantized = quantizeActivation(b, op->getLoc(), operand, range);
+      if (shareActivation)
+        shareQuantized(operand, quantized);
     }
     op->setOperand(index, quantized);
   }

@@ -88,6 +88,18 @@ struct SmoothedMatMul {
 /// it smooths: alpha, an f64 FloatAttr; r1c-apply-precision reads it.
 inline constexpr llvm::StringLiteral kInt8SmoothingAttrName = "r1.int8_smoothing";
 
+/// The discardable unit attribute r1c-select-precision writes on an int8
+/// convolution whose activation a residual r1.add also reads; with it,
+/// r1c-apply-precision gives those adds the dequantized activation too.
+inline constexpr llvm::StringLiteral kInt8SharedActivationAttrName = "r1.int8_shared_activation";
+
+/// Whether `op` is a convolution whose activation (operand 0, not a
+/// constant) an r1.add also reads: a residual stream. Its int8 codes then
+/// serve both, as in a QDQ model, so the kernel that makes the activation
+/// stores one byte per element instead of an f32 that a kernel of its own
+/// quantizes again, and the add reads that byte back.
+bool sharesInt8Activation(Operation *op);
+
 /// Channels this many times larger than the median channel make a matmul's
 /// activation worth smoothing: per-tensor codes then spend most of their
 /// range on a few channels. Without such outliers smoothing only moves
@@ -110,8 +122,10 @@ std::optional<SmoothedMatMul> smoothMatMul(OpBuilder &b, Operation *op, double a
 /// constant weight converted now, each followed by the dequantization that
 /// r1c-fuse-quantized-contractions folds into an integer contraction. A
 /// matmul that smoothMatMul smooths with `smoothing` (alpha) is quantized
-/// smoothed.
-LogicalResult quantizeContractionToInt8(Operation *op, double smoothing = 0.0);
+/// smoothed. With `shareActivation`, the r1.add ops after `op` that read
+/// its activation read the dequantized activation instead.
+LogicalResult quantizeContractionToInt8(Operation *op, double smoothing = 0.0,
+                                        bool shareActivation = false);
 
 } // namespace mlir::r1
 

@@ -51,6 +51,8 @@ struct SelectPrecisionPass : r1::impl::SelectPrecisionBase<SelectPrecisionPass> 
         return;
       if (double alpha = chooseInt8Smoothing(op, int8Smoothing); alpha > 0)
         op->setAttr(kInt8SmoothingAttrName, FloatAttr::get(Float64Type::get(&getContext()), alpha));
+      if (sharesInt8Activation(op))
+        op->setAttr(kInt8SharedActivationAttrName, UnitAttr::get(&getContext()));
     });
   }
 };

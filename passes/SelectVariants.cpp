@@ -18,6 +18,7 @@
 #include "passes/HostGemmCostModel.h"
 #include "passes/HostIntegerGemm.h"
 #include "passes/Passes.h"
+#include "passes/TransposedConv.h"
 #include "passes/TuningDatabase.h"
 
 #include "mlir/IR/TypeUtilities.h"
@@ -186,6 +187,22 @@ struct SelectVariants : r1::impl::SelectVariantsBase<SelectVariants> {
           if (same != ranked.end()) {
             best = &*same;
             measured = true;
+          }
+        }
+        // A bf16 convolution with a narrow output plane runs transposed.
+        if (best->dot == r1k::HostDot::dpbf16 && isa<r1::ConvOp>(anchor) &&
+            cast<RankedTensorType>(anchor->getResult(0).getType()).getElementType().isF32()) {
+          r1k::GemmDims dims = r1k::getGemmDims(anchor);
+          std::string reason;
+          if (r1c::runsTransposed(anchor, dims, r1k::HostDot::dpbf16)) {
+            r1k::HostGemmAttr variant =
+                r1c::chooseTransposedGemm(anchor, dims, r1k::HostDot::dpbf16, target, reason);
+            r1k::setVariant(kernel, target.getVariantKey(), variant);
+            if (log)
+              *log << "kernel " << kernel.getName() << " on " << target.getName() << " ("
+                   << target.getCpu() << "): conv, one candidate\n  chosen " << variant << "  ("
+                   << reason << ")\n";
+            return;
           }
         }
         r1k::setVariant(kernel, target.getVariantKey(),

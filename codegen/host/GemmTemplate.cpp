@@ -302,8 +302,12 @@ private:
                        llvm::Value *bias, llvm::Value *kLen, llvm::Value *first);
   /// The same with vdpbf16ps over pairs of k (dot = dpbf16): full 16-lane
   /// vectors throughout, since the panels are zero past N.
+  /// `transposed`: the sums start at the bias per column (`bias` at the
+  /// block's first column), from zero without one, over one K step, and
+  /// the block is stored as C^T (storeTransposed).
   void emitDotMicroKernel(int64_t rows, int64_t columns, ATile a, Panel panel, llvm::Value *cTile,
-                          llvm::Value *bias, llvm::Value *kLen, llvm::Value *first);
+                          llvm::Value *bias, llvm::Value *kLen, llvm::Value *first,
+                          bool transposed = false);
   /// The same with vpdpbusd over quads of k (dot = dpbusd): i32 sums from
   /// zero over all of K, then the zero points' terms (QuantizedTerms) for
   /// C's `row` and `column`, `rowTerms` the batch's offset in the row terms.
@@ -311,8 +315,8 @@ private:
   void emitByteDotMicroKernel(int64_t rows, int64_t columns, ATile a, Panel panel,
                               llvm::Value *cTile, llvm::Value *kLen, llvm::Value *row,
                               llvm::Value *rowTerms, llvm::Value *column, bool transposed = false);
-  /// Stores the `rows` x `columns` block `sums` (rows of 16-lane i32
-  /// vectors, at most 8 rows) as its transpose: column j of the block
+  /// Stores the `rows` x `columns` block `sums` (rows of 16-lane vectors,
+  /// i32 or f32, at most 8 rows) as its transpose: column j of the block
   /// becomes C's row j from `cTile`, `rows` elements, C's rows g.n apart.
   void storeTransposed(ArrayRef<llvm::Value *> sums, int64_t rows, int64_t columns,
                        llvm::Value *cTile);
@@ -491,7 +495,7 @@ void GemmEmitter::emitLoadSums(ArrayRef<llvm::Value *> sums, int64_t rows, int64
 
 void GemmEmitter::emitDotMicroKernel(int64_t rows, int64_t columns, ATile a, Panel panel,
                                      llvm::Value *cTile, llvm::Value *bias, llvm::Value *kLen,
-                                     llvm::Value *first) {
+                                     llvm::Value *first, bool transposed) {
   int64_t width = variant.getVector(), nr = variant.getNr();
   int64_t usedVectors = ceilDiv(columns, width);
   auto lanesOf = [&](int64_t v) { return std::min(width, columns - v * width); };
@@ -500,7 +504,18 @@ void GemmEmitter::emitDotMicroKernel(int64_t rows, int64_t columns, ATile a, Pan
   SmallVector<llvm::Value *> sums;
   for (int64_t i = 0; i < rows * usedVectors; ++i)
     sums.push_back(entryAlloca(sumType));
-  emitLoadSums(sums, rows, columns, cTile, bias, first, [&](int64_t) { return width; });
+  if (transposed) {
+    for (int64_t v = 0; v < usedVectors; ++v) {
+      llvm::Value *start =
+          bias ? loadVector(b.CreateInBoundsGEP(biasStorage, bias, kb.i64(v * width)), lanesOf(v),
+                            width, biasStorage)
+               : llvm::Constant::getNullValue(sumType);
+      for (int64_t r = 0; r < rows; ++r)
+        b.CreateStore(start, sums[r * usedVectors + v]);
+    }
+  } else {
+    emitLoadSums(sums, rows, columns, cTile, bias, first, [&](int64_t) { return width; });
+  }
   // One step: B's row pair `pair` against each row's pair of A, read by
   // `aPair` as an i32 (two bf16, the first in the low half).
   auto step = [&](llvm::Value *pair, const std::function<llvm::Value *(int64_t)> &aPair) {
@@ -541,6 +556,12 @@ void GemmEmitter::emitDotMicroKernel(int64_t rows, int64_t columns, ATile a, Pan
         });
       },
       [] {});
+  if (transposed) {
+    SmallVector<llvm::Value *> finals;
+    for (llvm::Value *slot : sums)
+      finals.push_back(b.CreateLoad(sumType, slot));
+    return storeTransposed(finals, rows, columns, cTile);
+  }
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t v = 0; v < usedVectors; ++v)
       storeVector(b.CreateLoad(sumType, sums[r * usedVectors + v]),
@@ -675,7 +696,7 @@ void GemmEmitter::storeTransposed(ArrayRef<llvm::Value *> sums, int64_t rows, in
   int64_t width = variant.getVector();
   assert(width == 16 && rows <= 8 && "the network transposes 8 rows of 16 lanes");
   int64_t usedVectors = ceilDiv(columns, width);
-  auto *sumType = llvm::FixedVectorType::get(b.getInt32Ty(), width);
+  llvm::Type *sumType = sums.front()->getType();
   // Interleaves within each 128-bit lane (unpcklps/unpckhps, then
   // unpcklpd/unpckhpd): after both, lane l of quarter i of the result
   // holds column 4l + i of four rows.
@@ -955,7 +976,8 @@ void GemmEmitter::emitTransposed(const FusedBody &fused) {
   int64_t mBlocks = ceilDiv(rowsTotal, mc), nBlocks = ceilDiv(columnsTotal, nc);
   int64_t rowGroups = ceilDiv(rowsTotal, mr), panelsTotal = ceilDiv(columnsTotal, nr);
   int64_t rowTail = rowsTotal % mr, columnTail = columnsTotal % nr;
-  assert(g.quantized && k % 4 == 0 && nr % mr == 0 && "a transposed GEMM reads whole quads");
+  int64_t kGroup = group();
+  assert(k % kGroup == 0 && nr % mr == 0 && "a transposed GEMM reads whole k-groups");
   int64_t batchCount = 1;
   for (int64_t dim : g.batch)
     batchCount *= dim;
@@ -973,6 +995,8 @@ void GemmEmitter::emitTransposed(const FusedBody &fused) {
     SmallVector<llvm::Value *> indices = batchIndices(linearBatch);
     llvm::Value *positions = perCallPanels(linearBatch);
     llvm::Value *cBase = g.cOffset(indices);
+    llvm::Value *biasBase =
+        g.rowBias ? b.CreateInBoundsGEP(biasStorage, g.rowBias, g.rowBiasOffset(indices)) : nullptr;
     llvm::Value *row0 = b.CreateMul(mBlock, kb.i64(mc));
     llvm::Value *column0 = b.CreateMul(nBlock, kb.i64(nc));
     llvm::Value *groups = lastOr(mBlock, mBlocks, mc / mr, rowGroups - (mBlocks - 1) * (mc / mr));
@@ -985,19 +1009,23 @@ void GemmEmitter::emitTransposed(const FusedBody &fused) {
       kb.loop(groups, [&](llvm::Value *group) {
         llvm::Value *row = b.CreateAdd(row0, b.CreateMul(group, kb.i64(mr)));
         // Position `row` is column row % NR of im2col panel row / NR: its
-        // quad of k lies at k * NR + 4 * column, the next position's 4
-        // bytes on.
+        // group of k (quad, pair) lies at k * NR + group * column, the next
+        // position's group right after it.
         llvm::Value *panelBase =
             b.CreateMul(b.CreateUDiv(row, kb.i64(nr)), kb.i64(panelRows(k) * nr));
-        ATile a{gep(positions,
-                    b.CreateAdd(panelBase, b.CreateShl(b.CreateURem(row, kb.i64(nr)), kb.i64(2)))),
-                4, nr};
+        llvm::Value *within = b.CreateMul(b.CreateURem(row, kb.i64(nr)), kb.i64(kGroup));
+        ATile a{gep(positions, b.CreateAdd(panelBase, within)), kGroup, nr};
         llvm::Value *cTile =
             gepC(g.c, b.CreateAdd(cBase, b.CreateAdd(b.CreateMul(column, kb.i64(g.n)), row)));
         auto forRows = [&](int64_t columns) {
           auto kernel = [&](int64_t rows) {
-            emitByteDotMicroKernel(rows, columns, a, weights, cTile, kb.i64(k), column, kb.i64(0),
-                                   column, /*transposed=*/true);
+            if (g.quantized)
+              return emitByteDotMicroKernel(rows, columns, a, weights, cTile, kb.i64(k), column,
+                                            kb.i64(0), column, /*transposed=*/true);
+            llvm::Value *bias =
+                biasBase ? b.CreateInBoundsGEP(biasStorage, biasBase, column) : nullptr;
+            emitDotMicroKernel(rows, columns, a, weights, cTile, bias, kb.i64(k), b.getTrue(),
+                               /*transposed=*/true);
           };
           if (!rowTail)
             return kernel(mr);

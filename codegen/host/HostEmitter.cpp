@@ -25,6 +25,7 @@
 #include "codegen/host/SoftFloatRoutines.h"
 #include "dialects/R1/IR/R1Ops.h"
 #include "dialects/R1/IR/ShapeInference.h"
+#include "dialects/R1K/IR/GemmDims.h"
 #include "dialects/R1K/IR/R1KDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -32,6 +33,8 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Verifier.h"
+
+#include <cstring>
 
 using namespace mlir;
 using namespace mlir::r1;
@@ -183,9 +186,10 @@ private:
                                     r1k::HostAttentionAttr variant,
                                     ArrayRef<llvm::Value *> pointers, llvm::Value *out, bool fused);
   /// B of a pack_b = compile_time GEMM, packed into its panels once per
-  /// weight and panel width.
+  /// weight and panel width. With `transposed`, `constant` holds the N x K
+  /// matrix (a transposed convolution's weight) and its transpose is packed.
   llvm::Value *packedWeightPointer(ConstantOp constant, int64_t k, int64_t n, int64_t nr,
-                                   bool pairs);
+                                   bool pairs, bool transposed = false);
   /// The input of `kernel` that its GEMM reads from the packed copy
   /// (pack_b = compile_time at the current level): the entry point passes
   /// null for it, so a weight read only packed is not kept in the code too.
@@ -346,13 +350,23 @@ LogicalResult Emitter::emitEpilogue(r1k::KernelOp kernel, Operation *anchor,
 }
 
 llvm::Value *Emitter::packedWeightPointer(ConstantOp constant, int64_t k, int64_t n, int64_t nr,
-                                          bool pairs) {
-  // Levels share a packed copy of one layout: a width, in rows or in pairs.
-  llvm::GlobalVariable *&global = packedWeights[{constant.getValue(), pairs ? -nr : nr}];
+                                          bool pairs, bool transposed) {
+  // Levels share a packed copy of one layout: a width, in rows or in
+  // pairs, of the matrix or its transpose.
+  int64_t layout = 4 * nr + (pairs ? 1 : 0) + (transposed ? 2 : 0);
+  llvm::GlobalVariable *&global = packedWeights[{constant.getValue(), layout}];
   if (!global) {
-    std::vector<char> scratch;
+    std::vector<char> scratch, rowMajor;
     ArrayRef<char> bytes = weightBytes(constant.getValue(), scratch);
     int64_t elementBytes = bytes.size() / (k * n);
+    if (transposed) {
+      rowMajor.resize(bytes.size());
+      for (int64_t row = 0; row < n; ++row)
+        for (int64_t column = 0; column < k; ++column)
+          std::memcpy(&rowMajor[(column * n + row) * elementBytes],
+                      &bytes[(row * k + column) * elementBytes], elementBytes);
+      bytes = rowMajor;
+    }
     std::vector<char> packed = packGemmPanels(bytes, k, n, nr, elementBytes, pairs);
     auto *data = llvm::ConstantDataArray::getRaw(llvm::StringRef(packed.data(), packed.size()),
                                                  packed.size(), b.getInt8Ty());
@@ -550,6 +564,19 @@ LogicalResult Emitter::emitGemmAnchor(r1k::KernelOp kernel, Operation *anchor,
   if (auto conv = dyn_cast<ConvOp>(anchor)) {
     llvm::Value *input = pointerOf(conv.getInput()), *weight = pointerOf(conv.getWeight());
     llvm::Value *bias = pointerOf(conv.getBias());
+    // Transposed: the weight's rows (output channels) are B's columns,
+    // packed when compiling.
+    if (variant.getTransposed()) {
+      auto arg = dyn_cast<BlockArgument>(conv.getWeight());
+      auto constant =
+          arg ? kernel.getInputs()[arg.getArgNumber()].getDefiningOp<ConstantOp>() : ConstantOp();
+      if (!constant)
+        return conv.emitOpError("has a transposed host_gemm variant, but its weight is not a "
+                                "constant");
+      r1k::GemmDims dims = r1k::getGemmDims(conv);
+      weight = packedWeightPointer(constant, dims.k, dims.m, variant.getNr(),
+                                   variant.getDot() == r1k::HostDot::dpbf16, /*transposed=*/true);
+    }
     if (!input || !weight || (conv.getBias() && !bias) ||
         variant.getPackB() == r1k::Packing::compile_time)
       return conv.emitOpError("has a host_gemm variant its operands do not allow");

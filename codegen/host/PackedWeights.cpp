@@ -21,6 +21,14 @@ std::optional<unsigned> packedWeightInput(r1k::KernelOp kernel, StringRef varian
           return arg.getArgNumber();
     return std::nullopt;
   }
+  // A transposed float convolution reads its weight as panels of output
+  // channels, packed when compiling.
+  if (variant.getTransposed()) {
+    for (auto conv : kernel.getBody().front().getOps<r1::ConvOp>())
+      if (auto arg = dyn_cast<BlockArgument>(conv.getWeight()))
+        return arg.getArgNumber();
+    return std::nullopt;
+  }
   if (variant.getPackB() != r1k::Packing::compile_time)
     return std::nullopt;
   for (auto matmul : kernel.getBody().front().getOps<r1::MatMulOp>())

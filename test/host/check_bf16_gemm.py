@@ -8,8 +8,10 @@ Each output is compared with NumPy in float64 on the same bf16 inputs, with
 STYLE.md's bf16 tolerance (atol 2e-2, rtol 1e-2) after the result's own
 rounding; NaN never passes. Shapes cover odd K (the zero pad of a k-pair),
 batch dims, fused bias and ReLU, B as a constant weight (packed at compile
-time) and as an input (packed at run time), and a product kept in f32
-(bf16 operands, f32 result: r1 IR, which ONNX cannot say).
+time) and as an input (packed at run time), a product kept in f32
+(bf16 operands, f32 result: r1 IR, which ONNX cannot say), and f32
+convolutions with narrow output planes (7 x 7, 5 x 5) compiled with
+--precision=bf16, which run transposed (checked in the kernel IR).
 Prints `N passed, N failed, N skipped`.
 """
 import argparse
@@ -44,9 +46,12 @@ class Case:
     """A model, its random inputs (bf16 bit patterns or float32) and the
     float64 reference of its one output."""
 
-    def __init__(self, name, path, inputs, reference, result_bf16):
+    def __init__(self, name, path, inputs, reference, result_bf16, flags=(), variant=None):
         self.name, self.path, self.inputs = name, path, inputs
         self.reference, self.result_bf16 = reference, result_bf16
+        self.flags = list(flags)
+        # Text the x86-64-v4-dl variant must contain, when it matters.
+        self.variant = variant
 
 
 def bf16_random(rng, shape, scale=1.0):
@@ -147,6 +152,38 @@ def make_cases(work, rng):
     conv("conv3x3_stride2_odd_k", [1, 3, 17, 19], [16, 3, 3, 3], 2, 1, False)
     conv("conv1x1_odd_k", [1, 45, 9, 10], [24, 45, 1, 1], 1, 0, True)
 
+    # f32 convolutions at --precision=bf16 (bf16 products and bias, f32
+    # sums) whose narrow output planes run transposed: 49 positions = 6 x 8
+    # + 1, 64 output channels = a panel of 48 and one of 16.
+    def bf16_conv(name, x_shape, w_shape, stride, pad, bias, relu):
+        x = rng.standard_normal(x_shape).astype(np.float32)
+        w = (rng.standard_normal(w_shape) * 0.3).astype(np.float32)
+        b = rng.standard_normal(w_shape[0]).astype(np.float32) if bias else np.zeros(w_shape[0])
+        # The precision pass converts every float operand, the bias too.
+        rounded = [from_bf16_bits(to_bf16_bits(v)).astype(np.float64) for v in (x, w, b)]
+        ref = conv2d(*rounded, stride, pad)
+        inits = [helper.make_tensor("w", TensorProto.FLOAT, w_shape, w.ravel())]
+        inputs = ["x", "w"]
+        if bias:
+            inits.append(helper.make_tensor("b", TensorProto.FLOAT, [w_shape[0]], b))
+            inputs.append("b")
+        nodes = [helper.make_node("Conv", inputs, ["c" if relu else "y"],
+                                  strides=[stride, stride], pads=[pad] * 4)]
+        if relu:
+            nodes.append(helper.make_node("Relu", ["c"], ["y"]))
+            ref = np.maximum(ref, 0)
+        path = os.path.join(work, name + ".onnx")
+        save_model(path, nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, x_shape)],
+                   helper.make_tensor_value_info("y", TensorProto.FLOAT, list(ref.shape)), inits)
+        cases.append(Case(name, path, [x], ref, False, ["--precision=bf16"],
+                          "dot = dpbf16, transposed = true"))
+
+    bf16_conv("conv3x3_bf16_transposed_bias_relu", [1, 32, 7, 7], [64, 32, 3, 3], 1, 1, True,
+              True)
+    bf16_conv("conv1x1_bf16_transposed_batch2", [2, 24, 7, 7], [96, 24, 1, 1], 1, 0, True, False)
+    bf16_conv("conv3x3_bf16_transposed_stride2_no_bias", [1, 16, 9, 9], [32, 16, 3, 3], 2, 1,
+              False, True)
+
     # A widening product: bf16 operands, f32 sums kept in f32, bias and ReLU
     # on them (r1 IR: the form a precision pass writes).
     a_bits, a = bf16_random(rng, [50, 99])
@@ -179,11 +216,18 @@ def main():
         for case in make_cases(work, rng):
             base = os.path.join(work, case.name)
             build = subprocess.run([args.r1c, case.path, "--target=host", "--no-progress",
-                                    "-o", base], capture_output=True, text=True)
+                                    *case.flags, "-o", base], capture_output=True, text=True)
             if build.returncode != 0:
                 print(f"FAIL {case.name}: r1c: {build.stderr.strip()}")
                 failed += 1
                 continue
+            if case.variant:
+                ir = subprocess.run([args.r1c, case.path, *case.flags, "--compile-to=kernel",
+                                     "--cpu=x86-64-v4-dl", "-o", base + ".mlir"],
+                                    capture_output=True, text=True)
+                if ir.returncode != 0 or case.variant not in open(base + ".mlir").read():
+                    print(f"FAIL {case.name}: the variant has no '{case.variant}'")
+                    failed += 1
             feeds = []
             for i, value in enumerate(case.inputs):
                 feeds.append(f"{base}.input{i}.npy")

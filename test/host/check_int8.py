@@ -16,6 +16,9 @@ layer; f32):
   two may pick neighbouring codes, one step apart. The check: 99.5% of the elements agree
   within 1e-4 of the output's largest magnitude, and every element within 2% of it (a few
   one-step differences carried on);
+- a residual stream (a CNN whose block input feeds a convolution and the add after it):
+  the add reads the convolution's dequantized activation too, as r1c declares with
+  `r1.int8_shared_activation`, so the reference's Add reads the DequantizeLinear output;
 - smoothing: r1c smooths an int8 MatMul whose activation has an outlier channel (the largest
   channel magnitude at least 8 times the lower median); the reference applies it as r1c
   defines it, from per-channel min/max (last dim) that ONNX Runtime measures on the same
@@ -198,10 +201,28 @@ def quantized_reference(model, sets, alpha=0):
         extra.append(helper.make_node("DequantizeLinear", names, [f"w{k}_dq"],
                                       axis=w.ndim - 1 if axis == 1 else 0))
         node.input[0], node.input[1] = activation, f"w{k}_dq"
+        if node.op_type == "Conv" and not smoothed:
+            # A residual add reads the convolution's activation as its codes.
+            for other in out.graph.node:
+                if other.op_type == "Add":
+                    other.input[:] = [activation if i == x else i for i in other.input]
     nodes = extra + list(out.graph.node)
     del out.graph.node[:]
     out.graph.node.extend(nodes)
     return out
+
+
+def residual_cnn(rng):
+    """A residual block: h feeds a 3x3 and a 1x1 convolution and the add after them."""
+    g = Weights(rng)
+    h = g.op("Relu", [g.op("Conv", ["x", g.weight(16, 3, 3, 3)], pads=[1, 1, 1, 1])])
+    r = g.op("Relu", [g.op("Conv", [h, g.weight(16, 16, 3, 3)], pads=[1, 1, 1, 1])])
+    r = g.op("Conv", [r, g.weight(16, 16, 1, 1)])
+    h = g.op("Relu", [g.op("Add", [r, h])])
+    h = g.op("Flatten", [g.op("GlobalAveragePool", [g.op("Conv", [h, g.weight(32, 16, 1, 1)])])])
+    y = g.op("MatMul", [h, g.weight(32, 10)])
+    g.input("x", TensorProto.FLOAT, [1, 3, 16, 16])
+    return g.model(y, TensorProto.FLOAT, [1, 10])
 
 
 def outlier_mlp(rng):
@@ -301,7 +322,8 @@ def main():
                  .astype(np.float32) for i in model.graph.input}
         return path, calibration, sets, feeds
 
-    models = {"mlp": mlp(rng), "cnn": cnn(rng), "transformer_layer": transformer_layer(rng)}
+    models = {"mlp": mlp(rng), "cnn": cnn(rng), "residual_cnn": residual_cnn(rng),
+              "transformer_layer": transformer_layer(rng)}
     for name, model in models.items():
         path, calibration, sets, feeds = prepare(name, model)
         ok, _, text = compile_and_compare(name, model, path, calibration, sets, feeds, 0,

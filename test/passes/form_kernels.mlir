@@ -188,3 +188,34 @@ func.func @overlapping_regions(%x: tensor<8xf32>, %y: tensor<8xf32>) -> tensor<8
   %s = r1.add %r, %c2 : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
   return %s : tensor<8xf32>
 }
+
+// -----
+
+// A dequantization read once by an elementwise op of another kernel joins
+// that kernel: the residual add reads the bytes %q and dequantizes them as
+// it goes, rather than a kernel of its own writing them out as f32. The
+// matmul's operand (not an elementwise reader) keeps its own kernel.
+// CHECK-LABEL: func @dequantize_joins_its_reader
+func.func @dequantize_joins_its_reader(%x: tensor<4x8xf32>, %w: tensor<8x8xf32>) -> tensor<4x8xf32> {
+  // CHECK: %[[Q:.*]] = r1k.kernel "elementwise"(%arg0)
+  // CHECK: r1.quantize
+  // CHECK: %[[D:.*]] = r1k.kernel "elementwise"(%[[Q]])
+  // CHECK-NEXT: ^bb0
+  // CHECK-COUNT-2: r1.constant
+  // CHECK-NEXT: r1.dequantize
+  // CHECK-NEXT: r1k.yield
+  // CHECK: r1k.kernel "matmul"(%[[D]], %arg1, %[[Q]])
+  // CHECK: r1.matmul
+  // CHECK-COUNT-2: r1.constant
+  // CHECK-NEXT: r1.dequantize
+  // CHECK-NEXT: r1.add
+  // CHECK-NEXT: r1k.yield
+  %s = r1.constant dense<0.5> : tensor<f32>
+  %z = r1.constant dense<0> : tensor<ui8>
+  %q = r1.quantize %x, %s, %z : (tensor<4x8xf32>, tensor<f32>, tensor<ui8>) -> tensor<4x8xui8>
+  %d = r1.dequantize %q, %s, %z : (tensor<4x8xui8>, tensor<f32>, tensor<ui8>) -> tensor<4x8xf32>
+  %y = r1.matmul %d, %w : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
+  %d2 = r1.dequantize %q, %s, %z : (tensor<4x8xui8>, tensor<f32>, tensor<ui8>) -> tensor<4x8xf32>
+  %sum = r1.add %y, %d2 : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %sum : tensor<4x8xf32>
+}

@@ -84,3 +84,27 @@ func.func @depthwise(%x: tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32> {
   %y = r1.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 2 : i64, r1.operand_ranges = [#r1.range<0.0, 6.0>, unit]} : (tensor<1x2x3x3xf32>, tensor<2x1x1x1xf32>) -> tensor<1x2x3x3xf32>
   return %y : tensor<1x2x3x3xf32>
 }
+
+// -----
+
+// A residual stream: the block input %x feeds the convolution and the add
+// after it. The add reads the same int8 codes, dequantized, so that the
+// kernel that makes %x can store bytes; the select pass declares it with
+// r1.int8_shared_activation. An add before the quantization keeps %x.
+
+// SELECT-LABEL: func @residual
+// SELECT: r1.conv {{.*}}r1.int8_shared_activation
+
+// QDQ-LABEL: func @residual
+// QDQ: %[[EARLY:.*]] = r1.add %arg0, %arg0
+// QDQ: %[[Q:.*]] = r1.quantize %arg0
+// QDQ: %[[X:.*]] = r1.dequantize %[[Q]]
+// QDQ: %[[Y:.*]] = r1.conv %[[X]]
+// QDQ: r1.add %[[Y]], %[[X]]
+func.func @residual(%x: tensor<1x2x3x3xf32>) -> (tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>) {
+  %early = r1.add %x, %x : (tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %w = r1.constant dense<[[[[1.0]], [[2.0]]], [[[-4.0]], [[0.5]]]]> : tensor<2x2x1x1xf32>
+  %y = r1.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64, r1.operand_ranges = [#r1.range<0.0, 6.0>, unit]} : (tensor<1x2x3x3xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x3x3xf32>
+  %sum = r1.add %y, %x : (tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  return %early, %sum : tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>
+}

@@ -102,3 +102,34 @@ module attributes {r1k.targets = [
     return %r : tensor<16x32xi32>
   }
 }
+
+// -----
+
+// A 7 x 7 output plane (49 positions in 64 lanes) runs transposed: blocks of
+// 8 positions broadcast against 48 output channels, one K step; the tasks
+// split the 96 channels. 14 x 14 (196 positions in 208 lanes) does not.
+// CHECK-LABEL: func @int8_conv_narrow_plane
+// CHECK: r1k.kernel "conv_integer"
+// CHECK-SAME: "host-x86-64-v4-dl" = #r1k.host_gemm<mr = 8, nr = 48, vector = 16, kc = 288, mc = 56, nc = 48, pack_b = per_call, dot = dpbusd, transposed = true>
+// CHECK: r1k.kernel "conv_integer"
+// CHECK-NOT: transposed
+// CHECK: return
+// LOG: kernel k0_conv_integer on host (x86-64-v4-dl): conv_integer
+// LOG-NEXT: transposed = true>  (1 x 96x288x49: transposed (49 positions would fill 64 lanes), 8 positions x 3 vectors of output channels with vpdpbusd, 2 tasks for 2 cores, u8 activation, i8 weight)
+module attributes {r1k.targets = [
+    #r1k.target<name = "host", cpu = "x86-64-v4-dl",
+                features = ["avx2", "fma", "avx512f", "avx512bf16", "avx512vnni"],
+                vector_bits = 512, vector_registers = 32, l1_bytes = 49152,
+                l2_bytes = 1048576, l3_bytes = 33554432, cores = 2, fma_per_cycle = 2>]} {
+  func.func @int8_conv_narrow_plane(%x: tensor<1x32x7x7xui8>, %x14: tensor<1x32x14x14xui8>)
+      -> (tensor<1x96x7x7xi32>, tensor<1x96x14x14xi32>) {
+    %w = r1.constant dense<7> : tensor<96x32x3x3xi8>
+    %zx = r1.constant dense<3> : tensor<ui8>
+    %zw = r1.constant dense<0> : tensor<i8>
+    %y = r1.conv_integer %x, %w, %zx, %zw {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64}
+        : (tensor<1x32x7x7xui8>, tensor<96x32x3x3xi8>, tensor<ui8>, tensor<i8>) -> tensor<1x96x7x7xi32>
+    %y14 = r1.conv_integer %x14, %w, %zx, %zw {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64}
+        : (tensor<1x32x14x14xui8>, tensor<96x32x3x3xi8>, tensor<ui8>, tensor<i8>) -> tensor<1x96x14x14xi32>
+    return %y, %y14 : tensor<1x96x7x7xi32>, tensor<1x96x14x14xi32>
+  }
+}

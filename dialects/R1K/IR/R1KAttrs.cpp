@@ -64,9 +64,9 @@ LogicalResult HostGemmAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                           "and kc a multiple of 4";
   // The transposing store is written for blocks of 8 positions, which
   // never straddle an im2col panel.
-  if (transposed && (dot != HostDot::dpbusd || packB != Packing::per_call || mr != 8 || nr % mr))
-    return emitError() << "host_gemm transposed needs dot = dpbusd, pack_b = per_call, mr = 8 "
-                          "and nr a multiple of mr";
+  if (transposed && (dot == HostDot::fma || packB != Packing::per_call || mr != 8 || nr % mr))
+    return emitError() << "host_gemm transposed needs dot = dpbusd or dpbf16, pack_b = per_call, "
+                          "mr = 8 and nr a multiple of mr";
   return success();
 }
 

@@ -147,16 +147,18 @@ def R1K_HostGemmAttr : R1K_Attr<"HostGemm", "host_gemm"> {
     added as the sums are stored, so it needs 512-bit vectors, A in place
     and one K step (`kc` >= K).
 
-    `transposed` (an `r1.conv_integer` with `dot = dpbusd`) computes C^T =
+    `transposed` (an `r1.conv_integer` with `dot = dpbusd`, or an `r1.conv`
+    with `dot = dpbf16` and an f32 result) computes C^T =
     B^T A^T, for a convolution whose output plane N is too narrow for whole
     vectors of positions (7 x 7 = 49 fills 49 of 64 lanes): the positions
     are broadcast and the output channels fill the vectors. The per-call
     im2col panels are read as the broadcast side (a position's quads lie
     NR positions apart), the weight is stored as NR-wide panels of k-quads
     like a matmul's B, and each block of MR positions x NR channels is
-    transposed in registers as it is stored, so C keeps its layout. `mr`
-    and `mc` then count positions, `nr` and `nc` output channels, and NR is
-    also the width of the im2col panels; it needs `mr` = 8 dividing `nr`.
+    transposed in registers as it is stored, so C keeps its layout; a bias
+    starts the sums per column. `mr` and `mc` then count positions, `nr` and
+    `nc` output channels, and NR is also the width of the im2col panels; it
+    needs `mr` = 8 dividing `nr`, `pack_b = per_call` and one K step.
 
     ```mlir
     #r1k.host_gemm<mr = 14, nr = 32, vector = 16, kc = 256, mc = 112,
