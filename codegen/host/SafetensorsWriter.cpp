@@ -33,35 +33,38 @@ std::string paddingTensorName(uint64_t offset) { return "__r1c_padding_" + std::
 
 } // namespace
 
-std::string safetensorsHeader(const WeightLayout &layout) {
+std::string safetensorsHeader(llvm::ArrayRef<SafetensorsTensor> tensors, uint64_t dataSize) {
   std::string header;
   llvm::raw_string_ostream os(header);
   llvm::json::OStream json(os);
-  auto range = [&](uint64_t begin, uint64_t end) {
-    json.attributeArray("data_offsets", [&] {
-      json.value(int64_t(begin));
-      json.value(int64_t(end));
+  auto tensor = [&](const std::string &name, const std::string &dtype,
+                    llvm::ArrayRef<int64_t> shape, uint64_t begin, uint64_t end) {
+    json.attributeObject(name, [&] {
+      json.attribute("dtype", dtype);
+      json.attributeArray("shape", [&] {
+        for (int64_t dim : shape)
+          json.value(dim);
+      });
+      json.attributeArray("data_offsets", [&] {
+        json.value(int64_t(begin));
+        json.value(int64_t(end));
+      });
     });
   };
   json.object([&] {
-    // Safetensors data has no holes: padding is a tensor of zero bytes.
+    uint64_t end = 0;
     auto hole = [&](uint64_t offset, uint64_t size) {
-      json.attributeObject(paddingTensorName(offset), [&] {
-        json.attribute("dtype", "U8");
-        json.attributeArray("shape", [&] { json.value(int64_t(size)); });
-        range(offset, offset + size);
-      });
+      int64_t bytes = int64_t(size);
+      tensor(paddingTensorName(offset), "U8", bytes, offset, offset + size);
     };
-    walkData(layout, hole, [&](const LaidOutWeight &weight) {
-      json.attributeObject(weight.name, [&] {
-        json.attribute("dtype", weight.dtype);
-        json.attributeArray("shape", [&] {
-          for (int64_t dim : llvm::cast<mlir::ShapedType>(weight.value.getType()).getShape())
-            json.value(dim);
-        });
-        range(weight.offset, weight.offset + weight.size);
-      });
-    });
+    for (const SafetensorsTensor &t : tensors) {
+      if (t.offset > end)
+        hole(end, t.offset - end);
+      tensor(t.name, t.dtype, t.shape, t.offset, t.offset + t.size);
+      end = t.offset + t.size;
+    }
+    if (dataSize > end)
+      hole(end, dataSize - end);
     json.attributeObject("__metadata__", [&] { json.attribute("format", "r1c"); });
   });
   os.flush();
@@ -73,8 +76,23 @@ std::string safetensorsHeader(const WeightLayout &layout) {
   return header;
 }
 
-bool writeSafetensors(const WeightLayout &layout, const std::string &path, uint64_t &fileSize,
-                      uint32_t &checksum, std::string &error) {
+std::string safetensorsHeader(const WeightLayout &layout) {
+  std::vector<SafetensorsTensor> tensors;
+  for (const LaidOutWeight &weight : layout.weights) {
+    llvm::ArrayRef<int64_t> shape = llvm::cast<mlir::ShapedType>(weight.value.getType()).getShape();
+    tensors.push_back(
+        {weight.name, weight.dtype, {shape.begin(), shape.end()}, weight.offset, weight.size});
+  }
+  return safetensorsHeader(tensors, layout.dataSize);
+}
+
+namespace {
+
+/// Writes the file: the header's length, `header`, then `dataSize` bytes
+/// that `writeData` passes to its argument in order.
+bool writeFile(const std::string &path, const std::string &header, uint64_t dataSize,
+               llvm::function_ref<void(llvm::function_ref<void(const char *, size_t)>)> writeData,
+               uint64_t &fileSize, uint32_t &checksum, std::string &error) {
   std::error_code code;
   llvm::ToolOutputFile file(path, code, llvm::sys::fs::OF_None);
   if (code) {
@@ -86,30 +104,50 @@ bool writeSafetensors(const WeightLayout &layout, const std::string &path, uint6
     crc = r1c::artifact::crc32Update(crc, data, size);
     file.os().write(data, size);
   };
-  std::string header = safetensorsHeader(layout);
   uint8_t length[8];
   r1c::artifact::storeU64(length, header.size());
   write(reinterpret_cast<const char *>(length), sizeof length);
   write(header.data(), header.size());
-  std::vector<char> scratch;
-  auto hole = [&](uint64_t, uint64_t size) {
-    scratch.assign(size, 0);
-    write(scratch.data(), size);
-  };
-  walkData(layout, hole, [&](const LaidOutWeight &weight) {
-    llvm::ArrayRef<char> bytes = weightBytes(weight.value, scratch);
-    write(bytes.data(), bytes.size());
-  });
+  writeData(write);
   file.os().close();
   if (file.os().has_error()) {
     error = "cannot write '" + path + "': " + file.os().error().message();
     file.os().clear_error();
     return false;
   }
-  fileSize = sizeof length + header.size() + layout.dataSize;
+  fileSize = sizeof length + header.size() + dataSize;
   checksum = crc;
   file.keep();
   return true;
+}
+
+} // namespace
+
+bool writeSafetensors(const WeightLayout &layout, const std::string &path, uint64_t &fileSize,
+                      uint32_t &checksum, std::string &error) {
+  auto writeData = [&](llvm::function_ref<void(const char *, size_t)> write) {
+    std::vector<char> scratch;
+    auto hole = [&](uint64_t, uint64_t size) {
+      scratch.assign(size, 0);
+      write(scratch.data(), size);
+    };
+    walkData(layout, hole, [&](const LaidOutWeight &weight) {
+      llvm::ArrayRef<char> bytes = weightBytes(weight.value, scratch);
+      write(bytes.data(), bytes.size());
+    });
+  };
+  return writeFile(path, safetensorsHeader(layout), layout.dataSize, writeData, fileSize, checksum,
+                   error);
+}
+
+bool writeSafetensors(llvm::ArrayRef<SafetensorsTensor> tensors, llvm::ArrayRef<uint8_t> data,
+                      const std::string &path, uint64_t &fileSize, uint32_t &checksum,
+                      std::string &error) {
+  auto writeData = [&](llvm::function_ref<void(const char *, size_t)> write) {
+    write(reinterpret_cast<const char *>(data.data()), data.size());
+  };
+  return writeFile(path, safetensorsHeader(tensors, data.size()), data.size(), writeData, fileSize,
+                   checksum, error);
 }
 
 } // namespace r1c

@@ -11,6 +11,7 @@
 #include "compiler/driver/Tiers.h"
 #include "compiler/driver/WeightPool.h"
 
+#include "r1c/artifact_format.h"
 #include "r1c/artifact_writer.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -205,9 +206,6 @@ int runTieredCompiler(const CompilerOptions &options, const TierOptions &tiers) 
     return fail("--tiers compiles code: give --target (e.g. --target=host)");
   if (options.outputPath.empty() || options.outputPath == "-")
     return fail("--tiers writes OUT.r1: give -o OUT");
-  if (options.weights == WeightStorage::External)
-    return fail("--tiers keeps every tier's weights inside the artifact: --weights=external "
-                "is not supported with it");
   uint32_t metric = R1RT_CASCADE_NONE;
   float threshold = 0;
   if (!tiers.cascade.empty()) {
@@ -309,15 +307,30 @@ int runTieredCompiler(const CompilerOptions &options, const TierOptions &tiers) 
     writer.addSectionView(R1RT_SECTION_TIER, section, artifacts[i].data(), artifacts[i].size());
   }
   writer.addSection(R1RT_SECTION_TIERS, "tiers", std::move(table));
-  // Every tier's code reads its weights here (an empty pool: no tier has any).
-  if (!pool.bytes().empty())
+  // Every tier's code reads its weights here (an empty pool: no tier has
+  // any): the WEIGHTS section, or with --weights=external OUT.safetensors,
+  // which the artifact references as a single model's would.
+  std::string error;
+  if (!pool.bytes().empty() && options.weights == WeightStorage::External) {
+    uint64_t size = 0;
+    uint32_t checksum = 0;
+    std::string sideFile = options.outputPath + ".safetensors";
+    if (!writeSafetensors(pool.tensors(), pool.bytes(), sideFile, size, checksum, error))
+      return fail(error);
+    writer.addSection(R1RT_SECTION_EXTERNAL_WEIGHTS_REF, "weights",
+                      artifact::encodeExternalWeightsRef(llvm::sys::path::filename(sideFile).str(),
+                                                         size, checksum));
+  } else if (!pool.bytes().empty()) {
     writer.addSectionView(R1RT_SECTION_WEIGHTS, "weights", pool.bytes().data(),
                           pool.bytes().size());
+  }
   if (options.stats)
     llvm::errs() << "tiers: " << count << ", weights " << pool.requested() << " (" << pool.shared()
                  << " shared with an earlier tier, " << pool.sharedBytes()
-                 << " bytes stored once), WEIGHTS section " << pool.bytes().size() << " bytes\n";
-  std::string error;
+                 << " bytes stored once), "
+                 << (options.weights == WeightStorage::External ? "side file's data "
+                                                                : "WEIGHTS section ")
+                 << pool.bytes().size() << " bytes\n";
   if (!writer.writeFile(options.outputPath + ".r1", error))
     return fail(error);
   return 0;

@@ -38,7 +38,8 @@ FailureOr<WeightPlacement> placeWeights(ArrayRef<func::FuncOp> functions, bool g
     std::vector<char> scratch;
     layout->dataSize = 0;
     for (LaidOutWeight &weight : layout->weights) {
-      weight.offset = pool->intern(weight.dtype, weightBytes(weight.value, scratch));
+      weight.offset = pool->intern(weight.dtype, weightBytes(weight.value, scratch), weight.name,
+                                   cast<ShapedType>(weight.value.getType()).getShape());
       layout->offsets[weight.value] = weight.offset;
       layout->dataSize = std::max(layout->dataSize, weight.offset + weight.size);
     }

@@ -10,7 +10,8 @@
 
 namespace r1c {
 
-uint64_t WeightPool::intern(const std::string &dtype, llvm::ArrayRef<char> bytes) {
+uint64_t WeightPool::intern(const std::string &dtype, llvm::ArrayRef<char> bytes,
+                            const std::string &name, llvm::ArrayRef<int64_t> shape) {
   ++requested_;
   uint64_t hash = llvm::xxh3_64bits(
       llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size()));
@@ -32,6 +33,14 @@ uint64_t WeightPool::intern(const std::string &dtype, llvm::ArrayRef<char> bytes
   if (!bytes.empty())
     std::memcpy(data_.data() + offset, bytes.data(), bytes.size());
   index_.emplace(hash, Entry{dtype, offset, uint64_t(bytes.size())});
+  // Tiers name their own weights; two tiers' different tensors of one name
+  // (W and its bf16 copy, both "W" in their tier) stay apart in the file.
+  std::string unique = name;
+  if (!names_.insert(unique).second) {
+    unique += "@" + std::to_string(offset);
+    names_.insert(unique);
+  }
+  tensors_.push_back({unique, dtype, {shape.begin(), shape.end()}, offset, uint64_t(bytes.size())});
   return offset;
 }
 

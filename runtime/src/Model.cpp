@@ -174,6 +174,18 @@ struct r1rt_model {
   r1rt_model *owner = nullptr;
 };
 
+namespace {
+
+// The reference of `model` to a side file of weights, if it has one.
+const r1rt::ExternalWeightsRef *sideFileRef(r1rt_model_t model) {
+  for (const r1rt::ExternalWeightsRef &ref : model->artifact.externalWeights)
+    if (!ref.fileName.empty())
+      return &ref;
+  return nullptr;
+}
+
+} // namespace
+
 r1rt_status_t
 r1rt::modelSharedState(r1rt_model_t model, const std::string &key,
                        const std::function<r1rt_status_t(std::shared_ptr<void> &)> &create,
@@ -207,6 +219,17 @@ r1rt_status_t r1rt::modelExternalWeights(r1rt_model_t model, const void **out_we
       return makeError(R1RT_UNIMPLEMENTED,
                        "the artifact references %zu weight files; this runtime reads one",
                        refs.size());
+    // A tier of an artifact whose weights are in a side file reads that
+    // file, mapped once for every tier.
+    if (refs.front().fileName.empty() && model->owner && sideFileRef(model->owner)) {
+      if (r1rt_status_t status = modelExternalWeights(model->owner, out_weights, &size))
+        return status;
+      if (size < refs.front().size)
+        return makeError(R1RT_DATA_LOSS,
+                         "a tier reads %llu bytes of weights, but the weights file has %zu",
+                         (unsigned long long)refs.front().size, size);
+      return nullptr;
+    }
     if (refs.front().fileName.empty()) {
       // The artifact's WEIGHTS section, shared with its GPU code; parsing
       // checked that it is there at the right size, and sections start
@@ -286,11 +309,15 @@ r1rt_status_t loadTiers(r1rt_model *model) {
   model->cascadeThreshold = threshold;
   model->cascadeOutput = output;
   // The weights the tiers share (r1c --tiers stores a tensor that several
-  // tiers hold alike once); tiers find it through r1rt_model_find_section.
+  // tiers hold alike once); tiers find it through r1rt_model_find_section,
+  // or with --weights=external in the tiered artifact's side file, whose
+  // size bounds what a tier may read (modelExternalWeights checks its data).
   std::optional<uint64_t> sharedWeights;
   for (const r1rt::SectionMeta &section : model->artifact.sections)
     if (section.kind == R1RT_SECTION_WEIGHTS && section.name == "weights")
       sharedWeights = section.size;
+  if (const r1rt::ExternalWeightsRef *file = sideFileRef(model))
+    sharedWeights = file->size;
   for (uint32_t i = 0; i < count; ++i) {
     std::string name, sectionName;
     if (!reader.string(name, 256) || !reader.string(sectionName, R1RT_ARTIFACT_SECTION_NAME_SIZE))
