@@ -194,7 +194,8 @@ int main(int argc, char **argv) {
                  "            and CRC-32 for the runtime to check; OUT.r1 and OUT.o keep\n"
                  "            only code. Host and GPU code read the one file; with GPU\n"
                  "            targets each weight starts on a 64-byte boundary, the gaps\n"
-                 "            filled by U8 tensors named __r1c_padding_OFFSET")
+                 "            filled by U8 tensors named __r1c_padding_OFFSET. With --tiers,\n"
+                 "            every tier reads the one file, a tensor tiers hold alike once")
       ->check(CLI::IsMember({"embedded", "external"}))
       ->default_str("embedded");
   app.add_option("--dim", options.dimSizes,
