@@ -96,6 +96,10 @@ LogicalResult applyPrecision(Operation *op, PrecisionAttr precision) {
     Type element = getElementTypeOf(operand.get());
     if (!isa_and_nonnull<FloatType>(element) || element == compute)
       continue;
+    // A convolution's bias starts its f32 sums: it stays f32, exact, at no
+    // cost (the kernels read a bias of its own type).
+    if (auto conv = dyn_cast<ConvOp>(op); conv && operand.get() == conv.getBias())
+      continue;
     operand.set(toCompute(builder, op->getLoc(), operand.get(), compute));
   }
   // The result shapes follow from the new operands.

@@ -152,16 +152,17 @@ def make_cases(work, rng):
     conv("conv3x3_stride2_odd_k", [1, 3, 17, 19], [16, 3, 3, 3], 2, 1, False)
     conv("conv1x1_odd_k", [1, 45, 9, 10], [24, 45, 1, 1], 1, 0, True)
 
-    # f32 convolutions at --precision=bf16 (bf16 products and bias, f32
-    # sums) whose narrow output planes run transposed: 49 positions = 6 x 8
+    # f32 convolutions at --precision=bf16 (bf16 products, f32 sums and
+    # bias) whose narrow output planes run transposed: 49 positions = 6 x 8
     # + 1, 64 output channels = a panel of 48 and one of 16.
     def bf16_conv(name, x_shape, w_shape, stride, pad, bias, relu):
         x = rng.standard_normal(x_shape).astype(np.float32)
         w = (rng.standard_normal(w_shape) * 0.3).astype(np.float32)
         b = rng.standard_normal(w_shape[0]).astype(np.float32) if bias else np.zeros(w_shape[0])
-        # The precision pass converts every float operand, the bias too.
-        rounded = [from_bf16_bits(to_bf16_bits(v)).astype(np.float64) for v in (x, w, b)]
-        ref = conv2d(*rounded, stride, pad)
+        # The precision pass converts the input and the weight; the bias,
+        # which starts the f32 sums, stays f32.
+        rounded = [from_bf16_bits(to_bf16_bits(v)).astype(np.float64) for v in (x, w)]
+        ref = conv2d(*rounded, b.astype(np.float64), stride, pad)
         inits = [helper.make_tensor("w", TensorProto.FLOAT, w_shape, w.ravel())]
         inputs = ["x", "w"]
         if bias:
