@@ -21,7 +21,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kernel_timing import compile_and_time, cpu_name  # noqa: E402
+from kernel_timing import case_macs, compile_and_time, cpu_name, describe_case  # noqa: E402
 
 GEMMS = [(m, k, n) for m in (128, 512) for (k, n) in ((768, 768), (768, 3072), (3072, 768))]
 CONV = (1, 256, 14, 14, 256, 3)  # batch, channels, height, width, filters, kernel
@@ -53,20 +53,6 @@ def make_model(path, case, dtype, rng):
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
 
 
-def describe(case):
-    if case[0] == "gemm":
-        return f"matmul {case[1]} x {case[2]} x {case[3]}"
-    _, b, c, h, w, f, r = case
-    return f"conv {r}x{r} {c}->{f} on {h}x{w} (batch {b})"
-
-
-def flops(case):
-    if case[0] == "gemm":
-        return 2.0 * case[1] * case[2] * case[3]
-    _, b, c, h, w, f, r = case
-    return 2.0 * b * f * h * w * c * r * r
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--r1c", default="build/bin/r1c")
@@ -91,9 +77,9 @@ def main():
     for i, case in enumerate(cases):
         f32, bf16 = times[(i, "f32")], times[(i, "bf16")]
         mf, mb = statistics.median(f32), statistics.median(bf16)
-        print(f"| {describe(case)} | {mf:.3f} ({min(f32):.3f}-{max(f32):.3f}) | "
+        print(f"| {describe_case(case)} | {mf:.3f} ({min(f32):.3f}-{max(f32):.3f}) | "
               f"{mb:.3f} ({min(bf16):.3f}-{max(bf16):.3f}) | {mf / mb:.2f}x | "
-              f"{flops(case) / mb / 1e6:.0f} |")
+              f"{2.0 * case_macs(case) / mb / 1e6:.0f} |")
 
 
 if __name__ == "__main__":

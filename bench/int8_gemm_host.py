@@ -27,7 +27,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kernel_timing import compile_and_time, cpu_name  # noqa: E402
+from kernel_timing import case_macs, compile_and_time, cpu_name, describe_case  # noqa: E402
 
 GEMMS = [("gemm", m, k, n) for m in (128, 512) for (k, n) in ((768, 768), (768, 3072), (3072, 768))]
 CONVS = [("conv", 1, 64, 56, 56, 64, 3), ("conv", 1, 256, 56, 56, 64, 1),
@@ -75,20 +75,6 @@ def make_model(path, case, dtype, rng):
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
 
 
-def describe(case):
-    if case[0] == "gemm":
-        return f"matmul {case[1]} x {case[2]} x {case[3]}"
-    _, b, c, h, w, f, r = case
-    return f"conv {r}x{r} {c}->{f} on {h}x{w}"
-
-
-def macs(case):
-    if case[0] == "gemm":
-        return case[1] * case[2] * case[3]
-    _, b, c, h, w, f, r = case
-    return b * f * h * w * c * r * r
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--r1c", default="build/bin/r1c")
@@ -119,9 +105,9 @@ def main():
             t = times[(i, dtype)]
             medians[dtype] = statistics.median(t)
             cells.append(f"{medians[dtype]:.3f} ({min(t):.3f}-{max(t):.3f})")
-        print(f"| {describe(case)} | {' | '.join(cells)} | "
+        print(f"| {describe_case(case)} | {' | '.join(cells)} | "
               f"{medians['f32'] / medians['int8']:.2f}x | {medians['bf16'] / medians['int8']:.2f}x | "
-              f"{macs(case) / medians['int8'] / 1e6:.0f} |")
+              f"{case_macs(case) / medians['int8'] / 1e6:.0f} |")
 
 
 if __name__ == "__main__":

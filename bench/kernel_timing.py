@@ -35,3 +35,19 @@ def compile_and_time(r1c, r1c_run, work, models, rounds, runs):
             times.setdefault(key, []).append(result["median_ms"])
             devices[key[1]] = result["device"]
     return times, devices
+
+
+def describe_case(case):
+    """A benchmark case, ("gemm", M, K, N) or ("conv", batch, C, H, W, F, R), in words."""
+    if case[0] == "gemm":
+        return f"matmul {case[1]} x {case[2]} x {case[3]}"
+    _, b, c, h, w, f, r = case
+    return f"conv {r}x{r} {c}->{f} on {h}x{w}" + (f" (batch {b})" if b > 1 else "")
+
+
+def case_macs(case):
+    """The multiply-adds of a case (an R x R convolution keeps its H x W plane)."""
+    if case[0] == "gemm":
+        return case[1] * case[2] * case[3]
+    _, b, c, h, w, f, r = case
+    return b * f * h * w * c * r * r

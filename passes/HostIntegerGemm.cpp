@@ -12,10 +12,6 @@ using namespace mlir;
 
 namespace r1c {
 
-/// Tasks per core a kernel should give the thread pool, so that blocks of
-/// uneven cost still balance.
-constexpr int64_t kTasksPerCore = 4;
-
 Operation *getHostIntegerGemm(r1k::KernelOp kernel) {
   for (Operation &op : kernel.getBody().front().without_terminator()) {
     if (!isa<r1::MatMulIntegerOp, r1::ConvIntegerOp>(op))
@@ -75,7 +71,7 @@ r1k::HostGemmAttr chooseVpdpbusdGemm(Operation *anchor, const r1k::QuantizedWeig
     batchCount *= dim;
   // Row blocks, then column blocks, until every core has tasks; a block
   // keeps at least four micro-kernels of rows.
-  int64_t wanted = kTasksPerCore * std::max<int64_t>(1, target.getCores());
+  int64_t wanted = kHostTasksPerCore * std::max<int64_t>(1, target.getCores());
   int64_t panels = llvm::divideCeil(dims.n, nr);
   int64_t rowBlocks = std::clamp<int64_t>(llvm::divideCeil(wanted, batchCount), 1,
                                           std::max<int64_t>(1, dims.m / (4 * mr)));
@@ -132,7 +128,7 @@ Attribute chooseHostIntegerGemm(r1k::KernelOp kernel, Operation *anchor, r1k::Ta
   // core without tasks; never under four micro-kernels of rows.
   int64_t panels = llvm::divideCeil(dims.n, lanes * vectors);
   int64_t tasks = dims.batchCount() * panels;
-  int64_t wanted = kTasksPerCore * std::max<int64_t>(1, target.getCores());
+  int64_t wanted = kHostTasksPerCore * std::max<int64_t>(1, target.getCores());
   int64_t rowBlocks = std::clamp<int64_t>(llvm::divideCeil(wanted, std::max<int64_t>(tasks, 1)), 1,
                                           std::max<int64_t>(1, dims.m / (4 * mr)));
   int64_t mc = llvm::alignTo(llvm::divideCeil(dims.m, rowBlocks), mr);

@@ -95,6 +95,20 @@ SmallVector<r1k::TargetAttr> dropUnusedHostLevels(ModuleOp module, bool packWeig
   return kept;
 }
 
+/// Gives `kernel` the one `variant` its anchor (`what`) has on `target`,
+/// and logs it, with `reason` when there is one.
+void setOnlyCandidate(r1k::KernelOp kernel, r1k::TargetAttr target, Attribute variant,
+                      StringRef what, StringRef reason, llvm::raw_ostream *log) {
+  r1k::setVariant(kernel, target.getVariantKey(), variant);
+  if (!log)
+    return;
+  *log << "kernel " << kernel.getName() << " on " << target.getName() << " (" << target.getCpu()
+       << "): " << what << ", one candidate\n  chosen " << variant;
+  if (!reason.empty())
+    *log << "  (" << reason << ")";
+  *log << "\n";
+}
+
 struct SelectVariants : r1::impl::SelectVariantsBase<SelectVariants> {
   using SelectVariantsBase::SelectVariantsBase;
 
@@ -141,33 +155,20 @@ struct SelectVariants : r1::impl::SelectVariantsBase<SelectVariants> {
           std::string reason;
           Attribute variant =
               r1c::chooseHostIntegerGemm(kernel, integer, target, packWeights, reason);
-          r1k::setVariant(kernel, target.getVariantKey(), variant);
-          if (log)
-            *log << "kernel " << kernel.getName() << " on " << target.getName() << " ("
-                 << target.getCpu() << "): " << integer->getName().stripDialect()
-                 << ", one candidate\n  chosen " << variant << "  (" << reason << ")\n";
+          setOnlyCandidate(kernel, target, variant, integer->getName().stripDialect(), reason, log);
           return;
         }
         Operation *anchor = r1c::getContractionAnchor(kernel);
         std::optional<r1c::GemmProblem> problem = r1c::getGemmProblem(kernel, packWeights);
         if (!problem) {
           if (r1::AttentionOp attention = r1c::getHostAttention(kernel)) {
-            auto variant = r1c::chooseHostAttention(attention, target);
-            r1k::setVariant(kernel, target.getVariantKey(), variant);
-            if (log)
-              *log << "kernel " << kernel.getName() << " on " << target.getName() << " ("
-                   << target.getCpu() << "): attention, one candidate\n  chosen " << variant
-                   << "\n";
+            setOnlyCandidate(kernel, target, r1c::chooseHostAttention(attention, target),
+                             "attention", "", log);
             return;
           }
-          if (r1::ConvOp conv = r1c::getHostDepthwiseConv(kernel)) {
-            auto variant = r1c::chooseHostDepthwiseConv(conv, target);
-            r1k::setVariant(kernel, target.getVariantKey(), variant);
-            if (log)
-              *log << "kernel " << kernel.getName() << " on " << target.getName() << " ("
-                   << target.getCpu() << "): depthwise conv, one candidate\n  chosen "
-                   << variant << "\n";
-          }
+          if (r1::ConvOp conv = r1c::getHostDepthwiseConv(kernel))
+            setOnlyCandidate(kernel, target, r1c::chooseHostDepthwiseConv(conv, target),
+                             "depthwise conv", "", log);
           return;
         }
         std::vector<GemmCandidate> ranked = r1c::rankHostGemmCandidates(*problem, target);
@@ -197,11 +198,7 @@ struct SelectVariants : r1::impl::SelectVariantsBase<SelectVariants> {
           if (r1c::runsTransposed(anchor, dims, r1k::HostDot::dpbf16)) {
             r1k::HostGemmAttr variant =
                 r1c::chooseTransposedGemm(anchor, dims, r1k::HostDot::dpbf16, target, reason);
-            r1k::setVariant(kernel, target.getVariantKey(), variant);
-            if (log)
-              *log << "kernel " << kernel.getName() << " on " << target.getName() << " ("
-                   << target.getCpu() << "): conv, one candidate\n  chosen " << variant << "  ("
-                   << reason << ")\n";
+            setOnlyCandidate(kernel, target, variant, "conv", reason, log);
             return;
           }
         }

@@ -16,9 +16,6 @@ namespace {
 /// past which a convolution runs transposed.
 constexpr double kTransposeLaneWaste = 1.1;
 
-/// Tasks per core, so that blocks of uneven cost still balance.
-constexpr int64_t kTransposedTasksPerCore = 4;
-
 } // namespace
 
 bool runsTransposed(Operation *conv, const r1k::GemmDims &dims, r1k::HostDot dot) {
@@ -47,7 +44,7 @@ bool runsTransposed(Operation *conv, const r1k::GemmDims &dims, r1k::HostDot dot
 r1k::HostGemmAttr chooseTransposedGemm(Operation *conv, const r1k::GemmDims &dims, r1k::HostDot dot,
                                        r1k::TargetAttr target, std::string &reason) {
   int64_t mr = 8, nr = 48;
-  int64_t wanted = kTransposedTasksPerCore * std::max<int64_t>(1, target.getCores());
+  int64_t wanted = kHostTasksPerCore * std::max<int64_t>(1, target.getCores());
   int64_t batchCount = 1;
   for (int64_t dim : dims.batch)
     batchCount *= dim;

@@ -17,6 +17,10 @@
 
 namespace r1c {
 
+/// Tasks per core that the host's one-candidate GEMM variants (integer and
+/// transposed) aim for, so that blocks of uneven cost still balance.
+inline constexpr int64_t kHostTasksPerCore = 4;
+
 /// Whether the convolution `conv` (r1.conv or r1.conv_integer) with GEMM
 /// dims `dims` runs transposed with `dot` (dpbusd or dpbf16): one group
 /// whose channels are whole k-groups of the instruction (quads, pairs),

@@ -275,6 +275,20 @@ public:
   void emitPerCallPacking();
 
 private:
+  /// The product of the batch dims the tasks iterate over.
+  int64_t batches() const {
+    int64_t count = 1;
+    for (int64_t dim : g.batch)
+      count *= dim;
+    return count;
+  }
+  /// `full`, or `last` when `index` is the last of `blocks`: a block's
+  /// static size, the last one shorter.
+  llvm::Value *lastOr(llvm::Value *index, int64_t blocks, int64_t full, int64_t last) {
+    if (full == last)
+      return kb.i64(full);
+    return b.CreateSelect(b.CreateICmpEQ(index, kb.i64(blocks - 1)), kb.i64(last), kb.i64(full));
+  }
   /// The batch indices of linear batch `linear`, outermost first.
   SmallVector<llvm::Value *> batchIndices(llvm::Value *linear);
   /// Where the per-call panels of batch `linear` start in the scratch.
@@ -796,9 +810,7 @@ constexpr int64_t kPackingTasks = 16, kMinPackingRows = 32;
 void GemmEmitter::emitPerCallPacking() {
   int64_t nr = variant.getNr();
   int64_t panels = ceilDiv(g.n, nr);
-  int64_t batchCount = 1;
-  for (int64_t dim : g.batch)
-    batchCount *= dim;
+  int64_t batchCount = batches();
   int64_t ranges = std::clamp<int64_t>(ceilDiv(kPackingTasks, batchCount * panels), 1,
                                        std::max<int64_t>(1, g.k / kMinPackingRows));
   // Ranges of whole pairs (quads) for the dot instructions: only the last
@@ -833,21 +845,12 @@ void GemmEmitter::emit(const FusedBody &fused) {
   int64_t mBlocks = ceilDiv(m, mc), nBlocks = ceilDiv(n, nc), kBlocks = ceilDiv(k, kc);
   int64_t rowGroups = ceilDiv(m, mr), panelsTotal = ceilDiv(n, nr);
   int64_t rowTail = m % mr, columnTail = n % nr;
-  int64_t batchCount = 1;
-  for (int64_t dim : g.batch)
-    batchCount *= dim;
+  int64_t batchCount = batches();
   r1k::Packing packing = variant.getPackB();
   int64_t aStride = g.aStride ? g.aStride : k;
   // The zero points' terms are added as the final sums are stored: one K
   // step (the select pass gives dpbusd kc >= K).
   assert((!g.quantized || kBlocks == 1) && "dpbusd needs one K step");
-  // A static count, or the shorter one for the last block.
-  auto lastOr = [&](llvm::Value *index, int64_t blocks, int64_t full, int64_t last) {
-    if (full == last)
-      return kb.i64(full);
-    return b.CreateSelect(b.CreateICmpEQ(index, kb.i64(blocks - 1)), kb.i64(last),
-                          kb.i64(full));
-  };
   llvm::Value *packed =
       packing == r1k::Packing::run_time ? entryAlloca(storage, nc * panelRows(kc)) : nullptr;
   llvm::Value *packedA = variant.getPackA() ? entryAlloca(storage, mc * kc) : nullptr;
@@ -978,14 +981,7 @@ void GemmEmitter::emitTransposed(const FusedBody &fused) {
   int64_t rowTail = rowsTotal % mr, columnTail = columnsTotal % nr;
   int64_t kGroup = group();
   assert(k % kGroup == 0 && nr % mr == 0 && "a transposed GEMM reads whole k-groups");
-  int64_t batchCount = 1;
-  for (int64_t dim : g.batch)
-    batchCount *= dim;
-  auto lastOr = [&](llvm::Value *index, int64_t blocks, int64_t full, int64_t last) {
-    if (full == last)
-      return kb.i64(full);
-    return b.CreateSelect(b.CreateICmpEQ(index, kb.i64(blocks - 1)), kb.i64(last), kb.i64(full));
-  };
+  int64_t batchCount = batches();
   kb.loop(batchCount * mBlocks * nBlocks, [&](llvm::Value *task) {
     // Channel blocks fastest: consecutive tasks read one block of panels.
     llvm::Value *nBlock = b.CreateURem(task, kb.i64(nBlocks));

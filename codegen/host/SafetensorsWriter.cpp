@@ -11,20 +11,22 @@ namespace r1c {
 
 namespace {
 
-/// Calls `visitHole(offset, size)` for each run of bytes of `layout`'s data
-/// that no weight covers (the alignment GPU code asks for), and
-/// `visitWeight(weight)` for each weight, in file order.
-template <typename HoleFn, typename WeightFn>
-void walkData(const WeightLayout &layout, HoleFn visitHole, WeightFn visitWeight) {
+/// Calls `visitHole(offset, size)` for each run of the `dataSize` bytes of
+/// data that none of `tensors` (in offset order, each with an offset and a
+/// size) covers (the alignment GPU code asks for), and `visitTensor(tensor)`
+/// for each tensor, in file order.
+template <typename Tensor, typename HoleFn, typename TensorFn>
+void walkData(llvm::ArrayRef<Tensor> tensors, uint64_t dataSize, HoleFn visitHole,
+              TensorFn visitTensor) {
   uint64_t end = 0;
-  for (const LaidOutWeight &weight : layout.weights) {
-    if (weight.offset > end)
-      visitHole(end, weight.offset - end);
-    visitWeight(weight);
-    end = weight.offset + weight.size;
+  for (const Tensor &tensor : tensors) {
+    if (tensor.offset > end)
+      visitHole(end, tensor.offset - end);
+    visitTensor(tensor);
+    end = tensor.offset + tensor.size;
   }
-  if (layout.dataSize > end)
-    visitHole(end, layout.dataSize - end);
+  if (dataSize > end)
+    visitHole(end, dataSize - end);
 }
 
 /// The tensor of zero bytes that fills the gap at `offset` in a layout
@@ -52,19 +54,13 @@ std::string safetensorsHeader(llvm::ArrayRef<SafetensorsTensor> tensors, uint64_
     });
   };
   json.object([&] {
-    uint64_t end = 0;
     auto hole = [&](uint64_t offset, uint64_t size) {
       int64_t bytes = int64_t(size);
       tensor(paddingTensorName(offset), "U8", bytes, offset, offset + size);
     };
-    for (const SafetensorsTensor &t : tensors) {
-      if (t.offset > end)
-        hole(end, t.offset - end);
+    walkData(tensors, dataSize, hole, [&](const SafetensorsTensor &t) {
       tensor(t.name, t.dtype, t.shape, t.offset, t.offset + t.size);
-      end = t.offset + t.size;
-    }
-    if (dataSize > end)
-      hole(end, dataSize - end);
+    });
     json.attributeObject("__metadata__", [&] { json.attribute("format", "r1c"); });
   });
   os.flush();
@@ -131,10 +127,11 @@ bool writeSafetensors(const WeightLayout &layout, const std::string &path, uint6
       scratch.assign(size, 0);
       write(scratch.data(), size);
     };
-    walkData(layout, hole, [&](const LaidOutWeight &weight) {
-      llvm::ArrayRef<char> bytes = weightBytes(weight.value, scratch);
-      write(bytes.data(), bytes.size());
-    });
+    walkData(llvm::ArrayRef(layout.weights), layout.dataSize, hole,
+             [&](const LaidOutWeight &weight) {
+               llvm::ArrayRef<char> bytes = weightBytes(weight.value, scratch);
+               write(bytes.data(), bytes.size());
+             });
   };
   return writeFile(path, safetensorsHeader(layout), layout.dataSize, writeData, fileSize, checksum,
                    error);

@@ -33,8 +33,8 @@ uint64_t WeightPool::intern(const std::string &dtype, llvm::ArrayRef<char> bytes
   if (!bytes.empty())
     std::memcpy(data_.data() + offset, bytes.data(), bytes.size());
   index_.emplace(hash, Entry{dtype, offset, uint64_t(bytes.size())});
-  // Tiers name their own weights; two tiers' different tensors of one name
-  // (W and its bf16 copy, both "W" in their tier) stay apart in the file.
+  // Each tier names its own weights: two tiers' different tensors of one
+  // name (two models' `w`) stay apart in the file.
   std::string unique = name;
   if (!names_.insert(unique).second) {
     unique += "@" + std::to_string(offset);

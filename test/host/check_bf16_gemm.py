@@ -16,7 +16,6 @@ Prints `N passed, N failed, N skipped`.
 """
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -25,7 +24,7 @@ import onnx
 from onnx import TensorProto, helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cpu_levels import cpu_flags, run_capped, runs  # noqa: E402
+from cpu_levels import check_cases  # noqa: E402
 
 ATOL, RTOL = 2e-2, 1e-2
 LEVELS = {"x86-64-v4-dl": None, "x86-64-v4": "x86-64-v4", "x86-64-v3": "x86-64-v3"}
@@ -210,54 +209,21 @@ def main():
     parser.add_argument("--r1c", required=True)
     parser.add_argument("--r1c-run", required=True)
     args = parser.parse_args()
-    flags = cpu_flags()
     rng = np.random.default_rng(7)
-    passed = failed = skipped = 0
+
+    def compare(case, got):
+        got = from_bf16_bits(got) if case.result_bf16 else got
+        want = case.reference
+        if case.result_bf16:
+            want = from_bf16_bits(to_bf16_bits(want)).astype(np.float64)
+        error = np.abs(got.astype(np.float64) - want)
+        ok = (got.shape == want.shape and not np.isnan(got).any()
+              and bool(np.all(error <= ATOL + RTOL * np.abs(want))))
+        return ok, f"max error {error.max():.3g}"
+
     with tempfile.TemporaryDirectory() as work:
-        for case in make_cases(work, rng):
-            base = os.path.join(work, case.name)
-            build = subprocess.run([args.r1c, case.path, "--target=host", "--no-progress",
-                                    *case.flags, "-o", base], capture_output=True, text=True)
-            if build.returncode != 0:
-                print(f"FAIL {case.name}: r1c: {build.stderr.strip()}")
-                failed += 1
-                continue
-            if case.variant:
-                ir = subprocess.run([args.r1c, case.path, *case.flags, "--compile-to=kernel",
-                                     "--cpu=x86-64-v4-dl", "-o", base + ".mlir"],
-                                    capture_output=True, text=True)
-                if ir.returncode != 0 or case.variant not in open(base + ".mlir").read():
-                    print(f"FAIL {case.name}: the variant has no '{case.variant}'")
-                    failed += 1
-            feeds = []
-            for i, value in enumerate(case.inputs):
-                feeds.append(f"{base}.input{i}.npy")
-                np.save(feeds[-1], value)
-            for level, cap in LEVELS.items():
-                label = f"{case.name} @ {level}"
-                if not runs(level, flags):
-                    print(f"skip {label}: this CPU does not run it")
-                    skipped += 1
-                    continue
-                try:
-                    device, got = run_capped(args.r1c_run, base + ".r1", feeds, cap,
-                                             f"{base}.{level}")
-                except RuntimeError as e:
-                    print(f"FAIL {label}: r1c-run: {e}")
-                    failed += 1
-                    continue
-                got = from_bf16_bits(got) if case.result_bf16 else got
-                want = case.reference
-                if case.result_bf16:
-                    want = from_bf16_bits(to_bf16_bits(want)).astype(np.float64)
-                error = np.abs(got.astype(np.float64) - want)
-                ok = (got.shape == want.shape and not np.isnan(got).any()
-                      and bool(np.all(error <= ATOL + RTOL * np.abs(want)))
-                      and f"running {level} code" in device)
-                detail = f"max error {error.max():.3g}, {device}"
-                print(f"{'ok  ' if ok else 'FAIL'} {label}: {detail}")
-                passed += ok
-                failed += not ok
+        passed, failed, skipped = check_cases(args.r1c, args.r1c_run, make_cases(work, rng), work,
+                                              LEVELS, compare)
     print(f"{passed} passed, {failed} failed, {skipped} skipped")
     return 1 if failed else 0
 

@@ -19,7 +19,6 @@ Prints `N passed, N failed, N skipped`.
 """
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -28,7 +27,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cpu_levels import cpu_flags, run_capped, runs  # noqa: E402
+from cpu_levels import check_cases  # noqa: E402
 
 LEVELS = {"x86-64-v4-dl": None, "x86-64-v3": "x86-64-v3"}
 ONNX_TYPE = {np.uint8: TensorProto.UINT8, np.int8: TensorProto.INT8}
@@ -37,6 +36,15 @@ ONNX_TYPE = {np.uint8: TensorProto.UINT8, np.int8: TensorProto.INT8}
 def random_bytes(rng, dtype, shape):
     info = np.iinfo(dtype)
     return rng.integers(info.min, info.max + 1, shape).astype(dtype)
+
+
+def dequantize_nodes():
+    """The epilogue a dequantizing case fuses: the i32 sums `s` cast to f32, times `scale`,
+    plus `bias`, ReLU, as `y`."""
+    return [helper.make_node("Cast", ["s"], ["f"], to=TensorProto.FLOAT),
+            helper.make_node("Mul", ["f", "scale"], ["m"]),
+            helper.make_node("Add", ["m", "bias"], ["b"]),
+            helper.make_node("Relu", ["b"], ["y"])]
 
 
 def conv2d_int(x, w, zx, zw, stride, pads, group):
@@ -101,10 +109,7 @@ def make_cases(work, rng):
             scale = (rng.random(n).astype(np.float32) + 0.5) * 1e-3
             bias = rng.standard_normal(n).astype(np.float32)
             inits += [numpy_helper.from_array(scale, "scale"), numpy_helper.from_array(bias, "bias")]
-            nodes += [helper.make_node("Cast", ["s"], ["f"], to=TensorProto.FLOAT),
-                      helper.make_node("Mul", ["f", "scale"], ["m"]),
-                      helper.make_node("Add", ["m", "bias"], ["b"]),
-                      helper.make_node("Relu", ["b"], ["y"])]
+            nodes += dequantize_nodes()
             ref = np.maximum(sums.astype(np.float32) * scale + bias, np.float32(0))
             output = helper.make_tensor_value_info("y", TensorProto.FLOAT, out_shape)
         else:
@@ -144,10 +149,7 @@ def make_cases(work, rng):
             scale = ((rng.random(f).astype(np.float32) + 0.5) * 1e-3).reshape(1, f, 1, 1)
             bias = rng.standard_normal(f).astype(np.float32).reshape(1, f, 1, 1)
             inits += [numpy_helper.from_array(scale, "scale"), numpy_helper.from_array(bias, "bias")]
-            nodes += [helper.make_node("Cast", ["s"], ["f"], to=TensorProto.FLOAT),
-                      helper.make_node("Mul", ["f", "scale"], ["m"]),
-                      helper.make_node("Add", ["m", "bias"], ["b"]),
-                      helper.make_node("Relu", ["b"], ["y"])]
+            nodes += dequantize_nodes()
             ref = np.maximum(sums.astype(np.float32) * scale + bias, np.float32(0))
             output = helper.make_tensor_value_info("y", TensorProto.FLOAT, list(ref.shape))
         else:
@@ -205,57 +207,22 @@ def main():
     parser.add_argument("--r1c", required=True)
     parser.add_argument("--r1c-run", required=True)
     args = parser.parse_args()
-    flags = cpu_flags()
     rng = np.random.default_rng(11)
-    passed = failed = skipped = 0
+
+    def compare(case, got):
+        want = case.reference
+        if case.exact:
+            same = got.shape == want.shape
+            ok = got.dtype == np.int32 and same and bool(np.array_equal(got.astype(np.int64), want))
+            return ok, f"{int(np.count_nonzero(got != want)) if same else 'shape'} differ"
+        error = np.abs(got.astype(np.float64) - want)
+        ok = (got.shape == want.shape and not np.isnan(got).any()
+              and bool(np.all(error <= 1e-5 + 1e-4 * np.abs(want))))
+        return ok, f"max error {error.max():.3g}"
+
     with tempfile.TemporaryDirectory() as work:
-        for case in make_cases(work, rng):
-            base = os.path.join(work, case.name)
-            build = subprocess.run([args.r1c, case.path, "--target=host", "--no-progress",
-                                    *case.flags, "-o", base], capture_output=True, text=True)
-            if build.returncode != 0:
-                print(f"FAIL {case.name}: r1c: {build.stderr.strip()}")
-                failed += 1
-                continue
-            if case.variant:
-                ir = subprocess.run([args.r1c, case.path, "--compile-to=kernel", "--cpu=x86-64-v4-dl",
-                                     "-o", base + ".mlir"], capture_output=True, text=True)
-                chosen = ir.returncode == 0 and case.variant in open(base + ".mlir").read()
-                if not chosen:
-                    print(f"FAIL {case.name}: the variant has no '{case.variant}'")
-                    failed += 1
-            feeds = []
-            for i, value in enumerate(case.inputs):
-                feeds.append(f"{base}.input{i}.npy")
-                np.save(feeds[-1], value)
-            for level, cap in LEVELS.items():
-                expected = case.best if cap is None else level
-                label = f"{case.name} @ {expected}"
-                if not runs(level, flags):
-                    print(f"skip {label}: this CPU does not run it")
-                    skipped += 1
-                    continue
-                try:
-                    device, got = run_capped(args.r1c_run, base + ".r1", feeds, cap,
-                                             f"{base}.{level}")
-                except RuntimeError as e:
-                    print(f"FAIL {label}: r1c-run: {e}")
-                    failed += 1
-                    continue
-                want = case.reference
-                if case.exact:
-                    ok = got.dtype == np.int32 and got.shape == want.shape and bool(
-                        np.array_equal(got.astype(np.int64), want))
-                    detail = f"{int(np.count_nonzero(got != want)) if got.shape == want.shape else 'shape'} differ"
-                else:
-                    error = np.abs(got.astype(np.float64) - want)
-                    ok = (got.shape == want.shape and not np.isnan(got).any()
-                          and bool(np.all(error <= 1e-5 + 1e-4 * np.abs(want))))
-                    detail = f"max error {error.max():.3g}"
-                ok = ok and f"running {expected} code" in device
-                print(f"{'ok  ' if ok else 'FAIL'} {label}: {detail}, {device}")
-                passed += ok
-                failed += not ok
+        passed, failed, skipped = check_cases(args.r1c, args.r1c_run, make_cases(work, rng), work,
+                                              LEVELS, compare)
     print(f"{passed} passed, {failed} failed, {skipped} skipped")
     return 1 if failed else 0
 

@@ -36,3 +36,61 @@ def run_capped(r1c_run, artifact, feeds, cap, outputs):
     if run.returncode != 0:
         raise RuntimeError(run.stderr.strip())
     return json.loads(run.stdout)["device"], np.load(os.path.join(outputs, "output_0.npy"))
+
+
+def dl_variants_contain(r1c, model, flags, text, out):
+    """Whether the kernel IR r1c writes to `out` for `model` (compiled with `flags` for
+    x86-64-v4-dl, the level with the dot-product extensions) contains `text`: a check that
+    the select pass chose the variant a case is about."""
+    ir = subprocess.run([r1c, model, *flags, "--compile-to=kernel", "--cpu=x86-64-v4-dl", "-o",
+                         out], capture_output=True, text=True)
+    if ir.returncode != 0:
+        return False
+    with open(out, encoding="utf-8") as f:
+        return text in f.read()
+
+
+def check_cases(r1c, r1c_run, cases, work, levels, compare):
+    """Compiles each case (name, path, flags, variant, inputs; `best`, the level the
+    artifact's best code is for, when it is not the first of `levels`) for the host, checks
+    its variant (dl_variants_contain), and runs it at each of `levels` (name: cap, None for
+    the best the CPU runs) that this CPU has. `compare(case, output)` gives (ok, detail);
+    a run also fails unless it ran the level expected. Prints a line per run; returns
+    (passed, failed, skipped)."""
+    flags = cpu_flags()
+    passed = failed = skipped = 0
+    for case in cases:
+        base = os.path.join(work, case.name)
+        build = subprocess.run([r1c, case.path, "--target=host", "--no-progress", *case.flags,
+                                "-o", base], capture_output=True, text=True)
+        if build.returncode != 0:
+            print(f"FAIL {case.name}: r1c: {build.stderr.strip()}")
+            failed += 1
+            continue
+        if case.variant and not dl_variants_contain(r1c, case.path, case.flags, case.variant,
+                                                    base + ".mlir"):
+            print(f"FAIL {case.name}: the variant has no '{case.variant}'")
+            failed += 1
+        feeds = []
+        for i, value in enumerate(case.inputs):
+            feeds.append(f"{base}.input{i}.npy")
+            np.save(feeds[-1], value)
+        for level, cap in levels.items():
+            expected = getattr(case, "best", level) if cap is None else level
+            label = f"{case.name} @ {expected}"
+            if not runs(level, flags):
+                print(f"skip {label}: this CPU does not run it")
+                skipped += 1
+                continue
+            try:
+                device, got = run_capped(r1c_run, base + ".r1", feeds, cap, f"{base}.{level}")
+            except RuntimeError as e:
+                print(f"FAIL {label}: r1c-run: {e}")
+                failed += 1
+                continue
+            ok, detail = compare(case, got)
+            ok = ok and f"running {expected} code" in device
+            print(f"{'ok  ' if ok else 'FAIL'} {label}: {detail}, {device}")
+            passed += ok
+            failed += not ok
+    return passed, failed, skipped
