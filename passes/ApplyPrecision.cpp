@@ -10,6 +10,7 @@
 #include "dialects/R1/IR/ShapeInference.h"
 #include "passes/ConstantBytes.h"
 #include "passes/FloatNarrowing.h"
+#include "passes/Int8BiasCorrection.h"
 #include "passes/IntegerQuantization.h"
 #include "passes/Passes.h"
 
@@ -86,7 +87,8 @@ LogicalResult applyPrecision(Operation *op, PrecisionAttr precision) {
     // Smoothed when the select pass said so, with its alpha.
     auto smoothing = op->getAttrOfType<FloatAttr>(kInt8SmoothingAttrName);
     return quantizeContractionToInt8(op, smoothing ? smoothing.getValueAsDouble() : 0.0,
-                                     op->hasAttr(kInt8SharedActivationAttrName));
+                                     op->hasAttr(kInt8SharedActivationAttrName),
+                                     op->hasAttr(kInt8BiasCorrectionAttrName));
   }
   auto compute = dyn_cast<FloatType>(precision.getCompute());
   if (!compute)

@@ -3,6 +3,7 @@
 #include "dialects/R1/IR/R1Ops.h"
 #include "dialects/R1/IR/ShapeInference.h"
 #include "passes/ConstantBytes.h"
+#include "passes/Int8BiasCorrection.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -17,12 +18,20 @@ namespace mlir::r1 {
 
 ActivationQuantization quantizeActivationRange(double lower, double upper) {
   float low = float(std::min(lower, 0.0)), high = float(std::max(upper, 0.0));
-  float scale = (high - low) / 255.0f;
+  float step = (high - low) / 255.0f;
   // A tensor that is always 0: any scale represents it.
-  if (!(scale > 0) || !std::isfinite(scale))
+  if (!(step > 0) || !std::isfinite(step))
     return {1.0f, 0};
-  float zeroPoint = std::nearbyint(-low / scale);
-  return {scale, uint8_t(std::clamp(zeroPoint, 0.0f, 255.0f))};
+  // The zero point is an integer: rounded to nearest, one end of the range
+  // would fall up to half a step outside the codes and saturate. Where
+  // values pile up at an end (an image at -1 and 1, a ReLU6 at 6, a
+  // sigmoid's 0 and 1) that moves every one of them the same way, a shift
+  // the layers after it carry. So the zero point rounds up, which keeps
+  // `low` inside the codes, and the scale grows (by at most 1 / (255 -
+  // zero point)) until `high` lands on code 255.
+  float zeroPoint = std::clamp(std::ceil(-low / step), 0.0f, 255.0f);
+  float scale = zeroPoint < 255.0f ? std::max(step, high / (255.0f - zeroPoint)) : step;
+  return {scale, uint8_t(zeroPoint)};
 }
 
 QuantizedWeight quantizeWeightPerChannel(llvm::ArrayRef<char> bytes, int64_t channels,
@@ -206,7 +215,17 @@ std::optional<SmoothedMatMul> smoothMatMul(OpBuilder &b, Operation *op, double a
   auto smoothedWeight = b.create<ConstantOp>(weight.getLoc(), type, smoothed);
   RangeAttr range =
       RangeAttr::get(b.getContext(), llvm::APFloat(double(lower)), llvm::APFloat(double(upper)));
-  return SmoothedMatMul{activation, smoothedWeight, range};
+  return SmoothedMatMul{activation, smoothedWeight, range, std::move(inverse)};
+}
+
+void markInt8Choices(Operation *op, double alpha, bool correctBias, bool shareActivation) {
+  MLIRContext *context = op->getContext();
+  if (double chosen = chooseInt8Smoothing(op, alpha); chosen > 0)
+    op->setAttr(kInt8SmoothingAttrName, FloatAttr::get(Float64Type::get(context), chosen));
+  if (correctBias && canCorrectInt8Bias(op))
+    op->setAttr(kInt8BiasCorrectionAttrName, UnitAttr::get(context));
+  if (shareActivation && sharesInt8Activation(op))
+    op->setAttr(kInt8SharedActivationAttrName, UnitAttr::get(context));
 }
 
 bool sharesInt8Activation(Operation *op) {
@@ -229,12 +248,23 @@ void shareQuantized(Value original, Value quantized) {
     use->set(quantized);
 }
 
-LogicalResult quantizeContractionToInt8(Operation *op, double smoothing, bool shareActivation) {
+LogicalResult quantizeContractionToInt8(Operation *op, double smoothing, bool shareActivation,
+                                        bool correctBias) {
   if (!isa<MatMulOp, ConvOp>(op))
     return op->emitOpError("has an 8-bit integer r1.precision, which only matmul and "
                            "convolution take");
   OpBuilder b(op);
+  // The shift is computed from the f32 weight the codes come from, before
+  // the operands change, and taken off after.
+  std::optional<std::vector<float>> shift;
+  auto correct = [&] {
+    if (shift)
+      subtractInt8BiasShift(op, *shift);
+    return success();
+  };
   if (std::optional<SmoothedMatMul> smoothed = smoothMatMul(b, op, smoothing)) {
+    if (correctBias)
+      shift = computeInt8BiasShift(op, smoothed->weight, smoothed->activationFactors);
     Value weight = quantizeWeight(b, op->getLoc(), smoothed->weight, /*columns=*/true);
     if (!weight)
       return op->emitOpError() << "has a smoothed weight that cannot be read for int8";
@@ -247,8 +277,10 @@ LogicalResult quantizeContractionToInt8(Operation *op, double smoothing, bool sh
     ranges[0] = smoothed->range;
     op->setAttr(RangeAttr::kOperandRangesName, b.getArrayAttr(ranges));
     op->removeAttr(ChannelRangesAttr::kOperandChannelRangesName);
-    return success();
+    return correct();
   }
+  if (auto weight = op->getOperand(1).getDefiningOp<ConstantOp>(); weight && correctBias)
+    shift = computeInt8BiasShift(op, weight);
   // Operands 0 and 1 are contracted; a convolution's bias stays f32 and is
   // added to the scaled sums.
   for (unsigned index : {0u, 1u}) {
@@ -270,7 +302,7 @@ LogicalResult quantizeContractionToInt8(Operation *op, double smoothing, bool sh
     }
     op->setOperand(index, quantized);
   }
-  return success();
+  return correct();
 }
 
 } // namespace mlir::r1

@@ -25,7 +25,9 @@ namespace mlir::r1 {
 
 /// The scale and zero point of an activation whose values lie in [lower,
 /// upper]: the range is widened to hold 0 (so that 0, the padding of a
-/// convolution, is exact), then spread over the 256 codes of ui8.
+/// convolution, is exact), then spread over the 256 codes of ui8 with both
+/// ends inside them: zero point ceil(-lower / step) for step = (upper -
+/// lower) / 255, scale max(step, upper / (255 - zero point)).
 struct ActivationQuantization {
   float scale;
   uint8_t zeroPoint;
@@ -82,6 +84,8 @@ struct SmoothedMatMul {
   Value activation;
   ConstantOp weight;
   RangeAttr range;
+  /// 1/s_c, what the activation's channel c is multiplied by.
+  std::vector<float> activationFactors;
 };
 
 /// The discardable attribute r1c-select-precision writes on an int8 matmul
@@ -112,6 +116,13 @@ inline constexpr double kSmoothingOutlierRatio = 8.0;
 /// kSmoothingOutlierRatio times the median channel's), else 0.
 double chooseInt8Smoothing(Operation *op, double alpha);
 
+/// Writes the int8 choices beyond the format on `op`, which computes in
+/// int8: r1.int8_smoothing where chooseInt8Smoothing gives `alpha` > 0,
+/// r1.int8_bias_correction where `correctBias` and canCorrectInt8Bias, and
+/// r1.int8_shared_activation where `shareActivation` and
+/// sharesInt8Activation.
+void markInt8Choices(Operation *op, double alpha, bool correctBias, bool shareActivation);
+
 /// Smooths `op` with `alpha` when it is a matmul with channel ranges on its
 /// activation (operand 0) and a constant rank-2 f32 weight; std::nullopt
 /// otherwise (alpha 0 turns smoothing off).
@@ -123,9 +134,11 @@ std::optional<SmoothedMatMul> smoothMatMul(OpBuilder &b, Operation *op, double a
 /// r1c-fuse-quantized-contractions folds into an integer contraction. A
 /// matmul that smoothMatMul smooths with `smoothing` (alpha) is quantized
 /// smoothed. With `shareActivation`, the r1.add ops after `op` that read
-/// its activation read the dequantized activation instead.
+/// its activation read the dequantized activation instead. With
+/// `correctBias`, the mean shift the weight's rounding gives each output
+/// channel is taken off (Int8BiasCorrection.h).
 LogicalResult quantizeContractionToInt8(Operation *op, double smoothing = 0.0,
-                                        bool shareActivation = false);
+                                        bool shareActivation = false, bool correctBias = false);
 
 } // namespace mlir::r1
 

@@ -279,12 +279,18 @@ def SelectPrecision : Pass<"r1c-select-precision", "::mlir::func::FuncOp"> {
     f32 (passes/IntegerQuantization.h). A matmul whose activation was
     calibrated per channel (`r1.operand_channel_ranges`) and has an outlier
     channel also gets `r1.int8_smoothing = alpha`, from `int8-smoothing`
-    (0 turns smoothing off).
+    (0 turns smoothing off). An int8 op whose activation has calibrated
+    channel means (`r1.operand_channel_means`) gets
+    `r1.int8_bias_correction` with `int8-bias-correction`: the apply pass
+    takes off the mean shift the weight's rounding gives each output
+    channel (passes/Int8BiasCorrection.h).
   }];
   let options = [
     Option<"policy", "policy", "std::string", "\"fp32\"", "fp32, bf16, fp16, int8 or auto">,
     Option<"int8Smoothing", "int8-smoothing", "double", "0.0",
-           "Migration strength alpha of int8 matmul smoothing, in [0, 1]; 0 turns it off">
+           "Migration strength alpha of int8 matmul smoothing, in [0, 1]; 0 turns it off">,
+    Option<"int8BiasCorrection", "int8-bias-correction", "bool", "false",
+           "Take off the mean shift int8 weight rounding gives each output channel">
   ];
   let dependentDialects = ["::mlir::r1::R1Dialect"];
 }
@@ -306,7 +312,9 @@ def ApplyPrecision : Pass<"r1c-apply-precision", "::mlir::func::FuncOp"> {
     writes) is smoothed first: its activation is multiplied by the constant
     1/s, its weight replaced by diag(s) W, and the activation quantized
     over the smoothed range (passes/IntegerQuantization.h says how s is
-    chosen).
+    chosen). One with `r1.int8_bias_correction` has the mean shift of its
+    weight's rounding over the activation's channel means taken off its
+    bias (a convolution's constant bias, else an r1.add after it).
   }];
   let dependentDialects = ["::mlir::r1::R1Dialect"];
 }

@@ -47,12 +47,8 @@ struct SelectPrecisionPass : r1::impl::SelectPrecisionBase<SelectPrecisionPass> 
       if (!canLowerTo(op, *format))
         return;
       op->setAttr(PrecisionAttr::kName, precision);
-      if (*format != LoweredFormat::Int8)
-        return;
-      if (double alpha = chooseInt8Smoothing(op, int8Smoothing); alpha > 0)
-        op->setAttr(kInt8SmoothingAttrName, FloatAttr::get(Float64Type::get(&getContext()), alpha));
-      if (sharesInt8Activation(op))
-        op->setAttr(kInt8SharedActivationAttrName, UnitAttr::get(&getContext()));
+      if (*format == LoweredFormat::Int8)
+        markInt8Choices(op, int8Smoothing, int8BiasCorrection, /*shareActivation=*/true);
     });
   }
 };

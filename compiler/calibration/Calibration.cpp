@@ -6,6 +6,7 @@
 #include "compiler/driver/CompilerDriver.h"
 #include "compiler/pipelines/Pipelines.h"
 #include "dialects/R1/IR/R1Ops.h"
+#include "dialects/R1/IR/ShapeInference.h"
 #include "dialects/R1K/IR/R1KDialect.h"
 #include "passes/Passes.h"
 #include "r1c/runtime.h"
@@ -51,6 +52,10 @@ struct Probe {
   OperandKey key; ///< whose statistics it feeds: its first reader's
   /// Channels measured along the last dim (a matmul's activation), or 0.
   int64_t channels = 0;
+  /// Channels whose means are measured (a matmul's or a convolution's
+  /// activation), 0 for none, and the elements of a channel that lie
+  /// together (1 along a last dim; a convolution's plane).
+  int64_t meanChannels = 0, meanInner = 1;
 };
 
 /// How many channels of operand `index` of `op` calibration measures: the
@@ -61,6 +66,30 @@ int64_t measuredChannels(Operation *op, unsigned index) {
       ShapedType::isDynamic(type.getShape().back()))
     return 0;
   return type.getShape().back();
+}
+
+/// The channel dim of operand `index` of `op` whose means calibration
+/// measures: the last dim of a matmul's activation, dim 1 of a
+/// convolution's (NCHW); -1 for none.
+int64_t meanChannelDim(Operation *op, unsigned index) {
+  auto type = dyn_cast<RankedTensorType>(op->getOperand(index).getType());
+  if (index != 0 || !type)
+    return -1;
+  if (isa<r1::MatMulOp>(op) && type.getRank() >= 1)
+    return type.getRank() - 1;
+  if (isa<r1::ConvOp>(op) && type.getRank() >= 3)
+    return 1;
+  return -1;
+}
+
+/// How many channels operand `index` of `op` has its means measured
+/// over, 0 for none or a dynamic count.
+int64_t meanChannelCount(Operation *op, unsigned index) {
+  int64_t dim = meanChannelDim(op, index);
+  if (dim < 0)
+    return 0;
+  int64_t count = cast<RankedTensorType>(op->getOperand(index).getType()).getDimSize(dim);
+  return ShapedType::isDynamic(count) ? 0 : count;
 }
 
 /// The model compiled for one set of input shapes, with every measured
@@ -116,9 +145,20 @@ std::unique_ptr<MeasuringModel> buildMeasuringModel(ModuleOp imported,
       measuring->readers[operandKey] = known->second;
       if (!inserted)
         continue;
-      int64_t channels = measuredChannels(op, unsigned(index));
+      Probe probe{false, 0, operandKey, measuredChannels(op, unsigned(index))};
+      // The measuring model's shapes are static: a channel's plane is too.
+      if (int64_t count = meanChannelCount(op, unsigned(index)); count > 0) {
+        auto type = cast<RankedTensorType>(operand.getType());
+        if (type.hasStaticShape()) {
+          probe.meanChannels = count;
+          probe.meanInner = r1::productOfDims(
+              type.getShape().drop_front(size_t(meanChannelDim(op, unsigned(index)) + 1)));
+        }
+      }
       if (auto arg = dyn_cast<BlockArgument>(operand)) {
-        measuring->probes.push_back({true, arg.getArgNumber(), operandKey, channels});
+        probe.isArgument = true;
+        probe.index = arg.getArgNumber();
+        measuring->probes.push_back(probe);
         continue;
       }
       unsigned result = func.getNumResults();
@@ -129,7 +169,8 @@ std::unique_ptr<MeasuringModel> buildMeasuringModel(ModuleOp imported,
               {NamedAttribute(StringAttr::get(context, "r1.name"),
                               StringAttr::get(context, "__calibration_" + Twine(result)))}));
       ret->insertOperands(ret->getNumOperands(), operand);
-      measuring->probes.push_back({false, result, operandKey, channels});
+      probe.index = result;
+      measuring->probes.push_back(probe);
     }
   });
   measuring->resultCount = func.getNumResults();
@@ -159,7 +200,7 @@ std::unique_ptr<MeasuringModel> buildMeasuringModel(ModuleOp imported,
   return measuring;
 }
 
-/// Runs one set and hands each probe's values to `visit`.
+/// Runs one set and hands each probe and its values to `visit`.
 template <typename Visit>
 LogicalResult runSet(MeasuringModel &measuring, const CalibrationSet &set, Visit visit) {
   std::vector<r1rt_tensor_t> inputs;
@@ -177,10 +218,10 @@ LogicalResult runSet(MeasuringModel &measuring, const CalibrationSet &set, Visit
   for (const Probe &probe : measuring.probes) {
     if (probe.isArgument) {
       const run::HostTensor &tensor = set.tensors[probe.index];
-      visit(probe.key, tensor.data<float>(), size_t(tensor.numElements()));
+      visit(probe, tensor.data<float>(), size_t(tensor.numElements()));
     } else {
       const r1rt_tensor_t &output = outputs[probe.index];
-      visit(probe.key, static_cast<const float *>(output.data), output.bytes / sizeof(float));
+      visit(probe, static_cast<const float *>(output.data), output.bytes / sizeof(float));
     }
   }
   return success();
@@ -285,20 +326,29 @@ FailureOr<CalibrationTable> measureRanges(ModuleOp imported, const CalibrationOp
   // Min/max first; the histogram methods then bin |x| over [0, max |x|].
   std::map<OperandKey, RangeStatistics> statistics;
   for (const std::unique_ptr<MeasuringModel> &model : models)
-    for (const Probe &probe : model->probes)
-      if (probe.channels > 0 && !statistics.count(probe.key))
-        statistics[probe.key].trackChannels(probe.channels);
+    for (const Probe &probe : model->probes) {
+      if (statistics.count(probe.key))
+        continue;
+      RangeStatistics &measured = statistics[probe.key];
+      if (probe.channels > 0)
+        measured.trackChannels(probe.channels);
+      if (probe.meanChannels > 0)
+        measured.trackChannelMeans(probe.meanChannels);
+    }
   bool histograms = options.method != CalibrationMethod::MinMax;
   for (int pass = 0; pass < (histograms ? 2 : 1); ++pass) {
     for (auto [index, set] : llvm::enumerate(sets)) {
       progress("calibrating: " + Twine(pass ? "histograms, set " : "set ") + Twine(index + 1) +
                " of " + Twine(sets.size()));
       LogicalResult ran = runSet(*modelOfSet[index], set,
-                                 [&](const OperandKey &key, const float *values, size_t count) {
-                                   if (pass == 0)
-                                     statistics[key].addMinMax(values, count);
-                                   else
-                                     statistics[key].addHistogram(values, count);
+                                 [&](const Probe &probe, const float *values, size_t count) {
+                                   RangeStatistics &measured = statistics[probe.key];
+                                   if (pass == 0) {
+                                     measured.addMinMax(values, count);
+                                     measured.addChannelSums(values, count, probe.meanInner);
+                                   } else {
+                                     measured.addHistogram(values, count);
+                                   }
                                  });
       if (failed(ran))
         return failure();
@@ -324,6 +374,9 @@ FailureOr<CalibrationTable> measureRanges(ModuleOp imported, const CalibrationOp
           llvm::none_of(measured.channelMin(), [](float x) { return std::isnan(x); });
       if (range != rangeOf.end() && channelsSeen)
         table.channelRanges[operand] = {measured.channelMin(), measured.channelMax()};
+      if (std::vector<float> means = measured.channelMeans();
+          range != rangeOf.end() && !means.empty())
+        table.channelMeans[operand] = std::move(means);
     }
   return table;
 }
@@ -359,6 +412,16 @@ int64_t annotateRanges(ModuleOp graph, const CalibrationTable &table) {
             context, DenseF32ArrayAttr::get(context, channels->second.first),
             DenseF32ArrayAttr::get(context, channels->second.second));
         op->setAttr(r1::ChannelRangesAttr::kOperandChannelRangesName,
+                    ArrayAttr::get(context, entries));
+      }
+      // Channel means: a matmul's or a convolution's activation.
+      auto means = table.channelMeans.find({key, 0});
+      if (means != table.channelMeans.end() &&
+          meanChannelCount(op, 0) == int64_t(means->second.size())) {
+        SmallVector<Attribute> entries(op->getNumOperands(), UnitAttr::get(context));
+        entries[0] =
+            r1::ChannelMeansAttr::get(context, DenseF32ArrayAttr::get(context, means->second));
+        op->setAttr(r1::ChannelMeansAttr::kOperandChannelMeansName,
                     ArrayAttr::get(context, entries));
       }
       ++annotated;

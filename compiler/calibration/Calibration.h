@@ -6,8 +6,10 @@
 // as r1.operand_ranges (#r1.range per operand, unit where not measured),
 // which RangeAttr::ofOperand reads; a matmul's activation is also measured
 // per channel of its last dim (r1.operand_channel_ranges), which int8
-// smoothing reads. docs/precision.md#calibration says what
-// each method computes and which inputs are drawn without a folder.
+// smoothing reads, and the mean of each channel of a matmul's or a
+// convolution's activation (r1.operand_channel_means), which int8 bias
+// correction reads. docs/precision.md#calibration says what each method
+// computes and which inputs are drawn without a folder.
 //
 // Measuring is separate from writing: with shape buckets the driver
 // measures once, on a copy of the imported module specialized to the
@@ -75,6 +77,10 @@ struct CalibrationTable {
   /// activation (operand 0), which int8 smoothing reads.
   std::map<std::pair<CalibratedOpKey, unsigned>, std::pair<std::vector<float>, std::vector<float>>>
       channelRanges;
+  /// Per channel (a matmul activation's last dim, a convolution's dim 1),
+  /// the mean of the activation (operand 0), which int8 bias correction
+  /// reads.
+  std::map<std::pair<CalibratedOpKey, unsigned>, std::vector<float>> channelMeans;
 };
 
 /// Calls `fn(op, key)` for every f32 r1.matmul and r1.conv of `func` (the
@@ -93,8 +99,10 @@ mlir::FailureOr<CalibrationTable> measureRanges(mlir::ModuleOp imported,
 /// Writes r1.operand_ranges on every f32 r1.matmul and r1.conv of `graph`
 /// (the f32 graph phase: buildGraphPassPipeline's output, before
 /// buildPrecisionPassPipeline) that `table` has a range for: one entry per
-/// operand, a #r1.range or unit; and r1.operand_channel_ranges on the
-/// matmuls whose activation was measured per channel. Ops the measured graph did not have (a
+/// operand, a #r1.range or unit; r1.operand_channel_ranges on the
+/// matmuls whose activation was measured per channel, and
+/// r1.operand_channel_means on the matmuls and convolutions whose
+/// activation's channel means were. Ops the measured graph did not have (a
 /// graph specialized differently enough to fold other ops) get nothing.
 /// Returns how many ops it annotated.
 int64_t annotateRanges(mlir::ModuleOp graph, const CalibrationTable &table);

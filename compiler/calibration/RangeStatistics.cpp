@@ -1,6 +1,8 @@
 //===- RangeStatistics.cpp - Min/max and histograms of a tensor -----------===//
 #include "compiler/calibration/RangeStatistics.h"
 
+#include "llvm/ADT/STLExtras.h"
+
 #include <algorithm>
 
 namespace r1c {
@@ -30,6 +32,39 @@ void RangeStatistics::addMinMax(const float *values, size_t count) {
     if (!(v <= high))
       high = v;
   }
+}
+
+void RangeStatistics::addChannelSums(const float *values, size_t count, int64_t innerSize) {
+  size_t channels = channelSum.size(), inner = size_t(std::max<int64_t>(innerSize, 1));
+  if (channels == 0 || count % (channels * inner) != 0)
+    return;
+  for (size_t i = 0; i < count; i += inner) {
+    size_t channel = i / inner % channels;
+    double sum = 0;
+    uint64_t finite = 0;
+    for (size_t j = i; j < i + inner; ++j)
+      if (std::isfinite(values[j])) {
+        sum += values[j];
+        ++finite;
+      }
+    channelSum[channel] += sum;
+    channelCount[channel] += finite;
+  }
+}
+
+void RangeStatistics::trackChannelMeans(int64_t count) {
+  channelSum.assign(size_t(count), 0.0);
+  channelCount.assign(size_t(count), 0);
+}
+
+std::vector<float> RangeStatistics::channelMeans() const {
+  std::vector<float> means;
+  for (auto [sum, count] : llvm::zip(channelSum, channelCount)) {
+    if (count == 0)
+      return {};
+    means.push_back(float(sum / double(count)));
+  }
+  return means;
 }
 
 void RangeStatistics::trackChannels(int64_t count) {

@@ -1,8 +1,8 @@
 //===- RangeStatistics.h - Min/max and histograms of a tensor ---*- C++ -*-===//
 //
 // What calibration accumulates per measured value over every input set, and
-// the range each method derives from it. Two passes: min/max first, then a
-// histogram of |x| over [0, max |x|] whose bins are fixed by the first.
+// the range each method derives from it (and, where asked, channel means). Two passes: min/max
+// first, then a histogram of |x| over [0, max |x|] whose bins are fixed by the first.
 //
 //===----------------------------------------------------------------------===//
 #ifndef R1C_COMPILER_CALIBRATION_RANGESTATISTICS_H
@@ -30,6 +30,8 @@ public:
   /// Also keeps the min and max of each of `count` channels, the index
   /// along the last dim of a row-major tensor (before any addMinMax).
   void trackChannels(int64_t count);
+  /// Also keeps the mean of each of `count` channels (addChannelSums).
+  void trackChannelMeans(int64_t count);
   /// First pass: finite values only (NaN and infinities are skipped).
   void addMinMax(const float *values, size_t count);
   /// Second pass, after every addMinMax.
@@ -44,15 +46,27 @@ public:
   const std::vector<float> &channelMin() const { return channelLow; }
   const std::vector<float> &channelMax() const { return channelHigh; }
 
+  /// Per channel: the mean of the finite values (empty unless
+  /// trackChannelMeans, or where a channel saw none).
+  std::vector<float> channelMeans() const;
+
   /// Exposed for tests of the thresholds.
   double absMax() const;
   double percentileThreshold() const;
   double entropyThreshold() const;
 
+  /// With the first pass, where trackChannelMeans: element i belongs to
+  /// channel (i / inner) % count, a matmul activation's last dim (inner 1)
+  /// or a convolution's dim 1 (inner the product of the dims after it),
+  /// which can differ between sets of other shapes.
+  void addChannelSums(const float *values, size_t count, int64_t inner);
+
 private:
   float min = INFINITY, max = -INFINITY;
   std::vector<uint64_t> histogram;
   std::vector<float> channelLow, channelHigh;
+  std::vector<double> channelSum;
+  std::vector<uint64_t> channelCount;
 };
 
 } // namespace r1c

@@ -749,7 +749,7 @@ int runCompiler(const CompilerOptions &options) {
         return 1;
       }
       AutoPrecisionOptions search{*budget, options.precisionReport, calibration,
-                                  options.int8Smoothing};
+                                  options.int8Smoothing, options.int8BiasCorrection};
       FailureOr<PrecisionPlan> searched = searchAutoPrecision(*module, *ranges, search);
       if (failed(searched) || diagnostics.sawError())
         return progress.done(), 1;
@@ -774,7 +774,7 @@ int runCompiler(const CompilerOptions &options) {
       pm.nest<func::FuncOp>().addPass(r1::createSpecializeDims({sizes}));
     }
     GraphPipelineOptions graphOptions{options.fuseAttention, options.precision,
-                                      options.int8Smoothing};
+                                      options.int8Smoothing, options.int8BiasCorrection};
     if (phase >= CompilePhase::Graph)
       buildGraphPassPipeline(pm, graphOptions);
     buildPipelineFromGraph(fromGraph, phase, kernelOptions, graphOptions);

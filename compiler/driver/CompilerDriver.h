@@ -62,6 +62,9 @@ struct CompilerOptions {
   /// --precision=int8 and auto, on matmuls whose activation has outlier
   /// channels.
   double int8Smoothing = 0.75;
+  /// --int8-bias-correction: for --precision=int8 and auto, take off the
+  /// mean shift weight rounding gives each output channel.
+  bool int8BiasCorrection = true;
   /// With --target=host: time the best candidates of each distinct kernel
   /// problem on this machine and record them in `tuningDb`.
   bool tune = false;

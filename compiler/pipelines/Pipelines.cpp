@@ -46,7 +46,8 @@ void buildGraphPassPipeline(OpPassManager &pm, const GraphPipelineOptions &optio
 void buildPrecisionPassPipeline(OpPassManager &pm, const GraphPipelineOptions &options) {
   if (options.precision != "fp32") {
     OpPassManager &func = pm.nest<func::FuncOp>();
-    func.addPass(r1::createSelectPrecision({options.precision, options.int8Smoothing}));
+    func.addPass(r1::createSelectPrecision(
+        {options.precision, options.int8Smoothing, options.int8BiasCorrection}));
     func.addPass(r1::createApplyPrecision());
     // int8 leaves QDQ around its contractions, made integer here.
     func.addPass(r1::createFuseQuantizedContractions());

@@ -37,6 +37,9 @@ struct GraphPipelineOptions {
   /// r1c-select-precision's int8-smoothing: alpha of int8 matmul smoothing
   /// (0 for off).
   double int8Smoothing = 0.75;
+  /// r1c-select-precision's int8-bias-correction: take off the mean shift
+  /// of int8 weight rounding where calibration measured channel means.
+  bool int8BiasCorrection = true;
 };
 
 /// Import -> graph: legalize ONNX nodes, fold, canonicalize, deduplicate,

@@ -5,6 +5,7 @@
 #include "compiler/driver/CompilerDriver.h"
 #include "compiler/pipelines/Pipelines.h"
 #include "dialects/R1K/IR/R1KDialect.h"
+#include "passes/IntegerQuantization.h"
 #include "passes/Passes.h"
 #include "r1c/runtime.h"
 
@@ -164,9 +165,12 @@ FailureOr<PrecisionPlan> searchAutoPrecision(ModuleOp imported, const Calibratio
   SmallVector<LoweredFormat> formats = {LoweredFormat::Int8};
   if (hasFeature("avx512bf16"))
     formats.push_back(LoweredFormat::BFloat16);
-  SwitchedModel switched = insertPrecisionSwitches(func, formats, options.int8Smoothing);
+  SwitchedModel switched =
+      insertPrecisionSwitches(func, formats, options.int8Smoothing, options.int8BiasCorrection);
 
   PrecisionPlan plan;
+  plan.int8Smoothing = options.int8Smoothing;
+  plan.int8BiasCorrection = options.int8BiasCorrection;
   std::vector<SwitchReport> reports;
   SearchSetup setup;
   setup.budget = options.budget;
@@ -295,6 +299,9 @@ int64_t applyPrecisionPlan(ModuleOp graph, const PrecisionPlan &plan) {
       if (format == plan.formats.end() || !canLowerTo(op, format->second))
         return;
       op->setAttr(PrecisionAttr::kName, getLoweredPrecision(op->getContext(), format->second));
+      if (format->second == LoweredFormat::Int8)
+        markInt8Choices(op, plan.int8Smoothing, plan.int8BiasCorrection,
+                        /*shareActivation=*/false);
       ++marked;
     });
   return marked;

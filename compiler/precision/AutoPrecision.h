@@ -23,13 +23,18 @@ struct AutoPrecisionOptions {
   std::string reportPath;
   /// The sets, the CPU and progress, as calibration has them.
   CalibrationOptions calibration;
-  /// --int8-smoothing: int8 is emulated smoothed as it will be compiled.
+  /// --int8-smoothing and --int8-bias-correction: int8 is emulated
+  /// smoothed and corrected as it will be compiled.
   double int8Smoothing = 0.75;
+  bool int8BiasCorrection = true;
 };
 
 /// The format --precision=auto gives each op it lowers.
 struct PrecisionPlan {
   std::map<CalibratedOpKey, mlir::r1::LoweredFormat> formats;
+  /// How int8 ops are smoothed and corrected, as the search emulated them.
+  double int8Smoothing = 0.0;
+  bool int8BiasCorrection = false;
   /// One line for the user: how many ops took each format, and the
   /// measured accuracy against the budget.
   std::string summary;
@@ -42,7 +47,9 @@ mlir::FailureOr<PrecisionPlan> searchAutoPrecision(mlir::ModuleOp imported,
                                                    const AutoPrecisionOptions &options);
 
 /// Writes r1.precision on the ops of `graph` (graph phase, f32, before the
-/// precision passes) that `plan` lowers; returns how many.
+/// precision passes) that `plan` lowers, and on its int8 ops the smoothing
+/// and bias correction the search emulated (not a shared activation: the
+/// search measured each op alone); returns how many.
 int64_t applyPrecisionPlan(mlir::ModuleOp graph, const PrecisionPlan &plan);
 
 } // namespace r1c

@@ -3,6 +3,7 @@
 #include "dialects/R1/IR/ShapeInference.h"
 #include "passes/ConstantBytes.h"
 #include "passes/FloatNarrowing.h"
+#include "passes/Int8BiasCorrection.h"
 #include "passes/IntegerQuantization.h"
 
 #include "mlir/IR/Builders.h"
@@ -78,7 +79,7 @@ Value emulatedActivation(OpBuilder &b, Operation *op, unsigned index, LoweredFor
 } // namespace
 
 SwitchedModel insertPrecisionSwitches(func::FuncOp func, ArrayRef<LoweredFormat> formats,
-                                      double int8Smoothing) {
+                                      double int8Smoothing, bool int8BiasCorrection) {
   SwitchedModel model;
   model.modelResults = func.getNumResults();
   func.walk([&](Operation *op) {
@@ -106,6 +107,13 @@ SwitchedModel insertPrecisionSwitches(func::FuncOp func, ArrayRef<LoweredFormat>
                           {b.getNamedAttr("r1.name", b.getStringAttr(kPrecisionSwitchesInput))}),
       func.getLoc());
   Value switchInput = func.getArgument(position);
+  // int8 ops whose bias shift is taken off while their switch is on.
+  struct Correction {
+    Operation *op;
+    Value flag;
+    std::vector<float> shift;
+  };
+  SmallVector<Correction> corrections;
   for (auto [index, entry] : llvm::enumerate(switches)) {
     Operation *op = entry.op;
     b.setInsertionPoint(op);
@@ -122,6 +130,13 @@ SwitchedModel insertPrecisionSwitches(func::FuncOp func, ArrayRef<LoweredFormat>
     std::optional<SmoothedMatMul> smoothed;
     if (entry.format == LoweredFormat::Int8)
       smoothed = smoothMatMul(b, op, chooseInt8Smoothing(op, int8Smoothing));
+    if (entry.format == LoweredFormat::Int8 && int8BiasCorrection && canCorrectInt8Bias(op)) {
+      std::optional<std::vector<float>> shift =
+          smoothed ? computeInt8BiasShift(op, smoothed->weight, smoothed->activationFactors)
+                   : computeInt8BiasShift(op, op->getOperand(1).getDefiningOp<ConstantOp>());
+      if (shift)
+        corrections.push_back({op, flag, std::move(*shift)});
+    }
     if (smoothed) {
       Value weight = emulatedWeight(b, smoothed->weight, LoweredFormat::Int8, /*columns=*/true);
       Value activation = quantizeActivation(b, loc, smoothed->activation, smoothed->range);
@@ -144,15 +159,33 @@ SwitchedModel insertPrecisionSwitches(func::FuncOp func, ArrayRef<LoweredFormat>
       op->setOperand(operand, b.create<WhereOp>(loc, on, emulated, original));
     }
   }
+  // y - flag * shift: the correction the apply pass compiles, on with the
+  // switch.
+  llvm::DenseMap<Operation *, Value> probed;
+  for (Correction &correction : corrections) {
+    Operation *op = correction.op;
+    b.setInsertionPointAfter(op);
+    for (float &x : correction.shift)
+      x = -x;
+    Value negated = shiftConstant(b, op, correction.shift);
+    Value applied = b.create<MulOp>(op->getLoc(), correction.flag, negated);
+    Value result = op->getResult(0);
+    Value corrected = b.create<AddOp>(op->getLoc(), result, applied);
+    result.replaceAllUsesExcept(corrected, corrected.getDefiningOp());
+    probed[op] = corrected;
+  }
   Operation *terminator = func.getBody().front().getTerminator();
   for (auto [index, op] : llvm::enumerate(model.ops)) {
     unsigned result = func.getNumResults();
+    Value probe = probed.lookup(op);
+    if (!probe)
+      probe = op->getResult(0);
     func.insertResult(
         result, op->getResult(0).getType(),
         DictionaryAttr::get(
             context, {b.getNamedAttr("r1.name",
                                      b.getStringAttr("__precision_probe_" + llvm::Twine(index)))}));
-    terminator->insertOperands(terminator->getNumOperands(), op->getResult(0));
+    terminator->insertOperands(terminator->getNumOperands(), probe);
   }
   return model;
 }

@@ -44,10 +44,12 @@ struct SwitchedModel {
 /// `formats` it can take, and returns every such op's result after the
 /// model's results, so that runs can say which op departs first. Nothing
 /// changes when there is no switch. int8 is emulated smoothed with alpha
-/// `int8Smoothing` (0 for off) where int8 compiles the op smoothed.
+/// `int8Smoothing` (0 for off) where int8 compiles the op smoothed, and
+/// with `int8BiasCorrection` has the bias shift taken off where int8
+/// compiles the op corrected.
 SwitchedModel insertPrecisionSwitches(mlir::func::FuncOp func,
                                       llvm::ArrayRef<mlir::r1::LoweredFormat> formats,
-                                      double int8Smoothing = 0.0);
+                                      double int8Smoothing = 0.0, bool int8BiasCorrection = false);
 
 } // namespace r1c
 

@@ -12,6 +12,8 @@ channels a few codes. Smoothing (which would move that channel into the weight) 
   held-out sets;
 - the report (--precision-report, JSON) keeps the outlier layer out of int8 and lowers every
   other layer to int8, and names each switch with its ONNX node; its table (FILE.txt) exists;
+- with a budget int8 everywhere meets, auto's int8 is --precision=int8's, smoothing and
+  bias correction included: the outputs are identical;
 - a classifier with a top-1 budget (`top1:0.95`) agrees with f32's arg max on at least 95% of
   fresh rows;
 - malformed budgets and a budget without auto fail with a message.
@@ -122,6 +124,24 @@ def main():
                f"{data['held_out_measure']:.3g}, met {data['budget_met']}")
     except RuntimeError as e:
         report("outlier_mlp", False, str(e))
+
+    # With a budget int8 everywhere meets, auto compiles what --precision=int8 compiles: the
+    # same smoothing (the default alpha, which the outlier channel calls for) and bias
+    # correction that its search emulated.
+    try:
+        int8, _ = compile_and_run(args, work, "int8_default", path, ["--precision=int8"], feeds)
+        json_path = os.path.join(work, "loose.json")
+        auto, _ = compile_and_run(args, work, "auto_loose", path,
+                                  ["--precision=auto", "--accuracy-budget=0.9",
+                                   f"--precision-report={json_path}"], feeds)
+        with open(json_path) as f:
+            chosen = {s["name"]: s["format"] for s in json.load(f)["switches"] if s["chosen"]}
+        same = float(np.abs(auto - int8).max())
+        report("auto_int8_is_int8", set(chosen.values()) == {"int8"} and len(chosen) == 3
+               and same == 0.0, f"chosen {chosen}; largest difference from --precision=int8 "
+               f"{same:.3g}")
+    except RuntimeError as e:
+        report("auto_int8_is_int8", False, str(e))
 
     model = classifier(rng)
     path = os.path.join(work, "classifier.onnx")

@@ -11,7 +11,9 @@ computed by ONNX Runtime (added as a graph output) on the same sets:
 - percentile and entropy: NumPy's implementation of docs/precision.md's definitions on
   ONNX Runtime's values; thresholds within a bin (percentile) or two (entropy, whose
   divergences NumPy sums in another order), exact bins for model inputs' percentile.
-Constants get `unit`. Then the error cases (a missing input file, a wrong dtype, a folder
+Constants get `unit`. Every activation's channel means (r1.operand_channel_means: a
+convolution's dim 1, a matmul's last dim) against ONNX Runtime's over all sets, within f32
+rounding (1e-5 of the largest |x|), sets of different widths included. Then the error cases (a missing input file, a wrong dtype, a folder
 with no sets), and random sets (--calibration-samples): ranges on every matmul, and token
 ids within the embedding's rows (the gathered rows' range lies within the table's).
 """
@@ -57,6 +59,15 @@ def mlp(rng, batch=64):
     y = g.op("MatMul", [h, g.weight(64, 10)])
     g.input("x", TensorProto.FLOAT, [batch, 256])
     return g.model(y, TensorProto.FLOAT, [batch, 10])
+
+
+def convnet_widths(rng):
+    """Convolutions over images of a symbolic width: a channel's plane differs between sets."""
+    g = Named(rng)
+    h = g.op("Relu", [g.op("Conv", ["x", g.weight(8, 3, 3, 3)], pads=[1, 1, 1, 1])])
+    y = g.op("Conv", [h, g.weight(16, 8, 1, 1)])
+    g.input("x", TensorProto.FLOAT, [1, 3, 8, "width"])
+    return g.model(y, TensorProto.FLOAT, [1, 16, 8, "width"])
 
 
 def convnet(rng):
@@ -108,12 +119,17 @@ def r1c_ranges(args, model_path, extra):
         raise AssertionError(f"{' '.join(cmd)} failed: {run.stderr.strip()}")
     locs = dict(re.findall(r'^#(loc\d+) = loc\("([^"]+)"', run.stdout, re.M))
     ranges, ops = {}, 0
+    means = {}
     for line in run.stdout.splitlines():
         op = re.search(r"= r1\.(matmul|conv) ", line)
         if not op:
             continue
         ops += 1
         loc = re.search(r"loc\(#(loc\d+)\)\s*$", line)
+        mean = re.search(r"r1\.operand_channel_means = \[#r1\.channel_means<\[([^\]]*)\]>", line)
+        if mean:
+            means[locs[loc.group(1)]] = (op.group(1),
+                                         np.array([float(x) for x in mean.group(1).split(",")]))
         attr = re.search(r"r1\.operand_ranges = \[([^\]]*)\]", line)
         if not attr:
             raise AssertionError(f"no r1.operand_ranges on: {line.strip()}")
@@ -124,6 +140,7 @@ def r1c_ranges(args, model_path, extra):
                                                             float(entry.group(2)))
             ranges[(locs[loc.group(1)], index)] = value
         assert entries, line
+    r1c_ranges.means = means
     return ranges, ops
 
 
@@ -144,10 +161,17 @@ def ort_values(model, sets, names):
     for arrays in sets:
         feed = dict(zip(names, arrays))
         for t, v in zip(wanted, session.run(wanted, feed)):
-            values[t].append(np.asarray(v).ravel())
+            values[t].append(np.asarray(v))
         for t, a in feed.items():
-            values[t].append(a.ravel())
-    return {t: np.concatenate(v) for t, v in values.items()}
+            values[t].append(a)
+    return {t: np.concatenate([a.ravel() for a in v]) for t, v in values.items()}, values
+
+
+def channel_means(arrays, axis):
+    """The mean of each channel along `axis` over every set's array, in double."""
+    rows = [np.moveaxis(a, axis, -1).reshape(-1, a.shape[axis]).astype(np.float64)
+            for a in arrays]
+    return sum(r.sum(axis=0) for r in rows) / sum(r.shape[0] for r in rows)
 
 
 def histogram(x, amax):
@@ -208,7 +232,7 @@ def check_model(args, tmp, label, model, names, sets, method, npy):
     onnx.save(model, path)
     ranges, ops = r1c_ranges(args, path, [f"--calibration={folder}",
                                           f"--calibration-method={method}"])
-    values = ort_values(model, sets, names)
+    values, shaped = ort_values(model, sets, names)
     nodes = {n.name: n for n in model.graph.node}
     inits = {i.name for i in model.graph.initializer}
     checked = 0
@@ -232,7 +256,19 @@ def check_model(args, tmp, label, model, names, sets, method, npy):
                                  f"(tolerance {tol:g})")
         checked += 1
     assert ops and checked, f"{label}: nothing measured"
-    print(f"ok: {label} {method} ({'npy' if npy else 'pb'}): {ops} ops, {checked} ranges")
+    # Channel means of every activation: a convolution's dim 1, a matmul's last dim, over
+    # every set (whose shapes may differ).
+    means = r1c_ranges.means
+    for node_name, (kind, got) in means.items():
+        arrays = shaped[nodes[node_name].input[0]]
+        want = channel_means(arrays, 1 if kind == "conv" else -1)
+        tol = 1e-5 * max(float(np.abs(np.concatenate([a.ravel() for a in arrays])).max()), 1e-30)
+        if got.shape != want.shape or np.abs(got - want).max() > tol:
+            raise AssertionError(f"{label}: channel means of {node_name}'s activation: r1c "
+                                 f"{got[:4]}..., reference {want[:4]}... (tolerance {tol:g})")
+    assert len(means) == ops, f"{label}: {ops - len(means)} ops without channel means"
+    print(f"ok: {label} {method} ({'npy' if npy else 'pb'}): {ops} ops, {checked} ranges, "
+          f"{len(means)} activations' channel means")
 
 
 def expect_error(args, model_path, extra, needle):
@@ -259,6 +295,11 @@ def main():
         sets = [[rng.standard_normal((2, 3, 16, 16)).astype(np.float32)] for _ in range(4)]
         check_model(args, tmp, "convnet", model, ["x"], sets, "minmax", npy=False)
         check_model(args, tmp, "convnet", model, ["x"], sets, "percentile", npy=True)
+
+        # Sets of two widths: each set's channel sums over its own planes.
+        model = convnet_widths(rng)
+        sets = [[rng.standard_normal((1, 3, 8, w)).astype(np.float32) + 0.5] for w in (8, 16, 8)]
+        check_model(args, tmp, "convnet_widths", model, ["x"], sets, "minmax", npy=False)
 
         token_model, table = tokens(rng)
         model = token_model

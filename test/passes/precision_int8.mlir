@@ -4,7 +4,8 @@
 
 // A matmul with a calibrated activation and a constant weight computes on
 // 8-bit integers: the activation per tensor in ui8 over [-1, 3] widened to
-// hold 0 (scale 4/255, zero point 64), the weight per column in i8 over
+// hold 0 (step 4/255; zero point ceil(1 / step) = 64, scale 3 / (255 - 64)
+// so that 3 lands on code 255), the weight per column in i8 over
 // its largest magnitude (columns 2 and 4: scales 2/127 and 1/127).
 // Without a range, the second matmul stays f32.
 
@@ -15,7 +16,7 @@
 // SELECT: return
 
 // QDQ-LABEL: func @mlp
-// QDQ-DAG: %[[SA:.*]] = r1.constant dense<0.0156862{{[0-9]*}}> : tensor<f32>
+// QDQ-DAG: %[[SA:.*]] = r1.constant dense<0.0157068{{[0-9]*}}> : tensor<f32>
 // QDQ-DAG: %[[ZA:.*]] = r1.constant dense<64> : tensor<ui8>
 // QDQ-DAG: %[[W:.*]] = r1.constant dense<{{\[\[}}127, -64], [-64, 127]]> : tensor<2x2xi8>
 // QDQ-DAG: %[[SW:.*]] = r1.constant dense<{{\[\[}}0.0157480{{[0-9]*}}, 0.00787401{{[0-9]*}}]]> : tensor<1x2xf32>

@@ -6,15 +6,15 @@
 // weight row c's largest |W| w = [1, 4, 0.5] give s = sqrt(a / w) =
 // [2, 4, 1] (1 for the channel that is always 0). The activation is
 // multiplied by 1/s = [0.5, 0.25, 1]; its range becomes [min(-1 * 0.5,
-// -64 * 0.25, 0), max(4 * 0.5, 36 * 0.25, 0)] = [-16, 9] (scale 25/255,
-// zero point 163). The weight diag(s) W = [[2, -0.5], [16, 8], [0.5, 0.5]]
+// -64 * 0.25, 0), max(4 * 0.5, 36 * 0.25, 0)] = [-16, 9] (zero point
+// ceil(16 / (25/255)) = 164, scale 9 / (255 - 164)). The weight diag(s) W = [[2, -0.5], [16, 8], [0.5, 0.5]]
 // is quantized per column (scales 16/127 and 8/127).
 
 // CHECK-LABEL: func @smoothed
 // CHECK-DAG: %[[INV:.*]] = r1.constant dense<[5.000000e-01, 2.500000e-01, 1.000000e+00]> : tensor<3xf32>
 // CHECK-DAG: %[[SX:.*]] = r1.mul %arg0, %[[INV]]
-// CHECK-DAG: %[[SA:.*]] = r1.constant dense<0.0980392{{[0-9]*}}> : tensor<f32>
-// CHECK-DAG: %[[ZA:.*]] = r1.constant dense<163> : tensor<ui8>
+// CHECK-DAG: %[[SA:.*]] = r1.constant dense<9.890110e-02> : tensor<f32>
+// CHECK-DAG: %[[ZA:.*]] = r1.constant dense<164> : tensor<ui8>
 // CHECK-DAG: %[[Q:.*]] = r1.quantize %[[SX]], %[[SA]], %[[ZA]]
 // CHECK-DAG: %[[W:.*]] = r1.constant dense<{{\[\[}}16, -8], [127, 127], [4, 8]]> : tensor<3x2xi8>
 // CHECK-DAG: %[[SW:.*]] = r1.constant dense<{{\[\[}}0.125984{{[0-9]*}}, 0.0629921{{[0-9]*}}]]> : tensor<1x2xf32>
@@ -25,7 +25,7 @@
 // OFF-LABEL: func @smoothed
 // OFF-NOT: r1.mul
 // OFF-DAG: %[[W:.*]] = r1.constant dense<{{\[\[}}32, -16], [127, 127], [16, 32]]> : tensor<3x2xi8>
-// OFF-DAG: %[[SA:.*]] = r1.constant dense<0.392156{{[0-9]*}}> : tensor<f32>
+// OFF-DAG: %[[SA:.*]] = r1.constant dense<0.395604{{[0-9]*}}> : tensor<f32>
 // OFF: r1.matmul
 
 // INT8-LABEL: func @smoothed

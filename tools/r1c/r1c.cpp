@@ -139,6 +139,13 @@ int main(int argc, char **argv) {
       ->check(CLI::Range(0.0, 1.0))
       ->default_str("0.75")
       ->type_name("ALPHA");
+  app.add_option("--int8-bias-correction", options.int8BiasCorrection,
+                 "With --precision=int8 or auto: take off the shift that rounding the\n"
+                 "weights to 8 bits gives each output channel's mean, sum_k (W_q - W)[k, n]\n"
+                 "times the mean of activation channel k, which calibration measures\n"
+                 "(default true; false keeps the plain rounding; docs/precision.md#int8)")
+      ->default_str("true")
+      ->type_name("BOOL");
   app.add_option("--accuracy-budget", options.accuracyBudget,
                  "With --precision=auto: how far from fp32 the outputs may go:\n"
                  "  E        relative error ||y - y_fp32|| / ||y_fp32|| of every output\n"

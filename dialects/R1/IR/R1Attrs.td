@@ -223,4 +223,33 @@ def R1_ChannelRangesAttr : AttrDef<R1_Dialect, "ChannelRanges"> {
   }];
 }
 
+def R1_ChannelMeansAttr : AttrDef<R1_Dialect, "ChannelMeans"> {
+  let mnemonic = "channel_means";
+  let summary = "The mean of each channel of one tensor, as calibration measured it";
+  let description = [{
+    The average calibration found in each channel of a matmul's or a
+    convolution's activation: along the last dim of a matmul's, along dim 1
+    (NCHW) of a convolution's. Ops carry them as `r1.operand_channel_means`,
+    one entry per operand, `unit` for an operand not measured. int8 reads
+    them to correct its bias: rounding a weight to 8 bits moves each output
+    channel's mean by sum_k (W_q - W)[k, n] mean[k], which the activations'
+    means being far from 0 (after a ReLU or a hard swish) makes systematic.
+
+    ```mlir
+    %y = r1.conv %x, %w {r1.operand_channel_means = [#r1.channel_means<[0.25, 1.5]>, unit]}
+    ```
+  }];
+  let parameters = (ins "::mlir::DenseF32ArrayAttr":$mean);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The discardable attribute on ops: an array with one entry (or unit)
+    /// per operand.
+    static constexpr ::llvm::StringLiteral kOperandChannelMeansName = "r1.operand_channel_means";
+    int64_t getChannels() const { return getMean().size(); }
+    /// The measured channel means of operand `index` of `op`, or null.
+    static ChannelMeansAttr ofOperand(::mlir::Operation *op, unsigned index);
+  }];
+}
+
 #endif // R1_ATTRS_TD

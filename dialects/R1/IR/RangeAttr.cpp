@@ -1,4 +1,4 @@
-//===- RangeAttr.cpp - Measured value ranges of tensors and channels ------===//
+//===- RangeAttr.cpp - Measured ranges and means of tensors and channels ---===//
 #include "dialects/R1/IR/R1Ops.h"
 
 #include "mlir/IR/DialectImplementation.h"
@@ -44,7 +44,7 @@ RangeAttr RangeAttr::ofOperand(Operation *op, unsigned index) {
   return llvm::dyn_cast<RangeAttr>(ranges[index]);
 }
 
-/// `[x, ...]`, each bound printed with every bit, as RangeAttr prints.
+/// `[x, ...]`, each value printed with every bit, as RangeAttr prints.
 static void printBounds(AsmPrinter &printer, ArrayRef<float> bounds) {
   printer << "[";
   llvm::interleaveComma(bounds, printer, [&](float x) { printer.printFloat(llvm::APFloat(x)); });
@@ -99,4 +99,36 @@ ChannelRangesAttr ChannelRangesAttr::ofOperand(Operation *op, unsigned index) {
   if (!ranges || index >= ranges.size())
     return {};
   return llvm::dyn_cast<ChannelRangesAttr>(ranges[index]);
+}
+
+Attribute ChannelMeansAttr::parse(AsmParser &parser, Type) {
+  SmallVector<float> mean;
+  if (parser.parseLess() || parseBounds(parser, mean) || parser.parseGreater())
+    return {};
+  MLIRContext *context = parser.getContext();
+  return getChecked([&] { return parser.emitError(parser.getNameLoc()); }, context,
+                    DenseF32ArrayAttr::get(context, mean));
+}
+
+void ChannelMeansAttr::print(AsmPrinter &printer) const {
+  printer << "<";
+  printBounds(printer, getMean().asArrayRef());
+  printer << ">";
+}
+
+LogicalResult ChannelMeansAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                       DenseF32ArrayAttr mean) {
+  if (!mean)
+    return emitError() << "channel means need an array";
+  for (auto [index, value] : llvm::enumerate(mean.asArrayRef()))
+    if (!std::isfinite(value))
+      return emitError() << "channel " << index << "'s mean must be finite";
+  return success();
+}
+
+ChannelMeansAttr ChannelMeansAttr::ofOperand(Operation *op, unsigned index) {
+  auto means = op->getAttrOfType<ArrayAttr>(kOperandChannelMeansName);
+  if (!means || index >= means.size())
+    return {};
+  return llvm::dyn_cast<ChannelMeansAttr>(means[index]);
 }
