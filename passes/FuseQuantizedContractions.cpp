@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "dialects/R1/IR/R1Ops.h"
 #include "dialects/R1/IR/ShapeInference.h"
+#include "dialects/R1K/IR/R1KDialect.h"
 #include "passes/Passes.h"
 
 namespace mlir::r1 {
@@ -150,9 +151,90 @@ LogicalResult fuseConv(ConvOp conv) {
   return success();
 }
 
+/// Whether `value` is a constant of one element that is positive.
+bool isPositiveScalar(Value value) {
+  auto constant = value.getDefiningOp<ConstantOp>();
+  auto dense = constant ? dyn_cast<DenseFPElementsAttr>(constant.getValue()) : nullptr;
+  if (!dense || dense.getNumElements() != 1)
+    return false;
+  APFloat scale = *dense.value_begin<APFloat>();
+  return scale.isFiniteNonZero() && !scale.isNegative();
+}
+
+/// The constant value `value` holds, or null.
+Attribute constantValue(Value value) {
+  auto constant = value.getDefiningOp<ConstantOp>();
+  return constant ? constant.getValue() : Attribute();
+}
+
+/// `quantize(max_pool(x))` as `max_pool(quantize(x))` where every reader
+/// of the pool is that quantization (one per reader until CSE merges them:
+/// the same scale, zero point and type) and it is per tensor with a
+/// positive scale: rounding, adding the zero point and saturating never
+/// reverse an order, so the max of the codes is the code of the max, bit
+/// for bit, and padding (which never wins a max) stays out of both. The
+/// kernel that makes x then writes 8-bit codes, and the pool reads a
+/// quarter of the bytes (a ResNet stem's 64 x 112 x 112 activation).
+LogicalResult quantizeBeforeMaxPool(MaxPoolOp pool) {
+  SmallVector<QuantizeOp> readers;
+  for (Operation *user : pool->getUsers()) {
+    auto quantize = dyn_cast<QuantizeOp>(user);
+    if (!quantize || quantize.getInput() != pool.getResult())
+      return failure();
+    readers.push_back(quantize);
+  }
+  if (readers.empty() || llvm::any_of(readers, [&](QuantizeOp quantize) {
+        return quantize->getBlock() != pool->getBlock();
+      }))
+    return failure();
+  // The new ops go where the earliest reader is, after its constants.
+  QuantizeOp first =
+      *llvm::min_element(readers, [](QuantizeOp a, QuantizeOp b) { return a->isBeforeInBlock(b); });
+  Attribute scale = constantValue(first.getScale()),
+            zeroPoint = constantValue(first.getZeroPoint());
+  auto isSame = [&](QuantizeOp other) {
+    return constantValue(other.getScale()) == scale &&
+           constantValue(other.getZeroPoint()) == zeroPoint && other.getType() == first.getType();
+  };
+  auto poolType = dyn_cast<RankedTensorType>(pool.getType());
+  auto inputType = dyn_cast<RankedTensorType>(pool.getInput().getType());
+  Type code = getElementTypeOf(first.getOutput());
+  if (!scale || !zeroPoint || !llvm::all_of(readers, isSame) ||
+      !isPositiveScalar(first.getScale()) || !isOneValue(first.getZeroPoint()) || !poolType ||
+      !inputType || !code.isInteger(8))
+    return failure();
+  OpBuilder builder(first);
+  Value codes = builder.create<QuantizeOp>(first.getLoc(), inputType.clone(code), pool.getInput(),
+                                           first.getScale(), first.getZeroPoint());
+  auto pooled = builder.create<MaxPoolOp>(pool.getLoc(), poolType.clone(code), codes,
+                                          pool.getKernelShapeAttr(), pool.getStridesAttr(),
+                                          pool.getPadsAttr(), pool.getDilationsAttr(),
+                                          pool.getCeilModeAttr(), pool.getCountIncludePadAttr());
+  for (QuantizeOp quantize : readers) {
+    quantize.replaceAllUsesWith(pooled.getResult());
+    quantize.erase();
+  }
+  pool.erase();
+  return success();
+}
+
+/// Whether every target of the module around `op` is the host, whose pool
+/// kernels take 8-bit codes (none is a host module too).
+bool targetsHostOnly(Operation *op) {
+  auto module = op->getParentOfType<ModuleOp>();
+  return !module || llvm::all_of(r1k::getTargets(module),
+                                 [](r1k::TargetAttr target) { return target.isHost(); });
+}
+
 struct FuseQuantizedContractions
     : r1::impl::FuseQuantizedContractionsBase<FuseQuantizedContractions> {
   void runOnOperation() override {
+    if (targetsHostOnly(getOperation())) {
+      SmallVector<MaxPoolOp> pools;
+      getOperation().walk([&](MaxPoolOp op) { pools.push_back(op); });
+      for (MaxPoolOp op : pools)
+        (void)quantizeBeforeMaxPool(op);
+    }
     SmallVector<Operation *> contractions;
     getOperation().walk([&](Operation *op) {
       if (isa<MatMulOp, ConvOp>(op))

@@ -100,6 +100,9 @@ def FuseQuantizedContractions : Pass<"r1c-fuse-quantized-contractions",
     tensor or per output column (channel), as 8-bit integers. The sums are
     exact, and the following `r1.quantize` fuses into the integer kernel as
     its requantization, so the chain runs on integers from end to end.
+    On modules whose targets are all the host, a per-tensor `r1.quantize`
+    of a max pool's only result moves above the pool, which then takes the
+    8-bit codes: the max commutes with the quantization exactly.
   }];
   let dependentDialects = ["::mlir::r1::R1Dialect"];
 }

@@ -326,6 +326,10 @@ LogicalResult printPoolKernel(KernelWriter &w) {
   auto outType = cast<RankedTensorType>(anchor->getResult(0).getType());
   if (inType.getRank() < 3)
     return anchor->emitOpError("has no spatial dims; GPU code needs at least one");
+  // 8-bit codes are pooled on the host only (int8 targets the host).
+  if (!isa<FloatType>(outType.getElementType()))
+    return anchor->emitOpError("pools ")
+           << outType.getElementType() << " values; GPU pooling takes floats";
   Type element = outType.getElementType();
   std::string type = KernelWriter::computeType(element);
   SmallVector<WindowDim> dims =

@@ -325,9 +325,14 @@ LogicalResult emitPool(KernelBuilder &kb, Operation *anchor, ArrayRef<llvm::Valu
   auto inType = cast<RankedTensorType>(anchor->getOperand(0).getType());
   auto outType = cast<RankedTensorType>(anchor->getResult(0).getType());
   Type element = outType.getElementType();
-  Type acc = accumulationType(element);
+  // A max of 8-bit codes (int8 quantizes before the pool) compares them as
+  // they are.
+  bool codes = isMax && element.isInteger(8);
+  Type acc = codes ? element : accumulationType(element);
   if (!acc)
-    return anchor->emitOpError("host code supports f16, f32 and f64 pooling only, not ") << element;
+    return anchor->emitOpError("host code supports f16, f32 and f64 pooling and max pooling of "
+                               "8-bit integers only, not ")
+           << element;
   llvm::Value *input = inputs[0], *out = outputs[0];
   if (!input)
     return anchor->emitOpError("has an operand the host kernel cannot address");
@@ -346,9 +351,14 @@ LogicalResult emitPool(KernelBuilder &kb, Operation *anchor, ArrayRef<llvm::Valu
   llvm::IRBuilder<> &b = kb.b;
   Converter convert(kb, element, acc);
   llvm::Type *accType = getScalarType(b.getContext(), acc);
-  // The lowest finite value, as ONNX Runtime starts a max from.
-  llvm::Value *lowest = llvm::ConstantFP::get(
-      accType, llvm::APFloat::getLargest(accType->getFltSemantics(), /*Negative=*/true));
+  // The lowest finite value, as ONNX Runtime starts a max from; the lowest
+  // code for codes.
+  llvm::Value *lowest =
+      codes ? llvm::ConstantInt::get(accType, element.isUnsignedInteger()
+                                                  ? llvm::APInt(8, 0)
+                                                  : llvm::APInt::getSignedMinValue(8))
+            : llvm::ConstantFP::get(accType, llvm::APFloat::getLargest(accType->getFltSemantics(),
+                                                                       /*Negative=*/true));
   // Averages: the divisor of a window is the product of its tap counts per
   // dim. The outer dims' share is counted at run time over the valid rows,
   // the last dim's is a constant for each run of equal counts along the row.
@@ -400,8 +410,15 @@ LogicalResult emitPool(KernelBuilder &kb, Operation *anchor, ArrayRef<llvm::Valu
               llvm::Value *x =
                   convert.load(input, b.CreateAdd(shifted, b.CreateMul(ow, kb.i64(last.stride))));
               llvm::Value *current = row.load(kb, ow);
-              llvm::Value *next = isMax ? b.CreateSelect(b.CreateFCmpOGT(x, current), x, current)
-                                        : b.CreateFAdd(current, x);
+              llvm::Value *next;
+              if (!isMax)
+                next = b.CreateFAdd(current, x);
+              else if (!codes)
+                next = b.CreateSelect(b.CreateFCmpOGT(x, current), x, current);
+              else if (element.isUnsignedInteger())
+                next = b.CreateSelect(b.CreateICmpUGT(x, current), x, current);
+              else
+                next = b.CreateSelect(b.CreateICmpSGT(x, current), x, current);
               row.store(kb, next, ow);
             });
           }

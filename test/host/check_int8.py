@@ -26,6 +26,9 @@ layer; f32):
   becomes bias - shift, other contractions get an Add of -shift after them; not where the
   activation is a model input. On a model whose activation has a large positive mean and
   few products per sum, the correction must at least halve int8's error against f32;
+- a max pool between a convolution's ReLU and the next convolution pools the 8-bit codes
+  (r1c moves the quantization above it, `r1.max_pool` on ui8 in `--compile-to=kernel`),
+  which must give what pooling f32 and quantizing gives;
 - a residual stream (a CNN whose block input feeds a convolution and the add after it):
   the add reads the convolution's dequantized activation too, as r1c declares with
   `r1.int8_shared_activation`, so the reference's Add reads the DequantizeLinear output;
@@ -299,6 +302,19 @@ def residual_cnn(rng):
     return g.model(y, TensorProto.FLOAT, [1, 10])
 
 
+def pooled_cnn(rng):
+    """A ResNet stem in small: convolution, ReLU, a padded 3x3 max pool of stride 2, whose
+    output the next convolution quantizes; int8 pools the codes."""
+    g = Weights(rng)
+    h = g.op("Relu", [g.op("Conv", ["x", g.weight(16, 3, 3, 3)], pads=[1, 1, 1, 1])])
+    h = g.op("MaxPool", [h], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])
+    h = g.op("Relu", [g.op("Conv", [h, g.weight(32, 16, 1, 1)])])
+    h = g.op("Flatten", [g.op("GlobalAveragePool", [h])])
+    y = g.op("MatMul", [h, g.weight(32, 10)])
+    g.input("x", TensorProto.FLOAT, [1, 3, 16, 16])
+    return g.model(y, TensorProto.FLOAT, [1, 10])
+
+
 def outlier_mlp(rng):
     """An MLP whose first matmul reads two channels 40 times larger than the rest, with weight
     rows 40 times smaller (as a normalization's gain and the next projection can make them):
@@ -422,7 +438,7 @@ def main():
         return path, calibration, sets, feeds
 
     models = {"mlp": mlp(rng), "cnn": cnn(rng), "residual_cnn": residual_cnn(rng),
-              "transformer_layer": transformer_layer(rng)}
+              "pooled_cnn": pooled_cnn(rng), "transformer_layer": transformer_layer(rng)}
     for name, model in models.items():
         path, calibration, sets, feeds = prepare(name, model)
         ok, _, text = compile_and_compare(name, model, path, calibration, sets, feeds, 0,
@@ -444,6 +460,18 @@ def main():
     report(f"{name} smoothing helps", better,
            f"norm error against f32 {drifts[ALPHA]:.2e} smoothed, {drifts[0]:.2e} not"
            if better is not None and None not in drifts.values() else "no errors measured")
+
+    # The max pool runs on the codes the stem's kernel writes (the quantization moved
+    # above it), and gives what pooling the f32 values and quantizing them gives (above).
+    path = os.path.join(work, "pooled_cnn.onnx")
+    kernels = subprocess.run([args.r1c, path, "--compile-to=kernel", "--elide-weights",
+                              "--precision=int8", "--calibration-samples=2"],
+                             capture_output=True, text=True)
+    pools = re.findall(r'r1k\.kernel "max_pool".*: \((tensor<[^>]*>)\) -> (tensor<[^>]*>)',
+                       kernels.stdout)
+    report("pooled_cnn pools codes", bool(pools) and all("ui8" in a and "ui8" in b
+                                                         for a, b in pools),
+           f"max pool kernels {pools}" if kernels.returncode == 0 else kernels.stderr[-300:])
 
     # An activation far from 0 on average and 16 products per sum: rounding the weight moves
     # every row of the product the same way, which the correction takes off.

@@ -80,3 +80,73 @@ func.func @int16_operands(%a: tensor<4x8xi16>, %s: tensor<f32>, %z: tensor<i16>,
   %m = r1.matmul %x, %b : (tensor<4x8xf32>, tensor<8x2xf32>) -> tensor<4x2xf32>
   return %m : tensor<4x2xf32>
 }
+
+// -----
+
+// A per-tensor quantization of a max pool's result moves above the pool on
+// the host: the max of the codes is the code of the max. The two readers'
+// quantizations (one per reader before CSE) become one; the pool takes ui8.
+// CHECK-LABEL: func @quantize_before_max_pool
+// CHECK: %[[S:.*]] = r1.constant dense<5.000000e-02> : tensor<f32>
+// CHECK: %[[Z:.*]] = r1.constant dense<3> : tensor<ui8>
+// CHECK: %[[Q:.*]] = r1.quantize %arg0, %[[S]], %[[Z]] : (tensor<1x2x4x4xf32>, tensor<f32>, tensor<ui8>) -> tensor<1x2x4x4xui8>
+// CHECK: %[[P:.*]] = r1.max_pool %[[Q]] {{.*}} : (tensor<1x2x4x4xui8>) -> tensor<1x2x2x2xui8>
+// CHECK-NOT: r1.quantize
+// CHECK: return %[[P]], %[[P]]
+// KERNEL-LABEL: func @quantize_before_max_pool
+// KERNEL: r1k.kernel "max_pool"{{.*}} : (tensor<1x2x4x4xui8>) -> tensor<1x2x2x2xui8>
+module attributes {r1k.targets = [#r1k.target<name = "host", cpu = "x86-64-v4",
+    features = ["avx2", "fma", "avx512f"], vector_bits = 512, vector_registers = 32,
+    l1_bytes = 49152, l2_bytes = 1048576, l3_bytes = 33554432, cores = 2, fma_per_cycle = 2>]} {
+  func.func @quantize_before_max_pool(%x: tensor<1x2x4x4xf32>) -> (tensor<1x2x2x2xui8>, tensor<1x2x2x2xui8>) {
+    %p = r1.max_pool %x {kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, ceil_mode = false, count_include_pad = false} : (tensor<1x2x4x4xf32>) -> tensor<1x2x2x2xf32>
+    %s1 = r1.constant dense<0.05> : tensor<f32>
+    %z1 = r1.constant dense<3> : tensor<ui8>
+    %q1 = r1.quantize %p, %s1, %z1 : (tensor<1x2x2x2xf32>, tensor<f32>, tensor<ui8>) -> tensor<1x2x2x2xui8>
+    %s2 = r1.constant dense<0.05> : tensor<f32>
+    %z2 = r1.constant dense<3> : tensor<ui8>
+    %q2 = r1.quantize %p, %s2, %z2 : (tensor<1x2x2x2xf32>, tensor<f32>, tensor<ui8>) -> tensor<1x2x2x2xui8>
+    return %q1, %q2 : tensor<1x2x2x2xui8>, tensor<1x2x2x2xui8>
+  }
+}
+
+// -----
+
+// It stays below the pool where the pool has a float reader too, where the
+// readers quantize differently, and on a module with a GPU target (whose
+// pool kernels take floats).
+// CHECK-LABEL: func @quantize_stays
+// CHECK: r1.max_pool %arg0 {{.*}} -> tensor<1x2x2x2xf32>
+// CHECK: r1.max_pool %arg0 {{.*}} -> tensor<1x2x2x2xf32>
+// CHECK-LABEL: func @quantize_stays_on_gpu
+// CHECK: r1.max_pool %arg0 {{.*}} -> tensor<1x2x2x2xf32>
+// CHECK: r1.quantize
+module attributes {r1k.targets = [#r1k.target<name = "host", cpu = "x86-64-v4",
+    features = ["avx2", "fma", "avx512f"], vector_bits = 512, vector_registers = 32,
+    l1_bytes = 49152, l2_bytes = 1048576, l3_bytes = 33554432, cores = 2, fma_per_cycle = 2>]} {
+  func.func @quantize_stays(%x: tensor<1x2x4x4xf32>) -> (tensor<1x2x2x2xui8>, tensor<1x2x2x2xf32>, tensor<1x2x2x2xui8>, tensor<1x2x2x2xui8>) {
+    %p = r1.max_pool %x {kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, ceil_mode = false, count_include_pad = false} : (tensor<1x2x4x4xf32>) -> tensor<1x2x2x2xf32>
+    %s = r1.constant dense<0.05> : tensor<f32>
+    %z = r1.constant dense<3> : tensor<ui8>
+    %q = r1.quantize %p, %s, %z : (tensor<1x2x2x2xf32>, tensor<f32>, tensor<ui8>) -> tensor<1x2x2x2xui8>
+    %p2 = r1.max_pool %x {kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, ceil_mode = false, count_include_pad = false} : (tensor<1x2x4x4xf32>) -> tensor<1x2x2x2xf32>
+    %s2 = r1.constant dense<0.1> : tensor<f32>
+    %q2 = r1.quantize %p2, %s, %z : (tensor<1x2x2x2xf32>, tensor<f32>, tensor<ui8>) -> tensor<1x2x2x2xui8>
+    %q3 = r1.quantize %p2, %s2, %z : (tensor<1x2x2x2xf32>, tensor<f32>, tensor<ui8>) -> tensor<1x2x2x2xui8>
+    return %q, %p, %q2, %q3 : tensor<1x2x2x2xui8>, tensor<1x2x2x2xf32>, tensor<1x2x2x2xui8>, tensor<1x2x2x2xui8>
+  }
+}
+
+// -----
+
+module attributes {r1k.targets = [#r1k.target<name = "fake_sm", compute_units = 100,
+    warp_size = 32, shared_per_block = 49152, shared_per_unit = 65536,
+    registers_per_unit = 65536, matrix_ops = ["mma.f16", "mma.bf16"]>]} {
+  func.func @quantize_stays_on_gpu(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x2x2xui8> {
+    %p = r1.max_pool %x {kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, ceil_mode = false, count_include_pad = false} : (tensor<1x2x4x4xf32>) -> tensor<1x2x2x2xf32>
+    %s = r1.constant dense<0.05> : tensor<f32>
+    %z = r1.constant dense<3> : tensor<ui8>
+    %q = r1.quantize %p, %s, %z : (tensor<1x2x2x2xf32>, tensor<f32>, tensor<ui8>) -> tensor<1x2x2x2xui8>
+    return %q : tensor<1x2x2x2xui8>
+  }
+}

@@ -463,11 +463,12 @@ def R1_ConvOp : R1_ContractionOp<"conv"> {
   let hasVerifier = 1;
 }
 
-class R1_PoolOp<string mnemonic, string what> : R1_TypedOp<mnemonic> {
+class R1_PoolOp<string mnemonic, string what, Type tensor = R1_FloatTensor, string more = "">
+    : R1_TypedOp<mnemonic> {
   let summary = what # " pooling over the spatial dims (NCHW)";
   let description = [{
     `pads` holds begin pads, then end pads. With `ceil_mode` the output size
-    rounds up, as long as the last window starts inside the padded input.
+    rounds up, as long as the last window starts inside the padded input.}] # more # [{
 
     ```mlir
     %y = r1.}] # mnemonic # [{ %x {kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>,
@@ -475,14 +476,17 @@ class R1_PoolOp<string mnemonic, string what> : R1_TypedOp<mnemonic> {
         count_include_pad = false} : (tensor<1x64x112x112xf32>) -> tensor<1x64x56x56xf32>
     ```
   }];
-  let arguments = (ins R1_FloatTensor:$input, DenseI64ArrayAttr:$kernel_shape,
+  let arguments = (ins tensor:$input, DenseI64ArrayAttr:$kernel_shape,
                        DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
                        DenseI64ArrayAttr:$dilations, BoolAttr:$ceil_mode,
                        BoolAttr:$count_include_pad);
-  let results = (outs R1_FloatTensor:$output);
+  let results = (outs tensor:$output);
   let hasVerifier = 1;
 }
-def R1_MaxPoolOp : R1_PoolOp<"max_pool", "Max">;
+def R1_MaxPoolOp : R1_PoolOp<"max_pool", "Max", TensorOf<[AnyFloat, I8, UI8]>, [{
+    A max of 8-bit integer codes (int8 moves a per-tensor quantization
+    above the pool, which it commutes with) compares them as their
+    signedness says; padding never wins.}]>;
 def R1_AveragePoolOp : R1_PoolOp<"average_pool", "Average">;
 
 def R1_BatchNormOp : R1_TypedOp<"batch_norm"> {
