@@ -94,3 +94,24 @@ func.func @not_corrected(%x: tensor<1x2x3x3xf32>, %v: tensor<3x2xf32>) -> (tenso
       : (tensor<3x2xf32>, tensor<2x2xf32>) -> tensor<3x2xf32>
   return %y, %z : tensor<1x2x3x3xf32>, tensor<3x2xf32>
 }
+
+// -----
+
+// A grouped convolution's filter reads its group's channels: filter 0 the
+// means [0.5, 2], filter 1 the means [10, 20], so the second shift is ten
+// times the ungrouped one, 20/127, and the bias [0.5, -0.5] becomes
+// [0.5 + 0.2/127, -0.5 - 20/127].
+
+// CHECK-LABEL: func @grouped_conv
+// CHECK: %[[B:.*]] = r1.constant dense<[0.501574{{[0-9]*}}, -0.657480{{[0-9]*}}]> : tensor<2xf32>
+// CHECK: r1.conv %{{.*}}, %{{.*}}, %[[B]] {{.*}}group = 2
+func.func @grouped_conv(%x: tensor<1x4x3x3xf32>) -> tensor<1x2x3x3xf32> {
+  %h = r1.relu %x : (tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32>
+  %w = r1.constant dense<[[[[1.0]], [[0.3]]], [[[-4.0]], [[1.0]]]]> : tensor<2x2x1x1xf32>
+  %b = r1.constant dense<[0.5, -0.5]> : tensor<2xf32>
+  %y = r1.conv %h, %w, %b {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 2 : i64,
+                           r1.operand_ranges = [#r1.range<0.0, 30.0>, unit, unit],
+                           r1.operand_channel_means = [#r1.channel_means<[0.5, 2.0, 10.0, 20.0]>, unit, unit]}
+      : (tensor<1x4x3x3xf32>, tensor<2x2x1x1xf32>, tensor<2xf32>) -> tensor<1x2x3x3xf32>
+  return %y : tensor<1x2x3x3xf32>
+}
