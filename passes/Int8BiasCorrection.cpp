@@ -113,19 +113,19 @@ std::optional<std::vector<float>> computeInt8BiasShift(Operation *op, ConstantOp
   return shift;
 }
 
-Value shiftConstant(OpBuilder &b, Operation *op, ArrayRef<float> shift) {
+Value correctionConstant(OpBuilder &b, Operation *op, ArrayRef<float> shift) {
+  SmallVector<float> negated;
+  for (float x : shift)
+    negated.push_back(-x);
   SmallVector<int64_t> shape = {int64_t(shift.size())};
   if (isa<ConvOp>(op))
     shape.append(size_t(cast<ShapedType>(op->getResult(0).getType()).getRank() - 2), 1);
   auto type = RankedTensorType::get(shape, b.getF32Type());
   return b.create<ConstantOp>(op->getLoc(),
-                              cast<ElementsAttr>(DenseElementsAttr::get(type, shift)));
+                              cast<ElementsAttr>(DenseElementsAttr::get(type, ArrayRef(negated))));
 }
 
 void subtractInt8BiasShift(Operation *op, ArrayRef<float> shift) {
-  std::vector<float> negated(shift.begin(), shift.end());
-  for (float &x : negated)
-    x = -x;
   if (auto conv = dyn_cast<ConvOp>(op)) {
     auto bias = conv.getBias() ? conv.getBias().getDefiningOp<ConstantOp>() : nullptr;
     auto biasType = bias ? dyn_cast<RankedTensorType>(bias.getType()) : nullptr;
@@ -134,8 +134,8 @@ void subtractInt8BiasShift(Operation *op, ArrayRef<float> shift) {
         bytes->size() == shift.size() * sizeof(float)) {
       std::vector<float> corrected(shift.size());
       std::memcpy(corrected.data(), bytes->data(), bytes->size());
-      for (auto [value, delta] : llvm::zip(corrected, negated))
-        value += delta;
+      for (auto [value, delta] : llvm::zip(corrected, shift))
+        value -= delta;
       OpBuilder b(op);
       // Biases are small: a literal.
       Value value = b.create<ConstantOp>(
@@ -147,7 +147,7 @@ void subtractInt8BiasShift(Operation *op, ArrayRef<float> shift) {
   OpBuilder b(op->getContext());
   b.setInsertionPointAfter(op);
   Value result = op->getResult(0);
-  Value corrected = b.create<AddOp>(op->getLoc(), result, shiftConstant(b, op, negated));
+  Value corrected = b.create<AddOp>(op->getLoc(), result, correctionConstant(b, op, shift));
   result.replaceAllUsesExcept(corrected, corrected.getDefiningOp());
 }
 

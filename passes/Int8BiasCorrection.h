@@ -44,9 +44,10 @@ bool canCorrectInt8Bias(Operation *op);
 std::optional<std::vector<float>> computeInt8BiasShift(Operation *op, ConstantOp weight,
                                                        ArrayRef<float> activationFactors = {});
 
-/// `shift` per output channel as a constant that broadcasts against `op`'s
-/// result: [N] for a matmul, [C_out, 1, ...] for a convolution.
-Value shiftConstant(OpBuilder &b, Operation *op, ArrayRef<float> shift);
+/// -`shift`, what a correction adds to `op`'s result, as a constant that
+/// broadcasts against it: [N] for a matmul, [C_out, 1, ...] for a
+/// convolution.
+Value correctionConstant(OpBuilder &b, Operation *op, ArrayRef<float> shift);
 
 /// Takes `shift` off `op`'s result: from a convolution's constant bias, or
 /// by an r1.add of -shift after `op` that its users read instead (fused

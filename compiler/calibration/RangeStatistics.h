@@ -1,8 +1,9 @@
 //===- RangeStatistics.h - Min/max and histograms of a tensor ---*- C++ -*-===//
 //
 // What calibration accumulates per measured value over every input set, and
-// the range each method derives from it (and, where asked, channel means). Two passes: min/max
-// first, then a histogram of |x| over [0, max |x|] whose bins are fixed by the first.
+// the range each method derives from it (and, where asked, channel means).
+// Two passes: min/max first, then a histogram of |x| over [0, max |x|] whose
+// bins are fixed by the first.
 //
 //===----------------------------------------------------------------------===//
 #ifndef R1C_COMPILER_CALIBRATION_RANGESTATISTICS_H
@@ -34,6 +35,11 @@ public:
   void trackChannelMeans(int64_t count);
   /// First pass: finite values only (NaN and infinities are skipped).
   void addMinMax(const float *values, size_t count);
+  /// With the first pass, where trackChannelMeans: element i belongs to
+  /// channel (i / inner) % count, a matmul activation's last dim (inner 1)
+  /// or a convolution's dim 1 (inner the product of the dims after it),
+  /// which can differ between sets of other shapes.
+  void addChannelSums(const float *values, size_t count, int64_t inner);
   /// Second pass, after every addMinMax.
   void addHistogram(const float *values, size_t count);
   bool seen() const { return min <= max; }
@@ -54,12 +60,6 @@ public:
   double absMax() const;
   double percentileThreshold() const;
   double entropyThreshold() const;
-
-  /// With the first pass, where trackChannelMeans: element i belongs to
-  /// channel (i / inner) % count, a matmul activation's last dim (inner 1)
-  /// or a convolution's dim 1 (inner the product of the dims after it),
-  /// which can differ between sets of other shapes.
-  void addChannelSums(const float *values, size_t count, int64_t inner);
 
 private:
   float min = INFINITY, max = -INFINITY;

@@ -165,10 +165,8 @@ SwitchedModel insertPrecisionSwitches(func::FuncOp func, ArrayRef<LoweredFormat>
   for (Correction &correction : corrections) {
     Operation *op = correction.op;
     b.setInsertionPointAfter(op);
-    for (float &x : correction.shift)
-      x = -x;
-    Value negated = shiftConstant(b, op, correction.shift);
-    Value applied = b.create<MulOp>(op->getLoc(), correction.flag, negated);
+    Value applied = b.create<MulOp>(op->getLoc(), correction.flag,
+                                    correctionConstant(b, op, correction.shift));
     Value result = op->getResult(0);
     Value corrected = b.create<AddOp>(op->getLoc(), result, applied);
     result.replaceAllUsesExcept(corrected, corrected.getDefiningOp());

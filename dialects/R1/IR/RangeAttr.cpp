@@ -37,11 +37,18 @@ LogicalResult RangeAttr::verify(function_ref<InFlightDiagnostic()> emitError, ll
   return success();
 }
 
-RangeAttr RangeAttr::ofOperand(Operation *op, unsigned index) {
-  auto ranges = op->getAttrOfType<ArrayAttr>(kOperandRangesName);
-  if (!ranges || index >= ranges.size())
+/// Entry `index` of the per-operand array attribute `name` on `op`, as an
+/// `Attr`: null where there is none, or it is `unit`.
+template <typename Attr>
+static Attr operandEntry(Operation *op, StringRef name, unsigned index) {
+  auto entries = op->getAttrOfType<ArrayAttr>(name);
+  if (!entries || index >= entries.size())
     return {};
-  return llvm::dyn_cast<RangeAttr>(ranges[index]);
+  return llvm::dyn_cast<Attr>(entries[index]);
+}
+
+RangeAttr RangeAttr::ofOperand(Operation *op, unsigned index) {
+  return operandEntry<RangeAttr>(op, kOperandRangesName, index);
 }
 
 /// `[x, ...]`, each value printed with every bit, as RangeAttr prints.
@@ -95,10 +102,7 @@ LogicalResult ChannelRangesAttr::verify(function_ref<InFlightDiagnostic()> emitE
 }
 
 ChannelRangesAttr ChannelRangesAttr::ofOperand(Operation *op, unsigned index) {
-  auto ranges = op->getAttrOfType<ArrayAttr>(kOperandChannelRangesName);
-  if (!ranges || index >= ranges.size())
-    return {};
-  return llvm::dyn_cast<ChannelRangesAttr>(ranges[index]);
+  return operandEntry<ChannelRangesAttr>(op, kOperandChannelRangesName, index);
 }
 
 Attribute ChannelMeansAttr::parse(AsmParser &parser, Type) {
@@ -127,8 +131,5 @@ LogicalResult ChannelMeansAttr::verify(function_ref<InFlightDiagnostic()> emitEr
 }
 
 ChannelMeansAttr ChannelMeansAttr::ofOperand(Operation *op, unsigned index) {
-  auto means = op->getAttrOfType<ArrayAttr>(kOperandChannelMeansName);
-  if (!means || index >= means.size())
-    return {};
-  return llvm::dyn_cast<ChannelMeansAttr>(means[index]);
+  return operandEntry<ChannelMeansAttr>(op, kOperandChannelMeansName, index);
 }
